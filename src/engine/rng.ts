@@ -1,0 +1,107 @@
+/**
+ * Counter-based random numbers: Philox2x32-10 (Salmon et al., SC'11). The output for a given
+ * (seed, stream, counter) is a pure function, so each restart owns an independent stream and a
+ * fit is reproducible bit for bit whatever order the work is done in.
+ */
+
+const PHILOX_M = 0xd256d193;
+const PHILOX_W = 0x9e3779b9;
+
+/** High 32 bits of the 64-bit product of two uint32, without BigInt. */
+function mulhi(a: number, b: number): number {
+  const aHi = a >>> 16;
+  const aLo = a & 0xffff;
+  const bHi = b >>> 16;
+  const bLo = b & 0xffff;
+  const lolo = aLo * bLo;
+  const hilo = aHi * bLo;
+  const lohi = aLo * bHi;
+  const hihi = aHi * bHi;
+  const mid = (lolo >>> 16) + (hilo & 0xffff) + (lohi & 0xffff);
+  return (hihi + (hilo >>> 16) + (lohi >>> 16) + Math.floor(mid / 0x10000)) >>> 0;
+}
+
+/** One Philox2x32-10 block: counter (c0, c1) under key k → two uint32 words. */
+export function philox2x32(c0: number, c1: number, key: number): [number, number] {
+  let x0 = c0 >>> 0;
+  let x1 = c1 >>> 0;
+  let k = key >>> 0;
+  for (let round = 0; round < 10; round++) {
+    const hi = mulhi(PHILOX_M, x0);
+    const lo = Math.imul(PHILOX_M, x0) >>> 0;
+    x0 = (hi ^ k ^ x1) >>> 0;
+    x1 = lo;
+    k = (k + PHILOX_W) >>> 0;
+  }
+  return [x0, x1];
+}
+
+/** Mix an arbitrary seed (any safe integer) into a 32-bit key. */
+function seedKey(seed: number): number {
+  const lo = seed >>> 0;
+  const hi = Math.floor(seed / 4294967296) >>> 0;
+  return philox2x32(lo, hi, 0x2545f491)[0];
+}
+
+export class Rng {
+  private readonly key: number;
+  private readonly stream: number;
+  private counter = 0;
+  private spare: number | null = null;
+
+  constructor(seed: number, stream = 0) {
+    if (!Number.isSafeInteger(seed)) throw new TypeError(`seed must be a safe integer, got ${seed}`);
+    this.key = seedKey(seed);
+    this.stream = stream >>> 0;
+  }
+
+  /** A uniform uint32. */
+  nextU32(): number {
+    if (this.spare !== null) {
+      const s = this.spare;
+      this.spare = null;
+      return s;
+    }
+    const [a, b] = philox2x32(this.counter, this.stream, this.key);
+    this.counter = (this.counter + 1) >>> 0;
+    this.spare = b;
+    return a;
+  }
+
+  /** A uniform double in [0, 1) with 53 random bits. */
+  uniform(): number {
+    const hi = this.nextU32() >>> 5; // 27 bits
+    const lo = this.nextU32() >>> 6; // 26 bits
+    return (hi * 67108864 + lo) / 9007199254740992;
+  }
+
+  /** A uniform integer in [0, m), unbiased (rejection sampling). */
+  int(m: number): number {
+    if (!(m >= 1 && m <= 4294967296)) throw new RangeError(`int(m) needs 1 <= m <= 2^32, got ${m}`);
+    const limit = 4294967296 - (4294967296 % m);
+    for (;;) {
+      const u = this.nextU32();
+      if (u < limit) return u % m;
+    }
+  }
+
+  /** k distinct integers from [0, n), in random order (partial Fisher–Yates; sparse for large n). */
+  sample(n: number, k: number): number[] {
+    if (k > n) throw new RangeError(`cannot sample ${k} of ${n} without replacement`);
+    const swapped = new Map<number, number>();
+    const out: number[] = [];
+    for (let i = 0; i < k; i++) {
+      const j = i + this.int(n - i);
+      const vi = swapped.get(i) ?? i;
+      const vj = swapped.get(j) ?? j;
+      swapped.set(j, vi);
+      out.push(vj);
+    }
+    return out;
+  }
+}
+
+/** The stream of restart r of a fit seeded with `seed`. */
+export function restartRng(seed: number, restart: number): Rng {
+  return new Rng(seed, restart + 1);
+}

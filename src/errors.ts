@@ -1,0 +1,88 @@
+/**
+ * Typed errors. Each names the cause, then the fix, in the manner of scikit-learn's messages,
+ * and carries a stable `code` so callers can branch without parsing text.
+ */
+
+export type ErrorCode =
+  | 'EMPTY_DATA'
+  | 'RAGGED_DATA'
+  | 'NON_FINITE'
+  | 'SHAPE_MISMATCH'
+  | 'DIMENSION_MISMATCH'
+  | 'K_TOO_LARGE'
+  | 'BAD_OPTION'
+  | 'BUFFER_LIMIT'
+  | 'WEBGPU_UNAVAILABLE'
+  | 'DEVICE_LOST'
+  | 'GPU_VALIDATION'
+  | 'ABORTED'
+  | 'ENGINE_DESTROYED'
+  | 'FILE_FORMAT';
+
+export class EmgpuError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** The data or an option is wrong: shape, values, or a parameter out of range. */
+export class InvalidInputError extends EmgpuError {}
+
+/** The data does not fit what the device allows, even after chunking. */
+export class BufferLimitError extends EmgpuError {
+  constructor(message: string) {
+    super('BUFFER_LIMIT', message);
+  }
+}
+
+/** No WebGPU adapter could be had where one was required. */
+export class WebGPUUnavailableError extends EmgpuError {
+  constructor(message: string) {
+    super('WEBGPU_UNAVAILABLE', message);
+  }
+}
+
+/** The GPU device was lost (driver reset, tab backgrounded, engine destroyed). */
+export class DeviceLostError extends EmgpuError {
+  readonly reason: string;
+  constructor(reason: string, detail: string) {
+    super(
+      'DEVICE_LOST',
+      `The GPU device was lost (reason: ${reason}${detail ? `, ${detail}` : ''}). ` +
+        'Create a new engine with createEngine() and fit again, or use backend: "cpu".',
+    );
+    this.reason = reason;
+  }
+}
+
+/** WebGPU reported a validation or out-of-memory error: a bug in emgpu or a limit the device could not meet. */
+export class GPUValidationError extends EmgpuError {
+  constructor(message: string) {
+    super('GPU_VALIDATION', message);
+  }
+}
+
+/** The caller's AbortSignal fired. */
+export class AbortError extends EmgpuError {
+  constructor(reason?: unknown) {
+    super('ABORTED', `The fit was aborted${reason !== undefined ? ` (${String(reason)})` : ''}.`, { cause: reason });
+  }
+}
+
+/** A file could not be read as the format it claims to be. */
+export class FileFormatError extends EmgpuError {
+  constructor(message: string) {
+    super('FILE_FORMAT', message);
+  }
+}
+
+export function invalid(code: ErrorCode, message: string): InvalidInputError {
+  return new InvalidInputError(code, message);
+}
+
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new AbortError(signal.reason);
+}

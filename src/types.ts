@@ -1,0 +1,124 @@
+/**
+ * Public option and result types. Results are plain objects (arrays, numbers, strings) so they
+ * survive JSON.stringify and postMessage unchanged.
+ */
+import type { DataInput } from './data.js';
+
+export type BackendChoice = 'auto' | 'webgpu' | 'cpu';
+export type Backend = 'webgpu' | 'cpu';
+
+/** One EM iteration of one restart, as passed to `onIteration` and kept in `history`. */
+export interface IterationRecord {
+  /** Restart index, 0-based. */
+  restart: number;
+  /** Iteration number, 1-based. */
+  iter: number;
+  /** Objective evaluated in this iteration's E-step (inertia for k-means: lower is better). */
+  objective: number;
+  /** Squared centroid shift Σ‖c_new − c_old‖² made by this iteration's M-step. */
+  shift: number;
+  /** Samples whose label changed in this E-step (hard k-means only; every sample on iteration 1). */
+  changed?: number;
+  /** Wall time since the start of this restart, ms. */
+  elapsedMs: number;
+}
+
+export type EmptyClusterPolicy = 'farthest' | 'random';
+export type KMeansInit = 'k-means++' | 'random' | DataInput;
+
+export interface CommonFitOptions {
+  /** Number of clusters, 1 ≤ k ≤ n. */
+  k: number;
+  /** Restarts from different initialisations; the best objective wins. 'auto' = 1 for k-means++ and given centroids, 10 for random (scikit-learn). */
+  nInit?: number | 'auto';
+  /** Maximum EM iterations per restart (default 300). */
+  maxIter?: number;
+  /** Relative tolerance: convergence when the squared centroid shift ≤ tol × mean feature variance (default 1e-4). */
+  tol?: number;
+  /** Initialisation: greedy 'k-means++' (default), 'random' samples, or a k×d array of centroids. */
+  init?: KMeansInit;
+  /** Seed of the counter-based RNG (default 0). Same seed and backend → same result. */
+  seed?: number;
+  /** What to do when a cluster loses all its samples (default 'farthest', as scikit-learn). */
+  emptyCluster?: EmptyClusterPolicy;
+  /** Called after every iteration of every restart. */
+  onIteration?: (info: IterationRecord) => void;
+  /** Cancels the fit; it rejects with AbortError. */
+  signal?: AbortSignal;
+}
+
+export interface KMeansOptions extends CommonFitOptions {}
+
+export interface SoftKMeansOptions extends CommonFitOptions {
+  /** Stiffness β > 0: r_ik ∝ exp(−β‖x_i − c_k‖²). β → ∞ is hard k-means. Default 1. */
+  beta?: number;
+  /** Also return the n×k responsibilities at the final centroids (row-major). */
+  returnResponsibilities?: boolean;
+}
+
+export interface RestartSummary {
+  restart: number;
+  objective: number;
+  nIter: number;
+  converged: boolean;
+}
+
+export interface Timings {
+  totalMs: number;
+  initMs: number;
+  /** Mean wall time per EM iteration of the kept restart. */
+  perIterMs: number;
+}
+
+/** GPU work counters of a fit (zero on the CPU backend). */
+export interface GpuCounters {
+  dispatches: number;
+  submits: number;
+  readbacks: number;
+  bytesRead: number;
+  bytesWritten: number;
+  /** Per EM iteration of the whole fit (all restarts), excluding initialisation. */
+  dispatchesPerIter: number;
+  bytesReadPerIter: number;
+  chunks: number;
+}
+
+export interface KMeansResult {
+  model: 'kmeans';
+  n: number;
+  d: number;
+  k: number;
+  labels: number[];
+  centroids: number[][];
+  /** Σ‖x_i − c_{label_i}‖² at the final centroids. */
+  inertia: number;
+  nIter: number;
+  converged: boolean;
+  /** Why the kept restart stopped: 'labels' unchanged, centroid shift under 'tol', or 'maxIter'. */
+  stopReason: 'labels' | 'tol' | 'maxIter';
+  clusterSizes: number[];
+  history: IterationRecord[];
+  restarts: RestartSummary[];
+  backend: Backend;
+  adapter: string;
+  seed: number;
+  timings: Timings;
+  gpu?: GpuCounters;
+  /** Non-fatal notes (e.g. clusters that emptied and were relocated). */
+  warnings: string[];
+}
+
+export interface SoftKMeansResult extends Omit<KMeansResult, 'model' | 'stopReason'> {
+  model: 'soft-kmeans';
+  beta: number;
+  /** −(1/β) Σ_i log Σ_k exp(−β‖x_i − c_k‖²) at the final centroids; decreases every iteration; → inertia as β → ∞. */
+  objective: number;
+  stopReason: 'tol' | 'maxIter';
+  /** Row-major n×k responsibilities at the final centroids (only when returnResponsibilities is set). */
+  responsibilities?: number[];
+}
+
+/** A fitted centroid model, as returned by kmeans/softKMeans, or a bare { centroids }. */
+export interface CentroidModel {
+  centroids: ArrayLike<ArrayLike<number>>;
+}
