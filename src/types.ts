@@ -81,6 +81,8 @@ export interface GpuCounters {
   dispatchesPerIter: number;
   bytesReadPerIter: number;
   chunks: number;
+  /** Most GPU memory the fit's own buffers held at once. */
+  peakAllocatedBytes: number;
 }
 
 export interface KMeansResult {

@@ -1,0 +1,29 @@
+// Second pass of the deterministic reduction: out[j] = Σ_s partials[s·J + j] over all S
+// segments, always in segment order, with Kahan compensation so that summing hundreds of
+// float32 partials loses no more than a couple of ulps.
+//
+// Bindings: 0 partials: S×J f32 (read) · 1 out: J f32 (write) · 2 shape: uniform {S, J, _, _}.
+// Dispatch: ceil(J / WG) workgroups over (x, y); one thread per output j.
+
+override WG: u32 = 256u;
+
+struct Shape { segments: u32, width: u32, a: u32, b: u32 }
+
+@group(0) @binding(0) var<storage, read> partials: array<f32>;
+@group(0) @binding(1) var<storage, read_write> out: array<f32>;
+@group(0) @binding(2) var<uniform> shape: Shape;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let j = (wid.y * nwg.x + wid.x) * WG + lid;
+  if (j >= shape.width) { return; }
+  var sum = 0.0;
+  var comp = 0.0;
+  for (var s = 0u; s < shape.segments; s++) {
+    let y = partials[s * shape.width + j] - comp;
+    let t = sum + y;
+    comp = (t - sum) - y;
+    sum = t;
+  }
+  out[j] = sum;
+}

@@ -1,0 +1,54 @@
+// M-step sufficient statistics of one data chunk, as per-segment partial sums (no float
+// atomics: each workgroup owns its output slice, so the sums are deterministic). For every
+// cluster c the J = D + 2 statistics are Σ w_ic·x_i (D values), Σ w_ic and Σ w_ic·score_i,
+// where w_ic = [label_i == c] when HARD, else the responsibility r_ic. With score = squared
+// distance (hard) this gives per-cluster inertia; with score = −lse/β (soft) it gives the
+// soft objective, because Σ_c r_ic = 1.
+//
+// Bindings: 0 x: rows×D f32 · 1 labels: rows u32 · 2 resp: rows×K f32 · 3 score: rows f32 ·
+// 4 partials: segments×K×(D+2) f32 (write, this chunk's segments start at chunk.segOffset) ·
+// 5 chunk: uniform {rows, segOffset, segRows, rowOffset}.
+// Dispatch: one workgroup per segment of chunk.segRows rows (over x, y past 65535); thread t
+// computes outputs t, t + WG, … of the segment's K×(D+2) block.
+
+override D: u32;
+override K: u32;
+override HARD: bool = true;
+override WG: u32 = 256u;
+
+struct Chunk { rows: u32, segOffset: u32, segRows: u32, rowOffset: u32 }
+
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read> labels: array<u32>;
+@group(0) @binding(2) var<storage, read> resp: array<f32>;
+@group(0) @binding(3) var<storage, read> score: array<f32>;
+@group(0) @binding(4) var<storage, read_write> partials: array<f32>;
+@group(0) @binding(5) var<uniform> chunk: Chunk;
+
+fn weight(row: u32, c: u32) -> f32 {
+  if (HARD) { return select(0.0, 1.0, labels[row] == c); }
+  return resp[row * K + c];
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let seg = wid.y * nwg.x + wid.x;
+  let first = seg * chunk.segRows;
+  if (first >= chunk.rows) { return; }
+  let last = min(first + chunk.segRows, chunk.rows);
+  let J = D + 2u;
+  let outBase = (chunk.segOffset + seg) * K * J;
+  for (var o = lid; o < K * J; o += WG) {
+    let c = o / J;
+    let f = o % J;
+    var acc = 0.0;
+    if (f < D) {
+      for (var r = first; r < last; r++) { acc = fma(weight(r, c), x[r * D + f], acc); }
+    } else if (f == D) {
+      for (var r = first; r < last; r++) { acc += weight(r, c); }
+    } else {
+      for (var r = first; r < last; r++) { acc = fma(weight(r, c), score[r], acc); }
+    }
+    partials[outBase + o] = acc;
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * The EM driver, written once for every model and backend. A model supplies, per restart, a
+ * `step` (E-step at the current parameters, then M-step) and its convergence rule; this loop
+ * owns iteration counting, history, callbacks, cancellation and timing, and `runRestarts`
+ * keeps the best restart.
+ */
+import { throwIfAborted } from '../errors.js';
+import type { IterationRecord, RestartSummary } from '../types.js';
+
+export interface StepOutcome {
+  /** Objective of this E-step (at the parameters the step started from). */
+  objective: number;
+  /** Squared parameter shift made by the M-step. */
+  shift: number;
+  /** Hard assignments changed in the E-step, where the model has them. */
+  changed?: number;
+}
+
+/** Why a restart stopped; `false` means keep going. */
+export type StopReason = 'labels' | 'tol' | 'maxIter';
+
+export interface EMRun {
+  step(iter: number): Promise<StepOutcome>;
+  /** The model's convergence rule, asked after every step. */
+  converged(outcome: StepOutcome, iter: number, previous: StepOutcome | null): Exclude<StopReason, 'maxIter'> | false;
+}
+
+export interface LoopOptions {
+  restart: number;
+  maxIter: number;
+  signal?: AbortSignal;
+  onIteration?: (info: IterationRecord) => void;
+}
+
+export interface LoopResult {
+  nIter: number;
+  converged: boolean;
+  stopReason: StopReason;
+  history: IterationRecord[];
+  /** Mean wall time per iteration, ms. */
+  perIterMs: number;
+}
+
+const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
+
+export async function runEM(run: EMRun, opts: LoopOptions): Promise<LoopResult> {
+  const history: IterationRecord[] = [];
+  const start = now();
+  let previous: StepOutcome | null = null;
+  for (let iter = 1; iter <= opts.maxIter; iter++) {
+    throwIfAborted(opts.signal);
+    const outcome = await run.step(iter);
+    const record: IterationRecord = {
+      restart: opts.restart,
+      iter,
+      objective: outcome.objective,
+      shift: outcome.shift,
+      elapsedMs: now() - start,
+    };
+    if (outcome.changed !== undefined) record.changed = outcome.changed;
+    history.push(record);
+    opts.onIteration?.(record);
+    const reason = run.converged(outcome, iter, previous);
+    if (reason) {
+      return { nIter: iter, converged: true, stopReason: reason, history, perIterMs: (now() - start) / iter };
+    }
+    previous = outcome;
+  }
+  return {
+    nIter: opts.maxIter,
+    converged: false,
+    stopReason: 'maxIter',
+    history,
+    perIterMs: (now() - start) / Math.max(1, opts.maxIter),
+  };
+}
+
+export interface RestartOutcome<R> {
+  result: R;
+  objective: number;
+  nIter: number;
+  converged: boolean;
+}
+
+/**
+ * Run `nInit` restarts one after another and keep the one with the lowest objective
+ * (ties keep the earlier restart, so the choice is deterministic).
+ */
+export async function runRestarts<R>(
+  nInit: number,
+  fitOne: (restart: number) => Promise<RestartOutcome<R>>,
+  signal?: AbortSignal,
+): Promise<{ best: RestartOutcome<R>; bestRestart: number; restarts: RestartSummary[] }> {
+  let best: RestartOutcome<R> | null = null;
+  let bestRestart = 0;
+  const restarts: RestartSummary[] = [];
+  for (let r = 0; r < nInit; r++) {
+    throwIfAborted(signal);
+    const out = await fitOne(r);
+    restarts.push({ restart: r, objective: out.objective, nIter: out.nIter, converged: out.converged });
+    if (best === null || out.objective < best.objective) {
+      best = out;
+      bestRestart = r;
+    }
+  }
+  return { best: best!, bestRestart, restarts };
+}

@@ -1,0 +1,91 @@
+/**
+ * Data on the GPU: centred float32 rows split into chunks that each fit one storage binding,
+ * and the segment layout shared by every per-segment reduction. Centring (subtracting the
+ * float64 column means before rounding to float32) keeps squared distances accurate when the
+ * data sit far from the origin; results are shifted back on the host.
+ */
+import type { Dataset } from '../data.js';
+import type { GpuRunner } from './runner.js';
+import { BufferLimitError } from '../errors.js';
+
+export interface GpuChunk {
+  index: number;
+  rows: number;
+  rowOffset: number;
+  segOffset: number;
+  segments: number;
+  x: GPUBuffer;
+  /** {rows, segOffset, segRows, rowOffset} for the kernels. */
+  uniform: GPUBuffer;
+}
+
+export interface ChunkingOptions {
+  /** Upper bound on rows per chunk (tests force small chunks to exercise the chunked path). */
+  maxChunkRows?: number;
+  /** Largest per-row width any per-chunk buffer will have (k for responsibilities). */
+  rowWidth?: number;
+}
+
+/** Most segments per reduction: bounds the partials buffer and the second reduction pass. */
+export const MAX_SEGMENTS = 1024;
+/** Rows per segment never go below one workgroup's worth. */
+export const MIN_SEG_ROWS = 256;
+
+export interface GpuData {
+  n: number;
+  d: number;
+  chunks: GpuChunk[];
+  chunkRows: number;
+  segRows: number;
+  totalSegments: number;
+  /** Column means subtracted before upload. */
+  mean: Float64Array;
+  /** The centred float32 copy (host side), for rows the host needs (seeding, relocation). */
+  host: Float32Array;
+}
+
+export function planChunks(n: number, d: number, limits: GPUSupportedLimits, opts: ChunkingOptions): { chunkRows: number; segRows: number } {
+  const maxBinding = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
+  const width = Math.max(d, opts.rowWidth ?? 1, 1);
+  let chunkRows = Math.floor(maxBinding / (4 * width));
+  if (chunkRows < 1) {
+    throw new BufferLimitError(
+      `One row of ${width} float32 values (${4 * width} bytes) exceeds the device's storage binding limit of ${maxBinding} bytes. ` +
+        'Reduce the number of features (e.g. PCA) or k, or use backend: "cpu".',
+    );
+  }
+  if (opts.maxChunkRows !== undefined) chunkRows = Math.min(chunkRows, Math.max(1, Math.floor(opts.maxChunkRows)));
+  chunkRows = Math.min(chunkRows, n);
+  const segRows = Math.max(MIN_SEG_ROWS, Math.ceil(n / MAX_SEGMENTS / MIN_SEG_ROWS) * MIN_SEG_ROWS);
+  return { chunkRows, segRows };
+}
+
+export function uploadData(runner: GpuRunner, ds: Pick<Dataset, 'n' | 'd' | 'x'>, mean: Float64Array, opts: ChunkingOptions, label = 'data'): GpuData {
+  const { n, d } = ds;
+  const { chunkRows, segRows } = planChunks(n, d, runner.device.limits, opts);
+  const host = new Float32Array(n * d);
+  for (let i = 0; i < n; i++) for (let f = 0; f < d; f++) host[i * d + f] = ds.x[i * d + f] - mean[f];
+  const chunks: GpuChunk[] = [];
+  let segOffset = 0;
+  for (let rowOffset = 0, index = 0; rowOffset < n; rowOffset += chunkRows, index++) {
+    const rows = Math.min(chunkRows, n - rowOffset);
+    const segments = Math.ceil(rows / segRows);
+    const x = runner.storage(`${label} chunk ${index} (${rows}×${d} f32)`, rows * d * 4);
+    runner.write(x, 0, host.subarray(rowOffset * d, (rowOffset + rows) * d));
+    const uniform = runner.uniform(`${label} chunk ${index} params`, new Uint32Array([rows, segOffset, segRows, rowOffset]));
+    chunks.push({ index, rows, rowOffset, segOffset, segments, x, uniform });
+    segOffset += segments;
+  }
+  return { n, d, chunks, chunkRows, segRows, totalSegments: segOffset, mean, host };
+}
+
+/** Which chunk holds global row `row`, and where. */
+export function locateRow(data: GpuData, row: number): { chunk: GpuChunk; local: number } {
+  const chunk = data.chunks[Math.floor(row / data.chunkRows)];
+  return { chunk, local: row - chunk.rowOffset };
+}
+
+/** Dispatch size for one thread per row. */
+export function rowGroups(rows: number, wg = 256): number {
+  return Math.ceil(rows / wg);
+}

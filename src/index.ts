@@ -1,0 +1,57 @@
+/**
+ * emgpu: clustering on the GPU through WebGPU, with a float64 CPU reference behind the same API.
+ *
+ *   const result = await kmeans(data, { k: 10, seed: 1 });
+ */
+import { createEngine, type Engine, type EngineOptions } from './engine/engine.js';
+import type { DataInput } from './data.js';
+import type { BackendChoice, CentroidModel, KMeansOptions, KMeansResult, SoftKMeansOptions, SoftKMeansResult } from './types.js';
+
+export { createEngine } from './engine/engine.js';
+export type { Engine, EngineOptions } from './engine/engine.js';
+export * from './errors.js';
+export type * from './types.js';
+export type { DataInput, Matrix } from './data.js';
+export { Rng } from './engine/rng.js';
+
+const defaults = new Map<BackendChoice, Promise<Engine>>();
+
+/** The shared engine for a backend choice, created on first use. */
+export function defaultEngine(backend: BackendChoice = 'auto'): Promise<Engine> {
+  let e = defaults.get(backend);
+  if (!e) {
+    e = createEngine({ backend });
+    defaults.set(backend, e);
+    // A failed creation (e.g. no WebGPU for 'webgpu') is not cached.
+    e.catch(() => defaults.delete(backend));
+  }
+  return e;
+}
+
+type WithEngine<T> = T & { backend?: BackendChoice; engine?: Engine };
+
+async function engineFor(o: { backend?: BackendChoice; engine?: Engine } | undefined): Promise<Engine> {
+  return o?.engine ?? defaultEngine(o?.backend ?? 'auto');
+}
+
+/** Hard k-means (Lloyd) with k-means++ seeding and restarts. */
+export async function kmeans(data: DataInput, options: WithEngine<KMeansOptions>): Promise<KMeansResult> {
+  return (await engineFor(options)).kmeans(data, options);
+}
+
+/** Soft k-means with stiffness β. */
+export async function softKMeans(data: DataInput, options: WithEngine<SoftKMeansOptions>): Promise<SoftKMeansResult> {
+  return (await engineFor(options)).softKMeans(data, options);
+}
+
+/** Nearest-centroid labels for new data. */
+export async function predict(model: CentroidModel, X: DataInput, options?: { backend?: BackendChoice; engine?: Engine }): Promise<number[]> {
+  return (await engineFor(options)).predict(model, X);
+}
+
+/** Euclidean distances from new data to every centroid (n × k). */
+export async function transform(model: CentroidModel, X: DataInput, options?: { backend?: BackendChoice; engine?: Engine }): Promise<number[][]> {
+  return (await engineFor(options)).transform(model, X);
+}
+
+export type { EngineOptions as CreateEngineOptions };

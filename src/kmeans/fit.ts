@@ -1,0 +1,521 @@
+/**
+ * Hard and soft k-means on the GPU. Per EM iteration and chunk: one fused E-step dispatch
+ * (distances + argmin, or distances + logsumexp → responsibilities) and one accumulation
+ * dispatch writing per-segment partial statistics; then one reduction dispatch over all
+ * segments and a single readback of k×(d+2) floats plus the changed-label count. The small
+ * k×d M-step (division, empty clusters, shift) runs on the host in float64.
+ */
+import type { Dataset } from '../data.js';
+import { restartRng, type Rng } from '../engine/rng.js';
+import { runEM, runRestarts, type EMRun, type LoopResult } from '../engine/em.js';
+import type { ResolvedOptions } from '../engine/options.js';
+import type { GpuRunner } from '../gpu/runner.js';
+import { uploadData, locateRow, rowGroups, type GpuData, type ChunkingOptions } from '../gpu/dataset.js';
+import { kmeansPipelines, bindBuffers, KPP_MAX_CANDIDATES, WG, type KMeansPipelines } from './kernels.js';
+import { SOFT_EMPTY_MASS } from './reference.js';
+
+export interface GpuKMeansFit {
+  /** Centroids in the caller's coordinates (mean added back), k×d. */
+  centres: Float64Array;
+  labels: Uint32Array;
+  /** Squared distance of each sample to its assigned centroid (float32). */
+  dist: Float32Array;
+  inertia: number;
+  objective: number;
+  loop: LoopResult;
+  initMs: number;
+  relocations: number;
+  resp?: Float32Array;
+}
+
+interface RowBuffers {
+  labels: GPUBuffer;
+  dist: GPUBuffer;
+  mind: GPUBuffer;
+}
+
+/** Everything one fit keeps on the GPU, created once and reused by every restart. */
+class KMeansGpuState {
+  readonly k: number;
+  readonly d: number;
+  readonly J: number;
+  readonly pipes: KMeansPipelines;
+  readonly centroids: GPUBuffer;
+  readonly changed: GPUBuffer;
+  readonly partials: GPUBuffer;
+  readonly reduced: GPUBuffer;
+  readonly reduceShape: GPUBuffer;
+  readonly rows: RowBuffers[];
+  resp: GPUBuffer | null = null;
+  betaUniform: GPUBuffer | null = null;
+  private readonly groups = new Map<string, GPUBindGroup>();
+
+  constructor(readonly runner: GpuRunner, readonly data: GpuData, k: number) {
+    this.k = k;
+    this.d = data.d;
+    this.J = data.d + 2;
+    this.pipes = kmeansPipelines(runner.device, data.d, k);
+    this.centroids = runner.storage(`centroids (${k}×${data.d})`, k * data.d * 4);
+    this.changed = runner.storage('changed-label count', 4);
+    this.partials = runner.storage(`M-step partials (${data.totalSegments}×${k}×${this.J})`, data.totalSegments * k * this.J * 4);
+    this.reduced = runner.storage(`M-step statistics (${k}×${this.J})`, k * this.J * 4);
+    this.reduceShape = runner.uniform('M-step reduce shape', new Uint32Array([data.totalSegments, k * this.J, 0, 0]));
+    this.rows = data.chunks.map((c) => ({
+      labels: runner.storage(`labels chunk ${c.index}`, c.rows * 4),
+      dist: runner.storage(`row scores chunk ${c.index}`, c.rows * 4),
+      mind: runner.storage(`nearest distance chunk ${c.index}`, c.rows * 4),
+    }));
+  }
+
+  group(key: string, make: () => GPUBindGroup): GPUBindGroup {
+    let g = this.groups.get(key);
+    if (!g) this.groups.set(key, (g = make()));
+    return g;
+  }
+
+  ensureSoft(beta: number): void {
+    if (!this.resp) {
+      const maxRows = Math.max(...this.data.chunks.map((c) => c.rows));
+      this.resp = this.runner.storage(`responsibilities scratch (${maxRows}×${this.k})`, maxRows * this.k * 4);
+    }
+    if (!this.betaUniform) this.betaUniform = this.runner.uniform('soft k-means beta', new Float32Array([beta, 0, 0, 0]));
+    else this.runner.write(this.betaUniform, 0, new Float32Array([beta, 0, 0, 0]));
+  }
+
+  writeCentres(centred: Float64Array): void {
+    this.runner.write(this.centroids, 0, new Float32Array(centred));
+  }
+
+  /** Hard E-step (labels, distances, changed count) and accumulation for every chunk, then the reduction. */
+  encodeHardStep(): void {
+    const { runner, device } = { runner: this.runner, device: this.runner.device };
+    runner.clear(this.changed);
+    for (const c of this.data.chunks) {
+      const rb = this.rows[c.index];
+      const ga = this.group(`assign ${c.index}`, () =>
+        bindBuffers(device, `assign chunk ${c.index}`, this.pipes.assign, [c.x, this.centroids, rb.labels, rb.dist, c.uniform, this.changed]),
+      );
+      runner.dispatch('kmeans assign', this.pipes.assign, ga, rowGroups(c.rows, WG));
+      const gm = this.group(`acc-hard ${c.index}`, () =>
+        bindBuffers(device, `accumulate (hard) chunk ${c.index}`, this.pipes.accumulateHard, [
+          c.x, rb.labels, this.dummyResp(), rb.dist, this.partials, c.uniform,
+        ]),
+      );
+      runner.dispatch('kmeans accumulate', this.pipes.accumulateHard, gm, c.segments);
+    }
+    this.encodeReduce();
+  }
+
+  /** Soft E-step (responsibilities into the chunk scratch) and accumulation, chunk by chunk. */
+  encodeSoftStep(): void {
+    const device = this.runner.device;
+    for (const c of this.data.chunks) {
+      const rb = this.rows[c.index];
+      const ge = this.group(`soft ${c.index}`, () =>
+        bindBuffers(device, `soft E-step chunk ${c.index}`, this.pipes.softEStep, [
+          c.x, this.centroids, this.resp, rb.dist, rb.mind, c.uniform, this.betaUniform,
+        ]),
+      );
+      this.runner.dispatch('soft k-means E-step', this.pipes.softEStep, ge, rowGroups(c.rows, WG));
+      const gm = this.group(`acc-soft ${c.index}`, () =>
+        bindBuffers(device, `accumulate (soft) chunk ${c.index}`, this.pipes.accumulateSoft, [
+          c.x, rb.labels, this.resp, rb.dist, this.partials, c.uniform,
+        ]),
+      );
+      this.runner.dispatch('soft k-means accumulate', this.pipes.accumulateSoft, gm, c.segments);
+    }
+    this.encodeReduce();
+  }
+
+  private dummy: GPUBuffer | null = null;
+  private dummyResp(): GPUBuffer {
+    // The hard variant never reads responsibilities, but the binding must exist.
+    return (this.dummy ??= this.runner.storage('unused responsibilities', 16));
+  }
+
+  encodeReduce(): void {
+    const g = this.group('reduce', () =>
+      bindBuffers(this.runner.device, 'M-step reduce', this.pipes.reduce, [this.partials, this.reduced, this.reduceShape]),
+    );
+    this.runner.dispatch('M-step reduce', this.pipes.reduce, g, Math.ceil((this.k * this.J) / WG));
+  }
+
+  /** Read the reduced statistics (and the changed count): the one readback of an iteration. */
+  async readStats(): Promise<{ stats: Float64Array; changed: number }> {
+    const [s, c] = await this.runner.read([
+      { buffer: this.reduced, offset: 0, size: this.k * this.J * 4 },
+      { buffer: this.changed, offset: 0, size: 4 },
+    ]);
+    return { stats: Float64Array.from(new Float32Array(s)), changed: new Uint32Array(c)[0] };
+  }
+
+  /** Global rows of the m largest values of a per-row buffer (ties to the lower row), m argmax rounds. */
+  async topRows(which: 'dist' | 'mind', m: number): Promise<number[]> {
+    const out: number[] = [];
+    const data = this.data;
+    const pairs = this.runner.storage('argmax pairs', data.totalSegments * 8);
+    try {
+      for (let t = 0; t < m; t++) {
+        for (const c of data.chunks) {
+          const g = bindBuffers(this.runner.device, `argmax chunk ${c.index}`, this.pipes.argmax, [this.rows[c.index][which], pairs, c.uniform]);
+          this.runner.dispatch('argmax', this.pipes.argmax, g, c.segments);
+        }
+        const [buf] = await this.runner.read([{ buffer: pairs, offset: 0, size: data.totalSegments * 8 }]);
+        const u = new Uint32Array(buf);
+        const f = new Float32Array(buf);
+        let best = -Infinity;
+        let row = -1;
+        for (let s = 0; s < data.totalSegments; s++) {
+          const r = u[2 * s + 1];
+          if (r === 0xffffffff) continue;
+          if (f[2 * s] > best || (f[2 * s] === best && r < row)) {
+            best = f[2 * s];
+            row = r;
+          }
+        }
+        out.push(row);
+        // Exclude the winner from the next round.
+        const { chunk, local } = locateRow(data, row);
+        this.runner.write(this.rows[chunk.index][which], local * 4, new Float32Array([-1]));
+      }
+    } finally {
+      this.runner.free(pairs);
+    }
+    return out;
+  }
+
+  async readLabels(label: 'labels' | 'dist'): Promise<ArrayBuffer> {
+    const bufs = await this.runner.read(
+      this.data.chunks.map((c) => ({ buffer: this.rows[c.index][label], offset: 0, size: c.rows * 4 })),
+    );
+    const out = new Uint8Array(this.data.n * 4);
+    bufs.forEach((b, i) => out.set(new Uint8Array(b), this.data.chunks[i].rowOffset * 4));
+    return out.buffer;
+  }
+
+  async readLabelsAndDist(): Promise<{ labels: Uint32Array; dist: Float32Array }> {
+    const reqs = this.data.chunks.flatMap((c) => [
+      { buffer: this.rows[c.index].labels, offset: 0, size: c.rows * 4 },
+      { buffer: this.rows[c.index].dist, offset: 0, size: c.rows * 4 },
+    ]);
+    const bufs = await this.runner.read(reqs);
+    const labels = new Uint32Array(this.data.n);
+    const dist = new Float32Array(this.data.n);
+    this.data.chunks.forEach((c, i) => {
+      labels.set(new Uint32Array(bufs[2 * i]), c.rowOffset);
+      dist.set(new Float32Array(bufs[2 * i + 1]), c.rowOffset);
+    });
+    return { labels, dist };
+  }
+
+  /** Responsibilities (or distances) of every chunk, read chunk by chunk into one n×k array. */
+  async readRowMatrix(pipeline: GPUComputePipeline, mode: string): Promise<Float32Array> {
+    const out = new Float32Array(this.data.n * this.k);
+    for (const c of this.data.chunks) {
+      const rb = this.rows[c.index];
+      const g = this.group(`${mode} ${c.index}`, () =>
+        bindBuffers(this.runner.device, `${mode} chunk ${c.index}`, pipeline, [c.x, this.centroids, this.resp, rb.dist, rb.mind, c.uniform, this.betaUniform]),
+      );
+      this.runner.dispatch(mode, pipeline, g, rowGroups(c.rows, WG));
+      const [buf] = await this.runner.read([{ buffer: this.resp!, offset: 0, size: c.rows * this.k * 4 }]);
+      out.set(new Float32Array(buf), c.rowOffset * this.k);
+    }
+    return out;
+  }
+}
+
+/** Greedy k-means++ with the distance work on the GPU; two small readbacks per centroid. */
+async function kmeansPlusPlusGpu(st: KMeansGpuState, rng: Rng): Promise<Float64Array> {
+  const { runner, data, k, d } = st;
+  const device = runner.device;
+  const L = Math.min(2 + Math.floor(Math.log(k)), KPP_MAX_CANDIDATES);
+  const host = data.host;
+  const centres = new Float64Array(k * d);
+  const cands = runner.storage(`k-means++ candidates (${L}×${d})`, KPP_MAX_CANDIDATES * d * 4);
+  const partials = runner.storage(`k-means++ partials (${data.totalSegments}×${L})`, data.totalSegments * L * 4);
+  const stepCand = runner.uniform('k-means++ candidate step', new Uint32Array([1, 0, 1, 0]));
+  const stepCommit = runner.uniform('k-means++ commit step', new Uint32Array([1, 0, 1, 0]));
+  const gCand = data.chunks.map((c) =>
+    bindBuffers(device, `k-means++ candidates chunk ${c.index}`, st.pipes.kppCandidates, [c.x, st.rows[c.index].dist, cands, partials, c.uniform, stepCand]),
+  );
+  const gCommit = data.chunks.map((c) =>
+    bindBuffers(device, `k-means++ commit chunk ${c.index}`, st.pipes.kppCommit, [c.x, st.rows[c.index].dist, cands, null, c.uniform, stepCommit]),
+  );
+  const candidateRound = async (rows: number[], first: boolean): Promise<Float64Array[]> => {
+    const buf = new Float32Array(rows.length * d);
+    rows.forEach((r, t) => buf.set(host.subarray(r * d, r * d + d), t * d));
+    runner.write(cands, 0, buf);
+    runner.write(stepCand, 0, new Uint32Array([rows.length, 0, first ? 1 : 0, 0]));
+    for (const c of data.chunks) runner.dispatch('k-means++ candidates', st.pipes.kppCandidates, gCand[c.index], c.segments);
+    const [p] = await runner.read([{ buffer: partials, offset: 0, size: data.totalSegments * rows.length * 4 }]);
+    const f = new Float32Array(p);
+    return rows.map((_, t) => Float64Array.from({ length: data.totalSegments }, (_, s) => f[s * rows.length + t]));
+  };
+  const commit = (slot: number, first: boolean): void => {
+    runner.write(stepCommit, 0, new Uint32Array([0, slot, first ? 1 : 0, 0]));
+    for (const c of data.chunks) runner.dispatch('k-means++ commit', st.pipes.kppCommit, gCommit[c.index], rowGroups(c.rows, WG));
+    // Submit now: the next round rewrites the candidate rows this commit reads.
+    runner.submit();
+  };
+  try {
+    const first = rng.int(data.n);
+    centres.set(host.subarray(first * d, first * d + d), 0);
+    let segPot = (await candidateRound([first], true))[0];
+    commit(0, true);
+    for (let c = 1; c < k; c++) {
+      let total = 0;
+      const cum = new Float64Array(segPot.length);
+      segPot.forEach((v, s) => (cum[s] = total += v));
+      // Sample L rows with probability ∝ closest distance: segment by its sum, then the row within it.
+      const targets = Array.from({ length: L }, () => rng.uniform() * total);
+      const segs = targets.map((t) => {
+        let lo = 0;
+        let hi = cum.length - 1;
+        while (lo < hi) {
+          const mid = (lo + hi) >>> 1;
+          if (cum[mid] < t) lo = mid + 1;
+          else hi = mid;
+        }
+        return lo;
+      });
+      const unique = [...new Set(segs)];
+      const segRanges = unique.map((s) => segmentRange(data, s));
+      const bufs = await runner.read(
+        segRanges.map(({ chunk, start, rows }) => ({ buffer: st.rows[chunk].dist, offset: start * 4, size: rows * 4 })),
+      );
+      const rowsChosen = targets.map((t, i) => {
+        const u = unique.indexOf(segs[i]);
+        const vals = new Float32Array(bufs[u]);
+        const range = segRanges[u];
+        let residual = t - (segs[i] > 0 ? cum[segs[i] - 1] : 0);
+        let pick = -1;
+        for (let r = 0; r < vals.length; r++) {
+          if (vals[r] > 0) pick = r;
+          residual -= vals[r];
+          if (residual <= 0 && vals[r] > 0) break;
+        }
+        // All-zero segment (only when every sample coincides with a centre): any row will do.
+        return range.globalStart + Math.max(pick, 0);
+      });
+      const pots = await candidateRound(rowsChosen, false);
+      let best = 0;
+      let bestPot = Infinity;
+      pots.forEach((p, t) => {
+        let s = 0;
+        for (const v of p) s += v;
+        if (s < bestPot) {
+          bestPot = s;
+          best = t;
+        }
+      });
+      centres.set(host.subarray(rowsChosen[best] * d, rowsChosen[best] * d + d), c * d);
+      segPot = pots[best];
+      commit(best, false);
+    }
+  } finally {
+    runner.free(cands);
+    runner.free(partials);
+    runner.free(stepCand);
+    runner.free(stepCommit);
+  }
+  return centres;
+}
+
+function segmentRange(data: GpuData, globalSeg: number): { chunk: number; start: number; rows: number; globalStart: number } {
+  const chunk = data.chunks.find((c) => globalSeg >= c.segOffset && globalSeg < c.segOffset + c.segments)!;
+  const start = (globalSeg - chunk.segOffset) * data.segRows;
+  const rows = Math.min(data.segRows, chunk.rows - start);
+  return { chunk: chunk.index, start, rows, globalStart: chunk.rowOffset + start };
+}
+
+async function initialCentres(st: KMeansGpuState, o: ResolvedOptions, rng: Rng): Promise<Float64Array> {
+  const { data, k, d } = st;
+  if (o.init instanceof Float64Array) {
+    const c = new Float64Array(k * d);
+    for (let j = 0; j < k; j++) for (let f = 0; f < d; f++) c[j * d + f] = o.init[j * d + f] - data.mean[f];
+    return c;
+  }
+  if (o.init === 'random') {
+    const rows = rng.sample(data.n, k);
+    const c = new Float64Array(k * d);
+    rows.forEach((r, j) => c.set(data.host.subarray(r * d, r * d + d), j * d));
+    return c;
+  }
+  return kmeansPlusPlusGpu(st, rng);
+}
+
+/** Host M-step: means from the statistics, empty clusters relocated, squared shift returned. */
+async function hostMStep(
+  st: KMeansGpuState,
+  stats: Float64Array,
+  centres: Float64Array,
+  o: ResolvedOptions,
+  rng: Rng,
+  soft: boolean,
+): Promise<{ shift: number; objective: number; relocated: number }> {
+  const { k, d, J, data } = st;
+  let objective = 0;
+  const sums = new Float64Array(k * d);
+  const counts = new Float64Array(k);
+  for (let j = 0; j < k; j++) {
+    for (let f = 0; f < d; f++) sums[j * d + f] = stats[j * J + f];
+    counts[j] = stats[j * J + d];
+    objective += stats[j * J + d + 1];
+  }
+  const empty: number[] = [];
+  for (let j = 0; j < k; j++) if (soft ? counts[j] < SOFT_EMPTY_MASS : counts[j] === 0) empty.push(j);
+  if (empty.length > 0) {
+    const rows = o.emptyCluster === 'farthest' ? await st.topRows(soft ? 'mind' : 'dist', empty.length) : rng.sample(data.n, empty.length);
+    let labelsOf: Uint32Array | null = null;
+    if (!soft) {
+      const reqs = rows.map((r) => {
+        const { chunk, local } = locateRow(data, r);
+        return { buffer: st.rows[chunk.index].labels, offset: local * 4, size: 4 };
+      });
+      labelsOf = new Uint32Array((await st.runner.read(reqs)).map((b) => new Uint32Array(b)[0]));
+    }
+    empty.forEach((j, t) => {
+      const r = rows[t];
+      if (labelsOf) {
+        // Take the sample out of its old cluster, as scikit-learn does.
+        const old = labelsOf[t];
+        for (let f = 0; f < d; f++) sums[old * d + f] -= data.host[r * d + f];
+        counts[old] -= 1;
+      }
+      for (let f = 0; f < d; f++) sums[j * d + f] = data.host[r * d + f];
+      counts[j] = 1;
+    });
+  }
+  let shift = 0;
+  for (let j = 0; j < k; j++) {
+    for (let f = 0; f < d; f++) {
+      const v = counts[j] > 0 ? sums[j * d + f] / counts[j] : centres[j * d + f];
+      const t = v - centres[j * d + f];
+      shift += t * t;
+      centres[j * d + f] = v;
+    }
+  }
+  return { shift, objective, relocated: empty.length };
+}
+
+function uncentre(centred: Float64Array, mean: Float64Array, k: number, d: number): Float64Array {
+  const out = new Float64Array(k * d);
+  for (let j = 0; j < k; j++) for (let f = 0; f < d; f++) out[j * d + f] = centred[j * d + f] + mean[f];
+  return out;
+}
+
+export interface GpuFitOptions extends ChunkingOptions {
+  soft?: { beta: number; returnResponsibilities: boolean };
+}
+
+export async function fitKMeansGpu(runner: GpuRunner, ds: Dataset, o: ResolvedOptions, g: GpuFitOptions) {
+  const soft = g.soft;
+  const data = uploadData(runner, ds, ds.mean, { ...g, rowWidth: soft ? o.k : 1 });
+  const st = new KMeansGpuState(runner, data, o.k);
+  if (soft) st.ensureSoft(soft.beta);
+  const { k, d } = st;
+  const n = ds.n;
+  let bestSoFar = Infinity;
+  let bestLabels: Uint32Array | null = null;
+  let bestDist: Float32Array | null = null;
+  let bestResp: Float32Array | undefined;
+  const iterCounters = { iters: 0, dispatches: 0, bytesRead: 0 };
+  const outcome = await runRestarts<GpuKMeansFit>(
+    o.nInit,
+    async (restart) => {
+      const rng = restartRng(o.seed, restart);
+      const t0 = performance.now();
+      const centres = await initialCentres(st, o, rng);
+      const initMs = performance.now() - t0;
+      st.writeCentres(centres);
+      let relocations = 0;
+      const run: EMRun = {
+        async step(iter) {
+          if (soft) st.encodeSoftStep();
+          else st.encodeHardStep();
+          const { stats, changed } = await st.readStats();
+          const m = await hostMStep(st, stats, centres, o, rng, !!soft);
+          relocations += m.relocated;
+          st.writeCentres(centres);
+          return soft ? { objective: m.objective, shift: m.shift } : { objective: m.objective, shift: m.shift, changed: iter === 1 ? n : changed };
+        },
+        converged(out, iter) {
+          if (!soft && iter > 1 && out.changed === 0) return 'labels';
+          return out.shift <= o.tolScaled ? 'tol' : false;
+        },
+      };
+      const before = { ...runner.counters };
+      const loop = await runEM(run, { restart, maxIter: o.maxIter, signal: o.signal, onIteration: o.onIteration });
+      iterCounters.iters += loop.nIter;
+      iterCounters.dispatches += runner.counters.dispatches - before.dispatches;
+      iterCounters.bytesRead += runner.counters.bytesRead - before.bytesRead;
+      let objective: number;
+      let resp: Float32Array | undefined;
+      if (soft) {
+        // Objective, responsibilities and hard labels at the final centroids.
+        st.encodeSoftStep();
+        const { stats } = await st.readStats();
+        objective = 0;
+        for (let j = 0; j < k; j++) objective += stats[j * st.J + d + 1];
+        if (soft.returnResponsibilities) resp = await st.readRowMatrix(st.pipes.softEStep, 'soft E-step');
+        st.encodeHardStep();
+      } else if (loop.stopReason !== 'labels') {
+        // Labels consistent with the final centroids (the statistics are discarded).
+        st.encodeHardStep();
+      }
+      const { labels, dist } = await st.readLabelsAndDist();
+      let inertia = 0;
+      for (let i = 0; i < n; i++) inertia += dist[i];
+      if (!soft) objective = inertia;
+      if (objective! < bestSoFar) {
+        bestSoFar = objective!;
+        bestLabels = labels;
+        bestDist = dist;
+        bestResp = resp;
+      }
+      const result: GpuKMeansFit = {
+        centres: uncentre(centres, data.mean, k, d),
+        labels,
+        dist,
+        inertia,
+        objective: objective!,
+        loop,
+        initMs,
+        relocations,
+      };
+      if (resp) result.resp = resp;
+      return { result, objective: objective!, nIter: loop.nIter, converged: loop.converged };
+    },
+    o.signal,
+  );
+  outcome.best.result.labels = bestLabels!;
+  outcome.best.result.dist = bestDist!;
+  if (bestResp) outcome.best.result.resp = bestResp;
+  return { ...outcome, chunks: data.chunks.length, iterCounters };
+}
+
+/** Nearest centroids (labels, squared distances) or Euclidean distances for new data. */
+export async function applyCentroidsGpu(
+  runner: GpuRunner,
+  ds: Pick<Dataset, 'n' | 'd' | 'x'>,
+  centroids: Float64Array,
+  k: number,
+  what: 'predict' | 'transform',
+  chunking: ChunkingOptions,
+): Promise<{ labels?: Uint32Array; dist?: Float32Array; distances?: Float32Array }> {
+  // Centre on the centroids' mean: new data has no statistics of its own worth computing.
+  const d = ds.d;
+  const mean = new Float64Array(d);
+  for (let j = 0; j < k; j++) for (let f = 0; f < d; f++) mean[f] += centroids[j * d + f] / k;
+  const data = uploadData(runner, ds, mean, { ...chunking, rowWidth: what === 'transform' ? k : 1 }, 'new data');
+  const st = new KMeansGpuState(runner, data, k);
+  const centred = new Float64Array(k * d);
+  for (let j = 0; j < k; j++) for (let f = 0; f < d; f++) centred[j * d + f] = centroids[j * d + f] - mean[f];
+  st.writeCentres(centred);
+  if (what === 'predict') {
+    st.encodeHardStep();
+    return st.readLabelsAndDist();
+  }
+  st.ensureSoft(1);
+  return { distances: await st.readRowMatrix(st.pipes.distances, 'distances') };
+}
