@@ -3,7 +3,7 @@
  * fit many times, destroy it to free the device. The top-level functions (kmeans, …) use a
  * shared default engine per backend choice.
  */
-import { toDataset, toFloat64, toParamMatrix, type DataInput } from '../data.js';
+import { toDataset, toFloat64, type DataInput } from '../data.js';
 import { DeviceLostError, EmgpuError, invalid } from '../errors.js';
 import { acquireDevice, requireDevice, type GpuContext } from '../gpu/device.js';
 import { GpuRunner, withErrorScopes } from '../gpu/runner.js';
@@ -23,6 +23,8 @@ export interface EngineOptions {
   powerPreference?: GPUPowerPreference;
   /** Cap on rows per GPU chunk; by default chunks are as large as the binding limit allows. */
   maxChunkRows?: number;
+  /** Cap on workgroups per dispatch dimension (testing aid: forces 2-D split dispatches on small data). */
+  maxWorkgroupsPerDimension?: number;
 }
 
 export interface Engine {
@@ -44,11 +46,11 @@ const CPU_ADAPTER = 'cpu (float64 reference)';
 
 function modelCentroids(model: CentroidModel, d: number): { c: Float64Array; k: number } {
   if (!model || !model.centroids) throw invalid('BAD_OPTION', 'The model has no centroids. Pass the result of kmeans() or { centroids: number[][] }.');
-  const rows = model.centroids;
-  const k = rows.length;
-  if (k === 0) throw invalid('EMPTY_DATA', 'The model has no centroids (k = 0). Pass a fitted model.');
-  const c = toParamMatrix(rows as ArrayLike<ArrayLike<number>>, k, d, 'model.centroids');
-  return { c, k };
+  const m = toFloat64(model.centroids as ArrayLike<ArrayLike<number>>, 'model.centroids');
+  if (m.d !== d) {
+    throw invalid('DIMENSION_MISMATCH', `X has ${d} features, but the model was fitted on ${m.d}. Pass data with ${m.d} columns in the training order.`);
+  }
+  return { c: m.x, k: m.n };
 }
 
 function counters(runner: GpuRunner, iter: { iters: number; dispatches: number; bytesRead: number }, chunks: number): GpuCounters {
@@ -75,6 +77,7 @@ class EngineImpl implements Engine {
     private readonly gpu: GpuContext | null,
     private readonly ownsDevice: boolean,
     private readonly maxChunkRows: number | undefined,
+    private readonly groupsPerDimCap?: number,
   ) {}
 
   private check(): void {
@@ -83,7 +86,7 @@ class EngineImpl implements Engine {
   }
 
   private async onGpu<T>(fn: (runner: GpuRunner) => Promise<T>): Promise<T> {
-    const runner = new GpuRunner(this.gpu!);
+    const runner = new GpuRunner(this.gpu!, this.groupsPerDimCap);
     try {
       return await withErrorScopes(this.gpu!, () => fn(runner));
     } finally {
@@ -211,14 +214,14 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
     void options.device.lost.then((info) => {
       ctx.lost = new DeviceLostError(info.reason ?? 'unknown', info.message ?? '');
     });
-    return new EngineImpl('webgpu', ctx.description, null, ctx, false, maxChunkRows);
+    return new EngineImpl('webgpu', ctx.description, null, ctx, false, maxChunkRows, options.maxWorkgroupsPerDimension);
   }
   const acquire = { allowSoftware: choice === 'webgpu', ...(options.powerPreference ? { powerPreference: options.powerPreference } : {}) };
   if (choice === 'webgpu') {
     const ctx = await requireDevice(acquire);
-    return new EngineImpl('webgpu', ctx.description, null, ctx, true, maxChunkRows);
+    return new EngineImpl('webgpu', ctx.description, null, ctx, true, maxChunkRows, options.maxWorkgroupsPerDimension);
   }
   const got = await acquireDevice(acquire);
   if ('reason' in got) return new EngineImpl('cpu', CPU_ADAPTER, got.reason, null, false, maxChunkRows);
-  return new EngineImpl('webgpu', got.description, null, got, true, maxChunkRows);
+  return new EngineImpl('webgpu', got.description, null, got, true, maxChunkRows, options.maxWorkgroupsPerDimension);
 }

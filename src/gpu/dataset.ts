@@ -57,6 +57,9 @@ export function planChunks(n: number, d: number, limits: GPUSupportedLimits, opt
   if (opts.maxChunkRows !== undefined) chunkRows = Math.min(chunkRows, Math.max(1, Math.floor(opts.maxChunkRows)));
   chunkRows = Math.min(chunkRows, n);
   const segRows = Math.max(MIN_SEG_ROWS, Math.ceil(n / MAX_SEGMENTS / MIN_SEG_ROWS) * MIN_SEG_ROWS);
+  // Whole segments per chunk: then every chunking sums the same rows in the same order and
+  // chunked results are bit-identical to unchunked ones.
+  if (chunkRows > segRows && chunkRows < n) chunkRows -= chunkRows % segRows;
   return { chunkRows, segRows };
 }
 

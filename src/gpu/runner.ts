@@ -37,12 +37,14 @@ export class GpuRunner {
   private staging: GPUBuffer | null = null;
   private encoderInFlight: GPUCommandEncoder | null = null;
 
-  constructor(readonly ctx: GpuContext) {
+  /** `maxGroupsPerDim` below the device limit forces split dispatches (tests use it on small data). */
+  constructor(readonly ctx: GpuContext, private readonly groupsPerDimCap?: number) {
     this.device = ctx.device;
   }
 
   get maxGroupsPerDim(): number {
-    return this.device.limits.maxComputeWorkgroupsPerDimension;
+    const lim = this.device.limits.maxComputeWorkgroupsPerDimension;
+    return this.groupsPerDimCap ? Math.min(lim, this.groupsPerDimCap) : lim;
   }
 
   checkLost(): void {

@@ -1,0 +1,80 @@
+import { describe, test, expect } from 'vitest';
+import { createEngine, InvalidInputError, BufferLimitError, EmgpuError } from '../../src/index.js';
+import { planChunks } from '../../src/gpu/dataset.js';
+
+const cpu = await createEngine({ backend: 'cpu' });
+
+async function expectCode(p: Promise<unknown>, code: string, words: RegExp): Promise<void> {
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(EmgpuError);
+  expect((err as EmgpuError).code).toBe(code);
+  expect((err as Error).message).toMatch(words);
+}
+
+describe('bad input raises a typed error naming cause and fix, and leaves the input unchanged', () => {
+  test('NaN and Infinity are rejected with their position', async () => {
+    const data = new Float64Array([1, 2, 3, NaN, 5, 6]);
+    const copy = data.slice();
+    await expectCode(cpu.kmeans({ data, n: 3, d: 2 }, { k: 2 }), 'NON_FINITE', /NaN at sample 1, feature 1.*impute/);
+    await expectCode(cpu.kmeans([[1, 2], [Infinity, 0]], { k: 1 }), 'NON_FINITE', /Infinity at sample 1, feature 0/);
+    expect(Array.from(data)).toEqual(Array.from(copy));
+  });
+
+  test('k larger than n, k of zero and fractional k are rejected', async () => {
+    const rows = [[0, 0], [1, 1], [2, 2]];
+    await expectCode(cpu.kmeans(rows, { k: 4 }), 'K_TOO_LARGE', /n_samples=3 should be >= k=4/);
+    await expectCode(cpu.kmeans(rows, { k: 0 }), 'BAD_OPTION', /k=0 is not a positive integer/);
+    await expectCode(cpu.kmeans(rows, { k: 1.5 }), 'BAD_OPTION', /positive integer/);
+    expect(rows).toEqual([[0, 0], [1, 1], [2, 2]]);
+  });
+
+  test('empty and ragged data are rejected', async () => {
+    await expectCode(cpu.kmeans([], { k: 1 }), 'EMPTY_DATA', /empty/);
+    await expectCode(cpu.kmeans([[]], { k: 1 }), 'EMPTY_DATA', /empty/);
+    await expectCode(cpu.kmeans({ data: new Float32Array(0), n: 0, d: 3 }, { k: 1 }), 'EMPTY_DATA', /empty/);
+    await expectCode(cpu.kmeans([[1, 2], [3]], { k: 1 }), 'RAGGED_DATA', /row 1 has 1 values but row 0 has 2/);
+    await expectCode(cpu.kmeans({ data: new Float32Array(5), n: 2, d: 3 }, { k: 1 }), 'SHAPE_MISMATCH', /length 5 but n\*d = 2\*3 = 6/);
+  });
+
+  test('initial centroids and new data must match the dimension', async () => {
+    const rows = [[0, 0], [1, 1], [2, 2]];
+    await expectCode(cpu.kmeans(rows, { k: 2, init: [[0, 0, 0], [1, 1, 1]] }), 'DIMENSION_MISMATCH', /init has 3 features but the data has 2/);
+    await expectCode(cpu.kmeans(rows, { k: 2, init: [[0, 0]] }), 'SHAPE_MISMATCH', /1 rows but k=2/);
+    await expectCode(cpu.predict({ centroids: [[0, 0]] }, [[1, 2, 3]]), 'DIMENSION_MISMATCH', /X has 3 features, but the model was fitted on 2/);
+  });
+
+  test('options out of range are rejected', async () => {
+    const rows = [[0], [1], [2]];
+    await expectCode(cpu.kmeans(rows, { k: 2, maxIter: 0 }), 'BAD_OPTION', /maxIter=0/);
+    await expectCode(cpu.kmeans(rows, { k: 2, tol: -1 }), 'BAD_OPTION', /tol=-1/);
+    await expectCode(cpu.kmeans(rows, { k: 2, init: 'kmeans||' as 'random' }), 'BAD_OPTION', /init='kmeans\|\|'/);
+    await expectCode(cpu.softKMeans(rows, { k: 2, beta: 0 }), 'BAD_OPTION', /beta=0/);
+    await expectCode(createEngine({ backend: 'cuda' as 'cpu' }), 'BAD_OPTION', /backend='cuda'/);
+  });
+
+  test('errors are InvalidInputError instances with a stable code', async () => {
+    const err = await cpu.kmeans([[1]], { k: 2 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InvalidInputError);
+    expect((err as InvalidInputError).name).toBe('InvalidInputError');
+  });
+
+  test('a row wider than one storage binding is a BufferLimitError, and chunks fit the binding', () => {
+    const limits = { maxStorageBufferBindingSize: 1 << 20, maxBufferSize: 1 << 30 } as GPUSupportedLimits;
+    expect(() => planChunks(10, 300_000, limits, {})).toThrow(BufferLimitError);
+    expect(() => planChunks(10, 300_000, limits, {})).toThrow(/exceeds the device's storage binding limit.*PCA/);
+    const plan = planChunks(100_000, 50, limits, {});
+    expect(plan.chunkRows * 50 * 4).toBeLessThanOrEqual(1 << 20);
+    expect(plan.chunkRows % plan.segRows).toBe(0);
+    // Responsibilities (k wide) bound the chunk when k > d.
+    expect(planChunks(100_000, 4, limits, { rowWidth: 64 }).chunkRows * 64 * 4).toBeLessThanOrEqual(1 << 20);
+  });
+
+  test('a destroyed engine refuses work', async () => {
+    const e = await createEngine({ backend: 'cpu' });
+    e.destroy();
+    await expectCode(e.kmeans([[1]], { k: 1 }), 'ENGINE_DESTROYED', /createEngine/);
+  });
+});
