@@ -8,13 +8,21 @@
 // Bindings: 0 x: rows×D f32 · 1 labels: rows u32 · 2 resp: rows×K f32 · 3 score: rows f32 ·
 // 4 partials: segments×K×(D+2) f32 (write, this chunk's segments start at chunk.segOffset) ·
 // 5 chunk: uniform {rows, segOffset, segRows, rowOffset}.
-// Dispatch: one workgroup per segment of chunk.segRows rows (over x, y past 65535); thread t
-// computes outputs t, t + WG, … of the segment's K×(D+2) block.
+// Dispatch: one workgroup per segment of chunk.segRows rows (over x, y past 65535).
+// Two entry points:
+//  `main`: thread t computes outputs t, t + WG, … of the segment's K×(D+2) block by looping
+//    over the segment's rows (n·k·(d+2) work; serves soft weights and any k, d).
+//  `hard_columns` (HARD only, when K×(D+2) floats fit workgroup memory): thread t owns columns
+//    t, t + CWG, … and adds each row into its cluster's slot of a workgroup accumulator, so the
+//    work is n·(d+2), k times less. Each column has one owner and rows go in order: deterministic.
 
 override D: u32;
 override K: u32;
 override HARD: bool = true;
 override WG: u32 = 256u;
+override CWG: u32 = 64u;
+// Size of the workgroup accumulator of `hard_columns`: K×(D+2) (override-sized, no templates).
+override ACC: u32 = 1u;
 
 struct Chunk { rows: u32, segOffset: u32, segRows: u32, rowOffset: u32 }
 
@@ -51,4 +59,28 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
     }
     partials[outBase + o] = acc;
   }
+}
+
+var<workgroup> acc: array<f32, ACC>;
+
+@compute @workgroup_size(CWG)
+fn hard_columns(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let seg = wid.y * nwg.x + wid.x;
+  let J = D + 2u;
+  for (var o = lid; o < K * J; o += CWG) { acc[o] = 0.0; }
+  workgroupBarrier();
+  let first = seg * chunk.segRows;
+  if (first >= chunk.rows) { return; }
+  let last = min(first + chunk.segRows, chunk.rows);
+  for (var f = lid; f < J; f += CWG) {
+    for (var r = first; r < last; r++) {
+      let slot = labels[r] * J + f;
+      var v = 1.0;
+      if (f < D) { v = x[r * D + f]; } else if (f > D) { v = score[r]; }
+      acc[slot] += v;
+    }
+  }
+  workgroupBarrier();
+  let outBase = (chunk.segOffset + seg) * K * J;
+  for (var o = lid; o < K * J; o += CWG) { partials[outBase + o] = acc[o]; }
 }

@@ -98,7 +98,7 @@ class KMeansGpuState {
       runner.dispatch('kmeans assign', this.pipes.assign, ga, rowGroups(c.rows, WG));
       const gm = this.group(`acc-hard ${c.index}`, () =>
         bindBuffers(device, `accumulate (hard) chunk ${c.index}`, this.pipes.accumulateHard, [
-          c.x, rb.labels, this.dummyResp(), rb.dist, this.partials, c.uniform,
+          c.x, rb.labels, this.pipes.hardColumns ? null : this.dummyResp(), rb.dist, this.partials, c.uniform,
         ]),
       );
       runner.dispatch('kmeans accumulate', this.pipes.accumulateHard, gm, c.segments);

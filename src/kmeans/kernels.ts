@@ -8,6 +8,8 @@ import argmaxWgsl from '../../shaders/common/argmax.wgsl?raw';
 import { computePipeline, type KernelSource } from '../gpu/pipelines.js';
 
 export const WG = 256;
+/** Workgroup size of the column-owner accumulation (one thread per statistic column). */
+export const COLUMN_WG = 64;
 /** Most k-means++ candidates per round (the kernel's MAXL). */
 export const KPP_MAX_CANDIDATES = 16;
 
@@ -22,7 +24,10 @@ export const sources = {
 
 export interface KMeansPipelines {
   assign: GPUComputePipeline;
+  /** Hard accumulation: the column-owner kernel when K×(D+2) floats fit workgroup memory, else the general one. */
   accumulateHard: GPUComputePipeline;
+  /** Whether accumulateHard is the column-owner kernel. */
+  readonly hardColumns: boolean;
   accumulateSoft: GPUComputePipeline;
   softEStep: GPUComputePipeline;
   distances: GPUComputePipeline;
@@ -35,12 +40,20 @@ export interface KMeansPipelines {
 /** Pipelines for one (d, k); created lazily and cached per device. */
 export function kmeansPipelines(device: GPUDevice, d: number, k: number): KMeansPipelines {
   const dk = { D: d, K: k, WG };
-  let cache: Partial<KMeansPipelines> = {};
-  const get = <K extends keyof KMeansPipelines>(key: K, make: () => GPUComputePipeline): GPUComputePipeline =>
+  const cache: Partial<Record<keyof KMeansPipelines, GPUComputePipeline>> = {};
+  const hardColumns = k * (d + 2) * 4 <= device.limits.maxComputeWorkgroupStorageSize;
+  const get = <K extends Exclude<keyof KMeansPipelines, 'hardColumns'>>(key: K, make: () => GPUComputePipeline): GPUComputePipeline =>
     (cache[key] ??= make());
   return {
     get assign() { return get('assign', () => computePipeline(device, sources.assign, dk)); },
-    get accumulateHard() { return get('accumulateHard', () => computePipeline(device, sources.accumulate, { ...dk, HARD: 1 })); },
+    hardColumns,
+    get accumulateHard() {
+      return get('accumulateHard', () =>
+        hardColumns
+          ? computePipeline(device, sources.accumulate, { D: d, K: k, HARD: 1, ACC: k * (d + 2), CWG: COLUMN_WG }, 'hard_columns')
+          : computePipeline(device, sources.accumulate, { ...dk, HARD: 1 }),
+      );
+    },
     get accumulateSoft() { return get('accumulateSoft', () => computePipeline(device, sources.accumulate, { ...dk, HARD: 0 })); },
     get softEStep() { return get('softEStep', () => computePipeline(device, sources.softEStep, { ...dk, MODE: 0 })); },
     get distances() { return get('distances', () => computePipeline(device, sources.softEStep, { ...dk, MODE: 1 })); },

@@ -47,6 +47,19 @@ describe('WebGPU k-means equals the CPU reference on seeded Gaussian blobs', () 
     });
   }
 
+  test('when k×(d+2) statistics exceed workgroup memory, the general accumulation kernel agrees too', async () => {
+    const limits = (await navigator.gpu.requestAdapter())!.limits;
+    const d = 30;
+    const k = Math.floor(limits.maxComputeWorkgroupStorageSize / 4 / (d + 2)) + 1;
+    const n = 6 * k;
+    const b = makeBlobs(n, d, k, 31, { std: 0.2, spread: 20 });
+    const init = randomRows(b.data, n, d, k, 2);
+    const g = await gpu.kmeans({ data: b.data, n, d }, { k, init, maxIter: 5 });
+    const c = await cpu.kmeans({ data: b.data, n, d }, { k, init, maxIter: 5 });
+    expect(g.labels).toEqual(c.labels);
+    expectRelClose(g.inertia, c.inertia, F32_OBJ_RTOL, 'inertia');
+  });
+
   test('GPU k-means++ finds the planted clusters, as the CPU k-means++ does', async () => {
     const b = makeBlobs(4000, 12, 6, 5, { std: 0.5, spread: 10 });
     const X = { data: b.data, n: b.n, d: b.d };
