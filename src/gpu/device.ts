@@ -21,10 +21,35 @@ export interface AcquireOptions {
   allowSoftware: boolean;
 }
 
+/**
+ * On Linux Dawn reaches the GPU through the Vulkan loader only. Without libvulkan.so.1 it can
+ * find no adapter and prints a native warning, so skip loading it and say why instead.
+ */
+async function linuxLacksVulkan(): Promise<boolean> {
+  if (process.platform !== 'linux') return false;
+  try {
+    const fsName = 'node:fs';
+    const fs = (await import(/* @vite-ignore */ fsName)) as typeof import('node:fs');
+    const dirs = [
+      ...(process.env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean),
+      '/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/lib/x86_64-linux-gnu', '/lib64', '/usr/local/lib',
+    ];
+    return !dirs.some((d) => fs.existsSync(`${d}/libvulkan.so.1`));
+  } catch {
+    return false;
+  }
+}
+
+let nodeSkipReason: string | null = null;
+
 /** Node has no navigator.gpu: load Dawn's binding if it is installed. */
 async function nodeGpu(): Promise<GPU | null> {
   const isNode = typeof process !== 'undefined' && !!process.versions?.node;
   if (!isNode) return null;
+  if (await linuxLacksVulkan()) {
+    nodeSkipReason = 'no Vulkan loader (libvulkan.so.1) is installed, so Node\'s WebGPU (Dawn) cannot reach a GPU';
+    return null;
+  }
   try {
     const name = 'webgpu';
     const mod = (await import(/* @vite-ignore */ name)) as {
@@ -70,7 +95,9 @@ const WANTED_LIMITS = [
 export async function acquireDevice(opts: AcquireOptions): Promise<GpuContext | { reason: string }> {
   const gpu = await getGpu();
   if (!gpu) {
-    return { reason: 'WebGPU is not available here (no navigator.gpu, and the optional "webgpu" package is not installed or failed to load)' };
+    return {
+      reason: nodeSkipReason ?? 'WebGPU is not available here (no navigator.gpu, and the optional "webgpu" package is not installed or failed to load)',
+    };
   }
   const request: GPURequestAdapterOptions = {};
   if (opts.powerPreference) request.powerPreference = opts.powerPreference;
