@@ -13,6 +13,10 @@ export * from './errors.js';
 export type * from './types.js';
 export type { DataInput, Matrix } from './data.js';
 export { Rng } from './engine/rng.js';
+export { adjustedRandIndex, normalizedMutualInfo } from './metrics.js';
+export type { NmiAverage } from './metrics.js';
+export { parseDelimited, parseMatrixMarket } from './io/index.js';
+export type { DelimitedOptions, DelimitedResult, MatrixMarketOptions, MatrixMarketResult } from './io/index.js';
 
 const defaults = new Map<BackendChoice, Promise<Engine>>();
 
