@@ -7,6 +7,7 @@ import { toDataset, toFloat64, type DataInput } from '../data.js';
 import { DeviceLostError, EmgpuError, invalid } from '../errors.js';
 import { acquireDevice, requireDevice, type GpuContext } from '../gpu/device.js';
 import { GpuRunner, withErrorScopes } from '../gpu/runner.js';
+import type { ChunkingOptions } from '../gpu/dataset.js';
 import { resolveBeta, resolveOptions, type ResolvedOptions } from './options.js';
 import { lloydReference, softReference, predictReference, transformReference } from '../kmeans/reference.js';
 import { fitKMeansGpu, applyCentroidsGpu } from '../kmeans/fit.js';
@@ -39,6 +40,12 @@ export interface Engine {
   predict(model: CentroidModel, X: DataInput): Promise<number[]>;
   /** Euclidean distances from each row of X to every centroid (n rows of k). */
   transform(model: CentroidModel, X: DataInput): Promise<number[][]>;
+  /**
+   * Run a model on this engine's backend: `cpu()` on the CPU backend, else `gpu(runner, chunking)`
+   * inside validation/out-of-memory error scopes with a fresh runner whose buffers are freed after.
+   * The extension point every model's fit uses.
+   */
+  run<T>(cpu: () => Promise<T>, gpu: (runner: GpuRunner, chunking: ChunkingOptions) => Promise<T>): Promise<T>;
   destroy(): void;
 }
 
@@ -92,6 +99,14 @@ class EngineImpl implements Engine {
     } finally {
       runner.destroy();
     }
+  }
+
+  async run<T>(cpu: () => Promise<T>, gpu: (runner: GpuRunner, chunking: ChunkingOptions) => Promise<T>): Promise<T> {
+    this.check();
+    if (this.backend === 'cpu') return cpu();
+    const chunking: ChunkingOptions = {};
+    if (this.maxChunkRows !== undefined) chunking.maxChunkRows = this.maxChunkRows;
+    return this.onGpu((runner) => gpu(runner, chunking));
   }
 
   private async fitCentroids(data: DataInput, options: KMeansOptions, soft: { beta: number; returnResponsibilities: boolean } | null) {
