@@ -5,7 +5,7 @@
  */
 import { createEngine, type Engine, type EngineOptions } from './engine/engine.js';
 import type { DataInput } from './data.js';
-import type { BackendChoice, CentroidModel, KMeansOptions, KMeansResult, SoftKMeansOptions, SoftKMeansResult } from './types.js';
+import type { BackendChoice, CentroidModel, GaussianMixtureOptions, GaussianMixtureResult, KMeansOptions, KMeansResult, SoftKMeansOptions, SoftKMeansResult } from './types.js';
 
 export { createEngine } from './engine/engine.js';
 export type { Engine, EngineOptions } from './engine/engine.js';
@@ -46,6 +46,11 @@ export async function kmeans(data: DataInput, options: WithEngine<KMeansOptions>
 /** Soft k-means with stiffness β. */
 export async function softKMeans(data: DataInput, options: WithEngine<SoftKMeansOptions>): Promise<SoftKMeansResult> {
   return (await engineFor(options)).softKMeans(data, options);
+}
+
+/** Gaussian mixture by EM: covariance 'full' | 'diag' | 'spherical' | 'tied', optional MAP priors. */
+export async function gaussianMixture(data: DataInput, options: WithEngine<GaussianMixtureOptions>): Promise<GaussianMixtureResult> {
+  return (await engineFor(options)).gaussianMixture(data, options);
 }
 
 /** Nearest-centroid labels for new data. */

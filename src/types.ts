@@ -124,3 +124,102 @@ export interface SoftKMeansResult extends Omit<KMeansResult, 'model' | 'stopReas
 export interface CentroidModel {
   centroids: ArrayLike<ArrayLike<number>>;
 }
+
+export type CovarianceType = 'full' | 'diag' | 'spherical' | 'tied';
+
+/** Initial parameters for a Gaussian mixture, in scikit-learn's shapes. */
+export interface GaussianMixtureParams {
+  weights: ArrayLike<number>;
+  means: ArrayLike<ArrayLike<number>>;
+  /** full: k×d×d · tied: d×d · diag: k×d · spherical: k. */
+  covariances: ArrayLike<unknown>;
+}
+
+/**
+ * Conjugate priors for MAP estimation (Fraley & Raftery 2007, as mclust's priorControl):
+ * a symmetric Dirichlet(α) on the weights and a Normal-inverse-Wishart on each component's
+ * mean and covariance: μ_k | Σ_k ~ N(mean, Σ_k/shrinkage), Σ_k ~ IW(dof, scale).
+ */
+export interface GaussianMixturePrior {
+  /** Dirichlet concentration α (default 1: no effect). α > 1 smooths; α < 1 lets components empty out and be dropped. */
+  weightConcentration?: number;
+  /** The Normal-inverse-Wishart part: true for mclust's defaults, false (default) for none, or its hyperparameters. */
+  normal?:
+    | boolean
+    | {
+        /** κ (default 0.01). */
+        shrinkage?: number;
+        /** Prior mean (default: the column means). */
+        mean?: ArrayLike<number>;
+        /** ν (default d + 2). */
+        dof?: number;
+        /** Λ: a d×d matrix (full, tied), d variances (diag) or one variance (spherical). Default: mclust's cov(data)/k^(2/d). */
+        scale?: ArrayLike<unknown> | number;
+      };
+}
+
+export interface GaussianMixtureOptions {
+  k: number;
+  /** Covariance structure (default 'full'). */
+  covariance?: CovarianceType;
+  /** 'kmeans' (default, as scikit-learn), 'k-means++', 'random', 'random-from-data', or initial parameters. */
+  init?: 'kmeans' | 'k-means++' | 'random' | 'random-from-data' | GaussianMixtureParams;
+  nInit?: number;
+  /** Default 100. */
+  maxIter?: number;
+  /** Convergence when the per-sample lower bound changes by less than tol (default 1e-3). */
+  tol?: number;
+  /** Added to covariance diagonals for numerical stability (default 1e-6). */
+  regCovar?: number;
+  seed?: number;
+  /** MAP estimation with conjugate priors; the log-posterior becomes the objective. */
+  prior?: GaussianMixturePrior;
+  onIteration?: (info: IterationRecord) => void;
+  signal?: AbortSignal;
+}
+
+export interface GaussianMixtureResult {
+  model: 'gmm';
+  covariance: CovarianceType;
+  n: number;
+  d: number;
+  /** Components kept (k minus those a Dirichlet prior with α < 1 emptied out). */
+  k: number;
+  weights: number[];
+  means: number[][];
+  /** scikit-learn's shapes: full k×d×d, tied d×d, diag k×d, spherical k. */
+  covariances: number[] | number[][] | number[][][];
+  /** Cholesky factors of the precisions, as scikit-learn's precisions_cholesky_. */
+  precisionsCholesky: number[] | number[][] | number[][][];
+  /** Objective per sample at the last E-step: mean log-likelihood (or log-posterior / n with a prior). */
+  lowerBound: number;
+  /** Σ_i log p(x_i) at the final parameters. */
+  logLikelihood: number;
+  /** log-likelihood + log prior density at the final parameters (MAP fits only). */
+  logPosterior?: number;
+  nIter: number;
+  converged: boolean;
+  stopReason: 'tol' | 'maxIter';
+  labels: number[];
+  clusterSizes: number[];
+  history: IterationRecord[];
+  restarts: RestartSummary[];
+  /** Indices (in the initial 0..k−1 numbering) of components dropped by the Dirichlet prior. */
+  dropped: number[];
+  regCovar: number;
+  prior?: GaussianMixturePrior;
+  backend: Backend;
+  adapter: string;
+  seed: number;
+  timings: Timings;
+  gpu?: GpuCounters;
+  warnings: string[];
+  /** Bayesian information criterion on data (non-enumerable: results stay plain data). */
+  bic(data: DataInput): Promise<number>;
+  aic(data: DataInput): Promise<number>;
+  predict(data: DataInput): Promise<number[]>;
+  /** n rows of k posterior probabilities. */
+  predictProba(data: DataInput): Promise<number[][]>;
+  /** log p(x_i) for each row. */
+  scoreSamples(data: DataInput): Promise<number[]>;
+}

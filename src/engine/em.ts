@@ -83,13 +83,15 @@ export interface RestartOutcome<R> {
 }
 
 /**
- * Run `nInit` restarts one after another and keep the one with the lowest objective
- * (ties keep the earlier restart, so the choice is deterministic).
+ * Run `nInit` restarts one after another and keep the one with the best objective: the lowest
+ * (inertia) or, with `maximize`, the highest (log-likelihood). Ties keep the earlier restart, so
+ * the choice is deterministic.
  */
 export async function runRestarts<R>(
   nInit: number,
   fitOne: (restart: number) => Promise<RestartOutcome<R>>,
   signal?: AbortSignal,
+  maximize = false,
 ): Promise<{ best: RestartOutcome<R>; bestRestart: number; restarts: RestartSummary[] }> {
   let best: RestartOutcome<R> | null = null;
   let bestRestart = 0;
@@ -98,7 +100,7 @@ export async function runRestarts<R>(
     throwIfAborted(signal);
     const out = await fitOne(r);
     restarts.push({ restart: r, objective: out.objective, nIter: out.nIter, converged: out.converged });
-    if (best === null || out.objective < best.objective) {
+    if (best === null || (maximize ? out.objective > best.objective : out.objective < best.objective)) {
       best = out;
       bestRestart = r;
     }

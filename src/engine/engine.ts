@@ -11,9 +11,10 @@ import type { ChunkingOptions } from '../gpu/dataset.js';
 import { resolveBeta, resolveOptions, type ResolvedOptions } from './options.js';
 import { lloydReference, softReference, predictReference, transformReference } from '../kmeans/reference.js';
 import { fitKMeansGpu, applyCentroidsGpu } from '../kmeans/fit.js';
+import { fitGaussianMixture } from '../gmm/fit.js';
 import { kmeansResult, softKMeansResult, type RawFit } from '../kmeans/results.js';
 import type {
-  Backend, BackendChoice, CentroidModel, GpuCounters, KMeansOptions, KMeansResult, SoftKMeansOptions, SoftKMeansResult,
+  Backend, BackendChoice, CentroidModel, GaussianMixtureOptions, GaussianMixtureResult, GpuCounters, KMeansOptions, KMeansResult, SoftKMeansOptions, SoftKMeansResult,
 } from '../types.js';
 
 export interface EngineOptions {
@@ -40,6 +41,8 @@ export interface Engine {
   predict(model: CentroidModel, X: DataInput): Promise<number[]>;
   /** Euclidean distances from each row of X to every centroid (n rows of k). */
   transform(model: CentroidModel, X: DataInput): Promise<number[][]>;
+  /** Gaussian mixture by EM (MLE, or MAP with `prior`), scikit-learn's GaussianMixture semantics. */
+  gaussianMixture(data: DataInput, options: GaussianMixtureOptions): Promise<GaussianMixtureResult>;
   /**
    * Run a model on this engine's backend: `cpu()` on the CPU backend, else `gpu(runner, chunking)`
    * inside validation/out-of-memory error scopes with a fresh runner whose buffers are freed after.
@@ -147,6 +150,11 @@ class EngineImpl implements Engine {
       };
       return { raw, o, objective: r.objective, resp: r.resp };
     });
+  }
+
+  async gaussianMixture(data: DataInput, options: GaussianMixtureOptions): Promise<GaussianMixtureResult> {
+    this.check();
+    return fitGaussianMixture(this, data, options);
   }
 
   async kmeans(data: DataInput, options: KMeansOptions): Promise<KMeansResult> {

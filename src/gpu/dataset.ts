@@ -24,6 +24,8 @@ export interface ChunkingOptions {
   maxChunkRows?: number;
   /** Largest per-row width any per-chunk buffer will have (k for responsibilities). */
   rowWidth?: number;
+  /** Floats of partial statistics per segment: bounds the number of segments so partials fit one binding. */
+  statsPerSegment?: number;
 }
 
 /** Most segments per reduction: bounds the partials buffer and the second reduction pass. */
@@ -56,7 +58,8 @@ export function planChunks(n: number, d: number, limits: GPUSupportedLimits, opt
   }
   if (opts.maxChunkRows !== undefined) chunkRows = Math.min(chunkRows, Math.max(1, Math.floor(opts.maxChunkRows)));
   chunkRows = Math.min(chunkRows, n);
-  const segRows = Math.max(MIN_SEG_ROWS, Math.ceil(n / MAX_SEGMENTS / MIN_SEG_ROWS) * MIN_SEG_ROWS);
+  const maxSegments = Math.max(1, Math.min(MAX_SEGMENTS, Math.floor(maxBinding / (4 * Math.max(1, opts.statsPerSegment ?? 1)))));
+  const segRows = Math.max(MIN_SEG_ROWS, Math.ceil(n / maxSegments / MIN_SEG_ROWS) * MIN_SEG_ROWS);
   // Whole segments per chunk: then every chunking sums the same rows in the same order and
   // chunked results are bit-identical to unchunked ones.
   if (chunkRows > segRows && chunkRows < n) chunkRows -= chunkRows % segRows;

@@ -1,0 +1,66 @@
+// Gaussian-mixture M-step statistics of one data chunk as per-segment partial sums
+// (deterministic: each workgroup owns its output slice; reduced later by common/reduce.wgsl).
+// Per component c, J = D + 2 + M values: Σ r_ic x_i (D), Σ r_ic, Σ r_ic·score_i (so Σ_c gives
+// Σ log p(x_i)), and the shifted second moments Σ r_ic (x_ia − s_ca)(x_ib − s_cb) for the M
+// pairs (a, b) in `pairs` (upper triangle for full/tied, the diagonal for diag/spherical). The
+// shift s_c is the current mean of component c, so float32 variances do not cancel.
+//
+// Bindings: 0 x: rows×D f32 · 1 resp: rows×K f32 · 2 score: rows f32 · 3 means (shift): K×D f32 ·
+// 4 pairs: M×2 u32 · 5 partials: segments×K×J f32 (write) · 6 chunk: uniform {rows, segOffset, segRows, rowOffset}.
+// Dispatch: one workgroup per segment of chunk.segRows rows (over x, y past 65535); thread t
+// computes outputs t, t + WG, … of the segment's K×J block.
+
+override D: u32;
+override K: u32;
+override M: u32;
+override WG: u32 = 256u;
+
+struct Chunk { rows: u32, segOffset: u32, segRows: u32, rowOffset: u32 }
+
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read> resp: array<f32>;
+@group(0) @binding(2) var<storage, read> score: array<f32>;
+@group(0) @binding(3) var<storage, read> means: array<f32>;
+@group(0) @binding(4) var<storage, read> pairs: array<u32>;
+@group(0) @binding(5) var<storage, read_write> partials: array<f32>;
+@group(0) @binding(6) var<uniform> chunk: Chunk;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let seg = wid.y * nwg.x + wid.x;
+  let first = seg * chunk.segRows;
+  if (first >= chunk.rows) { return; }
+  let last = min(first + chunk.segRows, chunk.rows);
+  let J = D + 2u + M;
+  let outBase = (chunk.segOffset + seg) * K * J;
+  for (var o = lid; o < K * J; o += WG) {
+    let c = o / J;
+    let f = o % J;
+    // Kahan-compensated: segment sums of a few hundred float32 terms keep ~1 ulp.
+    var acc = 0.0;
+    var comp = 0.0;
+    var a = 0u;
+    var b = 0u;
+    var sa = 0.0;
+    var sb = 0.0;
+    if (f >= D + 2u) {
+      let t = f - D - 2u;
+      a = pairs[2u * t];
+      b = pairs[2u * t + 1u];
+      sa = means[c * D + a];
+      sb = means[c * D + b];
+    }
+    for (var r = first; r < last; r++) {
+      let w = resp[r * K + c];
+      var v = 1.0;
+      if (f < D) { v = x[r * D + f]; }
+      else if (f == D + 1u) { v = score[r]; }
+      else if (f > D + 1u) { v = (x[r * D + a] - sa) * (x[r * D + b] - sb); }
+      let y = w * v - comp;
+      let t2 = acc + y;
+      comp = (t2 - acc) - y;
+      acc = t2;
+    }
+    partials[outBase + o] = acc;
+  }
+}

@@ -1,0 +1,77 @@
+// Gaussian-mixture E-step of one data chunk, fused: for each row i and component c,
+//   a_ic = const_c − ½‖y_ic‖², const_c = log π_c − ½·D·log 2π + Σ_j log U_c,jj,
+// where y_ic = (x_i − μ_c)ᵀ U_c with U_c the Cholesky factor of the precision (upper
+// triangular; COV 0 full: one per component, 1 tied: one shared), or y_ic,j = (x_ij − μ_cj)·u_cj
+// (2 diag: u = 1/σ per feature; 3 spherical: one u per component). No n×k×d×d intermediate.
+// Then the stable row-wise logsumexp: score_i = log p(x_i) = lse_c a_ic, resp_ic = exp(a_ic −
+// score_i), label_i = argmax_c a_ic (ties to the lower index). Dropped components have
+// const_c = −f32max and get zero responsibility.
+//
+// Bindings: 0 x: rows×D f32 · 1 means: K×D f32 · 2 prec: precision factors (K·D·D | D·D | K·D | K) ·
+// 3 consts: K f32 · 4 resp: rows×K f32 (write) · 5 score: rows f32 (write) · 6 labels: rows u32
+// (write) · 7 chunk: uniform {rows, segOffset, segRows, rowOffset}.
+// Dispatch: one thread per row, WG rows per workgroup, over (x, y) past 65535 workgroups.
+
+override D: u32;
+override K: u32;
+override COV: u32 = 0u;
+override WG: u32 = 256u;
+
+struct Chunk { rows: u32, segOffset: u32, segRows: u32, rowOffset: u32 }
+
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read> means: array<f32>;
+@group(0) @binding(2) var<storage, read> prec: array<f32>;
+@group(0) @binding(3) var<storage, read> consts: array<f32>;
+@group(0) @binding(4) var<storage, read_write> resp: array<f32>;
+@group(0) @binding(5) var<storage, read_write> score: array<f32>;
+@group(0) @binding(6) var<storage, read_write> labels: array<u32>;
+@group(0) @binding(7) var<uniform> chunk: Chunk;
+
+fn quad(base: u32, c: u32) -> f32 {
+  let mb = c * D;
+  var q = 0.0;
+  if (COV <= 1u) {
+    let pb = select(0u, c * D * D, COV == 0u);
+    for (var j = 0u; j < D; j++) {
+      var y = 0.0;
+      for (var a = 0u; a <= j; a++) {
+        y = fma(x[base + a] - means[mb + a], prec[pb + a * D + j], y);
+      }
+      q = fma(y, y, q);
+    }
+  } else if (COV == 2u) {
+    for (var j = 0u; j < D; j++) {
+      let y = (x[base + j] - means[mb + j]) * prec[mb + j];
+      q = fma(y, y, q);
+    }
+  } else {
+    for (var j = 0u; j < D; j++) {
+      let t = x[base + j] - means[mb + j];
+      q = fma(t, t, q);
+    }
+    q = q * prec[c] * prec[c];
+  }
+  return q;
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let row = (wid.y * nwg.x + wid.x) * WG + lid;
+  if (row >= chunk.rows) { return; }
+  let base = row * D;
+  let rb = row * K;
+  var amax = -3.40282346638528859812e+38f;
+  var arg = 0u;
+  for (var c = 0u; c < K; c++) {
+    let a = consts[c] - 0.5 * quad(base, c);
+    resp[rb + c] = a;
+    if (a > amax) { amax = a; arg = c; }
+  }
+  var z = 0.0;
+  for (var c = 0u; c < K; c++) { z += exp(resp[rb + c] - amax); }
+  let lse = amax + log(z);
+  for (var c = 0u; c < K; c++) { resp[rb + c] = exp(resp[rb + c] - lse); }
+  score[row] = lse;
+  labels[row] = arg;
+}

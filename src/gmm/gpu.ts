@@ -1,0 +1,164 @@
+/**
+ * The WebGPU backend of the Gaussian mixture. Per EM iteration and chunk: one fused E-step
+ * dispatch (log-densities through the precision Cholesky, logsumexp, responsibilities into
+ * the chunk's scratch) and one accumulation dispatch (Σr, Σr·x, shifted Σr·xxᵀ as per-segment
+ * partials); then one reduction and one readback of k×(d+2+m) floats. Means and statistics are
+ * centred on the column means on the GPU and converted back here.
+ */
+import estepWgsl from '../../shaders/gmm/estep.wgsl?raw';
+import accumulateWgsl from '../../shaders/gmm/accumulate.wgsl?raw';
+import reduceWgsl from '../../shaders/common/reduce.wgsl?raw';
+import type { Dataset } from '../data.js';
+import type { CovarianceType, GpuCounters } from '../types.js';
+import { computePipeline } from '../gpu/pipelines.js';
+import type { GpuRunner } from '../gpu/runner.js';
+import { uploadData, rowGroups, type ChunkingOptions } from '../gpu/dataset.js';
+import { bindBuffers, WG } from '../kmeans/kernels.js';
+import type { GmmBackend, Evaluation } from './fit.js';
+import { LOG_2PI, momentPairs, momentWidth, type GmmParams, type GmmStats } from './model.js';
+
+const COV_CODE: Record<CovarianceType, number> = { full: 0, tied: 1, diag: 2, spherical: 3 };
+const F32_LOWEST = -3.4028234663852886e38;
+
+export function gpuGmmBackend(
+  runner: GpuRunner,
+  ds: Pick<Dataset, 'n' | 'd' | 'x' | 'mean'>,
+  k: number,
+  type: CovarianceType,
+  chunking: ChunkingOptions,
+): GmmBackend {
+  const { d, n } = ds;
+  const device = runner.device;
+  const m = momentWidth(type, d);
+  const J = d + 2 + m;
+  const data = uploadData(runner, ds, ds.mean, { ...chunking, rowWidth: k, statsPerSegment: k * J }, 'gmm data');
+  const precLen = type === 'full' ? k * d * d : type === 'tied' ? d * d : type === 'diag' ? k * d : k;
+  const means = runner.storage(`gmm means (${k}×${d})`, k * d * 4);
+  const prec = runner.storage(`gmm precision factors (${precLen})`, precLen * 4);
+  const consts = runner.storage(`gmm log-density constants (${k})`, k * 4);
+  const pairs = runner.storage(`gmm moment pairs (${m})`, m * 8);
+  runner.write(pairs, 0, momentPairs(type, d));
+  const maxRows = Math.max(...data.chunks.map((c) => c.rows));
+  const resp = runner.storage(`gmm responsibilities scratch (${maxRows}×${k})`, maxRows * k * 4);
+  const rows = data.chunks.map((c) => ({
+    score: runner.storage(`gmm log p(x) chunk ${c.index}`, c.rows * 4),
+    labels: runner.storage(`gmm labels chunk ${c.index}`, c.rows * 4),
+  }));
+  const partials = runner.storage(`gmm partials (${data.totalSegments}×${k}×${J})`, data.totalSegments * k * J * 4);
+  const reduced = runner.storage(`gmm statistics (${k}×${J})`, k * J * 4);
+  const shape = runner.uniform('gmm reduce shape', new Uint32Array([data.totalSegments, k * J, 0, 0]));
+
+  const estep = computePipeline(device, { name: 'gmm/estep', code: estepWgsl }, { D: d, K: k, COV: COV_CODE[type], WG });
+  const accumulate = computePipeline(device, { name: 'gmm/accumulate', code: accumulateWgsl }, { D: d, K: k, M: m, WG });
+  const reduce = computePipeline(device, { name: 'common/reduce', code: reduceWgsl }, { WG });
+  const gE = data.chunks.map((c) =>
+    bindBuffers(device, `gmm E-step chunk ${c.index}`, estep, [c.x, means, prec, consts, resp, rows[c.index].score, rows[c.index].labels, c.uniform]),
+  );
+  const gA = data.chunks.map((c) =>
+    bindBuffers(device, `gmm accumulate chunk ${c.index}`, accumulate, [c.x, resp, rows[c.index].score, means, pairs, partials, c.uniform]),
+  );
+  const gR = bindBuffers(device, 'gmm reduce', reduce, [partials, reduced, shape]);
+  const iterStats = { iters: 0, dispatches: 0, bytesRead: 0 };
+
+  function writeParams(p: GmmParams): void {
+    const mu = new Float32Array(k * d);
+    for (let c = 0; c < k; c++) for (let j = 0; j < d; j++) mu[c * d + j] = p.means[c * d + j] - ds.mean[j];
+    runner.write(means, 0, mu);
+    runner.write(prec, 0, new Float32Array(p.precChol));
+    const cst = new Float32Array(k);
+    for (let c = 0; c < k; c++) {
+      cst[c] = p.active[c] && p.weights[c] > 0 ? Math.log(p.weights[c]) - 0.5 * d * LOG_2PI + p.logDetPrecChol[c] : F32_LOWEST;
+    }
+    runner.write(consts, 0, cst);
+  }
+
+  async function readStats(shiftCentred: Float64Array): Promise<GmmStats> {
+    runner.dispatch('gmm reduce', reduce, gR, Math.ceil((k * J) / WG));
+    const [buf] = await runner.read([{ buffer: reduced, offset: 0, size: k * J * 4 }]);
+    const s = new Float32Array(buf);
+    const nk = new Float64Array(k);
+    const sx = new Float64Array(k * d);
+    const s2 = new Float64Array(k * m);
+    const shift = new Float64Array(k * d);
+    let loglik = 0;
+    for (let c = 0; c < k; c++) {
+      nk[c] = s[c * J + d];
+      loglik += s[c * J + d + 1];
+      for (let j = 0; j < d; j++) {
+        // Back to data coordinates: Σ r x = Σ r (x − mean) + N·mean.
+        sx[c * d + j] = s[c * J + j] + nk[c] * ds.mean[j];
+        shift[c * d + j] = shiftCentred[c * d + j] + ds.mean[j];
+      }
+      for (let t = 0; t < m; t++) s2[c * m + t] = s[c * J + d + 2 + t];
+    }
+    return { n, nk, sx, s2, shift, loglik };
+  }
+
+  return {
+    async statsFromResp(kk, _type, fill) {
+      // Shift zero in centred coordinates, i.e. the column means.
+      runner.write(means, 0, new Float32Array(k * d));
+      const block = new Float32Array(maxRows * k);
+      for (const c of data.chunks) {
+        const view = block.subarray(0, c.rows * kk);
+        fill(view, c.rowOffset, c.rows);
+        runner.write(resp, 0, view);
+        runner.dispatch('gmm accumulate', accumulate, gA[c.index], c.segments);
+        // The next chunk overwrites the scratch: submit this one's work first.
+        runner.submit();
+      }
+      return readStats(new Float64Array(k * d));
+    },
+    async estep(p) {
+      const before = { dispatches: runner.counters.dispatches, bytesRead: runner.counters.bytesRead };
+      writeParams(p);
+      for (const c of data.chunks) {
+        runner.dispatch('gmm E-step', estep, gE[c.index], rowGroups(c.rows, WG));
+        runner.dispatch('gmm accumulate', accumulate, gA[c.index], c.segments);
+      }
+      const centred = new Float64Array(k * d);
+      for (let c = 0; c < k; c++) for (let j = 0; j < d; j++) centred[c * d + j] = Math.fround(p.means[c * d + j] - ds.mean[j]);
+      const stats = await readStats(centred);
+      iterStats.iters++;
+      iterStats.dispatches += runner.counters.dispatches - before.dispatches;
+      iterStats.bytesRead += runner.counters.bytesRead - before.bytesRead;
+      return stats;
+    },
+    async evaluate(p, _X, _n, what): Promise<Evaluation> {
+      writeParams(p);
+      const logProb = new Float32Array(n);
+      const labels = new Uint32Array(n);
+      const r = what.resp ? new Float32Array(n * k) : undefined;
+      for (const c of data.chunks) {
+        runner.dispatch('gmm E-step', estep, gE[c.index], rowGroups(c.rows, WG));
+        const reqs = [
+          { buffer: rows[c.index].score, offset: 0, size: c.rows * 4 },
+          { buffer: rows[c.index].labels, offset: 0, size: c.rows * 4 },
+        ];
+        if (r) reqs.push({ buffer: resp, offset: 0, size: c.rows * k * 4 });
+        const bufs = await runner.read(reqs);
+        logProb.set(new Float32Array(bufs[0]), c.rowOffset);
+        labels.set(new Uint32Array(bufs[1]), c.rowOffset);
+        if (r) r.set(new Float32Array(bufs[2]), c.rowOffset * k);
+      }
+      return { logProb, labels, ...(r ? { resp: r } : {}) };
+    },
+    counters(): GpuCounters {
+      const c = runner.counters;
+      return {
+        dispatches: c.dispatches,
+        submits: c.submits,
+        readbacks: c.readbacks,
+        bytesRead: c.bytesRead,
+        bytesWritten: c.bytesWritten,
+        dispatchesPerIter: iterStats.iters ? iterStats.dispatches / iterStats.iters : 0,
+        bytesReadPerIter: iterStats.iters ? iterStats.bytesRead / iterStats.iters : 0,
+        chunks: data.chunks.length,
+        peakAllocatedBytes: c.peakAllocatedBytes,
+      };
+    },
+    destroy() {
+      // The runner frees every buffer when the engine call ends.
+    },
+  };
+}
