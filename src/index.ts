@@ -4,6 +4,7 @@
  *   const result = await kmeans(data, { k: 10, seed: 1 });
  */
 import { createEngine, type Engine, type EngineOptions } from './engine/engine.js';
+import { selectK as selectKWith, type SelectKOptions, type SelectKResult } from './select/selectK.js';
 import type { DataInput } from './data.js';
 import type { BackendChoice, CentroidModel, GaussianMixtureOptions, GaussianMixtureResult, KMeansOptions, KMeansResult, SoftKMeansOptions, SoftKMeansResult } from './types.js';
 
@@ -13,6 +14,8 @@ export * from './errors.js';
 export type * from './types.js';
 export type { DataInput, Matrix } from './data.js';
 export { Rng } from './engine/rng.js';
+export { elbow, kmeansInformation } from './select/selectK.js';
+export type { SelectKOptions, SelectKResult, SelectKRow, SelectModel, Criterion } from './select/selectK.js';
 export { adjustedRandIndex, normalizedMutualInfo } from './metrics.js';
 export type { NmiAverage } from './metrics.js';
 export { parseDelimited, parseMatrixMarket } from './io/index.js';
@@ -51,6 +54,11 @@ export async function softKMeans(data: DataInput, options: WithEngine<SoftKMeans
 /** Gaussian mixture by EM: covariance 'full' | 'diag' | 'spherical' | 'tied', optional MAP priors. */
 export async function gaussianMixture(data: DataInput, options: WithEngine<GaussianMixtureOptions>): Promise<GaussianMixtureResult> {
   return (await engineFor(options)).gaussianMixture(data, options);
+}
+
+/** Fit the model for each k and choose one by BIC, AIC or the elbow of the inertia curve. */
+export async function selectK(data: DataInput, options: SelectKOptions & { backend?: BackendChoice; engine?: Engine } = {}): Promise<SelectKResult> {
+  return selectKWith(await engineFor(options), data, options);
 }
 
 /** Nearest-centroid labels for new data. */

@@ -1,0 +1,49 @@
+import { describe, test, expect } from 'vitest';
+import { createEngine, elbow, kmeansInformation, selectK } from '../../src/index.js';
+import { makeBlobs } from '../helpers/blobs.js';
+
+describe('model selection over k', () => {
+  test('the elbow of a hand-made inertia curve is where the gain ratio peaks', () => {
+    // Gains in / out: k=2: 60/25 = 2.4, k=3: 25/3 ≈ 8.3, k=4: 3/2, k=5: 2/1 → k = 3.
+    expect(elbow([1, 2, 3, 4, 5, 6], [100, 40, 15, 12, 10, 9])).toBe(3);
+    expect(elbow([2, 3], [5, 1])).toBe(2);
+    expect(() => elbow([1, 2], [1])).toThrow(/as many values as ks/);
+  });
+
+  test('k-means BIC uses the hard spherical-Gaussian likelihood, solved by hand', () => {
+    // n = 4, d = 1, inertia 1, sizes 2 and 2: σ² = 1/4;
+    // log L = −(4/2)(log(2π/4) + 1) + 2·2·log(1/2); p = k·d + 1 + (k − 1) = 4.
+    const { logLikelihood, p } = kmeansInformation(1, [2, 2], 4, 1);
+    expect(logLikelihood).toBeCloseTo(-2 * (Math.log(Math.PI / 2) + 1) - 4 * Math.LN2, 12);
+    expect(p).toBe(4);
+  });
+
+  test('BIC picks the planted number of Gaussian clusters, and each row matches the fit', async () => {
+    const engine = await createEngine({ backend: 'cpu' });
+    const b = makeBlobs(600, 3, 4, 12, { std: 0.7, spread: 8 });
+    const X = { data: b.data, n: b.n, d: b.d };
+    const seen: number[] = [];
+    const r = await selectK(X, { engine, model: 'gmm', ks: [2, 3, 4, 5, 6], fit: { covariance: 'full', seed: 1, nInit: 2 }, onK: (row) => seen.push(row.k) });
+    expect(seen).toEqual([2, 3, 4, 5, 6]);
+    expect(r.bestK).toBe(4);
+    expect(r.criterion).toBe('bic');
+    const fit4 = await engine.gaussianMixture(X, { k: 4, covariance: 'full', seed: 1, nInit: 2 });
+    const row4 = r.rows.find((x) => x.k === 4)!;
+    expect(row4.bic).toBeCloseTo(await fit4.bic(X), 6);
+    expect(row4.aic).toBeCloseTo(await fit4.aic(X), 6);
+    const aic = await selectK(X, { engine, model: 'gmm', ks: [2, 3, 4, 5, 6], criterion: 'aic', fit: { covariance: 'full', seed: 1, nInit: 2 } });
+    expect(aic.rows.map((x) => x.aic)).toEqual(r.rows.map((x) => x.aic));
+  });
+
+  test('the k-means elbow finds the planted clusters; bad candidates are rejected', async () => {
+    const engine = await createEngine({ backend: 'cpu' });
+    const b = makeBlobs(800, 5, 5, 3, { std: 0.5, spread: 10 });
+    const X = { data: b.data, n: b.n, d: b.d };
+    const r = await selectK(X, { engine, model: 'kmeans', ks: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], fit: { seed: 0, nInit: 3 } });
+    expect(r.criterion).toBe('inertia');
+    expect(r.bestK).toBe(5);
+    expect(r.rows.map((x) => x.objective).every((v, i, a) => i === 0 || v <= a[i - 1] * (1 + 1e-9))).toBe(true);
+    await expect(selectK(X, { engine, ks: [2, 900] })).rejects.toMatchObject({ code: 'K_TOO_LARGE' });
+    await expect(selectK(X, { engine, model: 'gmm', criterion: 'inertia' })).rejects.toMatchObject({ code: 'BAD_OPTION' });
+  });
+});
