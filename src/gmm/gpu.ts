@@ -14,6 +14,7 @@ import { computePipeline } from '../gpu/pipelines.js';
 import type { GpuRunner } from '../gpu/runner.js';
 import { uploadData, rowGroups, type ChunkingOptions } from '../gpu/dataset.js';
 import { bindBuffers, WG } from '../kmeans/kernels.js';
+import { KMeansGpuState, kmeansPlusPlusGpu, uncentre } from '../kmeans/fit.js';
 import type { GmmBackend, Evaluation } from './fit.js';
 import { LOG_2PI, momentPairs, momentWidth, type GmmParams, type GmmStats } from './model.js';
 
@@ -142,6 +143,11 @@ export function gpuGmmBackend(
         if (r) r.set(new Float32Array(bufs[2]), c.rowOffset * k);
       }
       return { logProb, labels, ...(r ? { resp: r } : {}) };
+    },
+    async seeds(kk, rng) {
+      // k-means++ on the GPU over the data already uploaded (its row buffers are separate).
+      const st = new KMeansGpuState(runner, data, kk);
+      return uncentre(await kmeansPlusPlusGpu(st, rng), ds.mean, kk, d);
     },
     counters(): GpuCounters {
       const c = runner.counters;

@@ -35,7 +35,7 @@ interface RowBuffers {
 }
 
 /** Everything one fit keeps on the GPU, created once and reused by every restart. */
-class KMeansGpuState {
+export class KMeansGpuState {
   readonly k: number;
   readonly d: number;
   readonly J: number;
@@ -225,7 +225,7 @@ class KMeansGpuState {
 }
 
 /** Greedy k-means++ with the distance work on the GPU; two small readbacks per centroid. */
-async function kmeansPlusPlusGpu(st: KMeansGpuState, rng: Rng): Promise<Float64Array> {
+export async function kmeansPlusPlusGpu(st: KMeansGpuState, rng: Rng): Promise<Float64Array> {
   const { runner, data, k, d } = st;
   const device = runner.device;
   const L = Math.min(2 + Math.floor(Math.log(k)), KPP_MAX_CANDIDATES);
@@ -398,7 +398,7 @@ async function hostMStep(
   return { shift, objective, relocated: empty.length };
 }
 
-function uncentre(centred: Float64Array, mean: Float64Array, k: number, d: number): Float64Array {
+export function uncentre(centred: Float64Array, mean: Float64Array, k: number, d: number): Float64Array {
   const out = new Float64Array(k * d);
   for (let j = 0; j < k; j++) for (let f = 0; f < d; f++) out[j * d + f] = centred[j * d + f] + mean[f];
   return out;
