@@ -49,8 +49,8 @@ export class ScatterPlot {
   private posBuf: GPUBuffer | null = null;
   private colBuf: GPUBuffer | null = null;
   private ctx2d: CanvasRenderingContext2D | null = null;
-  private xy = new Float32Array(0);
-  private colors = new Uint32Array(0);
+  private xy: Float32Array = new Float32Array(0);
+  private colors: Uint32Array = new Uint32Array(0);
   private n = 0;
   private bounds = { x0: 0, x1: 1, y0: 0, y1: 1 };
   private zoom = 1;

@@ -6,7 +6,7 @@
 import { toDataset, toFloat64, type DataInput } from '../data.js';
 import { DeviceLostError, EmgpuError, invalid } from '../errors.js';
 import { acquireDevice, requireDevice, type GpuContext } from '../gpu/device.js';
-import { GpuRunner, withErrorScopes } from '../gpu/runner.js';
+import { GpuRunner, withErrorScopes, summariseCounters } from '../gpu/runner.js';
 import type { ChunkingOptions } from '../gpu/dataset.js';
 import { resolveBeta, resolveOptions, type ResolvedOptions } from './options.js';
 import { lloydReference, softReference, predictReference, transformReference } from '../kmeans/reference.js';
@@ -14,7 +14,7 @@ import { fitKMeansGpu, applyCentroidsGpu } from '../kmeans/fit.js';
 import { fitGaussianMixture } from '../gmm/fit.js';
 import { kmeansResult, softKMeansResult, type RawFit } from '../kmeans/results.js';
 import type {
-  Backend, BackendChoice, CentroidModel, GaussianMixtureOptions, GaussianMixtureResult, GpuCounters, KMeansOptions, KMeansResult, SoftKMeansOptions, SoftKMeansResult,
+  Backend, BackendChoice, CentroidModel, GaussianMixtureOptions, GaussianMixtureResult, KMeansOptions, KMeansResult, SoftKMeansOptions, SoftKMeansResult,
 } from '../types.js';
 
 export interface EngineOptions {
@@ -61,21 +61,6 @@ function modelCentroids(model: CentroidModel, d: number): { c: Float64Array; k: 
     throw invalid('DIMENSION_MISMATCH', `X has ${d} features, but the model was fitted on ${m.d}. Pass data with ${m.d} columns in the training order.`);
   }
   return { c: m.x, k: m.n };
-}
-
-function counters(runner: GpuRunner, iter: { iters: number; dispatches: number; bytesRead: number }, chunks: number): GpuCounters {
-  const c = runner.counters;
-  return {
-    dispatches: c.dispatches,
-    submits: c.submits,
-    readbacks: c.readbacks,
-    bytesRead: c.bytesRead,
-    bytesWritten: c.bytesWritten,
-    dispatchesPerIter: iter.iters > 0 ? iter.dispatches / iter.iters : 0,
-    bytesReadPerIter: iter.iters > 0 ? iter.bytesRead / iter.iters : 0,
-    chunks,
-    peakAllocatedBytes: c.peakAllocatedBytes,
-  };
 }
 
 class EngineImpl implements Engine {
@@ -142,7 +127,7 @@ class EngineImpl implements Engine {
     return this.onGpu(async (runner) => {
       const out = await fitKMeansGpu(runner, ds, o, { maxChunkRows: this.maxChunkRows, ...(soft ? { soft } : {}) });
       const r = out.best.result;
-      const gpu = counters(runner, out.iterCounters, out.chunks);
+      const gpu = summariseCounters(runner, out.iterCounters, out.chunks);
       const raw: RawFit = {
         ...base, centres: r.centres, labels: r.labels, inertia: r.inertia, nIter: r.loop.nIter, converged: r.loop.converged,
         stopReason: r.loop.stopReason, history: r.loop.history, restarts: out.restarts, bestRestart: out.bestRestart,

@@ -11,7 +11,7 @@ import reduceWgsl from '../../shaders/common/reduce.wgsl?raw';
 import type { Dataset } from '../data.js';
 import type { CovarianceType, GpuCounters } from '../types.js';
 import { computePipeline } from '../gpu/pipelines.js';
-import type { GpuRunner } from '../gpu/runner.js';
+import { summariseCounters, type GpuRunner } from '../gpu/runner.js';
 import { uploadData, rowGroups, type ChunkingOptions } from '../gpu/dataset.js';
 import { bindBuffers, WG } from '../kmeans/kernels.js';
 import { KMeansGpuState, kmeansPlusPlusGpu, uncentre } from '../kmeans/fit.js';
@@ -150,18 +150,7 @@ export function gpuGmmBackend(
       return uncentre(await kmeansPlusPlusGpu(st, rng), ds.mean, kk, d);
     },
     counters(): GpuCounters {
-      const c = runner.counters;
-      return {
-        dispatches: c.dispatches,
-        submits: c.submits,
-        readbacks: c.readbacks,
-        bytesRead: c.bytesRead,
-        bytesWritten: c.bytesWritten,
-        dispatchesPerIter: iterStats.iters ? iterStats.dispatches / iterStats.iters : 0,
-        bytesReadPerIter: iterStats.iters ? iterStats.bytesRead / iterStats.iters : 0,
-        chunks: data.chunks.length,
-        peakAllocatedBytes: c.peakAllocatedBytes,
-      };
+      return summariseCounters(runner, iterStats, data.chunks.length);
     },
     destroy() {
       // The runner frees every buffer when the engine call ends.

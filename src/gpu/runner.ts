@@ -5,6 +5,7 @@
  */
 import { BufferLimitError, GPUValidationError } from '../errors.js';
 import type { GpuContext } from './device.js';
+import type { GpuCounters } from '../types.js';
 
 export interface Counters {
   dispatches: number;
@@ -192,4 +193,27 @@ export async function withErrorScopes<T>(ctx: GpuContext, fn: () => Promise<T>):
     if (validation) throw new GPUValidationError(`WebGPU validation error (a bug in emgpu; please report it): ${validation.message}`);
   }
   return result;
+}
+
+/** Work done inside EM iterations (as opposed to upload, seeding and final passes). */
+export interface IterationTraffic {
+  iters: number;
+  dispatches: number;
+  bytesRead: number;
+}
+
+/** The counters a fit reports: totals, and per-iteration figures from the EM loop's own traffic. */
+export function summariseCounters(runner: GpuRunner, iter: IterationTraffic, chunks: number): GpuCounters {
+  const c = runner.counters;
+  return {
+    dispatches: c.dispatches,
+    submits: c.submits,
+    readbacks: c.readbacks,
+    bytesRead: c.bytesRead,
+    bytesWritten: c.bytesWritten,
+    dispatchesPerIter: iter.iters > 0 ? iter.dispatches / iter.iters : 0,
+    bytesReadPerIter: iter.iters > 0 ? iter.bytesRead / iter.iters : 0,
+    chunks,
+    peakAllocatedBytes: c.peakAllocatedBytes,
+  };
 }
