@@ -123,7 +123,7 @@ export class ScatterPlot {
     if (this.device) {
       this.posBuf?.destroy();
       this.posBuf = this.device.createBuffer({ label: 'scatter positions', size: Math.max(16, xy.byteLength), usage: GPUBufferUsage.VERTEX | GPUBufferUsage.COPY_DST });
-      this.device.queue.writeBuffer(this.posBuf, 0, xy);
+      this.device.queue.writeBuffer(this.posBuf, 0, xy.buffer, xy.byteOffset, xy.byteLength);
     }
     if (this.colors.length !== this.n) await this.setColors(new Uint32Array(this.n).fill(0xff888888));
     else this.draw();
@@ -136,7 +136,7 @@ export class ScatterPlot {
     if (this.device) {
       this.colBuf?.destroy();
       this.colBuf = this.device.createBuffer({ label: 'scatter colours', size: Math.max(16, rgba.byteLength), usage: GPUBufferUsage.VERTEX | GPUBufferUsage.COPY_DST });
-      this.device.queue.writeBuffer(this.colBuf, 0, rgba);
+      this.device.queue.writeBuffer(this.colBuf, 0, rgba.buffer, rgba.byteOffset, rgba.byteLength);
     }
     this.draw();
   }
