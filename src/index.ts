@@ -72,3 +72,17 @@ export async function transform(model: CentroidModel, X: DataInput, options?: { 
 }
 
 export type { EngineOptions as CreateEngineOptions };
+
+// negative-binomial mixture
+export type {
+  CsrCounts, CountsInput, SizeFactorsOption, DispersionOption, NegativeBinomialMixtureOptions, NegativeBinomialMixtureResult,
+  NegativeBinomialModel, NbScoreOptions,
+} from './nbmm/types.js';
+export { nbmmPredict, nbmmPredictProba, nbmmScoreSamples } from './nbmm/api.js';
+import { negativeBinomialMixtureOn } from './nbmm/api.js';
+import type { CountsInput as NbCounts, NegativeBinomialMixtureOptions as NbOptions, NegativeBinomialMixtureResult as NbResult } from './nbmm/types.js';
+
+/** Negative-binomial mixture of counts (cells × genes, dense or CSR) by EM, with size factors and per-gene dispersion. */
+export async function negativeBinomialMixture(counts: NbCounts, options: WithEngine<NbOptions>): Promise<NbResult> {
+  return negativeBinomialMixtureOn(await engineFor(options), counts, options);
+}

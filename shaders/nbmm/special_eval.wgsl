@@ -1,0 +1,32 @@
+// Evaluates the float32 special functions of common/lgamma.wgsl at given points, so tests can
+// compare them with the float64 reference (test/gpu/nbmm-lgamma.test.ts). Needs common/lgamma.wgsl
+// concatenated before it.
+//   MODE 0: out[i] = lgamma_f32(a[i])      MODE 1: out[i] = ln_f32(a[i])
+//   MODE 2: out[i] = log1p_f32(a[i])       MODE 3: out[i] = lrising_f32(a[i], b[i])
+//
+// Bindings: 0 a: N f32 · 1 b: N f32 (MODE 3; else unused but bound) · 2 out: N f32 (write) ·
+// 3 shape: uniform {N, _, _, _}.
+// Dispatch: one thread per point, ceil(N / WG) workgroups over (x, y).
+
+override MODE: u32 = 0u;
+override WG: u32 = 64u;
+
+struct Shape { count: u32, a: u32, b: u32, c: u32 }
+
+@group(0) @binding(0) var<storage, read> a: array<f32>;
+@group(0) @binding(1) var<storage, read> b: array<f32>;
+@group(0) @binding(2) var<storage, read_write> out: array<f32>;
+@group(0) @binding(3) var<uniform> shape: Shape;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let i = (wid.y * nwg.x + wid.x) * WG + lid;
+  if (i >= shape.count) { return; }
+  let x = a[i];
+  var v = 0.0;
+  if (MODE == 0u) { v = lgamma_f32(x); }
+  else if (MODE == 1u) { v = ln_f32(x); }
+  else if (MODE == 2u) { v = log1p_f32(x); }
+  else { v = lrising_f32(x, b[i]); }
+  out[i] = v;
+}

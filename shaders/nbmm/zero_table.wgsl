@@ -1,0 +1,43 @@
+// Zero-count table of the negative-binomial E-step: for component c and size-factor node l,
+//   ztab[c, l] = Z_c(s_l) = Σ_g z_cg(s_l) = −Σ_g r_g·log1p(s_l·μ_cg·φ_g),
+// the log-probability that a cell of size factor s_l has a zero count in every gene. A cell's zero
+// part is then interpolated from this table (estep.wgsl; why and how accurately: src/nbmm/grid.ts),
+// so no kernel ever visits a (cell, gene) zero. O(K·J·D) work per E-step.
+// Needs common/lgamma.wgsl concatenated before it.
+//
+// Bindings: 0 params: f32 (read_write), laid out as
+//   logmu K×D · muphi K×D (μ_cg·φ_g) · r D · logpi K · ztab K×J (written here) · nodes J.
+// Dispatch: one workgroup per (c, l): K·J workgroups over (x, y); WG threads stride over genes,
+// then a fixed-order tree reduction in workgroup memory (deterministic).
+
+override K: u32;
+override D: u32;
+override J: u32;
+override WG: u32 = 64u;
+
+@group(0) @binding(0) var<storage, read_write> params: array<f32>;
+
+var<workgroup> part: array<f32, WG>;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let slot = wid.y * nwg.x + wid.x;
+  let valid = slot < K * J;
+  let c = min(slot, K * J - 1u) / J;
+  let l = min(slot, K * J - 1u) % J;
+  let offMuphi = K * D;
+  let offR = 2u * K * D;
+  let offZ = offR + D + K;
+  let s = params[offZ + K * J + l];
+  var acc = 0.0;
+  for (var g = lid; g < D; g += WG) {
+    acc -= params[offR + g] * log1p_f32(s * params[offMuphi + c * D + g]);
+  }
+  part[lid] = acc;
+  workgroupBarrier();
+  for (var width = WG / 2u; width > 0u; width = width / 2u) {
+    if (lid < width) { part[lid] += part[lid + width]; }
+    workgroupBarrier();
+  }
+  if (lid == 0u && valid) { params[offZ + c * J + l] = part[0]; }
+}

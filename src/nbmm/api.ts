@@ -1,0 +1,78 @@
+/**
+ * The negative-binomial mixture's public functions, taking an Engine (src/index.ts resolves the
+ * default engine, so this module imports nothing that imports it back).
+ */
+import type { Engine } from '../engine/engine.js';
+import { invalid } from '../errors.js';
+import { toCounts, sizeFactors } from './counts.js';
+import { fitNegativeBinomialMixture } from './fit.js';
+import { PHI_MAX, PHI_MIN, type NbParams } from './model.js';
+import { estepReference, logFactorials } from './reference.js';
+import type { CountsInput, NbScoreOptions, NegativeBinomialMixtureOptions, NegativeBinomialMixtureResult, NegativeBinomialModel } from './types.js';
+
+/** Fit a negative-binomial mixture to counts (cells × genes) on `engine`. */
+export function negativeBinomialMixtureOn(engine: Engine, counts: CountsInput, options: NegativeBinomialMixtureOptions): Promise<NegativeBinomialMixtureResult> {
+  return fitNegativeBinomialMixture(engine, counts, options);
+}
+
+function modelParams(model: NegativeBinomialModel, d: number): NbParams {
+  if (!model || !model.means || !model.weights || !model.dispersion) {
+    throw invalid('BAD_OPTION', 'The model has no weights, means or dispersion. Pass the result of negativeBinomialMixture().');
+  }
+  const k = model.weights.length;
+  if (model.means.length !== k) throw invalid('SHAPE_MISMATCH', `The model has ${k} weights but ${model.means.length} rows of means; they must match.`);
+  const md = model.means[0]?.length ?? 0;
+  if (md !== d) {
+    throw invalid('DIMENSION_MISMATCH', `The counts have ${d} genes, but the model was fitted on ${md}. Pass counts of the same genes, in the training order.`);
+  }
+  if (model.dispersion.length !== d) throw invalid('SHAPE_MISMATCH', `The model has ${model.dispersion.length} dispersions for ${d} genes; they must match.`);
+  const weights = Float64Array.from(model.weights as ArrayLike<number>);
+  const means = new Float64Array(k * d);
+  for (let j = 0; j < k; j++) {
+    const row = model.means[j];
+    if (row.length !== d) throw invalid('SHAPE_MISMATCH', `Row ${j} of the model's means has ${row.length} values, not ${d}.`);
+    for (let g = 0; g < d; g++) means[j * d + g] = row[g];
+  }
+  const phi = Float64Array.from(model.dispersion as ArrayLike<number>);
+  const ok = (v: number, lo: number, hi: number): boolean => Number.isFinite(v) && v >= lo && v <= hi;
+  if (!weights.every((w) => ok(w, 0, 1)) || !means.every((m) => ok(m, 0, Infinity)) || !phi.every((f) => ok(f, PHI_MIN, PHI_MAX))) {
+    throw invalid('BAD_OPTION', 'The model has weights outside [0, 1], negative or non-finite means, or dispersions outside the fitted range. Pass an unmodified fit result.');
+  }
+  return { k, d, weights, means, phi };
+}
+
+function scoreNew(model: NegativeBinomialModel, counts: CountsInput, options: NbScoreOptions | undefined, resp: boolean) {
+  const c = toCounts(counts);
+  const p = modelParams(model, c.d);
+  let opt = options?.sizeFactors;
+  if (opt === undefined) {
+    if (model.sizeFactorMode === 'given') {
+      throw invalid('BAD_OPTION', 'The model was fitted with given size factors, so new cells need theirs: pass { sizeFactors: [...] } (one per new cell).');
+    }
+    opt = model.sizeFactorMode === 'none' ? 'none' : 'library';
+  }
+  const sf = sizeFactors(c, opt, opt === 'library' && model.libraryMean !== undefined ? model.libraryMean : undefined);
+  return estepReference(c, sf.s, null, logFactorials(c), p, { stats: false, resp, logProb: true }).eval;
+}
+
+/**
+ * Posterior component probabilities (n rows of k) of new cells under a fitted model, in float64 on
+ * the host. Size factors default to the fit's rule ('library' divides by the training libraryMean).
+ */
+export async function nbmmPredictProba(model: NegativeBinomialModel, counts: CountsInput, options?: NbScoreOptions): Promise<number[][]> {
+  const ev = scoreNew(model, counts, options, true);
+  const k = model.weights.length;
+  const out: number[][] = [];
+  for (let i = 0; i < ev.labels.length; i++) out.push(Array.from(ev.resp!.subarray(i * k, (i + 1) * k)));
+  return out;
+}
+
+/** Most probable component of each new cell. */
+export async function nbmmPredict(model: NegativeBinomialModel, counts: CountsInput, options?: NbScoreOptions): Promise<number[]> {
+  return Array.from(scoreNew(model, counts, options, false).labels);
+}
+
+/** log p(x_i) of each new cell under the mixture (full NB log-probabilities). */
+export async function nbmmScoreSamples(model: NegativeBinomialModel, counts: CountsInput, options?: NbScoreOptions): Promise<number[]> {
+  return Array.from(scoreNew(model, counts, options, false).logProb!);
+}

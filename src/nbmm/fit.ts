@@ -1,0 +1,257 @@
+/**
+ * Negative-binomial mixture fitting, written once for both backends: a backend supplies the E-step
+ * (statistics at given parameters) and evaluation (backend.ts); this file owns options,
+ * initialisation, the EM loop (engine/em.ts), restarts, the shared float64 M-step (model.ts) and
+ * the result object.
+ */
+import { invalid } from '../errors.js';
+import { restartRng } from '../engine/rng.js';
+import { runEM, runRestarts, type EMRun, type LoopResult } from '../engine/em.js';
+import type { Engine } from '../engine/engine.js';
+import { toRows } from '../data.js';
+import type { IterationRecord } from '../types.js';
+import { toCounts, sizeFactors, geneHistograms, checkCountsK, type Counts } from './counts.js';
+import { makeGrid } from './grid.js';
+import { mStep, paramsFromLabels, PHI_MIN, PHI_MAX, type DispersionMode, type NbContext, type NbParams } from './model.js';
+import type { NbBackend, NbEvaluation } from './backend.js';
+import { cpuBackend } from './reference.js';
+import { gpuBackend } from './gpu.js';
+import type { CountsInput, NegativeBinomialMixtureOptions, NegativeBinomialMixtureResult } from './types.js';
+
+interface Resolved {
+  k: number;
+  init: 'kmeans' | 'random' | Int32Array;
+  nInit: number;
+  maxIter: number;
+  tol: number;
+  seed: number;
+  dispersion: DispersionMode;
+  returnResponsibilities: boolean;
+}
+
+function posInt(v: unknown, name: string, fallback: number): number {
+  if (v === undefined) return fallback;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw invalid('BAD_OPTION', `${name}=${String(v)} is not a positive integer. Pass an integer >= 1.`);
+  return v;
+}
+
+export function resolveDispersion(v: unknown): DispersionMode {
+  if (v === undefined || v === 'per-gene') return { kind: 'per-gene' };
+  if (v === 'shared') return { kind: 'shared' };
+  if (typeof v === 'number') {
+    if (!(v >= PHI_MIN && v <= PHI_MAX)) {
+      throw invalid('BAD_OPTION', `dispersion=${v} is outside [${PHI_MIN}, ${PHI_MAX}]. Pass a fixed φ in that range (variance = m + φ·m²), or 'per-gene' / 'shared' to estimate it.`);
+    }
+    return { kind: 'fixed', phi: v };
+  }
+  throw invalid('BAD_OPTION', `dispersion='${String(v)}' is not recognised. Use 'per-gene', 'shared' or a fixed number φ > 0.`);
+}
+
+function resolve(c: Counts, o: NegativeBinomialMixtureOptions): Resolved {
+  if (o == null || typeof o !== 'object') throw invalid('BAD_OPTION', 'Options are missing. Pass an object with at least { k }.');
+  const k = checkCountsK(o.k, c);
+  const rawInit = o.init ?? 'kmeans';
+  let init: Resolved['init'];
+  if (rawInit === 'kmeans' || rawInit === 'random') init = rawInit;
+  else if (typeof rawInit === 'string' || rawInit == null || typeof (rawInit as ArrayLike<number>).length !== 'number') {
+    throw invalid('BAD_OPTION', `init='${String(rawInit)}' is not recognised. Use 'kmeans', 'random' or an array of n initial labels in 0..k−1.`);
+  } else {
+    const arr = rawInit as ArrayLike<number>;
+    if (arr.length !== c.n) throw invalid('SHAPE_MISMATCH', `init has ${arr.length} labels but there are ${c.n} cells. Pass one label in 0..${k - 1} per cell.`);
+    init = new Int32Array(c.n);
+    for (let i = 0; i < c.n; i++) {
+      const v = Number(arr[i]);
+      if (!Number.isInteger(v) || v < 0 || v >= k) throw invalid('BAD_OPTION', `init[${i}] = ${arr[i]} is not a label in 0..${k - 1}. Pass integer labels below k.`);
+      init[i] = v;
+    }
+  }
+  let nInit: number;
+  if (o.nInit === undefined || o.nInit === 'auto') nInit = init === 'random' ? 10 : 1;
+  else nInit = posInt(o.nInit, 'nInit', 1);
+  if (init instanceof Int32Array) nInit = 1;
+  const tol = o.tol ?? 1e-3;
+  if (typeof tol !== 'number' || !(tol >= 0) || !Number.isFinite(tol)) throw invalid('BAD_OPTION', `tol=${String(tol)} must be a finite number >= 0.`);
+  const seed = o.seed ?? 0;
+  if (!Number.isSafeInteger(seed) || seed < 0) throw invalid('BAD_OPTION', `seed=${String(seed)} must be a non-negative integer.`);
+  if (o.onIteration !== undefined && typeof o.onIteration !== 'function') throw invalid('BAD_OPTION', 'onIteration must be a function.');
+  return {
+    k,
+    init,
+    nInit,
+    maxIter: posInt(o.maxIter, 'maxIter', 100),
+    tol,
+    seed,
+    dispersion: resolveDispersion(o.dispersion),
+    returnResponsibilities: !!o.returnResponsibilities,
+  };
+}
+
+/** Most dense entries of the log1p(x/s) matrix k-means initialisation builds; beyond it the most variable genes are used. */
+export const KMEANS_INIT_MAX_ENTRIES = 20_000_000;
+
+/** Initial hard labels of one restart. */
+async function initialLabels(engine: Engine, c: Counts, s: Float64Array, o: Resolved, restart: number, signal?: AbortSignal): Promise<Int32Array> {
+  if (o.init instanceof Int32Array) return o.init;
+  const rng = restartRng(o.seed, restart);
+  if (o.init === 'random') {
+    const labels = new Int32Array(c.n);
+    for (let i = 0; i < c.n; i++) labels[i] = rng.int(o.k);
+    return labels;
+  }
+  // k-means on log1p(x/s), on the genes with the largest variance of log1p(x/s) when n·d is large.
+  const { n, d } = c;
+  const keep = Math.max(1, Math.min(d, Math.floor(KMEANS_INIT_MAX_ENTRIES / n)));
+  let genes: Int32Array;
+  if (keep === d) genes = Int32Array.from({ length: d }, (_, g) => g);
+  else {
+    const sum = new Float64Array(d);
+    const sq = new Float64Array(d);
+    for (let i = 0; i < n; i++) {
+      for (let p = c.indptr[i]; p < c.indptr[i + 1]; p++) {
+        const y = Math.log1p(c.values[p] / s[i]);
+        sum[c.indices[p]] += y;
+        sq[c.indices[p]] += y * y;
+      }
+    }
+    const v = Float64Array.from(sum, (t, g) => sq[g] / n - (t / n) ** 2);
+    genes = Int32Array.from(Array.from(v.keys()).sort((a, b) => v[b] - v[a] || a - b).slice(0, keep)).sort();
+  }
+  const col = new Int32Array(d).fill(-1);
+  genes.forEach((g, j) => (col[g] = j));
+  const w = genes.length;
+  const data = new Float64Array(n * w);
+  for (let i = 0; i < n; i++) {
+    for (let p = c.indptr[i]; p < c.indptr[i + 1]; p++) {
+      const j = col[c.indices[p]];
+      if (j >= 0) data[i * w + j] = Math.log1p(c.values[p] / s[i]);
+    }
+  }
+  const km = await engine.kmeans({ data, n, d: w }, { k: o.k, seed: rng.nextU32(), nInit: 1, ...(signal ? { signal } : {}) });
+  return Int32Array.from(km.labels);
+}
+
+interface RestartFit {
+  params: NbParams;
+  loop: LoopResult;
+  initMs: number;
+  final: NbEvaluation;
+}
+
+const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
+
+/** Fit a negative-binomial mixture on `engine`'s backend. */
+export async function fitNegativeBinomialMixture(
+  engine: Engine,
+  counts: CountsInput,
+  options: NegativeBinomialMixtureOptions,
+): Promise<NegativeBinomialMixtureResult> {
+  const t0 = now();
+  const c = toCounts(counts);
+  const o = resolve(c, options);
+  const sf = sizeFactors(c, options.sizeFactors);
+  const grid = makeGrid(sf.s);
+  const ctx: NbContext = { n: c.n, d: c.d, k: o.k, grid, hist: geneHistograms(c), dispersion: o.dispersion };
+  const inits: Int32Array[] = [];
+  const initMs: number[] = [];
+  for (let r = 0; r < o.nInit; r++) {
+    const ti = now();
+    inits.push(await initialLabels(engine, c, sf.s, o, r, options.signal));
+    initMs.push(now() - ti);
+  }
+  const drive = async (backend: NbBackend, gpuCounters: boolean): Promise<NegativeBinomialMixtureResult> => {
+    const warnings = new Set<string>();
+    let iters = 0;
+    const out = await runRestarts<RestartFit>(
+      o.nInit,
+      async (restart) => {
+        const ti = now();
+        let params = paramsFromLabels(c, sf.s, inits[restart], o.k, o.dispersion);
+        const tInit = initMs[restart] + (now() - ti);
+        const run: EMRun = {
+          async step() {
+            const st = await backend.estep(params);
+            const { params: next, report } = mStep(ctx, params, st);
+            if (report.empty.length > 0) {
+              warnings.add(
+                `Component(s) ${report.empty.join(', ')} lost (numerically) all their cells; their means were kept and their weights floored. ` +
+                  'Reduce k, or try another seed or init.',
+              );
+            }
+            params = next;
+            return { objective: st.loglik, shift: report.shift };
+          },
+          converged(outc, _iter, prev) {
+            return prev !== null && Math.abs(outc.objective - prev.objective) / c.n <= o.tol ? 'tol' : false;
+          },
+        };
+        const loop = await runEM(run, { restart, maxIter: o.maxIter, signal: options.signal, onIteration: options.onIteration });
+        iters += loop.nIter;
+        // Labels, log-likelihood (and responsibilities) at the final parameters.
+        const final = await backend.evaluate(params, { resp: o.returnResponsibilities });
+        return { result: { params, loop, initMs: tInit, final }, objective: final.loglik, nIter: loop.nIter, converged: loop.converged };
+      },
+      options.signal,
+      true,
+    );
+    const best = out.best.result;
+    const { params: p, final, loop } = best;
+    const labels = Array.from(final.labels);
+    const sizes = new Array<number>(o.k).fill(0);
+    for (const l of labels) sizes[l]++;
+    if (!loop.converged) {
+      warnings.add(`Restart ${out.bestRestart} did not converge within maxIter=${o.maxIter} iterations. Increase maxIter or tol.`);
+    }
+    const emptyFinal = sizes.filter((v) => v === 0).length;
+    if (emptyFinal > 0) warnings.add(`${emptyFinal} component(s) have no cells in the final labels. Reduce k.`);
+    let silent = 0;
+    for (let g = 0; g < c.d; g++) if (ctx.hist.total[g] === 0) silent++;
+    if (silent > 0) {
+      warnings.add(`${silent} gene(s) have no counts in any cell; their means sit at the floor and they add nothing to the clustering. Filter them out first.`);
+    }
+    const res: NegativeBinomialMixtureResult = {
+      model: 'nbmm',
+      n: c.n,
+      d: c.d,
+      k: o.k,
+      weights: Array.from(p.weights),
+      means: toRows(p.means, o.k, c.d),
+      dispersion: Array.from(p.phi),
+      dispersionMode: o.dispersion.kind,
+      sizeFactors: Array.from(sf.s),
+      sizeFactorMode: sf.mode,
+      libraryMean: sf.libraryMean,
+      labels,
+      clusterSizes: sizes,
+      logLikelihood: final.loglik,
+      lowerBound: final.loglik / c.n,
+      nIter: loop.nIter,
+      converged: loop.converged,
+      stopReason: loop.stopReason === 'maxIter' ? 'maxIter' : 'tol',
+      history: loop.history.map((h: IterationRecord) => ({ ...h })),
+      restarts: out.restarts,
+      backend: engine.backend,
+      adapter: engine.adapter,
+      seed: o.seed,
+      timings: { totalMs: now() - t0, initMs: best.initMs, perIterMs: loop.perIterMs },
+      warnings: [...warnings],
+    };
+    if (final.resp) {
+      const rows: number[][] = new Array(c.n);
+      for (let i = 0; i < c.n; i++) rows[i] = Array.from(final.resp.subarray(i * o.k, (i + 1) * o.k));
+      res.responsibilities = rows;
+    }
+    if (gpuCounters && backend.counters) res.gpu = backend.counters(iters);
+    return res;
+  };
+  return engine.run(
+    () => drive(cpuBackend(c, sf.s, grid), false),
+    async (runner, chunking) => {
+      const backend = gpuBackend(runner, chunking, c, sf.s, grid, o.k);
+      try {
+        return await drive(backend, true);
+      } finally {
+        backend.destroy?.();
+      }
+    },
+  );
+}

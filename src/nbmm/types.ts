@@ -1,0 +1,120 @@
+/**
+ * Public types of the negative-binomial mixture (nbmm): sparse count input, options and the
+ * result. Results are plain objects (arrays, numbers, strings) that survive JSON.stringify.
+ */
+import type { DataInput } from '../data.js';
+import type { Backend, GpuCounters, IterationRecord, RestartSummary, Timings } from '../types.js';
+
+/**
+ * A sparse count matrix in compressed sparse row form, cells as rows (AnnData's `X` for raw UMI
+ * counts, scipy.sparse.csr_matrix): the counts of cell i are `values[indptr[i] .. indptr[i+1])`
+ * at genes `indices[...]`, the indices strictly increasing within a row. Any object of this shape
+ * is accepted (typed arrays or number[]), e.g. the cell-major CSR the single-cell loaders return.
+ */
+export interface CsrCounts {
+  indptr: ArrayLike<number>;
+  indices: ArrayLike<number>;
+  values: ArrayLike<number>;
+  /** Cells (rows). */
+  n: number;
+  /** Genes (columns). */
+  d: number;
+}
+
+/** Dense cells × genes counts (`number[][]` or `{ data, n, d }`), or sparse CSR. */
+export type CountsInput = DataInput | CsrCounts;
+
+/**
+ * Per-cell size factors s_i, the cell's scale in its mean s_i·μ_kg:
+ * 'library' (default) s_i = total_i / mean over cells of total; 'none' s_i = 1; or n positive numbers.
+ */
+export type SizeFactorsOption = 'library' | 'none' | ArrayLike<number>;
+
+/**
+ * Dispersion φ (variance = m + φ·m², r = 1/φ): 'per-gene' (default) one φ_g per gene,
+ * 'shared' one φ for all genes, or a number: φ fixed at that value for every gene.
+ */
+export type DispersionOption = 'per-gene' | 'shared' | number;
+
+export interface NegativeBinomialMixtureOptions {
+  /** Number of components, 1 ≤ k ≤ n. */
+  k: number;
+  sizeFactors?: SizeFactorsOption;
+  dispersion?: DispersionOption;
+  /**
+   * 'kmeans' (default): hard k-means on log1p(x/s) (through the same engine); 'random': uniformly
+   * random assignments from the restart's RNG stream; or n initial labels in 0..k−1.
+   */
+  init?: 'kmeans' | 'random' | ArrayLike<number>;
+  /** Restarts; the highest final log-likelihood wins. 'auto' (default): 1 for 'kmeans' and labels, 10 for 'random'. */
+  nInit?: number | 'auto';
+  /** Maximum EM iterations per restart (default 100). */
+  maxIter?: number;
+  /** Convergence when the per-cell log-likelihood (lowerBound) changes by at most tol between iterations (default 1e-3, scikit-learn's rule). */
+  tol?: number;
+  /** Seed of the counter-based RNG (default 0). */
+  seed?: number;
+  /** Also return the n×k responsibilities at the final parameters. */
+  returnResponsibilities?: boolean;
+  /** Called after every iteration of every restart; `objective` is the total log-likelihood at the start of the iteration. */
+  onIteration?: (info: IterationRecord) => void;
+  signal?: AbortSignal;
+}
+
+export interface NegativeBinomialMixtureResult {
+  model: 'nbmm';
+  /** Cells. */
+  n: number;
+  /** Genes. */
+  d: number;
+  /** Components. */
+  k: number;
+  /** Mixture weights π_k. */
+  weights: number[];
+  /** k rows of d per-gene means μ_kg (the mean count of a cell with size factor 1). */
+  means: number[][];
+  /** φ_g per gene (length d; all equal for 'shared' and fixed dispersion). */
+  dispersion: number[];
+  dispersionMode: 'per-gene' | 'shared' | 'fixed';
+  /** The s_i used (length n). */
+  sizeFactors: number[];
+  sizeFactorMode: 'library' | 'none' | 'given';
+  /** Mean total count over the training cells ('library' size factors divide by it; used again for new cells). */
+  libraryMean: number;
+  /** argmax_k of the responsibilities at the final parameters. */
+  labels: number[];
+  clusterSizes: number[];
+  /** n rows of k posterior probabilities (only with returnResponsibilities). */
+  responsibilities?: number[][];
+  /** Σ_i log p(x_i) at the final parameters (full NB log-probabilities, with the log x! terms). */
+  logLikelihood: number;
+  /** logLikelihood / n. */
+  lowerBound: number;
+  nIter: number;
+  converged: boolean;
+  stopReason: 'tol' | 'maxIter';
+  /** Per iteration: `objective` = total log-likelihood at the parameters the iteration started from (non-decreasing). */
+  history: IterationRecord[];
+  /** `objective` of each restart = its final log-likelihood (highest wins). */
+  restarts: RestartSummary[];
+  backend: Backend;
+  adapter: string;
+  seed: number;
+  timings: Timings;
+  gpu?: GpuCounters;
+  warnings: string[];
+}
+
+/** What scoring new cells needs from a fitted model. */
+export interface NegativeBinomialModel {
+  weights: ArrayLike<number>;
+  means: ArrayLike<ArrayLike<number>>;
+  dispersion: ArrayLike<number>;
+  sizeFactorMode?: 'library' | 'none' | 'given';
+  libraryMean?: number;
+}
+
+export interface NbScoreOptions {
+  /** Size factors of the new cells. Default: as the model was fitted ('library' totals over the model's libraryMean, or 1). */
+  sizeFactors?: SizeFactorsOption;
+}
