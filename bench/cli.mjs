@@ -1,0 +1,133 @@
+// Shared by bench/run.mjs (npm run bench: headless Chromium) and bench/run-node.mjs (npm run
+// bench:node): arguments, the Vite server that loads the TypeScript, writing the results.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+export const here = dirname(fileURLToPath(import.meta.url));
+export const root = resolve(here, '..');
+
+export class BenchError extends Error {}
+
+const PRESETS = ['ci', 'quick', 'full'];
+const DEFAULT_TIMEOUT_S = { ci: 300, quick: 1800, full: 6 * 3600 };
+
+export function usage(frontEnd) {
+  const cmd = frontEnd === 'node' ? 'npm run bench:node --' : 'npm run bench --';
+  return [
+    `Usage: ${cmd} [options]`,
+    '  --preset P      ci (seconds) | quick (n ≤ 100k; minutes on SwiftShader; default) | full (the whole matrix, for real GPUs)',
+    '  --repeats R     timed fits per case and implementation (default: the preset\'s, 5 for quick/full)',
+    '  --max-iter I    EM iterations per fit (default: the preset\'s)',
+    '  --only A,B      only the cases whose id contains A or B (e.g. --only kmeans-n10k,gmm)',
+    '  --ref-cap F     run the CPU reference and the peers only while the modelled flops per iteration ≤ F (default 3e9)',
+    '  --out DIR       where results go (default bench/results)',
+    ...(frontEnd === 'node'
+      ? ['  --backend B     auto (default: a hardware GPU, else the CPU backend, said so) | webgpu | cpu']
+      : ['  --timeout-s S   overall time limit (default: ci 300, quick 1800, full 21600)']),
+    '  --help',
+    ...(frontEnd === 'node' ? [] : ['Environment: CHROME_PATH=/path/to/chromium overrides the browser.']),
+  ].join('\n');
+}
+
+function positive(name, v, { integer = true } = {}) {
+  if (v === undefined) return undefined;
+  const x = Number(v);
+  if (!Number.isFinite(x) || x <= 0 || (integer && !Number.isInteger(x))) throw new BenchError(`--${name}=${v} is not a positive ${integer ? 'integer' : 'number'}.`);
+  return x;
+}
+
+export function parseCli(argv, frontEnd) {
+  const options = {
+    preset: { type: 'string' },
+    repeats: { type: 'string' },
+    'max-iter': { type: 'string' },
+    only: { type: 'string' },
+    'ref-cap': { type: 'string' },
+    out: { type: 'string' },
+    help: { type: 'boolean', short: 'h', default: false },
+    ...(frontEnd === 'node' ? { backend: { type: 'string' } } : { 'timeout-s': { type: 'string' } }),
+  };
+  let values;
+  try {
+    ({ values } = parseArgs({ args: argv, options, strict: true, allowPositionals: false }));
+  } catch (e) {
+    throw new BenchError(`${e.message}\n\n${usage(frontEnd)}`);
+  }
+  if (values.help) {
+    console.log(usage(frontEnd));
+    process.exit(0);
+  }
+  const preset = values.preset ?? 'quick';
+  if (!PRESETS.includes(preset)) throw new BenchError(`--preset=${preset} is not one of ${PRESETS.join(', ')}.\n\n${usage(frontEnd)}`);
+  const backend = values.backend ?? 'auto';
+  if (!['auto', 'webgpu', 'cpu'].includes(backend)) throw new BenchError(`--backend=${backend} is not one of auto, webgpu, cpu.`);
+  const config = { preset };
+  const repeats = positive('repeats', values.repeats);
+  const maxIter = positive('max-iter', values['max-iter']);
+  const refCap = positive('ref-cap', values['ref-cap'], { integer: false });
+  if (repeats !== undefined) config.repeats = repeats;
+  if (maxIter !== undefined) config.maxIter = maxIter;
+  if (refCap !== undefined) config.refCapFlops = refCap;
+  if (values.only) config.only = values.only.split(',').map((s) => s.trim()).filter(Boolean);
+  return {
+    config,
+    backend,
+    outDir: resolve(values.out ?? join(here, 'results')),
+    timeoutS: positive('timeout-s', values['timeout-s']) ?? DEFAULT_TIMEOUT_S[preset],
+  };
+}
+
+/** A Vite dev server on the repository (no config file, no watching: others edit src/ meanwhile). */
+export async function createVite({ listen = false, port } = {}) {
+  const { createServer } = await import('vite');
+  const server = await createServer({
+    configFile: false,
+    root,
+    logLevel: 'warn',
+    clearScreen: false,
+    appType: listen ? 'spa' : 'custom',
+    server: listen ? { host: '127.0.0.1', port, strictPort: true, hmr: false, watch: null } : { middlewareMode: true, hmr: false, watch: null },
+    // The peers are CommonJS (skmeans) or have CommonJS dependencies: pre-bundle them for the page.
+    optimizeDeps: { noDiscovery: true, include: ['skmeans', 'ml-kmeans'] },
+  });
+  if (listen) await server.listen();
+  return server;
+}
+
+/** Validate, print and write the results: <date>-<slug>-<preset>.json and .md; latest(-node).md for quick and full runs. */
+export async function writeResults(server, result, outDir) {
+  const { renderMarkdown } = await server.ssrLoadModule('/bench/report.ts');
+  const { validateBenchResult } = await server.ssrLoadModule('/bench/schema.ts');
+  mkdirSync(outDir, { recursive: true });
+  const base = `${result.date}-${result.adapterSlug}-${result.preset}`;
+  const jsonPath = join(outDir, `${base}.json`);
+  // The raw figures first: a rendering problem must not lose a long run.
+  writeFileSync(jsonPath, `${JSON.stringify(result, null, 2)}\n`);
+  const md = renderMarkdown(result);
+  console.log(`\n${md}`);
+  writeFileSync(join(outDir, `${base}.md`), `${md}\nRaw figures: [${base}.json](./${base}.json)\n`);
+  console.log(`Wrote ${relative(process.cwd(), jsonPath)} and ${base}.md`);
+  if (result.preset !== 'ci') {
+    const latest = join(outDir, result.frontEnd === 'node' ? 'latest-node.md' : 'latest.md');
+    writeFileSync(latest, `${md}\nRaw figures: [${base}.json](./${base}.json)\n`);
+    console.log(`Wrote ${relative(process.cwd(), latest)}`);
+  }
+  const problems = validateBenchResult(result);
+  if (problems.length) throw new BenchError(`The results do not match the schema (written anyway):\n  ${problems.join('\n  ')}`);
+  const failed = result.cases.filter((c) => c.status === 'error');
+  if (failed.length) throw new BenchError(`${failed.length} case(s) failed: ${failed.map((c) => `${c.id} (${c.error ?? c.impls.find((i) => i.status === 'error')?.note})`).join('; ')}`);
+  return { jsonPath, base };
+}
+
+export function exitWith(promise) {
+  promise.then(
+    () => process.exit(0),
+    (e) => {
+      if (e instanceof BenchError) console.error(`\nbench: ${e.message}`);
+      else console.error('\nbench failed:', e);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,76 @@
+/**
+ * `npm run bench:node`: the benchmark cases in Node, through the `webgpu` package (Dawn) when a
+ * GPU adapter is there. bench/run-node.mjs loads this file through Vite's SSR module loader (so
+ * the library's `.wgsl?raw` imports resolve) and writes the results.
+ *
+ * The engine is createEngine({ backend: 'auto' }) unless --backend says otherwise: a hardware
+ * adapter, else the CPU backend with the reason in `engine.fallbackReason` (printed and recorded).
+ */
+import os from 'node:os';
+import { kmeans as mlKmeans } from 'ml-kmeans';
+import skmeans from 'skmeans';
+import { createEngine, type BackendChoice } from '../src/index.js';
+import { getGpu, describeAdapter } from '../src/gpu/device.js';
+import { presetCases } from './cases.js';
+import { loadPbmc68kReduced } from './realdata-node.js';
+import { assembleResult, type BenchResult } from './report.js';
+import { runPreset, type BenchConfig, type Peers } from './runner.js';
+
+export interface NodeBenchOptions extends BenchConfig {
+  backend?: BackendChoice;
+  log?: (msg: string) => void;
+}
+
+async function timestampQuery(): Promise<boolean | null> {
+  const gpu = await getGpu();
+  const adapter = await gpu?.requestAdapter();
+  return adapter ? adapter.features.has('timestamp-query') : null;
+}
+
+export async function runNodeBench(o: NodeBenchOptions): Promise<BenchResult> {
+  const log = o.log ?? ((m: string) => console.log(`[bench] ${m}`));
+  const requested = o.backend ?? 'auto';
+  const engine = await createEngine({ backend: requested });
+  const cpu = await createEngine({ backend: 'cpu' });
+  try {
+    let software = false;
+    let ts: boolean | null = null;
+    if (engine.backend === 'webgpu') {
+      ts = await timestampQuery();
+      const gpu = await getGpu();
+      const a = await gpu?.requestAdapter();
+      software = a ? describeAdapter(a).software : false;
+    }
+    const engineInfo = { requested, backend: engine.backend, adapter: engine.adapter, software, fallbackReason: engine.fallbackReason };
+    if (engine.backend === 'cpu') {
+      log(`NO GPU: emgpu runs on its CPU backend (float64 reference)${engine.fallbackReason ? ` because ${engine.fallbackReason}` : ` (--backend ${requested})`}. These are CPU figures, not GPU figures.`);
+    } else {
+      log(`adapter: ${engine.adapter}${software ? ' (software)' : ''}; timestamp-query: ${ts}`);
+    }
+    const wantsReal = presetCases(o.preset, { only: o.only }).some((c) => c.data.kind === 'real');
+    const real = wantsReal ? { pbmc68k_reduced: loadPbmc68kReduced() } : {};
+    const peers: Peers = { mlKmeans, skmeans };
+    const run = await runPreset(o, { engine, cpu, peers, real, log });
+    const notes = [...run.notes];
+    if (engine.backend === 'cpu') notes.unshift(`No GPU: emgpu ran on its CPU backend (float64)${engine.fallbackReason ? ` because ${engine.fallbackReason}` : ''}; the CPU reference is not run separately (it is the same code).`);
+    const cpuModel = os.cpus()[0]?.model?.trim();
+    return assembleResult({
+      preset: o.preset,
+      frontEnd: 'node',
+      engine: engineInfo,
+      userAgent: null,
+      node: process.version,
+      platform: `${process.platform}-${process.arch}`,
+      cpus: cpuModel ? `${os.cpus().length} × ${cpuModel}` : null,
+      timestampQuery: ts,
+      refCapFlops: run.refCapFlops,
+      repeatsOverride: o.repeats ?? null,
+      notes,
+      durationMs: run.durationMs,
+      cases: run.cases,
+    });
+  } finally {
+    engine.destroy();
+    cpu.destroy();
+  }
+}
