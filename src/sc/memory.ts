@@ -1,0 +1,88 @@
+/**
+ * Memory arithmetic for a count matrix before it is loaded: how many bytes as CSR, dense, on the
+ * GPU, and at the loader's peak; and the error a loader throws when a `maxBytes` budget is exceeded.
+ */
+import { BufferLimitError, invalid } from '../errors.js';
+import type { MemoryEstimate } from './types.js';
+
+/** Bytes with a decimal unit: 512 B, 18.3 MB, 1.25 GB. */
+export function formatBytes(bytes: number): string {
+  if (!Number.isFinite(bytes)) return String(bytes);
+  const a = Math.abs(bytes);
+  if (a < 1e3) return `${bytes} B`;
+  if (a < 1e6) return `${(bytes / 1e3).toFixed(1)} kB`;
+  if (a < 1e9) return `${(bytes / 1e6).toFixed(1)} MB`;
+  if (a < 1e12) return `${(bytes / 1e9).toFixed(2)} GB`;
+  return `${(bytes / 1e12).toFixed(2)} TB`;
+}
+
+const count = (x: number): string => x.toLocaleString('en-US');
+
+function checkCount(name: string, x: number): void {
+  if (!(Number.isInteger(x) && x >= 0)) {
+    throw invalid('BAD_OPTION', `estimateMemory: ${name}=${String(x)} must be a whole number >= 0.`);
+  }
+}
+
+/**
+ * Bytes needed to hold an n (cells) × d (genes) matrix with nnz stored entries:
+ * CSR = 4·(n+1) + 8·nnz (Uint32 indptr, Uint32 indices, Float32 values), dense float32 = 4·n·d,
+ * dense float64 = 8·n·d; the GPU holds the same CSR arrays (or the dense float32 matrix) in storage
+ * buffers. The sparse loaders peak at the CSR size when entries arrive ordered by cell (10x files
+ * do), and at CSR + 12·nnz when they must be re-sorted (a cell index per entry, then a sorted copy).
+ * Gene and cell names are not counted (typically well under 1% of the matrix).
+ */
+export function estimateMemory(shape: { n: number; d: number; nnz: number }): MemoryEstimate {
+  const { n, d, nnz } = shape;
+  checkCount('n', n);
+  checkCount('d', d);
+  checkCount('nnz', nnz);
+  const cells = n * d;
+  const csrBytes = 4 * (n + 1) + 8 * nnz;
+  const denseBytes = 4 * cells;
+  const e: MemoryEstimate = {
+    n,
+    d,
+    nnz,
+    density: cells > 0 ? nnz / cells : 0,
+    csrBytes,
+    denseBytes,
+    denseFloat64Bytes: 8 * cells,
+    gpuCsrBytes: csrBytes,
+    gpuDenseBytes: denseBytes,
+    loadBytes: csrBytes,
+    loadBytesUnordered: csrBytes + 12 * nnz,
+    human: '',
+  };
+  const pct = e.density * 100;
+  e.human =
+    `${count(n)} cells × ${count(d)} genes, ${count(nnz)} non-zeros (${pct >= 0.01 || pct === 0 ? pct.toFixed(2) : pct.toExponential(1)}% dense): ` +
+    `CSR ${formatBytes(csrBytes)} (load peak ${formatBytes(e.loadBytes)}, ${formatBytes(e.loadBytesUnordered)} if entries are not ordered by cell); ` +
+    `dense float32 ${formatBytes(denseBytes)}, float64 ${formatBytes(e.denseFloat64Bytes)}; ` +
+    `GPU ${formatBytes(e.gpuCsrBytes)} as CSR, ${formatBytes(e.gpuDenseBytes)} dense`;
+  return e;
+}
+
+/** A load would exceed the caller's `maxBytes` budget. Also a BufferLimitError (code BUFFER_LIMIT). */
+export class MemoryLimitError extends BufferLimitError {
+  readonly estimate: MemoryEstimate;
+  readonly maxBytes: number;
+  readonly neededBytes: number;
+  constructor(source: string, estimate: MemoryEstimate, neededBytes: number, maxBytes: number, why: string) {
+    super(
+      `${source}: loading needs about ${formatBytes(neededBytes)} (${why}; ${estimate.human}), above maxBytes = ${formatBytes(maxBytes)}. ` +
+        'Raise maxBytes if the machine has the memory, or load a smaller matrix: the filtered matrix rather than the raw one ' +
+        "(Cell Ranger's filtered_feature_bc_matrix), or a subset of cells or genes.",
+    );
+    this.estimate = estimate;
+    this.maxBytes = maxBytes;
+    this.neededBytes = neededBytes;
+  }
+}
+
+/** Validate a maxBytes option (undefined = no limit). */
+export function checkMaxBytes(maxBytes: number | undefined): void {
+  if (maxBytes !== undefined && !(maxBytes > 0)) {
+    throw invalid('BAD_OPTION', `maxBytes=${String(maxBytes)} must be a positive number of bytes, or left out for no limit.`);
+  }
+}
