@@ -277,6 +277,11 @@ export function newtonLogR(f: (r: number, out: Float64Array) => void, r0: number
   return { r, steps };
 }
 
+/** φ within [PHI_MIN, PHI_MAX] (1/exp(log r) can round just outside). */
+function clampPhi(phi: number): number {
+  return Math.min(PHI_MAX, Math.max(PHI_MIN, phi));
+}
+
 export interface MStepReport {
   /** Components treated as empty this step. */
   empty: number[];
@@ -334,7 +339,7 @@ export function mStep(ctx: NbContext, p: NbParams, st: NbStats): { params: NbPar
   if (mode.kind === 'per-gene') {
     for (let g = 0; g < d; g++) {
       const { r } = newtonLogR((rr, out) => qGene(ctx, st, next.means, g, rr, out), 1 / p.phi[g]);
-      next.phi[g] = 1 / r;
+      next.phi[g] = clampPhi(1 / r);
     }
   } else if (mode.kind === 'shared') {
     const acc = new Float64Array(3);
@@ -347,7 +352,7 @@ export function mStep(ctx: NbContext, p: NbParams, st: NbStats): { params: NbPar
         out[2] += acc[2];
       }
     }, 1 / p.phi[0]);
-    next.phi.fill(1 / r);
+    next.phi.fill(clampPhi(1 / r));
   }
   let shift = 0;
   for (let t = 0; t < k * d; t++) shift += Math.log(next.means[t] / p.means[t]) ** 2;

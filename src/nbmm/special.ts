@@ -1,6 +1,6 @@
 /**
  * Float64 special functions for the negative-binomial model: log Γ (Lanczos, g = 7, n = 9, with
- * double-precision coefficients), digamma and trigamma (recurrence up to x ≥ 10, then their
+ * double-precision coefficients), digamma and trigamma (recurrence up to x ≥ 16, then their
  * asymptotic series), and the log rising factorial D(v, r) = log Γ(v + r) − log Γ(r) − v·log r
  * with its r-derivatives, written so that it stays accurate as r → ∞ (the Poisson limit), where
  * the plain difference of two huge log Γ values would cancel.
@@ -23,7 +23,7 @@ export function lgamma(x: number): number {
   return HALF_LOG_2PI + (z + 0.5) * Math.log(t) - t + Math.log(a);
 }
 
-/** ψ(z) − log z for z ≥ 10 (asymptotic series). */
+/** ψ(z) − log z for z ≥ 10 (asymptotic series; truncation 2e-14 at z = 10, 7e-17 at 16). */
 function digammaTail(z: number): number {
   const f = 1 / (z * z);
   // ψ(z) ≈ log z − 1/(2z) − Σ B_2n / (2n z^2n)
@@ -40,7 +40,7 @@ function trigammaTail(z: number): number {
 /** ψ(x) = d/dx log Γ(x), x > 0. */
 export function digamma(x: number): number {
   let acc = 0;
-  while (x < 10) {
+  while (x < 16) {
     acc -= 1 / x;
     x += 1;
   }
@@ -50,7 +50,7 @@ export function digamma(x: number): number {
 /** ψ₁(x) = d²/dx² log Γ(x), x > 0. */
 export function trigamma(x: number): number {
   let acc = 0;
-  while (x < 10) {
+  while (x < 16) {
     acc += 1 / (x * x);
     x += 1;
   }

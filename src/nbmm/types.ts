@@ -42,7 +42,8 @@ export interface NegativeBinomialMixtureOptions {
   sizeFactors?: SizeFactorsOption;
   dispersion?: DispersionOption;
   /**
-   * 'kmeans' (default): hard k-means on log1p(x/s) (through the same engine); 'random': uniformly
+   * 'kmeans' (default): hard k-means on log1p(x/s), best of 5 k-means++ runs, through the same
+   * engine (on the 20M/n most variable genes when n·d > 2e7); 'random': uniformly
    * random assignments from the restart's RNG stream; or n initial labels in 0..k−1.
    */
   init?: 'kmeans' | 'random' | ArrayLike<number>;
