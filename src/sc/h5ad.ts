@@ -156,18 +156,21 @@ function asStringList(v: unknown): string[] {
   return [];
 }
 
+/** The dataset holding a dataframe group's index: named by its `_index` attribute, else "_index" or "index". */
+function indexName(h: OpenedH5, g: Group): string | undefined {
+  const named = attr(h, g, '_index');
+  const keys = g.keys();
+  return [typeof named === 'string' ? named : undefined, '_index', 'index'].find((c): c is string => c !== undefined && keys.includes(c));
+}
+
 /** A dataframe's index (obs_names / var_names). */
 function dataframeIndex(h: OpenedH5, path: string): string[] | undefined {
   const x = getPath(h, path);
   if (!x) return undefined;
   if (isGroup(h, x)) {
-    const named = attr(h, x, '_index');
-    const candidates = [typeof named === 'string' ? named : undefined, '_index', 'index'].filter((s): s is string => !!s);
-    for (const c of candidates) {
-      const ds = getPath(h, `${path}/${c}`);
-      if (ds && isDataset(h, ds)) return readStrings(h, ds);
-    }
-    return undefined;
+    const name = indexName(h, x);
+    const ds = name === undefined ? undefined : getPath(h, `${path}/${name}`);
+    return ds && isDataset(h, ds) ? readStrings(h, ds) : undefined;
   }
   const cols = compoundColumns(h, x);
   const idx = cols?.index ?? cols?._index;
@@ -223,12 +226,10 @@ function readObs(h: OpenedH5, n: number, want: boolean | string[]): Record<strin
     return out;
   }
   const g = obs as Group;
-  const indexName = attr(h, g, '_index');
+  const index = indexName(h, g);
   const order = asStringList(attr(h, g, 'column-order'));
   const keys = g.keys();
-  const names = [...order.filter((k) => keys.includes(k)), ...keys.filter((k) => !order.includes(k))].filter(
-    (k) => k !== indexName && k !== '_index' && k !== '__categories',
-  );
+  const names = [...order.filter((k) => keys.includes(k)), ...keys.filter((k) => !order.includes(k))].filter((k) => k !== index && k !== '__categories');
   for (const name of names) {
     if (!wanted(name)) continue;
     const x = getPath(h, `obs/${name}`);
