@@ -86,3 +86,10 @@ import type { CountsInput as NbCounts, NegativeBinomialMixtureOptions as NbOptio
 export async function negativeBinomialMixture(counts: NbCounts, options: WithEngine<NbOptions>): Promise<NbResult> {
   return negativeBinomialMixtureOn(await engineFor(options), counts, options);
 }
+
+// single-cell: loaders
+export { read10x, readMatrixMarketCsr, read10xH5, readH5ad, readH5adFromFile, estimateMemory, formatBytes, MemoryLimitError, makeUnique } from './sc/index.js';
+export type {
+  Read10xFiles, Read10xOptions, MatrixMarketCsr, MatrixMarketCsrOptions, Read10xH5Options, ReadH5adOptions, ByteInput, CsrMatrix, Embedding,
+  H5adMatrixSource, LoadOptions, LoadPhase, LoadProgress, MemoryEstimate, ObsColumn, ScFormat, ScSource, SingleCellData,
+} from './sc/index.js';
