@@ -96,12 +96,14 @@ export async function createVite({ listen = false, port } = {}) {
   return server;
 }
 
-/** Validate, print and write the results: <date>-<slug>-<preset>.json and .md; latest(-node).md for quick and full runs. */
-export async function writeResults(server, result, outDir) {
+/** Validate, print and write the results: <date>-<slug>-<preset>[-custom].json and .md; latest(-node).md for plain quick and full runs. */
+export async function writeResults(server, result, outDir, config = {}) {
   const { renderMarkdown } = await server.ssrLoadModule('/bench/report.ts');
   const { validateBenchResult } = await server.ssrLoadModule('/bench/schema.ts');
   mkdirSync(outDir, { recursive: true });
-  const base = `${result.date}-${result.adapterSlug}-${result.preset}`;
+  // A run with --only, --repeats or --max-iter is not the preset: its files say so, and latest*.md is left alone.
+  const custom = !!(config.only || config.repeats || config.maxIter || config.refCapFlops);
+  const base = `${result.date}-${result.adapterSlug}-${result.preset}${custom ? '-custom' : ''}`;
   const jsonPath = join(outDir, `${base}.json`);
   // The raw figures first: a rendering problem must not lose a long run.
   writeFileSync(jsonPath, `${JSON.stringify(result, null, 2)}\n`);
@@ -109,7 +111,7 @@ export async function writeResults(server, result, outDir) {
   console.log(`\n${md}`);
   writeFileSync(join(outDir, `${base}.md`), `${md}\nRaw figures: [${base}.json](./${base}.json)\n`);
   console.log(`Wrote ${relative(process.cwd(), jsonPath)} and ${base}.md`);
-  if (result.preset !== 'ci') {
+  if (result.preset !== 'ci' && !custom) {
     const latest = join(outDir, result.frontEnd === 'node' ? 'latest-node.md' : 'latest.md');
     writeFileSync(latest, `${md}\nRaw figures: [${base}.json](./${base}.json)\n`);
     console.log(`Wrote ${relative(process.cwd(), latest)}`);

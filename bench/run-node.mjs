@@ -14,7 +14,7 @@ async function main() {
   try {
     const { runNodeBench } = await server.ssrLoadModule('/bench/node-entry.ts');
     const result = await runNodeBench({ ...config, backend });
-    await writeResults(server, result, outDir);
+    await writeResults(server, result, outDir, config);
     if (result.engine.backend === 'cpu') {
       console.log(`\nNote: no GPU was used. emgpu ran on its CPU backend${result.engine.fallbackReason ? ` (${result.engine.fallbackReason})` : ''}; the figures above are CPU figures.`);
     }

@@ -126,7 +126,7 @@ async function main() {
       platform: `${process.platform}-${process.arch}`,
       cpus: cpu ? `${os.cpus().length} × ${cpu}` : null,
     });
-    await writeResults(server, result, outDir);
+    await writeResults(server, result, outDir, config);
   } finally {
     await server.close().catch((e) => console.error(`closing Vite: ${e.message}`));
   }
