@@ -1,0 +1,292 @@
+/**
+ * Single-cell preprocessing, scanpy's standard recipe, on the engine's backend:
+ *
+ *   QC metrics → cell and gene filters → normalize_total (target 1e4) → log1p → highly variable
+ *   genes → scale (unit variance, zero centre, clip at 10) → PCA (randomized SVD).
+ *
+ * Each stage is also a function of its own (qcMetrics, filterCells/filterGenes, normalizeTotal,
+ * highlyVariableGenes, scaleData, pca). On WebGPU, `preprocess` keeps the data on the device from
+ * the normalisation to the PCA: the filtered counts are uploaded once, normalised in place, the
+ * per-gene statistics come back as small vectors, and the dense scaled HVG matrix is built on the
+ * device and multiplied there; only QC metrics, gene statistics, g × l PCA blocks and the outputs
+ * are read back.
+ */
+import { invalid } from '../errors.js';
+import type { Engine } from '../engine/engine.js';
+import type { Backend } from '../types.js';
+import { CpuCsrOps, gpuCsrOps, geneMoments, zeroValue, type CsrLike, type GeneSumsRequest, type Layer, type ScGpuCounters, type ScOps } from './gpu/ops.js';
+import {
+  checkCsr, filterCells, filterGenes, maskIndices, mitoMaskFor, qcFromOps, subsetCsr,
+  type CellFilterOptions, type CellFilterResult, type CsrOut, type GeneFilterResult, type QcMetrics, type QcOptions,
+} from './qc.js';
+import { checkHvgOptions, hvgSeurat, hvgSeuratV3, type HvgOptions, type HvgResult } from './hvg.js';
+import { randomizedPca, resolvePca, type PcaOptions, type PcaResult } from './pca.js';
+
+// ---------------------------------------------------------------------------------------------
+// Normalisation.
+
+export interface NormalizeOptions {
+  /** Counts per cell after scaling (default 1e4). */
+  targetSum?: number;
+  /** Apply log1p (natural log) after scaling (default true). */
+  log1p?: boolean;
+}
+
+export interface NormalizedCsr extends CsrOut {
+  /** Per-cell totals before normalisation. */
+  totals: Float64Array;
+  backend: Backend;
+}
+
+function resolveNormalize(o: NormalizeOptions | undefined): { targetSum: number; log1p: boolean } {
+  const targetSum = o?.targetSum ?? 1e4;
+  if (!(typeof targetSum === 'number' && targetSum > 0 && Number.isFinite(targetSum))) {
+    throw invalid('BAD_OPTION', `targetSum=${String(targetSum)} must be a positive number (scanpy's target_sum; 1e4 is the usual choice).`);
+  }
+  return { targetSum, log1p: o?.log1p ?? true };
+}
+
+function csrCopy(m: CsrLike): { indptr: Uint32Array; indices: Uint32Array } {
+  return { indptr: Uint32Array.from(m.indptr), indices: Uint32Array.from({ length: m.indptr[m.n] }, (_, p) => m.indices[p]) };
+}
+
+/**
+ * scanpy's normalize_total(target_sum) followed by log1p: each cell's counts are divided by its
+ * total / targetSum (cells with no counts stay zero), then log1p. Returns a new CSR matrix
+ * (float64 values on the CPU backend, float32 from the GPU) with the same structure.
+ */
+export async function normalizeTotal(engine: Engine, counts: CsrLike, options: NormalizeOptions = {}): Promise<NormalizedCsr> {
+  checkCsr(counts);
+  const { targetSum, log1p } = resolveNormalize(options);
+  const run = async (ops: ScOps) => {
+    const totals = await ops.normalize(targetSum, log1p);
+    const values = await ops.readNorm();
+    return { n: counts.n, d: counts.d, nnz: counts.indptr[counts.n], ...csrCopy(counts), values, totals, backend: ops.backend };
+  };
+  return engine.run(
+    () => run(new CpuCsrOps(counts)),
+    (runner, chunking) => run(gpuCsrOps(runner, counts, chunking)),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scaling.
+
+export interface ScaleOptions {
+  /** Clip scaled values to [−maxValue, maxValue] (default 10; null: no clip). */
+  maxValue?: number | null;
+  /** Genes (columns) to keep, in this order (default all). */
+  genes?: ArrayLike<number>;
+}
+
+export interface ScaleStats {
+  /** Selected genes. */
+  genes: Uint32Array;
+  /** Mean and standard deviation (ddof 1; 0 replaced by 1) of each gene before scaling. */
+  mean: Float64Array;
+  std: Float64Array;
+  maxValue: number;
+  /** Column means and variances (ddof 1) of the scaled, clipped matrix. */
+  scaledMean: Float64Array;
+  scaledVariance: Float64Array;
+}
+
+export interface ScaledMatrix extends ScaleStats {
+  n: number;
+  d: number;
+  /** Row-major n × genes.length. */
+  data: Float32Array | Float64Array;
+  backend: Backend;
+}
+
+function resolveGenes(genes: ArrayLike<number> | undefined, d: number): Uint32Array {
+  if (!genes) return Uint32Array.from({ length: d }, (_, g) => g);
+  const out = Uint32Array.from(genes);
+  const seen = new Uint8Array(d);
+  for (const g of out) {
+    if (!(g < d) || seen[g]) throw invalid('BAD_OPTION', `genes must be distinct column indices in [0, ${d}); got ${g}.`);
+    seen[g] = 1;
+  }
+  if (out.length === 0) throw invalid('BAD_OPTION', 'genes is empty: select at least one gene to scale.');
+  return out;
+}
+
+/** Per-gene scaling parameters and the moments of the scaled matrix, from the 'norm' layer. */
+async function scaleStats(ops: ScOps, layer: Layer, genes: Uint32Array, maxValue: number): Promise<ScaleStats> {
+  const { n } = ops;
+  if (n < 2) throw invalid('BAD_OPTION', 'Scaling needs at least 2 cells.');
+  const first: GeneSumsRequest = { layer, transform: 'identity' };
+  const m1 = geneMoments(await ops.geneSums(first), ops.entries, n, () => 0);
+  const second: GeneSumsRequest = { layer, transform: 'identity', shift: m1.mean };
+  const m2 = geneMoments(await ops.geneSums(second), ops.entries, n, () => 0);
+  const centreAll = m2.mean;
+  const divisorAll = Float64Array.from(m2.variance, (v) => (v > 0 ? Math.sqrt(v) : 1));
+  const third: GeneSumsRequest = { layer, transform: 'scale', centre: centreAll, divisor: divisorAll, maxValue };
+  const m3 = geneMoments(await ops.geneSums(third), ops.entries, n, (g) => zeroValue(third, g));
+  const fourth: GeneSumsRequest = { ...third, shift: m3.mean };
+  const m4 = geneMoments(await ops.geneSums(fourth), ops.entries, n, (g) => zeroValue(fourth, g));
+  const pick = (a: Float64Array) => Float64Array.from(genes, (g) => a[g]);
+  return {
+    genes, mean: pick(centreAll), std: pick(divisorAll), maxValue, scaledMean: pick(m4.mean), scaledVariance: pick(m4.variance),
+  };
+}
+
+function resolveMaxValue(v: number | null | undefined): number {
+  if (v === null) return Infinity;
+  const m = v ?? 10;
+  if (!(typeof m === 'number' && m > 0)) throw invalid('BAD_OPTION', `maxValue=${String(v)} must be a positive number or null.`);
+  return m;
+}
+
+/**
+ * scanpy's scale(zero_center=True, max_value): (x − mean) / std per gene (std with ddof 1, 0 → 1),
+ * clipped to ±maxValue, as a dense row-major matrix of the selected genes. `data` is usually
+ * log1p-normalised values.
+ */
+export async function scaleData(engine: Engine, data: CsrLike, options: ScaleOptions = {}): Promise<ScaledMatrix> {
+  checkCsr(data);
+  const genes = resolveGenes(options.genes, data.d);
+  const maxValue = resolveMaxValue(options.maxValue);
+  const run = async (ops: ScOps) => {
+    const s = await scaleStats(ops, 'raw', genes, maxValue);
+    const dense = await ops.dense('raw', genes, s.mean, s.std, maxValue, s.scaledMean, 1);
+    return { n: data.n, d: genes.length, data: await dense.read(), ...s, backend: ops.backend };
+  };
+  return engine.run(
+    () => run(new CpuCsrOps(data)),
+    (runner, chunking) => run(gpuCsrOps(runner, data, chunking)),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The pipeline.
+
+export type Stage = 'qc' | 'filter' | 'normalize' | 'hvg' | 'scale' | 'pca';
+export const STAGES: Stage[] = ['qc', 'filter', 'normalize', 'hvg', 'scale', 'pca'];
+
+export interface StageEvent {
+  stage: Stage;
+  /** Stages finished, this one included. */
+  done: number;
+  total: number;
+  /** Wall time of this stage. */
+  ms: number;
+}
+
+export interface PreprocessOptions {
+  /** Mitochondrial genes: names + prefixes, or a mask. */
+  qc?: QcOptions;
+  /** Cell filters (default { minGenes: 200 }, scanpy's tutorial; pass {} for none). */
+  cells?: CellFilterOptions;
+  /** Gene filter: minimum cells with a positive count, over the kept cells (default 3; 0 for none). */
+  minCells?: number;
+  normalize?: NormalizeOptions;
+  hvg?: HvgOptions;
+  scale?: { maxValue?: number | null };
+  pca?: PcaOptions;
+  /** Return the normalised (log1p) CSR matrix of kept cells × kept genes (default true). */
+  returnNormalized?: boolean;
+  /** Return the dense scaled HVG matrix (default false). */
+  returnScaled?: boolean;
+  onStage?: (e: StageEvent) => void;
+}
+
+export interface PreprocessResult {
+  backend: Backend;
+  qc: QcMetrics;
+  cellFilter: CellFilterResult;
+  geneFilter: GeneFilterResult;
+  /** Original indices of the kept cells and genes. */
+  cells: Uint32Array;
+  genes: Uint32Array;
+  /** Per kept cell: total counts over the kept genes (the normalisation's divisor × 1e-4). */
+  totals: Float64Array;
+  normalized?: CsrOut;
+  /** HVG statistics over the kept genes; `hvg.genes` indexes the kept genes. */
+  hvg: HvgResult;
+  /** Original gene indices of the highly variable genes (the PCA's features, in order). */
+  hvgGenes: Uint32Array;
+  scale: ScaleStats;
+  scaled?: { n: number; d: number; data: Float32Array | Float64Array };
+  pca: PcaResult;
+  timings: Record<Stage, number> & { totalMs: number };
+  gpu?: ScGpuCounters;
+}
+
+/**
+ * QC → filter → normalize → log1p → HVG → scale → PCA on the engine's backend, with per-stage
+ * outputs, timings and progress events.
+ */
+export async function preprocess(engine: Engine, counts: CsrLike, options: PreprocessOptions = {}): Promise<PreprocessResult> {
+  checkCsr(counts);
+  const mask = mitoMaskFor(counts.d, options.qc);
+  const norm = resolveNormalize(options.normalize);
+  const hvgOpts = options.hvg ?? {};
+  const flavor = checkHvgOptions(hvgOpts);
+  const maxValue = resolveMaxValue(options.scale?.maxValue);
+  const minCells = options.minCells ?? 3;
+  const cellOpts = options.cells ?? { minGenes: 200 };
+  const returnNormalized = options.returnNormalized ?? true;
+
+  const body = async (makeOps: (m: CsrLike) => ScOps): Promise<PreprocessResult> => {
+    const t0 = performance.now();
+    const timings = { qc: 0, filter: 0, normalize: 0, hvg: 0, scale: 0, pca: 0, totalMs: 0 };
+    let done = 0;
+    let last = performance.now();
+    const finish = (stage: Stage) => {
+      const now = performance.now();
+      timings[stage] = now - last;
+      last = now;
+      done++;
+      options.onStage?.({ stage, done, total: STAGES.length, ms: timings[stage] });
+    };
+
+    const rawOps = makeOps(counts);
+    const qc = await qcFromOps(rawOps, mask);
+    (rawOps as { release?: () => void }).release?.();
+    finish('qc');
+
+    const cellFilter = filterCells(qc, cellOpts);
+    const geneFilter = filterGenes(counts, { minCells, cells: cellFilter.keep });
+    if (cellFilter.nKept < 2) throw invalid('BAD_OPTION', `Only ${cellFilter.nKept} cells pass the QC filters; at least 2 are needed. Loosen the cell filters.`);
+    if (geneFilter.nKept < 1) throw invalid('BAD_OPTION', `No gene is detected in at least ${minCells} kept cells. Lower minCells.`);
+    const filtered = subsetCsr(counts, cellFilter.keep, geneFilter.keep);
+    const cells = maskIndices(cellFilter.keep, counts.n);
+    const genes = maskIndices(geneFilter.keep, counts.d);
+    finish('filter');
+
+    const ops = makeOps(filtered);
+    const totals = await ops.normalize(norm.targetSum, norm.log1p);
+    const normalized = returnNormalized ? { ...filtered, values: await ops.readNorm() } : undefined;
+    finish('normalize');
+
+    const hvg = flavor === 'seurat_v3' ? await hvgSeuratV3(ops, hvgOpts) : await hvgSeurat(ops, 'norm', hvgOpts);
+    if (hvg.genes.length === 0) throw invalid('BAD_OPTION', 'No highly variable gene was selected. Relax the HVG cut-offs or pass nTopGenes.');
+    const hvgGenes = Uint32Array.from(hvg.genes, (g) => genes[g]);
+    finish('hvg');
+
+    const scale = await scaleStats(ops, 'norm', hvg.genes, maxValue);
+    const r = resolvePca(options.pca, filtered.n, hvg.genes.length);
+    const dense = await ops.dense('norm', hvg.genes, scale.mean, scale.std, maxValue, scale.scaledMean, r.l);
+    const scaled = options.returnScaled ? { n: filtered.n, d: hvg.genes.length, data: await dense.read() } : undefined;
+    finish('scale');
+
+    let totalVariance = 0;
+    for (const v of scale.scaledVariance) totalVariance += v;
+    const pcaResult = await randomizedPca(dense, r, totalVariance, ops.backend);
+    const gpu = ops.counters();
+    if (gpu) pcaResult.gpu = gpu;
+    finish('pca');
+    timings.totalMs = performance.now() - t0;
+
+    return {
+      backend: ops.backend, qc, cellFilter, geneFilter, cells, genes, totals, ...(normalized ? { normalized } : {}),
+      hvg, hvgGenes, scale, ...(scaled ? { scaled } : {}), pca: pcaResult, timings, ...(gpu ? { gpu } : {}),
+    };
+  };
+
+  return engine.run(
+    () => body((m) => new CpuCsrOps(m)),
+    (runner, chunking) => body((m) => gpuCsrOps(runner, m, chunking)),
+  );
+}
