@@ -156,7 +156,7 @@ describe('single-cell loaders in the browser', () => {
     f.close();
     const bytes = (FS as unknown as { readFile(p: string): Uint8Array }).readFile('/made.h5ad');
     FS.unlink('/made.h5ad');
-    const file = new File([bytes], 'made.h5ad');
+    const file = new File([bytes as Uint8Array<ArrayBuffer>], 'made.h5ad');
     const inW = await inWorker('h5ad', file);
     expect(inW.source).toMatchObject({ format: 'h5ad', mounted: true, matrixSource: 'X', looksLikeCounts: true });
     expect([inW.n, inW.d, inW.nnz]).toEqual([2, 3, 3]);
