@@ -1,4 +1,4 @@
-export { read10x, readMatrixMarketCsr } from './read10x.js';
+export { read10x, readMatrixMarketCsr, find10xInputs } from './read10x.js';
 export type { Read10xFiles, Read10xOptions, MatrixMarketCsr, MatrixMarketCsrOptions } from './read10x.js';
 export { read10xH5 } from './h5.js';
 export type { Read10xH5Options } from './h5.js';

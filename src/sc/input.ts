@@ -227,9 +227,11 @@ export async function forEachLine(
       carry += text.slice(start);
       if (r.done) break;
     }
-  } finally {
-    reader.releaseLock();
+  } catch (e) {
+    await reader.cancel().catch(() => undefined);
+    throw e;
   }
+  reader.releaseLock();
   if (carry.length > 0) emit(carry);
   return lineNo;
 }

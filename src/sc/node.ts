@@ -8,7 +8,7 @@ import { basename, join } from 'node:path';
 import { FileFormatError } from '../errors.js';
 import { read10xH5, type Read10xH5Options } from './h5.js';
 import { readH5ad, type ReadH5adOptions } from './h5ad.js';
-import { read10x, type Read10xOptions } from './read10x.js';
+import { is10xName, read10x, type Read10xOptions } from './read10x.js';
 import type { SingleCellData } from './types.js';
 
 /** A Blob over a file on disk that reports the file's name (as a browser File would). */
@@ -37,7 +37,7 @@ export function find10xFiles(dir: string): TenxDirFiles {
   }
   const names = readdirSync(dir);
   const pick = (stem: string): string | undefined => {
-    const hits = names.filter((n) => n === stem || n === `${stem}.gz` || n.endsWith(`_${stem}`) || n.endsWith(`_${stem}.gz`) || n.endsWith(`-${stem}`) || n.endsWith(`-${stem}.gz`));
+    const hits = names.filter((n) => is10xName(n, stem));
     if (hits.length > 1) {
       const exact = hits.find((h) => h === `${stem}.gz`) ?? hits.find((h) => h === stem);
       if (exact) return join(dir, exact);

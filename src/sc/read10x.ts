@@ -549,6 +549,51 @@ async function readBarcodes(input: ByteInput, label: string, signal?: AbortSigna
 const indexNames = (k: number): string[] => Array.from({ length: k }, (_, i) => String(i));
 
 /**
+ * Whether a file name is the 10x file `stem` ("matrix.mtx", "features.tsv", "genes.tsv",
+ * "barcodes.tsv"), gzipped or not, alone or after a prefix ending in "_" or "-" (GEO serves
+ * "GSM123_matrix.mtx.gz").
+ */
+export function is10xName(name: string, stem: string): boolean {
+  const base = name.slice(name.lastIndexOf('/') + 1);
+  return [stem, `${stem}.gz`].some((s) => base === s || base.endsWith(`_${s}`) || base.endsWith(`-${s}`));
+}
+
+/**
+ * The three files of a 10x MEX folder among files the user picked (an <input type="file" multiple>
+ * or webkitdirectory FileList, or dropped files), by name as read10xDir finds them on disk.
+ * Throws a FileFormatError naming what is missing or ambiguous.
+ */
+export function find10xInputs(files: Iterable<File> | ArrayLike<File>): Read10xFiles {
+  const list = Array.from(files as ArrayLike<File>);
+  const nameOf = (f: File): string => (f as File & { webkitRelativePath?: string }).webkitRelativePath || f.name;
+  const pick = (stem: string): File | undefined => {
+    const hits = list.filter((f) => is10xName(nameOf(f), stem));
+    if (hits.length > 1) {
+      const exact = hits.filter((f) => f.name === stem || f.name === `${stem}.gz`);
+      if (exact.length === 1) return exact[0];
+      throw new FileFormatError(`Several files match ${stem}(.gz): ${hits.map(nameOf).join(', ')}. Pick the files of one 10x dataset.`);
+    }
+    return hits[0];
+  };
+  const matrix = pick('matrix.mtx');
+  const features = pick('features.tsv');
+  const genes = features ? undefined : pick('genes.tsv');
+  const barcodes = pick('barcodes.tsv');
+  const missing = [matrix ? '' : 'matrix.mtx(.gz)', features || genes ? '' : 'features.tsv(.gz) or genes.tsv(.gz)', barcodes ? '' : 'barcodes.tsv(.gz)'].filter(Boolean);
+  if (missing.length > 0) {
+    throw new FileFormatError(
+      `No ${missing.join(', no ')} among the files given (${list.map(nameOf).slice(0, 12).join(', ') || 'none'}). ` +
+        'Pick the three files of a Cell Ranger output folder (filtered_feature_bc_matrix/), or the folder itself.',
+    );
+  }
+  const out: Read10xFiles = { matrix: matrix! };
+  if (features) out.features = features;
+  if (genes) out.genes = genes;
+  if (barcodes) out.barcodes = barcodes;
+  return out;
+}
+
+/**
  * Read a 10x Genomics MEX folder's files into a cell-major CSR matrix with gene and barcode names.
  *
  *   const data = await read10x({ matrix: files[0], features: files[1], barcodes: files[2] });

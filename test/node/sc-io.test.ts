@@ -4,7 +4,7 @@
 import { describe, expect, test } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { read10x, readMatrixMarketCsr } from '../../src/sc/read10x.js';
+import { find10xInputs, read10x, readMatrixMarketCsr } from '../../src/sc/read10x.js';
 import { fileBlob, find10xFiles, read10xDir } from '../../src/sc/node.js';
 import { estimateMemory, formatBytes, MemoryLimitError } from '../../src/sc/memory.js';
 import { makeUnique, rowCounts, rowSums, toDense } from '../../src/sc/csr.js';
@@ -146,8 +146,12 @@ describe('read10x on scanpy’s 10x fixtures', () => {
 describe('read10x on pbmc3k (32738 genes × 2700 cells, the original 10x file)', () => {
   test('dimensions, nnz, total UMIs, first cells against labels and a line-split pass; timed', async () => {
     const est: unknown[] = [];
+    // Memory while loading: JS heap + array buffers, sampled at every progress report.
+    const mem = (): number => process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
+    const before = mem();
+    let peak = before;
     const t0 = performance.now();
-    const m = await read10xDir(PBMC3K, { onEstimate: (e) => est.push(e) });
+    const m = await read10xDir(PBMC3K, { onEstimate: (e) => est.push(e), onProgress: () => (peak = Math.max(peak, mem())) });
     const ms = performance.now() - t0;
     expect([m.n, m.d, m.nnz]).toEqual([2700, 32738, 2286884]);
     expectCanonical(m); // the file lists genes in descending order within a cell
@@ -187,7 +191,10 @@ describe('read10x on pbmc3k (32738 genes × 2700 cells, the original 10x file)',
 
     const e = estimateMemory({ n: 2700, d: 32738, nnz: 2286884 });
     expect(est).toEqual([e]);
-    console.log(`pbmc3k: read10x ${ms.toFixed(0)} ms (load ${m.source.loadMs.toFixed(0)} ms, ${(m.source.bytesRead / 1e6).toFixed(1)} MB gz read); ${e.human}`);
+    console.log(
+      `pbmc3k: read10x ${ms.toFixed(0)} ms (${(m.source.bytesRead / 1e6).toFixed(1)} MB of gzip → 28.2 MB of text, streamed); ` +
+        `memory while loading: peak +${formatBytes(peak - before)} over the start (heap + array buffers; garbage included); ${e.human}`,
+    );
     expect(ms).toBeLessThan(5000);
   });
 
@@ -365,6 +372,16 @@ describe('clear errors for wrong or truncated files', () => {
       FileFormatError,
       /343 features but matrix\.mtx\.gz has 507 rows/,
     );
+  });
+
+  test('find10xInputs: the three files among the ones a user picked (GEO prefixes, Cell Ranger 2 names)', () => {
+    const f = (name: string): File => new File(['x'], name);
+    const r = find10xInputs([f('GSM1_barcodes.tsv.gz'), f('notes.txt'), f('GSM1_matrix.mtx.gz'), f('GSM1_features.tsv.gz')]);
+    expect([(r.matrix as File).name, (r.features as File).name, (r.barcodes as File).name]).toEqual(['GSM1_matrix.mtx.gz', 'GSM1_features.tsv.gz', 'GSM1_barcodes.tsv.gz']);
+    const v2 = find10xInputs([f('matrix.mtx'), f('genes.tsv'), f('barcodes.tsv')]);
+    expect([(v2.genes as File).name, v2.features]).toEqual(['genes.tsv', undefined]);
+    expect(() => find10xInputs([f('matrix.mtx.gz'), f('barcodes.tsv.gz')])).toThrow(/No features\.tsv\(\.gz\) or genes\.tsv\(\.gz\) among the files given \(matrix\.mtx\.gz, barcodes\.tsv\.gz\)/);
+    expect(() => find10xInputs([f('a_matrix.mtx.gz'), f('b_matrix.mtx.gz')])).toThrow(/Several files match matrix\.mtx\(\.gz\): a_matrix\.mtx\.gz, b_matrix\.mtx\.gz/);
   });
 
   test('read10xDir: a folder without the files says which are missing', async () => {
