@@ -546,6 +546,12 @@ async function readBarcodes(input: ByteInput, label: string, signal?: AbortSigna
   return { names: out, bytesRead: opened.bytesRead() };
 }
 
+function byteSize(x: ByteInput): number | undefined {
+  if (typeof Blob !== 'undefined' && x instanceof Blob) return x.size;
+  if (x instanceof ArrayBuffer || ArrayBuffer.isView(x)) return x.byteLength;
+  return undefined;
+}
+
 const indexNames = (k: number): string[] => Array.from({ length: k }, (_, i) => String(i));
 
 /**
@@ -615,7 +621,11 @@ export async function read10x(files: Read10xFiles, options: Read10xOptions = {})
   const featureInput = files.features ?? files.genes;
   const featureLabel = files.features != null ? 'features.tsv' : 'genes.tsv';
   let bytesRead = 0;
-  const report = (phase: LoadPhase): void => options.onProgress?.({ phase, bytesRead, entries: 0 });
+  // Total size of all inputs when every one has a known size (Blobs, buffers; not streams).
+  const sizes = [files.matrix, featureInput, files.barcodes].filter((x) => x != null).map(byteSize);
+  const totalBytes = sizes.every((x) => x !== undefined) ? sizes.reduce<number>((a, b) => a + b!, 0) : undefined;
+  const withTotal = (p: LoadProgress): LoadProgress => (totalBytes === undefined ? p : { ...p, totalBytes });
+  const report = (phase: LoadPhase): void => options.onProgress?.(withTotal({ phase, bytesRead, entries: 0 }));
   let features: Features | undefined;
   if (featureInput != null) {
     report('features');
@@ -640,7 +650,11 @@ export async function read10x(files: Read10xFiles, options: Read10xOptions = {})
     ...options,
     transpose: true,
     onProgress: options.onProgress
-      ? (p) => options.onProgress!({ ...p, bytesRead: bytesRead + p.bytesRead })
+      ? (p) => {
+          const q: LoadProgress = { ...p, bytesRead: bytesRead + p.bytesRead };
+          delete q.totalBytes;
+          options.onProgress!(withTotal(q));
+        }
       : undefined,
     onHeader: (rows, cols) => {
       if (features && features.names.length !== rows) {
@@ -704,6 +718,6 @@ export async function read10x(files: Read10xFiles, options: Read10xOptions = {})
   };
   if (geneIds) out.geneIds = geneIds;
   if (featureTypes) out.featureTypes = featureTypes;
-  options.onProgress?.({ phase: 'done', bytesRead, entries: m.declaredEntries, totalEntries: m.declaredEntries });
+  options.onProgress?.(withTotal({ phase: 'done', bytesRead, entries: m.declaredEntries, totalEntries: m.declaredEntries }));
   return out;
 }

@@ -313,8 +313,10 @@ describe('streaming: inputs, entry order, chunk boundaries, values', () => {
     expect(entries.length).toBeGreaterThan(10);
     expect(entries[entries.length - 1].entries).toBe(2286884);
     expect(entries[0].totalEntries).toBe(2286884);
-    expect(entries[0].totalBytes).toBe(readFileSync(`${PBMC3K}/matrix.mtx.gz`).length);
+    const total = ['matrix.mtx.gz', 'genes.tsv.gz', 'barcodes.tsv.gz'].reduce((a, f) => a + readFileSync(`${PBMC3K}/${f}`).length, 0);
+    for (const p of seen) expect(p.totalBytes).toBe(total);
     expect(seen[seen.length - 1].bytesRead).toBe(m.source.bytesRead);
+    expect(m.source.bytesRead).toBe(total);
   });
 
   test('an AbortSignal stops the load with AbortError', async () => {
