@@ -4,9 +4,9 @@
 //   C_i = Σ_{g: x>0} [lrising(x, r_g) − log x!]   (lrising = log Γ(x + r) − log Γ(r) − x·log r),
 // which is log NB(x; m, r) summed over all genes: the zero part Z_c(s) = −Σ_g r_g·log1p(s·μ_cg/r_g)
 // covers every gene as if its count were 0, and each observed gene adds the difference from that.
-// Z_c(s) is interpolated from the K×J node table (zero_table.wgsl) with the cell's barycentric
-// weights ℓ_l(s) (grid.ts: Chebyshev nodes in log s, error below 1e-12 relative, far under float32
-// round-off); C_i does not depend on c, so it is computed once per cell and only enters the
+// Z_c(s) = s·Σ_l ℓ_l(s)·(Z_c(s_l)/s_l) is interpolated from the K×J node table (zero_table.wgsl) with
+// the cell's barycentric weights ℓ_l(s) (grid.ts: Chebyshev nodes in log s, error below 1e-12
+// relative, far under float32 round-off); C_i does not depend on c, so it is computed once per cell and only enters the
 // log-likelihood, not the responsibilities. Zeros are never visited: work is O(nnz·K + rows·K·J).
 // Writes the responsibilities (stable logsumexp over c), and per cell log p(x_i) = lse_i + C_i and
 // the argmax label. Needs common/lgamma.wgsl concatenated before it.
@@ -58,7 +58,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   for (var c = 0u; c < K; c++) {
     var z = 0.0;
     for (var l = 0u; l < J; l++) { z = fma(cells[cb + 1u + l], params[offZ + c * J + l], z); }
-    var a = params[offLogpi + c] + z;
+    var a = params[offLogpi + c] + s * z;
     let mb = c * D;
     for (var p = p0; p < p1; p++) {
       let g = indices[p];

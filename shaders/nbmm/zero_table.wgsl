@@ -1,8 +1,12 @@
 // Zero-count table of the negative-binomial E-step: for component c and size-factor node l,
-//   ztab[c, l] = Z_c(s_l) = Σ_g z_cg(s_l) = −Σ_g r_g·log1p(s_l·μ_cg·φ_g),
-// the log-probability that a cell of size factor s_l has a zero count in every gene. A cell's zero
-// part is then interpolated from this table (estep.wgsl; why and how accurately: src/nbmm/grid.ts),
-// so no kernel ever visits a (cell, gene) zero. O(K·J·D) work per E-step.
+//   ztab[c, l] = Z_c(s_l) / s_l,   Z_c(s) = Σ_g z_cg(s) = −Σ_g r_g·log1p(s·μ_cg·φ_g),
+// Z_c(s) being the log-probability that a cell of size factor s has a zero count in every gene. A
+// cell's zero part is then interpolated from this table, Z_c(s) = s·Σ_l ℓ_l(s)·ztab[c, l]
+// (estep.wgsl; why and how accurately: src/nbmm/grid.ts), so no kernel ever visits a (cell, gene)
+// zero. Z/s rather than Z: Z grows about linearly in s (−s·Σ_g μ_cg in the Poisson limit), and
+// float32 interpolation errs by ~ε·max_l |table| — with Z that is the value at the largest s, which
+// swamps the small zero parts of small cells; Z/s varies far less over the grid (and has the same
+// singularities in log s, so the same interpolation error). O(K·J·D) work per E-step.
 // Needs common/lgamma.wgsl concatenated before it.
 //
 // Bindings: 0 params: f32 (read_write), laid out as
@@ -39,5 +43,5 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
     if (lid < width) { part[lid] += part[lid + width]; }
     workgroupBarrier();
   }
-  if (lid == 0u && valid) { params[offZ + c * J + l] = part[0]; }
+  if (lid == 0u && valid) { params[offZ + c * J + l] = part[0] / s; }
 }

@@ -187,7 +187,8 @@ export async function fitNegativeBinomialMixture(
             return { objective: st.loglik, shift: report.shift };
           },
           converged(outc, _iter, prev) {
-            return prev !== null && Math.abs(outc.objective - prev.objective) / c.n <= o.tol ? 'tol' : false;
+            // scikit-learn's rule, strict: tol = 0 never stops early.
+            return prev !== null && Math.abs(outc.objective - prev.objective) / c.n < o.tol ? 'tol' : false;
           },
         };
         const loop = await runEM(run, { restart, maxIter: o.maxIter, signal: options.signal, onIteration: options.onIteration });

@@ -51,7 +51,7 @@ export interface NegativeBinomialMixtureOptions {
   nInit?: number | 'auto';
   /** Maximum EM iterations per restart (default 100). */
   maxIter?: number;
-  /** Convergence when the per-cell log-likelihood (lowerBound) changes by at most tol between iterations (default 1e-3, scikit-learn's rule). */
+  /** Convergence when the per-cell log-likelihood (lowerBound) changes by less than tol between iterations (default 1e-3, scikit-learn's rule; 0 runs maxIter iterations). */
   tol?: number;
   /** Seed of the counter-based RNG (default 0). */
   seed?: number;
