@@ -17,7 +17,7 @@ export default defineConfig({
       formats: ['es'],
     },
     rollupOptions: {
-      external: [/^node:/, 'webgpu'],
+      external: [/^node:/, 'webgpu', 'h5wasm'],
     },
   },
   test: {

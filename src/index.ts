@@ -88,8 +88,12 @@ export async function negativeBinomialMixture(counts: NbCounts, options: WithEng
 }
 
 // single-cell: loaders
-export { read10x, readMatrixMarketCsr, read10xH5, readH5ad, readH5adFromFile, estimateMemory, formatBytes, MemoryLimitError, makeUnique } from './sc/index.js';
+export { read10x, readMatrixMarketCsr, find10xInputs, read10xH5, readH5ad, readH5adFromFile, estimateMemory, formatBytes, MemoryLimitError, makeUnique } from './sc/index.js';
 export type {
   Read10xFiles, Read10xOptions, MatrixMarketCsr, MatrixMarketCsrOptions, Read10xH5Options, ReadH5adOptions, ByteInput, CsrMatrix, Embedding,
   H5adMatrixSource, LoadOptions, LoadPhase, LoadProgress, MemoryEstimate, ObsColumn, ScFormat, ScSource, SingleCellData,
 } from './sc/index.js';
+
+// single-cell: markers and agreement
+export { rankGenes, confusionMatrix, transposeCsr } from './sc/markers.js';
+export type { MarkerGene, MarkerOptions, SparseRows } from './sc/markers.js';

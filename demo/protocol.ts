@@ -1,0 +1,89 @@
+/** Messages between the demo page and its compute worker. All compute runs in the worker. */
+
+export type ModelKind = 'kmeans' | 'gmm' | 'nbmm';
+export type CovarianceKind = 'full' | 'diag' | 'spherical' | 'tied';
+
+export interface ClusterParams {
+  model: ModelKind;
+  k: number;
+  covariance: CovarianceKind;
+  seed: number;
+  nInit: number;
+  /** PCs used by k-means and the GMM. */
+  nPcs: number;
+  /** Cell indices (current numbering) to re-cluster; all cells when absent. */
+  subset?: Uint32Array;
+}
+
+export interface SweepParams extends Omit<ClusterParams, 'k' | 'subset'> {
+  ks: number[];
+}
+
+export type ToWorker =
+  | { type: 'init'; backend: 'auto' | 'webgpu' | 'cpu' }
+  | { type: 'load-bundled' }
+  | { type: 'load-files'; files: File[] }
+  | { type: 'synthetic'; n: number; genes: number; seed: number }
+  | { type: 'cluster'; params: ClusterParams }
+  | { type: 'sweep'; params: SweepParams }
+  | { type: 'gene'; name: string }
+  | { type: 'obs'; column: string };
+
+export interface LoadedSummary {
+  name: string;
+  n: number;
+  d: number;
+  nnz: number;
+  /** Cells kept by QC, genes kept, HVGs. */
+  kept: { cells: number; genes: number; hvg: number };
+  obsColumns: string[];
+  /** The label column scored against (e.g. seurat_annotation), if any. */
+  truthColumn: string | null;
+  embedding: 'X_umap' | 'PC1/PC2';
+  explainedVarianceRatio: number[];
+  preprocessMs: Record<string, number>;
+  loadMs: number;
+  memory: string;
+}
+
+export interface ClusterSummary {
+  model: ModelKind;
+  k: number;
+  params: ClusterParams;
+  backend: string;
+  adapter: string;
+  nIter: number;
+  converged: boolean;
+  objective: number;
+  objectiveName: string;
+  sizes: number[];
+  restarts: { restart: number; objective: number; nIter: number; converged: boolean }[];
+  ms: number;
+  perIterMs: number;
+  ari: number | null;
+  nmi: number | null;
+  confusion: { clusters: number[]; labels: string[]; counts: number[][] } | null;
+  markers: { cluster: number; genes: { name: string; score: number; logFoldChange: number; pctIn: number; pctOut: number }[] }[];
+  warnings: string[];
+  versions: { emgpu: string };
+}
+
+export type FromWorker =
+  | { type: 'ready'; backend: string; adapter: string; fallbackReason: string | null }
+  | { type: 'progress'; task: string; stage: string; done: number; total: number; ms: number; detail?: string }
+  | { type: 'loaded'; summary: LoadedSummary; cells: string[]; xy: Float32Array; obs: Record<string, (string | null)[]> }
+  | { type: 'iteration'; restart: number; iter: number; objective: number }
+  | {
+      type: 'clustered';
+      summary: ClusterSummary;
+      /** Per current cell; −1 for cells outside a lasso subset. */
+      labels: Int32Array;
+      maxPosterior: Float32Array;
+      entropy: Float32Array;
+      /** n × k responsibilities (mixtures only). */
+      resp: Float32Array | null;
+    }
+  | { type: 'sweep-row'; row: { k: number; objective: number; bic: number; aic: number; nIter: number; timeMs: number } }
+  | { type: 'sweep-done'; bestK: number; elbowK: number; criterion: string }
+  | { type: 'values'; what: string; values: Float32Array }
+  | { type: 'error'; message: string };

@@ -1,0 +1,450 @@
+/**
+ * The demo's compute worker: loading, preprocessing, clustering, sweeps and markers all run
+ * here, on the library's public API, so the page never freezes. Progress, iterations and
+ * results go back as messages (protocol.ts); large arrays are transferred, not copied.
+ */
+import {
+  createEngine, read10x, find10xInputs, read10xH5, readH5adFromFile, negativeBinomialMixture, selectK, adjustedRandIndex,
+  normalizedMutualInfo, rankGenes, confusionMatrix, estimateMemory, preprocess, Rng,
+  type Engine, type SingleCellData, type PreprocessResult,
+} from '../src/index.js';
+import type { ClusterParams, ClusterSummary, FromWorker, SweepParams, ToWorker } from './protocol.js';
+
+const VERSION = '0.1.0';
+const ctx = self as unknown as { postMessage(m: FromWorker, transfer?: Transferable[]): void; onmessage: ((e: MessageEvent<ToWorker>) => void) | null };
+const post = (m: FromWorker, transfer: Transferable[] = []): void => ctx.postMessage(m, transfer);
+
+let engine: Engine | null = null;
+let data: SingleCellData | null = null;
+let pre: PreprocessResult | null = null;
+let name = '';
+/** Truth labels per kept cell (strings, null when absent). */
+let truth: (string | null)[] | null = null;
+let truthColumn: string | null = null;
+let obsKept: Record<string, (string | null)[]> = {};
+/** Raw counts of kept cells × HVGs, CSR, for the NB mixture. */
+let hvgCounts: { n: number; d: number; indptr: Uint32Array; indices: Uint32Array; values: Float32Array } | null = null;
+
+function progress(task: string, stage: string, done: number, total: number, ms: number, detail?: string): void {
+  const m: FromWorker = { type: 'progress', task, stage, done, total, ms };
+  if (detail !== undefined) m.detail = detail;
+  post(m);
+}
+
+async function fetchBlob(path: string): Promise<Blob> {
+  const res = await fetch(new URL(path, self.location.origin + (import.meta.env.BASE_URL ?? '/')));
+  if (!res.ok) throw new Error(`Could not fetch ${path} (HTTP ${res.status}).`);
+  return res.blob();
+}
+
+function parseCsv(text: string): Record<string, string>[] {
+  const lines = text.split(/\r?\n/).filter((l) => l.length > 0);
+  const split = (l: string): string[] => {
+    const out: string[] = [];
+    let cur = '';
+    let q = false;
+    for (let i = 0; i < l.length; i++) {
+      const ch = l[i];
+      if (q) {
+        if (ch === '"' && l[i + 1] === '"') { cur += '"'; i++; }
+        else if (ch === '"') q = false;
+        else cur += ch;
+      } else if (ch === '"') q = true;
+      else if (ch === ',') { out.push(cur); cur = ''; }
+      else cur += ch;
+    }
+    out.push(cur);
+    return out;
+  };
+  const head = split(lines[0]);
+  return lines.slice(1).map((l) => {
+    const f = split(l);
+    return Object.fromEntries(head.map((h, i) => [h, f[i] ?? '']));
+  });
+}
+
+async function gunzipText(blob: Blob): Promise<string> {
+  const stream = blob.stream().pipeThrough(new DecompressionStream('gzip'));
+  return new Response(stream).text();
+}
+
+/** Subset a CSR matrix to some rows and columns (columns remapped), raw values kept. */
+function subsetCounts(m: SingleCellData, rows: Uint32Array, cols: Uint32Array) {
+  const colMap = new Int32Array(m.d).fill(-1);
+  cols.forEach((g, j) => (colMap[g] = j));
+  const indptr = new Uint32Array(rows.length + 1);
+  const idx: number[] = [];
+  const val: number[] = [];
+  rows.forEach((r, i) => {
+    for (let t = m.indptr[r]; t < m.indptr[r + 1]; t++) {
+      const j = colMap[m.indices[t]];
+      if (j >= 0) { idx.push(j); val.push(m.values[t]); }
+    }
+    indptr[i + 1] = idx.length;
+  });
+  // Columns must be ascending within each row; HVG order is not, so sort each row.
+  const indices = new Uint32Array(idx);
+  const values = new Float32Array(val);
+  for (let i = 0; i < rows.length; i++) {
+    const a = indptr[i], b = indptr[i + 1];
+    const order = Array.from({ length: b - a }, (_, t) => a + t).sort((x, y) => indices[x] - indices[y]);
+    const si = order.map((t) => indices[t]);
+    const sv = order.map((t) => values[t]);
+    indices.set(si, a);
+    values.set(sv, a);
+  }
+  return { n: rows.length, d: cols.length, indptr, indices, values };
+}
+
+async function afterLoad(loaded: SingleCellData, label: string, loadMs: number, labels?: Record<string, string>[]): Promise<void> {
+  data = loaded;
+  name = label;
+  const est = estimateMemory({ n: loaded.n, d: loaded.d, nnz: loaded.indptr[loaded.n] });
+  progress('preprocess', 'start', 0, 6, 0, `${loaded.n.toLocaleString()} cells × ${loaded.d.toLocaleString()} genes`);
+  pre = await preprocess(engine!, loaded, {
+    qc: { geneNames: loaded.genes },
+    cells: { minGenes: 200, maxGenes: 2500, maxPctMito: 5 },
+    hvg: { flavor: 'seurat_v3', nTopGenes: 2000 },
+    pca: { nComps: Math.min(50, loaded.n - 1), seed: 0 },
+    onStage: (e) => progress('preprocess', e.stage, e.done, e.total, e.ms),
+  });
+  const kept = pre.cells;
+  // Label columns: h5ad obs, or the CSV that came with the bundled 10x data.
+  obsKept = {};
+  if (loaded.obs) {
+    for (const [key, col] of Object.entries(loaded.obs)) obsKept[key] = Array.from(kept, (i) => (col[i] == null || col[i] === '' ? null : String(col[i])));
+  }
+  if (labels) {
+    const byBarcode = new Map(labels.map((r) => [r.barcode, r]));
+    for (const key of ['seurat_annotation', 'scanpy_louvain']) {
+      obsKept[key] = Array.from(kept, (i) => {
+        const v = byBarcode.get(loaded.cells[i])?.[key];
+        return v ? v : null;
+      });
+    }
+  }
+  const preferred = ['seurat_annotation', 'cell_type', 'bulk_labels', 'louvain', 'celltype', 'labels', 'component'];
+  truthColumn = preferred.find((c) => obsKept[c]) ?? null;
+  truth = truthColumn ? obsKept[truthColumn] : null;
+  hvgCounts = subsetCounts(loaded, kept, pre.hvgGenes);
+  // Embedding: a given UMAP, else the first two PCs.
+  const xy = new Float32Array(kept.length * 2);
+  let embedding: 'X_umap' | 'PC1/PC2' = 'PC1/PC2';
+  const umap = loaded.obsm?.X_umap;
+  if (umap && umap.d >= 2) {
+    embedding = 'X_umap';
+    kept.forEach((c, i) => { xy[2 * i] = umap.data[c * umap.d]; xy[2 * i + 1] = umap.data[c * umap.d + 1]; });
+  } else {
+    const s = pre.pca.scores;
+    const q = pre.pca.nComps;
+    for (let i = 0; i < kept.length; i++) { xy[2 * i] = s[i * q]; xy[2 * i + 1] = s[i * q + 1]; }
+  }
+  const cells = Array.from(kept, (i) => loaded.cells[i]);
+  post({
+    type: 'loaded',
+    summary: {
+      name: label,
+      n: loaded.n,
+      d: loaded.d,
+      nnz: loaded.indptr[loaded.n],
+      kept: { cells: kept.length, genes: pre.genes.length, hvg: pre.hvgGenes.length },
+      obsColumns: Object.keys(obsKept),
+      truthColumn,
+      embedding,
+      explainedVarianceRatio: Array.from(pre.pca.explainedVarianceRatio.slice(0, 10)),
+      preprocessMs: { ...pre.timings },
+      loadMs,
+      memory: est.human ?? `${est.csrBytes} bytes`,
+    },
+    cells,
+    xy,
+    obs: obsKept,
+  }, [xy.buffer]);
+}
+
+/** PCs of the chosen cells as a dense matrix. */
+function pcs(nPcs: number, subset?: Uint32Array): { data: Float64Array; n: number; d: number } {
+  const s = pre!.pca.scores;
+  const q = pre!.pca.nComps;
+  const d = Math.min(nPcs, q);
+  const rows = subset ?? Uint32Array.from({ length: pre!.cells.length }, (_, i) => i);
+  const out = new Float64Array(rows.length * d);
+  rows.forEach((r, i) => { for (let j = 0; j < d; j++) out[i * d + j] = s[r * q + j]; });
+  return { data: out, n: rows.length, d };
+}
+
+function countsRows(subset?: Uint32Array) {
+  const m = hvgCounts!;
+  if (!subset) return m;
+  const indptr = new Uint32Array(subset.length + 1);
+  let nnz = 0;
+  subset.forEach((r) => (nnz += m.indptr[r + 1] - m.indptr[r]));
+  const indices = new Uint32Array(nnz);
+  const values = new Float32Array(nnz);
+  let t = 0;
+  subset.forEach((r, i) => {
+    const a = m.indptr[r], b = m.indptr[r + 1];
+    indices.set(m.indices.subarray(a, b), t);
+    values.set(m.values.subarray(a, b), t);
+    t += b - a;
+    indptr[i + 1] = t;
+  });
+  return { n: subset.length, d: m.d, indptr, indices, values };
+}
+
+async function cluster(p: ClusterParams): Promise<void> {
+  const t0 = performance.now();
+  const n = pre!.cells.length;
+  const onIteration = (h: { restart: number; iter: number; objective: number }) => post({ type: 'iteration', restart: h.restart, iter: h.iter, objective: h.objective });
+  let labels: number[];
+  let resp: number[][] | null = null;
+  let meta: Pick<ClusterSummary, 'backend' | 'adapter' | 'nIter' | 'converged' | 'objective' | 'objectiveName' | 'restarts' | 'perIterMs' | 'warnings'>;
+  progress('cluster', p.model, 0, 1, 0, `k = ${p.k}${p.subset ? `, ${p.subset.length} lassoed cells` : ''}`);
+  if (p.model === 'kmeans') {
+    const r = await engine!.kmeans(pcs(p.nPcs, p.subset), { k: p.k, seed: p.seed, nInit: p.nInit, onIteration });
+    labels = r.labels;
+    meta = { backend: r.backend, adapter: r.adapter, nIter: r.nIter, converged: r.converged, objective: r.inertia, objectiveName: 'inertia', restarts: r.restarts, perIterMs: r.timings.perIterMs, warnings: r.warnings };
+  } else if (p.model === 'gmm') {
+    const X = pcs(p.nPcs, p.subset);
+    const r = await engine!.gaussianMixture(X, { k: p.k, covariance: p.covariance, seed: p.seed, nInit: p.nInit, onIteration });
+    labels = r.labels;
+    resp = await r.predictProba(X);
+    meta = { backend: r.backend, adapter: r.adapter, nIter: r.nIter, converged: r.converged, objective: r.logLikelihood, objectiveName: 'log-likelihood', restarts: r.restarts, perIterMs: r.timings.perIterMs, warnings: r.warnings };
+  } else {
+    const r = await negativeBinomialMixture(countsRows(p.subset), { engine: engine!, k: p.k, seed: p.seed, nInit: p.nInit, returnResponsibilities: true, onIteration });
+    labels = r.labels;
+    resp = r.responsibilities ?? null;
+    meta = { backend: r.backend, adapter: r.adapter, nIter: r.nIter, converged: r.converged, objective: r.logLikelihood, objectiveName: 'log-likelihood', restarts: r.restarts, perIterMs: r.timings.perIterMs, warnings: r.warnings };
+  }
+  const k = p.k;
+  // Back to the full cell numbering (−1 outside a lasso subset).
+  const full = new Int32Array(n).fill(-1);
+  const rows = p.subset ?? Uint32Array.from({ length: n }, (_, i) => i);
+  rows.forEach((r, i) => (full[r] = labels[i]));
+  const maxPosterior = new Float32Array(n).fill(NaN);
+  const entropy = new Float32Array(n).fill(NaN);
+  const respFull = resp ? new Float32Array(n * k) : null;
+  rows.forEach((r, i) => {
+    if (!resp) { maxPosterior[r] = 1; entropy[r] = 0; return; }
+    let mx = 0, h = 0;
+    for (let c = 0; c < k; c++) {
+      const v = resp[i][c];
+      respFull![r * k + c] = v;
+      if (v > mx) mx = v;
+      if (v > 0) h -= v * Math.log(v);
+    }
+    maxPosterior[r] = mx;
+    entropy[r] = h;
+  });
+  const sizes = new Array<number>(k).fill(0);
+  for (const l of labels) sizes[l]++;
+  // Agreement with the label column, on cells that have a label.
+  let ari: number | null = null, nmi: number | null = null, confusion: ClusterSummary['confusion'] = null;
+  if (truth) {
+    const a: number[] = [], b: string[] = [];
+    rows.forEach((r, i) => { const t = truth![r]; if (t !== null) { a.push(labels[i]); b.push(t); } });
+    if (a.length > 1) {
+      ari = adjustedRandIndex(a, b);
+      nmi = normalizedMutualInfo(a, b);
+      confusion = confusionMatrix(a, b);
+    }
+  }
+  // Markers on the log-normalised matrix of the clustered cells.
+  progress('cluster', 'markers', 0, 1, performance.now() - t0);
+  const norm = pre!.normalized!;
+  const markerLabels = new Int32Array(norm.n).fill(-1);
+  rows.forEach((r, i) => (markerLabels[r] = labels[i]));
+  const ranked = rankGenes(norm, markerLabels, { nTop: 5, geneNames: Array.from(pre!.genes, (g) => data!.genes[g]) });
+  const markers = ranked.map((genes, c) => ({
+    cluster: c,
+    genes: genes.map((m) => ({ name: m.name ?? String(m.gene), score: m.score, logFoldChange: m.logFoldChange, pctIn: m.pctIn, pctOut: m.pctOut })),
+  }));
+  const ms = performance.now() - t0;
+  progress('cluster', 'done', 1, 1, ms);
+  const summary: ClusterSummary = { model: p.model, k, params: { ...p, subset: undefined }, ...meta, sizes, ms, ari, nmi, confusion, markers, versions: { emgpu: VERSION } };
+  delete (summary.params as { subset?: unknown }).subset;
+  const transfer: Transferable[] = [full.buffer, maxPosterior.buffer, entropy.buffer];
+  if (respFull) transfer.push(respFull.buffer);
+  post({ type: 'clustered', summary, labels: full, maxPosterior, entropy, resp: respFull }, transfer);
+}
+
+async function sweep(p: SweepParams): Promise<void> {
+  if (p.model === 'nbmm') {
+    // BIC of the NB mixture: k·d means + (k − 1) weights + d dispersions.
+    const rows: { k: number; bic: number }[] = [];
+    const counts = countsRows();
+    for (const k of p.ks) {
+      const t0 = performance.now();
+      const r = await negativeBinomialMixture(counts, { engine: engine!, k, seed: p.seed, nInit: p.nInit });
+      const params = k * counts.d + (k - 1) + counts.d;
+      const bic = -2 * r.logLikelihood + params * Math.log(counts.n);
+      const aic = -2 * r.logLikelihood + 2 * params;
+      rows.push({ k, bic });
+      post({ type: 'sweep-row', row: { k, objective: r.logLikelihood, bic, aic, nIter: r.nIter, timeMs: performance.now() - t0 } });
+    }
+    const best = rows.reduce((a, b) => (b.bic < a.bic ? b : a)).k;
+    post({ type: 'sweep-done', bestK: best, elbowK: best, criterion: 'bic' });
+    return;
+  }
+  const X = pcs(p.nPcs);
+  const r = await selectK(X, {
+    engine: engine!,
+    model: p.model,
+    ks: p.ks,
+    fit: p.model === 'gmm' ? { covariance: p.covariance, seed: p.seed, nInit: p.nInit } : { seed: p.seed, nInit: p.nInit },
+    onK: (row) => post({ type: 'sweep-row', row: { k: row.k, objective: row.objective, bic: row.bic, aic: row.aic, nIter: row.nIter, timeMs: row.timeMs } }),
+  });
+  post({ type: 'sweep-done', bestK: r.bestK, elbowK: r.elbowK, criterion: r.criterion });
+}
+
+/** A gene's log-normalised expression per kept cell. */
+function geneValues(gene: string): Float32Array {
+  const norm = pre!.normalized!;
+  const g = Array.from(pre!.genes).findIndex((x) => data!.genes[x] === gene);
+  if (g < 0) throw new Error(`Gene '${gene}' is not among the ${pre!.genes.length} genes kept after filtering.`);
+  const out = new Float32Array(norm.n);
+  for (let i = 0; i < norm.n; i++) {
+    for (let t = norm.indptr[i]; t < norm.indptr[i + 1]; t++) if (norm.indices[t] === g) out[i] = norm.values[t];
+  }
+  return out;
+}
+
+/**
+ * A synthetic count dataset at scale, from a negative-binomial mixture fitted to pbmc3k's HVG
+ * counts: weights, per-gene means and dispersions of that fit, library sizes log-normal with
+ * pbmc3k's mean and spread. Gamma–Poisson sampling, seeded.
+ */
+async function synthetic(n: number, genes: number, seed: number): Promise<void> {
+  const t0 = performance.now();
+  if (!hvgCounts) {
+    progress('synthetic', 'fitting pbmc3k', 0, 3, 0);
+    await loadBundled();
+  }
+  const counts = hvgCounts!;
+  const d = Math.min(genes, counts.d);
+  const fit = await negativeBinomialMixture(countsRows(), { engine: engine!, k: 8, seed: 0, maxIter: 50 });
+  progress('synthetic', 'sampling', 1, 3, performance.now() - t0, `${n.toLocaleString()} cells × ${d} genes`);
+  const rng = new Rng(seed, 17);
+  const logLib: number[] = [];
+  for (let i = 0; i < counts.n; i++) {
+    let s = 0;
+    for (let t = counts.indptr[i]; t < counts.indptr[i + 1]; t++) s += counts.values[t];
+    logLib.push(Math.log(Math.max(1, s)));
+  }
+  const mu0 = logLib.reduce((a, b) => a + b, 0) / logLib.length;
+  const sd0 = Math.sqrt(logLib.reduce((a, b) => a + (b - mu0) ** 2, 0) / logLib.length);
+  const normal = (): number => Math.sqrt(-2 * Math.log(1 - rng.uniform())) * Math.cos(2 * Math.PI * rng.uniform());
+  const gamma = (shape: number): number => {
+    // Marsaglia–Tsang, with the boost for shape < 1.
+    if (shape < 1) return gamma(shape + 1) * Math.pow(rng.uniform() || 1e-300, 1 / shape);
+    const dd = shape - 1 / 3, c = 1 / Math.sqrt(9 * dd);
+    for (;;) {
+      let x: number, v: number;
+      do { x = normal(); v = 1 + c * x; } while (v <= 0);
+      v = v * v * v;
+      const u = rng.uniform();
+      if (u < 1 - 0.0331 * x ** 4 || Math.log(u) < 0.5 * x * x + dd * (1 - v + Math.log(v))) return dd * v;
+    }
+  };
+  const poisson = (lam: number): number => {
+    if (lam < 30) {
+      let k = 0, p = Math.exp(-lam), s = p;
+      const u = rng.uniform();
+      while (u > s && k < 1000) { k++; p *= lam / k; s += p; }
+      return k;
+    }
+    return Math.max(0, Math.round(lam + Math.sqrt(lam) * normal()));
+  };
+  const cum: number[] = [];
+  fit.weights.reduce((a, w, i) => (cum[i] = a + w), 0);
+  const libMean = fit.libraryMean;
+  const indptr = new Uint32Array(n + 1);
+  let cap = Math.max(1024, Math.round(n * d * 0.2));
+  let indices = new Uint32Array(cap);
+  let values = new Float32Array(cap);
+  let nnz = 0;
+  const truthSynthetic: string[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const u = rng.uniform() * cum[cum.length - 1];
+    let c = 0;
+    while (cum[c] < u) c++;
+    truthSynthetic[i] = `component ${c}`;
+    const s = Math.exp(mu0 + sd0 * normal()) / libMean;
+    for (let g = 0; g < d; g++) {
+      const phi = fit.dispersion[g];
+      const m = s * fit.means[c][g];
+      const lam = phi > 1e-6 ? gamma(1 / phi) * m * phi : m;
+      const x = poisson(lam);
+      if (x > 0) {
+        if (nnz === cap) {
+          cap *= 2;
+          const ni = new Uint32Array(cap); ni.set(indices); indices = ni;
+          const nv = new Float32Array(cap); nv.set(values); values = nv;
+        }
+        indices[nnz] = g;
+        values[nnz] = x;
+        nnz++;
+      }
+    }
+    indptr[i + 1] = nnz;
+    if (i % 50000 === 0) progress('synthetic', 'sampling', 1, 3, performance.now() - t0, `${i.toLocaleString()} / ${n.toLocaleString()} cells`);
+  }
+  const geneNames = Array.from({ length: d }, (_, g) => data!.genes[pre!.hvgGenes[g]]);
+  const synth: SingleCellData = {
+    n, d, nnz, indptr, indices: indices.subarray(0, nnz), values: values.subarray(0, nnz),
+    genes: geneNames, cells: Array.from({ length: n }, (_, i) => `synthetic-${i}`),
+    obs: { component: truthSynthetic },
+    source: { format: '10x-mtx', name: `synthetic NB from pbmc3k (${n} cells)` } as SingleCellData['source'],
+  };
+  progress('synthetic', 'preprocessing', 2, 3, performance.now() - t0);
+  await afterLoad(synth, `synthetic ×${n.toLocaleString()} (NB fitted to pbmc3k)`, performance.now() - t0);
+}
+
+async function loadBundled(): Promise<void> {
+  const t0 = performance.now();
+  progress('load', 'fetch', 0, 2, 0, 'pbmc3k (10x, bundled)');
+  const [matrix, genes, barcodes, labelsBlob] = await Promise.all(
+    ['pbmc3k/matrix.mtx.gz', 'pbmc3k/genes.tsv.gz', 'pbmc3k/barcodes.tsv.gz', 'pbmc3k/pbmc3k_labels.csv.gz'].map(fetchBlob),
+  );
+  const loaded = await read10x({ matrix, genes, barcodes }, {
+    onProgress: (p) => progress('load', p.phase, 1, 2, performance.now() - t0, p.entries !== undefined ? `${p.entries.toLocaleString()} entries` : undefined),
+  });
+  const labels = parseCsv(await gunzipText(labelsBlob));
+  progress('load', 'done', 2, 2, performance.now() - t0);
+  await afterLoad(loaded, 'pbmc3k (10x Genomics, bundled)', performance.now() - t0, labels);
+}
+
+async function loadFiles(files: File[]): Promise<void> {
+  const t0 = performance.now();
+  const onProgress = (p: { phase: string; entries?: number }) => progress('load', p.phase, 1, 2, performance.now() - t0, p.entries !== undefined ? `${p.entries.toLocaleString()} entries` : undefined);
+  const h5ad = files.find((f) => /\.h5ad$/i.test(f.name));
+  const h5 = files.find((f) => /\.h5$/i.test(f.name));
+  let loaded: SingleCellData;
+  if (h5ad) loaded = await readH5adFromFile(h5ad, { onProgress });
+  else if (h5) loaded = await read10xH5(h5, { onProgress });
+  else loaded = await read10x(find10xInputs(files), { onProgress });
+  await afterLoad(loaded, files.map((f) => f.name).join(', '), performance.now() - t0);
+}
+
+ctx.onmessage = async (e: MessageEvent<ToWorker>) => {
+  const m = e.data;
+  try {
+    switch (m.type) {
+      case 'init': {
+        engine = await createEngine({ backend: m.backend });
+        post({ type: 'ready', backend: engine.backend, adapter: engine.adapter, fallbackReason: engine.fallbackReason });
+        break;
+      }
+      case 'load-bundled': await loadBundled(); break;
+      case 'load-files': await loadFiles(m.files); break;
+      case 'synthetic': await synthetic(m.n, m.genes, m.seed); break;
+      case 'cluster': await cluster(m.params); break;
+      case 'sweep': await sweep(m.params); break;
+      case 'gene': { const v = geneValues(m.name); post({ type: 'values', what: `gene:${m.name}`, values: v }, [v.buffer]); break; }
+      case 'obs': break;
+    }
+  } catch (err) {
+    const x = err as Error;
+    post({ type: 'error', message: `${x.name ?? 'Error'}: ${x.message ?? String(err)}` });
+  }
+};
