@@ -141,6 +141,40 @@ export function nbmmSuite(name: string, getEngine: () => Promise<Engine>, float3
       );
     });
 
+    test("meanEstimator 'mle' solves the NB score equation; 'weighted' gives Σx/Σs; equal size factors make them one", async () => {
+      // k = 1 (all responsibilities 1), φ fixed at 0.4, size factors spread over e^±1: the exact
+      // M-step μ satisfies Σ_i (x_i − s_i μ)/(r + s_i μ) = 0 (checked by a direct sum over cells),
+      // the weighted mean is Σ x_i / Σ s_i, and the exact one has the higher log-likelihood.
+      const sim = simulateNbMixture(400, 4, 1, 12, { phi: 0.4, sizeSpread: 0.5 });
+      const engine = await getEngine();
+      const X = { data: sim.counts, n: 400, d: 4 };
+      const o = { k: 1, dispersion: 0.4, sizeFactors: sim.s, tol: 0, maxIter: 3 };
+      const mle = await negativeBinomialMixtureOn(engine, X, { ...o, meanEstimator: 'mle' });
+      const wm = await negativeBinomialMixtureOn(engine, X, { ...o, meanEstimator: 'weighted' });
+      const r = 1 / 0.4;
+      const sumS = sim.s.reduce((a, b) => a + b, 0);
+      for (let g = 0; g < 4; g++) {
+        let score = 0;
+        let size = 0;
+        let sumX = 0;
+        for (let i = 0; i < 400; i++) {
+          const x = sim.counts[i * 4 + g];
+          const m = sim.s[i] * mle.means[0][g];
+          score += (x - m) / (r + m);
+          size += (x + m) / (r + m);
+          sumX += x;
+        }
+        expect(Math.abs(score) / size).toBeLessThanOrEqual(float32 ? 1e-5 : 1e-12);
+        // With one component and fixed φ, every weighted-mean step is an improvement from the start.
+        expectRelClose(wm.means[0][g], sumX / sumS, float32 ? 1e-5 : F64_RTOL, `weighted mean of gene ${g}`);
+      }
+      expect(mle.logLikelihood).toBeGreaterThan(wm.logLikelihood);
+      expect(mle.meanEstimator).toBe('mle');
+      const equalS = await negativeBinomialMixtureOn(engine, X, { ...o, sizeFactors: 'none', meanEstimator: 'mle' });
+      const equalW = await negativeBinomialMixtureOn(engine, X, { ...o, sizeFactors: 'none' });
+      expectParamsClose(equalS.means, equalW.means, 1, undefined, paramAtol, paramRtol);
+    });
+
     test('shared dispersion recovers the common φ; a fixed φ stays fixed', async () => {
       const sim = simulateNbMixture(900, 30, 3, 4, { phi: 0.2 });
       const engine = await getEngine();
@@ -161,8 +195,8 @@ export function nbmmSuite(name: string, getEngine: () => Promise<Engine>, float3
       const sim = simulateNbMixture(600, 20, 3, 8, { foldChange: 1.6, phi: [0.3, 1] });
       const engine = await getEngine();
       const X = { data: sim.counts, n: sim.n, d: sim.d };
-      for (const dispersion of ['per-gene', 'shared'] as const) {
-        const r = await negativeBinomialMixtureOn(engine, X, { k: 3, init: 'random', nInit: 1, seed: 3, tol: 0, maxIter: 40, dispersion });
+      for (const [dispersion, meanEstimator] of [['per-gene', 'weighted'], ['shared', 'weighted'], ['per-gene', 'mle']] as const) {
+        const r = await negativeBinomialMixtureOn(engine, X, { k: 3, init: 'random', nInit: 1, seed: 3, tol: 0, maxIter: 40, dispersion, meanEstimator });
         expect(r.history.length).toBe(40);
         const ll = r.history.map((h) => h.objective);
         expect(ll[ll.length - 1] - ll[0]).toBeGreaterThan(0);

@@ -12,7 +12,7 @@ import { toRows } from '../data.js';
 import type { IterationRecord } from '../types.js';
 import { toCounts, sizeFactors, geneHistograms, checkCountsK, type Counts } from './counts.js';
 import { makeGrid } from './grid.js';
-import { mStep, paramsFromLabels, PHI_MIN, PHI_MAX, type DispersionMode, type NbContext, type NbParams } from './model.js';
+import { mStep, paramsFromLabels, PHI_MIN, PHI_MAX, type DispersionMode, type MeanEstimator, type NbContext, type NbParams } from './model.js';
 import type { NbBackend, NbEvaluation } from './backend.js';
 import { cpuBackend } from './reference.js';
 import { gpuBackend } from './gpu.js';
@@ -26,6 +26,7 @@ interface Resolved {
   tol: number;
   seed: number;
   dispersion: DispersionMode;
+  meanEstimator: MeanEstimator;
   returnResponsibilities: boolean;
 }
 
@@ -74,7 +75,12 @@ function resolve(c: Counts, o: NegativeBinomialMixtureOptions): Resolved {
   const seed = o.seed ?? 0;
   if (!Number.isSafeInteger(seed) || seed < 0) throw invalid('BAD_OPTION', `seed=${String(seed)} must be a non-negative integer.`);
   if (o.onIteration !== undefined && typeof o.onIteration !== 'function') throw invalid('BAD_OPTION', 'onIteration must be a function.');
+  const meanEstimator = o.meanEstimator ?? 'weighted';
+  if (meanEstimator !== 'weighted' && meanEstimator !== 'mle') {
+    throw invalid('BAD_OPTION', `meanEstimator='${String(meanEstimator)}' is not recognised. Use 'weighted' (the size-factor-weighted mean) or 'mle' (the exact negative-binomial M-step).`);
+  }
   return {
+    meanEstimator,
     k,
     init,
     nInit,
@@ -156,7 +162,7 @@ export async function fitNegativeBinomialMixture(
   const o = resolve(c, options);
   const sf = sizeFactors(c, options.sizeFactors);
   const grid = makeGrid(sf.s);
-  const ctx: NbContext = { n: c.n, d: c.d, k: o.k, grid, hist: geneHistograms(c), dispersion: o.dispersion };
+  const ctx: NbContext = { n: c.n, d: c.d, k: o.k, grid, hist: geneHistograms(c), dispersion: o.dispersion, meanEstimator: o.meanEstimator };
   const inits: Int32Array[] = [];
   const initMs: number[] = [];
   for (let r = 0; r < o.nInit; r++) {
@@ -224,6 +230,7 @@ export async function fitNegativeBinomialMixture(
       means: toRows(p.means, o.k, c.d),
       dispersion: Array.from(p.phi),
       dispersionMode: o.dispersion.kind,
+      meanEstimator: o.meanEstimator,
       sizeFactors: Array.from(sf.s),
       sizeFactorMode: sf.mode,
       libraryMean: sf.libraryMean,

@@ -42,6 +42,15 @@ export interface NegativeBinomialMixtureOptions {
   sizeFactors?: SizeFactorsOption;
   dispersion?: DispersionOption;
   /**
+   * How the M-step updates μ_kg. 'weighted' (default, the issue's): the weighted mean
+   * Σ_i r_ik x_ig / Σ_i r_ik s_i, the Poisson / quasi-likelihood estimator; with unequal size factors
+   * it is not the NB maximiser and can lower the likelihood, so it is taken only as far as the
+   * expected complete-data log-likelihood does not decrease (step halving). 'mle': the exact NB
+   * M-step (Newton in log μ from the weighted mean): a true EM, higher likelihood, and the same as
+   * 'weighted' when all size factors are equal.
+   */
+  meanEstimator?: 'weighted' | 'mle';
+  /**
    * 'kmeans' (default): hard k-means on log1p(x/s), best of 5 k-means++ runs, through the same
    * engine (on the 20M/n most variable genes when n·d > 2e7); 'random': uniformly
    * random assignments from the restart's RNG stream; or n initial labels in 0..k−1.
@@ -77,6 +86,7 @@ export interface NegativeBinomialMixtureResult {
   /** φ_g per gene (length d; all equal for 'shared' and fixed dispersion). */
   dispersion: number[];
   dispersionMode: 'per-gene' | 'shared' | 'fixed';
+  meanEstimator: 'weighted' | 'mle';
   /** The s_i used (length n). */
   sizeFactors: number[];
   sizeFactorMode: 'library' | 'none' | 'given';

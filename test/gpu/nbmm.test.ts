@@ -55,6 +55,7 @@ const shapes: [n: number, d: number, k: number, opts: Partial<NegativeBinomialMi
   [1000, 50, 4, { dispersion: 'shared' }, 'shared φ'],
   [600, 30, 3, { dispersion: 0.2 }, 'fixed φ'],
   [400, 200, 2, {}, 'd = 200'],
+  [900, 30, 3, { meanEstimator: 'mle' }, "meanEstimator 'mle'"],
 ];
 
 describe('WebGPU negative-binomial mixture equals the CPU reference on seeded simulated counts', () => {

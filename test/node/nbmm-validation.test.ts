@@ -60,6 +60,7 @@ describe('count validation', () => {
     await fails(negativeBinomialMixture(good, { k: 2, engine, init: [0, 1] }), 'SHAPE_MISMATCH', /init has 2 labels but there are 4 cells/);
     await fails(negativeBinomialMixture(good, { k: 2, engine, init: 'kmeans++' as never }), 'BAD_OPTION', /init='kmeans\+\+' is not recognised/);
     await fails(negativeBinomialMixture(good, { k: 2, engine, tol: -1 }), 'BAD_OPTION', /tol=-1/);
+    await fails(negativeBinomialMixture(good, { k: 2, engine, meanEstimator: 'median' as never }), 'BAD_OPTION', /meanEstimator='median' is not recognised/);
     await fails(negativeBinomialMixture(good, { k: 2, engine, maxIter: 0 }), 'BAD_OPTION', /maxIter=0/);
   });
 
