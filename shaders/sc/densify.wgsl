@@ -1,19 +1,18 @@
 // The dense scaled matrix of one chunk of cells, X (rows × G, row-major f32), from CSR values:
 // `fill` gives every element of column c the scaled value of a zero, z_c (one thread per
 // element); `scatter` then overwrites the stored entries of the selected genes with
-// clamp((x − m_c) / s_c, −MAXV, MAXV), where c = colmap[g] is gene g's column (−1: not selected)
+// clamp((x − m_c) / s_c, −v_c, v_c), where c = colmap[g] is gene g's column (−1: not selected)
 // (one thread per row; a row's genes are distinct, so no two threads write one element). The
 // two entry points run as separate dispatches, so the scatter sees the fill. Column means are
 // not removed here: the PCA kernels subtract them as they load X.
 //
-// Bindings `fill`: 0 x: rows × G f32 (write) · 1 cols: G × vec4 f32 {m, s, z, 0} ·
+// Bindings `fill`: 0 x: rows × G f32 (write) · 1 cols: G × vec4 f32 {m, s, z, v} (v: the clip) ·
 // 2 region: uniform {rows, G, csrRow0, xRow0}.
 // Bindings `scatter`: the same, plus 3 indptr · 4 indices · 5 values (CSR chunk) · 6 colmap: d i32.
 // `scatter` covers rows csrRow0 … csrRow0 + rows − 1 of the CSR chunk, written to rows xRow0 … of x.
 // Dispatch: `fill` ceil(rows·G / WG) workgroups, `scatter` ceil(rows / WG), over (x, y).
 
 override WG: u32 = 64u;
-override MAXV: f32 = 3.0e38;
 
 struct Region { rows: u32, G: u32, csrRow0: u32, xRow0: u32 }
 
@@ -43,7 +42,7 @@ fn scatter(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3
     let c = colmap[indices[p]];
     if (c >= 0) {
       let cp = cols[u32(c)];
-      x[base + u32(c)] = clamp((values[p] - cp.x) / cp.y, -MAXV, MAXV);
+      x[base + u32(c)] = clamp((values[p] - cp.x) / cp.y, -cp.w, cp.w);
     }
   }
 }

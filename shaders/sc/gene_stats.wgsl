@@ -1,21 +1,20 @@
 // Per-gene sums over the stored entries of one CSR chunk, read gene by gene through the chunk's
 // CSC index (colptr, and the CSR position of each entry in gene order). One thread per gene
 // walks its entries in order with Kahan compensation: deterministic, no atomics. For a stored
-// value x of gene g: t = transform(x) (MODE 0: x; 1: expm1(x); 2: clamp((x − a_g) / b_g, −MAXV,
-// MAXV), the scaled value), then t = min(t, clip_g) and δ = t − shift_g. Outputs per gene:
+// value x of gene g: t = transform(x) (mode 0: x; 1: expm1(x); 2: clamp((x − a_g) / b_g, −maxv,
+// maxv), the scaled value), then t = min(t, clip_g) and δ = t − shift_g. Outputs per gene:
 // #{x > 0}, Σδ, Σδ². The host adds the unstored zeros ((n − entries)·(t(0) − shift)) in float64
 // and sums the chunks in order, which gives shifted two-pass moments (shift = a first-pass mean).
 //
 // Bindings: 0 values: nnz f32 · 1 colptr: d + 1 u32 · 2 pos: nnz u32 ·
 // 3 params: d × vec4 f32 {shift, clip, a, b} · 4 out: d × vec4 f32 {positive, Σδ, Σδ², 0} (write) ·
-// 5 chunk: uniform {rows, nnz, d, _}.
+// 5 chunk: uniform {rows, nnz, d, _} · 6 req: uniform {mode, maxv, _, _}.
 // Dispatch: ceil(d / WG) workgroups over (x, y); one thread per gene.
 
 override WG: u32 = 64u;
-override MODE: u32 = 0u;
-override MAXV: f32 = 3.0e38;
 
 struct Chunk { rows: u32, nnz: u32, d: u32, pad: u32 }
+struct Req { mode: u32, maxv: f32, a: u32, b: u32 }
 
 @group(0) @binding(0) var<storage, read> values: array<f32>;
 @group(0) @binding(1) var<storage, read> colptr: array<u32>;
@@ -23,6 +22,7 @@ struct Chunk { rows: u32, nnz: u32, d: u32, pad: u32 }
 @group(0) @binding(3) var<storage, read> params: array<vec4f>;
 @group(0) @binding(4) var<storage, read_write> out: array<vec4f>;
 @group(0) @binding(5) var<uniform> chunk: Chunk;
+@group(0) @binding(6) var<uniform> req: Req;
 
 fn expm1_(x: f32) -> f32 {
   let u = exp(x);
@@ -47,8 +47,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
     let x = values[pos[e]];
     if (x > 0.0) { positive++; }
     var t = x;
-    if (MODE == 1u) { t = expm1_(x); }
-    if (MODE == 2u) { t = clamp((x - p.z) / p.w, -MAXV, MAXV); }
+    if (req.mode == 1u) { t = expm1_(x); }
+    if (req.mode == 2u) { t = clamp((x - p.z) / p.w, -req.maxv, req.maxv); }
     t = min(t, p.y);
     let dl = t - p.x;
     let y1 = dl - c1;

@@ -1,63 +1,69 @@
 // Y = (X − 1μᵀ)·Q for one chunk of rows: X is rows × K (row-major f32), μ the K column means,
 // subtracted as X is loaded (implicit centring; μ = 0 for data centred on the host), Q is K × N
-// and Y rows × N. A workgroup of 16×16 threads computes one 64×64 tile of Y, each thread a 4×4
+// and Y rows × N. A workgroup of 256 threads computes one TM × TN tile of Y (TN = 64: 16 × 16
+// threads and TM = 64; TN = 32 for narrow Q: 8 × 32 threads and TM = 128), each thread a 4×4
 // block, stepping through K in slices of 16 staged in workgroup memory (out-of-range elements
 // load as 0). Every entry of Y is one thread's fused multiply-add chain in a fixed k order:
 // deterministic, and the same for any chunking.
 //
 // Bindings: 0 x: rows × K f32 · 1 mu: K f32 · 2 q: K × N f32 · 3 y: rows × N f32 (write) ·
-// 4 chunk: uniform {rows, segOffset, segRows, rowOffset} (only rows is used).
-// Dispatch: ceil(rows / 64) · ceil(N / 64) workgroups over (x, y).
+// 4 chunk: uniform {rows, segOffset, segRows, rowOffset} (only rows is used) · 5 shape: uniform {K, N, _, _}.
+// Dispatch: ceil(rows / TM) · ceil(N / TN) workgroups over (x, y).
 
-override K: u32;
-override N: u32;
-
-const TILE: u32 = 64u;
+override TN: u32 = 64u;
 const SLICE: u32 = 16u;
 
 struct Chunk { rows: u32, segOffset: u32, segRows: u32, rowOffset: u32 }
+struct Shape { K: u32, N: u32, a: u32, b: u32 }
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read> mu: array<f32>;
 @group(0) @binding(2) var<storage, read> q: array<f32>;
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
 @group(0) @binding(4) var<uniform> chunk: Chunk;
+@group(0) @binding(5) var<uniform> shape: Shape;
 
-var<workgroup> As: array<f32, 1024>; // 64 rows × 16 k
-var<workgroup> Bs: array<f32, 1024>; // 16 k × 64 columns
+// TM × SLICE and SLICE × TN staging tiles, TM = 4 · 256 / (TN / 4) = 4096 / TN.
+var<workgroup> As: array<f32, 65536u / TN>;
+var<workgroup> Bs: array<f32, 16u * TN>;
 
-@compute @workgroup_size(16, 16)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-        @builtin(local_invocation_id) l3: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let tilesN = (N + TILE - 1u) / TILE;
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let WXv = TN / 4u;
+  let TM = 4096u / TN;
+  let K = shape.K;
+  let N = shape.N;
+  let tilesN = (N + TN - 1u) / TN;
   let t = wid.y * nwg.x + wid.x;
-  let row0 = (t / tilesN) * TILE;
-  let col0 = (t % tilesN) * TILE;
+  let row0 = (t / tilesN) * TM;
+  let col0 = (t % tilesN) * TN;
   // Uniform per workgroup, so whole workgroups leave before any barrier.
   if (row0 >= chunk.rows) { return; }
-  let tx = l3.x;
-  let ty = l3.y;
+  let tx = lid % WXv;
+  let ty = lid / WXv;
   var acc0 = vec4f(0.0);
   var acc1 = vec4f(0.0);
   var acc2 = vec4f(0.0);
   var acc3 = vec4f(0.0);
   for (var k0 = 0u; k0 < K; k0 += SLICE) {
-    for (var s = 0u; s < 4u; s++) {
-      let e = lid + 256u * s;
+    for (var e = lid; e < TM * SLICE; e += 256u) {
       let ar = row0 + e / SLICE;
       let ak = k0 + e % SLICE;
       var av = 0.0;
       if (ar < chunk.rows && ak < K) { av = x[ar * K + ak] - mu[ak]; }
       As[e] = av;
-      let bk = k0 + e / TILE;
-      let bc = col0 + e % TILE;
+    }
+    for (var e = lid; e < SLICE * TN; e += 256u) {
+      let bk = k0 + e / TN;
+      let bc = col0 + e % TN;
       var bv = 0.0;
       if (bk < K && bc < N) { bv = q[bk * N + bc]; }
       Bs[e] = bv;
     }
     workgroupBarrier();
     for (var kk = 0u; kk < SLICE; kk++) {
-      let b = vec4f(Bs[kk * TILE + tx * 4u], Bs[kk * TILE + tx * 4u + 1u], Bs[kk * TILE + tx * 4u + 2u], Bs[kk * TILE + tx * 4u + 3u]);
+      let bb = kk * TN + tx * 4u;
+      let b = vec4f(Bs[bb], Bs[bb + 1u], Bs[bb + 2u], Bs[bb + 3u]);
       acc0 = fma(vec4f(As[(ty * 4u) * SLICE + kk]), b, acc0);
       acc1 = fma(vec4f(As[(ty * 4u + 1u) * SLICE + kk]), b, acc1);
       acc2 = fma(vec4f(As[(ty * 4u + 2u) * SLICE + kk]), b, acc2);

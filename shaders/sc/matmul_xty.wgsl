@@ -1,31 +1,32 @@
 // Per-segment partial sums of Z = (X − 1μᵀ)ᵀ·Y over one chunk of rows: for each segment s of
 // segRows consecutive rows, partials[segOffset + s] (K × N) = Σ_{r ∈ s} (x_r − μ)ᵀ y_r, with X
-// rows × K (μ subtracted as it is loaded) and Y rows × N. A workgroup of 16×16 threads owns one
-// 64×64 tile of one segment's block and walks the segment's rows in slices of 16 staged in
-// workgroup memory, each thread accumulating a 4×4 block; every 16 slices (256 rows) the block
-// sums are folded into Kahan-compensated totals, so long segments lose no accuracy. The
-// common/reduce pass then adds the segments in order: deterministic, no atomics.
+// rows × K (μ subtracted as it is loaded) and Y rows × N. A workgroup of 256 threads owns one
+// TK × TN tile of one segment's block (TN = 64: TK = 64; TN = 32: TK = 128) and walks the
+// segment's rows in slices of 16 staged in workgroup memory, each thread accumulating a 4×4
+// block; every 16 slices (256 rows) the block sums are folded into Kahan-compensated totals, so
+// long segments lose no accuracy. The common/reduce pass then adds the segments in order:
+// deterministic, no atomics.
 //
 // Bindings: 0 x: rows × K f32 · 1 mu: K f32 · 2 y: rows × N f32 · 3 partials: S × K × N f32
-// (write) · 4 chunk: uniform {rows, segOffset, segRows, rowOffset}.
-// Dispatch: segments · ceil(K / 64) · ceil(N / 64) workgroups over (x, y).
+// (write) · 4 chunk: uniform {rows, segOffset, segRows, rowOffset} · 5 shape: uniform {K, N, _, _}.
+// Dispatch: segments · ceil(K / TK) · ceil(N / TN) workgroups over (x, y).
 
-override K: u32;
-override N: u32;
-
-const TILE: u32 = 64u;
+override TN: u32 = 64u;
 const SLICE: u32 = 16u;
 
 struct Chunk { rows: u32, segOffset: u32, segRows: u32, rowOffset: u32 }
+struct Shape { K: u32, N: u32, a: u32, b: u32 }
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read> mu: array<f32>;
 @group(0) @binding(2) var<storage, read> y: array<f32>;
 @group(0) @binding(3) var<storage, read_write> partials: array<f32>;
 @group(0) @binding(4) var<uniform> chunk: Chunk;
+@group(0) @binding(5) var<uniform> shape: Shape;
 
-var<workgroup> As: array<f32, 1024>; // 16 rows × 64 k
-var<workgroup> Bs: array<f32, 1024>; // 16 rows × 64 n
+// SLICE × TK and SLICE × TN staging tiles, TK = 4096 / TN.
+var<workgroup> As: array<f32, 65536u / TN>;
+var<workgroup> Bs: array<f32, 16u * TN>;
 
 fn fold(total: ptr<function, vec4f>, comp: ptr<function, vec4f>, block: vec4f) {
   let yv = block - *comp;
@@ -34,46 +35,52 @@ fn fold(total: ptr<function, vec4f>, comp: ptr<function, vec4f>, block: vec4f) {
   *total = t;
 }
 
-@compute @workgroup_size(16, 16)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-        @builtin(local_invocation_id) l3: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let tilesK = (K + TILE - 1u) / TILE;
-  let tilesN = (N + TILE - 1u) / TILE;
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let WXv = TN / 4u;
+  let TK = 4096u / TN;
+  let K = shape.K;
+  let N = shape.N;
+  let tilesK = (K + TK - 1u) / TK;
+  let tilesN = (N + TN - 1u) / TN;
   let t = wid.y * nwg.x + wid.x;
   let seg = t / (tilesK * tilesN);
   let rem = t % (tilesK * tilesN);
-  let k0 = (rem / tilesN) * TILE;
-  let n0 = (rem % tilesN) * TILE;
+  let k0 = (rem / tilesN) * TK;
+  let n0 = (rem % tilesN) * TN;
   let first = seg * chunk.segRows;
   if (first >= chunk.rows) { return; }
   let last = min(first + chunk.segRows, chunk.rows);
-  let tx = l3.x;
-  let ty = l3.y;
+  let tx = lid % WXv;
+  let ty = lid / WXv;
   var b0 = vec4f(0.0); var b1 = vec4f(0.0); var b2 = vec4f(0.0); var b3 = vec4f(0.0);
   var s0 = vec4f(0.0); var s1 = vec4f(0.0); var s2 = vec4f(0.0); var s3 = vec4f(0.0);
   var c0 = vec4f(0.0); var c1 = vec4f(0.0); var c2 = vec4f(0.0); var c3 = vec4f(0.0);
   var slices = 0u;
   for (var r0 = first; r0 < last; r0 += SLICE) {
-    for (var s = 0u; s < 4u; s++) {
-      let e = lid + 256u * s;
-      let r = r0 + e / TILE;
-      let c = e % TILE;
+    for (var e = lid; e < SLICE * TK; e += 256u) {
+      let r = r0 + e / TK;
+      let c = k0 + e % TK;
       var av = 0.0;
-      var bv = 0.0;
-      if (r < last) {
-        if (k0 + c < K) { av = x[r * K + k0 + c] - mu[k0 + c]; }
-        if (n0 + c < N) { bv = y[r * N + n0 + c]; }
-      }
+      if (r < last && c < K) { av = x[r * K + c] - mu[c]; }
       As[e] = av;
+    }
+    for (var e = lid; e < SLICE * TN; e += 256u) {
+      let r = r0 + e / TN;
+      let c = n0 + e % TN;
+      var bv = 0.0;
+      if (r < last && c < N) { bv = y[r * N + c]; }
       Bs[e] = bv;
     }
     workgroupBarrier();
     for (var rr = 0u; rr < SLICE; rr++) {
-      let b = vec4f(Bs[rr * TILE + tx * 4u], Bs[rr * TILE + tx * 4u + 1u], Bs[rr * TILE + tx * 4u + 2u], Bs[rr * TILE + tx * 4u + 3u]);
-      b0 = fma(vec4f(As[rr * TILE + ty * 4u]), b, b0);
-      b1 = fma(vec4f(As[rr * TILE + ty * 4u + 1u]), b, b1);
-      b2 = fma(vec4f(As[rr * TILE + ty * 4u + 2u]), b, b2);
-      b3 = fma(vec4f(As[rr * TILE + ty * 4u + 3u]), b, b3);
+      let bb = rr * TN + tx * 4u;
+      let b = vec4f(Bs[bb], Bs[bb + 1u], Bs[bb + 2u], Bs[bb + 3u]);
+      let ab = rr * TK + ty * 4u;
+      b0 = fma(vec4f(As[ab]), b, b0);
+      b1 = fma(vec4f(As[ab + 1u]), b, b1);
+      b2 = fma(vec4f(As[ab + 2u]), b, b2);
+      b3 = fma(vec4f(As[ab + 3u]), b, b3);
     }
     workgroupBarrier();
     slices++;

@@ -12,7 +12,7 @@ override WG: u32 = 64u;
 override LOG: bool = true;
 
 struct Chunk { rows: u32, nnz: u32, d: u32, pad: u32 }
-struct Params { target: f32, a: f32, b: f32, c: f32 }
+struct Params { targetSum: f32, a: f32, b: f32, c: f32 }
 
 @group(0) @binding(0) var<storage, read> indptr: array<u32>;
 @group(0) @binding(1) var<storage, read> raw: array<f32>;
@@ -42,7 +42,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
     sum = t;
   }
   totals[row] = sum;
-  var div = sum / params.target;
+  var div = sum / params.targetSum;
   if (sum == 0.0) { div = 1.0; }
   for (var p = start; p < end; p++) {
     let y = raw[p] / div;

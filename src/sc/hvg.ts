@@ -323,13 +323,17 @@ export interface HvgResult {
   backend: Backend;
 }
 
-async function moments(ops: ScOps, layer: Layer, transform: GeneSumsRequest['transform'], clip: Float64Array | null = null) {
-  const first: GeneSumsRequest = { layer, transform, clip };
-  const s1 = await ops.geneSums(first);
-  const { mean } = geneMoments(s1, ops.entries, ops.n, (g) => zeroValue(first, g));
-  const second: GeneSumsRequest = { layer, transform, clip, shift: mean };
-  const s2 = await ops.geneSums(second);
-  return geneMoments(s2, ops.entries, ops.n, (g) => zeroValue(second, g));
+/**
+ * Per-gene mean (first pass: Σt / n, exact on both backends for whole-number counts below 2^24,
+ * so genes with equal totals keep equal means and loess sees the same ties) and variance
+ * (second pass, shifted by that mean).
+ */
+export async function geneMeanVar(ops: ScOps, layer: Layer, transform: GeneSumsRequest['transform'], extra: Partial<GeneSumsRequest> = {}) {
+  const first: GeneSumsRequest = { ...extra, layer, transform };
+  const { mean } = geneMoments(await ops.geneSums(first), ops.entries, ops.n, (g) => zeroValue(first, g));
+  const second: GeneSumsRequest = { ...first, shift: mean };
+  const { variance } = geneMoments(await ops.geneSums(second), ops.entries, ops.n, (g) => zeroValue(second, g));
+  return { mean, variance };
 }
 
 /** seurat_v3 on the ops' raw layer (counts). */
@@ -337,7 +341,7 @@ export async function hvgSeuratV3(ops: ScOps, o: HvgOptions): Promise<HvgResult>
   const { n, d } = ops;
   if (n < 2) throw invalid('BAD_OPTION', 'seurat_v3 needs at least 2 cells.');
   const nTop = Math.min(o.nTopGenes ?? 2000, d);
-  const { mean, variance } = await moments(ops, 'raw', 'identity');
+  const { mean, variance } = await geneMeanVar(ops, 'raw', 'identity');
   const idx: number[] = [];
   for (let g = 0; g < d; g++) if (variance[g] > 0) idx.push(g);
   const fitted = new Float64Array(d);
@@ -425,7 +429,7 @@ export function equalWidthBins(values: Float64Array, nBins: number): Int32Array 
 export async function hvgSeurat(ops: ScOps, layer: Layer, o: HvgOptions): Promise<HvgResult> {
   const { n, d } = ops;
   if (n < 2) throw invalid('BAD_OPTION', 'The seurat flavour needs at least 2 cells.');
-  const { mean, variance } = await moments(ops, layer, 'expm1');
+  const { mean, variance } = await geneMeanVar(ops, layer, 'expm1');
   const dispersions = new Float64Array(d);
   const logMean = new Float64Array(d);
   for (let g = 0; g < d; g++) {

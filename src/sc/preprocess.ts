@@ -14,12 +14,12 @@
 import { invalid } from '../errors.js';
 import type { Engine } from '../engine/engine.js';
 import type { Backend } from '../types.js';
-import { CpuCsrOps, gpuCsrOps, geneMoments, zeroValue, type CsrLike, type GeneSumsRequest, type Layer, type ScGpuCounters, type ScOps } from './gpu/ops.js';
+import { CpuCsrOps, gpuCsrOps, type CsrLike, type Layer, type ScGpuCounters, type ScOps } from './gpu/ops.js';
 import {
   checkCsr, filterCells, filterGenes, maskIndices, mitoMaskFor, qcFromOps, subsetCsr,
   type CellFilterOptions, type CellFilterResult, type CsrOut, type GeneFilterResult, type QcMetrics, type QcOptions,
 } from './qc.js';
-import { checkHvgOptions, hvgSeurat, hvgSeuratV3, type HvgOptions, type HvgResult } from './hvg.js';
+import { checkHvgOptions, geneMeanVar, hvgSeurat, hvgSeuratV3, type HvgOptions, type HvgResult } from './hvg.js';
 import { randomizedPca, resolvePca, type PcaOptions, type PcaResult } from './pca.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -113,21 +113,13 @@ function resolveGenes(genes: ArrayLike<number> | undefined, d: number): Uint32Ar
 
 /** Per-gene scaling parameters and the moments of the scaled matrix, from the 'norm' layer. */
 async function scaleStats(ops: ScOps, layer: Layer, genes: Uint32Array, maxValue: number): Promise<ScaleStats> {
-  const { n } = ops;
-  if (n < 2) throw invalid('BAD_OPTION', 'Scaling needs at least 2 cells.');
-  const first: GeneSumsRequest = { layer, transform: 'identity' };
-  const m1 = geneMoments(await ops.geneSums(first), ops.entries, n, () => 0);
-  const second: GeneSumsRequest = { layer, transform: 'identity', shift: m1.mean };
-  const m2 = geneMoments(await ops.geneSums(second), ops.entries, n, () => 0);
-  const centreAll = m2.mean;
-  const divisorAll = Float64Array.from(m2.variance, (v) => (v > 0 ? Math.sqrt(v) : 1));
-  const third: GeneSumsRequest = { layer, transform: 'scale', centre: centreAll, divisor: divisorAll, maxValue };
-  const m3 = geneMoments(await ops.geneSums(third), ops.entries, n, (g) => zeroValue(third, g));
-  const fourth: GeneSumsRequest = { ...third, shift: m3.mean };
-  const m4 = geneMoments(await ops.geneSums(fourth), ops.entries, n, (g) => zeroValue(fourth, g));
+  if (ops.n < 2) throw invalid('BAD_OPTION', 'Scaling needs at least 2 cells.');
+  const plain = await geneMeanVar(ops, layer, 'identity');
+  const divisorAll = Float64Array.from(plain.variance, (v) => (v > 0 ? Math.sqrt(v) : 1));
+  const scaled = await geneMeanVar(ops, layer, 'scale', { centre: plain.mean, divisor: divisorAll, maxValue });
   const pick = (a: Float64Array) => Float64Array.from(genes, (g) => a[g]);
   return {
-    genes, mean: pick(centreAll), std: pick(divisorAll), maxValue, scaledMean: pick(m4.mean), scaledVariance: pick(m4.variance),
+    genes, mean: pick(plain.mean), std: pick(divisorAll), maxValue, scaledMean: pick(scaled.mean), scaledVariance: pick(scaled.variance),
   };
 }
 

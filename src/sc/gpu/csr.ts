@@ -11,7 +11,7 @@ import type { GpuRunner } from '../../gpu/runner.js';
 import type { ChunkingOptions } from '../../gpu/dataset.js';
 import type { CsrLike, DenseOps, GeneSums, GeneSumsRequest, Layer, RowQc, ScGpuCounters, ScOps } from './ops.js';
 import { entriesPerGene } from './ops.js';
-import { scPipelines, bindAll, ROW_WG, F32_MAX, type GeneTransformCode } from './kernels.js';
+import { scPipelines, bindAll, clampMax, ROW_WG, F32_MAX, type GeneTransformCode } from './kernels.js';
 import { GpuDense } from './dense.js';
 
 export interface CsrChunk {
@@ -185,7 +185,11 @@ export class GpuCsrOps implements ScOps {
   async geneSums(req: GeneSumsRequest): Promise<GeneSums> {
     const { runner, device, d } = this;
     const mode: GeneTransformCode = req.transform === 'identity' ? 0 : req.transform === 'expm1' ? 1 : 2;
-    const pipe = scPipelines.geneStats(device, mode, req.maxValue ?? Infinity);
+    const pipe = scPipelines.geneStats(device);
+    const reqWords = new ArrayBuffer(16);
+    new Uint32Array(reqWords)[0] = mode;
+    new Float32Array(reqWords)[1] = clampMax(req.maxValue ?? Infinity);
+    const reqBuf = runner.uniform('gene sums request {mode, maxv}', new Uint32Array(reqWords));
     const params = new Float32Array(4 * d);
     const shift = req.shift ? new Float64Array(d) : null;
     for (let g = 0; g < d; g++) {
@@ -199,7 +203,7 @@ export class GpuCsrOps implements ScOps {
     const outs = this.chunks.map((c) => {
       this.ensureCsc(c);
       const out = runner.storage(`gene sums chunk ${c.index} (${d}×4 f32)`, d * 16);
-      const bg = bindAll(device, `gene sums chunk ${c.index}`, pipe, [this.valuesOf(c, req.layer), c.colptr!, c.pos!, paramBuf, out, c.uniform]);
+      const bg = bindAll(device, `gene sums chunk ${c.index}`, pipe, [this.valuesOf(c, req.layer), c.colptr!, c.pos!, paramBuf, out, c.uniform, reqBuf]);
       runner.dispatch('sc gene sums', pipe, bg, Math.ceil(d / ROW_WG));
       return out;
     });
@@ -217,6 +221,7 @@ export class GpuCsrOps implements ScOps {
     }
     outs.forEach((b) => runner.free(b));
     runner.free(paramBuf);
+    runner.free(reqBuf);
     return { shift, positive, s1, s2 };
   }
 

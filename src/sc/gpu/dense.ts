@@ -17,7 +17,7 @@ import type { GpuRunner } from '../../gpu/runner.js';
 import type { ChunkingOptions } from '../../gpu/dataset.js';
 import type { DenseOps, Layer, ScGpuCounters } from './ops.js';
 import type { GpuCsrOps } from './csr.js';
-import { scPipelines, bindAll, tiles, ROW_WG, REDUCE_WG } from './kernels.js';
+import { scPipelines, bindAll, clampMax, xqGroups, xtyGroups, ROW_WG, REDUCE_WG } from './kernels.js';
 
 export interface DenseChunk {
   index: number;
@@ -56,7 +56,7 @@ export class GpuDense implements DenseOps {
   private readonly mu: GPUBuffer;
   private readonly device: GPUDevice;
   private readonly groups = new Map<string, GPUBindGroup>();
-  private scratch: { q: GPUBuffer; y: GPUBuffer; partials: GPUBuffer; z: GPUBuffer; shape: GPUBuffer } | null = null;
+  private scratch: { q: GPUBuffer; y: GPUBuffer; partials: GPUBuffer; z: GPUBuffer; shape: GPUBuffer; mm: GPUBuffer } | null = null;
 
   private constructor(
     readonly runner: GpuRunner,
@@ -119,6 +119,7 @@ export class GpuDense implements DenseOps {
       colInfo[4 * c] = centre[c];
       colInfo[4 * c + 1] = divisor[c];
       colInfo[4 * c + 2] = Math.min(Math.max((0 - centre[c]) / divisor[c], -maxValue), maxValue);
+      colInfo[4 * c + 3] = clampMax(maxValue);
     }
     const colmap = new Int32Array(csr.d).fill(-1);
     cols.forEach((g, c) => (colmap[g] = c));
@@ -127,7 +128,7 @@ export class GpuDense implements DenseOps {
     const mapBuf = runner.storage(`gene → column map (${csr.d} i32)`, csr.d * 4);
     runner.write(mapBuf, 0, colmap);
     const fill = scPipelines.densifyFill(device);
-    const scatter = scPipelines.densifyScatter(device, maxValue);
+    const scatter = scPipelines.densifyScatter(device);
     const temps: GPUBuffer[] = [];
     for (const dc of dense.chunks) {
       const region = runner.uniform(`densify fill region ${dc.index}`, new Uint32Array([dc.rows, G, 0, 0]));
@@ -165,6 +166,7 @@ export class GpuDense implements DenseOps {
       partials: runner.storage(`pca Xᵀ·Y partials (${this.totalSegments}×${g}×${l} f32)`, this.totalSegments * g * l * 4),
       z: runner.storage(`pca Xᵀ·X·Q (${g}×${l} f32)`, g * l * 4),
       shape: runner.uniform('pca reduce shape', new Uint32Array([this.totalSegments, g * l, 0, 0])),
+      mm: runner.uniform('pca product shape (K, N)', new Uint32Array([g, l, 0, 0])),
     };
     return this.scratch;
   }
@@ -174,14 +176,14 @@ export class GpuDense implements DenseOps {
     const { runner, device, g } = this;
     const s = this.ensureScratch();
     runner.write(s.q, 0, Float32Array.from(q));
-    const xq = scPipelines.matmulXq(device, g, l);
-    const xty = scPipelines.matmulXty(device, g, l);
+    const xq = scPipelines.matmulXq(device, l);
+    const xty = scPipelines.matmulXty(device, l);
     const reduce = scPipelines.reduce(device);
     for (const c of this.chunks) {
-      const g1 = this.group(`xq ${c.index}`, () => bindAll(device, `pca X·Q chunk ${c.index}`, xq, [c.x, this.mu, s.q, s.y, c.uniform]));
-      runner.dispatch('sc pca X·Q', xq, g1, tiles(c.rows) * tiles(l));
-      const g2 = this.group(`xty ${c.index}`, () => bindAll(device, `pca Xᵀ·Y chunk ${c.index}`, xty, [c.x, this.mu, s.y, s.partials, c.uniform]));
-      runner.dispatch('sc pca Xᵀ·Y', xty, g2, c.segments * tiles(g) * tiles(l));
+      const g1 = this.group(`xq ${c.index}`, () => bindAll(device, `pca X·Q chunk ${c.index}`, xq, [c.x, this.mu, s.q, s.y, c.uniform, s.mm]));
+      runner.dispatch('sc pca X·Q', xq, g1, xqGroups(c.rows, l));
+      const g2 = this.group(`xty ${c.index}`, () => bindAll(device, `pca Xᵀ·Y chunk ${c.index}`, xty, [c.x, this.mu, s.y, s.partials, c.uniform, s.mm]));
+      runner.dispatch('sc pca Xᵀ·Y', xty, g2, xtyGroups(c.segments, g, l));
     }
     const g3 = this.group('reduce', () => bindAll(device, 'pca reduce', reduce, [s.partials, s.z, s.shape]));
     runner.dispatch('sc pca reduce', reduce, g3, Math.ceil((g * l) / REDUCE_WG));
@@ -193,10 +195,11 @@ export class GpuDense implements DenseOps {
     const { runner, device, g, n } = this;
     const vBuf = runner.storage(`pca loadings (${g}×${k} f32)`, g * k * 4);
     runner.write(vBuf, 0, Float32Array.from(v));
-    const xq = scPipelines.matmulXq(device, g, k);
+    const xq = scPipelines.matmulXq(device, k);
+    const shape = runner.uniform('pca scores shape (K, N)', new Uint32Array([g, k, 0, 0]));
     const outs = this.chunks.map((c) => {
       const out = runner.storage(`pca scores chunk ${c.index} (${c.rows}×${k} f32)`, c.rows * k * 4);
-      runner.dispatch('sc pca scores', xq, bindAll(device, `pca scores chunk ${c.index}`, xq, [c.x, this.mu, vBuf, out, c.uniform]), tiles(c.rows) * tiles(k));
+      runner.dispatch('sc pca scores', xq, bindAll(device, `pca scores chunk ${c.index}`, xq, [c.x, this.mu, vBuf, out, c.uniform, shape]), xqGroups(c.rows, k));
       return out;
     });
     const bufs = await runner.read(this.chunks.map((c, i) => ({ buffer: outs[i], offset: 0, size: c.rows * k * 4 })));
@@ -204,6 +207,7 @@ export class GpuDense implements DenseOps {
     this.chunks.forEach((c, i) => scores.set(new Float32Array(bufs[i]).subarray(0, c.rows * k), c.rowOffset * k));
     outs.forEach((b) => runner.free(b));
     runner.free(vBuf);
+    runner.free(shape);
     return scores;
   }
 

@@ -12,8 +12,6 @@ import { computePipeline, type KernelSource } from '../../gpu/pipelines.js';
 export const ROW_WG = 64;
 /** Workgroup size of common/reduce. */
 export const REDUCE_WG = 256;
-/** Output tile edge of the matrix-multiply kernels (16×16 threads, 4×4 each). */
-export const MM_TILE = 64;
 /** Largest finite float32: "no clip" for the clamp-based kernels. */
 export const F32_MAX = 3.4028234663852886e38;
 
@@ -32,12 +30,12 @@ export type GeneTransformCode = 0 | 1 | 2;
 export const scPipelines = {
   qcRows: (device: GPUDevice) => computePipeline(device, scSources.qcRows, { WG: ROW_WG }),
   normalize: (device: GPUDevice, log: boolean) => computePipeline(device, scSources.normalize, { WG: ROW_WG, LOG: log ? 1 : 0 }),
-  geneStats: (device: GPUDevice, mode: GeneTransformCode, maxValue: number) =>
-    computePipeline(device, scSources.geneStats, { WG: ROW_WG, MODE: mode, MAXV: clampMax(maxValue) }),
+  geneStats: (device: GPUDevice) => computePipeline(device, scSources.geneStats, { WG: ROW_WG }),
   densifyFill: (device: GPUDevice) => computePipeline(device, scSources.densify, { WG: ROW_WG }, 'fill'),
-  densifyScatter: (device: GPUDevice, maxValue: number) => computePipeline(device, scSources.densify, { WG: ROW_WG, MAXV: clampMax(maxValue) }, 'scatter'),
-  matmulXq: (device: GPUDevice, k: number, n: number) => computePipeline(device, scSources.matmulXq, { K: k, N: n }),
-  matmulXty: (device: GPUDevice, k: number, n: number) => computePipeline(device, scSources.matmulXty, { K: k, N: n }),
+  densifyScatter: (device: GPUDevice) => computePipeline(device, scSources.densify, { WG: ROW_WG }, 'scatter'),
+  /** Tile width TN for N output columns: 32 for narrow products (less padding), else 64. */
+  matmulXq: (device: GPUDevice, n: number) => computePipeline(device, scSources.matmulXq, { TN: tileWidth(n) }),
+  matmulXty: (device: GPUDevice, n: number) => computePipeline(device, scSources.matmulXty, { TN: tileWidth(n) }),
   reduce: (device: GPUDevice) => computePipeline(device, scSources.reduce, { WG: REDUCE_WG }),
 };
 
@@ -55,7 +53,19 @@ export function bindAll(device: GPUDevice, label: string, pipeline: GPUComputePi
   });
 }
 
-/** Tiles of MM_TILE covering `size`. */
-export function tiles(size: number): number {
-  return Math.ceil(size / MM_TILE);
+/** Output tile width (columns) of the matrix-multiply kernels for N columns. */
+export function tileWidth(n: number): 32 | 64 {
+  return n <= 32 ? 32 : 64;
+}
+
+/** Workgroups of matmul_xq for `rows` × N: tiles of (4096 / TN) rows × TN columns. */
+export function xqGroups(rows: number, n: number): number {
+  const tn = tileWidth(n);
+  return Math.ceil(rows / (4096 / tn)) * Math.ceil(n / tn);
+}
+
+/** Workgroups of matmul_xty for `segments` × K × N: tiles of (4096 / TN) × TN per segment. */
+export function xtyGroups(segments: number, k: number, n: number): number {
+  const tn = tileWidth(n);
+  return segments * Math.ceil(k / (4096 / tn)) * Math.ceil(n / tn);
 }
