@@ -18,7 +18,7 @@ export interface NbBackend {
   estep(p: NbParams): Promise<NbStats>;
   /** Labels and log-likelihood at p, optionally per-cell log p(x_i) and responsibilities. */
   evaluate(p: NbParams, what: { resp?: boolean; logProb?: boolean }): Promise<NbEvaluation>;
-  /** GPU counters of the work so far (WebGPU only). */
-  counters?(itersSoFar: number): GpuCounters;
+  /** GPU counters of the work so far (WebGPU only); per-iteration figures cover the E-steps of the EM loops. */
+  counters?(): GpuCounters;
   destroy?(): void;
 }

@@ -3,6 +3,12 @@
  * (statistics at given parameters) and evaluation (backend.ts); this file owns options,
  * initialisation, the EM loop (engine/em.ts), restarts, the shared float64 M-step (model.ts) and
  * the result object.
+ *
+ * Conventions: history[].objective and restarts[].objective are total log-likelihoods (higher is
+ * better; runRestarts keeps the highest). A restart converges when the per-cell log-likelihood
+ * changes by less than tol (scikit-learn's rule for mixtures). Initial parameters come from hard
+ * labels (k-means on log1p(x/s), random, or given): weights and weighted means per label, and a
+ * method-of-moments dispersion (model.ts, paramsFromLabels).
  */
 import { invalid } from '../errors.js';
 import { restartRng } from '../engine/rng.js';
@@ -172,7 +178,6 @@ export async function fitNegativeBinomialMixture(
   }
   const drive = async (backend: NbBackend, gpuCounters: boolean): Promise<NegativeBinomialMixtureResult> => {
     const warnings = new Set<string>();
-    let iters = 0;
     const out = await runRestarts<RestartFit>(
       o.nInit,
       async (restart) => {
@@ -198,7 +203,6 @@ export async function fitNegativeBinomialMixture(
           },
         };
         const loop = await runEM(run, { restart, maxIter: o.maxIter, signal: options.signal, onIteration: options.onIteration });
-        iters += loop.nIter;
         // Labels, log-likelihood (and responsibilities) at the final parameters.
         const final = await backend.evaluate(params, { resp: o.returnResponsibilities });
         return { result: { params, loop, initMs: tInit, final }, objective: final.loglik, nIter: loop.nIter, converged: loop.converged };
@@ -254,7 +258,7 @@ export async function fitNegativeBinomialMixture(
       for (let i = 0; i < c.n; i++) rows[i] = Array.from(final.resp.subarray(i * o.k, (i + 1) * o.k));
       res.responsibilities = rows;
     }
-    if (gpuCounters && backend.counters) res.gpu = backend.counters(iters);
+    if (gpuCounters && backend.counters) res.gpu = backend.counters();
     return res;
   };
   return engine.run(

@@ -333,7 +333,7 @@ export interface MStepReport {
 
 /** One generalised M-step from the statistics at `p`; returns new parameters. */
 export function mStep(ctx: NbContext, p: NbParams, st: NbStats): { params: NbParams; report: MStepReport } {
-  const { k, d, n, grid } = ctx;
+  const { k, d, grid } = ctx;
   const J = grid.J;
   const next = cloneParams(p);
   const report: MStepReport = { empty: [], meanHalved: 0, meanKept: 0, shift: 0 };
@@ -346,7 +346,6 @@ export function mStep(ctx: NbContext, p: NbParams, st: NbStats): { params: NbPar
     wsum += next.weights[c];
   }
   for (let c = 0; c < k; c++) next.weights[c] /= wsum;
-  void n;
   // Means: the weighted mean (or the exact maximiser, from it) as a target, taken only where Q does
   // not decrease, halving the step otherwise.
   for (let c = 0; c < k; c++) {
