@@ -6,7 +6,7 @@ import { describe, test, expect, beforeAll } from 'vitest';
 import { createEngine, type Engine } from '../../src/index.js';
 import { householderQ, jacobiEigen, pca } from '../../src/sc/pca.js';
 import { F64_RTOL, expectRelClose } from '../tolerance.js';
-import { PCA_ANGLE_RAD, PCA_EV_RTOL, exactPca, maxPrincipalAngle, orthonormalityDefect, plantedLowRank, columnMoments } from '../fixtures/sc-pre/reference.js';
+import { PCA_ANGLE_RAD, PCA_EV_RTOL, exactPca, maxPrincipalAngle, orthonormalityDefect, plantedLowRank, columnMoments, symmetricEigen, symmetricEigenQL } from '../fixtures/sc-pre/reference.js';
 
 let cpu: Engine;
 beforeAll(async () => {
@@ -40,6 +40,20 @@ describe('small dense linear algebra', () => {
       r[i * 4 + 2] = 1;
     }
     expect(orthonormalityDefect(householderQ(r, m, 4), m, 4)).toBeLessThan(1e-14);
+  });
+
+  test('the two test references agree: Jacobi and tred2/tql2 eigen-decompositions', () => {
+    const s = 25;
+    const a = new Float64Array(s * s);
+    for (let i = 0; i < s; i++) for (let j = 0; j <= i; j++) a[i * s + j] = a[j * s + i] = Math.sin(i * 1.3 + j * 0.7) + (i === j ? 3 : 0);
+    const j = symmetricEigen(a, s);
+    const q = symmetricEigenQL(a, s);
+    for (let t = 0; t < s; t++) {
+      expect(Math.abs(j.values[t] - q.values[t])).toBeLessThan(1e-12);
+      let dot = 0;
+      for (let f = 0; f < s; f++) dot += j.vectors[f * s + t] * q.vectors[f * s + t];
+      expect(Math.abs(Math.abs(dot) - 1)).toBeLessThan(1e-10);
+    }
   });
 
   test('jacobiEigen: a hand-solved 2×2 and a random symmetric matrix', () => {
