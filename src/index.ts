@@ -97,3 +97,14 @@ export type {
 // single-cell: markers and agreement
 export { rankGenes, confusionMatrix, transposeCsr } from './sc/markers.js';
 export type { MarkerGene, MarkerOptions, SparseRows } from './sc/markers.js';
+
+// single-cell: preprocessing
+export {
+  qcMetrics, filterCells, filterGenes, isOutlier, subsetCsr, mitoMaskFor, highlyVariableGenes, loess, pca, preprocess, normalizeTotal, scaleData,
+  PREPROCESS_STAGES,
+} from './sc/index.js';
+export type {
+  CsrLike, CsrOut, QcOptions, QcMetrics, OutlierOptions, OutlierResult, MadFilterOptions, CellFilterOptions, CellFilterResult, GeneFilterOptions,
+  GeneFilterResult, HvgFlavor, HvgOptions, HvgResult, LoessOptions, PcaOptions, PcaResult, DenseInput, NormalizeOptions, NormalizedCsr, ScaleOptions,
+  ScaleStats, ScaledMatrix, PreprocessStage, PreprocessStageEvent, PreprocessOptions, PreprocessResult,
+} from './sc/index.js';
