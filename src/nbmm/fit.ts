@@ -81,7 +81,7 @@ function resolve(c: Counts, o: NegativeBinomialMixtureOptions): Resolved {
   const seed = o.seed ?? 0;
   if (!Number.isSafeInteger(seed) || seed < 0) throw invalid('BAD_OPTION', `seed=${String(seed)} must be a non-negative integer.`);
   if (o.onIteration !== undefined && typeof o.onIteration !== 'function') throw invalid('BAD_OPTION', 'onIteration must be a function.');
-  const meanEstimator = o.meanEstimator ?? 'weighted';
+  const meanEstimator = o.meanEstimator ?? 'mle';
   if (meanEstimator !== 'weighted' && meanEstimator !== 'mle') {
     throw invalid('BAD_OPTION', `meanEstimator='${String(meanEstimator)}' is not recognised. Use 'weighted' (the size-factor-weighted mean) or 'mle' (the exact negative-binomial M-step).`);
   }

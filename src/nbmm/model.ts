@@ -16,7 +16,7 @@
  *
  * M-step, in order:
  *   π_k = N_k / n (components with N_k < EMPTY_MASS keep their means and a floored weight);
- *   μ_kg, meanEstimator 'weighted' (default): the weighted mean X_kg / S_k = Σ_i w_ik x_ig / Σ_i w_ik s_i,
+ *   μ_kg, meanEstimator 'weighted': the weighted mean X_kg / S_k = Σ_i w_ik x_ig / Σ_i w_ik s_i,
  *     floored at MU_FLOOR. This is the Poisson (quasi-likelihood) estimator the issue asks for; for
  *     NB it is the exact maximiser of Q only when all size factors are equal (with unequal s_i the
  *     NB score is Σ_i w (x − sμ)/(r + sμ), weighting cells differently), and taken as it is it can
@@ -25,7 +25,7 @@
  *     old μ towards it is halved until Q_kg does not decrease (at most HALVINGS times; else μ stays).
  *     With unequal size factors the result is then generally not the weighted mean of the final
  *     responsibilities (on the Zeisel data most (k, g) steps are halved or refused);
- *   μ_kg, meanEstimator 'mle': the exact M-step, the maximiser of Q_kg by Newton in log μ started
+ *   μ_kg, meanEstimator 'mle' (the default: a true EM step, so the log-likelihood cannot fall): the exact M-step, the maximiser of Q_kg by Newton in log μ started
  *     from the weighted mean (Q_kg is concave in log μ); equal to the weighted mean when all size
  *     factors are equal, and reaching a higher log-likelihood otherwise;
  *   φ_g ('per-gene') or φ ('shared'): Newton steps in log r on Q (gradient and Hessian exact,

@@ -42,10 +42,10 @@ export interface NegativeBinomialMixtureOptions {
   sizeFactors?: SizeFactorsOption;
   dispersion?: DispersionOption;
   /**
-   * How the M-step updates μ_kg. 'weighted' (default, the issue's): the weighted mean
+   * How the M-step updates μ_kg. 'weighted': the weighted mean
    * Σ_i r_ik x_ig / Σ_i r_ik s_i, the Poisson / quasi-likelihood estimator; with unequal size factors
    * it is not the NB maximiser and can lower the likelihood, so it is taken only as far as the
-   * expected complete-data log-likelihood does not decrease (step halving). 'mle': the exact NB
+   * expected complete-data log-likelihood does not decrease (step halving). 'mle' (default): the exact NB
    * M-step (Newton in log μ from the weighted mean): a true EM, higher likelihood, and the same as
    * 'weighted' when all size factors are equal.
    */
