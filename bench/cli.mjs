@@ -1,5 +1,6 @@
 // Shared by bench/run.mjs (npm run bench: headless Chromium) and bench/run-node.mjs (npm run
 // bench:node): arguments, the Vite server that loads the TypeScript, writing the results.
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +10,17 @@ export const here = dirname(fileURLToPath(import.meta.url));
 export const root = resolve(here, '..');
 
 export class BenchError extends Error {}
+
+/** The commit the library was measured at, and whether src/ or shaders/ had uncommitted changes. */
+export function revision() {
+  try {
+    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src', 'shaders'], { cwd: root, encoding: 'utf8' }).trim().length > 0;
+    return { commit, dirty };
+  } catch {
+    return null;
+  }
+}
 
 const PRESETS = ['ci', 'quick', 'full'];
 const DEFAULT_TIMEOUT_S = { ci: 300, quick: 1800, full: 6 * 3600 };
@@ -106,6 +118,7 @@ export async function writeResults(server, result, outDir, config = {}) {
   const base = `${result.date}-${result.adapterSlug}-${result.preset}${custom ? '-custom' : ''}`;
   const jsonPath = join(outDir, `${base}.json`);
   // The raw figures first: a rendering problem must not lose a long run.
+  result.revision ??= revision();
   writeFileSync(jsonPath, `${JSON.stringify(result, null, 2)}\n`);
   const md = renderMarkdown(result);
   console.log(`\n${md}`);

@@ -40,6 +40,8 @@ export interface BenchResult {
   repeatsOverride: number | null;
   notes: string[];
   durationMs: number;
+  /** The library's commit, and whether src/ or shaders/ had uncommitted changes (set by the front end). */
+  revision?: { commit: string; dirty: boolean } | null;
   cases: CaseResult[];
 }
 
@@ -153,6 +155,7 @@ export function renderMarkdown(r: BenchResult): string {
   out.push('');
   out.push(`- Engine: \`${r.engine.adapter}\` (backend ${r.engine.backend}${r.engine.software ? ', software adapter' : ''}; asked for '${r.engine.requested}')${r.engine.fallbackReason ? `. Fell back to the CPU: ${r.engine.fallbackReason}` : ''}`);
   if (r.userAgent) out.push(`- Browser: ${r.userAgent}`);
+  if (r.revision) out.push(`- Library at commit ${r.revision.commit.slice(0, 12)}${r.revision.dirty ? ' with uncommitted changes in src/ or shaders/' : ''}`);
   out.push(`- Node ${r.node}, ${r.platform}${r.cpus ? `, ${r.cpus}` : ''}; run took ${(r.durationMs / 60000).toFixed(1)} min`);
   out.push(`- Timing: wall clock. ${r.timingReason}`);
   out.push(`- CPU reference and peers run while the modelled work is ≤ ${r.refCapFlops.toExponential(1)} flops per iteration (≈ n·d·k ≤ ${(r.refCapFlops / 3).toExponential(1)} for k-means); above that: "skipped (too slow)".`);
@@ -216,7 +219,7 @@ export function renderMarkdown(r: BenchResult): string {
       const me = c.impls[0];
       const ref = c.impls.find((im) => im.impl === 'cpu-reference');
       out.push(`${c.init}. Sweep wall time: emgpu ${ms(me.wallMs!.median)} ms (${me.nIter} iterations over ${s.emgpu.ks.length} fits, ${ms(me.perIterMs!.median)} ms/iteration)` +
-        (ref?.status === 'ok' ? `; CPU reference ${ms(ref.wallMs!.median)} ms (${ref.nIter} iterations)` : ref ? `; CPU reference ${ref.note}` : '') + '.');
+        (ref?.status === 'ok' ? `; CPU reference ${ms(ref.wallMs!.median)} ms (${ref.nIter} iterations)` : ref ? `; CPU reference: ${ref.note}` : '') + '.');
       out.push(`Chosen k: emgpu ${s.emgpu.bestK} (${s.emgpu.criterion}; elbow ${s.emgpu.elbowK})${s.reference ? `, CPU reference ${s.reference.bestK} (elbow ${s.reference.elbowK})` : ''}; true number of clusters ${s.trueK}.` +
         (s.maxObjectiveRelDiff !== null ? ` Largest relative objective difference over k: ${s.maxObjectiveRelDiff.toExponential(2)}.` : ''));
       out.push('');

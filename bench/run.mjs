@@ -10,7 +10,7 @@ import { createServer as createNetServer } from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
 import { chromiumArgs } from '../test/browser-launch.js';
-import { BenchError, createVite, exitWith, parseCli, writeResults } from './cli.mjs';
+import { BenchError, createVite, exitWith, parseCli, revision, writeResults } from './cli.mjs';
 
 function chromiumPath() {
   if (process.env.CHROME_PATH) {
@@ -113,6 +113,7 @@ async function main() {
   const { config, outDir, timeoutS } = parseCli(process.argv.slice(2), 'browser');
   console.log(`emgpu bench (headless Chromium): preset ${config.preset}${config.repeats ? `, repeats ${config.repeats}` : ''}${config.only ? `, only ${config.only.join(',')}` : ''}; timeout ${timeoutS} s`);
   chromiumPath(); // fail early, before starting anything
+  const rev = revision(); // before the run: others may commit while it goes on
   const port = await freePort();
   const server = await createVite({ listen: true, port });
   try {
@@ -126,6 +127,7 @@ async function main() {
       platform: `${process.platform}-${process.arch}`,
       cpus: cpu ? `${os.cpus().length} × ${cpu}` : null,
     });
+    result.revision = rev;
     await writeResults(server, result, outDir, config);
   } finally {
     await server.close().catch((e) => console.error(`closing Vite: ${e.message}`));
