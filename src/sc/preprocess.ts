@@ -235,7 +235,7 @@ export async function preprocess(engine: Engine, counts: CsrLike, options: Prepr
 
     const rawOps = makeOps(counts);
     const qc = await qcFromOps(rawOps, mask);
-    (rawOps as { release?: () => void }).release?.();
+    rawOps.release();
     finish('qc');
 
     const cellFilter = filterCells(qc, cellOpts);
@@ -261,6 +261,8 @@ export async function preprocess(engine: Engine, counts: CsrLike, options: Prepr
     const r = resolvePca(options.pca, filtered.n, hvg.genes.length);
     const dense = await ops.dense('norm', hvg.genes, scale.mean, scale.std, maxValue, scale.scaledMean, r.l);
     const scaled = options.returnScaled ? { n: filtered.n, d: hvg.genes.length, data: await dense.read() } : undefined;
+    // The CSR copy is no longer needed: give its device memory to the PCA.
+    ops.release();
     finish('scale');
 
     let totalVariance = 0;

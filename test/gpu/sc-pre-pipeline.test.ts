@@ -20,13 +20,17 @@ async function gunzipFixture(path: string): Promise<string> {
 const OPTIONS = { cells: { minGenes: 200, maxPctMito: 5 }, minCells: 3, hvg: { nTopGenes: 400 }, pca: { nComps: 30, seed: 0 }, returnScaled: true } as const;
 
 let gpu: Engine;
+let small: Engine;
 let pbmc: { csr: Csr; genes: string[] };
 let g: PreprocessResult;
 let c: PreprocessResult;
 const events: StageEvent[] = [];
 
 beforeAll(async () => {
-  gpu = await createEngine({ backend: 'webgpu' });
+  // One device for both engines, so pipelines compile once (SwiftShader compiles slowly).
+  const device = await (await navigator.gpu.requestAdapter())!.requestDevice();
+  gpu = await createEngine({ backend: 'webgpu', device });
+  small = await createEngine({ backend: 'webgpu', device, maxChunkRows: 100 });
   const cpu = await createEngine({ backend: 'cpu' });
   const [mtx, genes] = await Promise.all([
     gunzipFixture('test/fixtures/sc-pre/pbmc68k_counts.mtx.gz'),
@@ -112,5 +116,18 @@ describe('preprocess on pbmc68k_reduced: WebGPU against the CPU reference', () =
       for (let i = 0; i < n; i++) worst = Math.max(worst, Math.abs(g.pca.scores[i * 30 + j] - c.pca.scores[i * 30 + j]));
       expect(worst).toBeLessThan(1e-3 * sd);
     }
+  });
+
+  test('the same engine and seed give the same bits; small chunks agree within the tolerances', async () => {
+    const opts = { ...OPTIONS, qc: { geneNames: pbmc.genes }, returnNormalized: false, returnScaled: false, pca: { nComps: 10, seed: 0, nIter: 3 } };
+    const a = await preprocess(gpu, pbmc.csr, opts);
+    const b = await preprocess(gpu, pbmc.csr, opts);
+    expect(b.pca.scores).toEqual(a.pca.scores);
+    expect(b.pca.explainedVariance).toEqual(a.pca.explainedVariance);
+    expect(b.hvg.variancesNorm).toEqual(a.hvg.variancesNorm);
+    const s = await preprocess(small, pbmc.csr, opts);
+    expect(s.gpu!.chunks).toBe(Math.ceil(a.cells.length / 100));
+    expect(Array.from(s.hvg.genes)).toEqual(Array.from(a.hvg.genes));
+    for (let j = 0; j < 7; j++) expectRelClose(s.pca.explainedVariance[j], a.pca.explainedVariance[j], PCA_EV_RTOL, `explained variance ${j}`);
   });
 });

@@ -101,6 +101,8 @@ export interface ScOps {
    */
   dense(layer: Layer, cols: Uint32Array, centre: Float64Array, divisor: Float64Array, maxValue: number, mean: Float64Array, l: number): Promise<DenseOps>;
   counters(): ScGpuCounters | undefined;
+  /** Free device memory held for the matrix (a dense matrix built from it stays valid). */
+  release(): void;
 }
 
 /** Mean and variance (ddof 1) per gene from shifted sums over stored entries plus the unstored zeros. */
@@ -250,6 +252,10 @@ export class CpuCsrOps implements ScOps {
 
   counters(): undefined {
     return undefined;
+  }
+
+  release(): void {
+    this.norm = null;
   }
 }
 
