@@ -191,7 +191,7 @@ export interface PreprocessResult {
   /** Original indices of the kept cells and genes. */
   cells: Uint32Array;
   genes: Uint32Array;
-  /** Per kept cell: total counts over the kept genes (the normalisation's divisor × 1e-4). */
+  /** Per kept cell: total counts over the kept genes (each cell was divided by total / targetSum). */
   totals: Float64Array;
   normalized?: CsrOut;
   /** HVG statistics over the kept genes; `hvg.genes` indexes the kept genes. */

@@ -22,7 +22,7 @@ export interface CsrOut {
   values: Float32Array | Float64Array;
 }
 
-/** Validate a CSR matrix: shape, monotone indptr, column indices in range, finite values. O(nnz). */
+/** Validate a CSR matrix: shape, monotone indptr, column indices in range and unique within a row, finite values. O(nnz). */
 export function checkCsr(m: CsrLike, what = 'counts'): void {
   if (!m || typeof m !== 'object') throw invalid('SHAPE_MISMATCH', `${what} must be a CSR matrix { n, d, indptr, indices, values } (cells as rows).`);
   const { n, d, indptr, indices, values } = m;
@@ -37,10 +37,17 @@ export function checkCsr(m: CsrLike, what = 'counts'): void {
   for (let i = 0; i < n; i++) {
     if (!(indptr[i + 1] >= indptr[i])) throw invalid('SHAPE_MISMATCH', `${what}.indptr decreases at cell ${i}. Pass non-decreasing row offsets.`);
   }
-  for (let p = 0; p < nnz; p++) {
-    const g = indices[p];
-    if (!(Number.isInteger(g) && g >= 0 && g < d)) throw invalid('SHAPE_MISMATCH', `${what}.indices[${p}] = ${g} is not a gene index in [0, ${d}).`);
-    if (!Number.isFinite(values[p])) throw invalid('NON_FINITE', `${what} has a non-finite value (${values[p]}) at entry ${p}. Fix or drop it before preprocessing.`);
+  const seen = new Int32Array(d).fill(-1);
+  for (let i = 0; i < n; i++) {
+    for (let p = indptr[i]; p < indptr[i + 1]; p++) {
+      const g = indices[p];
+      if (!(Number.isInteger(g) && g >= 0 && g < d)) throw invalid('SHAPE_MISMATCH', `${what}.indices[${p}] = ${g} is not a gene index in [0, ${d}).`);
+      if (seen[g] === i) {
+        throw invalid('SHAPE_MISMATCH', `${what} stores gene ${g} twice in cell ${i}. Sum duplicate entries first (canonicalize() from the single-cell loaders does).`);
+      }
+      seen[g] = i;
+      if (!Number.isFinite(values[p])) throw invalid('NON_FINITE', `${what} has a non-finite value (${values[p]}) at entry ${p}. Fix or drop it before preprocessing.`);
+    }
   }
 }
 

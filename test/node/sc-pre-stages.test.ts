@@ -63,6 +63,7 @@ describe('QC metrics', () => {
     await expect(qcMetrics(cpu, { ...tiny, indptr: Uint32Array.from([0, 3, 2, 5]) })).rejects.toThrow(/decreases/);
     await expect(qcMetrics(cpu, { ...tiny, indices: Uint32Array.from([0, 2, 3, 9, 3]) })).rejects.toThrow(/gene index/);
     await expect(qcMetrics(cpu, { ...tiny, values: Float32Array.from([1, NaN, 1, 5, 3]) })).rejects.toThrow(/non-finite/);
+    await expect(qcMetrics(cpu, { ...tiny, indices: Uint32Array.from([0, 2, 0, 1, 3]) })).rejects.toThrow(/twice in cell 0/);
   });
 });
 
