@@ -95,9 +95,11 @@ describe('preprocess on pbmc68k_reduced (CPU reference)', () => {
     for (let j = 0; j < k; j++) expectRelClose(r.pca.explainedVariance[j], ex.variance[j], PCA_EV_RTOL, `explained variance ${j}`);
     expectRelClose(r.pca.totalVariance, ex.total, 1e-12, 'total variance');
     let tail = 0;
+    let head = 0;
+    for (let j = 0; j < k; j++) head = Math.max(head, Math.abs(r.pca.explainedVariance[j] - ex.variance[j]) / ex.variance[j]);
     for (let j = k; j < 30; j++) tail = Math.max(tail, Math.abs(r.pca.explainedVariance[j] - ex.variance[j]) / ex.variance[j]);
     console.log(`pbmc68k CPU: ${n} cells, ${r.genes.length} genes, ${G} HVGs; top-6 angle ${angle.toExponential(2)} rad; ` +
-      `EV rel error ≤ ${PCA_EV_RTOL} on 1..${k}, worst on ${k + 1}..30: ${tail.toExponential(2)}; timings ${JSON.stringify(Object.fromEntries(Object.entries(r.timings).map(([a, b]) => [a, Math.round(b)])))}`);
+      `EV rel error on 1..${k}: ${head.toExponential(2)}, worst on ${k + 1}..30: ${tail.toExponential(2)}; timings ${JSON.stringify(Object.fromEntries(Object.entries(r.timings).map(([a, b]) => [a, Math.round(b)])))}`);
     // Randomized SVD never overstates a variance (Ritz values are lower bounds).
     for (let j = 0; j < 30; j++) expect(r.pca.explainedVariance[j]).toBeLessThanOrEqual(ex.variance[j] * (1 + 1e-12));
   });
