@@ -20,7 +20,7 @@ export interface SweepParams extends Omit<ClusterParams, 'k' | 'subset'> {
 }
 
 export type ToWorker =
-  | { type: 'init'; backend: 'auto' | 'webgpu' | 'cpu' }
+  | { type: 'init'; backend: 'auto' | 'webgpu' | 'cpu'; baseUrl: string }
   | { type: 'load-bundled' }
   | { type: 'load-files'; files: File[] }
   | { type: 'synthetic'; n: number; genes: number; seed: number }

@@ -2,7 +2,8 @@
  * The embedding scatter, drawn on the GPU: one instanced quad per point (6 vertices from
  * vertex_index, position and packed RGBA colour per instance), round points by a fragment-shader
  * disc, alpha blending. Pan with drag, zoom with the wheel. Hover uses a uniform grid on the CPU,
- * so picking among 1M points costs a few cells. Without WebGPU it draws with Canvas 2D.
+ * so picking among 1M points costs a few cells. Without WebGPU, or on a software adapter, it
+ * draws with Canvas 2D.
  */
 
 const WGSL = /* wgsl */ `
@@ -68,7 +69,13 @@ export class ScatterPlot {
   private async init(): Promise<boolean> {
     const gpu = (navigator as Navigator & { gpu?: GPU }).gpu;
     const adapter = gpu ? await gpu.requestAdapter().catch(() => null) : null;
-    if (!adapter) {
+    // A software adapter (SwiftShader) gains nothing over Canvas 2D, and in headless Chromium
+    // presenting a WebGPU canvas on it resets WebGPU for the whole page, the compute worker's
+    // device included: draw with Canvas 2D there.
+    const info = adapter?.info;
+    const software = !!info && ((info as GPUAdapterInfo & { isFallbackAdapter?: boolean }).isFallbackAdapter === true ||
+      /swiftshader|llvmpipe|lavapipe|warp/i.test(`${info.vendor} ${info.architecture} ${info.description}`));
+    if (!adapter || software) {
       this.ctx2d = this.canvas.getContext('2d');
       return false;
     }
@@ -162,17 +169,19 @@ export class ScatterPlot {
     const w = this.canvas.width;
     const h = this.canvas.height;
     const t = this.transform();
-    if (this.device && this.context && this.pipeline && this.posBuf && this.colBuf) {
+    if (this.device && this.context && this.pipeline) {
       this.device.queue.writeBuffer(this.uniform!, 0, new Float32Array([t.sx, t.sy, t.ox, t.oy, w, h, this.pointPx * (window.devicePixelRatio || 1), 0]));
       const enc = this.device.createCommandEncoder({ label: 'scatter frame' });
       const pass = enc.beginRenderPass({
         colorAttachments: [{ view: this.context.getCurrentTexture().createView(), loadOp: 'clear', storeOp: 'store', clearValue: { r: 1, g: 1, b: 1, a: 1 } }],
       });
-      pass.setPipeline(this.pipeline);
-      pass.setBindGroup(0, this.bindGroup!);
-      pass.setVertexBuffer(0, this.posBuf);
-      pass.setVertexBuffer(1, this.colBuf);
-      pass.draw(6, this.n);
+      if (this.posBuf && this.colBuf && this.n > 0) {
+        pass.setPipeline(this.pipeline);
+        pass.setBindGroup(0, this.bindGroup!);
+        pass.setVertexBuffer(0, this.posBuf);
+        pass.setVertexBuffer(1, this.colBuf);
+        pass.draw(6, this.n);
+      }
       pass.end();
       this.device.queue.submit([enc.finish()]);
       return;

@@ -1,12 +1,39 @@
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
 import { fileURLToPath } from 'node:url';
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { join, normalize } from 'node:path';
+
+const dataDir = fileURLToPath(new URL('../data', import.meta.url));
+
+/**
+ * Serve the bundled .gz files as the bytes they are (application/gzip). Vite's static server
+ * labels them Content-Encoding: gzip, so browsers decompress them in flight while keeping the
+ * compressed Content-Length, and the fetch fails. The loaders decompress gzip themselves.
+ */
+function rawGzip(): Plugin {
+  const handler = (req: { url?: string }, res: import('node:http').ServerResponse, next: () => void): void => {
+    const url = (req.url ?? '').split('?')[0];
+    if (!url.endsWith('.gz')) return next();
+    const rel = normalize(decodeURIComponent(url)).replace(/^([/\\])+/, '').replace(/^(\.\.[/\\])+/, '');
+    const file = join(dataDir, rel);
+    if (!file.startsWith(dataDir) || !existsSync(file)) return next();
+    res.setHeader('Content-Type', 'application/gzip');
+    res.setHeader('Content-Length', String(statSync(file).size));
+    createReadStream(file).pipe(res);
+  };
+  return {
+    name: 'emgpu-raw-gzip',
+    configureServer(server) { server.middlewares.use(handler); },
+    configurePreviewServer(server) { server.middlewares.use(handler); },
+  };
+}
 
 // The demo app: served from demo/, the bundled datasets from data/ (as the site's public files).
-const root = fileURLToPath(new URL('.', import.meta.url));
 export default defineConfig({
-  root,
+  root: fileURLToPath(new URL('.', import.meta.url)),
   base: './',
-  publicDir: fileURLToPath(new URL('../data', import.meta.url)),
+  publicDir: dataDir,
+  plugins: [rawGzip()],
   server: { fs: { allow: [fileURLToPath(new URL('..', import.meta.url))] } },
   worker: { format: 'es' },
   build: { outDir: fileURLToPath(new URL('../dist-demo', import.meta.url)), emptyOutDir: true, target: 'es2022' },

@@ -31,8 +31,14 @@ function progress(task: string, stage: string, done: number, total: number, ms: 
   post(m);
 }
 
+/** The page's base URL (the bundled data are served beside it). */
+let baseUrl = '';
+
 async function fetchBlob(path: string): Promise<Blob> {
-  const res = await fetch(new URL(path, self.location.origin + (import.meta.env.BASE_URL ?? '/')));
+  const url = new URL(path, baseUrl);
+  const res = await fetch(url).catch((e: unknown) => {
+    throw new Error(`Could not fetch ${url.href}: ${(e as Error).message}`);
+  });
   if (!res.ok) throw new Error(`Could not fetch ${path} (HTTP ${res.status}).`);
   return res.blob();
 }
@@ -431,6 +437,7 @@ ctx.onmessage = async (e: MessageEvent<ToWorker>) => {
   try {
     switch (m.type) {
       case 'init': {
+        baseUrl = m.baseUrl;
         engine = await createEngine({ backend: m.backend });
         post({ type: 'ready', backend: engine.backend, adapter: engine.adapter, fallbackReason: engine.fallbackReason });
         break;
@@ -445,6 +452,6 @@ ctx.onmessage = async (e: MessageEvent<ToWorker>) => {
     }
   } catch (err) {
     const x = err as Error;
-    post({ type: 'error', message: `${x.name ?? 'Error'}: ${x.message ?? String(err)}` });
+    post({ type: "error", message: `${x.name ?? "Error"}: ${x.message ?? String(err)}${x.stack ? `\n${x.stack.split("\n").slice(0, 4).join("\n")}` : ""}` });
   }
 };
