@@ -387,9 +387,4 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
 };
 
 const backend = (new URLSearchParams(location.search).get('backend') ?? 'auto') as 'auto' | 'webgpu' | 'cpu';
-// Present the scatter's first frame before the worker opens its device: on some stacks
-// (Chromium + SwiftShader) the first present of a page's canvas resets other devices in the page.
-void plot.usesGpu.then(() => {
-  plot.draw();
-  send({ type: 'init', backend, baseUrl: new URL('.', location.href).href });
-});
+send({ type: 'init', backend, baseUrl: new URL('.', location.href).href });

@@ -5,7 +5,7 @@
  */
 import {
   createEngine, read10x, find10xInputs, read10xH5, readH5adFromFile, negativeBinomialMixture, selectK, adjustedRandIndex,
-  normalizedMutualInfo, rankGenes, confusionMatrix, estimateMemory, preprocess, Rng,
+  normalizedMutualInfo, rankGenes, confusionMatrix, estimateMemory, formatBytes, preprocess, Rng,
   type Engine, type SingleCellData, type PreprocessResult,
 } from '../src/index.js';
 import type { ClusterParams, ClusterSummary, FromWorker, SweepParams, ToWorker } from './protocol.js';
@@ -160,7 +160,7 @@ async function afterLoad(loaded: SingleCellData, label: string, loadMs: number, 
       explainedVarianceRatio: Array.from(pre.pca.explainedVarianceRatio.slice(0, 10)),
       preprocessMs: { ...pre.timings },
       loadMs,
-      memory: est.human ?? `${est.csrBytes} bytes`,
+      memory: `CSR ${formatBytes(est.csrBytes)}, dense float32 would be ${formatBytes(est.denseBytes)}`,
     },
     cells,
     xy,
