@@ -308,10 +308,15 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
       busy(false);
       break;
     }
-    case 'progress':
-      stages.set(`${m.task}: ${m.stage}`, { done: m.done, total: m.total, ms: m.ms, ...(m.detail ? { detail: m.detail } : {}) });
+    case 'progress': {
+      // One line per preprocessing stage; one line for each other task, showing its current phase.
+      const key = m.task === 'preprocess' ? `preprocess: ${m.stage}` : m.task;
+      const detail = m.task === 'preprocess' ? m.detail : `${m.stage}${m.detail ? ` — ${m.detail}` : ''}`;
+      const done = m.task === 'load' && m.stage === 'done' ? m.total : m.done;
+      stages.set(key, { done, total: m.total, ms: m.ms, ...(detail ? { detail } : {}) });
       renderProgress();
       break;
+    }
     case 'loaded': {
       state.summary = m.summary;
       state.cells = m.cells;

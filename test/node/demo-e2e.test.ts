@@ -1,0 +1,169 @@
+/**
+ * End-to-end: the demo, built static and served, driven in real headless Chromium with
+ * puppeteer-core on WebGPU. Loads the bundled pbmc3k, clusters it with k-means and the NB mixture
+ * at k = 8, checks the ARI against the Seurat annotation reaches scikit-learn's k-means-on-50-PCs
+ * baseline (test/fixtures/pbmc3k/kmeans_baseline.py), exports and checks the CSV/JSON/PNG, lassoes
+ * and re-clusters, sweeps k, and saves a screenshot of each view under test-artifacts/demo/.
+ */
+import { describe, test, expect, beforeAll, afterAll } from 'vitest';
+import { build, preview, type PreviewServer } from 'vite';
+import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromiumArgs, chromiumExecutable } from '../browser-launch.js';
+import baseline from '../fixtures/pbmc3k/kmeans_baseline.json';
+
+const CONFIG = 'demo/vite.config.ts';
+const ARTIFACTS = 'test-artifacts/demo';
+let server: PreviewServer;
+let browser: Browser;
+let page: Page;
+
+interface DemoState {
+  summary: { kept: { cells: number }; truthColumn: string | null } | null;
+  labels: Int32Array | null;
+  cluster: { ari: number | null; k: number; model: string; backend: string } | null;
+}
+
+const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
+const state = () => page.evaluate(() => {
+  const s = (window as unknown as { emgpuDemo: DemoState }).emgpuDemo;
+  return { summary: s.summary, cluster: s.cluster, labels: s.labels ? Array.from(s.labels) : null };
+});
+const error = () => page.evaluate(() => document.getElementById('error')?.textContent ?? null);
+
+async function cluster(model: string, k: number, nInit: number): Promise<NonNullable<DemoState['cluster']>> {
+  await page.select('#model', model);
+  await page.$eval('#k', (el, v) => ((el as HTMLInputElement).value = String(v)), k);
+  await page.$eval('#ninit', (el, v) => ((el as HTMLInputElement).value = String(v)), nInit);
+  await page.evaluate(() => ((window as unknown as { emgpuDemo: DemoState }).emgpuDemo.cluster = null));
+  await page.click('#run');
+  await page.waitForFunction(() => (window as unknown as { emgpuDemo: DemoState }).emgpuDemo.cluster || document.getElementById('error'), { timeout: 900_000, polling: 500 });
+  expect(await error()).toBeNull();
+  return (await state()).cluster!;
+}
+
+beforeAll(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  await build({ configFile: CONFIG, logLevel: 'warn' });
+  server = await preview({ configFile: CONFIG, preview: { port: 0, host: '127.0.0.1' }, logLevel: 'warn' });
+  const url = server.resolvedUrls!.local[0];
+  browser = await puppeteer.launch({
+    executablePath: chromiumExecutable(), args: chromiumArgs, headless: true, protocolTimeout: 1_800_000,
+    userDataDir: mkdtempSync(join(tmpdir(), 'emgpu-demo-')),
+  });
+  page = await browser.newPage();
+  await page.setViewport({ width: 1500, height: 900 });
+  page.on('pageerror', (e) => console.error('[demo page error]', (e as Error).message));
+  await page.goto(`${url}?backend=webgpu`);
+  await page.waitForFunction(() => !(document.getElementById('load-bundled') as HTMLButtonElement).disabled, { timeout: 120_000 });
+}, 300_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await new Promise<void>((resolve) => server?.httpServer.close(() => resolve()));
+});
+
+describe('the single-cell demo in headless Chromium', () => {
+  test('loads the bundled pbmc3k and preprocesses it on WebGPU', async () => {
+    expect(await page.$eval('#backend', (el) => el.textContent)).toMatch(/^webgpu/);
+    await page.click('#load-bundled');
+    await page.waitForFunction(() => (window as unknown as { emgpuDemo: DemoState }).emgpuDemo.summary || document.getElementById('error'), { timeout: 900_000, polling: 500 });
+    expect(await error()).toBeNull();
+    const s = (await state()).summary!;
+    // The tutorial QC keeps 2638 of the 2700 cells.
+    expect(s.kept.cells).toBe(2638);
+    expect(s.truthColumn).toBe('seurat_annotation');
+    await shot('01-loaded');
+  }, 900_000);
+
+  test(`k-means at k = 8 reaches scikit-learn's ARI (${baseline.ari_median.toFixed(3)}) against the Seurat annotation`, async () => {
+    const c = await cluster('kmeans', 8, 3);
+    expect(c.backend).toBe('webgpu');
+    expect(c.ari!).toBeGreaterThanOrEqual(baseline.ari_median);
+    const shown = Number(await page.$eval('#ari', (el) => el.textContent));
+    expect(shown).toBeCloseTo(c.ari!, 4);
+    console.log(`demo k-means ARI ${c.ari!.toFixed(4)} (scikit-learn median ${baseline.ari_median.toFixed(4)})`);
+    await shot('02-kmeans-clusters');
+    for (const [value, name] of [['obs:seurat_annotation', '03-colour-annotation'], ['entropy', '04-colour-entropy']] as const) {
+      await page.select('#color-by', value);
+      await shot(name);
+    }
+    await page.$eval('#gene', (el) => {
+      (el as HTMLInputElement).value = 'MS4A1';
+      el.dispatchEvent(new Event('change'));
+    });
+    await page.waitForFunction(() => (document.getElementById('legend')?.textContent ?? '').includes('MS4A1'), { timeout: 60_000 });
+    await shot('05-colour-gene-MS4A1');
+    await page.select('#color-by', 'cluster');
+  }, 900_000);
+
+  test('exports a labels CSV, the config JSON and a PNG that match the result', async () => {
+    const { csv, json, png } = await page.evaluate(async () => {
+      const x = (window as unknown as { emgpuExports: { labelsCsv(): string; configJson(): string; png(): Promise<string> } }).emgpuExports;
+      return { csv: x.labelsCsv(), json: x.configJson(), png: await x.png() };
+    });
+    const lines = csv.trim().split('\n');
+    expect(lines[0]).toBe('cell,label,max_posterior,entropy');
+    expect(lines).toHaveLength(2639);
+    const labels = (await state()).labels!;
+    lines.slice(1).forEach((line, i) => {
+      const [cell, label, mp, ent] = line.split(',');
+      expect(cell).toMatch(/^[ACGT]+-1$/);
+      expect(Number(label)).toBe(labels[i]);
+      expect(Number(mp)).toBe(1);
+      expect(Number(ent)).toBe(0);
+    });
+    const config = JSON.parse(json);
+    expect(config).toMatchObject({ model: 'kmeans', k: 8, backend: 'webgpu', preprocessing: { hvg: { flavor: 'seurat_v3', nTopGenes: 2000 } } });
+    expect(png.startsWith('data:image/png;base64,')).toBe(true);
+    expect(png.length).toBeGreaterThan(10_000);
+  });
+
+  test(`the NB mixture on HVG counts at k = 8 also reaches the baseline ARI, with soft assignments`, async () => {
+    const c = await cluster('nbmm', 8, 1);
+    expect(c.ari!).toBeGreaterThanOrEqual(baseline.ari_median);
+    console.log(`demo NB mixture ARI ${c.ari!.toFixed(4)}`);
+    const csv = await page.evaluate(() => (window as unknown as { emgpuExports: { labelsCsv(): string } }).emgpuExports.labelsCsv());
+    const mps = csv.trim().split('\n').slice(1).map((l) => Number(l.split(',')[2]));
+    expect(mps.every((p) => p >= 1 / 8 - 1e-6 && p <= 1 + 1e-6)).toBe(true);
+    await shot('06-nbmm-clusters');
+    await page.select('#color-by', 'maxpost');
+    await shot('07-nbmm-max-posterior');
+    await page.select('#color-by', 'cluster');
+  }, 900_000);
+
+  test('a lasso re-clusters only the selected cells', async () => {
+    const box = (await page.$('#scatter'))!;
+    const r = (await box.boundingBox())!;
+    const path = [[0.05, 0.05], [0.5, 0.05], [0.5, 0.95], [0.05, 0.95]].map(([fx, fy]) => [r.x + fx * r.width, r.y + fy * r.height]);
+    await page.keyboard.down('Shift');
+    await page.mouse.move(path[0][0], path[0][1]);
+    await page.mouse.down();
+    for (const [x, y] of [...path.slice(1), path[0]]) await page.mouse.move(x, y, { steps: 5 });
+    await page.mouse.up();
+    await page.keyboard.up('Shift');
+    const c = await cluster('kmeans', 3, 1);
+    const labels = (await state()).labels!;
+    const inside = labels.filter((l) => l >= 0).length;
+    expect(inside).toBeGreaterThan(100);
+    expect(inside).toBeLessThan(2638);
+    expect(new Set(labels.filter((l) => l >= 0))).toEqual(new Set([0, 1, 2]));
+    expect(c.k).toBe(3);
+    await shot('08-lasso-recluster');
+    await page.click('#clear-lasso');
+  }, 900_000);
+
+  test('a k sweep draws the elbow curve and proposes a k', async () => {
+    await page.select('#model', 'kmeans');
+    await page.$eval('#ninit', (el) => ((el as HTMLInputElement).value = '1'));
+    await page.click('#sweep');
+    await page.waitForFunction(() => /chooses k = \d+/.test(document.getElementById('progress')?.textContent ?? '') || document.getElementById('error'), { timeout: 900_000, polling: 500 });
+    expect(await error()).toBeNull();
+    const k = Number(await page.$eval('#k', (el) => (el as HTMLInputElement).value));
+    expect(k).toBeGreaterThanOrEqual(2);
+    expect(k).toBeLessThanOrEqual(15);
+    await shot('09-sweep');
+  }, 900_000);
+});
