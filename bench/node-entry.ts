@@ -30,7 +30,7 @@ async function timestampQuery(): Promise<boolean | null> {
 export async function runNodeBench(o: NodeBenchOptions): Promise<BenchResult> {
   const log = o.log ?? ((m: string) => console.log(`[bench] ${m}`));
   const requested = o.backend ?? 'auto';
-  const engine = await createEngine({ backend: requested });
+  const engine = await createEngine({ backend: requested, timestamps: true });
   const cpu = await createEngine({ backend: 'cpu' });
   try {
     let software = false;

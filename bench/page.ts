@@ -46,7 +46,7 @@ async function run(cfg: BenchConfig, realData: Record<string, string | { missing
   let engine: Engine | null = null;
   let cpu: Engine | null = null;
   try {
-    engine = await createEngine({ backend: 'webgpu' });
+    engine = await createEngine({ backend: 'webgpu', timestamps: true });
     cpu = await createEngine({ backend: 'cpu' });
     const software = SOFTWARE_ADAPTER.test(engine.adapter);
     const ts = await timestampQuery();

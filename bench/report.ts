@@ -32,8 +32,9 @@ export interface BenchResult {
   node: string;
   platform: string;
   cpus: string | null;
-  timing: 'wall';
-  /** Why timing is wall clock, and whether the adapter offers timestamp queries. */
+  /** 'timestamp': emgpu's fits also have GPU ms/iter from timestamp queries; 'wall': wall clock only. */
+  timing: 'timestamp' | 'wall';
+  /** Which timing was used and why, and whether the adapter offers timestamp queries. */
   timingReason: string;
   timestampQuery: boolean | null;
   refCapFlops: number;
@@ -123,6 +124,7 @@ function implRow(c: CaseResult, r: ImplResult, first: boolean): string[] {
   ];
 }
 
+const TS_COLUMN = 'GPU ms/iter (timestamps)';
 const IMPL_HEADER = ['case', 'implementation', 'ms/iter (median)', 'IQR', 'min – max', 'iter', 'fit ms', 'GB/s', 'GFLOP/s', 'ms/iter ÷ emgpu', 'objective (emgpu) / rel. to emgpu'];
 
 function gpuRow(c: CaseResult): string[] | null {
@@ -157,7 +159,7 @@ export function renderMarkdown(r: BenchResult): string {
   if (r.userAgent) out.push(`- Browser: ${r.userAgent}`);
   if (r.revision) out.push(`- Library at commit ${r.revision.commit.slice(0, 12)}${r.revision.dirty ? ' with uncommitted changes in src/ or shaders/' : ''}`);
   out.push(`- Node ${r.node}, ${r.platform}${r.cpus ? `, ${r.cpus}` : ''}; run took ${(r.durationMs / 60000).toFixed(1)} min`);
-  out.push(`- Timing: wall clock. ${r.timingReason}`);
+  out.push(`- Timing: ${r.timing === 'timestamp' ? 'GPU timestamps and wall clock' : 'wall clock'}. ${r.timingReason}`);
   out.push(`- CPU reference and peers run while the modelled work is ≤ ${r.refCapFlops.toExponential(1)} flops per iteration (≈ n·d·k ≤ ${(r.refCapFlops / 3).toExponential(1)} for k-means); above that: "skipped (too slow)".`);
   for (const n of r.notes) out.push(`- ${n}`);
   const warn = softwareWarning(r);
@@ -168,10 +170,12 @@ export function renderMarkdown(r: BenchResult): string {
   out.push('');
   out.push('Every fit of every implementation in a case starts from the same initial parameters and runs with tol = 0 (same iterations). ' +
     'ms/iter: emgpu and the CPU reference report their EM loop (timings.perIterMs); the peers, wall time ÷ iterations. ' +
+    (r.timing === 'timestamp' ? `"${TS_COLUMN}": emgpu's GPU compute-pass time per EM iteration from timestamp queries (gpu.gpuMsPerIter, median over the fits); it excludes the readback, the host M-step and the submit overhead that ms/iter includes. ` : '') +
     'GB/s and GFLOP/s are the work model of bench/work.ts ÷ median ms/iter (model counts, not hardware counters). ' +
     '"ms/iter ÷ emgpu" > 1: emgpu is faster. "rel. to emgpu": (objective − emgpu\'s) / |emgpu\'s|; for k-means the float64 inertia of each ' +
     'implementation\'s final centroids, so a positive number is a worse (higher) inertia than emgpu\'s; for mixtures the log-likelihood, where positive is better. ' +
     '`*` after iterations: the repeats did not all do the same number.');
+  const ts = r.timing === 'timestamp';
   for (const g of GROUPS) {
     const cases = r.cases.filter(g.match);
     if (!cases.length) continue;
@@ -181,16 +185,21 @@ export function renderMarkdown(r: BenchResult): string {
     const rows: string[][] = [];
     for (const c of cases) {
       if (c.status === 'skipped') {
-        rows.push([`\`${c.id}\``, '—', `skipped: ${c.skipReason}`, '', '', '', '', '', '', '', '']);
+        rows.push([`\`${c.id}\``, '—', `skipped: ${c.skipReason}`, '', '', '', '', '', '', '', '', ...(ts ? [''] : [])]);
         continue;
       }
       if (c.status === 'error' && c.impls.length === 0) {
-        rows.push([`\`${c.id}\``, '—', `error: ${c.error}`, '', '', '', '', '', '', '', '']);
+        rows.push([`\`${c.id}\``, '—', `error: ${c.error}`, '', '', '', '', '', '', '', '', ...(ts ? [''] : [])]);
         continue;
       }
-      c.impls.forEach((im, i) => rows.push(implRow(c, im, i === 0)));
+      c.impls.forEach((im, i) => {
+        const row = implRow(c, im, i === 0);
+        // GPU time from timestamp queries beside the wall-clock ms/iter (emgpu on WebGPU only).
+        if (ts) row.splice(3, 0, im.status === 'ok' && im.gpuMsPerIter ? ms(im.gpuMsPerIter.median) : im.status === 'ok' ? '—' : '');
+        rows.push(row);
+      });
     }
-    out.push(table(IMPL_HEADER, rows));
+    out.push(table(ts ? [...IMPL_HEADER.slice(0, 3), TS_COLUMN, ...IMPL_HEADER.slice(3)] : IMPL_HEADER, rows));
     const aris = cases.flatMap((c) => c.impls.filter((im) => im.ari !== undefined).map((im) => `${c.id} ${im.label}: ${im.ari!.toFixed(3)}`));
     if (aris.length) {
       out.push('');
@@ -291,12 +300,26 @@ export interface RunParts {
   cases: CaseResult[];
 }
 
-export function timingReasonFor(timestampQuery: boolean | null): string {
+const WALL_TIMES =
+  "performance.now() wall clock around each fit (fit ms), and the library's own EM-loop timing (timings.perIterMs, history[i].elapsedMs), which includes each iteration's readback and host M-step";
+
+/** Whether any emgpu fit of the run had GPU timestamp timing. */
+export function usedTimestamps(cases: CaseResult[]): boolean {
+  return cases.some((c) => c.impls.some((im) => im.impl === 'emgpu' && im.gpuMsPerIter !== undefined));
+}
+
+export function timingReasonFor(timestampQuery: boolean | null, used = false): string {
+  if (used) {
+    return 'The adapter offers the timestamp-query feature and the engine was created with timestamps: true: "GPU ms/iter (timestamps)" is the sum of the ' +
+      `compute passes' GPU durations (end − begin timestamps, read back with each iteration's statistics) ÷ iterations (gpu.gpuMsPerIter). Beside it, ${WALL_TIMES}.`;
+  }
   const offer =
     timestampQuery === null
       ? 'No WebGPU adapter was used, so there are no GPU timestamps to have.'
-      : `The adapter ${timestampQuery ? 'offers' : 'does not offer'} the timestamp-query feature${timestampQuery ? ' (emgpu requests it)' : ''}.`;
-  return `${offer} emgpu does not expose per-pass GPU timestamps yet, so every time is performance.now() wall clock: around each fit (fit ms), and the library's own EM-loop timing (timings.perIterMs, history[i].elapsedMs), which includes each iteration's readback and host M-step.`;
+      : timestampQuery
+        ? 'The adapter offers the timestamp-query feature, but no emgpu fit reported GPU timestamps.'
+        : 'The adapter does not offer the timestamp-query feature, so GPU pass times cannot be measured.';
+  return `${offer} Every time is ${WALL_TIMES}.`;
 }
 
 export function assembleResult(p: RunParts, now = new Date()): BenchResult {
@@ -312,8 +335,8 @@ export function assembleResult(p: RunParts, now = new Date()): BenchResult {
     node: p.node,
     platform: p.platform,
     cpus: p.cpus,
-    timing: 'wall',
-    timingReason: timingReasonFor(p.timestampQuery),
+    timing: usedTimestamps(p.cases) ? 'timestamp' : 'wall',
+    timingReason: timingReasonFor(p.timestampQuery, usedTimestamps(p.cases)),
     timestampQuery: p.timestampQuery,
     refCapFlops: p.refCapFlops,
     repeatsOverride: p.repeatsOverride,

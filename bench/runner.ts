@@ -16,8 +16,10 @@
  *  4. Summarise: median, min, max, quartiles of ms per iteration and of the fit's total time,
  *     iterations, objective, effective GB/s and GFLOP/s (bench/work.ts), GPU counters.
  *
- * Timing is wall clock. emgpu requests the adapter's `timestamp-query` feature when it exists,
- * but does not expose per-pass GPU timestamps, so none are used here.
+ * Timing is wall clock, and also GPU timestamps where the adapter has them: the front ends
+ * create the engine with `timestamps: true`, and where a fit's counters say timing 'timestamp'
+ * the summary carries `gpuMsPerIter` (sum of compute-pass durations per EM iteration) beside the
+ * wall-clock ms/iter.
  */
 import {
   adjustedRandIndex, selectK, type Engine, type GaussianMixtureResult, type GpuCounters, type KMeansResult, type SelectKResult, type SoftKMeansResult,
@@ -82,6 +84,8 @@ export interface GpuFigures {
   bytesReadPerIter: number;
   peakAllocatedBytes: number;
   chunks: number;
+  /** 'timestamp' when the fits' compute passes were timed with GPU timestamp queries, else 'wall'. */
+  timing: 'timestamp' | 'wall';
   totals: { dispatches: number; submits: number; readbacks: number; bytesRead: number; bytesWritten: number };
   /** Every timed fit gave the same counters (they are deterministic). */
   sameAcrossRepeats: boolean;
@@ -111,6 +115,8 @@ export interface ImplResult {
   gbPerS?: number | null;
   gflopPerS?: number | null;
   gpu?: GpuFigures;
+  /** GPU time per EM iteration from timestamp queries (sum of compute-pass durations), when every fit had them. */
+  gpuMsPerIter?: Stats;
   /** Compared with emgpu: ms/iteration ratio (this ÷ emgpu; > 1: emgpu is faster) and objective difference. */
   vsEmgpu?: {
     perIterRatio: number;
@@ -173,6 +179,7 @@ function gpuFigures(samples: FitSample[]): GpuFigures | undefined {
     bytesReadPerIter: g.bytesReadPerIter,
     peakAllocatedBytes: g.peakAllocatedBytes,
     chunks: g.chunks,
+    timing: g.timing,
     totals: { dispatches: g.dispatches, submits: g.submits, readbacks: g.readbacks, bytesRead: g.bytesRead, bytesWritten: g.bytesWritten },
     sameAcrossRepeats: samples.every((s) => s.gpu && s.gpu.dispatches === g.dispatches && s.gpu.bytesRead === g.bytesRead && s.gpu.submits === g.submits),
   };
@@ -201,6 +208,8 @@ function summarise(impl: ImplId, label: string, backend: string, samples: FitSam
   if (note) r.note = note;
   const g = gpuFigures(samples);
   if (g) r.gpu = g;
+  const gpuMs = samples.map((s) => s.gpu?.gpuMsPerIter);
+  if (gpuMs.length && gpuMs.every((x) => typeof x === 'number' && Number.isFinite(x))) r.gpuMsPerIter = stats(gpuMs as number[]);
   return r;
 }
 

@@ -62,6 +62,7 @@ function checkImpl(ch: Checker, im: unknown, path: string, repeats: number): voi
   }
   ch.at(`${path}.fits`, o.fits === repeats, `expected ${repeats} timed fits, got ${o.fits}`);
   for (const k of ['perIterMs', 'totalMs', 'wallMs', 'initMs']) ch.stats(o, k, path);
+  if (o.gpuMsPerIter !== undefined) ch.stats(o, 'gpuMsPerIter', path);
   ch.num(o, 'nIter', path, { min: 1 });
   ch.num(o, 'objective', path);
   ch.at(`${path}.nIterAll`, Array.isArray(o.nIterAll) && (o.nIterAll as unknown[]).length === repeats, 'expected one iteration count per fit');
@@ -144,7 +145,7 @@ export function validateBenchResult(x: unknown): string[] {
   ch.str(r, 'adapterSlug', 'result');
   ch.str(r, 'node', 'result');
   ch.str(r, 'platform', 'result');
-  ch.at('timing', r.timing === 'wall', "expected 'wall'");
+  ch.at('timing', r.timing === 'wall' || r.timing === 'timestamp', "expected 'wall' or 'timestamp'");
   ch.str(r, 'timingReason', 'result');
   ch.num(r, 'refCapFlops', 'result', { min: 0 });
   ch.num(r, 'durationMs', 'result', { min: 0 });

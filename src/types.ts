@@ -83,6 +83,13 @@ export interface GpuCounters {
   chunks: number;
   /** Most GPU memory the fit's own buffers held at once. */
   peakAllocatedBytes: number;
+  /**
+   * 'timestamp': compute passes were timed with GPU timestamp queries (createEngine({ timestamps: true })
+   * on a device with 'timestamp-query'); 'wall': they were not, and only wall-clock times exist.
+   */
+  timing: 'timestamp' | 'wall';
+  /** Sum of compute-pass GPU durations inside EM iterations per iteration, in ms (timing 'timestamp' only). */
+  gpuMsPerIter?: number;
 }
 
 export interface KMeansResult {

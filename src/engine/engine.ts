@@ -27,6 +27,11 @@ export interface EngineOptions {
   maxChunkRows?: number;
   /** Cap on workgroups per dispatch dimension (testing aid: forces 2-D split dispatches on small data). */
   maxWorkgroupsPerDimension?: number;
+  /**
+   * Time every compute pass with GPU timestamp queries when the device has 'timestamp-query'
+   * (results' gpu.timing says 'timestamp' and gpu.gpuMsPerIter is set); off by default.
+   */
+  timestamps?: boolean;
 }
 
 export interface Engine {
@@ -73,6 +78,7 @@ class EngineImpl implements Engine {
     private readonly ownsDevice: boolean,
     private readonly maxChunkRows: number | undefined,
     private readonly groupsPerDimCap?: number,
+    private readonly timestamps = false,
   ) {}
 
   private check(): void {
@@ -81,7 +87,7 @@ class EngineImpl implements Engine {
   }
 
   private async onGpu<T>(fn: (runner: GpuRunner) => Promise<T>): Promise<T> {
-    const runner = new GpuRunner(this.gpu!, this.groupsPerDimCap);
+    const runner = new GpuRunner(this.gpu!, this.groupsPerDimCap, this.timestamps);
     try {
       return await withErrorScopes(this.gpu!, () => fn(runner));
     } finally {
@@ -216,20 +222,21 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
     throw invalid('BAD_OPTION', `backend='${String(choice)}' is not recognised. Use 'auto', 'webgpu' or 'cpu'.`);
   }
   const maxChunkRows = options.maxChunkRows;
+  const ts = !!options.timestamps;
   if (choice === 'cpu') return new EngineImpl('cpu', CPU_ADAPTER, null, null, false, maxChunkRows);
   if (options.device) {
     const ctx: GpuContext = { device: options.device, adapter: null as unknown as GPUAdapter, description: 'caller-supplied device', software: false, lost: null };
     void options.device.lost.then((info) => {
       ctx.lost = new DeviceLostError(info.reason ?? 'unknown', info.message ?? '');
     });
-    return new EngineImpl('webgpu', ctx.description, null, ctx, false, maxChunkRows, options.maxWorkgroupsPerDimension);
+    return new EngineImpl('webgpu', ctx.description, null, ctx, false, maxChunkRows, options.maxWorkgroupsPerDimension, ts);
   }
   const acquire = { allowSoftware: choice === 'webgpu', ...(options.powerPreference ? { powerPreference: options.powerPreference } : {}) };
   if (choice === 'webgpu') {
     const ctx = await requireDevice(acquire);
-    return new EngineImpl('webgpu', ctx.description, null, ctx, true, maxChunkRows, options.maxWorkgroupsPerDimension);
+    return new EngineImpl('webgpu', ctx.description, null, ctx, true, maxChunkRows, options.maxWorkgroupsPerDimension, ts);
   }
   const got = await acquireDevice(acquire);
   if ('reason' in got) return new EngineImpl('cpu', CPU_ADAPTER, got.reason, null, false, maxChunkRows);
-  return new EngineImpl('webgpu', got.description, null, got, true, maxChunkRows, options.maxWorkgroupsPerDimension);
+  return new EngineImpl('webgpu', got.description, null, got, true, maxChunkRows, options.maxWorkgroupsPerDimension, ts);
 }

@@ -59,7 +59,7 @@ export function gpuGmmBackend(
     bindBuffers(device, `gmm accumulate chunk ${c.index}`, accumulate, [c.x, resp, rows[c.index].score, means, pairs, partials, c.uniform]),
   );
   const gR = bindBuffers(device, 'gmm reduce', reduce, [partials, reduced, shape]);
-  const iterStats = { iters: 0, dispatches: 0, bytesRead: 0 };
+  const iterStats = { iters: 0, dispatches: 0, bytesRead: 0, gpuNs: 0 };
 
   function writeParams(p: GmmParams): void {
     const mu = new Float32Array(k * d);
@@ -111,7 +111,7 @@ export function gpuGmmBackend(
       return readStats(new Float64Array(k * d));
     },
     async estep(p) {
-      const before = { dispatches: runner.counters.dispatches, bytesRead: runner.counters.bytesRead };
+      const before = { dispatches: runner.counters.dispatches, bytesRead: runner.counters.bytesRead, gpuNs: runner.counters.gpuNs };
       writeParams(p);
       for (const c of data.chunks) {
         runner.dispatch('gmm E-step', estep, gE[c.index], rowGroups(c.rows, WG));
@@ -123,6 +123,7 @@ export function gpuGmmBackend(
       iterStats.iters++;
       iterStats.dispatches += runner.counters.dispatches - before.dispatches;
       iterStats.bytesRead += runner.counters.bytesRead - before.bytesRead;
+      iterStats.gpuNs += runner.counters.gpuNs - before.gpuNs;
       return stats;
     },
     async evaluate(p, _X, _n, what): Promise<Evaluation> {

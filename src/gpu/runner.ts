@@ -15,7 +15,12 @@ export interface Counters {
   bytesWritten: number;
   allocatedBytes: number;
   peakAllocatedBytes: number;
+  /** Nanoseconds of GPU compute-pass time read back so far (timestamp queries only). */
+  gpuNs: number;
 }
+
+/** Passes per timestamp ring: two queries (begin, end) each. */
+const TS_RING_PASSES = 256;
 
 export interface ReadRequest {
   buffer: GPUBuffer;
@@ -33,14 +38,49 @@ export class GpuRunner {
     bytesWritten: 0,
     allocatedBytes: 0,
     peakAllocatedBytes: 0,
+    gpuNs: 0,
   };
+  /** 'timestamp' when compute passes carry timestamp queries, else 'wall'. */
+  readonly timing: 'timestamp' | 'wall';
   private readonly owned = new Set<GPUBuffer>();
   private staging: GPUBuffer | null = null;
   private encoderInFlight: GPUCommandEncoder | null = null;
+  // Timestamp queries: a ring of 2×TS_RING_PASSES queries; a full ring is resolved into a
+  // resolve buffer and the ring starts over. Resolved-but-unread buffers ride along with the
+  // next read() (same submit, same mapAsync), so timing adds no round trips.
+  private querySet: GPUQuerySet | null = null;
+  private ringPasses = 0;
+  private readonly resolvedPending: { buf: GPUBuffer; passes: number }[] = [];
+  private readonly resolvePool: GPUBuffer[] = [];
 
-  /** `maxGroupsPerDim` below the device limit forces split dispatches (tests use it on small data). */
-  constructor(readonly ctx: GpuContext, private readonly groupsPerDimCap?: number) {
+  /**
+   * `maxGroupsPerDim` below the device limit forces split dispatches (tests use it on small data).
+   * `timestamps`: time every compute pass with timestamp queries when the device has them.
+   */
+  constructor(readonly ctx: GpuContext, private readonly groupsPerDimCap?: number, timestamps = false) {
     this.device = ctx.device;
+    this.timing = timestamps && this.device.features.has('timestamp-query') ? 'timestamp' : 'wall';
+  }
+
+  private timestampWrites(): GPUComputePassTimestampWrites | undefined {
+    if (this.timing !== 'timestamp') return undefined;
+    if (!this.querySet) {
+      this.querySet = this.device.createQuerySet({ label: 'emgpu pass timestamps', type: 'timestamp', count: 2 * TS_RING_PASSES });
+    }
+    if (this.ringPasses === TS_RING_PASSES) this.resolveRing();
+    const i = this.ringPasses++;
+    return { querySet: this.querySet, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 };
+  }
+
+  /** Encode a resolve of the ring's written queries into a resolve buffer; the ring starts over. */
+  private resolveRing(): void {
+    if (!this.querySet || this.ringPasses === 0) return;
+    const buf =
+      this.resolvePool.pop() ??
+      this.device.createBuffer({ label: 'emgpu timestamp resolve', size: 2 * TS_RING_PASSES * 8, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
+    this.encoder().resolveQuerySet(this.querySet, 0, 2 * this.ringPasses, buf, 0);
+    this.resolvedPending.push({ buf, passes: this.ringPasses });
+    this.ringPasses = 0;
   }
 
   get maxGroupsPerDim(): number {
@@ -104,7 +144,8 @@ export class GpuRunner {
     const x = Math.min(groups, maxX);
     const y = Math.ceil(groups / x);
     if (y > maxX) throw new BufferLimitError(`Dispatch '${label}' needs ${groups} workgroups, beyond ${maxX}². Use a smaller chunk size.`);
-    const pass = this.encoder().beginComputePass({ label: `emgpu ${label}` });
+    const timestampWrites = this.timestampWrites();
+    const pass = this.encoder().beginComputePass({ label: `emgpu ${label}`, ...(timestampWrites ? { timestampWrites } : {}) });
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(x, y);
@@ -134,7 +175,12 @@ export class GpuRunner {
   async read(requests: ReadRequest[]): Promise<ArrayBuffer[]> {
     this.checkLost();
     const sizes = requests.map((r) => Math.ceil(r.size / 4) * 4);
-    const total = sizes.reduce((a, b) => a + b, 0);
+    const dataBytes = sizes.reduce((a, b) => a + b, 0);
+    // Pass timestamps written since the last read travel in the same staging buffer, after the data.
+    this.resolveRing();
+    const stamps = this.resolvedPending.splice(0);
+    const stampsAt = Math.ceil(dataBytes / 8) * 8; // BigUint64Array views need 8-byte alignment
+    const total = stamps.length ? stampsAt + stamps.reduce((a, s) => a + s.passes * 16, 0) : dataBytes;
     if (!this.staging || this.staging.size < total) {
       if (this.staging) this.free(this.staging);
       this.staging = this.buffer('readback staging', Math.max(total, 256), GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
@@ -145,7 +191,13 @@ export class GpuRunner {
       this.copy(r.buffer, r.offset, staging, off, sizes[i]);
       off += sizes[i];
     });
+    off = stampsAt;
+    for (const s of stamps) {
+      this.copy(s.buf, 0, staging, off, s.passes * 16);
+      off += s.passes * 16;
+    }
     this.submit();
+    this.resolvePool.push(...stamps.map((s) => s.buf));
     try {
       await staging.mapAsync(GPUMapMode.READ, 0, total);
     } catch (e) {
@@ -159,9 +211,20 @@ export class GpuRunner {
       out.push(mapped.slice(off, off + r.size));
       off += sizes[i];
     });
+    off = stampsAt;
+    for (const s of stamps) {
+      const t = new BigUint64Array(mapped, off, s.passes * 2);
+      for (let p = 0; p < s.passes; p++) {
+        // end − begin per pass; timestamps may be quantised or reordered: clamp negatives to 0.
+        const dt = t[2 * p + 1] - t[2 * p];
+        if (dt > 0n) this.counters.gpuNs += Number(dt);
+      }
+      off += s.passes * 16;
+    }
     staging.unmap();
     this.counters.readbacks++;
-    this.counters.bytesRead += total;
+    // Data bytes only: timestamp bytes are excluded so bytesRead is the same with timing on or off.
+    this.counters.bytesRead += dataBytes;
     return out;
   }
 
@@ -170,6 +233,13 @@ export class GpuRunner {
     this.owned.clear();
     this.counters.allocatedBytes = 0;
     this.staging = null;
+    for (const s of this.resolvedPending) s.buf.destroy();
+    for (const b of this.resolvePool) b.destroy();
+    this.resolvedPending.length = 0;
+    this.resolvePool.length = 0;
+    this.querySet?.destroy();
+    this.querySet = null;
+    this.ringPasses = 0;
   }
 }
 
@@ -200,6 +270,8 @@ export interface IterationTraffic {
   iters: number;
   dispatches: number;
   bytesRead: number;
+  /** GPU pass nanoseconds read back inside the iterations (timestamp timing only). */
+  gpuNs?: number;
 }
 
 /** The counters a fit reports: totals, and per-iteration figures from the EM loop's own traffic. */
@@ -215,5 +287,7 @@ export function summariseCounters(runner: GpuRunner, iter: IterationTraffic, chu
     bytesReadPerIter: iter.iters > 0 ? iter.bytesRead / iter.iters : 0,
     chunks,
     peakAllocatedBytes: c.peakAllocatedBytes,
+    timing: runner.timing,
+    ...(runner.timing === 'timestamp' && iter.iters > 0 ? { gpuMsPerIter: (iter.gpuNs ?? 0) / 1e6 / iter.iters } : {}),
   };
 }

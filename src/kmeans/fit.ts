@@ -419,7 +419,7 @@ export async function fitKMeansGpu(runner: GpuRunner, ds: Dataset, o: ResolvedOp
   let bestLabels: Uint32Array | null = null;
   let bestDist: Float32Array | null = null;
   let bestResp: Float32Array | undefined;
-  const iterCounters = { iters: 0, dispatches: 0, bytesRead: 0 };
+  const iterCounters = { iters: 0, dispatches: 0, bytesRead: 0, gpuNs: 0 };
   const outcome = await runRestarts<GpuKMeansFit>(
     o.nInit,
     async (restart) => {
@@ -449,6 +449,7 @@ export async function fitKMeansGpu(runner: GpuRunner, ds: Dataset, o: ResolvedOp
       iterCounters.iters += loop.nIter;
       iterCounters.dispatches += runner.counters.dispatches - before.dispatches;
       iterCounters.bytesRead += runner.counters.bytesRead - before.bytesRead;
+      iterCounters.gpuNs += runner.counters.gpuNs - before.gpuNs;
       let objective: number;
       let resp: Float32Array | undefined;
       if (soft) {

@@ -181,7 +181,7 @@ export function gpuBackend(runner: GpuRunner, chunking: ChunkingOptions, c: Coun
     rows: bindAll(device, `nbmm row stats chunk ${ch.index}`, pipes.rowStats, [resp, ch.cells, ch.rowout, partials, ch.uniform]),
     genes: bindAll(device, `nbmm gene stats chunk ${ch.index}`, pipes.geneStats, [ch.colptr, ch.rowidx, ch.cvals, ch.cells, resp, geneOut, ch.uniform]),
   }));
-  const iterCounters = { esteps: 0, dispatches: 0, bytesRead: 0 };
+  const iterCounters = { esteps: 0, dispatches: 0, bytesRead: 0, gpuNs: 0 };
 
   const writeParams = (p: NbParams): void => {
     const f = new Float32Array(layout.total);
@@ -203,7 +203,7 @@ export function gpuBackend(runner: GpuRunner, chunking: ChunkingOptions, c: Coun
   return {
     async estep(p: NbParams): Promise<NbStats> {
       runner.checkLost();
-      const before = { dispatches: runner.counters.dispatches, bytesRead: runner.counters.bytesRead };
+      const before = { dispatches: runner.counters.dispatches, bytesRead: runner.counters.bytesRead, gpuNs: runner.counters.gpuNs };
       writeParams(p);
       runner.dispatch('nbmm zero table', pipes.zeroTable, gZero, k * J);
       for (const ch of data.chunks) {
@@ -220,6 +220,7 @@ export function gpuBackend(runner: GpuRunner, chunking: ChunkingOptions, c: Coun
       iterCounters.esteps++;
       iterCounters.dispatches += runner.counters.dispatches - before.dispatches;
       iterCounters.bytesRead += runner.counters.bytesRead - before.bytesRead;
+      iterCounters.gpuNs += runner.counters.gpuNs - before.gpuNs;
       return { loglik: rowsF[rowWidth - 1], rows: Float64Array.from(rowsF.subarray(0, rowWidth - 1)), genes: Float64Array.from(new Float32Array(g)) };
     },
 
@@ -269,6 +270,8 @@ export function gpuBackend(runner: GpuRunner, chunking: ChunkingOptions, c: Coun
         bytesReadPerIter: it > 0 ? iterCounters.bytesRead / it : 0,
         chunks: data.chunks.length,
         peakAllocatedBytes: cc.peakAllocatedBytes,
+        timing: runner.timing,
+        ...(runner.timing === 'timestamp' && it > 0 ? { gpuMsPerIter: iterCounters.gpuNs / 1e6 / it } : {}),
       };
     },
   };

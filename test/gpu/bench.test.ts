@@ -13,7 +13,9 @@ import { validateBenchResult } from '../../bench/schema.js';
 import { F32_OBJ_RTOL } from '../tolerance.js';
 
 test('bench ci preset on WebGPU: schema, agreement with the CPU reference, O(k·d) readback', async () => {
-  const engine = await createEngine({ backend: 'webgpu' });
+  // As the bench page does: GPU timestamps where the adapter has them.
+  const engine = await createEngine({ backend: 'webgpu', timestamps: true });
+  const timestampQuery = (await navigator.gpu.requestAdapter())?.features.has('timestamp-query') ?? null;
   const cpu = await createEngine({ backend: 'cpu' });
   try {
     const run = await runPreset({ preset: 'ci' }, { engine, cpu, peers: {}, real: {}, log: () => {} });
@@ -25,7 +27,7 @@ test('bench ci preset on WebGPU: schema, agreement with the CPU reference, O(k·
       node: 'n/a',
       platform: 'browser',
       cpus: null,
-      timestampQuery: null,
+      timestampQuery,
       refCapFlops: run.refCapFlops,
       repeatsOverride: null,
       notes: run.notes,
@@ -33,6 +35,9 @@ test('bench ci preset on WebGPU: schema, agreement with the CPU reference, O(k·
       cases: run.cases,
     });
     expect(validateBenchResult(JSON.parse(JSON.stringify(result)))).toEqual([]);
+    // Timestamp timing when the adapter offers it, wall clock (with the reason) otherwise.
+    expect(result.timing).toBe(timestampQuery ? 'timestamp' : 'wall');
+    expect(result.timingReason).toMatch(timestampQuery ? /timestamps: true/ : /wall clock/);
     for (const c of result.cases) {
       expect(c.status === 'error' ? `${c.id}: ${c.error ?? c.impls.find((i) => i.status === 'error')?.note}` : 'ok').toBe('ok');
       if (c.status === 'skipped') continue; // the NB mixture, until src/index.ts exports it
@@ -44,6 +49,11 @@ test('bench ci preset on WebGPU: schema, agreement with the CPU reference, O(k·
       if (c.model === 'select-k') continue;
       const g = c.impls[0].gpu!;
       expect(g.sameAcrossRepeats, c.id).toBe(true);
+      expect(g.timing, c.id).toBe(timestampQuery ? 'timestamp' : 'wall');
+      if (timestampQuery) {
+        const t = c.impls[0].gpuMsPerIter!;
+        expect(Number.isFinite(t.median) && t.median >= 0, c.id).toBe(true);
+      } else expect(c.impls[0].gpuMsPerIter, c.id).toBeUndefined();
       if (c.model === 'kmeans' || c.model === 'soft-kmeans') {
         const k = c.params.k as number;
         const d = c.data.d;
