@@ -102,16 +102,17 @@ function subsetCounts(m: SingleCellData, rows: Uint32Array, cols: Uint32Array) {
   return { n: rows.length, d: cols.length, indptr, indices, values };
 }
 
-async function afterLoad(loaded: SingleCellData, label: string, loadMs: number, labels?: Record<string, string>[]): Promise<void> {
+async function afterLoad(loaded: SingleCellData, label: string, loadMs: number, labels?: Record<string, string>[], synthetic = false): Promise<void> {
   data = loaded;
   name = label;
   const est = estimateMemory({ n: loaded.n, d: loaded.d, nnz: loaded.indptr[loaded.n] });
   progress('preprocess', 'start', 0, 6, 0, `${loaded.n.toLocaleString()} cells × ${loaded.d.toLocaleString()} genes`);
   pre = await preprocess(engine!, loaded, {
     qc: { geneNames: loaded.genes },
-    cells: { minGenes: 200, maxGenes: 2500, maxPctMito: 5 },
-    hvg: { flavor: 'seurat_v3', nTopGenes: 2000 },
-    pca: { nComps: Math.min(50, loaded.n - 1), seed: 0 },
+    // The synthetic set already holds only (pbmc3k's) variable genes: no cell QC, all genes kept.
+    cells: synthetic ? {} : { minGenes: 200, maxGenes: 2500, maxPctMito: 5 },
+    hvg: { flavor: 'seurat_v3', nTopGenes: Math.min(2000, loaded.d) },
+    pca: { nComps: Math.min(50, loaded.n - 1, loaded.d), seed: 0 },
     onStage: (e) => progress('preprocess', e.stage, e.done, e.total, e.ms),
   });
   const kept = pre.cells;
@@ -403,7 +404,7 @@ async function synthetic(n: number, genes: number, seed: number): Promise<void> 
     source: { format: '10x-mtx', name: `synthetic NB from pbmc3k (${n} cells)` } as SingleCellData['source'],
   };
   progress('synthetic', 'preprocessing', 2, 3, performance.now() - t0);
-  await afterLoad(synth, `synthetic ×${n.toLocaleString()} (NB fitted to pbmc3k)`, performance.now() - t0);
+  await afterLoad(synth, `synthetic ×${n.toLocaleString()} (NB fitted to pbmc3k)`, performance.now() - t0, undefined, true);
 }
 
 async function loadBundled(): Promise<void> {

@@ -167,3 +167,36 @@ describe('the single-cell demo in headless Chromium', () => {
     await shot('09-sweep');
   }, 900_000);
 });
+
+describe('the demo without WebGPU, and at synthetic scale', () => {
+  test('backend cpu shows the banner and the synthetic NB dataset loads, preprocesses and clusters', async () => {
+    const cpuPage = await browser.newPage();
+    try {
+      await cpuPage.setViewport({ width: 1500, height: 900 });
+      await cpuPage.goto(`${server.resolvedUrls!.local[0]}?backend=cpu`);
+      await cpuPage.waitForFunction(() => !(document.getElementById('synthetic') as HTMLButtonElement).disabled, { timeout: 120_000 });
+      const banner = await cpuPage.$eval('#banner', (el) => ({ hidden: (el as HTMLElement).hidden, text: el.textContent }));
+      expect(banner.hidden).toBe(false);
+      expect(banner.text).toMatch(/CPU backend.*slower|take far longer/);
+      await cpuPage.$eval('#synthetic-n', (el) => ((el as HTMLInputElement).value = '2000'));
+      await cpuPage.click('#synthetic');
+      await cpuPage.waitForFunction(() => {
+        const s = (window as unknown as { emgpuDemo: { summary: { n: number } | null } }).emgpuDemo.summary;
+        return (s && s.n === 2000) || document.getElementById('error');
+      }, { timeout: 900_000, polling: 500 });
+      expect(await cpuPage.evaluate(() => document.getElementById('error')?.textContent ?? null)).toBeNull();
+      const s = await cpuPage.evaluate(() => (window as unknown as { emgpuDemo: { summary: { d: number; truthColumn: string; nnz: number } } }).emgpuDemo.summary);
+      expect(s.d).toBe(200);
+      expect(s.truthColumn).toBe('component');
+      expect(s.nnz).toBeGreaterThan(2000 * 200 * 0.02);
+      await cpuPage.click('#run');
+      await cpuPage.waitForFunction(() => (window as unknown as { emgpuDemo: { cluster: unknown } }).emgpuDemo.cluster || document.getElementById('error'), { timeout: 900_000, polling: 500 });
+      const ari = await cpuPage.evaluate(() => (window as unknown as { emgpuDemo: { cluster: { ari: number; backend: string } } }).emgpuDemo.cluster);
+      expect(ari.backend).toBe('cpu');
+      expect(ari.ari).toBeGreaterThan(0.1);
+      await cpuPage.screenshot({ path: join(ARTIFACTS, '10-synthetic-cpu.png') });
+    } finally {
+      await cpuPage.close();
+    }
+  }, 900_000);
+});
