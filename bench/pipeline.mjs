@@ -30,7 +30,8 @@ const backend = opt('backend', 'webgpu');
 const withNb = !args.includes('--no-nb');
 const outDir = opt('out', join(here, 'results'));
 
-const server = await createServer({ configFile: join(here, '../demo/vite.config.ts'), server: { port: 0, host: '127.0.0.1' }, logLevel: 'warn' });
+// No HMR or file watching: an edit to demo/ during a run must not reload the page.
+const server = await createServer({ configFile: join(here, '../demo/vite.config.ts'), server: { port: 0, host: '127.0.0.1', hmr: false, watch: null }, logLevel: 'warn' });
 await server.listen();
 const url = server.resolvedUrls.local[0];
 const browser = await puppeteer.launch({

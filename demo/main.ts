@@ -39,7 +39,7 @@ interface State {
   lasso: Uint32Array | null;
   gene: { name: string; values: Float32Array } | null;
   curve: number[];
-  sweep: { k: number; value: number }[];
+  sweep: { k: number; value: number; aic: number }[];
   sweepLabel: string;
   backend: string;
 }
@@ -93,7 +93,7 @@ function renderProgress(): void {
     .join('');
 }
 
-function drawLine(canvas: HTMLCanvasElement, xs: number[], ys: number[], label: string, mark?: number): void {
+function drawLine(canvas: HTMLCanvasElement, xs: number[], ys: number[], label: string, mark?: number, ys2?: number[]): void {
   const g = canvas.getContext('2d')!;
   const w = canvas.width, h = canvas.height;
   g.clearRect(0, 0, w, h);
@@ -101,7 +101,8 @@ function drawLine(canvas: HTMLCanvasElement, xs: number[], ys: number[], label: 
   g.font = '11px system-ui';
   g.fillText(label, 4, 12);
   if (ys.length < 1) return;
-  const x0 = Math.min(...xs), x1 = Math.max(...xs), y0 = Math.min(...ys), y1 = Math.max(...ys);
+  const all = ys2 ? [...ys, ...ys2] : ys;
+  const x0 = Math.min(...xs), x1 = Math.max(...xs), y0 = Math.min(...all), y1 = Math.max(...all);
   const X = (x: number) => 30 + ((x - x0) / (x1 - x0 || 1)) * (w - 40);
   const Y = (y: number) => h - 14 - ((y - y0) / (y1 - y0 || 1)) * (h - 34);
   g.strokeStyle = '#2b5fb3';
@@ -110,6 +111,13 @@ function drawLine(canvas: HTMLCanvasElement, xs: number[], ys: number[], label: 
   g.stroke();
   g.fillStyle = '#2b5fb3';
   xs.forEach((x, i) => g.fillRect(X(x) - 1.5, Y(ys[i]) - 1.5, 3, 3));
+  if (ys2) {
+    // Second series (AIC beside BIC), same scale.
+    g.strokeStyle = '#ff7f0e';
+    g.beginPath();
+    xs.forEach((x, i) => (i ? g.lineTo(X(x), Y(ys2[i])) : g.moveTo(X(x), Y(ys2[i]))));
+    g.stroke();
+  }
   if (mark !== undefined) {
     g.strokeStyle = '#d62728';
     g.beginPath();
@@ -120,6 +128,12 @@ function drawLine(canvas: HTMLCanvasElement, xs: number[], ys: number[], label: 
   g.fillStyle = '#56607a';
   g.fillText(`${x0}`, 28, h - 2);
   g.fillText(`${x1}`, w - 20, h - 2);
+}
+
+function drawSweep(best?: number): void {
+  const mixture = $<HTMLSelectElement>('model').value !== 'kmeans';
+  drawLine($<HTMLCanvasElement>('sweep-curve'), state.sweep.map((r) => r.k), state.sweep.map((r) => r.value),
+    best === undefined ? state.sweepLabel : `${state.sweepLabel}: best k = ${best}`, best, mixture ? state.sweep.map((r) => r.aic) : undefined);
 }
 
 // --- colouring ------------------------------------------------------------------------------
@@ -358,12 +372,12 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
       busy(false);
       break;
     case 'sweep-row':
-      state.sweep.push({ k: m.row.k, value: $<HTMLSelectElement>('model').value === 'kmeans' ? m.row.objective : m.row.bic });
-      state.sweepLabel = $<HTMLSelectElement>('model').value === 'kmeans' ? 'inertia per k (elbow)' : 'BIC per k';
-      drawLine($<HTMLCanvasElement>('sweep-curve'), state.sweep.map((r) => r.k), state.sweep.map((r) => r.value), state.sweepLabel);
+      state.sweep.push({ k: m.row.k, value: $<HTMLSelectElement>('model').value === 'kmeans' ? m.row.objective : m.row.bic, aic: m.row.aic });
+      state.sweepLabel = $<HTMLSelectElement>('model').value === 'kmeans' ? 'inertia per k (elbow)' : 'BIC (blue) and AIC (orange) per k';
+      drawSweep();
       break;
     case 'sweep-done':
-      drawLine($<HTMLCanvasElement>('sweep-curve'), state.sweep.map((r) => r.k), state.sweep.map((r) => r.value), `${state.sweepLabel}: best k = ${m.bestK}`, m.bestK);
+      drawSweep(m.bestK);
       $<HTMLInputElement>('k').value = String(m.bestK);
       setStatus(`sweep: ${m.criterion} chooses k = ${m.bestK} (elbow ${m.elbowK})`);
       busy(false);
