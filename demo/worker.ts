@@ -109,8 +109,8 @@ async function afterLoad(loaded: SingleCellData, label: string, loadMs: number, 
   progress('preprocess', 'start', 0, 6, 0, `${loaded.n.toLocaleString()} cells × ${loaded.d.toLocaleString()} genes`);
   pre = await preprocess(engine!, loaded, {
     qc: { geneNames: loaded.genes },
-    // The synthetic set already holds only (pbmc3k's) variable genes: no cell QC, all genes kept.
-    cells: synthetic ? {} : { minGenes: 200, maxGenes: 2500, maxPctMito: 5 },
+    // The synthetic set already holds only (pbmc3k's) variable genes: no QC beyond dropping empty cells.
+    cells: synthetic ? { minCounts: 1 } : { minGenes: 200, maxGenes: 2500, maxPctMito: 5 },
     hvg: { flavor: 'seurat_v3', nTopGenes: Math.min(2000, loaded.d) },
     pca: { nComps: Math.min(50, loaded.n - 1, loaded.d), seed: 0 },
     onStage: (e) => progress('preprocess', e.stage, e.done, e.total, e.ms),
