@@ -342,6 +342,25 @@ interface Ctx {
   notes: string[];
 }
 
+/**
+ * emgpu on the run's engine, then the CPU reference on the same case: skipped when emgpu itself
+ * ran on the CPU backend (it is the reference) or when the case is above the reference's cap.
+ */
+async function emgpuAndReference(ctx: Ctx, runEngine: (e: Engine, impl: ImplId, label: string) => Promise<ImplResult>): Promise<ImplResult[]> {
+  const env = ctx.env;
+  env.log(`  emgpu on ${env.engine.adapter}`);
+  const out = [await runEngine(env.engine, 'emgpu', engineLabel(env.engine))];
+  if (env.engine.backend === 'cpu') {
+    out.push(skipped('cpu-reference', 'CPU reference (float64)', 'cpu', 'emgpu itself ran on the CPU backend, which is the float64 reference: no separate run'));
+  } else if (!ctx.refAllowed) {
+    out.push(skipped('cpu-reference', 'CPU reference (float64)', 'cpu', ctx.refNote));
+  } else {
+    env.log('  CPU reference (float64)');
+    out.push(await runEngine(env.cpu, 'cpu-reference', 'CPU reference (float64)'));
+  }
+  return out;
+}
+
 async function runKMeansFamily(ctx: Ctx, c: KMeansCase | SoftKMeansCase): Promise<Partial<CaseResult>> {
   const { env, data, work } = ctx;
   const X = data.dense!;
@@ -375,17 +394,7 @@ async function runKMeansFamily(ctx: Ctx, c: KMeansCase | SoftKMeansCase): Promis
     return summarise(impl, label, e.backend, samples, work);
   };
 
-  env.log(`  emgpu on ${env.engine.adapter}`);
-  impls.push(await runEngine(env.engine, 'emgpu', engineLabel(env.engine)));
-
-  if (env.engine.backend === 'cpu') {
-    impls.push(skipped('cpu-reference', 'CPU reference (float64)', 'cpu', 'emgpu itself ran on the CPU backend, which is the float64 reference: no separate run'));
-  } else if (!ctx.refAllowed) {
-    impls.push(skipped('cpu-reference', 'CPU reference (float64)', 'cpu', ctx.refNote));
-  } else {
-    env.log('  CPU reference (float64)');
-    impls.push(await runEngine(env.cpu, 'cpu-reference', 'CPU reference (float64)'));
-  }
+  impls.push(...(await emgpuAndReference(ctx, runEngine)));
 
   if (!soft && (c as KMeansCase).peers) {
     const peerList: [ImplId, string, Peers[keyof Peers]][] = [
@@ -529,14 +538,7 @@ async function runGmm(ctx: Ctx, c: GmmCase): Promise<Partial<CaseResult>> {
     );
     return summarise(impl, label, e.backend, samples, work);
   };
-  env.log(`  emgpu on ${env.engine.adapter}`);
-  impls.push(await runEngine(env.engine, 'emgpu', engineLabel(env.engine)));
-  if (env.engine.backend === 'cpu') impls.push(skipped('cpu-reference', 'CPU reference (float64)', 'cpu', 'emgpu itself ran on the CPU backend, which is the float64 reference: no separate run'));
-  else if (!ctx.refAllowed) impls.push(skipped('cpu-reference', 'CPU reference (float64)', 'cpu', ctx.refNote));
-  else {
-    env.log('  CPU reference (float64)');
-    impls.push(await runEngine(env.cpu, 'cpu-reference', 'CPU reference (float64)'));
-  }
+  impls.push(...(await emgpuAndReference(ctx, runEngine)));
   compareWithEmgpu(impls);
   if (data.reference) for (const r of impls) if (labels.has(r.impl)) r.ari = adjustedRandIndex(labels.get(r.impl)!, data.reference.labels);
   return {
@@ -585,14 +587,7 @@ async function runNbmm(ctx: Ctx, c: NbmmCase): Promise<Partial<CaseResult>> {
       return failed(impl, label, e.backend, err);
     }
   };
-  env.log(`  emgpu on ${env.engine.adapter}`);
-  impls.push(await runEngine(env.engine, 'emgpu', engineLabel(env.engine)));
-  if (env.engine.backend === 'cpu') impls.push(skipped('cpu-reference', 'CPU reference (float64)', 'cpu', 'emgpu itself ran on the CPU backend, which is the float64 reference: no separate run'));
-  else if (!ctx.refAllowed) impls.push(skipped('cpu-reference', 'CPU reference (float64)', 'cpu', ctx.refNote));
-  else {
-    env.log('  CPU reference (float64)');
-    impls.push(await runEngine(env.cpu, 'cpu-reference', 'CPU reference (float64)'));
-  }
+  impls.push(...(await emgpuAndReference(ctx, runEngine)));
   compareWithEmgpu(impls);
   return {
     impls,
@@ -628,14 +623,7 @@ async function runSelectK(ctx: Ctx, c: SelectKCase): Promise<Partial<CaseResult>
     }
     return summarise(impl, label, e.backend, samples, null);
   };
-  env.log(`  emgpu on ${env.engine.adapter}`);
-  impls.push(await runEngine(env.engine, 'emgpu', engineLabel(env.engine)));
-  if (env.engine.backend === 'cpu') impls.push(skipped('cpu-reference', 'CPU reference (float64)', 'cpu', 'emgpu itself ran on the CPU backend, which is the float64 reference: no separate run'));
-  else if (!ctx.refAllowed) impls.push(skipped('cpu-reference', 'CPU reference (float64)', 'cpu', ctx.refNote));
-  else {
-    env.log('  CPU reference (float64)');
-    impls.push(await runEngine(env.cpu, 'cpu-reference', 'CPU reference (float64)'));
-  }
+  impls.push(...(await emgpuAndReference(ctx, runEngine)));
   compareWithEmgpu(impls);
   const summary = (r: SelectKResult): SweepSummary => ({ ks: c.ks, rows: r.rows, bestK: r.bestK, elbowK: r.elbowK, criterion: r.criterion });
   const mine = sweeps.get('emgpu')!;
