@@ -184,15 +184,6 @@ export class KMeansGpuState {
     return out;
   }
 
-  async readLabels(label: 'labels' | 'dist'): Promise<ArrayBuffer> {
-    const bufs = await this.runner.read(
-      this.data.chunks.map((c) => ({ buffer: this.rows[c.index][label], offset: 0, size: c.rows * 4 })),
-    );
-    const out = new Uint8Array(this.data.n * 4);
-    bufs.forEach((b, i) => out.set(new Uint8Array(b), this.data.chunks[i].rowOffset * 4));
-    return out.buffer;
-  }
-
   async readLabelsAndDist(): Promise<{ labels: Uint32Array; dist: Float32Array }> {
     const reqs = this.data.chunks.flatMap((c) => [
       { buffer: this.rows[c.index].labels, offset: 0, size: c.rows * 4 },
