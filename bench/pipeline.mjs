@@ -4,9 +4,13 @@
  * a biologist runs): load (or sample) → QC → filter → normalise → HVG → scale → PCA → k-means
  * (k = 10 on 50 PCs) → NB mixture (k = 10 on HVG counts, 1 restart, optional). Sizes: the
  * bundled pbmc3k (2,700 cells), and synthetic counts sampled from an NB mixture fitted to pbmc3k
- * (200 genes) at the sizes given.
+ * (200 genes, data/pbmc3k/synthetic_nb.json.gz) at the sizes given. After the fits, the scatter's
+ * frame time is measured at that size (20 redraws at changing zoom, each waiting for the GPU when
+ * it draws with WebGPU; on a software adapter the demo splats on the CPU, and says so).
  *
- *   npm run bench:pipeline -- [--sizes 2700,100000,1000000] [--backend webgpu|cpu|auto] [--no-nb] [--out DIR]
+ *   npm run bench:pipeline -- [--sizes 2700,100000,1000000] [--backend webgpu|cpu|auto] [--no-nb] [--nb-max N] [--out DIR]
+ *
+ * --nb-max skips the NB mixture above N cells (on a software adapter it costs minutes per 100k).
  *
  * Writes bench/results/<date>-<adapter>-pipeline.{json,md}. On a software adapter (SwiftShader) the
  * times measure nothing about GPU speed; the table says so.
@@ -17,6 +21,7 @@ import { mkdirSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { execSync } from 'node:child_process';
 import { chromiumArgs, chromiumExecutable } from '../test/browser-launch.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -28,12 +33,17 @@ const opt = (name, fallback) => {
 const sizes = opt('sizes', '2700,20000').split(',').map(Number);
 const backend = opt('backend', 'webgpu');
 const withNb = !args.includes('--no-nb');
+const nbMax = Number(opt('nb-max', 'Infinity'));
 const outDir = opt('out', join(here, 'results'));
+// The code measured: the commit, and whether the tree had changes (recorded before the run).
+const git = (cmd) => { try { return execSync(`git ${cmd}`, { cwd: here, encoding: 'utf8' }).trim(); } catch { return ''; } };
+const revision = `${git('rev-parse --short HEAD') || 'unknown'}${git('status --porcelain') ? ' (with local changes)' : ''}`;
 
 // No HMR or file watching: an edit to demo/ during a run must not reload the page.
 const server = await createServer({ configFile: join(here, '../demo/vite.config.ts'), server: { port: 0, host: '127.0.0.1', hmr: false, watch: null }, logLevel: 'warn' });
 await server.listen();
 const url = server.resolvedUrls.local[0];
+const viewport = { width: 1500, height: 900 };
 const browser = await puppeteer.launch({
   executablePath: chromiumExecutable(), args: chromiumArgs, headless: true, protocolTimeout: 7_200_000,
   userDataDir: mkdtempSync(join(tmpdir(), 'emgpu-pipeline-')),
@@ -43,6 +53,7 @@ let adapter = '';
 try {
   for (const n of sizes) {
     const page = await browser.newPage();
+    await page.setViewport(viewport);
     await page.goto(`${url}?backend=${backend}`);
     await page.waitForFunction(() => !document.getElementById('load-bundled').disabled, { timeout: 120_000 });
     adapter = await page.$eval('#backend', (el) => el.textContent);
@@ -73,9 +84,10 @@ try {
       return { ms: c.ms, nIter: c.nIter, perIterMs: c.perIterMs, ari: c.ari };
     };
     const kmeans = await fit('kmeans');
-    const nb = withNb ? await fit('nbmm') : null;
-    rows.push({ n, dataset: summary.name, genes: summary.d, nnz: summary.nnz, kept: summary.kept, loadMs: summary.loadMs, loadWallMs, preprocessMs: summary.preprocessMs, kmeans, nb });
-    console.log(`n=${n}: load ${summary.loadMs.toFixed(0)} ms, preprocess ${JSON.stringify(summary.preprocessMs)}, k-means ${kmeans.ms.toFixed(0)} ms${nb ? `, NB ${nb.ms.toFixed(0)} ms` : ''}`);
+    const nb = withNb && n <= nbMax ? await fit('nbmm') : null;
+    const scatter = await page.evaluate(() => window.emgpuScatter.measureFrames(20));
+    rows.push({ n, dataset: summary.name, genes: summary.d, nnz: summary.nnz, kept: summary.kept, loadMs: summary.loadMs, loadWallMs, preprocessMs: summary.preprocessMs, kmeans, nb, scatter });
+    console.log(`n=${n}: load ${summary.loadMs.toFixed(0)} ms, preprocess ${JSON.stringify(summary.preprocessMs)}, k-means ${kmeans.ms.toFixed(0)} ms${nb ? `, NB ${nb.ms.toFixed(0)} ms` : ''}, scatter ${scatter.renderer} ${scatter.medianMs.toFixed(1)} ms/frame (${scatter.width}×${scatter.height})`);
     await page.close();
   }
 } finally {
@@ -87,17 +99,19 @@ const software = /swiftshader|llvmpipe|lavapipe|warp|cpu/i.test(adapter);
 const date = new Date().toISOString().slice(0, 10);
 const slug = (adapter.split('·').pop() ?? 'unknown').trim().toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'unknown';
 mkdirSync(outDir, { recursive: true });
-const result = { schema: 'emgpu-bench-pipeline/1', date, adapter, software, backend, timing: 'wall', rows };
+const result = { schema: 'emgpu-bench-pipeline/2', date, revision, adapter, software, backend, timing: 'wall', viewport, rows };
 writeFileSync(join(outDir, `${date}-${slug}-pipeline.json`), JSON.stringify(result, null, 1));
 const f = (x) => (x == null ? '—' : x >= 100 ? x.toFixed(0) : x.toFixed(1));
 const md = [
   `# emgpu pipeline benchmark, ${date}`,
   '',
-  `- Engine: \`${adapter}\`; wall clock in the demo's worker (performance.now per stage).`,
+  `- Engine: \`${adapter}\`; wall clock in the demo's worker (performance.now per stage); revision ${revision}.`,
   software ? '\n> **A software adapter or the CPU backend: these times are not GPU speed.**\n' : '',
-  '| cells | genes | load / sample ms | qc | filter | normalize | hvg | scale | pca | preprocess total | k-means k=10 (ms, iter) | NB k=10 (ms, iter) | ARI k-means / NB |',
-  '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
-  ...rows.map((r) => `| ${r.n.toLocaleString('en')} | ${r.genes} | ${f(r.loadMs)} | ${f(r.preprocessMs.qc)} | ${f(r.preprocessMs.filter)} | ${f(r.preprocessMs.normalize)} | ${f(r.preprocessMs.hvg)} | ${f(r.preprocessMs.scale)} | ${f(r.preprocessMs.pca)} | ${f(r.preprocessMs.totalMs)} | ${f(r.kmeans.ms)}, ${r.kmeans.nIter} | ${r.nb ? `${f(r.nb.ms)}, ${r.nb.nIter}` : '—'} | ${r.kmeans.ari?.toFixed(3) ?? '—'} / ${r.nb?.ari?.toFixed(3) ?? '—'} |`),
+  '| cells | genes | non-zeros | load / sample ms | qc | filter | normalize | hvg | scale | pca | preprocess total | k-means k=10 (ms, iter) | NB k=10 (ms, iter) | ARI k-means / NB | scatter ms/frame (renderer) |',
+  '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+  ...rows.map((r) => `| ${r.n.toLocaleString('en')} | ${r.genes} | ${r.nnz.toLocaleString('en')} | ${f(r.loadMs)} | ${f(r.preprocessMs.qc)} | ${f(r.preprocessMs.filter)} | ${f(r.preprocessMs.normalize)} | ${f(r.preprocessMs.hvg)} | ${f(r.preprocessMs.scale)} | ${f(r.preprocessMs.pca)} | ${f(r.preprocessMs.totalMs)} | ${f(r.kmeans.ms)}, ${r.kmeans.nIter} | ${r.nb ? `${f(r.nb.ms)}, ${r.nb.nIter}` : '—'} | ${r.kmeans.ari?.toFixed(3) ?? '—'} / ${r.nb?.ari?.toFixed(3) ?? '—'} | ${f(r.scatter.medianMs)} (${r.scatter.renderer}, max ${f(r.scatter.maxMs)}) |`),
+  '',
+  `Scatter: ${rows[0]?.scatter.width ?? '?'}×${rows[0]?.scatter.height ?? '?'} device pixels, median of 20 redraws at changing zoom${rows.some((r) => r.scatter.renderer === 'cpu-splat') ? '; cpu-splat = the CPU fallback drawing into an ImageData (used on software adapters and without WebGPU)' : ''}. NB: '—' where it was skipped (--nb-max / --no-nb). ARI against the sampled components (synthetic) or the Seurat annotation (pbmc3k).`,
   '',
 ].join('\n');
 writeFileSync(join(outDir, `${date}-${slug}-pipeline.md`), md);

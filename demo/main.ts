@@ -71,6 +71,9 @@ const plot = new ScatterPlot($<HTMLCanvasElement>('scatter'), {
   },
 });
 
+// The scatter itself, for the benchmark and the end-to-end test (renderer, frame times).
+(window as unknown as { emgpuScatter: ScatterPlot }).emgpuScatter = plot;
+
 function resizeCanvases(): void {
   const wrap = $<HTMLDivElement>('scatter').parentElement!;
   const dpr = window.devicePixelRatio || 1;
@@ -144,8 +147,10 @@ function recolor(): void {
   const colors = new Uint32Array(n);
   const legend: string[] = [];
   const grey = hexToRgba('#c8ccd4', 0.5);
+  // Packed colours once per palette entry, not once per cell (a million cells).
+  const packed = PALETTE.map((h) => hexToRgba(h));
   if (mode === 'cluster' && state.labels) {
-    for (let i = 0; i < n; i++) colors[i] = state.labels[i] < 0 ? grey : hexToRgba(PALETTE[state.labels[i] % PALETTE.length]);
+    for (let i = 0; i < n; i++) colors[i] = state.labels[i] < 0 ? grey : packed[state.labels[i] % packed.length];
     state.cluster?.sizes.forEach((s, c) => legend.push(`<span><i style="background:${PALETTE[c % PALETTE.length]}"></i>${c} (${s})</span>`));
   } else if ((mode === 'maxpost' || mode === 'entropy') && state.maxPosterior) {
     const v = mode === 'maxpost' ? state.maxPosterior : state.entropy!;
@@ -155,9 +160,11 @@ function recolor(): void {
     legend.push(`<span>${mode === 'maxpost' ? 'max posterior' : 'entropy'}: ${lo.toFixed(3)} (dark) → ${hi.toFixed(3)} (yellow)</span>`);
   } else if (mode.startsWith('obs:')) {
     const col = state.obs[mode.slice(4)];
-    const cats = [...new Set(col.filter((x) => x !== null))] as string[];
+    const seen = new Set<string>();
+    for (const x of col) if (x !== null) seen.add(x);
+    const cats = [...seen];
     const idx = new Map(cats.map((c, j) => [c, j]));
-    for (let i = 0; i < n; i++) colors[i] = col[i] === null ? grey : hexToRgba(PALETTE[idx.get(col[i]!)! % PALETTE.length]);
+    for (let i = 0; i < n; i++) colors[i] = col[i] === null ? grey : packed[idx.get(col[i]!)! % packed.length];
     cats.forEach((c, j) => legend.push(`<span><i style="background:${PALETTE[j % PALETTE.length]}"></i>${c}</span>`));
   } else if (mode === 'gene' && state.gene) {
     let hi = 0;

@@ -5,8 +5,8 @@
  */
 import {
   createEngine, read10x, find10xInputs, read10xH5, readH5adFromFile, negativeBinomialMixture, selectK, adjustedRandIndex,
-  normalizedMutualInfo, rankGenes, confusionMatrix, estimateMemory, formatBytes, preprocess, Rng,
-  type Engine, type SingleCellData, type PreprocessResult,
+  normalizedMutualInfo, rankGenes, confusionMatrix, estimateMemory, formatBytes, preprocess, sampleNbMixture, subsetCsr,
+  type Engine, type SingleCellData, type PreprocessResult, type NbMixtureParams,
 } from '../src/index.js';
 import type { ClusterParams, ClusterSummary, FromWorker, SweepParams, ToWorker } from './protocol.js';
 
@@ -74,32 +74,17 @@ async function gunzipText(blob: Blob): Promise<string> {
   return new Response(stream).text();
 }
 
-/** Subset a CSR matrix to some rows and columns (columns remapped), raw values kept. */
+/**
+ * Raw counts of some rows and columns (CSR, typed arrays throughout: a million cells must not go
+ * through JS arrays). `cols` is ascending (HVGs in gene order), so each row stays sorted.
+ */
 function subsetCounts(m: SingleCellData, rows: Uint32Array, cols: Uint32Array) {
-  const colMap = new Int32Array(m.d).fill(-1);
-  cols.forEach((g, j) => (colMap[g] = j));
-  const indptr = new Uint32Array(rows.length + 1);
-  const idx: number[] = [];
-  const val: number[] = [];
-  rows.forEach((r, i) => {
-    for (let t = m.indptr[r]; t < m.indptr[r + 1]; t++) {
-      const j = colMap[m.indices[t]];
-      if (j >= 0) { idx.push(j); val.push(m.values[t]); }
-    }
-    indptr[i + 1] = idx.length;
-  });
-  // Columns must be ascending within each row; HVG order is not, so sort each row.
-  const indices = new Uint32Array(idx);
-  const values = new Float32Array(val);
-  for (let i = 0; i < rows.length; i++) {
-    const a = indptr[i], b = indptr[i + 1];
-    const order = Array.from({ length: b - a }, (_, t) => a + t).sort((x, y) => indices[x] - indices[y]);
-    const si = order.map((t) => indices[t]);
-    const sv = order.map((t) => values[t]);
-    indices.set(si, a);
-    values.set(sv, a);
-  }
-  return { n: rows.length, d: cols.length, indptr, indices, values };
+  const rowMask = new Uint8Array(m.n);
+  for (const r of rows) rowMask[r] = 1;
+  const colMask = new Uint8Array(m.d);
+  for (const g of cols) colMask[g] = 1;
+  const out = subsetCsr(m, rowMask, colMask);
+  return { n: out.n, d: out.d, indptr: out.indptr, indices: out.indices, values: out.values as Float32Array };
 }
 
 async function afterLoad(loaded: SingleCellData, label: string, loadMs: number, labels?: Record<string, string>[], synthetic = false): Promise<void> {
@@ -317,94 +302,23 @@ function geneValues(gene: string): Float32Array {
 }
 
 /**
- * A synthetic count dataset at scale, from a negative-binomial mixture fitted to pbmc3k's HVG
- * counts: weights, per-gene means and dispersions of that fit, library sizes log-normal with
- * pbmc3k's mean and spread. Gamma–Poisson sampling, seeded.
+ * A synthetic count dataset at scale, sampled from the negative-binomial mixture fitted to
+ * pbmc3k's HVG counts (data/pbmc3k/synthetic_nb.json.gz, made by scripts/fit-synthetic-params.mjs):
+ * its weights, per-gene means and dispersions, log-normal library sizes with pbmc3k's spread.
+ * The `genes` most variable HVGs are kept. Seeded; each cell has its own random stream.
  */
 async function synthetic(n: number, genes: number, seed: number): Promise<void> {
   const t0 = performance.now();
-  if (!hvgCounts) {
-    progress('synthetic', 'fitting pbmc3k', 0, 3, 0);
-    await loadBundled();
-  }
-  const counts = hvgCounts!;
-  const d = Math.min(genes, counts.d);
-  const fit = await negativeBinomialMixture(countsRows(), { engine: engine!, k: 8, seed: 0, maxIter: 50 });
-  progress('synthetic', 'sampling', 1, 3, performance.now() - t0, `${n.toLocaleString()} cells × ${d} genes`);
-  const rng = new Rng(seed, 17);
-  const logLib: number[] = [];
-  for (let i = 0; i < counts.n; i++) {
-    let s = 0;
-    for (let t = counts.indptr[i]; t < counts.indptr[i + 1]; t++) s += counts.values[t];
-    logLib.push(Math.log(Math.max(1, s)));
-  }
-  const mu0 = logLib.reduce((a, b) => a + b, 0) / logLib.length;
-  const sd0 = Math.sqrt(logLib.reduce((a, b) => a + (b - mu0) ** 2, 0) / logLib.length);
-  const normal = (): number => Math.sqrt(-2 * Math.log(1 - rng.uniform())) * Math.cos(2 * Math.PI * rng.uniform());
-  const gamma = (shape: number): number => {
-    // Marsaglia–Tsang, with the boost for shape < 1.
-    if (shape < 1) return gamma(shape + 1) * Math.pow(rng.uniform() || 1e-300, 1 / shape);
-    const dd = shape - 1 / 3, c = 1 / Math.sqrt(9 * dd);
-    for (;;) {
-      let x: number, v: number;
-      do { x = normal(); v = 1 + c * x; } while (v <= 0);
-      v = v * v * v;
-      const u = rng.uniform();
-      if (u < 1 - 0.0331 * x ** 4 || Math.log(u) < 0.5 * x * x + dd * (1 - v + Math.log(v))) return dd * v;
-    }
-  };
-  const poisson = (lam: number): number => {
-    if (lam < 30) {
-      let k = 0, p = Math.exp(-lam), s = p;
-      const u = rng.uniform();
-      while (u > s && k < 1000) { k++; p *= lam / k; s += p; }
-      return k;
-    }
-    return Math.max(0, Math.round(lam + Math.sqrt(lam) * normal()));
-  };
-  const cum: number[] = [];
-  fit.weights.reduce((a, w, i) => (cum[i] = a + w), 0);
-  const libMean = fit.libraryMean;
-  const indptr = new Uint32Array(n + 1);
-  let cap = Math.max(1024, Math.round(n * d * 0.2));
-  let indices = new Uint32Array(cap);
-  let values = new Float32Array(cap);
-  let nnz = 0;
-  const truthSynthetic: string[] = new Array(n);
-  for (let i = 0; i < n; i++) {
-    const u = rng.uniform() * cum[cum.length - 1];
-    let c = 0;
-    while (cum[c] < u) c++;
-    truthSynthetic[i] = `component ${c}`;
-    const s = Math.exp(mu0 + sd0 * normal()) / libMean;
-    for (let g = 0; g < d; g++) {
-      const phi = fit.dispersion[g];
-      const m = s * fit.means[c][g];
-      const lam = phi > 1e-6 ? gamma(1 / phi) * m * phi : m;
-      const x = poisson(lam);
-      if (x > 0) {
-        if (nnz === cap) {
-          cap *= 2;
-          const ni = new Uint32Array(cap); ni.set(indices); indices = ni;
-          const nv = new Float32Array(cap); nv.set(values); values = nv;
-        }
-        indices[nnz] = g;
-        values[nnz] = x;
-        nnz++;
-      }
-    }
-    indptr[i + 1] = nnz;
-    if (i % 50000 === 0) progress('synthetic', 'sampling', 1, 3, performance.now() - t0, `${i.toLocaleString()} / ${n.toLocaleString()} cells`);
-  }
-  const geneNames = Array.from({ length: d }, (_, g) => data!.genes[pre!.hvgGenes[g]]);
-  const synth: SingleCellData = {
-    n, d, nnz, indptr, indices: indices.subarray(0, nnz), values: values.subarray(0, nnz),
-    genes: geneNames, cells: Array.from({ length: n }, (_, i) => `synthetic-${i}`),
-    obs: { component: truthSynthetic },
-    source: { format: '10x-mtx', name: `synthetic NB from pbmc3k (${n} cells)` } as SingleCellData['source'],
-  };
-  progress('synthetic', 'preprocessing', 2, 3, performance.now() - t0);
-  await afterLoad(synth, `synthetic ×${n.toLocaleString()} (NB fitted to pbmc3k)`, performance.now() - t0, undefined, true);
+  progress('synthetic', 'parameters', 0, 3, 0, 'NB mixture fitted to pbmc3k');
+  const params = JSON.parse(await gunzipText(await fetchBlob('pbmc3k/synthetic_nb.json.gz'))) as NbMixtureParams;
+  const d = Math.min(genes, params.dispersion.length);
+  const synth = sampleNbMixture(params, {
+    n, genes: d, seed,
+    onProgress: (done) => progress('synthetic', 'sampling', 1, 3, performance.now() - t0, `${done.toLocaleString()} / ${n.toLocaleString()} cells × ${d} genes`),
+  });
+  const sampleMs = performance.now() - t0;
+  progress('synthetic', 'preprocessing', 2, 3, sampleMs, `${synth.nnz.toLocaleString()} non-zeros sampled in ${(sampleMs / 1000).toFixed(1)} s`);
+  await afterLoad(synth, `synthetic ×${n.toLocaleString()} (NB fitted to pbmc3k)`, sampleMs, undefined, true);
 }
 
 async function loadBundled(): Promise<void> {

@@ -108,3 +108,7 @@ export type {
   GeneFilterResult, HvgFlavor, HvgOptions, HvgResult, LoessOptions, PcaOptions, PcaResult, DenseInput, NormalizeOptions, NormalizedCsr, ScaleOptions,
   ScaleStats, ScaledMatrix, PreprocessStage, PreprocessStageEvent, PreprocessOptions, PreprocessResult,
 } from './sc/index.js';
+
+// single-cell: synthetic counts at scale
+export { sampleNbMixture, sampleNegativeBinomial, samplePoisson, sampleGamma } from './sc/index.js';
+export type { NbMixtureParams, SampleNbOptions, SyntheticCounts } from './sc/index.js';

@@ -29,6 +29,24 @@
  *
  * Monotone objectives (EM never makes the objective worse) are checked allowing a slack of
  * F32_OBJ_RTOL relative on the GPU and F64_RTOL on the CPU.
+ *
+ * 3. Random sampling (the synthetic-count samplers) against exact distributions. A sample
+ *    statistic is compared with its exact expectation in units of its own standard error:
+ *    |estimate − exact| ≤ SAMPLING_Z·SE with SAMPLING_Z = 5. Seeds are fixed, so the tests are
+ *    deterministic (they cannot flake); 5 SE keeps a correct sampler safely inside for any seed
+ *    (P ≈ 6e-7 per check) while a bias of a few per cent, at the sample sizes used, lies tens of
+ *    SE out and fails.
+ *
+ * 4. Rasterised pictures (the demo's scatter: WebGPU against the CPU splat that draws the same
+ *    picture). Both blend in 8 bits, rounding once per overlapping point, and decide coverage at
+ *    pixel centres. A GPU snaps vertices to a subpixel grid first (SwiftShader: 1/16 px, the
+ *    least Vulkan allows), which moves a point by up to 1/32 px and can shift it a whole pixel
+ *    when its edge is that close to a pixel centre; so test points are placed on the 1/16-px grid,
+ *    away from pixel-centre ties, where snapping changes nothing. Then: the mean absolute channel
+ *    difference is at most RASTER_MEAN_ATOL = 0.5 levels (of 255), and at most
+ *    RASTER_BAD_FRACTION = 0.5 % of pixels differ by more than RASTER_PIXEL_ATOL = 4 levels in
+ *    any channel (float32 against float64 at steep soft edges). An isolated opaque point's centre
+ *    pixel is exact.
  */
 import { expect } from 'vitest';
 
@@ -39,6 +57,10 @@ export const F32_OBJ_RTOL = 2e-5;
 export const F32_PARAM_ATOL = 1e-4;
 export const F32_PARAM_RTOL = 1e-5;
 export const F32_PROB_ATOL = 1e-4;
+export const SAMPLING_Z = 5;
+export const RASTER_MEAN_ATOL = 0.5;
+export const RASTER_PIXEL_ATOL = 4;
+export const RASTER_BAD_FRACTION = 0.005;
 
 export function relDiff(a: number, b: number): number {
   return Math.abs(a - b) / Math.max(Math.abs(b), Number.MIN_VALUE);

@@ -15,3 +15,5 @@ export { pca } from './pca.js';
 export type { PcaOptions, PcaResult, DenseInput } from './pca.js';
 export { preprocess, normalizeTotal, scaleData, STAGES as PREPROCESS_STAGES } from './preprocess.js';
 export type { NormalizeOptions, NormalizedCsr, ScaleOptions, ScaleStats, ScaledMatrix, Stage as PreprocessStage, StageEvent as PreprocessStageEvent, PreprocessOptions, PreprocessResult } from './preprocess.js';
+export { sampleNbMixture, sampleNegativeBinomial, samplePoisson, sampleGamma } from './synthetic.js';
+export type { NbMixtureParams, SampleNbOptions, SyntheticCounts } from './synthetic.js';

@@ -43,7 +43,7 @@ export interface Embedding {
 /** One per-cell annotation column: strings (categories decoded), numbers, or null for missing. */
 export type ObsColumn = (string | number | null)[];
 
-export type ScFormat = '10x-mtx' | '10x-h5' | 'h5ad';
+export type ScFormat = '10x-mtx' | '10x-h5' | 'h5ad' | 'synthetic';
 
 /** Which matrix of an .h5ad file was read. */
 export type H5adMatrixSource = 'layers/counts' | 'raw/X' | 'X' | `layers/${string}`;
