@@ -42,10 +42,12 @@ interface State {
   sweep: { k: number; value: number; aic: number }[];
   sweepLabel: string;
   backend: string;
+  /** Files opened (picker or drop), counted for the end-to-end test. */
+  fileLoads: number;
 }
 const state: State = {
   summary: null, cells: [], obs: {}, labels: null, maxPosterior: null, entropy: null, resp: null, cluster: null,
-  lasso: null, gene: null, curve: [], sweep: [], sweepLabel: 'BIC', backend: '',
+  lasso: null, gene: null, curve: [], sweep: [], sweepLabel: 'BIC', backend: '', fileLoads: 0,
 };
 // The page's own status, read by the end-to-end test.
 (window as unknown as { emgpuDemo: unknown }).emgpuDemo = state;
@@ -240,13 +242,20 @@ $<HTMLButtonElement>('synthetic').addEventListener('click', () => {
   busy(true); stages.clear();
   send({ type: 'synthetic', n: Number($<HTMLInputElement>('synthetic-n').value), genes: 200, seed: 1 });
 });
-const openFiles = (files: File[]): void => { if (files.length) { busy(true); stages.clear(); send({ type: 'load-files', files }); } };
+const openFiles = (files: File[]): void => {
+  if (!files.length) return;
+  state.fileLoads++;
+  busy(true);
+  stages.clear();
+  send({ type: 'load-files', files });
+};
 $<HTMLInputElement>('file').addEventListener('change', (e) => openFiles(Array.from((e.target as HTMLInputElement).files ?? [])));
+// One listener on the window: a drop anywhere on the page (the drop zone included, whose events
+// bubble up) opens the files once.
 const drop = $<HTMLDivElement>('drop');
-for (const target of [drop, document.body]) {
-  target.addEventListener('dragover', (e) => { e.preventDefault(); drop.classList.add('over'); });
-  target.addEventListener('drop', (e) => { e.preventDefault(); drop.classList.remove('over'); openFiles(Array.from((e as DragEvent).dataTransfer?.files ?? [])); });
-}
+window.addEventListener('dragover', (e) => { e.preventDefault(); drop.classList.add('over'); });
+window.addEventListener('dragleave', (e) => { if (!e.relatedTarget) drop.classList.remove('over'); });
+window.addEventListener('drop', (e) => { e.preventDefault(); drop.classList.remove('over'); openFiles(Array.from(e.dataTransfer?.files ?? [])); });
 $<HTMLButtonElement>('run').addEventListener('click', () => {
   busy(true);
   state.curve = [];
@@ -348,7 +357,8 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
       const s = m.summary;
       $<HTMLDivElement>('data-summary').innerHTML = `<b>${s.name}</b><br>${s.n.toLocaleString()} cells × ${s.d.toLocaleString()} genes, ${s.nnz.toLocaleString()} non-zeros (${s.memory})<br>
         kept ${s.kept.cells.toLocaleString()} cells, ${s.kept.genes.toLocaleString()} genes, ${s.kept.hvg} HVGs · loaded in ${(s.loadMs / 1000).toFixed(2)} s, preprocessed in ${(s.preprocessMs.totalMs / 1000).toFixed(2)} s<br>
-        PC variance ratio: ${s.explainedVarianceRatio.slice(0, 5).map((v) => v.toFixed(3)).join(', ')}…`;
+        PC variance ratio: ${s.explainedVarianceRatio.slice(0, 5).map((v) => v.toFixed(3)).join(', ')}…
+        ${s.warnings.map((w) => `<div class="err warning">${w}</div>`).join('')}`;
       $<HTMLSpanElement>('embedding-name').textContent = `embedding: ${s.embedding}`;
       const sel = $<HTMLSelectElement>('color-by');
       sel.querySelectorAll('option[data-obs], option[value=gene]').forEach((o) => o.remove());

@@ -44,6 +44,8 @@ export interface LoadedSummary {
   preprocessMs: Record<string, number>;
   loadMs: number;
   memory: string;
+  /** What the user should know about the data (the loader's warnings, input that is not counts). */
+  warnings: string[];
 }
 
 export interface ClusterSummary {

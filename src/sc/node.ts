@@ -1,7 +1,7 @@
 /**
  * Node-only adapters for the single-cell loaders: paths → Blobs backed by the file on disk
- * (fs.openAsBlob, so nothing is read until the loader streams it). Not exported from the browser
- * barrel; import it from Node code only.
+ * (fs.openAsBlob, so nothing is read until the loader streams it). Not in the browser barrel:
+ * import it from Node code as `emgpu/node`.
  */
 import { existsSync, openAsBlob, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';

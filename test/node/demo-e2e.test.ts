@@ -8,7 +8,7 @@
 import { describe, test, expect, beforeAll, afterAll } from 'vitest';
 import { build, preview, type PreviewServer } from 'vite';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromiumArgs, chromiumExecutable } from '../browser-launch.js';
@@ -77,6 +77,37 @@ describe('the single-cell demo in headless Chromium', () => {
     expect(s.truthColumn).toBe('seurat_annotation');
     await shot('01-loaded');
   }, 900_000);
+
+  test('the scatter draws every cell (CPU splat on a software adapter), redraws in milliseconds, and hover names a cell', async () => {
+    const stats = await page.evaluate(() => (window as unknown as { emgpuScatter: { stats: { renderer: string; points: number; frames: number } } }).emgpuScatter.stats);
+    // SwiftShader: no WebGPU canvas (presenting one would reset the worker's device).
+    expect(stats).toMatchObject({ renderer: 'cpu-splat', points: 2638 });
+    expect(stats.frames).toBeGreaterThan(0);
+    const frames = await page.evaluate(() => (window as unknown as { emgpuScatter: { measureFrames(n: number): Promise<{ medianMs: number; width: number; height: number }> } }).emgpuScatter.measureFrames(10));
+    console.log(`demo scatter: 2638 points, ${frames.width}×${frames.height} px, ${frames.medianMs.toFixed(1)} ms per frame (CPU splat)`);
+    // The canvas is not blank: most of it is white, but the cells leave ink.
+    const ink = await page.$eval('#scatter', (c) => {
+      const g = (c as HTMLCanvasElement).getContext('2d')!;
+      const d = g.getImageData(0, 0, (c as HTMLCanvasElement).width, (c as HTMLCanvasElement).height).data;
+      let inked = 0;
+      for (let p = 0; p < d.length; p += 4) if (d[p] < 240 || d[p + 1] < 240 || d[p + 2] < 240) inked++;
+      return inked / (d.length / 4);
+    });
+    expect(ink).toBeGreaterThan(0.01);
+    expect(ink).toBeLessThan(0.9);
+    // Hover over cell 0: the tooltip names a barcode.
+    const at = await page.evaluate(() => {
+      const plot = (window as unknown as { emgpuScatter: { canvas: HTMLCanvasElement; transform(): { sx: number; sy: number; ox: number; oy: number }; xy: Float32Array } }).emgpuScatter;
+      const t = plot.transform();
+      const r = plot.canvas.getBoundingClientRect();
+      const cx = plot.xy[0] * t.sx + t.ox, cy = plot.xy[1] * t.sy + t.oy;
+      return { x: r.left + ((cx + 1) / 2) * r.width, y: r.top + ((1 - cy) / 2) * r.height };
+    });
+    await page.mouse.move(at.x, at.y);
+    await page.waitForFunction(() => !(document.getElementById('tooltip') as HTMLElement).hidden, { timeout: 10_000 });
+    expect(await page.$eval('#tooltip', (el) => el.textContent!.split('\n')[0])).toMatch(/^[ACGT]+-1$/);
+    await page.mouse.move(1, 1);
+  }, 120_000);
 
   test(`k-means at k = 8 reaches scikit-learn's ARI (${baseline.ari_median.toFixed(3)}) against the Seurat annotation`, async () => {
     const c = await cluster('kmeans', 8, 3);
@@ -165,6 +196,38 @@ describe('the single-cell demo in headless Chromium', () => {
     expect(k).toBeGreaterThanOrEqual(2);
     expect(k).toBeLessThanOrEqual(15);
     await shot('09-sweep');
+  }, 900_000);
+
+  test('dropping an .h5ad file on the page loads it (obs labels, the stored UMAP) and warns that it is not counts', async () => {
+    // scanpy's pbmc68k_reduced: 700 cells × 765 genes, raw/X log-normalised, obs bulk_labels, obsm X_umap.
+    const bytes = readFileSync('/work/shared/data/pbmc68k_reduced/10x_pbmc68k_reduced.h5ad').toString('base64');
+    await page.evaluate(() => ((window as unknown as { emgpuDemo: DemoState }).emgpuDemo.summary = null));
+    await page.evaluate((b64: string) => {
+      const raw = Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0));
+      const dt = new DataTransfer();
+      dt.items.add(new File([raw], '10x_pbmc68k_reduced.h5ad', { type: 'application/x-hdf5' }));
+      const target = document.getElementById('drop')!;
+      target.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
+      target.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    }, bytes);
+    await page.waitForFunction(() => (window as unknown as { emgpuDemo: DemoState }).emgpuDemo.summary || document.getElementById('error'), { timeout: 900_000, polling: 500 });
+    expect(await error()).toBeNull();
+    const s = (await state()).summary as unknown as { name: string; n: number; d: number; embedding: string; truthColumn: string; obsColumns: string[]; warnings: string[]; kept: { cells: number } };
+    expect(s).toMatchObject({ name: '10x_pbmc68k_reduced.h5ad', n: 700, d: 765, embedding: 'X_umap', truthColumn: 'bulk_labels' });
+    expect(s.obsColumns).toEqual(expect.arrayContaining(['bulk_labels', 'louvain']));
+    expect(s.kept.cells).toBeGreaterThan(600);
+    // Said once (by the loader), and shown with the data summary.
+    expect(s.warnings).toHaveLength(1);
+    expect(s.warnings[0]).toMatch(/raw\/X does not hold raw counts/);
+    expect(await page.$eval('#data-summary', (el) => el.textContent)).toMatch(/raw\/X does not hold raw counts/);
+    // Dropped once, loaded once: the drop zone's event bubbles, and must not open the file twice.
+    expect(await page.evaluate(() => (window as unknown as { emgpuDemo: { fileLoads: number } }).emgpuDemo.fileLoads)).toBe(1);
+    await page.$eval('#embedding-name', (el) => el.scrollIntoView());
+    const c = await cluster('kmeans', 10, 1);
+    expect(c.ari!).toBeGreaterThan(0.2);
+    console.log(`dropped pbmc68k_reduced.h5ad: ${s.kept.cells} cells kept, k-means k=10 ARI ${c.ari!.toFixed(4)} against bulk_labels`);
+    await page.select('#color-by', 'obs:bulk_labels');
+    await shot('11-dropped-h5ad-umap');
   }, 900_000);
 });
 
