@@ -291,7 +291,7 @@ export function configJson(): string {
     model: c.model, k: c.k, covariance: c.model === 'gmm' ? c.params.covariance : undefined, seed: c.params.seed, nInit: c.params.nInit,
     nPcs: c.model === 'nbmm' ? undefined : c.params.nPcs, lassoCells: state.lasso?.length ?? null,
     preprocessing: {
-      qc: { minGenes: 200, maxGenes: 2500, maxPctMito: 5, minCells: 3 }, normalize: { targetSum: 1e4, log1p: true },
+      qc: { minGenes: 200, maxGenes: 2500, maxPctMito: 5, minCells: 3, geneFilterCells: 'lower-bounds' }, normalize: { targetSum: 1e4, log1p: true },
       hvg: { flavor: 'seurat_v3', nTopGenes: 2000 }, scale: { maxValue: 10 }, pca: { nComps: 50, seed: 0 },
     },
     backend: c.backend, adapter: c.adapter, versions: { ...c.versions, userAgent: navigator.userAgent },

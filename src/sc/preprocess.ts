@@ -170,8 +170,16 @@ export interface PreprocessOptions {
   qc?: QcOptions;
   /** Cell filters (default { minGenes: 200 }, scanpy's tutorial; pass {} for none). */
   cells?: CellFilterOptions;
-  /** Gene filter: minimum cells with a positive count, over the kept cells (default 3; 0 for none). */
+  /** Gene filter: minimum cells with a positive count (default 3; 0 for none). */
   minCells?: number;
+  /**
+   * Which cells the gene filter counts. 'lower-bounds' (default): the cells that pass the
+   * minimum filters (minGenes, minCounts), before the upper, mitochondrial and MAD filters: the
+   * order of scanpy's tutorial (filter_cells(min_genes) → filter_genes(min_cells) → the other QC
+   * cuts), and on pbmc3k the 13,714 genes of both the scanpy and the Seurat tutorials.
+   * 'kept': only the cells that pass every filter.
+   */
+  geneFilterCells?: 'lower-bounds' | 'kept';
   normalize?: NormalizeOptions;
   hvg?: HvgOptions;
   scale?: { maxValue?: number | null };
@@ -217,6 +225,10 @@ export async function preprocess(engine: Engine, counts: CsrLike, options: Prepr
   const flavor = checkHvgOptions(hvgOpts);
   const maxValue = resolveMaxValue(options.scale?.maxValue);
   const minCells = options.minCells ?? 3;
+  const geneFilterCells = options.geneFilterCells ?? 'lower-bounds';
+  if (geneFilterCells !== 'lower-bounds' && geneFilterCells !== 'kept') {
+    throw invalid('BAD_OPTION', `geneFilterCells='${String(geneFilterCells)}' is not one of 'lower-bounds', 'kept'. Pass one of those.`);
+  }
   const cellOpts = options.cells ?? { minGenes: 200 };
   const returnNormalized = options.returnNormalized ?? true;
 
@@ -239,9 +251,10 @@ export async function preprocess(engine: Engine, counts: CsrLike, options: Prepr
     finish('qc');
 
     const cellFilter = filterCells(qc, cellOpts);
-    const geneFilter = filterGenes(counts, { minCells, cells: cellFilter.keep });
+    const countedCells = geneFilterCells === 'kept' ? cellFilter.keep : filterCells(qc, { minGenes: cellOpts.minGenes, minCounts: cellOpts.minCounts }).keep;
+    const geneFilter = filterGenes(counts, { minCells, cells: countedCells });
     if (cellFilter.nKept < 2) throw invalid('BAD_OPTION', `Only ${cellFilter.nKept} cells pass the QC filters; at least 2 are needed. Loosen the cell filters.`);
-    if (geneFilter.nKept < 1) throw invalid('BAD_OPTION', `No gene is detected in at least ${minCells} kept cells. Lower minCells.`);
+    if (geneFilter.nKept < 1) throw invalid('BAD_OPTION', `No gene is detected in at least ${minCells} cells. Lower minCells.`);
     const filtered = subsetCsr(counts, cellFilter.keep, geneFilter.keep);
     const cells = maskIndices(cellFilter.keep, counts.n);
     const genes = maskIndices(geneFilter.keep, counts.d);

@@ -72,8 +72,9 @@ describe('the single-cell demo in headless Chromium', () => {
     await page.waitForFunction(() => (window as unknown as { emgpuDemo: DemoState }).emgpuDemo.summary || document.getElementById('error'), { timeout: 900_000, polling: 500 });
     expect(await error()).toBeNull();
     const s = (await state()).summary!;
-    // The tutorial QC keeps 2638 of the 2700 cells.
+    // The tutorial QC keeps 2638 of the 2700 cells and 13,714 genes (scanpy's and Seurat's figures).
     expect(s.kept.cells).toBe(2638);
+    expect((s.kept as { genes?: number }).genes).toBe(13714);
     expect(s.truthColumn).toBe('seurat_annotation');
     await shot('01-loaded');
   }, 900_000);

@@ -11,6 +11,7 @@ import { preprocess, type StageEvent } from '../../src/sc/preprocess.js';
 import { filterGenes, subsetCsr } from '../../src/sc/qc.js';
 import { highlyVariableGenes } from '../../src/sc/hvg.js';
 import { expectRelClose } from '../tolerance.js';
+import { read10xDir } from '../../src/sc/node.js';
 import { PCA_ANGLE_RAD, PCA_EV_RTOL, columnMoments, csrToDense, exactPca, maxPrincipalAngle, pbmcFromText } from '../fixtures/sc-pre/reference.js';
 
 const FIX = new URL('../fixtures/sc-pre/', import.meta.url);
@@ -44,10 +45,11 @@ describe('preprocess on pbmc68k_reduced (CPU reference)', () => {
     expect(r.timings.totalMs).toBeGreaterThanOrEqual(stageSum - 1);
     events.forEach((e) => expect(r.timings[e.stage]).toBe(e.ms));
 
-    // Filters: cells with ≥ 200 genes and ≤ 5 % mito; genes in ≥ 3 kept cells.
+    // Filters: cells with ≥ 200 genes and ≤ 5 % mito; genes in ≥ 3 of the cells with ≥ 200 genes
+    // (scanpy's tutorial order: the gene filter comes after min_genes, before the other cuts).
     const keepCells = Array.from({ length: 700 }, (_, i) => (r.qc.nGenes[i] >= 200 && r.qc.pctMito[i] <= 5 ? 1 : 0));
     expect(Array.from(r.cellFilter.keep)).toEqual(keepCells);
-    const gf = filterGenes(pbmc.csr, { minCells: 3, cells: keepCells });
+    const gf = filterGenes(pbmc.csr, { minCells: 3, cells: Array.from({ length: 700 }, (_, i) => (r.qc.nGenes[i] >= 200 ? 1 : 0)) });
     expect(Array.from(r.geneFilter.keep)).toEqual(Array.from(gf.keep));
     expect(r.cells.length).toBe(r.cellFilter.nKept);
     expect(r.genes.length).toBe(gf.nKept);
@@ -118,4 +120,19 @@ describe('preprocess on pbmc68k_reduced (CPU reference)', () => {
   test('too strict filters are reported with the fix', async () => {
     await expect(preprocess(cpu, pbmc.csr, { cells: { minGenes: 10_000 } })).rejects.toThrow(/Loosen the cell filters/);
   });
+});
+
+describe('preprocess on the bundled pbmc3k, as the scanpy and Seurat tutorials filter it', () => {
+  test('the tutorial QC keeps 2638 cells and 13,714 genes; counting genes over the kept cells instead gives 13,656', async () => {
+    const data = await read10xDir('data/pbmc3k');
+    const base = { qc: { geneNames: data.genes }, cells: { minGenes: 200, maxGenes: 2500, maxPctMito: 5 }, minCells: 3, hvg: { nTopGenes: 2000 }, pca: { nComps: 2, seed: 0 }, returnNormalized: false } as const;
+    const r = await preprocess(cpu, data, base);
+    // scanpy: filter_cells(min_genes=200) removes none of the 2700, filter_genes(min_cells=3) leaves 13714,
+    // then n_genes < 2500 and pct_counts_mt < 5 leave 2638 cells (the tutorial's 2638 × 13714).
+    expect([r.cells.length, r.genes.length]).toEqual([2638, 13714]);
+    expect(r.cellFilter.failed).toMatchObject({ minGenes: 0 });
+    const kept = await preprocess(cpu, data, { ...base, geneFilterCells: 'kept' });
+    expect([kept.cells.length, kept.genes.length]).toEqual([2638, 13656]);
+    await expect(preprocess(cpu, data, { ...base, geneFilterCells: 'all' as 'kept' })).rejects.toThrow(/geneFilterCells='all' is not one of/);
+  }, 120_000);
 });
