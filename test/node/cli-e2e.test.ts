@@ -86,3 +86,19 @@ describe('bin/emgpu.js', () => {
     expect(r.stderr).toContain('Run `npm run build`');
   });
 });
+
+describe('the package entry points', () => {
+  test("'emgpu' and 'emgpu/node' resolve through package.json exports, as a consumer imports them", () => {
+    // Node resolves a package's own name through its exports (self-reference), so this is what an installer gets.
+    const script = [
+      "const lib = await import('emgpu');",
+      "const node = await import('emgpu/node');",
+      "const d = await node.read10xDir('data/pbmc3k');",
+      "const x = lib.sampleNbMixture({ weights: [1], means: [[2, 0.5]], dispersion: [0.1, 0] }, { n: 3, seed: 1 });",
+      "console.log(JSON.stringify({ n: d.n, d: d.d, kmeans: typeof lib.kmeans, synthetic: [x.n, x.d] }));",
+    ].join('\n');
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toEqual({ n: 2700, d: 32738, kmeans: 'function', synthetic: [3, 2] });
+  });
+});
