@@ -334,7 +334,7 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
         banner.hidden = false;
         banner.textContent = `No usable WebGPU here (${m.fallbackReason ?? 'backend: cpu was asked for'}): everything runs on the CPU backend, the float64 reference. ` +
           'Results are the same up to round-off, and large datasets take longer: on a 2-core machine, 100k cells preprocess in about 10 s, ' +
-          'k-means takes 2 s and the NB mixture about 2 minutes; a million cells preprocess in about 95 s (bench/README.md). Use Chrome or Edge with a GPU for speed.';
+          'k-means takes 3 s and the NB mixture about 2 minutes; a million cells preprocess in about 2 minutes (bench/README.md). Use Chrome or Edge with a GPU for speed.';
       }
       busy(false);
       break;
