@@ -60,7 +60,10 @@ export interface ClusterSummary {
   objectiveName: string;
   sizes: number[];
   restarts: { restart: number; objective: number; nIter: number; converged: boolean }[];
+  /** The whole task: fit, then agreement and marker genes. */
   ms: number;
+  /** The model fit alone (restarts included). */
+  fitMs: number;
   perIterMs: number;
   ari: number | null;
   nmi: number | null;

@@ -221,6 +221,7 @@ async function cluster(p: ClusterParams): Promise<void> {
     resp = r.responsibilities ?? null;
     meta = { backend: r.backend, adapter: r.adapter, nIter: r.nIter, converged: r.converged, objective: r.logLikelihood, objectiveName: 'log-likelihood', restarts: r.restarts, perIterMs: r.timings.perIterMs, warnings: r.warnings };
   }
+  const fitMs = performance.now() - t0;
   const k = p.k;
   // Back to the full cell numbering (−1 outside a lasso subset).
   const full = new Int32Array(n).fill(-1);
@@ -266,7 +267,7 @@ async function cluster(p: ClusterParams): Promise<void> {
   }));
   const ms = performance.now() - t0;
   progress('cluster', 'done', 1, 1, ms);
-  const summary: ClusterSummary = { model: p.model, k, params: { ...p, subset: undefined }, ...meta, sizes, ms, ari, nmi, confusion, markers, versions: { emgpu: VERSION } };
+  const summary: ClusterSummary = { model: p.model, k, params: { ...p, subset: undefined }, ...meta, sizes, ms, fitMs, ari, nmi, confusion, markers, versions: { emgpu: VERSION } };
   delete (summary.params as { subset?: unknown }).subset;
   const transfer: Transferable[] = [full.buffer, maxPosterior.buffer, entropy.buffer];
   if (respFull) transfer.push(respFull.buffer);
