@@ -8,7 +8,7 @@
  * frame time is measured at that size (20 redraws at changing zoom, each waiting for the GPU when
  * it draws with WebGPU; on a software adapter the demo splats on the CPU, and says so).
  *
- *   npm run bench:pipeline -- [--sizes 2700,100000,1000000] [--backend webgpu|cpu|auto] [--no-nb] [--nb-max N] [--out DIR]
+ *   npm run bench:pipeline -- [--sizes 2700,100000,1000000] [--backend webgpu|cpu|auto] [--no-nb] [--nb-max N] [--out DIR] [--screenshots DIR]
  *
  * --nb-max skips the NB mixture above N cells (on a software adapter it costs minutes per 100k).
  *
@@ -35,6 +35,7 @@ const backend = opt('backend', 'webgpu');
 const withNb = !args.includes('--no-nb');
 const nbMax = Number(opt('nb-max', 'Infinity'));
 const outDir = opt('out', join(here, 'results'));
+const shotDir = opt('screenshots', join(here, '..', 'test-artifacts', 'pipeline'));
 // The code measured: the commit, and whether the tree had changes (recorded before the run).
 const git = (cmd) => { try { return execSync(`git ${cmd}`, { cwd: here, encoding: 'utf8' }).trim(); } catch { return ''; } };
 const revision = `${git('rev-parse --short HEAD') || 'unknown'}${git('status --porcelain') ? ' (with local changes)' : ''}`;
@@ -86,6 +87,9 @@ try {
     const kmeans = await fit('kmeans');
     const nb = withNb && n <= nbMax ? await fit('nbmm') : null;
     const scatter = await page.evaluate(() => window.emgpuScatter.measureFrames(20));
+    // A screenshot of each size, coloured by cluster, to look at (test-artifacts/ is not committed).
+    mkdirSync(shotDir, { recursive: true });
+    await page.screenshot({ path: join(shotDir, `pipeline-${n}.png`) });
     rows.push({ n, dataset: summary.name, genes: summary.d, nnz: summary.nnz, kept: summary.kept, loadMs: summary.loadMs, loadWallMs, preprocessMs: summary.preprocessMs, kmeans, nb, scatter });
     console.log(`n=${n}: load ${summary.loadMs.toFixed(0)} ms, preprocess ${JSON.stringify(summary.preprocessMs)}, k-means ${kmeans.ms.toFixed(0)} ms${nb ? `, NB ${nb.ms.toFixed(0)} ms` : ''}, scatter ${scatter.renderer} ${scatter.medianMs.toFixed(1)} ms/frame (${scatter.width}×${scatter.height})`);
     await page.close();

@@ -3,6 +3,7 @@
  * worker.ts; this file only renders and forwards what the user asks for.
  */
 import { ScatterPlot } from './scatter.js';
+import { shortLabels } from './format.js';
 import type { ClusterParams, ClusterSummary, FromWorker, LoadedSummary, ToWorker } from './protocol.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -304,6 +305,7 @@ $<HTMLButtonElement>('export-json').addEventListener('click', () => download('em
 $<HTMLButtonElement>('export-png').addEventListener('click', async () => download('emgpu-plot.png', await (await fetch(await plot.toPNG())).blob()));
 
 // --- results ----------------------------------------------------------------------------------
+
 function renderCluster(c: ClusterSummary): void {
   const fmt = (x: number) => (Math.abs(x) >= 1e4 ? x.toExponential(4) : x.toFixed(3));
   $<HTMLDivElement>('result').innerHTML = `
@@ -316,7 +318,7 @@ function renderCluster(c: ClusterSummary): void {
     ? '<div class="summary">No label column in this dataset.</div>'
     : `<div>against <b>${state.summary?.truthColumn}</b></div>
        <div>ARI <span class="metric" id="ari">${c.ari.toFixed(4)}</span> · NMI <span class="metric" id="nmi">${c.nmi!.toFixed(4)}</span></div>
-       <table><tr><th>cluster</th>${c.confusion!.labels.map((l) => `<th title="${l}">${l.slice(0, 8)}</th>`).join('')}</tr>
+       <table><tr><th>cluster</th>${shortLabels(c.confusion!.labels).map((short, j) => `<th title="${c.confusion!.labels[j]}">${short}</th>`).join('')}</tr>
        ${c.confusion!.counts.map((row, i) => `<tr><td>${c.confusion!.clusters[i]}</td>${row.map((v) => `<td>${v || ''}</td>`).join('')}</tr>`).join('')}</table>`;
   $<HTMLDivElement>('markers').innerHTML = c.markers.map((m) => `<div><b>cluster ${m.cluster}</b>: ${m.genes.map((g) => `<span title="z ${g.score.toFixed(1)}, in ${(100 * g.pctIn).toFixed(0)}% vs ${(100 * g.pctOut).toFixed(0)}%">${g.name} (${g.logFoldChange.toFixed(1)})</span>`).join(', ')}</div>`).join('');
 }
