@@ -87,18 +87,6 @@ function subsetCounts(m: SingleCellData, rows: Uint32Array, cols: Uint32Array) {
   return { n: out.n, d: out.d, indptr: out.indptr, indices: out.indices, values: out.values as Float32Array };
 }
 
-/** The loader's warnings, plus one when the matrix is not raw counts. */
-function dataWarnings(m: SingleCellData): string[] {
-  const out = [...(m.source.warnings ?? [])];
-  // The h5ad loader already says when the matrix it took is not counts; say it once.
-  if (!m.source.looksLikeCounts && !out.some((w) => /raw counts/i.test(w))) {
-    out.push(`The matrix read (${m.source.matrixSource ?? 'X'}) does not look like raw counts: it holds non-integer or negative values. ` +
-      'Library-size normalisation, Seurat v3 HVGs and the NB mixture assume UMI counts, so their results here are approximate. ' +
-      'Load a file whose layers/counts or raw/X holds the raw counts for exact results.');
-  }
-  return out;
-}
-
 async function afterLoad(loaded: SingleCellData, label: string, loadMs: number, labels?: Record<string, string>[], synthetic = false): Promise<void> {
   data = loaded;
   name = label;
@@ -159,7 +147,8 @@ async function afterLoad(loaded: SingleCellData, label: string, loadMs: number, 
       preprocessMs: { ...pre.timings },
       loadMs,
       memory: `CSR ${formatBytes(est.csrBytes)}, dense float32 would be ${formatBytes(est.denseBytes)}`,
-      warnings: dataWarnings(loaded),
+      // The loaders' own warnings (matrix not raw counts, names missing, values beyond float32).
+      warnings: loaded.source.warnings ?? [],
     },
     cells,
     xy,

@@ -240,6 +240,19 @@ export function beyondExactWarning(beyondExact: number): string {
   );
 }
 
+/**
+ * The warning a loader attaches when the matrix it read is not raw counts (a non-integer or a
+ * negative value): every loader says it the same way, so callers need not check again.
+ * `elsewhere` names where the counts might be instead (h5ad: the file's other matrices).
+ */
+export function notCountsWarning(what: string, stats: Pick<ValueStats, 'integerValued' | 'nonNegative' | 'maxValue'>, elsewhere: string): string | null {
+  if (stats.integerValued && stats.nonNegative) return null;
+  return (
+    `${what} does not hold raw counts (${stats.integerValued ? 'some values are negative' : 'not all values are whole numbers'}; max ${stats.maxValue.toPrecision(4)}): ` +
+    `it looks normalised, log-transformed or scaled. Count models need raw UMI counts; ${elsewhere}.`
+  );
+}
+
 /** Sum of each row (per-cell totals, e.g. total UMIs), in float64. */
 export function rowSums(m: CsrMatrix): Float64Array {
   const out = new Float64Array(m.n);

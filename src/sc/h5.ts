@@ -17,7 +17,7 @@
 import type { Dataset, File as H5File, Group } from 'h5wasm';
 import { FileFormatError } from '../errors.js';
 import { formatCount } from '../io/text.js';
-import { beyondExactWarning, canonicalize, checkNnz, selectColumns, toFloat32, toUint32, validateCsr, valueStats } from './csr.js';
+import { beyondExactWarning, canonicalize, notCountsWarning, checkNnz, selectColumns, toFloat32, toUint32, validateCsr, valueStats } from './csr.js';
 import { abortIfNeeded, inputName, readAllBytes } from './input.js';
 import { checkMaxBytes, estimateMemory, MemoryLimitError } from './memory.js';
 import type { ByteInput, CsrMatrix, LoadOptions, SingleCellData } from './types.js';
@@ -457,6 +457,8 @@ export async function read10xH5(input: ByteInput, options: Read10xH5Options = {}
     const stats = valueStats(matrix.values, matrix.nnz);
     const warnings: string[] = [];
     if (stats.beyondExact > 0) warnings.push(beyondExactWarning(stats.beyondExact));
+    const notCounts = notCountsWarning('The matrix', stats, "Cell Ranger's .h5 files hold raw counts: check the file's origin");
+    if (notCounts) warnings.push(notCounts);
     const out: SingleCellData = {
       ...matrix,
       genes,

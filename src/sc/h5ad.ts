@@ -20,7 +20,7 @@
 import type { Dataset, Group } from 'h5wasm';
 import { FileFormatError } from '../errors.js';
 import { formatCount } from '../io/text.js';
-import { beyondExactWarning, canonicalize, checkNnz, transposeCompressed, validateCsr, toFloat32, valueStats } from './csr.js';
+import { beyondExactWarning, canonicalize, notCountsWarning, checkNnz, transposeCompressed, validateCsr, toFloat32, valueStats } from './csr.js';
 import { attr, checkH5Budget, getPath, isDataset, isGroup, openH5, readCompressed, readNumeric, readStrings, readValue, shapeOf, type OpenedH5 } from './h5.js';
 import { abortIfNeeded, inputName } from './input.js';
 import { checkMaxBytes } from './memory.js';
@@ -359,14 +359,9 @@ export async function readH5ad(input: ByteInput, options: ReadH5adOptions = {}):
     const warnings: string[] = [];
     if (stats.beyondExact > 0) warnings.push(beyondExactWarning(stats.beyondExact));
     if (stats.nonFinite > 0) warnings.push(`${formatCount(stats.nonFinite)} value(s) of ${source} are NaN or infinite.`);
-    if (!looksLikeCounts) {
-      warnings.push(
-        `${source} does not hold raw counts (${stats.integerValued ? 'some values are negative' : 'not all values are whole numbers'}; max ${stats.maxValue.toPrecision(4)}): ` +
-          `it looks normalised, log-transformed or scaled. Count models need raw UMI counts; ${
-            available.filter((a) => a !== source).length ? `the file also has ${available.filter((a) => a !== source).join(', ')}` : 'this file has no other matrix'
-          }.`,
-      );
-    }
+    const others = available.filter((a) => a !== source);
+    const notCounts = notCountsWarning(source, stats, others.length ? `the file also has ${others.join(', ')}` : 'this file has no other matrix');
+    if (notCounts) warnings.push(notCounts);
     const out: SingleCellData = {
       ...matrix,
       genes,

@@ -12,7 +12,7 @@
  */
 import { BufferLimitError, FileFormatError } from '../errors.js';
 import { formatCount, quoteField } from '../io/text.js';
-import { beyondExactWarning, canonicalize, checkNnz, selectColumns, valueStats } from './csr.js';
+import { beyondExactWarning, canonicalize, checkNnz, notCountsWarning, selectColumns, valueStats } from './csr.js';
 import { abortIfNeeded, forEachLine, openInput, readChunk, type OpenedInput } from './input.js';
 import { checkMaxBytes, estimateMemory, MemoryLimitError } from './memory.js';
 import type { ByteInput, CsrMatrix, LoadOptions, LoadPhase, LoadProgress, MemoryEstimate, SingleCellData } from './types.js';
@@ -692,6 +692,8 @@ export async function read10x(files: Read10xFiles, options: Read10xOptions = {})
   if (!features) warnings.push('No features/genes file was given: genes are named by their 0-based index.');
   if (!barcodes) warnings.push('No barcodes file was given: cells are named by their 0-based index.');
   const stats = dropped > 0 ? valueStats(matrix.values, matrix.nnz) : m;
+  const notCounts = notCountsWarning('The matrix', stats, 'load the raw (unnormalised) MatrixMarket file');
+  if (notCounts) warnings.push(notCounts);
   const out: SingleCellData = {
     n: matrix.n,
     d: matrix.d,

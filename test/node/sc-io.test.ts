@@ -303,6 +303,19 @@ describe('streaming: inputs, entry order, chunk boundaries, values', () => {
     expect(m.source.warnings.join(' ')).toMatch(/No features\/genes file/);
   });
 
+  test('a matrix that is not raw counts (fractions, negatives) is said to be so, once, in the warnings', async () => {
+    const frac = await read10x({ matrix: bytes('%%MatrixMarket matrix coordinate real general\n2 2 2\n1 1 0.5\n2 2 3\n') });
+    expect(frac.source.looksLikeCounts).toBe(false);
+    expect(frac.source.warnings.filter((w) => /raw counts/.test(w))).toEqual([
+      'The matrix does not hold raw counts (not all values are whole numbers; max 3.000): it looks normalised, log-transformed or scaled. ' +
+        'Count models need raw UMI counts; load the raw (unnormalised) MatrixMarket file.',
+    ]);
+    const neg = await read10x({ matrix: bytes('%%MatrixMarket matrix coordinate integer general\n2 2 2\n1 1 -1\n2 2 3\n') });
+    expect(neg.source.warnings.join(' ')).toMatch(/does not hold raw counts \(some values are negative; max 3\.000\)/);
+    const counts = await read10x({ matrix: bytes('%%MatrixMarket matrix coordinate integer general\n2 2 2\n1 1 1\n2 2 3\n') });
+    expect(counts.source.warnings.some((w) => /raw counts/.test(w))).toBe(false);
+  });
+
   test('progress: phases in order, bytes read growing to the files’ total, entries to nnz', async () => {
     const seen: LoadProgress[] = [];
     const m = await read10xDir(PBMC3K, { onProgress: (p) => seen.push(p) });
