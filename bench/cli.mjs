@@ -11,11 +11,11 @@ export const root = resolve(here, '..');
 
 export class BenchError extends Error {}
 
-/** The commit the library was measured at, and whether src/ or shaders/ had uncommitted changes. */
-export function revision() {
+/** The commit the code was measured at, and whether `paths` (default src/, shaders/) had uncommitted changes. */
+export function revision(paths = ['src', 'shaders']) {
   try {
     const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src', 'shaders'], { cwd: root, encoding: 'utf8' }).trim().length > 0;
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', ...paths], { cwd: root, encoding: 'utf8' }).trim().length > 0;
     return { commit, dirty };
   } catch {
     return null;

@@ -21,8 +21,8 @@ import { mkdirSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { execSync } from 'node:child_process';
 import { chromiumArgs, chromiumExecutable } from '../test/browser-launch.js';
+import { revision } from './cli.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -36,9 +36,10 @@ const withNb = !args.includes('--no-nb');
 const nbMax = Number(opt('nb-max', 'Infinity'));
 const outDir = opt('out', join(here, 'results'));
 const shotDir = opt('screenshots', join(here, '..', 'test-artifacts', 'pipeline'));
-// The code measured: the commit, and whether the tree had changes (recorded before the run).
-const git = (cmd) => { try { return execSync(`git ${cmd}`, { cwd: here, encoding: 'utf8' }).trim(); } catch { return ''; } };
-const revision = `${git('rev-parse --short HEAD') || 'unknown'}${git('status --porcelain') ? ' (with local changes)' : ''}`;
+// The code measured (recorded before the run): the commit, and whether the library, the demo
+// or the bundled data had uncommitted changes.
+const rev = revision(['src', 'shaders', 'demo', 'data']);
+const revisionText = rev ? `${rev.commit.slice(0, 7)}${rev.dirty ? ' (with local changes)' : ''}` : 'unknown';
 
 // No HMR or file watching: an edit to demo/ during a run must not reload the page.
 const server = await createServer({ configFile: join(here, '../demo/vite.config.ts'), server: { port: 0, host: '127.0.0.1', hmr: false, watch: null }, logLevel: 'warn' });
@@ -103,13 +104,13 @@ const software = /swiftshader|llvmpipe|lavapipe|warp|cpu/i.test(adapter);
 const date = new Date().toISOString().slice(0, 10);
 const slug = (adapter.split('·').pop() ?? 'unknown').trim().toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'unknown';
 mkdirSync(outDir, { recursive: true });
-const result = { schema: 'emgpu-bench-pipeline/2', date, revision, adapter, software, backend, timing: 'wall', viewport, rows };
+const result = { schema: 'emgpu-bench-pipeline/3', date, revision: rev, adapter, software, backend, timing: 'wall', viewport, rows };
 writeFileSync(join(outDir, `${date}-${slug}-pipeline.json`), JSON.stringify(result, null, 1));
 const f = (x) => (x == null ? '—' : x >= 100 ? x.toFixed(0) : x.toFixed(1));
 const md = [
   `# emgpu pipeline benchmark, ${date}`,
   '',
-  `- Engine: \`${adapter}\`; wall clock in the demo's worker (performance.now per stage); revision ${revision}.`,
+  `- Engine: \`${adapter}\`; wall clock in the demo's worker (performance.now per stage); revision ${revisionText}.`,
   software ? '\n> **A software adapter or the CPU backend: these times are not GPU speed.**\n' : '',
   '| cells | genes | non-zeros | load / sample ms | qc | filter | normalize | hvg | scale | pca | preprocess total | k-means k=10 (fit ms, iter) | NB k=10 (fit ms, iter) | ARI k-means / NB | scatter ms/frame (renderer) |',
   '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
