@@ -13,6 +13,7 @@ import { writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { createEngine, negativeBinomialMixture, preprocess, subsetCsr } from '../src/index.js';
 import { read10xDir } from '../src/sc/node.js';
+import { rowSums } from '../src/sc/csr.js';
 
 export async function fitSyntheticParams(out: string): Promise<void> {
   const engine = await createEngine({ backend: 'cpu' });
@@ -37,12 +38,7 @@ export async function fitSyntheticParams(out: string): Promise<void> {
   const rank = pre.hvg.rank!;
   const order = Array.from(pre.hvg.genes, (g, j) => ({ j, r: rank[g] })).sort((a, b) => a.r - b.r).map((o) => o.j);
   const sig = (x: number) => Number(x.toPrecision(7));
-  const logLib: number[] = [];
-  for (let i = 0; i < counts.n; i++) {
-    let s = 0;
-    for (let t = counts.indptr[i]; t < counts.indptr[i + 1]; t++) s += counts.values[t];
-    logLib.push(Math.log(Math.max(1, s)));
-  }
+  const logLib = Array.from(rowSums(counts), (s) => Math.log(Math.max(1, s)));
   const logMean = logLib.reduce((a, b) => a + b, 0) / logLib.length;
   const logSd = Math.sqrt(logLib.reduce((a, b) => a + (b - logMean) ** 2, 0) / (logLib.length - 1));
   const params = {

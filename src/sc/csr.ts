@@ -254,7 +254,7 @@ export function notCountsWarning(what: string, stats: Pick<ValueStats, 'integerV
 }
 
 /** Sum of each row (per-cell totals, e.g. total UMIs), in float64. */
-export function rowSums(m: CsrMatrix): Float64Array {
+export function rowSums(m: Pick<CsrMatrix, 'n' | 'indptr'> & { values: ArrayLike<number> }): Float64Array {
   const out = new Float64Array(m.n);
   for (let i = 0; i < m.n; i++) {
     let s = 0;
