@@ -8,6 +8,8 @@
  * (typed arrays, built once per point set), so a million points stay interactive.
  */
 import SCATTER_WGSL from './scatter.wgsl?raw';
+// The leaf module, not the barrel: the page needs this one function, not the whole library.
+import { describeAdapter } from '../src/gpu/device.js';
 
 /** Data → clip space: clip = (x·sx + ox, y·sy + oy). */
 export interface ViewTransform { sx: number; sy: number; ox: number; oy: number }
@@ -201,10 +203,8 @@ export class ScatterPlot {
   private async init(): Promise<boolean> {
     const gpu = (navigator as Navigator & { gpu?: GPU }).gpu;
     const adapter = gpu && !this.opts.forceCpu ? await gpu.requestAdapter().catch(() => null) : null;
-    const info = adapter?.info;
-    const software = !!info && ((info as GPUAdapterInfo & { isFallbackAdapter?: boolean }).isFallbackAdapter === true ||
-      /swiftshader|llvmpipe|lavapipe|warp/i.test(`${info.vendor} ${info.architecture} ${info.description}`));
-    if (!adapter || software) {
+    // The library's rule for software adapters (the one createEngine's 'auto' uses).
+    if (!adapter || describeAdapter(adapter).software) {
       this.ctx2d = this.canvas.getContext('2d');
       return false;
     }

@@ -9,6 +9,7 @@ import type { DataInput } from './data.js';
 import type { BackendChoice, CentroidModel, GaussianMixtureOptions, GaussianMixtureResult, KMeansOptions, KMeansResult, SoftKMeansOptions, SoftKMeansResult } from './types.js';
 
 export { createEngine } from './engine/engine.js';
+export { describeAdapter } from './gpu/device.js';
 export type { Engine, EngineOptions } from './engine/engine.js';
 export * from './errors.js';
 export type * from './types.js';
