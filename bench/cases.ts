@@ -158,7 +158,16 @@ function nbmmCase(n: number, d: number, k: number, maxIter: number, repeats: num
   };
 }
 
-function selectCase(model: 'kmeans' | 'gmm', n: number, d: number, centres: number, ks: number[], maxIter: number, repeats: number, note?: string): SelectKCase {
+function selectCase(
+  model: 'kmeans' | 'gmm',
+  n: number,
+  d: number,
+  centres: number,
+  ks: number[],
+  maxIter: number,
+  repeats: number,
+  note?: string,
+): SelectKCase {
   return {
     id: `select-k-${model === 'gmm' ? 'gmm-diag' : 'kmeans'}-n${fmtN(n)}-d${d}`,
     title: `k sweep ${ks[0]}..${ks[ks.length - 1]} (selectK, ${model === 'gmm' ? "model 'gmm', diag" : "model 'kmeans'"}), n=${n}, d=${d}, ${centres} true clusters`,
@@ -238,7 +247,17 @@ export function presetCases(preset: Preset, opts: PresetOptions = {}): BenchCase
     for (const n of [10_000, 100_000]) for (const d of [16, 50]) for (const k of [8, 32]) cases.push(kmeansCase(n, d, k, 5, R));
     cases.push(softCase(100_000, 50, 20, 3, R));
     cases.push(gmmCase('diag', 100_000, 50, 20, 2, 3, 'quick preset: 3 repeats of 2 iterations (a SwiftShader iteration takes seconds)'));
-    cases.push(gmmCase('full', 10_000, 50, 20, 2, 3, 'quick preset: n = 10 000 instead of 100 000 (the full-covariance E-step is ~d² per row and component; too slow on SwiftShader), 3 repeats of 2 iterations'));
+    cases.push(
+      gmmCase(
+        'full',
+        10_000,
+        50,
+        20,
+        2,
+        3,
+        'quick preset: n = 10 000 instead of 100 000 (the full-covariance E-step is ~d² per row and component; too slow on SwiftShader), 3 repeats of 2 iterations',
+      ),
+    );
     cases.push(nbmmCase(5000, 2000, 10, 2, 3, 'quick preset: 5 000 cells instead of 20 000, 3 repeats of 2 iterations'));
     cases.push(selectCase('kmeans', 5000, 16, 8, range(2, 20), 30, 1, 'one sweep (19 fits)'));
     cases.push(selectCase('gmm', 5000, 16, 8, range(2, 20), 30, 1, 'one sweep (19 fits)'));
@@ -247,7 +266,9 @@ export function presetCases(preset: Preset, opts: PresetOptions = {}): BenchCase
     const R = 5;
     cases = [];
     for (const n of [10_000, 100_000, 1_000_000]) {
-      for (const d of [16, 50]) for (const k of [8, 32]) cases.push(kmeansCase(n, d, k, 10, n >= 1_000_000 ? 3 : R, n >= 1_000_000 ? 'n = 1M: 3 repeats' : undefined));
+      for (const d of [16, 50])
+        for (const k of [8, 32])
+          cases.push(kmeansCase(n, d, k, 10, n >= 1_000_000 ? 3 : R, n >= 1_000_000 ? 'n = 1M: 3 repeats' : undefined));
     }
     cases.push(softCase(100_000, 50, 20, 10, R));
     cases.push(softCase(1_000_000, 50, 20, 10, 3, 'n = 1M: 3 repeats'));

@@ -30,8 +30,8 @@ export function usage(frontEnd) {
   return [
     `Usage: ${cmd} [options]`,
     '  --preset P      ci (seconds) | quick (n ≤ 100k; minutes on SwiftShader; default) | full (the whole matrix, for real GPUs)',
-    '  --repeats R     timed fits per case and implementation (default: the preset\'s, 5 for quick/full)',
-    '  --max-iter I    EM iterations per fit (default: the preset\'s)',
+    "  --repeats R     timed fits per case and implementation (default: the preset's, 5 for quick/full)",
+    "  --max-iter I    EM iterations per fit (default: the preset's)",
     '  --only A,B      only the cases whose id contains A or B (e.g. --only kmeans-n10k,gmm)',
     '  --ref-cap F     run the CPU reference and the peers only while the modelled flops per iteration ≤ F (default 3e9)',
     '  --out DIR       where results go (default bench/results)',
@@ -46,7 +46,8 @@ export function usage(frontEnd) {
 function positive(name, v, { integer = true } = {}) {
   if (v === undefined) return undefined;
   const x = Number(v);
-  if (!Number.isFinite(x) || x <= 0 || (integer && !Number.isInteger(x))) throw new BenchError(`--${name}=${v} is not a positive ${integer ? 'integer' : 'number'}.`);
+  if (!Number.isFinite(x) || x <= 0 || (integer && !Number.isInteger(x)))
+    throw new BenchError(`--${name}=${v} is not a positive ${integer ? 'integer' : 'number'}.`);
   return x;
 }
 
@@ -82,7 +83,11 @@ export function parseCli(argv, frontEnd) {
   if (repeats !== undefined) config.repeats = repeats;
   if (maxIter !== undefined) config.maxIter = maxIter;
   if (refCap !== undefined) config.refCapFlops = refCap;
-  if (values.only) config.only = values.only.split(',').map((s) => s.trim()).filter(Boolean);
+  if (values.only)
+    config.only = values.only
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
   return {
     config,
     backend,
@@ -100,7 +105,9 @@ export async function createVite({ listen = false, port } = {}) {
     logLevel: 'warn',
     clearScreen: false,
     appType: listen ? 'spa' : 'custom',
-    server: listen ? { host: '127.0.0.1', port, strictPort: true, hmr: false, watch: null } : { middlewareMode: true, hmr: false, watch: null },
+    server: listen
+      ? { host: '127.0.0.1', port, strictPort: true, hmr: false, watch: null }
+      : { middlewareMode: true, hmr: false, watch: null },
     // The peers are CommonJS (skmeans) or have CommonJS dependencies: pre-bundle them for the page.
     optimizeDeps: { noDiscovery: true, include: ['skmeans', 'ml-kmeans'] },
   });
@@ -132,7 +139,10 @@ export async function writeResults(server, result, outDir, config = {}) {
   const problems = validateBenchResult(result);
   if (problems.length) throw new BenchError(`The results do not match the schema (written anyway):\n  ${problems.join('\n  ')}`);
   const failed = result.cases.filter((c) => c.status === 'error');
-  if (failed.length) throw new BenchError(`${failed.length} case(s) failed: ${failed.map((c) => `${c.id} (${c.error ?? c.impls.find((i) => i.status === 'error')?.note})`).join('; ')}`);
+  if (failed.length)
+    throw new BenchError(
+      `${failed.length} case(s) failed: ${failed.map((c) => `${c.id} (${c.error ?? c.impls.find((i) => i.status === 'error')?.note})`).join('; ')}`,
+    );
   return { jsonPath, base };
 }
 

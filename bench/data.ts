@@ -224,7 +224,13 @@ export function encodeReal(r: RealDataset): string {
   return JSON.stringify({
     ...r,
     lognorm: bytesOf(r.lognorm),
-    counts: { n: r.counts.n, d: r.counts.d, indptr: bytesOf(r.counts.indptr), indices: bytesOf(r.counts.indices), values: bytesOf(r.counts.values) },
+    counts: {
+      n: r.counts.n,
+      d: r.counts.d,
+      indptr: bytesOf(r.counts.indptr),
+      indices: bytesOf(r.counts.indices),
+      values: bytesOf(r.counts.values),
+    },
   });
 }
 

@@ -43,7 +43,9 @@ export async function runNodeBench(o: NodeBenchOptions): Promise<BenchResult> {
     }
     const engineInfo = { requested, backend: engine.backend, adapter: engine.adapter, software, fallbackReason: engine.fallbackReason };
     if (engine.backend === 'cpu') {
-      log(`NO GPU: emgpu runs on its CPU backend (float64 reference)${engine.fallbackReason ? ` because ${engine.fallbackReason}` : ` (--backend ${requested})`}. These are CPU figures, not GPU figures.`);
+      log(
+        `NO GPU: emgpu runs on its CPU backend (float64 reference)${engine.fallbackReason ? ` because ${engine.fallbackReason}` : ` (--backend ${requested})`}. These are CPU figures, not GPU figures.`,
+      );
     } else {
       log(`adapter: ${engine.adapter}${software ? ' (software)' : ''}; timestamp-query: ${ts}`);
     }
@@ -52,7 +54,10 @@ export async function runNodeBench(o: NodeBenchOptions): Promise<BenchResult> {
     const peers: Peers = { mlKmeans, skmeans };
     const run = await runPreset(o, { engine, cpu, peers, real, log });
     const notes = [...run.notes];
-    if (engine.backend === 'cpu') notes.unshift(`No GPU: emgpu ran on its CPU backend (float64)${engine.fallbackReason ? ` because ${engine.fallbackReason}` : ''}; the CPU reference is not run separately (it is the same code).`);
+    if (engine.backend === 'cpu')
+      notes.unshift(
+        `No GPU: emgpu ran on its CPU backend (float64)${engine.fallbackReason ? ` because ${engine.fallbackReason}` : ''}; the CPU reference is not run separately (it is the same code).`,
+      );
     const cpuModel = os.cpus()[0]?.model?.trim();
     return assembleResult({
       preset: o.preset,

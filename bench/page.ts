@@ -50,12 +50,20 @@ async function run(cfg: BenchConfig, realData: Record<string, string | { missing
     cpu = await createEngine({ backend: 'cpu' });
     const software = SOFTWARE_ADAPTER.test(engine.adapter);
     const ts = await timestampQuery();
-    log(`adapter: ${engine.adapter}${software ? ' (software: figures are about correctness and traffic, not GPU speed)' : ''}; timestamp-query: ${ts}`);
+    log(
+      `adapter: ${engine.adapter}${software ? ' (software: figures are about correctness and traffic, not GPU speed)' : ''}; timestamp-query: ${ts}`,
+    );
     const real: Record<string, RealDataset | { missing: string }> = {};
     for (const [name, v] of Object.entries(realData)) real[name] = typeof v === 'string' ? decodeReal(v) : v;
     const peers: Peers = { mlKmeans, skmeans };
     const out = await runPreset(cfg, { engine, cpu, peers, real, log });
-    const info: EngineInfo = { requested: 'webgpu', backend: engine.backend, adapter: engine.adapter, software, fallbackReason: engine.fallbackReason };
+    const info: EngineInfo = {
+      requested: 'webgpu',
+      backend: engine.backend,
+      adapter: engine.adapter,
+      software,
+      fallbackReason: engine.fallbackReason,
+    };
     return {
       preset: cfg.preset,
       frontEnd: 'browser',

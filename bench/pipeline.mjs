@@ -42,12 +42,19 @@ const rev = revision(['src', 'shaders', 'demo', 'data']);
 const revisionText = rev ? `${rev.commit.slice(0, 7)}${rev.dirty ? ' (with local changes)' : ''}` : 'unknown';
 
 // No HMR or file watching: an edit to demo/ during a run must not reload the page.
-const server = await createServer({ configFile: join(here, '../demo/vite.config.ts'), server: { port: 0, host: '127.0.0.1', hmr: false, watch: null }, logLevel: 'warn' });
+const server = await createServer({
+  configFile: join(here, '../demo/vite.config.ts'),
+  server: { port: 0, host: '127.0.0.1', hmr: false, watch: null },
+  logLevel: 'warn',
+});
 await server.listen();
 const url = server.resolvedUrls.local[0];
 const viewport = { width: 1500, height: 900 };
 const browser = await puppeteer.launch({
-  executablePath: chromiumExecutable(), args: chromiumArgs, headless: true, protocolTimeout: 7_200_000,
+  executablePath: chromiumExecutable(),
+  args: chromiumArgs,
+  headless: true,
+  protocolTimeout: 7_200_000,
   userDataDir: mkdtempSync(join(tmpdir(), 'emgpu-pipeline-')),
 });
 const rows = [];
@@ -66,10 +73,14 @@ try {
       await page.$eval('#synthetic-n', (el, v) => (el.value = String(v)), n);
       await page.click('#synthetic');
     }
-    await page.waitForFunction((want) => {
-      const s = window.emgpuDemo.summary;
-      return (s && (want === 2700 ? s.n === 2700 : s.n === want)) || document.getElementById('error');
-    }, { timeout: 0, polling: 1000 }, n);
+    await page.waitForFunction(
+      (want) => {
+        const s = window.emgpuDemo.summary;
+        return (s && (want === 2700 ? s.n === 2700 : s.n === want)) || document.getElementById('error');
+      },
+      { timeout: 0, polling: 1000 },
+      n,
+    );
     const err = await page.evaluate(() => document.getElementById('error')?.textContent ?? null);
     if (err) throw new Error(`n=${n}: ${err}`);
     const summary = await page.evaluate(() => window.emgpuDemo.summary);
@@ -91,8 +102,22 @@ try {
     // A screenshot of each size, coloured by cluster, to look at (test-artifacts/ is not committed).
     mkdirSync(shotDir, { recursive: true });
     await page.screenshot({ path: join(shotDir, `pipeline-${n}.png`) });
-    rows.push({ n, dataset: summary.name, genes: summary.d, nnz: summary.nnz, kept: summary.kept, loadMs: summary.loadMs, loadWallMs, preprocessMs: summary.preprocessMs, kmeans, nb, scatter });
-    console.log(`n=${n}: load ${summary.loadMs.toFixed(0)} ms, preprocess ${JSON.stringify(summary.preprocessMs)}, k-means ${kmeans.ms.toFixed(0)} ms${nb ? `, NB ${nb.ms.toFixed(0)} ms` : ''}, scatter ${scatter.renderer} ${scatter.medianMs.toFixed(1)} ms/frame (${scatter.width}×${scatter.height})`);
+    rows.push({
+      n,
+      dataset: summary.name,
+      genes: summary.d,
+      nnz: summary.nnz,
+      kept: summary.kept,
+      loadMs: summary.loadMs,
+      loadWallMs,
+      preprocessMs: summary.preprocessMs,
+      kmeans,
+      nb,
+      scatter,
+    });
+    console.log(
+      `n=${n}: load ${summary.loadMs.toFixed(0)} ms, preprocess ${JSON.stringify(summary.preprocessMs)}, k-means ${kmeans.ms.toFixed(0)} ms${nb ? `, NB ${nb.ms.toFixed(0)} ms` : ''}, scatter ${scatter.renderer} ${scatter.medianMs.toFixed(1)} ms/frame (${scatter.width}×${scatter.height})`,
+    );
     await page.close();
   }
 } finally {
@@ -102,7 +127,12 @@ try {
 
 const software = /swiftshader|llvmpipe|lavapipe|warp|cpu/i.test(adapter);
 const date = new Date().toISOString().slice(0, 10);
-const slug = (adapter.split('·').pop() ?? 'unknown').trim().toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'unknown';
+const slug =
+  (adapter.split('·').pop() ?? 'unknown')
+    .trim()
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '') || 'unknown';
 mkdirSync(outDir, { recursive: true });
 const result = { schema: 'emgpu-bench-pipeline/3', date, revision: rev, adapter, software, backend, timing: 'wall', viewport, rows };
 writeFileSync(join(outDir, `${date}-${slug}-pipeline.json`), JSON.stringify(result, null, 1));
@@ -114,7 +144,10 @@ const md = [
   software ? '\n> **A software adapter or the CPU backend: these times are not GPU speed.**\n' : '',
   '| cells | genes | non-zeros | load / sample ms | qc | filter | normalize | hvg | scale | pca | preprocess total | k-means k=10 (fit ms, iter) | NB k=10 (fit ms, iter) | ARI k-means / NB | scatter ms/frame (renderer) |',
   '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
-  ...rows.map((r) => `| ${r.n.toLocaleString('en')} | ${r.genes} | ${r.nnz.toLocaleString('en')} | ${f(r.loadMs)} | ${f(r.preprocessMs.qc)} | ${f(r.preprocessMs.filter)} | ${f(r.preprocessMs.normalize)} | ${f(r.preprocessMs.hvg)} | ${f(r.preprocessMs.scale)} | ${f(r.preprocessMs.pca)} | ${f(r.preprocessMs.totalMs)} | ${f(r.kmeans.fitMs)}, ${r.kmeans.nIter} | ${r.nb ? `${f(r.nb.fitMs)}, ${r.nb.nIter}` : '—'} | ${r.kmeans.ari?.toFixed(3) ?? '—'} / ${r.nb?.ari?.toFixed(3) ?? '—'} | ${f(r.scatter.medianMs)} (${r.scatter.renderer}, max ${f(r.scatter.maxMs)}) |`),
+  ...rows.map(
+    (r) =>
+      `| ${r.n.toLocaleString('en')} | ${r.genes} | ${r.nnz.toLocaleString('en')} | ${f(r.loadMs)} | ${f(r.preprocessMs.qc)} | ${f(r.preprocessMs.filter)} | ${f(r.preprocessMs.normalize)} | ${f(r.preprocessMs.hvg)} | ${f(r.preprocessMs.scale)} | ${f(r.preprocessMs.pca)} | ${f(r.preprocessMs.totalMs)} | ${f(r.kmeans.fitMs)}, ${r.kmeans.nIter} | ${r.nb ? `${f(r.nb.fitMs)}, ${r.nb.nIter}` : '—'} | ${r.kmeans.ari?.toFixed(3) ?? '—'} / ${r.nb?.ari?.toFixed(3) ?? '—'} | ${f(r.scatter.medianMs)} (${r.scatter.renderer}, max ${f(r.scatter.maxMs)}) |`,
+  ),
   '',
   `Scatter: ${rows[0]?.scatter.width ?? '?'}×${rows[0]?.scatter.height ?? '?'} device pixels, median of 20 redraws at changing zoom${rows.some((r) => r.scatter.renderer === 'cpu-splat') ? '; cpu-splat = the CPU fallback drawing into an ImageData (used on software adapters and without WebGPU)' : ''}. Fits are timed alone; the JSON also has each task's total (fit, agreement, marker genes) as \`ms\`. NB: '—' where it was skipped (--nb-max / --no-nb). ARI against the sampled components (synthetic) or the Seurat annotation (pbmc3k).`,
   '',

@@ -15,7 +15,9 @@ import { logNormalise, type Csr, type RealDataset } from './data.js';
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 export function sharedDataDir(): string | null {
-  const candidates = [process.env.EMGPU_DATA_DIR, join(repoRoot, '..', 'shared', 'data'), join(repoRoot, 'shared', 'data')].filter((p): p is string => !!p);
+  const candidates = [process.env.EMGPU_DATA_DIR, join(repoRoot, '..', 'shared', 'data'), join(repoRoot, 'shared', 'data')].filter(
+    (p): p is string => !!p,
+  );
   return candidates.find((p) => existsSync(join(p, 'pbmc68k_reduced', 'counts_matrix.mtx.gz'))) ?? null;
 }
 
@@ -46,7 +48,10 @@ function csvFields(line: string): string[] {
 export function loadPbmc68kReduced(): RealDataset | { missing: string } {
   const dir = sharedDataDir();
   if (!dir) {
-    return { missing: 'pbmc68k_reduced not found (looked in $EMGPU_DATA_DIR, ../shared/data and ./shared/data for pbmc68k_reduced/counts_matrix.mtx.gz)' };
+    return {
+      missing:
+        'pbmc68k_reduced not found (looked in $EMGPU_DATA_DIR, ../shared/data and ./shared/data for pbmc68k_reduced/counts_matrix.mtx.gz)',
+    };
   }
   const folder = join(dir, 'pbmc68k_reduced');
   const mtxPath = join(folder, 'counts_matrix.mtx.gz');
@@ -67,7 +72,10 @@ export function loadPbmc68kReduced(): RealDataset | { missing: string } {
     indptr[i + 1] = idx.length;
   }
   const counts: Csr = { indptr, indices: Int32Array.from(idx), values: Float64Array.from(val), n, d };
-  const obs = gunzipSync(readFileSync(join(folder, 'counts_obs.csv.gz'))).toString('utf8').split('\n').filter((l) => l.length > 0);
+  const obs = gunzipSync(readFileSync(join(folder, 'counts_obs.csv.gz')))
+    .toString('utf8')
+    .split('\n')
+    .filter((l) => l.length > 0);
   const header = csvFields(obs[0]);
   const col = header.indexOf('bulk_labels');
   if (col < 0) throw new Error(`${join(folder, 'counts_obs.csv.gz')}: no bulk_labels column (header: ${header.join(', ')})`);

@@ -53,8 +53,14 @@ export function slugOf(engine: EngineInfo, frontEnd: 'browser' | 'node'): string
   if (/swiftshader/i.test(a)) return `${prefix}swiftshader`;
   for (const name of ['llvmpipe', 'lavapipe', 'warp']) if (new RegExp(name, 'i').test(a)) return `${prefix}${name}`;
   // "vendor / architecture / device / description": the last part names the device best.
-  const parts = a.split(' / ').map((s) => s.trim()).filter(Boolean);
-  const slug = (parts[parts.length - 1] ?? a).toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
+  const parts = a
+    .split(' / ')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const slug = (parts[parts.length - 1] ?? a)
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
   return `${prefix}${slug || 'unknown-adapter'}`;
 }
 
@@ -69,10 +75,12 @@ export function softwareWarning(r: BenchResult): string | null {
 // ---------------------------------------------------------------------------------------------
 // Formatting
 
-const ms = (x: number | undefined): string => (x === undefined || !Number.isFinite(x) ? '—' : x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
+const ms = (x: number | undefined): string =>
+  x === undefined || !Number.isFinite(x) ? '—' : x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2);
 const int = (x: number): string => Math.round(x).toLocaleString('en-US');
 const num = (x: number): string => (Number.isInteger(x) ? int(x) : x.toFixed(2));
-const rate = (x: number | null | undefined): string => (x === null || x === undefined || !Number.isFinite(x) ? '—' : x >= 100 ? x.toFixed(0) : x >= 1 ? x.toFixed(2) : x.toPrecision(2));
+const rate = (x: number | null | undefined): string =>
+  x === null || x === undefined || !Number.isFinite(x) ? '—' : x >= 100 ? x.toFixed(0) : x >= 1 ? x.toFixed(2) : x.toPrecision(2);
 function bytes(x: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB'];
   let v = x;
@@ -96,7 +104,14 @@ function table(header: string[], rows: string[][]): string {
 function implRow(c: CaseResult, r: ImplResult, first: boolean): string[] {
   const name = first ? `\`${c.id}\`` : '';
   if (r.status !== 'ok') {
-    const why = r.status === 'error' ? 'error (see below)' : /too slow/.test(r.note ?? '') ? 'skipped (too slow)' : r.impl === 'cpu-reference' && c.referenceRelDiff === 0 ? 'same as emgpu (CPU backend)' : 'skipped (see below)';
+    const why =
+      r.status === 'error'
+        ? 'error (see below)'
+        : /too slow/.test(r.note ?? '')
+          ? 'skipped (too slow)'
+          : r.impl === 'cpu-reference' && c.referenceRelDiff === 0
+            ? 'same as emgpu (CPU backend)'
+            : 'skipped (see below)';
     return [name, r.label, why, '', '', '', '', '', '', '', ''];
   }
   const p = r.perIterMs!;
@@ -125,7 +140,19 @@ function implRow(c: CaseResult, r: ImplResult, first: boolean): string[] {
 }
 
 const TS_COLUMN = 'GPU ms/iter (timestamps)';
-const IMPL_HEADER = ['case', 'implementation', 'ms/iter (median)', 'IQR', 'min – max', 'iter', 'fit ms', 'GB/s', 'GFLOP/s', 'ms/iter ÷ emgpu', 'objective (emgpu) / rel. to emgpu'];
+const IMPL_HEADER = [
+  'case',
+  'implementation',
+  'ms/iter (median)',
+  'IQR',
+  'min – max',
+  'iter',
+  'fit ms',
+  'GB/s',
+  'GFLOP/s',
+  'ms/iter ÷ emgpu',
+  'objective (emgpu) / rel. to emgpu',
+];
 
 function gpuRow(c: CaseResult): string[] | null {
   const g = c.impls[0]?.gpu;
@@ -155,12 +182,19 @@ export function renderMarkdown(r: BenchResult): string {
   const out: string[] = [];
   out.push(`# emgpu benchmark, ${r.date}: preset \`${r.preset}\`, ${r.frontEnd === 'browser' ? 'headless Chromium' : 'Node'}`);
   out.push('');
-  out.push(`- Engine: \`${r.engine.adapter}\` (backend ${r.engine.backend}${r.engine.software ? ', software adapter' : ''}; asked for '${r.engine.requested}')${r.engine.fallbackReason ? `. Fell back to the CPU: ${r.engine.fallbackReason}` : ''}`);
+  out.push(
+    `- Engine: \`${r.engine.adapter}\` (backend ${r.engine.backend}${r.engine.software ? ', software adapter' : ''}; asked for '${r.engine.requested}')${r.engine.fallbackReason ? `. Fell back to the CPU: ${r.engine.fallbackReason}` : ''}`,
+  );
   if (r.userAgent) out.push(`- Browser: ${r.userAgent}`);
-  if (r.revision) out.push(`- Library at commit ${r.revision.commit.slice(0, 12)}${r.revision.dirty ? ' with uncommitted changes in src/ or shaders/' : ''}`);
+  if (r.revision)
+    out.push(
+      `- Library at commit ${r.revision.commit.slice(0, 12)}${r.revision.dirty ? ' with uncommitted changes in src/ or shaders/' : ''}`,
+    );
   out.push(`- Node ${r.node}, ${r.platform}${r.cpus ? `, ${r.cpus}` : ''}; run took ${(r.durationMs / 60000).toFixed(1)} min`);
   out.push(`- Timing: ${r.timing === 'timestamp' ? 'GPU timestamps and wall clock' : 'wall clock'}. ${r.timingReason}`);
-  out.push(`- CPU reference and peers run while the modelled work is ≤ ${r.refCapFlops.toExponential(1)} flops per iteration (≈ n·d·k ≤ ${(r.refCapFlops / 3).toExponential(1)} for k-means); above that: "skipped (too slow)".`);
+  out.push(
+    `- CPU reference and peers run while the modelled work is ≤ ${r.refCapFlops.toExponential(1)} flops per iteration (≈ n·d·k ≤ ${(r.refCapFlops / 3).toExponential(1)} for k-means); above that: "skipped (too slow)".`,
+  );
   for (const n of r.notes) out.push(`- ${n}`);
   const warn = softwareWarning(r);
   if (warn) {
@@ -168,13 +202,17 @@ export function renderMarkdown(r: BenchResult): string {
     out.push(`> ${warn}`);
   }
   out.push('');
-  out.push('Every fit of every implementation in a case starts from the same initial parameters and runs with tol = 0 (same iterations). ' +
-    'ms/iter: emgpu and the CPU reference report their EM loop (timings.perIterMs); the peers, wall time ÷ iterations. ' +
-    (r.timing === 'timestamp' ? `"${TS_COLUMN}": emgpu's GPU compute-pass time per EM iteration from timestamp queries (gpu.gpuMsPerIter, median over the fits); it excludes the readback, the host M-step and the submit overhead that ms/iter includes. ` : '') +
-    'GB/s and GFLOP/s are the work model of bench/work.ts ÷ median ms/iter (model counts, not hardware counters). ' +
-    '"ms/iter ÷ emgpu" > 1: emgpu is faster. "rel. to emgpu": (objective − emgpu\'s) / |emgpu\'s|; for k-means the float64 inertia of each ' +
-    'implementation\'s final centroids, so a positive number is a worse (higher) inertia than emgpu\'s; for mixtures the log-likelihood, where positive is better. ' +
-    '`*` after iterations: the repeats did not all do the same number.');
+  out.push(
+    'Every fit of every implementation in a case starts from the same initial parameters and runs with tol = 0 (same iterations). ' +
+      'ms/iter: emgpu and the CPU reference report their EM loop (timings.perIterMs); the peers, wall time ÷ iterations. ' +
+      (r.timing === 'timestamp'
+        ? `"${TS_COLUMN}": emgpu's GPU compute-pass time per EM iteration from timestamp queries (gpu.gpuMsPerIter, median over the fits); it excludes the readback, the host M-step and the submit overhead that ms/iter includes. `
+        : '') +
+      'GB/s and GFLOP/s are the work model of bench/work.ts ÷ median ms/iter (model counts, not hardware counters). ' +
+      '"ms/iter ÷ emgpu" > 1: emgpu is faster. "rel. to emgpu": (objective − emgpu\'s) / |emgpu\'s|; for k-means the float64 inertia of each ' +
+      "implementation's final centroids, so a positive number is a worse (higher) inertia than emgpu's; for mixtures the log-likelihood, where positive is better. " +
+      '`*` after iterations: the repeats did not all do the same number.',
+  );
   const ts = r.timing === 'timestamp';
   for (const g of GROUPS) {
     const cases = r.cases.filter(g.match);
@@ -200,7 +238,9 @@ export function renderMarkdown(r: BenchResult): string {
       });
     }
     out.push(table(ts ? [...IMPL_HEADER.slice(0, 3), TS_COLUMN, ...IMPL_HEADER.slice(3)] : IMPL_HEADER, rows));
-    const aris = cases.flatMap((c) => c.impls.filter((im) => im.ari !== undefined).map((im) => `${c.id} ${im.label}: ${im.ari!.toFixed(3)}`));
+    const aris = cases.flatMap((c) =>
+      c.impls.filter((im) => im.ari !== undefined).map((im) => `${c.id} ${im.label}: ${im.ari!.toFixed(3)}`),
+    );
     if (aris.length) {
       out.push('');
       out.push(`ARI against bulk_labels: ${aris.join('; ')}.`);
@@ -227,16 +267,41 @@ export function renderMarkdown(r: BenchResult): string {
       const s = c.sweep;
       const me = c.impls[0];
       const ref = c.impls.find((im) => im.impl === 'cpu-reference');
-      out.push(`${c.init}. Sweep wall time: emgpu ${ms(me.wallMs!.median)} ms (${me.nIter} iterations over ${s.emgpu.ks.length} fits, ${ms(me.perIterMs!.median)} ms/iteration)` +
-        (ref?.status === 'ok' ? `; CPU reference ${ms(ref.wallMs!.median)} ms (${ref.nIter} iterations)` : ref ? `; CPU reference: ${ref.note}` : '') + '.');
-      out.push(`Chosen k: emgpu ${s.emgpu.bestK} (${s.emgpu.criterion}; elbow ${s.emgpu.elbowK})${s.reference ? `, CPU reference ${s.reference.bestK} (elbow ${s.reference.elbowK})` : ''}; true number of clusters ${s.trueK}.` +
-        (s.maxObjectiveRelDiff !== null ? ` Largest relative objective difference over k: ${s.maxObjectiveRelDiff.toExponential(2)}.` : ''));
+      out.push(
+        `${c.init}. Sweep wall time: emgpu ${ms(me.wallMs!.median)} ms (${me.nIter} iterations over ${s.emgpu.ks.length} fits, ${ms(me.perIterMs!.median)} ms/iteration)` +
+          (ref?.status === 'ok'
+            ? `; CPU reference ${ms(ref.wallMs!.median)} ms (${ref.nIter} iterations)`
+            : ref
+              ? `; CPU reference: ${ref.note}`
+              : '') +
+          '.',
+      );
+      out.push(
+        `Chosen k: emgpu ${s.emgpu.bestK} (${s.emgpu.criterion}; elbow ${s.emgpu.elbowK})${s.reference ? `, CPU reference ${s.reference.bestK} (elbow ${s.reference.elbowK})` : ''}; true number of clusters ${s.trueK}.` +
+          (s.maxObjectiveRelDiff !== null
+            ? ` Largest relative objective difference over k: ${s.maxObjectiveRelDiff.toExponential(2)}.`
+            : ''),
+      );
       out.push('');
       const rows = s.emgpu.rows.map((row, i) => {
         const rr = s.reference?.rows[i];
-        return [String(row.k), row.objective.toPrecision(7), rr ? rr.objective.toPrecision(7) : '—', row.bic.toPrecision(7), String(row.nIter), rr ? String(rr.nIter) : '—', ms(row.timeMs), rr ? ms(rr.timeMs) : '—'];
+        return [
+          String(row.k),
+          row.objective.toPrecision(7),
+          rr ? rr.objective.toPrecision(7) : '—',
+          row.bic.toPrecision(7),
+          String(row.nIter),
+          rr ? String(rr.nIter) : '—',
+          ms(row.timeMs),
+          rr ? ms(rr.timeMs) : '—',
+        ];
       });
-      out.push(table(['k', 'objective (emgpu)', 'objective (CPU ref)', 'BIC (emgpu)', 'iter (emgpu)', 'iter (CPU ref)', 'ms (emgpu)', 'ms (CPU ref)'], rows));
+      out.push(
+        table(
+          ['k', 'objective (emgpu)', 'objective (CPU ref)', 'BIC (emgpu)', 'iter (emgpu)', 'iter (CPU ref)', 'ms (emgpu)', 'ms (CPU ref)'],
+          rows,
+        ),
+      );
     }
   }
 
@@ -245,9 +310,26 @@ export function renderMarkdown(r: BenchResult): string {
     out.push('');
     out.push('## GPU traffic (emgpu on WebGPU)');
     out.push('');
-    out.push('Dispatches and bytes read back per EM iteration are the engine\'s counters (`gpu.dispatchesPerIter`, `gpu.bytesReadPerIter`); submits and readbacks are the whole fit\'s totals ÷ iterations (so they include upload and the final labels); peak = `gpu.peakAllocatedBytes`. "vs CPU ref" = |emgpu − reference| / |reference| of the objective (float32 against float64; the tests allow 2e-5).');
+    out.push(
+      'Dispatches and bytes read back per EM iteration are the engine\'s counters (`gpu.dispatchesPerIter`, `gpu.bytesReadPerIter`); submits and readbacks are the whole fit\'s totals ÷ iterations (so they include upload and the final labels); peak = `gpu.peakAllocatedBytes`. "vs CPU ref" = |emgpu − reference| / |reference| of the objective (float32 against float64; the tests allow 2e-5).',
+    );
     out.push('');
-    out.push(table(['case', 'dispatches/iter', 'submits/iter', 'readbacks/iter', 'bytes read/iter', 'peak GPU memory', 'chunks', 'vs CPU ref', 'same counters every repeat'], gpuRows));
+    out.push(
+      table(
+        [
+          'case',
+          'dispatches/iter',
+          'submits/iter',
+          'readbacks/iter',
+          'bytes read/iter',
+          'peak GPU memory',
+          'chunks',
+          'vs CPU ref',
+          'same counters every repeat',
+        ],
+        gpuRows,
+      ),
+    );
   } else {
     const refRows = r.cases.filter((c) => c.referenceRelDiff !== null);
     if (refRows.length && r.engine.backend === 'cpu') {
@@ -260,7 +342,9 @@ export function renderMarkdown(r: BenchResult): string {
   for (const c of r.cases) {
     if (c.status === 'skipped') skippedList.push(`\`${c.id}\`: ${c.skipReason}`);
     else if (c.status === 'error') skippedList.push(`\`${c.id}\`: ERROR ${c.error ?? c.impls.find((i) => i.status === 'error')?.note}`);
-    for (const im of c.impls) if (im.status !== 'ok' && !(im.impl === 'cpu-reference' && r.engine.backend === 'cpu')) skippedList.push(`\`${c.id}\` ${im.label}: ${im.status === 'error' ? 'ERROR ' : ''}${im.note}`);
+    for (const im of c.impls)
+      if (im.status !== 'ok' && !(im.impl === 'cpu-reference' && r.engine.backend === 'cpu'))
+        skippedList.push(`\`${c.id}\` ${im.label}: ${im.status === 'error' ? 'ERROR ' : ''}${im.note}`);
   }
   if (skippedList.length) {
     out.push('');
@@ -268,7 +352,11 @@ export function renderMarkdown(r: BenchResult): string {
     out.push('');
     for (const s of skippedList) out.push(`- ${s}`);
   }
-  const models = [...new Set(r.cases.filter((c) => c.work).map((c) => `${c.model}${c.params.covariance ? ` (${c.params.covariance})` : ''}: ${c.work!.formula}`))];
+  const models = [
+    ...new Set(
+      r.cases.filter((c) => c.work).map((c) => `${c.model}${c.params.covariance ? ` (${c.params.covariance})` : ''}: ${c.work!.formula}`),
+    ),
+  ];
   if (models.length) {
     out.push('');
     out.push('## Work model (per EM iteration; n rows, d features, k clusters)');
@@ -310,8 +398,10 @@ export function usedTimestamps(cases: CaseResult[]): boolean {
 
 export function timingReasonFor(timestampQuery: boolean | null, used = false): string {
   if (used) {
-    return 'The adapter offers the timestamp-query feature and the engine was created with timestamps: true: "GPU ms/iter (timestamps)" is the sum of the ' +
-      `compute passes' GPU durations (end − begin timestamps, read back with each iteration's statistics) ÷ iterations (gpu.gpuMsPerIter). Beside it, ${WALL_TIMES}.`;
+    return (
+      'The adapter offers the timestamp-query feature and the engine was created with timestamps: true: "GPU ms/iter (timestamps)" is the sum of the ' +
+      `compute passes' GPU durations (end − begin timestamps, read back with each iteration's statistics) ÷ iterations (gpu.gpuMsPerIter). Beside it, ${WALL_TIMES}.`
+    );
   }
   const offer =
     timestampQuery === null

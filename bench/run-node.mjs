@@ -18,7 +18,9 @@ async function main() {
     result.revision = rev;
     await writeResults(server, result, outDir, config);
     if (result.engine.backend === 'cpu') {
-      console.log(`\nNote: no GPU was used. emgpu ran on its CPU backend${result.engine.fallbackReason ? ` (${result.engine.fallbackReason})` : ''}; the figures above are CPU figures.`);
+      console.log(
+        `\nNote: no GPU was used. emgpu ran on its CPU backend${result.engine.fallbackReason ? ` (${result.engine.fallbackReason})` : ''}; the figures above are CPU figures.`,
+      );
     }
   } catch (e) {
     if (e?.name === 'WebGPUUnavailableError') throw new BenchError(e.message);

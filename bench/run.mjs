@@ -22,7 +22,9 @@ function chromiumPath() {
   const candidates = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'];
   const found = candidates.find((p) => existsSync(p));
   if (!found) {
-    throw new BenchError(`No Chromium found (looked at ${candidates.join(', ')}). Install one (Debian: apt-get install chromium) or set CHROME_PATH=/path/to/chrome.`);
+    throw new BenchError(
+      `No Chromium found (looked at ${candidates.join(', ')}). Install one (Debian: apt-get install chromium) or set CHROME_PATH=/path/to/chrome.`,
+    );
   }
   return found;
 }
@@ -42,7 +44,11 @@ function freePort() {
 /** Real data sets the preset needs, read and prepared in Node, encoded for page.evaluate. */
 async function prepareRealData(server, config) {
   const { presetCases } = await server.ssrLoadModule('/bench/cases.ts');
-  const wanted = new Set(presetCases(config.preset, { only: config.only }).filter((c) => c.data.kind === 'real').map((c) => c.data.name));
+  const wanted = new Set(
+    presetCases(config.preset, { only: config.only })
+      .filter((c) => c.data.kind === 'real')
+      .map((c) => c.data.name),
+  );
   const out = {};
   if (!wanted.size) return out;
   const { loadPbmc68kReduced } = await server.ssrLoadModule('/bench/realdata-node.ts');
@@ -55,7 +61,7 @@ async function prepareRealData(server, config) {
   return out;
 }
 
-async function runInBrowser(server, url, config, realData, timeoutS) {
+async function runInBrowser(_server, url, config, realData, timeoutS) {
   const executablePath = chromiumPath();
   const userDataDir = mkdtempSync(join(os.tmpdir(), 'emgpu-bench-'));
   let browser = null;
@@ -65,7 +71,13 @@ async function runInBrowser(server, url, config, realData, timeoutS) {
   try {
     const work = (async () => {
       const puppeteer = (await import('puppeteer-core')).default;
-      browser = await puppeteer.launch({ executablePath, headless: true, args: chromiumArgs, userDataDir, protocolTimeout: timeoutS * 1000 + 60_000 });
+      browser = await puppeteer.launch({
+        executablePath,
+        headless: true,
+        args: chromiumArgs,
+        userDataDir,
+        protocolTimeout: timeoutS * 1000 + 60_000,
+      });
       const page = await browser.newPage();
       const pageErrors = [];
       page.on('console', (msg) => {
@@ -83,16 +95,25 @@ async function runInBrowser(server, url, config, realData, timeoutS) {
       page.on('requestfailed', (req) => console.error(`[page] request failed: ${req.url()} (${req.failure()?.errorText})`));
       console.log(`Serving ${url}; Chromium: ${executablePath}`);
       await page.goto(url, { waitUntil: 'load', timeout: left() });
-      await page.waitForFunction(() => window.emgpuBench?.state === 'ready', { timeout: Math.min(left(), 120_000), polling: 200 }).catch(() => {
-        throw new BenchError(`The benchmark page did not load${pageErrors.length ? `: ${pageErrors.join('; ')}` : ''}.`);
-      });
+      await page
+        .waitForFunction(() => window.emgpuBench?.state === 'ready', { timeout: Math.min(left(), 120_000), polling: 200 })
+        .catch(() => {
+          throw new BenchError(`The benchmark page did not load${pageErrors.length ? `: ${pageErrors.join('; ')}` : ''}.`);
+        });
       await page.evaluate((c, r) => window.emgpuBench.start(c, r), config, realData);
       await page
-        .waitForFunction(() => window.emgpuBench.state === 'done' || window.emgpuBench.state === 'error', { timeout: left(), polling: 1000 })
+        .waitForFunction(() => window.emgpuBench.state === 'done' || window.emgpuBench.state === 'error', {
+          timeout: left(),
+          polling: 1000,
+        })
         .catch((e) => {
           throw e?.name === 'TimeoutError' ? new BenchError(`Timed out after ${timeoutS} s (--timeout-s) before the page finished.`) : e;
         });
-      const { state, result, error } = await page.evaluate(() => ({ state: window.emgpuBench.state, result: window.emgpuBench.result, error: window.emgpuBench.error }));
+      const { state, result, error } = await page.evaluate(() => ({
+        state: window.emgpuBench.state,
+        result: window.emgpuBench.result,
+        error: window.emgpuBench.error,
+      }));
       if (state === 'error') throw new BenchError(`The benchmark page reported an error:\n${error}`);
       if (pageErrors.length) throw new BenchError(`Uncaught errors in the page: ${pageErrors.join('; ')}`);
       return result;
@@ -111,7 +132,9 @@ async function runInBrowser(server, url, config, realData, timeoutS) {
 
 async function main() {
   const { config, outDir, timeoutS } = parseCli(process.argv.slice(2), 'browser');
-  console.log(`emgpu bench (headless Chromium): preset ${config.preset}${config.repeats ? `, repeats ${config.repeats}` : ''}${config.only ? `, only ${config.only.join(',')}` : ''}; timeout ${timeoutS} s`);
+  console.log(
+    `emgpu bench (headless Chromium): preset ${config.preset}${config.repeats ? `, repeats ${config.repeats}` : ''}${config.only ? `, only ${config.only.join(',')}` : ''}; timeout ${timeoutS} s`,
+  );
   chromiumPath(); // fail early, before starting anything
   const rev = revision(); // before the run: others may commit while it goes on
   const port = await freePort();

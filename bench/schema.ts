@@ -65,7 +65,11 @@ function checkImpl(ch: Checker, im: unknown, path: string, repeats: number): voi
   if (o.gpuMsPerIter !== undefined) ch.stats(o, 'gpuMsPerIter', path);
   ch.num(o, 'nIter', path, { min: 1 });
   ch.num(o, 'objective', path);
-  ch.at(`${path}.nIterAll`, Array.isArray(o.nIterAll) && (o.nIterAll as unknown[]).length === repeats, 'expected one iteration count per fit');
+  ch.at(
+    `${path}.nIterAll`,
+    Array.isArray(o.nIterAll) && (o.nIterAll as unknown[]).length === repeats,
+    'expected one iteration count per fit',
+  );
   ch.num(o, 'gbPerS', path, { min: 0, nullable: true });
   ch.num(o, 'gflopPerS', path, { min: 0, nullable: true });
   ch.num(o, 'inertia64', path, { min: 0, optional: true });
@@ -74,16 +78,22 @@ function checkImpl(ch: Checker, im: unknown, path: string, repeats: number): voi
     const p = `${path}.gpu`;
     if (ch.at(p, isObj(o.gpu), 'expected an object')) {
       const g = o.gpu as Obj;
-      for (const f of ['dispatchesPerIter', 'submitsPerIter', 'readbacksPerIter', 'bytesReadPerIter', 'peakAllocatedBytes', 'chunks']) ch.num(g, f, p, { min: 0 });
+      for (const f of ['dispatchesPerIter', 'submitsPerIter', 'readbacksPerIter', 'bytesReadPerIter', 'peakAllocatedBytes', 'chunks'])
+        ch.num(g, f, p, { min: 0 });
       ch.at(`${p}.sameAcrossRepeats`, typeof g.sameAcrossRepeats === 'boolean', 'expected a boolean');
     }
   }
   if (o.impl === 'emgpu') ch.at(`${path}.vsEmgpu`, o.vsEmgpu === undefined, 'emgpu is not compared with itself');
   else if (o.vsEmgpu !== undefined) {
     const p = `${path}.vsEmgpu`;
-    if (ch.at(p, isObj(o.vsEmgpu), 'expected an object')) for (const f of ['perIterRatio', 'wallRatio', 'objectiveRel']) ch.num(o.vsEmgpu as Obj, f, p);
+    if (ch.at(p, isObj(o.vsEmgpu), 'expected an object'))
+      for (const f of ['perIterRatio', 'wallRatio', 'objectiveRel']) ch.num(o.vsEmgpu as Obj, f, p);
   }
-  ch.at(`${path}.samples`, Array.isArray(o.samples) && (o.samples as unknown[]).length === repeats, 'expected the raw figures of every fit');
+  ch.at(
+    `${path}.samples`,
+    Array.isArray(o.samples) && (o.samples as unknown[]).length === repeats,
+    'expected the raw figures of every fit',
+  );
 }
 
 function checkCase(ch: Checker, c: unknown, path: string): void {
@@ -102,7 +112,11 @@ function checkCase(ch: Checker, c: unknown, path: string): void {
     return;
   }
   if (o.status === 'error') {
-    ch.at(`${path}`, typeof o.error === 'string' || (Array.isArray(o.impls) && (o.impls as Obj[]).some((i) => i.status === 'error')), 'an errored case says why');
+    ch.at(
+      `${path}`,
+      typeof o.error === 'string' || (Array.isArray(o.impls) && (o.impls as Obj[]).some((i) => i.status === 'error')),
+      'an errored case says why',
+    );
     return;
   }
   ch.str(o, 'init', path);
@@ -127,7 +141,11 @@ function checkCase(ch: Checker, c: unknown, path: string): void {
   const impls = o.impls as unknown[];
   if (ch.at(`${path}.impls`, Array.isArray(impls) && impls.length >= 2, 'expected emgpu and the CPU reference at least')) {
     ch.at(`${path}.impls[0]`, (impls[0] as Obj)?.impl === 'emgpu', 'emgpu comes first');
-    ch.at(`${path}.impls`, impls.some((i) => (i as Obj)?.impl === 'cpu-reference'), 'the CPU reference is listed (run or skipped with a reason)');
+    ch.at(
+      `${path}.impls`,
+      impls.some((i) => (i as Obj)?.impl === 'cpu-reference'),
+      'the CPU reference is listed (run or skipped with a reason)',
+    );
     impls.forEach((im, i) => checkImpl(ch, im, `${path}.impls[${i}]`, o.repeats as number));
   }
   ch.num(o, 'referenceRelDiff', path, { min: 0, nullable: true });

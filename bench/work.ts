@@ -32,7 +32,8 @@ function kmeansWork(n: number, d: number, k: number): WorkModel {
   return {
     bytes: 8 * n * d + 16 * n,
     flops: 3 * n * k * d + n * (d + 2),
-    formula: 'bytes = 8nd + 16n (x read by the E-step and by the statistics pass, labels read+written, distances); flops = 3nkd (distances) + n(d+2) (sums into the owning cluster)',
+    formula:
+      'bytes = 8nd + 16n (x read by the E-step and by the statistics pass, labels read+written, distances); flops = 3nkd (distances) + n(d+2) (sums into the owning cluster)',
   };
 }
 
@@ -49,7 +50,8 @@ function softWork(n: number, d: number, k: number): WorkModel {
   return {
     bytes: 8 * n * d + 8 * n * k + 12 * n,
     flops: 3 * n * k * d + 5 * n * k + 2 * n * k * (d + 2),
-    formula: 'bytes = 8nd + 8nk + 12n (x twice, responsibilities written and read, per-row scores); flops = 3nkd (distances) + 5nk (logsumexp) + 2nk(d+2) (weighted sums)',
+    formula:
+      'bytes = 8nd + 8nk + 12n (x twice, responsibilities written and read, per-row scores); flops = 3nkd (distances) + 5nk (logsumexp) + 2nk(d+2) (weighted sums)',
   };
 }
 
@@ -73,13 +75,15 @@ function gmmWork(n: number, d: number, k: number, cov: 'diag' | 'full'): WorkMod
     return {
       bytes,
       flops: n * k * (10 * d + 9),
-      formula: 'bytes = 8nd + 8nk + 12n; flops = nk(4d + 5) E-step (scaled differences, ½Σy², logsumexp) + nk(6d + 4) statistics (Σr·x, Σr, Σr·score, d shifted squares) = nk(10d + 9)',
+      formula:
+        'bytes = 8nd + 8nk + 12n; flops = nk(4d + 5) E-step (scaled differences, ½Σy², logsumexp) + nk(6d + 4) statistics (Σr·x, Σr, Σr·score, d shifted squares) = nk(10d + 9)',
     };
   }
   return {
     bytes,
     flops: n * k * (3 * d * d + 8 * d + 9),
-    formula: 'bytes = 8nd + 8nk + 12n; flops = nk(d² + 4d + 5) E-step (triangular (x−μ)ᵀU, ½‖y‖², logsumexp) + nk(2d(d+1) + 2d + 4) statistics (Σr·x, Σr, Σr·score, d(d+1)/2 shifted products) = nk(3d² + 8d + 9)',
+    formula:
+      'bytes = 8nd + 8nk + 12n; flops = nk(d² + 4d + 5) E-step (triangular (x−μ)ᵀU, ½‖y‖², logsumexp) + nk(2d(d+1) + 2d + 4) statistics (Σr·x, Σr, Σr·score, d(d+1)/2 shifted products) = nk(3d² + 8d + 9)',
   };
 }
 
@@ -100,7 +104,8 @@ function nbmmWork(n: number, d: number, k: number, nnz: number): WorkModel {
   return {
     bytes: 8 * nnz + 4 * (n + 1) + 8 * n * k,
     flops: 10 * nnz * k + 4 * n * k * d,
-    formula: 'bytes = 8·nnz + 4(n+1) + 8nk (CSR read, responsibilities); flops = 10·nnz·k (non-zero terms, E and M) + 4nkd (zero-count term per cell, component and gene, unfactored: an upper bound)',
+    formula:
+      'bytes = 8·nnz + 4(n+1) + 8nk (CSR read, responsibilities); flops = 10·nnz·k (non-zero terms, E and M) + 4nkd (zero-count term per cell, component and gene, unfactored: an upper bound)',
   };
 }
 

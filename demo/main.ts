@@ -11,8 +11,26 @@ const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'modu
 const send = (m: ToWorker): void => worker.postMessage(m);
 
 const PALETTE = [
-  '#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf',
-  '#393b79', '#e6550d', '#31a354', '#ad494a', '#756bb1', '#843c39', '#d6616b', '#636363', '#8ca252', '#3182bd',
+  '#1f77b4',
+  '#ff7f0e',
+  '#2ca02c',
+  '#d62728',
+  '#9467bd',
+  '#8c564b',
+  '#e377c2',
+  '#7f7f7f',
+  '#bcbd22',
+  '#17becf',
+  '#393b79',
+  '#e6550d',
+  '#31a354',
+  '#ad494a',
+  '#756bb1',
+  '#843c39',
+  '#d6616b',
+  '#636363',
+  '#8ca252',
+  '#3182bd',
 ];
 const hexToRgba = (hex: string, a = 0.85): number => {
   const v = parseInt(hex.slice(1), 16);
@@ -20,7 +38,13 @@ const hexToRgba = (hex: string, a = 0.85): number => {
 };
 /** Viridis-like ramp for continuous values in [0, 1]. */
 function ramp(t: number): number {
-  const stops = [[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37]];
+  const stops = [
+    [68, 1, 84],
+    [59, 82, 139],
+    [33, 145, 140],
+    [94, 201, 98],
+    [253, 231, 37],
+  ];
   const x = Math.min(0.9999, Math.max(0, t)) * (stops.length - 1);
   const i = Math.floor(x);
   const f = x - i;
@@ -47,8 +71,21 @@ interface State {
   fileLoads: number;
 }
 const state: State = {
-  summary: null, cells: [], obs: {}, labels: null, maxPosterior: null, entropy: null, resp: null, cluster: null,
-  lasso: null, gene: null, curve: [], sweep: [], sweepLabel: 'BIC', backend: '', fileLoads: 0,
+  summary: null,
+  cells: [],
+  obs: {},
+  labels: null,
+  maxPosterior: null,
+  entropy: null,
+  resp: null,
+  cluster: null,
+  lasso: null,
+  gene: null,
+  curve: [],
+  sweep: [],
+  sweepLabel: 'BIC',
+  backend: '',
+  fileLoads: 0,
 };
 // The page's own status, read by the end-to-end test.
 (window as unknown as { emgpuDemo: unknown }).emgpuDemo = state;
@@ -56,12 +93,18 @@ const state: State = {
 const tooltip = $<HTMLDivElement>('tooltip');
 const plot = new ScatterPlot($<HTMLCanvasElement>('scatter'), {
   onHover(i, x, y) {
-    if (i === null || !state.summary) { tooltip.hidden = true; return; }
+    if (i === null || !state.summary) {
+      tooltip.hidden = true;
+      return;
+    }
     const lines = [state.cells[i]];
     if (state.labels && state.labels[i] >= 0) lines.push(`cluster ${state.labels[i]}`);
     if (state.resp && state.cluster) {
       const k = state.cluster.k;
-      const probs = Array.from(state.resp.subarray(i * k, (i + 1) * k)).map((p, c) => [c, p] as const).filter(([, p]) => p > 0.01).sort((a, b) => b[1] - a[1]);
+      const probs = Array.from(state.resp.subarray(i * k, (i + 1) * k))
+        .map((p, c) => [c, p] as const)
+        .filter(([, p]) => p > 0.01)
+        .sort((a, b) => b[1] - a[1]);
       lines.push(probs.map(([c, p]) => `P(${c}) = ${p.toFixed(3)}`).join('\n'));
     }
     const tc = state.summary.truthColumn;
@@ -94,21 +137,30 @@ resizeCanvases();
 const stages = new Map<string, { done: number; total: number; ms: number; detail?: string }>();
 function renderProgress(): void {
   $<HTMLDivElement>('progress').innerHTML = [...stages.entries()]
-    .map(([key, s]) => `<div class="stage"><span>${key}${s.detail ? ` — ${s.detail}` : ''}</span><span>${(s.ms / 1000).toFixed(2)} s</span></div>
-      <div class="bar"><div style="width:${(100 * s.done) / Math.max(1, s.total)}%"></div></div>`)
+    .map(
+      ([
+        key,
+        s,
+      ]) => `<div class="stage"><span>${key}${s.detail ? ` — ${s.detail}` : ''}</span><span>${(s.ms / 1000).toFixed(2)} s</span></div>
+      <div class="bar"><div style="width:${(100 * s.done) / Math.max(1, s.total)}%"></div></div>`,
+    )
     .join('');
 }
 
 function drawLine(canvas: HTMLCanvasElement, xs: number[], ys: number[], label: string, mark?: number, ys2?: number[]): void {
   const g = canvas.getContext('2d')!;
-  const w = canvas.width, h = canvas.height;
+  const w = canvas.width,
+    h = canvas.height;
   g.clearRect(0, 0, w, h);
   g.fillStyle = '#56607a';
   g.font = '11px system-ui';
   g.fillText(label, 4, 12);
   if (ys.length < 1) return;
   const all = ys2 ? [...ys, ...ys2] : ys;
-  const x0 = Math.min(...xs), x1 = Math.max(...xs), y0 = Math.min(...all), y1 = Math.max(...all);
+  const x0 = Math.min(...xs),
+    x1 = Math.max(...xs),
+    y0 = Math.min(...all),
+    y1 = Math.max(...all);
   const X = (x: number) => 30 + ((x - x0) / (x1 - x0 || 1)) * (w - 40);
   const Y = (y: number) => h - 14 - ((y - y0) / (y1 - y0 || 1)) * (h - 34);
   g.strokeStyle = '#2b5fb3';
@@ -138,8 +190,14 @@ function drawLine(canvas: HTMLCanvasElement, xs: number[], ys: number[], label: 
 
 function drawSweep(best?: number): void {
   const mixture = $<HTMLSelectElement>('model').value !== 'kmeans';
-  drawLine($<HTMLCanvasElement>('sweep-curve'), state.sweep.map((r) => r.k), state.sweep.map((r) => r.value),
-    best === undefined ? state.sweepLabel : `${state.sweepLabel}: best k = ${best}`, best, mixture ? state.sweep.map((r) => r.aic) : undefined);
+  drawLine(
+    $<HTMLCanvasElement>('sweep-curve'),
+    state.sweep.map((r) => r.k),
+    state.sweep.map((r) => r.value),
+    best === undefined ? state.sweepLabel : `${state.sweepLabel}: best k = ${best}`,
+    best,
+    mixture ? state.sweep.map((r) => r.aic) : undefined,
+  );
 }
 
 // --- colouring ------------------------------------------------------------------------------
@@ -154,11 +212,18 @@ function recolor(): void {
   const packed = PALETTE.map((h) => hexToRgba(h));
   if (mode === 'cluster' && state.labels) {
     for (let i = 0; i < n; i++) colors[i] = state.labels[i] < 0 ? grey : packed[state.labels[i] % packed.length];
-    state.cluster?.sizes.forEach((s, c) => legend.push(`<span><i style="background:${PALETTE[c % PALETTE.length]}"></i>${c} (${s})</span>`));
+    state.cluster?.sizes.forEach((s, c) =>
+      legend.push(`<span><i style="background:${PALETTE[c % PALETTE.length]}"></i>${c} (${s})</span>`),
+    );
   } else if ((mode === 'maxpost' || mode === 'entropy') && state.maxPosterior) {
     const v = mode === 'maxpost' ? state.maxPosterior : state.entropy!;
-    let lo = Infinity, hi = -Infinity;
-    for (const x of v) if (!Number.isNaN(x)) { lo = Math.min(lo, x); hi = Math.max(hi, x); }
+    let lo = Infinity,
+      hi = -Infinity;
+    for (const x of v)
+      if (!Number.isNaN(x)) {
+        lo = Math.min(lo, x);
+        hi = Math.max(hi, x);
+      }
     for (let i = 0; i < n; i++) colors[i] = Number.isNaN(v[i]) ? grey : ramp((v[i] - lo) / (hi - lo || 1));
     legend.push(`<span>${mode === 'maxpost' ? 'max posterior' : 'entropy'}: ${lo.toFixed(3)} (dark) → ${hi.toFixed(3)} (yellow)</span>`);
   } else if (mode.startsWith('obs:')) {
@@ -194,7 +259,8 @@ function drawLasso(): void {
   g.clearRect(0, 0, lassoCanvas.width, lassoCanvas.height);
   if (!lassoPath || lassoPath.length < 2) return;
   const r = lassoCanvas.getBoundingClientRect();
-  const sx = lassoCanvas.width / r.width, sy = lassoCanvas.height / r.height;
+  const sx = lassoCanvas.width / r.width,
+    sy = lassoCanvas.height / r.height;
   g.strokeStyle = '#d62728';
   g.lineWidth = 2;
   g.setLineDash([6, 4]);
@@ -204,8 +270,15 @@ function drawLasso(): void {
   g.stroke();
 }
 const scatterCanvas = $<HTMLCanvasElement>('scatter');
-scatterCanvas.addEventListener('pointerdown', (e) => { if (e.shiftKey) lassoPath = [{ x: e.clientX, y: e.clientY }]; });
-scatterCanvas.addEventListener('pointermove', (e) => { if (lassoPath && e.buttons) { lassoPath.push({ x: e.clientX, y: e.clientY }); drawLasso(); } });
+scatterCanvas.addEventListener('pointerdown', (e) => {
+  if (e.shiftKey) lassoPath = [{ x: e.clientX, y: e.clientY }];
+});
+scatterCanvas.addEventListener('pointermove', (e) => {
+  if (lassoPath && e.buttons) {
+    lassoPath.push({ x: e.clientX, y: e.clientY });
+    drawLasso();
+  }
+});
 window.addEventListener('pointerup', () => {
   if (!lassoPath) return;
   if (lassoPath.length > 2) {
@@ -215,7 +288,11 @@ window.addEventListener('pointerup', () => {
   }
   lassoPath = null;
 });
-$<HTMLButtonElement>('clear-lasso').addEventListener('click', () => { state.lasso = null; drawLasso(); setStatus('lasso cleared'); });
+$<HTMLButtonElement>('clear-lasso').addEventListener('click', () => {
+  state.lasso = null;
+  drawLasso();
+  setStatus('lasso cleared');
+});
 
 function setStatus(text: string): void {
   stages.set('status', { done: 1, total: 1, ms: 0, detail: text });
@@ -236,11 +313,17 @@ function params(): ClusterParams {
   return p;
 }
 const busy = (b: boolean): void => {
-  for (const id of ['run', 'sweep', 'load-bundled', 'synthetic']) $<HTMLButtonElement>(id).disabled = b || (!state.summary && (id === 'run' || id === 'sweep'));
+  for (const id of ['run', 'sweep', 'load-bundled', 'synthetic'])
+    $<HTMLButtonElement>(id).disabled = b || (!state.summary && (id === 'run' || id === 'sweep'));
 };
-$<HTMLButtonElement>('load-bundled').addEventListener('click', () => { busy(true); stages.clear(); send({ type: 'load-bundled' }); });
+$<HTMLButtonElement>('load-bundled').addEventListener('click', () => {
+  busy(true);
+  stages.clear();
+  send({ type: 'load-bundled' });
+});
 $<HTMLButtonElement>('synthetic').addEventListener('click', () => {
-  busy(true); stages.clear();
+  busy(true);
+  stages.clear();
   send({ type: 'synthetic', n: Number($<HTMLInputElement>('synthetic-n').value), genes: 200, seed: 1 });
 });
 const openFiles = (files: File[]): void => {
@@ -254,9 +337,18 @@ $<HTMLInputElement>('file').addEventListener('change', (e) => openFiles(Array.fr
 // One listener on the window: a drop anywhere on the page (the drop zone included, whose events
 // bubble up) opens the files once.
 const drop = $<HTMLDivElement>('drop');
-window.addEventListener('dragover', (e) => { e.preventDefault(); drop.classList.add('over'); });
-window.addEventListener('dragleave', (e) => { if (!e.relatedTarget) drop.classList.remove('over'); });
-window.addEventListener('drop', (e) => { e.preventDefault(); drop.classList.remove('over'); openFiles(Array.from(e.dataTransfer?.files ?? [])); });
+window.addEventListener('dragover', (e) => {
+  e.preventDefault();
+  drop.classList.add('over');
+});
+window.addEventListener('dragleave', (e) => {
+  if (!e.relatedTarget) drop.classList.remove('over');
+});
+window.addEventListener('drop', (e) => {
+  e.preventDefault();
+  drop.classList.remove('over');
+  openFiles(Array.from(e.dataTransfer?.files ?? []));
+});
 $<HTMLButtonElement>('run').addEventListener('click', () => {
   busy(true);
   state.curve = [];
@@ -281,28 +373,58 @@ export function labelsCsv(): string {
   const rows = ['cell,label,max_posterior,entropy'];
   state.cells.forEach((c, i) => {
     const l = state.labels![i];
-    rows.push(`${c},${l < 0 ? '' : l},${Number.isNaN(state.maxPosterior![i]) ? '' : state.maxPosterior![i].toFixed(6)},${Number.isNaN(state.entropy![i]) ? '' : state.entropy![i].toFixed(6)}`);
+    rows.push(
+      `${c},${l < 0 ? '' : l},${Number.isNaN(state.maxPosterior![i]) ? '' : state.maxPosterior![i].toFixed(6)},${Number.isNaN(state.entropy![i]) ? '' : state.entropy![i].toFixed(6)}`,
+    );
   });
-  return rows.join('\n') + '\n';
+  return `${rows.join('\n')}\n`;
 }
 export function configJson(): string {
   const c = state.cluster!;
-  return JSON.stringify({
-    dataset: state.summary?.name,
-    model: c.model, k: c.k, covariance: c.model === 'gmm' ? c.params.covariance : undefined, seed: c.params.seed, nInit: c.params.nInit,
-    nPcs: c.model === 'nbmm' ? undefined : c.params.nPcs, lassoCells: state.lasso?.length ?? null,
-    preprocessing: {
-      qc: { minGenes: 200, maxGenes: 2500, maxPctMito: 5, minCells: 3, geneFilterCells: 'lower-bounds' }, normalize: { targetSum: 1e4, log1p: true },
-      hvg: { flavor: 'seurat_v3', nTopGenes: 2000 }, scale: { maxValue: 10 }, pca: { nComps: 50, seed: 0 },
+  return JSON.stringify(
+    {
+      dataset: state.summary?.name,
+      model: c.model,
+      k: c.k,
+      covariance: c.model === 'gmm' ? c.params.covariance : undefined,
+      seed: c.params.seed,
+      nInit: c.params.nInit,
+      nPcs: c.model === 'nbmm' ? undefined : c.params.nPcs,
+      lassoCells: state.lasso?.length ?? null,
+      preprocessing: {
+        qc: { minGenes: 200, maxGenes: 2500, maxPctMito: 5, minCells: 3, geneFilterCells: 'lower-bounds' },
+        normalize: { targetSum: 1e4, log1p: true },
+        hvg: { flavor: 'seurat_v3', nTopGenes: 2000 },
+        scale: { maxValue: 10 },
+        pca: { nComps: 50, seed: 0 },
+      },
+      backend: c.backend,
+      adapter: c.adapter,
+      versions: { ...c.versions, userAgent: navigator.userAgent },
+      result: {
+        objective: c.objective,
+        objectiveName: c.objectiveName,
+        nIter: c.nIter,
+        converged: c.converged,
+        sizes: c.sizes,
+        ari: c.ari,
+        nmi: c.nmi,
+      },
     },
-    backend: c.backend, adapter: c.adapter, versions: { ...c.versions, userAgent: navigator.userAgent },
-    result: { objective: c.objective, objectiveName: c.objectiveName, nIter: c.nIter, converged: c.converged, sizes: c.sizes, ari: c.ari, nmi: c.nmi },
-  }, null, 2);
+    null,
+    2,
+  );
 }
 (window as unknown as { emgpuExports: unknown }).emgpuExports = { labelsCsv, configJson, png: () => plot.toPNG() };
-$<HTMLButtonElement>('export-csv').addEventListener('click', () => download('emgpu-labels.csv', new Blob([labelsCsv()], { type: 'text/csv' })));
-$<HTMLButtonElement>('export-json').addEventListener('click', () => download('emgpu-config.json', new Blob([configJson()], { type: 'application/json' })));
-$<HTMLButtonElement>('export-png').addEventListener('click', async () => download('emgpu-plot.png', await (await fetch(await plot.toPNG())).blob()));
+$<HTMLButtonElement>('export-csv').addEventListener('click', () =>
+  download('emgpu-labels.csv', new Blob([labelsCsv()], { type: 'text/csv' })),
+);
+$<HTMLButtonElement>('export-json').addEventListener('click', () =>
+  download('emgpu-config.json', new Blob([configJson()], { type: 'application/json' })),
+);
+$<HTMLButtonElement>('export-png').addEventListener('click', async () =>
+  download('emgpu-plot.png', await (await fetch(await plot.toPNG())).blob()),
+);
 
 // --- results ----------------------------------------------------------------------------------
 
@@ -314,13 +436,21 @@ function renderCluster(c: ClusterSummary): void {
     <div>${(c.ms / 1000).toFixed(2)} s (${c.perIterMs.toFixed(1)} ms/iteration); restarts: ${c.restarts.map((r) => fmt(r.objective)).join(', ')}</div>
     <table><tr><th>cluster</th><th>cells</th></tr>${c.sizes.map((s, i) => `<tr><td><i style="display:inline-block;width:9px;height:9px;border-radius:50%;background:${PALETTE[i % PALETTE.length]}"></i> ${i}</td><td>${s}</td></tr>`).join('')}</table>
     ${c.warnings.map((w) => `<div class="err">${w}</div>`).join('')}`;
-  $<HTMLDivElement>('agreement').innerHTML = c.ari === null
-    ? '<div class="summary">No label column in this dataset.</div>'
-    : `<div>against <b>${state.summary?.truthColumn}</b></div>
+  $<HTMLDivElement>('agreement').innerHTML =
+    c.ari === null
+      ? '<div class="summary">No label column in this dataset.</div>'
+      : `<div>against <b>${state.summary?.truthColumn}</b></div>
        <div>ARI <span class="metric" id="ari">${c.ari.toFixed(4)}</span> · NMI <span class="metric" id="nmi">${c.nmi!.toFixed(4)}</span></div>
-       <table><tr><th>cluster</th>${shortLabels(c.confusion!.labels).map((short, j) => `<th title="${c.confusion!.labels[j]}">${short}</th>`).join('')}</tr>
+       <table><tr><th>cluster</th>${shortLabels(c.confusion!.labels)
+         .map((short, j) => `<th title="${c.confusion!.labels[j]}">${short}</th>`)
+         .join('')}</tr>
        ${c.confusion!.counts.map((row, i) => `<tr><td>${c.confusion!.clusters[i]}</td>${row.map((v) => `<td>${v || ''}</td>`).join('')}</tr>`).join('')}</table>`;
-  $<HTMLDivElement>('markers').innerHTML = c.markers.map((m) => `<div><b>cluster ${m.cluster}</b>: ${m.genes.map((g) => `<span title="z ${g.score.toFixed(1)}, in ${(100 * g.pctIn).toFixed(0)}% vs ${(100 * g.pctOut).toFixed(0)}%">${g.name} (${g.logFoldChange.toFixed(1)})</span>`).join(', ')}</div>`).join('');
+  $<HTMLDivElement>('markers').innerHTML = c.markers
+    .map(
+      (m) =>
+        `<div><b>cluster ${m.cluster}</b>: ${m.genes.map((g) => `<span title="z ${g.score.toFixed(1)}, in ${(100 * g.pctIn).toFixed(0)}% vs ${(100 * g.pctOut).toFixed(0)}%">${g.name} (${g.logFoldChange.toFixed(1)})</span>`).join(', ')}</div>`,
+    )
+    .join('');
 }
 
 worker.onmessage = (e: MessageEvent<FromWorker>) => {
@@ -334,7 +464,8 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
       if (m.backend === 'cpu') {
         const banner = $<HTMLDivElement>('banner');
         banner.hidden = false;
-        banner.textContent = `No usable WebGPU here (${m.fallbackReason ?? 'backend: cpu was asked for'}): everything runs on the CPU backend, the float64 reference. ` +
+        banner.textContent =
+          `No usable WebGPU here (${m.fallbackReason ?? 'backend: cpu was asked for'}): everything runs on the CPU backend, the float64 reference. ` +
           'Results are the same up to round-off, and large datasets take longer: on a 2-core machine, 100k cells preprocess in about 10 s, ' +
           'k-means takes 3 s and the NB mixture about 2 minutes; a million cells preprocess in about 2 minutes (bench/README.md). Use Chrome or Edge with a GPU for speed.';
       }
@@ -358,9 +489,13 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
       state.cluster = null;
       state.lasso = null;
       const s = m.summary;
-      $<HTMLDivElement>('data-summary').innerHTML = `<b>${s.name}</b><br>${s.n.toLocaleString()} cells × ${s.d.toLocaleString()} genes, ${s.nnz.toLocaleString()} non-zeros (${s.memory})<br>
+      $<HTMLDivElement>('data-summary').innerHTML =
+        `<b>${s.name}</b><br>${s.n.toLocaleString()} cells × ${s.d.toLocaleString()} genes, ${s.nnz.toLocaleString()} non-zeros (${s.memory})<br>
         kept ${s.kept.cells.toLocaleString()} cells, ${s.kept.genes.toLocaleString()} genes, ${s.kept.hvg} HVGs · loaded in ${(s.loadMs / 1000).toFixed(2)} s, preprocessed in ${(s.preprocessMs.totalMs / 1000).toFixed(2)} s<br>
-        PC variance ratio: ${s.explainedVarianceRatio.slice(0, 5).map((v) => v.toFixed(3)).join(', ')}…
+        PC variance ratio: ${s.explainedVarianceRatio
+          .slice(0, 5)
+          .map((v) => v.toFixed(3))
+          .join(', ')}…
         ${s.warnings.map((w) => `<div class="err warning">${w}</div>`).join('')}`;
       $<HTMLSpanElement>('embedding-name').textContent = `embedding: ${s.embedding}`;
       const sel = $<HTMLSelectElement>('color-by');
@@ -378,7 +513,12 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
     }
     case 'iteration':
       state.curve.push(m.objective);
-      drawLine($<HTMLCanvasElement>('curve'), state.curve.map((_, i) => i + 1), state.curve, `objective per iteration (restart ${m.restart})`);
+      drawLine(
+        $<HTMLCanvasElement>('curve'),
+        state.curve.map((_, i) => i + 1),
+        state.curve,
+        `objective per iteration (restart ${m.restart})`,
+      );
       break;
     case 'clustered':
       state.labels = m.labels;
@@ -392,7 +532,11 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
       busy(false);
       break;
     case 'sweep-row':
-      state.sweep.push({ k: m.row.k, value: $<HTMLSelectElement>('model').value === 'kmeans' ? m.row.objective : m.row.bic, aic: m.row.aic });
+      state.sweep.push({
+        k: m.row.k,
+        value: $<HTMLSelectElement>('model').value === 'kmeans' ? m.row.objective : m.row.bic,
+        aic: m.row.aic,
+      });
       state.sweepLabel = $<HTMLSelectElement>('model').value === 'kmeans' ? 'inertia per k (elbow)' : 'BIC (blue) and AIC (orange) per k';
       drawSweep();
       break;

@@ -12,11 +12,16 @@ import SCATTER_WGSL from './scatter.wgsl?raw';
 import { describeAdapter } from '../src/gpu/device.js';
 
 /** Data → clip space: clip = (x·sx + ox, y·sy + oy). */
-export interface ViewTransform { sx: number; sy: number; ox: number; oy: number }
+export interface ViewTransform {
+  sx: number;
+  sy: number;
+  ox: number;
+  oy: number;
+}
 
 /** Default point diameter in CSS pixels: 3 up to 20k points, shrinking as n^(−1/4), at least 1. */
 export function defaultPointPx(n: number): number {
-  return n <= 20_000 ? 3 : Math.max(1, 3 * Math.pow(20_000 / n, 0.25));
+  return n <= 20_000 ? 3 : Math.max(1, 3 * (20_000 / n) ** 0.25);
 }
 
 /**
@@ -31,7 +36,10 @@ export class ScatterRenderer {
   private colBuf: GPUBuffer | null = null;
   n = 0;
 
-  constructor(readonly device: GPUDevice, readonly format: GPUTextureFormat) {
+  constructor(
+    readonly device: GPUDevice,
+    readonly format: GPUTextureFormat,
+  ) {
     const module = device.createShaderModule({ label: 'scatter', code: SCATTER_WGSL });
     this.pipeline = device.createRenderPipeline({
       label: 'scatter points',
@@ -47,18 +55,34 @@ export class ScatterRenderer {
       fragment: {
         module,
         entryPoint: 'fs',
-        targets: [{ format, blend: { color: { srcFactor: 'one', dstFactor: 'one-minus-src-alpha' }, alpha: { srcFactor: 'one', dstFactor: 'one-minus-src-alpha' } } }],
+        targets: [
+          {
+            format,
+            blend: {
+              color: { srcFactor: 'one', dstFactor: 'one-minus-src-alpha' },
+              alpha: { srcFactor: 'one', dstFactor: 'one-minus-src-alpha' },
+            },
+          },
+        ],
       },
       primitive: { topology: 'triangle-list' },
     });
     this.uniform = device.createBuffer({ label: 'scatter view', size: 32, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-    this.bindGroup = device.createBindGroup({ label: 'scatter view', layout: this.pipeline.getBindGroupLayout(0), entries: [{ binding: 0, resource: { buffer: this.uniform } }] });
+    this.bindGroup = device.createBindGroup({
+      label: 'scatter view',
+      layout: this.pipeline.getBindGroupLayout(0),
+      entries: [{ binding: 0, resource: { buffer: this.uniform } }],
+    });
   }
 
   /** Interleaved x, y per point (data units). */
   setPositions(xy: Float32Array): void {
     this.posBuf?.destroy();
-    this.posBuf = this.device.createBuffer({ label: 'scatter positions', size: Math.max(16, xy.byteLength), usage: GPUBufferUsage.VERTEX | GPUBufferUsage.COPY_DST });
+    this.posBuf = this.device.createBuffer({
+      label: 'scatter positions',
+      size: Math.max(16, xy.byteLength),
+      usage: GPUBufferUsage.VERTEX | GPUBufferUsage.COPY_DST,
+    });
     this.device.queue.writeBuffer(this.posBuf, 0, xy.buffer, xy.byteOffset, xy.byteLength);
     this.n = xy.length / 2;
   }
@@ -66,7 +90,11 @@ export class ScatterRenderer {
   /** Packed RGBA8 per point (r in the low byte). */
   setColors(rgba: Uint32Array): void {
     this.colBuf?.destroy();
-    this.colBuf = this.device.createBuffer({ label: 'scatter colours', size: Math.max(16, rgba.byteLength), usage: GPUBufferUsage.VERTEX | GPUBufferUsage.COPY_DST });
+    this.colBuf = this.device.createBuffer({
+      label: 'scatter colours',
+      size: Math.max(16, rgba.byteLength),
+      usage: GPUBufferUsage.VERTEX | GPUBufferUsage.COPY_DST,
+    });
     this.device.queue.writeBuffer(this.colBuf, 0, rgba.buffer, rgba.byteOffset, rgba.byteLength);
   }
 
@@ -101,24 +129,38 @@ export class ScatterRenderer {
  * row 0 at the top) over a white background. Discs with the shader's soft edge from 2 px up;
  * below, 2 × 2 squares with alpha scaled by (pointPx / 2)². Colour blending is "over" in 8-bit.
  */
-export function splatPoints(pixels: Uint8ClampedArray, width: number, height: number, xy: Float32Array, colors: Uint32Array, t: ViewTransform, pointPx: number): void {
+export function splatPoints(
+  pixels: Uint8ClampedArray,
+  width: number,
+  height: number,
+  xy: Float32Array,
+  colors: Uint32Array,
+  t: ViewTransform,
+  pointPx: number,
+): void {
   pixels.fill(255);
   const n = xy.length / 2;
   const r = Math.max(pointPx, 2) / 2;
   const disc = pointPx >= 2;
   const cover = Math.min(1, (pointPx * pointPx) / 4);
-  const ax = (t.sx * width) / 2, bx = ((t.ox + 1) * width) / 2;
-  const ay = (-t.sy * height) / 2, by = ((1 - t.oy) * height) / 2;
+  const ax = (t.sx * width) / 2,
+    bx = ((t.ox + 1) * width) / 2;
+  const ay = (-t.sy * height) / 2,
+    by = ((1 - t.oy) * height) / 2;
   for (let i = 0; i < n; i++) {
     const cx = xy[2 * i] * ax + bx;
     const cy = xy[2 * i + 1] * ay + by;
     if (!(cx > -r && cx < width + r && cy > -r && cy < height + r)) continue;
     const c = colors[i];
-    const cr = c & 255, cg = (c >>> 8) & 255, cb = (c >>> 16) & 255;
+    const cr = c & 255,
+      cg = (c >>> 8) & 255,
+      cb = (c >>> 16) & 255;
     const alpha = (((c >>> 24) & 255) / 255) * cover;
     // Pixels whose centres (x + 0.5, y + 0.5) fall inside the quad [cx − r, cx + r).
-    const x0 = Math.max(0, Math.ceil(cx - r - 0.5)), x1 = Math.min(width - 1, Math.ceil(cx + r - 0.5) - 1);
-    const y0 = Math.max(0, Math.ceil(cy - r - 0.5)), y1 = Math.min(height - 1, Math.ceil(cy + r - 0.5) - 1);
+    const x0 = Math.max(0, Math.ceil(cx - r - 0.5)),
+      x1 = Math.min(width - 1, Math.ceil(cx + r - 0.5) - 1);
+    const y0 = Math.max(0, Math.ceil(cy - r - 0.5)),
+      y1 = Math.min(height - 1, Math.ceil(cy + r - 0.5) - 1);
     for (let y = y0; y <= y1; y++) {
       const dy = (y + 0.5 - cy) / r;
       for (let x = x0; x <= x1; x++) {
@@ -140,14 +182,19 @@ export function splatPoints(pixels: Uint8ClampedArray, width: number, height: nu
 }
 
 /** A uniform grid over the points' bounds, as CSR (cell → point indices), for picking. */
-export interface PointGrid { size: number; start: Uint32Array; items: Uint32Array }
+export interface PointGrid {
+  size: number;
+  start: Uint32Array;
+  items: Uint32Array;
+}
 
 export function buildGrid(xy: Float32Array, bounds: { x0: number; x1: number; y0: number; y1: number }): PointGrid {
   const n = xy.length / 2;
   const size = Math.max(16, Math.ceil(Math.sqrt(n / 4)));
   const cellOf = new Uint32Array(n);
   const start = new Uint32Array(size * size + 1);
-  const fx = size / (bounds.x1 - bounds.x0), fy = size / (bounds.y1 - bounds.y0);
+  const fx = size / (bounds.x1 - bounds.x0),
+    fy = size / (bounds.y1 - bounds.y0);
   for (let i = 0; i < n; i++) {
     const gx = Math.min(size - 1, Math.max(0, Math.floor((xy[2 * i] - bounds.x0) * fx)));
     const gy = Math.min(size - 1, Math.max(0, Math.floor((xy[2 * i + 1] - bounds.y0) * fy)));
@@ -195,7 +242,10 @@ export class ScatterPlot {
   readonly usesGpu: Promise<boolean>;
   readonly stats: ScatterStats = { renderer: 'cpu-splat', points: 0, frames: 0, lastFrameMs: 0 };
 
-  constructor(readonly canvas: HTMLCanvasElement, private readonly opts: ScatterOptions = {}) {
+  constructor(
+    readonly canvas: HTMLCanvasElement,
+    private readonly opts: ScatterOptions = {},
+  ) {
     this.usesGpu = this.init();
     this.attachInteraction();
   }
@@ -229,15 +279,20 @@ export class ScatterPlot {
     this.xy = xy;
     this.n = xy.length / 2;
     this.stats.points = this.n;
-    let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+    let x0 = Infinity,
+      x1 = -Infinity,
+      y0 = Infinity,
+      y1 = -Infinity;
     for (let i = 0; i < this.n; i++) {
-      const x = xy[2 * i], y = xy[2 * i + 1];
+      const x = xy[2 * i],
+        y = xy[2 * i + 1];
       if (x < x0) x0 = x;
       if (x > x1) x1 = x;
       if (y < y0) y0 = y;
       if (y > y1) y1 = y;
     }
-    const px = (x1 - x0) * 0.04 || 1, py = (y1 - y0) * 0.04 || 1;
+    const px = (x1 - x0) * 0.04 || 1,
+      py = (y1 - y0) * 0.04 || 1;
     this.bounds = { x0: x0 - px, x1: x1 + px, y0: y0 - py, y1: y1 + py };
     this.zoom = 1;
     this.pan = { x: 0, y: 0 };
@@ -303,7 +358,9 @@ export class ScatterPlot {
    * Frame time over `frames` redraws at changing zoom (as when the user zooms): for WebGPU each
    * frame waits for the GPU to finish, so this is the full frame cost, not just the encoding.
    */
-  async measureFrames(frames = 20): Promise<{ renderer: ScatterStats['renderer']; points: number; width: number; height: number; medianMs: number; maxMs: number }> {
+  async measureFrames(
+    frames = 20,
+  ): Promise<{ renderer: ScatterStats['renderer']; points: number; width: number; height: number; medianMs: number; maxMs: number }> {
     await this.usesGpu;
     const zoom = this.zoom;
     const times: number[] = [];
@@ -317,7 +374,14 @@ export class ScatterPlot {
     this.zoom = zoom;
     this.draw();
     times.sort((a, b) => a - b);
-    return { renderer: this.stats.renderer, points: this.n, width: this.canvas.width, height: this.canvas.height, medianMs: times[times.length >> 1], maxMs: times[times.length - 1] };
+    return {
+      renderer: this.stats.renderer,
+      points: this.n,
+      width: this.canvas.width,
+      height: this.canvas.height,
+      medianMs: times[times.length >> 1],
+      maxMs: times[times.length - 1],
+    };
   }
 
   /** Nearest point within 6 px of a client position. */
@@ -357,18 +421,25 @@ export class ScatterPlot {
   /** Indices of points inside a polygon given in client coordinates (even–odd rule). */
   inside(polygon: { x: number; y: number }[]): Uint32Array {
     const poly = polygon.map((p) => this.toData(p.x, p.y));
-    let bx0 = Infinity, bx1 = -Infinity, by0 = Infinity, by1 = -Infinity;
+    let bx0 = Infinity,
+      bx1 = -Infinity,
+      by0 = Infinity,
+      by1 = -Infinity;
     for (const p of poly) {
-      bx0 = Math.min(bx0, p.x); bx1 = Math.max(bx1, p.x);
-      by0 = Math.min(by0, p.y); by1 = Math.max(by1, p.y);
+      bx0 = Math.min(bx0, p.x);
+      bx1 = Math.max(bx1, p.x);
+      by0 = Math.min(by0, p.y);
+      by1 = Math.max(by1, p.y);
     }
     const out: number[] = [];
     for (let i = 0; i < this.n; i++) {
-      const x = this.xy[2 * i], y = this.xy[2 * i + 1];
+      const x = this.xy[2 * i],
+        y = this.xy[2 * i + 1];
       if (x < bx0 || x > bx1 || y < by0 || y > by1) continue; // outside the bounding box: no edge test
       let inPoly = false;
       for (let a = 0, b = poly.length - 1; a < poly.length; b = a++) {
-        if (poly[a].y > y !== poly[b].y > y && x < ((poly[b].x - poly[a].x) * (y - poly[a].y)) / (poly[b].y - poly[a].y) + poly[a].x) inPoly = !inPoly;
+        if (poly[a].y > y !== poly[b].y > y && x < ((poly[b].x - poly[a].x) * (y - poly[a].y)) / (poly[b].y - poly[a].y) + poly[a].x)
+          inPoly = !inPoly;
       }
       if (inPoly) out.push(i);
     }
@@ -377,16 +448,20 @@ export class ScatterPlot {
 
   private attachInteraction(): void {
     let drag: { x: number; y: number } | null = null;
-    this.canvas.addEventListener('wheel', (e) => {
-      e.preventDefault();
-      const before = this.toData(e.clientX, e.clientY);
-      this.zoom *= Math.exp(-e.deltaY * 0.0015);
-      const after = this.toData(e.clientX, e.clientY);
-      const t = this.transform();
-      this.pan.x += (after.x - before.x) * t.sx;
-      this.pan.y += (after.y - before.y) * t.sy;
-      this.requestDraw();
-    }, { passive: false });
+    this.canvas.addEventListener(
+      'wheel',
+      (e) => {
+        e.preventDefault();
+        const before = this.toData(e.clientX, e.clientY);
+        this.zoom *= Math.exp(-e.deltaY * 0.0015);
+        const after = this.toData(e.clientX, e.clientY);
+        const t = this.transform();
+        this.pan.x += (after.x - before.x) * t.sx;
+        this.pan.y += (after.y - before.y) * t.sy;
+        this.requestDraw();
+      },
+      { passive: false },
+    );
     this.canvas.addEventListener('pointerdown', (e) => {
       if (e.shiftKey) return; // shift-drag is the lasso, handled by the page
       drag = { x: e.clientX, y: e.clientY };

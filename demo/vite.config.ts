@@ -13,18 +13,30 @@ const dataDir = fileURLToPath(new URL('../data', import.meta.url));
 function rawGzip(): Plugin {
   const handler = (req: { url?: string }, res: import('node:http').ServerResponse, next: () => void): void => {
     const url = (req.url ?? '').split('?')[0];
-    if (!url.endsWith('.gz')) return next();
-    const rel = normalize(decodeURIComponent(url)).replace(/^([/\\])+/, '').replace(/^(\.\.[/\\])+/, '');
+    if (!url.endsWith('.gz')) {
+      next();
+      return;
+    }
+    const rel = normalize(decodeURIComponent(url))
+      .replace(/^([/\\])+/, '')
+      .replace(/^(\.\.[/\\])+/, '');
     const file = join(dataDir, rel);
-    if (!file.startsWith(dataDir) || !existsSync(file)) return next();
+    if (!file.startsWith(dataDir) || !existsSync(file)) {
+      next();
+      return;
+    }
     res.setHeader('Content-Type', 'application/gzip');
     res.setHeader('Content-Length', String(statSync(file).size));
     createReadStream(file).pipe(res);
   };
   return {
     name: 'emgpu-raw-gzip',
-    configureServer(server) { server.middlewares.use(handler); },
-    configurePreviewServer(server) { server.middlewares.use(handler); },
+    configureServer(server) {
+      server.middlewares.use(handler);
+    },
+    configurePreviewServer(server) {
+      server.middlewares.use(handler);
+    },
   };
 }
 

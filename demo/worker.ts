@@ -4,20 +4,39 @@
  * results go back as messages (protocol.ts); large arrays are transferred, not copied.
  */
 import {
-  createEngine, read10x, find10xInputs, read10xH5, readH5adFromFile, negativeBinomialMixture, selectK, adjustedRandIndex,
-  normalizedMutualInfo, rankGenes, confusionMatrix, estimateMemory, formatBytes, preprocess, sampleNbMixture, subsetCsr,
-  type Engine, type SingleCellData, type PreprocessResult, type NbMixtureParams,
+  createEngine,
+  read10x,
+  find10xInputs,
+  read10xH5,
+  readH5adFromFile,
+  negativeBinomialMixture,
+  selectK,
+  adjustedRandIndex,
+  normalizedMutualInfo,
+  rankGenes,
+  confusionMatrix,
+  estimateMemory,
+  formatBytes,
+  preprocess,
+  sampleNbMixture,
+  subsetCsr,
+  type Engine,
+  type SingleCellData,
+  type PreprocessResult,
+  type NbMixtureParams,
 } from '../src/index.js';
 import type { ClusterParams, ClusterSummary, FromWorker, SweepParams, ToWorker } from './protocol.js';
 
 const VERSION = '0.1.0';
-const ctx = self as unknown as { postMessage(m: FromWorker, transfer?: Transferable[]): void; onmessage: ((e: MessageEvent<ToWorker>) => void) | null };
+const ctx = self as unknown as {
+  postMessage(m: FromWorker, transfer?: Transferable[]): void;
+  onmessage: ((e: MessageEvent<ToWorker>) => void) | null;
+};
 const post = (m: FromWorker, transfer: Transferable[] = []): void => ctx.postMessage(m, transfer);
 
 let engine: Engine | null = null;
 let data: SingleCellData | null = null;
 let pre: PreprocessResult | null = null;
-let name = '';
 /** Truth labels per kept cell (strings, null when absent). */
 let truth: (string | null)[] | null = null;
 let truthColumn: string | null = null;
@@ -52,12 +71,16 @@ function parseCsv(text: string): Record<string, string>[] {
     for (let i = 0; i < l.length; i++) {
       const ch = l[i];
       if (q) {
-        if (ch === '"' && l[i + 1] === '"') { cur += '"'; i++; }
-        else if (ch === '"') q = false;
+        if (ch === '"' && l[i + 1] === '"') {
+          cur += '"';
+          i++;
+        } else if (ch === '"') q = false;
         else cur += ch;
       } else if (ch === '"') q = true;
-      else if (ch === ',') { out.push(cur); cur = ''; }
-      else cur += ch;
+      else if (ch === ',') {
+        out.push(cur);
+        cur = '';
+      } else cur += ch;
     }
     out.push(cur);
     return out;
@@ -87,9 +110,14 @@ function subsetCounts(m: SingleCellData, rows: Uint32Array, cols: Uint32Array) {
   return { n: out.n, d: out.d, indptr: out.indptr, indices: out.indices, values: out.values as Float32Array };
 }
 
-async function afterLoad(loaded: SingleCellData, label: string, loadMs: number, labels?: Record<string, string>[], synthetic = false): Promise<void> {
+async function afterLoad(
+  loaded: SingleCellData,
+  label: string,
+  loadMs: number,
+  labels?: Record<string, string>[],
+  synthetic = false,
+): Promise<void> {
   data = loaded;
-  name = label;
   const est = estimateMemory({ n: loaded.n, d: loaded.d, nnz: loaded.indptr[loaded.n] });
   progress('preprocess', 'start', 0, 6, 0, `${loaded.n.toLocaleString()} cells × ${loaded.d.toLocaleString()} genes`);
   pre = await preprocess(engine!, loaded, {
@@ -104,7 +132,8 @@ async function afterLoad(loaded: SingleCellData, label: string, loadMs: number, 
   // Label columns: h5ad obs, or the CSV that came with the bundled 10x data.
   obsKept = {};
   if (loaded.obs) {
-    for (const [key, col] of Object.entries(loaded.obs)) obsKept[key] = Array.from(kept, (i) => (col[i] == null || col[i] === '' ? null : String(col[i])));
+    for (const [key, col] of Object.entries(loaded.obs))
+      obsKept[key] = Array.from(kept, (i) => (col[i] == null || col[i] === '' ? null : String(col[i])));
   }
   if (labels) {
     const byBarcode = new Map(labels.map((r) => [r.barcode, r]));
@@ -125,35 +154,44 @@ async function afterLoad(loaded: SingleCellData, label: string, loadMs: number, 
   const umap = loaded.obsm?.X_umap;
   if (umap && umap.d >= 2) {
     embedding = 'X_umap';
-    kept.forEach((c, i) => { xy[2 * i] = umap.data[c * umap.d]; xy[2 * i + 1] = umap.data[c * umap.d + 1]; });
+    kept.forEach((c, i) => {
+      xy[2 * i] = umap.data[c * umap.d];
+      xy[2 * i + 1] = umap.data[c * umap.d + 1];
+    });
   } else {
     const s = pre.pca.scores;
     const q = pre.pca.nComps;
-    for (let i = 0; i < kept.length; i++) { xy[2 * i] = s[i * q]; xy[2 * i + 1] = s[i * q + 1]; }
+    for (let i = 0; i < kept.length; i++) {
+      xy[2 * i] = s[i * q];
+      xy[2 * i + 1] = s[i * q + 1];
+    }
   }
   const cells = Array.from(kept, (i) => loaded.cells[i]);
-  post({
-    type: 'loaded',
-    summary: {
-      name: label,
-      n: loaded.n,
-      d: loaded.d,
-      nnz: loaded.indptr[loaded.n],
-      kept: { cells: kept.length, genes: pre.genes.length, hvg: pre.hvgGenes.length },
-      obsColumns: Object.keys(obsKept),
-      truthColumn,
-      embedding,
-      explainedVarianceRatio: Array.from(pre.pca.explainedVarianceRatio.slice(0, 10)),
-      preprocessMs: { ...pre.timings },
-      loadMs,
-      memory: `CSR ${formatBytes(est.csrBytes)}, dense float32 would be ${formatBytes(est.denseBytes)}`,
-      // The loaders' own warnings (matrix not raw counts, names missing, values beyond float32).
-      warnings: loaded.source.warnings ?? [],
+  post(
+    {
+      type: 'loaded',
+      summary: {
+        name: label,
+        n: loaded.n,
+        d: loaded.d,
+        nnz: loaded.indptr[loaded.n],
+        kept: { cells: kept.length, genes: pre.genes.length, hvg: pre.hvgGenes.length },
+        obsColumns: Object.keys(obsKept),
+        truthColumn,
+        embedding,
+        explainedVarianceRatio: Array.from(pre.pca.explainedVarianceRatio.slice(0, 10)),
+        preprocessMs: { ...pre.timings },
+        loadMs,
+        memory: `CSR ${formatBytes(est.csrBytes)}, dense float32 would be ${formatBytes(est.denseBytes)}`,
+        // The loaders' own warnings (matrix not raw counts, names missing, values beyond float32).
+        warnings: loaded.source.warnings ?? [],
+      },
+      cells,
+      xy,
+      obs: obsKept,
     },
-    cells,
-    xy,
-    obs: obsKept,
-  }, [xy.buffer]);
+    [xy.buffer],
+  );
 }
 
 /** PCs of the chosen cells as a dense matrix. */
@@ -163,7 +201,9 @@ function pcs(nPcs: number, subset?: Uint32Array): { data: Float64Array; n: numbe
   const d = Math.min(nPcs, q);
   const rows = subset ?? Uint32Array.from({ length: pre!.cells.length }, (_, i) => i);
   const out = new Float64Array(rows.length * d);
-  rows.forEach((r, i) => { for (let j = 0; j < d; j++) out[i * d + j] = s[r * q + j]; });
+  rows.forEach((r, i) => {
+    for (let j = 0; j < d; j++) out[i * d + j] = s[r * q + j];
+  });
   return { data: out, n: rows.length, d };
 }
 
@@ -177,7 +217,8 @@ function countsRows(subset?: Uint32Array) {
   const values = new Float32Array(nnz);
   let t = 0;
   subset.forEach((r, i) => {
-    const a = m.indptr[r], b = m.indptr[r + 1];
+    const a = m.indptr[r],
+      b = m.indptr[r + 1];
     indices.set(m.indices.subarray(a, b), t);
     values.set(m.values.subarray(a, b), t);
     t += b - a;
@@ -189,26 +230,67 @@ function countsRows(subset?: Uint32Array) {
 async function cluster(p: ClusterParams): Promise<void> {
   const t0 = performance.now();
   const n = pre!.cells.length;
-  const onIteration = (h: { restart: number; iter: number; objective: number }) => post({ type: 'iteration', restart: h.restart, iter: h.iter, objective: h.objective });
+  const onIteration = (h: { restart: number; iter: number; objective: number }) =>
+    post({ type: 'iteration', restart: h.restart, iter: h.iter, objective: h.objective });
   let labels: number[];
   let resp: number[][] | null = null;
-  let meta: Pick<ClusterSummary, 'backend' | 'adapter' | 'nIter' | 'converged' | 'objective' | 'objectiveName' | 'restarts' | 'perIterMs' | 'warnings'>;
+  let meta: Pick<
+    ClusterSummary,
+    'backend' | 'adapter' | 'nIter' | 'converged' | 'objective' | 'objectiveName' | 'restarts' | 'perIterMs' | 'warnings'
+  >;
   progress('cluster', p.model, 0, 1, 0, `k = ${p.k}${p.subset ? `, ${p.subset.length} lassoed cells` : ''}`);
   if (p.model === 'kmeans') {
     const r = await engine!.kmeans(pcs(p.nPcs, p.subset), { k: p.k, seed: p.seed, nInit: p.nInit, onIteration });
     labels = r.labels;
-    meta = { backend: r.backend, adapter: r.adapter, nIter: r.nIter, converged: r.converged, objective: r.inertia, objectiveName: 'inertia', restarts: r.restarts, perIterMs: r.timings.perIterMs, warnings: r.warnings };
+    meta = {
+      backend: r.backend,
+      adapter: r.adapter,
+      nIter: r.nIter,
+      converged: r.converged,
+      objective: r.inertia,
+      objectiveName: 'inertia',
+      restarts: r.restarts,
+      perIterMs: r.timings.perIterMs,
+      warnings: r.warnings,
+    };
   } else if (p.model === 'gmm') {
     const X = pcs(p.nPcs, p.subset);
     const r = await engine!.gaussianMixture(X, { k: p.k, covariance: p.covariance, seed: p.seed, nInit: p.nInit, onIteration });
     labels = r.labels;
     resp = await r.predictProba(X);
-    meta = { backend: r.backend, adapter: r.adapter, nIter: r.nIter, converged: r.converged, objective: r.logLikelihood, objectiveName: 'log-likelihood', restarts: r.restarts, perIterMs: r.timings.perIterMs, warnings: r.warnings };
+    meta = {
+      backend: r.backend,
+      adapter: r.adapter,
+      nIter: r.nIter,
+      converged: r.converged,
+      objective: r.logLikelihood,
+      objectiveName: 'log-likelihood',
+      restarts: r.restarts,
+      perIterMs: r.timings.perIterMs,
+      warnings: r.warnings,
+    };
   } else {
-    const r = await negativeBinomialMixture(countsRows(p.subset), { engine: engine!, k: p.k, seed: p.seed, nInit: p.nInit, returnResponsibilities: true, onIteration });
+    const r = await negativeBinomialMixture(countsRows(p.subset), {
+      engine: engine!,
+      k: p.k,
+      seed: p.seed,
+      nInit: p.nInit,
+      returnResponsibilities: true,
+      onIteration,
+    });
     labels = r.labels;
     resp = r.responsibilities ?? null;
-    meta = { backend: r.backend, adapter: r.adapter, nIter: r.nIter, converged: r.converged, objective: r.logLikelihood, objectiveName: 'log-likelihood', restarts: r.restarts, perIterMs: r.timings.perIterMs, warnings: r.warnings };
+    meta = {
+      backend: r.backend,
+      adapter: r.adapter,
+      nIter: r.nIter,
+      converged: r.converged,
+      objective: r.logLikelihood,
+      objectiveName: 'log-likelihood',
+      restarts: r.restarts,
+      perIterMs: r.timings.perIterMs,
+      warnings: r.warnings,
+    };
   }
   const fitMs = performance.now() - t0;
   const k = p.k;
@@ -220,8 +302,13 @@ async function cluster(p: ClusterParams): Promise<void> {
   const entropy = new Float32Array(n).fill(NaN);
   const respFull = resp ? new Float32Array(n * k) : null;
   rows.forEach((r, i) => {
-    if (!resp) { maxPosterior[r] = 1; entropy[r] = 0; return; }
-    let mx = 0, h = 0;
+    if (!resp) {
+      maxPosterior[r] = 1;
+      entropy[r] = 0;
+      return;
+    }
+    let mx = 0,
+      h = 0;
     for (let c = 0; c < k; c++) {
       const v = resp[i][c];
       respFull![r * k + c] = v;
@@ -234,10 +321,19 @@ async function cluster(p: ClusterParams): Promise<void> {
   const sizes = new Array<number>(k).fill(0);
   for (const l of labels) sizes[l]++;
   // Agreement with the label column, on cells that have a label.
-  let ari: number | null = null, nmi: number | null = null, confusion: ClusterSummary['confusion'] = null;
+  let ari: number | null = null,
+    nmi: number | null = null,
+    confusion: ClusterSummary['confusion'] = null;
   if (truth) {
-    const a: number[] = [], b: string[] = [];
-    rows.forEach((r, i) => { const t = truth![r]; if (t !== null) { a.push(labels[i]); b.push(t); } });
+    const a: number[] = [],
+      b: string[] = [];
+    rows.forEach((r, i) => {
+      const t = truth![r];
+      if (t !== null) {
+        a.push(labels[i]);
+        b.push(t);
+      }
+    });
     if (a.length > 1) {
       ari = adjustedRandIndex(a, b);
       nmi = normalizedMutualInfo(a, b);
@@ -252,11 +348,30 @@ async function cluster(p: ClusterParams): Promise<void> {
   const ranked = rankGenes(norm, markerLabels, { nTop: 5, geneNames: Array.from(pre!.genes, (g) => data!.genes[g]) });
   const markers = ranked.map((genes, c) => ({
     cluster: c,
-    genes: genes.map((m) => ({ name: m.name ?? String(m.gene), score: m.score, logFoldChange: m.logFoldChange, pctIn: m.pctIn, pctOut: m.pctOut })),
+    genes: genes.map((m) => ({
+      name: m.name ?? String(m.gene),
+      score: m.score,
+      logFoldChange: m.logFoldChange,
+      pctIn: m.pctIn,
+      pctOut: m.pctOut,
+    })),
   }));
   const ms = performance.now() - t0;
   progress('cluster', 'done', 1, 1, ms);
-  const summary: ClusterSummary = { model: p.model, k, params: { ...p, subset: undefined }, ...meta, sizes, ms, fitMs, ari, nmi, confusion, markers, versions: { emgpu: VERSION } };
+  const summary: ClusterSummary = {
+    model: p.model,
+    k,
+    params: { ...p, subset: undefined },
+    ...meta,
+    sizes,
+    ms,
+    fitMs,
+    ari,
+    nmi,
+    confusion,
+    markers,
+    versions: { emgpu: VERSION },
+  };
   delete (summary.params as { subset?: unknown }).subset;
   const transfer: Transferable[] = [full.buffer, maxPosterior.buffer, entropy.buffer];
   if (respFull) transfer.push(respFull.buffer);
@@ -287,7 +402,11 @@ async function sweep(p: SweepParams): Promise<void> {
     model: p.model,
     ks: p.ks,
     fit: p.model === 'gmm' ? { covariance: p.covariance, seed: p.seed, nInit: p.nInit } : { seed: p.seed, nInit: p.nInit },
-    onK: (row) => post({ type: 'sweep-row', row: { k: row.k, objective: row.objective, bic: row.bic, aic: row.aic, nIter: row.nIter, timeMs: row.timeMs } }),
+    onK: (row) =>
+      post({
+        type: 'sweep-row',
+        row: { k: row.k, objective: row.objective, bic: row.bic, aic: row.aic, nIter: row.nIter, timeMs: row.timeMs },
+      }),
   });
   post({ type: 'sweep-done', bestK: r.bestK, elbowK: r.elbowK, criterion: r.criterion });
 }
@@ -316,11 +435,28 @@ async function synthetic(n: number, genes: number, seed: number): Promise<void> 
   const params = JSON.parse(await gunzipText(await fetchBlob('pbmc3k/synthetic_nb.json.gz'))) as NbMixtureParams;
   const d = Math.min(genes, params.dispersion.length);
   const synth = sampleNbMixture(params, {
-    n, genes: d, seed,
-    onProgress: (done) => progress('synthetic', 'sampling', 1, 3, performance.now() - t0, `${done.toLocaleString()} / ${n.toLocaleString()} cells × ${d} genes`),
+    n,
+    genes: d,
+    seed,
+    onProgress: (done) =>
+      progress(
+        'synthetic',
+        'sampling',
+        1,
+        3,
+        performance.now() - t0,
+        `${done.toLocaleString()} / ${n.toLocaleString()} cells × ${d} genes`,
+      ),
   });
   const sampleMs = performance.now() - t0;
-  progress('synthetic', 'preprocessing', 2, 3, sampleMs, `${synth.nnz.toLocaleString()} non-zeros sampled in ${(sampleMs / 1000).toFixed(1)} s`);
+  progress(
+    'synthetic',
+    'preprocessing',
+    2,
+    3,
+    sampleMs,
+    `${synth.nnz.toLocaleString()} non-zeros sampled in ${(sampleMs / 1000).toFixed(1)} s`,
+  );
   await afterLoad(synth, `synthetic ×${n.toLocaleString()} (NB fitted to pbmc3k)`, sampleMs, undefined, true);
 }
 
@@ -330,9 +466,20 @@ async function loadBundled(): Promise<void> {
   const [matrix, genes, barcodes, labelsBlob] = await Promise.all(
     ['pbmc3k/matrix.mtx.gz', 'pbmc3k/genes.tsv.gz', 'pbmc3k/barcodes.tsv.gz', 'pbmc3k/pbmc3k_labels.csv.gz'].map(fetchBlob),
   );
-  const loaded = await read10x({ matrix, genes, barcodes }, {
-    onProgress: (p) => progress('load', p.phase, 1, 2, performance.now() - t0, p.entries !== undefined ? `${p.entries.toLocaleString()} entries` : undefined),
-  });
+  const loaded = await read10x(
+    { matrix, genes, barcodes },
+    {
+      onProgress: (p) =>
+        progress(
+          'load',
+          p.phase,
+          1,
+          2,
+          performance.now() - t0,
+          p.entries !== undefined ? `${p.entries.toLocaleString()} entries` : undefined,
+        ),
+    },
+  );
   const labels = parseCsv(await gunzipText(labelsBlob));
   progress('load', 'done', 2, 2, performance.now() - t0);
   await afterLoad(loaded, 'pbmc3k (10x Genomics, bundled)', performance.now() - t0, labels);
@@ -340,7 +487,8 @@ async function loadBundled(): Promise<void> {
 
 async function loadFiles(files: File[]): Promise<void> {
   const t0 = performance.now();
-  const onProgress = (p: { phase: string; entries?: number }) => progress('load', p.phase, 1, 2, performance.now() - t0, p.entries !== undefined ? `${p.entries.toLocaleString()} entries` : undefined);
+  const onProgress = (p: { phase: string; entries?: number }) =>
+    progress('load', p.phase, 1, 2, performance.now() - t0, p.entries !== undefined ? `${p.entries.toLocaleString()} entries` : undefined);
   const h5ad = files.find((f) => /\.h5ad$/i.test(f.name));
   const h5 = files.find((f) => /\.h5$/i.test(f.name));
   let loaded: SingleCellData;
@@ -360,16 +508,34 @@ ctx.onmessage = async (e: MessageEvent<ToWorker>) => {
         post({ type: 'ready', backend: engine.backend, adapter: engine.adapter, fallbackReason: engine.fallbackReason });
         break;
       }
-      case 'load-bundled': await loadBundled(); break;
-      case 'load-files': await loadFiles(m.files); break;
-      case 'synthetic': await synthetic(m.n, m.genes, m.seed); break;
-      case 'cluster': await cluster(m.params); break;
-      case 'sweep': await sweep(m.params); break;
-      case 'gene': { const v = geneValues(m.name); post({ type: 'values', what: `gene:${m.name}`, values: v }, [v.buffer]); break; }
-      case 'obs': break;
+      case 'load-bundled':
+        await loadBundled();
+        break;
+      case 'load-files':
+        await loadFiles(m.files);
+        break;
+      case 'synthetic':
+        await synthetic(m.n, m.genes, m.seed);
+        break;
+      case 'cluster':
+        await cluster(m.params);
+        break;
+      case 'sweep':
+        await sweep(m.params);
+        break;
+      case 'gene': {
+        const v = geneValues(m.name);
+        post({ type: 'values', what: `gene:${m.name}`, values: v }, [v.buffer]);
+        break;
+      }
+      case 'obs':
+        break;
     }
   } catch (err) {
     const x = err as Error;
-    post({ type: "error", message: `${x.name ?? "Error"}: ${x.message ?? String(err)}${x.stack ? `\n${x.stack.split("\n").slice(0, 4).join("\n")}` : ""}` });
+    post({
+      type: 'error',
+      message: `${x.name ?? 'Error'}: ${x.message ?? String(err)}${x.stack ? `\n${x.stack.split('\n').slice(0, 4).join('\n')}` : ''}`,
+    });
   }
 };

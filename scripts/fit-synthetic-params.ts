@@ -33,19 +33,34 @@ export async function fitSyntheticParams(out: string): Promise<void> {
   const k = 8;
   const t0 = performance.now();
   const fit = await negativeBinomialMixture(counts, { engine, k, seed: 0, maxIter: 200 });
-  console.log(`NB mixture k=${k} on ${counts.n} cells × ${counts.d} HVGs: ${fit.nIter} iterations (${fit.stopReason}), log-likelihood ${fit.logLikelihood.toFixed(1)}, ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(
+    `NB mixture k=${k} on ${counts.n} cells × ${counts.d} HVGs: ${fit.nIter} iterations (${fit.stopReason}), log-likelihood ${fit.logLikelihood.toFixed(1)}, ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
   // Columns are the HVGs in ascending gene order; list them by HVG rank instead.
   const rank = pre.hvg.rank!;
-  const order = Array.from(pre.hvg.genes, (g, j) => ({ j, r: rank[g] })).sort((a, b) => a.r - b.r).map((o) => o.j);
+  const order = Array.from(pre.hvg.genes, (g, j) => ({ j, r: rank[g] }))
+    .sort((a, b) => a.r - b.r)
+    .map((o) => o.j);
   const sig = (x: number) => Number(x.toPrecision(7));
   const logLib = Array.from(rowSums(counts), (s) => Math.log(Math.max(1, s)));
   const logMean = logLib.reduce((a, b) => a + b, 0) / logLib.length;
   const logSd = Math.sqrt(logLib.reduce((a, b) => a + (b - logMean) ** 2, 0) / (logLib.length - 1));
   const params = {
-    description: 'Negative-binomial mixture fitted to pbmc3k (10x Genomics, CC BY 4.0) by emgpu, for sampling synthetic single-cell counts (sampleNbMixture).',
+    description:
+      'Negative-binomial mixture fitted to pbmc3k (10x Genomics, CC BY 4.0) by emgpu, for sampling synthetic single-cell counts (sampleNbMixture).',
     source: 'data/pbmc3k (see data/SOURCES.md); made by scripts/fit-synthetic-params.mjs',
     pipeline: { qc: { minGenes: 200, maxGenes: 2500, maxPctMito: 5 }, minCells: 3, hvg: { flavor: 'seurat_v3', nTopGenes: 2000 } },
-    fit: { k, seed: 0, cells: counts.n, genes: counts.d, nIter: fit.nIter, converged: fit.converged, logLikelihood: fit.logLikelihood, sizeFactors: 'library', dispersion: 'per-gene' },
+    fit: {
+      k,
+      seed: 0,
+      cells: counts.n,
+      genes: counts.d,
+      nIter: fit.nIter,
+      converged: fit.converged,
+      logLikelihood: fit.logLikelihood,
+      sizeFactors: 'library',
+      dispersion: 'per-gene',
+    },
     genes: order.map((j) => data.genes[pre.hvgGenes[j]]),
     weights: fit.weights.map(sig),
     means: fit.means.map((row) => order.map((j) => sig(row[j]))),
@@ -53,6 +68,8 @@ export async function fitSyntheticParams(out: string): Promise<void> {
     library: { logMean: sig(logMean), logSd: sig(logSd), libraryMean: sig(fit.libraryMean) },
   };
   writeFileSync(out, gzipSync(JSON.stringify(params)));
-  console.log(`wrote ${out}: weights ${params.weights.join(' ')}; library log-mean ${params.library.logMean}, sd ${params.library.logSd}, mean ${params.library.libraryMean}`);
+  console.log(
+    `wrote ${out}: weights ${params.weights.join(' ')}; library log-mean ${params.library.logMean}, sd ${params.library.logSd}, mean ${params.library.libraryMean}`,
+  );
   engine.destroy();
 }

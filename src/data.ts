@@ -32,7 +32,10 @@ function isMatrix(input: unknown): input is Matrix {
 
 function checkDims(n: number, d: number, what: string): void {
   if (!Number.isInteger(n) || !Number.isInteger(d) || n < 0 || d < 0) {
-    throw invalid('SHAPE_MISMATCH', `${what} has n=${n}, d=${d}; both must be non-negative integers. Pass { data, n, d } with whole numbers.`);
+    throw invalid(
+      'SHAPE_MISMATCH',
+      `${what} has n=${n}, d=${d}; both must be non-negative integers. Pass { data, n, d } with whole numbers.`,
+    );
   }
   if (n === 0 || d === 0) {
     throw invalid(
@@ -79,7 +82,10 @@ export function toFloat64(input: DataInput, what = 'Input data'): { n: number; d
   const n = rows.length;
   const first = n > 0 ? rows[0] : undefined;
   if (n > 0 && (first == null || typeof first.length !== 'number')) {
-    throw invalid('SHAPE_MISMATCH', `${what} must be an array of rows (number[][]); row 0 is not an array. For a flat array pass { data, n, d }.`);
+    throw invalid(
+      'SHAPE_MISMATCH',
+      `${what} must be an array of rows (number[][]); row 0 is not an array. For a flat array pass { data, n, d }.`,
+    );
   }
   const d = n > 0 ? first!.length : 0;
   checkDims(n, d, what);

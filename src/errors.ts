@@ -17,7 +17,8 @@ export type ErrorCode =
   | 'GPU_VALIDATION'
   | 'ABORTED'
   | 'ENGINE_DESTROYED'
-  | 'FILE_FORMAT';
+  | 'FILE_FORMAT'
+  | 'NO_IMPLEMENTATION';
 
 export class EmgpuError extends Error {
   readonly code: ErrorCode;

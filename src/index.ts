@@ -3,14 +3,23 @@
  *
  *   const result = await kmeans(data, { k: 10, seed: 1 });
  */
-import { createEngine, type Engine, type EngineOptions } from './engine/engine.js';
+import { engineFor, type Engine, type EngineOptions, type EngineSelection } from './engine/engine.js';
 import { selectK as selectKWith, type SelectKOptions, type SelectKResult } from './select/selectK.js';
 import type { DataInput } from './data.js';
-import type { BackendChoice, CentroidModel, GaussianMixtureOptions, GaussianMixtureResult, KMeansOptions, KMeansResult, SoftKMeansOptions, SoftKMeansResult } from './types.js';
+import type {
+  BackendChoice,
+  CentroidModel,
+  GaussianMixtureOptions,
+  GaussianMixtureResult,
+  KMeansOptions,
+  KMeansResult,
+  SoftKMeansOptions,
+  SoftKMeansResult,
+} from './types.js';
 
-export { createEngine } from './engine/engine.js';
+export { createEngine, defaultEngine, engineFor } from './engine/engine.js';
 export { describeAdapter } from './gpu/device.js';
-export type { Engine, EngineOptions } from './engine/engine.js';
+export type { Engine, EngineOptions, EngineSelection } from './engine/engine.js';
 export * from './errors.js';
 export type * from './types.js';
 export type { DataInput, Matrix } from './data.js';
@@ -22,25 +31,7 @@ export type { NmiAverage } from './metrics.js';
 export { parseDelimited, parseMatrixMarket } from './io/index.js';
 export type { DelimitedOptions, DelimitedResult, MatrixMarketOptions, MatrixMarketResult } from './io/index.js';
 
-const defaults = new Map<BackendChoice, Promise<Engine>>();
-
-/** The shared engine for a backend choice, created on first use. */
-export function defaultEngine(backend: BackendChoice = 'auto'): Promise<Engine> {
-  let e = defaults.get(backend);
-  if (!e) {
-    e = createEngine({ backend });
-    defaults.set(backend, e);
-    // A failed creation (e.g. no WebGPU for 'webgpu') is not cached.
-    e.catch(() => defaults.delete(backend));
-  }
-  return e;
-}
-
-type WithEngine<T> = T & { backend?: BackendChoice; engine?: Engine };
-
-async function engineFor(o: { backend?: BackendChoice; engine?: Engine } | undefined): Promise<Engine> {
-  return o?.engine ?? defaultEngine(o?.backend ?? 'auto');
-}
+type WithEngine<T> = T & EngineSelection;
 
 /** Hard k-means (Lloyd) with k-means++ seeding and restarts. */
 export async function kmeans(data: DataInput, options: WithEngine<KMeansOptions>): Promise<KMeansResult> {
@@ -58,17 +49,28 @@ export async function gaussianMixture(data: DataInput, options: WithEngine<Gauss
 }
 
 /** Fit the model for each k and choose one by BIC, AIC or the elbow of the inertia curve. */
-export async function selectK(data: DataInput, options: SelectKOptions & { backend?: BackendChoice; engine?: Engine } = {}): Promise<SelectKResult> {
+export async function selectK(
+  data: DataInput,
+  options: SelectKOptions & { backend?: BackendChoice; engine?: Engine } = {},
+): Promise<SelectKResult> {
   return selectKWith(await engineFor(options), data, options);
 }
 
 /** Nearest-centroid labels for new data. */
-export async function predict(model: CentroidModel, X: DataInput, options?: { backend?: BackendChoice; engine?: Engine }): Promise<number[]> {
+export async function predict(
+  model: CentroidModel,
+  X: DataInput,
+  options?: { backend?: BackendChoice; engine?: Engine },
+): Promise<number[]> {
   return (await engineFor(options)).predict(model, X);
 }
 
 /** Euclidean distances from new data to every centroid (n × k). */
-export async function transform(model: CentroidModel, X: DataInput, options?: { backend?: BackendChoice; engine?: Engine }): Promise<number[][]> {
+export async function transform(
+  model: CentroidModel,
+  X: DataInput,
+  options?: { backend?: BackendChoice; engine?: Engine },
+): Promise<number[][]> {
   return (await engineFor(options)).transform(model, X);
 }
 
@@ -76,12 +78,22 @@ export type { EngineOptions as CreateEngineOptions };
 
 // negative-binomial mixture
 export type {
-  CsrCounts, CountsInput, SizeFactorsOption, DispersionOption, NegativeBinomialMixtureOptions, NegativeBinomialMixtureResult,
-  NegativeBinomialModel, NbScoreOptions,
+  CsrCounts,
+  CountsInput,
+  SizeFactorsOption,
+  DispersionOption,
+  NegativeBinomialMixtureOptions,
+  NegativeBinomialMixtureResult,
+  NegativeBinomialModel,
+  NbScoreOptions,
 } from './nbmm/types.js';
 export { nbmmPredict, nbmmPredictProba, nbmmScoreSamples } from './nbmm/api.js';
 import { negativeBinomialMixtureOn } from './nbmm/api.js';
-import type { CountsInput as NbCounts, NegativeBinomialMixtureOptions as NbOptions, NegativeBinomialMixtureResult as NbResult } from './nbmm/types.js';
+import type {
+  CountsInput as NbCounts,
+  NegativeBinomialMixtureOptions as NbOptions,
+  NegativeBinomialMixtureResult as NbResult,
+} from './nbmm/types.js';
 
 /** Negative-binomial mixture of counts (cells × genes, dense or CSR) by EM, with size factors and per-gene dispersion. */
 export async function negativeBinomialMixture(counts: NbCounts, options: WithEngine<NbOptions>): Promise<NbResult> {
@@ -89,10 +101,37 @@ export async function negativeBinomialMixture(counts: NbCounts, options: WithEng
 }
 
 // single-cell: loaders
-export { read10x, readMatrixMarketCsr, find10xInputs, read10xH5, readH5ad, readH5adFromFile, estimateMemory, formatBytes, MemoryLimitError, makeUnique } from './sc/index.js';
+export {
+  read10x,
+  readMatrixMarketCsr,
+  find10xInputs,
+  read10xH5,
+  readH5ad,
+  readH5adFromFile,
+  estimateMemory,
+  formatBytes,
+  MemoryLimitError,
+  makeUnique,
+} from './sc/index.js';
 export type {
-  Read10xFiles, Read10xOptions, MatrixMarketCsr, MatrixMarketCsrOptions, Read10xH5Options, ReadH5adOptions, ByteInput, CsrMatrix, Embedding,
-  H5adMatrixSource, LoadOptions, LoadPhase, LoadProgress, MemoryEstimate, ObsColumn, ScFormat, ScSource, SingleCellData,
+  Read10xFiles,
+  Read10xOptions,
+  MatrixMarketCsr,
+  MatrixMarketCsrOptions,
+  Read10xH5Options,
+  ReadH5adOptions,
+  ByteInput,
+  CsrMatrix,
+  Embedding,
+  H5adMatrixSource,
+  LoadOptions,
+  LoadPhase,
+  LoadProgress,
+  MemoryEstimate,
+  ObsColumn,
+  ScFormat,
+  ScSource,
+  SingleCellData,
 } from './sc/index.js';
 
 // single-cell: markers and agreement
@@ -101,13 +140,48 @@ export type { MarkerGene, MarkerOptions, SparseRows } from './sc/markers.js';
 
 // single-cell: preprocessing
 export {
-  qcMetrics, filterCells, filterGenes, isOutlier, subsetCsr, mitoMaskFor, highlyVariableGenes, loess, pca, preprocess, normalizeTotal, scaleData,
+  qcMetrics,
+  filterCells,
+  filterGenes,
+  isOutlier,
+  subsetCsr,
+  mitoMaskFor,
+  highlyVariableGenes,
+  loess,
+  pca,
+  preprocess,
+  normalizeTotal,
+  scaleData,
   PREPROCESS_STAGES,
 } from './sc/index.js';
 export type {
-  CsrLike, CsrOut, QcOptions, QcMetrics, OutlierOptions, OutlierResult, MadFilterOptions, CellFilterOptions, CellFilterResult, GeneFilterOptions,
-  GeneFilterResult, HvgFlavor, HvgOptions, HvgResult, LoessOptions, PcaOptions, PcaResult, DenseInput, NormalizeOptions, NormalizedCsr, ScaleOptions,
-  ScaleStats, ScaledMatrix, PreprocessStage, PreprocessStageEvent, PreprocessOptions, PreprocessResult,
+  CsrLike,
+  CsrOut,
+  QcOptions,
+  QcMetrics,
+  OutlierOptions,
+  OutlierResult,
+  MadFilterOptions,
+  CellFilterOptions,
+  CellFilterResult,
+  GeneFilterOptions,
+  GeneFilterResult,
+  HvgFlavor,
+  HvgOptions,
+  HvgResult,
+  LoessOptions,
+  PcaOptions,
+  PcaResult,
+  DenseInput,
+  NormalizeOptions,
+  NormalizedCsr,
+  ScaleOptions,
+  ScaleStats,
+  ScaledMatrix,
+  PreprocessStage,
+  PreprocessStageEvent,
+  PreprocessOptions,
+  PreprocessResult,
 } from './sc/index.js';
 
 // single-cell: synthetic counts at scale

@@ -40,7 +40,10 @@ function contingency(a: Labels, b: Labels, name: string): Contingency {
     throw invalid('SHAPE_MISMATCH', `${name}: both labelings must be arrays of labels.`);
   }
   if (a.length !== b.length) {
-    throw invalid('SHAPE_MISMATCH', `${name}: the labelings have ${a.length} and ${b.length} samples; pass two labelings of the same samples.`);
+    throw invalid(
+      'SHAPE_MISMATCH',
+      `${name}: the labelings have ${a.length} and ${b.length} samples; pass two labelings of the same samples.`,
+    );
   }
   const rows: number[] = [];
   const cols: number[] = [];

@@ -10,7 +10,7 @@ import { lgamma } from '../src/nbmm/special.js';
 
 /** Gamma(shape, 1) (Marsaglia & Tsang 2000; shape < 1 boosted by U^(1/shape)). */
 export function gammaSample(rng: Rng, shape: number): number {
-  if (shape < 1) return gammaSample(rng, shape + 1) * Math.pow(1 - rng.uniform(), 1 / shape);
+  if (shape < 1) return gammaSample(rng, shape + 1) * (1 - rng.uniform()) ** (1 / shape);
   const d = shape - 1 / 3;
   const c = 1 / Math.sqrt(9 * d);
   for (;;) {
@@ -118,7 +118,11 @@ export function simulateNbMixture(n: number, d: number, k: number, seed: number,
 }
 
 /** The same counts as CSR (cells as rows). */
-export function toCsr(counts: Float64Array, n: number, d: number): { indptr: Int32Array; indices: Int32Array; values: Float32Array; n: number; d: number } {
+export function toCsr(
+  counts: Float64Array,
+  n: number,
+  d: number,
+): { indptr: Int32Array; indices: Int32Array; values: Float32Array; n: number; d: number } {
   const indptr = new Int32Array(n + 1);
   const idx: number[] = [];
   const val: number[] = [];

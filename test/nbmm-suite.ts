@@ -7,7 +7,15 @@
 import { describe, test, expect } from 'vitest';
 import { adjustedRandIndex, type Engine } from '../src/index.js';
 import { negativeBinomialMixtureOn } from '../src/nbmm/api.js';
-import { F32_OBJ_RTOL, F64_RTOL, F32_PARAM_ATOL, F32_PARAM_RTOL, expectRelClose, expectParamsClose, permutationBetween } from './tolerance.js';
+import {
+  F32_OBJ_RTOL,
+  F64_RTOL,
+  F32_PARAM_ATOL,
+  F32_PARAM_RTOL,
+  expectRelClose,
+  expectParamsClose,
+  permutationBetween,
+} from './tolerance.js';
 import { simulateNbMixture, toCsr } from './nbmm-sim.js';
 
 /** log NB(x; m, r = 2) = log[(x + 1)·(2/(2 + m))²·(m/(2 + m))^x]: with r = 2, Γ(x + 2)/(Γ(2)·x!) = x + 1. */
@@ -42,13 +50,27 @@ export function nbmmSuite(name: string, getEngine: () => Promise<Engine>, float3
       // With r = 1/φ = 2 the NB pmf is (x + 1)·(2/(2+m))²·(m/(2+m))^x, so everything below is
       // a few lines of arithmetic. E-step → log-likelihood and responsibilities; with all s = 1 the
       // weighted mean Σ w x / Σ w is the exact M-step for μ.
-      const X = [[0, 3], [5, 1], [1, 2], [4, 0]];
+      const X = [
+        [0, 3],
+        [5, 1],
+        [1, 2],
+        [4, 0],
+      ];
       const engine = await getEngine();
       const r = await negativeBinomialMixtureOn(engine, X, {
-        k: 2, dispersion: 0.5, sizeFactors: 'none', init: [0, 1, 0, 1], maxIter: 1, returnResponsibilities: true,
+        k: 2,
+        dispersion: 0.5,
+        sizeFactors: 'none',
+        init: [0, 1, 0, 1],
+        maxIter: 1,
+        returnResponsibilities: true,
       });
-      const mu0 = [[0.5, 2.5], [4.5, 0.5]];
-      const logp = (mu: number[][], pi: number[]) => X.map((x) => mu.map((m, j) => Math.log(pi[j]) + logNbR2(x[0], m[0]) + logNbR2(x[1], m[1])));
+      const mu0 = [
+        [0.5, 2.5],
+        [4.5, 0.5],
+      ];
+      const logp = (mu: number[][], pi: number[]) =>
+        X.map((x) => mu.map((m, j) => Math.log(pi[j]) + logNbR2(x[0], m[0]) + logNbR2(x[1], m[1])));
       const a0 = logp(mu0, [0.5, 0.5]);
       const ll0 = a0.reduce((s, row) => s + logSumExp(row), 0);
       const w = a0.map((row) => row.map((v) => Math.exp(v - logSumExp(row))));
@@ -77,7 +99,11 @@ export function nbmmSuite(name: string, getEngine: () => Promise<Engine>, float3
       // golden-section search in log r (no log Γ needed for integer counts).
       const sim = simulateNbMixture(300, 3, 1, 5, { phi: [0.1, 1], baseMean: [3, 10], sizeSpread: 0 });
       const engine = await getEngine();
-      const r = await negativeBinomialMixtureOn(engine, { data: sim.counts, n: 300, d: 3 }, { k: 1, sizeFactors: 'none', tol: 0, maxIter: 30 });
+      const r = await negativeBinomialMixtureOn(
+        engine,
+        { data: sim.counts, n: 300, d: 3 },
+        { k: 1, sizeFactors: 'none', tol: 0, maxIter: 30 },
+      );
       for (let g = 0; g < 3; g++) {
         const xs = Array.from({ length: 300 }, (_, i) => sim.counts[i * 3 + g]);
         const mu = xs.reduce((a, b) => a + b, 0) / 300;
@@ -121,12 +147,14 @@ export function nbmmSuite(name: string, getEngine: () => Promise<Engine>, float3
       const perm = permutationBetween(r.labels, sim.truth, 3);
       let worstMean = 0;
       let worstZ = 0;
-      r.means.forEach((row, j) => row.forEach((v, g) => {
-        const truth = sim.means[perm[j] * sim.d + g];
-        const se = truth * Math.sqrt((1 / truth + sim.phi[g]) / r.clusterSizes[j]);
-        worstZ = Math.max(worstZ, Math.abs(v - truth) / se);
-        if (truth >= 1) worstMean = Math.max(worstMean, Math.abs(v - truth) / truth);
-      }));
+      r.means.forEach((row, j) =>
+        row.forEach((v, g) => {
+          const truth = sim.means[perm[j] * sim.d + g];
+          const se = truth * Math.sqrt((1 / truth + sim.phi[g]) / r.clusterSizes[j]);
+          worstZ = Math.max(worstZ, Math.abs(v - truth) / se);
+          if (truth >= 1) worstMean = Math.max(worstMean, Math.abs(v - truth) / truth);
+        }),
+      );
       expect(worstMean).toBeLessThanOrEqual(0.1);
       expect(worstZ).toBeLessThanOrEqual(4.5);
       // φ_g from 1500 cells is much noisier than μ (relative standard error ~ sqrt(2/n)·(1 + 1/(μφ))):
@@ -195,8 +223,21 @@ export function nbmmSuite(name: string, getEngine: () => Promise<Engine>, float3
       const sim = simulateNbMixture(600, 20, 3, 8, { foldChange: 1.6, phi: [0.3, 1] });
       const engine = await getEngine();
       const X = { data: sim.counts, n: sim.n, d: sim.d };
-      for (const [dispersion, meanEstimator] of [['per-gene', 'weighted'], ['shared', 'weighted'], ['per-gene', 'mle']] as const) {
-        const r = await negativeBinomialMixtureOn(engine, X, { k: 3, init: 'random', nInit: 1, seed: 3, tol: 0, maxIter: 40, dispersion, meanEstimator });
+      for (const [dispersion, meanEstimator] of [
+        ['per-gene', 'weighted'],
+        ['shared', 'weighted'],
+        ['per-gene', 'mle'],
+      ] as const) {
+        const r = await negativeBinomialMixtureOn(engine, X, {
+          k: 3,
+          init: 'random',
+          nInit: 1,
+          seed: 3,
+          tol: 0,
+          maxIter: 40,
+          dispersion,
+          meanEstimator,
+        });
         expect(r.history.length).toBe(40);
         const ll = r.history.map((h) => h.objective);
         expect(ll[ll.length - 1] - ll[0]).toBeGreaterThan(0);
@@ -248,7 +289,15 @@ export function nbmmSuite(name: string, getEngine: () => Promise<Engine>, float3
       expect(r.sizeFactors.reduce((a, b) => a + b, 0) / 200).toBeCloseTo(1, 12);
       expect(r.clusterSizes.reduce((a, b) => a + b, 0)).toBe(200);
       const ctl = new AbortController();
-      const p = negativeBinomialMixtureOn(engine, X, { k: 2, tol: 0, maxIter: 50, signal: ctl.signal, onIteration: (h) => { if (h.iter === 2) ctl.abort('test'); } });
+      const p = negativeBinomialMixtureOn(engine, X, {
+        k: 2,
+        tol: 0,
+        maxIter: 50,
+        signal: ctl.signal,
+        onIteration: (h) => {
+          if (h.iter === 2) ctl.abort('test');
+        },
+      });
       await expect(p).rejects.toMatchObject({ code: 'ABORTED' });
     });
   });

@@ -86,14 +86,22 @@ export function dataScale(x: ArrayLike<number>, n: number, d: number): number {
 }
 
 /** Parameters (rows) equal within the float32 policy, after mapping cluster ids by `perm` (ours → theirs). */
-export function expectParamsClose(actual: number[][], expected: ArrayLike<ArrayLike<number>>, scale: number, perm?: number[], atol = F32_PARAM_ATOL, rtol = F32_PARAM_RTOL): void {
+export function expectParamsClose(
+  actual: number[][],
+  expected: ArrayLike<ArrayLike<number>>,
+  scale: number,
+  perm?: number[],
+  atol = F32_PARAM_ATOL,
+  rtol = F32_PARAM_RTOL,
+): void {
   expect(actual.length).toBe(expected.length);
   actual.forEach((row, j) => {
     const ref = expected[perm ? perm[j] : j];
     for (let f = 0; f < row.length; f++) {
       const bound = atol * scale + rtol * Math.abs(ref[f]);
       const diff = Math.abs(row[f] - ref[f]);
-      if (!(diff <= bound)) throw new Error(`parameter [${j}][${f}]: ${row[f]} vs ${ref[f]} (|diff| ${diff.toExponential(3)} > ${bound.toExponential(3)})`);
+      if (!(diff <= bound))
+        throw new Error(`parameter [${j}][${f}]: ${row[f]} vs ${ref[f]} (|diff| ${diff.toExponential(3)} > ${bound.toExponential(3)})`);
     }
   });
 }
@@ -110,7 +118,8 @@ export function permutationBetween(ours: ArrayLike<number>, theirs: ArrayLike<nu
     const a = ours[i];
     const b = theirs[i];
     if (map[a] === -1) {
-      if (used.has(b)) throw new Error(`labels differ beyond renaming at sample ${i}: cluster ${a} vs ${b} (already matched to ${used.get(b)})`);
+      if (used.has(b))
+        throw new Error(`labels differ beyond renaming at sample ${i}: cluster ${a} vs ${b} (already matched to ${used.get(b)})`);
       map[a] = b;
       used.set(b, a);
     } else if (map[a] !== b) {

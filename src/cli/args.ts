@@ -89,7 +89,8 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   const [cmd, ...rest] = argv;
   if (cmd === '--help' || cmd === '-h' || cmd === 'help') return { command: 'help' };
   if (cmd === '--version' || cmd === '-V' || cmd === 'version') return { command: 'version' };
-  if (cmd.startsWith('-')) throw new UsageError(`unknown option '${cmd}' before the command. Usage: emgpu kmeans [FILE] --k K [options]; see emgpu --help.`);
+  if (cmd.startsWith('-'))
+    throw new UsageError(`unknown option '${cmd}' before the command. Usage: emgpu kmeans [FILE] --k K [options]; see emgpu --help.`);
   if (cmd !== 'kmeans') throw new UsageError(`unknown command '${cmd}'. The command is 'kmeans'; see emgpu --help.`);
 
   const values = new Map<string, string>();
@@ -123,7 +124,8 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     else {
       value = rest[i + 1];
       // "--k --json" is a forgotten value, not the value "--json"; negative numbers are never valid here.
-      if (value === undefined || (value.startsWith('-') && value !== '-')) throw new UsageError(`${name} needs a value, e.g. ${name} ${example(name)}.`);
+      if (value === undefined || (value.startsWith('-') && value !== '-'))
+        throw new UsageError(`${name} needs a value, e.g. ${name} ${example(name)}.`);
       i++;
     }
     if (value === '') throw new UsageError(`${name} needs a value, e.g. ${name} ${example(name)}.`);
@@ -164,13 +166,22 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   if (v('--out') !== undefined) out.out = v('--out');
 
   if (flags.has('--header') && flags.has('--no-header')) throw new UsageError('--header and --no-header contradict each other; pass one.');
-  if (flags.has('--row-names') && flags.has('--no-row-names')) throw new UsageError('--row-names and --no-row-names contradict each other; pass one.');
+  if (flags.has('--row-names') && flags.has('--no-row-names'))
+    throw new UsageError('--row-names and --no-row-names contradict each other; pass one.');
   if (flags.has('--header')) out.header = true;
   if (flags.has('--no-header')) out.header = false;
   if (flags.has('--row-names')) out.rowNames = true;
   if (flags.has('--no-row-names')) out.rowNames = false;
   if (v('--delimiter') !== undefined) {
-    const names: Record<string, KMeansArgs['delimiter']> = { ',': ',', comma: ',', '\\t': '\t', '\t': '\t', tab: '\t', whitespace: 'whitespace', space: 'whitespace' };
+    const names: Record<string, KMeansArgs['delimiter']> = {
+      ',': ',',
+      comma: ',',
+      '\\t': '\t',
+      '\t': '\t',
+      tab: '\t',
+      whitespace: 'whitespace',
+      space: 'whitespace',
+    };
     const dl = names[v('--delimiter')!];
     if (dl === undefined) throw new UsageError(`--delimiter expects comma, tab or whitespace; got '${v('--delimiter')}'.`);
     out.delimiter = dl;

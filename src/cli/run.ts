@@ -66,7 +66,9 @@ function packageVersion(root: string | undefined): string {
 
 /** A Node system error (ENOENT, EACCES, ...) rather than a bug. */
 function isSystemError(e: unknown): e is NodeJS.ErrnoException {
-  return e instanceof Error && typeof (e as NodeJS.ErrnoException).code === 'string' && typeof (e as NodeJS.ErrnoException).syscall === 'string';
+  return (
+    e instanceof Error && typeof (e as NodeJS.ErrnoException).code === 'string' && typeof (e as NodeJS.ErrnoException).syscall === 'string'
+  );
 }
 
 function systemMessage(e: NodeJS.ErrnoException, verb: string, path: string): string {
@@ -104,7 +106,7 @@ export interface Summary {
 /** Run the CLI; resolves to the exit status (0 ok, 1 runtime error, 2 usage error). */
 export async function runCli(argv: readonly string[], deps: CliDeps): Promise<number> {
   const { stdout, stderr } = deps;
-  let args;
+  let args: ReturnType<typeof parseArgs>;
   try {
     args = parseArgs(argv);
   } catch (e) {
@@ -143,7 +145,10 @@ async function runKMeans(args: KMeansArgs, deps: CliDeps, root: string | undefin
   let path: string;
   if (bundled) {
     if (!root || !existsSync(join(root, BUNDLED_DATASET))) {
-      throw new EmgpuError('FILE_FORMAT', `the bundled dataset ${BUNDLED_DATASET} is missing from the emgpu package; reinstall emgpu, or pass a FILE.`);
+      throw new EmgpuError(
+        'FILE_FORMAT',
+        `the bundled dataset ${BUNDLED_DATASET} is missing from the emgpu package; reinstall emgpu, or pass a FILE.`,
+      );
     }
     path = join(root, BUNDLED_DATASET);
   } else path = resolve(args.file!);

@@ -14,7 +14,15 @@ import { fitKMeansGpu, applyCentroidsGpu } from '../kmeans/fit.js';
 import { fitGaussianMixture } from '../gmm/fit.js';
 import { kmeansResult, softKMeansResult, type RawFit } from '../kmeans/results.js';
 import type {
-  Backend, BackendChoice, CentroidModel, GaussianMixtureOptions, GaussianMixtureResult, KMeansOptions, KMeansResult, SoftKMeansOptions, SoftKMeansResult,
+  Backend,
+  BackendChoice,
+  CentroidModel,
+  GaussianMixtureOptions,
+  GaussianMixtureResult,
+  KMeansOptions,
+  KMeansResult,
+  SoftKMeansOptions,
+  SoftKMeansResult,
 } from '../types.js';
 
 export interface EngineOptions {
@@ -60,10 +68,14 @@ export interface Engine {
 const CPU_ADAPTER = 'cpu (float64 reference)';
 
 function modelCentroids(model: CentroidModel, d: number): { c: Float64Array; k: number } {
-  if (!model || !model.centroids) throw invalid('BAD_OPTION', 'The model has no centroids. Pass the result of kmeans() or { centroids: number[][] }.');
+  if (!model?.centroids)
+    throw invalid('BAD_OPTION', 'The model has no centroids. Pass the result of kmeans() or { centroids: number[][] }.');
   const m = toFloat64(model.centroids as ArrayLike<ArrayLike<number>>, 'model.centroids');
   if (m.d !== d) {
-    throw invalid('DIMENSION_MISMATCH', `X has ${d} features, but the model was fitted on ${m.d}. Pass data with ${m.d} columns in the training order.`);
+    throw invalid(
+      'DIMENSION_MISMATCH',
+      `X has ${d} features, but the model was fitted on ${m.d}. Pass data with ${m.d} columns in the training order.`,
+    );
   }
   return { c: m.x, k: m.n };
 }
@@ -115,18 +127,40 @@ class EngineImpl implements Engine {
         const r = out.best.result;
         const labels = argmaxRows(r.resp, ds.n, o.k);
         const raw: RawFit = {
-          ...base, centres: r.centres, labels, inertia: hardInertia(ds.x, ds.d, r.centres, labels),
-          nIter: r.nIter, converged: r.converged, stopReason: r.stopReason, history: r.history, restarts: out.restarts,
-          bestRestart: out.bestRestart, initMs: r.initMs, perIterMs: r.perIterMs, totalMs: performance.now() - t0, relocations: r.relocations,
+          ...base,
+          centres: r.centres,
+          labels,
+          inertia: hardInertia(ds.x, ds.d, r.centres, labels),
+          nIter: r.nIter,
+          converged: r.converged,
+          stopReason: r.stopReason,
+          history: r.history,
+          restarts: out.restarts,
+          bestRestart: out.bestRestart,
+          initMs: r.initMs,
+          perIterMs: r.perIterMs,
+          totalMs: performance.now() - t0,
+          relocations: r.relocations,
         };
         return { raw, o, objective: r.objective, resp: soft.returnResponsibilities ? r.resp : undefined };
       }
       const out = await lloydReference(ds, o);
       const r = out.best.result;
       const raw: RawFit = {
-        ...base, centres: r.centres, labels: r.labels, inertia: r.inertia, nIter: r.nIter, converged: r.converged,
-        stopReason: r.stopReason, history: r.history, restarts: out.restarts, bestRestart: out.bestRestart,
-        initMs: r.initMs, perIterMs: r.perIterMs, totalMs: performance.now() - t0, relocations: r.relocations,
+        ...base,
+        centres: r.centres,
+        labels: r.labels,
+        inertia: r.inertia,
+        nIter: r.nIter,
+        converged: r.converged,
+        stopReason: r.stopReason,
+        history: r.history,
+        restarts: out.restarts,
+        bestRestart: out.bestRestart,
+        initMs: r.initMs,
+        perIterMs: r.perIterMs,
+        totalMs: performance.now() - t0,
+        relocations: r.relocations,
       };
       return { raw, o, objective: r.inertia, resp: undefined };
     }
@@ -135,9 +169,21 @@ class EngineImpl implements Engine {
       const r = out.best.result;
       const gpu = summariseCounters(runner, out.iterCounters, out.chunks);
       const raw: RawFit = {
-        ...base, centres: r.centres, labels: r.labels, inertia: r.inertia, nIter: r.loop.nIter, converged: r.loop.converged,
-        stopReason: r.loop.stopReason, history: r.loop.history, restarts: out.restarts, bestRestart: out.bestRestart,
-        initMs: r.initMs, perIterMs: r.loop.perIterMs, totalMs: performance.now() - t0, relocations: r.relocations, gpu,
+        ...base,
+        centres: r.centres,
+        labels: r.labels,
+        inertia: r.inertia,
+        nIter: r.loop.nIter,
+        converged: r.loop.converged,
+        stopReason: r.loop.stopReason,
+        history: r.loop.history,
+        restarts: out.restarts,
+        bestRestart: out.bestRestart,
+        initMs: r.initMs,
+        perIterMs: r.loop.perIterMs,
+        totalMs: performance.now() - t0,
+        relocations: r.relocations,
+        gpu,
       };
       return { raw, o, objective: r.objective, resp: r.resp };
     });
@@ -180,8 +226,8 @@ class EngineImpl implements Engine {
     let flat: Float64Array | Float32Array;
     if (this.backend === 'cpu') flat = transformReference(x.x, x.n, x.d, c, k);
     else {
-      flat = await this.onGpu(async (runner) =>
-        (await applyCentroidsGpu(runner, x, c, k, 'transform', { maxChunkRows: this.maxChunkRows })).distances!,
+      flat = await this.onGpu(
+        async (runner) => (await applyCentroidsGpu(runner, x, c, k, 'transform', { maxChunkRows: this.maxChunkRows })).distances!,
       );
     }
     const out: number[][] = new Array(x.n);
@@ -200,7 +246,11 @@ function argmaxRows(r: Float64Array, n: number, k: number): Int32Array {
   const labels = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     let best = -Infinity;
-    for (let j = 0; j < k; j++) if (r[i * k + j] > best) { best = r[i * k + j]; labels[i] = j; }
+    for (let j = 0; j < k; j++)
+      if (r[i * k + j] > best) {
+        best = r[i * k + j];
+        labels[i] = j;
+      }
   }
   return labels;
 }
@@ -225,7 +275,13 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
   const ts = !!options.timestamps;
   if (choice === 'cpu') return new EngineImpl('cpu', CPU_ADAPTER, null, null, false, maxChunkRows);
   if (options.device) {
-    const ctx: GpuContext = { device: options.device, adapter: null as unknown as GPUAdapter, description: 'caller-supplied device', software: false, lost: null };
+    const ctx: GpuContext = {
+      device: options.device,
+      adapter: null as unknown as GPUAdapter,
+      description: 'caller-supplied device',
+      software: false,
+      lost: null,
+    };
     void options.device.lost.then((info) => {
       ctx.lost = new DeviceLostError(info.reason ?? 'unknown', info.message ?? '');
     });
@@ -239,4 +295,31 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
   const got = await acquireDevice(acquire);
   if ('reason' in got) return new EngineImpl('cpu', CPU_ADAPTER, got.reason, null, false, maxChunkRows);
   return new EngineImpl('webgpu', got.description, null, got, true, maxChunkRows, options.maxWorkgroupsPerDimension, ts);
+}
+
+/** Where a public function finds its engine: `engine`, or the shared engine of `backend` (default 'auto'). */
+export interface EngineSelection {
+  /** A created engine (createEngine); takes precedence over `backend`. */
+  engine?: Engine;
+  /** Backend name for the shared engine when no `engine` is given (default 'auto'). */
+  backend?: BackendChoice;
+}
+
+const defaults = new Map<BackendChoice, Promise<Engine>>();
+
+/** The shared engine for a backend choice, created on first use. */
+export function defaultEngine(backend: BackendChoice = 'auto'): Promise<Engine> {
+  let e = defaults.get(backend);
+  if (!e) {
+    e = createEngine({ backend });
+    defaults.set(backend, e);
+    // A failed creation (e.g. no WebGPU for 'webgpu') is not cached.
+    e.catch(() => defaults.delete(backend));
+  }
+  return e;
+}
+
+/** The engine a call runs on: options.engine, else the shared engine of options.backend. */
+export async function engineFor(options: EngineSelection | undefined): Promise<Engine> {
+  return options?.engine ?? defaultEngine(options?.backend ?? 'auto');
 }

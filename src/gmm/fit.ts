@@ -10,7 +10,12 @@ import { restartRng, type Rng } from '../engine/rng.js';
 import { runEM, runRestarts, type EMRun } from '../engine/em.js';
 import type { Engine } from '../engine/engine.js';
 import type {
-  CovarianceType, GaussianMixtureOptions, GaussianMixtureParams, GaussianMixturePrior, GaussianMixtureResult, GpuCounters,
+  CovarianceType,
+  GaussianMixtureOptions,
+  GaussianMixtureParams,
+  GaussianMixturePrior,
+  GaussianMixtureResult,
+  GpuCounters,
 } from '../types.js';
 import { mStep, precisionsFrom, logPrior, nParameters, momentWidth, type GmmParams, type GmmStats, type ResolvedPrior } from './model.js';
 import { cpuGmmBackend } from './reference.js';
@@ -27,7 +32,11 @@ export interface Evaluation {
 /** What a backend provides to the shared GMM driver. Parameters are always in data coordinates. */
 export interface GmmBackend {
   /** Statistics of responsibilities written by `fill(resp, rowOffset, rows)` (row-major rows×k), for initialisation. */
-  statsFromResp(k: number, type: CovarianceType, fill: (resp: Float64Array | Float32Array, rowOffset: number, rows: number) => void): Promise<GmmStats>;
+  statsFromResp(
+    k: number,
+    type: CovarianceType,
+    fill: (resp: Float64Array | Float32Array, rowOffset: number, rows: number) => void,
+  ): Promise<GmmStats>;
   /** E-step at p: statistics of the responsibilities, and Σ log p(x_i). */
   estep(p: GmmParams): Promise<GmmStats>;
   /** Labels, log p(x_i) and optionally responsibilities for X (the training data when X is it). */
@@ -55,7 +64,8 @@ interface Resolved {
 
 function num(v: unknown, name: string, fallback: number, ok: (x: number) => boolean, rule: string): number {
   if (v === undefined) return fallback;
-  if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v)) throw invalid('BAD_OPTION', `${name}=${String(v)} is invalid: it must be ${rule}.`);
+  if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v))
+    throw invalid('BAD_OPTION', `${name}=${String(v)} is invalid: it must be ${rule}.`);
   return v;
 }
 
@@ -66,10 +76,14 @@ function resolve(ds: Dataset, o: GaussianMixtureOptions): Resolved {
   }
   if (o.k > ds.n) throw invalid('K_TOO_LARGE', `n_samples=${ds.n} should be >= k=${o.k}. Pass k <= ${ds.n}, or supply more samples.`);
   const type = o.covariance ?? 'full';
-  if (!TYPES.includes(type)) throw invalid('BAD_OPTION', `covariance='${String(type)}' is not recognised. Use 'full', 'diag', 'spherical' or 'tied'.`);
+  if (!TYPES.includes(type))
+    throw invalid('BAD_OPTION', `covariance='${String(type)}' is not recognised. Use 'full', 'diag', 'spherical' or 'tied'.`);
   const init = o.init ?? 'kmeans';
   if (typeof init === 'string' && !(INITS as readonly string[]).includes(init)) {
-    throw invalid('BAD_OPTION', `init='${init}' is not recognised. Use 'kmeans', 'k-means++', 'random', 'random-from-data' or { weights, means, covariances }.`);
+    throw invalid(
+      'BAD_OPTION',
+      `init='${init}' is not recognised. Use 'kmeans', 'k-means++', 'random', 'random-from-data' or { weights, means, covariances }.`,
+    );
   }
   const r: Resolved = {
     k: o.k,
@@ -97,10 +111,11 @@ function resolvePrior(ds: Dataset, k: number, type: CovarianceType, p: GaussianM
   let mean: Float64Array;
   if (given.mean !== undefined) {
     mean = Float64Array.from(given.mean as ArrayLike<number>);
-    if (mean.length !== d || !mean.every(Number.isFinite)) throw invalid('DIMENSION_MISMATCH', `prior.normal.mean must have ${d} finite values.`);
+    if (mean.length !== d || !mean.every(Number.isFinite))
+      throw invalid('DIMENSION_MISMATCH', `prior.normal.mean must have ${d} finite values.`);
   } else mean = ds.mean.slice();
   // Sample covariance (n − 1 denominator, as R's cov) scaled by k^(−2/d).
-  const f = Math.pow(k, -2 / d) / Math.max(1, ds.n - 1);
+  const f = k ** (-2 / d) / Math.max(1, ds.n - 1);
   let scale: Float64Array;
   if (given.scale !== undefined) {
     scale = parseScale(given.scale, type, d);
@@ -112,16 +127,24 @@ function resolvePrior(ds: Dataset, k: number, type: CovarianceType, p: GaussianM
         for (let b = a; b < d; b++) scale[a * d + b] += ua * (ds.x[i * d + b] - ds.mean[b]);
       }
     }
-    for (let a = 0; a < d; a++) for (let b = a; b < d; b++) { scale[a * d + b] *= f; scale[b * d + a] = scale[a * d + b]; }
+    for (let a = 0; a < d; a++)
+      for (let b = a; b < d; b++) {
+        scale[a * d + b] *= f;
+        scale[b * d + a] = scale[a * d + b];
+      }
   } else {
-    const v = ds.variance.map((x) => (x * ds.n) * f);
+    const v = ds.variance.map((x) => x * ds.n * f);
     scale = type === 'diag' ? v : Float64Array.of(v.reduce((a, b) => a + b, 0) / d);
   }
   return { alpha, normal: { kappa, mean, dof, scale } };
 }
 
 function parseScale(s: unknown, type: CovarianceType, d: number): Float64Array {
-  const bad = (): Error => invalid('DIMENSION_MISMATCH', `prior.normal.scale has the wrong shape for covariance '${type}': pass ${type === 'full' || type === 'tied' ? `a ${d}×${d} matrix` : type === 'diag' ? `${d} variances` : 'one variance'}.`);
+  const bad = (): Error =>
+    invalid(
+      'DIMENSION_MISMATCH',
+      `prior.normal.scale has the wrong shape for covariance '${type}': pass ${type === 'full' || type === 'tied' ? `a ${d}×${d} matrix` : type === 'diag' ? `${d} variances` : 'one variance'}.`,
+    );
   if (typeof s === 'number') {
     if (type !== 'spherical') throw bad();
     return Float64Array.of(s);
@@ -139,14 +162,19 @@ function parseScale(s: unknown, type: CovarianceType, d: number): Float64Array {
 /** Validate user-given initial parameters (scikit-learn's shapes) into GmmParams. */
 function givenParams(g: GaussianMixtureParams, type: CovarianceType, k: number, d: number, reg: number): GmmParams {
   const w = Float64Array.from(g.weights ?? []);
-  if (w.length !== k || !w.every((x) => x >= 0 && Number.isFinite(x))) throw invalid('SHAPE_MISMATCH', `init.weights must be ${k} non-negative numbers.`);
+  if (w.length !== k || !w.every((x) => x >= 0 && Number.isFinite(x)))
+    throw invalid('SHAPE_MISMATCH', `init.weights must be ${k} non-negative numbers.`);
   const sum = w.reduce((a, b) => a + b, 0);
   if (Math.abs(sum - 1) > 1e-6) throw invalid('BAD_OPTION', `init.weights sum to ${sum}; they must sum to 1.`);
   const means = toFloat64(g.means as ArrayLike<ArrayLike<number>>, 'init.means');
   if (means.n !== k || means.d !== d) throw invalid('DIMENSION_MISMATCH', `init.means must be ${k}×${d}; got ${means.n}×${means.d}.`);
   let cov: Float64Array;
   const c = g.covariances as unknown;
-  const fail = (): Error => invalid('DIMENSION_MISMATCH', `init.covariances has the wrong shape for covariance '${type}' (full: k×d×d, tied: d×d, diag: k×d, spherical: k).`);
+  const fail = (): Error =>
+    invalid(
+      'DIMENSION_MISMATCH',
+      `init.covariances has the wrong shape for covariance '${type}' (full: k×d×d, tied: d×d, diag: k×d, spherical: k).`,
+    );
   if (type === 'full') {
     const arr = c as ArrayLike<ArrayLike<ArrayLike<number>>>;
     if (!arr || arr.length !== k) throw fail();
@@ -173,7 +201,14 @@ function givenParams(g: GaussianMixtureParams, type: CovarianceType, k: number, 
 
 function seedStats(n: number, k: number, d: number, type: CovarianceType, centres: Float64Array): GmmStats {
   // scikit-learn's 'k-means++' and 'random-from-data': one sample per component, responsibility 1.
-  return { n, nk: new Float64Array(k).fill(1), sx: centres.slice(), s2: new Float64Array(k * momentWidth(type, d)), shift: centres.slice(), loglik: 0 };
+  return {
+    n,
+    nk: new Float64Array(k).fill(1),
+    sx: centres.slice(),
+    s2: new Float64Array(k * momentWidth(type, d)),
+    shift: centres.slice(),
+    loglik: 0,
+  };
 }
 
 async function initialParams(engine: Engine, ds: Dataset, data: DataInput, r: Resolved, backend: GmmBackend, rng: Rng): Promise<GmmParams> {
@@ -249,7 +284,14 @@ export async function fitGaussianMixture(engine: Engine, data: DataInput, option
             async step() {
               const stats = await backend.estep(params);
               const objective = (stats.loglik + (r.prior ? logPrior(params, r.prior) : 0)) / n;
-              const { params: next, report } = mStep(stats, type, k, d, { regCovar: r.regCovar, prior: r.prior, normaliseWeights: true }, params.active);
+              const { params: next, report } = mStep(
+                stats,
+                type,
+                k,
+                d,
+                { regCovar: r.regCovar, prior: r.prior, normaliseWeights: true },
+                params.active,
+              );
               if (report.illConditioned.length > 0) {
                 warnings.add(
                   `Component(s) ${[...new Set(report.illConditioned)].join(', ')} had an ill-defined empirical covariance (for instance caused by singleton or collapsed samples) and were regularised beyond regCovar. ${COLLAPSE_FIX}`,
@@ -307,7 +349,9 @@ export function compact(p: GmmParams): GmmParams {
   const blockW = type === 'full' ? d * d : type === 'diag' ? d : 1;
   const shared = type === 'tied';
   return {
-    type, d, k: act.length,
+    type,
+    d,
+    k: act.length,
     weights: pick(p.weights, 1),
     means: pick(p.means, d),
     cov: shared ? p.cov : pick(p.cov, blockW),
@@ -354,7 +398,9 @@ function buildResult(
     }
   }
   if (!best.loop.converged) {
-    warnings.add(`Initialization ${out.bestRestart} did not converge within maxIter=${r.maxIter}. Try different init parameters, or increase maxIter, tol or check for degenerate data.`);
+    warnings.add(
+      `Initialization ${out.bestRestart} did not converge within maxIter=${r.maxIter}. Try different init parameters, or increase maxIter, tol or check for degenerate data.`,
+    );
   }
   if (best.dropped.length > 0) warnings.add(`The Dirichlet prior (α < 1) emptied and dropped component(s) ${best.dropped.join(', ')}.`);
   const lastIter = best.loop.history[best.loop.history.length - 1];
@@ -366,8 +412,18 @@ function buildResult(
     k: p.k,
     weights: Array.from(p.weights),
     means: toRows(p.means, p.k, d),
-    covariances: shapeCov(r.type, p.cov, Array.from({ length: p.k }, (_, i) => i), d),
-    precisionsCholesky: shapeCov(r.type, p.precChol, Array.from({ length: p.k }, (_, i) => i), d),
+    covariances: shapeCov(
+      r.type,
+      p.cov,
+      Array.from({ length: p.k }, (_, i) => i),
+      d,
+    ),
+    precisionsCholesky: shapeCov(
+      r.type,
+      p.precChol,
+      Array.from({ length: p.k }, (_, i) => i),
+      d,
+    ),
     lowerBound: lastIter.objective,
     logLikelihood: loglik,
     ...(r.prior ? { logPosterior: loglik + logPrior(p, r.prior) } : {}),
@@ -393,14 +449,24 @@ function buildResult(
 
 function priorEcho(p: ResolvedPrior): GaussianMixturePrior {
   const out: GaussianMixturePrior = { weightConcentration: p.alpha };
-  if (p.normal) out.normal = { shrinkage: p.normal.kappa, mean: Array.from(p.normal.mean), dof: p.normal.dof, scale: Array.from(p.normal.scale) };
+  if (p.normal)
+    out.normal = { shrinkage: p.normal.kappa, mean: Array.from(p.normal.mean), dof: p.normal.dof, scale: Array.from(p.normal.scale) };
   return out;
 }
 
 /** Evaluate a fitted mixture on new data with the engine's backend. */
-export async function evaluateGmm(engine: Engine, p: GmmParams, X: DataInput, what: { resp?: boolean }): Promise<Evaluation & { n: number }> {
+export async function evaluateGmm(
+  engine: Engine,
+  p: GmmParams,
+  X: DataInput,
+  what: { resp?: boolean },
+): Promise<Evaluation & { n: number }> {
   const x = toFloat64(X, 'X');
-  if (x.d !== p.d) throw invalid('DIMENSION_MISMATCH', `X has ${x.d} features, but the mixture was fitted on ${p.d}. Pass data with ${p.d} columns in the training order.`);
+  if (x.d !== p.d)
+    throw invalid(
+      'DIMENSION_MISMATCH',
+      `X has ${x.d} features, but the mixture was fitted on ${p.d}. Pass data with ${p.d} columns in the training order.`,
+    );
   const ev = await engine.run(
     () => cpuGmmBackend(x.x, x.n, x.d).evaluate(p, x.x, x.n, what),
     async (runner, chunking) => {

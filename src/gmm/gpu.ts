@@ -53,7 +53,16 @@ export function gpuGmmBackend(
   const accumulate = computePipeline(device, { name: 'gmm/accumulate', code: accumulateWgsl }, { D: d, K: k, M: m, WG });
   const reduce = computePipeline(device, { name: 'common/reduce', code: reduceWgsl }, { WG });
   const gE = data.chunks.map((c) =>
-    bindBuffers(device, `gmm E-step chunk ${c.index}`, estep, [c.x, means, prec, consts, resp, rows[c.index].score, rows[c.index].labels, c.uniform]),
+    bindBuffers(device, `gmm E-step chunk ${c.index}`, estep, [
+      c.x,
+      means,
+      prec,
+      consts,
+      resp,
+      rows[c.index].score,
+      rows[c.index].labels,
+      c.uniform,
+    ]),
   );
   const gA = data.chunks.map((c) =>
     bindBuffers(device, `gmm accumulate chunk ${c.index}`, accumulate, [c.x, resp, rows[c.index].score, means, pairs, partials, c.uniform]),

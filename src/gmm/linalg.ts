@@ -58,14 +58,14 @@ export function logDetFromCholesky(l: Float64Array, d: number): number {
 
 /** Multivariate log-gamma, log Γ_d(a). */
 export function logMultiGamma(a: number, d: number): number {
-  let s = (d * (d - 1) / 4) * Math.log(Math.PI);
+  let s = ((d * (d - 1)) / 4) * Math.log(Math.PI);
   for (let j = 0; j < d; j++) s += logGamma(a - j / 2);
   return s;
 }
 
 const LANCZOS = [
-  0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
-  12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
+  0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905,
+  -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
 ];
 
 /** log Γ(x) for x > 0 in float64 (Lanczos, g = 7; reflection below 1/2). */

@@ -21,9 +21,18 @@ export function momentPairs(type: CovarianceType, d: number): Uint32Array {
   const pairs = new Uint32Array(2 * m);
   let t = 0;
   if (type === 'full' || type === 'tied') {
-    for (let a = 0; a < d; a++) for (let b = a; b < d; b++) { pairs[2 * t] = a; pairs[2 * t + 1] = b; t++; }
+    for (let a = 0; a < d; a++)
+      for (let b = a; b < d; b++) {
+        pairs[2 * t] = a;
+        pairs[2 * t + 1] = b;
+        t++;
+      }
   } else {
-    for (let a = 0; a < d; a++) { pairs[2 * t] = a; pairs[2 * t + 1] = a; t++; }
+    for (let a = 0; a < d; a++) {
+      pairs[2 * t] = a;
+      pairs[2 * t + 1] = a;
+      t++;
+    }
   }
   return pairs;
 }
@@ -160,7 +169,11 @@ export function mStep(
     for (;;) {
       let kActive = 0;
       let total = 0;
-      for (let c = 0; c < k; c++) if (active[c]) { kActive++; total += nk[c]; }
+      for (let c = 0; c < k; c++)
+        if (active[c]) {
+          kActive++;
+          total += nk[c];
+        }
       let droppedOne = false;
       for (let c = 0; c < k; c++) {
         if (active[c] && nk[c] + prior.alpha - 1 <= 0 && kActive > 1) {
@@ -205,7 +218,8 @@ export function mStep(
       if (np) {
         const denom = np.dof + nk[c] + d + 2;
         unpack(W, c * m, d, block);
-        for (let a = 0; a < d; a++) for (let b = 0; b < d; b++) block[a * d + b] = (block[a * d + b] + np.scale[a * d + b] + pull(c, a, b)) / denom;
+        for (let a = 0; a < d; a++)
+          for (let b = 0; b < d; b++) block[a * d + b] = (block[a * d + b] + np.scale[a * d + b] + pull(c, a, b)) / denom;
       } else {
         unpack(W, c * m, d, block, nk[c] > 0 ? 1 / nk[c] : 0);
       }

@@ -10,7 +10,15 @@ import { momentPairs, momentWidth, LOG_2PI } from './model.js';
 import { cholesky, forwardSolve } from './linalg.js';
 
 /** log π_k + log N(x_i | μ_k, Σ_k) for every component into `out` (−∞ for dropped ones). */
-export function logJoint(x: Float64Array, i: number, p: GmmParams, factors: Float64Array[], out: Float64Array, diff: Float64Array, z: Float64Array): void {
+export function logJoint(
+  x: Float64Array,
+  i: number,
+  p: GmmParams,
+  factors: Float64Array[],
+  out: Float64Array,
+  diff: Float64Array,
+  z: Float64Array,
+): void {
   const { d, k, type } = p;
   for (let c = 0; c < k; c++) {
     if (!p.active[c]) {
@@ -48,7 +56,8 @@ export function covarianceFactors(p: GmmParams): Float64Array[] {
   if (type !== 'full' && type !== 'tied') return [];
   const blocks = type === 'full' ? k : 1;
   const out: Float64Array[] = [];
-  for (let c = 0; c < blocks; c++) out.push(cholesky(p.cov.subarray(c * d * d, (c + 1) * d * d).slice(), d) ?? new Float64Array(d * d).fill(NaN));
+  for (let c = 0; c < blocks; c++)
+    out.push(cholesky(p.cov.subarray(c * d * d, (c + 1) * d * d).slice(), d) ?? new Float64Array(d * d).fill(NaN));
   return out;
 }
 
@@ -75,7 +84,15 @@ export function posteriors(x: Float64Array, n: number, p: GmmParams): { resp: Fl
 }
 
 /** Sufficient statistics of given responsibilities (two passes: means, then scatter about them). */
-export function statsFromResp(x: Float64Array, n: number, d: number, k: number, resp: Float64Array, type: GmmParams['type'], loglik: number): GmmStats {
+export function statsFromResp(
+  x: Float64Array,
+  n: number,
+  d: number,
+  k: number,
+  resp: Float64Array,
+  type: GmmParams['type'],
+  loglik: number,
+): GmmStats {
   const nk = new Float64Array(k);
   const sx = new Float64Array(k * d);
   for (let i = 0; i < n; i++) {

@@ -46,7 +46,12 @@ export interface GpuData {
   host: Float32Array;
 }
 
-export function planChunks(n: number, d: number, limits: GPUSupportedLimits, opts: ChunkingOptions): { chunkRows: number; segRows: number } {
+export function planChunks(
+  n: number,
+  d: number,
+  limits: GPUSupportedLimits,
+  opts: ChunkingOptions,
+): { chunkRows: number; segRows: number } {
   const maxBinding = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
   const width = Math.max(d, opts.rowWidth ?? 1, 1);
   let chunkRows = Math.floor(maxBinding / (4 * width));
@@ -66,7 +71,13 @@ export function planChunks(n: number, d: number, limits: GPUSupportedLimits, opt
   return { chunkRows, segRows };
 }
 
-export function uploadData(runner: GpuRunner, ds: Pick<Dataset, 'n' | 'd' | 'x'>, mean: Float64Array, opts: ChunkingOptions, label = 'data'): GpuData {
+export function uploadData(
+  runner: GpuRunner,
+  ds: Pick<Dataset, 'n' | 'd' | 'x'>,
+  mean: Float64Array,
+  opts: ChunkingOptions,
+  label = 'data',
+): GpuData {
   const { n, d } = ds;
   const { chunkRows, segRows } = planChunks(n, d, runner.device.limits, opts);
   const host = new Float32Array(n * d);

@@ -32,7 +32,13 @@ async function linuxLacksVulkan(): Promise<boolean> {
     const fs = (await import(/* @vite-ignore */ fsName)) as typeof import('node:fs');
     const dirs = [
       ...(process.env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean),
-      '/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/lib/x86_64-linux-gnu', '/lib64', '/usr/local/lib',
+      '/usr/lib/x86_64-linux-gnu',
+      '/usr/lib/aarch64-linux-gnu',
+      '/usr/lib64',
+      '/usr/lib',
+      '/lib/x86_64-linux-gnu',
+      '/lib64',
+      '/usr/local/lib',
     ];
     return !dirs.some((d) => fs.existsSync(`${d}/libvulkan.so.1`));
   } catch {
@@ -47,7 +53,7 @@ async function nodeGpu(): Promise<GPU | null> {
   const isNode = typeof process !== 'undefined' && !!process.versions?.node;
   if (!isNode) return null;
   if (await linuxLacksVulkan()) {
-    nodeSkipReason = 'no Vulkan loader (libvulkan.so.1) is installed, so Node\'s WebGPU (Dawn) cannot reach a GPU';
+    nodeSkipReason = "no Vulkan loader (libvulkan.so.1) is installed, so Node's WebGPU (Dawn) cannot reach a GPU";
     return null;
   }
   try {
@@ -96,7 +102,9 @@ export async function acquireDevice(opts: AcquireOptions): Promise<GpuContext | 
   const gpu = await getGpu();
   if (!gpu) {
     return {
-      reason: nodeSkipReason ?? 'WebGPU is not available here (no navigator.gpu, and the optional "webgpu" package is not installed or failed to load)',
+      reason:
+        nodeSkipReason ??
+        'WebGPU is not available here (no navigator.gpu, and the optional "webgpu" package is not installed or failed to load)',
     };
   }
   const request: GPURequestAdapterOptions = {};

@@ -57,7 +57,11 @@ export class GpuRunner {
    * `maxGroupsPerDim` below the device limit forces split dispatches (tests use it on small data).
    * `timestamps`: time every compute pass with timestamp queries when the device has them.
    */
-  constructor(readonly ctx: GpuContext, private readonly groupsPerDimCap?: number, timestamps = false) {
+  constructor(
+    readonly ctx: GpuContext,
+    private readonly groupsPerDimCap?: number,
+    timestamps = false,
+  ) {
     this.device = ctx.device;
     this.timing = timestamps && this.device.features.has('timestamp-query') ? 'timestamp' : 'wall';
   }
@@ -77,7 +81,11 @@ export class GpuRunner {
     if (!this.querySet || this.ringPasses === 0) return;
     const buf =
       this.resolvePool.pop() ??
-      this.device.createBuffer({ label: 'emgpu timestamp resolve', size: 2 * TS_RING_PASSES * 8, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
+      this.device.createBuffer({
+        label: 'emgpu timestamp resolve',
+        size: 2 * TS_RING_PASSES * 8,
+        usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC,
+      });
     this.encoder().resolveQuerySet(this.querySet, 0, 2 * this.ringPasses, buf, 0);
     this.resolvedPending.push({ buf, passes: this.ringPasses });
     this.ringPasses = 0;
@@ -252,17 +260,19 @@ export async function withErrorScopes<T>(ctx: GpuContext, fn: () => Promise<T>):
   const device = ctx.device;
   device.pushErrorScope('out-of-memory');
   device.pushErrorScope('validation');
-  let result: T;
-  try {
-    result = await fn();
-  } finally {
-    const validation = await device.popErrorScope();
-    const oom = await device.popErrorScope();
-    if (ctx.lost) throw ctx.lost;
-    if (oom) throw new BufferLimitError(`The GPU ran out of memory: ${oom.message}. Use a smaller dataset per fit, or backend: "cpu".`);
-    if (validation) throw new GPUValidationError(`WebGPU validation error (a bug in emgpu; please report it): ${validation.message}`);
-  }
-  return result;
+  // The scopes are popped whatever fn did; a lost device, OOM or validation error explains a
+  // failure better than fn's own error, so it wins.
+  const outcome = await fn().then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
+  const validation = await device.popErrorScope();
+  const oom = await device.popErrorScope();
+  if (ctx.lost) throw ctx.lost;
+  if (oom) throw new BufferLimitError(`The GPU ran out of memory: ${oom.message}. Use a smaller dataset per fit, or backend: "cpu".`);
+  if (validation) throw new GPUValidationError(`WebGPU validation error (a bug in emgpu; please report it): ${validation.message}`);
+  if (!outcome.ok) throw outcome.error;
+  return outcome.value;
 }
 
 /** Work done inside EM iterations (as opposed to upload, seeding and final passes). */

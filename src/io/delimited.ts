@@ -167,7 +167,10 @@ export function parseDelimited(input: string | Uint8Array, options: DelimitedOpt
 
   const dataLines = header ? lines.slice(1) : lines;
   if (dataLines.length === 0) {
-    throw fail(source, `line ${lines[0].no} looks like a header and there are no data lines after it. Check the file, or pass header: false (CLI --no-header) if that line is data.`);
+    throw fail(
+      source,
+      `line ${lines[0].no} looks like a header and there are no data lines after it. Check the file, or pass header: false (CLI --no-header) if that line is data.`,
+    );
   }
   const row0 = header ? (second as string[]) : first;
   const nf = row0.length;
@@ -176,7 +179,10 @@ export function parseDelimited(input: string | Uint8Array, options: DelimitedOpt
   if (labelColumn !== undefined) {
     li = labelColumn === 'last' ? nf - 1 : labelColumn;
     if (!Number.isInteger(li) || li < 0 || li >= nf) {
-      throw invalid('BAD_OPTION', `labelColumn=${String(labelColumn)} is out of range: line ${dataLines[0].no} has ${nf} fields (0-based indices 0..${nf - 1}). Pass 'last' or an index in range.`);
+      throw invalid(
+        'BAD_OPTION',
+        `labelColumn=${String(labelColumn)} is out of range: line ${dataLines[0].no} has ${nf} fields (0-based indices 0..${nf - 1}). Pass 'last' or an index in range.`,
+      );
     }
   }
 
@@ -186,7 +192,10 @@ export function parseDelimited(input: string | Uint8Array, options: DelimitedOpt
   for (let j = 0; j < nf; j++) if (j !== li && !(hasRowNames && j === 0)) featureCols.push(j);
   const d = featureCols.length;
   if (d === 0) {
-    throw fail(source, `line ${dataLines[0].no} has ${nf} field(s) and none is left as a feature after removing the row-name and label columns. Check the delimiter (detected: ${DELIM_NAME[delim]}) and the labelColumn option.`);
+    throw fail(
+      source,
+      `line ${dataLines[0].no} has ${nf} field(s) and none is left as a feature after removing the row-name and label columns. Check the delimiter (detected: ${DELIM_NAME[delim]}) and the labelColumn option.`,
+    );
   }
 
   let columns: string[] | undefined;
@@ -195,7 +204,10 @@ export function parseDelimited(input: string | Uint8Array, options: DelimitedOpt
     // R's write.table omits the row-names header cell: the header is one field short.
     else if (hasRowNames && first.length === nf - 1) columns = featureCols.map((j) => first[j - 1]);
     else {
-      throw fail(source, `the header (line ${lines[0].no}) has ${first.length} fields but line ${dataLines[0].no} has ${nf}. Every line must have the same number of fields; fix the header, or pass header: false (CLI --no-header) if line ${lines[0].no} is data.`);
+      throw fail(
+        source,
+        `the header (line ${lines[0].no}) has ${first.length} fields but line ${dataLines[0].no} has ${nf}. Every line must have the same number of fields; fix the header, or pass header: false (CLI --no-header) if line ${lines[0].no} is data.`,
+      );
     }
   }
 
@@ -226,7 +238,10 @@ export function parseDelimited(input: string | Uint8Array, options: DelimitedOpt
   }
 
   if (declaredN !== undefined && declaredN !== n) {
-    throw fail(source, `the first line declares ${formatCount(declaredN)} samples but the file has ${formatCount(n)} data rows. The file may be truncated or edited; re-download it.`);
+    throw fail(
+      source,
+      `the first line declares ${formatCount(declaredN)} samples but the file has ${formatCount(n)} data rows. The file may be truncated or edited; re-download it.`,
+    );
   }
 
   const result: DelimitedResult = { n, d, data, delimiter: delim, header, format };
@@ -280,7 +295,10 @@ function encodeLabels(raw: string[], source: string, lines: Line[], li: number):
   for (let i = 0; i < raw.length; i++) {
     const s = raw[i];
     if (s === '') {
-      throw fail(source, `line ${lines[i].no}, column ${li + 1}: the label is empty. Every row needs a label when a label column is used; drop unlabelled rows or do not set labelColumn.`);
+      throw fail(
+        source,
+        `line ${lines[i].no}, column ${li + 1}: the label is empty. Every row needs a label when a label column is used; drop unlabelled rows or do not set labelColumn.`,
+      );
     }
     let id = index.get(s);
     if (id === undefined) {

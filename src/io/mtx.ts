@@ -83,20 +83,32 @@ export function parseMatrixMarket(input: string | Uint8Array, options: MatrixMar
   }
   const h = tokens(banner.trim().toLowerCase());
   if (h[0] !== '%%matrixmarket') {
-    throw fail(source, `line 1 is ${quoteField(banner)}, not a MatrixMarket header ("%%MatrixMarket matrix coordinate ..."). Is this really a .mtx file?`);
+    throw fail(
+      source,
+      `line 1 is ${quoteField(banner)}, not a MatrixMarket header ("%%MatrixMarket matrix coordinate ..."). Is this really a .mtx file?`,
+    );
   }
   if (h[1] !== 'matrix' || h.length < 5) {
-    throw fail(source, `the header ${quoteField(banner)} is incomplete; expected "%%MatrixMarket matrix coordinate <integer|real|pattern> general".`);
+    throw fail(
+      source,
+      `the header ${quoteField(banner)} is incomplete; expected "%%MatrixMarket matrix coordinate <integer|real|pattern> general".`,
+    );
   }
   if (h[2] !== 'coordinate') {
-    throw fail(source, `the matrix is stored as "${h[2]}"; only the sparse "coordinate" format (as written by 10x Genomics and scipy.io.mmwrite) is supported. Convert it with scipy.io.mmwrite(path, scipy.sparse.coo_matrix(m)).`);
+    throw fail(
+      source,
+      `the matrix is stored as "${h[2]}"; only the sparse "coordinate" format (as written by 10x Genomics and scipy.io.mmwrite) is supported. Convert it with scipy.io.mmwrite(path, scipy.sparse.coo_matrix(m)).`,
+    );
   }
   const field = h[3];
   if (field !== 'integer' && field !== 'real' && field !== 'pattern') {
     throw fail(source, `the value type is "${field}"; only integer, real and pattern matrices are supported.`);
   }
   if (h[4] !== 'general') {
-    throw fail(source, `the symmetry is "${h[4]}"; only "general" matrices are supported. Write the full matrix (both triangles) as general.`);
+    throw fail(
+      source,
+      `the symmetry is "${h[4]}"; only "general" matrices are supported. Write the full matrix (both triangles) as general.`,
+    );
   }
 
   // Comments (%) and blank lines may precede the size line.
@@ -104,11 +116,17 @@ export function parseMatrixMarket(input: string | Uint8Array, options: MatrixMar
   do sizeLine = next();
   while (sizeLine !== undefined && (sizeLine.trim() === '' || sizeLine.trimStart().startsWith('%')));
   if (sizeLine === undefined) {
-    throw fail(source, 'the file ends after the header, before the "rows columns entries" size line. The file is truncated; re-download or re-export it.');
+    throw fail(
+      source,
+      'the file ends after the header, before the "rows columns entries" size line. The file is truncated; re-download or re-export it.',
+    );
   }
   const st = tokens(sizeLine);
   if (st.length !== 3 || !st.every(isIndex)) {
-    throw fail(source, `line ${lineNo} should be the size line "rows columns entries" (three whole numbers) but is ${quoteField(sizeLine)}.`);
+    throw fail(
+      source,
+      `line ${lineNo} should be the size line "rows columns entries" (three whole numbers) but is ${quoteField(sizeLine)}.`,
+    );
   }
   const [rows, cols, nnz] = st.map(Number);
   const n = transpose ? cols : rows;
@@ -117,7 +135,10 @@ export function parseMatrixMarket(input: string | Uint8Array, options: MatrixMar
     throw fail(source, `the matrix is ${rows}×${cols}: it has no ${rows === 0 ? 'rows' : 'columns'}. Check that this is the right file.`);
   }
   if (nnz > rows * cols) {
-    throw fail(source, `the size line declares ${formatCount(nnz)} entries, more than the ${formatCount(rows * cols)} cells of a ${rows}×${cols} matrix. The file is corrupt.`);
+    throw fail(
+      source,
+      `the size line declares ${formatCount(nnz)} entries, more than the ${formatCount(rows * cols)} cells of a ${rows}×${cols} matrix. The file is corrupt.`,
+    );
   }
   const entries = n * d;
   if (entries > maxDense) {
@@ -137,23 +158,35 @@ export function parseMatrixMarket(input: string | Uint8Array, options: MatrixMar
   for (let line = next(); line !== undefined; line = next()) {
     if (line.trim() === '' || line.trimStart().startsWith('%')) continue;
     if (count === nnz) {
-      throw fail(source, `line ${lineNo} is an entry beyond the ${formatCount(nnz)} declared on the size line. The size line or the file is wrong; re-export the matrix.`);
+      throw fail(
+        source,
+        `line ${lineNo} is an entry beyond the ${formatCount(nnz)} declared on the size line. The size line or the file is wrong; re-export the matrix.`,
+      );
     }
     const t = tokens(line);
     const want = field === 'pattern' ? 2 : 3;
     if (t.length !== want) {
-      throw fail(source, `line ${lineNo} should be "row column${field === 'pattern' ? '' : ' value'}" but has ${t.length} field(s): ${quoteField(line)}. The file is corrupt or truncated.`);
+      throw fail(
+        source,
+        `line ${lineNo} should be "row column${field === 'pattern' ? '' : ' value'}" but has ${t.length} field(s): ${quoteField(line)}. The file is corrupt or truncated.`,
+      );
     }
     const r = isIndex(t[0]) ? Number(t[0]) : NaN;
     const c = isIndex(t[1]) ? Number(t[1]) : NaN;
     if (!(r >= 1 && r <= rows) || !(c >= 1 && c <= cols)) {
-      throw fail(source, `line ${lineNo}: index (${t[0]}, ${t[1]}) is outside the ${rows}×${cols} matrix. MatrixMarket indices are 1-based: rows 1..${rows}, columns 1..${cols}.`);
+      throw fail(
+        source,
+        `line ${lineNo}: index (${t[0]}, ${t[1]}) is outside the ${rows}×${cols} matrix. MatrixMarket indices are 1-based: rows 1..${rows}, columns 1..${cols}.`,
+      );
     }
     let v = 1;
     if (field !== 'pattern') {
       v = Number(t[2]);
       if (!Number.isFinite(v) || (field === 'integer' && !Number.isInteger(v))) {
-        throw fail(source, `line ${lineNo}: value ${quoteField(t[2])} is not ${field === 'integer' ? 'an integer' : 'a finite number'}, as the header's "${field}" requires.`);
+        throw fail(
+          source,
+          `line ${lineNo}: value ${quoteField(t[2])} is not ${field === 'integer' ? 'an integer' : 'a finite number'}, as the header's "${field}" requires.`,
+        );
       }
     }
     // Duplicates add up, as scipy.io.mmread followed by .toarray() does.
@@ -162,7 +195,10 @@ export function parseMatrixMarket(input: string | Uint8Array, options: MatrixMar
     count++;
   }
   if (count < nnz) {
-    throw fail(source, `the size line declares ${formatCount(nnz)} entries but the file has only ${formatCount(count)}. The file is truncated; re-download or re-export it.`);
+    throw fail(
+      source,
+      `the size line declares ${formatCount(nnz)} entries but the file has only ${formatCount(count)}. The file is truncated; re-download or re-export it.`,
+    );
   }
   return { n, d, data, nnz, fileRows: rows, fileCols: cols, field, transposed: transpose };
 }

@@ -9,9 +9,7 @@ import { FileFormatError } from '../errors.js';
 import { parseDelimited, type DelimitedOptions, type DelimitedResult } from './delimited.js';
 import { parseMatrixMarket, type MatrixMarketOptions, type MatrixMarketResult } from './mtx.js';
 
-export interface ReadMatrixOptions
-  extends Omit<DelimitedOptions, 'source'>,
-    Omit<MatrixMarketOptions, 'source'> {}
+export interface ReadMatrixOptions extends Omit<DelimitedOptions, 'source'>, Omit<MatrixMarketOptions, 'source'> {}
 
 export type MatrixFile =
   | ({ kind: 'delimited'; path: string } & DelimitedResult)
@@ -26,12 +24,16 @@ export function readFileBytes(path: string): Uint8Array {
   const raw = readFileSync(path);
   if (!path.toLowerCase().endsWith('.gz') && !isGzip(raw)) return raw;
   if (!isGzip(raw)) {
-    throw new FileFormatError(`${path}: the name ends in .gz but the file is not gzip-compressed. Rename it without .gz, or compress it with gzip.`);
+    throw new FileFormatError(
+      `${path}: the name ends in .gz but the file is not gzip-compressed. Rename it without .gz, or compress it with gzip.`,
+    );
   }
   try {
     return gunzipSync(raw);
   } catch (e) {
-    throw new FileFormatError(`${path}: gzip decompression failed (${(e as Error).message}). The file is truncated or corrupt; re-download it.`);
+    throw new FileFormatError(
+      `${path}: gzip decompression failed (${(e as Error).message}). The file is truncated or corrupt; re-download it.`,
+    );
   }
 }
 

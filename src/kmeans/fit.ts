@@ -50,7 +50,11 @@ export class KMeansGpuState {
   betaUniform: GPUBuffer | null = null;
   private readonly groups = new Map<string, GPUBindGroup>();
 
-  constructor(readonly runner: GpuRunner, readonly data: GpuData, k: number) {
+  constructor(
+    readonly runner: GpuRunner,
+    readonly data: GpuData,
+    k: number,
+  ) {
     this.k = k;
     this.d = data.d;
     this.J = data.d + 2;
@@ -93,12 +97,24 @@ export class KMeansGpuState {
     for (const c of this.data.chunks) {
       const rb = this.rows[c.index];
       const ga = this.group(`assign ${c.index}`, () =>
-        bindBuffers(device, `assign chunk ${c.index}`, this.pipes.assign, [c.x, this.centroids, rb.labels, rb.dist, c.uniform, this.changed]),
+        bindBuffers(device, `assign chunk ${c.index}`, this.pipes.assign, [
+          c.x,
+          this.centroids,
+          rb.labels,
+          rb.dist,
+          c.uniform,
+          this.changed,
+        ]),
       );
       runner.dispatch('kmeans assign', this.pipes.assign, ga, rowGroups(c.rows, WG));
       const gm = this.group(`acc-hard ${c.index}`, () =>
         bindBuffers(device, `accumulate (hard) chunk ${c.index}`, this.pipes.accumulateHard, [
-          c.x, rb.labels, this.pipes.hardColumns ? null : this.dummyResp(), rb.dist, this.partials, c.uniform,
+          c.x,
+          rb.labels,
+          this.pipes.hardColumns ? null : this.dummyResp(),
+          rb.dist,
+          this.partials,
+          c.uniform,
         ]),
       );
       runner.dispatch('kmeans accumulate', this.pipes.accumulateHard, gm, c.segments);
@@ -113,13 +129,24 @@ export class KMeansGpuState {
       const rb = this.rows[c.index];
       const ge = this.group(`soft ${c.index}`, () =>
         bindBuffers(device, `soft E-step chunk ${c.index}`, this.pipes.softEStep, [
-          c.x, this.centroids, this.resp, rb.dist, rb.mind, c.uniform, this.betaUniform,
+          c.x,
+          this.centroids,
+          this.resp,
+          rb.dist,
+          rb.mind,
+          c.uniform,
+          this.betaUniform,
         ]),
       );
       this.runner.dispatch('soft k-means E-step', this.pipes.softEStep, ge, rowGroups(c.rows, WG));
       const gm = this.group(`acc-soft ${c.index}`, () =>
         bindBuffers(device, `accumulate (soft) chunk ${c.index}`, this.pipes.accumulateSoft, [
-          c.x, rb.labels, this.resp, rb.dist, this.partials, c.uniform,
+          c.x,
+          rb.labels,
+          this.resp,
+          rb.dist,
+          this.partials,
+          c.uniform,
         ]),
       );
       this.runner.dispatch('soft k-means accumulate', this.pipes.accumulateSoft, gm, c.segments);
@@ -157,7 +184,11 @@ export class KMeansGpuState {
     try {
       for (let t = 0; t < m; t++) {
         for (const c of data.chunks) {
-          const g = bindBuffers(this.runner.device, `argmax chunk ${c.index}`, this.pipes.argmax, [this.rows[c.index][which], pairs, c.uniform]);
+          const g = bindBuffers(this.runner.device, `argmax chunk ${c.index}`, this.pipes.argmax, [
+            this.rows[c.index][which],
+            pairs,
+            c.uniform,
+          ]);
           this.runner.dispatch('argmax', this.pipes.argmax, g, c.segments);
         }
         const [buf] = await this.runner.read([{ buffer: pairs, offset: 0, size: data.totalSegments * 8 }]);
@@ -205,7 +236,15 @@ export class KMeansGpuState {
     for (const c of this.data.chunks) {
       const rb = this.rows[c.index];
       const g = this.group(`${mode} ${c.index}`, () =>
-        bindBuffers(this.runner.device, `${mode} chunk ${c.index}`, pipeline, [c.x, this.centroids, this.resp, rb.dist, rb.mind, c.uniform, this.betaUniform]),
+        bindBuffers(this.runner.device, `${mode} chunk ${c.index}`, pipeline, [
+          c.x,
+          this.centroids,
+          this.resp,
+          rb.dist,
+          rb.mind,
+          c.uniform,
+          this.betaUniform,
+        ]),
       );
       this.runner.dispatch(mode, pipeline, g, rowGroups(c.rows, WG));
       const [buf] = await this.runner.read([{ buffer: this.resp!, offset: 0, size: c.rows * this.k * 4 }]);
@@ -227,10 +266,24 @@ export async function kmeansPlusPlusGpu(st: KMeansGpuState, rng: Rng): Promise<F
   const stepCand = runner.uniform('k-means++ candidate step', new Uint32Array([1, 0, 1, 0]));
   const stepCommit = runner.uniform('k-means++ commit step', new Uint32Array([1, 0, 1, 0]));
   const gCand = data.chunks.map((c) =>
-    bindBuffers(device, `k-means++ candidates chunk ${c.index}`, st.pipes.kppCandidates, [c.x, st.rows[c.index].dist, cands, partials, c.uniform, stepCand]),
+    bindBuffers(device, `k-means++ candidates chunk ${c.index}`, st.pipes.kppCandidates, [
+      c.x,
+      st.rows[c.index].dist,
+      cands,
+      partials,
+      c.uniform,
+      stepCand,
+    ]),
   );
   const gCommit = data.chunks.map((c) =>
-    bindBuffers(device, `k-means++ commit chunk ${c.index}`, st.pipes.kppCommit, [c.x, st.rows[c.index].dist, cands, null, c.uniform, stepCommit]),
+    bindBuffers(device, `k-means++ commit chunk ${c.index}`, st.pipes.kppCommit, [
+      c.x,
+      st.rows[c.index].dist,
+      cands,
+      null,
+      c.uniform,
+      stepCommit,
+    ]),
   );
   const candidateRound = async (rows: number[], first: boolean): Promise<Float64Array[]> => {
     const buf = new Float32Array(rows.length * d);
@@ -428,7 +481,9 @@ export async function fitKMeansGpu(runner: GpuRunner, ds: Dataset, o: ResolvedOp
           const m = await hostMStep(st, stats, centres, o, rng, !!soft);
           relocations += m.relocated;
           st.writeCentres(centres);
-          return soft ? { objective: m.objective, shift: m.shift } : { objective: m.objective, shift: m.shift, changed: iter === 1 ? n : changed };
+          return soft
+            ? { objective: m.objective, shift: m.shift }
+            : { objective: m.objective, shift: m.shift, changed: iter === 1 ? n : changed };
         },
         converged(out, iter) {
           if (!soft && iter > 1 && out.changed === 0) return 'labels';

@@ -45,7 +45,9 @@ export function kmeansPipelines(device: GPUDevice, d: number, k: number): KMeans
   const get = <K extends Exclude<keyof KMeansPipelines, 'hardColumns'>>(key: K, make: () => GPUComputePipeline): GPUComputePipeline =>
     (cache[key] ??= make());
   return {
-    get assign() { return get('assign', () => computePipeline(device, sources.assign, dk)); },
+    get assign() {
+      return get('assign', () => computePipeline(device, sources.assign, dk));
+    },
     hardColumns,
     get accumulateHard() {
       return get('accumulateHard', () =>
@@ -54,13 +56,27 @@ export function kmeansPipelines(device: GPUDevice, d: number, k: number): KMeans
           : computePipeline(device, sources.accumulate, { ...dk, HARD: 1 }),
       );
     },
-    get accumulateSoft() { return get('accumulateSoft', () => computePipeline(device, sources.accumulate, { ...dk, HARD: 0 })); },
-    get softEStep() { return get('softEStep', () => computePipeline(device, sources.softEStep, { ...dk, MODE: 0 })); },
-    get distances() { return get('distances', () => computePipeline(device, sources.softEStep, { ...dk, MODE: 1 })); },
-    get kppCandidates() { return get('kppCandidates', () => computePipeline(device, sources.kpp, { D: d, WG }, 'candidates')); },
-    get kppCommit() { return get('kppCommit', () => computePipeline(device, sources.kpp, { D: d, WG }, 'commit')); },
-    get reduce() { return get('reduce', () => computePipeline(device, sources.reduce, { WG })); },
-    get argmax() { return get('argmax', () => computePipeline(device, sources.argmax, { WG })); },
+    get accumulateSoft() {
+      return get('accumulateSoft', () => computePipeline(device, sources.accumulate, { ...dk, HARD: 0 }));
+    },
+    get softEStep() {
+      return get('softEStep', () => computePipeline(device, sources.softEStep, { ...dk, MODE: 0 }));
+    },
+    get distances() {
+      return get('distances', () => computePipeline(device, sources.softEStep, { ...dk, MODE: 1 }));
+    },
+    get kppCandidates() {
+      return get('kppCandidates', () => computePipeline(device, sources.kpp, { D: d, WG }, 'candidates'));
+    },
+    get kppCommit() {
+      return get('kppCommit', () => computePipeline(device, sources.kpp, { D: d, WG }, 'commit'));
+    },
+    get reduce() {
+      return get('reduce', () => computePipeline(device, sources.reduce, { WG }));
+    },
+    get argmax() {
+      return get('argmax', () => computePipeline(device, sources.argmax, { WG }));
+    },
   };
 }
 

@@ -245,7 +245,16 @@ function finalInertia(ds: Dataset, c: Float64Array, labels: Int32Array): number 
 }
 
 /** Soft k-means E-step at centres c: responsibilities into r (n×k), returns Σ_i lse_i and min distances. */
-export function softEStep(x: Float64Array, n: number, d: number, c: Float64Array, k: number, beta: number, r: Float64Array, minDist: Float64Array): number {
+export function softEStep(
+  x: Float64Array,
+  n: number,
+  d: number,
+  c: Float64Array,
+  k: number,
+  beta: number,
+  r: Float64Array,
+  minDist: Float64Array,
+): number {
   let sumLse = 0;
   const a = new Float64Array(k);
   for (let i = 0; i < n; i++) {
@@ -350,7 +359,13 @@ export async function softReference(ds: Dataset, o: ResolvedOptions, beta: numbe
 }
 
 /** Nearest-centroid labels and squared distances for new data. */
-export function predictReference(x: Float64Array, n: number, d: number, c: Float64Array, k: number): { labels: Int32Array; dist: Float64Array } {
+export function predictReference(
+  x: Float64Array,
+  n: number,
+  d: number,
+  c: Float64Array,
+  k: number,
+): { labels: Int32Array; dist: Float64Array } {
   const labels = new Int32Array(n);
   const dist = new Float64Array(n);
   assign(x, n, d, c, k, labels, dist);

@@ -73,7 +73,13 @@ export function kmeansResult(raw: RawFit, maxIter: number): KMeansResult {
   return res;
 }
 
-export function softKMeansResult(raw: RawFit, maxIter: number, beta: number, objective: number, resp?: ArrayLike<number>): SoftKMeansResult {
+export function softKMeansResult(
+  raw: RawFit,
+  maxIter: number,
+  beta: number,
+  objective: number,
+  resp?: ArrayLike<number>,
+): SoftKMeansResult {
   const base = kmeansResult(raw, maxIter);
   const res: SoftKMeansResult = {
     ...base,

@@ -8,24 +8,39 @@ import { toCounts, sizeFactors } from './counts.js';
 import { fitNegativeBinomialMixture } from './fit.js';
 import { PHI_MAX, PHI_MIN, type NbParams } from './model.js';
 import { estepReference, logFactorials } from './reference.js';
-import type { CountsInput, NbScoreOptions, NegativeBinomialMixtureOptions, NegativeBinomialMixtureResult, NegativeBinomialModel } from './types.js';
+import type {
+  CountsInput,
+  NbScoreOptions,
+  NegativeBinomialMixtureOptions,
+  NegativeBinomialMixtureResult,
+  NegativeBinomialModel,
+} from './types.js';
 
 /** Fit a negative-binomial mixture to counts (cells × genes) on `engine`. */
-export function negativeBinomialMixtureOn(engine: Engine, counts: CountsInput, options: NegativeBinomialMixtureOptions): Promise<NegativeBinomialMixtureResult> {
+export function negativeBinomialMixtureOn(
+  engine: Engine,
+  counts: CountsInput,
+  options: NegativeBinomialMixtureOptions,
+): Promise<NegativeBinomialMixtureResult> {
   return fitNegativeBinomialMixture(engine, counts, options);
 }
 
 function modelParams(model: NegativeBinomialModel, d: number): NbParams {
-  if (!model || !model.means || !model.weights || !model.dispersion) {
+  if (!model?.means || !model.weights || !model.dispersion) {
     throw invalid('BAD_OPTION', 'The model has no weights, means or dispersion. Pass the result of negativeBinomialMixture().');
   }
   const k = model.weights.length;
-  if (model.means.length !== k) throw invalid('SHAPE_MISMATCH', `The model has ${k} weights but ${model.means.length} rows of means; they must match.`);
+  if (model.means.length !== k)
+    throw invalid('SHAPE_MISMATCH', `The model has ${k} weights but ${model.means.length} rows of means; they must match.`);
   const md = model.means[0]?.length ?? 0;
   if (md !== d) {
-    throw invalid('DIMENSION_MISMATCH', `The counts have ${d} genes, but the model was fitted on ${md}. Pass counts of the same genes, in the training order.`);
+    throw invalid(
+      'DIMENSION_MISMATCH',
+      `The counts have ${d} genes, but the model was fitted on ${md}. Pass counts of the same genes, in the training order.`,
+    );
   }
-  if (model.dispersion.length !== d) throw invalid('SHAPE_MISMATCH', `The model has ${model.dispersion.length} dispersions for ${d} genes; they must match.`);
+  if (model.dispersion.length !== d)
+    throw invalid('SHAPE_MISMATCH', `The model has ${model.dispersion.length} dispersions for ${d} genes; they must match.`);
   const weights = Float64Array.from(model.weights as ArrayLike<number>);
   const means = new Float64Array(k * d);
   for (let j = 0; j < k; j++) {
@@ -36,7 +51,10 @@ function modelParams(model: NegativeBinomialModel, d: number): NbParams {
   const phi = Float64Array.from(model.dispersion as ArrayLike<number>);
   const ok = (v: number, lo: number, hi: number): boolean => Number.isFinite(v) && v >= lo && v <= hi;
   if (!weights.every((w) => ok(w, 0, 1)) || !means.every((m) => ok(m, 0, Infinity)) || !phi.every((f) => ok(f, PHI_MIN, PHI_MAX))) {
-    throw invalid('BAD_OPTION', 'The model has weights outside [0, 1], negative or non-finite means, or dispersions outside the fitted range. Pass an unmodified fit result.');
+    throw invalid(
+      'BAD_OPTION',
+      'The model has weights outside [0, 1], negative or non-finite means, or dispersions outside the fitted range. Pass an unmodified fit result.',
+    );
   }
   return { k, d, weights, means, phi };
 }
@@ -47,7 +65,10 @@ function scoreNew(model: NegativeBinomialModel, counts: CountsInput, options: Nb
   let opt = options?.sizeFactors;
   if (opt === undefined) {
     if (model.sizeFactorMode === 'given') {
-      throw invalid('BAD_OPTION', 'The model was fitted with given size factors, so new cells need theirs: pass { sizeFactors: [...] } (one per new cell).');
+      throw invalid(
+        'BAD_OPTION',
+        'The model was fitted with given size factors, so new cells need theirs: pass { sizeFactors: [...] } (one per new cell).',
+      );
     }
     opt = model.sizeFactorMode === 'none' ? 'none' : 'library';
   }

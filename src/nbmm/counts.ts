@@ -25,7 +25,10 @@ function isCsr(x: unknown): x is CsrCounts {
 
 function arrayLike(v: unknown, name: string): ArrayLike<number> {
   if (v == null || typeof (v as ArrayLike<number>).length !== 'number' || typeof v === 'string') {
-    throw invalid('SHAPE_MISMATCH', `CSR ${name} is not an array. Pass indptr, indices and values as arrays (e.g. Int32Array, Float32Array, number[]).`);
+    throw invalid(
+      'SHAPE_MISMATCH',
+      `CSR ${name} is not an array. Pass indptr, indices and values as arrays (e.g. Int32Array, Float32Array, number[]).`,
+    );
   }
   return v as ArrayLike<number>;
 }
@@ -55,38 +58,59 @@ function badCount(v: number, i: number, g: number): Error {
 function fromCsr(m: CsrCounts): Counts {
   const { n, d } = m;
   if (!Number.isInteger(n) || !Number.isInteger(d) || n < 0 || d < 0) {
-    throw invalid('SHAPE_MISMATCH', `CSR counts have n=${n}, d=${d}; both must be non-negative integers. Pass { indptr, indices, values, n, d } with whole numbers.`);
+    throw invalid(
+      'SHAPE_MISMATCH',
+      `CSR counts have n=${n}, d=${d}; both must be non-negative integers. Pass { indptr, indices, values, n, d } with whole numbers.`,
+    );
   }
   if (n === 0 || d === 0) {
-    throw invalid('EMPTY_DATA', `The counts are empty (n=${n} cells, d=${d} genes); at least 1 cell and 1 gene are required. Check that the data loaded correctly.`);
+    throw invalid(
+      'EMPTY_DATA',
+      `The counts are empty (n=${n} cells, d=${d} genes); at least 1 cell and 1 gene are required. Check that the data loaded correctly.`,
+    );
   }
   const indptr = arrayLike(m.indptr, 'indptr');
   const indices = arrayLike(m.indices, 'indices');
   const values = arrayLike(m.values, 'values');
   if (indptr.length !== n + 1) {
-    throw invalid('SHAPE_MISMATCH', `CSR indptr has length ${indptr.length} but n + 1 = ${n + 1} (one entry per cell plus one). Pass indptr of a cells × genes matrix (transpose a genes × cells one first).`);
+    throw invalid(
+      'SHAPE_MISMATCH',
+      `CSR indptr has length ${indptr.length} but n + 1 = ${n + 1} (one entry per cell plus one). Pass indptr of a cells × genes matrix (transpose a genes × cells one first).`,
+    );
   }
   if (values.length !== indices.length) {
-    throw invalid('SHAPE_MISMATCH', `CSR values has length ${values.length} but indices has length ${indices.length}; they must match (one value per stored entry).`);
+    throw invalid(
+      'SHAPE_MISMATCH',
+      `CSR values has length ${values.length} but indices has length ${indices.length}; they must match (one value per stored entry).`,
+    );
   }
   if (Number(indptr[0]) !== 0) {
     throw invalid('SHAPE_MISMATCH', `CSR indptr[0] is ${indptr[0]}; it must be 0. Pass the indptr array of the matrix as stored.`);
   }
   if (Number(indptr[n]) !== indices.length) {
-    throw invalid('SHAPE_MISMATCH', `CSR indptr[n] is ${indptr[n]} but there are ${indices.length} stored entries; indptr's last value must equal the number of entries.`);
+    throw invalid(
+      'SHAPE_MISMATCH',
+      `CSR indptr[n] is ${indptr[n]} but there are ${indices.length} stored entries; indptr's last value must equal the number of entries.`,
+    );
   }
   let nnz = 0;
   for (let i = 0; i < n; i++) {
     const a = Number(indptr[i]);
     const b = Number(indptr[i + 1]);
     if (!Number.isInteger(b) || b < a) {
-      throw invalid('SHAPE_MISMATCH', `CSR indptr is not non-decreasing at cell ${i} (indptr[${i}] = ${a}, indptr[${i + 1}] = ${b}). Pass a valid CSR matrix.`);
+      throw invalid(
+        'SHAPE_MISMATCH',
+        `CSR indptr is not non-decreasing at cell ${i} (indptr[${i}] = ${a}, indptr[${i + 1}] = ${b}). Pass a valid CSR matrix.`,
+      );
     }
     let prev = -1;
     for (let p = a; p < b; p++) {
       const g = Number(indices[p]);
       if (!Number.isInteger(g) || g < 0 || g >= d) {
-        throw invalid('SHAPE_MISMATCH', `CSR index ${indices[p]} at entry ${p} (cell ${i}) is outside the gene range [0, ${d}). Check d and that indices are 0-based.`);
+        throw invalid(
+          'SHAPE_MISMATCH',
+          `CSR index ${indices[p]} at entry ${p} (cell ${i}) is outside the gene range [0, ${d}). Check d and that indices are 0-based.`,
+        );
       }
       if (g <= prev) {
         throw invalid(
@@ -119,7 +143,14 @@ function fromCsr(m: CsrCounts): Counts {
 }
 
 function alloc(n: number, d: number, nnz: number): Counts {
-  return { n, d, indptr: new Uint32Array(n + 1), indices: new Uint32Array(nnz), values: new Float64Array(nnz), totals: new Float64Array(n) };
+  return {
+    n,
+    d,
+    indptr: new Uint32Array(n + 1),
+    indices: new Uint32Array(nnz),
+    values: new Float64Array(nnz),
+    totals: new Float64Array(n),
+  };
 }
 
 function fromDense(input: DataInput): Counts {
@@ -190,17 +221,26 @@ export function sizeFactors(c: Counts, opt: SizeFactorsOption | undefined, libra
     return { s, mode: 'library', libraryMean: m };
   }
   if (typeof choice === 'string' || choice == null || typeof (choice as ArrayLike<number>).length !== 'number') {
-    throw invalid('BAD_OPTION', `sizeFactors='${String(choice)}' is not recognised. Use 'library', 'none' or an array of n positive numbers.`);
+    throw invalid(
+      'BAD_OPTION',
+      `sizeFactors='${String(choice)}' is not recognised. Use 'library', 'none' or an array of n positive numbers.`,
+    );
   }
   const arr = choice as ArrayLike<number>;
   if (arr.length !== c.n) {
-    throw invalid('SHAPE_MISMATCH', `sizeFactors has ${arr.length} values but there are ${c.n} cells. Pass one positive size factor per cell.`);
+    throw invalid(
+      'SHAPE_MISMATCH',
+      `sizeFactors has ${arr.length} values but there are ${c.n} cells. Pass one positive size factor per cell.`,
+    );
   }
   const s = new Float64Array(c.n);
   for (let i = 0; i < c.n; i++) {
     const v = Number(arr[i]);
     if (!(v > 0) || !Number.isFinite(v)) {
-      throw invalid('BAD_OPTION', `sizeFactors[${i}] = ${arr[i]}; size factors must be finite and > 0. Filter out cells with zero library size, or fix the factors.`);
+      throw invalid(
+        'BAD_OPTION',
+        `sizeFactors[${i}] = ${arr[i]}; size factors must be finite and > 0. Filter out cells with zero library size, or fix the factors.`,
+      );
     }
     s[i] = v;
   }

@@ -18,7 +18,16 @@ import { toRows } from '../data.js';
 import type { IterationRecord } from '../types.js';
 import { toCounts, sizeFactors, geneHistograms, checkCountsK, type Counts } from './counts.js';
 import { makeGrid } from './grid.js';
-import { mStep, paramsFromLabels, PHI_MIN, PHI_MAX, type DispersionMode, type MeanEstimator, type NbContext, type NbParams } from './model.js';
+import {
+  mStep,
+  paramsFromLabels,
+  PHI_MIN,
+  PHI_MAX,
+  type DispersionMode,
+  type MeanEstimator,
+  type NbContext,
+  type NbParams,
+} from './model.js';
 import type { NbBackend, NbEvaluation } from './backend.js';
 import { cpuBackend } from './reference.js';
 import { gpuBackend } from './gpu.js';
@@ -38,7 +47,8 @@ interface Resolved {
 
 function posInt(v: unknown, name: string, fallback: number): number {
   if (v === undefined) return fallback;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw invalid('BAD_OPTION', `${name}=${String(v)} is not a positive integer. Pass an integer >= 1.`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1)
+    throw invalid('BAD_OPTION', `${name}=${String(v)} is not a positive integer. Pass an integer >= 1.`);
   return v;
 }
 
@@ -47,7 +57,10 @@ export function resolveDispersion(v: unknown): DispersionMode {
   if (v === 'shared') return { kind: 'shared' };
   if (typeof v === 'number') {
     if (!(v >= PHI_MIN && v <= PHI_MAX)) {
-      throw invalid('BAD_OPTION', `dispersion=${v} is outside [${PHI_MIN}, ${PHI_MAX}]. Pass a fixed φ in that range (variance = m + φ·m²), or 'per-gene' / 'shared' to estimate it.`);
+      throw invalid(
+        'BAD_OPTION',
+        `dispersion=${v} is outside [${PHI_MIN}, ${PHI_MAX}]. Pass a fixed φ in that range (variance = m + φ·m²), or 'per-gene' / 'shared' to estimate it.`,
+      );
     }
     return { kind: 'fixed', phi: v };
   }
@@ -61,14 +74,19 @@ function resolve(c: Counts, o: NegativeBinomialMixtureOptions): Resolved {
   let init: Resolved['init'];
   if (rawInit === 'kmeans' || rawInit === 'random') init = rawInit;
   else if (typeof rawInit === 'string' || rawInit == null || typeof (rawInit as ArrayLike<number>).length !== 'number') {
-    throw invalid('BAD_OPTION', `init='${String(rawInit)}' is not recognised. Use 'kmeans', 'random' or an array of n initial labels in 0..k−1.`);
+    throw invalid(
+      'BAD_OPTION',
+      `init='${String(rawInit)}' is not recognised. Use 'kmeans', 'random' or an array of n initial labels in 0..k−1.`,
+    );
   } else {
     const arr = rawInit as ArrayLike<number>;
-    if (arr.length !== c.n) throw invalid('SHAPE_MISMATCH', `init has ${arr.length} labels but there are ${c.n} cells. Pass one label in 0..${k - 1} per cell.`);
+    if (arr.length !== c.n)
+      throw invalid('SHAPE_MISMATCH', `init has ${arr.length} labels but there are ${c.n} cells. Pass one label in 0..${k - 1} per cell.`);
     init = new Int32Array(c.n);
     for (let i = 0; i < c.n; i++) {
       const v = Number(arr[i]);
-      if (!Number.isInteger(v) || v < 0 || v >= k) throw invalid('BAD_OPTION', `init[${i}] = ${arr[i]} is not a label in 0..${k - 1}. Pass integer labels below k.`);
+      if (!Number.isInteger(v) || v < 0 || v >= k)
+        throw invalid('BAD_OPTION', `init[${i}] = ${arr[i]} is not a label in 0..${k - 1}. Pass integer labels below k.`);
       init[i] = v;
     }
   }
@@ -77,13 +95,17 @@ function resolve(c: Counts, o: NegativeBinomialMixtureOptions): Resolved {
   else nInit = posInt(o.nInit, 'nInit', 1);
   if (init instanceof Int32Array) nInit = 1;
   const tol = o.tol ?? 1e-3;
-  if (typeof tol !== 'number' || !(tol >= 0) || !Number.isFinite(tol)) throw invalid('BAD_OPTION', `tol=${String(tol)} must be a finite number >= 0.`);
+  if (typeof tol !== 'number' || !(tol >= 0) || !Number.isFinite(tol))
+    throw invalid('BAD_OPTION', `tol=${String(tol)} must be a finite number >= 0.`);
   const seed = o.seed ?? 0;
   if (!Number.isSafeInteger(seed) || seed < 0) throw invalid('BAD_OPTION', `seed=${String(seed)} must be a non-negative integer.`);
   if (o.onIteration !== undefined && typeof o.onIteration !== 'function') throw invalid('BAD_OPTION', 'onIteration must be a function.');
   const meanEstimator = o.meanEstimator ?? 'mle';
   if (meanEstimator !== 'weighted' && meanEstimator !== 'mle') {
-    throw invalid('BAD_OPTION', `meanEstimator='${String(meanEstimator)}' is not recognised. Use 'weighted' (the size-factor-weighted mean) or 'mle' (the exact negative-binomial M-step).`);
+    throw invalid(
+      'BAD_OPTION',
+      `meanEstimator='${String(meanEstimator)}' is not recognised. Use 'weighted' (the size-factor-weighted mean) or 'mle' (the exact negative-binomial M-step).`,
+    );
   }
   return {
     meanEstimator,
@@ -108,7 +130,14 @@ export const KMEANS_INIT_MAX_ENTRIES = 20_000_000;
 export const KMEANS_INIT_RESTARTS = 5;
 
 /** Initial hard labels of one restart. */
-async function initialLabels(engine: Engine, c: Counts, s: Float64Array, o: Resolved, restart: number, signal?: AbortSignal): Promise<Int32Array> {
+async function initialLabels(
+  engine: Engine,
+  c: Counts,
+  s: Float64Array,
+  o: Resolved,
+  restart: number,
+  signal?: AbortSignal,
+): Promise<Int32Array> {
   if (o.init instanceof Int32Array) return o.init;
   const rng = restartRng(o.seed, restart);
   if (o.init === 'random') {
@@ -132,7 +161,11 @@ async function initialLabels(engine: Engine, c: Counts, s: Float64Array, o: Reso
       }
     }
     const v = Float64Array.from(sum, (t, g) => sq[g] / n - (t / n) ** 2);
-    genes = Int32Array.from(Array.from(v.keys()).sort((a, b) => v[b] - v[a] || a - b).slice(0, keep)).sort();
+    genes = Int32Array.from(
+      Array.from(v.keys())
+        .sort((a, b) => v[b] - v[a] || a - b)
+        .slice(0, keep),
+    ).sort();
   }
   const col = new Int32Array(d).fill(-1);
   genes.forEach((g, j) => (col[g] = j));
@@ -144,7 +177,10 @@ async function initialLabels(engine: Engine, c: Counts, s: Float64Array, o: Reso
       if (j >= 0) data[i * w + j] = Math.log1p(c.values[p] / s[i]);
     }
   }
-  const km = await engine.kmeans({ data, n, d: w }, { k: o.k, seed: rng.nextU32(), nInit: KMEANS_INIT_RESTARTS, ...(signal ? { signal } : {}) });
+  const km = await engine.kmeans(
+    { data, n, d: w },
+    { k: o.k, seed: rng.nextU32(), nInit: KMEANS_INIT_RESTARTS, ...(signal ? { signal } : {}) },
+  );
   return Int32Array.from(km.labels);
 }
 
@@ -168,7 +204,15 @@ export async function fitNegativeBinomialMixture(
   const o = resolve(c, options);
   const sf = sizeFactors(c, options.sizeFactors);
   const grid = makeGrid(sf.s);
-  const ctx: NbContext = { n: c.n, d: c.d, k: o.k, grid, hist: geneHistograms(c), dispersion: o.dispersion, meanEstimator: o.meanEstimator };
+  const ctx: NbContext = {
+    n: c.n,
+    d: c.d,
+    k: o.k,
+    grid,
+    hist: geneHistograms(c),
+    dispersion: o.dispersion,
+    meanEstimator: o.meanEstimator,
+  };
   const inits: Int32Array[] = [];
   const initMs: number[] = [];
   for (let r = 0; r < o.nInit; r++) {
@@ -223,7 +267,9 @@ export async function fitNegativeBinomialMixture(
     let silent = 0;
     for (let g = 0; g < c.d; g++) if (ctx.hist.total[g] === 0) silent++;
     if (silent > 0) {
-      warnings.add(`${silent} gene(s) have no counts in any cell; their means sit at the floor and they add nothing to the clustering. Filter them out first.`);
+      warnings.add(
+        `${silent} gene(s) have no counts in any cell; their means sit at the floor and they add nothing to the clustering. Filter them out first.`,
+      );
     }
     const res: NegativeBinomialMixtureResult = {
       model: 'nbmm',

@@ -63,9 +63,11 @@ export function planCsrChunks(
   let cap = Math.min(n, Math.floor(maxBinding / (4 * rowFloats)), Math.floor(maxBinding / 4) - 1);
   if (opts.maxChunkRows !== undefined) cap = Math.min(cap, Math.max(1, Math.floor(opts.maxChunkRows)));
   if (cap < 1) {
-    throw new BufferLimitError(`One cell's row of ${rowFloats} floats exceeds the device's storage binding limit of ${maxBinding} bytes. Reduce k, or use backend: "cpu".`);
+    throw new BufferLimitError(
+      `One cell's row of ${rowFloats} floats exceeds the device's storage binding limit of ${maxBinding} bytes. Reduce k, or use backend: "cpu".`,
+    );
   }
-  const gran = cap >= segRows ? segRows : cap;
+  const gran = Math.min(cap, segRows);
   const fits = (a: number, b: number): boolean => b - a <= cap && (indptr[b] - indptr[a]) * 4 <= maxBinding;
   const ranges: [number, number][] = [];
   for (let start = 0; start < n; ) {
@@ -177,9 +179,26 @@ export function gpuBackend(runner: GpuRunner, chunking: ChunkingOptions, c: Coun
   const gZero = bindAll(device, 'nbmm zero table', pipes.zeroTable, [params]);
   const gReduce = bindAll(device, 'nbmm reduce', pipes.reduce, [partials, reduced, reduceShape]);
   const perChunk = data.chunks.map((ch) => ({
-    estep: bindAll(device, `nbmm E-step chunk ${ch.index}`, pipes.estep, [ch.indptr, ch.indices, ch.values, ch.cells, params, resp, ch.rowout, ch.uniform]),
+    estep: bindAll(device, `nbmm E-step chunk ${ch.index}`, pipes.estep, [
+      ch.indptr,
+      ch.indices,
+      ch.values,
+      ch.cells,
+      params,
+      resp,
+      ch.rowout,
+      ch.uniform,
+    ]),
     rows: bindAll(device, `nbmm row stats chunk ${ch.index}`, pipes.rowStats, [resp, ch.cells, ch.rowout, partials, ch.uniform]),
-    genes: bindAll(device, `nbmm gene stats chunk ${ch.index}`, pipes.geneStats, [ch.colptr, ch.rowidx, ch.cvals, ch.cells, resp, geneOut, ch.uniform]),
+    genes: bindAll(device, `nbmm gene stats chunk ${ch.index}`, pipes.geneStats, [
+      ch.colptr,
+      ch.rowidx,
+      ch.cvals,
+      ch.cells,
+      resp,
+      geneOut,
+      ch.uniform,
+    ]),
   }));
   const iterCounters = { esteps: 0, dispatches: 0, bytesRead: 0, gpuNs: 0 };
 
@@ -221,7 +240,11 @@ export function gpuBackend(runner: GpuRunner, chunking: ChunkingOptions, c: Coun
       iterCounters.dispatches += runner.counters.dispatches - before.dispatches;
       iterCounters.bytesRead += runner.counters.bytesRead - before.bytesRead;
       iterCounters.gpuNs += runner.counters.gpuNs - before.gpuNs;
-      return { loglik: rowsF[rowWidth - 1], rows: Float64Array.from(rowsF.subarray(0, rowWidth - 1)), genes: Float64Array.from(new Float32Array(g)) };
+      return {
+        loglik: rowsF[rowWidth - 1],
+        rows: Float64Array.from(rowsF.subarray(0, rowWidth - 1)),
+        genes: Float64Array.from(new Float32Array(g)),
+      };
     },
 
     async evaluate(p: NbParams, what): Promise<NbEvaluation> {

@@ -74,7 +74,12 @@ export async function evalSpecialGpu(runner: GpuRunner, fn: SpecialFunction, a: 
   const shape = runner.uniform('special-function shape', new Uint32Array([n, 0, 0, 0]));
   runner.write(bufA, 0, a);
   runner.write(bufB, 0, b ?? new Float32Array(n));
-  runner.dispatch('special functions', pipe, bindAll(runner.device, 'special functions', pipe, [bufA, bufB, out, shape]), Math.ceil(n / WG));
+  runner.dispatch(
+    'special functions',
+    pipe,
+    bindAll(runner.device, 'special functions', pipe, [bufA, bufB, out, shape]),
+    Math.ceil(n / WG),
+  );
   const [res] = await runner.read([{ buffer: out, offset: 0, size: n * 4 }]);
   return new Float32Array(res);
 }

@@ -144,10 +144,12 @@ export function transposeCompressed(
 /** Structural checks: indptr starts at 0, never decreases, ends at nnz; indices below d. */
 export function validateCsr(m: CsrMatrix, label: string): void {
   const { n, d, nnz, indptr, indices, values } = m;
-  if (indptr.length !== n + 1) throw new FileFormatError(`${label}: indptr has ${indptr.length} entries; a matrix with ${n} rows needs ${n + 1}.`);
+  if (indptr.length !== n + 1)
+    throw new FileFormatError(`${label}: indptr has ${indptr.length} entries; a matrix with ${n} rows needs ${n + 1}.`);
   if (indptr[0] !== 0) throw new FileFormatError(`${label}: indptr[0] = ${indptr[0]}, not 0. The file is corrupt.`);
   for (let i = 0; i < n; i++) {
-    if (indptr[i + 1] < indptr[i]) throw new FileFormatError(`${label}: indptr decreases at row ${i} (${indptr[i]} → ${indptr[i + 1]}). The file is corrupt.`);
+    if (indptr[i + 1] < indptr[i])
+      throw new FileFormatError(`${label}: indptr decreases at row ${i} (${indptr[i]} → ${indptr[i + 1]}). The file is corrupt.`);
   }
   if (indptr[n] !== nnz || indices.length < nnz || values.length < nnz) {
     throw new FileFormatError(
@@ -155,11 +157,22 @@ export function validateCsr(m: CsrMatrix, label: string): void {
     );
   }
   for (let k = 0; k < nnz; k++) {
-    if (indices[k] >= d) throw new FileFormatError(`${label}: column index ${indices[k]} at entry ${k} is outside 0..${d - 1}. The file is corrupt.`);
+    if (indices[k] >= d)
+      throw new FileFormatError(`${label}: column index ${indices[k]} at entry ${k} is outside 0..${d - 1}. The file is corrupt.`);
   }
 }
 
-type IntArray = Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | BigInt64Array | BigUint64Array | Float32Array | Float64Array;
+type IntArray =
+  | Int8Array
+  | Uint8Array
+  | Int16Array
+  | Uint16Array
+  | Int32Array
+  | Uint32Array
+  | BigInt64Array
+  | BigUint64Array
+  | Float32Array
+  | Float64Array;
 
 /**
  * Convert an integer array read from a file (int32, int64, uint64, or whole floats) to Uint32Array,
@@ -218,7 +231,7 @@ export function valueStats(values: ArrayLike<number>, nnz = values.length): Valu
   let nonFinite = 0;
   for (let k = 0; k < nnz; k++) {
     const v = values[k];
-    if (v !== v || v === Infinity || v === -Infinity) {
+    if (Number.isNaN(v) || v === Infinity || v === -Infinity) {
       nonFinite++;
       continue;
     }
@@ -245,7 +258,11 @@ export function beyondExactWarning(beyondExact: number): string {
  * negative value): every loader says it the same way, so callers need not check again.
  * `elsewhere` names where the counts might be instead (h5ad: the file's other matrices).
  */
-export function notCountsWarning(what: string, stats: Pick<ValueStats, 'integerValued' | 'nonNegative' | 'maxValue'>, elsewhere: string): string | null {
+export function notCountsWarning(
+  what: string,
+  stats: Pick<ValueStats, 'integerValued' | 'nonNegative' | 'maxValue'>,
+  elsewhere: string,
+): string | null {
   if (stats.integerValued && stats.nonNegative) return null;
   return (
     `${what} does not hold raw counts (${stats.integerValued ? 'some values are negative' : 'not all values are whole numbers'}; max ${stats.maxValue.toPrecision(4)}): ` +

@@ -17,7 +17,17 @@
 import type { Dataset, File as H5File, Group } from 'h5wasm';
 import { FileFormatError } from '../errors.js';
 import { formatCount } from '../io/text.js';
-import { beyondExactWarning, canonicalize, notCountsWarning, checkNnz, selectColumns, toFloat32, toUint32, validateCsr, valueStats } from './csr.js';
+import {
+  beyondExactWarning,
+  canonicalize,
+  notCountsWarning,
+  checkNnz,
+  selectColumns,
+  toFloat32,
+  toUint32,
+  validateCsr,
+  valueStats,
+} from './csr.js';
 import { abortIfNeeded, inputName, readAllBytes } from './input.js';
 import { checkMaxBytes, estimateMemory, MemoryLimitError } from './memory.js';
 import type { ByteInput, CsrMatrix, LoadOptions, SingleCellData } from './types.js';
@@ -115,7 +125,11 @@ let openCount = 0;
 
 function inWorker(): boolean {
   const g = globalThis as { WorkerGlobalScope?: unknown; FileReaderSync?: unknown };
-  return typeof g.WorkerGlobalScope === 'function' && globalThis instanceof (g.WorkerGlobalScope as new () => unknown) && typeof g.FileReaderSync === 'function';
+  return (
+    typeof g.WorkerGlobalScope === 'function' &&
+    globalThis instanceof (g.WorkerGlobalScope as new () => unknown) &&
+    typeof g.FileReaderSync === 'function'
+  );
 }
 
 export interface OpenH5Options {
@@ -268,7 +282,8 @@ export function readValue(h: OpenedH5, ds: Dataset): unknown {
 /** A 1-D dataset of strings (fixed or variable length; bytes decoded as UTF-8). */
 export function readStrings(h: OpenedH5, ds: Dataset): string[] {
   const v = readValue(h, ds);
-  if (Array.isArray(v)) return v.map((s) => (typeof s === 'string' ? s : s instanceof Uint8Array ? new TextDecoder().decode(s) : String(s)));
+  if (Array.isArray(v))
+    return v.map((s) => (typeof s === 'string' ? s : s instanceof Uint8Array ? new TextDecoder().decode(s) : String(s)));
   if (typeof v === 'string') return [v];
   if (ArrayBuffer.isView(v)) return Array.from(v as unknown as ArrayLike<number | bigint>, (x) => String(x));
   throw new FileFormatError(`${h.label}: ${ds.path} should hold strings but holds ${describeValue(v)}.`);
@@ -294,15 +309,25 @@ export function shapeOf(ds: Dataset): number[] {
 }
 
 /** Compressed-sparse triplet from a group (data, indices, indptr) as Uint32/Float32 arrays. */
-export function readCompressed(h: OpenedH5, g: Group, nMajor: number, nMinor: number): { ptr: Uint32Array; idx: Uint32Array; vals: Float32Array } {
+export function readCompressed(
+  h: OpenedH5,
+  g: Group,
+  nMajor: number,
+  nMinor: number,
+): { ptr: Uint32Array; idx: Uint32Array; vals: Float32Array } {
   const need = (name: string): Dataset => {
     const ds = getPath(h, `${g.path}/${name}`);
-    if (!ds || !isDataset(h, ds)) throw new FileFormatError(`${h.label}: ${g.path} has no "${name}" dataset; a compressed sparse matrix needs data, indices and indptr.`);
+    if (!ds || !isDataset(h, ds))
+      throw new FileFormatError(
+        `${h.label}: ${g.path} has no "${name}" dataset; a compressed sparse matrix needs data, indices and indptr.`,
+      );
     return ds;
   };
   const ptr = toUint32(readNumeric(h, need('indptr')), `${g.path}/indptr`, h.label);
   if (ptr.length !== nMajor + 1) {
-    throw new FileFormatError(`${h.label}: ${g.path}/indptr has ${ptr.length} entries; the shape needs ${nMajor + 1}. The file is corrupt.`);
+    throw new FileFormatError(
+      `${h.label}: ${g.path}/indptr has ${ptr.length} entries; the shape needs ${nMajor + 1}. The file is corrupt.`,
+    );
   }
   const idx = toUint32(readNumeric(h, need('indices')), `${g.path}/indices`, h.label);
   const vals = toFloat32(readNumeric(h, need('data')));
@@ -312,18 +337,31 @@ export function readCompressed(h: OpenedH5, g: Group, nMajor: number, nMinor: nu
     );
   }
   for (let k = 0; k < idx.length; k++) {
-    if (idx[k] >= nMinor) throw new FileFormatError(`${h.label}: ${g.path}/indices[${k}] = ${idx[k]} is outside 0..${nMinor - 1}. The file is corrupt.`);
+    if (idx[k] >= nMinor)
+      throw new FileFormatError(`${h.label}: ${g.path}/indices[${k}] = ${idx[k]} is outside 0..${nMinor - 1}. The file is corrupt.`);
   }
   return { ptr, idx, vals };
 }
 
 /** maxBytes check for the HDF5 readers: file (unless mounted) + CSR + int64 index staging. */
-export function checkH5Budget(label: string, options: LoadOptions, shape: { n: number; d: number; nnz: number }, fileBytes: number, mounted: boolean): void {
+export function checkH5Budget(
+  label: string,
+  options: LoadOptions,
+  shape: { n: number; d: number; nnz: number },
+  fileBytes: number,
+  mounted: boolean,
+): void {
   const est = estimateMemory(shape);
   options.onEstimate?.(est);
   const needed = est.csrBytes + 8 * shape.nnz + (mounted ? 0 : fileBytes);
   if (options.maxBytes !== undefined && needed > options.maxBytes) {
-    throw new MemoryLimitError(label, est, needed, options.maxBytes, `the CSR matrix, its int64 indices as stored${mounted ? '' : ' and the file itself in memory'}`);
+    throw new MemoryLimitError(
+      label,
+      est,
+      needed,
+      options.maxBytes,
+      `the CSR matrix, its int64 indices as stored${mounted ? '' : ' and the file itself in memory'}`,
+    );
   }
 }
 
@@ -375,7 +413,9 @@ export async function read10xH5(input: ByteInput, options: Read10xH5Options = {}
         throw new FileFormatError(
           `${label}: an HDF5 file, but not a 10x Genomics matrix: no "matrix" group (Cell Ranger ≥ 3) and no genome group with data, indices, indptr and shape (Cell Ranger 2). ` +
             `Top-level entries: ${rootKeys.slice(0, 12).join(', ') || '(none)'}.` +
-            (anndata ? ' It looks like an AnnData file: read it with readH5ad.' : ' Use the filtered_feature_bc_matrix.h5 that Cell Ranger writes.'),
+            (anndata
+              ? ' It looks like an AnnData file: read it with readH5ad.'
+              : ' Use the filtered_feature_bc_matrix.h5 that Cell Ranger writes.'),
         );
       }
       if (options.genome !== undefined) {
@@ -384,7 +424,9 @@ export async function read10xH5(input: ByteInput, options: Read10xH5Options = {}
         }
         genomeName = options.genome;
       } else if (genomes.length > 1) {
-        throw new FileFormatError(`${label}: the file holds ${genomes.length} genomes (${genomes.map((g) => `"${g}"`).join(', ')}); pass { genome } to choose one.`);
+        throw new FileFormatError(
+          `${label}: the file holds ${genomes.length} genomes (${genomes.map((g) => `"${g}"`).join(', ')}); pass { genome } to choose one.`,
+        );
       } else genomeName = genomes[0];
       group = getPath(h, genomeName!) as Group;
       layout = 'v2';
@@ -431,8 +473,14 @@ export async function read10xH5(input: ByteInput, options: Read10xH5Options = {}
     }
     const bc = ds('barcodes');
     const cells = bc ? readStrings(h, bc) : [];
-    if (genes.length !== d) throw new FileFormatError(`${label}: ${formatCount(genes.length)} feature names for ${formatCount(d)} features in ${gp}/shape. The file is corrupt.`);
-    if (cells.length !== n) throw new FileFormatError(`${label}: ${formatCount(cells.length)} barcodes for ${formatCount(n)} cells in ${gp}/shape. The file is corrupt.`);
+    if (genes.length !== d)
+      throw new FileFormatError(
+        `${label}: ${formatCount(genes.length)} feature names for ${formatCount(d)} features in ${gp}/shape. The file is corrupt.`,
+      );
+    if (cells.length !== n)
+      throw new FileFormatError(
+        `${label}: ${formatCount(cells.length)} barcodes for ${formatCount(n)} cells in ${gp}/shape. The file is corrupt.`,
+      );
 
     let keep: boolean[] | undefined;
     if ((options.geneExpressionOnly ?? true) && featureTypes && featureTypes.some((t) => t !== 'Gene Expression')) {
@@ -441,12 +489,14 @@ export async function read10xH5(input: ByteInput, options: Read10xH5Options = {}
     if (layout === 'v3' && options.genome !== undefined) {
       if (!featureGenomes) throw new FileFormatError(`${label}: { genome } was given but the file has no features/genome.`);
       if (!featureGenomes.includes(options.genome)) {
-        throw new FileFormatError(`${label}: no features of genome "${options.genome}"; the file has ${[...new Set(featureGenomes)].map((g) => `"${g}"`).join(', ')}.`);
+        throw new FileFormatError(
+          `${label}: no features of genome "${options.genome}"; the file has ${[...new Set(featureGenomes)].map((g) => `"${g}"`).join(', ')}.`,
+        );
       }
       keep = featureGenomes.map((g, j) => g === options.genome && (keep ? keep[j] : true));
     }
     let dropped = 0;
-    if (keep && keep.some((k) => !k) && keep.some(Boolean)) {
+    if (keep?.some((k) => !k) && keep.some(Boolean)) {
       dropped = keep.filter((k) => !k).length;
       matrix = selectColumns(matrix, keep);
       const k = keep;

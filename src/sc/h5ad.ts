@@ -20,8 +20,30 @@
 import type { Dataset, Group } from 'h5wasm';
 import { FileFormatError } from '../errors.js';
 import { formatCount } from '../io/text.js';
-import { beyondExactWarning, canonicalize, notCountsWarning, checkNnz, transposeCompressed, validateCsr, toFloat32, valueStats } from './csr.js';
-import { attr, checkH5Budget, getPath, isDataset, isGroup, openH5, readCompressed, readNumeric, readStrings, readValue, shapeOf, type OpenedH5 } from './h5.js';
+import {
+  beyondExactWarning,
+  canonicalize,
+  notCountsWarning,
+  checkNnz,
+  transposeCompressed,
+  validateCsr,
+  toFloat32,
+  valueStats,
+} from './csr.js';
+import {
+  attr,
+  checkH5Budget,
+  getPath,
+  isDataset,
+  isGroup,
+  openH5,
+  readCompressed,
+  readNumeric,
+  readStrings,
+  readValue,
+  shapeOf,
+  type OpenedH5,
+} from './h5.js';
 import { abortIfNeeded, inputName } from './input.js';
 import { checkMaxBytes } from './memory.js';
 import type { ByteInput, CsrMatrix, Embedding, H5adMatrixSource, LoadOptions, ObsColumn, SingleCellData } from './types.js';
@@ -87,7 +109,9 @@ function denseToCsr(h: OpenedH5, ds: Dataset, signal?: AbortSignal): CsrMatrix {
     try {
       v = ds.slice([[r0, r1], []]);
     } catch (e) {
-      throw new FileFormatError(`${h.label}: HDF5 could not read rows ${r0}..${r1} of ${ds.path} (${e instanceof Error ? e.message.split('\n').pop() : String(e)}). The file is corrupt or truncated.`);
+      throw new FileFormatError(
+        `${h.label}: HDF5 could not read rows ${r0}..${r1} of ${ds.path} (${e instanceof Error ? e.message.split('\n').pop() : String(e)}). The file is corrupt or truncated.`,
+      );
     }
     if (!ArrayBuffer.isView(v) || v instanceof DataView) throw new FileFormatError(`${h.label}: ${ds.path} is not a numeric matrix.`);
     const a = v as unknown as ArrayLike<number | bigint>;
@@ -111,7 +135,8 @@ function readMatrixElement(h: OpenedH5, path: string, options: ReadH5adOptions):
   if (!x) throw new FileFormatError(`${h.label}: no ${path} in the file.`);
   if (isDataset(h, x)) {
     const shape = shapeOf(x);
-    if (shape.length !== 2) throw new FileFormatError(`${h.label}: ${path} is a ${shape.length}-D dataset; a matrix is 2-D (cells × genes).`);
+    if (shape.length !== 2)
+      throw new FileFormatError(`${h.label}: ${path} is a ${shape.length}-D dataset; a matrix is 2-D (cells × genes).`);
     checkH5Budget(h.label, options, { n: shape[0], d: shape[1], nnz: shape[0] * shape[1] }, h.size, h.mounted);
     return { matrix: denseToCsr(h, x, options.signal), encoding: 'dense' };
   }
@@ -220,7 +245,11 @@ function readObs(h: OpenedH5, n: number, want: boolean | string[]): Record<strin
     for (const [name, values] of Object.entries(cols)) {
       if (name === 'index' || name === '_index' || !wanted(name) || values.length !== n) continue;
       const cats = getPath(h, `uns/${name}_categories`);
-      if (cats && isDataset(h, cats)) out[name] = decodeCodes(values.map((x) => Number(x)), plainColumn(h, cats));
+      if (cats && isDataset(h, cats))
+        out[name] = decodeCodes(
+          values.map((x) => Number(x)),
+          plainColumn(h, cats),
+        );
       else out[name] = values.map(toCell);
     }
     return out;
@@ -229,7 +258,9 @@ function readObs(h: OpenedH5, n: number, want: boolean | string[]): Record<strin
   const index = indexName(h, g);
   const order = asStringList(attr(h, g, 'column-order'));
   const keys = g.keys();
-  const names = [...order.filter((k) => keys.includes(k)), ...keys.filter((k) => !order.includes(k))].filter((k) => k !== index && k !== '__categories');
+  const names = [...order.filter((k) => keys.includes(k)), ...keys.filter((k) => !order.includes(k))].filter(
+    (k) => k !== index && k !== '__categories',
+  );
   for (const name of names) {
     if (!wanted(name)) continue;
     const x = getPath(h, `obs/${name}`);
@@ -254,7 +285,8 @@ function readObs(h: OpenedH5, n: number, want: boolean | string[]): Record<strin
           const m = readNumeric(h, mask);
           for (let i = 0; i < col.length; i++) if (m[i]) col[i] = null;
         }
-        if (enc === 'nullable-boolean') for (let i = 0; i < col.length; i++) if (typeof col[i] === 'number') col[i] = col[i] ? 'True' : 'False';
+        if (enc === 'nullable-boolean')
+          for (let i = 0; i < col.length; i++) if (typeof col[i] === 'number') col[i] = col[i] ? 'True' : 'False';
         out[name] = col;
       }
       continue;
@@ -311,7 +343,9 @@ export async function readH5ad(input: ByteInput, options: ReadH5adOptions = {}):
   try {
     const rootKeys = h.file.keys();
     const available = availableMatrices(h);
-    const isTenx = rootKeys.includes('matrix') || (rootKeys.length > 0 && rootKeys.every((k) => !['X', 'obs', 'var'].includes(k)) && getPath(h, `${rootKeys[0]}/indptr`) !== undefined);
+    const isTenx =
+      rootKeys.includes('matrix') ||
+      (rootKeys.length > 0 && rootKeys.every((k) => !['X', 'obs', 'var'].includes(k)) && getPath(h, `${rootKeys[0]}/indptr`) !== undefined);
     if (!available.includes('X')) {
       throw new FileFormatError(
         `${label}: an HDF5 file without an X matrix, so not an AnnData .h5ad file (top-level entries: ${rootKeys.slice(0, 12).join(', ') || '(none)'}). ` +
@@ -339,11 +373,15 @@ export async function readH5ad(input: ByteInput, options: ReadH5adOptions = {}):
     const varPath = source === 'raw/X' ? 'raw/var' : 'var';
     const genes = dataframeIndex(h, varPath) ?? Array.from({ length: d }, (_, j) => String(j));
     if (genes.length !== d) {
-      throw new FileFormatError(`${label}: ${varPath} names ${formatCount(genes.length)} genes but ${source} has ${formatCount(d)} columns. The file is inconsistent.`);
+      throw new FileFormatError(
+        `${label}: ${varPath} names ${formatCount(genes.length)} genes but ${source} has ${formatCount(d)} columns. The file is inconsistent.`,
+      );
     }
     const cells = dataframeIndex(h, 'obs') ?? Array.from({ length: n }, (_, i) => String(i));
     if (cells.length !== n) {
-      throw new FileFormatError(`${label}: obs names ${formatCount(cells.length)} cells but ${source} has ${formatCount(n)} rows. The file is inconsistent.`);
+      throw new FileFormatError(
+        `${label}: obs names ${formatCount(cells.length)} cells but ${source} has ${formatCount(n)} rows. The file is inconsistent.`,
+      );
     }
     let geneIds: string[] | undefined;
     const ids = getPath(h, `${varPath}/gene_ids`);
@@ -360,7 +398,11 @@ export async function readH5ad(input: ByteInput, options: ReadH5adOptions = {}):
     if (stats.beyondExact > 0) warnings.push(beyondExactWarning(stats.beyondExact));
     if (stats.nonFinite > 0) warnings.push(`${formatCount(stats.nonFinite)} value(s) of ${source} are NaN or infinite.`);
     const others = available.filter((a) => a !== source);
-    const notCounts = notCountsWarning(source, stats, others.length ? `the file also has ${others.join(', ')}` : 'this file has no other matrix');
+    const notCounts = notCountsWarning(
+      source,
+      stats,
+      others.length ? `the file also has ${others.join(', ')}` : 'this file has no other matrix',
+    );
     if (notCounts) warnings.push(notCounts);
     const out: SingleCellData = {
       ...matrix,

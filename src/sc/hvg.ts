@@ -183,7 +183,10 @@ function fitAt(xs: Float64Array, ys: Float64Array, q: number, nf: number, degree
   }
   const rho = far * far;
   if (!(rho > 0)) {
-    throw invalid('BAD_OPTION', `loess: all ${nf} nearest points of x = ${q} coincide (span too small for the ties in x). Use a larger span.`);
+    throw invalid(
+      'BAD_OPTION',
+      `loess: all ${nf} nearest points of x = ${q} coincide (span too small for the ties in x). Use a larger span.`,
+    );
   }
   // Points at exactly the boundary distance beyond the window have weight 0: omitted.
   return localFit(xs, ys, lo, hi, q, rho, degree);
@@ -201,7 +204,10 @@ export function loess(x: ArrayLike<number>, y: ArrayLike<number>, options: Loess
   if (degree !== 0 && degree !== 1 && degree !== 2) throw invalid('BAD_OPTION', `loess degree=${String(degree)} must be 0, 1 or 2.`);
   const nf = Math.min(n, Math.floor(n * span));
   if (nf < degree + 2) {
-    throw invalid('BAD_OPTION', `loess: span=${span} gives ${nf} points per local fit for ${n} points; a degree-${degree} fit needs at least ${degree + 2}. Use a larger span or more points.`);
+    throw invalid(
+      'BAD_OPTION',
+      `loess: span=${span} gives ${nf} points per local fit for ${n} points; a degree-${degree} fit needs at least ${degree + 2}. Use a larger span or more points.`,
+    );
   }
   for (let i = 0; i < n; i++) {
     if (!Number.isFinite(x[i]) || !Number.isFinite(y[i])) throw invalid('NON_FINITE', `loess: non-finite value at point ${i}.`);
@@ -222,7 +228,15 @@ export function loess(x: ArrayLike<number>, y: ArrayLike<number>, options: Loess
   const vertices: number[] = [xmin - margin, xmax + margin];
   const fc = Math.floor(n * (span * cell));
   const nvmax = Math.max(200, n);
-  interface Cell { lo: number; hi: number; vlo: number; vhi: number; split: number; left: number; right: number }
+  interface Cell {
+    lo: number;
+    hi: number;
+    vlo: number;
+    vhi: number;
+    split: number;
+    left: number;
+    right: number;
+  }
   // lo/hi: 1-based inclusive point ranges in sorted order, as in the Fortran.
   const cells: Cell[] = [{ lo: 1, hi: n, vlo: 0, vhi: 1, split: NaN, left: -1, right: -1 }];
   for (let p = 0; p < cells.length; p++) {
@@ -377,8 +391,17 @@ export async function hvgSeuratV3(ops: ScOps, o: HvgOptions): Promise<HvgResult>
     }
   });
   return {
-    flavor: 'seurat_v3', n, d, highlyVariable, genes: selected(highlyVariable), means: mean, variances: variance, variancesNorm, rank,
-    fittedLogVariance: fitted, backend: ops.backend,
+    flavor: 'seurat_v3',
+    n,
+    d,
+    highlyVariable,
+    genes: selected(highlyVariable),
+    means: mean,
+    variances: variance,
+    variancesNorm,
+    rank,
+    fittedLogVariance: fitted,
+    backend: ops.backend,
   };
 }
 
@@ -461,7 +484,9 @@ export async function hvgSeurat(ops: ScOps, layer: Layer, o: HvgOptions): Promis
   const dispersionsNorm = Float64Array.from(dispersions, (v, g) => (v - avg[bins[g]]) / dev[bins[g]]);
   const highlyVariable = new Uint8Array(d);
   if (o.nTopGenes !== undefined) {
-    const finite = Array.from(dispersionsNorm).filter((v) => !Number.isNaN(v)).sort((a, b) => b - a);
+    const finite = Array.from(dispersionsNorm)
+      .filter((v) => !Number.isNaN(v))
+      .sort((a, b) => b - a);
     const nTop = Math.min(o.nTopGenes, finite.length);
     const cut = nTop > 0 ? finite[nTop - 1] : Infinity;
     for (let g = 0; g < d; g++) highlyVariable[g] = !Number.isNaN(dispersionsNorm[g]) && dispersionsNorm[g] >= cut ? 1 : 0;
@@ -476,14 +501,26 @@ export async function hvgSeurat(ops: ScOps, layer: Layer, o: HvgOptions): Promis
     }
   }
   return {
-    flavor: 'seurat', n, d, highlyVariable, genes: selected(highlyVariable), means: mean, variances: variance, dispersions, dispersionsNorm,
+    flavor: 'seurat',
+    n,
+    d,
+    highlyVariable,
+    genes: selected(highlyVariable),
+    means: mean,
+    variances: variance,
+    dispersions,
+    dispersionsNorm,
     backend: ops.backend,
   };
 }
 
 export function checkHvgOptions(o: HvgOptions): HvgFlavor {
   const flavor = o.flavor ?? 'seurat_v3';
-  if (flavor !== 'seurat_v3' && flavor !== 'seurat') throw invalid('BAD_OPTION', `flavor='${String(flavor)}' is not recognised. Use 'seurat_v3' (raw counts) or 'seurat' (log1p-normalised data).`);
+  if (flavor !== 'seurat_v3' && flavor !== 'seurat')
+    throw invalid(
+      'BAD_OPTION',
+      `flavor='${String(flavor)}' is not recognised. Use 'seurat_v3' (raw counts) or 'seurat' (log1p-normalised data).`,
+    );
   if (o.nTopGenes !== undefined && !(Number.isInteger(o.nTopGenes) && o.nTopGenes >= 1)) {
     throw invalid('BAD_OPTION', `nTopGenes=${String(o.nTopGenes)} must be a positive integer.`);
   }

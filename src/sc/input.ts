@@ -124,7 +124,9 @@ export async function openInput(input: ByteInput, label: string): Promise<Opened
   let stream = counted;
   if (gzip) {
     if (typeof DecompressionStream === 'undefined') {
-      throw new FileFormatError(`${label}: the file is gzip-compressed and this JavaScript runtime has no DecompressionStream. Decompress it first (gunzip), or use a browser from 2023 on or Node >= 18.`);
+      throw new FileFormatError(
+        `${label}: the file is gzip-compressed and this JavaScript runtime has no DecompressionStream. Decompress it first (gunzip), or use a browser from 2023 on or Node >= 18.`,
+      );
     }
     stream = counted.pipeThrough(new DecompressionStream('gzip') as unknown as TransformStream<Uint8Array, Uint8Array>);
   }

@@ -47,8 +47,15 @@ function normalSf(z: number): number {
   const y =
     t *
     Math.exp(
-      -x * x - 1.26551223 +
-        t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
+      -x * x -
+        1.26551223 +
+        t *
+          (1.00002368 +
+            t *
+              (0.37409196 +
+                t *
+                  (0.09678418 +
+                    t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
     );
   const sf = y / 2;
   return z >= 0 ? sf : 1 - sf;
@@ -92,7 +99,8 @@ export function transposeCsr(x: SparseRows): { indptr: Uint32Array; cells: Uint3
  * (negative labels are left out of every group). Returns, per cluster, the nTop genes by score.
  */
 export function rankGenes(x: SparseRows, labels: ArrayLike<number>, options: MarkerOptions = {}): MarkerGene[][] {
-  if (labels.length !== x.n) throw invalid('SHAPE_MISMATCH', `labels has ${labels.length} entries but the matrix has ${x.n} cells. Pass one label per cell.`);
+  if (labels.length !== x.n)
+    throw invalid('SHAPE_MISMATCH', `labels has ${labels.length} entries but the matrix has ${x.n} cells. Pass one label per cell.`);
   const nTop = options.nTop ?? 10;
   const logData = options.logData ?? true;
   let k = 0;
@@ -175,7 +183,9 @@ export function rankGenes(x: SparseRows, labels: ArrayLike<number>, options: Mar
   return scores.map((sc, c) => {
     const p = sc.map((z) => Math.min(1, 2 * normalSf(Math.abs(z))));
     const adj = benjaminiHochberg(p);
-    const idx = Array.from(sc.keys()).sort((a, b) => sc[b] - sc[a] || a - b).slice(0, nTop);
+    const idx = Array.from(sc.keys())
+      .sort((a, b) => sc[b] - sc[a] || a - b)
+      .slice(0, nTop);
     return idx.map((gi) => {
       const m: MarkerGene = {
         gene: genes[gi],
@@ -193,8 +203,15 @@ export function rankGenes(x: SparseRows, labels: ArrayLike<number>, options: Mar
 }
 
 /** Counts of (predicted cluster, true label) pairs; rows are clusters, columns the label values in order of first appearance. */
-export function confusionMatrix(predicted: ArrayLike<number>, truth: ArrayLike<string | number | null>): { clusters: number[]; labels: string[]; counts: number[][] } {
-  if (predicted.length !== truth.length) throw invalid('SHAPE_MISMATCH', `predicted has ${predicted.length} entries and truth ${truth.length}. Pass one label per cell in both.`);
+export function confusionMatrix(
+  predicted: ArrayLike<number>,
+  truth: ArrayLike<string | number | null>,
+): { clusters: number[]; labels: string[]; counts: number[][] } {
+  if (predicted.length !== truth.length)
+    throw invalid(
+      'SHAPE_MISMATCH',
+      `predicted has ${predicted.length} entries and truth ${truth.length}. Pass one label per cell in both.`,
+    );
   const labelIndex = new Map<string, number>();
   const clusters = [...new Set(Array.from(predicted))].sort((a, b) => a - b);
   const clusterIndex = new Map(clusters.map((c, i) => [c, i]));

@@ -33,7 +33,9 @@ export interface TenxDirFiles {
  */
 export function find10xFiles(dir: string): TenxDirFiles {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw new FileFormatError(`${dir}: not a directory. Pass the folder that holds matrix.mtx(.gz), features.tsv(.gz) (or genes.tsv(.gz)) and barcodes.tsv(.gz).`);
+    throw new FileFormatError(
+      `${dir}: not a directory. Pass the folder that holds matrix.mtx(.gz), features.tsv(.gz) (or genes.tsv(.gz)) and barcodes.tsv(.gz).`,
+    );
   }
   const names = readdirSync(dir);
   const pick = (stem: string): string | undefined => {
@@ -41,7 +43,9 @@ export function find10xFiles(dir: string): TenxDirFiles {
     if (hits.length > 1) {
       const exact = hits.find((h) => h === `${stem}.gz`) ?? hits.find((h) => h === stem);
       if (exact) return join(dir, exact);
-      throw new FileFormatError(`${dir}: several files match ${stem}(.gz): ${hits.join(', ')}. Keep one 10x dataset per folder, or call read10x with the files.`);
+      throw new FileFormatError(
+        `${dir}: several files match ${stem}(.gz): ${hits.join(', ')}. Keep one 10x dataset per folder, or call read10x with the files.`,
+      );
     }
     return hits.length ? join(dir, hits[0]) : undefined;
   };
@@ -49,11 +53,15 @@ export function find10xFiles(dir: string): TenxDirFiles {
   const features = pick('features.tsv');
   const genes = features ? undefined : pick('genes.tsv');
   const barcodes = pick('barcodes.tsv');
-  const missing = [matrix ? '' : 'matrix.mtx(.gz)', features || genes ? '' : 'features.tsv(.gz) or genes.tsv(.gz)', barcodes ? '' : 'barcodes.tsv(.gz)'].filter(Boolean);
+  const missing = [
+    matrix ? '' : 'matrix.mtx(.gz)',
+    features || genes ? '' : 'features.tsv(.gz) or genes.tsv(.gz)',
+    barcodes ? '' : 'barcodes.tsv(.gz)',
+  ].filter(Boolean);
   if (missing.length > 0) {
     throw new FileFormatError(
       `${dir}: no ${missing.join(', no ')} in this folder (it has: ${names.slice(0, 12).join(', ')}${names.length > 12 ? ', …' : ''}). ` +
-        "Pass a Cell Ranger output folder such as filtered_feature_bc_matrix/ (or filtered_gene_bc_matrices/<genome>/ for Cell Ranger 2).",
+        'Pass a Cell Ranger output folder such as filtered_feature_bc_matrix/ (or filtered_gene_bc_matrices/<genome>/ for Cell Ranger 2).',
     );
   }
   const out: TenxDirFiles = { matrix: matrix!, barcodes: barcodes! };

@@ -225,7 +225,8 @@ export function resolvePca(o: PcaOptions | undefined, n: number, g: number): Res
     throw invalid('BAD_OPTION', `nComps=${nComps} exceeds min(n_cells, n_features) = ${rank}. Pass nComps <= ${rank}.`);
   }
   const oversampling = opts.oversampling ?? 10;
-  if (!Number.isInteger(oversampling) || oversampling < 0) throw invalid('BAD_OPTION', `oversampling=${String(oversampling)} must be an integer >= 0.`);
+  if (!Number.isInteger(oversampling) || oversampling < 0)
+    throw invalid('BAD_OPTION', `oversampling=${String(oversampling)} must be an integer >= 0.`);
   const auto = nComps < 0.1 * rank ? 7 : 4;
   const nIter = opts.nIter === undefined || opts.nIter === 'auto' ? auto : opts.nIter;
   if (!Number.isInteger(nIter) || nIter < 0) throw invalid('BAD_OPTION', `nIter=${String(opts.nIter)} must be an integer >= 0 or 'auto'.`);
@@ -291,8 +292,20 @@ export async function randomizedPca(op: DenseOps, r: ResolvedPca, totalVariance:
     explainedVarianceRatio[j] = totalVariance > 0 ? explainedVariance[j] / totalVariance : 0;
   }
   return {
-    n, d: g, nComps: k, scores, loadings, explainedVariance, explainedVarianceRatio, singularValues, totalVariance,
-    mean: Float64Array.from(op.mean), nIter: r.nIter, oversampling: r.oversampling, seed: r.seed, backend,
+    n,
+    d: g,
+    nComps: k,
+    scores,
+    loadings,
+    explainedVariance,
+    explainedVarianceRatio,
+    singularValues,
+    totalVariance,
+    mean: Float64Array.from(op.mean),
+    nIter: r.nIter,
+    oversampling: r.oversampling,
+    seed: r.seed,
+    backend,
     timings: { totalMs: performance.now() - t0, gramMs, projectMs },
   };
 }
@@ -313,7 +326,10 @@ function checkDense(x: DenseInput): void {
   }
   for (let i = 0; i < x.data.length; i++) {
     if (!Number.isFinite(x.data[i])) {
-      throw invalid('NON_FINITE', `X has a non-finite value at row ${Math.floor(i / x.d)}, column ${i % x.d}. Remove or impute it before PCA.`);
+      throw invalid(
+        'NON_FINITE',
+        `X has a non-finite value at row ${Math.floor(i / x.d)}, column ${i % x.d}. Remove or impute it before PCA.`,
+      );
     }
   }
 }

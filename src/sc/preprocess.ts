@@ -16,8 +16,19 @@ import type { Engine } from '../engine/engine.js';
 import type { Backend } from '../types.js';
 import { CpuCsrOps, gpuCsrOps, type CsrLike, type Layer, type ScGpuCounters, type ScOps } from './gpu/ops.js';
 import {
-  checkCsr, filterCells, filterGenes, maskIndices, mitoMaskFor, qcFromOps, subsetCsr,
-  type CellFilterOptions, type CellFilterResult, type CsrOut, type GeneFilterResult, type QcMetrics, type QcOptions,
+  checkCsr,
+  filterCells,
+  filterGenes,
+  maskIndices,
+  mitoMaskFor,
+  qcFromOps,
+  subsetCsr,
+  type CellFilterOptions,
+  type CellFilterResult,
+  type CsrOut,
+  type GeneFilterResult,
+  type QcMetrics,
+  type QcOptions,
 } from './qc.js';
 import { checkHvgOptions, geneMeanVar, hvgSeurat, hvgSeuratV3, type HvgOptions, type HvgResult } from './hvg.js';
 import { randomizedPca, resolvePca, type PcaOptions, type PcaResult } from './pca.js';
@@ -119,7 +130,12 @@ async function scaleStats(ops: ScOps, layer: Layer, genes: Uint32Array, maxValue
   const scaled = await geneMeanVar(ops, layer, 'scale', { centre: plain.mean, divisor: divisorAll, maxValue });
   const pick = (a: Float64Array) => Float64Array.from(genes, (g) => a[g]);
   return {
-    genes, mean: pick(plain.mean), std: pick(divisorAll), maxValue, scaledMean: pick(scaled.mean), scaledVariance: pick(scaled.variance),
+    genes,
+    mean: pick(plain.mean),
+    std: pick(divisorAll),
+    maxValue,
+    scaledMean: pick(scaled.mean),
+    scaledVariance: pick(scaled.variance),
   };
 }
 
@@ -251,9 +267,11 @@ export async function preprocess(engine: Engine, counts: CsrLike, options: Prepr
     finish('qc');
 
     const cellFilter = filterCells(qc, cellOpts);
-    const countedCells = geneFilterCells === 'kept' ? cellFilter.keep : filterCells(qc, { minGenes: cellOpts.minGenes, minCounts: cellOpts.minCounts }).keep;
+    const countedCells =
+      geneFilterCells === 'kept' ? cellFilter.keep : filterCells(qc, { minGenes: cellOpts.minGenes, minCounts: cellOpts.minCounts }).keep;
     const geneFilter = filterGenes(counts, { minCells, cells: countedCells });
-    if (cellFilter.nKept < 2) throw invalid('BAD_OPTION', `Only ${cellFilter.nKept} cells pass the QC filters; at least 2 are needed. Loosen the cell filters.`);
+    if (cellFilter.nKept < 2)
+      throw invalid('BAD_OPTION', `Only ${cellFilter.nKept} cells pass the QC filters; at least 2 are needed. Loosen the cell filters.`);
     if (geneFilter.nKept < 1) throw invalid('BAD_OPTION', `No gene is detected in at least ${minCells} cells. Lower minCells.`);
     const filtered = subsetCsr(counts, cellFilter.keep, geneFilter.keep);
     const cells = maskIndices(cellFilter.keep, counts.n);
@@ -266,7 +284,8 @@ export async function preprocess(engine: Engine, counts: CsrLike, options: Prepr
     finish('normalize');
 
     const hvg = flavor === 'seurat_v3' ? await hvgSeuratV3(ops, hvgOpts) : await hvgSeurat(ops, 'norm', hvgOpts);
-    if (hvg.genes.length === 0) throw invalid('BAD_OPTION', 'No highly variable gene was selected. Relax the HVG cut-offs or pass nTopGenes.');
+    if (hvg.genes.length === 0)
+      throw invalid('BAD_OPTION', 'No highly variable gene was selected. Relax the HVG cut-offs or pass nTopGenes.');
     const hvgGenes = Uint32Array.from(hvg.genes, (g) => genes[g]);
     finish('hvg');
 
@@ -287,8 +306,21 @@ export async function preprocess(engine: Engine, counts: CsrLike, options: Prepr
     timings.totalMs = performance.now() - t0;
 
     return {
-      backend: ops.backend, qc, cellFilter, geneFilter, cells, genes, totals, ...(normalized ? { normalized } : {}),
-      hvg, hvgGenes, scale, ...(scaled ? { scaled } : {}), pca: pcaResult, timings, ...(gpu ? { gpu } : {}),
+      backend: ops.backend,
+      qc,
+      cellFilter,
+      geneFilter,
+      cells,
+      genes,
+      totals,
+      ...(normalized ? { normalized } : {}),
+      hvg,
+      hvgGenes,
+      scale,
+      ...(scaled ? { scaled } : {}),
+      pca: pcaResult,
+      timings,
+      ...(gpu ? { gpu } : {}),
     };
   };
 

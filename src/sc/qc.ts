@@ -24,29 +24,43 @@ export interface CsrOut {
 
 /** Validate a CSR matrix: shape, monotone indptr, column indices in range and unique within a row, finite values. O(nnz). */
 export function checkCsr(m: CsrLike, what = 'counts'): void {
-  if (!m || typeof m !== 'object') throw invalid('SHAPE_MISMATCH', `${what} must be a CSR matrix { n, d, indptr, indices, values } (cells as rows).`);
+  if (!m || typeof m !== 'object')
+    throw invalid('SHAPE_MISMATCH', `${what} must be a CSR matrix { n, d, indptr, indices, values } (cells as rows).`);
   const { n, d, indptr, indices, values } = m;
   if (!Number.isInteger(n) || !Number.isInteger(d) || n < 0 || d < 1) {
     throw invalid('SHAPE_MISMATCH', `${what} has n=${String(n)}, d=${String(d)}: pass integers n >= 0 (cells) and d >= 1 (genes).`);
   }
-  if (!indptr || indptr.length !== n + 1) throw invalid('SHAPE_MISMATCH', `${what}.indptr has ${indptr?.length} entries but n + 1 = ${n + 1}. Pass one offset per cell plus one.`);
+  if (!indptr || indptr.length !== n + 1)
+    throw invalid(
+      'SHAPE_MISMATCH',
+      `${what}.indptr has ${indptr?.length} entries but n + 1 = ${n + 1}. Pass one offset per cell plus one.`,
+    );
   const nnz = indptr[n];
   if (indptr[0] !== 0 || !(nnz >= 0) || !indices || !values || indices.length < nnz || values.length < nnz) {
-    throw invalid('SHAPE_MISMATCH', `${what}: indptr must start at 0 and end at nnz, with indices and values of at least nnz = ${nnz} entries.`);
+    throw invalid(
+      'SHAPE_MISMATCH',
+      `${what}: indptr must start at 0 and end at nnz, with indices and values of at least nnz = ${nnz} entries.`,
+    );
   }
   for (let i = 0; i < n; i++) {
-    if (!(indptr[i + 1] >= indptr[i])) throw invalid('SHAPE_MISMATCH', `${what}.indptr decreases at cell ${i}. Pass non-decreasing row offsets.`);
+    if (!(indptr[i + 1] >= indptr[i]))
+      throw invalid('SHAPE_MISMATCH', `${what}.indptr decreases at cell ${i}. Pass non-decreasing row offsets.`);
   }
   const seen = new Int32Array(d).fill(-1);
   for (let i = 0; i < n; i++) {
     for (let p = indptr[i]; p < indptr[i + 1]; p++) {
       const g = indices[p];
-      if (!(Number.isInteger(g) && g >= 0 && g < d)) throw invalid('SHAPE_MISMATCH', `${what}.indices[${p}] = ${g} is not a gene index in [0, ${d}).`);
+      if (!(Number.isInteger(g) && g >= 0 && g < d))
+        throw invalid('SHAPE_MISMATCH', `${what}.indices[${p}] = ${g} is not a gene index in [0, ${d}).`);
       if (seen[g] === i) {
-        throw invalid('SHAPE_MISMATCH', `${what} stores gene ${g} twice in cell ${i}. Sum duplicate entries first (canonicalize() from the single-cell loaders does).`);
+        throw invalid(
+          'SHAPE_MISMATCH',
+          `${what} stores gene ${g} twice in cell ${i}. Sum duplicate entries first (canonicalize() from the single-cell loaders does).`,
+        );
       }
       seen[g] = i;
-      if (!Number.isFinite(values[p])) throw invalid('NON_FINITE', `${what} has a non-finite value (${values[p]}) at entry ${p}. Fix or drop it before preprocessing.`);
+      if (!Number.isFinite(values[p]))
+        throw invalid('NON_FINITE', `${what} has a non-finite value (${values[p]}) at entry ${p}. Fix or drop it before preprocessing.`);
     }
   }
 }
@@ -82,12 +96,14 @@ export interface QcMetrics {
 export function mitoMaskFor(d: number, o: QcOptions = {}): Uint8Array {
   const mask = new Uint8Array(d);
   if (o.mitoMask) {
-    if (o.mitoMask.length !== d) throw invalid('SHAPE_MISMATCH', `mitoMask has ${o.mitoMask.length} entries for ${d} genes. Pass one per gene.`);
+    if (o.mitoMask.length !== d)
+      throw invalid('SHAPE_MISMATCH', `mitoMask has ${o.mitoMask.length} entries for ${d} genes. Pass one per gene.`);
     for (let g = 0; g < d; g++) mask[g] = o.mitoMask[g] ? 1 : 0;
     return mask;
   }
   if (o.geneNames) {
-    if (o.geneNames.length !== d) throw invalid('SHAPE_MISMATCH', `geneNames has ${o.geneNames.length} entries for ${d} genes. Pass one per gene.`);
+    if (o.geneNames.length !== d)
+      throw invalid('SHAPE_MISMATCH', `geneNames has ${o.geneNames.length} entries for ${d} genes. Pass one per gene.`);
     const prefixes = o.mitoPrefixes ?? ['MT-', 'mt-'];
     for (let g = 0; g < d; g++) mask[g] = prefixes.some((p) => String(o.geneNames![g]).startsWith(p)) ? 1 : 0;
   }
@@ -191,7 +207,10 @@ export interface CellFilterResult {
 }
 
 /** Which cells pass the thresholds (all given rules; a cell must pass every one). */
-export function filterCells(metrics: Pick<QcMetrics, 'n' | 'totalCounts' | 'nGenes' | 'pctMito'>, o: CellFilterOptions = {}): CellFilterResult {
+export function filterCells(
+  metrics: Pick<QcMetrics, 'n' | 'totalCounts' | 'nGenes' | 'pctMito'>,
+  o: CellFilterOptions = {},
+): CellFilterResult {
   const n = metrics.n;
   const keep = new Uint8Array(n).fill(1);
   const failed: Record<string, number> = {};
@@ -206,7 +225,8 @@ export function filterCells(metrics: Pick<QcMetrics, 'n' | 'totalCounts' | 'nGen
     failed[name] = c;
   };
   const num = (v: unknown, name: string) => {
-    if (v !== undefined && (typeof v !== 'number' || Number.isNaN(v))) throw invalid('BAD_OPTION', `${name}=${String(v)} must be a number.`);
+    if (v !== undefined && (typeof v !== 'number' || Number.isNaN(v)))
+      throw invalid('BAD_OPTION', `${name}=${String(v)} must be a number.`);
     return v as number | undefined;
   };
   const minCounts = num(o.minCounts, 'minCounts');

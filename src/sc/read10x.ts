@@ -50,7 +50,10 @@ function fail(label: string, message: string): FileFormatError {
 }
 
 function splitTokens(line: string): string[] {
-  return line.trim().split(/[ \t]+/).filter((t) => t.length > 0);
+  return line
+    .trim()
+    .split(/[ \t]+/)
+    .filter((t) => t.length > 0);
 }
 
 /** Progress reporting, throttled to about every 64k entries (and every phase change). */
@@ -203,13 +206,22 @@ class MtxParser {
       }
       const h = splitTokens(line.toLowerCase());
       if (h[0] !== '%%matrixmarket') {
-        throw fail(label, `line 1 is ${quoteField(line)}, not a MatrixMarket header ("%%MatrixMarket matrix coordinate ..."). Is this really a .mtx file (or a gzip of one)?`);
+        throw fail(
+          label,
+          `line 1 is ${quoteField(line)}, not a MatrixMarket header ("%%MatrixMarket matrix coordinate ..."). Is this really a .mtx file (or a gzip of one)?`,
+        );
       }
       if (h[1] !== 'matrix' || h.length < 5) {
-        throw fail(label, `the header ${quoteField(line)} is incomplete; expected "%%MatrixMarket matrix coordinate <integer|real|pattern> general".`);
+        throw fail(
+          label,
+          `the header ${quoteField(line)} is incomplete; expected "%%MatrixMarket matrix coordinate <integer|real|pattern> general".`,
+        );
       }
       if (h[2] !== 'coordinate') {
-        throw fail(label, `the matrix is stored as "${h[2]}"; only the sparse "coordinate" format (as written by 10x Genomics, Seurat and scipy.io.mmwrite) is supported.`);
+        throw fail(
+          label,
+          `the matrix is stored as "${h[2]}"; only the sparse "coordinate" format (as written by 10x Genomics, Seurat and scipy.io.mmwrite) is supported.`,
+        );
       }
       if (h[3] !== 'integer' && h[3] !== 'real' && h[3] !== 'pattern') {
         throw fail(label, `the value type is "${h[3]}"; only integer, real and pattern matrices are supported.`);
@@ -225,11 +237,17 @@ class MtxParser {
     if (line.trim() === '' || line.trimStart().startsWith('%')) return;
     const st = splitTokens(line);
     if (st.length !== 3 || !st.every((t) => /^\d+$/.test(t))) {
-      throw fail(label, `line ${this.lineNo} should be the size line "rows columns entries" (three whole numbers) but is ${quoteField(line)}.`);
+      throw fail(
+        label,
+        `line ${this.lineNo} should be the size line "rows columns entries" (three whole numbers) but is ${quoteField(line)}.`,
+      );
     }
     const [rows, cols, nnz] = st.map(Number);
     if (nnz > rows * cols) {
-      throw fail(label, `the size line declares ${formatCount(nnz)} entries, more than the ${formatCount(rows * cols)} cells of a ${rows}×${cols} matrix. The file is corrupt.`);
+      throw fail(
+        label,
+        `the size line declares ${formatCount(nnz)} entries, more than the ${formatCount(rows * cols)} cells of a ${rows}×${cols} matrix. The file is corrupt.`,
+      );
     }
     checkNnz(nnz, label);
     this.rows = rows;
@@ -250,7 +268,9 @@ class MtxParser {
       this.indices = new Uint32Array(nnz);
       this.values = new Float32Array(nnz);
     } catch (e) {
-      throw new BufferLimitError(`${label}: could not allocate ${est.human.split(':')[0]} as CSR (${String(e)}). Load a smaller matrix, or use a machine (or browser) with more memory.`);
+      throw new BufferLimitError(
+        `${label}: could not allocate ${est.human.split(':')[0]} as CSR (${String(e)}). Load a smaller matrix, or use a machine (or browser) with more memory.`,
+      );
     }
     this.phase = 2;
   }
@@ -260,7 +280,13 @@ class MtxParser {
     const est = this.estimate!;
     const max = this.options.maxBytes;
     if (max !== undefined && est.loadBytesUnordered > max) {
-      throw new MemoryLimitError(this.label, est, est.loadBytesUnordered, max, `entries are not ordered by cell (line ${this.lineNo + 1}), so they are re-sorted`);
+      throw new MemoryLimitError(
+        this.label,
+        est,
+        est.loadBytesUnordered,
+        max,
+        `entries are not ordered by cell (line ${this.lineNo + 1}), so they are re-sorted`,
+      );
     }
     const cellOf = new Uint32Array(this.declared);
     let k = 0;
@@ -320,13 +346,22 @@ class MtxParser {
           const nf = fieldNo + (seen ? 1 : 0);
           if (nf !== 0) {
             if (nf !== want) {
-              throw this.bad(lineNo, `an entry has ${nf} field(s); expected ${want} ("row column${want === 3 ? ' value' : ''}"). The file is corrupt or truncated.`);
+              throw this.bad(
+                lineNo,
+                `an entry has ${nf} field(s); expected ${want} ("row column${want === 3 ? ' value' : ''}"). The file is corrupt or truncated.`,
+              );
             }
             if (count >= declared) {
-              throw this.bad(lineNo, `an entry beyond the ${formatCount(declared)} declared on the size line. The size line or the file is wrong; export the matrix again.`);
+              throw this.bad(
+                lineNo,
+                `an entry beyond the ${formatCount(declared)} declared on the size line. The size line or the file is wrong; export the matrix again.`,
+              );
             }
             if (r < 1 || r > rows || c < 1 || c > cols) {
-              throw this.bad(lineNo, `index (${r}, ${c}) is outside the ${rows}×${cols} matrix; MatrixMarket indices are 1-based (rows 1..${rows}, columns 1..${cols}).`);
+              throw this.bad(
+                lineNo,
+                `index (${r}, ${c}) is outside the ${rows}×${cols} matrix; MatrixMarket indices are 1-based (rows 1..${rows}, columns 1..${cols}).`,
+              );
             }
             let value = 1;
             if (want === 3) {
@@ -374,7 +409,20 @@ class MtxParser {
           comment = true; // '%' comment line
           continue;
         }
-        if (fieldNo === 2 && (b === 46 || b === 101 || b === 69 || b === 45 || b === 43 || b === 110 || b === 78 || b === 97 || b === 65 || b === 105 || b === 73)) {
+        if (
+          fieldNo === 2 &&
+          (b === 46 ||
+            b === 101 ||
+            b === 69 ||
+            b === 45 ||
+            b === 43 ||
+            b === 110 ||
+            b === 78 ||
+            b === 97 ||
+            b === 65 ||
+            b === 105 ||
+            b === 73)
+        ) {
           // '.', 'e', 'E', '-', '+' (and letters of nan/inf, rejected later): a real value.
           if (!floatMode) {
             floatMode = true;
@@ -392,7 +440,9 @@ class MtxParser {
         throw this.bad(
           lineNo,
           `unexpected character ${quoteField(String.fromCharCode(b))} in ${['the row index', 'the column index', 'the value'][fieldNo] ?? 'an entry'}. ` +
-            (b === 0 || b > 126 ? 'The file looks binary: is it compressed with something other than gzip, or not a .mtx file?' : 'The file is corrupt.'),
+            (b === 0 || b > 126
+              ? 'The file looks binary: is it compressed with something other than gzip, or not a .mtx file?'
+              : 'The file is corrupt.'),
         );
       }
     } finally {
@@ -513,7 +563,9 @@ async function readFeatures(input: ByteInput, label: string, signal?: AbortSigna
       const f = line.split('\t');
       if (columns < 0) columns = f.length;
       else if (f.length < Math.min(columns, 2)) {
-        throw new FileFormatError(`${name}: line ${lineNo} has ${f.length} tab-separated field(s) where line 1 has ${columns}. The file is corrupt.`);
+        throw new FileFormatError(
+          `${name}: line ${lineNo} has ${f.length} tab-separated field(s) where line 1 has ${columns}. The file is corrupt.`,
+        );
       }
       if (columns === 1) names.push(f[0]);
       else {
@@ -585,7 +637,11 @@ export function find10xInputs(files: Iterable<File> | ArrayLike<File>): Read10xF
   const features = pick('features.tsv');
   const genes = features ? undefined : pick('genes.tsv');
   const barcodes = pick('barcodes.tsv');
-  const missing = [matrix ? '' : 'matrix.mtx(.gz)', features || genes ? '' : 'features.tsv(.gz) or genes.tsv(.gz)', barcodes ? '' : 'barcodes.tsv(.gz)'].filter(Boolean);
+  const missing = [
+    matrix ? '' : 'matrix.mtx(.gz)',
+    features || genes ? '' : 'features.tsv(.gz) or genes.tsv(.gz)',
+    barcodes ? '' : 'barcodes.tsv(.gz)',
+  ].filter(Boolean);
   if (missing.length > 0) {
     throw new FileFormatError(
       `No ${missing.join(', no ')} among the files given (${list.map(nameOf).slice(0, 12).join(', ') || 'none'}). ` +
@@ -613,7 +669,9 @@ export async function read10x(files: Read10xFiles, options: Read10xOptions = {})
   const t0 = performance.now();
   checkMaxBytes(options.maxBytes);
   if (files === null || typeof files !== 'object' || !('matrix' in files) || files.matrix == null) {
-    throw new FileFormatError('read10x: pass { matrix, features (or genes), barcodes }: matrix.mtx(.gz), features.tsv(.gz) or genes.tsv(.gz), barcodes.tsv(.gz).');
+    throw new FileFormatError(
+      'read10x: pass { matrix, features (or genes), barcodes }: matrix.mtx(.gz), features.tsv(.gz) or genes.tsv(.gz), barcodes.tsv(.gz).',
+    );
   }
   if (files.features != null && files.genes != null) {
     throw new FileFormatError('read10x: pass features or genes, not both (genes.tsv is the Cell Ranger 2 name of features.tsv).');

@@ -63,7 +63,7 @@ function standardNormal(rng: Rng): number {
 
 /** Gamma(shape, 1) by Marsaglia–Tsang, with the U^(1/a) boost for shape < 1. */
 export function sampleGamma(rng: Rng, shape: number): number {
-  if (shape < 1) return sampleGamma(rng, shape + 1) * Math.pow(u01(rng), 1 / shape);
+  if (shape < 1) return sampleGamma(rng, shape + 1) * u01(rng) ** (1 / shape);
   const d = shape - 1 / 3;
   const c = 1 / Math.sqrt(9 * d);
   for (;;) {
@@ -142,19 +142,31 @@ export function sampleNegativeBinomial(rng: Rng, m: number, phi: number): number
 function checkParams(p: NbMixtureParams, genes: number | undefined): { k: number; d: number; cum: Float64Array } {
   const k = p.weights?.length ?? 0;
   if (k < 1 || !Array.isArray(p.means) || p.means.length !== k) {
-    throw new InvalidInputError('DIMENSION_MISMATCH', `weights has ${k} entries but means has ${p.means?.length ?? 0} rows. Pass one row of means per mixture component.`);
+    throw new InvalidInputError(
+      'DIMENSION_MISMATCH',
+      `weights has ${k} entries but means has ${p.means?.length ?? 0} rows. Pass one row of means per mixture component.`,
+    );
   }
   const dAll = p.dispersion.length;
   if (p.means.some((row) => row.length !== dAll)) {
-    throw new InvalidInputError('DIMENSION_MISMATCH', `every row of means should have ${dAll} entries (one per dispersion). Pass k × d means and d dispersions.`);
+    throw new InvalidInputError(
+      'DIMENSION_MISMATCH',
+      `every row of means should have ${dAll} entries (one per dispersion). Pass k × d means and d dispersions.`,
+    );
   }
   const d = genes === undefined ? dAll : genes;
   if (!Number.isInteger(d) || d < 1 || d > dAll) {
-    throw new InvalidInputError('BAD_OPTION', `genes=${genes} should be an integer in [1, ${dAll}]. Pass at most as many genes as the parameters have.`);
+    throw new InvalidInputError(
+      'BAD_OPTION',
+      `genes=${genes} should be an integer in [1, ${dAll}]. Pass at most as many genes as the parameters have.`,
+    );
   }
   const bad = (x: number) => !Number.isFinite(x) || x < 0;
   if (p.weights.some(bad) || p.dispersion.some(bad) || p.means.some((row) => row.some(bad))) {
-    throw new InvalidInputError('NON_FINITE', 'weights, means and dispersions should be finite and non-negative. Check the parameter file.');
+    throw new InvalidInputError(
+      'NON_FINITE',
+      'weights, means and dispersions should be finite and non-negative. Check the parameter file.',
+    );
   }
   const cum = new Float64Array(k);
   let total = 0;
@@ -170,7 +182,8 @@ function checkParams(p: NbMixtureParams, genes: number | undefined): { k: number
  */
 export function sampleNbMixture(params: NbMixtureParams, options: SampleNbOptions): SyntheticCounts {
   const { n } = options;
-  if (!Number.isInteger(n) || n < 1) throw new InvalidInputError('BAD_OPTION', `n=${n} should be a positive integer. Pass the number of cells to sample.`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new InvalidInputError('BAD_OPTION', `n=${n} should be a positive integer. Pass the number of cells to sample.`);
   const seed = options.seed ?? 0;
   const { k, d, cum } = checkParams(params, options.genes);
   const every = options.progressEvery ?? 50_000;
@@ -197,8 +210,12 @@ export function sampleNbMixture(params: NbMixtureParams, options: SampleNbOption
     sizeFactors[i] = s;
     if (nnz + d > cap) {
       cap = Math.max(nnz + d, Math.ceil(cap * 1.5));
-      const ni = new Uint32Array(cap); ni.set(indices.subarray(0, nnz)); indices = ni;
-      const nv = new Float32Array(cap); nv.set(values.subarray(0, nnz)); values = nv;
+      const ni = new Uint32Array(cap);
+      ni.set(indices.subarray(0, nnz));
+      indices = ni;
+      const nv = new Float32Array(cap);
+      nv.set(values.subarray(0, nnz));
+      values = nv;
     }
     const row = c * d;
     for (let g = 0; g < d; g++) {
@@ -222,14 +239,29 @@ export function sampleNbMixture(params: NbMixtureParams, options: SampleNbOption
     labels[i] = `component ${component[i]}`;
   }
   return {
-    n, d, nnz, indptr,
+    n,
+    d,
+    nnz,
+    indptr,
     // Trimmed copies: the slack of the growing buffers is not kept alive.
-    indices: indices.slice(0, nnz), values: values.slice(0, nnz),
-    genes, cells, obs: { component: labels },
+    indices: indices.slice(0, nnz),
+    values: values.slice(0, nnz),
+    genes,
+    cells,
+    obs: { component: labels },
     source: {
-      format: 'synthetic', name: `synthetic NB mixture (${n} cells × ${d} genes, seed ${seed})`, bytesRead: 0, loadMs: 0,
-      integerValued: true, looksLikeCounts: true, maxValue, duplicatesSummed: 0, droppedFeatures: 0, warnings: [],
+      format: 'synthetic',
+      name: `synthetic NB mixture (${n} cells × ${d} genes, seed ${seed})`,
+      bytesRead: 0,
+      loadMs: 0,
+      integerValued: true,
+      looksLikeCounts: true,
+      maxValue,
+      duplicatesSummed: 0,
+      droppedFeatures: 0,
+      warnings: [],
     },
-    component, sizeFactors,
+    component,
+    sizeFactors,
   };
 }

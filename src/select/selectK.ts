@@ -53,7 +53,8 @@ export interface SelectKResult {
  * small a k on the very convex curves k-means gives; the gain ratio does not.
  */
 export function elbow(ks: number[], values: number[]): number {
-  if (ks.length !== values.length || ks.length === 0) throw invalid('SHAPE_MISMATCH', 'elbow() needs as many values as ks, and at least one.');
+  if (ks.length !== values.length || ks.length === 0)
+    throw invalid('SHAPE_MISMATCH', 'elbow() needs as many values as ks, and at least one.');
   if (ks.length < 3) return ks[0];
   const scale = Math.max(...values.map(Math.abs)) || 1;
   let best = -Infinity;
@@ -78,7 +79,7 @@ export function elbow(ks: number[], values: number[]): number {
 export function kmeansInformation(inertia: number, sizes: number[], n: number, d: number): { logLikelihood: number; p: number } {
   const k = sizes.length;
   const variance = Math.max(inertia / (n * d), Number.MIN_VALUE);
-  let ll = -(n * d / 2) * (Math.log(2 * Math.PI * variance) + 1);
+  let ll = -((n * d) / 2) * (Math.log(2 * Math.PI * variance) + 1);
   for (const s of sizes) if (s > 0) ll += s * Math.log(s / n);
   return { logLikelihood: ll, p: k * d + 1 + (k - 1) };
 }
@@ -86,10 +87,13 @@ export function kmeansInformation(inertia: number, sizes: number[], n: number, d
 export async function selectK(engine: Engine, data: DataInput, options: SelectKOptions = {}): Promise<SelectKResult> {
   const ds = toDataset(data);
   const model = options.model ?? 'gmm';
-  if (model !== 'kmeans' && model !== 'gmm') throw invalid('BAD_OPTION', `model='${String(model)}' is not recognised. Use 'kmeans' or 'gmm'.`);
+  if (model !== 'kmeans' && model !== 'gmm')
+    throw invalid('BAD_OPTION', `model='${String(model)}' is not recognised. Use 'kmeans' or 'gmm'.`);
   const criterion = options.criterion ?? (model === 'kmeans' ? 'inertia' : 'bic');
-  if (!['bic', 'aic', 'inertia'].includes(criterion)) throw invalid('BAD_OPTION', `criterion='${String(criterion)}' is not recognised. Use 'bic', 'aic' or 'inertia'.`);
-  if (criterion === 'inertia' && model !== 'kmeans') throw invalid('BAD_OPTION', "criterion 'inertia' applies to model 'kmeans'. Use 'bic' or 'aic' for mixtures.");
+  if (!['bic', 'aic', 'inertia'].includes(criterion))
+    throw invalid('BAD_OPTION', `criterion='${String(criterion)}' is not recognised. Use 'bic', 'aic' or 'inertia'.`);
+  if (criterion === 'inertia' && model !== 'kmeans')
+    throw invalid('BAD_OPTION', "criterion 'inertia' applies to model 'kmeans'. Use 'bic' or 'aic' for mixtures.");
   const ks = options.ks ?? Array.from({ length: Math.max(0, Math.min(20, ds.n) - 1) }, (_, i) => i + 2);
   if (ks.length === 0) throw invalid('BAD_OPTION', 'ks is empty. Pass at least one candidate k.');
   for (const k of ks) {
@@ -103,11 +107,19 @@ export async function selectK(engine: Engine, data: DataInput, options: SelectKO
     const t0 = performance.now();
     let row: SelectKRow;
     if (model === 'kmeans') {
-      const r = await engine.kmeans(input, { ...(options.fit as Omit<KMeansOptions, 'k'>), k, ...(options.signal ? { signal: options.signal } : {}) });
+      const r = await engine.kmeans(input, {
+        ...(options.fit as Omit<KMeansOptions, 'k'>),
+        k,
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
       const { logLikelihood, p } = kmeansInformation(r.inertia, r.clusterSizes, ds.n, ds.d);
       row = info(k, r.inertia, logLikelihood, p, ds.n, r.nIter, r.converged, performance.now() - t0);
     } else {
-      const r = await engine.gaussianMixture(input, { ...(options.fit as Omit<GaussianMixtureOptions, 'k'>), k, ...(options.signal ? { signal: options.signal } : {}) });
+      const r = await engine.gaussianMixture(input, {
+        ...(options.fit as Omit<GaussianMixtureOptions, 'k'>),
+        k,
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
       const p = nParameters(r.covariance, r.k, ds.d);
       row = info(k, r.logLikelihood / ds.n, r.logLikelihood, p, ds.n, r.nIter, r.converged, performance.now() - t0);
     }
@@ -116,11 +128,33 @@ export async function selectK(engine: Engine, data: DataInput, options: SelectKO
   }
   const pick = (key: 'bic' | 'aic'): number => rows.reduce((a, b) => (b[key] < a[key] ? b : a)).k;
   // Mixtures report a log-likelihood (higher is better): negate it so the curve decreases.
-  const elbowK = elbow(rows.map((r) => r.k), rows.map((r) => (model === 'kmeans' ? r.objective : -r.objective)));
+  const elbowK = elbow(
+    rows.map((r) => r.k),
+    rows.map((r) => (model === 'kmeans' ? r.objective : -r.objective)),
+  );
   const bestK = criterion === 'inertia' ? elbowK : pick(criterion);
   return { model, criterion, rows, bestK, elbowK };
 }
 
-function info(k: number, objective: number, ll: number, p: number, n: number, nIter: number, converged: boolean, timeMs: number): SelectKRow {
-  return { k, objective, logLikelihood: ll, bic: -2 * ll + p * Math.log(n), aic: -2 * ll + 2 * p, nParameters: p, nIter, converged, timeMs };
+function info(
+  k: number,
+  objective: number,
+  ll: number,
+  p: number,
+  n: number,
+  nIter: number,
+  converged: boolean,
+  timeMs: number,
+): SelectKRow {
+  return {
+    k,
+    objective,
+    logLikelihood: ll,
+    bic: -2 * ll + p * Math.log(n),
+    aic: -2 * ll + 2 * p,
+    nParameters: p,
+    nIter,
+    converged,
+    timeMs,
+  };
 }

@@ -33,7 +33,10 @@ describe('WebGPU Gaussian mixtures equal the CPU reference', () => {
         const c = await cpu.gaussianMixture(X, opts);
         expect(g.nIter).toBe(15);
         g.history.forEach((h, i) => expectRelClose(h.objective, c.history[i].objective, F32_OBJ_RTOL, `lower bound ${i + 1}`));
-        expectNonDecreasing(g.history.map((h) => h.objective), F32_OBJ_RTOL);
+        expectNonDecreasing(
+          g.history.map((h) => h.objective),
+          F32_OBJ_RTOL,
+        );
         const scale = dataScale(b.data, n, d);
         expectParamsClose(g.means, c.means, scale);
         expectParamsClose([flat(g.covariances)], [flat(c.covariances)], scale * scale);

@@ -24,7 +24,9 @@ beforeAll(async () => {
 
 async function onGpu(fn: SpecialFunction, a: Float32Array, b?: Float32Array): Promise<Float32Array> {
   return gpu.run(
-    async () => { throw new Error('needs WebGPU'); },
+    async () => {
+      throw new Error('needs WebGPU');
+    },
     (runner) => evalSpecialGpu(runner, fn, a, b),
   );
 }
@@ -62,8 +64,10 @@ describe('WGSL special functions (float32) against the float64 reference', () =>
         }
       }
     }
-    console.log(`lgamma (WGSL, float32) over [1e-3, 1e6]: max |error| ${absNearZeros.toExponential(2)} where |lgamma| < 1; ` +
-      `elsewhere max ${ulps.toFixed(2)} ulps (at x = ${ulpsAt.toPrecision(4)}), max relative ${rel.toExponential(2)}`);
+    console.log(
+      `lgamma (WGSL, float32) over [1e-3, 1e6]: max |error| ${absNearZeros.toExponential(2)} where |lgamma| < 1; ` +
+        `elsewhere max ${ulps.toFixed(2)} ulps (at x = ${ulpsAt.toPrecision(4)}), max relative ${rel.toExponential(2)}`,
+    );
     expect(absNearZeros).toBeLessThanOrEqual(1e-6);
     expect(ulps).toBeLessThanOrEqual(8);
     // The zeros themselves.
@@ -79,14 +83,20 @@ describe('WGSL special functions (float32) against the float64 reference', () =>
     const eWide = maxRelError(await onGpu('ln', wide), Array.from(wide, Math.log));
     const eNear = maxRelError(await onGpu('ln', near1), Array.from(near1, Math.log));
     const eSmall = maxRelError(await onGpu('log1p', small), Array.from(small, Math.log1p));
-    console.log(`ln relative error: ${eWide.toExponential(2)} over [1e-30, 1e30], ${eNear.toExponential(2)} within 0.1 of 1; log1p: ${eSmall.toExponential(2)}`);
+    console.log(
+      `ln relative error: ${eWide.toExponential(2)} over [1e-30, 1e30], ${eNear.toExponential(2)} within 0.1 of 1; log1p: ${eSmall.toExponential(2)}`,
+    );
     expect(Math.max(eWide, eNear, eSmall)).toBeLessThanOrEqual(1e-6);
   });
 
   test('lrising from r = 1e-4 to the Poisson limit r = 1e8', async () => {
     const xs: number[] = [];
     const rs: number[] = [];
-    for (const r of [1e-4, 0.01, 0.3, 1, 2.5, 7.9, 8, 20, 1e3, 1e5, 1e8]) for (const x of [1, 2, 3, 7, 30, 100, 1e3, 1e4]) { xs.push(x); rs.push(r); }
+    for (const r of [1e-4, 0.01, 0.3, 1, 2.5, 7.9, 8, 20, 1e3, 1e5, 1e8])
+      for (const x of [1, 2, 3, 7, 30, 100, 1e3, 1e4]) {
+        xs.push(x);
+        rs.push(r);
+      }
     const a = Float32Array.from(xs);
     const b = Float32Array.from(rs, Math.fround);
     const got = await onGpu('lrising', a, b);

@@ -46,7 +46,12 @@ function expectParity(
   g.history.forEach((h, i) => expectRelClose(h.objective, c.history[i].objective, F32_OBJ_RTOL, `log-likelihood of iteration ${i + 1}`));
   expectParamsClose(g.means, c.means, dataScale(counts, c.n, c.d), p);
   expectParamsClose([g.dispersion], [c.dispersion], 1);
-  expectParamsClose(g.weights.map((w) => [w]), c.weights.map((w) => [w]), 1, p);
+  expectParamsClose(
+    g.weights.map((w) => [w]),
+    c.weights.map((w) => [w]),
+    1,
+    p,
+  );
 }
 
 const shapes: [n: number, d: number, k: number, opts: Partial<NegativeBinomialMixtureOptions>, note: string][] = [
@@ -87,13 +92,32 @@ describe('WebGPU negative-binomial mixture equals the CPU reference on seeded si
     // few tens, so float32 cannot get closer than ~ε₃₂ × their size: the bound is
     // 1e-6·(|log p(x_i)| + Σ_g log x_ig!). Those terms do not depend on the component, so posteriors
     // keep F32_PROB_ATOL, and the total log-likelihood F32_OBJ_RTOL (the policy for sums).
-    const f = fixture as { n: number; d: number; k: number; counts: number[][]; weights: number[]; means: number[][]; phi: number[]; sizeFactors: number[]; logp: number[]; resp: number[][] };
+    const f = fixture as {
+      n: number;
+      d: number;
+      k: number;
+      counts: number[][];
+      weights: number[];
+      means: number[][];
+      phi: number[];
+      sizeFactors: number[];
+      logp: number[];
+      resp: number[][];
+    };
     const c = toCounts(f.counts);
     const s = Float64Array.from(f.sizeFactors);
     const grid = makeGrid(s);
-    const p = { k: f.k, d: f.d, weights: Float64Array.from(f.weights), means: Float64Array.from(f.means.flat()), phi: Float64Array.from(f.phi) };
+    const p = {
+      k: f.k,
+      d: f.d,
+      weights: Float64Array.from(f.weights),
+      means: Float64Array.from(f.means.flat()),
+      phi: Float64Array.from(f.phi),
+    };
     const ev = await gpu.run(
-      async () => { throw new Error('needs WebGPU'); },
+      async () => {
+        throw new Error('needs WebGPU');
+      },
       (runner, chunking) => gpuBackend(runner, chunking, c, s, grid, f.k).evaluate(p, { resp: true, logProb: true }),
     );
     let worstLp = 0;
@@ -105,8 +129,10 @@ describe('WebGPU negative-binomial mixture equals the CPU reference on seeded si
     });
     let worstResp = 0;
     f.resp.forEach((row, i) => row.forEach((v, j) => (worstResp = Math.max(worstResp, Math.abs(ev.resp![i * f.k + j] - v)))));
-    console.log(`GPU E-step vs scipy (J = ${grid.J} grid nodes): max |Δ log p(x_i)| / (|log p| + Σ log x!) ${worstLp.toExponential(2)}, ` +
-      `total log-likelihood relative ${(Math.abs(ev.loglik - total) / Math.abs(total)).toExponential(2)}, max |Δ posterior| ${worstResp.toExponential(2)}`);
+    console.log(
+      `GPU E-step vs scipy (J = ${grid.J} grid nodes): max |Δ log p(x_i)| / (|log p| + Σ log x!) ${worstLp.toExponential(2)}, ` +
+        `total log-likelihood relative ${(Math.abs(ev.loglik - total) / Math.abs(total)).toExponential(2)}, max |Δ posterior| ${worstResp.toExponential(2)}`,
+    );
     expect(worstLp).toBeLessThanOrEqual(1e-6);
     expectRelClose(ev.loglik, total, F32_OBJ_RTOL, 'total log-likelihood');
     expect(worstResp).toBeLessThanOrEqual(F32_PROB_ATOL);
@@ -155,7 +181,11 @@ describe('GPU traffic per iteration', () => {
     const sim = simulateNbMixture(1200, 30, 4, 3);
     const chunked = await createEngine({ backend: 'webgpu', maxChunkRows: 300 });
     for (const engine of [gpu, chunked]) {
-      const r = await negativeBinomialMixtureOn(engine, { data: sim.counts, n: sim.n, d: sim.d }, { k: 4, init: 'random', nInit: 1, seed: 1, maxIter: 4, tol: 0 });
+      const r = await negativeBinomialMixtureOn(
+        engine,
+        { data: sim.counts, n: sim.n, d: sim.d },
+        { k: 4, init: 'random', nInit: 1, seed: 1, maxIter: 4, tol: 0 },
+      );
       const J = makeGrid(r.sizeFactors).J;
       expect(r.gpu!.bytesReadPerIter).toBe((4 * (J + 2) + 1 + 30 * 4 * (J + 1)) * 4);
       expect(r.gpu!.dispatchesPerIter).toBe(3 * r.gpu!.chunks + 2);

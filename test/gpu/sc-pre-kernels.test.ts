@@ -14,7 +14,16 @@ import { qcMetrics } from '../../src/sc/qc.js';
 import { highlyVariableGenes } from '../../src/sc/hvg.js';
 import { normalizeTotal, scaleData } from '../../src/sc/preprocess.js';
 import { F32_PARAM_ATOL, F32_PARAM_RTOL, F32_OBJ_RTOL, expectRelClose } from '../tolerance.js';
-import { PCA_ANGLE_RAD, PCA_EV_RTOL, columnMoments, exactPca, maxPrincipalAngle, plantedLowRank, denseToCsr, type Csr } from '../fixtures/sc-pre/reference.js';
+import {
+  PCA_ANGLE_RAD,
+  PCA_EV_RTOL,
+  columnMoments,
+  exactPca,
+  maxPrincipalAngle,
+  plantedLowRank,
+  denseToCsr,
+  type Csr,
+} from '../fixtures/sc-pre/reference.js';
 
 let gpu: Engine;
 let cpu: Engine;
@@ -33,7 +42,7 @@ beforeAll(async () => {
 });
 
 /** Seeded negative-binomial-like counts: cells × genes, a few cell types, some empty genes and one empty cell. */
-export function syntheticCounts(n: number, d: number, seed: number): Csr {
+function syntheticCounts(n: number, d: number, seed: number): Csr {
   let s = seed >>> 0 || 1;
   const u = () => {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
@@ -78,7 +87,9 @@ describe('tiled matrix products on the GPU against float64', () => {
 
   test('Xᵀ(X·Q) and X·V within float32 round-off of the exact products (and ragged sizes: g, l not multiples of 64)', async () => {
     const { z, scores } = await gpu.run(
-      async () => { throw new Error('unreachable'); },
+      async () => {
+        throw new Error('unreachable');
+      },
       async (runner, chunking) => {
         const op = GpuDense.fromHost(runner, { n, d: g, data: x }, mean, l, chunking);
         const zz = await op.gram(q, l);
@@ -89,16 +100,20 @@ describe('tiled matrix products on the GPU against float64', () => {
     // Exact Y = X_c Q, Z = X_cᵀ Y, and the absolute-value products that bound float32 round-off.
     const y = new Float64Array(n * l);
     const ya = new Float64Array(n * l);
-    for (let i = 0; i < n; i++) for (let f = 0; f < g; f++) for (let a = 0; a < l; a++) {
-      y[i * l + a] += xc[i * g + f] * q[f * l + a];
-      ya[i * l + a] += Math.abs(xc[i * g + f] * q[f * l + a]);
-    }
+    for (let i = 0; i < n; i++)
+      for (let f = 0; f < g; f++)
+        for (let a = 0; a < l; a++) {
+          y[i * l + a] += xc[i * g + f] * q[f * l + a];
+          ya[i * l + a] += Math.abs(xc[i * g + f] * q[f * l + a]);
+        }
     const zRef = new Float64Array(g * l);
     const zAbs = new Float64Array(g * l);
-    for (let i = 0; i < n; i++) for (let f = 0; f < g; f++) for (let a = 0; a < l; a++) {
-      zRef[f * l + a] += xc[i * g + f] * y[i * l + a];
-      zAbs[f * l + a] += Math.abs(xc[i * g + f]) * ya[i * l + a];
-    }
+    for (let i = 0; i < n; i++)
+      for (let f = 0; f < g; f++)
+        for (let a = 0; a < l; a++) {
+          zRef[f * l + a] += xc[i * g + f] * y[i * l + a];
+          zAbs[f * l + a] += Math.abs(xc[i * g + f]) * ya[i * l + a];
+        }
     let worstZ = 0;
     for (let e = 0; e < g * l; e++) worstZ = Math.max(worstZ, Math.abs(z[e] - zRef[e]) / zAbs[e]);
     let worstY = 0;
@@ -131,8 +146,10 @@ describe('randomized PCA on the GPU against the exact PCA', () => {
       evG = Math.max(evG, Math.abs(g.explainedVariance[j] - exact.variance[j]) / exact.variance[j]);
       evC = Math.max(evC, Math.abs(c.explainedVariance[j] - exact.variance[j]) / exact.variance[j]);
     }
-    console.log(`PCA n=${n} d=${d} k=${k}: max angle GPU ${angleG.toExponential(2)} rad, CPU ${angleC.toExponential(2)} rad; ` +
-      `max rel EV error GPU ${evG.toExponential(2)}, CPU ${evC.toExponential(2)}; GPU ${g.timings.totalMs.toFixed(0)} ms, ${g.gpu!.dispatches} dispatches, ${g.gpu!.readbacks} readbacks`);
+    console.log(
+      `PCA n=${n} d=${d} k=${k}: max angle GPU ${angleG.toExponential(2)} rad, CPU ${angleC.toExponential(2)} rad; ` +
+        `max rel EV error GPU ${evG.toExponential(2)}, CPU ${evC.toExponential(2)}; GPU ${g.timings.totalMs.toFixed(0)} ms, ${g.gpu!.dispatches} dispatches, ${g.gpu!.readbacks} readbacks`,
+    );
     expect(angleG).toBeLessThan(PCA_ANGLE_RAD);
     expect(angleC).toBeLessThan(PCA_ANGLE_RAD);
     expect(evG).toBeLessThan(PCA_EV_RTOL);
@@ -233,7 +250,18 @@ describe('QC, normalisation, gene statistics, HVG and scaling: WebGPU = CPU refe
         async () => new Float32Array(0),
         async (runner) => {
           const ops = new GpuCsrOps(runner, lognorm, csrRows ? { maxChunkRows: csrRows } : {});
-          const dense = await GpuDense.fromCsr(runner, ops, 'raw', b.genes, sb.mean, sb.std, 10, sb.scaledMean, 1, denseRows ? { maxChunkRows: denseRows } : {});
+          const dense = await GpuDense.fromCsr(
+            runner,
+            ops,
+            'raw',
+            b.genes,
+            sb.mean,
+            sb.std,
+            10,
+            sb.scaledMean,
+            1,
+            denseRows ? { maxChunkRows: denseRows } : {},
+          );
           expect(ops.chunks.length).toBe(csrRows ? Math.ceil(2000 / csrRows) : 1);
           expect(dense.chunks.length).toBe(denseRows ? Math.ceil(2000 / denseRows) : 1);
           return (await dense.read()) as Float32Array;

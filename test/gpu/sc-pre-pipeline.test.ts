@@ -17,7 +17,13 @@ async function gunzipFixture(path: string): Promise<string> {
   return new Response(stream).text();
 }
 
-const OPTIONS = { cells: { minGenes: 200, maxPctMito: 5 }, minCells: 3, hvg: { nTopGenes: 400 }, pca: { nComps: 30, seed: 0 }, returnScaled: true } as const;
+const OPTIONS = {
+  cells: { minGenes: 200, maxPctMito: 5 },
+  minCells: 3,
+  hvg: { nTopGenes: 400 },
+  pca: { nComps: 30, seed: 0 },
+  returnScaled: true,
+} as const;
 
 let gpu: Engine;
 let small: Engine;
@@ -76,7 +82,9 @@ describe('preprocess on pbmc68k_reduced: WebGPU against the CPU reference', () =
     console.log(`pbmc68k HVG: max relative normalised-variance difference GPU vs CPU ${worst.toExponential(2)}`);
     expect(worst).toBeLessThan(1e-4);
     for (let j = 0; j < c.scale.mean.length; j++) {
-      expect(Math.abs(g.scale.mean[j] - c.scale.mean[j])).toBeLessThanOrEqual(F32_PARAM_ATOL * c.scale.std[j] + F32_PARAM_RTOL * Math.abs(c.scale.mean[j]));
+      expect(Math.abs(g.scale.mean[j] - c.scale.mean[j])).toBeLessThanOrEqual(
+        F32_PARAM_ATOL * c.scale.std[j] + F32_PARAM_RTOL * Math.abs(c.scale.mean[j]),
+      );
       expect(Math.abs(g.scale.scaledMean[j] - c.scale.scaledMean[j])).toBeLessThan(F32_PARAM_ATOL);
     }
     let worstScaled = 0;
@@ -97,13 +105,16 @@ describe('preprocess on pbmc68k_reduced: WebGPU against the CPU reference', () =
       expectRelClose(g.pca.explainedVarianceRatio[j], c.pca.explainedVarianceRatio[j], PCA_EV_RTOL, `variance ratio ${j}`);
     }
     let evTail = 0;
-    for (let j = 7; j < 30; j++) evTail = Math.max(evTail, Math.abs(g.pca.explainedVariance[j] - c.pca.explainedVariance[j]) / c.pca.explainedVariance[j]);
+    for (let j = 7; j < 30; j++)
+      evTail = Math.max(evTail, Math.abs(g.pca.explainedVariance[j] - c.pca.explainedVariance[j]) / c.pca.explainedVariance[j]);
     const angleCpu = maxPrincipalAngle(cols(g.pca.loadings, G, 30, 6), cols(c.pca.loadings, G, 30, 6), G, 6);
     const angleExact = maxPrincipalAngle(cols(g.pca.loadings, G, 30, 6), cols(ex.loadings, G, 30, 6), G, 6);
-    console.log(`pbmc68k PCA GPU: top-6 angle vs CPU ${angleCpu.toExponential(2)} rad, vs exact ${angleExact.toExponential(2)} rad; ` +
-      `EV rel error (1..7) vs CPU ${evCpu.toExponential(2)}, vs exact ${evExact.toExponential(2)}; (8..30) vs CPU ${evTail.toExponential(2)}; ` +
-      `GPU timings ${JSON.stringify(Object.fromEntries(Object.entries(g.timings).map(([a, b]) => [a, Math.round(b)])))}, ` +
-      `CPU ${JSON.stringify(Object.fromEntries(Object.entries(c.timings).map(([a, b]) => [a, Math.round(b)])))}`);
+    console.log(
+      `pbmc68k PCA GPU: top-6 angle vs CPU ${angleCpu.toExponential(2)} rad, vs exact ${angleExact.toExponential(2)} rad; ` +
+        `EV rel error (1..7) vs CPU ${evCpu.toExponential(2)}, vs exact ${evExact.toExponential(2)}; (8..30) vs CPU ${evTail.toExponential(2)}; ` +
+        `GPU timings ${JSON.stringify(Object.fromEntries(Object.entries(g.timings).map(([a, b]) => [a, Math.round(b)])))}, ` +
+        `CPU ${JSON.stringify(Object.fromEntries(Object.entries(c.timings).map(([a, b]) => [a, Math.round(b)])))}`,
+    );
     expect(evCpu).toBeLessThan(PCA_EV_RTOL);
     expect(evExact).toBeLessThan(PCA_EV_RTOL);
     expect(angleCpu).toBeLessThan(PCA_ANGLE_RAD);
@@ -119,7 +130,13 @@ describe('preprocess on pbmc68k_reduced: WebGPU against the CPU reference', () =
   });
 
   test('the same engine and seed give the same bits; small chunks agree within the tolerances', async () => {
-    const opts = { ...OPTIONS, qc: { geneNames: pbmc.genes }, returnNormalized: false, returnScaled: false, pca: { nComps: 10, seed: 0, nIter: 3 } };
+    const opts = {
+      ...OPTIONS,
+      qc: { geneNames: pbmc.genes },
+      returnNormalized: false,
+      returnScaled: false,
+      pca: { nComps: 10, seed: 0, nIter: 3 },
+    };
     const a = await preprocess(gpu, pbmc.csr, opts);
     const b = await preprocess(gpu, pbmc.csr, opts);
     expect(b.pca.scores).toEqual(a.pca.scores);
@@ -128,6 +145,7 @@ describe('preprocess on pbmc68k_reduced: WebGPU against the CPU reference', () =
     const s = await preprocess(small, pbmc.csr, opts);
     expect(s.gpu!.chunks).toBe(Math.ceil(a.cells.length / 100));
     expect(Array.from(s.hvg.genes)).toEqual(Array.from(a.hvg.genes));
-    for (let j = 0; j < 7; j++) expectRelClose(s.pca.explainedVariance[j], a.pca.explainedVariance[j], PCA_EV_RTOL, `explained variance ${j}`);
+    for (let j = 0; j < 7; j++)
+      expectRelClose(s.pca.explainedVariance[j], a.pca.explainedVariance[j], PCA_EV_RTOL, `explained variance ${j}`);
   });
 });

@@ -29,10 +29,19 @@ async function scoped<T>(f: () => Promise<T> | T): Promise<T> {
 /** Render into a width × height rgba8unorm texture and read the pixels back (rows top-down). */
 async function renderToPixels(r: ScatterRenderer, width: number, height: number, t: ViewTransform, pointPx: number): Promise<Uint8Array> {
   return scoped(async () => {
-    const tex = device.createTexture({ label: 'scatter target', size: [width, height], format: 'rgba8unorm', usage: GPUTextureUsage.RENDER_ATTACHMENT | GPUTextureUsage.COPY_SRC });
+    const tex = device.createTexture({
+      label: 'scatter target',
+      size: [width, height],
+      format: 'rgba8unorm',
+      usage: GPUTextureUsage.RENDER_ATTACHMENT | GPUTextureUsage.COPY_SRC,
+    });
     r.render(tex.createView(), width, height, t, pointPx);
     const bytesPerRow = width * 4; // widths used here are multiples of 64 (256-byte rows)
-    const buf = device.createBuffer({ label: 'scatter readback', size: bytesPerRow * height, usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ });
+    const buf = device.createBuffer({
+      label: 'scatter readback',
+      size: bytesPerRow * height,
+      usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ,
+    });
     const enc = device.createCommandEncoder({ label: 'scatter readback' });
     enc.copyTextureToBuffer({ texture: tex }, { buffer: buf, bytesPerRow }, [width, height]);
     device.queue.submit([enc.finish()]);
@@ -57,13 +66,24 @@ function onGrid(v: number, size: number): number {
 
 /** Data [0, 1]² onto the whole target. */
 const unit: ViewTransform = { sx: 2, sy: 2, ox: -1, oy: -1 };
-const pixel = (img: ArrayLike<number>, width: number, x: number, y: number) => Array.from({ length: 3 }, (_, c) => img[4 * (y * width + x) + c]);
+const pixel = (img: ArrayLike<number>, width: number, x: number, y: number) =>
+  Array.from({ length: 3 }, (_, c) => img[4 * (y * width + x) + c]);
 const rgba = (r: number, g: number, b: number, a = 255) => ((a << 24) | (b << 16) | (g << 8) | r) >>> 0;
 
-function compareToSplat(gpu: Uint8Array, width: number, height: number, xy: Float32Array, colors: Uint32Array, t: ViewTransform, pointPx: number): { mean: number; bad: number } {
+function compareToSplat(
+  gpu: Uint8Array,
+  width: number,
+  height: number,
+  xy: Float32Array,
+  colors: Uint32Array,
+  t: ViewTransform,
+  pointPx: number,
+): { mean: number; bad: number } {
   const cpu = new Uint8ClampedArray(width * height * 4);
   splatPoints(cpu, width, height, xy, colors, t, pointPx);
-  let sum = 0, bad = 0, inked = 0;
+  let sum = 0,
+    bad = 0,
+    inked = 0;
   for (let p = 0; p < width * height; p++) {
     let worst = 0;
     for (let c = 0; c < 3; c++) {
@@ -102,7 +122,10 @@ describe('the demo scatter on WebGPU', () => {
     r.destroy();
   });
 
-  test.each([[3, 'discs'], [1.2, 'sub-2-pixel squares']])('the GPU picture equals the CPU splat within the raster tolerance (%s px, %s)', async (pointPx) => {
+  test.each([
+    [3, 'discs'],
+    [1.2, 'sub-2-pixel squares'],
+  ])('the GPU picture equals the CPU splat within the raster tolerance (%s px, %s)', async (pointPx) => {
     const r = await scoped(() => new ScatterRenderer(device, 'rgba8unorm'));
     let s = 12345;
     const u = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) + 0.5) / 4294967296;
@@ -118,7 +141,9 @@ describe('the demo scatter on WebGPU', () => {
     r.setColors(colors);
     const img = await renderToPixels(r, 128, 64, unit, pointPx);
     const { mean, bad } = compareToSplat(img, 128, 64, xy, colors, unit, pointPx);
-    console.log(`scatter GPU vs CPU splat at ${pointPx} px: mean |diff| ${mean.toFixed(3)} levels, ${(100 * bad).toFixed(2)} % pixels beyond ${RASTER_PIXEL_ATOL}`);
+    console.log(
+      `scatter GPU vs CPU splat at ${pointPx} px: mean |diff| ${mean.toFixed(3)} levels, ${(100 * bad).toFixed(2)} % pixels beyond ${RASTER_PIXEL_ATOL}`,
+    );
     expect(mean).toBeLessThanOrEqual(RASTER_MEAN_ATOL);
     expect(bad).toBeLessThanOrEqual(RASTER_BAD_FRACTION);
     r.destroy();
@@ -148,7 +173,9 @@ describe('the demo scatter on WebGPU', () => {
     const img = await renderToPixels(r, 256, 256, unit, pointPx);
     const ms = performance.now() - t0;
     const { mean, bad } = compareToSplat(img, 256, 256, xy, colors, unit, pointPx);
-    console.log(`scatter: 1M points at ${pointPx.toFixed(2)} px in one draw (${ms.toFixed(0)} ms with readback on this adapter); vs CPU splat mean |diff| ${mean.toFixed(3)}, ${(100 * bad).toFixed(2)} % pixels beyond ${RASTER_PIXEL_ATOL}`);
+    console.log(
+      `scatter: 1M points at ${pointPx.toFixed(2)} px in one draw (${ms.toFixed(0)} ms with readback on this adapter); vs CPU splat mean |diff| ${mean.toFixed(3)}, ${(100 * bad).toFixed(2)} % pixels beyond ${RASTER_PIXEL_ATOL}`,
+    );
     expect(mean).toBeLessThanOrEqual(RASTER_MEAN_ATOL);
     expect(bad).toBeLessThanOrEqual(RASTER_BAD_FRACTION);
     r.destroy();

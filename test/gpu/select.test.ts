@@ -8,7 +8,11 @@ test('selectK on WebGPU chooses the same k as the CPU reference, with matching B
   const cpu = await createEngine({ backend: 'cpu' });
   const b = makeBlobs(900, 4, 3, 21, { std: 0.8, spread: 6 });
   const X = { data: b.data, n: b.n, d: b.d };
-  const opts = { model: 'gmm' as const, ks: [2, 3, 4, 5], fit: { covariance: 'diag' as const, seed: 2, init: 'random' as const, maxIter: 30, tol: 0 } };
+  const opts = {
+    model: 'gmm' as const,
+    ks: [2, 3, 4, 5],
+    fit: { covariance: 'diag' as const, seed: 2, init: 'random' as const, maxIter: 30, tol: 0 },
+  };
   const g = await selectK(X, { ...opts, engine: gpu });
   const c = await selectK(X, { ...opts, engine: cpu });
   expect(g.bestK).toBe(3);

@@ -4,7 +4,7 @@ import { createEngine } from '../../src/index.js';
 /** Deterministic blobs: n rows, d features, k centres. */
 function blobs(n: number, d: number, k: number, seed = 7): number[][] {
   let s = seed >>> 0;
-  const rnd = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const rnd = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
   const centres = Array.from({ length: k }, () => Array.from({ length: d }, () => rnd() * 20));
   return Array.from({ length: n }, (_, i) => centres[i % k].map((c) => c + (rnd() - 0.5) * 3));
 }
@@ -29,7 +29,7 @@ describe('GPU timestamp timing', () => {
     }
   });
 
-  test("timestamps: true uses timestamp queries when the adapter has them, and changes no result", async () => {
+  test('timestamps: true uses timestamp queries when the adapter has them, and changes no result', async () => {
     const supported = await hasTimestampQuery();
     const X = blobs(20000, 8, 5);
     const opts = { k: 5, seed: 3, nInit: 2 };

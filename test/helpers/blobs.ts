@@ -16,7 +16,13 @@ export function gaussian(rng: Rng): number {
 }
 
 /** n points around k centres drawn uniformly in [-spread, spread]^d, unit-variance noise times `std`. */
-export function makeBlobs(n: number, d: number, k: number, seed: number, opts: { std?: number; spread?: number; offset?: number } = {}): Blobs {
+export function makeBlobs(
+  n: number,
+  d: number,
+  k: number,
+  seed: number,
+  opts: { std?: number; spread?: number; offset?: number } = {},
+): Blobs {
   const rng = new Rng(seed, 99);
   const std = opts.std ?? 1;
   const spread = opts.spread ?? 10;

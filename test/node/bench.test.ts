@@ -32,7 +32,11 @@ describe('npm run bench:node -- --preset ci --backend cpu', () => {
 
   beforeAll(async () => {
     out = mkdtempSync(join(tmpdir(), 'emgpu-bench-test-'));
-    const r = await run(process.execPath, ['bench/run-node.mjs', '--preset', 'ci', '--backend', 'cpu', '--out', out], { cwd: root, timeout: 120_000, maxBuffer: 1 << 24 });
+    const r = await run(process.execPath, ['bench/run-node.mjs', '--preset', 'ci', '--backend', 'cpu', '--out', out], {
+      cwd: root,
+      timeout: 120_000,
+      maxBuffer: 1 << 24,
+    });
     stdout = r.stdout;
     const files = readdirSync(out);
     const json = files.find((f) => f.endsWith('-node-cpu-ci.json'));
@@ -71,7 +75,10 @@ describe('npm run bench:node -- --preset ci --backend cpu', () => {
     const spec = km.params.data as BlobsSpec;
     const X = generateBlobs(spec);
     const init = initialRows(X, km.params.k as number, INIT_SEED).centroids;
-    const direct = await cpu.kmeans({ data: X.data, n: X.n, d: X.d }, { k: km.params.k as number, init, nInit: 1, tol: 0, maxIter: km.maxIter });
+    const direct = await cpu.kmeans(
+      { data: X.data, n: X.n, d: X.d },
+      { k: km.params.k as number, init, nInit: 1, tol: 0, maxIter: km.maxIter },
+    );
     expectRelClose(km.impls[0].objective!, direct.inertia, F64_RTOL, 'recorded k-means inertia');
     expect(km.impls[0].nIter).toBe(direct.nIter);
     expectRelClose(km.impls[0].inertia64!, inertiaOf(X, direct.centroids), F64_RTOL, 'float64 re-scored inertia');
@@ -82,7 +89,10 @@ describe('npm run bench:node -- --preset ci --backend cpu', () => {
     const means = initialRows(G, k, INIT_SEED).centroids;
     const v = featureVariance(G);
     const covariances = means.map(() => v.map((vi, a) => v.map((_, b) => (a === b ? vi : 0))));
-    const g = await cpu.gaussianMixture({ data: G.data, n: G.n, d: G.d }, { k, covariance: 'full', init: { weights: means.map(() => 1 / k), means, covariances }, nInit: 1, tol: 0, maxIter: gm.maxIter });
+    const g = await cpu.gaussianMixture(
+      { data: G.data, n: G.n, d: G.d },
+      { k, covariance: 'full', init: { weights: means.map(() => 1 / k), means, covariances }, nInit: 1, tol: 0, maxIter: gm.maxIter },
+    );
     expectRelClose(gm.impls[0].objective!, g.logLikelihood, F64_RTOL, 'recorded GMM log-likelihood');
     cpu.destroy();
   });
@@ -133,8 +143,11 @@ describe('harness pieces', () => {
     const full = presetCases('full');
     for (const c of quick) if (c.data.kind !== 'real') expect((c.data as { n: number }).n).toBeLessThanOrEqual(100_000);
     const km = full.filter((c) => c.model === 'kmeans' && c.data.kind === 'blobs').map((c) => c.id);
-    for (const n of ['10k', '100k', '1M']) for (const d of [16, 50]) for (const k of [8, 32]) expect(km).toContain(`kmeans-n${n}-d${d}-k${k}`);
-    expect(full.map((c) => c.id)).toEqual(expect.arrayContaining(['gmm-diag-n100k-d50-k20', 'gmm-full-n100k-d50-k20', 'nbmm-n20k-d2000-k10']));
+    for (const n of ['10k', '100k', '1M'])
+      for (const d of [16, 50]) for (const k of [8, 32]) expect(km).toContain(`kmeans-n${n}-d${d}-k${k}`);
+    expect(full.map((c) => c.id)).toEqual(
+      expect.arrayContaining(['gmm-diag-n100k-d50-k20', 'gmm-full-n100k-d50-k20', 'nbmm-n20k-d2000-k10']),
+    );
     for (const c of [...quick, ...full]) if (c.repeats < 5) expect(c.note, c.id).toBeTruthy();
   });
 
@@ -142,7 +155,8 @@ describe('harness pieces', () => {
     const c = generateCounts({ kind: 'counts', n: 300, d: 400, clusters: 3, seed: 3, density: 0.1 });
     expect(c.nnz / (c.n * c.d)).toBeGreaterThan(0.07);
     expect(c.nnz / (c.n * c.d)).toBeLessThan(0.13);
-    for (let i = 0; i < c.n; i++) for (let t = c.indptr[i] + 1; t < c.indptr[i + 1]; t++) expect(c.indices[t]).toBeGreaterThan(c.indices[t - 1]);
+    for (let i = 0; i < c.n; i++)
+      for (let t = c.indptr[i] + 1; t < c.indptr[i + 1]; t++) expect(c.indices[t]).toBeGreaterThan(c.indices[t - 1]);
     expect(Math.min(...c.values)).toBeGreaterThanOrEqual(1);
   });
 
@@ -159,10 +173,35 @@ describe('harness pieces', () => {
   });
 
   test('markdown labels software and CPU runs as such', () => {
-    const base = { schema: 'emgpu-bench/2', date: '2026-01-01', createdAt: '', preset: 'ci', frontEnd: 'browser', adapterSlug: 'swiftshader', userAgent: null, node: 'v20', platform: 'linux-x64', cpus: null, timing: 'wall', timingReason: '', timestampQuery: true, refCapFlops: 3e9, repeatsOverride: null, notes: [], durationMs: 1, cases: [] } as const;
-    const sw = renderMarkdown({ ...base, engine: { requested: 'webgpu', backend: 'webgpu', adapter: 'google / swiftshader', software: true, fallbackReason: null } } as unknown as BenchResult);
+    const base = {
+      schema: 'emgpu-bench/2',
+      date: '2026-01-01',
+      createdAt: '',
+      preset: 'ci',
+      frontEnd: 'browser',
+      adapterSlug: 'swiftshader',
+      userAgent: null,
+      node: 'v20',
+      platform: 'linux-x64',
+      cpus: null,
+      timing: 'wall',
+      timingReason: '',
+      timestampQuery: true,
+      refCapFlops: 3e9,
+      repeatsOverride: null,
+      notes: [],
+      durationMs: 1,
+      cases: [],
+    } as const;
+    const sw = renderMarkdown({
+      ...base,
+      engine: { requested: 'webgpu', backend: 'webgpu', adapter: 'google / swiftshader', software: true, fallbackReason: null },
+    } as unknown as BenchResult);
     expect(sw).toMatch(/SwiftShader is a CPU software rasteriser: these figures measure correctness and GPU traffic/);
-    const hw = renderMarkdown({ ...base, engine: { requested: 'webgpu', backend: 'webgpu', adapter: 'nvidia / hopper', software: false, fallbackReason: null } } as unknown as BenchResult);
+    const hw = renderMarkdown({
+      ...base,
+      engine: { requested: 'webgpu', backend: 'webgpu', adapter: 'nvidia / hopper', software: false, fallbackReason: null },
+    } as unknown as BenchResult);
     expect(hw).not.toMatch(/software rasteriser|No GPU ran/);
   });
 });

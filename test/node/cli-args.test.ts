@@ -19,16 +19,64 @@ describe('parseArgs', () => {
 
   test('reads every option, in --flag value, --flag=value and short forms', () => {
     const a = parseArgs([
-      'kmeans', 'cells.csv', '-k', '7', '--backend=cpu', '--n-init', '4', '--max-iter', '50', '--tol', '1e-6',
-      '--seed', '42', '--init', 'random', '-o', 'out.csv', '--json', '-q', '--no-progress',
-      '--delimiter', 'tab', '--no-header', '--row-names', '--label-column', 'last', '--skip-lines', '2', '--max-dense', '2e8',
+      'kmeans',
+      'cells.csv',
+      '-k',
+      '7',
+      '--backend=cpu',
+      '--n-init',
+      '4',
+      '--max-iter',
+      '50',
+      '--tol',
+      '1e-6',
+      '--seed',
+      '42',
+      '--init',
+      'random',
+      '-o',
+      'out.csv',
+      '--json',
+      '-q',
+      '--no-progress',
+      '--delimiter',
+      'tab',
+      '--no-header',
+      '--row-names',
+      '--label-column',
+      'last',
+      '--skip-lines',
+      '2',
+      '--max-dense',
+      '2e8',
     ]);
     expect(a).toEqual({
-      command: 'kmeans', file: 'cells.csv', k: 7, backend: 'cpu', nInit: 4, maxIter: 50, tol: 1e-6, seed: 42, init: 'random',
-      out: 'out.csv', json: true, quiet: true, progress: false, delimiter: '\t', header: false, rowNames: true,
-      labelColumn: 'last', skipLines: 2, maxDense: 200_000_000,
+      command: 'kmeans',
+      file: 'cells.csv',
+      k: 7,
+      backend: 'cpu',
+      nInit: 4,
+      maxIter: 50,
+      tol: 1e-6,
+      seed: 42,
+      init: 'random',
+      out: 'out.csv',
+      json: true,
+      quiet: true,
+      progress: false,
+      delimiter: '\t',
+      header: false,
+      rowNames: true,
+      labelColumn: 'last',
+      skipLines: 2,
+      maxDense: 200_000_000,
     });
-    expect(parseArgs(['kmeans', '--k=3', 'x.tsv', '--n-init', 'auto', '--label-column', '0'])).toMatchObject({ file: 'x.tsv', k: 3, nInit: 'auto', labelColumn: 0 });
+    expect(parseArgs(['kmeans', '--k=3', 'x.tsv', '--n-init', 'auto', '--label-column', '0'])).toMatchObject({
+      file: 'x.tsv',
+      k: 3,
+      nInit: 'auto',
+      labelColumn: 0,
+    });
     expect(parseArgs(['kmeans', '--k', '3', '--', '--odd-name.csv'])).toMatchObject({ file: '--odd-name.csv' });
   });
 
@@ -41,7 +89,9 @@ describe('parseArgs', () => {
   });
 
   test('requires --k with an input file, and names an example', () => {
-    expect(usageError(['kmeans', 'cells.csv'])).toBe('--k is required with an input file: the number of clusters, e.g. emgpu kmeans cells.csv --k 8.');
+    expect(usageError(['kmeans', 'cells.csv'])).toBe(
+      '--k is required with an input file: the number of clusters, e.g. emgpu kmeans cells.csv --k 8.',
+    );
   });
 
   test('rejects unknown commands and options, suggesting the close spelling', () => {
@@ -69,7 +119,9 @@ describe('parseArgs', () => {
   test('rejects two input files, contradictory switches, and reader options without a file', () => {
     expect(usageError(['kmeans', 'a.csv', 'b.csv', '--k', '2'])).toMatch(/at most one input FILE, got 2/);
     expect(usageError(['kmeans', 'a.csv', '--k', '2', '--header', '--no-header'])).toMatch(/contradict/);
-    expect(usageError(['kmeans', '--label-column', 'last'])).toBe('--label-column only apply to an input FILE; the bundled dataset needs none.');
+    expect(usageError(['kmeans', '--label-column', 'last'])).toBe(
+      '--label-column only apply to an input FILE; the bundled dataset needs none.',
+    );
   });
 });
 

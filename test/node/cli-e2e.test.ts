@@ -24,7 +24,10 @@ beforeAll(() => {
   // Build when dist/cli.js is missing or older than the sources, so the test never runs stale code.
   const stale = !existsSync(CLI) || statSync(CLI).mtimeMs < Math.max(newestMtime(join(ROOT, 'src')), newestMtime(join(ROOT, 'shaders')));
   if (stale) {
-    execFileSync(process.execPath, [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'pipe' });
+    execFileSync(process.execPath, [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn'], {
+      cwd: ROOT,
+      stdio: 'pipe',
+    });
   }
 }, 120_000);
 
@@ -94,8 +97,8 @@ describe('the package entry points', () => {
       "const lib = await import('emgpu');",
       "const node = await import('emgpu/node');",
       "const d = await node.read10xDir('data/pbmc3k');",
-      "const x = lib.sampleNbMixture({ weights: [1], means: [[2, 0.5]], dispersion: [0.1, 0] }, { n: 3, seed: 1 });",
-      "console.log(JSON.stringify({ n: d.n, d: d.d, kmeans: typeof lib.kmeans, synthetic: [x.n, x.d] }));",
+      'const x = lib.sampleNbMixture({ weights: [1], means: [[2, 0.5]], dispersion: [0.1, 0] }, { n: 3, seed: 1 });',
+      'console.log(JSON.stringify({ n: d.n, d: d.d, kmeans: typeof lib.kmeans, synthetic: [x.n, x.d] }));',
     ].join('\n');
     const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
     expect(r.stderr).toBe('');

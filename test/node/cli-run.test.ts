@@ -109,7 +109,9 @@ describe('emgpu kmeans on a FILE (CPU backend)', () => {
     writeFileSync(csv, 'name,x,y,truth\na,0,0,1\nb,0.1,0,1\nc,10,10,2\nd,10.1,10,2\ne,0,0.2,1\n');
     const c = capture();
     const outCsv = join(dir, 'labels.csv');
-    expect(await runCli(['kmeans', csv, '--k', '2', '--backend', 'cpu', '--label-column', 'last', '--out', outCsv, '--json'], c.deps)).toBe(0);
+    expect(await runCli(['kmeans', csv, '--k', '2', '--backend', 'cpu', '--label-column', 'last', '--out', outCsv, '--json'], c.deps)).toBe(
+      0,
+    );
     const s = JSON.parse(c.out()) as Summary;
     expect(s.input).toMatchObject({ n: 5, d: 2 });
     expect(s.scores).toMatchObject({ adjustedRandIndex: 1, labelSource: 'label column last' });
@@ -150,7 +152,11 @@ describe('emgpu kmeans on a FILE (CPU backend)', () => {
     expect(bad.err).toMatch(/^error: .*bad\.csv: line 2 has 1 field\(s\) but line 1 has 2/);
 
     const tooMany = await run(['kmeans', '--k', '5000', '--backend', 'cpu']);
-    expect(tooMany).toEqual({ code: 1, out: '', err: 'error: n_samples=1797 should be >= k=5000. Pass k <= 1797, or supply more samples.\n' });
+    expect(tooMany).toEqual({
+      code: 1,
+      out: '',
+      err: 'error: n_samples=1797 should be >= k=5000. Pass k <= 1797, or supply more samples.\n',
+    });
 
     const unwritable = await run(['kmeans', '--backend', 'cpu', '--max-iter', '2', '--out', join(dir, 'no', 'such', 'dir.csv')]);
     expect(unwritable.code).toBe(1);

@@ -27,10 +27,11 @@ interface DemoState {
 }
 
 const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
-const state = () => page.evaluate(() => {
-  const s = (window as unknown as { emgpuDemo: DemoState }).emgpuDemo;
-  return { summary: s.summary, cluster: s.cluster, labels: s.labels ? Array.from(s.labels) : null };
-});
+const state = () =>
+  page.evaluate(() => {
+    const s = (window as unknown as { emgpuDemo: DemoState }).emgpuDemo;
+    return { summary: s.summary, cluster: s.cluster, labels: s.labels ? Array.from(s.labels) : null };
+  });
 const error = () => page.evaluate(() => document.getElementById('error')?.textContent ?? null);
 
 async function cluster(model: string, k: number, nInit: number): Promise<NonNullable<DemoState['cluster']>> {
@@ -39,7 +40,10 @@ async function cluster(model: string, k: number, nInit: number): Promise<NonNull
   await page.$eval('#ninit', (el, v) => ((el as HTMLInputElement).value = String(v)), nInit);
   await page.evaluate(() => ((window as unknown as { emgpuDemo: DemoState }).emgpuDemo.cluster = null));
   await page.click('#run');
-  await page.waitForFunction(() => (window as unknown as { emgpuDemo: DemoState }).emgpuDemo.cluster || document.getElementById('error'), { timeout: 900_000, polling: 500 });
+  await page.waitForFunction(() => (window as unknown as { emgpuDemo: DemoState }).emgpuDemo.cluster || document.getElementById('error'), {
+    timeout: 900_000,
+    polling: 500,
+  });
   expect(await error()).toBeNull();
   return (await state()).cluster!;
 }
@@ -50,7 +54,10 @@ beforeAll(async () => {
   server = await preview({ configFile: CONFIG, preview: { port: 0, host: '127.0.0.1' }, logLevel: 'warn' });
   const url = server.resolvedUrls!.local[0];
   browser = await puppeteer.launch({
-    executablePath: chromiumExecutable(), args: chromiumArgs, headless: true, protocolTimeout: 1_800_000,
+    executablePath: chromiumExecutable(),
+    args: chromiumArgs,
+    headless: true,
+    protocolTimeout: 1_800_000,
     userDataDir: mkdtempSync(join(tmpdir(), 'emgpu-demo-')),
   });
   page = await browser.newPage();
@@ -69,7 +76,10 @@ describe('the single-cell demo in headless Chromium', () => {
   test('loads the bundled pbmc3k and preprocesses it on WebGPU', async () => {
     expect(await page.$eval('#backend', (el) => el.textContent)).toMatch(/^webgpu/);
     await page.click('#load-bundled');
-    await page.waitForFunction(() => (window as unknown as { emgpuDemo: DemoState }).emgpuDemo.summary || document.getElementById('error'), { timeout: 900_000, polling: 500 });
+    await page.waitForFunction(
+      () => (window as unknown as { emgpuDemo: DemoState }).emgpuDemo.summary || document.getElementById('error'),
+      { timeout: 900_000, polling: 500 },
+    );
     expect(await error()).toBeNull();
     const s = (await state()).summary!;
     // The tutorial QC keeps 2638 of the 2700 cells and 13,714 genes (scanpy's and Seurat's figures).
@@ -80,11 +90,17 @@ describe('the single-cell demo in headless Chromium', () => {
   }, 900_000);
 
   test('the scatter draws every cell (CPU splat on a software adapter), redraws in milliseconds, and hover names a cell', async () => {
-    const stats = await page.evaluate(() => (window as unknown as { emgpuScatter: { stats: { renderer: string; points: number; frames: number } } }).emgpuScatter.stats);
+    const stats = await page.evaluate(
+      () => (window as unknown as { emgpuScatter: { stats: { renderer: string; points: number; frames: number } } }).emgpuScatter.stats,
+    );
     // SwiftShader: no WebGPU canvas (presenting one would reset the worker's device).
     expect(stats).toMatchObject({ renderer: 'cpu-splat', points: 2638 });
     expect(stats.frames).toBeGreaterThan(0);
-    const frames = await page.evaluate(() => (window as unknown as { emgpuScatter: { measureFrames(n: number): Promise<{ medianMs: number; width: number; height: number }> } }).emgpuScatter.measureFrames(10));
+    const frames = await page.evaluate(() =>
+      (
+        window as unknown as { emgpuScatter: { measureFrames(n: number): Promise<{ medianMs: number; width: number; height: number }> } }
+      ).emgpuScatter.measureFrames(10),
+    );
     console.log(`demo scatter: 2638 points, ${frames.width}×${frames.height} px, ${frames.medianMs.toFixed(1)} ms per frame (CPU splat)`);
     // The canvas is not blank: most of it is white, but the cells leave ink.
     const ink = await page.$eval('#scatter', (c) => {
@@ -98,10 +114,15 @@ describe('the single-cell demo in headless Chromium', () => {
     expect(ink).toBeLessThan(0.9);
     // Hover over cell 0: the tooltip names a barcode.
     const at = await page.evaluate(() => {
-      const plot = (window as unknown as { emgpuScatter: { canvas: HTMLCanvasElement; transform(): { sx: number; sy: number; ox: number; oy: number }; xy: Float32Array } }).emgpuScatter;
+      const plot = (
+        window as unknown as {
+          emgpuScatter: { canvas: HTMLCanvasElement; transform(): { sx: number; sy: number; ox: number; oy: number }; xy: Float32Array };
+        }
+      ).emgpuScatter;
       const t = plot.transform();
       const r = plot.canvas.getBoundingClientRect();
-      const cx = plot.xy[0] * t.sx + t.ox, cy = plot.xy[1] * t.sy + t.oy;
+      const cx = plot.xy[0] * t.sx + t.ox,
+        cy = plot.xy[1] * t.sy + t.oy;
       return { x: r.left + ((cx + 1) / 2) * r.width, y: r.top + ((1 - cy) / 2) * r.height };
     });
     await page.mouse.move(at.x, at.y);
@@ -118,7 +139,10 @@ describe('the single-cell demo in headless Chromium', () => {
     expect(shown).toBeCloseTo(c.ari!, 4);
     console.log(`demo k-means ARI ${c.ari!.toFixed(4)} (scikit-learn median ${baseline.ari_median.toFixed(4)})`);
     await shot('02-kmeans-clusters');
-    for (const [value, name] of [['obs:seurat_annotation', '03-colour-annotation'], ['entropy', '04-colour-entropy']] as const) {
+    for (const [value, name] of [
+      ['obs:seurat_annotation', '03-colour-annotation'],
+      ['entropy', '04-colour-entropy'],
+    ] as const) {
       await page.select('#color-by', value);
       await shot(name);
     }
@@ -148,7 +172,12 @@ describe('the single-cell demo in headless Chromium', () => {
       expect(Number(ent)).toBe(0);
     });
     const config = JSON.parse(json);
-    expect(config).toMatchObject({ model: 'kmeans', k: 8, backend: 'webgpu', preprocessing: { hvg: { flavor: 'seurat_v3', nTopGenes: 2000 } } });
+    expect(config).toMatchObject({
+      model: 'kmeans',
+      k: 8,
+      backend: 'webgpu',
+      preprocessing: { hvg: { flavor: 'seurat_v3', nTopGenes: 2000 } },
+    });
     expect(png.startsWith('data:image/png;base64,')).toBe(true);
     expect(png.length).toBeGreaterThan(10_000);
   });
@@ -158,7 +187,11 @@ describe('the single-cell demo in headless Chromium', () => {
     expect(c.ari!).toBeGreaterThanOrEqual(baseline.ari_median);
     console.log(`demo NB mixture ARI ${c.ari!.toFixed(4)}`);
     const csv = await page.evaluate(() => (window as unknown as { emgpuExports: { labelsCsv(): string } }).emgpuExports.labelsCsv());
-    const mps = csv.trim().split('\n').slice(1).map((l) => Number(l.split(',')[2]));
+    const mps = csv
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => Number(l.split(',')[2]));
     expect(mps.every((p) => p >= 1 / 8 - 1e-6 && p <= 1 + 1e-6)).toBe(true);
     await shot('06-nbmm-clusters');
     await page.select('#color-by', 'maxpost');
@@ -169,7 +202,12 @@ describe('the single-cell demo in headless Chromium', () => {
   test('a lasso re-clusters only the selected cells', async () => {
     const box = (await page.$('#scatter'))!;
     const r = (await box.boundingBox())!;
-    const path = [[0.05, 0.05], [0.5, 0.05], [0.5, 0.95], [0.05, 0.95]].map(([fx, fy]) => [r.x + fx * r.width, r.y + fy * r.height]);
+    const path = [
+      [0.05, 0.05],
+      [0.5, 0.05],
+      [0.5, 0.95],
+      [0.05, 0.95],
+    ].map(([fx, fy]) => [r.x + fx * r.width, r.y + fy * r.height]);
     await page.keyboard.down('Shift');
     await page.mouse.move(path[0][0], path[0][1]);
     await page.mouse.down();
@@ -191,7 +229,10 @@ describe('the single-cell demo in headless Chromium', () => {
     await page.select('#model', 'kmeans');
     await page.$eval('#ninit', (el) => ((el as HTMLInputElement).value = '1'));
     await page.click('#sweep');
-    await page.waitForFunction(() => /chooses k = \d+/.test(document.getElementById('progress')?.textContent ?? '') || document.getElementById('error'), { timeout: 900_000, polling: 500 });
+    await page.waitForFunction(
+      () => /chooses k = \d+/.test(document.getElementById('progress')?.textContent ?? '') || document.getElementById('error'),
+      { timeout: 900_000, polling: 500 },
+    );
     expect(await error()).toBeNull();
     const k = Number(await page.$eval('#k', (el) => (el as HTMLInputElement).value));
     expect(k).toBeGreaterThanOrEqual(2);
@@ -211,9 +252,21 @@ describe('the single-cell demo in headless Chromium', () => {
       target.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
       target.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
     }, bytes);
-    await page.waitForFunction(() => (window as unknown as { emgpuDemo: DemoState }).emgpuDemo.summary || document.getElementById('error'), { timeout: 900_000, polling: 500 });
+    await page.waitForFunction(
+      () => (window as unknown as { emgpuDemo: DemoState }).emgpuDemo.summary || document.getElementById('error'),
+      { timeout: 900_000, polling: 500 },
+    );
     expect(await error()).toBeNull();
-    const s = (await state()).summary as unknown as { name: string; n: number; d: number; embedding: string; truthColumn: string; obsColumns: string[]; warnings: string[]; kept: { cells: number } };
+    const s = (await state()).summary as unknown as {
+      name: string;
+      n: number;
+      d: number;
+      embedding: string;
+      truthColumn: string;
+      obsColumns: string[];
+      warnings: string[];
+      kept: { cells: number };
+    };
     expect(s).toMatchObject({ name: '10x_pbmc68k_reduced.h5ad', n: 700, d: 765, embedding: 'X_umap', truthColumn: 'bulk_labels' });
     expect(s.obsColumns).toEqual(expect.arrayContaining(['bulk_labels', 'louvain']));
     expect(s.kept.cells).toBeGreaterThan(600);
@@ -244,18 +297,28 @@ describe('the demo without WebGPU, and at synthetic scale', () => {
       expect(banner.text).toMatch(/runs on the CPU backend.*take longer.*100k cells preprocess in about 10 s/);
       await cpuPage.$eval('#synthetic-n', (el) => ((el as HTMLInputElement).value = '2000'));
       await cpuPage.click('#synthetic');
-      await cpuPage.waitForFunction(() => {
-        const s = (window as unknown as { emgpuDemo: { summary: { n: number } | null } }).emgpuDemo.summary;
-        return (s && s.n === 2000) || document.getElementById('error');
-      }, { timeout: 900_000, polling: 500 });
+      await cpuPage.waitForFunction(
+        () => {
+          const s = (window as unknown as { emgpuDemo: { summary: { n: number } | null } }).emgpuDemo.summary;
+          return (s && s.n === 2000) || document.getElementById('error');
+        },
+        { timeout: 900_000, polling: 500 },
+      );
       expect(await cpuPage.evaluate(() => document.getElementById('error')?.textContent ?? null)).toBeNull();
-      const s = await cpuPage.evaluate(() => (window as unknown as { emgpuDemo: { summary: { d: number; truthColumn: string; nnz: number } } }).emgpuDemo.summary);
+      const s = await cpuPage.evaluate(
+        () => (window as unknown as { emgpuDemo: { summary: { d: number; truthColumn: string; nnz: number } } }).emgpuDemo.summary,
+      );
       expect(s.d).toBe(200);
       expect(s.truthColumn).toBe('component');
       expect(s.nnz).toBeGreaterThan(2000 * 200 * 0.02);
       await cpuPage.click('#run');
-      await cpuPage.waitForFunction(() => (window as unknown as { emgpuDemo: { cluster: unknown } }).emgpuDemo.cluster || document.getElementById('error'), { timeout: 900_000, polling: 500 });
-      const ari = await cpuPage.evaluate(() => (window as unknown as { emgpuDemo: { cluster: { ari: number; backend: string } } }).emgpuDemo.cluster);
+      await cpuPage.waitForFunction(
+        () => (window as unknown as { emgpuDemo: { cluster: unknown } }).emgpuDemo.cluster || document.getElementById('error'),
+        { timeout: 900_000, polling: 500 },
+      );
+      const ari = await cpuPage.evaluate(
+        () => (window as unknown as { emgpuDemo: { cluster: { ari: number; backend: string } } }).emgpuDemo.cluster,
+      );
       expect(ari.backend).toBe('cpu');
       expect(ari.ari).toBeGreaterThan(0.1);
       await cpuPage.screenshot({ path: join(ARTIFACTS, '10-synthetic-cpu.png') });

@@ -135,10 +135,16 @@ describe('parseMatrixMarket', () => {
   });
 
   test('reports a truncated file with the declared and found entry counts', () => {
-    expectFormatError(() => parseMatrixMarket(`${header}343 12 12\n201 1 1\n123 2 1\n`), /declares 12 entries but the file has only 2.*truncated/);
+    expectFormatError(
+      () => parseMatrixMarket(`${header}343 12 12\n201 1 1\n123 2 1\n`),
+      /declares 12 entries but the file has only 2.*truncated/,
+    );
     expectFormatError(() => parseMatrixMarket(header), /ends after the header.*truncated/);
     const bytes = readFileSync(V3);
-    expectFormatError(() => readMatrixFileFromBytes(bytes.subarray(0, bytes.length - 100)), /gzip decompression failed.*truncated or corrupt/);
+    expectFormatError(
+      () => readMatrixFileFromBytes(bytes.subarray(0, bytes.length - 100)),
+      /gzip decompression failed.*truncated or corrupt/,
+    );
   });
 
   test('rejects 0-based or out-of-range indices, wrong value types, and non-MatrixMarket headers', () => {
@@ -148,7 +154,10 @@ describe('parseMatrixMarket', () => {
     expectFormatError(() => parseMatrixMarket(`${header}2 2 1\n1 1 1\n2 2 1\n`), /beyond the 1 declared/);
     expectFormatError(() => parseMatrixMarket('gene,cell\n1,2\n'), /not a MatrixMarket header/);
     expectFormatError(() => parseMatrixMarket('%%MatrixMarket matrix coordinate real symmetric\n2 2 1\n1 1 1\n'), /only "general"/);
-    expectFormatError(() => parseMatrixMarket('%%MatrixMarket matrix array real general\n2 2\n1\n2\n3\n4\n'), /only the sparse "coordinate"/);
+    expectFormatError(
+      () => parseMatrixMarket('%%MatrixMarket matrix array real general\n2 2\n1\n2\n3\n4\n'),
+      /only the sparse "coordinate"/,
+    );
     expectFormatError(() => parseMatrixMarket(''), /empty/);
   });
 });
@@ -200,14 +209,20 @@ describe('parseDelimited', () => {
   });
 
   test('names the line and the fix for ragged rows', () => {
-    expectFormatError(() => parseDelimited('a,b,c\n1,2,3\n4,5\n6,7,8\n', { source: 'x.csv' }), /^x\.csv: line 3 has 2 field\(s\) but line 2 has 3 \(delimiter: comma\)\. Every row must have the same number of fields/);
+    expectFormatError(
+      () => parseDelimited('a,b,c\n1,2,3\n4,5\n6,7,8\n', { source: 'x.csv' }),
+      /^x\.csv: line 3 has 2 field\(s\) but line 2 has 3 \(delimiter: comma\)\. Every row must have the same number of fields/,
+    );
   });
 
   test('names the line, column and value for non-numeric fields, with a fix for missing values and headers', () => {
     expectFormatError(() => parseDelimited('a,b\n1,2\n3,oops\n'), /line 3, column 2 \("b"\): "oops" is not a number/);
     expectFormatError(() => parseDelimited('a,b\n1,2\n3,NA\n'), /"NA" is not a number\. It is a missing value: impute it/);
     expectFormatError(() => parseDelimited('1,2\n3,\n'), /line 2, column 2: "" is not a number.*missing value/);
-    expectFormatError(() => parseDelimited('1,x1\n3,4\n', { header: false }), /line 1, column 2: "x1" is not a number\. If this line is a header, pass header: true/);
+    expectFormatError(
+      () => parseDelimited('1,x1\n3,4\n', { header: false }),
+      /line 1, column 2: "x1" is not a number\. If this line is a header, pass header: true/,
+    );
     expectFormatError(() => parseDelimited('1,2\n0x1F,4\n'), /"0x1F" is not a number/);
   });
 

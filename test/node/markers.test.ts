@@ -50,13 +50,19 @@ describe('marker genes', () => {
   });
 
   test('transposing CSR keeps every entry, and the confusion matrix counts pairs', () => {
-    const csr = toCsr([[1, 0, 2], [0, 3, 0]]);
+    const csr = toCsr([
+      [1, 0, 2],
+      [0, 3, 0],
+    ]);
     const t = transposeCsr(csr);
     expect(Array.from(t.indptr)).toEqual([0, 1, 2, 3]);
     expect(Array.from(t.cells)).toEqual([0, 1, 0]);
     expect(Array.from(t.values)).toEqual([1, 3, 2]);
     const cm = confusionMatrix([0, 0, 1, 1, 1], ['B', 'B', 'T', 'B', null]);
     expect(cm.labels).toEqual(['B', 'T']);
-    expect(cm.counts).toEqual([[2, 0], [1, 1]]);
+    expect(cm.counts).toEqual([
+      [2, 0],
+      [1, 1],
+    ]);
   });
 });

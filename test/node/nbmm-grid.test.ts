@@ -74,7 +74,13 @@ describe('Chebyshev interpolation of the zero part in log s', () => {
       for (let l = 0; l < grid.J; l++) W[l] += w[i] * ell[l];
     }
     let worst = 0;
-    for (const [m, rr] of [[1e-8, 1], [0.3, 1e-4], [5, 2], [300, 0.5], [1e4, 1e8]]) {
+    for (const [m, rr] of [
+      [1e-8, 1],
+      [0.3, 1e-4],
+      [5, 2],
+      [300, 0.5],
+      [1e4, 1e8],
+    ]) {
       for (const f of [(x: number) => Math.log1p((x * m) / rr), (x: number) => (x * m) / (rr + x * m)]) {
         let exact = 0;
         let size = 0;

@@ -9,7 +9,18 @@ import fixture from '../fixtures/nbmm_scipy.json';
 import { nbmmPredictProba, nbmmScoreSamples, nbmmPredict } from '../../src/index.js';
 import { F64_RTOL, expectRelClose } from '../tolerance.js';
 
-const f = fixture as { n: number; d: number; k: number; counts: number[][]; weights: number[]; means: number[][]; phi: number[]; sizeFactors: number[]; logp: number[]; resp: number[][] };
+const f = fixture as {
+  n: number;
+  d: number;
+  k: number;
+  counts: number[][];
+  weights: number[];
+  means: number[][];
+  phi: number[];
+  sizeFactors: number[];
+  logp: number[];
+  resp: number[][];
+};
 const model = { weights: f.weights, means: f.means, dispersion: f.phi, sizeFactorMode: 'given' as const };
 
 test('per-cell log-likelihoods and posteriors equal scipy’s', async () => {

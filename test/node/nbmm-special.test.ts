@@ -15,8 +15,8 @@ describe('log Γ, ψ, ψ₁ in float64', () => {
     expect(lgamma(0.5)).toBeCloseTo(Math.log(Math.sqrt(Math.PI)), 14);
     expect(lgamma(10)).toBeCloseTo(Math.log(362880), 13);
     expect(lgamma(3.5)).toBeCloseTo(Math.log((15 * Math.sqrt(Math.PI)) / 8), 14);
-    // Γ(1/4) = 3.6256099082219083119… (reflection branch)
-    expect(lgamma(0.25)).toBeCloseTo(Math.log(3.6256099082219083119), 14);
+    // Γ(1/4) = 3.625609908221908… (reflection branch)
+    expect(lgamma(0.25)).toBeCloseTo(Math.log(3.625609908221908), 14);
     // Γ(x) = Γ(x + 1)/x, with log Γ(1 + t) = −γt + ζ(2)t²/2 − ζ(3)t³/3 + ζ(4)t⁴/4 − … at t = 1e-3.
     const t = 1e-3;
     const lg1p = -EULER * t + ((Math.PI ** 2 / 6) * t * t) / 2 - (1.2020569031595942 * t ** 3) / 3 + ((Math.PI ** 4 / 90) * t ** 4) / 4;

@@ -4,7 +4,14 @@
  * covers both backends.
  */
 import { describe, test, expect, beforeAll } from 'vitest';
-import { createEngine, negativeBinomialMixture, nbmmPredictProba, nbmmScoreSamples, InvalidInputError, type Engine } from '../../src/index.js';
+import {
+  createEngine,
+  negativeBinomialMixture,
+  nbmmPredictProba,
+  nbmmScoreSamples,
+  InvalidInputError,
+  type Engine,
+} from '../../src/index.js';
 
 let engine: Engine;
 beforeAll(async () => {
@@ -12,36 +19,97 @@ beforeAll(async () => {
 });
 
 async function fails(p: Promise<unknown>, code: string, message: RegExp): Promise<void> {
-  const err = await p.then(() => null, (e: unknown) => e);
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(InvalidInputError);
   expect((err as InvalidInputError).code).toBe(code);
   expect((err as Error).message).toMatch(message);
 }
 
-const good = [[1, 0, 3], [0, 2, 1], [4, 1, 0], [2, 2, 2]];
+const good = [
+  [1, 0, 3],
+  [0, 2, 1],
+  [4, 1, 0],
+  [2, 2, 2],
+];
 const csr = () => ({ indptr: [0, 2, 4, 6, 9], indices: [0, 2, 1, 2, 0, 1, 0, 1, 2], values: [1, 3, 2, 1, 4, 1, 2, 2, 2], n: 4, d: 3 });
 
 describe('count validation', () => {
   test('negative, non-integer and non-finite counts', async () => {
-    await fails(negativeBinomialMixture([[1, 0, 3], [0, 2, -1]], { k: 1, engine }), 'BAD_OPTION',
-      /negative value \(-1\) at cell 1, gene 2; a negative-binomial mixture needs non-negative integer counts\. Pass raw UMI counts, not normalised or scaled data\./);
-    await fails(negativeBinomialMixture([[1, 0.5, 3]], { k: 1, engine }), 'BAD_OPTION', /non-integer value \(0\.5\) at cell 0, gene 1.*raw UMI counts/);
-    await fails(negativeBinomialMixture({ data: [1, NaN, 3, 4], n: 2, d: 2 }, { k: 1, engine }), 'NON_FINITE', /NaN at sample 0, feature 1/);
-    await fails(negativeBinomialMixture({ ...csr(), values: [1, 3, 2, 1, 4, Infinity, 2, 2, 2] }, { k: 1, engine }), 'NON_FINITE', /Infinity at cell 2, gene 1/);
-    await fails(negativeBinomialMixture({ ...csr(), values: [1, 3, 2, 1, 4, 1, 2, 2.25, 2] }, { k: 1, engine }), 'BAD_OPTION', /non-integer value \(2\.25\) at cell 3, gene 1/);
+    await fails(
+      negativeBinomialMixture(
+        [
+          [1, 0, 3],
+          [0, 2, -1],
+        ],
+        { k: 1, engine },
+      ),
+      'BAD_OPTION',
+      /negative value \(-1\) at cell 1, gene 2; a negative-binomial mixture needs non-negative integer counts\. Pass raw UMI counts, not normalised or scaled data\./,
+    );
+    await fails(
+      negativeBinomialMixture([[1, 0.5, 3]], { k: 1, engine }),
+      'BAD_OPTION',
+      /non-integer value \(0\.5\) at cell 0, gene 1.*raw UMI counts/,
+    );
+    await fails(
+      negativeBinomialMixture({ data: [1, NaN, 3, 4], n: 2, d: 2 }, { k: 1, engine }),
+      'NON_FINITE',
+      /NaN at sample 0, feature 1/,
+    );
+    await fails(
+      negativeBinomialMixture({ ...csr(), values: [1, 3, 2, 1, 4, Infinity, 2, 2, 2] }, { k: 1, engine }),
+      'NON_FINITE',
+      /Infinity at cell 2, gene 1/,
+    );
+    await fails(
+      negativeBinomialMixture({ ...csr(), values: [1, 3, 2, 1, 4, 1, 2, 2.25, 2] }, { k: 1, engine }),
+      'BAD_OPTION',
+      /non-integer value \(2\.25\) at cell 3, gene 1/,
+    );
     await fails(negativeBinomialMixture([[1, 2], [3]], { k: 1, engine }), 'RAGGED_DATA', /ragged/);
     await fails(negativeBinomialMixture([], { k: 1, engine }), 'EMPTY_DATA', /empty/);
   });
 
   test('malformed CSR arrays are SHAPE_MISMATCH with the offending entry named', async () => {
-    await fails(negativeBinomialMixture({ ...csr(), indptr: [0, 2, 4, 6] }, { k: 1, engine }), 'SHAPE_MISMATCH', /indptr has length 4 but n \+ 1 = 5/);
-    await fails(negativeBinomialMixture({ ...csr(), indptr: [0, 2, 1, 6, 9] }, { k: 1, engine }), 'SHAPE_MISMATCH', /not non-decreasing at cell 1/);
+    await fails(
+      negativeBinomialMixture({ ...csr(), indptr: [0, 2, 4, 6] }, { k: 1, engine }),
+      'SHAPE_MISMATCH',
+      /indptr has length 4 but n \+ 1 = 5/,
+    );
+    await fails(
+      negativeBinomialMixture({ ...csr(), indptr: [0, 2, 1, 6, 9] }, { k: 1, engine }),
+      'SHAPE_MISMATCH',
+      /not non-decreasing at cell 1/,
+    );
     await fails(negativeBinomialMixture({ ...csr(), indptr: [1, 2, 4, 6, 9] }, { k: 1, engine }), 'SHAPE_MISMATCH', /indptr\[0\] is 1/);
-    await fails(negativeBinomialMixture({ ...csr(), indptr: [0, 2, 4, 6, 8] }, { k: 1, engine }), 'SHAPE_MISMATCH', /indptr\[n\] is 8 but there are 9 stored entries/);
-    await fails(negativeBinomialMixture({ ...csr(), indices: [0, 3, 1, 2, 0, 1, 0, 1, 2] }, { k: 1, engine }), 'SHAPE_MISMATCH', /index 3 at entry 1 \(cell 0\) is outside the gene range \[0, 3\)/);
-    await fails(negativeBinomialMixture({ ...csr(), values: [1, 3, 2, 1, 4, 1, 2, 2] }, { k: 1, engine }), 'SHAPE_MISMATCH', /values has length 8 but indices has length 9/);
-    await fails(negativeBinomialMixture({ ...csr(), indices: [2, 0, 1, 2, 0, 1, 0, 1, 2] }, { k: 1, engine }), 'SHAPE_MISMATCH', /not sorted \(gene 0 after 2\).*sort_indices/);
-    await fails(negativeBinomialMixture({ ...csr(), indices: [0, 0, 1, 2, 0, 1, 0, 1, 2] }, { k: 1, engine }), 'SHAPE_MISMATCH', /cell 0 lists gene 0 twice.*sum_duplicates/);
+    await fails(
+      negativeBinomialMixture({ ...csr(), indptr: [0, 2, 4, 6, 8] }, { k: 1, engine }),
+      'SHAPE_MISMATCH',
+      /indptr\[n\] is 8 but there are 9 stored entries/,
+    );
+    await fails(
+      negativeBinomialMixture({ ...csr(), indices: [0, 3, 1, 2, 0, 1, 0, 1, 2] }, { k: 1, engine }),
+      'SHAPE_MISMATCH',
+      /index 3 at entry 1 \(cell 0\) is outside the gene range \[0, 3\)/,
+    );
+    await fails(
+      negativeBinomialMixture({ ...csr(), values: [1, 3, 2, 1, 4, 1, 2, 2] }, { k: 1, engine }),
+      'SHAPE_MISMATCH',
+      /values has length 8 but indices has length 9/,
+    );
+    await fails(
+      negativeBinomialMixture({ ...csr(), indices: [2, 0, 1, 2, 0, 1, 0, 1, 2] }, { k: 1, engine }),
+      'SHAPE_MISMATCH',
+      /not sorted \(gene 0 after 2\).*sort_indices/,
+    );
+    await fails(
+      negativeBinomialMixture({ ...csr(), indices: [0, 0, 1, 2, 0, 1, 0, 1, 2] }, { k: 1, engine }),
+      'SHAPE_MISMATCH',
+      /cell 0 lists gene 0 twice.*sum_duplicates/,
+    );
     await fails(negativeBinomialMixture({ ...csr(), n: 4.5 }, { k: 1, engine }), 'SHAPE_MISMATCH', /whole numbers/);
   });
 
@@ -49,18 +117,53 @@ describe('count validation', () => {
     await fails(negativeBinomialMixture(good, { k: 5, engine }), 'K_TOO_LARGE', /n_samples=4 should be >= k=5/);
     await fails(negativeBinomialMixture(good, { k: 0, engine }), 'BAD_OPTION', /k=0 is not a positive integer/);
     await fails(negativeBinomialMixture(good, { k: Number.NaN, engine }), 'BAD_OPTION', /k=NaN/);
-    await fails(negativeBinomialMixture([[1, 0], [0, 0], [2, 3], [0, 0]], { k: 1, engine }), 'EMPTY_DATA',
-      /Cell\(s\) 1, 3 have no counts at all.*Filter out empty cells first.*sizeFactors: 'none'/);
-    await fails(negativeBinomialMixture(good, { k: 1, engine, sizeFactors: [1, 2] }), 'SHAPE_MISMATCH', /sizeFactors has 2 values but there are 4 cells/);
+    await fails(
+      negativeBinomialMixture(
+        [
+          [1, 0],
+          [0, 0],
+          [2, 3],
+          [0, 0],
+        ],
+        { k: 1, engine },
+      ),
+      'EMPTY_DATA',
+      /Cell\(s\) 1, 3 have no counts at all.*Filter out empty cells first.*sizeFactors: 'none'/,
+    );
+    await fails(
+      negativeBinomialMixture(good, { k: 1, engine, sizeFactors: [1, 2] }),
+      'SHAPE_MISMATCH',
+      /sizeFactors has 2 values but there are 4 cells/,
+    );
     await fails(negativeBinomialMixture(good, { k: 1, engine, sizeFactors: [1, 0, 1, 1] }), 'BAD_OPTION', /sizeFactors\[1\] = 0/);
-    await fails(negativeBinomialMixture(good, { k: 1, engine, sizeFactors: 'total' as never }), 'BAD_OPTION', /sizeFactors='total' is not recognised/);
-    await fails(negativeBinomialMixture(good, { k: 1, engine, dispersion: 'gene' as never }), 'BAD_OPTION', /dispersion='gene' is not recognised/);
+    await fails(
+      negativeBinomialMixture(good, { k: 1, engine, sizeFactors: 'total' as never }),
+      'BAD_OPTION',
+      /sizeFactors='total' is not recognised/,
+    );
+    await fails(
+      negativeBinomialMixture(good, { k: 1, engine, dispersion: 'gene' as never }),
+      'BAD_OPTION',
+      /dispersion='gene' is not recognised/,
+    );
     await fails(negativeBinomialMixture(good, { k: 1, engine, dispersion: -1 }), 'BAD_OPTION', /dispersion=-1 is outside/);
-    await fails(negativeBinomialMixture(good, { k: 2, engine, init: [0, 1, 2, 0] }), 'BAD_OPTION', /init\[2\] = 2 is not a label in 0\.\.1/);
+    await fails(
+      negativeBinomialMixture(good, { k: 2, engine, init: [0, 1, 2, 0] }),
+      'BAD_OPTION',
+      /init\[2\] = 2 is not a label in 0\.\.1/,
+    );
     await fails(negativeBinomialMixture(good, { k: 2, engine, init: [0, 1] }), 'SHAPE_MISMATCH', /init has 2 labels but there are 4 cells/);
-    await fails(negativeBinomialMixture(good, { k: 2, engine, init: 'kmeans++' as never }), 'BAD_OPTION', /init='kmeans\+\+' is not recognised/);
+    await fails(
+      negativeBinomialMixture(good, { k: 2, engine, init: 'kmeans++' as never }),
+      'BAD_OPTION',
+      /init='kmeans\+\+' is not recognised/,
+    );
     await fails(negativeBinomialMixture(good, { k: 2, engine, tol: -1 }), 'BAD_OPTION', /tol=-1/);
-    await fails(negativeBinomialMixture(good, { k: 2, engine, meanEstimator: 'median' as never }), 'BAD_OPTION', /meanEstimator='median' is not recognised/);
+    await fails(
+      negativeBinomialMixture(good, { k: 2, engine, meanEstimator: 'median' as never }),
+      'BAD_OPTION',
+      /meanEstimator='median' is not recognised/,
+    );
     await fails(negativeBinomialMixture(good, { k: 2, engine, maxIter: 0 }), 'BAD_OPTION', /maxIter=0/);
   });
 
@@ -91,7 +194,13 @@ describe('inputs are never modified', () => {
   });
 
   test('explicit zeros in CSR are accepted and ignored', async () => {
-    const withZeros = { indptr: [0, 3, 5, 7, 10], indices: [0, 1, 2, 1, 2, 0, 1, 0, 1, 2], values: [1, 0, 3, 2, 1, 4, 1, 2, 2, 2], n: 4, d: 3 };
+    const withZeros = {
+      indptr: [0, 3, 5, 7, 10],
+      indices: [0, 1, 2, 1, 2, 0, 1, 0, 1, 2],
+      values: [1, 0, 3, 2, 1, 4, 1, 2, 2, 2],
+      n: 4,
+      d: 3,
+    };
     const a = await negativeBinomialMixture(withZeros, { k: 2, engine, init: [0, 1, 0, 1] });
     const b = await negativeBinomialMixture(good, { k: 2, engine, init: [0, 1, 0, 1] });
     expect(a.means).toEqual(b.means);

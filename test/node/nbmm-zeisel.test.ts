@@ -21,7 +21,10 @@ const DIR = '/work/shared/data/zeisel2015_subset_1464';
 test('Zeisel 2015 subset, k = 3 on the CPU: ARI against the annotated cell types ≥ 0.9', async () => {
   const m = parseMatrixMarket(gunzipSync(readFileSync(`${DIR}/matrix.mtx.gz`)), { source: 'matrix.mtx.gz' });
   expect([m.n, m.d]).toEqual([1464, 1000]);
-  const rows = gunzipSync(readFileSync(`${DIR}/labels.csv.gz`)).toString('utf8').trim().split('\n');
+  const rows = gunzipSync(readFileSync(`${DIR}/labels.csv.gz`))
+    .toString('utf8')
+    .trim()
+    .split('\n');
   expect(rows[0]).toBe('cell,cell_type,library_size');
   const types = rows.slice(1).map((l) => l.split(',')[1]);
   const engine = await createEngine({ backend: 'cpu' });

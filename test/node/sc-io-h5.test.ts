@@ -64,13 +64,15 @@ async function makeH5(build: (f: H5File) => void): Promise<Uint8Array> {
   return bytes;
 }
 
-function strings(g: Group, name: string, values: string[], encoding = 'string-array'): void {
-  g.create_dataset({ name, data: values });
-  g.get(name)!;
-  (g.get(name) as Group).create_attribute('encoding-type', encoding);
-}
-
-function sparseGroup(parent: Group, name: string, kind: 'csr' | 'csc', shape: [number, number], dense: number[][], dtype: 'f' | 'i', style: 'new' | 'old'): void {
+function sparseGroup(
+  parent: Group,
+  name: string,
+  kind: 'csr' | 'csc',
+  shape: [number, number],
+  dense: number[][],
+  dtype: 'f' | 'i',
+  style: 'new' | 'old',
+): void {
   // Compress dense (rows = cells) by rows (csr) or columns (csc).
   const [n, d] = shape;
   const ptr = [0];
@@ -123,11 +125,22 @@ describe('10x Cell Ranger .h5', () => {
     expect(h.geneIds).toEqual(m.geneIds);
     expect(h.featureTypes).toEqual(m.featureTypes);
     expect(h.cells).toEqual(m.cells);
-    expect(h.source).toMatchObject({ format: '10x-h5', h5Layout: 'v3', integerValued: true, looksLikeCounts: true, mounted: false, maxValue: m.source.maxValue });
+    expect(h.source).toMatchObject({
+      format: '10x-h5',
+      h5Layout: 'v3',
+      integerValued: true,
+      looksLikeCounts: true,
+      mounted: false,
+      maxValue: m.source.maxValue,
+    });
     // Genome filter (Cell Ranger ≥ 3 keeps one genome's features).
     const g = await read10xH5(await fileBlob(`${FIX}/3.0.0/filtered_feature_bc_matrix.h5`), { genome: 'GRCh38_chr21' });
     expect(g.d).toBe(507);
-    await expectRejects(read10xH5(await fileBlob(`${FIX}/3.0.0/filtered_feature_bc_matrix.h5`), { genome: 'mm10' }), FileFormatError, /no features of genome "mm10"; the file has "GRCh38_chr21"/);
+    await expectRejects(
+      read10xH5(await fileBlob(`${FIX}/3.0.0/filtered_feature_bc_matrix.h5`), { genome: 'mm10' }),
+      FileFormatError,
+      /no features of genome "mm10"; the file has "GRCh38_chr21"/,
+    );
   });
 
   test('v2 (343 × 12): the same matrix as Cell Ranger 2 MEX; genes = gene_names, geneIds = genes', async () => {
@@ -152,10 +165,22 @@ describe('10x Cell Ranger .h5', () => {
   });
 
   test('wrong files: an .h5ad, a gzip, a truncated .h5; and maxBytes', async () => {
-    await expectRejects(read10xH5(await fileBlob(H5AD)), FileFormatError, /an HDF5 file, but not a 10x Genomics matrix.*Top-level entries: X, layers, obs.*looks like an AnnData file: read it with readH5ad/);
-    await expectRejects(read10xH5(await fileBlob(`${FIX}/3.0.0/filtered_feature_bc_matrix/matrix.mtx.gz`)), FileFormatError, /not an HDF5 file: it is a MatrixMarket text file \(use read10x for \.mtx\)/);
+    await expectRejects(
+      read10xH5(await fileBlob(H5AD)),
+      FileFormatError,
+      /an HDF5 file, but not a 10x Genomics matrix.*Top-level entries: X, layers, obs.*looks like an AnnData file: read it with readH5ad/,
+    );
+    await expectRejects(
+      read10xH5(await fileBlob(`${FIX}/3.0.0/filtered_feature_bc_matrix/matrix.mtx.gz`)),
+      FileFormatError,
+      /not an HDF5 file: it is a MatrixMarket text file \(use read10x for \.mtx\)/,
+    );
     const whole = readFileSync(`${FIX}/3.0.0/filtered_feature_bc_matrix.h5`);
-    await expectRejects(read10xH5(whole.subarray(0, 50000)), FileFormatError, /the HDF5 file is truncated: 50,000 of 100,207 bytes are there/);
+    await expectRejects(
+      read10xH5(whole.subarray(0, 50000)),
+      FileFormatError,
+      /the HDF5 file is truncated: 50,000 of 100,207 bytes are there/,
+    );
     await expectRejects(read10xH5(new Uint8Array(0)), FileFormatError, /not an HDF5 file: the file is empty/);
     await expectRejects(read10xH5(whole, { maxBytes: 100000 }), MemoryLimitError, /loading needs about .* above maxBytes = 100\.0 kB/);
   });
@@ -168,8 +193,17 @@ describe('AnnData .h5ad: scanpy’s pbmc68k_reduced (700 cells × 765 genes)', (
     data = await readH5adFile(H5AD);
     console.log(`pbmc68k_reduced.h5ad: readH5ad ${(performance.now() - t0).toFixed(0)} ms`);
     expect([data.n, data.d, data.nnz]).toEqual([700, 765, 174400]);
-    expect(data.source).toMatchObject({ format: 'h5ad', matrixSource: 'raw/X', encoding: 'csr', integerValued: false, looksLikeCounts: false, available: ['X', 'raw/X'] });
-    expect(data.source.warnings.join(' ')).toMatch(/raw\/X does not hold raw counts \(not all values are whole numbers; max 6\.489\).*the file also has X/);
+    expect(data.source).toMatchObject({
+      format: 'h5ad',
+      matrixSource: 'raw/X',
+      encoding: 'csr',
+      integerValued: false,
+      looksLikeCounts: false,
+      available: ['X', 'raw/X'],
+    });
+    expect(data.source.warnings.join(' ')).toMatch(
+      /raw\/X does not hold raw counts \(not all values are whole numbers; max 6\.489\).*the file also has X/,
+    );
     expect(data.cells).toEqual(lines(`${DATA}/pbmc68k_reduced/counts_barcodes.tsv.gz`));
     expect(data.genes).toEqual(lines(`${DATA}/pbmc68k_reduced/counts_genes.tsv.gz`));
   });
@@ -181,7 +215,9 @@ describe('AnnData .h5ad: scanpy’s pbmc68k_reduced (700 cells × 765 genes)', (
     expect(c.genes).toEqual(data.genes);
     expectSameArray(c.indptr, data.indptr, 'indptr');
     expectSameArray(c.indices, data.indices, 'indices');
-    const nCounts = lines(`${DATA}/pbmc68k_reduced/counts_obs.csv.gz`).slice(1).map((l) => Number(l.split(',')[5]));
+    const nCounts = lines(`${DATA}/pbmc68k_reduced/counts_obs.csv.gz`)
+      .slice(1)
+      .map((l) => Number(l.split(',')[5]));
     let worst = 0;
     for (let i = 0; i < data.n; i++) {
       for (let k = data.indptr[i]; k < data.indptr[i + 1]; k++) {
@@ -211,7 +247,9 @@ describe('AnnData .h5ad: scanpy’s pbmc68k_reduced (700 cells × 765 genes)', (
       'CD4+/CD45RA+/CD25- Naive T': 8,
     });
     expect(new Set(obs.louvain).size).toBe(11);
-    const csv = lines(`${DATA}/pbmc68k_reduced/counts_obs.csv.gz`).slice(1).map((l) => l.split(','));
+    const csv = lines(`${DATA}/pbmc68k_reduced/counts_obs.csv.gz`)
+      .slice(1)
+      .map((l) => l.split(','));
     expect(obs.bulk_labels).toEqual(csv.map((r) => r[1]));
     expect(obs.louvain).toEqual(csv.map((r) => r[2]));
     expect(obs.phase).toEqual(csv.map((r) => r[3]));
@@ -244,7 +282,11 @@ describe('AnnData .h5ad: scanpy’s pbmc68k_reduced (700 cells × 765 genes)', (
     expect(Math.max(...Array.from(sums, (s) => Math.abs(s / x.n)))).toBeLessThan(0.2);
     expect(negative).toBeGreaterThan(x.nnz / 4);
     expect(x.nnz).toBeGreaterThan(0.99 * 700 * 765);
-    await expectRejects(readH5ad(readFileSync(H5AD), { matrix: 'layers/counts' }), FileFormatError, /no layers\/counts in the file; it has X, raw\/X/);
+    await expectRejects(
+      readH5ad(readFileSync(H5AD), { matrix: 'layers/counts' }),
+      FileFormatError,
+      /no layers\/counts in the file; it has X, raw\/X/,
+    );
   });
 
   test('readH5adFromFile outside a worker reads the bytes (not mounted), same result', async () => {
@@ -255,9 +297,17 @@ describe('AnnData .h5ad: scanpy’s pbmc68k_reduced (700 cells × 765 genes)', (
   });
 
   test('wrong files: a 10x .h5 (no X), a truncated .h5ad, a text file', async () => {
-    await expectRejects(readH5ad(await fileBlob(`${FIX}/3.0.0/filtered_feature_bc_matrix.h5`)), FileFormatError, /an HDF5 file without an X matrix, so not an AnnData \.h5ad file \(top-level entries: matrix\)\. It looks like a 10x Genomics Cell Ranger \.h5: read it with read10xH5/);
+    await expectRejects(
+      readH5ad(await fileBlob(`${FIX}/3.0.0/filtered_feature_bc_matrix.h5`)),
+      FileFormatError,
+      /an HDF5 file without an X matrix, so not an AnnData \.h5ad file \(top-level entries: matrix\)\. It looks like a 10x Genomics Cell Ranger \.h5: read it with read10xH5/,
+    );
     await expectRejects(readH5ad(readFileSync(H5AD).subarray(0, 1000000)), FileFormatError, /truncated: 1,000,000 of 1,911,295 bytes/);
-    await expectRejects(readH5ad(await fileBlob(`${DATA}/pbmc68k_reduced/counts_obs.csv.gz`)), FileFormatError, /not an HDF5 file: .*Expected an AnnData \.h5ad file/);
+    await expectRejects(
+      readH5ad(await fileBlob(`${DATA}/pbmc68k_reduced/counts_obs.csv.gz`)),
+      FileFormatError,
+      /not an HDF5 file: .*Expected an AnnData \.h5ad file/,
+    );
     const empty = await makeH5((f) => f.create_group('foo'));
     await expectRejects(readH5ad(empty), FileFormatError, /without an X matrix.*top-level entries: foo\)\. Write it with anndata/);
   });
@@ -292,7 +342,14 @@ describe('h5ad encodings, written here with h5wasm', () => {
       obsm.create_dataset({ name: 'not_2d', data: new Float64Array([1, 2, 3]) });
     });
     const m = await readH5ad(bytes);
-    expect(m.source).toMatchObject({ matrixSource: 'layers/counts', encoding: 'csr', integerValued: true, looksLikeCounts: true, available: ['X', 'layers/counts'], warnings: [] });
+    expect(m.source).toMatchObject({
+      matrixSource: 'layers/counts',
+      encoding: 'csr',
+      integerValued: true,
+      looksLikeCounts: true,
+      available: ['X', 'layers/counts'],
+      warnings: [],
+    });
     expect(Array.from(toDense(m))).toEqual(COUNTS.flat());
     expect(Array.from(rowSums(m))).toEqual([4, 5, 10]);
     expect(m.cells).toEqual(['c1', 'c2', 'c3']);
@@ -311,7 +368,15 @@ describe('h5ad encodings, written here with h5wasm', () => {
     const bytes = await makeH5((f) => {
       sparseGroup(f, 'X', 'csr', [3, 4], NORM, 'f', 'old');
       const raw = f.create_group('raw');
-      sparseGroup(raw, 'X', 'csc', [3, 5], COUNTS.map((r) => [...r, 1]), 'f', 'old');
+      sparseGroup(
+        raw,
+        'X',
+        'csc',
+        [3, 5],
+        COUNTS.map((r) => [...r, 1]),
+        'f',
+        'old',
+      );
       const rv = raw.create_group('var');
       rv.create_dataset({ name: 'index', data: ['G1', 'G2', 'G3', 'G4', 'G5'] });
       const obs = f.create_group('obs');
@@ -327,7 +392,7 @@ describe('h5ad encodings, written here with h5wasm', () => {
     expect(m.source).toMatchObject({ matrixSource: 'raw/X', encoding: 'csc', looksLikeCounts: true, available: ['X', 'raw/X'] });
     expect([m.n, m.d]).toEqual([3, 5]);
     expect(m.genes).toEqual(['G1', 'G2', 'G3', 'G4', 'G5']);
-    expect(Array.from(toDense(m))).toEqual(COUNTS.map((r) => [...r, 1]).flat());
+    expect(Array.from(toDense(m))).toEqual(COUNTS.flatMap((r) => [...r, 1]));
     expect(m.cells).toEqual(['c1', 'c2', 'c3']);
     expect(m.obs).toEqual({ louvain: ['2', '0', '1'], n_genes: [2, 1, 3] });
     const x = await readH5ad(bytes, { matrix: 'X' });
@@ -341,6 +406,10 @@ describe('h5ad encodings, written here with h5wasm', () => {
       const g = f.create_group('X');
       g.create_dataset({ name: 'data', data: new Float32Array([1]) });
     });
-    await expectRejects(readH5ad(bytes), FileFormatError, /X is a group with encoding-type \(none\) and no shape attribute; expected a dense array or a sparse matrix/);
+    await expectRejects(
+      readH5ad(bytes),
+      FileFormatError,
+      /X is a group with encoding-type \(none\) and no shape attribute; expected a dense array or a sparse matrix/,
+    );
   });
 });

@@ -19,7 +19,10 @@ const CR3 = `${FIX}/3.0.0/filtered_feature_bc_matrix`;
 const PBMC3K = `${DATA}/pbmc3k`;
 
 const text = (path: string): string => new TextDecoder().decode(path.endsWith('.gz') ? gunzipSync(readFileSync(path)) : readFileSync(path));
-const lines = (path: string): string[] => text(path).split('\n').filter((l) => l !== '');
+const lines = (path: string): string[] =>
+  text(path)
+    .split('\n')
+    .filter((l) => l !== '');
 const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
 
 /** Entries of a MatrixMarket text by plain line splitting: [gene, cell, value] 0-based, 10x layout. */
@@ -103,7 +106,11 @@ function chunkedStream(b: Uint8Array, sizes: number[]): ReadableStream<Uint8Arra
 
 describe('read10x on scanpy’s 10x fixtures', () => {
   test('Cell Ranger 2 MEX (343 genes × 12 cells): CSR, names, and the same dense matrix as parseMatrixMarket', async () => {
-    const m = await read10x({ matrix: await fileBlob(`${CR2}/matrix.mtx`), genes: await fileBlob(`${CR2}/genes.tsv`), barcodes: await fileBlob(`${CR2}/barcodes.tsv`) });
+    const m = await read10x({
+      matrix: await fileBlob(`${CR2}/matrix.mtx`),
+      genes: await fileBlob(`${CR2}/genes.tsv`),
+      barcodes: await fileBlob(`${CR2}/barcodes.tsv`),
+    });
     expect([m.n, m.d, m.nnz]).toEqual([12, 343, 12]);
     expectCanonical(m);
     expect(m.cells).toEqual(lines(`${CR2}/barcodes.tsv`));
@@ -115,7 +122,15 @@ describe('read10x on scanpy’s 10x fixtures', () => {
     expect(m.values[m.indptr[0]]).toBe(1);
     const dense = parseMatrixMarket(readFileSync(`${CR2}/matrix.mtx`));
     expect(Array.from(toDense(m))).toEqual(Array.from(dense.data));
-    expect(m.source).toMatchObject({ format: '10x-mtx', field: 'integer', integerValued: true, looksLikeCounts: true, cellOrdered: true, duplicatesSummed: 0, warnings: [] });
+    expect(m.source).toMatchObject({
+      format: '10x-mtx',
+      field: 'integer',
+      integerValued: true,
+      looksLikeCounts: true,
+      cellOrdered: true,
+      duplicatesSummed: 0,
+      warnings: [],
+    });
   });
 
   test('Cell Ranger 3 mtx.gz (507 × 1107, nnz 23,866) equals a line-split reference CSR; features give ids, names, types', async () => {
@@ -129,7 +144,9 @@ describe('read10x on scanpy’s 10x fixtures', () => {
     expect(m.featureTypes).toEqual(feats.map((f) => f[2]));
     expect(m.cells).toEqual(lines(`${CR3}/barcodes.tsv.gz`));
     expect(m.genes.slice(0, 2)).toEqual(['CH507-9B2.2', 'CH507-9B2.1']);
-    expect(m.source.bytesRead).toBe(['matrix.mtx.gz', 'features.tsv.gz', 'barcodes.tsv.gz'].reduce((s, f) => s + readFileSync(`${CR3}/${f}`).length, 0));
+    expect(m.source.bytesRead).toBe(
+      ['matrix.mtx.gz', 'features.tsv.gz', 'barcodes.tsv.gz'].reduce((s, f) => s + readFileSync(`${CR3}/${f}`).length, 0),
+    );
   });
 
   test('the int-ids edge case: a "real" file with integer-looking feature ids stays strings', async () => {
@@ -160,7 +177,14 @@ describe('read10x on pbmc3k (32738 genes × 2700 cells, the original 10x file)',
     expect(m.cells.slice(0, 2)).toEqual(['AAACATACAACCAC-1', 'AAACATTGAGCTAC-1']);
     expect(m.genes.slice(0, 3)).toEqual(['MIR1302-10', 'FAM138A', 'OR4F5']);
     expect(m.geneIds![0]).toBe('ENSG00000243485');
-    expect(m.source).toMatchObject({ field: 'real', integerValued: true, looksLikeCounts: true, maxValue: 419, cellOrdered: true, duplicatesSummed: 0 });
+    expect(m.source).toMatchObject({
+      field: 'real',
+      integerValued: true,
+      looksLikeCounts: true,
+      maxValue: 419,
+      cellOrdered: true,
+      duplicatesSummed: 0,
+    });
 
     // Independent: per-cell totals and genes detected for the first 5 cells, by splitting lines.
     const want = new Map<number, { total: number; genes: number }>();
@@ -174,7 +198,9 @@ describe('read10x on pbmc3k (32738 genes × 2700 cells, the original 10x file)',
       w.genes++;
       want.set(c - 1, w);
     }
-    const labels = lines(`${PBMC3K}/pbmc3k_labels.csv.gz`).slice(1, 6).map((l) => l.split(','));
+    const labels = lines(`${PBMC3K}/pbmc3k_labels.csv.gz`)
+      .slice(1, 6)
+      .map((l) => l.split(','));
     const detected = rowCounts(m);
     for (let i = 0; i < 5; i++) {
       expect(m.cells[i]).toBe(labels[i][0]);
@@ -275,7 +301,9 @@ describe('streaming: inputs, entry order, chunk boundaries, values', () => {
   test('pattern matrices count 1 per entry; transpose: false keeps file rows as rows', async () => {
     const p = await readMatrixMarketCsr(bytes('%%MatrixMarket matrix coordinate pattern general\n2 3 2\n1 3\n2 1\n'));
     expect(Array.from(toDense(p))).toEqual([0, 1, 0, 0, 1, 0]);
-    const t = await readMatrixMarketCsr(bytes('%%MatrixMarket matrix coordinate integer general\n2 3 2\n1 3 4\n2 1 5\n'), { transpose: false });
+    const t = await readMatrixMarketCsr(bytes('%%MatrixMarket matrix coordinate integer general\n2 3 2\n1 3 4\n2 1 5\n'), {
+      transpose: false,
+    });
     expect([t.n, t.d]).toEqual([2, 3]);
     expect(Array.from(toDense(t))).toEqual([0, 0, 4, 5, 0, 0]);
   });
@@ -289,7 +317,10 @@ describe('streaming: inputs, entry order, chunk boundaries, values', () => {
     expect(m.featureTypes).toEqual(['Gene Expression', 'Gene Expression']);
     expect(Array.from(toDense(m))).toEqual([1, 3, 0, 0]);
     expect(m.source.droppedFeatures).toBe(1);
-    const all = await read10x({ ...files, matrix: bytes(mtx), features: bytes(features), barcodes: bytes('c1\nc2\n') }, { geneExpressionOnly: false });
+    const all = await read10x(
+      { ...files, matrix: bytes(mtx), features: bytes(features), barcodes: bytes('c1\nc2\n') },
+      { geneExpressionOnly: false },
+    );
     expect(all.d).toBe(3);
     expect(Array.from(toDense(all))).toEqual([1, 2, 3, 0, 4, 0]);
   });
@@ -348,7 +379,11 @@ describe('streaming: inputs, entry order, chunk boundaries, values', () => {
 describe('clear errors for wrong or truncated files', () => {
   test('a truncated .mtx.gz: gzip fails, with bytes read and the fix', async () => {
     const gz = readFileSync(`${CR3}/matrix.mtx.gz`);
-    const e = await expectRejects(readMatrixMarketCsr(new Blob([gz.subarray(0, 40000)])), FileFormatError, /gzip decompression failed after 40,000 of 40,000 compressed bytes.*truncated or corrupt; download it again/);
+    const e = await expectRejects(
+      readMatrixMarketCsr(new Blob([gz.subarray(0, 40000)])),
+      FileFormatError,
+      /gzip decompression failed after 40,000 of 40,000 compressed bytes.*truncated or corrupt; download it again/,
+    );
     expect((e as FileFormatError).code).toBe('FILE_FORMAT');
     // Cut just before the gzip trailer: every entry arrives, the check fails.
     await expectRejects(readMatrixMarketCsr(gz.subarray(0, gz.length - 4)), FileFormatError, /gzip decompression failed/);
@@ -356,29 +391,61 @@ describe('clear errors for wrong or truncated files', () => {
 
   test('a truncated plain .mtx: fewer entries than the size line declares', async () => {
     const t = readFileSync(`${CR2}/matrix.mtx`, 'utf8');
-    await expectRejects(readMatrixMarketCsr(bytes(t.slice(0, t.indexOf('175 5 1')))), FileFormatError, /declares 12 entries but the file has only 4\. The file is truncated/);
-    await expectRejects(readMatrixMarketCsr(bytes(t.slice(0, t.indexOf('343 12')))), FileFormatError, /ends after the header, before the "rows columns entries" size line/);
+    await expectRejects(
+      readMatrixMarketCsr(bytes(t.slice(0, t.indexOf('175 5 1')))),
+      FileFormatError,
+      /declares 12 entries but the file has only 4\. The file is truncated/,
+    );
+    await expectRejects(
+      readMatrixMarketCsr(bytes(t.slice(0, t.indexOf('343 12')))),
+      FileFormatError,
+      /ends after the header, before the "rows columns entries" size line/,
+    );
     await expectRejects(readMatrixMarketCsr(bytes('')), FileFormatError, /the file is empty/);
   });
 
   test('the wrong file as the matrix: features, an HDF5 file, garbage', async () => {
-    await expectRejects(read10x({ matrix: await fileBlob(`${CR3}/features.tsv.gz`) }), FileFormatError, /features\.tsv\.gz: line 1 is "ENSG00000279493.*not a MatrixMarket header/);
-    await expectRejects(readMatrixMarketCsr(await fileBlob(`${FIX}/3.0.0/filtered_feature_bc_matrix.h5`)), FileFormatError, /not a MatrixMarket header|does not start with a MatrixMarket header/);
-    await expectRejects(readMatrixMarketCsr(bytes('%%MatrixMarket matrix array real general\n2 2\n1\n2\n3\n4\n')), FileFormatError, /stored as "array"; only the sparse "coordinate"/);
+    await expectRejects(
+      read10x({ matrix: await fileBlob(`${CR3}/features.tsv.gz`) }),
+      FileFormatError,
+      /features\.tsv\.gz: line 1 is "ENSG00000279493.*not a MatrixMarket header/,
+    );
+    await expectRejects(
+      readMatrixMarketCsr(await fileBlob(`${FIX}/3.0.0/filtered_feature_bc_matrix.h5`)),
+      FileFormatError,
+      /not a MatrixMarket header|does not start with a MatrixMarket header/,
+    );
+    await expectRejects(
+      readMatrixMarketCsr(bytes('%%MatrixMarket matrix array real general\n2 2\n1\n2\n3\n4\n')),
+      FileFormatError,
+      /stored as "array"; only the sparse "coordinate"/,
+    );
   });
 
   test('corrupt entries name the line: bad index, non-integer in an integer file, too many entries, junk', async () => {
     const h = '%%MatrixMarket matrix coordinate integer general\n3 2 2\n';
-    await expectRejects(readMatrixMarketCsr(bytes(`${h}1 1 1\n4 2 1\n`)), FileFormatError, /line 4: index \(4, 2\) is outside the 3×2 matrix/);
+    await expectRejects(
+      readMatrixMarketCsr(bytes(`${h}1 1 1\n4 2 1\n`)),
+      FileFormatError,
+      /line 4: index \(4, 2\) is outside the 3×2 matrix/,
+    );
     await expectRejects(readMatrixMarketCsr(bytes(`${h}1 1 1\n2 2 1.5\n`)), FileFormatError, /line 4: value "1\.5" is not an integer/);
     await expectRejects(readMatrixMarketCsr(bytes(`${h}1 1 1\n2 2 1\n3 2 1\n`)), FileFormatError, /line 5: an entry beyond the 2 declared/);
-    await expectRejects(readMatrixMarketCsr(bytes(`${h}1 1 1\n2 x 1\n`)), FileFormatError, /line 4: unexpected character "x" in the column index/);
+    await expectRejects(
+      readMatrixMarketCsr(bytes(`${h}1 1 1\n2 x 1\n`)),
+      FileFormatError,
+      /line 4: unexpected character "x" in the column index/,
+    );
     await expectRejects(readMatrixMarketCsr(bytes(`${h}1 1 1\n2 2\n`)), FileFormatError, /line 4: an entry has 2 field\(s\); expected 3/);
   });
 
   test('name files from another dataset: the counts disagree, before any entry is parsed', async () => {
     await expectRejects(
-      read10x({ matrix: await fileBlob(`${CR3}/matrix.mtx.gz`), features: await fileBlob(`${CR3}/features.tsv.gz`), barcodes: await fileBlob(`${PBMC3K}/barcodes.tsv.gz`) }),
+      read10x({
+        matrix: await fileBlob(`${CR3}/matrix.mtx.gz`),
+        features: await fileBlob(`${CR3}/features.tsv.gz`),
+        barcodes: await fileBlob(`${PBMC3K}/barcodes.tsv.gz`),
+      }),
       FileFormatError,
       /2,700 barcodes but matrix\.mtx\.gz has 1,107 columns \(cells\)\. The files come from different datasets/,
     );
@@ -392,16 +459,32 @@ describe('clear errors for wrong or truncated files', () => {
   test('find10xInputs: the three files among the ones a user picked (GEO prefixes, Cell Ranger 2 names)', () => {
     const f = (name: string): File => new File(['x'], name);
     const r = find10xInputs([f('GSM1_barcodes.tsv.gz'), f('notes.txt'), f('GSM1_matrix.mtx.gz'), f('GSM1_features.tsv.gz')]);
-    expect([(r.matrix as File).name, (r.features as File).name, (r.barcodes as File).name]).toEqual(['GSM1_matrix.mtx.gz', 'GSM1_features.tsv.gz', 'GSM1_barcodes.tsv.gz']);
+    expect([(r.matrix as File).name, (r.features as File).name, (r.barcodes as File).name]).toEqual([
+      'GSM1_matrix.mtx.gz',
+      'GSM1_features.tsv.gz',
+      'GSM1_barcodes.tsv.gz',
+    ]);
     const v2 = find10xInputs([f('matrix.mtx'), f('genes.tsv'), f('barcodes.tsv')]);
     expect([(v2.genes as File).name, v2.features]).toEqual(['genes.tsv', undefined]);
-    expect(() => find10xInputs([f('matrix.mtx.gz'), f('barcodes.tsv.gz')])).toThrow(/No features\.tsv\(\.gz\) or genes\.tsv\(\.gz\) among the files given \(matrix\.mtx\.gz, barcodes\.tsv\.gz\)/);
-    expect(() => find10xInputs([f('a_matrix.mtx.gz'), f('b_matrix.mtx.gz')])).toThrow(/Several files match matrix\.mtx\(\.gz\): a_matrix\.mtx\.gz, b_matrix\.mtx\.gz/);
+    expect(() => find10xInputs([f('matrix.mtx.gz'), f('barcodes.tsv.gz')])).toThrow(
+      /No features\.tsv\(\.gz\) or genes\.tsv\(\.gz\) among the files given \(matrix\.mtx\.gz, barcodes\.tsv\.gz\)/,
+    );
+    expect(() => find10xInputs([f('a_matrix.mtx.gz'), f('b_matrix.mtx.gz')])).toThrow(
+      /Several files match matrix\.mtx\(\.gz\): a_matrix\.mtx\.gz, b_matrix\.mtx\.gz/,
+    );
   });
 
   test('read10xDir: a folder without the files says which are missing', async () => {
-    expect(find10xFiles(CR3)).toEqual({ matrix: `${CR3}/matrix.mtx.gz`, features: `${CR3}/features.tsv.gz`, barcodes: `${CR3}/barcodes.tsv.gz` });
-    await expectRejects(read10xDir(`${DATA}/cao2017_worm_neuron`), FileFormatError, /no features\.tsv\(\.gz\) or genes\.tsv\(\.gz\), no barcodes\.tsv\(\.gz\) in this folder/);
+    expect(find10xFiles(CR3)).toEqual({
+      matrix: `${CR3}/matrix.mtx.gz`,
+      features: `${CR3}/features.tsv.gz`,
+      barcodes: `${CR3}/barcodes.tsv.gz`,
+    });
+    await expectRejects(
+      read10xDir(`${DATA}/cao2017_worm_neuron`),
+      FileFormatError,
+      /no features\.tsv\(\.gz\) or genes\.tsv\(\.gz\), no barcodes\.tsv\(\.gz\) in this folder/,
+    );
     await expectRejects(read10xDir(`${DATA}/nope`), FileFormatError, /not a directory/);
   });
 

@@ -7,7 +7,15 @@ import { describe, test, expect } from 'vitest';
 import { loess } from '../../src/sc/hvg.js';
 import fixture from '../fixtures/sc-pre/loess_r.json';
 
-interface LoessCase { name: string; span: number; degree: number; x: number[]; y: number[]; interpolate: number[]; direct: number[] }
+interface LoessCase {
+  name: string;
+  span: number;
+  degree: number;
+  x: number[];
+  y: number[];
+  interpolate: number[];
+  direct: number[];
+}
 const cases = (fixture as unknown as { cases: LoessCase[] }).cases;
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {

@@ -6,7 +6,17 @@ import { describe, test, expect, beforeAll } from 'vitest';
 import { createEngine, type Engine } from '../../src/index.js';
 import { householderQ, jacobiEigen, pca } from '../../src/sc/pca.js';
 import { F64_RTOL, expectRelClose } from '../tolerance.js';
-import { PCA_ANGLE_RAD, PCA_EV_RTOL, exactPca, maxPrincipalAngle, orthonormalityDefect, plantedLowRank, columnMoments, symmetricEigen, symmetricEigenQL } from '../fixtures/sc-pre/reference.js';
+import {
+  PCA_ANGLE_RAD,
+  PCA_EV_RTOL,
+  exactPca,
+  maxPrincipalAngle,
+  orthonormalityDefect,
+  plantedLowRank,
+  columnMoments,
+  symmetricEigen,
+  symmetricEigenQL,
+} from '../fixtures/sc-pre/reference.js';
 
 let cpu: Engine;
 beforeAll(async () => {

@@ -12,7 +12,15 @@ import { filterGenes, subsetCsr } from '../../src/sc/qc.js';
 import { highlyVariableGenes } from '../../src/sc/hvg.js';
 import { expectRelClose } from '../tolerance.js';
 import { read10xDir } from '../../src/sc/node.js';
-import { PCA_ANGLE_RAD, PCA_EV_RTOL, columnMoments, csrToDense, exactPca, maxPrincipalAngle, pbmcFromText } from '../fixtures/sc-pre/reference.js';
+import {
+  PCA_ANGLE_RAD,
+  PCA_EV_RTOL,
+  columnMoments,
+  csrToDense,
+  exactPca,
+  maxPrincipalAngle,
+  pbmcFromText,
+} from '../fixtures/sc-pre/reference.js';
 
 const FIX = new URL('../fixtures/sc-pre/', import.meta.url);
 const pbmc = pbmcFromText(
@@ -20,7 +28,12 @@ const pbmc = pbmcFromText(
   gunzipSync(readFileSync(new URL('pbmc68k_genes.tsv.gz', FIX))).toString('utf8'),
 );
 /** Options used by the CPU and GPU pipeline tests (the data hold 765 pre-selected genes, so lower thresholds). */
-export const PBMC_OPTIONS = { cells: { minGenes: 200, maxPctMito: 5 }, minCells: 3, hvg: { nTopGenes: 400 }, pca: { nComps: 30, seed: 0 } } as const;
+const PBMC_OPTIONS = {
+  cells: { minGenes: 200, maxPctMito: 5 },
+  minCells: 3,
+  hvg: { nTopGenes: 400 },
+  pca: { nComps: 30, seed: 0 },
+} as const;
 
 let cpu: Engine;
 beforeAll(async () => {
@@ -36,7 +49,12 @@ function column(a: ArrayLike<number>, d: number, k: number, cols: number): Float
 describe('preprocess on pbmc68k_reduced (CPU reference)', () => {
   test('stages, outputs, progress and timings', async () => {
     const events: StageEvent[] = [];
-    const r = await preprocess(cpu, pbmc.csr, { ...PBMC_OPTIONS, qc: { geneNames: pbmc.genes }, returnScaled: true, onStage: (e) => events.push(e) });
+    const r = await preprocess(cpu, pbmc.csr, {
+      ...PBMC_OPTIONS,
+      qc: { geneNames: pbmc.genes },
+      returnScaled: true,
+      onStage: (e) => events.push(e),
+    });
     expect(r.backend).toBe('cpu');
     expect(events.map((e) => e.stage)).toEqual(['qc', 'filter', 'normalize', 'hvg', 'scale', 'pca']);
     expect(events.map((e) => e.done)).toEqual([1, 2, 3, 4, 5, 6]);
@@ -100,14 +118,21 @@ describe('preprocess on pbmc68k_reduced (CPU reference)', () => {
     let head = 0;
     for (let j = 0; j < k; j++) head = Math.max(head, Math.abs(r.pca.explainedVariance[j] - ex.variance[j]) / ex.variance[j]);
     for (let j = k; j < 30; j++) tail = Math.max(tail, Math.abs(r.pca.explainedVariance[j] - ex.variance[j]) / ex.variance[j]);
-    console.log(`pbmc68k CPU: ${n} cells, ${r.genes.length} genes, ${G} HVGs; top-6 angle ${angle.toExponential(2)} rad; ` +
-      `EV rel error on 1..${k}: ${head.toExponential(2)}, worst on ${k + 1}..30: ${tail.toExponential(2)}; timings ${JSON.stringify(Object.fromEntries(Object.entries(r.timings).map(([a, b]) => [a, Math.round(b)])))}`);
+    console.log(
+      `pbmc68k CPU: ${n} cells, ${r.genes.length} genes, ${G} HVGs; top-6 angle ${angle.toExponential(2)} rad; ` +
+        `EV rel error on 1..${k}: ${head.toExponential(2)}, worst on ${k + 1}..30: ${tail.toExponential(2)}; timings ${JSON.stringify(Object.fromEntries(Object.entries(r.timings).map(([a, b]) => [a, Math.round(b)])))}`,
+    );
     // Randomized SVD never overstates a variance (Ritz values are lower bounds).
     for (let j = 0; j < 30; j++) expect(r.pca.explainedVariance[j]).toBeLessThanOrEqual(ex.variance[j] * (1 + 1e-12));
   });
 
   test('a flat-spectrum tail converges with more power iterations and oversampling', async () => {
-    const r = await preprocess(cpu, pbmc.csr, { ...PBMC_OPTIONS, returnNormalized: false, returnScaled: true, pca: { nComps: 10, nIter: 16, oversampling: 20 } });
+    const r = await preprocess(cpu, pbmc.csr, {
+      ...PBMC_OPTIONS,
+      returnNormalized: false,
+      returnScaled: true,
+      pca: { nComps: 10, nIter: 16, oversampling: 20 },
+    });
     const G = r.scaled!.d;
     const ex = exactPca(r.scaled!.data, r.scaled!.n, G, 10);
     let worst = 0;
@@ -125,7 +150,14 @@ describe('preprocess on pbmc68k_reduced (CPU reference)', () => {
 describe('preprocess on the bundled pbmc3k, as the scanpy and Seurat tutorials filter it', () => {
   test('the tutorial QC keeps 2638 cells and 13,714 genes; counting genes over the kept cells instead gives 13,656', async () => {
     const data = await read10xDir('data/pbmc3k');
-    const base = { qc: { geneNames: data.genes }, cells: { minGenes: 200, maxGenes: 2500, maxPctMito: 5 }, minCells: 3, hvg: { nTopGenes: 2000 }, pca: { nComps: 2, seed: 0 }, returnNormalized: false } as const;
+    const base = {
+      qc: { geneNames: data.genes },
+      cells: { minGenes: 200, maxGenes: 2500, maxPctMito: 5 },
+      minCells: 3,
+      hvg: { nTopGenes: 2000 },
+      pca: { nComps: 2, seed: 0 },
+      returnNormalized: false,
+    } as const;
     const r = await preprocess(cpu, data, base);
     // scanpy: filter_cells(min_genes=200) removes none of the 2700, filter_genes(min_cells=3) leaves 13714,
     // then n_genes < 2500 and pct_counts_mt < 5 leave 2638 cells (the tutorial's 2638 × 13714).
@@ -133,6 +165,8 @@ describe('preprocess on the bundled pbmc3k, as the scanpy and Seurat tutorials f
     expect(r.cellFilter.failed).toMatchObject({ minGenes: 0 });
     const kept = await preprocess(cpu, data, { ...base, geneFilterCells: 'kept' });
     expect([kept.cells.length, kept.genes.length]).toEqual([2638, 13656]);
-    await expect(preprocess(cpu, data, { ...base, geneFilterCells: 'all' as 'kept' })).rejects.toThrow(/geneFilterCells='all' is not one of/);
+    await expect(preprocess(cpu, data, { ...base, geneFilterCells: 'all' as 'kept' })).rejects.toThrow(
+      /geneFilterCells='all' is not one of/,
+    );
   }, 120_000);
 });

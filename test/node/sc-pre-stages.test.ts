@@ -69,7 +69,12 @@ describe('QC metrics', () => {
 
 describe('filters', () => {
   test('fixed thresholds, hand-solved', () => {
-    const m = { n: 4, totalCounts: Float64Array.from([100, 2000, 50000, 900]), nGenes: Float64Array.from([80, 900, 3000, 500]), pctMito: Float64Array.from([1, 4, 2, 30]) };
+    const m = {
+      n: 4,
+      totalCounts: Float64Array.from([100, 2000, 50000, 900]),
+      nGenes: Float64Array.from([80, 900, 3000, 500]),
+      pctMito: Float64Array.from([1, 4, 2, 30]),
+    };
     const r = filterCells(m, { minGenes: 200, maxGenes: 2500, maxPctMito: 5, minCounts: 500 });
     expect(Array.from(r.keep)).toEqual([0, 1, 0, 0]);
     expect(r.nKept).toBe(1);
@@ -93,7 +98,12 @@ describe('filters', () => {
     expect(l.median).toBeCloseTo(2, 14);
     expect(Array.from(l.outlier)).toEqual([1, 0, 1]);
     // In filterCells: 5 MADs on log1p counts and genes, 3 above on pctMito.
-    const cells = { n: 6, totalCounts: Float64Array.from([1000, 1100, 950, 1050, 20, 1000]), nGenes: Float64Array.from([500, 520, 480, 510, 490, 505]), pctMito: Float64Array.from([2, 2.5, 3, 2.2, 2.4, 40]) };
+    const cells = {
+      n: 6,
+      totalCounts: Float64Array.from([1000, 1100, 950, 1050, 20, 1000]),
+      nGenes: Float64Array.from([500, 520, 480, 510, 490, 505]),
+      pctMito: Float64Array.from([2, 2.5, 3, 2.2, 2.4, 40]),
+    };
     const f = filterCells(cells, { mad: true });
     expect(Array.from(f.keep)).toEqual([1, 1, 1, 1, 0, 0]);
     expect(f.failed.madTotalCounts).toBe(1);
@@ -136,8 +146,11 @@ describe('normalize_total + log1p', () => {
 });
 
 describe('highly variable genes', () => {
-  const fx = (loessFixture as unknown as { cases: { name: string; x: number[]; y: number[]; interpolate: number[]; direct: number[]; gene_index: number[] }[] }).cases
-    .find((c) => c.name === 'pbmc68k-seurat_v3')!;
+  const fx = (
+    loessFixture as unknown as {
+      cases: { name: string; x: number[]; y: number[]; interpolate: number[]; direct: number[]; gene_index: number[] }[];
+    }
+  ).cases.find((c) => c.name === 'pbmc68k-seurat_v3')!;
 
   test("seurat_v3 on pbmc68k equals scanpy's formula on R's loess fit", async () => {
     const n = 700;
@@ -215,7 +228,9 @@ describe('highly variable genes', () => {
       }
     }
     // Top 100 by normalised dispersion.
-    const sorted = Array.from(r.dispersionsNorm!).filter((v) => !Number.isNaN(v)).sort((a, b) => b - a);
+    const sorted = Array.from(r.dispersionsNorm!)
+      .filter((v) => !Number.isNaN(v))
+      .sort((a, b) => b - a);
     const cut = sorted[99];
     for (let g = 0; g < d; g++) expect(r.highlyVariable[g]).toBe(r.dispersionsNorm![g] >= cut ? 1 : 0);
     // Cut-offs instead of nTopGenes (scanpy's defaults): mean in (0.0125, 3), z > 0.5.
@@ -236,7 +251,7 @@ describe('highly variable genes', () => {
     const d = 11;
     const X = new Float64Array(n * d);
     for (let i = 0; i < n; i++) {
-      for (let g = 0; g < 10; g++) X[i * d + g] = ((i * 7 + g * 3) % 5 === 0 ? 0.3 + 0.05 * g : 0);
+      for (let g = 0; g < 10; g++) X[i * d + g] = (i * 7 + g * 3) % 5 === 0 ? 0.3 + 0.05 * g : 0;
       X[i * d + 10] = 3 + ((i * 13) % 7) * 0.2;
     }
     const r = await highlyVariableGenes(cpu, denseToCsr(X, n, d), { flavor: 'seurat' });

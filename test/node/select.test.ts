@@ -23,7 +23,13 @@ describe('model selection over k', () => {
     const b = makeBlobs(600, 3, 4, 12, { std: 0.7, spread: 8 });
     const X = { data: b.data, n: b.n, d: b.d };
     const seen: number[] = [];
-    const r = await selectK(X, { engine, model: 'gmm', ks: [2, 3, 4, 5, 6], fit: { covariance: 'full', seed: 1, nInit: 2 }, onK: (row) => seen.push(row.k) });
+    const r = await selectK(X, {
+      engine,
+      model: 'gmm',
+      ks: [2, 3, 4, 5, 6],
+      fit: { covariance: 'full', seed: 1, nInit: 2 },
+      onK: (row) => seen.push(row.k),
+    });
     expect(seen).toEqual([2, 3, 4, 5, 6]);
     expect(r.bestK).toBe(4);
     expect(r.criterion).toBe('bic');
@@ -31,7 +37,13 @@ describe('model selection over k', () => {
     const row4 = r.rows.find((x) => x.k === 4)!;
     expect(row4.bic).toBeCloseTo(await fit4.bic(X), 6);
     expect(row4.aic).toBeCloseTo(await fit4.aic(X), 6);
-    const aic = await selectK(X, { engine, model: 'gmm', ks: [2, 3, 4, 5, 6], criterion: 'aic', fit: { covariance: 'full', seed: 1, nInit: 2 } });
+    const aic = await selectK(X, {
+      engine,
+      model: 'gmm',
+      ks: [2, 3, 4, 5, 6],
+      criterion: 'aic',
+      fit: { covariance: 'full', seed: 1, nInit: 2 },
+    });
     expect(aic.rows.map((x) => x.aic)).toEqual(r.rows.map((x) => x.aic));
   });
 

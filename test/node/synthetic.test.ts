@@ -49,7 +49,16 @@ describe('count samplers', () => {
   const N = 200_000;
   // Small means go by inversion, large ones by gamma–Poisson; φ = 0 is Poisson (inversion, then PTRS).
   test.each([
-    [0.05, 0.5], [1.3, 0.2], [8, 2], [25, 0.05], [39, 1], [41, 0.3], [120, 0.1], [3, 0], [60, 0], [900, 0],
+    [0.05, 0.5],
+    [1.3, 0.2],
+    [8, 2],
+    [25, 0.05],
+    [39, 1],
+    [41, 0.3],
+    [120, 0.1],
+    [3, 0],
+    [60, 0],
+    [900, 0],
   ])('NB with mean %s and dispersion %s matches the exact pmf bin by bin', (m, phi) => {
     const rng = new Rng(11, 3);
     const draws = new Int32Array(N);
@@ -69,7 +78,8 @@ describe('count samplers', () => {
   test('gamma draws have the mean and variance of their shape, below and above 1', () => {
     for (const shape of [0.2, 1, 3.7]) {
       const rng = new Rng(9, 1);
-      let s = 0, s2 = 0;
+      let s = 0,
+        s2 = 0;
       for (let t = 0; t < N; t++) {
         const g = sampleGamma(rng, shape);
         expect(g).toBeGreaterThan(0);
@@ -119,7 +129,8 @@ describe('sampleNbMixture', () => {
     const expected = Array.from({ length: 3 }, () => new Float64Array(5));
     const variance = Array.from({ length: 3 }, () => new Float64Array(5));
     for (let i = 0; i < n; i++) {
-      const c = x.component[i], s = x.sizeFactors[i];
+      const c = x.component[i],
+        s = x.sizeFactors[i];
       for (let t = x.indptr[i]; t < x.indptr[i + 1]; t++) total[c][x.indices[t]] += x.values[t];
       for (let g = 0; g < 5; g++) {
         const m = s * toy.means[c][g];
@@ -129,13 +140,15 @@ describe('sampleNbMixture', () => {
     }
     for (let c = 0; c < 3; c++) {
       for (let g = 0; g < 5; g++) {
-        expect(Math.abs(total[c][g] - expected[c][g]), `component ${c} gene ${g}`).toBeLessThanOrEqual(SAMPLING_Z * Math.sqrt(variance[c][g]) + 1e-9);
+        expect(Math.abs(total[c][g] - expected[c][g]), `component ${c} gene ${g}`).toBeLessThanOrEqual(
+          SAMPLING_Z * Math.sqrt(variance[c][g]) + 1e-9,
+        );
       }
     }
     // Log-normal library sizes: mean of log(s·libraryMean) is logMean.
     let ls = 0;
     for (const s of x.sizeFactors) ls += Math.log(s * 1000);
-    expect(Math.abs(ls / n - Math.log(1000))).toBeLessThanOrEqual(SAMPLING_Z * 0.4 / Math.sqrt(n));
+    expect(Math.abs(ls / n - Math.log(1000))).toBeLessThanOrEqual((SAMPLING_Z * 0.4) / Math.sqrt(n));
   });
 
   test('same seed gives the same counts, and a cell does not depend on how many are drawn', () => {
@@ -154,7 +167,10 @@ describe('sampleNbMixture', () => {
   });
 
   test('bad parameters and options are refused with the cause and the fix', () => {
-    const bad = (p: Partial<NbMixtureParams>, o: { n: number; genes?: number } = { n: 10 }) => () => sampleNbMixture({ ...toy, ...p }, o);
+    const bad =
+      (p: Partial<NbMixtureParams>, o: { n: number; genes?: number } = { n: 10 }) =>
+      () =>
+        sampleNbMixture({ ...toy, ...p }, o);
     expect(bad({ means: toy.means.slice(0, 2) })).toThrow(InvalidInputError);
     expect(bad({ means: toy.means.slice(0, 2) })).toThrow(/one row of means per mixture component/);
     expect(bad({ means: [toy.means[0], toy.means[1], [1, 2]] })).toThrow(/should have 5 entries/);
@@ -165,7 +181,9 @@ describe('sampleNbMixture', () => {
   });
 
   test('the shipped pbmc3k parameters sample cells that the NB mixture assigns back to their components', async () => {
-    const params = JSON.parse(gunzipSync(readFileSync('data/pbmc3k/synthetic_nb.json.gz')).toString()) as NbMixtureParams & { fit: { k: number } };
+    const params = JSON.parse(gunzipSync(readFileSync('data/pbmc3k/synthetic_nb.json.gz')).toString()) as NbMixtureParams & {
+      fit: { k: number };
+    };
     expect(params.weights).toHaveLength(8);
     expect(params.genes).toHaveLength(2000);
     expect(params.means.every((row) => row.length === 2000)).toBe(true);
@@ -191,7 +209,9 @@ describe('sampleNbMixture', () => {
     const engine = await createEngine({ backend: 'cpu' });
     const fit = await negativeBinomialMixture(x, { engine, k: 8, seed: 0, nInit: 2 });
     const ari = adjustedRandIndex(fit.labels, truth);
-    console.log(`pbmc3k-fitted synthetic cells (3000 × 200 genes): NB mixture ARI ${ari.toFixed(4)}, true-parameter classifier ${oracleAri.toFixed(4)}, against the sampled components; log-likelihood per cell: fit ${(fit.logLikelihood / x.n).toFixed(3)}, true parameters ${(trueLogLik / x.n).toFixed(3)}`);
+    console.log(
+      `pbmc3k-fitted synthetic cells (3000 × 200 genes): NB mixture ARI ${ari.toFixed(4)}, true-parameter classifier ${oracleAri.toFixed(4)}, against the sampled components; log-likelihood per cell: fit ${(fit.logLikelihood / x.n).toFixed(3)}, true parameters ${(trueLogLik / x.n).toFixed(3)}`,
+    );
     expect(oracleAri).toBeGreaterThan(0.8);
     // The fit is a maximum-likelihood estimate on this sample: at least as likely as the truth (its
     // size factors are estimated, so allow 0.5 % of the per-cell log-likelihood), and it recovers

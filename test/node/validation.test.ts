@@ -19,16 +19,34 @@ describe('bad input raises a typed error naming cause and fix, and leaves the in
     const data = new Float64Array([1, 2, 3, NaN, 5, 6]);
     const copy = data.slice();
     await expectCode(cpu.kmeans({ data, n: 3, d: 2 }, { k: 2 }), 'NON_FINITE', /NaN at sample 1, feature 1.*impute/);
-    await expectCode(cpu.kmeans([[1, 2], [Infinity, 0]], { k: 1 }), 'NON_FINITE', /Infinity at sample 1, feature 0/);
+    await expectCode(
+      cpu.kmeans(
+        [
+          [1, 2],
+          [Infinity, 0],
+        ],
+        { k: 1 },
+      ),
+      'NON_FINITE',
+      /Infinity at sample 1, feature 0/,
+    );
     expect(Array.from(data)).toEqual(Array.from(copy));
   });
 
   test('k larger than n, k of zero and fractional k are rejected', async () => {
-    const rows = [[0, 0], [1, 1], [2, 2]];
+    const rows = [
+      [0, 0],
+      [1, 1],
+      [2, 2],
+    ];
     await expectCode(cpu.kmeans(rows, { k: 4 }), 'K_TOO_LARGE', /n_samples=3 should be >= k=4/);
     await expectCode(cpu.kmeans(rows, { k: 0 }), 'BAD_OPTION', /k=0 is not a positive integer/);
     await expectCode(cpu.kmeans(rows, { k: 1.5 }), 'BAD_OPTION', /positive integer/);
-    expect(rows).toEqual([[0, 0], [1, 1], [2, 2]]);
+    expect(rows).toEqual([
+      [0, 0],
+      [1, 1],
+      [2, 2],
+    ]);
   });
 
   test('empty and ragged data are rejected', async () => {
@@ -40,10 +58,28 @@ describe('bad input raises a typed error naming cause and fix, and leaves the in
   });
 
   test('initial centroids and new data must match the dimension', async () => {
-    const rows = [[0, 0], [1, 1], [2, 2]];
-    await expectCode(cpu.kmeans(rows, { k: 2, init: [[0, 0, 0], [1, 1, 1]] }), 'DIMENSION_MISMATCH', /init has 3 features but the data has 2/);
+    const rows = [
+      [0, 0],
+      [1, 1],
+      [2, 2],
+    ];
+    await expectCode(
+      cpu.kmeans(rows, {
+        k: 2,
+        init: [
+          [0, 0, 0],
+          [1, 1, 1],
+        ],
+      }),
+      'DIMENSION_MISMATCH',
+      /init has 3 features but the data has 2/,
+    );
     await expectCode(cpu.kmeans(rows, { k: 2, init: [[0, 0]] }), 'SHAPE_MISMATCH', /1 rows but k=2/);
-    await expectCode(cpu.predict({ centroids: [[0, 0]] }, [[1, 2, 3]]), 'DIMENSION_MISMATCH', /X has 3 features, but the model was fitted on 2/);
+    await expectCode(
+      cpu.predict({ centroids: [[0, 0]] }, [[1, 2, 3]]),
+      'DIMENSION_MISMATCH',
+      /X has 3 features, but the model was fitted on 2/,
+    );
   });
 
   test('options out of range are rejected', async () => {

@@ -9,11 +9,30 @@ import fixtures from '../fixtures/sklearn_gmm.json';
 import { F32_OBJ_RTOL, F64_RTOL, SKLEARN_LL_ATOL, dataScale, expectParamsClose, expectRelClose } from '../tolerance.js';
 
 interface GmmCase {
-  name: string; covariance_type: CovarianceType; n: number; d: number; k: number; tol: number; reg_covar: number; max_iter: number;
+  name: string;
+  covariance_type: CovarianceType;
+  n: number;
+  d: number;
+  k: number;
+  tol: number;
+  reg_covar: number;
+  max_iter: number;
   init: { weights: number[]; means: number[][]; covariances: unknown };
-  weights_: number[]; means_: number[][]; covariances_: unknown; precisions_cholesky_: unknown;
-  converged_: boolean; n_iter_: number; lower_bound_: number; lower_bounds: number[];
-  labels: number[]; score_samples: number[]; score: number; bic: number; aic: number; predict_proba_head: number[][]; X: number[][];
+  weights_: number[];
+  means_: number[][];
+  covariances_: unknown;
+  precisions_cholesky_: unknown;
+  converged_: boolean;
+  n_iter_: number;
+  lower_bound_: number;
+  lower_bounds: number[];
+  labels: number[];
+  score_samples: number[];
+  score: number;
+  bic: number;
+  aic: number;
+  predict_proba_head: number[][];
+  X: number[][];
 }
 const cases = (fixtures as unknown as { cases: GmmCase[] }).cases;
 
@@ -51,7 +70,12 @@ export function gmmSuite(name: string, getEngine: () => Promise<Engine>, float32
       // Pairs {0, 2} and {10, 12}: each component gets one pair exactly (responsibilities
       // underflow to 0/1), mean 1 and 11, variance 1 (+ regCovar), weights 1/2.
       const engine = await getEngine();
-      const r = await engine.gaussianMixture([[0], [2], [10], [12]], { k: 2, covariance: 'diag', init: { weights: [0.5, 0.5], means: [[0], [12]], covariances: [[4], [4]] }, regCovar: 0 });
+      const r = await engine.gaussianMixture([[0], [2], [10], [12]], {
+        k: 2,
+        covariance: 'diag',
+        init: { weights: [0.5, 0.5], means: [[0], [12]], covariances: [[4], [4]] },
+        regCovar: 0,
+      });
       expectParamsClose(r.means, [[1], [11]], 1, undefined, atol, rtol);
       expectParamsClose(r.covariances as number[][], [[1], [1]], 1, undefined, atol, rtol);
       expect(r.weights.map((w) => Number(w.toFixed(9)))).toEqual([0.5, 0.5]);
@@ -68,7 +92,12 @@ export function gmmSuite(name: string, getEngine: () => Promise<Engine>, float32
       test(`agrees with scikit-learn on '${c.name}' (${c.n}×${c.d}, k=${c.k}, ${c.covariance_type}) from the same initial parameters`, async () => {
         const engine = await getEngine();
         const r = await engine.gaussianMixture(c.X, {
-          k: c.k, covariance: c.covariance_type, tol: c.tol, regCovar: c.reg_covar, maxIter: c.max_iter, init: c.init as never,
+          k: c.k,
+          covariance: c.covariance_type,
+          tol: c.tol,
+          regCovar: c.reg_covar,
+          maxIter: c.max_iter,
+          init: c.init as never,
         });
         expect(r.labels).toEqual(c.labels);
         expect(r.nIter).toBe(c.n_iter_);
@@ -80,7 +109,10 @@ export function gmmSuite(name: string, getEngine: () => Promise<Engine>, float32
         expectParamsClose(r.means, c.means_, scale, undefined, atol, rtol);
         expectParamsClose([flat(r.covariances)], [flat(c.covariances_)], scale * scale, undefined, atol, rtol);
         expectParamsClose([r.weights], [c.weights_], 1, undefined, atol, rtol);
-        expectNonDecreasing(r.history.map((h) => h.objective), objRtol);
+        expectNonDecreasing(
+          r.history.map((h) => h.objective),
+          objRtol,
+        );
         const ss = await r.scoreSamples(c.X);
         ss.forEach((v, i) => expect(Math.abs(v - c.score_samples[i])).toBeLessThanOrEqual(1e-4));
         // BIC/AIC are −2·n·(mean log-likelihood) + penalty: the per-sample tolerance times 2n.
@@ -98,7 +130,9 @@ export function gmmSuite(name: string, getEngine: () => Promise<Engine>, float32
       const r = await engine.gaussianMixture(c.X, { k: c.k, covariance: 'full', init: c.init as never });
       expect(flat(r.covariances).every(Number.isFinite)).toBe(true);
       expect(Number.isFinite(r.logLikelihood)).toBe(true);
-      expect(r.warnings.join(' ')).toMatch(/collapsed onto \(nearly\) a single point.*decrease the number of components, or increase regCovar/);
+      expect(r.warnings.join(' ')).toMatch(
+        /collapsed onto \(nearly\) a single point.*decrease the number of components, or increase regCovar/,
+      );
     });
 
     test('every initialisation runs, restarts keep the best lower bound, and the same seed repeats exactly', async () => {
@@ -108,7 +142,10 @@ export function gmmSuite(name: string, getEngine: () => Promise<Engine>, float32
         const r = await engine.gaussianMixture(c.X, { k: 3, covariance: 'diag', init, seed: 1, nInit: 2 });
         expect(r.restarts).toHaveLength(2);
         expect(r.lowerBound).toBe(Math.max(...r.restarts.map((x) => x.objective)));
-        expectNonDecreasing(r.history.map((h) => h.objective), objRtol);
+        expectNonDecreasing(
+          r.history.map((h) => h.objective),
+          objRtol,
+        );
         const again = await engine.gaussianMixture(c.X, { k: 3, covariance: 'diag', init, seed: 1, nInit: 2 });
         expect(again.means).toEqual(r.means);
         expect(again.labels).toEqual(r.labels);
@@ -132,10 +169,19 @@ export function gmmSuite(name: string, getEngine: () => Promise<Engine>, float32
       test(`the log-posterior never decreases with a Dirichlet and Normal-inverse-Wishart prior (${covariance})`, async () => {
         const engine = await getEngine();
         const r = await engine.gaussianMixture(c.X, {
-          k: 4, covariance, init: 'random', seed: 3, maxIter: 60, tol: 1e-8, prior: { weightConcentration: 2, normal: true },
+          k: 4,
+          covariance,
+          init: 'random',
+          seed: 3,
+          maxIter: 60,
+          tol: 1e-8,
+          prior: { weightConcentration: 2, normal: true },
         });
         expect(r.history.length).toBeGreaterThan(3);
-        expectNonDecreasing(r.history.map((h) => h.objective), objRtol);
+        expectNonDecreasing(
+          r.history.map((h) => h.objective),
+          objRtol,
+        );
         expect(r.logPosterior).toBeDefined();
         expect(r.logPosterior!).toBeLessThan(r.logLikelihood + 1e6);
       });
@@ -146,7 +192,11 @@ export function gmmSuite(name: string, getEngine: () => Promise<Engine>, float32
       // μ = (4·3 + 0)/(4 + 1) = 2.4; Σ = (Λ + κn/(κ+n)(ȳ−μ_P)² + W)/(ν + n + d + 2) = (2 + 0.8·9 + 14)/10 = 2.32.
       const engine = await getEngine();
       const r = await engine.gaussianMixture([[1], [2], [3], [6]], {
-        k: 1, covariance: 'full', regCovar: 0, maxIter: 1, prior: { normal: { shrinkage: 1, mean: [0], dof: 3, scale: [[2]] } },
+        k: 1,
+        covariance: 'full',
+        regCovar: 0,
+        maxIter: 1,
+        prior: { normal: { shrinkage: 1, mean: [0], dof: 3, scale: [[2]] } },
       });
       expectRelClose(r.means[0][0], 2.4, rtol, 'MAP mean');
       expectRelClose(flat(r.covariances)[0], 2.32, rtol, 'MAP variance');
@@ -156,7 +206,12 @@ export function gmmSuite(name: string, getEngine: () => Promise<Engine>, float32
       const engine = await getEngine();
       const blobs = cases.find((x) => x.name === 'blobs_aniso' && x.covariance_type === 'diag')!;
       const r = await engine.gaussianMixture(blobs.X, {
-        k: 8, covariance: 'diag', init: 'random', seed: 2, maxIter: 200, prior: { weightConcentration: 0.01 },
+        k: 8,
+        covariance: 'diag',
+        init: 'random',
+        seed: 2,
+        maxIter: 200,
+        prior: { weightConcentration: 0.01 },
       });
       expect(r.k).toBeLessThan(8);
       expect(r.dropped.length).toBe(8 - r.k);
@@ -168,7 +223,7 @@ export function gmmSuite(name: string, getEngine: () => Promise<Engine>, float32
     test('α > 1 pulls the weights toward uniform', async () => {
       const engine = await getEngine();
       const init = { weights: [0.9, 0.1], means: [[0], [10]], covariances: [[1], [1]] };
-      const X = [...Array.from({ length: 18 }, (_, i) => [i % 3 - 1]), [9], [11]];
+      const X = [...Array.from({ length: 18 }, (_, i) => [(i % 3) - 1]), [9], [11]];
       const mle = await engine.gaussianMixture(X, { k: 2, covariance: 'diag', init, maxIter: 1 });
       const map = await engine.gaussianMixture(X, { k: 2, covariance: 'diag', init, maxIter: 1, prior: { weightConcentration: 11 } });
       // MLE: 18/20, 2/20. MAP: (18 + 10)/(20 + 20) = 0.7, (2 + 10)/40 = 0.3.

@@ -10,9 +10,20 @@ import kmeanspp from '../fixtures/sklearn_kmeanspp.json';
 import { F32_OBJ_RTOL, F64_RTOL, SKLEARN_RTOL, dataScale, expectParamsClose, expectRelClose, expectNonIncreasing } from '../tolerance.js';
 
 interface Case {
-  name: string; n: number; d: number; k: number; tol: number; max_iter: number;
-  init: number[][]; labels_: number[]; cluster_centers_: number[][]; inertia_: number; n_iter_: number;
-  transform_head: number[][]; predict_head: number[]; X: number[][];
+  name: string;
+  n: number;
+  d: number;
+  k: number;
+  tol: number;
+  max_iter: number;
+  init: number[][];
+  labels_: number[];
+  cluster_centers_: number[][];
+  inertia_: number;
+  n_iter_: number;
+  transform_head: number[][];
+  predict_head: number[];
+  X: number[][];
 }
 const cases = (fixtures as unknown as { cases: Case[] }).cases;
 
@@ -42,7 +53,13 @@ export function kmeansSuite(name: string, getEngine: () => Promise<Engine>, floa
 
     test('a 2-D case with one sample per cluster (k = n) has zero inertia', async () => {
       const engine = await getEngine();
-      const X = [[0, 0], [5, 0], [0, 5], [5, 5], [2, 9]];
+      const X = [
+        [0, 0],
+        [5, 0],
+        [0, 5],
+        [5, 5],
+        [2, 9],
+      ];
       const r = await engine.kmeans(X, { k: 5, seed: 1 });
       expect(new Set(r.labels).size).toBe(5);
       expect(r.inertia).toBeLessThanOrEqual(1e-9);
@@ -51,7 +68,12 @@ export function kmeansSuite(name: string, getEngine: () => Promise<Engine>, floa
 
     test('k = 1 gives the column means and the total sum of squares', async () => {
       const engine = await getEngine();
-      const X = [[1, 2, 3], [3, 2, 1], [2, 5, 2], [6, 3, 2]];
+      const X = [
+        [1, 2, 3],
+        [3, 2, 1],
+        [2, 5, 2],
+        [6, 3, 2],
+      ];
       const r = await engine.kmeans(X, { k: 1 });
       expectParamsClose(r.centroids, [[3, 3, 2]], 1, undefined, paramAtol, paramRtol);
       // Σ‖x − mean‖² = (4+1+1)+(0+1+1)+(1+4+0)+(9+0+0) = 22
@@ -68,11 +90,16 @@ export function kmeansSuite(name: string, getEngine: () => Promise<Engine>, floa
         expectRelClose(r.inertia, c.inertia_, float32 ? SKLEARN_RTOL : 1e-9, 'inertia');
         expect(r.nIter).toBe(c.n_iter_);
         expectParamsClose(r.centroids, c.cluster_centers_, dataScale(c.X.flat(), c.n, c.d), undefined, paramAtol, paramRtol);
-        expectNonIncreasing(r.history.map((h) => h.objective), objRtol);
+        expectNonIncreasing(
+          r.history.map((h) => h.objective),
+          objRtol,
+        );
         const head = c.X.slice(0, 5);
         expect(await engine.predict(r, head)).toEqual(c.predict_head);
         const t = await engine.transform(r, head);
-        t.forEach((row, i) => row.forEach((v, j) => expect(Math.abs(v - c.transform_head[i][j])).toBeLessThanOrEqual(1e-4 * (1 + c.transform_head[i][j]))));
+        t.forEach((row, i) =>
+          row.forEach((v, j) => expect(Math.abs(v - c.transform_head[i][j])).toBeLessThanOrEqual(1e-4 * (1 + c.transform_head[i][j]))),
+        );
       });
     }
 
@@ -121,7 +148,13 @@ export function kmeansSuite(name: string, getEngine: () => Promise<Engine>, floa
       expect(seen).toHaveLength(r.restarts.reduce((a, b) => a + b.nIter, 0));
       expect(seen[0]).toBe('0:1');
       const ctl = new AbortController();
-      const p = engine.kmeans(c.X, { k: 5, signal: ctl.signal, onIteration: (h) => { if (h.iter === 2) ctl.abort('test'); } });
+      const p = engine.kmeans(c.X, {
+        k: 5,
+        signal: ctl.signal,
+        onIteration: (h) => {
+          if (h.iter === 2) ctl.abort('test');
+        },
+      });
       await expect(p).rejects.toMatchObject({ code: 'ABORTED' });
     });
 
@@ -171,7 +204,7 @@ export function kmeansSuite(name: string, getEngine: () => Promise<Engine>, floa
       expect(Math.abs(r.centroids[0][0] + a)).toBeLessThan(float32 ? 1e-5 : 1e-9);
       expect(Math.abs(r.centroids[1][0] - a)).toBeLessThan(float32 ? 1e-5 : 1e-9);
       // Objective −(1/β) Σ_i log(e^{−β(1−a)²} + e^{−β(1+a)²}), both samples alike.
-      const expected = -2 / beta * Math.log(Math.exp(-beta * (1 - a) ** 2) + Math.exp(-beta * (1 + a) ** 2));
+      const expected = (-2 / beta) * Math.log(Math.exp(-beta * (1 - a) ** 2) + Math.exp(-beta * (1 + a) ** 2));
       expectRelClose(r.objective, expected, float32 ? 1e-5 : 1e-9, 'objective');
       expect(r.labels).toEqual([0, 1]);
     });
@@ -184,7 +217,10 @@ export function kmeansSuite(name: string, getEngine: () => Promise<Engine>, floa
       expect(soft.labels).toEqual(hard.labels);
       expectRelClose(soft.inertia, hard.inertia, objRtol, 'inertia');
       expectRelClose(soft.objective, hard.inertia, 1e-3, 'soft objective vs inertia');
-      expectNonIncreasing(soft.history.map((h) => h.objective), objRtol);
+      expectNonIncreasing(
+        soft.history.map((h) => h.objective),
+        objRtol,
+      );
       expect(soft.responsibilities).toHaveLength(c.n * 3);
       const sums = Array.from({ length: c.n }, (_, i) => soft.responsibilities!.slice(i * 3, i * 3 + 3).reduce((x, y) => x + y, 0));
       sums.forEach((s) => expect(Math.abs(s - 1)).toBeLessThan(1e-5));
@@ -195,7 +231,10 @@ export function kmeansSuite(name: string, getEngine: () => Promise<Engine>, floa
       const c = cases.find((x) => x.name === 'blobs_d7')!;
       const r = await engine.softKMeans(c.X, { k: 5, init: c.init, beta: 0.05 });
       expect(r.history.length).toBeGreaterThan(2);
-      expectNonIncreasing(r.history.map((h) => h.objective), objRtol);
+      expectNonIncreasing(
+        r.history.map((h) => h.objective),
+        objRtol,
+      );
       expect(r.objective).toBeLessThanOrEqual(r.history[r.history.length - 1].objective * (1 + objRtol));
     });
   });

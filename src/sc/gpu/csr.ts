@@ -38,11 +38,19 @@ function bindingLimit(device: GPUDevice): number {
 }
 
 /** Row ranges whose entries (and per-row outputs) fit one binding, at most maxChunkRows rows each. */
-export function planCsrChunks(indptr: ArrayLike<number>, n: number, d: number, maxBinding: number, maxChunkRows?: number): [number, number][] {
+export function planCsrChunks(
+  indptr: ArrayLike<number>,
+  n: number,
+  d: number,
+  maxBinding: number,
+  maxChunkRows?: number,
+): [number, number][] {
   const maxNnz = Math.floor(maxBinding / 4);
   const maxRows = Math.max(1, Math.min(maxChunkRows ?? Infinity, Math.floor(maxBinding / 16) - 1));
   if (d * 16 > maxBinding) {
-    throw new BufferLimitError(`${d} genes need ${d * 16} bytes of per-gene statistics, beyond the device's binding limit of ${maxBinding} bytes. Subset the genes first, or use backend: "cpu".`);
+    throw new BufferLimitError(
+      `${d} genes need ${d * 16} bytes of per-gene statistics, beyond the device's binding limit of ${maxBinding} bytes. Subset the genes first, or use backend: "cpu".`,
+    );
   }
   const out: [number, number][] = [];
   let r0 = 0;
@@ -83,7 +91,11 @@ export class GpuCsrOps implements ScOps {
   readonly chunks: CsrChunk[];
   private readonly device: GPUDevice;
 
-  constructor(readonly runner: GpuRunner, csr: CsrLike, readonly chunking: ChunkingOptions) {
+  constructor(
+    readonly runner: GpuRunner,
+    csr: CsrLike,
+    readonly chunking: ChunkingOptions,
+  ) {
     this.device = runner.device;
     this.n = csr.n;
     this.d = csr.d;
@@ -104,7 +116,22 @@ export class GpuCsrOps implements ScOps {
       const raw = runner.storage(`csr values chunk ${index} (${nnz} f32)`, nnz * 4);
       if (nnz > 0) runner.write(raw, 0, toF32(csr.values, nnzOffset, nnzOffset + nnz));
       const uniform = runner.uniform(`csr chunk ${index} params`, new Uint32Array([rows, nnz, csr.d, 0]));
-      return { index, rowOffset: r0, rows, nnzOffset, nnz, hostIndptr, hostIndices, indptr, indices, raw, norm: null, uniform, colptr: null, pos: null };
+      return {
+        index,
+        rowOffset: r0,
+        rows,
+        nnzOffset,
+        nnz,
+        hostIndptr,
+        hostIndices,
+        indptr,
+        indices,
+        raw,
+        norm: null,
+        uniform,
+        colptr: null,
+        pos: null,
+      };
     });
   }
 
@@ -203,7 +230,15 @@ export class GpuCsrOps implements ScOps {
     const outs = this.chunks.map((c) => {
       this.ensureCsc(c);
       const out = runner.storage(`gene sums chunk ${c.index} (${d}×4 f32)`, d * 16);
-      const bg = bindAll(device, `gene sums chunk ${c.index}`, pipe, [this.valuesOf(c, req.layer), c.colptr!, c.pos!, paramBuf, out, c.uniform, reqBuf]);
+      const bg = bindAll(device, `gene sums chunk ${c.index}`, pipe, [
+        this.valuesOf(c, req.layer),
+        c.colptr!,
+        c.pos!,
+        paramBuf,
+        out,
+        c.uniform,
+        reqBuf,
+      ]);
       runner.dispatch('sc gene sums', pipe, bg, Math.ceil(d / ROW_WG));
       return out;
     });
@@ -232,7 +267,15 @@ export class GpuCsrOps implements ScOps {
     return out;
   }
 
-  async dense(layer: Layer, cols: Uint32Array, centre: Float64Array, divisor: Float64Array, maxValue: number, mean: Float64Array, l: number): Promise<DenseOps> {
+  async dense(
+    layer: Layer,
+    cols: Uint32Array,
+    centre: Float64Array,
+    divisor: Float64Array,
+    maxValue: number,
+    mean: Float64Array,
+    l: number,
+  ): Promise<DenseOps> {
     return GpuDense.fromCsr(this.runner, this, layer, cols, centre, divisor, maxValue, mean, l, this.chunking);
   }
 
@@ -252,8 +295,13 @@ export class GpuCsrOps implements ScOps {
   counters(): ScGpuCounters {
     const c = this.runner.counters;
     return {
-      dispatches: c.dispatches, submits: c.submits, readbacks: c.readbacks, bytesRead: c.bytesRead, bytesWritten: c.bytesWritten,
-      peakAllocatedBytes: c.peakAllocatedBytes, chunks: this.chunks.length,
+      dispatches: c.dispatches,
+      submits: c.submits,
+      readbacks: c.readbacks,
+      bytesRead: c.bytesRead,
+      bytesWritten: c.bytesWritten,
+      peakAllocatedBytes: c.peakAllocatedBytes,
+      chunks: this.chunks.length,
     };
   }
 }

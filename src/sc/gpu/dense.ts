@@ -34,11 +34,19 @@ export interface DenseChunk {
 export const PARTIALS_BUDGET = 64 * 1024 * 1024;
 const MIN_SEG_ROWS = 256;
 
-export function planDense(n: number, g: number, l: number, maxBinding: number, chunking: ChunkingOptions): { chunkRows: number; segRows: number } {
+export function planDense(
+  n: number,
+  g: number,
+  l: number,
+  maxBinding: number,
+  chunking: ChunkingOptions,
+): { chunkRows: number; segRows: number } {
   const width = Math.max(g, l, 1);
   let chunkRows = Math.floor(maxBinding / (4 * width));
   if (chunkRows < 1) {
-    throw new BufferLimitError(`A row of ${width} float32 values exceeds the device's binding limit of ${maxBinding} bytes. Select fewer genes, or use backend: "cpu".`);
+    throw new BufferLimitError(
+      `A row of ${width} float32 values exceeds the device's binding limit of ${maxBinding} bytes. Select fewer genes, or use backend: "cpu".`,
+    );
   }
   if (chunking.maxChunkRows !== undefined) chunkRows = Math.min(chunkRows, Math.max(1, Math.floor(chunking.maxChunkRows)));
   chunkRows = Math.min(chunkRows, n);
@@ -92,7 +100,13 @@ export class GpuDense implements DenseOps {
   }
 
   /** Upload X − 1·meanᵀ, centred in float64 and rounded to float32. */
-  static fromHost(runner: GpuRunner, X: { n: number; d: number; data: ArrayLike<number> }, mean: Float64Array, l: number, chunking: ChunkingOptions): GpuDense {
+  static fromHost(
+    runner: GpuRunner,
+    X: { n: number; d: number; data: ArrayLike<number> },
+    mean: Float64Array,
+    l: number,
+    chunking: ChunkingOptions,
+  ): GpuDense {
     const { n, d } = X;
     const dense = new GpuDense(runner, n, d, l, mean, new Float32Array(d), chunking);
     for (const c of dense.chunks) {
@@ -108,8 +122,16 @@ export class GpuDense implements DenseOps {
 
   /** The scaled matrix of genes `cols` from the CSR's normalised layer, built on the device. */
   static fromCsr(
-    runner: GpuRunner, csr: GpuCsrOps, layer: Layer, cols: Uint32Array, centre: Float64Array, divisor: Float64Array, maxValue: number,
-    mean: Float64Array, l: number, chunking: ChunkingOptions,
+    runner: GpuRunner,
+    csr: GpuCsrOps,
+    layer: Layer,
+    cols: Uint32Array,
+    centre: Float64Array,
+    divisor: Float64Array,
+    maxValue: number,
+    mean: Float64Array,
+    l: number,
+    chunking: ChunkingOptions,
   ): GpuDense {
     const G = cols.length;
     const device = runner.device;
@@ -133,14 +155,30 @@ export class GpuDense implements DenseOps {
     for (const dc of dense.chunks) {
       const region = runner.uniform(`densify fill region ${dc.index}`, new Uint32Array([dc.rows, G, 0, 0]));
       temps.push(region);
-      runner.dispatch('sc densify fill', fill, bindAll(device, `densify fill ${dc.index}`, fill, [dc.x, colBuf, region]), Math.ceil((dc.rows * G) / ROW_WG));
+      runner.dispatch(
+        'sc densify fill',
+        fill,
+        bindAll(device, `densify fill ${dc.index}`, fill, [dc.x, colBuf, region]),
+        Math.ceil((dc.rows * G) / ROW_WG),
+      );
       for (const cc of csr.chunks) {
         const r0 = Math.max(dc.rowOffset, cc.rowOffset);
         const r1 = Math.min(dc.rowOffset + dc.rows, cc.rowOffset + cc.rows);
         if (r1 <= r0) continue;
-        const reg = runner.uniform(`densify scatter region ${dc.index}/${cc.index}`, new Uint32Array([r1 - r0, G, r0 - cc.rowOffset, r0 - dc.rowOffset]));
+        const reg = runner.uniform(
+          `densify scatter region ${dc.index}/${cc.index}`,
+          new Uint32Array([r1 - r0, G, r0 - cc.rowOffset, r0 - dc.rowOffset]),
+        );
         temps.push(reg);
-        const bg = bindAll(device, `densify scatter ${dc.index}/${cc.index}`, scatter, [dc.x, colBuf, reg, cc.indptr, cc.indices, csr.layerBuffer(cc, layer), mapBuf]);
+        const bg = bindAll(device, `densify scatter ${dc.index}/${cc.index}`, scatter, [
+          dc.x,
+          colBuf,
+          reg,
+          cc.indptr,
+          cc.indices,
+          csr.layerBuffer(cc, layer),
+          mapBuf,
+        ]);
         runner.dispatch('sc densify scatter', scatter, bg, Math.ceil((r1 - r0) / ROW_WG));
       }
     }
@@ -180,9 +218,13 @@ export class GpuDense implements DenseOps {
     const xty = scPipelines.matmulXty(device, l);
     const reduce = scPipelines.reduce(device);
     for (const c of this.chunks) {
-      const g1 = this.group(`xq ${c.index}`, () => bindAll(device, `pca X·Q chunk ${c.index}`, xq, [c.x, this.mu, s.q, s.y, c.uniform, s.mm]));
+      const g1 = this.group(`xq ${c.index}`, () =>
+        bindAll(device, `pca X·Q chunk ${c.index}`, xq, [c.x, this.mu, s.q, s.y, c.uniform, s.mm]),
+      );
       runner.dispatch('sc pca X·Q', xq, g1, xqGroups(c.rows, l));
-      const g2 = this.group(`xty ${c.index}`, () => bindAll(device, `pca Xᵀ·Y chunk ${c.index}`, xty, [c.x, this.mu, s.y, s.partials, c.uniform, s.mm]));
+      const g2 = this.group(`xty ${c.index}`, () =>
+        bindAll(device, `pca Xᵀ·Y chunk ${c.index}`, xty, [c.x, this.mu, s.y, s.partials, c.uniform, s.mm]),
+      );
       runner.dispatch('sc pca Xᵀ·Y', xty, g2, xtyGroups(c.segments, g, l));
     }
     const g3 = this.group('reduce', () => bindAll(device, 'pca reduce', reduce, [s.partials, s.z, s.shape]));
@@ -199,7 +241,12 @@ export class GpuDense implements DenseOps {
     const shape = runner.uniform('pca scores shape (K, N)', new Uint32Array([g, k, 0, 0]));
     const outs = this.chunks.map((c) => {
       const out = runner.storage(`pca scores chunk ${c.index} (${c.rows}×${k} f32)`, c.rows * k * 4);
-      runner.dispatch('sc pca scores', xq, bindAll(device, `pca scores chunk ${c.index}`, xq, [c.x, this.mu, vBuf, out, c.uniform, shape]), xqGroups(c.rows, k));
+      runner.dispatch(
+        'sc pca scores',
+        xq,
+        bindAll(device, `pca scores chunk ${c.index}`, xq, [c.x, this.mu, vBuf, out, c.uniform, shape]),
+        xqGroups(c.rows, k),
+      );
       return out;
     });
     const bufs = await runner.read(this.chunks.map((c, i) => ({ buffer: outs[i], offset: 0, size: c.rows * k * 4 })));
@@ -221,8 +268,13 @@ export class GpuDense implements DenseOps {
   counters(): ScGpuCounters {
     const c = this.runner.counters;
     return {
-      dispatches: c.dispatches, submits: c.submits, readbacks: c.readbacks, bytesRead: c.bytesRead, bytesWritten: c.bytesWritten,
-      peakAllocatedBytes: c.peakAllocatedBytes, chunks: this.chunks.length,
+      dispatches: c.dispatches,
+      submits: c.submits,
+      readbacks: c.readbacks,
+      bytesRead: c.bytesRead,
+      bytesWritten: c.bytesWritten,
+      peakAllocatedBytes: c.peakAllocatedBytes,
+      chunks: this.chunks.length,
     };
   }
 }

@@ -99,7 +99,15 @@ export interface ScOps {
    * clamp((x_{i,cols[c]} − centre[c]) / divisor[c], ±maxValue); `mean` (the column means of that
    * matrix) is removed implicitly by the PCA products.
    */
-  dense(layer: Layer, cols: Uint32Array, centre: Float64Array, divisor: Float64Array, maxValue: number, mean: Float64Array, l: number): Promise<DenseOps>;
+  dense(
+    layer: Layer,
+    cols: Uint32Array,
+    centre: Float64Array,
+    divisor: Float64Array,
+    maxValue: number,
+    mean: Float64Array,
+    l: number,
+  ): Promise<DenseOps>;
   counters(): ScGpuCounters | undefined;
   /** Free device memory held for the matrix (a dense matrix built from it stays valid). */
   release(): void;
@@ -107,7 +115,10 @@ export interface ScOps {
 
 /** Mean and variance (ddof 1) per gene from shifted sums over stored entries plus the unstored zeros. */
 export function geneMoments(
-  sums: GeneSums, entries: Float64Array, n: number, zero: (g: number) => number,
+  sums: GeneSums,
+  entries: Float64Array,
+  n: number,
+  zero: (g: number) => number,
 ): { mean: Float64Array; variance: Float64Array } {
   const d = entries.length;
   const shift = sums.shift;
@@ -232,7 +243,14 @@ export class CpuCsrOps implements ScOps {
     return Float64Array.from(this.layer('norm'));
   }
 
-  async dense(layer: Layer, cols: Uint32Array, centre: Float64Array, divisor: Float64Array, maxValue: number, mean: Float64Array): Promise<DenseOps> {
+  async dense(
+    layer: Layer,
+    cols: Uint32Array,
+    centre: Float64Array,
+    divisor: Float64Array,
+    maxValue: number,
+    mean: Float64Array,
+  ): Promise<DenseOps> {
     const { n, indptr, indices } = this.csr;
     const G = cols.length;
     const vals = this.layer(layer);
@@ -264,7 +282,9 @@ export function cpuDense(data: ArrayLike<number>, n: number, g: number, mean: Fl
   const xc = new Float64Array(n * g);
   for (let i = 0; i < n; i++) for (let f = 0; f < g; f++) xc[i * g + f] = data[i * g + f] - mean[f];
   return {
-    n, g, mean,
+    n,
+    g,
+    mean,
     async gram(q: Float64Array, l: number): Promise<Float64Array> {
       const z = new Float64Array(g * l);
       const y = new Float64Array(l);
@@ -315,7 +335,11 @@ export function gpuCsrOps(runner: GpuRunner, csr: CsrLike, chunking: ChunkingOpt
 
 /** A dense matrix (row-major n × d) centred in float64 on the host, uploaded in row chunks. */
 export function gpuDenseFromMatrix(
-  runner: GpuRunner, x: { n: number; d: number; data: ArrayLike<number> }, mean: Float64Array, l: number, chunking: ChunkingOptions,
+  runner: GpuRunner,
+  x: { n: number; d: number; data: ArrayLike<number> },
+  mean: Float64Array,
+  l: number,
+  chunking: ChunkingOptions,
 ): GpuDense {
   return GpuDense.fromHost(runner, x, mean, l, chunking);
 }
