@@ -8,6 +8,7 @@ import { DeviceLostError, EmgpuError, invalid } from '../errors.js';
 import { acquireDevice, requireDevice, type GpuContext } from '../gpu/device.js';
 import { GpuRunner, withErrorScopes, summariseCounters } from '../gpu/runner.js';
 import type { ChunkingOptions } from '../gpu/dataset.js';
+import type { GpuEngineState } from '../gpu/session.js';
 import { resolveBeta, resolveOptions, type ResolvedOptions } from './options.js';
 import { lloydReference, softReference, predictReference, transformReference } from '../kmeans/reference.js';
 import { fitKMeansGpu, applyCentroidsGpu } from '../kmeans/fit.js';
@@ -44,6 +45,8 @@ export interface EngineOptions {
 
 export interface Engine {
   readonly backend: Backend;
+  /** Backend-specific state (a GpuEngineState on 'webgpu', null on the CPU): what backend implementations use (gpu/session.ts). */
+  readonly instance: GpuEngineState | null;
   /** Adapter description ('cpu (float64 reference)' on the CPU backend). */
   readonly adapter: string;
   /** Why 'auto' chose the CPU, when it did. */
@@ -82,6 +85,7 @@ function modelCentroids(model: CentroidModel, d: number): { c: Float64Array; k: 
 
 class EngineImpl implements Engine {
   private destroyed = false;
+  readonly instance: GpuEngineState | null;
   constructor(
     readonly backend: Backend,
     readonly adapter: string,
@@ -91,7 +95,16 @@ class EngineImpl implements Engine {
     private readonly maxChunkRows: number | undefined,
     private readonly groupsPerDimCap?: number,
     private readonly timestamps = false,
-  ) {}
+  ) {
+    this.instance = gpu
+      ? {
+          ctx: gpu,
+          timestamps,
+          ...(maxChunkRows !== undefined ? { maxChunkRows } : {}),
+          ...(groupsPerDimCap !== undefined ? { groupsPerDimCap } : {}),
+        }
+      : null;
+  }
 
   private check(): void {
     if (this.destroyed) throw new EmgpuError('ENGINE_DESTROYED', 'This engine was destroyed. Create a new one with createEngine().');
