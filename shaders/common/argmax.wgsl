@@ -4,11 +4,12 @@
 //
 // Bindings: 0 values: rows f32 · 1 out: segments×2 u32 (bitcast value, global row) (write) ·
 // 2 chunk: uniform {rows, segOffset, segRows, rowOffset}.
-// Dispatch: one workgroup per segment of chunk.segRows rows, over (x, y) past 65535.
+// Dispatch: one workgroup per segment of chunk.segRows rows, over (x, y) past 65535; each thread
+// strides over the segment, then a tree reduction of (value, row) pairs.
+// Workgroup memory: bestV (WG f32) and bestI (WG u32), the pairs being reduced.
+// Composed with common/grid, common/chunk (src/gpu/shared-kernels.ts).
 
 override WG: u32 = 256u;
-
-struct Chunk { rows: u32, segOffset: u32, segRows: u32, rowOffset: u32 }
 
 @group(0) @binding(0) var<storage, read> values: array<f32>;
 @group(0) @binding(1) var<storage, read_write> out: array<u32>;
@@ -19,7 +20,7 @@ var<workgroup> bestI: array<u32, WG>;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let seg = wid.y * nwg.x + wid.x;
+  let seg = group_index(wid, nwg);
   let first = seg * chunk.segRows;
   let last = min(first + chunk.segRows, chunk.rows);
   var v = -3.40282346638528859812e+38f;

@@ -1,5 +1,5 @@
-// Float32 special functions for count models, included by concatenating this file before a
-// kernel's source (src/nbmm/kernels.ts, withCommon). Defines no bindings and no entry point.
+// Float32 special functions for count models, a common library that kernels name in their
+// module list (src/gpu/compose.ts prepends it). Defines no bindings and no entry point.
 //
 //   ln_f32(x)       log x for x > 0, to a few ulp everywhere. WGSL only promises log() an
 //                   absolute error of 2^-21 on [0.5, 2] (GPUs use fast log2 approximations), which

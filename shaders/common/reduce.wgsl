@@ -4,6 +4,8 @@
 //
 // Bindings: 0 partials: S×J f32 (read) · 1 out: J f32 (write) · 2 shape: uniform {S, J, _, _}.
 // Dispatch: ceil(J / WG) workgroups over (x, y); one thread per output j.
+// Workgroup memory: none.
+// Composed with common/grid, common/kahan (src/gpu/shared-kernels.ts).
 
 override WG: u32 = 256u;
 
@@ -15,15 +17,9 @@ struct Shape { segments: u32, width: u32, a: u32, b: u32 }
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let j = (wid.y * nwg.x + wid.x) * WG + lid;
+  let j = group_index(wid, nwg) * WG + lid;
   if (j >= shape.width) { return; }
-  var sum = 0.0;
-  var comp = 0.0;
-  for (var s = 0u; s < shape.segments; s++) {
-    let y = partials[s * shape.width + j] - comp;
-    let t = sum + y;
-    comp = (t - sum) - y;
-    sum = t;
-  }
-  out[j] = sum;
+  var sum = vec2f(0.0);
+  for (var s = 0u; s < shape.segments; s++) { kahan_add(&sum, partials[s * shape.width + j]); }
+  out[j] = sum.x;
 }

@@ -8,14 +8,14 @@
 // Bindings: 0 x: rows×D f32 · 1 resp: rows×K f32 · 2 score: rows f32 · 3 means (shift): K×D f32 ·
 // 4 pairs: M×2 u32 · 5 partials: segments×K×J f32 (write) · 6 chunk: uniform {rows, segOffset, segRows, rowOffset}.
 // Dispatch: one workgroup per segment of chunk.segRows rows (over x, y past 65535); thread t
-// computes outputs t, t + WG, … of the segment's K×J block.
+// computes outputs t, t + WG, … of the segment's K×J block, Kahan-compensated over the rows.
+// Workgroup memory: none.
+// Composed with common/grid, common/chunk, common/kahan (src/gmm/kernels.ts).
 
 override D: u32;
 override K: u32;
 override M: u32;
 override WG: u32 = 256u;
-
-struct Chunk { rows: u32, segOffset: u32, segRows: u32, rowOffset: u32 }
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read> resp: array<f32>;
@@ -27,7 +27,7 @@ struct Chunk { rows: u32, segOffset: u32, segRows: u32, rowOffset: u32 }
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let seg = wid.y * nwg.x + wid.x;
+  let seg = group_index(wid, nwg);
   let first = seg * chunk.segRows;
   if (first >= chunk.rows) { return; }
   let last = min(first + chunk.segRows, chunk.rows);
@@ -37,8 +37,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
     let c = o / J;
     let f = o % J;
     // Kahan-compensated: segment sums of a few hundred float32 terms keep ~1 ulp.
-    var acc = 0.0;
-    var comp = 0.0;
+    var acc = vec2f(0.0);
     var a = 0u;
     var b = 0u;
     var sa = 0.0;
@@ -56,11 +55,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
       if (f < D) { v = x[r * D + f]; }
       else if (f == D + 1u) { v = score[r]; }
       else if (f > D + 1u) { v = (x[r * D + a] - sa) * (x[r * D + b] - sb); }
-      let y = w * v - comp;
-      let t2 = acc + y;
-      comp = (t2 - acc) - y;
-      acc = t2;
+      kahan_add(&acc, w * v);
     }
-    partials[outBase + o] = acc;
+    partials[outBase + o] = acc.x;
   }
 }

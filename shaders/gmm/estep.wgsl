@@ -11,13 +11,13 @@
 // 3 consts: K f32 · 4 resp: rows×K f32 (write) · 5 score: rows f32 (write) · 6 labels: rows u32
 // (write) · 7 chunk: uniform {rows, segOffset, segRows, rowOffset}.
 // Dispatch: one thread per row, WG rows per workgroup, over (x, y) past 65535 workgroups.
+// Workgroup memory: none (the row's log-densities are staged in its own resp row).
+// Composed with common/grid, common/chunk, common/logsumexp (src/gmm/kernels.ts).
 
 override D: u32;
 override K: u32;
 override COV: u32 = 0u;
 override WG: u32 = 256u;
-
-struct Chunk { rows: u32, segOffset: u32, segRows: u32, rowOffset: u32 }
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read> means: array<f32>;
@@ -57,7 +57,7 @@ fn quad(base: u32, c: u32) -> f32 {
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let row = (wid.y * nwg.x + wid.x) * WG + lid;
+  let row = group_index(wid, nwg) * WG + lid;
   if (row >= chunk.rows) { return; }
   let base = row * D;
   let rb = row * K;
@@ -68,10 +68,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
     resp[rb + c] = a;
     if (a > amax) { amax = a; arg = c; }
   }
-  var z = 0.0;
-  for (var c = 0u; c < K; c++) { z += exp(resp[rb + c] - amax); }
-  let lse = amax + log(z);
-  for (var c = 0u; c < K; c++) { resp[rb + c] = exp(resp[rb + c] - lse); }
+  let lse = amax + log(resp_shifted_sum(rb, amax));
+  resp_normalise(rb, lse);
   score[row] = lse;
   labels[row] = arg;
 }

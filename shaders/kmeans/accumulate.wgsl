@@ -15,6 +15,8 @@
 //  `hard_columns` (HARD only, when K×(D+2) floats fit workgroup memory): thread t owns columns
 //    t, t + CWG, … and adds each row into its cluster's slot of a workgroup accumulator, so the
 //    work is n·(d+2), k times less. Each column has one owner and rows go in order: deterministic.
+// Workgroup memory: `hard_columns` only, the K×(D+2) f32 accumulator `acc` (ACC floats); `main` none.
+// Composed with common/grid, common/chunk (src/kmeans/kernels.ts).
 
 override D: u32;
 override K: u32;
@@ -23,8 +25,6 @@ override WG: u32 = 256u;
 override CWG: u32 = 64u;
 // Size of the workgroup accumulator of `hard_columns`: K×(D+2) (override-sized, no templates).
 override ACC: u32 = 1u;
-
-struct Chunk { rows: u32, segOffset: u32, segRows: u32, rowOffset: u32 }
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read> labels: array<u32>;
@@ -40,7 +40,7 @@ fn weight(row: u32, c: u32) -> f32 {
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let seg = wid.y * nwg.x + wid.x;
+  let seg = group_index(wid, nwg);
   let first = seg * chunk.segRows;
   if (first >= chunk.rows) { return; }
   let last = min(first + chunk.segRows, chunk.rows);
@@ -65,7 +65,7 @@ var<workgroup> acc: array<f32, ACC>;
 
 @compute @workgroup_size(CWG)
 fn hard_columns(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let seg = wid.y * nwg.x + wid.x;
+  let seg = group_index(wid, nwg);
   let J = D + 2u;
   for (var o = lid; o < K * J; o += CWG) { acc[o] = 0.0; }
   workgroupBarrier();

@@ -8,12 +8,12 @@
 // Dispatch: one thread per row, WG rows per workgroup, workgroups laid out over (x, y) when
 // there are more than 65535; the linear workgroup index is wid.y * num_workgroups.x + wid.x.
 // Ties go to the lower centroid index, as numpy's argmin.
+// Workgroup memory: one atomic u32, the workgroup's changed-label count (one global atomic per workgroup).
+// Composed with common/grid, common/chunk, common/sqdist (src/kmeans/kernels.ts).
 
 override D: u32;
 override K: u32;
 override WG: u32 = 256u;
-
-struct Chunk { rows: u32, segOffset: u32, segRows: u32, rowOffset: u32 }
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read> centroids: array<f32>;
@@ -28,18 +28,12 @@ var<workgroup> wgChanged: atomic<u32>;
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
   if (lid == 0u) { atomicStore(&wgChanged, 0u); }
   workgroupBarrier();
-  let row = (wid.y * nwg.x + wid.x) * WG + lid;
+  let row = group_index(wid, nwg) * WG + lid;
   if (row < chunk.rows) {
-    let base = row * D;
     var best = 3.40282346638528859812e+38f;
     var arg = 0u;
     for (var c = 0u; c < K; c++) {
-      let cb = c * D;
-      var s = 0.0;
-      for (var f = 0u; f < D; f++) {
-        let t = x[base + f] - centroids[cb + f];
-        s = fma(t, t, s);
-      }
+      let s = sqdist(row, c);
       if (s < best) { best = s; arg = c; }
     }
     if (labels[row] != arg) { atomicAdd(&wgChanged, 1u); }

@@ -9,13 +9,14 @@
 // 3 score: rows f32 (write) · 4 mind: rows f32 (write) · 5 chunk: uniform {rows, segOffset, segRows, rowOffset} ·
 // 6 beta: uniform {β, _, _, _}.
 // Dispatch: one thread per row, WG rows per workgroup, over (x, y) past 65535 workgroups.
+// Workgroup memory: none (the row's log-weights are staged in its own resp row).
+// Composed with common/grid, common/chunk, common/sqdist, common/logsumexp (src/kmeans/kernels.ts).
 
 override D: u32;
 override K: u32;
 override MODE: u32 = 0u;
 override WG: u32 = 256u;
 
-struct Chunk { rows: u32, segOffset: u32, segRows: u32, rowOffset: u32 }
 struct Beta { beta: f32, a: f32, b: f32, c: f32 }
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;
@@ -26,24 +27,13 @@ struct Beta { beta: f32, a: f32, b: f32, c: f32 }
 @group(0) @binding(5) var<uniform> chunk: Chunk;
 @group(0) @binding(6) var<uniform> params: Beta;
 
-fn sqdist(base: u32, c: u32) -> f32 {
-  let cb = c * D;
-  var s = 0.0;
-  for (var f = 0u; f < D; f++) {
-    let t = x[base + f] - centroids[cb + f];
-    s = fma(t, t, s);
-  }
-  return s;
-}
-
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let row = (wid.y * nwg.x + wid.x) * WG + lid;
+  let row = group_index(wid, nwg) * WG + lid;
   if (row >= chunk.rows) { return; }
-  let base = row * D;
   let rb = row * K;
   if (MODE == 1u) {
-    for (var c = 0u; c < K; c++) { resp[rb + c] = sqrt(sqdist(base, c)); }
+    for (var c = 0u; c < K; c++) { resp[rb + c] = sqrt(sqdist(row, c)); }
     return;
   }
   let beta = params.beta;
@@ -51,17 +41,15 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   var dmin = 3.40282346638528859812e+38f;
   // Pass 1: log-weights into the output row, and their maximum.
   for (var c = 0u; c < K; c++) {
-    let s = sqdist(base, c);
+    let s = sqdist(row, c);
     dmin = min(dmin, s);
     let a = -beta * s;
     resp[rb + c] = a;
     amax = max(amax, a);
   }
   // Pass 2: the shifted sum; every term ≤ 1 and the largest is exactly 1, so no overflow or total underflow.
-  var z = 0.0;
-  for (var c = 0u; c < K; c++) { z += exp(resp[rb + c] - amax); }
-  let lse = amax + log(z);
-  for (var c = 0u; c < K; c++) { resp[rb + c] = exp(resp[rb + c] - lse); }
+  let lse = amax + log(resp_shifted_sum(rb, amax));
+  resp_normalise(rb, lse);
   score[row] = -lse / beta;
   mind[row] = dmin;
 }

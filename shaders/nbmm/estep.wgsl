@@ -9,20 +9,20 @@
 // relative, far under float32 round-off); C_i does not depend on c, so it is computed once per cell and only enters the
 // log-likelihood, not the responsibilities. Zeros are never visited: work is O(nnz·K + rows·K·J).
 // Writes the responsibilities (stable logsumexp over c), and per cell log p(x_i) = lse_i + C_i and
-// the argmax label. Needs common/lgamma.wgsl concatenated before it.
+// the argmax label.
 //
 // Bindings: 0 indptr: rows+1 u32 (chunk-local) · 1 indices: nnz u32 · 2 values: nnz f32 ·
 // 3 cells: rows×(J+1) f32, [s, ℓ_0(s) … ℓ_{J−1}(s)] · 4 params: f32 (layout in zero_table.wgsl) ·
 // 5 resp: rows×K f32 (write) · 6 rowout: rows×2 u32 (write), [bitcast log p(x_i), label] ·
 // 7 chunk: uniform {rows, segOffset, segRows, rowOffset}.
 // Dispatch: one thread per cell, WG cells per workgroup, over (x, y) past 65535 workgroups.
+// Workgroup memory: none.
+// Composed with common/grid, common/chunk, common/logsumexp, common/lgamma (src/nbmm/kernels.ts).
 
 override K: u32;
 override D: u32;
 override J: u32;
 override WG: u32 = 64u;
-
-struct Chunk { rows: u32, segOffset: u32, segRows: u32, rowOffset: u32 }
 
 @group(0) @binding(0) var<storage, read> indptr: array<u32>;
 @group(0) @binding(1) var<storage, read> indices: array<u32>;
@@ -35,7 +35,7 @@ struct Chunk { rows: u32, segOffset: u32, segRows: u32, rowOffset: u32 }
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let row = (wid.y * nwg.x + wid.x) * WG + lid;
+  let row = group_index(wid, nwg) * WG + lid;
   if (row >= chunk.rows) { return; }
   let offMuphi = K * D;
   let offR = 2u * K * D;
@@ -67,10 +67,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
     resp[rb + c] = a;
     if (a > amax) { amax = a; arg = c; }
   }
-  var zsum = 0.0;
-  for (var c = 0u; c < K; c++) { zsum += exp(resp[rb + c] - amax); }
-  let lse = amax + ln_f32(zsum);
-  for (var c = 0u; c < K; c++) { resp[rb + c] = exp(resp[rb + c] - lse); }
+  let lse = amax + ln_f32(resp_shifted_sum(rb, amax));
+  resp_normalise(rb, lse);
   rowout[2u * row] = bitcast<u32>(lse + ci);
   rowout[2u * row + 1u] = arg;
 }

@@ -10,13 +10,13 @@
 // 3 cells: rows×(J+1) f32 [s, ℓ…] · 4 resp: rows×K f32 · 5 out: D×K×(J+1) f32 (read_write) ·
 // 6 chunk: uniform {rows, segOffset, segRows, rowOffset}.
 // Dispatch: one thread per output, ceil(D·K·(J+1) / WG) workgroups over (x, y).
+// Workgroup memory: none.
+// Composed with common/grid, common/chunk, common/kahan (src/nbmm/kernels.ts).
 
 override K: u32;
 override D: u32;
 override J: u32;
 override WG: u32 = 64u;
-
-struct Chunk { rows: u32, segOffset: u32, segRows: u32, rowOffset: u32 }
 
 @group(0) @binding(0) var<storage, read> colptr: array<u32>;
 @group(0) @binding(1) var<storage, read> rowidx: array<u32>;
@@ -28,22 +28,18 @@ struct Chunk { rows: u32, segOffset: u32, segRows: u32, rowOffset: u32 }
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let o = (wid.y * nwg.x + wid.x) * WG + lid;
+  let o = group_index(wid, nwg) * WG + lid;
   let per = K * (J + 1u);
   if (o >= D * per) { return; }
   let g = o / per;
   let c = (o % per) / (J + 1u);
   let l = o % (J + 1u);
-  var sum = 0.0;
-  var comp = 0.0;
+  var sum = vec2f(0.0);
   for (var p = colptr[g]; p < colptr[g + 1u]; p++) {
     let r = rowidx[p];
     var v = resp[r * K + c] * cvals[p];
     if (l < J) { v = v * cells[r * (J + 1u) + 1u + l]; }
-    let y = v - comp;
-    let t = sum + y;
-    comp = (t - sum) - y;
-    sum = t;
+    kahan_add(&sum, v);
   }
-  if (chunk.rowOffset == 0u) { out[o] = sum; } else { out[o] = out[o] + sum; }
+  if (chunk.rowOffset == 0u) { out[o] = sum.x; } else { out[o] = out[o] + sum.x; }
 }

@@ -8,12 +8,12 @@
 // start at chunk.segOffset) · 4 chunk: uniform {rows, segOffset, segRows, rowOffset}.
 // Dispatch: one workgroup per segment of chunk.segRows rows (over x, y); thread t computes outputs
 // t, t + WG, … by looping over the segment's rows in order.
+// Workgroup memory: none.
+// Composed with common/grid, common/chunk (src/nbmm/kernels.ts).
 
 override K: u32;
 override J: u32;
 override WG: u32 = 64u;
-
-struct Chunk { rows: u32, segOffset: u32, segRows: u32, rowOffset: u32 }
 
 @group(0) @binding(0) var<storage, read> resp: array<f32>;
 @group(0) @binding(1) var<storage, read> cells: array<f32>;
@@ -23,7 +23,7 @@ struct Chunk { rows: u32, segOffset: u32, segRows: u32, rowOffset: u32 }
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let seg = wid.y * nwg.x + wid.x;
+  let seg = group_index(wid, nwg);
   let first = seg * chunk.segRows;
   if (first >= chunk.rows) { return; }
   let last = min(first + chunk.segRows, chunk.rows);

@@ -1,12 +1,13 @@
 // Evaluates the float32 special functions of common/lgamma.wgsl at given points, so tests can
-// compare them with the float64 reference (test/gpu/nbmm-lgamma.test.ts). Needs common/lgamma.wgsl
-// concatenated before it.
+// compare them with the float64 reference (test/gpu/nbmm-lgamma.test.ts).
 //   MODE 0: out[i] = lgamma_f32(a[i])      MODE 1: out[i] = ln_f32(a[i])
 //   MODE 2: out[i] = log1p_f32(a[i])       MODE 3: out[i] = lrising_f32(a[i], b[i])
 //
 // Bindings: 0 a: N f32 · 1 b: N f32 (MODE 3; else unused but bound) · 2 out: N f32 (write) ·
 // 3 shape: uniform {N, _, _, _}.
 // Dispatch: one thread per point, ceil(N / WG) workgroups over (x, y).
+// Workgroup memory: none.
+// Composed with common/grid, common/lgamma (src/nbmm/kernels.ts).
 
 override MODE: u32 = 0u;
 override WG: u32 = 64u;
@@ -20,7 +21,7 @@ struct Shape { count: u32, a: u32, b: u32, c: u32 }
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let i = (wid.y * nwg.x + wid.x) * WG + lid;
+  let i = group_index(wid, nwg) * WG + lid;
   if (i >= shape.count) { return; }
   let x = a[i];
   var v = 0.0;

@@ -7,12 +7,13 @@
 // float32 interpolation errs by ~ε·max_l |table| — with Z that is the value at the largest s, which
 // swamps the small zero parts of small cells; Z/s varies far less over the grid (and has the same
 // singularities in log s, so the same interpolation error). O(K·J·D) work per E-step.
-// Needs common/lgamma.wgsl concatenated before it.
 //
 // Bindings: 0 params: f32 (read_write), laid out as
 //   logmu K×D · muphi K×D (μ_cg·φ_g) · r D · logpi K · ztab K×J (written here) · nodes J.
 // Dispatch: one workgroup per (c, l): K·J workgroups over (x, y); WG threads stride over genes,
 // then a fixed-order tree reduction in workgroup memory (deterministic).
+// Workgroup memory: common/workgroup_sum's WG floats.
+// Composed with common/grid, common/workgroup_sum, common/lgamma (src/nbmm/kernels.ts).
 
 override K: u32;
 override D: u32;
@@ -21,11 +22,9 @@ override WG: u32 = 64u;
 
 @group(0) @binding(0) var<storage, read_write> params: array<f32>;
 
-var<workgroup> part: array<f32, WG>;
-
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let slot = wid.y * nwg.x + wid.x;
+  let slot = group_index(wid, nwg);
   let valid = slot < K * J;
   let c = min(slot, K * J - 1u) / J;
   let l = min(slot, K * J - 1u) % J;
@@ -37,11 +36,6 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   for (var g = lid; g < D; g += WG) {
     acc -= params[offR + g] * log1p_f32(s * params[offMuphi + c * D + g]);
   }
-  part[lid] = acc;
-  workgroupBarrier();
-  for (var width = WG / 2u; width > 0u; width = width / 2u) {
-    if (lid < width) { part[lid] += part[lid + width]; }
-    workgroupBarrier();
-  }
-  if (lid == 0u && valid) { params[offZ + c * J + l] = part[0] / s; }
+  let total = workgroup_sum(lid, acc);
+  if (lid == 0u && valid) { params[offZ + c * J + l] = total / s; }
 }

@@ -11,6 +11,8 @@
 // Bindings `scatter`: the same, plus 3 indptr · 4 indices · 5 values (CSR chunk) · 6 colmap: d i32.
 // `scatter` covers rows csrRow0 … csrRow0 + rows − 1 of the CSR chunk, written to rows xRow0 … of x.
 // Dispatch: `fill` ceil(rows·G / WG) workgroups, `scatter` ceil(rows / WG), over (x, y).
+// Workgroup memory: none.
+// Composed with common/grid (src/sc/gpu/kernels.ts).
 
 override WG: u32 = 64u;
 
@@ -26,14 +28,14 @@ struct Region { rows: u32, G: u32, csrRow0: u32, xRow0: u32 }
 
 @compute @workgroup_size(WG)
 fn fill(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let e = (wid.y * nwg.x + wid.x) * WG + lid;
+  let e = group_index(wid, nwg) * WG + lid;
   if (e >= region.rows * region.G) { return; }
   x[e] = cols[e % region.G].z;
 }
 
 @compute @workgroup_size(WG)
 fn scatter(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let r = (wid.y * nwg.x + wid.x) * WG + lid;
+  let r = group_index(wid, nwg) * WG + lid;
   if (r >= region.rows) { return; }
   let row = region.csrRow0 + r;
   let base = (region.xRow0 + r) * region.G;

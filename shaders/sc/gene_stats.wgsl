@@ -10,10 +10,11 @@
 // 3 params: d × vec4 f32 {shift, clip, a, b} · 4 out: d × vec4 f32 {positive, Σδ, Σδ², 0} (write) ·
 // 5 chunk: uniform {rows, nnz, d, _} · 6 req: uniform {mode, maxv, _, _}.
 // Dispatch: ceil(d / WG) workgroups over (x, y); one thread per gene.
+// Workgroup memory: none.
+// Composed with common/grid, common/csr_chunk, common/kahan (src/sc/gpu/kernels.ts).
 
 override WG: u32 = 64u;
 
-struct Chunk { rows: u32, nnz: u32, d: u32, pad: u32 }
 struct Req { mode: u32, maxv: f32, a: u32, b: u32 }
 
 @group(0) @binding(0) var<storage, read> values: array<f32>;
@@ -21,7 +22,7 @@ struct Req { mode: u32, maxv: f32, a: u32, b: u32 }
 @group(0) @binding(2) var<storage, read> pos: array<u32>;
 @group(0) @binding(3) var<storage, read> params: array<vec4f>;
 @group(0) @binding(4) var<storage, read_write> out: array<vec4f>;
-@group(0) @binding(5) var<uniform> chunk: Chunk;
+@group(0) @binding(5) var<uniform> chunk: CsrChunk;
 @group(0) @binding(6) var<uniform> req: Req;
 
 fn expm1_(x: f32) -> f32 {
@@ -34,13 +35,11 @@ fn expm1_(x: f32) -> f32 {
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let g = (wid.y * nwg.x + wid.x) * WG + lid;
+  let g = group_index(wid, nwg) * WG + lid;
   if (g >= chunk.d) { return; }
   let p = params[g];
-  var s1 = 0.0;
-  var c1 = 0.0;
-  var s2 = 0.0;
-  var c2 = 0.0;
+  var s1 = vec2f(0.0);
+  var s2 = vec2f(0.0);
   var positive = 0u;
   let end = colptr[g + 1u];
   for (var e = colptr[g]; e < end; e++) {
@@ -51,14 +50,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
     if (req.mode == 2u) { t = clamp((x - p.z) / p.w, -req.maxv, req.maxv); }
     t = min(t, p.y);
     let dl = t - p.x;
-    let y1 = dl - c1;
-    let t1 = s1 + y1;
-    c1 = (t1 - s1) - y1;
-    s1 = t1;
-    let y2 = dl * dl - c2;
-    let t2 = s2 + y2;
-    c2 = (t2 - s2) - y2;
-    s2 = t2;
+    kahan_add(&s1, dl);
+    kahan_add(&s2, dl * dl);
   }
-  out[g] = vec4f(f32(positive), s1, s2, 0.0);
+  out[g] = vec4f(f32(positive), s1.x, s2.x, 0.0);
 }

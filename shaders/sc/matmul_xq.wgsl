@@ -9,11 +9,12 @@
 // Bindings: 0 x: rows × K f32 · 1 mu: K f32 · 2 q: K × N f32 · 3 y: rows × N f32 (write) ·
 // 4 chunk: uniform {rows, segOffset, segRows, rowOffset} (only rows is used) · 5 shape: uniform {K, N, _, _}.
 // Dispatch: ceil(rows / TM) · ceil(N / TN) workgroups over (x, y).
+// Workgroup memory: As (TM × 16 f32, the X slice) and Bs (16 × TN f32, the Q slice): 8 KiB at TN = 64, 10 KiB at TN = 32.
+// Composed with common/grid, common/chunk (src/sc/gpu/kernels.ts).
 
 override TN: u32 = 64u;
 const SLICE: u32 = 16u;
 
-struct Chunk { rows: u32, segOffset: u32, segRows: u32, rowOffset: u32 }
 struct Shape { K: u32, N: u32, a: u32, b: u32 }
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;
@@ -34,7 +35,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   let K = shape.K;
   let N = shape.N;
   let tilesN = (N + TN - 1u) / TN;
-  let t = wid.y * nwg.x + wid.x;
+  let t = group_index(wid, nwg);
   let row0 = (t / tilesN) * TM;
   let col0 = (t % tilesN) * TN;
   // Uniform per workgroup, so whole workgroups leave before any barrier.

@@ -10,11 +10,12 @@
 // Bindings: 0 x: rows × K f32 · 1 mu: K f32 · 2 y: rows × N f32 · 3 partials: S × K × N f32
 // (write) · 4 chunk: uniform {rows, segOffset, segRows, rowOffset} · 5 shape: uniform {K, N, _, _}.
 // Dispatch: segments · ceil(K / TK) · ceil(N / TN) workgroups over (x, y).
+// Workgroup memory: As (16 × TK f32, the X slice) and Bs (16 × TN f32, the Y slice): 8 KiB at TN = 64, 10 KiB at TN = 32.
+// Composed with common/grid, common/chunk, common/kahan (src/sc/gpu/kernels.ts).
 
 override TN: u32 = 64u;
 const SLICE: u32 = 16u;
 
-struct Chunk { rows: u32, segOffset: u32, segRows: u32, rowOffset: u32 }
 struct Shape { K: u32, N: u32, a: u32, b: u32 }
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;
@@ -28,13 +29,6 @@ struct Shape { K: u32, N: u32, a: u32, b: u32 }
 var<workgroup> As: array<f32, 65536u / TN>;
 var<workgroup> Bs: array<f32, 16u * TN>;
 
-fn fold(total: ptr<function, vec4f>, comp: ptr<function, vec4f>, block: vec4f) {
-  let yv = block - *comp;
-  let t = *total + yv;
-  *comp = (t - *total) - yv;
-  *total = t;
-}
-
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
   let WXv = TN / 4u;
@@ -43,7 +37,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   let N = shape.N;
   let tilesK = (K + TK - 1u) / TK;
   let tilesN = (N + TN - 1u) / TN;
-  let t = wid.y * nwg.x + wid.x;
+  let t = group_index(wid, nwg);
   let seg = t / (tilesK * tilesN);
   let rem = t % (tilesK * tilesN);
   let k0 = (rem / tilesN) * TK;
@@ -85,12 +79,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
     workgroupBarrier();
     slices++;
     if (slices == 16u) {
-      fold(&s0, &c0, b0); fold(&s1, &c1, b1); fold(&s2, &c2, b2); fold(&s3, &c3, b3);
+      kahan_add4(&s0, &c0, b0); kahan_add4(&s1, &c1, b1); kahan_add4(&s2, &c2, b2); kahan_add4(&s3, &c3, b3);
       b0 = vec4f(0.0); b1 = vec4f(0.0); b2 = vec4f(0.0); b3 = vec4f(0.0);
       slices = 0u;
     }
   }
-  fold(&s0, &c0, b0); fold(&s1, &c1, b1); fold(&s2, &c2, b2); fold(&s3, &c3, b3);
+  kahan_add4(&s0, &c0, b0); kahan_add4(&s1, &c1, b1); kahan_add4(&s2, &c2, b2); kahan_add4(&s3, &c3, b3);
   var sums = array<vec4f, 4>(s0, s1, s2, s3);
   let base = (chunk.segOffset + seg) * K * N;
   for (var i = 0u; i < 4u; i++) {

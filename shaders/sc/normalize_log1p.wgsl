@@ -7,18 +7,19 @@
 // Bindings: 0 indptr: rows + 1 u32 · 1 raw: nnz f32 · 2 norm: nnz f32 (write) ·
 // 3 totals: rows f32 (write) · 4 chunk: uniform {rows, nnz, d, _} · 5 params: uniform {target, _, _, _}.
 // Dispatch: ceil(rows / WG) workgroups over (x, y); one thread per row.
+// Workgroup memory: none.
+// Composed with common/grid, common/csr_chunk, common/kahan (src/sc/gpu/kernels.ts).
 
 override WG: u32 = 64u;
 override LOG: bool = true;
 
-struct Chunk { rows: u32, nnz: u32, d: u32, pad: u32 }
 struct Params { targetSum: f32, a: f32, b: f32, c: f32 }
 
 @group(0) @binding(0) var<storage, read> indptr: array<u32>;
 @group(0) @binding(1) var<storage, read> raw: array<f32>;
 @group(0) @binding(2) var<storage, read_write> norm: array<f32>;
 @group(0) @binding(3) var<storage, read_write> totals: array<f32>;
-@group(0) @binding(4) var<uniform> chunk: Chunk;
+@group(0) @binding(4) var<uniform> chunk: CsrChunk;
 @group(0) @binding(5) var<uniform> params: Params;
 
 fn log1p_(y: f32) -> f32 {
@@ -29,18 +30,13 @@ fn log1p_(y: f32) -> f32 {
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let row = (wid.y * nwg.x + wid.x) * WG + lid;
+  let row = group_index(wid, nwg) * WG + lid;
   if (row >= chunk.rows) { return; }
   let start = indptr[row];
   let end = indptr[row + 1u];
-  var sum = 0.0;
-  var comp = 0.0;
-  for (var p = start; p < end; p++) {
-    let y = raw[p] - comp;
-    let t = sum + y;
-    comp = (t - sum) - y;
-    sum = t;
-  }
+  var total = vec2f(0.0);
+  for (var p = start; p < end; p++) { kahan_add(&total, raw[p]); }
+  let sum = total.x;
   totals[row] = sum;
   var div = sum / params.targetSum;
   if (sum == 0.0) { div = 1.0; }

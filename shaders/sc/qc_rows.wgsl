@@ -8,29 +8,22 @@
 // 3 mask: d u32 · 4 out: rows × vec4 f32 {total, detected, masked, 0} (write) ·
 // 5 chunk: uniform {rows, nnz, d, _}.
 // Dispatch: ceil(rows / WG) workgroups over (x, y); one thread per row.
+// Workgroup memory: none.
+// Composed with common/grid, common/csr_chunk, common/kahan (src/sc/gpu/kernels.ts).
 
 override WG: u32 = 64u;
 
-struct Chunk { rows: u32, nnz: u32, d: u32, pad: u32 }
 
 @group(0) @binding(0) var<storage, read> indptr: array<u32>;
 @group(0) @binding(1) var<storage, read> indices: array<u32>;
 @group(0) @binding(2) var<storage, read> values: array<f32>;
 @group(0) @binding(3) var<storage, read> mask: array<u32>;
 @group(0) @binding(4) var<storage, read_write> out: array<vec4f>;
-@group(0) @binding(5) var<uniform> chunk: Chunk;
-
-// Kahan step: s = (sum, compensation).
-fn kahan(s: ptr<function, vec2f>, x: f32) {
-  let y = x - (*s).y;
-  let t = (*s).x + y;
-  (*s).y = (t - (*s).x) - y;
-  (*s).x = t;
-}
+@group(0) @binding(5) var<uniform> chunk: CsrChunk;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let row = (wid.y * nwg.x + wid.x) * WG + lid;
+  let row = group_index(wid, nwg) * WG + lid;
   if (row >= chunk.rows) { return; }
   var total = vec2f(0.0);
   var masked = vec2f(0.0);
@@ -38,9 +31,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   let end = indptr[row + 1u];
   for (var p = indptr[row]; p < end; p++) {
     let x = values[p];
-    kahan(&total, x);
+    kahan_add(&total, x);
     if (x > 0.0) { detected++; }
-    if (mask[indices[p]] != 0u) { kahan(&masked, x); }
+    if (mask[indices[p]] != 0u) { kahan_add(&masked, x); }
   }
   out[row] = vec4f(total.x, f32(detected), masked.x, 0.0);
 }

@@ -5,20 +5,16 @@
  * partials); then one reduction and one readback of k×(d+2+m) floats. Means and statistics are
  * centred on the column means on the GPU and converted back here.
  */
-import estepWgsl from '../../shaders/gmm/estep.wgsl?raw';
-import accumulateWgsl from '../../shaders/gmm/accumulate.wgsl?raw';
-import reduceWgsl from '../../shaders/common/reduce.wgsl?raw';
 import type { Dataset } from '../data.js';
 import type { CovarianceType, GpuCounters } from '../types.js';
-import { computePipeline } from '../gpu/pipelines.js';
+import { gmmPipelines, WG } from './kernels.js';
+import { bindBuffers } from '../gpu/bind.js';
 import { summariseCounters, type GpuRunner } from '../gpu/runner.js';
 import { uploadData, rowGroups, type ChunkingOptions } from '../gpu/dataset.js';
-import { bindBuffers, WG } from '../kmeans/kernels.js';
 import { KMeansGpuState, kmeansPlusPlusGpu, uncentre } from '../kmeans/fit.js';
 import type { GmmBackend, Evaluation } from './fit.js';
 import { LOG_2PI, momentPairs, momentWidth, type GmmParams, type GmmStats } from './model.js';
 
-const COV_CODE: Record<CovarianceType, number> = { full: 0, tied: 1, diag: 2, spherical: 3 };
 const F32_LOWEST = -3.4028234663852886e38;
 
 export function gpuGmmBackend(
@@ -49,9 +45,7 @@ export function gpuGmmBackend(
   const reduced = runner.storage(`gmm statistics (${k}×${J})`, k * J * 4);
   const shape = runner.uniform('gmm reduce shape', new Uint32Array([data.totalSegments, k * J, 0, 0]));
 
-  const estep = computePipeline(device, { name: 'gmm/estep', code: estepWgsl }, { D: d, K: k, COV: COV_CODE[type], WG });
-  const accumulate = computePipeline(device, { name: 'gmm/accumulate', code: accumulateWgsl }, { D: d, K: k, M: m, WG });
-  const reduce = computePipeline(device, { name: 'common/reduce', code: reduceWgsl }, { WG });
+  const { estep, accumulate, reduce } = gmmPipelines(device, d, k, m, type);
   const gE = data.chunks.map((c) =>
     bindBuffers(device, `gmm E-step chunk ${c.index}`, estep, [
       c.x,

@@ -11,7 +11,8 @@ import { runEM, runRestarts, type EMRun, type LoopResult } from '../engine/em.js
 import type { ResolvedOptions } from '../engine/options.js';
 import type { GpuRunner } from '../gpu/runner.js';
 import { uploadData, locateRow, rowGroups, type GpuData, type ChunkingOptions } from '../gpu/dataset.js';
-import { kmeansPipelines, bindBuffers, KPP_MAX_CANDIDATES, WG, type KMeansPipelines } from './kernels.js';
+import { kmeansPipelines, KPP_MAX_CANDIDATES, WG, type KMeansPipelines } from './kernels.js';
+import { bindBuffers } from '../gpu/bind.js';
 import { SOFT_EMPTY_MASS } from './reference.js';
 
 export interface GpuKMeansFit {

@@ -19,7 +19,8 @@ import type { Counts } from './counts.js';
 import { cellWeights, type SizeGrid } from './grid.js';
 import type { NbParams, NbStats } from './model.js';
 import type { NbBackend, NbEvaluation } from './backend.js';
-import { nbPipelines, bindAll, WG, REDUCE_WG, type NbPipelines } from './kernels.js';
+import { nbPipelines, WG, REDUCE_WG, type NbPipelines } from './kernels.js';
+import { bindBuffers } from '../gpu/bind.js';
 
 export interface CsrChunk {
   index: number;
@@ -176,10 +177,10 @@ export function gpuBackend(runner: GpuRunner, chunking: ChunkingOptions, c: Coun
   const reduced = runner.storage(`row statistics (${rowWidth})`, rowWidth * 4);
   const geneOut = runner.storage(`gene statistics (${d}×${k}×${J + 1})`, geneWidth * 4);
   const reduceShape = runner.uniform('row statistics reduce shape', new Uint32Array([data.totalSegments, rowWidth, 0, 0]));
-  const gZero = bindAll(device, 'nbmm zero table', pipes.zeroTable, [params]);
-  const gReduce = bindAll(device, 'nbmm reduce', pipes.reduce, [partials, reduced, reduceShape]);
+  const gZero = bindBuffers(device, 'nbmm zero table', pipes.zeroTable, [params]);
+  const gReduce = bindBuffers(device, 'nbmm reduce', pipes.reduce, [partials, reduced, reduceShape]);
   const perChunk = data.chunks.map((ch) => ({
-    estep: bindAll(device, `nbmm E-step chunk ${ch.index}`, pipes.estep, [
+    estep: bindBuffers(device, `nbmm E-step chunk ${ch.index}`, pipes.estep, [
       ch.indptr,
       ch.indices,
       ch.values,
@@ -189,8 +190,8 @@ export function gpuBackend(runner: GpuRunner, chunking: ChunkingOptions, c: Coun
       ch.rowout,
       ch.uniform,
     ]),
-    rows: bindAll(device, `nbmm row stats chunk ${ch.index}`, pipes.rowStats, [resp, ch.cells, ch.rowout, partials, ch.uniform]),
-    genes: bindAll(device, `nbmm gene stats chunk ${ch.index}`, pipes.geneStats, [
+    rows: bindBuffers(device, `nbmm row stats chunk ${ch.index}`, pipes.rowStats, [resp, ch.cells, ch.rowout, partials, ch.uniform]),
+    genes: bindBuffers(device, `nbmm gene stats chunk ${ch.index}`, pipes.geneStats, [
       ch.colptr,
       ch.rowidx,
       ch.cvals,

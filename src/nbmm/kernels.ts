@@ -1,34 +1,26 @@
-/** The negative-binomial mixture's WGSL kernels, how they are composed with common code, and their pipelines. */
-import lgammaWgsl from '../../shaders/common/lgamma.wgsl?raw';
-import reduceWgsl from '../../shaders/common/reduce.wgsl?raw';
+/** The negative-binomial mixture's WGSL kernels (composed with shaders/common) and their pipelines. */
 import zeroTableWgsl from '../../shaders/nbmm/zero_table.wgsl?raw';
 import estepWgsl from '../../shaders/nbmm/estep.wgsl?raw';
 import rowStatsWgsl from '../../shaders/nbmm/rowstats.wgsl?raw';
 import geneStatsWgsl from '../../shaders/nbmm/genestats.wgsl?raw';
 import specialEvalWgsl from '../../shaders/nbmm/special_eval.wgsl?raw';
-import { computePipeline, type KernelSource } from '../gpu/pipelines.js';
+import { defineKernel, type Kernel } from '../gpu/kernel.js';
+import { bindBuffers } from '../gpu/bind.js';
+import { reduceKernel } from '../gpu/shared-kernels.js';
 import type { GpuRunner } from '../gpu/runner.js';
 
 /** Threads per workgroup of the nbmm kernels (reduce uses REDUCE_WG). */
 export const WG = 64;
 export const REDUCE_WG = 256;
 
-/**
- * The one place where kernels are composed: a common library (functions and constants only, no
- * bindings or entry points) is prepended to a kernel's source. Specialisation stays with `override`.
- */
-export function withCommon(common: string, kernel: string): string {
-  return `${common}\n${kernel}`;
-}
-
 export const sources = {
-  zeroTable: { name: 'nbmm/zero_table', code: withCommon(lgammaWgsl, zeroTableWgsl) },
-  estep: { name: 'nbmm/estep', code: withCommon(lgammaWgsl, estepWgsl) },
-  rowStats: { name: 'nbmm/rowstats', code: rowStatsWgsl },
-  geneStats: { name: 'nbmm/genestats', code: geneStatsWgsl },
-  reduce: { name: 'common/reduce', code: reduceWgsl },
-  specialEval: { name: 'nbmm/special_eval', code: withCommon(lgammaWgsl, specialEvalWgsl) },
-} satisfies Record<string, KernelSource>;
+  zeroTable: defineKernel({ name: 'nbmm/zero_table', source: zeroTableWgsl, modules: ['grid', 'workgroupSum', 'lgamma'] }),
+  estep: defineKernel({ name: 'nbmm/estep', source: estepWgsl, modules: ['grid', 'chunk', 'logsumexp', 'lgamma'] }),
+  rowStats: defineKernel({ name: 'nbmm/rowstats', source: rowStatsWgsl, modules: ['grid', 'chunk'] }),
+  geneStats: defineKernel({ name: 'nbmm/genestats', source: geneStatsWgsl, modules: ['grid', 'chunk', 'kahan'] }),
+  reduce: reduceKernel,
+  specialEval: defineKernel({ name: 'nbmm/special_eval', source: specialEvalWgsl, modules: ['grid', 'lgamma'] }),
+} satisfies Record<string, Kernel>;
 
 export interface NbPipelines {
   zeroTable: GPUComputePipeline;
@@ -41,21 +33,12 @@ export interface NbPipelines {
 /** Pipelines for one (K, D, J), cached per device. */
 export function nbPipelines(device: GPUDevice, K: number, D: number, J: number): NbPipelines {
   return {
-    zeroTable: computePipeline(device, sources.zeroTable, { K, D, J, WG }),
-    estep: computePipeline(device, sources.estep, { K, D, J, WG }),
-    rowStats: computePipeline(device, sources.rowStats, { K, J, WG }),
-    geneStats: computePipeline(device, sources.geneStats, { K, D, J, WG }),
-    reduce: computePipeline(device, sources.reduce, { WG: REDUCE_WG }),
+    zeroTable: sources.zeroTable.pipeline(device, { K, D, J, WG }),
+    estep: sources.estep.pipeline(device, { K, D, J, WG }),
+    rowStats: sources.rowStats.pipeline(device, { K, J, WG }),
+    geneStats: sources.geneStats.pipeline(device, { K, D, J, WG }),
+    reduce: sources.reduce.pipeline(device, { WG: REDUCE_WG }),
   };
-}
-
-/** A bind group whose entries are plain buffers at bindings 0, 1, 2, …. */
-export function bindAll(device: GPUDevice, label: string, pipeline: GPUComputePipeline, buffers: GPUBuffer[]): GPUBindGroup {
-  return device.createBindGroup({
-    label: `emgpu ${label}`,
-    layout: pipeline.getBindGroupLayout(0),
-    entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
-  });
 }
 
 export type SpecialFunction = 'lgamma' | 'ln' | 'log1p' | 'lrising';
@@ -67,7 +50,7 @@ const MODES: Record<SpecialFunction, number> = { lgamma: 0, ln: 1, log1p: 2, lri
  */
 export async function evalSpecialGpu(runner: GpuRunner, fn: SpecialFunction, a: Float32Array, b?: Float32Array): Promise<Float32Array> {
   const n = a.length;
-  const pipe = computePipeline(runner.device, sources.specialEval, { MODE: MODES[fn], WG });
+  const pipe = sources.specialEval.pipeline(runner.device, { MODE: MODES[fn], WG });
   const bufA = runner.storage('special-function arguments', n * 4);
   const bufB = runner.storage('special-function second arguments', n * 4);
   const out = runner.storage('special-function values', n * 4);
@@ -77,7 +60,7 @@ export async function evalSpecialGpu(runner: GpuRunner, fn: SpecialFunction, a: 
   runner.dispatch(
     'special functions',
     pipe,
-    bindAll(runner.device, 'special functions', pipe, [bufA, bufB, out, shape]),
+    bindBuffers(runner.device, 'special functions', pipe, [bufA, bufB, out, shape]),
     Math.ceil(n / WG),
   );
   const [res] = await runner.read([{ buffer: out, offset: 0, size: n * 4 }]);

@@ -11,7 +11,8 @@ import type { GpuRunner } from '../../gpu/runner.js';
 import type { ChunkingOptions } from '../../gpu/dataset.js';
 import type { CsrLike, DenseOps, GeneSums, GeneSumsRequest, Layer, RowQc, ScGpuCounters, ScOps } from './ops.js';
 import { entriesPerGene } from './ops.js';
-import { scPipelines, bindAll, clampMax, ROW_WG, F32_MAX, type GeneTransformCode } from './kernels.js';
+import { scPipelines, clampMax, ROW_WG, F32_MAX, type GeneTransformCode } from './kernels.js';
+import { bindBuffers } from '../../gpu/bind.js';
 import { GpuDense } from './dense.js';
 
 export interface CsrChunk {
@@ -147,7 +148,7 @@ export class GpuCsrOps implements ScOps {
     const pipe = scPipelines.qcRows(device);
     const outs = this.chunks.map((c) => {
       const out = runner.storage(`qc sums chunk ${c.index} (${c.rows}×4 f32)`, c.rows * 16);
-      const bg = bindAll(device, `qc rows chunk ${c.index}`, pipe, [c.indptr, c.indices, c.raw, maskBuf, out, c.uniform]);
+      const bg = bindBuffers(device, `qc rows chunk ${c.index}`, pipe, [c.indptr, c.indices, c.raw, maskBuf, out, c.uniform]);
       runner.dispatch('sc qc rows', pipe, bg, Math.ceil(c.rows / ROW_WG));
       return out;
     });
@@ -175,7 +176,7 @@ export class GpuCsrOps implements ScOps {
     const totalsBufs = this.chunks.map((c) => {
       if (!c.norm) c.norm = runner.storage(`csr normalised values chunk ${c.index} (${c.nnz} f32)`, c.nnz * 4);
       const totals = runner.storage(`cell totals chunk ${c.index}`, c.rows * 4);
-      const bg = bindAll(device, `normalize chunk ${c.index}`, pipe, [c.indptr, c.raw, c.norm, totals, c.uniform, params]);
+      const bg = bindBuffers(device, `normalize chunk ${c.index}`, pipe, [c.indptr, c.raw, c.norm, totals, c.uniform, params]);
       runner.dispatch('sc normalize', pipe, bg, Math.ceil(c.rows / ROW_WG));
       return totals;
     });
@@ -230,7 +231,7 @@ export class GpuCsrOps implements ScOps {
     const outs = this.chunks.map((c) => {
       this.ensureCsc(c);
       const out = runner.storage(`gene sums chunk ${c.index} (${d}×4 f32)`, d * 16);
-      const bg = bindAll(device, `gene sums chunk ${c.index}`, pipe, [
+      const bg = bindBuffers(device, `gene sums chunk ${c.index}`, pipe, [
         this.valuesOf(c, req.layer),
         c.colptr!,
         c.pos!,

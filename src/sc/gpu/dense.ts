@@ -17,7 +17,8 @@ import type { GpuRunner } from '../../gpu/runner.js';
 import type { ChunkingOptions } from '../../gpu/dataset.js';
 import type { DenseOps, Layer, ScGpuCounters } from './ops.js';
 import type { GpuCsrOps } from './csr.js';
-import { scPipelines, bindAll, clampMax, xqGroups, xtyGroups, ROW_WG, REDUCE_WG } from './kernels.js';
+import { scPipelines, clampMax, xqGroups, xtyGroups, ROW_WG, REDUCE_WG } from './kernels.js';
+import { bindBuffers } from '../../gpu/bind.js';
 
 export interface DenseChunk {
   index: number;
@@ -158,7 +159,7 @@ export class GpuDense implements DenseOps {
       runner.dispatch(
         'sc densify fill',
         fill,
-        bindAll(device, `densify fill ${dc.index}`, fill, [dc.x, colBuf, region]),
+        bindBuffers(device, `densify fill ${dc.index}`, fill, [dc.x, colBuf, region]),
         Math.ceil((dc.rows * G) / ROW_WG),
       );
       for (const cc of csr.chunks) {
@@ -170,7 +171,7 @@ export class GpuDense implements DenseOps {
           new Uint32Array([r1 - r0, G, r0 - cc.rowOffset, r0 - dc.rowOffset]),
         );
         temps.push(reg);
-        const bg = bindAll(device, `densify scatter ${dc.index}/${cc.index}`, scatter, [
+        const bg = bindBuffers(device, `densify scatter ${dc.index}/${cc.index}`, scatter, [
           dc.x,
           colBuf,
           reg,
@@ -219,15 +220,15 @@ export class GpuDense implements DenseOps {
     const reduce = scPipelines.reduce(device);
     for (const c of this.chunks) {
       const g1 = this.group(`xq ${c.index}`, () =>
-        bindAll(device, `pca X·Q chunk ${c.index}`, xq, [c.x, this.mu, s.q, s.y, c.uniform, s.mm]),
+        bindBuffers(device, `pca X·Q chunk ${c.index}`, xq, [c.x, this.mu, s.q, s.y, c.uniform, s.mm]),
       );
       runner.dispatch('sc pca X·Q', xq, g1, xqGroups(c.rows, l));
       const g2 = this.group(`xty ${c.index}`, () =>
-        bindAll(device, `pca Xᵀ·Y chunk ${c.index}`, xty, [c.x, this.mu, s.y, s.partials, c.uniform, s.mm]),
+        bindBuffers(device, `pca Xᵀ·Y chunk ${c.index}`, xty, [c.x, this.mu, s.y, s.partials, c.uniform, s.mm]),
       );
       runner.dispatch('sc pca Xᵀ·Y', xty, g2, xtyGroups(c.segments, g, l));
     }
-    const g3 = this.group('reduce', () => bindAll(device, 'pca reduce', reduce, [s.partials, s.z, s.shape]));
+    const g3 = this.group('reduce', () => bindBuffers(device, 'pca reduce', reduce, [s.partials, s.z, s.shape]));
     runner.dispatch('sc pca reduce', reduce, g3, Math.ceil((g * l) / REDUCE_WG));
     const [buf] = await runner.read([{ buffer: s.z, offset: 0, size: g * l * 4 }]);
     return Float64Array.from(new Float32Array(buf));
@@ -244,7 +245,7 @@ export class GpuDense implements DenseOps {
       runner.dispatch(
         'sc pca scores',
         xq,
-        bindAll(device, `pca scores chunk ${c.index}`, xq, [c.x, this.mu, vBuf, out, c.uniform, shape]),
+        bindBuffers(device, `pca scores chunk ${c.index}`, xq, [c.x, this.mu, vBuf, out, c.uniform, shape]),
         xqGroups(c.rows, k),
       );
       return out;

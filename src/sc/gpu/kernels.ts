@@ -5,8 +5,8 @@ import geneStatsWgsl from '../../../shaders/sc/gene_stats.wgsl?raw';
 import densifyWgsl from '../../../shaders/sc/densify.wgsl?raw';
 import matmulXqWgsl from '../../../shaders/sc/matmul_xq.wgsl?raw';
 import matmulXtyWgsl from '../../../shaders/sc/matmul_xty.wgsl?raw';
-import reduceWgsl from '../../../shaders/common/reduce.wgsl?raw';
-import { computePipeline, type KernelSource } from '../../gpu/pipelines.js';
+import { defineKernel, type Kernel } from '../../gpu/kernel.js';
+import { reduceKernel } from '../../gpu/shared-kernels.js';
 
 /** Threads per workgroup of the one-thread-per-row / per-gene kernels. */
 export const ROW_WG = 64;
@@ -15,42 +15,36 @@ export const REDUCE_WG = 256;
 /** Largest finite float32: "no clip" for the clamp-based kernels. */
 export const F32_MAX = 3.4028234663852886e38;
 
+const densify = { name: 'sc/densify', source: densifyWgsl, modules: ['grid'] } as const;
+
 export const scSources = {
-  qcRows: { name: 'sc/qc_rows', code: qcRowsWgsl },
-  normalize: { name: 'sc/normalize_log1p', code: normalizeWgsl },
-  geneStats: { name: 'sc/gene_stats', code: geneStatsWgsl },
-  densify: { name: 'sc/densify', code: densifyWgsl },
-  matmulXq: { name: 'sc/matmul_xq', code: matmulXqWgsl },
-  matmulXty: { name: 'sc/matmul_xty', code: matmulXtyWgsl },
-  reduce: { name: 'common/reduce', code: reduceWgsl },
-} satisfies Record<string, KernelSource>;
+  qcRows: defineKernel({ name: 'sc/qc_rows', source: qcRowsWgsl, modules: ['grid', 'csrChunk', 'kahan'] }),
+  normalize: defineKernel({ name: 'sc/normalize_log1p', source: normalizeWgsl, modules: ['grid', 'csrChunk', 'kahan'] }),
+  geneStats: defineKernel({ name: 'sc/gene_stats', source: geneStatsWgsl, modules: ['grid', 'csrChunk', 'kahan'] }),
+  densifyFill: defineKernel({ ...densify, entryPoint: 'fill' }),
+  densifyScatter: defineKernel({ ...densify, entryPoint: 'scatter' }),
+  matmulXq: defineKernel({ name: 'sc/matmul_xq', source: matmulXqWgsl, modules: ['grid', 'chunk'] }),
+  matmulXty: defineKernel({ name: 'sc/matmul_xty', source: matmulXtyWgsl, modules: ['grid', 'chunk', 'kahan'] }),
+  reduce: reduceKernel,
+} satisfies Record<string, Kernel>;
 
 export type GeneTransformCode = 0 | 1 | 2;
 
 export const scPipelines = {
-  qcRows: (device: GPUDevice) => computePipeline(device, scSources.qcRows, { WG: ROW_WG }),
-  normalize: (device: GPUDevice, log: boolean) => computePipeline(device, scSources.normalize, { WG: ROW_WG, LOG: log ? 1 : 0 }),
-  geneStats: (device: GPUDevice) => computePipeline(device, scSources.geneStats, { WG: ROW_WG }),
-  densifyFill: (device: GPUDevice) => computePipeline(device, scSources.densify, { WG: ROW_WG }, 'fill'),
-  densifyScatter: (device: GPUDevice) => computePipeline(device, scSources.densify, { WG: ROW_WG }, 'scatter'),
+  qcRows: (device: GPUDevice) => scSources.qcRows.pipeline(device, { WG: ROW_WG }),
+  normalize: (device: GPUDevice, log: boolean) => scSources.normalize.pipeline(device, { WG: ROW_WG, LOG: log ? 1 : 0 }),
+  geneStats: (device: GPUDevice) => scSources.geneStats.pipeline(device, { WG: ROW_WG }),
+  densifyFill: (device: GPUDevice) => scSources.densifyFill.pipeline(device, { WG: ROW_WG }),
+  densifyScatter: (device: GPUDevice) => scSources.densifyScatter.pipeline(device, { WG: ROW_WG }),
   /** Tile width TN for N output columns: 32 for narrow products (less padding), else 64. */
-  matmulXq: (device: GPUDevice, n: number) => computePipeline(device, scSources.matmulXq, { TN: tileWidth(n) }),
-  matmulXty: (device: GPUDevice, n: number) => computePipeline(device, scSources.matmulXty, { TN: tileWidth(n) }),
-  reduce: (device: GPUDevice) => computePipeline(device, scSources.reduce, { WG: REDUCE_WG }),
+  matmulXq: (device: GPUDevice, n: number) => scSources.matmulXq.pipeline(device, { TN: tileWidth(n) }),
+  matmulXty: (device: GPUDevice, n: number) => scSources.matmulXty.pipeline(device, { TN: tileWidth(n) }),
+  reduce: (device: GPUDevice) => scSources.reduce.pipeline(device, { WG: REDUCE_WG }),
 };
 
 /** A clip bound as a finite float32 (Infinity → the largest float32). */
 export function clampMax(v: number): number {
   return Number.isFinite(v) ? Math.min(v, F32_MAX) : F32_MAX;
-}
-
-/** A bind group of plain buffers at bindings 0, 1, 2, … */
-export function bindAll(device: GPUDevice, label: string, pipeline: GPUComputePipeline, buffers: GPUBuffer[]): GPUBindGroup {
-  return device.createBindGroup({
-    label: `emgpu ${label}`,
-    layout: pipeline.getBindGroupLayout(0),
-    entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
-  });
 }
 
 /** Output tile width (columns) of the matrix-multiply kernels for N columns. */

@@ -1,0 +1,31 @@
+/** The Gaussian mixture's WGSL kernels (composed with shaders/common) and their pipelines. */
+import estepWgsl from '../../shaders/gmm/estep.wgsl?raw';
+import accumulateWgsl from '../../shaders/gmm/accumulate.wgsl?raw';
+import type { CovarianceType } from '../types.js';
+import { defineKernel, type Kernel } from '../gpu/kernel.js';
+import { reduceKernel } from '../gpu/shared-kernels.js';
+
+/** Threads per workgroup of every GMM kernel. */
+export const WG = 256;
+const COV_CODE: Record<CovarianceType, number> = { full: 0, tied: 1, diag: 2, spherical: 3 };
+
+export const sources = {
+  estep: defineKernel({ name: 'gmm/estep', source: estepWgsl, modules: ['grid', 'chunk', 'logsumexp'] }),
+  accumulate: defineKernel({ name: 'gmm/accumulate', source: accumulateWgsl, modules: ['grid', 'chunk', 'kahan'] }),
+  reduce: reduceKernel,
+} satisfies Record<string, Kernel>;
+
+export interface GmmPipelines {
+  estep: GPUComputePipeline;
+  accumulate: GPUComputePipeline;
+  reduce: GPUComputePipeline;
+}
+
+/** Pipelines for d features, k components, m moment pairs and one covariance type (cached per device). */
+export function gmmPipelines(device: GPUDevice, d: number, k: number, m: number, type: CovarianceType): GmmPipelines {
+  return {
+    estep: sources.estep.pipeline(device, { D: d, K: k, COV: COV_CODE[type], WG }),
+    accumulate: sources.accumulate.pipeline(device, { D: d, K: k, M: m, WG }),
+    reduce: sources.reduce.pipeline(device, { WG }),
+  };
+}

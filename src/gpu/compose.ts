@@ -1,0 +1,58 @@
+/**
+ * WGSL composition: the one way a kernel gets shared code. The common libraries in
+ * shaders/common/ define functions, structs and constants (no entry points); a kernel names the
+ * ones it uses and composeWgsl prepends them, each once, in the fixed order of LIBRARIES (so a
+ * library comes after those it needs and the text of a kernel never depends on how its list was
+ * written). Specialisation stays with WGSL `override` constants, never with text edits.
+ */
+import gridWgsl from '../../shaders/common/grid.wgsl?raw';
+import chunkWgsl from '../../shaders/common/chunk.wgsl?raw';
+import csrChunkWgsl from '../../shaders/common/csr_chunk.wgsl?raw';
+import sampleWeightWgsl from '../../shaders/common/sample_weight.wgsl?raw';
+import kahanWgsl from '../../shaders/common/kahan.wgsl?raw';
+import logsumexpWgsl from '../../shaders/common/logsumexp.wgsl?raw';
+import workgroupSumWgsl from '../../shaders/common/workgroup_sum.wgsl?raw';
+import sqdistWgsl from '../../shaders/common/sqdist.wgsl?raw';
+import lgammaWgsl from '../../shaders/common/lgamma.wgsl?raw';
+
+export type WgslLibrary = 'grid' | 'chunk' | 'csrChunk' | 'sampleWeight' | 'kahan' | 'logsumexp' | 'workgroupSum' | 'sqdist' | 'lgamma';
+
+interface Library {
+  file: string;
+  code: string;
+  /** Libraries this one uses (prepended with it). */
+  needs: readonly WgslLibrary[];
+}
+
+/** Every common library, in the order they are prepended. */
+const LIBRARIES: Record<WgslLibrary, Library> = {
+  grid: { file: 'common/grid.wgsl', code: gridWgsl, needs: [] },
+  chunk: { file: 'common/chunk.wgsl', code: chunkWgsl, needs: [] },
+  csrChunk: { file: 'common/csr_chunk.wgsl', code: csrChunkWgsl, needs: [] },
+  sampleWeight: { file: 'common/sample_weight.wgsl', code: sampleWeightWgsl, needs: ['chunk'] },
+  kahan: { file: 'common/kahan.wgsl', code: kahanWgsl, needs: [] },
+  logsumexp: { file: 'common/logsumexp.wgsl', code: logsumexpWgsl, needs: [] },
+  workgroupSum: { file: 'common/workgroup_sum.wgsl', code: workgroupSumWgsl, needs: [] },
+  sqdist: { file: 'common/sqdist.wgsl', code: sqdistWgsl, needs: [] },
+  lgamma: { file: 'common/lgamma.wgsl', code: lgammaWgsl, needs: [] },
+};
+
+const ORDER = Object.keys(LIBRARIES) as WgslLibrary[];
+
+/** The libraries `wanted` and all they need, de-duplicated, in LIBRARIES order. */
+export function resolveLibraries(wanted: readonly WgslLibrary[]): WgslLibrary[] {
+  const seen = new Set<WgslLibrary>();
+  const visit = (name: WgslLibrary): void => {
+    if (seen.has(name)) return;
+    seen.add(name);
+    for (const dep of LIBRARIES[name].needs) visit(dep);
+  };
+  for (const name of wanted) visit(name);
+  return ORDER.filter((name) => seen.has(name));
+}
+
+/** A kernel's full source: its libraries (each once, in a stable order), then its own code. */
+export function composeWgsl(kernel: string, libraries: readonly WgslLibrary[] = []): string {
+  const parts = resolveLibraries(libraries).map((name) => `// ---- ${LIBRARIES[name].file} ----\n${LIBRARIES[name].code}`);
+  return [...parts, kernel].join('\n');
+}
