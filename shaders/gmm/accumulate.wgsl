@@ -1,16 +1,17 @@
 // Gaussian-mixture M-step statistics of one data chunk as per-segment partial sums
 // (deterministic: each workgroup owns its output slice; reduced later by common/reduce.wgsl).
-// Per component c, J = D + 2 + M values: Σ r_ic x_i (D), Σ r_ic, Σ r_ic·score_i (so Σ_c gives
-// Σ log p(x_i)), and the shifted second moments Σ r_ic (x_ia − s_ca)(x_ib − s_cb) for the M
-// pairs (a, b) in `pairs` (upper triangle for full/tied, the diagonal for diag/spherical). The
-// shift s_c is the current mean of component c, so float32 variances do not cancel.
+// Per component c, J = D + 2 + M values: Σ w_ic x_i (D), Σ w_ic, Σ w_ic·score_i (so Σ_c gives
+// Σ s_i·log p(x_i)), and the shifted second moments Σ w_ic (x_ia − m_ca)(x_ib − m_cb) for the M
+// pairs (a, b) in `pairs` (upper triangle for full/tied, the diagonal for diag/spherical), where
+// w_ic = r_ic·s_i, the responsibility times the sample weight (common/sample_weight.wgsl; 1 when
+// unweighted). The shift m_c is the current mean of component c, so float32 variances do not cancel.
 //
-// Bindings: 0 x: rows×D f32 · 1 resp: rows×K f32 · 2 score: rows f32 · 3 means (shift): K×D f32 ·
+// Bindings: 0 x: rows×D f32, then rows sample weights · 1 resp: rows×K f32 · 2 score: rows f32 · 3 means (shift): K×D f32 ·
 // 4 pairs: M×2 u32 · 5 partials: segments×K×J f32 (write) · 6 chunk: uniform {rows, segOffset, segRows, rowOffset}.
 // Dispatch: one workgroup per segment of chunk.segRows rows (over x, y past 65535); thread t
 // computes outputs t, t + WG, … of the segment's K×J block, Kahan-compensated over the rows.
 // Workgroup memory: none.
-// Composed with common/grid, common/chunk, common/kahan (src/gmm/kernels.ts).
+// Composed with common/grid, common/chunk, common/sample_weight, common/kahan (src/gmm/kernels.ts).
 
 override D: u32;
 override K: u32;
@@ -50,7 +51,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
       sb = means[c * D + b];
     }
     for (var r = first; r < last; r++) {
-      let w = resp[r * K + c];
+      let w = resp[r * K + c] * sample_weight(r);
       var v = 1.0;
       if (f < D) { v = x[r * D + f]; }
       else if (f == D + 1u) { v = score[r]; }

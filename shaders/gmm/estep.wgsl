@@ -7,7 +7,7 @@
 // score_i), label_i = argmax_c a_ic (ties to the lower index). Dropped components have
 // const_c = −f32max and get zero responsibility.
 //
-// Bindings: 0 x: rows×D f32 · 1 means: K×D f32 · 2 prec: precision factors (K·D·D | D·D | K·D | K) ·
+// Bindings: 0 x: rows×D f32 (then the sample weights, unused here) · 1 means: K×D f32 · 2 prec: precision factors (K·D·D | D·D | K·D | K) ·
 // 3 consts: K f32 · 4 resp: rows×K f32 (write) · 5 score: rows f32 (write) · 6 labels: rows u32
 // (write) · 7 chunk: uniform {rows, segOffset, segRows, rowOffset}.
 // Dispatch: one thread per row, WG rows per workgroup, over (x, y) past 65535 workgroups.

@@ -1,11 +1,12 @@
 // M-step sufficient statistics of one data chunk, as per-segment partial sums (no float
 // atomics: each workgroup owns its output slice, so the sums are deterministic). For every
 // cluster c the J = D + 2 statistics are Σ w_ic·x_i (D values), Σ w_ic and Σ w_ic·score_i,
-// where w_ic = [label_i == c] when HARD, else the responsibility r_ic. With score = squared
-// distance (hard) this gives per-cluster inertia; with score = −lse/β (soft) it gives the
-// soft objective, because Σ_c r_ic = 1.
+// where w_ic = [label_i == c]·s_i when HARD, else r_ic·s_i (r: the responsibility), s_i being
+// the sample weight (common/sample_weight.wgsl; 1 when unweighted). With score = squared
+// distance (hard) this gives per-cluster (weighted) inertia; with score = −lse/β (soft) it gives
+// the soft objective, because Σ_c r_ic = 1.
 //
-// Bindings: 0 x: rows×D f32 · 1 labels: rows u32 · 2 resp: rows×K f32 · 3 score: rows f32 ·
+// Bindings: 0 x: rows×D f32, then rows sample weights · 1 labels: rows u32 · 2 resp: rows×K f32 · 3 score: rows f32 ·
 // 4 partials: segments×K×(D+2) f32 (write, this chunk's segments start at chunk.segOffset) ·
 // 5 chunk: uniform {rows, segOffset, segRows, rowOffset}.
 // Dispatch: one workgroup per segment of chunk.segRows rows (over x, y past 65535).
@@ -16,7 +17,7 @@
 //    t, t + CWG, … and adds each row into its cluster's slot of a workgroup accumulator, so the
 //    work is n·(d+2), k times less. Each column has one owner and rows go in order: deterministic.
 // Workgroup memory: `hard_columns` only, the K×(D+2) f32 accumulator `acc` (ACC floats); `main` none.
-// Composed with common/grid, common/chunk (src/kmeans/kernels.ts).
+// Composed with common/grid, common/chunk, common/sample_weight (src/kmeans/kernels.ts).
 
 override D: u32;
 override K: u32;
@@ -34,8 +35,8 @@ override ACC: u32 = 1u;
 @group(0) @binding(5) var<uniform> chunk: Chunk;
 
 fn weight(row: u32, c: u32) -> f32 {
-  if (HARD) { return select(0.0, 1.0, labels[row] == c); }
-  return resp[row * K + c];
+  if (HARD) { return select(0.0, 1.0, labels[row] == c) * sample_weight(row); }
+  return resp[row * K + c] * sample_weight(row);
 }
 
 @compute @workgroup_size(WG)
@@ -75,8 +76,9 @@ fn hard_columns(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg:
   for (var f = lid; f < J; f += CWG) {
     for (var r = first; r < last; r++) {
       let slot = labels[r] * J + f;
-      var v = 1.0;
-      if (f < D) { v = x[r * D + f]; } else if (f > D) { v = score[r]; }
+      let w = sample_weight(r);
+      var v = w;
+      if (f < D) { v = x[r * D + f] * w; } else if (f > D) { v = score[r] * w; }
       acc[slot] += v;
     }
   }

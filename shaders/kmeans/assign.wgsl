@@ -2,7 +2,7 @@
 // distance matrix is never stored. Writes each row's label and squared distance, and counts
 // rows whose label changed (integer atomics, so the count is exact and deterministic).
 //
-// Bindings: 0 x: rows×D f32 (read) · 1 centroids: K×D f32 (read) · 2 labels: rows u32
+// Bindings: 0 x: rows×D f32 (then the sample weights, unused here) (read) · 1 centroids: K×D f32 (read) · 2 labels: rows u32
 // (read_write; previous labels in, new labels out) · 3 dist: rows f32 (write) ·
 // 4 chunk: uniform {rows, segOffset, segRows, rowOffset} · 5 changed: atomic u32 (read_write).
 // Dispatch: one thread per row, WG rows per workgroup, workgroups laid out over (x, y) when

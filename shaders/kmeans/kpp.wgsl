@@ -1,20 +1,21 @@
 // Greedy k-means++ seeding on the GPU, two entry points over one data chunk.
 //
-// `candidates`: for L candidate centres (rows of `cands`), each row's potential
-//   m_il = min(closest_i, ‖x_i − cand_l‖²) (or just the distance when step.first == 1, the
-//   first centre), summed per segment of chunk.segRows rows by a workgroup tree reduction:
+// `candidates`: for L candidate centres (rows of `centroids`), each row's potential
+//   m_il = s_i·min(closest_i, ‖x_i − cand_l‖²) (or s_i times the distance when step.first == 1,
+//   the first centre; s_i the sample weight, so sampling is ∝ s·D² as scikit-learn's), summed
+//   per segment of chunk.segRows rows by a workgroup tree reduction:
 //   partials[(segOffset + seg)·L + l]. The host sums segments in float64, keeps the best
 //   candidate, and reuses that candidate's segment sums to sample the next one.
 // `commit`: closest_i = min(closest_i, ‖x_i − cands[sel]‖²) (or the distance when step.first == 1).
 //
-// Bindings: 0 x: rows×D f32 · 1 closest: rows f32 (read_write) · 2 centroids: MAXL×D f32, the candidates ·
+// Bindings: 0 x: rows×D f32, then rows sample weights · 1 closest: rows f32 (read_write) · 2 centroids: MAXL×D f32, the candidates ·
 // 3 partials: segments×L f32 (write) · 4 chunk: uniform {rows, segOffset, segRows, rowOffset} ·
 // 5 step: uniform {L, sel, first, _}.
 // Dispatch: `candidates`: one workgroup per segment; `commit`: one thread per row. Both over
 // (x, y) past 65535 workgroups.
 // Workgroup memory: `candidates` uses common/workgroup_sum's WG floats, once per candidate; each
 // thread keeps its MAXL running sums in registers. `commit`: none.
-// Composed with common/grid, common/chunk, common/sqdist, common/workgroup_sum (src/kmeans/kernels.ts).
+// Composed with common/grid, common/chunk, common/sample_weight, common/sqdist, common/workgroup_sum (src/kmeans/kernels.ts).
 
 override D: u32;
 override WG: u32 = 256u;
@@ -39,9 +40,10 @@ fn candidates(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: v
   for (var l = 0u; l < MAXL; l++) { acc[l] = 0.0; }
   for (var r = first + lid; r < last; r += WG) {
     let cur = closest[r];
+    let w = sample_weight(r);
     for (var l = 0u; l < L; l++) {
       let s = sqdist(r, l);
-      acc[l] += select(min(cur, s), s, step.first == 1u);
+      acc[l] += w * select(min(cur, s), s, step.first == 1u);
     }
   }
   // One tree reduction per candidate, in a fixed order: deterministic.

@@ -5,7 +5,7 @@
 //   MODE 1: resp[i, c] = ‖x_i − c‖ (Euclidean, as scikit-learn's transform); score, mind unused.
 // Only one chunk's rows×K block exists at a time; the M-step consumes it before the next chunk.
 //
-// Bindings: 0 x: rows×D f32 · 1 centroids: K×D f32 · 2 resp: rows×K f32 (write) ·
+// Bindings: 0 x: rows×D f32 (then the sample weights, unused here) · 1 centroids: K×D f32 · 2 resp: rows×K f32 (write) ·
 // 3 score: rows f32 (write) · 4 mind: rows f32 (write) · 5 chunk: uniform {rows, segOffset, segRows, rowOffset} ·
 // 6 beta: uniform {β, _, _, _}.
 // Dispatch: one thread per row, WG rows per workgroup, over (x, y) past 65535 workgroups.

@@ -11,7 +11,7 @@ const COV_CODE: Record<CovarianceType, number> = { full: 0, tied: 1, diag: 2, sp
 
 export const sources = {
   estep: defineKernel({ name: 'gmm/estep', source: estepWgsl, modules: ['grid', 'chunk', 'logsumexp'] }),
-  accumulate: defineKernel({ name: 'gmm/accumulate', source: accumulateWgsl, modules: ['grid', 'chunk', 'kahan'] }),
+  accumulate: defineKernel({ name: 'gmm/accumulate', source: accumulateWgsl, modules: ['grid', 'sampleWeight', 'kahan'] }),
   reduce: reduceKernel,
 } satisfies Record<string, Kernel>;
 

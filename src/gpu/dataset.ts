@@ -2,11 +2,13 @@
  * Data on the GPU: centred float32 rows split into chunks that each fit one storage binding,
  * and the segment layout shared by every per-segment reduction. Centring (subtracting the
  * float64 column means before rounding to float32) keeps squared distances accurate when the
- * data sit far from the origin; results are shifted back on the host.
+ * data sit far from the origin; results are shifted back on the host. Each chunk's buffer holds
+ * its rows×d values followed by its rows sample weights (ones when none are given: w·v = v
+ * exactly, so unweighted results keep their bits); shaders/common/chunk.wgsl reads that layout.
  */
 import type { Dataset } from '../data.js';
 import type { GpuRunner } from './runner.js';
-import { BufferLimitError } from '../errors.js';
+import { BufferLimitError, invalid } from '../errors.js';
 
 export interface GpuChunk {
   index: number;
@@ -14,6 +16,7 @@ export interface GpuChunk {
   rowOffset: number;
   segOffset: number;
   segments: number;
+  /** rows×d centred float32 values, then rows float32 sample weights. */
   x: GPUBuffer;
   /** {rows, segOffset, segRows, rowOffset} for the kernels. */
   uniform: GPUBuffer;
@@ -44,6 +47,8 @@ export interface GpuData {
   mean: Float64Array;
   /** The centred float32 copy (host side), for rows the host needs (seeding, relocation). */
   host: Float32Array;
+  /** The float32 sample weights on the GPU (host copy), or null when none were given (all ones). */
+  weights: Float32Array | null;
 }
 
 export function planChunks(
@@ -53,7 +58,8 @@ export function planChunks(
   opts: ChunkingOptions,
 ): { chunkRows: number; segRows: number } {
   const maxBinding = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
-  const width = Math.max(d, opts.rowWidth ?? 1, 1);
+  // d values and one sample weight per row share the chunk's binding.
+  const width = Math.max(d + 1, opts.rowWidth ?? 1, 1);
   let chunkRows = Math.floor(maxBinding / (4 * width));
   if (chunkRows < 1) {
     throw new BufferLimitError(
@@ -77,23 +83,29 @@ export function uploadData(
   mean: Float64Array,
   opts: ChunkingOptions,
   label = 'data',
+  weights?: ArrayLike<number>,
 ): GpuData {
   const { n, d } = ds;
+  if (weights !== undefined && weights.length !== n) {
+    throw invalid('SHAPE_MISMATCH', `Got ${weights.length} sample weights for ${n} samples. Pass one weight per sample (row).`);
+  }
   const { chunkRows, segRows } = planChunks(n, d, runner.device.limits, opts);
   const host = new Float32Array(n * d);
   for (let i = 0; i < n; i++) for (let f = 0; f < d; f++) host[i * d + f] = ds.x[i * d + f] - mean[f];
+  const w = weights === undefined ? null : Float32Array.from(weights);
   const chunks: GpuChunk[] = [];
   let segOffset = 0;
   for (let rowOffset = 0, index = 0; rowOffset < n; rowOffset += chunkRows, index++) {
     const rows = Math.min(chunkRows, n - rowOffset);
     const segments = Math.ceil(rows / segRows);
-    const x = runner.storage(`${label} chunk ${index} (${rows}×${d} f32)`, rows * d * 4);
+    const x = runner.storage(`${label} chunk ${index} (${rows}×${d} f32 + ${rows} weights)`, rows * (d + 1) * 4);
     runner.write(x, 0, host.subarray(rowOffset * d, (rowOffset + rows) * d));
+    runner.write(x, rows * d * 4, w ? w.subarray(rowOffset, rowOffset + rows) : new Float32Array(rows).fill(1));
     const uniform = runner.uniform(`${label} chunk ${index} params`, new Uint32Array([rows, segOffset, segRows, rowOffset]));
     chunks.push({ index, rows, rowOffset, segOffset, segments, x, uniform });
     segOffset += segments;
   }
-  return { n, d, chunks, chunkRows, segRows, totalSegments: segOffset, mean, host };
+  return { n, d, chunks, chunkRows, segRows, totalSegments: segOffset, mean, host, weights: w };
 }
 
 /** Which chunk holds global row `row`, and where. */

@@ -7,7 +7,7 @@
  * serves every (d, k). Pipelines are labelled `emgpu name.entry {constants}` for error scopes
  * and captures.
  */
-import { InvalidInputError } from '../errors.js';
+import { invalid } from '../errors.js';
 import { composeWgsl, type WgslLibrary } from './compose.js';
 
 export type KernelConstants = Record<string, number>;
@@ -42,7 +42,7 @@ export function defineKernel(def: KernelDefinition): Kernel {
   const code = composeWgsl(def.source, def.modules);
   const known = defined.get(def.name);
   if (known !== undefined && known !== code) {
-    throw new InvalidInputError(
+    throw invalid(
       'BAD_OPTION',
       `Kernel '${def.name}' is defined twice with different WGSL. Give each source its own name, or define it once and share the Kernel.`,
     );

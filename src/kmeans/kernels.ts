@@ -12,8 +12,8 @@ export const COLUMN_WG = 64;
 /** Most k-means++ candidates per round (the kernel's MAXL). */
 export const KPP_MAX_CANDIDATES = 16;
 
-const accumulate = { name: 'kmeans/accumulate', source: accumulateWgsl, modules: ['grid', 'chunk'] } as const;
-const kpp = { name: 'kmeans/kpp', source: kppWgsl, modules: ['grid', 'chunk', 'sqdist', 'workgroupSum'] } as const;
+const accumulate = { name: 'kmeans/accumulate', source: accumulateWgsl, modules: ['grid', 'sampleWeight'] } as const;
+const kpp = { name: 'kmeans/kpp', source: kppWgsl, modules: ['grid', 'sampleWeight', 'sqdist', 'workgroupSum'] } as const;
 
 export const sources = {
   assign: defineKernel({ name: 'kmeans/assign', source: assignWgsl, modules: ['grid', 'chunk', 'sqdist'] }),

@@ -103,6 +103,8 @@ describe('bad input raises a typed error naming cause and fix, and leaves the in
     expect(() => planChunks(10, 300_000, limits, {})).toThrow(/exceeds the device's storage binding limit.*PCA/);
     const plan = planChunks(100_000, 50, limits, {});
     expect(plan.chunkRows * 50 * 4).toBeLessThanOrEqual(1 << 20);
+    // Each row's sample weight shares the chunk's binding with its d values.
+    expect(plan.chunkRows * 51 * 4).toBeLessThanOrEqual(1 << 20);
     expect(plan.chunkRows % plan.segRows).toBe(0);
     // Responsibilities (k wide) bound the chunk when k > d.
     expect(planChunks(100_000, 4, limits, { rowWidth: 64 }).chunkRows * 64 * 4).toBeLessThanOrEqual(1 << 20);
