@@ -21,11 +21,10 @@ var<workgroup> bestI: array<u32, WG>;
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
   let seg = group_index(wid, nwg);
-  let first = seg * chunk.segRows;
-  let last = min(first + chunk.segRows, chunk.rows);
+  let span = segment_rows(seg);
   var v = -3.40282346638528859812e+38f;
   var idx = 0xffffffffu;
-  for (var r = first + lid; r < last; r += WG) {
+  for (var r = span.x + lid; r < span.y; r += WG) {
     let t = values[r];
     if (t > v) { v = t; idx = r; }
   }
@@ -43,7 +42,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
     }
     workgroupBarrier();
   }
-  if (lid == 0u && first < chunk.rows) {
+  if (lid == 0u && span.x < span.y) {
     let s = chunk.segOffset + seg;
     out[2u * s] = bitcast<u32>(bestV[0]);
     out[2u * s + 1u] = select(bestI[0] + chunk.rowOffset, 0xffffffffu, bestI[0] == 0xffffffffu);

@@ -29,9 +29,8 @@ override WG: u32 = 256u;
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
   let seg = group_index(wid, nwg);
-  let first = seg * chunk.segRows;
-  if (first >= chunk.rows) { return; }
-  let last = min(first + chunk.segRows, chunk.rows);
+  let span = segment_rows(seg);
+  if (span.x >= span.y) { return; }
   let J = D + 2u + M;
   let outBase = (chunk.segOffset + seg) * K * J;
   for (var o = lid; o < K * J; o += WG) {
@@ -50,7 +49,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
       sa = means[c * D + a];
       sb = means[c * D + b];
     }
-    for (var r = first; r < last; r++) {
+    for (var r = span.x; r < span.y; r++) {
       let w = resp[r * K + c] * sample_weight(r);
       var v = 1.0;
       if (f < D) { v = x[r * D + f]; }

@@ -42,9 +42,8 @@ fn weight(row: u32, c: u32) -> f32 {
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
   let seg = group_index(wid, nwg);
-  let first = seg * chunk.segRows;
-  if (first >= chunk.rows) { return; }
-  let last = min(first + chunk.segRows, chunk.rows);
+  let span = segment_rows(seg);
+  if (span.x >= span.y) { return; }
   let J = D + 2u;
   let outBase = (chunk.segOffset + seg) * K * J;
   for (var o = lid; o < K * J; o += WG) {
@@ -52,11 +51,11 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
     let f = o % J;
     var acc = 0.0;
     if (f < D) {
-      for (var r = first; r < last; r++) { acc = fma(weight(r, c), x[r * D + f], acc); }
+      for (var r = span.x; r < span.y; r++) { acc = fma(weight(r, c), x[r * D + f], acc); }
     } else if (f == D) {
-      for (var r = first; r < last; r++) { acc += weight(r, c); }
+      for (var r = span.x; r < span.y; r++) { acc += weight(r, c); }
     } else {
-      for (var r = first; r < last; r++) { acc = fma(weight(r, c), score[r], acc); }
+      for (var r = span.x; r < span.y; r++) { acc = fma(weight(r, c), score[r], acc); }
     }
     partials[outBase + o] = acc;
   }
@@ -70,11 +69,10 @@ fn hard_columns(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg:
   let J = D + 2u;
   for (var o = lid; o < K * J; o += CWG) { acc[o] = 0.0; }
   workgroupBarrier();
-  let first = seg * chunk.segRows;
-  if (first >= chunk.rows) { return; }
-  let last = min(first + chunk.segRows, chunk.rows);
+  let span = segment_rows(seg);
+  if (span.x >= span.y) { return; }
   for (var f = lid; f < J; f += CWG) {
-    for (var r = first; r < last; r++) {
+    for (var r = span.x; r < span.y; r++) {
       let slot = labels[r] * J + f;
       let w = sample_weight(r);
       var v = w;

@@ -33,12 +33,11 @@ struct Step { L: u32, sel: u32, first: u32, b: u32 }
 @compute @workgroup_size(WG)
 fn candidates(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
   let seg = group_index(wid, nwg);
-  let first = seg * chunk.segRows;
-  let last = min(first + chunk.segRows, chunk.rows);
+  let span = segment_rows(seg);
   let L = min(step.L, MAXL);
   var acc: array<f32, MAXL>;
   for (var l = 0u; l < MAXL; l++) { acc[l] = 0.0; }
-  for (var r = first + lid; r < last; r += WG) {
+  for (var r = span.x + lid; r < span.y; r += WG) {
     let cur = closest[r];
     let w = sample_weight(r);
     for (var l = 0u; l < L; l++) {
@@ -49,7 +48,7 @@ fn candidates(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: v
   // One tree reduction per candidate, in a fixed order: deterministic.
   for (var l = 0u; l < L; l++) {
     let total = workgroup_sum(lid, acc[l]);
-    if (lid == 0u && first < chunk.rows) { partials[(chunk.segOffset + seg) * L + l] = total; }
+    if (lid == 0u && span.x < span.y) { partials[(chunk.segOffset + seg) * L + l] = total; }
   }
 }
 

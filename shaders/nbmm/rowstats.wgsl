@@ -24,24 +24,23 @@ override WG: u32 = 64u;
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
   let seg = group_index(wid, nwg);
-  let first = seg * chunk.segRows;
-  if (first >= chunk.rows) { return; }
-  let last = min(first + chunk.segRows, chunk.rows);
+  let span = segment_rows(seg);
+  if (span.x >= span.y) { return; }
   let width = K * (J + 2u) + 1u;
   let outBase = (chunk.segOffset + seg) * width;
   for (var o = lid; o < width; o += WG) {
     var acc = 0.0;
     if (o == width - 1u) {
-      for (var r = first; r < last; r++) { acc += bitcast<f32>(rowout[2u * r]); }
+      for (var r = span.x; r < span.y; r++) { acc += bitcast<f32>(rowout[2u * r]); }
     } else {
       let c = o / (J + 2u);
       let l = o % (J + 2u);
       if (l < J) {
-        for (var r = first; r < last; r++) { acc = fma(resp[r * K + c], cells[r * (J + 1u) + 1u + l], acc); }
+        for (var r = span.x; r < span.y; r++) { acc = fma(resp[r * K + c], cells[r * (J + 1u) + 1u + l], acc); }
       } else if (l == J) {
-        for (var r = first; r < last; r++) { acc += resp[r * K + c]; }
+        for (var r = span.x; r < span.y; r++) { acc += resp[r * K + c]; }
       } else {
-        for (var r = first; r < last; r++) { acc = fma(resp[r * K + c], cells[r * (J + 1u)], acc); }
+        for (var r = span.x; r < span.y; r++) { acc = fma(resp[r * K + c], cells[r * (J + 1u)], acc); }
       }
     }
     partials[outBase + o] = acc;

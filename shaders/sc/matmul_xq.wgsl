@@ -9,13 +9,8 @@
 // Bindings: 0 x: rows × K f32 · 1 mu: K f32 · 2 q: K × N f32 · 3 y: rows × N f32 (write) ·
 // 4 chunk: uniform {rows, segOffset, segRows, rowOffset} (only rows is used) · 5 shape: uniform {K, N, _, _}.
 // Dispatch: ceil(rows / TM) · ceil(N / TN) workgroups over (x, y).
-// Workgroup memory: As (TM × 16 f32, the X slice) and Bs (16 × TN f32, the Q slice): 8 KiB at TN = 64, 10 KiB at TN = 32.
-// Composed with common/grid, common/chunk (src/sc/gpu/kernels.ts).
-
-override TN: u32 = 64u;
-const SLICE: u32 = 16u;
-
-struct Shape { K: u32, N: u32, a: u32, b: u32 }
+// Workgroup memory: common/matmul_tiles' As (TM × 16 f32, the X slice) and Bs (16 × TN f32, the Q slice).
+// Composed with common/grid, common/chunk, common/matmul_tiles (src/sc/gpu/kernels.ts).
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read> mu: array<f32>;
@@ -23,10 +18,6 @@ struct Shape { K: u32, N: u32, a: u32, b: u32 }
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
 @group(0) @binding(4) var<uniform> chunk: Chunk;
 @group(0) @binding(5) var<uniform> shape: Shape;
-
-// TM × SLICE and SLICE × TN staging tiles, TM = 4 · 256 / (TN / 4) = 4096 / TN.
-var<workgroup> As: array<f32, 65536u / TN>;
-var<workgroup> Bs: array<f32, 16u * TN>;
 
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
@@ -63,8 +54,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
     }
     workgroupBarrier();
     for (var kk = 0u; kk < SLICE; kk++) {
-      let bb = kk * TN + tx * 4u;
-      let b = vec4f(Bs[bb], Bs[bb + 1u], Bs[bb + 2u], Bs[bb + 3u]);
+      let b = bs_row(kk, tx);
       acc0 = fma(vec4f(As[(ty * 4u) * SLICE + kk]), b, acc0);
       acc1 = fma(vec4f(As[(ty * 4u + 1u) * SLICE + kk]), b, acc1);
       acc2 = fma(vec4f(As[(ty * 4u + 2u) * SLICE + kk]), b, acc2);

@@ -10,13 +10,8 @@
 // Bindings: 0 x: rows × K f32 · 1 mu: K f32 · 2 y: rows × N f32 · 3 partials: S × K × N f32
 // (write) · 4 chunk: uniform {rows, segOffset, segRows, rowOffset} · 5 shape: uniform {K, N, _, _}.
 // Dispatch: segments · ceil(K / TK) · ceil(N / TN) workgroups over (x, y).
-// Workgroup memory: As (16 × TK f32, the X slice) and Bs (16 × TN f32, the Y slice): 8 KiB at TN = 64, 10 KiB at TN = 32.
-// Composed with common/grid, common/chunk, common/kahan (src/sc/gpu/kernels.ts).
-
-override TN: u32 = 64u;
-const SLICE: u32 = 16u;
-
-struct Shape { K: u32, N: u32, a: u32, b: u32 }
+// Workgroup memory: common/matmul_tiles' As (16 × TK f32, the X slice) and Bs (16 × TN f32, the Y slice).
+// Composed with common/grid, common/chunk, common/kahan, common/matmul_tiles (src/sc/gpu/kernels.ts).
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read> mu: array<f32>;
@@ -24,10 +19,6 @@ struct Shape { K: u32, N: u32, a: u32, b: u32 }
 @group(0) @binding(3) var<storage, read_write> partials: array<f32>;
 @group(0) @binding(4) var<uniform> chunk: Chunk;
 @group(0) @binding(5) var<uniform> shape: Shape;
-
-// SLICE × TK and SLICE × TN staging tiles, TK = 4096 / TN.
-var<workgroup> As: array<f32, 65536u / TN>;
-var<workgroup> Bs: array<f32, 16u * TN>;
 
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
@@ -68,8 +59,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
     }
     workgroupBarrier();
     for (var rr = 0u; rr < SLICE; rr++) {
-      let bb = rr * TN + tx * 4u;
-      let b = vec4f(Bs[bb], Bs[bb + 1u], Bs[bb + 2u], Bs[bb + 3u]);
+      let b = bs_row(rr, tx);
       let ab = rr * TK + ty * 4u;
       b0 = fma(vec4f(As[ab]), b, b0);
       b1 = fma(vec4f(As[ab + 1u]), b, b1);

@@ -13,9 +13,20 @@ import kahanWgsl from '../../shaders/common/kahan.wgsl?raw';
 import logsumexpWgsl from '../../shaders/common/logsumexp.wgsl?raw';
 import workgroupSumWgsl from '../../shaders/common/workgroup_sum.wgsl?raw';
 import sqdistWgsl from '../../shaders/common/sqdist.wgsl?raw';
+import matmulTilesWgsl from '../../shaders/common/matmul_tiles.wgsl?raw';
 import lgammaWgsl from '../../shaders/common/lgamma.wgsl?raw';
 
-export type WgslLibrary = 'grid' | 'chunk' | 'csrChunk' | 'sampleWeight' | 'kahan' | 'logsumexp' | 'workgroupSum' | 'sqdist' | 'lgamma';
+export type WgslLibrary =
+  | 'grid'
+  | 'chunk'
+  | 'csrChunk'
+  | 'sampleWeight'
+  | 'kahan'
+  | 'logsumexp'
+  | 'workgroupSum'
+  | 'sqdist'
+  | 'matmulTiles'
+  | 'lgamma';
 
 interface Library {
   file: string;
@@ -34,6 +45,7 @@ const LIBRARIES: Record<WgslLibrary, Library> = {
   logsumexp: { file: 'common/logsumexp.wgsl', code: logsumexpWgsl, needs: [] },
   workgroupSum: { file: 'common/workgroup_sum.wgsl', code: workgroupSumWgsl, needs: [] },
   sqdist: { file: 'common/sqdist.wgsl', code: sqdistWgsl, needs: [] },
+  matmulTiles: { file: 'common/matmul_tiles.wgsl', code: matmulTilesWgsl, needs: [] },
   lgamma: { file: 'common/lgamma.wgsl', code: lgammaWgsl, needs: [] },
 };
 

@@ -23,8 +23,8 @@ export const scSources = {
   geneStats: defineKernel({ name: 'sc/gene_stats', source: geneStatsWgsl, modules: ['grid', 'csrChunk', 'kahan'] }),
   densifyFill: defineKernel({ ...densify, entryPoint: 'fill' }),
   densifyScatter: defineKernel({ ...densify, entryPoint: 'scatter' }),
-  matmulXq: defineKernel({ name: 'sc/matmul_xq', source: matmulXqWgsl, modules: ['grid', 'chunk'] }),
-  matmulXty: defineKernel({ name: 'sc/matmul_xty', source: matmulXtyWgsl, modules: ['grid', 'chunk', 'kahan'] }),
+  matmulXq: defineKernel({ name: 'sc/matmul_xq', source: matmulXqWgsl, modules: ['grid', 'chunk', 'matmulTiles'] }),
+  matmulXty: defineKernel({ name: 'sc/matmul_xty', source: matmulXtyWgsl, modules: ['grid', 'chunk', 'kahan', 'matmulTiles'] }),
   reduce: reduceKernel,
 } satisfies Record<string, Kernel>;
 
