@@ -3,6 +3,9 @@
  *
  *   const result = await kmeans(data, { k: 10, seed: 1 });
  */
+// Backends register their single-cell implementations when imported.
+import './backends/reference/sc-register.js';
+import './backends/webgpu/sc-register.js';
 import { engineFor, type Engine, type EngineOptions, type EngineSelection } from './engine/engine.js';
 import { selectK as selectKWith, type SelectKOptions, type SelectKResult } from './select/selectK.js';
 import type { DataInput } from './data.js';
@@ -136,7 +139,7 @@ export type {
 
 // single-cell: markers and agreement
 export { rankGenes, confusionMatrix, transposeCsr } from './sc/markers.js';
-export type { MarkerGene, MarkerOptions, SparseRows } from './sc/markers.js';
+export type { MarkerGene, MarkerOptions } from './sc/markers.js';
 
 // single-cell: preprocessing
 export {
@@ -155,8 +158,6 @@ export {
   PREPROCESS_STAGES,
 } from './sc/index.js';
 export type {
-  CsrLike,
-  CsrOut,
   QcOptions,
   QcMetrics,
   OutlierOptions,

@@ -30,7 +30,7 @@ import {
 } from './csr.js';
 import { abortIfNeeded, inputName, readAllBytes } from './input.js';
 import { checkMaxBytes, estimateMemory, MemoryLimitError } from './memory.js';
-import type { ByteInput, CsrMatrix, LoadOptions, SingleCellData } from './types.js';
+import type { ByteInput, LoadedCsr, LoadOptions, SingleCellData } from './types.js';
 
 type H5wasm = typeof import('h5wasm').default;
 
@@ -447,7 +447,7 @@ export async function read10xH5(input: ByteInput, options: Read10xH5Options = {}
     options.onProgress?.({ phase: 'matrix', bytesRead: h.size, totalBytes: h.size, entries: 0, totalEntries: nnz });
     // Columns are cells: indptr over barcodes, indices = features. That is cell-major CSR.
     const { ptr, idx, vals } = readCompressed(h, group, n, d);
-    let matrix: CsrMatrix = { n, d, nnz: idx.length, indptr: ptr, indices: idx, values: vals };
+    let matrix: LoadedCsr = { n, d, nnz: idx.length, indptr: ptr, indices: idx, values: vals };
     validateCsr(matrix, `${label} ${gp}`);
     const canon = canonicalize(matrix);
     matrix = canon.matrix;

@@ -46,7 +46,7 @@ import {
 } from './h5.js';
 import { abortIfNeeded, inputName } from './input.js';
 import { checkMaxBytes } from './memory.js';
-import type { ByteInput, CsrMatrix, Embedding, H5adMatrixSource, LoadOptions, ObsColumn, SingleCellData } from './types.js';
+import type { ByteInput, LoadedCsr, Embedding, H5adMatrixSource, LoadOptions, ObsColumn, SingleCellData } from './types.js';
 
 export interface ReadH5adOptions extends LoadOptions {
   /** Which matrix: 'auto' (default: layers/counts, else raw/X, else X), 'X', 'raw/X' or 'layers/<name>'. */
@@ -97,7 +97,7 @@ class Entries {
 }
 
 /** A dense 2-D dataset as CSR (zeros dropped), read in blocks of rows to bound memory. */
-function denseToCsr(h: OpenedH5, ds: Dataset, signal?: AbortSignal): CsrMatrix {
+function denseToCsr(h: OpenedH5, ds: Dataset, signal?: AbortSignal): LoadedCsr {
   const [n, d] = shapeOf(ds);
   const indptr = new Uint32Array(n + 1);
   const out = new Entries();
@@ -130,7 +130,7 @@ function denseToCsr(h: OpenedH5, ds: Dataset, signal?: AbortSignal): CsrMatrix {
 }
 
 /** Read one matrix element (dense dataset or CSR/CSC group) as cell-major CSR. */
-function readMatrixElement(h: OpenedH5, path: string, options: ReadH5adOptions): { matrix: CsrMatrix; encoding: 'dense' | 'csr' | 'csc' } {
+function readMatrixElement(h: OpenedH5, path: string, options: ReadH5adOptions): { matrix: LoadedCsr; encoding: 'dense' | 'csr' | 'csc' } {
   const x = getPath(h, path);
   if (!x) throw new FileFormatError(`${h.label}: no ${path} in the file.`);
   if (isDataset(h, x)) {

@@ -17,9 +17,9 @@ export {
   validateCsr,
   FLOAT32_EXACT_INTEGER,
 } from './csr.js';
+export type { CsrMatrix } from '../sparse.js';
 export type {
   ByteInput,
-  CsrMatrix,
   Embedding,
   H5adMatrixSource,
   LoadOptions,
@@ -33,8 +33,6 @@ export type {
 } from './types.js';
 export { qcMetrics, filterCells, filterGenes, isOutlier, subsetCsr, mitoMaskFor } from './qc.js';
 export type {
-  CsrLike,
-  CsrOut,
   QcOptions,
   QcMetrics,
   OutlierOptions,
@@ -45,8 +43,10 @@ export type {
   GeneFilterOptions,
   GeneFilterResult,
 } from './qc.js';
-export { highlyVariableGenes, loess } from './hvg.js';
-export type { HvgFlavor, HvgOptions, HvgResult, LoessOptions } from './hvg.js';
+export { highlyVariableGenes } from './hvg.js';
+export type { HvgFlavor, HvgOptions, HvgResult } from './hvg.js';
+export { loess } from './loess.js';
+export type { LoessOptions } from './loess.js';
 export { pca } from './pca.js';
 export type { PcaOptions, PcaResult, DenseInput } from './pca.js';
 export { preprocess, normalizeTotal, scaleData, STAGES as PREPROCESS_STAGES } from './preprocess.js';

@@ -18,11 +18,14 @@
  * Same seed → same Ω → same bits on a given backend. Signs follow scikit-learn's svd_flip on
  * the loadings: the largest-magnitude entry of each loading vector is positive.
  */
-import { invalid } from '../errors.js';
+import type { EngineSelection } from '../engine/engine.js';
 import { Rng } from '../engine/rng.js';
-import type { Engine } from '../engine/engine.js';
+import { invalid } from '../errors.js';
 import type { Backend } from '../types.js';
-import { cpuDense, gpuDenseFromMatrix, type DenseOps, type ScGpuCounters } from './gpu/ops.js';
+import type { DenseInput, DenseOps, ScGpuCounters } from './backend.js';
+import { onBackend } from './session.js';
+
+export type { DenseInput } from './backend.js';
 
 // ---------------------------------------------------------------------------------------------
 // Small dense linear algebra in float64 (row-major).
@@ -310,13 +313,6 @@ export async function randomizedPca(op: DenseOps, r: ResolvedPca, totalVariance:
   };
 }
 
-/** A dense n × d matrix: row-major values. */
-export interface DenseInput {
-  n: number;
-  d: number;
-  data: ArrayLike<number>;
-}
-
 function checkDense(x: DenseInput): void {
   if (!x || typeof x !== 'object' || !Number.isInteger(x.n) || !Number.isInteger(x.d) || x.n < 1 || x.d < 1) {
     throw invalid('SHAPE_MISMATCH', 'X must be { n, d, data } with n >= 1 rows and d >= 1 columns (row-major data of length n·d).');
@@ -352,21 +348,20 @@ export function denseMoments(x: ArrayLike<number>, n: number, d: number): { mean
 }
 
 /**
- * PCA of a dense n × d matrix (cells × features) by randomized SVD on the engine's backend.
+ * PCA of a dense n × d matrix (cells × features) by randomized SVD on the backend of
+ * `options.engine` (or `options.backend`).
  * On WebGPU the matrix is centred in float64, rounded to float32 and kept on the device in
  * row chunks under the binding limit.
  */
-export async function pca(engine: Engine, X: DenseInput, options: PcaOptions = {}): Promise<PcaResult> {
+export async function pca(X: DenseInput, options: PcaOptions & EngineSelection = {}): Promise<PcaResult> {
   checkDense(X);
   const r = resolvePca(options, X.n, X.d);
   const { mean, totalVariance } = denseMoments(X.data, X.n, X.d);
-  return engine.run(
-    async () => randomizedPca(cpuDense(X.data, X.n, X.d, mean), r, totalVariance, 'cpu'),
-    async (runner, chunking) => {
-      const op = gpuDenseFromMatrix(runner, X, mean, r.l, chunking);
-      const out = await randomizedPca(op, r, totalVariance, 'webgpu');
-      out.gpu = op.counters();
-      return out;
-    },
-  );
+  return onBackend(options, async (s) => {
+    const op = s.dense(X, mean, r.l);
+    const out = await randomizedPca(op, r, totalVariance, s.backend);
+    const gpu = op.counters();
+    if (gpu) out.gpu = gpu;
+    return out;
+  });
 }

@@ -5,25 +5,18 @@
  * (min_cells); and row/column subsetting. The sums run on the GPU when the engine has one; the
  * thresholds, MADs and subsetting are O(n + nnz) bookkeeping on the host on both backends.
  */
+import type { EngineSelection } from '../engine/engine.js';
 import { invalid } from '../errors.js';
-import type { Engine } from '../engine/engine.js';
+import type { CsrMatrix } from '../sparse.js';
 import type { Backend } from '../types.js';
-import { CpuCsrOps, gpuCsrOps, type CsrLike, type ScOps } from './gpu/ops.js';
+import type { ScOps } from './backend.js';
+import { onBackend } from './session.js';
 
-export type { CsrLike } from './gpu/ops.js';
-
-/** A CSR matrix produced here (subsets, normalised values). */
-export interface CsrOut {
-  n: number;
-  d: number;
-  nnz: number;
-  indptr: Uint32Array;
-  indices: Uint32Array;
-  values: Float32Array | Float64Array;
-}
+/** A CSR matrix the stages return (subsets, normalised values): typed arrays, nnz set, float32 or float64 values. */
+export type CsrResult = Required<CsrMatrix<Float32Array | Float64Array, Uint32Array>>;
 
 /** Validate a CSR matrix: shape, monotone indptr, column indices in range and unique within a row, finite values. O(nnz). */
-export function checkCsr(m: CsrLike, what = 'counts'): void {
+export function checkCsr(m: CsrMatrix, what = 'counts'): void {
   if (!m || typeof m !== 'object')
     throw invalid('SHAPE_MISMATCH', `${what} must be a CSR matrix { n, d, indptr, indices, values } (cells as rows).`);
   const { n, d, indptr, indices, values } = m;
@@ -120,14 +113,11 @@ export async function qcFromOps(ops: ScOps, mask: Uint8Array): Promise<QcMetrics
   return { n: ops.n, d: ops.d, totalCounts: r.total, nGenes: r.detected, mitoCounts: r.masked, pctMito, mitoGenes, backend: ops.backend };
 }
 
-/** Per-cell QC metrics on the engine's backend. */
-export async function qcMetrics(engine: Engine, counts: CsrLike, options: QcOptions = {}): Promise<QcMetrics> {
+/** Per-cell QC metrics on the backend of `options.engine` (or `options.backend`). */
+export async function qcMetrics(counts: CsrMatrix, options: QcOptions & EngineSelection = {}): Promise<QcMetrics> {
   checkCsr(counts);
   const mask = mitoMaskFor(counts.d, options);
-  return engine.run(
-    () => qcFromOps(new CpuCsrOps(counts), mask),
-    (runner, chunking) => qcFromOps(gpuCsrOps(runner, counts, chunking), mask),
-  );
+  return onBackend(options, (s) => qcFromOps(s.csr(counts), mask));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -279,7 +269,7 @@ export interface GeneFilterResult {
 }
 
 /** scanpy's filter_genes(min_cells / min_counts), over the given cells. */
-export function filterGenes(counts: CsrLike, o: GeneFilterOptions = {}): GeneFilterResult {
+export function filterGenes(counts: CsrMatrix, o: GeneFilterOptions = {}): GeneFilterResult {
   const { n, d, indptr, indices, values } = counts;
   const minCells = o.minCells ?? 3;
   const nCells = new Float64Array(d);
@@ -315,7 +305,7 @@ export function maskIndices(mask: ArrayLike<number> | null, size: number): Uint3
  * The submatrix of kept cells (rows) and genes (columns), genes renumbered in order; values keep
  * their float32/float64 type. Column order within a row is preserved.
  */
-export function subsetCsr(m: CsrLike, rows: ArrayLike<number> | null, cols: ArrayLike<number> | null): CsrOut {
+export function subsetCsr(m: CsrMatrix, rows: ArrayLike<number> | null, cols: ArrayLike<number> | null): CsrResult {
   const { n, d, indptr, indices, values } = m;
   const colmap = new Int32Array(d);
   let dOut = d;

@@ -15,7 +15,7 @@ import { formatCount, quoteField } from '../io/text.js';
 import { beyondExactWarning, canonicalize, checkNnz, notCountsWarning, selectColumns, valueStats } from './csr.js';
 import { abortIfNeeded, forEachLine, openInput, readChunk, type OpenedInput } from './input.js';
 import { checkMaxBytes, estimateMemory, MemoryLimitError } from './memory.js';
-import type { ByteInput, CsrMatrix, LoadOptions, LoadPhase, LoadProgress, MemoryEstimate, SingleCellData } from './types.js';
+import type { ByteInput, LoadedCsr, LoadOptions, LoadPhase, LoadProgress, MemoryEstimate, SingleCellData } from './types.js';
 
 export interface MatrixMarketCsrOptions extends LoadOptions {
   /** Columns are samples (10x layout: rows = genes, columns = cells). Default true. */
@@ -26,7 +26,7 @@ export interface MatrixMarketCsrOptions extends LoadOptions {
   onHeader?: (rows: number, cols: number, nnz: number) => void;
 }
 
-export interface MatrixMarketCsr extends CsrMatrix {
+export interface MatrixMarketCsr extends LoadedCsr {
   field: 'integer' | 'real' | 'pattern';
   fileRows: number;
   fileCols: number;
@@ -730,7 +730,7 @@ export async function read10x(files: Read10xFiles, options: Read10xOptions = {})
     },
   });
   bytesRead += m.bytesRead;
-  let matrix: CsrMatrix = m;
+  let matrix: LoadedCsr = m;
   let genes = features?.names ?? indexNames(m.d);
   let geneIds = features?.ids;
   let featureTypes = features?.types;

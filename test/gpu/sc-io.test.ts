@@ -7,7 +7,7 @@ import { loadH5wasm, read10xH5 } from '../../src/sc/h5.js';
 import { readH5adFromFile } from '../../src/sc/h5ad.js';
 import { rowSums } from '../../src/sc/csr.js';
 import { FileFormatError } from '../../src/errors.js';
-import type { CsrMatrix, LoadProgress, SingleCellData } from '../../src/sc/types.js';
+import type { LoadedCsr, LoadProgress, SingleCellData } from '../../src/sc/types.js';
 
 import { commands } from 'vitest/browser';
 // Vite serves files under the project root; ?url gives each fixture's served address. Its dev
@@ -46,7 +46,7 @@ async function lineSplitEntries(blob: Blob): Promise<number[][]> {
     .map((l) => l.split(' ').map(Number));
 }
 
-function expectSameCsr(a: CsrMatrix, b: CsrMatrix): void {
+function expectSameCsr(a: LoadedCsr, b: LoadedCsr): void {
   expect([a.n, a.d, a.nnz]).toEqual([b.n, b.d, b.nnz]);
   for (const key of ['indptr', 'indices', 'values'] as const) {
     const x = a[key];

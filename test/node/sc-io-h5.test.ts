@@ -12,7 +12,7 @@ import { fileBlob, read10xDir, read10xH5File, readH5adFile } from '../../src/sc/
 import { MemoryLimitError } from '../../src/sc/memory.js';
 import { rowSums, toDense } from '../../src/sc/csr.js';
 import { FileFormatError } from '../../src/errors.js';
-import type { CsrMatrix, SingleCellData } from '../../src/sc/types.js';
+import type { LoadedCsr, SingleCellData } from '../../src/sc/types.js';
 
 const DATA = '/work/shared/data';
 const FIX = `${DATA}/scanpy_10x_format_fixtures`;
@@ -32,7 +32,7 @@ function expectSameArray(a: ArrayLike<number>, b: ArrayLike<number>, what: strin
   }
 }
 
-function expectSameCsr(a: CsrMatrix, b: CsrMatrix): void {
+function expectSameCsr(a: LoadedCsr, b: LoadedCsr): void {
   expect([a.n, a.d, a.nnz]).toEqual([b.n, b.d, b.nnz]);
   expectSameArray(a.indptr, b.indptr, 'indptr');
   expectSameArray(a.indices.subarray(0, a.nnz), b.indices.subarray(0, b.nnz), 'indices');
