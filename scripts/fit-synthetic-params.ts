@@ -12,8 +12,8 @@
 import { writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { createEngine, negativeBinomialMixture, preprocess, subsetCsr } from '../src/index.js';
-import { read10xDir } from '../src/sc/node.js';
-import { rowSums } from '../src/sc/csr.js';
+import { read10xDir } from '../src/node.js';
+import { rowSums } from '../src/io/csr.js';
 
 export async function fitSyntheticParams(out: string): Promise<void> {
   const engine = await createEngine({ backend: 'cpu' });

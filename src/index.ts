@@ -115,7 +115,7 @@ export {
   formatBytes,
   MemoryLimitError,
   makeUnique,
-} from './sc/index.js';
+} from './io/index.js';
 export type {
   Read10xFiles,
   Read10xOptions,
@@ -135,7 +135,7 @@ export type {
   ScFormat,
   ScSource,
   SingleCellData,
-} from './sc/index.js';
+} from './io/index.js';
 
 // single-cell: markers and agreement
 export { rankGenes, confusionMatrix, transposeCsr } from './sc/markers.js';

@@ -11,7 +11,7 @@ import { pca, householderQ, gaussianMatrix } from '../../src/sc/pca.js';
 import { GpuDense } from '../../src/backends/webgpu/sc/dense.js';
 import { GpuCsrOps } from '../../src/backends/webgpu/sc/csr.js';
 import { withGpu } from '../../src/gpu/session.js';
-import type { LoadedCsr } from '../../src/sc/types.js';
+import type { LoadedCsr } from '../../src/io/types.js';
 import { qcMetrics } from '../../src/sc/qc.js';
 import { highlyVariableGenes } from '../../src/sc/hvg.js';
 import { normalizeTotal, scaleData } from '../../src/sc/preprocess.js';

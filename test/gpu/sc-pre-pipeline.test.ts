@@ -9,7 +9,7 @@ import { createEngine, type Engine } from '../../src/index.js';
 import { preprocess, type PreprocessResult, type StageEvent } from '../../src/sc/preprocess.js';
 import { F32_PARAM_ATOL, F32_PARAM_RTOL, expectRelClose } from '../tolerance.js';
 import { PCA_ANGLE_RAD, PCA_EV_RTOL, exactPca, maxPrincipalAngle, pbmcFromText } from '../fixtures/sc-pre/reference.js';
-import type { LoadedCsr } from '../../src/sc/types.js';
+import type { LoadedCsr } from '../../src/io/types.js';
 
 async function gunzipFixture(path: string): Promise<string> {
   const b64 = (await commands.readFile(path, { encoding: 'base64' })) as string;

@@ -4,13 +4,14 @@
 import { describe, expect, test } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { find10xInputs, read10x, readMatrixMarketCsr } from '../../src/sc/read10x.js';
-import { fileBlob, find10xFiles, read10xDir } from '../../src/sc/node.js';
-import { estimateMemory, formatBytes, MemoryLimitError } from '../../src/sc/memory.js';
-import { makeUnique, rowCounts, rowSums, toDense } from '../../src/sc/csr.js';
-import { parseMatrixMarket } from '../../src/io/mtx.js';
+import { find10xInputs, read10x } from '../../src/io/10x.js';
+import { readMatrixMarketCsr } from '../../src/io/mtx/csr.js';
+import { fileBlob, find10xFiles, read10xDir } from '../../src/node.js';
+import { estimateMemory, formatBytes, MemoryLimitError } from '../../src/io/memory.js';
+import { makeUnique, rowCounts, rowSums, toDense } from '../../src/io/csr.js';
+import { parseMatrixMarket } from '../../src/io/mtx/dense.js';
 import { AbortError, BufferLimitError, FileFormatError } from '../../src/errors.js';
-import type { LoadedCsr, LoadProgress } from '../../src/sc/types.js';
+import type { LoadedCsr, LoadProgress } from '../../src/io/types.js';
 
 const DATA = '/work/shared/data';
 const FIX = `${DATA}/scanpy_10x_format_fixtures`;

@@ -11,7 +11,7 @@ import { preprocess, type StageEvent } from '../../src/sc/preprocess.js';
 import { filterGenes, subsetCsr } from '../../src/sc/qc.js';
 import { highlyVariableGenes } from '../../src/sc/hvg.js';
 import { expectRelClose } from '../tolerance.js';
-import { read10xDir } from '../../src/sc/node.js';
+import { read10xDir } from '../../src/node.js';
 import {
   PCA_ANGLE_RAD,
   PCA_EV_RTOL,
