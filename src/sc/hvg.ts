@@ -17,7 +17,7 @@ import type { Backend } from '../types.js';
 import type { GeneSumsRequest, Layer, ScOps } from './backend.js';
 import { loess } from './loess.js';
 import { geneMoments, zeroValue } from './moments.js';
-import { checkCsr } from './qc.js';
+import { checkCsr } from './matrix.js';
 import { onBackend } from './session.js';
 
 export type HvgFlavor = 'seurat_v3' | 'seurat';

@@ -1,5 +1,6 @@
 /** The single-cell stages (QC, normalise, HVG, scale, PCA, markers, synthetic counts); loaders are in ../io. */
-export { qcMetrics, filterCells, filterGenes, isOutlier, subsetCsr, mitoMaskFor } from './qc.js';
+export { qcMetrics, filterCells, filterGenes, isOutlier, mitoMaskFor } from './qc.js';
+export { subsetCsr } from './matrix.js';
 export type {
   QcOptions,
   QcMetrics,

@@ -16,17 +16,14 @@ import { invalid } from '../errors.js';
 import type { CsrMatrix } from '../sparse.js';
 import type { Backend } from '../types.js';
 import type { Layer, ScGpuCounters, ScOps } from './backend.js';
+import { checkCsr, type CsrResult, maskIndices, subsetCsr } from './matrix.js';
 import {
-  checkCsr,
   filterCells,
   filterGenes,
-  maskIndices,
   mitoMaskFor,
   qcFromOps,
-  subsetCsr,
   type CellFilterOptions,
   type CellFilterResult,
-  type CsrResult,
   type GeneFilterResult,
   type QcMetrics,
   type QcOptions,

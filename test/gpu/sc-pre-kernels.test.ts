@@ -7,7 +7,8 @@
  */
 import { describe, test, expect, beforeAll } from 'vitest';
 import { createEngine, type Engine } from '../../src/index.js';
-import { pca, householderQ, gaussianMatrix } from '../../src/sc/pca.js';
+import { pca } from '../../src/sc/pca.js';
+import { householderQ, gaussianMatrix } from '../../src/sc/linalg.js';
 import { GpuDense } from '../../src/backends/webgpu/sc/dense.js';
 import { GpuCsrOps } from '../../src/backends/webgpu/sc/csr.js';
 import { withGpu } from '../../src/gpu/session.js';

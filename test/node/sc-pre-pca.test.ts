@@ -4,7 +4,8 @@
  */
 import { describe, test, expect, beforeAll } from 'vitest';
 import { createEngine, type Engine } from '../../src/index.js';
-import { householderQ, jacobiEigen, pca } from '../../src/sc/pca.js';
+import { pca } from '../../src/sc/pca.js';
+import { householderQ, jacobiEigen } from '../../src/sc/linalg.js';
 import { F64_RTOL, expectRelClose } from '../tolerance.js';
 import {
   PCA_ANGLE_RAD,
