@@ -13,7 +13,7 @@ export default defineConfig({
     sourcemap: true,
     minify: false,
     lib: {
-      entry: { emgpu: 'src/index.ts', node: 'src/sc/node.ts', cli: 'src/cli/main.ts' },
+      entry: { emgpu: 'src/index.ts', node: 'src/node.ts', cli: 'src/cli/main.ts' },
       formats: ['es'],
     },
     rollupOptions: {

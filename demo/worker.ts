@@ -120,7 +120,8 @@ async function afterLoad(
   data = loaded;
   const est = estimateMemory({ n: loaded.n, d: loaded.d, nnz: loaded.indptr[loaded.n] });
   progress('preprocess', 'start', 0, 6, 0, `${loaded.n.toLocaleString()} cells × ${loaded.d.toLocaleString()} genes`);
-  pre = await preprocess(engine!, loaded, {
+  pre = await preprocess(loaded, {
+    engine: engine!,
     qc: { geneNames: loaded.genes },
     // The synthetic set already holds only (pbmc3k's) variable genes: no QC beyond dropping empty cells.
     cells: synthetic ? { minCounts: 1 } : { minGenes: 200, maxGenes: 2500, maxPctMito: 5 },

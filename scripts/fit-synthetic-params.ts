@@ -12,18 +12,19 @@
 import { writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { createEngine, negativeBinomialMixture, preprocess, subsetCsr } from '../src/index.js';
-import { read10xDir } from '../src/sc/node.js';
-import { rowSums } from '../src/sc/csr.js';
+import { read10xDir } from '../src/node.js';
+import { rowSums } from '../src/io/csr.js';
 
 export async function fitSyntheticParams(out: string): Promise<void> {
   const engine = await createEngine({ backend: 'cpu' });
   const data = await read10xDir('data/pbmc3k');
-  const pre = await preprocess(engine, data, {
+  const pre = await preprocess(data, {
     qc: { geneNames: data.genes },
     cells: { minGenes: 200, maxGenes: 2500, maxPctMito: 5 },
     hvg: { flavor: 'seurat_v3', nTopGenes: 2000 },
     pca: { nComps: 2, seed: 0 },
     returnNormalized: false,
+    engine,
   });
   const rowMask = new Uint8Array(data.n);
   for (const i of pre.cells) rowMask[i] = 1;

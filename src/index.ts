@@ -3,6 +3,9 @@
  *
  *   const result = await kmeans(data, { k: 10, seed: 1 });
  */
+// Backends register their single-cell implementations when imported.
+import './backends/reference/sc-register.js';
+import './backends/webgpu/sc-register.js';
 import { engineFor, type Engine, type EngineOptions, type EngineSelection } from './engine/engine.js';
 import { selectK as selectKWith, type SelectKOptions, type SelectKResult } from './select/selectK.js';
 import type { DataInput } from './data.js';
@@ -112,7 +115,7 @@ export {
   formatBytes,
   MemoryLimitError,
   makeUnique,
-} from './sc/index.js';
+} from './io/index.js';
 export type {
   Read10xFiles,
   Read10xOptions,
@@ -132,11 +135,11 @@ export type {
   ScFormat,
   ScSource,
   SingleCellData,
-} from './sc/index.js';
+} from './io/index.js';
 
 // single-cell: markers and agreement
 export { rankGenes, confusionMatrix, transposeCsr } from './sc/markers.js';
-export type { MarkerGene, MarkerOptions, SparseRows } from './sc/markers.js';
+export type { MarkerGene, MarkerOptions } from './sc/markers.js';
 
 // single-cell: preprocessing
 export {
@@ -155,8 +158,6 @@ export {
   PREPROCESS_STAGES,
 } from './sc/index.js';
 export type {
-  CsrLike,
-  CsrOut,
   QcOptions,
   QcMetrics,
   OutlierOptions,

@@ -7,7 +7,7 @@ import { basename, dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { FileFormatError } from '../errors.js';
 import { parseDelimited, type DelimitedOptions, type DelimitedResult } from './delimited.js';
-import { parseMatrixMarket, type MatrixMarketOptions, type MatrixMarketResult } from './mtx.js';
+import { parseMatrixMarket, type MatrixMarketOptions, type MatrixMarketResult } from './mtx/dense.js';
 
 export interface ReadMatrixOptions extends Omit<DelimitedOptions, 'source'>, Omit<MatrixMarketOptions, 'source'> {}
 

@@ -3,23 +3,11 @@
  * result. Results are plain objects (arrays, numbers, strings) that survive JSON.stringify.
  */
 import type { DataInput } from '../data.js';
+import type { CsrMatrix } from '../sparse.js';
 import type { Backend, GpuCounters, IterationRecord, RestartSummary, Timings } from '../types.js';
 
-/**
- * A sparse count matrix in compressed sparse row form, cells as rows (AnnData's `X` for raw UMI
- * counts, scipy.sparse.csr_matrix): the counts of cell i are `values[indptr[i] .. indptr[i+1])`
- * at genes `indices[...]`, the indices strictly increasing within a row. Any object of this shape
- * is accepted (typed arrays or number[]), e.g. the cell-major CSR the single-cell loaders return.
- */
-export interface CsrCounts {
-  indptr: ArrayLike<number>;
-  indices: ArrayLike<number>;
-  values: ArrayLike<number>;
-  /** Cells (rows). */
-  n: number;
-  /** Genes (columns). */
-  d: number;
-}
+/** Sparse counts, cells as rows: the library's one CSR type (src/sparse.ts). */
+export type CsrCounts = CsrMatrix;
 
 /** Dense cells × genes counts (`number[][]` or `{ data, n, d }`), or sparse CSR. */
 export type CountsInput = DataInput | CsrCounts;

@@ -1,40 +1,7 @@
-export { read10x, readMatrixMarketCsr, find10xInputs } from './read10x.js';
-export type { Read10xFiles, Read10xOptions, MatrixMarketCsr, MatrixMarketCsrOptions } from './read10x.js';
-export { read10xH5 } from './h5.js';
-export type { Read10xH5Options } from './h5.js';
-export { readH5ad, readH5adFromFile } from './h5ad.js';
-export type { ReadH5adOptions } from './h5ad.js';
-export { estimateMemory, formatBytes, MemoryLimitError } from './memory.js';
-export {
-  canonicalize,
-  colSums,
-  makeUnique,
-  rowCounts,
-  rowSums,
-  selectColumns,
-  toDense,
-  transposeCompressed,
-  validateCsr,
-  FLOAT32_EXACT_INTEGER,
-} from './csr.js';
+/** The single-cell stages (QC, normalise, HVG, scale, PCA, markers, synthetic counts); loaders are in ../io. */
+export { qcMetrics, filterCells, filterGenes, isOutlier, mitoMaskFor } from './qc.js';
+export { subsetCsr } from './matrix.js';
 export type {
-  ByteInput,
-  CsrMatrix,
-  Embedding,
-  H5adMatrixSource,
-  LoadOptions,
-  LoadPhase,
-  LoadProgress,
-  MemoryEstimate,
-  ObsColumn,
-  ScFormat,
-  ScSource,
-  SingleCellData,
-} from './types.js';
-export { qcMetrics, filterCells, filterGenes, isOutlier, subsetCsr, mitoMaskFor } from './qc.js';
-export type {
-  CsrLike,
-  CsrOut,
   QcOptions,
   QcMetrics,
   OutlierOptions,
@@ -45,8 +12,10 @@ export type {
   GeneFilterOptions,
   GeneFilterResult,
 } from './qc.js';
-export { highlyVariableGenes, loess } from './hvg.js';
-export type { HvgFlavor, HvgOptions, HvgResult, LoessOptions } from './hvg.js';
+export { highlyVariableGenes } from './hvg.js';
+export type { HvgFlavor, HvgOptions, HvgResult } from './hvg.js';
+export { loess } from './loess.js';
+export type { LoessOptions } from './loess.js';
 export { pca } from './pca.js';
 export type { PcaOptions, PcaResult, DenseInput } from './pca.js';
 export { preprocess, normalizeTotal, scaleData, STAGES as PREPROCESS_STAGES } from './preprocess.js';

@@ -5,15 +5,7 @@
  * values are sorted. Also the confusion matrix used to compare clusters with a label column.
  */
 import { invalid } from '../errors.js';
-
-/** Structural cell-major CSR (cells × genes). */
-export interface SparseRows {
-  n: number;
-  d: number;
-  indptr: ArrayLike<number>;
-  indices: ArrayLike<number>;
-  values: ArrayLike<number>;
-}
+import type { CsrMatrix } from '../sparse.js';
 
 export interface MarkerGene {
   gene: number;
@@ -75,7 +67,7 @@ function benjaminiHochberg(p: Float64Array): Float64Array {
 }
 
 /** Gene-major copy (CSC) of a cell-major CSR matrix. */
-export function transposeCsr(x: SparseRows): { indptr: Uint32Array; cells: Uint32Array; values: Float64Array } {
+export function transposeCsr(x: CsrMatrix): { indptr: Uint32Array; cells: Uint32Array; values: Float64Array } {
   const counts = new Uint32Array(x.d + 1);
   const nnz = x.indptr[x.n];
   for (let t = 0; t < nnz; t++) counts[x.indices[t] + 1]++;
@@ -98,7 +90,7 @@ export function transposeCsr(x: SparseRows): { indptr: Uint32Array; cells: Uint3
  * Wilcoxon rank-sum markers of every cluster against all other cells. `labels` are 0..k−1
  * (negative labels are left out of every group). Returns, per cluster, the nTop genes by score.
  */
-export function rankGenes(x: SparseRows, labels: ArrayLike<number>, options: MarkerOptions = {}): MarkerGene[][] {
+export function rankGenes(x: CsrMatrix, labels: ArrayLike<number>, options: MarkerOptions = {}): MarkerGene[][] {
   if (labels.length !== x.n)
     throw invalid('SHAPE_MISMATCH', `labels has ${labels.length} entries but the matrix has ${x.n} cells. Pass one label per cell.`);
   const nTop = options.nTop ?? 10;

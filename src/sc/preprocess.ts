@@ -11,27 +11,26 @@
  * device and multiplied there; only QC metrics, gene statistics, g × l PCA blocks and the outputs
  * are read back.
  */
+import type { EngineSelection } from '../engine/engine.js';
 import { invalid } from '../errors.js';
-import type { Engine } from '../engine/engine.js';
+import type { CsrMatrix } from '../sparse.js';
 import type { Backend } from '../types.js';
-import { CpuCsrOps, gpuCsrOps, type CsrLike, type Layer, type ScGpuCounters, type ScOps } from './gpu/ops.js';
+import type { Layer, ScGpuCounters, ScOps } from './backend.js';
+import { checkCsr, type CsrResult, maskIndices, subsetCsr } from './matrix.js';
 import {
-  checkCsr,
   filterCells,
   filterGenes,
-  maskIndices,
   mitoMaskFor,
   qcFromOps,
-  subsetCsr,
   type CellFilterOptions,
   type CellFilterResult,
-  type CsrOut,
   type GeneFilterResult,
   type QcMetrics,
   type QcOptions,
 } from './qc.js';
 import { checkHvgOptions, geneMeanVar, hvgSeurat, hvgSeuratV3, type HvgOptions, type HvgResult } from './hvg.js';
 import { randomizedPca, resolvePca, type PcaOptions, type PcaResult } from './pca.js';
+import { onBackend } from './session.js';
 
 // ---------------------------------------------------------------------------------------------
 // Normalisation.
@@ -43,7 +42,7 @@ export interface NormalizeOptions {
   log1p?: boolean;
 }
 
-export interface NormalizedCsr extends CsrOut {
+export interface NormalizedCsr extends CsrResult {
   /** Per-cell totals before normalisation. */
   totals: Float64Array;
   backend: Backend;
@@ -57,7 +56,7 @@ function resolveNormalize(o: NormalizeOptions | undefined): { targetSum: number;
   return { targetSum, log1p: o?.log1p ?? true };
 }
 
-function csrCopy(m: CsrLike): { indptr: Uint32Array; indices: Uint32Array } {
+function csrCopy(m: CsrMatrix): { indptr: Uint32Array; indices: Uint32Array } {
   return { indptr: Uint32Array.from(m.indptr), indices: Uint32Array.from({ length: m.indptr[m.n] }, (_, p) => m.indices[p]) };
 }
 
@@ -66,18 +65,15 @@ function csrCopy(m: CsrLike): { indptr: Uint32Array; indices: Uint32Array } {
  * total / targetSum (cells with no counts stay zero), then log1p. Returns a new CSR matrix
  * (float64 values on the CPU backend, float32 from the GPU) with the same structure.
  */
-export async function normalizeTotal(engine: Engine, counts: CsrLike, options: NormalizeOptions = {}): Promise<NormalizedCsr> {
+export async function normalizeTotal(counts: CsrMatrix, options: NormalizeOptions & EngineSelection = {}): Promise<NormalizedCsr> {
   checkCsr(counts);
   const { targetSum, log1p } = resolveNormalize(options);
-  const run = async (ops: ScOps) => {
+  return onBackend(options, async (s) => {
+    const ops = s.csr(counts);
     const totals = await ops.normalize(targetSum, log1p);
     const values = await ops.readNorm();
     return { n: counts.n, d: counts.d, nnz: counts.indptr[counts.n], ...csrCopy(counts), values, totals, backend: ops.backend };
-  };
-  return engine.run(
-    () => run(new CpuCsrOps(counts)),
-    (runner, chunking) => run(gpuCsrOps(runner, counts, chunking)),
-  );
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -151,19 +147,16 @@ function resolveMaxValue(v: number | null | undefined): number {
  * clipped to ±maxValue, as a dense row-major matrix of the selected genes. `data` is usually
  * log1p-normalised values.
  */
-export async function scaleData(engine: Engine, data: CsrLike, options: ScaleOptions = {}): Promise<ScaledMatrix> {
+export async function scaleData(data: CsrMatrix, options: ScaleOptions & EngineSelection = {}): Promise<ScaledMatrix> {
   checkCsr(data);
   const genes = resolveGenes(options.genes, data.d);
   const maxValue = resolveMaxValue(options.maxValue);
-  const run = async (ops: ScOps) => {
+  return onBackend(options, async (session) => {
+    const ops = session.csr(data);
     const s = await scaleStats(ops, 'raw', genes, maxValue);
     const dense = await ops.dense('raw', genes, s.mean, s.std, maxValue, s.scaledMean, 1);
     return { n: data.n, d: genes.length, data: await dense.read(), ...s, backend: ops.backend };
-  };
-  return engine.run(
-    () => run(new CpuCsrOps(data)),
-    (runner, chunking) => run(gpuCsrOps(runner, data, chunking)),
-  );
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -217,7 +210,7 @@ export interface PreprocessResult {
   genes: Uint32Array;
   /** Per kept cell: total counts over the kept genes (each cell was divided by total / targetSum). */
   totals: Float64Array;
-  normalized?: CsrOut;
+  normalized?: CsrResult;
   /** HVG statistics over the kept genes; `hvg.genes` indexes the kept genes. */
   hvg: HvgResult;
   /** Original gene indices of the highly variable genes (the PCA's features, in order). */
@@ -230,10 +223,10 @@ export interface PreprocessResult {
 }
 
 /**
- * QC → filter → normalize → log1p → HVG → scale → PCA on the engine's backend, with per-stage
- * outputs, timings and progress events.
+ * QC → filter → normalize → log1p → HVG → scale → PCA on the backend of `options.engine` (or
+ * `options.backend`), with per-stage outputs, timings and progress events.
  */
-export async function preprocess(engine: Engine, counts: CsrLike, options: PreprocessOptions = {}): Promise<PreprocessResult> {
+export async function preprocess(counts: CsrMatrix, options: PreprocessOptions & EngineSelection = {}): Promise<PreprocessResult> {
   checkCsr(counts);
   const mask = mitoMaskFor(counts.d, options.qc);
   const norm = resolveNormalize(options.normalize);
@@ -248,7 +241,7 @@ export async function preprocess(engine: Engine, counts: CsrLike, options: Prepr
   const cellOpts = options.cells ?? { minGenes: 200 };
   const returnNormalized = options.returnNormalized ?? true;
 
-  const body = async (makeOps: (m: CsrLike) => ScOps): Promise<PreprocessResult> => {
+  const body = async (makeOps: (m: CsrMatrix) => ScOps): Promise<PreprocessResult> => {
     const t0 = performance.now();
     const timings = { qc: 0, filter: 0, normalize: 0, hvg: 0, scale: 0, pca: 0, totalMs: 0 };
     let done = 0;
@@ -324,8 +317,5 @@ export async function preprocess(engine: Engine, counts: CsrLike, options: Prepr
     };
   };
 
-  return engine.run(
-    () => body((m) => new CpuCsrOps(m)),
-    (runner, chunking) => body((m) => gpuCsrOps(runner, m, chunking)),
-  );
+  return onBackend(options, (s) => body((m) => s.csr(m)));
 }

@@ -5,65 +5,13 @@
  * (min_cells); and row/column subsetting. The sums run on the GPU when the engine has one; the
  * thresholds, MADs and subsetting are O(n + nnz) bookkeeping on the host on both backends.
  */
+import type { EngineSelection } from '../engine/engine.js';
 import { invalid } from '../errors.js';
-import type { Engine } from '../engine/engine.js';
+import type { CsrMatrix } from '../sparse.js';
 import type { Backend } from '../types.js';
-import { CpuCsrOps, gpuCsrOps, type CsrLike, type ScOps } from './gpu/ops.js';
-
-export type { CsrLike } from './gpu/ops.js';
-
-/** A CSR matrix produced here (subsets, normalised values). */
-export interface CsrOut {
-  n: number;
-  d: number;
-  nnz: number;
-  indptr: Uint32Array;
-  indices: Uint32Array;
-  values: Float32Array | Float64Array;
-}
-
-/** Validate a CSR matrix: shape, monotone indptr, column indices in range and unique within a row, finite values. O(nnz). */
-export function checkCsr(m: CsrLike, what = 'counts'): void {
-  if (!m || typeof m !== 'object')
-    throw invalid('SHAPE_MISMATCH', `${what} must be a CSR matrix { n, d, indptr, indices, values } (cells as rows).`);
-  const { n, d, indptr, indices, values } = m;
-  if (!Number.isInteger(n) || !Number.isInteger(d) || n < 0 || d < 1) {
-    throw invalid('SHAPE_MISMATCH', `${what} has n=${String(n)}, d=${String(d)}: pass integers n >= 0 (cells) and d >= 1 (genes).`);
-  }
-  if (!indptr || indptr.length !== n + 1)
-    throw invalid(
-      'SHAPE_MISMATCH',
-      `${what}.indptr has ${indptr?.length} entries but n + 1 = ${n + 1}. Pass one offset per cell plus one.`,
-    );
-  const nnz = indptr[n];
-  if (indptr[0] !== 0 || !(nnz >= 0) || !indices || !values || indices.length < nnz || values.length < nnz) {
-    throw invalid(
-      'SHAPE_MISMATCH',
-      `${what}: indptr must start at 0 and end at nnz, with indices and values of at least nnz = ${nnz} entries.`,
-    );
-  }
-  for (let i = 0; i < n; i++) {
-    if (!(indptr[i + 1] >= indptr[i]))
-      throw invalid('SHAPE_MISMATCH', `${what}.indptr decreases at cell ${i}. Pass non-decreasing row offsets.`);
-  }
-  const seen = new Int32Array(d).fill(-1);
-  for (let i = 0; i < n; i++) {
-    for (let p = indptr[i]; p < indptr[i + 1]; p++) {
-      const g = indices[p];
-      if (!(Number.isInteger(g) && g >= 0 && g < d))
-        throw invalid('SHAPE_MISMATCH', `${what}.indices[${p}] = ${g} is not a gene index in [0, ${d}).`);
-      if (seen[g] === i) {
-        throw invalid(
-          'SHAPE_MISMATCH',
-          `${what} stores gene ${g} twice in cell ${i}. Sum duplicate entries first (canonicalize() from the single-cell loaders does).`,
-        );
-      }
-      seen[g] = i;
-      if (!Number.isFinite(values[p]))
-        throw invalid('NON_FINITE', `${what} has a non-finite value (${values[p]}) at entry ${p}. Fix or drop it before preprocessing.`);
-    }
-  }
-}
+import type { ScOps } from './backend.js';
+import { checkCsr } from './matrix.js';
+import { onBackend } from './session.js';
 
 // ---------------------------------------------------------------------------------------------
 // QC metrics.
@@ -120,14 +68,11 @@ export async function qcFromOps(ops: ScOps, mask: Uint8Array): Promise<QcMetrics
   return { n: ops.n, d: ops.d, totalCounts: r.total, nGenes: r.detected, mitoCounts: r.masked, pctMito, mitoGenes, backend: ops.backend };
 }
 
-/** Per-cell QC metrics on the engine's backend. */
-export async function qcMetrics(engine: Engine, counts: CsrLike, options: QcOptions = {}): Promise<QcMetrics> {
+/** Per-cell QC metrics on the backend of `options.engine` (or `options.backend`). */
+export async function qcMetrics(counts: CsrMatrix, options: QcOptions & EngineSelection = {}): Promise<QcMetrics> {
   checkCsr(counts);
   const mask = mitoMaskFor(counts.d, options);
-  return engine.run(
-    () => qcFromOps(new CpuCsrOps(counts), mask),
-    (runner, chunking) => qcFromOps(gpuCsrOps(runner, counts, chunking), mask),
-  );
+  return onBackend(options, (s) => qcFromOps(s.csr(counts), mask));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -279,7 +224,7 @@ export interface GeneFilterResult {
 }
 
 /** scanpy's filter_genes(min_cells / min_counts), over the given cells. */
-export function filterGenes(counts: CsrLike, o: GeneFilterOptions = {}): GeneFilterResult {
+export function filterGenes(counts: CsrMatrix, o: GeneFilterOptions = {}): GeneFilterResult {
   const { n, d, indptr, indices, values } = counts;
   const minCells = o.minCells ?? 3;
   const nCells = new Float64Array(d);
@@ -299,54 +244,4 @@ export function filterGenes(counts: CsrLike, o: GeneFilterOptions = {}): GeneFil
     nKept += keep[g];
   }
   return { keep, nKept, nCells, totalCounts };
-}
-
-/** Indices i with mask[i] set (all when mask is null). */
-export function maskIndices(mask: ArrayLike<number> | null, size: number): Uint32Array {
-  if (!mask) return Uint32Array.from({ length: size }, (_, i) => i);
-  let c = 0;
-  for (let i = 0; i < size; i++) if (mask[i]) c++;
-  const out = new Uint32Array(c);
-  for (let i = 0, j = 0; i < size; i++) if (mask[i]) out[j++] = i;
-  return out;
-}
-
-/**
- * The submatrix of kept cells (rows) and genes (columns), genes renumbered in order; values keep
- * their float32/float64 type. Column order within a row is preserved.
- */
-export function subsetCsr(m: CsrLike, rows: ArrayLike<number> | null, cols: ArrayLike<number> | null): CsrOut {
-  const { n, d, indptr, indices, values } = m;
-  const colmap = new Int32Array(d);
-  let dOut = d;
-  if (cols) {
-    dOut = 0;
-    for (let g = 0; g < d; g++) colmap[g] = cols[g] ? dOut++ : -1;
-  } else {
-    for (let g = 0; g < d; g++) colmap[g] = g;
-  }
-  let nOut = 0;
-  let nnz = 0;
-  for (let i = 0; i < n; i++) {
-    if (rows && !rows[i]) continue;
-    nOut++;
-    for (let p = indptr[i]; p < indptr[i + 1]; p++) if (colmap[indices[p]] >= 0) nnz++;
-  }
-  const outPtr = new Uint32Array(nOut + 1);
-  const outIdx = new Uint32Array(nnz);
-  const outVal = values instanceof Float32Array ? new Float32Array(nnz) : new Float64Array(nnz);
-  let r = 0;
-  let q = 0;
-  for (let i = 0; i < n; i++) {
-    if (rows && !rows[i]) continue;
-    for (let p = indptr[i]; p < indptr[i + 1]; p++) {
-      const c = colmap[indices[p]];
-      if (c < 0) continue;
-      outIdx[q] = c;
-      outVal[q] = values[p];
-      q++;
-    }
-    outPtr[++r] = q;
-  }
-  return { n: nOut, d: dOut, nnz, indptr: outPtr, indices: outIdx, values: outVal };
 }

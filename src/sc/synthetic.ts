@@ -14,7 +14,7 @@
 import { Rng } from '../engine/rng.js';
 import { lgamma } from '../nbmm/special.js';
 import { InvalidInputError } from '../errors.js';
-import type { SingleCellData } from './types.js';
+import type { SingleCellData } from '../io/types.js';
 
 /** Parameters of the mixture to sample from (the NB mixture's fitted parameters, plus library sizes). */
 export interface NbMixtureParams {

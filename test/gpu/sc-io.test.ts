@@ -2,12 +2,13 @@
 // as Blobs through the browser's DecompressionStream; read10xH5 reads the .h5 version through
 // h5wasm (in memory on the main thread, WORKERFS-mounted in a worker), and all agree exactly.
 import { describe, expect, test } from 'vitest';
-import { read10x } from '../../src/sc/read10x.js';
-import { loadH5wasm, read10xH5 } from '../../src/sc/h5.js';
-import { readH5adFromFile } from '../../src/sc/h5ad.js';
-import { rowSums } from '../../src/sc/csr.js';
+import { read10x } from '../../src/io/10x.js';
+import { read10xH5 } from '../../src/io/10x-h5.js';
+import { loadH5wasm } from '../../src/io/h5.js';
+import { readH5adFromFile } from '../../src/io/h5ad.js';
+import { rowSums } from '../../src/io/csr.js';
 import { FileFormatError } from '../../src/errors.js';
-import type { CsrMatrix, LoadProgress, SingleCellData } from '../../src/sc/types.js';
+import type { LoadedCsr, LoadProgress, SingleCellData } from '../../src/io/types.js';
 
 import { commands } from 'vitest/browser';
 // Vite serves files under the project root; ?url gives each fixture's served address. Its dev
@@ -46,7 +47,7 @@ async function lineSplitEntries(blob: Blob): Promise<number[][]> {
     .map((l) => l.split(' ').map(Number));
 }
 
-function expectSameCsr(a: CsrMatrix, b: CsrMatrix): void {
+function expectSameCsr(a: LoadedCsr, b: LoadedCsr): void {
   expect([a.n, a.d, a.nnz]).toEqual([b.n, b.d, b.nnz]);
   for (const key of ['indptr', 'indices', 'values'] as const) {
     const x = a[key];

@@ -1,7 +1,7 @@
 // Worker side of test/gpu/sc-io.test.ts: runs the HDF5 loaders inside a dedicated module worker,
 // where a Blob is mounted with WORKERFS (random access through FileReaderSync, no whole copy).
-import { read10xH5 } from '../../src/sc/h5.js';
-import { readH5adFromFile } from '../../src/sc/h5ad.js';
+import { read10xH5 } from '../../src/io/10x-h5.js';
+import { readH5adFromFile } from '../../src/io/h5ad.js';
 
 self.onmessage = async (e: MessageEvent<{ kind: '10x-h5' | 'h5ad'; blob: Blob }>) => {
   try {

@@ -7,9 +7,12 @@
  */
 import { describe, test, expect, beforeAll } from 'vitest';
 import { createEngine, type Engine } from '../../src/index.js';
-import { pca, householderQ, gaussianMatrix } from '../../src/sc/pca.js';
-import { GpuDense } from '../../src/sc/gpu/dense.js';
-import { GpuCsrOps } from '../../src/sc/gpu/csr.js';
+import { pca } from '../../src/sc/pca.js';
+import { householderQ, gaussianMatrix } from '../../src/sc/linalg.js';
+import { GpuDense } from '../../src/backends/webgpu/sc/dense.js';
+import { GpuCsrOps } from '../../src/backends/webgpu/sc/csr.js';
+import { withGpu } from '../../src/gpu/session.js';
+import type { LoadedCsr } from '../../src/io/types.js';
 import { qcMetrics } from '../../src/sc/qc.js';
 import { highlyVariableGenes } from '../../src/sc/hvg.js';
 import { normalizeTotal, scaleData } from '../../src/sc/preprocess.js';
@@ -22,7 +25,6 @@ import {
   maxPrincipalAngle,
   plantedLowRank,
   denseToCsr,
-  type Csr,
 } from '../fixtures/sc-pre/reference.js';
 
 let gpu: Engine;
@@ -42,7 +44,7 @@ beforeAll(async () => {
 });
 
 /** Seeded negative-binomial-like counts: cells × genes, a few cell types, some empty genes and one empty cell. */
-function syntheticCounts(n: number, d: number, seed: number): Csr {
+function syntheticCounts(n: number, d: number, seed: number): LoadedCsr {
   let s = seed >>> 0 || 1;
   const u = () => {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
@@ -86,17 +88,12 @@ describe('tiled matrix products on the GPU against float64', () => {
   const q = householderQ(gaussianMatrix(g, l, 9), g, l);
 
   test('Xᵀ(X·Q) and X·V within float32 round-off of the exact products (and ragged sizes: g, l not multiples of 64)', async () => {
-    const { z, scores } = await gpu.run(
-      async () => {
-        throw new Error('unreachable');
-      },
-      async (runner, chunking) => {
-        const op = GpuDense.fromHost(runner, { n, d: g, data: x }, mean, l, chunking);
-        const zz = await op.gram(q, l);
-        const ss = await op.project(q.subarray(0, g * l), l);
-        return { z: zz, scores: ss };
-      },
-    );
+    const { z, scores } = await withGpu(gpu, async (runner, chunking) => {
+      const op = GpuDense.fromHost(runner, { n, d: g, data: x }, mean, l, chunking);
+      const zz = await op.gram(q, l);
+      const ss = await op.project(q.subarray(0, g * l), l);
+      return { z: zz, scores: ss };
+    });
     // Exact Y = X_c Q, Z = X_cᵀ Y, and the absolute-value products that bound float32 round-off.
     const y = new Float64Array(n * l);
     const ya = new Float64Array(n * l);
@@ -135,8 +132,8 @@ describe('randomized PCA on the GPU against the exact PCA', () => {
   const X = { n, d, data: x };
 
   test('subspace angle, explained variance, scores; CPU agrees too', async () => {
-    const g = await pca(gpu, X, { nComps: k, seed: 2 });
-    const c = await pca(cpu, X, { nComps: k, seed: 2 });
+    const g = await pca(X, { nComps: k, seed: 2, engine: gpu });
+    const c = await pca(X, { nComps: k, seed: 2, engine: cpu });
     expect(g.backend).toBe('webgpu');
     const angleG = maxPrincipalAngle(g.loadings, exact.loadings, d, k);
     const angleC = maxPrincipalAngle(c.loadings, exact.loadings, d, k);
@@ -164,23 +161,23 @@ describe('randomized PCA on the GPU against the exact PCA', () => {
 
   test('same seed → same bits; chunks of whole segments → same bits; split dispatches → same bits', async () => {
     const o = { nComps: k, seed: 5, nIter: 2 };
-    const a = await pca(gpu, X, o);
-    const b = await pca(gpu, X, o);
+    const a = await pca(X, { ...o, engine: gpu });
+    const b = await pca(X, { ...o, engine: gpu });
     expect(b.loadings).toEqual(a.loadings);
     expect(b.scores).toEqual(a.scores);
     expect(b.explainedVariance).toEqual(a.explainedVariance);
-    const c = await pca(chunked, X, o);
+    const c = await pca(X, { ...o, engine: chunked });
     expect(c.gpu!.chunks).toBe(6);
     expect(c.loadings).toEqual(a.loadings);
     expect(c.scores).toEqual(a.scores);
-    const s = await pca(split, X, o);
+    const s = await pca(X, { ...o, engine: split });
     expect(s.loadings).toEqual(a.loadings);
     expect(s.scores).toEqual(a.scores);
   });
 
   test('tiny ragged chunks (37 rows) agree within the tolerances', async () => {
     const y = plantedLowRank(900, 70, [30, 20, 12, 8], 0.5, 8);
-    const r = await pca(tiny, { n: 900, d: 70, data: y }, { nComps: 4, seed: 1, nIter: 4 });
+    const r = await pca({ n: 900, d: 70, data: y }, { nComps: 4, seed: 1, nIter: 4, engine: tiny });
     const ex = exactPca(y, 900, 70, 4);
     expect(r.gpu!.chunks).toBe(Math.ceil(900 / 37));
     expect(maxPrincipalAngle(r.loadings, ex.loadings, 70, 4)).toBeLessThan(PCA_ANGLE_RAD);
@@ -193,8 +190,8 @@ describe('QC, normalisation, gene statistics, HVG and scaling: WebGPU = CPU refe
 
   test('QC metrics: exact for whole-number counts', async () => {
     const mitoMask = Uint8Array.from({ length: 400 }, (_, g) => (g % 40 === 3 ? 1 : 0));
-    const a = await qcMetrics(gpu, counts, { mitoMask });
-    const b = await qcMetrics(cpu, counts, { mitoMask });
+    const a = await qcMetrics(counts, { mitoMask, engine: gpu });
+    const b = await qcMetrics(counts, { mitoMask, engine: cpu });
     expect(a.backend).toBe('webgpu');
     expect(a.totalCounts).toEqual(b.totalCounts);
     expect(a.nGenes).toEqual(b.nGenes);
@@ -204,8 +201,8 @@ describe('QC, normalisation, gene statistics, HVG and scaling: WebGPU = CPU refe
   });
 
   test('normalize_total + log1p within float32 round-off', async () => {
-    const a = await normalizeTotal(gpu, counts);
-    const b = await normalizeTotal(cpu, counts);
+    const a = await normalizeTotal(counts, { engine: gpu });
+    const b = await normalizeTotal(counts, { engine: cpu });
     expect(a.totals).toEqual(b.totals);
     let worst = 0;
     for (let p = 0; p < counts.nnz; p++) worst = Math.max(worst, Math.abs(a.values[p] - b.values[p]) / (1 + Math.abs(b.values[p])));
@@ -213,8 +210,8 @@ describe('QC, normalisation, gene statistics, HVG and scaling: WebGPU = CPU refe
   });
 
   test('seurat_v3 HVG: normalised variances within float32 policy, the same genes', async () => {
-    const a = await highlyVariableGenes(gpu, counts, { nTopGenes: 100 });
-    const b = await highlyVariableGenes(cpu, counts, { nTopGenes: 100 });
+    const a = await highlyVariableGenes(counts, { nTopGenes: 100, engine: gpu });
+    const b = await highlyVariableGenes(counts, { nTopGenes: 100, engine: cpu });
     let worst = 0;
     for (let g = 0; g < 400; g++) {
       worst = Math.max(worst, Math.abs(a.variancesNorm![g] - b.variancesNorm![g]) / Math.max(b.variancesNorm![g], 1e-300));
@@ -225,9 +222,9 @@ describe('QC, normalisation, gene statistics, HVG and scaling: WebGPU = CPU refe
   });
 
   test('seurat (dispersion) HVG on log-normalised data; scaling', async () => {
-    const lognorm = await normalizeTotal(cpu, counts);
-    const a = await highlyVariableGenes(gpu, lognorm, { flavor: 'seurat' });
-    const b = await highlyVariableGenes(cpu, lognorm, { flavor: 'seurat' });
+    const lognorm = await normalizeTotal(counts, { engine: cpu });
+    const a = await highlyVariableGenes(lognorm, { flavor: 'seurat', engine: gpu });
+    const b = await highlyVariableGenes(lognorm, { flavor: 'seurat', engine: cpu });
     for (let g = 0; g < 400; g++) {
       if (Number.isNaN(b.dispersionsNorm![g])) {
         expect(a.dispersionsNorm![g]).toBeNaN();
@@ -236,8 +233,8 @@ describe('QC, normalisation, gene statistics, HVG and scaling: WebGPU = CPU refe
       expect(Math.abs(a.dispersionsNorm![g] - b.dispersionsNorm![g])).toBeLessThan(1e-4 * (1 + Math.abs(b.dispersionsNorm![g])));
     }
     expect(Array.from(a.genes)).toEqual(Array.from(b.genes));
-    const sa = await scaleData(gpu, lognorm, { genes: b.genes });
-    const sb = await scaleData(cpu, lognorm, { genes: b.genes });
+    const sa = await scaleData(lognorm, { genes: b.genes, engine: gpu });
+    const sb = await scaleData(lognorm, { genes: b.genes, engine: cpu });
     let worst = 0;
     for (let e = 0; e < sb.data.length; e++) worst = Math.max(worst, Math.abs(sa.data[e] - sb.data[e]));
     // Scaled values are O(1) (clipped at 10): absolute float32 policy on unit-scale data.
@@ -246,27 +243,24 @@ describe('QC, normalisation, gene statistics, HVG and scaling: WebGPU = CPU refe
     // The dense matrix built from CSR chunks (37 rows) into dense chunks (100 rows): every kind of
     // partial overlap between the two row partitions; the same values as one chunk of each.
     const build = (csrRows: number | undefined, denseRows: number | undefined) =>
-      gpu.run(
-        async () => new Float32Array(0),
-        async (runner) => {
-          const ops = new GpuCsrOps(runner, lognorm, csrRows ? { maxChunkRows: csrRows } : {});
-          const dense = await GpuDense.fromCsr(
-            runner,
-            ops,
-            'raw',
-            b.genes,
-            sb.mean,
-            sb.std,
-            10,
-            sb.scaledMean,
-            1,
-            denseRows ? { maxChunkRows: denseRows } : {},
-          );
-          expect(ops.chunks.length).toBe(csrRows ? Math.ceil(2000 / csrRows) : 1);
-          expect(dense.chunks.length).toBe(denseRows ? Math.ceil(2000 / denseRows) : 1);
-          return (await dense.read()) as Float32Array;
-        },
-      );
+      withGpu(gpu, async (runner) => {
+        const ops = new GpuCsrOps(runner, lognorm, csrRows ? { maxChunkRows: csrRows } : {});
+        const dense = await GpuDense.fromCsr(
+          runner,
+          ops,
+          'raw',
+          b.genes,
+          sb.mean,
+          sb.std,
+          10,
+          sb.scaledMean,
+          1,
+          denseRows ? { maxChunkRows: denseRows } : {},
+        );
+        expect(ops.chunks.length).toBe(csrRows ? Math.ceil(2000 / csrRows) : 1);
+        expect(dense.chunks.length).toBe(denseRows ? Math.ceil(2000 / denseRows) : 1);
+        return (await dense.read()) as Float32Array;
+      });
     expect(await build(37, 100)).toEqual(await build(undefined, undefined));
   });
 });

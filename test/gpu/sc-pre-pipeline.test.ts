@@ -8,7 +8,8 @@ import { commands } from 'vitest/browser';
 import { createEngine, type Engine } from '../../src/index.js';
 import { preprocess, type PreprocessResult, type StageEvent } from '../../src/sc/preprocess.js';
 import { F32_PARAM_ATOL, F32_PARAM_RTOL, expectRelClose } from '../tolerance.js';
-import { PCA_ANGLE_RAD, PCA_EV_RTOL, exactPca, maxPrincipalAngle, pbmcFromText, type Csr } from '../fixtures/sc-pre/reference.js';
+import { PCA_ANGLE_RAD, PCA_EV_RTOL, exactPca, maxPrincipalAngle, pbmcFromText } from '../fixtures/sc-pre/reference.js';
+import type { LoadedCsr } from '../../src/io/types.js';
 
 async function gunzipFixture(path: string): Promise<string> {
   const b64 = (await commands.readFile(path, { encoding: 'base64' })) as string;
@@ -27,7 +28,7 @@ const OPTIONS = {
 
 let gpu: Engine;
 let small: Engine;
-let pbmc: { csr: Csr; genes: string[] };
+let pbmc: { csr: LoadedCsr; genes: string[] };
 let g: PreprocessResult;
 let c: PreprocessResult;
 const events: StageEvent[] = [];
@@ -44,8 +45,8 @@ beforeAll(async () => {
   ]);
   pbmc = pbmcFromText(mtx, genes);
   const opts = { ...OPTIONS, qc: { geneNames: pbmc.genes } };
-  g = await preprocess(gpu, pbmc.csr, { ...opts, onStage: (e) => events.push(e) });
-  c = await preprocess(cpu, pbmc.csr, opts);
+  g = await preprocess(pbmc.csr, { ...opts, onStage: (e) => events.push(e), engine: gpu });
+  c = await preprocess(pbmc.csr, { ...opts, engine: cpu });
 });
 
 function cols(a: ArrayLike<number>, d: number, k: number, take: number): Float64Array {
@@ -137,12 +138,12 @@ describe('preprocess on pbmc68k_reduced: WebGPU against the CPU reference', () =
       returnScaled: false,
       pca: { nComps: 10, seed: 0, nIter: 3 },
     };
-    const a = await preprocess(gpu, pbmc.csr, opts);
-    const b = await preprocess(gpu, pbmc.csr, opts);
+    const a = await preprocess(pbmc.csr, { ...opts, engine: gpu });
+    const b = await preprocess(pbmc.csr, { ...opts, engine: gpu });
     expect(b.pca.scores).toEqual(a.pca.scores);
     expect(b.pca.explainedVariance).toEqual(a.pca.explainedVariance);
     expect(b.hvg.variancesNorm).toEqual(a.hvg.variancesNorm);
-    const s = await preprocess(small, pbmc.csr, opts);
+    const s = await preprocess(pbmc.csr, { ...opts, engine: small });
     expect(s.gpu!.chunks).toBe(Math.ceil(a.cells.length / 100));
     expect(Array.from(s.hvg.genes)).toEqual(Array.from(a.hvg.genes));
     for (let j = 0; j < 7; j++)

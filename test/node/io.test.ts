@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync, gunzipSync } from 'node:zlib';
 import { parseDelimited } from '../../src/io/delimited.js';
-import { parseMatrixMarket } from '../../src/io/mtx.js';
+import { parseMatrixMarket } from '../../src/io/mtx/dense.js';
 import { formatLabelsCsv, readFileBytes, readMatrixFile, writeLabelsCsv } from '../../src/io/node.js';
 import { FileFormatError } from '../../src/errors.js';
 

@@ -6,13 +6,14 @@ import { describe, expect, test } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import type { File as H5File, Group } from 'h5wasm';
-import { read10xH5, loadH5wasm } from '../../src/sc/h5.js';
-import { readH5ad, readH5adFromFile } from '../../src/sc/h5ad.js';
-import { fileBlob, read10xDir, read10xH5File, readH5adFile } from '../../src/sc/node.js';
-import { MemoryLimitError } from '../../src/sc/memory.js';
-import { rowSums, toDense } from '../../src/sc/csr.js';
+import { read10xH5 } from '../../src/io/10x-h5.js';
+import { loadH5wasm } from '../../src/io/h5.js';
+import { readH5ad, readH5adFromFile } from '../../src/io/h5ad.js';
+import { fileBlob, read10xDir, read10xH5File, readH5adFile } from '../../src/node.js';
+import { MemoryLimitError } from '../../src/io/memory.js';
+import { rowSums, toDense } from '../../src/io/csr.js';
 import { FileFormatError } from '../../src/errors.js';
-import type { CsrMatrix, SingleCellData } from '../../src/sc/types.js';
+import type { LoadedCsr, SingleCellData } from '../../src/io/types.js';
 
 const DATA = '/work/shared/data';
 const FIX = `${DATA}/scanpy_10x_format_fixtures`;
@@ -32,7 +33,7 @@ function expectSameArray(a: ArrayLike<number>, b: ArrayLike<number>, what: strin
   }
 }
 
-function expectSameCsr(a: CsrMatrix, b: CsrMatrix): void {
+function expectSameCsr(a: LoadedCsr, b: LoadedCsr): void {
   expect([a.n, a.d, a.nnz]).toEqual([b.n, b.d, b.nnz]);
   expectSameArray(a.indptr, b.indptr, 'indptr');
   expectSameArray(a.indices.subarray(0, a.nnz), b.indices.subarray(0, b.nnz), 'indices');

@@ -4,13 +4,14 @@
 import { describe, expect, test } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { find10xInputs, read10x, readMatrixMarketCsr } from '../../src/sc/read10x.js';
-import { fileBlob, find10xFiles, read10xDir } from '../../src/sc/node.js';
-import { estimateMemory, formatBytes, MemoryLimitError } from '../../src/sc/memory.js';
-import { makeUnique, rowCounts, rowSums, toDense } from '../../src/sc/csr.js';
-import { parseMatrixMarket } from '../../src/io/mtx.js';
+import { find10xInputs, read10x } from '../../src/io/10x.js';
+import { readMatrixMarketCsr } from '../../src/io/mtx/csr.js';
+import { fileBlob, find10xFiles, read10xDir } from '../../src/node.js';
+import { estimateMemory, formatBytes, MemoryLimitError } from '../../src/io/memory.js';
+import { makeUnique, rowCounts, rowSums, toDense } from '../../src/io/csr.js';
+import { parseMatrixMarket } from '../../src/io/mtx/dense.js';
 import { AbortError, BufferLimitError, FileFormatError } from '../../src/errors.js';
-import type { CsrMatrix, LoadProgress } from '../../src/sc/types.js';
+import type { LoadedCsr, LoadProgress } from '../../src/io/types.js';
 
 const DATA = '/work/shared/data';
 const FIX = `${DATA}/scanpy_10x_format_fixtures`;
@@ -37,7 +38,7 @@ function mtxEntries(t: string): { rows: number; cols: number; nnz: number; entri
 }
 
 /** Reference CSR (cells × genes) built from line-split entries with a plain sort. */
-function referenceCsr(t: string): CsrMatrix {
+function referenceCsr(t: string): LoadedCsr {
   const { rows, cols, entries } = mtxEntries(t);
   const sorted = entries.slice().sort((a, b) => a[1] - b[1] || a[0] - b[0]);
   const indptr = new Uint32Array(cols + 1);
@@ -61,14 +62,14 @@ function expectSameArray(a: ArrayLike<number>, b: ArrayLike<number>, what: strin
   }
 }
 
-function expectSameCsr(a: CsrMatrix, b: CsrMatrix): void {
+function expectSameCsr(a: LoadedCsr, b: LoadedCsr): void {
   expect([a.n, a.d, a.nnz]).toEqual([b.n, b.d, b.nnz]);
   expectSameArray(a.indptr, b.indptr, 'indptr');
   expectSameArray(a.indices.subarray(0, a.nnz), b.indices.subarray(0, b.nnz), 'indices');
   expectSameArray(a.values.subarray(0, a.nnz), b.values.subarray(0, b.nnz), 'values');
 }
 
-function expectCanonical(m: CsrMatrix): void {
+function expectCanonical(m: LoadedCsr): void {
   expect(m.indptr.length).toBe(m.n + 1);
   expect(m.indptr[m.n]).toBe(m.nnz);
   for (let i = 0; i < m.n; i++) {

@@ -4,7 +4,7 @@
  * saved in test/fixtures/sc-pre/loess_r.json by test/fixtures/sc-pre/make_loess.R.
  */
 import { describe, test, expect } from 'vitest';
-import { loess } from '../../src/sc/hvg.js';
+import { loess } from '../../src/sc/loess.js';
 import fixture from '../fixtures/sc-pre/loess_r.json';
 
 interface LoessCase {

@@ -4,7 +4,8 @@
  */
 import { describe, test, expect, beforeAll } from 'vitest';
 import { createEngine, type Engine } from '../../src/index.js';
-import { householderQ, jacobiEigen, pca } from '../../src/sc/pca.js';
+import { pca } from '../../src/sc/pca.js';
+import { householderQ, jacobiEigen } from '../../src/sc/linalg.js';
 import { F64_RTOL, expectRelClose } from '../tolerance.js';
 import {
   PCA_ANGLE_RAD,
@@ -96,7 +97,7 @@ describe('randomized PCA (CPU, float64) against the exact PCA', () => {
   const exact = exactPca(x, n, d, k);
 
   test('subspace, explained variance and ratio, scores = X_c·V, orthonormal loadings', async () => {
-    const r = await pca(cpu, { n, d, data: x }, { nComps: k, seed: 3 });
+    const r = await pca({ n, d, data: x }, { nComps: k, seed: 3, engine: cpu });
     expect(r.backend).toBe('cpu');
     expect(r.nComps).toBe(k);
     const angle = maxPrincipalAngle(r.loadings, exact.loadings, d, k);
@@ -127,31 +128,31 @@ describe('randomized PCA (CPU, float64) against the exact PCA', () => {
   test('a flat spectrum with no power iterations still meets the issue tolerances on the leading components', async () => {
     const y = plantedLowRank(500, 120, [30, 24, 19, 15, 12, 10, 9, 8, 7, 6], 1.0, 5);
     const ex = exactPca(y, 500, 120, 5);
-    const r = await pca(cpu, { n: 500, d: 120, data: y }, { nComps: 5, nIter: 2, oversampling: 10, seed: 1 });
+    const r = await pca({ n: 500, d: 120, data: y }, { nComps: 5, nIter: 2, oversampling: 10, seed: 1, engine: cpu });
     expect(maxPrincipalAngle(r.loadings, ex.loadings, 120, 5)).toBeLessThan(PCA_ANGLE_RAD);
     for (let j = 0; j < 5; j++) expectRelClose(r.explainedVariance[j], ex.variance[j], PCA_EV_RTOL, `explained variance ${j}`);
   });
 
   test('same seed, same bits; another seed, the same subspace', async () => {
-    const a = await pca(cpu, { n, d, data: x }, { nComps: 5, seed: 7 });
-    const b = await pca(cpu, { n, d, data: x }, { nComps: 5, seed: 7 });
+    const a = await pca({ n, d, data: x }, { nComps: 5, seed: 7, engine: cpu });
+    const b = await pca({ n, d, data: x }, { nComps: 5, seed: 7, engine: cpu });
     expect(b.loadings).toEqual(a.loadings);
     expect(b.scores).toEqual(a.scores);
-    const c = await pca(cpu, { n, d, data: x }, { nComps: 5, seed: 8 });
+    const c = await pca({ n, d, data: x }, { nComps: 5, seed: 8, engine: cpu });
     expect(maxPrincipalAngle(a.loadings, c.loadings, d, 5)).toBeLessThan(1e-8);
   });
 
   test('options: defaults, nComps capped by the rank, bad values rejected', async () => {
     const small = plantedLowRank(30, 12, [5, 3], 0.1, 2);
-    const r = await pca(cpu, { n: 30, d: 12, data: small });
+    const r = await pca({ n: 30, d: 12, data: small }, { engine: cpu });
     expect(r.nComps).toBe(12); // min(50, n, d)
     const ex = exactPca(small, 30, 12, 12);
     // The full spectrum of a 12-column matrix: every component, exactly.
     for (let j = 0; j < 12; j++) expect(Math.abs(r.explainedVariance[j] - ex.variance[j])).toBeLessThan(1e-10 * ex.variance[0]);
-    await expect(pca(cpu, { n: 30, d: 12, data: small }, { nComps: 13 })).rejects.toThrow(/nComps/);
-    await expect(pca(cpu, { n: 30, d: 12, data: small.subarray(1) }, {})).rejects.toThrow(/n·d/);
+    await expect(pca({ n: 30, d: 12, data: small }, { nComps: 13, engine: cpu })).rejects.toThrow(/nComps/);
+    await expect(pca({ n: 30, d: 12, data: small.subarray(1) }, { engine: cpu })).rejects.toThrow(/n·d/);
     const bad = Float64Array.from(small);
     bad[5] = NaN;
-    await expect(pca(cpu, { n: 30, d: 12, data: bad })).rejects.toThrow(/non-finite/);
+    await expect(pca({ n: 30, d: 12, data: bad }, { engine: cpu })).rejects.toThrow(/non-finite/);
   });
 });

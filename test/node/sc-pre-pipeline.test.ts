@@ -8,10 +8,11 @@ import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { createEngine, type Engine } from '../../src/index.js';
 import { preprocess, type StageEvent } from '../../src/sc/preprocess.js';
-import { filterGenes, subsetCsr } from '../../src/sc/qc.js';
+import { filterGenes } from '../../src/sc/qc.js';
+import { subsetCsr } from '../../src/sc/matrix.js';
 import { highlyVariableGenes } from '../../src/sc/hvg.js';
 import { expectRelClose } from '../tolerance.js';
-import { read10xDir } from '../../src/sc/node.js';
+import { read10xDir } from '../../src/node.js';
 import {
   PCA_ANGLE_RAD,
   PCA_EV_RTOL,
@@ -49,11 +50,12 @@ function column(a: ArrayLike<number>, d: number, k: number, cols: number): Float
 describe('preprocess on pbmc68k_reduced (CPU reference)', () => {
   test('stages, outputs, progress and timings', async () => {
     const events: StageEvent[] = [];
-    const r = await preprocess(cpu, pbmc.csr, {
+    const r = await preprocess(pbmc.csr, {
       ...PBMC_OPTIONS,
       qc: { geneNames: pbmc.genes },
       returnScaled: true,
       onStage: (e) => events.push(e),
+      engine: cpu,
     });
     expect(r.backend).toBe('cpu');
     expect(events.map((e) => e.stage)).toEqual(['qc', 'filter', 'normalize', 'hvg', 'scale', 'pca']);
@@ -88,7 +90,7 @@ describe('preprocess on pbmc68k_reduced (CPU reference)', () => {
     expect(worstNorm).toBeLessThan(1e-12);
 
     // HVG: the stage function on the filtered counts; hvgGenes are original gene indices.
-    const h = await highlyVariableGenes(cpu, filtered, { nTopGenes: 400 });
+    const h = await highlyVariableGenes(filtered, { nTopGenes: 400, engine: cpu });
     expect(Array.from(r.hvg.genes)).toEqual(Array.from(h.genes));
     expect(Array.from(r.hvgGenes)).toEqual(Array.from(h.genes, (g) => r.genes[g]));
 
@@ -127,11 +129,12 @@ describe('preprocess on pbmc68k_reduced (CPU reference)', () => {
   });
 
   test('a flat-spectrum tail converges with more power iterations and oversampling', async () => {
-    const r = await preprocess(cpu, pbmc.csr, {
+    const r = await preprocess(pbmc.csr, {
       ...PBMC_OPTIONS,
       returnNormalized: false,
       returnScaled: true,
       pca: { nComps: 10, nIter: 16, oversampling: 20 },
+      engine: cpu,
     });
     const G = r.scaled!.d;
     const ex = exactPca(r.scaled!.data, r.scaled!.n, G, 10);
@@ -143,7 +146,7 @@ describe('preprocess on pbmc68k_reduced (CPU reference)', () => {
   });
 
   test('too strict filters are reported with the fix', async () => {
-    await expect(preprocess(cpu, pbmc.csr, { cells: { minGenes: 10_000 } })).rejects.toThrow(/Loosen the cell filters/);
+    await expect(preprocess(pbmc.csr, { cells: { minGenes: 10_000 }, engine: cpu })).rejects.toThrow(/Loosen the cell filters/);
   });
 });
 
@@ -158,14 +161,14 @@ describe('preprocess on the bundled pbmc3k, as the scanpy and Seurat tutorials f
       pca: { nComps: 2, seed: 0 },
       returnNormalized: false,
     } as const;
-    const r = await preprocess(cpu, data, base);
+    const r = await preprocess(data, { ...base, engine: cpu });
     // scanpy: filter_cells(min_genes=200) removes none of the 2700, filter_genes(min_cells=3) leaves 13714,
     // then n_genes < 2500 and pct_counts_mt < 5 leave 2638 cells (the tutorial's 2638 × 13714).
     expect([r.cells.length, r.genes.length]).toEqual([2638, 13714]);
     expect(r.cellFilter.failed).toMatchObject({ minGenes: 0 });
-    const kept = await preprocess(cpu, data, { ...base, geneFilterCells: 'kept' });
+    const kept = await preprocess(data, { ...base, geneFilterCells: 'kept', engine: cpu });
     expect([kept.cells.length, kept.genes.length]).toEqual([2638, 13656]);
-    await expect(preprocess(cpu, data, { ...base, geneFilterCells: 'all' as 'kept' })).rejects.toThrow(
+    await expect(preprocess(data, { ...base, geneFilterCells: 'all' as 'kept', engine: cpu })).rejects.toThrow(
       /geneFilterCells='all' is not one of/,
     );
   }, 120_000);

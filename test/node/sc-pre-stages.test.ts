@@ -8,7 +8,8 @@ import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
 import { createEngine, type Engine } from '../../src/index.js';
-import { qcMetrics, filterCells, filterGenes, isOutlier, subsetCsr, mitoMaskFor } from '../../src/sc/qc.js';
+import { qcMetrics, filterCells, filterGenes, isOutlier, mitoMaskFor } from '../../src/sc/qc.js';
+import { subsetCsr } from '../../src/sc/matrix.js';
 import { highlyVariableGenes, equalWidthBins } from '../../src/sc/hvg.js';
 import { normalizeTotal, scaleData } from '../../src/sc/preprocess.js';
 import { F64_RTOL, expectRelClose } from '../tolerance.js';
@@ -32,7 +33,7 @@ const tiny = denseToCsr([1, 0, 2, 1, 0, 5, 0, 3, 0, 0, 0, 0], 3, 4);
 
 describe('QC metrics', () => {
   test('hand-solved totals, genes detected and mitochondrial share', async () => {
-    const q = await qcMetrics(cpu, tiny, { geneNames: ['A', 'B', 'C', 'MT-CO1'] });
+    const q = await qcMetrics(tiny, { geneNames: ['A', 'B', 'C', 'MT-CO1'], engine: cpu });
     expect(Array.from(q.totalCounts)).toEqual([4, 8, 0]);
     expect(Array.from(q.nGenes)).toEqual([3, 2, 0]);
     expect(Array.from(q.mitoCounts)).toEqual([1, 3, 0]);
@@ -41,7 +42,7 @@ describe('QC metrics', () => {
     // Lower-case mouse prefix, explicit mask, and mismatched lengths.
     expect(Array.from(mitoMaskFor(3, { geneNames: ['mt-Nd1', 'Actb', 'MTOR'] }))).toEqual([1, 0, 0]);
     expect(Array.from(mitoMaskFor(3, { mitoMask: [0, 1, 1] }))).toEqual([0, 1, 1]);
-    await expect(qcMetrics(cpu, tiny, { mitoMask: [1, 0] })).rejects.toThrow(/one per gene/);
+    await expect(qcMetrics(tiny, { mitoMask: [1, 0], engine: cpu })).rejects.toThrow(/one per gene/);
   });
 
   test('pbmc68k: fixture bytes as documented; per-cell totals equal a line-split sum of the file', async () => {
@@ -49,7 +50,7 @@ describe('QC metrics', () => {
     expect(pbmc.csr.n).toBe(700);
     expect(pbmc.csr.d).toBe(765);
     expect(pbmc.csr.nnz).toBe(174400);
-    const q = await qcMetrics(cpu, pbmc.csr, { geneNames: pbmc.genes });
+    const q = await qcMetrics(pbmc.csr, { geneNames: pbmc.genes, engine: cpu });
     const expected = lineSplitTotals(mtx);
     expect(Array.from(q.totalCounts)).toEqual(Array.from(expected));
     // Genes detected = entries per cell (the file stores no zeros); one mitochondrial gene (MT-ND3).
@@ -60,10 +61,10 @@ describe('QC metrics', () => {
   });
 
   test('rejects malformed CSR input', async () => {
-    await expect(qcMetrics(cpu, { ...tiny, indptr: Uint32Array.from([0, 3, 2, 5]) })).rejects.toThrow(/decreases/);
-    await expect(qcMetrics(cpu, { ...tiny, indices: Uint32Array.from([0, 2, 3, 9, 3]) })).rejects.toThrow(/gene index/);
-    await expect(qcMetrics(cpu, { ...tiny, values: Float32Array.from([1, NaN, 1, 5, 3]) })).rejects.toThrow(/non-finite/);
-    await expect(qcMetrics(cpu, { ...tiny, indices: Uint32Array.from([0, 2, 0, 1, 3]) })).rejects.toThrow(/twice in cell 0/);
+    await expect(qcMetrics({ ...tiny, indptr: Uint32Array.from([0, 3, 2, 5]) }, { engine: cpu })).rejects.toThrow(/decreases/);
+    await expect(qcMetrics({ ...tiny, indices: Uint32Array.from([0, 2, 3, 9, 3]) }, { engine: cpu })).rejects.toThrow(/gene index/);
+    await expect(qcMetrics({ ...tiny, values: Float32Array.from([1, NaN, 1, 5, 3]) }, { engine: cpu })).rejects.toThrow(/non-finite/);
+    await expect(qcMetrics({ ...tiny, indices: Uint32Array.from([0, 2, 0, 1, 3]) }, { engine: cpu })).rejects.toThrow(/twice in cell 0/);
   });
 });
 
@@ -126,17 +127,17 @@ describe('filters', () => {
 
 describe('normalize_total + log1p', () => {
   test('hand-solved, and an empty cell stays empty', async () => {
-    const r = await normalizeTotal(cpu, tiny, { targetSum: 100 });
+    const r = await normalizeTotal(tiny, { targetSum: 100, engine: cpu });
     // cell 0: total 4 → ×25: 25, 50, 25; cell 1: total 8 → ×12.5: 62.5, 37.5.
     expect(Array.from(r.values)).toEqual([25, 50, 25, 62.5, 37.5].map(Math.log1p));
     expect(Array.from(r.totals)).toEqual([4, 8, 0]);
-    const plain = await normalizeTotal(cpu, tiny, { targetSum: 100, log1p: false });
+    const plain = await normalizeTotal(tiny, { targetSum: 100, log1p: false, engine: cpu });
     expect(Array.from(plain.values)).toEqual([25, 50, 25, 62.5, 37.5]);
-    await expect(normalizeTotal(cpu, tiny, { targetSum: 0 })).rejects.toThrow(/targetSum/);
+    await expect(normalizeTotal(tiny, { targetSum: 0, engine: cpu })).rejects.toThrow(/targetSum/);
   });
 
   test('pbmc68k: each cell sums to 1e4 before log1p', async () => {
-    const r = await normalizeTotal(cpu, pbmc.csr, { log1p: false });
+    const r = await normalizeTotal(pbmc.csr, { log1p: false, engine: cpu });
     for (let i = 0; i < 700; i++) {
       let s = 0;
       for (let p = r.indptr[i]; p < r.indptr[i + 1]; p++) s += r.values[p];
@@ -179,7 +180,7 @@ describe('highly variable genes', () => {
       }
       expected[g] = (n * mean[g] ** 2 + s2 - 2 * s1 * mean[g]) / ((n - 1) * regStd * regStd);
     }
-    const r = await highlyVariableGenes(cpu, pbmc.csr, { nTopGenes: 200 });
+    const r = await highlyVariableGenes(pbmc.csr, { nTopGenes: 200, engine: cpu });
     expect(r.flavor).toBe('seurat_v3');
     for (let g = 0; g < d; g++) {
       expectRelClose(r.means[g], mean[g], 1e-12, `mean ${g}`);
@@ -192,12 +193,12 @@ describe('highly variable genes', () => {
     expect(r.rank![order[199]]).toBe(199);
     expect(r.rank![order[200]]).toBeNaN();
     // The 'direct' surface moves the fit enough to change the ranking near the cut-off.
-    const direct = await highlyVariableGenes(cpu, pbmc.csr, { nTopGenes: 200, loessSurface: 'direct' });
+    const direct = await highlyVariableGenes(pbmc.csr, { nTopGenes: 200, loessSurface: 'direct', engine: cpu });
     expect(direct.genes.length).toBe(200);
   });
 
   test('seurat (dispersion) flavour: dispersions and their bin z-scores against an independent computation', async () => {
-    const lognorm = await normalizeTotal(cpu, pbmc.csr);
+    const lognorm = await normalizeTotal(pbmc.csr, { engine: cpu });
     const n = 700;
     const d = 765;
     const E = Float64Array.from(csrToDense(lognorm), Math.expm1);
@@ -213,7 +214,7 @@ describe('highly variable genes', () => {
     }
     const width = (hi - lo) / 20;
     const bin = Int32Array.from(logMean, (v) => Math.min(19, Math.max(0, Math.ceil((v - lo) / width) - 1)));
-    const r = await highlyVariableGenes(cpu, lognorm, { flavor: 'seurat', nTopGenes: 100 });
+    const r = await highlyVariableGenes(lognorm, { flavor: 'seurat', nTopGenes: 100, engine: cpu });
     const binsLib = equalWidthBins(logMean, 20);
     // Independent binning agrees except possibly at exact edges (none here).
     expect(Array.from(binsLib)).toEqual(Array.from(bin));
@@ -234,7 +235,7 @@ describe('highly variable genes', () => {
     const cut = sorted[99];
     for (let g = 0; g < d; g++) expect(r.highlyVariable[g]).toBe(r.dispersionsNorm![g] >= cut ? 1 : 0);
     // Cut-offs instead of nTopGenes (scanpy's defaults): mean in (0.0125, 3), z > 0.5.
-    const c = await highlyVariableGenes(cpu, lognorm, { flavor: 'seurat' });
+    const c = await highlyVariableGenes(lognorm, { flavor: 'seurat', engine: cpu });
     for (let g = 0; g < d; g++) {
       const z = Number.isNaN(c.dispersionsNorm![g]) ? 0 : c.dispersionsNorm![g];
       expect(c.highlyVariable[g]).toBe(logMean[g] > 0.0125 && logMean[g] < 3 && z > 0.5 ? 1 : 0);
@@ -254,16 +255,16 @@ describe('highly variable genes', () => {
       for (let g = 0; g < 10; g++) X[i * d + g] = (i * 7 + g * 3) % 5 === 0 ? 0.3 + 0.05 * g : 0;
       X[i * d + 10] = 3 + ((i * 13) % 7) * 0.2;
     }
-    const r = await highlyVariableGenes(cpu, denseToCsr(X, n, d), { flavor: 'seurat' });
+    const r = await highlyVariableGenes(denseToCsr(X, n, d), { flavor: 'seurat', engine: cpu });
     expect(r.dispersionsNorm![10]).toBeCloseTo(1, 14);
   });
 });
 
 describe('scale', () => {
   test('(x − mean)/std with ddof 1, constant genes → 0, clipped at ±maxValue; against a dense computation', async () => {
-    const lognorm = await normalizeTotal(cpu, pbmc.csr);
+    const lognorm = await normalizeTotal(pbmc.csr, { engine: cpu });
     const genes = [0, 5, 17, 300, 764];
-    const r = await scaleData(cpu, lognorm, { genes, maxValue: 2.5 });
+    const r = await scaleData(lognorm, { genes, maxValue: 2.5, engine: cpu });
     const D = csrToDense(lognorm);
     const { mean, variance } = columnMoments(D, 700, 765);
     let clipped = 0;
@@ -280,7 +281,7 @@ describe('scale', () => {
     expect(clipped).toBeGreaterThan(0);
     // A constant gene: std 1, scaled to 0; no clip with maxValue null.
     const flat = denseToCsr([3, 1, 3, 2, 3, 0], 3, 2);
-    const f = await scaleData(cpu, flat, { maxValue: null });
+    const f = await scaleData(flat, { maxValue: null, engine: cpu });
     expect(Array.from(f.std)).toEqual([1, 1]);
     expect(Array.from(f.data)).toEqual([0, 0, 0, 1, 0, -1]);
   });

@@ -5,7 +5,7 @@ import { defineKernel, type Kernel } from '../../src/gpu/kernel.js';
 import { sources as kmeansKernels } from '../../src/kmeans/kernels.js';
 import { sources as gmmKernels } from '../../src/gmm/kernels.js';
 import { sources as nbmmKernels } from '../../src/nbmm/kernels.js';
-import { scSources } from '../../src/sc/gpu/kernels.js';
+import { scSources } from '../../src/backends/webgpu/sc/kernels.js';
 
 const count = (text: string, needle: string) => text.split(needle).length - 1;
 

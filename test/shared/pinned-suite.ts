@@ -73,7 +73,7 @@ export function pinnedCases(a: Api): Record<string, Run> {
       return [r, await a.nbmmPredictProba(r, csr)];
     },
     'single-cell preprocess': async (engine) =>
-      a.preprocess(engine, csr, { cells: {}, minCells: 1, hvg: { nTopGenes: 12 }, pca: { nComps: 4, seed: 0 }, returnScaled: true }),
+      a.preprocess(csr, { cells: {}, minCells: 1, hvg: { nTopGenes: 12 }, pca: { nComps: 4, seed: 0 }, returnScaled: true, engine }),
   };
 }
 

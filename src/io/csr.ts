@@ -4,7 +4,8 @@
  * small conveniences (densify for tests, column subsets, make-unique names). Pure, no I/O.
  */
 import { FileFormatError } from '../errors.js';
-import type { CsrMatrix } from './types.js';
+import type { CsrMatrix } from '../sparse.js';
+import type { LoadedCsr } from './types.js';
 
 /** Largest whole number a Float32Array holds exactly. */
 export const FLOAT32_EXACT_INTEGER = 2 ** 24;
@@ -68,7 +69,7 @@ function sortRow(indices: Uint32Array, values: Float32Array, s: number, e: numbe
  * with the same (row, column) summed into one. Returns the matrix (new, shorter arrays only when
  * duplicates were merged) and how many entries were merged away.
  */
-export function canonicalize(m: CsrMatrix): { matrix: CsrMatrix; duplicates: number; wasSorted: boolean } {
+export function canonicalize(m: LoadedCsr): { matrix: LoadedCsr; duplicates: number; wasSorted: boolean } {
   const { n, indptr, indices, values } = m;
   let wasSorted = true;
   let duplicates = 0;
@@ -142,7 +143,7 @@ export function transposeCompressed(
 }
 
 /** Structural checks: indptr starts at 0, never decreases, ends at nnz; indices below d. */
-export function validateCsr(m: CsrMatrix, label: string): void {
+export function validateCsr(m: LoadedCsr, label: string): void {
   const { n, d, nnz, indptr, indices, values } = m;
   if (indptr.length !== n + 1)
     throw new FileFormatError(`${label}: indptr has ${indptr.length} entries; a matrix with ${n} rows needs ${n + 1}.`);
@@ -271,7 +272,7 @@ export function notCountsWarning(
 }
 
 /** Sum of each row (per-cell totals, e.g. total UMIs), in float64. */
-export function rowSums(m: Pick<CsrMatrix, 'n' | 'indptr'> & { values: ArrayLike<number> }): Float64Array {
+export function rowSums(m: Pick<CsrMatrix, 'n' | 'indptr' | 'values'>): Float64Array {
   const out = new Float64Array(m.n);
   for (let i = 0; i < m.n; i++) {
     let s = 0;
@@ -282,21 +283,21 @@ export function rowSums(m: Pick<CsrMatrix, 'n' | 'indptr'> & { values: ArrayLike
 }
 
 /** Stored entries per row (genes detected per cell). */
-export function rowCounts(m: CsrMatrix): Uint32Array {
+export function rowCounts(m: LoadedCsr): Uint32Array {
   const out = new Uint32Array(m.n);
   for (let i = 0; i < m.n; i++) out[i] = m.indptr[i + 1] - m.indptr[i];
   return out;
 }
 
 /** Sum of each column (per-gene totals), in float64. */
-export function colSums(m: CsrMatrix): Float64Array {
+export function colSums(m: LoadedCsr): Float64Array {
   const out = new Float64Array(m.d);
   for (let k = 0; k < m.nnz; k++) out[m.indices[k]] += m.values[k];
   return out;
 }
 
 /** Dense row-major float32 copy (n·d·4 bytes): for small matrices and tests. */
-export function toDense(m: CsrMatrix): Float32Array {
+export function toDense(m: LoadedCsr): Float32Array {
   const out = new Float32Array(m.n * m.d);
   for (let i = 0; i < m.n; i++) {
     for (let k = m.indptr[i]; k < m.indptr[i + 1]; k++) out[i * m.d + m.indices[k]] += m.values[k];
@@ -305,7 +306,7 @@ export function toDense(m: CsrMatrix): Float32Array {
 }
 
 /** Keep the columns where keep[j] is true, renumbered in order. */
-export function selectColumns(m: CsrMatrix, keep: ArrayLike<boolean | number>): CsrMatrix {
+export function selectColumns(m: LoadedCsr, keep: ArrayLike<boolean | number>): LoadedCsr {
   if (keep.length !== m.d) throw new FileFormatError(`selectColumns: keep has ${keep.length} entries for ${m.d} columns.`);
   const map = new Int32Array(m.d);
   let d = 0;

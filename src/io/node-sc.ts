@@ -6,9 +6,9 @@
 import { existsSync, openAsBlob, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { FileFormatError } from '../errors.js';
-import { read10xH5, type Read10xH5Options } from './h5.js';
+import { read10xH5, type Read10xH5Options } from './10x-h5.js';
 import { readH5ad, type ReadH5adOptions } from './h5ad.js';
-import { is10xName, read10x, type Read10xOptions } from './read10x.js';
+import { is10xName, read10x, type Read10xOptions } from './10x.js';
 import type { SingleCellData } from './types.js';
 
 /** A Blob over a file on disk that reports the file's name (as a browser File would). */

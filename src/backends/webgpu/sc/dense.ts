@@ -12,13 +12,13 @@
  * zeros for a matrix centred in float64 on the host, the column means for the scaled matrix
  * built on the device.
  */
-import { BufferLimitError } from '../../errors.js';
-import type { GpuRunner } from '../../gpu/runner.js';
-import type { ChunkingOptions } from '../../gpu/dataset.js';
-import type { DenseOps, Layer, ScGpuCounters } from './ops.js';
+import { BufferLimitError } from '../../../errors.js';
+import type { GpuRunner } from '../../../gpu/runner.js';
+import type { ChunkingOptions } from '../../../gpu/dataset.js';
+import type { DenseOps, Layer, ScGpuCounters } from '../../../sc/backend.js';
 import type { GpuCsrOps } from './csr.js';
 import { scPipelines, clampMax, xqGroups, xtyGroups, ROW_WG, REDUCE_WG } from './kernels.js';
-import { bindBuffers } from '../../gpu/bind.js';
+import { bindBuffers } from '../../../gpu/bind.js';
 
 export interface DenseChunk {
   index: number;

@@ -1,12 +1,12 @@
 /** The single-cell preprocessing kernels (shaders/sc) and how their pipelines are specialised. */
-import qcRowsWgsl from '../../../shaders/sc/qc_rows.wgsl?raw';
-import normalizeWgsl from '../../../shaders/sc/normalize_log1p.wgsl?raw';
-import geneStatsWgsl from '../../../shaders/sc/gene_stats.wgsl?raw';
-import densifyWgsl from '../../../shaders/sc/densify.wgsl?raw';
-import matmulXqWgsl from '../../../shaders/sc/matmul_xq.wgsl?raw';
-import matmulXtyWgsl from '../../../shaders/sc/matmul_xty.wgsl?raw';
-import { defineKernel, type Kernel } from '../../gpu/kernel.js';
-import { reduceKernel } from '../../gpu/shared-kernels.js';
+import qcRowsWgsl from '../../../../shaders/sc/qc_rows.wgsl?raw';
+import normalizeWgsl from '../../../../shaders/sc/normalize_log1p.wgsl?raw';
+import geneStatsWgsl from '../../../../shaders/sc/gene_stats.wgsl?raw';
+import densifyWgsl from '../../../../shaders/sc/densify.wgsl?raw';
+import matmulXqWgsl from '../../../../shaders/sc/matmul_xq.wgsl?raw';
+import matmulXtyWgsl from '../../../../shaders/sc/matmul_xty.wgsl?raw';
+import { defineKernel, type Kernel } from '../../../gpu/kernel.js';
+import { reduceKernel } from '../../../gpu/shared-kernels.js';
 
 /** Threads per workgroup of the one-thread-per-row / per-gene kernels. */
 export const ROW_WG = 64;

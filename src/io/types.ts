@@ -4,34 +4,12 @@
  * (structured clone) and can be transferred from a worker without copying.
  */
 
-/**
- * A sparse matrix in compressed sparse row (CSR) form, **rows = cells, columns = genes**.
- *
- * Row i holds columns `indices[indptr[i] .. indptr[i+1])` with `values` at the same positions,
- * column indices strictly ascending within a row (the loaders sort them and sum duplicates).
- *
- * Limits, checked by the loaders:
- * - `indptr` is a Uint32Array, so nnz must be below 2^32 (4.29e9 non-zeros, about 34 GB as CSR);
- *   that is larger than any single file the browser can hold, and keeps the array half the
- *   size of an int64/float64 one.
- * - `values` is a Float32Array: whole numbers are exact up to 2^24 = 16,777,216. UMI counts are
- *   far below that; a loader that meets a larger integer keeps it (rounded to float32) and says so
- *   in `source.warnings`.
- */
-export interface CsrMatrix {
-  /** Rows: cells. */
-  n: number;
-  /** Columns: genes (features). */
-  d: number;
-  /** Stored entries (= indptr[n]). */
-  nnz: number;
-  /** n + 1 row offsets into `indices` / `values`. */
-  indptr: Uint32Array;
-  /** Column (gene) index of each stored entry, 0-based, ascending within a row. */
-  indices: Uint32Array;
-  /** Value of each stored entry (counts, or whatever the file holds). */
-  values: Float32Array;
-}
+import type { CsrMatrix } from '../sparse.js';
+
+export type { CsrMatrix } from '../sparse.js';
+
+/** The CSR matrix a loader builds: float32 values, uint32 indices, nnz set (the limits are in src/sparse.ts). */
+export type LoadedCsr = Required<CsrMatrix<Float32Array, Uint32Array>>;
 
 /** A dense row-major n × d embedding (obsm entry such as X_umap or X_pca). */
 export interface Embedding {
@@ -88,7 +66,7 @@ export interface ScSource {
 }
 
 /** A loaded single-cell dataset: the CSR matrix itself (cells × genes) plus its annotations. */
-export interface SingleCellData extends CsrMatrix {
+export interface SingleCellData extends LoadedCsr {
   /** Gene symbols (one per column). Not necessarily unique: see makeUnique(). */
   genes: string[];
   /** Gene ids (e.g. Ensembl) when the file has them. */

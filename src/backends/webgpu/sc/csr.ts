@@ -6,13 +6,13 @@
  * gene order), so each gene is summed by one thread in a fixed order; the chunks' partial sums
  * come back and are added on the host in float64, in chunk order. Deterministic throughout.
  */
-import { BufferLimitError } from '../../errors.js';
-import type { GpuRunner } from '../../gpu/runner.js';
-import type { ChunkingOptions } from '../../gpu/dataset.js';
-import type { CsrLike, DenseOps, GeneSums, GeneSumsRequest, Layer, RowQc, ScGpuCounters, ScOps } from './ops.js';
-import { entriesPerGene } from './ops.js';
+import { BufferLimitError } from '../../../errors.js';
+import type { GpuRunner } from '../../../gpu/runner.js';
+import type { ChunkingOptions } from '../../../gpu/dataset.js';
+import type { CsrMatrix, DenseOps, GeneSums, GeneSumsRequest, Layer, RowQc, ScGpuCounters, ScOps } from '../../../sc/backend.js';
+import { entriesPerGene } from '../../../sc/backend.js';
 import { scPipelines, clampMax, ROW_WG, F32_MAX, type GeneTransformCode } from './kernels.js';
-import { bindBuffers } from '../../gpu/bind.js';
+import { bindBuffers } from '../../../gpu/bind.js';
 import { GpuDense } from './dense.js';
 
 export interface CsrChunk {
@@ -94,7 +94,7 @@ export class GpuCsrOps implements ScOps {
 
   constructor(
     readonly runner: GpuRunner,
-    csr: CsrLike,
+    csr: CsrMatrix,
     readonly chunking: ChunkingOptions,
   ) {
     this.device = runner.device;
