@@ -124,3 +124,51 @@ export function expectAllClose(actual: ArrayLike<number>, expected: ArrayLike<nu
       throw new Error(`${what}[${t}]: ${actual[t]} vs ${expected[t]} (|diff| ${diff.toExponential(3)} > ${bound.toExponential(3)})`);
   }
 }
+
+/** The random draws of k-means++ from `uniforms`. */
+export function seedingRng(seed: number) {
+  const u = uniforms(seed);
+  return { int: (n: number) => Math.floor(u() * n), uniform: u };
+}
+
+/** Greedy k-means++ in float64, step for step the reference's (src/kmeans/reference.ts), returning row indices. */
+export function kmeansPlusPlus64(
+  x: ArrayLike<number>,
+  n: number,
+  d: number,
+  k: number,
+  rng: { int(n: number): number; uniform(): number },
+): number[] {
+  const trials = 2 + Math.floor(Math.log(k));
+  const chosen = [rng.int(n)];
+  const dist = (i: number, y: number) => sqDist64(x, i, x, y, d);
+  let closest = Float64Array.from({ length: n }, (_, i) => dist(i, chosen[0]));
+  const cumsum = new Float64Array(n);
+  for (let c = 1; c < k; c++) {
+    let acc = 0;
+    for (let i = 0; i < n; i++) cumsum[i] = acc += closest[i];
+    let bestPot = Infinity;
+    let bestIdx = -1;
+    let best = closest;
+    for (let t = 0; t < trials; t++) {
+      const target = rng.uniform() * acc;
+      let lo = 0;
+      let hi = n - 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (cumsum[mid] < target) lo = mid + 1;
+        else hi = mid;
+      }
+      const cand = Float64Array.from({ length: n }, (_, i) => Math.min(closest[i], dist(i, lo)));
+      const pot = cand.reduce((a, b) => a + b, 0);
+      if (pot < bestPot) {
+        bestPot = pot;
+        bestIdx = lo;
+        best = cand;
+      }
+    }
+    chosen.push(bestIdx);
+    closest = best;
+  }
+  return chosen;
+}

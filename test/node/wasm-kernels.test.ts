@@ -1,6 +1,16 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { makeBlobs } from '../helpers/blobs.js';
-import { columnMeans, expectAllClose, labelStats, pickCentroids, sampleWeights, softStats, sqDist64 } from '../helpers/wasm-oracle.js';
+import {
+  columnMeans,
+  expectAllClose,
+  kmeansPlusPlus64,
+  labelStats,
+  pickCentroids,
+  sampleWeights,
+  seedingRng,
+  softStats,
+  sqDist64,
+} from '../helpers/wasm-oracle.js';
 import { dataScale, expectRelClose, F32_OBJ_RTOL, F32_PARAM_ATOL, F32_PARAM_RTOL, F32_PROB_ATOL } from '../tolerance.js';
 import { loadWasmRuntime, type WasmRuntime } from '../../src/backends/wasm/runtime.js';
 import { createPool, type WasmPool } from '../../src/backends/wasm/pool.js';
@@ -9,6 +19,7 @@ import {
   gmmDiagEStep,
   kmeansAssignStats,
   kmeansBuffers,
+  kmeansPlusPlus,
   kmeansPredict,
   putRows,
   softKMeansEStep,
@@ -107,6 +118,16 @@ describe.each(DS)('WebAssembly kernels at d = %i', (d) => {
           if (!(Math.abs(eu[i * k + j] - ref) <= bound)) throw new Error(`transform [${i}][${j}]: ${eu[i * k + j]} vs ${ref}`);
         }
       }
+      rt.arena.release(mark);
+    });
+
+    test('k-means++ seeding picks the rows the float64 algorithm picks from the same draws', async () => {
+      const { x } = dataset(d, false);
+      const mark = rt.arena.mark();
+      const rows = putRows(rt, x, N, d, { shift: columnMeans(x, N, d) });
+      const got = await kmeansPlusPlus(pool, rows, k, seedingRng(k * 31 + d));
+      // Well-separated blobs: candidates' potentials differ far beyond float32 round-off.
+      expect(got).toEqual(kmeansPlusPlus64(x, N, d, k, seedingRng(k * 31 + d)));
       rt.arena.release(mark);
     });
 

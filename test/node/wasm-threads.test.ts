@@ -1,9 +1,17 @@
 import { describe, expect, test } from 'vitest';
 import { makeBlobs } from '../helpers/blobs.js';
-import { columnMeans, pickCentroids, sampleWeights } from '../helpers/wasm-oracle.js';
+import { columnMeans, pickCentroids, sampleWeights, seedingRng } from '../helpers/wasm-oracle.js';
 import { loadWasmRuntime } from '../../src/backends/wasm/runtime.js';
 import { BLOCK_ROWS, createPool } from '../../src/backends/wasm/pool.js';
-import { distances, gmmDiagEStep, kmeansAssignStats, kmeansBuffers, putRows, softKMeansEStep } from '../../src/backends/wasm/ops.js';
+import {
+  distances,
+  gmmDiagEStep,
+  kmeansAssignStats,
+  kmeansBuffers,
+  kmeansPlusPlus,
+  putRows,
+  softKMeansEStep,
+} from '../../src/backends/wasm/ops.js';
 
 // More blocks than threads, the last one partial, d not a multiple of 4.
 const N = 5 * BLOCK_ROWS + 321;
@@ -36,7 +44,8 @@ async function runAll(threads: number, x: Float64Array, w: Float64Array, c: Floa
       { resp: true, logp: true },
     );
     const table = await distances(pool, rows, c, K, true);
-    return { threads: pool.threads, hard, labels, dist, soft, gauss, table };
+    const seeds = await kmeansPlusPlus(pool, rows, K, seedingRng(2));
+    return { threads: pool.threads, hard, labels, dist, soft, gauss, table, seeds };
   } finally {
     pool.close();
   }

@@ -4,6 +4,7 @@
 export { kmeansAssign } from './kmeans';
 export { diagEStep } from './estep';
 export { sqDistances } from './distance';
+export { seedCandidate } from './seeding';
 
 /** First free byte after the module's static data: the host's arena starts here. */
 export function heapBase(): usize {

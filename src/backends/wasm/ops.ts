@@ -261,3 +261,68 @@ export function gmmDiagEStep(pool: WasmPool, rows: WasmRows, g: DiagGaussian, sh
   for (let j = 0; j < k; j++) cst[j] = g.active && !g.active[j] ? -Infinity : Math.log(g.weights[j]) + g.logDetPrecChol[j] - half;
   return diagRun(pool, rows, k, g.means, prec, cst, 0, shift, want);
 }
+
+/** The random draws k-means++ needs (the library's Rng satisfies it). */
+export interface SeedingRng {
+  int(n: number): number;
+  uniform(): number;
+}
+
+/**
+ * Greedy k-means++ (scikit-learn's variant, as the float64 reference: 2 + ⌊ln k⌋ trials, first
+ * index whose cumulative potential reaches the draw). Distances are the kernels' f32 ones summed
+ * in f64, so near-equal candidates may be ranked differently from the reference; the draws are
+ * the same sequence. Returns row indices of the chosen centres; the caller copies the rows.
+ */
+export async function kmeansPlusPlus(pool: WasmPool, rows: WasmRows, k: number, rng: SeedingRng): Promise<number[]> {
+  const { rt } = pool;
+  const { n, d } = rows;
+  const trials = 2 + Math.floor(Math.log(k));
+  const nBlocks = blockCount(n);
+  const mark = rt.arena.mark();
+  try {
+    const part = rt.arena.f64(2 * nBlocks);
+    let closest = rt.arena.f64(n);
+    let cand = rt.arena.f64(n);
+    let best = rt.arena.f64(n);
+    const cumsum = new Float64Array(n);
+    const rowAt = (i: number) => rows.ptr + i * d * 4;
+    const potential = async (y: number, prev: number, out: number) => {
+      await pool.run('seedCandidate', n, part, 16, [rows.ptr, d, rowAt(y), prev, out]);
+      const p = f64View(rt, part, 2 * nBlocks);
+      let s = 0;
+      for (let b = 0; b < nBlocks; b++) s += p[2 * b];
+      return s;
+    };
+    const chosen = [rng.int(n)];
+    await potential(chosen[0], 0, closest);
+    for (let c = 1; c < k; c++) {
+      const dist = f64View(rt, closest, n);
+      let acc = 0;
+      for (let i = 0; i < n; i++) cumsum[i] = acc += dist[i];
+      let bestPot = Infinity;
+      let bestIdx = -1;
+      for (let t = 0; t < trials; t++) {
+        const target = rng.uniform() * acc;
+        let lo = 0;
+        let hi = n - 1;
+        while (lo < hi) {
+          const mid = (lo + hi) >>> 1;
+          if (cumsum[mid] < target) lo = mid + 1;
+          else hi = mid;
+        }
+        const pot = await potential(lo, closest, cand);
+        if (pot < bestPot) {
+          bestPot = pot;
+          bestIdx = lo;
+          [best, cand] = [cand, best];
+        }
+      }
+      chosen.push(bestIdx);
+      [closest, best] = [best, closest];
+    }
+    return chosen;
+  } finally {
+    rt.arena.release(mark);
+  }
+}

@@ -42,10 +42,11 @@ export interface KernelExports {
     stats: number,
   ): void;
   sqDistances(r0: number, r1: number, part: number, x: number, d: number, c: number, k: number, out: number, root: number): void;
+  seedCandidate(r0: number, r1: number, part: number, x: number, d: number, y: number, closest: number, out: number): void;
 }
 
 /** Names of the kernels that take (r0, r1, part, …) and can run as blocks on the pool. */
-export type BlockKernel = 'kmeansAssign' | 'diagEStep' | 'sqDistances';
+export type BlockKernel = 'kmeansAssign' | 'diagEStep' | 'sqDistances' | 'seedCandidate';
 
 export interface WasmRuntime {
   module: WebAssembly.Module;
