@@ -10,13 +10,6 @@ import { loadWasmRuntime } from '../../src/backends/wasm/runtime.js';
 import { BLOCK_ROWS, createPool } from '../../src/backends/wasm/pool.js';
 import { kmeansAssignStats, kmeansBuffers, putRows } from '../../src/backends/wasm/ops.js';
 
-declare module 'vitest' {
-  export interface ProvidedContext {
-    /** Set by the 'browser-isolated' project, whose page is served with COOP/COEP. */
-    isolatedPage?: boolean;
-  }
-}
-
 const N = 3 * BLOCK_ROWS + 7;
 const D = 6;
 const K = 5;
