@@ -4,7 +4,7 @@
  * the result does not depend on the thread count. Inputs are copied into wasm memory once
  * (putRows); parameters are rounded to f32 per call; results come back as fresh JS arrays.
  */
-import { blockCount, type WasmPool } from './pool.js';
+import { blockCount, type RunOptions, type WasmPool } from './pool.js';
 import { f32View, f64View, i32View, putF32, putF64, type WasmRuntime } from './runtime.js';
 
 /** Rows copied into wasm memory as f32 (optionally minus a per-column shift, subtracted in f64). */
@@ -77,6 +77,7 @@ export async function kmeansAssignStats(
   bufs: KMeansBuffers,
   centroids: ArrayLike<number>,
   k: number,
+  run: RunOptions = {},
 ): Promise<AssignStats> {
   const { rt } = pool;
   const { n, d } = rows;
@@ -87,7 +88,7 @@ export async function kmeansAssignStats(
     const stride = width + (width & 1);
     const nBlocks = blockCount(n);
     const part = rt.arena.f64(stride * nBlocks);
-    await pool.run('kmeansAssign', n, part, stride * 8, [rows.ptr, d, rows.weights, c, k, bufs.labels, bufs.dist]);
+    await pool.run('kmeansAssign', n, part, stride * 8, [rows.ptr, d, rows.weights, c, k, bufs.labels, bufs.dist], run);
     const tot = reduceBlocks(rt, part, stride, nBlocks, width);
     const counts = tot.slice(2, 2 + k);
     const sums = tot.slice(2 + k);
@@ -109,13 +110,14 @@ export async function kmeansPredict(
   rows: WasmRows,
   centroids: ArrayLike<number>,
   k: number,
+  run: RunOptions = {},
 ): Promise<{ labels: Int32Array; dist: Float32Array }> {
   const { rt } = pool;
   const mark = rt.arena.mark();
   try {
     const bufs = kmeansBuffers(rt, rows.n);
     const c = putParams(rt, rows, centroids, k);
-    await pool.run('kmeansAssign', rows.n, 0, 0, [rows.ptr, rows.d, 0, c, k, bufs.labels, bufs.dist]);
+    await pool.run('kmeansAssign', rows.n, 0, 0, [rows.ptr, rows.d, 0, c, k, bufs.labels, bufs.dist], run);
     return { labels: i32View(rt, bufs.labels, rows.n).slice(), dist: f32View(rt, bufs.dist, rows.n).slice() };
   } finally {
     rt.arena.release(mark);
@@ -129,13 +131,14 @@ export async function distances(
   centroids: ArrayLike<number>,
   k: number,
   root: boolean,
+  run: RunOptions = {},
 ): Promise<Float32Array> {
   const { rt } = pool;
   const mark = rt.arena.mark();
   try {
     const c = putParams(rt, rows, centroids, k);
     const out = rt.arena.f32(rows.n * k);
-    await pool.run('sqDistances', rows.n, 0, 0, [rows.ptr, rows.d, c, k, out, root ? 1 : 0]);
+    await pool.run('sqDistances', rows.n, 0, 0, [rows.ptr, rows.d, c, k, out, root ? 1 : 0], run);
     return f32View(rt, out, rows.n * k).slice();
   } finally {
     rt.arena.release(mark);
@@ -159,7 +162,7 @@ export interface SoftStats {
   minDist?: Float32Array;
 }
 
-export interface SoftOutputs {
+export interface SoftOutputs extends RunOptions {
   resp?: boolean;
   logp?: boolean;
   minDist?: boolean;
@@ -202,7 +205,7 @@ async function diagRun(
     const logp = want.logp ? rt.arena.f64(n) : 0;
     const minDist = want.minDist && !prec ? rt.arena.f32(n) : 0;
     const args = [rows.ptr, d, rows.weights, m, k, p, c, beta, s, resp, logp, minDist, stats ? 1 : 0];
-    await pool.run('diagEStep', n, part, stride * 8, args);
+    await pool.run('diagEStep', n, part, stride * 8, args, want);
     const out: SoftStats = { sumLse: 0, nk: new Float64Array(k), sx: new Float64Array(k * d), s2: null };
     if (stats) {
       const tot = reduceBlocks(rt, part, stride, nBlocks, width);
@@ -274,7 +277,7 @@ export interface SeedingRng {
  * in f64, so near-equal candidates may be ranked differently from the reference; the draws are
  * the same sequence. Returns row indices of the chosen centres; the caller copies the rows.
  */
-export async function kmeansPlusPlus(pool: WasmPool, rows: WasmRows, k: number, rng: SeedingRng): Promise<number[]> {
+export async function kmeansPlusPlus(pool: WasmPool, rows: WasmRows, k: number, rng: SeedingRng, run: RunOptions = {}): Promise<number[]> {
   const { rt } = pool;
   const { n, d } = rows;
   const trials = 2 + Math.floor(Math.log(k));
@@ -288,7 +291,7 @@ export async function kmeansPlusPlus(pool: WasmPool, rows: WasmRows, k: number, 
     const cumsum = new Float64Array(n);
     const rowAt = (i: number) => rows.ptr + i * d * 4;
     const potential = async (y: number, prev: number, out: number) => {
-      await pool.run('seedCandidate', n, part, 16, [rows.ptr, d, rowAt(y), prev, out]);
+      await pool.run('seedCandidate', n, part, 16, [rows.ptr, d, rowAt(y), prev, out], run);
       const p = f64View(rt, part, 2 * nBlocks);
       let s = 0;
       for (let b = 0; b < nBlocks; b++) s += p[2 * b];

@@ -5,7 +5,7 @@
  * caller reduces in block order — so 1, 2 or 3 threads give identical bits. With one thread, or
  * without shared memory, blocks run in order on the calling thread.
  */
-import { invalid } from '../../errors.js';
+import { AbortError, invalid } from '../../errors.js';
 import type { BlockKernel, WasmRuntime } from './runtime.js';
 import { WORKER_SOURCE } from './worker-source.js';
 
@@ -14,6 +14,14 @@ export const BLOCK_ROWS = 4096;
 
 export function blockCount(n: number): number {
   return Math.ceil(n / BLOCK_ROWS);
+}
+
+/** On the calling thread, give the event loop a turn at least this often (ms) during a run. */
+export const YIELD_MS = 10;
+
+export interface RunOptions {
+  /** Aborting stops the run after the blocks in progress; run() then rejects with AbortError. */
+  signal?: AbortSignal;
 }
 
 export interface PoolOptions {
@@ -29,9 +37,10 @@ export interface WasmPool {
   readonly note: string | null;
   /**
    * Run `kernel(r0, r1, part + b·partStride, ...args)` for every block b of n rows; partStride
-   * is in bytes (part = 0: no partials). Resolves when all blocks are done.
+   * is in bytes (part = 0: no partials). Resolves when all blocks are done. On one thread it
+   * yields to the event loop every YIELD_MS between blocks, so a page or an abort timer runs.
    */
-  run(kernel: BlockKernel, n: number, part: number, partStride: number, args: number[]): Promise<void>;
+  run(kernel: BlockKernel, n: number, part: number, partStride: number, args: number[], opts?: RunOptions): Promise<void>;
   /** Stop the workers (the runtime stays usable on one thread). */
   close(): void;
 }
@@ -124,23 +133,31 @@ export async function createPool(rt: WasmRuntime, opts: PoolOptions = {}): Promi
     rt,
     threads: requested,
     note: null,
-    async run(kernel, n, part, partStride, args) {
-      if (closed) return singleRun(rt, kernel, n, part, partStride, args);
+    async run(kernel, n, part, partStride, args, opts = {}) {
+      if (closed) return singleRun(rt, kernel, n, part, partStride, args, opts.signal);
       if (failure) throw failure;
       if (pending) throw new Error('emgpu wasm pool: one run at a time (await the previous run first).');
+      const { signal } = opts;
+      if (signal?.aborted) throw new AbortError(signal.reason);
       const nBlocks = blockCount(n);
-      Atomics.store(new Int32Array(rt.memory.buffer, counter, 1), 0, 0);
+      const claimed = new Int32Array(rt.memory.buffer, counter, 1);
+      Atomics.store(claimed, 0, 0);
       const finished = new Promise<void>((resolve, reject) => {
         pending = { left: ports.length, resolve, reject };
       });
+      // Abort: mark every block claimed, so workers stop after the block they are in.
+      const onAbort = () => Atomics.store(claimed, 0, nBlocks);
+      signal?.addEventListener('abort', onAbort);
       ports.forEach((p) => p.ref(true));
       const msg = { type: 'run', kernel, n, nBlocks, blockRows: BLOCK_ROWS, part, partStride, counter, args };
       for (const p of ports) p.post(msg);
       try {
         await finished;
       } finally {
+        signal?.removeEventListener('abort', onAbort);
         ports.forEach((p) => p.ref(false));
       }
+      if (signal?.aborted) throw new AbortError(signal.reason);
     },
     close() {
       closed = true;
@@ -149,13 +166,41 @@ export async function createPool(rt: WasmRuntime, opts: PoolOptions = {}): Promi
   };
 }
 
-function singleRun(rt: WasmRuntime, kernel: BlockKernel, n: number, part: number, partStride: number, args: number[]): void {
+/** A macrotask turn (setImmediate in Node; a MessageChannel message in browsers, unthrottled unlike setTimeout). */
+function yieldToEventLoop(): Promise<void> {
+  if (typeof setImmediate === 'function') return new Promise((resolve) => setImmediate(resolve));
+  return new Promise((resolve) => {
+    const ch = new MessageChannel();
+    ch.port1.onmessage = () => {
+      ch.port1.close();
+      resolve();
+    };
+    ch.port2.postMessage(null);
+  });
+}
+
+async function singleRun(
+  rt: WasmRuntime,
+  kernel: BlockKernel,
+  n: number,
+  part: number,
+  partStride: number,
+  args: number[],
+  signal: AbortSignal | undefined,
+): Promise<void> {
   const fn = rt.exports[kernel] as (...a: number[]) => void;
   const nBlocks = blockCount(n);
+  let turn = performance.now();
   for (let b = 0; b < nBlocks; b++) {
+    if (signal?.aborted) throw new AbortError(signal.reason);
     const r0 = b * BLOCK_ROWS;
     fn(r0, Math.min(n, r0 + BLOCK_ROWS), part ? part + b * partStride : 0, ...args);
+    if (b + 1 < nBlocks && performance.now() - turn >= YIELD_MS) {
+      await yieldToEventLoop();
+      turn = performance.now();
+    }
   }
+  if (signal?.aborted) throw new AbortError(signal.reason);
 }
 
 function singleThreadPool(rt: WasmRuntime, note: string | null): WasmPool {
@@ -163,8 +208,8 @@ function singleThreadPool(rt: WasmRuntime, note: string | null): WasmPool {
     rt,
     threads: 1,
     note,
-    async run(kernel, n, part, partStride, args) {
-      singleRun(rt, kernel, n, part, partStride, args);
+    run(kernel, n, part, partStride, args, opts = {}) {
+      return singleRun(rt, kernel, n, part, partStride, args, opts.signal);
     },
     close() {},
   };
