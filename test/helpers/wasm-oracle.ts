@@ -172,3 +172,80 @@ export function kmeansPlusPlus64(
   }
   return chosen;
 }
+
+/** A seeded symmetric positive definite d×d matrix: A Aᵀ / d + ½ I. */
+export function spdMatrix(d: number, seed: number): Float64Array {
+  const u = uniforms(seed);
+  const a = Float64Array.from({ length: d * d }, () => u() - 0.5);
+  const s = new Float64Array(d * d);
+  for (let i = 0; i < d; i++)
+    for (let j = 0; j < d; j++) {
+      let v = i === j ? 0.5 : 0;
+      for (let t = 0; t < d; t++) v += (a[i * d + t] * a[j * d + t]) / d;
+      s[i * d + j] = v;
+    }
+  return s;
+}
+
+/** Lower Cholesky factor of an SPD matrix (row-major). */
+export function cholesky64(s: ArrayLike<number>, d: number): Float64Array {
+  const l = new Float64Array(d * d);
+  for (let i = 0; i < d; i++)
+    for (let j = 0; j <= i; j++) {
+      let v = s[i * d + j];
+      for (let t = 0; t < j; t++) v -= l[i * d + t] * l[j * d + t];
+      l[i * d + j] = i === j ? Math.sqrt(v) : v / l[j * d + j];
+    }
+  return l;
+}
+
+/** U = (L⁻¹)ᵀ, upper triangular row-major: the precision Cholesky factor GmmParams holds. */
+export function precisionFactor(l: Float64Array, d: number): Float64Array {
+  const inv = new Float64Array(d * d);
+  for (let c = 0; c < d; c++)
+    for (let i = c; i < d; i++) {
+      let v = i === c ? 1 : 0;
+      for (let t = c; t < i; t++) v -= l[i * d + t] * inv[t * d + c];
+      inv[i * d + c] = v / l[i * d + i];
+    }
+  const u = new Float64Array(d * d);
+  for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) u[j * d + i] = inv[i * d + j];
+  return u;
+}
+
+/** ‖L⁻¹ v‖² by forward substitution (as the reference's logJoint). */
+export function mahalanobis64(l: Float64Array, d: number, v: ArrayLike<number>): number {
+  const z = new Float64Array(d);
+  let q = 0;
+  for (let i = 0; i < d; i++) {
+    let s = v[i];
+    for (let t = 0; t < i; t++) s -= l[i * d + t] * z[t];
+    z[i] = s / l[i * d + i];
+    q += z[i] * z[i];
+  }
+  return q;
+}
+
+/** Packed upper-triangle moments Σ w·r·(x − s)_a (x − s)_b per component (momentPairs order). */
+export function packedMoments(
+  x: ArrayLike<number>,
+  n: number,
+  d: number,
+  k: number,
+  resp: ArrayLike<number>,
+  shift: ArrayLike<number>,
+  w?: ArrayLike<number>,
+) {
+  const m = (d * (d + 1)) / 2;
+  const s2 = new Float64Array(k * m);
+  const diff = new Float64Array(d);
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < k; j++) {
+      const wr = (w ? w[i] : 1) * resp[i * k + j];
+      if (wr === 0) continue;
+      for (let f = 0; f < d; f++) diff[f] = x[i * d + f] - shift[j * d + f];
+      let t = j * m;
+      for (let a = 0; a < d; a++) for (let b = a; b < d; b++) s2[t++] += wr * diff[a] * diff[b];
+    }
+  return s2;
+}

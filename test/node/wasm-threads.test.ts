@@ -6,6 +6,7 @@ import { BLOCK_ROWS, createPool } from '../../src/backends/wasm/pool.js';
 import {
   distances,
   gmmDiagEStep,
+  gmmFullEStep,
   kmeansAssignStats,
   kmeansBuffers,
   kmeansPlusPlus,
@@ -45,7 +46,24 @@ async function runAll(threads: number, x: Float64Array, w: Float64Array, c: Floa
     );
     const table = await distances(pool, rows, c, K, true);
     const seeds = await kmeansPlusPlus(pool, rows, K, seedingRng(2));
-    return { threads: pool.threads, hard, labels, dist, soft, gauss, table, seeds };
+    // An identity-like precision factor (upper triangular, off-diagonal 0.1): full covariance.
+    const u = new Float64Array(K * D * D);
+    for (let j = 0; j < K; j++) for (let a = 0; a < D; a++) for (let b = a; b < D; b++) u[j * D * D + a * D + b] = a === b ? 0.9 : 0.1;
+    const full = await gmmFullEStep(
+      pool,
+      rows,
+      {
+        k: K,
+        type: 'full',
+        weights: new Float64Array(K).fill(1 / K),
+        means: c,
+        precChol: u,
+        logDetPrecChol: new Float64Array(K).fill(D * Math.log(0.9)),
+      },
+      c,
+      { resp: true, logp: true },
+    );
+    return { threads: pool.threads, hard, labels, dist, soft, gauss, table, seeds, full };
   } finally {
     pool.close();
   }

@@ -3,6 +3,7 @@
 // run any block on any thread and the host reduces partials in block order.
 export { kmeansAssign } from './kmeans';
 export { diagEStep } from './estep';
+export { fullEStep } from './full';
 export { sqDistances } from './distance';
 export { seedCandidate } from './seeding';
 

@@ -329,3 +329,80 @@ export async function kmeansPlusPlus(pool: WasmPool, rows: WasmRows, k: number, 
     rt.arena.release(mark);
   }
 }
+
+/** What the full/tied Gaussian E-step needs, in float64 (as GmmParams holds it). */
+export interface FullGaussian {
+  k: number;
+  type: 'full' | 'tied';
+  weights: ArrayLike<number>;
+  means: ArrayLike<number>;
+  /** U with Σ⁻¹ = U Uᵀ, upper triangular, row-major d×d: k blocks (full) or 1 (tied). */
+  precChol: ArrayLike<number>;
+  /** Σ_j log U_jj per component. */
+  logDetPrecChol: ArrayLike<number>;
+  active?: ArrayLike<number>;
+}
+
+/**
+ * Gaussian mixture (full or tied) E-step: responsibilities by log-sum-exp and the statistics
+ * N_k, Σ r x and, about `shift`, the packed second moments Σ r (x − s)(x − s)ᵀ (k × d(d+1)/2,
+ * the reference's momentPairs order).
+ */
+export async function gmmFullEStep(
+  pool: WasmPool,
+  rows: WasmRows,
+  g: FullGaussian,
+  shift: ArrayLike<number> | null,
+  want: SoftOutputs = {},
+): Promise<SoftStats> {
+  const { rt } = pool;
+  const { n, d } = rows;
+  const { k } = g;
+  const blocks = g.type === 'full' ? k : 1;
+  const m = (d * (d + 1)) / 2;
+  const mark = rt.arena.mark();
+  try {
+    const means = putParams(rt, rows, g.means, k);
+    // Uᵀ per block (lower triangular, zeros above the diagonal) in f32.
+    const ut = rt.arena.f32(blocks * d * d);
+    const utv = f32View(rt, ut, blocks * d * d);
+    for (let b = 0; b < blocks; b++)
+      for (let r = 0; r < d; r++) for (let c = 0; c < d; c++) utv[b * d * d + r * d + c] = c <= r ? g.precChol[b * d * d + c * d + r] : 0;
+    const half = 0.5 * d * Math.log(2 * Math.PI);
+    const cst = Float64Array.from({ length: k }, (_, j) =>
+      g.active && !g.active[j] ? -Infinity : Math.log(g.weights[j]) + g.logDetPrecChol[j] - half,
+    );
+    const c = putF64(rt, cst);
+    let s = 0;
+    if (shift) {
+      s = rt.arena.f64(k * d);
+      const v = f64View(rt, s, k * d);
+      for (let j = 0; j < k; j++) for (let f = 0; f < d; f++) v[j * d + f] = shift[j * d + f] - rows.shift[f];
+    }
+    const stats = want.stats !== false;
+    const width = 1 + k + k * d + (shift ? k * m : 0);
+    const scratch = k + d + Math.ceil(d / 2);
+    const stride = width + scratch + ((width + scratch) & 1);
+    const nBlocks = blockCount(n);
+    const part = rt.arena.f64(stride * nBlocks);
+    const resp = want.resp ? rt.arena.f32(n * k) : 0;
+    const logp = want.logp ? rt.arena.f64(n) : 0;
+    const uStride = g.type === 'full' ? d * d * 4 : 0;
+    const args = [rows.ptr, d, rows.weights, means, k, ut, uStride, c, s, resp, logp, stats ? 1 : 0];
+    await pool.run('fullEStep', n, part, stride * 8, args, want);
+    const out: SoftStats = { sumLse: 0, nk: new Float64Array(k), sx: new Float64Array(k * d), s2: null };
+    if (stats) {
+      const tot = reduceBlocks(rt, part, stride, nBlocks, width);
+      out.sumLse = tot[0];
+      out.nk = tot.slice(1, 1 + k);
+      out.sx = tot.slice(1 + k, 1 + k + k * d);
+      unshiftSums(out.sx, out.nk, rows.shift, k, d);
+      if (shift) out.s2 = tot.slice(1 + k + k * d, width);
+    }
+    if (resp) out.resp = f32View(rt, resp, n * k).slice();
+    if (logp) out.logp = f64View(rt, logp, n).slice();
+    return out;
+  } finally {
+    rt.arena.release(mark);
+  }
+}

@@ -41,12 +41,29 @@ export interface KernelExports {
     minDist: number,
     stats: number,
   ): void;
+  fullEStep(
+    r0: number,
+    r1: number,
+    part: number,
+    x: number,
+    d: number,
+    w: number,
+    means: number,
+    k: number,
+    ut: number,
+    uStride: number,
+    cst: number,
+    shift: number,
+    resp: number,
+    logp: number,
+    stats: number,
+  ): void;
   sqDistances(r0: number, r1: number, part: number, x: number, d: number, c: number, k: number, out: number, root: number): void;
   seedCandidate(r0: number, r1: number, part: number, x: number, d: number, y: number, closest: number, out: number): void;
 }
 
 /** Names of the kernels that take (r0, r1, part, …) and can run as blocks on the pool. */
-export type BlockKernel = 'kmeansAssign' | 'diagEStep' | 'sqDistances' | 'seedCandidate';
+export type BlockKernel = 'kmeansAssign' | 'diagEStep' | 'fullEStep' | 'sqDistances' | 'seedCandidate';
 
 export interface WasmRuntime {
   module: WebAssembly.Module;
