@@ -7,6 +7,8 @@
 // when /usr/bin/python3 has scikit-learn, KMeans on the same float32 data from the same start
 // (tol 0, max_iter = iters, algorithm 'lloyd', threads limited to the largest count here).
 // Medians over iterations (scikit-learn: fit time / n_iter_, median over repeats).
+// --gmm adds the Gaussian mixture E-step + statistics (diag and full, 20k × 50, k 20 by default:
+// --gn, --gk) beside scikit-learn's GaussianMixture from the same start (per iteration: E + M).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -86,6 +88,97 @@ print(json.dumps({'version': sklearn.__version__, 'perIter': sorted(per)[2], 'in
   }
 }
 
+function sklearnGmm(x32, gn, gk, type, means, variance, threads) {
+  const dir = mkdtempSync(join(os.tmpdir(), 'emgpu-wasm-micro-'));
+  try {
+    writeFileSync(join(dir, 'x.f32'), Buffer.from(x32.buffer, x32.byteOffset, x32.byteLength));
+    writeFileSync(join(dir, 'm.f64'), Buffer.from(Float64Array.from(means).buffer));
+    writeFileSync(join(dir, 'v.f64'), Buffer.from(Float64Array.from(variance).buffer));
+    const py = `
+import json, time, numpy as np
+from threadpoolctl import threadpool_limits
+from sklearn.mixture import GaussianMixture
+x = np.fromfile('${dir}/x.f32', dtype=np.float32).reshape(${gn}, ${d})
+m = np.fromfile('${dir}/m.f64').reshape(${gk}, ${d})
+v = np.fromfile('${dir}/v.f64')
+prec = np.tile(1 / v, (${gk}, 1)) if '${type}' == 'diag' else np.tile(np.diag(1 / v), (${gk}, 1, 1))
+per = []
+with threadpool_limits(${threads}):
+  for r in range(3):
+    g = GaussianMixture(${gk}, covariance_type='${type}', tol=0, max_iter=${iters}, init_params='random_from_data',
+                        weights_init=np.full(${gk}, 1 / ${gk}), means_init=m, precisions_init=prec, random_state=0)
+    t = time.perf_counter(); g.fit(x); per.append((time.perf_counter() - t) * 1000 / g.n_iter_)
+print(json.dumps({'perIter': sorted(per)[1], 'lowerBound': float(g.lower_bound_)}))
+`;
+    const out = execFileSync('/usr/bin/python3', ['-W', 'ignore', '-c', py], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    return JSON.parse(out.trim().split('\n').pop());
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Gaussian mixture E-step + statistics on the wasm kernels, at fixed parameters, ms per call (median). */
+async function gmmSection(server, threadCounts) {
+  const gn = Number(arg('gn', 20_000));
+  const gk = Number(arg('gk', 20));
+  const { makeBlobs } = await server.ssrLoadModule('/test/helpers/blobs.ts');
+  const { loadWasmRuntime } = await server.ssrLoadModule('/src/backends/wasm/runtime.ts');
+  const { createPool } = await server.ssrLoadModule('/src/backends/wasm/pool.ts');
+  const { putRows, gmmDiagEStep, gmmFullEStep } = await server.ssrLoadModule('/src/backends/wasm/ops.ts');
+  const x = makeBlobs(gn, d, gk, 2).data;
+  const x32 = Float32Array.from(x);
+  const means = new Float64Array(gk * d);
+  for (let j = 0; j < gk; j++) for (let f = 0; f < d; f++) means[j * d + f] = x32[Math.floor((j * gn) / gk) * d + f];
+  const mean = new Float64Array(d);
+  const variance = new Float64Array(d);
+  for (let i = 0; i < gn; i++) for (let f = 0; f < d; f++) mean[f] += x32[i * d + f] / gn;
+  for (let i = 0; i < gn; i++) for (let f = 0; f < d; f++) variance[f] += (x32[i * d + f] - mean[f]) ** 2 / gn;
+  console.log(
+    `\nGaussian mixture E-step + statistics, ${gn} × ${d}, k ${gk} (wasm: E-step and statistics only; scikit-learn: whole EM iteration)`,
+  );
+  console.log('| what | ms/iter (median) | × scikit-learn |');
+  console.log('|---|---|---|');
+  for (const type of ['diag', 'full']) {
+    const prec1 = variance.map((v) => 1 / Math.sqrt(v));
+    const logDet = Array.from({ length: gk }, () => prec1.reduce((a, p) => a + Math.log(p), 0));
+    const weights = new Float64Array(gk).fill(1 / gk);
+    let precChol;
+    if (type === 'diag') precChol = Float64Array.from({ length: gk * d }, (_, t) => prec1[t % d]);
+    else {
+      precChol = new Float64Array(gk * d * d);
+      for (let j = 0; j < gk; j++) for (let f = 0; f < d; f++) precChol[j * d * d + f * d + f] = prec1[f];
+    }
+    const rows = [];
+    for (const threads of threadCounts) {
+      const rt = await loadWasmRuntime();
+      const pool = await createPool(rt, { threads });
+      const data = putRows(rt, x32, gn, d, { shift: mean });
+      const times = [];
+      for (let it = 0; it < iters; it++) {
+        const t0 = performance.now();
+        if (type === 'diag') await gmmDiagEStep(pool, data, { k: gk, weights, means, precChol, logDetPrecChol: logDet }, means);
+        else await gmmFullEStep(pool, data, { k: gk, type: 'full', weights, means, precChol, logDetPrecChol: logDet }, means);
+        times.push(performance.now() - t0);
+      }
+      pool.close();
+      rows.push({ name: `wasm ${type}, ${pool.threads} thread${pool.threads > 1 ? 's' : ''}`, ms: median(times) });
+    }
+    let sk = null;
+    let note = null;
+    try {
+      sk = sklearnGmm(x32, gn, gk, type, means, variance, Math.max(...threadCounts));
+    } catch (e) {
+      note = `scikit-learn ${type}: skipped: ${String(e.stderr || e.message || e)
+        .split('\n')
+        .filter(Boolean)
+        .pop()}`;
+    }
+    if (sk) rows.push({ name: `scikit-learn ${type} float32, ${Math.max(...threadCounts)} threads`, ms: sk.perIter });
+    for (const r of rows) console.log(`| ${r.name} | ${r.ms.toFixed(2)} | ${sk ? (r.ms / sk.perIter).toFixed(2) : '–'} |`);
+    if (note) console.log(note);
+  }
+}
+
 async function main() {
   const server = await createVite();
   try {
@@ -162,6 +255,7 @@ async function main() {
       );
     if (skNote) console.log(`\n${skNote}`);
     console.log('\n(inertia: wasm is at the last E-step of its loop; scikit-learn reports it after its final assignment.)');
+    if (process.argv.includes('--gmm')) await gmmSection(server, threadCounts);
   } finally {
     await server.close();
   }
