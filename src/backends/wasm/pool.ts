@@ -98,7 +98,8 @@ export async function createPool(rt: WasmRuntime, opts: PoolOptions = {}): Promi
       `threads must be a positive integer, got ${requested}. Pass threads: 1 or more, or leave it out for every core.`,
     );
   if (requested === 1 || !rt.shared) return singleThreadPool(rt, requested === 1 ? null : `running on one thread: ${rt.singleReason}`);
-  const counter = rt.arena.i32(4);
+  // One run at a time per runtime: its reserved control word counts the blocks claimed.
+  const counter = rt.control;
   const ports = await Promise.all(Array.from({ length: requested }, spawn));
   let pending: { left: number; resolve: () => void; reject: (e: Error) => void } | null = null;
   let failure: Error | null = null;

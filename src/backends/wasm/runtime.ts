@@ -74,6 +74,8 @@ export interface WasmRuntime {
   /** Why the memory is not shared (null when it is). */
   singleReason: string | null;
   arena: Arena;
+  /** 16 bytes reserved below the arena's first allocation: the pool's block counter (i32). */
+  control: number;
 }
 
 const WASM_PAGE = 65536;
@@ -137,7 +139,9 @@ export async function loadWasmRuntime(opts: { shared?: boolean } = {}): Promise<
   const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared });
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
   const exports = instance.exports as unknown as KernelExports;
-  return { module, memory, exports, shared, singleReason, arena: new Arena(memory, exports.heapBase()) };
+  const arena = new Arena(memory, exports.heapBase());
+  const control = arena.alloc(16);
+  return { module, memory, exports, shared, singleReason, arena, control };
 }
 
 /**
