@@ -10,6 +10,7 @@ import {
   seedingRng,
   softStats,
   sqDist64,
+  uniforms,
 } from '../helpers/wasm-oracle.js';
 import { dataScale, expectRelClose, F32_OBJ_RTOL, F32_PARAM_ATOL, F32_PARAM_RTOL, F32_PROB_ATOL } from '../tolerance.js';
 import { loadWasmRuntime, type WasmRuntime } from '../../src/backends/wasm/runtime.js';
@@ -95,6 +96,34 @@ describe.each(DS)('WebAssembly kernels at d = %i', (d) => {
         rt.arena.release(mark);
       },
     );
+
+    test('on integer data, where float32 is exact, labels and distances equal float64 exactly, ties going to the lower index', async () => {
+      // Coordinates in {0, 1, 2, 3} and duplicated centroids: many exact ties, no round-off.
+      const u = uniforms(1000 + 10 * d + k);
+      const x = Float64Array.from({ length: N * d }, () => Math.floor(u() * 4));
+      const c = Float64Array.from({ length: k * d }, () => Math.floor(u() * 4));
+      if (k > 2) c.copyWithin((k - 1) * d, 0, d);
+      const mark = rt.arena.mark();
+      const rows = putRows(rt, x, N, d);
+      const pred = await kmeansPredict(pool, rows, c, k);
+      const labels = new Int32Array(N);
+      const dist = new Float64Array(N);
+      for (let i = 0; i < N; i++) {
+        let best = Infinity;
+        for (let j = 0; j < k; j++) {
+          const s = sqDist64(x, i, c, j, d);
+          if (s < best) {
+            best = s;
+            labels[i] = j;
+          }
+        }
+        dist[i] = best;
+      }
+      expect(pred.labels).toEqual(labels);
+      expect(Float64Array.from(pred.dist)).toEqual(dist);
+      if (k > 2) expect(pred.labels.includes(k - 1)).toBe(false);
+      rt.arena.release(mark);
+    });
 
     test('predict and the distance table agree bit for bit with the assignment, and with float64', async () => {
       const { x } = dataset(d, false);
