@@ -32,6 +32,27 @@ export default defineConfig({
         },
       },
       {
+        // The WebAssembly backend's browser tests again on a cross-origin isolated page (COOP/COEP),
+        // where memory can be shared with workers; the 'gpu' project runs them without isolation.
+        extends: true,
+        server: { headers: { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' } },
+        test: {
+          name: 'browser-isolated',
+          include: ['test/gpu/wasm-*.test.ts'],
+          provide: { isolatedPage: true },
+          testTimeout: 240_000,
+          browser: {
+            enabled: true,
+            headless: true,
+            screenshotFailures: false,
+            provider: playwright({
+              launchOptions: { executablePath: chromiumExecutable(), args: chromiumArgs },
+            }),
+            instances: [{ browser: 'chromium' }],
+          },
+        },
+      },
+      {
         extends: true,
         test: {
           name: 'gpu',
