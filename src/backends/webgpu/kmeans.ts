@@ -5,12 +5,12 @@
  * segments and a single readback of k×(d+2) floats plus the changed-label count. The small
  * k×d M-step (division, empty clusters, shift) runs on the host in float64.
  */
-import type { Dataset } from '../data.js';
+import type { Dataset } from '../../data.js';
 import { restartRng, type Rng } from '../engine/rng.js';
 import { runEM, runRestarts, type EMRun, type LoopResult } from '../engine/em.js';
 import type { ResolvedOptions } from '../engine/options.js';
-import type { GpuRunner } from '../gpu/runner.js';
-import { uploadData, locateRow, rowGroups, type GpuData, type ChunkingOptions } from '../gpu/dataset.js';
+import type { GpuRunner } from '../../gpu/runner.js';
+import { uploadData, locateRow, rowGroups, type GpuData, type ChunkingOptions } from '../../gpu/dataset.js';
 import { kmeansPipelines, bindBuffers, KPP_MAX_CANDIDATES, WG, type KMeansPipelines } from './kernels.js';
 import { SOFT_EMPTY_MASS } from './reference.js';
 

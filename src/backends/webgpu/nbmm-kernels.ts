@@ -1,13 +1,13 @@
 /** The negative-binomial mixture's WGSL kernels, how they are composed with common code, and their pipelines. */
-import lgammaWgsl from '../../shaders/common/lgamma.wgsl?raw';
-import reduceWgsl from '../../shaders/common/reduce.wgsl?raw';
-import zeroTableWgsl from '../../shaders/nbmm/zero_table.wgsl?raw';
-import estepWgsl from '../../shaders/nbmm/estep.wgsl?raw';
-import rowStatsWgsl from '../../shaders/nbmm/rowstats.wgsl?raw';
-import geneStatsWgsl from '../../shaders/nbmm/genestats.wgsl?raw';
-import specialEvalWgsl from '../../shaders/nbmm/special_eval.wgsl?raw';
-import { computePipeline, type KernelSource } from '../gpu/pipelines.js';
-import type { GpuRunner } from '../gpu/runner.js';
+import lgammaWgsl from '../../../shaders/common/lgamma.wgsl?raw';
+import reduceWgsl from '../../../shaders/common/reduce.wgsl?raw';
+import zeroTableWgsl from '../../../shaders/nbmm/zero_table.wgsl?raw';
+import estepWgsl from '../../../shaders/nbmm/estep.wgsl?raw';
+import rowStatsWgsl from '../../../shaders/nbmm/rowstats.wgsl?raw';
+import geneStatsWgsl from '../../../shaders/nbmm/genestats.wgsl?raw';
+import specialEvalWgsl from '../../../shaders/nbmm/special_eval.wgsl?raw';
+import { computePipeline, type KernelSource } from '../../gpu/pipelines.js';
+import type { GpuRunner } from '../../gpu/runner.js';
 
 /** Threads per workgroup of the nbmm kernels (reduce uses REDUCE_WG). */
 export const WG = 64;

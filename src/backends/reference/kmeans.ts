@@ -4,7 +4,7 @@
  * semantics (labels-unchanged or shift ≤ tol·mean variance; empty clusters moved to the
  * farthest points; greedy k-means++ with 2 + ⌊ln k⌋ trials). GPU results are tested against it.
  */
-import type { Dataset } from '../data.js';
+import type { Dataset } from '../../data.js';
 import { restartRng, type Rng } from '../engine/rng.js';
 import { runEM, runRestarts, type EMRun, type StepOutcome } from '../engine/em.js';
 import type { ResolvedOptions } from '../engine/options.js';

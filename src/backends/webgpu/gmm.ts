@@ -5,14 +5,14 @@
  * partials); then one reduction and one readback of k×(d+2+m) floats. Means and statistics are
  * centred on the column means on the GPU and converted back here.
  */
-import estepWgsl from '../../shaders/gmm/estep.wgsl?raw';
-import accumulateWgsl from '../../shaders/gmm/accumulate.wgsl?raw';
-import reduceWgsl from '../../shaders/common/reduce.wgsl?raw';
-import type { Dataset } from '../data.js';
-import type { CovarianceType, GpuCounters } from '../types.js';
-import { computePipeline } from '../gpu/pipelines.js';
-import { summariseCounters, type GpuRunner } from '../gpu/runner.js';
-import { uploadData, rowGroups, type ChunkingOptions } from '../gpu/dataset.js';
+import estepWgsl from '../../../shaders/gmm/estep.wgsl?raw';
+import accumulateWgsl from '../../../shaders/gmm/accumulate.wgsl?raw';
+import reduceWgsl from '../../../shaders/common/reduce.wgsl?raw';
+import type { Dataset } from '../../data.js';
+import type { CovarianceType, GpuCounters } from '../../types.js';
+import { computePipeline } from '../../gpu/pipelines.js';
+import { summariseCounters, type GpuRunner } from '../../gpu/runner.js';
+import { uploadData, rowGroups, type ChunkingOptions } from '../../gpu/dataset.js';
 import { bindBuffers, WG } from '../kmeans/kernels.js';
 import { KMeansGpuState, kmeansPlusPlusGpu, uncentre } from '../kmeans/fit.js';
 import type { GmmBackend, Evaluation } from './fit.js';

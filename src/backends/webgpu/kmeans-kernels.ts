@@ -1,11 +1,11 @@
 /** The k-means family's WGSL kernels and how their pipelines are specialised. */
-import assignWgsl from '../../shaders/kmeans/assign.wgsl?raw';
-import accumulateWgsl from '../../shaders/kmeans/accumulate.wgsl?raw';
-import softEStepWgsl from '../../shaders/kmeans/soft_estep.wgsl?raw';
-import kppWgsl from '../../shaders/kmeans/kpp.wgsl?raw';
-import reduceWgsl from '../../shaders/common/reduce.wgsl?raw';
-import argmaxWgsl from '../../shaders/common/argmax.wgsl?raw';
-import { computePipeline, type KernelSource } from '../gpu/pipelines.js';
+import assignWgsl from '../../../shaders/kmeans/assign.wgsl?raw';
+import accumulateWgsl from '../../../shaders/kmeans/accumulate.wgsl?raw';
+import softEStepWgsl from '../../../shaders/kmeans/soft_estep.wgsl?raw';
+import kppWgsl from '../../../shaders/kmeans/kpp.wgsl?raw';
+import reduceWgsl from '../../../shaders/common/reduce.wgsl?raw';
+import argmaxWgsl from '../../../shaders/common/argmax.wgsl?raw';
+import { computePipeline, type KernelSource } from '../../gpu/pipelines.js';
 
 export const WG = 256;
 /** Workgroup size of the column-owner accumulation (one thread per statistic column). */

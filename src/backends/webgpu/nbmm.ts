@@ -11,10 +11,10 @@
  * the host in float64 (model.ts), shared with the CPU reference. Labels and per-cell log p(x_i)
  * (and responsibilities when asked) are read once per restart, after its EM loop.
  */
-import { BufferLimitError } from '../errors.js';
-import type { GpuRunner } from '../gpu/runner.js';
-import { MAX_SEGMENTS, MIN_SEG_ROWS, type ChunkingOptions } from '../gpu/dataset.js';
-import type { GpuCounters } from '../types.js';
+import { BufferLimitError } from '../../errors.js';
+import type { GpuRunner } from '../../gpu/runner.js';
+import { MAX_SEGMENTS, MIN_SEG_ROWS, type ChunkingOptions } from '../../gpu/dataset.js';
+import type { GpuCounters } from '../../types.js';
 import type { Counts } from './counts.js';
 import { cellWeights, type SizeGrid } from './grid.js';
 import type { NbParams, NbStats } from './model.js';
