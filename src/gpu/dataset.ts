@@ -77,6 +77,8 @@ export function uploadData(
   mean: Float64Array,
   opts: ChunkingOptions,
   label = 'data',
+  // merge: the wgsl helper's uploadData stores these after each chunk's rows (all ones when absent).
+  _weights?: Float64Array,
 ): GpuData {
   const { n, d } = ds;
   const { chunkRows, segRows } = planChunks(n, d, runner.device.limits, opts);

@@ -1,8 +1,8 @@
 /**
- * Negative-binomial mixture fitting, written once for both backends: a backend supplies the E-step
- * (statistics at given parameters) and evaluation (backend.ts); this file owns options,
- * initialisation, the EM loop (engine/em.ts), restarts, the shared float64 M-step (model.ts) and
- * the result object.
+ * Negative-binomial mixture fitting, written once for every backend: a backend supplies the E-step
+ * (statistics at given parameters) and evaluation (backend.ts, found by name in the registry);
+ * this file owns options, initialisation, the model's part of the EM driver (core/em.ts), the
+ * shared float64 M-step (model.ts) and the result object.
  *
  * Conventions: history[].objective and restarts[].objective are total log-likelihoods (higher is
  * better; runRestarts keeps the highest). A restart converges when the per-cell log-likelihood
@@ -11,9 +11,12 @@
  * method-of-moments dispersion (model.ts, paramsFromLabels).
  */
 import { invalid } from '../errors.js';
-import { restartRng } from '../engine/rng.js';
-import { runEM, runRestarts, type EMRun, type LoopResult } from '../engine/em.js';
+import { restartRng } from '../core/rng.js';
+import { fitEM } from '../core/em.js';
+import { implementationFor } from '../core/registry.js';
+import { resolveSampleWeight } from '../core/weights.js';
 import type { Engine } from '../engine/engine.js';
+import { kmeansOn } from '../kmeans/api.js';
 import { toRows } from '../data.js';
 import type { IterationRecord } from '../types.js';
 import { toCounts, sizeFactors, geneHistograms, checkCountsK, type Counts } from './counts.js';
@@ -29,8 +32,6 @@ import {
   type NbParams,
 } from './model.js';
 import type { NbBackend, NbEvaluation } from './backend.js';
-import { cpuBackend } from './reference.js';
-import { gpuBackend } from './gpu.js';
 import type { CountsInput, NegativeBinomialMixtureOptions, NegativeBinomialMixtureResult } from './types.js';
 
 interface Resolved {
@@ -136,7 +137,8 @@ async function initialLabels(
   s: Float64Array,
   o: Resolved,
   restart: number,
-  signal?: AbortSignal,
+  signal: AbortSignal | undefined,
+  weights: Float64Array | null,
 ): Promise<Int32Array> {
   if (o.init instanceof Int32Array) return o.init;
   const rng = restartRng(o.seed, restart);
@@ -177,18 +179,23 @@ async function initialLabels(
       if (j >= 0) data[i * w + j] = Math.log1p(c.values[p] / s[i]);
     }
   }
-  const km = await engine.kmeans(
+  const km = await kmeansOn(
+    engine,
     { data, n, d: w },
-    { k: o.k, seed: rng.nextU32(), nInit: KMEANS_INIT_RESTARTS, ...(signal ? { signal } : {}) },
+    {
+      k: o.k,
+      seed: rng.nextU32(),
+      nInit: KMEANS_INIT_RESTARTS,
+      ...(signal ? { signal } : {}),
+      ...(weights ? { sampleWeight: weights } : {}),
+    },
   );
   return Int32Array.from(km.labels);
 }
 
-interface RestartFit {
+interface RestartState {
   params: NbParams;
-  loop: LoopResult;
-  initMs: number;
-  final: NbEvaluation;
+  final: NbEvaluation | null;
 }
 
 const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
@@ -203,13 +210,16 @@ export async function fitNegativeBinomialMixture(
   const c = toCounts(counts);
   const o = resolve(c, options);
   const sf = sizeFactors(c, options.sizeFactors);
+  const weights = resolveSampleWeight(options.sampleWeight, c.n);
   const grid = makeGrid(sf.s);
+  // Per-cell rules are per unit weight: Σ w (= n without weights).
+  const total = weights ? weights.reduce((a, b) => a + b, 0) : c.n;
   const ctx: NbContext = {
     n: c.n,
     d: c.d,
     k: o.k,
     grid,
-    hist: geneHistograms(c),
+    hist: geneHistograms(c, weights),
     dispersion: o.dispersion,
     meanEstimator: o.meanEstimator,
   };
@@ -217,51 +227,51 @@ export async function fitNegativeBinomialMixture(
   const initMs: number[] = [];
   for (let r = 0; r < o.nInit; r++) {
     const ti = now();
-    inits.push(await initialLabels(engine, c, sf.s, o, r, options.signal));
+    inits.push(await initialLabels(engine, c, sf.s, o, r, options.signal, weights));
     initMs.push(now() - ti);
   }
-  const drive = async (backend: NbBackend, gpuCounters: boolean): Promise<NegativeBinomialMixtureResult> => {
+  const backend = implementationFor<NbBackend>('nbmm', engine.backend);
+  return backend.open(engine, c, sf.s, grid, { k: o.k, weights }, async (session) => {
     const warnings = new Set<string>();
-    const out = await runRestarts<RestartFit>(
-      o.nInit,
-      async (restart) => {
-        const ti = now();
-        let params = paramsFromLabels(c, sf.s, inits[restart], o.k, o.dispersion);
-        const tInit = initMs[restart] + (now() - ti);
-        const run: EMRun = {
-          async step() {
-            const st = await backend.estep(params);
-            const { params: next, report } = mStep(ctx, params, st);
-            if (report.empty.length > 0) {
-              warnings.add(
-                `Component(s) ${report.empty.join(', ')} lost (numerically) all their cells; their means were kept and their weights floored. ` +
-                  'Reduce k, or try another seed or init.',
-              );
-            }
-            params = next;
-            return { objective: st.loglik, shift: report.shift };
-          },
-          converged(outc, _iter, prev) {
-            // scikit-learn's rule, strict: tol = 0 never stops early.
-            return prev !== null && Math.abs(outc.objective - prev.objective) / c.n < o.tol ? 'tol' : false;
-          },
-        };
-        const loop = await runEM(run, { restart, maxIter: o.maxIter, signal: options.signal, onIteration: options.onIteration });
-        // Labels, log-likelihood (and responsibilities) at the final parameters.
-        const final = await backend.evaluate(params, { resp: o.returnResponsibilities });
-        return { result: { params, loop, initMs: tInit, final }, objective: final.loglik, nIter: loop.nIter, converged: loop.converged };
+    const fit = await fitEM<RestartState>({
+      nInit: o.nInit,
+      seed: o.seed,
+      maxIter: o.maxIter,
+      maximize: true,
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.onIteration ? { onIteration: options.onIteration } : {}),
+      // The labels of every restart were drawn before the session opened (k-means runs on the same engine).
+      init: async (restart) => ({ params: paramsFromLabels(c, sf.s, inits[restart], o.k, o.dispersion, weights), final: null }),
+      async step(state) {
+        const st = await session.estep(state.params);
+        const { params: next, report } = mStep(ctx, state.params, st);
+        if (report.empty.length > 0) {
+          warnings.add(
+            `Component(s) ${report.empty.join(', ')} lost (numerically) all their cells; their means were kept and their weights floored. ` +
+              'Reduce k, or try another seed or init.',
+          );
+        }
+        state.params = next;
+        return { objective: st.loglik, shift: report.shift };
       },
-      options.signal,
-      true,
-    );
-    const best = out.best.result;
-    const { params: p, final, loop } = best;
+      converged(outc, _iter, prev) {
+        // scikit-learn's rule, strict: tol = 0 never stops early.
+        return prev !== null && Math.abs(outc.objective - prev.objective) / total < o.tol ? 'tol' : false;
+      },
+      async finish(state) {
+        // Labels, log-likelihood (and responsibilities) at the final parameters.
+        state.final = await session.evaluate(state.params, { resp: o.returnResponsibilities });
+        return state.final.loglik;
+      },
+      notConverged: (restart) => `Restart ${restart} did not converge within maxIter=${o.maxIter} iterations. Increase maxIter or tol.`,
+    });
+    const loop = fit.loop;
+    const p = fit.state.params;
+    const final = fit.state.final!;
     const labels = Array.from(final.labels);
     const sizes = new Array<number>(o.k).fill(0);
     for (const l of labels) sizes[l]++;
-    if (!loop.converged) {
-      warnings.add(`Restart ${out.bestRestart} did not converge within maxIter=${o.maxIter} iterations. Increase maxIter or tol.`);
-    }
+    for (const w of fit.warnings) warnings.add(w);
     const emptyFinal = sizes.filter((v) => v === 0).length;
     if (emptyFinal > 0) warnings.add(`${emptyFinal} component(s) have no cells in the final labels. Reduce k.`);
     let silent = 0;
@@ -287,16 +297,16 @@ export async function fitNegativeBinomialMixture(
       labels,
       clusterSizes: sizes,
       logLikelihood: final.loglik,
-      lowerBound: final.loglik / c.n,
+      lowerBound: final.loglik / total,
       nIter: loop.nIter,
       converged: loop.converged,
       stopReason: loop.stopReason === 'maxIter' ? 'maxIter' : 'tol',
       history: loop.history.map((h: IterationRecord) => ({ ...h })),
-      restarts: out.restarts,
+      restarts: fit.restarts,
       backend: engine.backend,
       adapter: engine.adapter,
       seed: o.seed,
-      timings: { totalMs: now() - t0, initMs: best.initMs, perIterMs: loop.perIterMs },
+      timings: { totalMs: now() - t0, initMs: initMs[fit.bestRestart] + fit.initMs, perIterMs: loop.perIterMs },
       warnings: [...warnings],
     };
     if (final.resp) {
@@ -304,18 +314,8 @@ export async function fitNegativeBinomialMixture(
       for (let i = 0; i < c.n; i++) rows[i] = Array.from(final.resp.subarray(i * o.k, (i + 1) * o.k));
       res.responsibilities = rows;
     }
-    if (gpuCounters && backend.counters) res.gpu = backend.counters();
+    const gpu = session.counters?.();
+    if (gpu) res.gpu = gpu;
     return res;
-  };
-  return engine.run(
-    () => drive(cpuBackend(c, sf.s, grid), false),
-    async (runner, chunking) => {
-      const backend = gpuBackend(runner, chunking, c, sf.s, grid, o.k);
-      try {
-        return await drive(backend, true);
-      } finally {
-        backend.destroy?.();
-      }
-    },
-  );
+  });
 }

@@ -14,6 +14,7 @@
  * local fits only at the vertices of a k-d tree (cells of at most ⌊n·span·0.2⌋ points) blended
  * by cubic Hermite interpolation of values and slopes; 'direct' fits at every point.
  */
+import { withGpu } from '../gpu/session.js';
 import { invalid } from '../errors.js';
 import type { Engine } from '../engine/engine.js';
 import type { Backend } from '../types.js';
@@ -535,8 +536,7 @@ export async function highlyVariableGenes(engine: Engine, data: CsrLike, options
   checkCsr(data);
   const flavor = checkHvgOptions(options);
   const run = (ops: ScOps) => (flavor === 'seurat_v3' ? hvgSeuratV3(ops, options) : hvgSeurat(ops, 'raw', options));
-  return engine.run(
-    () => run(new CpuCsrOps(data)),
-    (runner, chunking) => run(gpuCsrOps(runner, data, chunking)),
-  );
+  return engine.backend === 'webgpu' // merge: sc helper replaces this
+    ? withGpu(engine, (runner, chunking) => run(gpuCsrOps(runner, data, chunking)))
+    : (() => run(new CpuCsrOps(data)))();
 }

@@ -18,8 +18,9 @@
  * Same seed → same Ω → same bits on a given backend. Signs follow scikit-learn's svd_flip on
  * the loadings: the largest-magnitude entry of each loading vector is positive.
  */
+import { withGpu } from '../gpu/session.js';
 import { invalid } from '../errors.js';
-import { Rng } from '../engine/rng.js';
+import { Rng } from '../core/rng.js';
 import type { Engine } from '../engine/engine.js';
 import type { Backend } from '../types.js';
 import { cpuDense, gpuDenseFromMatrix, type DenseOps, type ScGpuCounters } from './gpu/ops.js';
@@ -360,13 +361,12 @@ export async function pca(engine: Engine, X: DenseInput, options: PcaOptions = {
   checkDense(X);
   const r = resolvePca(options, X.n, X.d);
   const { mean, totalVariance } = denseMoments(X.data, X.n, X.d);
-  return engine.run(
-    async () => randomizedPca(cpuDense(X.data, X.n, X.d, mean), r, totalVariance, 'cpu'),
-    async (runner, chunking) => {
-      const op = gpuDenseFromMatrix(runner, X, mean, r.l, chunking);
-      const out = await randomizedPca(op, r, totalVariance, 'webgpu');
-      out.gpu = op.counters();
-      return out;
-    },
-  );
+  return engine.backend === 'webgpu' // merge: sc helper replaces this
+    ? withGpu(engine, async (runner, chunking) => {
+        const op = gpuDenseFromMatrix(runner, X, mean, r.l, chunking);
+        const out = await randomizedPca(op, r, totalVariance, 'webgpu');
+        out.gpu = op.counters();
+        return out;
+      })
+    : (async () => randomizedPca(cpuDense(X.data, X.n, X.d, mean), r, totalVariance, 'reference'))();
 }

@@ -11,6 +11,7 @@
  * device and multiplied there; only QC metrics, gene statistics, g × l PCA blocks and the outputs
  * are read back.
  */
+import { withGpu } from '../gpu/session.js';
 import { invalid } from '../errors.js';
 import type { Engine } from '../engine/engine.js';
 import type { Backend } from '../types.js';
@@ -74,10 +75,9 @@ export async function normalizeTotal(engine: Engine, counts: CsrLike, options: N
     const values = await ops.readNorm();
     return { n: counts.n, d: counts.d, nnz: counts.indptr[counts.n], ...csrCopy(counts), values, totals, backend: ops.backend };
   };
-  return engine.run(
-    () => run(new CpuCsrOps(counts)),
-    (runner, chunking) => run(gpuCsrOps(runner, counts, chunking)),
-  );
+  return engine.backend === 'webgpu' // merge: sc helper replaces this
+    ? withGpu(engine, (runner, chunking) => run(gpuCsrOps(runner, counts, chunking)))
+    : (() => run(new CpuCsrOps(counts)))();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -160,10 +160,9 @@ export async function scaleData(engine: Engine, data: CsrLike, options: ScaleOpt
     const dense = await ops.dense('raw', genes, s.mean, s.std, maxValue, s.scaledMean, 1);
     return { n: data.n, d: genes.length, data: await dense.read(), ...s, backend: ops.backend };
   };
-  return engine.run(
-    () => run(new CpuCsrOps(data)),
-    (runner, chunking) => run(gpuCsrOps(runner, data, chunking)),
-  );
+  return engine.backend === 'webgpu' // merge: sc helper replaces this
+    ? withGpu(engine, (runner, chunking) => run(gpuCsrOps(runner, data, chunking)))
+    : (() => run(new CpuCsrOps(data)))();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -324,8 +323,7 @@ export async function preprocess(engine: Engine, counts: CsrLike, options: Prepr
     };
   };
 
-  return engine.run(
-    () => body((m) => new CpuCsrOps(m)),
-    (runner, chunking) => body((m) => gpuCsrOps(runner, m, chunking)),
-  );
+  return engine.backend === 'webgpu' // merge: sc helper replaces this
+    ? withGpu(engine, (runner, chunking) => body((m) => gpuCsrOps(runner, m, chunking)))
+    : (() => body((m) => new CpuCsrOps(m)))();
 }

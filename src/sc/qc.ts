@@ -5,6 +5,7 @@
  * (min_cells); and row/column subsetting. The sums run on the GPU when the engine has one; the
  * thresholds, MADs and subsetting are O(n + nnz) bookkeeping on the host on both backends.
  */
+import { withGpu } from '../gpu/session.js';
 import { invalid } from '../errors.js';
 import type { Engine } from '../engine/engine.js';
 import type { Backend } from '../types.js';
@@ -124,10 +125,9 @@ export async function qcFromOps(ops: ScOps, mask: Uint8Array): Promise<QcMetrics
 export async function qcMetrics(engine: Engine, counts: CsrLike, options: QcOptions = {}): Promise<QcMetrics> {
   checkCsr(counts);
   const mask = mitoMaskFor(counts.d, options);
-  return engine.run(
-    () => qcFromOps(new CpuCsrOps(counts), mask),
-    (runner, chunking) => qcFromOps(gpuCsrOps(runner, counts, chunking), mask),
-  );
+  return engine.backend === 'webgpu' // merge: sc helper replaces this
+    ? withGpu(engine, (runner, chunking) => qcFromOps(gpuCsrOps(runner, counts, chunking), mask))
+    : (() => qcFromOps(new CpuCsrOps(counts), mask))();
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@
  * test/tolerance.ts and test/fixtures/sc-pre/reference.ts.
  */
 import { describe, test, expect, beforeAll } from 'vitest';
+import { withGpu } from '../../src/gpu/session.js';
 import { createEngine, type Engine } from '../../src/index.js';
 import { pca, householderQ, gaussianMatrix } from '../../src/sc/pca.js';
 import { GpuDense } from '../../src/sc/gpu/dense.js';
@@ -86,17 +87,12 @@ describe('tiled matrix products on the GPU against float64', () => {
   const q = householderQ(gaussianMatrix(g, l, 9), g, l);
 
   test('Xᵀ(X·Q) and X·V within float32 round-off of the exact products (and ragged sizes: g, l not multiples of 64)', async () => {
-    const { z, scores } = await gpu.run(
-      async () => {
-        throw new Error('unreachable');
-      },
-      async (runner, chunking) => {
-        const op = GpuDense.fromHost(runner, { n, d: g, data: x }, mean, l, chunking);
-        const zz = await op.gram(q, l);
-        const ss = await op.project(q.subarray(0, g * l), l);
-        return { z: zz, scores: ss };
-      },
-    );
+    const { z, scores } = await withGpu(gpu, async (runner, chunking) => {
+      const op = GpuDense.fromHost(runner, { n, d: g, data: x }, mean, l, chunking);
+      const zz = await op.gram(q, l);
+      const ss = await op.project(q.subarray(0, g * l), l);
+      return { z: zz, scores: ss };
+    });
     // Exact Y = X_c Q, Z = X_cᵀ Y, and the absolute-value products that bound float32 round-off.
     const y = new Float64Array(n * l);
     const ya = new Float64Array(n * l);
@@ -246,27 +242,24 @@ describe('QC, normalisation, gene statistics, HVG and scaling: WebGPU = CPU refe
     // The dense matrix built from CSR chunks (37 rows) into dense chunks (100 rows): every kind of
     // partial overlap between the two row partitions; the same values as one chunk of each.
     const build = (csrRows: number | undefined, denseRows: number | undefined) =>
-      gpu.run(
-        async () => new Float32Array(0),
-        async (runner) => {
-          const ops = new GpuCsrOps(runner, lognorm, csrRows ? { maxChunkRows: csrRows } : {});
-          const dense = await GpuDense.fromCsr(
-            runner,
-            ops,
-            'raw',
-            b.genes,
-            sb.mean,
-            sb.std,
-            10,
-            sb.scaledMean,
-            1,
-            denseRows ? { maxChunkRows: denseRows } : {},
-          );
-          expect(ops.chunks.length).toBe(csrRows ? Math.ceil(2000 / csrRows) : 1);
-          expect(dense.chunks.length).toBe(denseRows ? Math.ceil(2000 / denseRows) : 1);
-          return (await dense.read()) as Float32Array;
-        },
-      );
+      withGpu(gpu, async (runner) => {
+        const ops = new GpuCsrOps(runner, lognorm, csrRows ? { maxChunkRows: csrRows } : {});
+        const dense = await GpuDense.fromCsr(
+          runner,
+          ops,
+          'raw',
+          b.genes,
+          sb.mean,
+          sb.std,
+          10,
+          sb.scaledMean,
+          1,
+          denseRows ? { maxChunkRows: denseRows } : {},
+        );
+        expect(ops.chunks.length).toBe(csrRows ? Math.ceil(2000 / csrRows) : 1);
+        expect(dense.chunks.length).toBe(denseRows ? Math.ceil(2000 / denseRows) : 1);
+        return (await dense.read()) as Float32Array;
+      });
     expect(await build(37, 100)).toEqual(await build(undefined, undefined));
   });
 });

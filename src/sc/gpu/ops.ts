@@ -158,7 +158,7 @@ export function entriesPerGene(indices: ArrayLike<number>, nnz: number, d: numbe
 // CPU reference (float64).
 
 export class CpuCsrOps implements ScOps {
-  readonly backend = 'cpu' as const;
+  readonly backend = 'reference' as const;
   readonly n: number;
   readonly d: number;
   readonly entries: Float64Array;
