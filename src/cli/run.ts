@@ -237,7 +237,7 @@ function ms(x: number): string {
 export function formatSummary(s: Summary, name: string): string {
   const rows: [string, string][] = [];
   // The CPU adapter already reads 'cpu (float64 reference)'.
-  rows.push(['backend', !s.adapter ? s.backend : s.adapter.startsWith(s.backend) ? s.adapter : `${s.backend} (${s.adapter})`]);
+  rows.push(['backend', !s.adapter ? s.backend : s.adapter.includes(s.backend) ? s.adapter : `${s.backend} (${s.adapter})`]);
   if (s.fallbackReason) rows.push(['', `auto chose the CPU: ${s.fallbackReason}`]);
   rows.push(['data', `n = ${s.input.n} samples, d = ${s.input.d} features`]);
   rows.push(['clusters', `k = ${s.k}`]);
