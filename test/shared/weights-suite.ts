@@ -36,7 +36,8 @@ export function weightsSuite(name: string, getEngine: () => Promise<Engine>, f32
   const rtol = f32 ? 2e-4 : 1e-9;
   const blobs = makeBlobs(90, 3, 3, 21, { std: 1.2 });
   const X = rows(blobs.data, blobs.n, blobs.d);
-  const weights = X.map((_, i) => 1 + ((i * 7) % 3));
+  // Varies within every blob (blob = i mod 3), so weighted means differ from unweighted ones.
+  const weights = X.map((_, i) => 1 + (Math.floor(i / 3) % 3));
   const rep = replicate(X, weights);
   const zeroW = X.map((_, i) => (i % 5 === 2 ? 0 : 1));
   const kept = X.filter((_, i) => zeroW[i] > 0);
@@ -111,7 +112,7 @@ export function weightsSuite(name: string, getEngine: () => Promise<Engine>, f32
         const engine = await getEngine();
         const sim = simulateNbMixture(60, 12, 3, 5);
         const cells = rows(sim.counts, sim.n, sim.d);
-        const w = cells.map((_, i) => 1 + (i % 3));
+        const w = cells.map((_, i) => 1 + (Math.floor(i / 3) % 3));
         const r = replicate(cells, w);
         const labels = cells.map((_, i) => i % 3);
         const s = Array.from(sim.s);
