@@ -10,7 +10,7 @@ import { engineFor, type Engine, type EngineSelection } from '../engine/engine.j
 import { invalid } from '../errors.js';
 import type { CentroidModel, KMeansOptions, KMeansResult, SoftKMeansOptions, SoftKMeansResult } from '../types.js';
 import type { KMeansBackend } from './backend.js';
-import { fitCentroids } from './fit.js';
+import { fitCentroids } from './model.js';
 import { kmeansResult, softKMeansResult } from './results.js';
 
 const backendOf = (engine: Engine): KMeansBackend => implementationFor<KMeansBackend>('kmeans', engine.backend);

@@ -15,8 +15,7 @@ import { summariseCounters, type GpuRunner } from '../../gpu/runner.js';
 import { uploadData, rowGroups, type ChunkingOptions } from '../../gpu/dataset.js';
 import { withGpu } from '../../gpu/session.js';
 import { bindBuffers, WG } from './kmeans-kernels.js';
-import { KMeansGpuState, uncentre } from './kmeans.js';
-import { kmeansPlusPlusGpu } from './kmeans-seeding.js';
+import { KMeansGpuState, kmeansPlusPlusGpu, uncentre } from './kmeans.js';
 import type { Evaluation, GmmBackend, GmmSession } from '../../gmm/backend.js';
 import { LOG_2PI, momentPairs, momentWidth, type GmmParams, type GmmStats } from '../../gmm/model.js';
 
