@@ -2,7 +2,7 @@
  * Benchmark data, generated from seeds in whichever runtime runs the cases (nothing is
  * downloaded), and the real data sets' transport format. Browser-safe: no Node built-ins.
  */
-import { Rng } from '../src/engine/rng.js';
+import { Rng } from '../src/core/rng.js';
 import { makeBlobs, gaussian } from '../test/helpers/blobs.js';
 import type { BlobsSpec, CountsSpec } from './cases.js';
 

@@ -42,7 +42,7 @@ export async function runNodeBench(o: NodeBenchOptions): Promise<BenchResult> {
       software = a ? describeAdapter(a).software : false;
     }
     const engineInfo = { requested, backend: engine.backend, adapter: engine.adapter, software, fallbackReason: engine.fallbackReason };
-    if (engine.backend === 'cpu') {
+    if (engine.backend === 'reference') {
       log(
         `NO GPU: emgpu runs on its CPU backend (float64 reference)${engine.fallbackReason ? ` because ${engine.fallbackReason}` : ` (--backend ${requested})`}. These are CPU figures, not GPU figures.`,
       );
@@ -54,7 +54,7 @@ export async function runNodeBench(o: NodeBenchOptions): Promise<BenchResult> {
     const peers: Peers = { mlKmeans, skmeans };
     const run = await runPreset(o, { engine, cpu, peers, real, log });
     const notes = [...run.notes];
-    if (engine.backend === 'cpu')
+    if (engine.backend === 'reference')
       notes.unshift(
         `No GPU: emgpu ran on its CPU backend (float64)${engine.fallbackReason ? ` because ${engine.fallbackReason}` : ''}; the CPU reference is not run separately (it is the same code).`,
       );

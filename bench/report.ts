@@ -48,7 +48,7 @@ export interface BenchResult {
 
 export function slugOf(engine: EngineInfo, frontEnd: 'browser' | 'node'): string {
   const prefix = frontEnd === 'node' ? 'node-' : '';
-  if (engine.backend === 'cpu') return `${prefix}cpu`;
+  if (engine.backend !== 'webgpu') return `${prefix}cpu`;
   const a = engine.adapter;
   if (/swiftshader/i.test(a)) return `${prefix}swiftshader`;
   for (const name of ['llvmpipe', 'lavapipe', 'warp']) if (new RegExp(name, 'i').test(a)) return `${prefix}${name}`;
@@ -65,7 +65,7 @@ export function slugOf(engine: EngineInfo, frontEnd: 'browser' | 'node'): string
 }
 
 export function softwareWarning(r: BenchResult): string | null {
-  if (r.engine.backend === 'cpu') {
+  if (r.engine.backend !== 'webgpu') {
     return `**No GPU ran: emgpu used its CPU backend (the float64 reference)${r.engine.fallbackReason ? ` because ${r.engine.fallbackReason}` : ''}. These are CPU figures, not GPU figures.**`;
   }
   if (r.engine.software) return `**${/swiftshader/i.test(r.engine.adapter) ? 'SwiftShader' : r.engine.adapter} ${SOFTWARE_NOTE}**`;
@@ -332,7 +332,7 @@ export function renderMarkdown(r: BenchResult): string {
     );
   } else {
     const refRows = r.cases.filter((c) => c.referenceRelDiff !== null);
-    if (refRows.length && r.engine.backend === 'cpu') {
+    if (refRows.length && r.engine.backend !== 'webgpu') {
       out.push('');
       out.push('No GPU counters: emgpu ran on the CPU backend.');
     }
@@ -343,7 +343,7 @@ export function renderMarkdown(r: BenchResult): string {
     if (c.status === 'skipped') skippedList.push(`\`${c.id}\`: ${c.skipReason}`);
     else if (c.status === 'error') skippedList.push(`\`${c.id}\`: ERROR ${c.error ?? c.impls.find((i) => i.status === 'error')?.note}`);
     for (const im of c.impls)
-      if (im.status !== 'ok' && !(im.impl === 'cpu-reference' && r.engine.backend === 'cpu'))
+      if (im.status !== 'ok' && !(im.impl === 'cpu-reference' && r.engine.backend !== 'webgpu'))
         skippedList.push(`\`${c.id}\` ${im.label}: ${im.status === 'error' ? 'ERROR ' : ''}${im.note}`);
   }
   if (skippedList.length) {

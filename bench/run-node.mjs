@@ -17,7 +17,7 @@ async function main() {
     const result = await runNodeBench({ ...config, backend });
     result.revision = rev;
     await writeResults(server, result, outDir, config);
-    if (result.engine.backend === 'cpu') {
+    if (result.engine.backend !== 'webgpu') {
       console.log(
         `\nNote: no GPU was used. emgpu ran on its CPU backend${result.engine.fallbackReason ? ` (${result.engine.fallbackReason})` : ''}; the figures above are CPU figures.`,
       );

@@ -30,9 +30,12 @@ import {
   type KMeansResult,
   type SelectKResult,
   type SoftKMeansResult,
+  gaussianMixture,
+  kmeans,
+  softKMeans,
 } from '../src/index.js';
 import * as emgpu from '../src/index.js';
-import { Rng } from '../src/engine/rng.js';
+import { Rng } from '../src/core/rng.js';
 import {
   DEFAULT_REF_CAP_FLOPS,
   INIT_SEED,
@@ -293,7 +296,7 @@ function fromResult(r: KMeansResult | SoftKMeansResult | GaussianMixtureResult |
 }
 
 function engineLabel(e: Engine): string {
-  return e.backend === 'cpu' ? 'emgpu (cpu backend, float64)' : 'emgpu (webgpu, float32)';
+  return e.backend === 'reference' ? 'emgpu (cpu backend, float64)' : 'emgpu (webgpu, float32)';
 }
 
 const relDiff = (a: number, b: number): number => Math.abs(a - b) / Math.max(Math.abs(b), Number.MIN_VALUE);
@@ -409,7 +412,7 @@ async function emgpuAndReference(
   const env = ctx.env;
   env.log(`  emgpu on ${env.engine.adapter}`);
   const out = [await runEngine(env.engine, 'emgpu', engineLabel(env.engine))];
-  if (env.engine.backend === 'cpu') {
+  if (env.engine.backend === 'reference') {
     out.push(
       skipped(
         'cpu-reference',
@@ -437,8 +440,8 @@ async function runKMeansFamily(ctx: Ctx, c: KMeansCase | SoftKMeansCase): Promis
   const fitOn = async (e: Engine, maxIter: number): Promise<{ r: KMeansResult | SoftKMeansResult; wallMs: number }> => {
     const t = now();
     const r = soft
-      ? await e.softKMeans(input, { ...opts, maxIter, beta: (c as SoftKMeansCase).beta })
-      : await e.kmeans(input, { ...opts, maxIter });
+      ? await softKMeans(input, { ...opts, maxIter, beta: (c as SoftKMeansCase).beta, engine: e })
+      : await kmeans(input, { ...opts, maxIter, engine: e });
     return { r, wallMs: now() - t };
   };
   const objectiveOf = (r: KMeansResult | SoftKMeansResult) => (soft ? (r as SoftKMeansResult).objective : r.inertia);
@@ -603,7 +606,7 @@ async function runGmm(ctx: Ctx, c: GmmCase): Promise<Partial<CaseResult>> {
   const init = { weights: centroids.map(() => 1 / c.k), means: centroids, covariances };
   const fitOn = async (e: Engine, maxIter: number) => {
     const t = now();
-    const r = await e.gaussianMixture(input, { k: c.k, covariance: c.covariance, init, nInit: 1, tol: 0, maxIter });
+    const r = await gaussianMixture(input, { k: c.k, covariance: c.covariance, init, nInit: 1, tol: 0, maxIter, engine: e });
     return { r, wallMs: now() - t };
   };
   const impls: ImplResult[] = [];
@@ -833,7 +836,7 @@ export async function runCase(c: BenchCase, env: RunnerEnv): Promise<CaseResult>
   if (me?.status === 'ok' && ref?.status === 'ok') {
     base.referenceRelDiff = base.sweep ? base.sweep.maxObjectiveRelDiff : relDiff(me.objective!, ref.objective!);
     base.sameIterationsAsReference = me.nIter === ref.nIter;
-  } else if (me?.status === 'ok' && env.engine.backend === 'cpu') {
+  } else if (me?.status === 'ok' && env.engine.backend === 'reference') {
     base.referenceRelDiff = 0; // emgpu is the reference here
     base.sameIterationsAsReference = true;
   }

@@ -171,7 +171,7 @@ export function validateBenchResult(x: unknown): string[] {
   const e = r.engine as Obj;
   if (ch.at('engine', isObj(e), 'expected an object')) {
     ch.str(e, 'requested', 'engine');
-    ch.str(e, 'backend', 'engine', { oneOf: ['webgpu', 'cpu'] });
+    ch.str(e, 'backend', 'engine', { oneOf: ['webgpu', 'reference', 'cpu'] });
     ch.str(e, 'adapter', 'engine');
     ch.at('engine.software', typeof e.software === 'boolean', 'expected a boolean');
     ch.str(e, 'fallbackReason', 'engine', { nullable: true });

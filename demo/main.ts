@@ -460,8 +460,8 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
       state.backend = m.backend;
       const badge = $<HTMLDivElement>('backend');
       badge.textContent = `${m.backend} · ${m.adapter}`;
-      badge.classList.toggle('cpu', m.backend === 'cpu');
-      if (m.backend === 'cpu') {
+      badge.classList.toggle('cpu', m.backend !== 'webgpu');
+      if (m.backend !== 'webgpu') {
         const banner = $<HTMLDivElement>('banner');
         banner.hidden = false;
         banner.textContent =

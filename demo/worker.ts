@@ -10,6 +10,8 @@ import {
   read10xH5,
   readH5adFromFile,
   negativeBinomialMixture,
+  kmeans,
+  gaussianMixture,
   selectK,
   adjustedRandIndex,
   normalizedMutualInfo,
@@ -241,7 +243,7 @@ async function cluster(p: ClusterParams): Promise<void> {
   >;
   progress('cluster', p.model, 0, 1, 0, `k = ${p.k}${p.subset ? `, ${p.subset.length} lassoed cells` : ''}`);
   if (p.model === 'kmeans') {
-    const r = await engine!.kmeans(pcs(p.nPcs, p.subset), { k: p.k, seed: p.seed, nInit: p.nInit, onIteration });
+    const r = await kmeans(pcs(p.nPcs, p.subset), { k: p.k, seed: p.seed, nInit: p.nInit, onIteration, engine: engine! });
     labels = r.labels;
     meta = {
       backend: r.backend,
@@ -256,7 +258,7 @@ async function cluster(p: ClusterParams): Promise<void> {
     };
   } else if (p.model === 'gmm') {
     const X = pcs(p.nPcs, p.subset);
-    const r = await engine!.gaussianMixture(X, { k: p.k, covariance: p.covariance, seed: p.seed, nInit: p.nInit, onIteration });
+    const r = await gaussianMixture(X, { k: p.k, covariance: p.covariance, seed: p.seed, nInit: p.nInit, onIteration, engine: engine! });
     labels = r.labels;
     resp = await r.predictProba(X);
     meta = {

@@ -3,22 +3,9 @@
  *
  *   const result = await kmeans(data, { k: 10, seed: 1 });
  */
-// Backends register their single-cell implementations when imported.
-import './backends/reference/sc-register.js';
-import './backends/webgpu/sc-register.js';
-import { engineFor, type Engine, type EngineOptions, type EngineSelection } from './engine/engine.js';
-import { selectK as selectKWith, type SelectKOptions, type SelectKResult } from './select/selectK.js';
-import type { DataInput } from './data.js';
-import type {
-  BackendChoice,
-  CentroidModel,
-  GaussianMixtureOptions,
-  GaussianMixtureResult,
-  KMeansOptions,
-  KMeansResult,
-  SoftKMeansOptions,
-  SoftKMeansResult,
-} from './types.js';
+// Backends register their implementations of the model contracts when imported.
+import './backends/reference/index.js';
+import './backends/webgpu/index.js';
 
 export { createEngine, defaultEngine, engineFor } from './engine/engine.js';
 export { describeAdapter } from './gpu/device.js';
@@ -26,58 +13,18 @@ export type { Engine, EngineOptions, EngineSelection } from './engine/engine.js'
 export * from './errors.js';
 export type * from './types.js';
 export type { DataInput, Matrix } from './data.js';
-export { Rng } from './engine/rng.js';
-export { elbow, kmeansInformation } from './select/selectK.js';
+export { Rng } from './core/rng.js';
+export { registerImplementation, registerAlias, registeredBackends } from './core/registry.js';
+export { elbow, kmeansInformation, selectK } from './select/selectK.js';
+export { kmeans, softKMeans, predict, transform } from './kmeans/api.js';
+export { gaussianMixture } from './gmm/api.js';
 export type { SelectKOptions, SelectKResult, SelectKRow, SelectModel, Criterion } from './select/selectK.js';
 export { adjustedRandIndex, normalizedMutualInfo } from './metrics.js';
 export type { NmiAverage } from './metrics.js';
 export { parseDelimited, parseMatrixMarket } from './io/index.js';
 export type { DelimitedOptions, DelimitedResult, MatrixMarketOptions, MatrixMarketResult } from './io/index.js';
 
-type WithEngine<T> = T & EngineSelection;
-
-/** Hard k-means (Lloyd) with k-means++ seeding and restarts. */
-export async function kmeans(data: DataInput, options: WithEngine<KMeansOptions>): Promise<KMeansResult> {
-  return (await engineFor(options)).kmeans(data, options);
-}
-
-/** Soft k-means with stiffness β. */
-export async function softKMeans(data: DataInput, options: WithEngine<SoftKMeansOptions>): Promise<SoftKMeansResult> {
-  return (await engineFor(options)).softKMeans(data, options);
-}
-
-/** Gaussian mixture by EM: covariance 'full' | 'diag' | 'spherical' | 'tied', optional MAP priors. */
-export async function gaussianMixture(data: DataInput, options: WithEngine<GaussianMixtureOptions>): Promise<GaussianMixtureResult> {
-  return (await engineFor(options)).gaussianMixture(data, options);
-}
-
-/** Fit the model for each k and choose one by BIC, AIC or the elbow of the inertia curve. */
-export async function selectK(
-  data: DataInput,
-  options: SelectKOptions & { backend?: BackendChoice; engine?: Engine } = {},
-): Promise<SelectKResult> {
-  return selectKWith(await engineFor(options), data, options);
-}
-
-/** Nearest-centroid labels for new data. */
-export async function predict(
-  model: CentroidModel,
-  X: DataInput,
-  options?: { backend?: BackendChoice; engine?: Engine },
-): Promise<number[]> {
-  return (await engineFor(options)).predict(model, X);
-}
-
-/** Euclidean distances from new data to every centroid (n × k). */
-export async function transform(
-  model: CentroidModel,
-  X: DataInput,
-  options?: { backend?: BackendChoice; engine?: Engine },
-): Promise<number[][]> {
-  return (await engineFor(options)).transform(model, X);
-}
-
-export type { EngineOptions as CreateEngineOptions };
+export type { EngineOptions as CreateEngineOptions } from './engine/engine.js';
 
 // negative-binomial mixture
 export type {
@@ -90,19 +37,7 @@ export type {
   NegativeBinomialModel,
   NbScoreOptions,
 } from './nbmm/types.js';
-export { nbmmPredict, nbmmPredictProba, nbmmScoreSamples } from './nbmm/api.js';
-import { negativeBinomialMixtureOn } from './nbmm/api.js';
-import type {
-  CountsInput as NbCounts,
-  NegativeBinomialMixtureOptions as NbOptions,
-  NegativeBinomialMixtureResult as NbResult,
-} from './nbmm/types.js';
-
-/** Negative-binomial mixture of counts (cells × genes, dense or CSR) by EM, with size factors and per-gene dispersion. */
-export async function negativeBinomialMixture(counts: NbCounts, options: WithEngine<NbOptions>): Promise<NbResult> {
-  return negativeBinomialMixtureOn(await engineFor(options), counts, options);
-}
-
+export { negativeBinomialMixture, nbmmPredict, nbmmPredictProba, nbmmScoreSamples } from './nbmm/api.js';
 // single-cell: loaders
 export {
   read10x,

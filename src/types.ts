@@ -4,8 +4,10 @@
  */
 import type { DataInput } from './data.js';
 
-export type BackendChoice = 'auto' | 'webgpu' | 'cpu';
-export type Backend = 'webgpu' | 'cpu';
+/** 'auto', a backend's name, or 'cpu' (an alias of the fastest CPU backend: today 'reference'). */
+export type BackendChoice = 'auto' | 'webgpu' | 'reference' | 'cpu';
+/** The backend a result was computed on: 'webgpu' or 'reference' (the float64 oracle). */
+export type Backend = 'webgpu' | 'reference';
 
 /** One EM iteration of one restart, as passed to `onIteration` and kept in `history`. */
 export interface IterationRecord {
@@ -45,6 +47,8 @@ export interface CommonFitOptions {
   onIteration?: (info: IterationRecord) => void;
   /** Cancels the fit; it rejects with AbortError. */
   signal?: AbortSignal;
+  /** Weight of each sample (scikit-learn's sample_weight: weight w counts as w copies); default all 1. */
+  sampleWeight?: ArrayLike<number>;
 }
 
 export interface KMeansOptions extends CommonFitOptions {}
@@ -182,7 +186,8 @@ export interface GaussianMixtureOptions {
   /** MAP estimation with conjugate priors; the log-posterior becomes the objective. */
   prior?: GaussianMixturePrior;
   onIteration?: (info: IterationRecord) => void;
-  signal?: AbortSignal;
+  signal?: AbortSignal /** Weight of each sample (scikit-learn's sample_weight: weight w counts as w copies); default all 1. */;
+  sampleWeight?: ArrayLike<number>;
 }
 
 export interface GaussianMixtureResult {

@@ -4,7 +4,7 @@
  * Poisson by inversion (λ < 10) or Hörmann's PTRS transformed rejection. All on the library's
  * counter-based Philox RNG, so the same seed gives the same counts everywhere.
  */
-import { Rng } from '../src/engine/rng.js';
+import { Rng } from '../src/core/rng.js';
 import { gaussian } from './helpers/blobs.js';
 import { lgamma } from '../src/nbmm/special.js';
 

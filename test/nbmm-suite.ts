@@ -6,7 +6,7 @@
  */
 import { describe, test, expect } from 'vitest';
 import { adjustedRandIndex, type Engine } from '../src/index.js';
-import { negativeBinomialMixtureOn } from '../src/nbmm/api.js';
+import { negativeBinomialMixture } from '../src/nbmm/api.js';
 import {
   F32_OBJ_RTOL,
   F64_RTOL,
@@ -57,13 +57,14 @@ export function nbmmSuite(name: string, getEngine: () => Promise<Engine>, float3
         [4, 0],
       ];
       const engine = await getEngine();
-      const r = await negativeBinomialMixtureOn(engine, X, {
+      const r = await negativeBinomialMixture(X, {
         k: 2,
         dispersion: 0.5,
         sizeFactors: 'none',
         init: [0, 1, 0, 1],
         maxIter: 1,
         returnResponsibilities: true,
+        engine,
       });
       const mu0 = [
         [0.5, 2.5],
@@ -99,10 +100,9 @@ export function nbmmSuite(name: string, getEngine: () => Promise<Engine>, float3
       // golden-section search in log r (no log Γ needed for integer counts).
       const sim = simulateNbMixture(300, 3, 1, 5, { phi: [0.1, 1], baseMean: [3, 10], sizeSpread: 0 });
       const engine = await getEngine();
-      const r = await negativeBinomialMixtureOn(
-        engine,
+      const r = await negativeBinomialMixture(
         { data: sim.counts, n: 300, d: 3 },
-        { k: 1, sizeFactors: 'none', tol: 0, maxIter: 30 },
+        { k: 1, sizeFactors: 'none', tol: 0, maxIter: 30, engine },
       );
       for (let g = 0; g < 3; g++) {
         const xs = Array.from({ length: 300 }, (_, i) => sim.counts[i * 3 + g]);
@@ -139,10 +139,10 @@ export function nbmmSuite(name: string, getEngine: () => Promise<Engine>, float3
       const sim = simulateNbMixture(1500, 60, 3, 11, { baseMean: [4, 30], phi: [0.03, 0.15] });
       const engine = await getEngine();
       const X = { data: sim.counts, n: sim.n, d: sim.d };
-      const lib = await negativeBinomialMixtureOn(engine, X, { k: 3, seed: 1 });
+      const lib = await negativeBinomialMixture(X, { k: 3, seed: 1, engine });
       const ariLib = adjustedRandIndex(lib.labels, sim.truth);
       expect(ariLib).toBeGreaterThanOrEqual(0.95);
-      const r = await negativeBinomialMixtureOn(engine, X, { k: 3, seed: 1, sizeFactors: sim.s });
+      const r = await negativeBinomialMixture(X, { k: 3, seed: 1, sizeFactors: sim.s, engine });
       expect(adjustedRandIndex(r.labels, sim.truth)).toBeGreaterThanOrEqual(0.95);
       const perm = permutationBetween(r.labels, sim.truth, 3);
       let worstMean = 0;
@@ -177,8 +177,8 @@ export function nbmmSuite(name: string, getEngine: () => Promise<Engine>, float3
       const engine = await getEngine();
       const X = { data: sim.counts, n: 400, d: 4 };
       const o = { k: 1, dispersion: 0.4, sizeFactors: sim.s, tol: 0, maxIter: 3 };
-      const mle = await negativeBinomialMixtureOn(engine, X, { ...o, meanEstimator: 'mle' });
-      const wm = await negativeBinomialMixtureOn(engine, X, { ...o, meanEstimator: 'weighted' });
+      const mle = await negativeBinomialMixture(X, { ...o, meanEstimator: 'mle', engine });
+      const wm = await negativeBinomialMixture(X, { ...o, meanEstimator: 'weighted', engine });
       const r = 1 / 0.4;
       const sumS = sim.s.reduce((a, b) => a + b, 0);
       for (let g = 0; g < 4; g++) {
@@ -198,8 +198,8 @@ export function nbmmSuite(name: string, getEngine: () => Promise<Engine>, float3
       }
       expect(mle.logLikelihood).toBeGreaterThan(wm.logLikelihood);
       expect(mle.meanEstimator).toBe('mle');
-      const equalS = await negativeBinomialMixtureOn(engine, X, { ...o, sizeFactors: 'none', meanEstimator: 'mle' });
-      const equalW = await negativeBinomialMixtureOn(engine, X, { ...o, sizeFactors: 'none' });
+      const equalS = await negativeBinomialMixture(X, { ...o, sizeFactors: 'none', meanEstimator: 'mle', engine });
+      const equalW = await negativeBinomialMixture(X, { ...o, sizeFactors: 'none', engine });
       expectParamsClose(equalS.means, equalW.means, 1, undefined, paramAtol, paramRtol);
     });
 
@@ -207,11 +207,11 @@ export function nbmmSuite(name: string, getEngine: () => Promise<Engine>, float3
       const sim = simulateNbMixture(900, 30, 3, 4, { phi: 0.2 });
       const engine = await getEngine();
       const X = { data: sim.counts, n: sim.n, d: sim.d };
-      const shared = await negativeBinomialMixtureOn(engine, X, { k: 3, dispersion: 'shared', sizeFactors: sim.s });
+      const shared = await negativeBinomialMixture(X, { k: 3, dispersion: 'shared', sizeFactors: sim.s, engine });
       expect(new Set(shared.dispersion).size).toBe(1);
       expect(Math.abs(shared.dispersion[0] - 0.2) / 0.2).toBeLessThan(0.1);
       expect(shared.dispersionMode).toBe('shared');
-      const fixed = await negativeBinomialMixtureOn(engine, X, { k: 3, dispersion: 0.3 });
+      const fixed = await negativeBinomialMixture(X, { k: 3, dispersion: 0.3, engine });
       expect(fixed.dispersion).toEqual(new Array(30).fill(0.3));
       expect(fixed.dispersionMode).toBe('fixed');
       expect(adjustedRandIndex(fixed.labels, sim.truth)).toBeGreaterThanOrEqual(0.95);
@@ -228,7 +228,7 @@ export function nbmmSuite(name: string, getEngine: () => Promise<Engine>, float3
         ['shared', 'weighted'],
         ['per-gene', 'mle'],
       ] as const) {
-        const r = await negativeBinomialMixtureOn(engine, X, {
+        const r = await negativeBinomialMixture(X, {
           k: 3,
           init: 'random',
           nInit: 1,
@@ -237,6 +237,7 @@ export function nbmmSuite(name: string, getEngine: () => Promise<Engine>, float3
           maxIter: 40,
           dispersion,
           meanEstimator,
+          engine,
         });
         expect(r.history.length).toBe(40);
         const ll = r.history.map((h) => h.objective);
@@ -249,10 +250,10 @@ export function nbmmSuite(name: string, getEngine: () => Promise<Engine>, float3
     test('dense and CSR inputs give the same fit', async () => {
       const sim = simulateNbMixture(400, 25, 2, 2);
       const engine = await getEngine();
-      const dense = await negativeBinomialMixtureOn(engine, { data: sim.counts, n: sim.n, d: sim.d }, { k: 2, seed: 2 });
+      const dense = await negativeBinomialMixture({ data: sim.counts, n: sim.n, d: sim.d }, { k: 2, seed: 2, engine });
       const rows = Array.from({ length: sim.n }, (_, i) => Array.from(sim.counts.subarray(i * sim.d, (i + 1) * sim.d)));
-      const csr = await negativeBinomialMixtureOn(engine, toCsr(sim.counts, sim.n, sim.d), { k: 2, seed: 2 });
-      const nested = await negativeBinomialMixtureOn(engine, rows, { k: 2, seed: 2 });
+      const csr = await negativeBinomialMixture(toCsr(sim.counts, sim.n, sim.d), { k: 2, seed: 2, engine });
+      const nested = await negativeBinomialMixture(rows, { k: 2, seed: 2, engine });
       for (const other of [csr, nested]) {
         expect(other.labels).toEqual(dense.labels);
         expect(other.means).toEqual(dense.means);
@@ -265,10 +266,10 @@ export function nbmmSuite(name: string, getEngine: () => Promise<Engine>, float3
       const sim = simulateNbMixture(300, 12, 3, 6, { foldChange: 2 });
       const engine = await getEngine();
       const X = { data: sim.counts, n: sim.n, d: sim.d };
-      const a = await negativeBinomialMixtureOn(engine, X, { k: 3, init: 'random', nInit: 3, seed: 9, maxIter: 30 });
+      const a = await negativeBinomialMixture(X, { k: 3, init: 'random', nInit: 3, seed: 9, maxIter: 30, engine });
       expect(a.restarts).toHaveLength(3);
       expect(a.logLikelihood).toBe(Math.max(...a.restarts.map((x) => x.objective)));
-      const b = await negativeBinomialMixtureOn(engine, X, { k: 3, init: 'random', nInit: 3, seed: 9, maxIter: 30 });
+      const b = await negativeBinomialMixture(X, { k: 3, init: 'random', nInit: 3, seed: 9, maxIter: 30, engine });
       expect(b.labels).toEqual(a.labels);
       expect(b.means).toEqual(a.means);
       expect(b.logLikelihood).toBe(a.logLikelihood);
@@ -279,7 +280,7 @@ export function nbmmSuite(name: string, getEngine: () => Promise<Engine>, float3
       const engine = await getEngine();
       const X = { data: sim.counts, n: sim.n, d: sim.d };
       const seen: number[] = [];
-      const r = await negativeBinomialMixtureOn(engine, X, { k: 2, returnResponsibilities: true, onIteration: (h) => seen.push(h.iter) });
+      const r = await negativeBinomialMixture(X, { k: 2, returnResponsibilities: true, onIteration: (h) => seen.push(h.iter), engine });
       expect(JSON.parse(JSON.stringify(r))).toEqual(r);
       expect(r.model).toBe('nbmm');
       expect(seen).toHaveLength(r.nIter);
@@ -289,7 +290,7 @@ export function nbmmSuite(name: string, getEngine: () => Promise<Engine>, float3
       expect(r.sizeFactors.reduce((a, b) => a + b, 0) / 200).toBeCloseTo(1, 12);
       expect(r.clusterSizes.reduce((a, b) => a + b, 0)).toBe(200);
       const ctl = new AbortController();
-      const p = negativeBinomialMixtureOn(engine, X, {
+      const p = negativeBinomialMixture(X, {
         k: 2,
         tol: 0,
         maxIter: 50,
@@ -297,6 +298,7 @@ export function nbmmSuite(name: string, getEngine: () => Promise<Engine>, float3
         onIteration: (h) => {
           if (h.iter === 2) ctl.abort('test');
         },
+        engine,
       });
       await expect(p).rejects.toMatchObject({ code: 'ABORTED' });
     });

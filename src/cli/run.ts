@@ -9,19 +9,14 @@ import type { Matrix } from '../data.js';
 import { EmgpuError } from '../errors.js';
 import { readMatrixFile, writeLabelsCsv, type MatrixFile } from '../io/node.js';
 import { adjustedRandIndex, normalizedMutualInfo } from '../metrics.js';
+import type { Engine, EngineSelection } from '../engine/engine.js';
+import { kmeans } from '../kmeans/api.js';
 import type { Backend, BackendChoice, KMeansOptions, KMeansResult } from '../types.js';
 import { HELP, parseArgs, UsageError, type KMeansArgs } from './args.js';
 import { formatNumber, ProgressBar } from './progress.js';
 
-/** What the CLI needs from an engine: the subset of the library's Engine it calls. */
-export interface CliEngine {
-  readonly backend: Backend;
-  readonly adapter: string;
-  /** Why backend 'auto' chose the CPU, when it did. */
-  readonly fallbackReason?: string | null;
-  kmeans(data: Matrix, options: KMeansOptions): Promise<KMeansResult>;
-  destroy(): void;
-}
+/** The engine the CLI runs on. */
+export type CliEngine = Engine;
 
 export interface Writable {
   write(s: string): unknown;
@@ -29,6 +24,8 @@ export interface Writable {
 
 export interface CliDeps {
   createEngine(options: { backend: BackendChoice }): Promise<CliEngine>;
+  /** The k-means to run (the library's by default; tests pass a failing one). */
+  kmeans?: (data: Matrix, options: KMeansOptions & EngineSelection) => Promise<KMeansResult>;
   stdout: Writable;
   stderr: Writable & { isTTY?: boolean; columns?: number };
   /** Package root holding data/ and package.json; found from this module's location when omitted. */
@@ -180,7 +177,7 @@ async function runKMeans(args: KMeansArgs, deps: CliDeps, root: string | undefin
     if (args.seed !== undefined) opts.seed = args.seed;
     if (args.init !== undefined) opts.init = args.init;
     if (bar) opts.onIteration = (info) => bar.update(info);
-    result = await engine.kmeans({ data: file.data, n: file.n, d: file.d }, opts);
+    result = await (deps.kmeans ?? kmeans)({ data: file.data, n: file.n, d: file.d }, { ...opts, engine });
   } finally {
     bar?.done();
     engine.destroy();
@@ -240,7 +237,7 @@ function ms(x: number): string {
 export function formatSummary(s: Summary, name: string): string {
   const rows: [string, string][] = [];
   // The CPU adapter already reads 'cpu (float64 reference)'.
-  rows.push(['backend', !s.adapter ? s.backend : s.adapter.startsWith(s.backend) ? s.adapter : `${s.backend} (${s.adapter})`]);
+  rows.push(['backend', !s.adapter ? s.backend : s.adapter.includes(s.backend) ? s.adapter : `${s.backend} (${s.adapter})`]);
   if (s.fallbackReason) rows.push(['', `auto chose the CPU: ${s.fallbackReason}`]);
   rows.push(['data', `n = ${s.input.n} samples, d = ${s.input.d} features`]);
   rows.push(['clusters', `k = ${s.k}`]);

@@ -29,7 +29,7 @@ export interface EngineInstance {
 /** The WebGPU state of an engine, or a typed error when the engine is not a WebGPU one. */
 export function gpuState(engine: EngineInstance): GpuEngineState {
   const s = engine.instance as GpuEngineState | null;
-  if (!s || !s.ctx) {
+  if (!s?.ctx) {
     throw new EmgpuError(
       'NO_IMPLEMENTATION',
       `Engine backend '${engine.backend}' has no GPU. Create it with createEngine({ backend: 'webgpu' }).`,

@@ -1,13 +1,16 @@
 /**
- * The negative-binomial mixture's public functions, taking an Engine (src/index.ts resolves the
- * default engine, so this module imports nothing that imports it back).
+ * The negative-binomial mixture's public functions, one calling convention:
+ * `negativeBinomialMixture(counts, { ...options, engine?, backend? })`. Scoring new cells
+ * (nbmmPredict, nbmmPredictProba, nbmmScoreSamples) is defined once, on the 'reference'
+ * backend's evaluation (host float64, as always).
  */
-import type { Engine } from '../engine/engine.js';
+import { implementationFor } from '../core/registry.js';
+import { engineFor, type EngineSelection } from '../engine/engine.js';
 import { invalid } from '../errors.js';
+import type { NbBackend } from './backend.js';
 import { toCounts, sizeFactors } from './counts.js';
 import { fitNegativeBinomialMixture } from './fit.js';
 import { PHI_MAX, PHI_MIN, type NbParams } from './model.js';
-import { estepReference, logFactorials } from './reference.js';
 import type {
   CountsInput,
   NbScoreOptions,
@@ -16,12 +19,13 @@ import type {
   NegativeBinomialModel,
 } from './types.js';
 
-/** Fit a negative-binomial mixture to counts (cells × genes) on `engine`. */
-export function negativeBinomialMixtureOn(
-  engine: Engine,
+/** Negative-binomial mixture of counts (cells × genes, dense or CSR) by EM, with size factors and per-gene dispersion. */
+export async function negativeBinomialMixture(
   counts: CountsInput,
-  options: NegativeBinomialMixtureOptions,
+  options: NegativeBinomialMixtureOptions & EngineSelection,
 ): Promise<NegativeBinomialMixtureResult> {
+  const engine = await engineFor(options);
+  engine.check();
   return fitNegativeBinomialMixture(engine, counts, options);
 }
 
@@ -59,7 +63,7 @@ function modelParams(model: NegativeBinomialModel, d: number): NbParams {
   return { k, d, weights, means, phi };
 }
 
-function scoreNew(model: NegativeBinomialModel, counts: CountsInput, options: NbScoreOptions | undefined, resp: boolean) {
+async function scoreNew(model: NegativeBinomialModel, counts: CountsInput, options: NbScoreOptions | undefined, resp: boolean) {
   const c = toCounts(counts);
   const p = modelParams(model, c.d);
   let opt = options?.sizeFactors;
@@ -73,7 +77,11 @@ function scoreNew(model: NegativeBinomialModel, counts: CountsInput, options: Nb
     opt = model.sizeFactorMode === 'none' ? 'none' : 'library';
   }
   const sf = sizeFactors(c, opt, opt === 'library' && model.libraryMean !== undefined ? model.libraryMean : undefined);
-  return estepReference(c, sf.s, null, logFactorials(c), p, { stats: false, resp, logProb: true }).eval;
+  // No engine: host float64 scoring, whatever backend fitted the model.
+  const scorer = implementationFor<NbBackend>('nbmm', 'reference');
+  return scorer.open({ backend: 'reference', instance: null }, c, sf.s, null, { k: p.k, weights: null }, (s) =>
+    s.evaluate(p, { resp, logProb: true }),
+  );
 }
 
 /**
@@ -81,7 +89,7 @@ function scoreNew(model: NegativeBinomialModel, counts: CountsInput, options: Nb
  * the host. Size factors default to the fit's rule ('library' divides by the training libraryMean).
  */
 export async function nbmmPredictProba(model: NegativeBinomialModel, counts: CountsInput, options?: NbScoreOptions): Promise<number[][]> {
-  const ev = scoreNew(model, counts, options, true);
+  const ev = await scoreNew(model, counts, options, true);
   const k = model.weights.length;
   const out: number[][] = [];
   for (let i = 0; i < ev.labels.length; i++) out.push(Array.from(ev.resp!.subarray(i * k, (i + 1) * k)));
@@ -90,10 +98,10 @@ export async function nbmmPredictProba(model: NegativeBinomialModel, counts: Cou
 
 /** Most probable component of each new cell. */
 export async function nbmmPredict(model: NegativeBinomialModel, counts: CountsInput, options?: NbScoreOptions): Promise<number[]> {
-  return Array.from(scoreNew(model, counts, options, false).labels);
+  return Array.from((await scoreNew(model, counts, options, false)).labels);
 }
 
 /** log p(x_i) of each new cell under the mixture (full NB log-probabilities). */
 export async function nbmmScoreSamples(model: NegativeBinomialModel, counts: CountsInput, options?: NbScoreOptions): Promise<number[]> {
-  return Array.from(scoreNew(model, counts, options, false).logProb!);
+  return Array.from((await scoreNew(model, counts, options, false)).logProb!);
 }

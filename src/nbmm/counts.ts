@@ -264,18 +264,22 @@ export interface GeneHistograms {
   max: Float64Array;
 }
 
-export function geneHistograms(c: Counts): GeneHistograms {
+/** With sample weights, multiplicities and totals count cell i w_i times. */
+export function geneHistograms(c: Counts, weights: Float64Array | null = null): GeneHistograms {
   const { d } = c;
   const perGene: Map<number, number>[] = Array.from({ length: d }, () => new Map());
   const total = new Float64Array(d);
   const max = new Float64Array(d);
-  for (let p = 0; p < c.indices.length; p++) {
-    const g = c.indices[p];
-    const v = c.values[p];
-    const m = perGene[g];
-    m.set(v, (m.get(v) ?? 0) + 1);
-    total[g] += v;
-    if (v > max[g]) max[g] = v;
+  for (let i = 0; i < c.n; i++) {
+    const w = weights ? weights[i] : 1;
+    for (let p = c.indptr[i]; p < c.indptr[i + 1]; p++) {
+      const g = c.indices[p];
+      const v = c.values[p];
+      const m = perGene[g];
+      m.set(v, (m.get(v) ?? 0) + w);
+      total[g] += w * v;
+      if (v > max[g]) max[g] = v;
+    }
   }
   const ptr = new Uint32Array(d + 1);
   for (let g = 0; g < d; g++) ptr[g + 1] = ptr[g] + perGene[g].size;

@@ -100,7 +100,14 @@ export function cloneParams(p: NbParams): NbParams {
 }
 
 /** Initial parameters from hard labels: weights, weighted-mean μ, method-of-moments φ. */
-export function paramsFromLabels(c: Counts, s: Float64Array, labels: ArrayLike<number>, k: number, mode: DispersionMode): NbParams {
+export function paramsFromLabels(
+  c: Counts,
+  s: Float64Array,
+  labels: ArrayLike<number>,
+  k: number,
+  mode: DispersionMode,
+  sampleWeight: Float64Array | null = null,
+): NbParams {
   const { n, d } = c;
   const count = new Float64Array(k);
   const S = new Float64Array(k);
@@ -108,15 +115,18 @@ export function paramsFromLabels(c: Counts, s: Float64Array, labels: ArrayLike<n
   const X = new Float64Array(k * d);
   let sAll = 0;
   const xAll = new Float64Array(d);
+  // A cell of weight w counts w times (w = 1 multiplies exactly).
+  const wt = (i: number): number => (sampleWeight ? sampleWeight[i] : 1);
   for (let i = 0; i < n; i++) {
     const j = labels[i];
-    count[j] += 1;
-    S[j] += s[i];
-    S2[j] += s[i] * s[i];
-    sAll += s[i];
+    const w = wt(i);
+    count[j] += w;
+    S[j] += w * s[i];
+    S2[j] += w * s[i] * s[i];
+    sAll += w * s[i];
     for (let p = c.indptr[i]; p < c.indptr[i + 1]; p++) {
-      X[j * d + c.indices[p]] += c.values[p];
-      xAll[c.indices[p]] += c.values[p];
+      X[j * d + c.indices[p]] += w * c.values[p];
+      xAll[c.indices[p]] += w * c.values[p];
     }
   }
   const weights = new Float64Array(k);
@@ -146,7 +156,7 @@ export function paramsFromLabels(c: Counts, s: Float64Array, labels: ArrayLike<n
     for (let p = c.indptr[i]; p < c.indptr[i + 1]; p++) {
       const g = c.indices[p];
       const x = c.values[p];
-      num[g] += x * x - 2 * x * s[i] * means[j * d + g];
+      num[g] += wt(i) * (x * x - 2 * x * s[i] * means[j * d + g]);
     }
   }
   for (let g = 0; g < d; g++) {

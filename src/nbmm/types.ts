@@ -56,7 +56,8 @@ export interface NegativeBinomialMixtureOptions {
   returnResponsibilities?: boolean;
   /** Called after every iteration of every restart; `objective` is the total log-likelihood at the start of the iteration. */
   onIteration?: (info: IterationRecord) => void;
-  signal?: AbortSignal;
+  signal?: AbortSignal /** Weight of each sample (scikit-learn's sample_weight: weight w counts as w copies); default all 1. */;
+  sampleWeight?: ArrayLike<number>;
 }
 
 export interface NegativeBinomialMixtureResult {

@@ -123,7 +123,7 @@ export interface ScEngine {
 
 /** What a backend opens on an engine for one stage call. */
 export interface ScSession {
-  /** The backend's name in results ('cpu' for the float64 reference, 'webgpu'). */
+  /** The backend's name in results ('reference' for the float64 oracle, 'webgpu'). */
   readonly backend: Backend;
   /** Operations over a cell-major CSR matrix (uploaded to the device on WebGPU). */
   csr(m: CsrMatrix): ScOps;

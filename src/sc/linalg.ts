@@ -1,5 +1,5 @@
 /** Small dense linear algebra in float64 (row-major) for the randomized PCA: Householder QR, Jacobi eigenproblem, Gaussian test matrices. */
-import { Rng } from '../engine/rng.js';
+import { Rng } from '../core/rng.js';
 
 /**
  * Thin Q (m × l, orthonormal columns) of the Householder QR of A (m × l, row-major), m ≥ l.

@@ -11,7 +11,7 @@
  * walk up the pmf; large means by the gamma–Poisson mixture (Marsaglia–Tsang gamma, Hörmann's
  * PTRS Poisson).
  */
-import { Rng } from '../engine/rng.js';
+import { Rng } from '../core/rng.js';
 import { lgamma } from '../nbmm/special.js';
 import { InvalidInputError } from '../errors.js';
 import type { SingleCellData } from '../io/types.js';

@@ -4,7 +4,9 @@
  */
 import { toDataset, type DataInput } from '../data.js';
 import { invalid, throwIfAborted } from '../errors.js';
-import type { Engine } from '../engine/engine.js';
+import { engineFor, type EngineSelection } from '../engine/engine.js';
+import { gaussianMixture } from '../gmm/api.js';
+import { kmeans } from '../kmeans/api.js';
 import type { GaussianMixtureOptions, KMeansOptions } from '../types.js';
 import { nParameters } from '../gmm/model.js';
 
@@ -84,7 +86,9 @@ export function kmeansInformation(inertia: number, sizes: number[], n: number, d
   return { logLikelihood: ll, p: k * d + 1 + (k - 1) };
 }
 
-export async function selectK(engine: Engine, data: DataInput, options: SelectKOptions = {}): Promise<SelectKResult> {
+/** Fit the model for each k and choose one by BIC, AIC or the elbow of the inertia curve. */
+export async function selectK(data: DataInput, options: SelectKOptions & EngineSelection = {}): Promise<SelectKResult> {
+  const engine = await engineFor(options);
   const ds = toDataset(data);
   const model = options.model ?? 'gmm';
   if (model !== 'kmeans' && model !== 'gmm')
@@ -107,7 +111,8 @@ export async function selectK(engine: Engine, data: DataInput, options: SelectKO
     const t0 = performance.now();
     let row: SelectKRow;
     if (model === 'kmeans') {
-      const r = await engine.kmeans(input, {
+      const r = await kmeans(input, {
+        engine,
         ...(options.fit as Omit<KMeansOptions, 'k'>),
         k,
         ...(options.signal ? { signal: options.signal } : {}),
@@ -115,7 +120,8 @@ export async function selectK(engine: Engine, data: DataInput, options: SelectKO
       const { logLikelihood, p } = kmeansInformation(r.inertia, r.clusterSizes, ds.n, ds.d);
       row = info(k, r.inertia, logLikelihood, p, ds.n, r.nIter, r.converged, performance.now() - t0);
     } else {
-      const r = await engine.gaussianMixture(input, {
+      const r = await gaussianMixture(input, {
+        engine,
         ...(options.fit as Omit<GaussianMixtureOptions, 'k'>),
         k,
         ...(options.signal ? { signal: options.signal } : {}),

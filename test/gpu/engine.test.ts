@@ -1,5 +1,5 @@
 import { describe, test, expect } from 'vitest';
-import { createEngine } from '../../src/index.js';
+import { createEngine, kmeans } from '../../src/index.js';
 import { describeAdapter } from '../../src/gpu/device.js';
 
 describe('engine selection in the browser', () => {
@@ -9,7 +9,7 @@ describe('engine selection in the browser', () => {
     const { software, description } = describeAdapter(adapter!);
     const auto = await createEngine({ backend: 'auto' });
     if (software) {
-      expect(auto.backend).toBe('cpu');
+      expect(auto.backend).toBe('reference');
       expect(auto.fallbackReason).toMatch(/software rasteriser.*slower than the CPU backend/);
     } else {
       expect(auto.backend).toBe('webgpu');
@@ -17,7 +17,7 @@ describe('engine selection in the browser', () => {
     const forced = await createEngine({ backend: 'webgpu' });
     expect(forced.backend).toBe('webgpu');
     expect(forced.adapter).toBe(description);
-    const r = await forced.kmeans([[0], [1], [10], [11]], { k: 2, init: [[0], [1]] });
+    const r = await kmeans([[0], [1], [10], [11]], { k: 2, init: [[0], [1]], engine: forced });
     expect(r.backend).toBe('webgpu');
     expect(r.adapter).toBe(description);
     forced.destroy();

@@ -1,6 +1,6 @@
 /** WebGPU Gaussian mixtures against the float64 CPU reference on seeded data. */
 import { describe, test, expect, beforeAll } from 'vitest';
-import { createEngine, type Engine, type CovarianceType } from '../../src/index.js';
+import { createEngine, type Engine, type CovarianceType, gaussianMixture } from '../../src/index.js';
 import { makeBlobs } from '../helpers/blobs.js';
 import { F32_OBJ_RTOL, F32_PROB_ATOL, dataScale, expectParamsClose, expectRelClose } from '../tolerance.js';
 import { expectNonDecreasing } from '../shared/gmm-suite.js';
@@ -29,8 +29,8 @@ describe('WebGPU Gaussian mixtures equal the CPU reference', () => {
         const b = makeBlobs(n, d, k, 40 + d, { std: 1.5, spread: 4, offset: 50 });
         const X = { data: b.data, n, d };
         const opts = { k, covariance, init: 'random' as const, seed: 3, maxIter: 15, tol: 0 };
-        const g = await gpu.gaussianMixture(X, opts);
-        const c = await cpu.gaussianMixture(X, opts);
+        const g = await gaussianMixture(X, { ...opts, engine: gpu });
+        const c = await gaussianMixture(X, { ...opts, engine: cpu });
         expect(g.nIter).toBe(15);
         g.history.forEach((h, i) => expectRelClose(h.objective, c.history[i].objective, F32_OBJ_RTOL, `lower bound ${i + 1}`));
         expectNonDecreasing(
@@ -48,7 +48,7 @@ describe('WebGPU Gaussian mixtures equal the CPU reference', () => {
         pg.forEach((row, i) => row.forEach((v, j) => (worst = Math.max(worst, Math.abs(v - pc[i][j])))));
         expect(worst).toBeLessThanOrEqual(F32_PROB_ATOL);
         // maxChunkRows 300 is rounded down to whole 256-row segments: the chunked path agrees too.
-        const h = await chunked.gaussianMixture(X, opts);
+        const h = await gaussianMixture(X, { ...opts, engine: chunked });
         expect(h.gpu!.chunks).toBe(Math.ceil(n / 256));
         expectRelClose(h.lowerBound, g.lowerBound, F32_OBJ_RTOL, 'chunked lower bound');
         expect(h.labels).toEqual(g.labels);
@@ -64,8 +64,8 @@ describe('WebGPU Gaussian mixtures equal the CPU reference', () => {
     const X = { data, n: 220, d: 3 };
     for (const covariance of types) {
       const opts = { k: 3, covariance, init: 'kmeans' as const, seed: 1 };
-      const g = await gpu.gaussianMixture(X, opts);
-      const c = await cpu.gaussianMixture(X, opts);
+      const g = await gaussianMixture(X, { ...opts, engine: gpu });
+      const c = await gaussianMixture(X, { ...opts, engine: cpu });
       expect(flat(g.covariances).every(Number.isFinite)).toBe(true);
       expect(Number.isFinite(g.logLikelihood)).toBe(true);
       expect(g.labels).toEqual(c.labels);
@@ -78,10 +78,10 @@ describe('WebGPU Gaussian mixtures equal the CPU reference', () => {
     const d = 8;
     const k = 5;
     const b = makeBlobs(n, d, k, 9);
-    const full = await gpu.gaussianMixture({ data: b.data, n, d }, { k, covariance: 'full', init: 'random', maxIter: 5, tol: 0 });
+    const full = await gaussianMixture({ data: b.data, n, d }, { k, covariance: 'full', init: 'random', maxIter: 5, tol: 0, engine: gpu });
     expect(full.gpu!.bytesReadPerIter).toBe(k * (d + 2 + (d * (d + 1)) / 2) * 4);
     expect(full.gpu!.dispatchesPerIter).toBe(2 * full.gpu!.chunks + 1);
-    const diag = await gpu.gaussianMixture({ data: b.data, n, d }, { k, covariance: 'diag', init: 'random', maxIter: 5, tol: 0 });
+    const diag = await gaussianMixture({ data: b.data, n, d }, { k, covariance: 'diag', init: 'random', maxIter: 5, tol: 0, engine: gpu });
     expect(diag.gpu!.bytesReadPerIter).toBe(k * (d + 2 + d) * 4);
   });
 });

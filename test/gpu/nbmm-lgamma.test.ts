@@ -14,7 +14,8 @@
  */
 import { describe, test, expect, beforeAll } from 'vitest';
 import { createEngine, type Engine } from '../../src/index.js';
-import { evalSpecialGpu, type SpecialFunction } from '../../src/nbmm/kernels.js';
+import { evalSpecialGpu, type SpecialFunction } from '../../src/backends/webgpu/nbmm-kernels.js';
+import { withGpu } from '../../src/gpu/session.js';
 import { lgamma, logRising } from '../../src/nbmm/special.js';
 
 let gpu: Engine;
@@ -23,12 +24,7 @@ beforeAll(async () => {
 });
 
 async function onGpu(fn: SpecialFunction, a: Float32Array, b?: Float32Array): Promise<Float32Array> {
-  return gpu.run(
-    async () => {
-      throw new Error('needs WebGPU');
-    },
-    (runner) => evalSpecialGpu(runner, fn, a, b),
-  );
+  return withGpu(gpu, (runner) => evalSpecialGpu(runner, fn, a, b));
 }
 
 function logSpaced(lo: number, hi: number, count: number): Float32Array {

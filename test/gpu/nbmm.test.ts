@@ -5,11 +5,12 @@
  */
 import { describe, test, expect, beforeAll } from 'vitest';
 import { createEngine, type Engine, type NegativeBinomialMixtureOptions } from '../../src/index.js';
-import { negativeBinomialMixtureOn } from '../../src/nbmm/api.js';
+import { negativeBinomialMixture } from '../../src/nbmm/api.js';
 import { toCounts } from '../../src/nbmm/counts.js';
 import { makeGrid } from '../../src/nbmm/grid.js';
-import { gpuBackend } from '../../src/nbmm/gpu.js';
-import { Rng } from '../../src/engine/rng.js';
+import { gpuBackend } from '../../src/backends/webgpu/nbmm.js';
+import { withGpu } from '../../src/gpu/session.js';
+import { Rng } from '../../src/core/rng.js';
 import { lgamma } from '../../src/nbmm/special.js';
 import fixture from '../fixtures/nbmm_scipy.json';
 import { nbmmSuite } from '../nbmm-suite.js';
@@ -34,8 +35,8 @@ function randomLabels(n: number, k: number, seed: number): number[] {
 
 /** GPU result equals the CPU one within the float32 policy (labels identical up to `perm`). */
 function expectParity(
-  g: Awaited<ReturnType<typeof negativeBinomialMixtureOn>>,
-  c: Awaited<ReturnType<typeof negativeBinomialMixtureOn>>,
+  g: Awaited<ReturnType<typeof negativeBinomialMixture>>,
+  c: Awaited<ReturnType<typeof negativeBinomialMixture>>,
   counts: Float64Array,
   perm?: number[],
 ): void {
@@ -70,8 +71,8 @@ describe('WebGPU negative-binomial mixture equals the CPU reference on seeded si
       const sim = simulateNbMixture(n, d, k, n + d + k, { foldChange: 2.5, sizeSpread: opts.sizeFactors === 'none' ? 0 : 0.3 });
       const X = { data: sim.counts, n, d };
       const o = { k, init: randomLabels(n, k, n), tol: 0, maxIter: 12, ...opts };
-      const g = await negativeBinomialMixtureOn(gpu, X, o);
-      const c = await negativeBinomialMixtureOn(cpu, X, o);
+      const g = await negativeBinomialMixture(X, { ...o, engine: gpu });
+      const c = await negativeBinomialMixture(X, { ...o, engine: cpu });
       expectParity(g, c, sim.counts);
       expect(g.backend).toBe('webgpu');
     });
@@ -80,8 +81,8 @@ describe('WebGPU negative-binomial mixture equals the CPU reference on seeded si
   test('default options (k-means start on each backend): the same partition up to renaming', async () => {
     const sim = simulateNbMixture(1500, 60, 3, 21);
     const X = { data: sim.counts, n: sim.n, d: sim.d };
-    const g = await negativeBinomialMixtureOn(gpu, X, { k: 3, seed: 4 });
-    const c = await negativeBinomialMixtureOn(cpu, X, { k: 3, seed: 4 });
+    const g = await negativeBinomialMixture(X, { k: 3, seed: 4, engine: gpu });
+    const c = await negativeBinomialMixture(X, { k: 3, seed: 4, engine: cpu });
     const perm = permutationBetween(g.labels, c.labels, 3);
     expectRelClose(g.logLikelihood, c.logLikelihood, F32_OBJ_RTOL, 'log-likelihood');
     expectParamsClose(g.means, c.means, dataScale(sim.counts, sim.n, sim.d), perm);
@@ -114,11 +115,8 @@ describe('WebGPU negative-binomial mixture equals the CPU reference on seeded si
       means: Float64Array.from(f.means.flat()),
       phi: Float64Array.from(f.phi),
     };
-    const ev = await gpu.run(
-      async () => {
-        throw new Error('needs WebGPU');
-      },
-      (runner, chunking) => gpuBackend(runner, chunking, c, s, grid, f.k).evaluate(p, { resp: true, logProb: true }),
+    const ev = await withGpu(gpu, (runner, chunking) =>
+      gpuBackend(runner, chunking, c, s, grid, f.k).evaluate(p, { resp: true, logProb: true }),
     );
     let worstLp = 0;
     let total = 0;
@@ -147,8 +145,8 @@ describe('the chunked GPU path', () => {
 
   test('chunks of whole segments (256 rows) agree with one chunk; the row statistics are bit-identical, the per-gene sums within round-off', async () => {
     const chunked = await createEngine({ backend: 'webgpu', maxChunkRows: 300 });
-    const whole = await negativeBinomialMixtureOn(gpu, X, o);
-    const parts = await negativeBinomialMixtureOn(chunked, X, o);
+    const whole = await negativeBinomialMixture(X, { ...o, engine: gpu });
+    const parts = await negativeBinomialMixture(X, { ...o, engine: chunked });
     expect(whole.gpu!.chunks).toBe(1);
     expect(parts.gpu!.chunks).toBe(6);
     expectParity(parts, whole, sim.counts);
@@ -157,8 +155,8 @@ describe('the chunked GPU path', () => {
 
   test('tiny ragged chunks (37 rows) agree with the CPU reference', async () => {
     const tiny = await createEngine({ backend: 'webgpu', maxChunkRows: 37 });
-    const g = await negativeBinomialMixtureOn(tiny, X, o);
-    const c = await negativeBinomialMixtureOn(cpu, X, o);
+    const g = await negativeBinomialMixture(X, { ...o, engine: tiny });
+    const c = await negativeBinomialMixture(X, { ...o, engine: cpu });
     expect(g.gpu!.chunks).toBe(Math.ceil(1500 / 37));
     expectParity(g, c, sim.counts);
     tiny.destroy();
@@ -166,8 +164,8 @@ describe('the chunked GPU path', () => {
 
   test('split dispatches (at most 8 workgroups per dimension; 24 to 54 needed) give the same bits', async () => {
     const split = await createEngine({ backend: 'webgpu', maxWorkgroupsPerDimension: 8 });
-    const a = await negativeBinomialMixtureOn(split, toCsr(sim.counts, sim.n, sim.d), o);
-    const ref = await negativeBinomialMixtureOn(gpu, X, o);
+    const a = await negativeBinomialMixture(toCsr(sim.counts, sim.n, sim.d), { ...o, engine: split });
+    const ref = await negativeBinomialMixture(X, { ...o, engine: gpu });
     expect(a.labels).toEqual(ref.labels);
     expect(a.means).toEqual(ref.means);
     expect(a.dispersion).toEqual(ref.dispersion);
@@ -181,10 +179,9 @@ describe('GPU traffic per iteration', () => {
     const sim = simulateNbMixture(1200, 30, 4, 3);
     const chunked = await createEngine({ backend: 'webgpu', maxChunkRows: 300 });
     for (const engine of [gpu, chunked]) {
-      const r = await negativeBinomialMixtureOn(
-        engine,
+      const r = await negativeBinomialMixture(
         { data: sim.counts, n: sim.n, d: sim.d },
-        { k: 4, init: 'random', nInit: 1, seed: 1, maxIter: 4, tol: 0 },
+        { k: 4, init: 'random', nInit: 1, seed: 1, maxIter: 4, tol: 0, engine },
       );
       const J = makeGrid(r.sizeFactors).J;
       expect(r.gpu!.bytesReadPerIter).toBe((4 * (J + 2) + 1 + 30 * 4 * (J + 1)) * 4);

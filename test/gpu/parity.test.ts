@@ -3,8 +3,8 @@
  * chunking, split dispatches, bounded readbacks, device loss. Tolerances: test/tolerance.ts.
  */
 import { describe, test, expect, beforeAll } from 'vitest';
-import { createEngine, DeviceLostError, type Engine } from '../../src/index.js';
-import { Rng } from '../../src/engine/rng.js';
+import { createEngine, DeviceLostError, type Engine, kmeans, predict, softKMeans, transform } from '../../src/index.js';
+import { Rng } from '../../src/core/rng.js';
 import { makeBlobs } from '../helpers/blobs.js';
 import { F32_OBJ_RTOL, F32_PROB_ATOL, dataScale, expectParamsClose, expectRelClose, permutationBetween } from '../tolerance.js';
 
@@ -36,8 +36,8 @@ describe('WebGPU k-means equals the CPU reference on seeded Gaussian blobs', () 
       const b = makeBlobs(n, d, k, n + d + k, { std: 1, spread: 8, offset: 100 });
       const init = randomRows(b.data, n, d, k, 1);
       const X = { data: b.data, n, d };
-      const g = await gpu.kmeans(X, { k, init });
-      const c = await cpu.kmeans(X, { k, init });
+      const g = await kmeans(X, { k, init, engine: gpu });
+      const c = await kmeans(X, { k, init, engine: cpu });
       permutationBetween(g.labels, c.labels, k);
       expect(g.labels).toEqual(c.labels);
       expectRelClose(g.inertia, c.inertia, F32_OBJ_RTOL, 'inertia');
@@ -54,8 +54,8 @@ describe('WebGPU k-means equals the CPU reference on seeded Gaussian blobs', () 
     const n = 6 * k;
     const b = makeBlobs(n, d, k, 31, { std: 0.2, spread: 20 });
     const init = randomRows(b.data, n, d, k, 2);
-    const g = await gpu.kmeans({ data: b.data, n, d }, { k, init, maxIter: 5 });
-    const c = await cpu.kmeans({ data: b.data, n, d }, { k, init, maxIter: 5 });
+    const g = await kmeans({ data: b.data, n, d }, { k, init, maxIter: 5, engine: gpu });
+    const c = await kmeans({ data: b.data, n, d }, { k, init, maxIter: 5, engine: cpu });
     expect(g.labels).toEqual(c.labels);
     expectRelClose(g.inertia, c.inertia, F32_OBJ_RTOL, 'inertia');
   });
@@ -63,8 +63,8 @@ describe('WebGPU k-means equals the CPU reference on seeded Gaussian blobs', () 
   test('GPU k-means++ finds the planted clusters, as the CPU k-means++ does', async () => {
     const b = makeBlobs(4000, 12, 6, 5, { std: 0.5, spread: 10 });
     const X = { data: b.data, n: b.n, d: b.d };
-    const g = await gpu.kmeans(X, { k: 6, seed: 2, nInit: 3 });
-    const c = await cpu.kmeans(X, { k: 6, seed: 2, nInit: 3 });
+    const g = await kmeans(X, { k: 6, seed: 2, nInit: 3, engine: gpu });
+    const c = await kmeans(X, { k: 6, seed: 2, nInit: 3, engine: cpu });
     permutationBetween(g.labels, b.truth, 6);
     permutationBetween(c.labels, b.truth, 6);
     expectRelClose(g.inertia, c.inertia, F32_OBJ_RTOL, 'inertia');
@@ -75,8 +75,8 @@ describe('WebGPU k-means equals the CPU reference on seeded Gaussian blobs', () 
     const X = { data: b.data, n: b.n, d: b.d };
     const init = randomRows(b.data, b.n, b.d, 4, 3);
     const opts = { k: 4, init, beta: 0.2, returnResponsibilities: true, maxIter: 50 };
-    const g = await gpu.softKMeans(X, opts);
-    const c = await cpu.softKMeans(X, opts);
+    const g = await softKMeans(X, { ...opts, engine: gpu });
+    const c = await softKMeans(X, { ...opts, engine: cpu });
     expect(g.nIter).toBe(c.nIter);
     expectRelClose(g.objective, c.objective, F32_OBJ_RTOL, 'soft objective');
     expectParamsClose(g.centroids, c.centroids, dataScale(b.data, b.n, b.d));
@@ -88,12 +88,12 @@ describe('WebGPU k-means equals the CPU reference on seeded Gaussian blobs', () 
 
   test('predict and transform on new data match the reference', async () => {
     const b = makeBlobs(2500, 9, 7, 21);
-    const model = await cpu.kmeans({ data: b.data, n: b.n, d: b.d }, { k: 7, seed: 1 });
+    const model = await kmeans({ data: b.data, n: b.n, d: b.d }, { k: 7, seed: 1, engine: cpu });
     const fresh = makeBlobs(700, 9, 7, 22);
     const Xn = { data: fresh.data, n: fresh.n, d: fresh.d };
-    expect(await gpu.predict(model, Xn)).toEqual(await cpu.predict(model, Xn));
-    const tg = await gpu.transform(model, Xn);
-    const tc = await cpu.transform(model, Xn);
+    expect(await predict(model, Xn, { engine: gpu })).toEqual(await predict(model, Xn, { engine: cpu }));
+    const tg = await transform(model, Xn, { engine: gpu });
+    const tc = await transform(model, Xn, { engine: cpu });
     tg.forEach((row, i) => row.forEach((v, j) => expect(Math.abs(v - tc[i][j])).toBeLessThanOrEqual(1e-4 * (1 + tc[i][j]))));
   });
 });
@@ -104,15 +104,15 @@ describe('the chunked GPU path', () => {
 
   test('chunks of whole segments give bit-identical results to one chunk', async () => {
     const chunked = await createEngine({ backend: 'webgpu', maxChunkRows: 512 });
-    const whole = await gpu.kmeans(X, { k: 4, seed: 4, nInit: 2 });
-    const parts = await chunked.kmeans(X, { k: 4, seed: 4, nInit: 2 });
+    const whole = await kmeans(X, { k: 4, seed: 4, nInit: 2, engine: gpu });
+    const parts = await kmeans(X, { k: 4, seed: 4, nInit: 2, engine: chunked });
     expect(parts.gpu!.chunks).toBe(6);
     expect(whole.gpu!.chunks).toBe(1);
     expect(parts.labels).toEqual(whole.labels);
     expect(parts.centroids).toEqual(whole.centroids);
     expect(parts.inertia).toBe(whole.inertia);
-    const softWhole = await gpu.softKMeans(X, { k: 4, seed: 4, beta: 0.3, returnResponsibilities: true });
-    const softParts = await chunked.softKMeans(X, { k: 4, seed: 4, beta: 0.3, returnResponsibilities: true });
+    const softWhole = await softKMeans(X, { k: 4, seed: 4, beta: 0.3, returnResponsibilities: true, engine: gpu });
+    const softParts = await softKMeans(X, { k: 4, seed: 4, beta: 0.3, returnResponsibilities: true, engine: chunked });
     expect(softParts.responsibilities).toEqual(softWhole.responsibilities);
     expect(softParts.objective).toBe(softWhole.objective);
     chunked.destroy();
@@ -121,22 +121,22 @@ describe('the chunked GPU path', () => {
   test('tiny ragged chunks (37 rows) agree with the reference', async () => {
     const tiny = await createEngine({ backend: 'webgpu', maxChunkRows: 37 });
     const init = randomRows(b.data, b.n, b.d, 4, 8);
-    const g = await tiny.kmeans(X, { k: 4, init });
-    const c = await cpu.kmeans(X, { k: 4, init });
+    const g = await kmeans(X, { k: 4, init, engine: tiny });
+    const c = await kmeans(X, { k: 4, init, engine: cpu });
     expect(g.gpu!.chunks).toBe(Math.ceil(3000 / 37));
     expect(g.labels).toEqual(c.labels);
     expectRelClose(g.inertia, c.inertia, F32_OBJ_RTOL, 'inertia');
-    const pp = await tiny.kmeans(X, { k: 4, seed: 9 });
-    const ppWhole = await gpu.kmeans(X, { k: 4, seed: 9 });
+    const pp = await kmeans(X, { k: 4, seed: 9, engine: tiny });
+    const ppWhole = await kmeans(X, { k: 4, seed: 9, engine: gpu });
     permutationBetween(pp.labels, ppWhole.labels, 4);
-    expect(await tiny.predict(g, X)).toEqual(g.labels);
+    expect(await predict(g, X, { engine: tiny })).toEqual(g.labels);
     tiny.destroy();
   });
 
   test('split dispatches (at most 4 workgroups per dimension, 12 needed) give the same result', async () => {
     const split = await createEngine({ backend: 'webgpu', maxWorkgroupsPerDimension: 4 });
-    const a = await split.kmeans(X, { k: 4, seed: 4, nInit: 2 });
-    const ref = await gpu.kmeans(X, { k: 4, seed: 4, nInit: 2 });
+    const a = await kmeans(X, { k: 4, seed: 4, nInit: 2, engine: split });
+    const ref = await kmeans(X, { k: 4, seed: 4, nInit: 2, engine: gpu });
     expect(a.labels).toEqual(ref.labels);
     expect(a.centroids).toEqual(ref.centroids);
     split.destroy();
@@ -149,7 +149,7 @@ describe('GPU traffic per iteration', () => {
     const d = 10;
     const k = 8;
     const b = makeBlobs(n, d, k, 3);
-    const r = await gpu.kmeans({ data: b.data, n, d }, { k, seed: 1, init: 'random', nInit: 1, maxIter: 20 });
+    const r = await kmeans({ data: b.data, n, d }, { k, seed: 1, init: 'random', nInit: 1, maxIter: 20, engine: gpu });
     // One readback of k×(d+2) float statistics plus the 4-byte changed count; never O(n).
     expect(r.gpu!.bytesReadPerIter).toBe(k * (d + 2) * 4 + 4);
     // assign + accumulate per chunk, then one reduction.
@@ -163,11 +163,11 @@ describe('device loss', () => {
     const adapter = await navigator.gpu.requestAdapter();
     const device = await adapter!.requestDevice();
     const engine = await createEngine({ backend: 'webgpu', device });
-    const ok = await engine.kmeans([[0], [1], [10], [11]], { k: 2, init: [[0], [1]] });
+    const ok = await kmeans([[0], [1], [10], [11]], { k: 2, init: [[0], [1]], engine });
     expect(ok.inertia).toBeCloseTo(1, 5);
     device.destroy();
     await device.lost;
-    const err = await engine.kmeans([[0], [1]], { k: 1 }).catch((e: unknown) => e);
+    const err = await kmeans([[0], [1]], { k: 1, engine }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DeviceLostError);
     expect((err as Error).message).toMatch(/device was lost.*createEngine/);
   });

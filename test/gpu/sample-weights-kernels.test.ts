@@ -14,8 +14,8 @@ import { uploadData } from '../../src/gpu/dataset.js';
 import { bindBuffers } from '../../src/gpu/bind.js';
 import type { GpuRunner } from '../../src/gpu/runner.js';
 import type { ChunkingOptions } from '../../src/gpu/dataset.js';
-import { KMeansGpuState } from '../../src/kmeans/fit.js';
-import { Rng } from '../../src/engine/rng.js';
+import { KMeansGpuState } from '../../src/backends/webgpu/kmeans.js';
+import { Rng } from '../../src/core/rng.js';
 import { makeBlobs } from '../helpers/blobs.js';
 
 const N = 1000;

@@ -1,5 +1,5 @@
 /** Seeded Gaussian blobs for tests and benchmarks (Box–Muller on the library's Philox RNG). */
-import { Rng } from '../../src/engine/rng.js';
+import { Rng } from '../../src/core/rng.js';
 
 export interface Blobs {
   data: Float64Array;

@@ -9,7 +9,7 @@ import { adjustedRandIndex } from '../../src/metrics.js';
 
 // In-process runs of the CLI with the real library on the CPU backend; streams are captured.
 
-function capture(opts: { tty?: boolean; engine?: () => Promise<CliEngine> } = {}) {
+function capture(opts: { tty?: boolean; engine?: () => Promise<CliEngine>; kmeans?: CliDeps['kmeans'] } = {}) {
   const out: string[] = [];
   const err: string[] = [];
   const backends: string[] = [];
@@ -22,6 +22,7 @@ function capture(opts: { tty?: boolean; engine?: () => Promise<CliEngine> } = {}
       }),
     stdout: { write: (s: string) => out.push(s) },
     stderr: { write: (s: string) => err.push(s), isTTY: opts.tty ?? false, columns: 120 },
+    ...(opts.kmeans ? { kmeans: opts.kmeans } : {}),
   };
   return { deps, out: () => out.join(''), err: () => err.join(''), backends };
 }
@@ -50,7 +51,7 @@ describe('emgpu kmeans on the bundled digits (CPU backend)', () => {
     const s = JSON.parse(c.out()) as Summary;
     expect(s.input).toEqual({ file: 'data/digits.csv.gz', bundled: true, kind: 'delimited', n: 1797, d: 64 });
     expect(s.k).toBe(10);
-    expect(s.backend).toBe('cpu');
+    expect(s.backend).toBe('reference');
     expect(s.clusterSizes).toHaveLength(10);
     expect(s.clusterSizes.reduce((a, b) => a + b, 0)).toBe(1797);
     expect(s.restarts).toHaveLength(1);
@@ -166,11 +167,14 @@ describe('emgpu kmeans on a FILE (CPU backend)', () => {
   test('reports an unexpected engine failure as a probable bug, exit 1', async () => {
     const c = capture({
       engine: async () => ({
-        backend: 'cpu',
+        backend: 'reference',
         adapter: 'fake',
-        kmeans: () => Promise.reject(new TypeError('x is undefined')),
+        instance: null,
+        fallbackReason: null,
+        check: () => {},
         destroy: () => {},
       }),
+      kmeans: () => Promise.reject(new TypeError('x is undefined')),
     });
     expect(await runCli(['kmeans', '--backend', 'cpu'], c.deps)).toBe(1);
     expect(c.err()).toBe('error: x is undefined\n(an unexpected error, probably a bug in emgpu; please report it with the command line)\n');

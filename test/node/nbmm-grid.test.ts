@@ -7,7 +7,7 @@
  * since the GPU E-step adds it to float32 sums.
  */
 import { describe, test, expect } from 'vitest';
-import { Rng } from '../../src/engine/rng.js';
+import { Rng } from '../../src/core/rng.js';
 import { makeGrid, cellWeights, nodesFor, MAX_NODES } from '../../src/nbmm/grid.js';
 
 function params(d: number, k: number, seed: number) {

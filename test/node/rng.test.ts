@@ -1,5 +1,5 @@
 import { describe, test, expect } from 'vitest';
-import { Rng, philox2x32, restartRng } from '../../src/engine/rng.js';
+import { Rng, philox2x32, restartRng } from '../../src/core/rng.js';
 
 describe('the counter-based RNG', () => {
   test('Philox2x32-10 reproduces the Random123 known-answer vectors', () => {

@@ -57,7 +57,7 @@ describe('preprocess on pbmc68k_reduced (CPU reference)', () => {
       onStage: (e) => events.push(e),
       engine: cpu,
     });
-    expect(r.backend).toBe('cpu');
+    expect(r.backend).toBe('reference');
     expect(events.map((e) => e.stage)).toEqual(['qc', 'filter', 'normalize', 'hvg', 'scale', 'pca']);
     expect(events.map((e) => e.done)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(events.every((e) => e.total === 6 && e.ms >= 0)).toBe(true);

@@ -5,7 +5,7 @@
 import { describe, expect, test } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { Rng } from '../../src/engine/rng.js';
+import { Rng } from '../../src/core/rng.js';
 import { lgamma } from '../../src/nbmm/special.js';
 import { sampleGamma, sampleNbMixture, sampleNegativeBinomial, samplePoisson, type NbMixtureParams } from '../../src/sc/synthetic.js';
 import { InvalidInputError } from '../../src/errors.js';

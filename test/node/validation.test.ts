@@ -1,5 +1,5 @@
 import { describe, test, expect } from 'vitest';
-import { createEngine, InvalidInputError, BufferLimitError, EmgpuError } from '../../src/index.js';
+import { createEngine, InvalidInputError, BufferLimitError, EmgpuError, kmeans, predict, softKMeans } from '../../src/index.js';
 import { planChunks } from '../../src/gpu/dataset.js';
 
 const cpu = await createEngine({ backend: 'cpu' });
@@ -18,14 +18,14 @@ describe('bad input raises a typed error naming cause and fix, and leaves the in
   test('NaN and Infinity are rejected with their position', async () => {
     const data = new Float64Array([1, 2, 3, NaN, 5, 6]);
     const copy = data.slice();
-    await expectCode(cpu.kmeans({ data, n: 3, d: 2 }, { k: 2 }), 'NON_FINITE', /NaN at sample 1, feature 1.*impute/);
+    await expectCode(kmeans({ data, n: 3, d: 2 }, { k: 2, engine: cpu }), 'NON_FINITE', /NaN at sample 1, feature 1.*impute/);
     await expectCode(
-      cpu.kmeans(
+      kmeans(
         [
           [1, 2],
           [Infinity, 0],
         ],
-        { k: 1 },
+        { k: 1, engine: cpu },
       ),
       'NON_FINITE',
       /Infinity at sample 1, feature 0/,
@@ -39,9 +39,9 @@ describe('bad input raises a typed error naming cause and fix, and leaves the in
       [1, 1],
       [2, 2],
     ];
-    await expectCode(cpu.kmeans(rows, { k: 4 }), 'K_TOO_LARGE', /n_samples=3 should be >= k=4/);
-    await expectCode(cpu.kmeans(rows, { k: 0 }), 'BAD_OPTION', /k=0 is not a positive integer/);
-    await expectCode(cpu.kmeans(rows, { k: 1.5 }), 'BAD_OPTION', /positive integer/);
+    await expectCode(kmeans(rows, { k: 4, engine: cpu }), 'K_TOO_LARGE', /n_samples=3 should be >= k=4/);
+    await expectCode(kmeans(rows, { k: 0, engine: cpu }), 'BAD_OPTION', /k=0 is not a positive integer/);
+    await expectCode(kmeans(rows, { k: 1.5, engine: cpu }), 'BAD_OPTION', /positive integer/);
     expect(rows).toEqual([
       [0, 0],
       [1, 1],
@@ -50,11 +50,15 @@ describe('bad input raises a typed error naming cause and fix, and leaves the in
   });
 
   test('empty and ragged data are rejected', async () => {
-    await expectCode(cpu.kmeans([], { k: 1 }), 'EMPTY_DATA', /empty/);
-    await expectCode(cpu.kmeans([[]], { k: 1 }), 'EMPTY_DATA', /empty/);
-    await expectCode(cpu.kmeans({ data: new Float32Array(0), n: 0, d: 3 }, { k: 1 }), 'EMPTY_DATA', /empty/);
-    await expectCode(cpu.kmeans([[1, 2], [3]], { k: 1 }), 'RAGGED_DATA', /row 1 has 1 values but row 0 has 2/);
-    await expectCode(cpu.kmeans({ data: new Float32Array(5), n: 2, d: 3 }, { k: 1 }), 'SHAPE_MISMATCH', /length 5 but n\*d = 2\*3 = 6/);
+    await expectCode(kmeans([], { k: 1, engine: cpu }), 'EMPTY_DATA', /empty/);
+    await expectCode(kmeans([[]], { k: 1, engine: cpu }), 'EMPTY_DATA', /empty/);
+    await expectCode(kmeans({ data: new Float32Array(0), n: 0, d: 3 }, { k: 1, engine: cpu }), 'EMPTY_DATA', /empty/);
+    await expectCode(kmeans([[1, 2], [3]], { k: 1, engine: cpu }), 'RAGGED_DATA', /row 1 has 1 values but row 0 has 2/);
+    await expectCode(
+      kmeans({ data: new Float32Array(5), n: 2, d: 3 }, { k: 1, engine: cpu }),
+      'SHAPE_MISMATCH',
+      /length 5 but n\*d = 2\*3 = 6/,
+    );
   });
 
   test('initial centroids and new data must match the dimension', async () => {
@@ -64,19 +68,20 @@ describe('bad input raises a typed error naming cause and fix, and leaves the in
       [2, 2],
     ];
     await expectCode(
-      cpu.kmeans(rows, {
+      kmeans(rows, {
         k: 2,
         init: [
           [0, 0, 0],
           [1, 1, 1],
         ],
+        engine: cpu,
       }),
       'DIMENSION_MISMATCH',
       /init has 3 features but the data has 2/,
     );
-    await expectCode(cpu.kmeans(rows, { k: 2, init: [[0, 0]] }), 'SHAPE_MISMATCH', /1 rows but k=2/);
+    await expectCode(kmeans(rows, { k: 2, init: [[0, 0]], engine: cpu }), 'SHAPE_MISMATCH', /1 rows but k=2/);
     await expectCode(
-      cpu.predict({ centroids: [[0, 0]] }, [[1, 2, 3]]),
+      predict({ centroids: [[0, 0]] }, [[1, 2, 3]], { engine: cpu }),
       'DIMENSION_MISMATCH',
       /X has 3 features, but the model was fitted on 2/,
     );
@@ -84,15 +89,15 @@ describe('bad input raises a typed error naming cause and fix, and leaves the in
 
   test('options out of range are rejected', async () => {
     const rows = [[0], [1], [2]];
-    await expectCode(cpu.kmeans(rows, { k: 2, maxIter: 0 }), 'BAD_OPTION', /maxIter=0/);
-    await expectCode(cpu.kmeans(rows, { k: 2, tol: -1 }), 'BAD_OPTION', /tol=-1/);
-    await expectCode(cpu.kmeans(rows, { k: 2, init: 'kmeans||' as 'random' }), 'BAD_OPTION', /init='kmeans\|\|'/);
-    await expectCode(cpu.softKMeans(rows, { k: 2, beta: 0 }), 'BAD_OPTION', /beta=0/);
+    await expectCode(kmeans(rows, { k: 2, maxIter: 0, engine: cpu }), 'BAD_OPTION', /maxIter=0/);
+    await expectCode(kmeans(rows, { k: 2, tol: -1, engine: cpu }), 'BAD_OPTION', /tol=-1/);
+    await expectCode(kmeans(rows, { k: 2, init: 'kmeans||' as 'random', engine: cpu }), 'BAD_OPTION', /init='kmeans\|\|'/);
+    await expectCode(softKMeans(rows, { k: 2, beta: 0, engine: cpu }), 'BAD_OPTION', /beta=0/);
     await expectCode(createEngine({ backend: 'cuda' as 'cpu' }), 'BAD_OPTION', /backend='cuda'/);
   });
 
   test('errors are InvalidInputError instances with a stable code', async () => {
-    const err = await cpu.kmeans([[1]], { k: 2 }).catch((e: unknown) => e);
+    const err = await kmeans([[1]], { k: 2, engine: cpu }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InvalidInputError);
     expect((err as InvalidInputError).name).toBe('InvalidInputError');
   });
@@ -113,6 +118,6 @@ describe('bad input raises a typed error naming cause and fix, and leaves the in
   test('a destroyed engine refuses work', async () => {
     const e = await createEngine({ backend: 'cpu' });
     e.destroy();
-    await expectCode(e.kmeans([[1]], { k: 1 }), 'ENGINE_DESTROYED', /createEngine/);
+    await expectCode(kmeans([[1]], { k: 1, engine: e }), 'ENGINE_DESTROYED', /createEngine/);
   });
 });

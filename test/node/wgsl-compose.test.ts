@@ -2,9 +2,9 @@
 import { describe, test, expect } from 'vitest';
 import { composeWgsl, resolveLibraries } from '../../src/gpu/compose.js';
 import { defineKernel, type Kernel } from '../../src/gpu/kernel.js';
-import { sources as kmeansKernels } from '../../src/kmeans/kernels.js';
-import { sources as gmmKernels } from '../../src/gmm/kernels.js';
-import { sources as nbmmKernels } from '../../src/nbmm/kernels.js';
+import { sources as kmeansKernels } from '../../src/backends/webgpu/kmeans-kernels.js';
+import { sources as gmmKernels } from '../../src/backends/webgpu/gmm-kernels.js';
+import { sources as nbmmKernels } from '../../src/backends/webgpu/nbmm-kernels.js';
 import { scSources } from '../../src/backends/webgpu/sc/kernels.js';
 
 const count = (text: string, needle: string) => text.split(needle).length - 1;

@@ -7,6 +7,7 @@ import { describe, test, expect } from 'vitest';
 import type { Engine, GaussianMixtureResult, CovarianceType } from '../../src/index.js';
 import fixtures from '../fixtures/sklearn_gmm.json';
 import { F32_OBJ_RTOL, F64_RTOL, SKLEARN_LL_ATOL, dataScale, expectParamsClose, expectRelClose } from '../tolerance.js';
+import { gaussianMixture } from '../../src/index.js';
 
 interface GmmCase {
   name: string;
@@ -57,7 +58,7 @@ export function gmmSuite(name: string, getEngine: () => Promise<Engine>, float32
       // Σ log N(x | 3, 3.5) = −2 log(2π·3.5) − 14/7 = −2 log(7π) − 2.
       const engine = await getEngine();
       for (const covariance of ['full', 'diag', 'spherical', 'tied'] as const) {
-        const r = await engine.gaussianMixture([[1], [2], [3], [6]], { k: 1, covariance, regCovar: 0 });
+        const r = await gaussianMixture([[1], [2], [3], [6]], { k: 1, covariance, regCovar: 0, engine });
         expectRelClose(r.means[0][0], 3, rtol, `${covariance} mean`);
         expectRelClose(flat(r.covariances)[0], 3.5, rtol, `${covariance} variance`);
         expectRelClose(r.logLikelihood, -2 * Math.log(7 * Math.PI) - 2, objRtol, `${covariance} log-likelihood`);
@@ -70,11 +71,12 @@ export function gmmSuite(name: string, getEngine: () => Promise<Engine>, float32
       // Pairs {0, 2} and {10, 12}: each component gets one pair exactly (responsibilities
       // underflow to 0/1), mean 1 and 11, variance 1 (+ regCovar), weights 1/2.
       const engine = await getEngine();
-      const r = await engine.gaussianMixture([[0], [2], [10], [12]], {
+      const r = await gaussianMixture([[0], [2], [10], [12]], {
         k: 2,
         covariance: 'diag',
         init: { weights: [0.5, 0.5], means: [[0], [12]], covariances: [[4], [4]] },
         regCovar: 0,
+        engine,
       });
       expectParamsClose(r.means, [[1], [11]], 1, undefined, atol, rtol);
       expectParamsClose(r.covariances as number[][], [[1], [1]], 1, undefined, atol, rtol);
@@ -91,13 +93,14 @@ export function gmmSuite(name: string, getEngine: () => Promise<Engine>, float32
     for (const c of cases) {
       test(`agrees with scikit-learn on '${c.name}' (${c.n}×${c.d}, k=${c.k}, ${c.covariance_type}) from the same initial parameters`, async () => {
         const engine = await getEngine();
-        const r = await engine.gaussianMixture(c.X, {
+        const r = await gaussianMixture(c.X, {
           k: c.k,
           covariance: c.covariance_type,
           tol: c.tol,
           regCovar: c.reg_covar,
           maxIter: c.max_iter,
           init: c.init as never,
+          engine,
         });
         expect(r.labels).toEqual(c.labels);
         expect(r.nIter).toBe(c.n_iter_);
@@ -127,7 +130,7 @@ export function gmmSuite(name: string, getEngine: () => Promise<Engine>, float32
     test('a collapsed component is regularised, reported with the fix, and never NaN', async () => {
       const engine = await getEngine();
       const c = cases.find((x) => x.name === 'degenerate' && x.covariance_type === 'full')!;
-      const r = await engine.gaussianMixture(c.X, { k: c.k, covariance: 'full', init: c.init as never });
+      const r = await gaussianMixture(c.X, { k: c.k, covariance: 'full', init: c.init as never, engine });
       expect(flat(r.covariances).every(Number.isFinite)).toBe(true);
       expect(Number.isFinite(r.logLikelihood)).toBe(true);
       expect(r.warnings.join(' ')).toMatch(
@@ -139,14 +142,14 @@ export function gmmSuite(name: string, getEngine: () => Promise<Engine>, float32
       const engine = await getEngine();
       const c = cases.find((x) => x.name === 'iris' && x.covariance_type === 'full')!;
       for (const init of ['kmeans', 'k-means++', 'random', 'random-from-data'] as const) {
-        const r = await engine.gaussianMixture(c.X, { k: 3, covariance: 'diag', init, seed: 1, nInit: 2 });
+        const r = await gaussianMixture(c.X, { k: 3, covariance: 'diag', init, seed: 1, nInit: 2, engine });
         expect(r.restarts).toHaveLength(2);
         expect(r.lowerBound).toBe(Math.max(...r.restarts.map((x) => x.objective)));
         expectNonDecreasing(
           r.history.map((h) => h.objective),
           objRtol,
         );
-        const again = await engine.gaussianMixture(c.X, { k: 3, covariance: 'diag', init, seed: 1, nInit: 2 });
+        const again = await gaussianMixture(c.X, { k: 3, covariance: 'diag', init, seed: 1, nInit: 2, engine });
         expect(again.means).toEqual(r.means);
         expect(again.labels).toEqual(r.labels);
       }
@@ -154,7 +157,7 @@ export function gmmSuite(name: string, getEngine: () => Promise<Engine>, float32
 
     test('JSON keeps the parameters and drops the methods', async () => {
       const engine = await getEngine();
-      const r: GaussianMixtureResult = await engine.gaussianMixture([[1], [2], [3], [6]], { k: 1 });
+      const r: GaussianMixtureResult = await gaussianMixture([[1], [2], [3], [6]], { k: 1, engine });
       const round = JSON.parse(JSON.stringify(r));
       expect(round.means).toEqual(r.means);
       expect(round.bic).toBeUndefined();
@@ -168,7 +171,7 @@ export function gmmSuite(name: string, getEngine: () => Promise<Engine>, float32
     for (const covariance of ['full', 'diag', 'spherical', 'tied'] as const) {
       test(`the log-posterior never decreases with a Dirichlet and Normal-inverse-Wishart prior (${covariance})`, async () => {
         const engine = await getEngine();
-        const r = await engine.gaussianMixture(c.X, {
+        const r = await gaussianMixture(c.X, {
           k: 4,
           covariance,
           init: 'random',
@@ -176,6 +179,7 @@ export function gmmSuite(name: string, getEngine: () => Promise<Engine>, float32
           maxIter: 60,
           tol: 1e-8,
           prior: { weightConcentration: 2, normal: true },
+          engine,
         });
         expect(r.history.length).toBeGreaterThan(3);
         expectNonDecreasing(
@@ -191,12 +195,13 @@ export function gmmSuite(name: string, getEngine: () => Promise<Engine>, float32
       // k = 1, x = 1, 2, 3, 6: n = 4, ȳ = 3, W = 14. Prior: κ = 1, μ_P = 0, ν = 3, Λ = 2.
       // μ = (4·3 + 0)/(4 + 1) = 2.4; Σ = (Λ + κn/(κ+n)(ȳ−μ_P)² + W)/(ν + n + d + 2) = (2 + 0.8·9 + 14)/10 = 2.32.
       const engine = await getEngine();
-      const r = await engine.gaussianMixture([[1], [2], [3], [6]], {
+      const r = await gaussianMixture([[1], [2], [3], [6]], {
         k: 1,
         covariance: 'full',
         regCovar: 0,
         maxIter: 1,
         prior: { normal: { shrinkage: 1, mean: [0], dof: 3, scale: [[2]] } },
+        engine,
       });
       expectRelClose(r.means[0][0], 2.4, rtol, 'MAP mean');
       expectRelClose(flat(r.covariances)[0], 2.32, rtol, 'MAP variance');
@@ -205,13 +210,14 @@ export function gmmSuite(name: string, getEngine: () => Promise<Engine>, float32
     test('a Dirichlet prior with α < 1 empties out and drops surplus components', async () => {
       const engine = await getEngine();
       const blobs = cases.find((x) => x.name === 'blobs_aniso' && x.covariance_type === 'diag')!;
-      const r = await engine.gaussianMixture(blobs.X, {
+      const r = await gaussianMixture(blobs.X, {
         k: 8,
         covariance: 'diag',
         init: 'random',
         seed: 2,
         maxIter: 200,
         prior: { weightConcentration: 0.01 },
+        engine,
       });
       expect(r.k).toBeLessThan(8);
       expect(r.dropped.length).toBe(8 - r.k);
@@ -224,8 +230,8 @@ export function gmmSuite(name: string, getEngine: () => Promise<Engine>, float32
       const engine = await getEngine();
       const init = { weights: [0.9, 0.1], means: [[0], [10]], covariances: [[1], [1]] };
       const X = [...Array.from({ length: 18 }, (_, i) => [(i % 3) - 1]), [9], [11]];
-      const mle = await engine.gaussianMixture(X, { k: 2, covariance: 'diag', init, maxIter: 1 });
-      const map = await engine.gaussianMixture(X, { k: 2, covariance: 'diag', init, maxIter: 1, prior: { weightConcentration: 11 } });
+      const mle = await gaussianMixture(X, { k: 2, covariance: 'diag', init, maxIter: 1, engine });
+      const map = await gaussianMixture(X, { k: 2, covariance: 'diag', init, maxIter: 1, prior: { weightConcentration: 11 }, engine });
       // MLE: 18/20, 2/20. MAP: (18 + 10)/(20 + 20) = 0.7, (2 + 10)/40 = 0.3.
       expectRelClose(mle.weights[0], 0.9, 1e-6, 'MLE weight');
       expectRelClose(map.weights[0], 0.7, 1e-6, 'MAP weight');

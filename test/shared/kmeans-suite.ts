@@ -8,6 +8,7 @@ import type { Engine } from '../../src/index.js';
 import fixtures from '../fixtures/sklearn_kmeans.json';
 import kmeanspp from '../fixtures/sklearn_kmeanspp.json';
 import { F32_OBJ_RTOL, F64_RTOL, SKLEARN_RTOL, dataScale, expectParamsClose, expectRelClose, expectNonIncreasing } from '../tolerance.js';
+import { kmeans, predict, softKMeans, transform } from '../../src/index.js';
 
 interface Case {
   name: string;
@@ -39,7 +40,7 @@ export function kmeansSuite(name: string, getEngine: () => Promise<Engine>, floa
       //  it 2: labels 0,0,1,1; inertia 1 + (8/3)² + (11/3)² = 194/9; centroids 0.5, 10.5
       //  it 3: labels unchanged → converged; inertia 4 · 0.25 = 1.
       const engine = await getEngine();
-      const r = await engine.kmeans([[0], [1], [10], [11]], { k: 2, init: [[0], [1]] });
+      const r = await kmeans([[0], [1], [10], [11]], { k: 2, init: [[0], [1]], engine });
       expect(r.labels).toEqual([0, 0, 1, 1]);
       expectParamsClose(r.centroids, [[0.5], [10.5]], 1, undefined, paramAtol, paramRtol);
       expectRelClose(r.inertia, 1, objRtol, 'inertia');
@@ -60,7 +61,7 @@ export function kmeansSuite(name: string, getEngine: () => Promise<Engine>, floa
         [5, 5],
         [2, 9],
       ];
-      const r = await engine.kmeans(X, { k: 5, seed: 1 });
+      const r = await kmeans(X, { k: 5, seed: 1, engine });
       expect(new Set(r.labels).size).toBe(5);
       expect(r.inertia).toBeLessThanOrEqual(1e-9);
       r.labels.forEach((l, i) => expectParamsClose([r.centroids[l]], [X[i]], 1, undefined, paramAtol, paramRtol));
@@ -74,7 +75,7 @@ export function kmeansSuite(name: string, getEngine: () => Promise<Engine>, floa
         [2, 5, 2],
         [6, 3, 2],
       ];
-      const r = await engine.kmeans(X, { k: 1 });
+      const r = await kmeans(X, { k: 1, engine });
       expectParamsClose(r.centroids, [[3, 3, 2]], 1, undefined, paramAtol, paramRtol);
       // Σ‖x − mean‖² = (4+1+1)+(0+1+1)+(1+4+0)+(9+0+0) = 22
       expectRelClose(r.inertia, 22, objRtol, 'inertia');
@@ -84,7 +85,7 @@ export function kmeansSuite(name: string, getEngine: () => Promise<Engine>, floa
     for (const c of cases) {
       test(`agrees with scikit-learn on '${c.name}' (${c.n}×${c.d}, k=${c.k}) from the same initial centroids`, async () => {
         const engine = await getEngine();
-        const r = await engine.kmeans(c.X, { k: c.k, init: c.init, maxIter: c.max_iter, tol: c.tol });
+        const r = await kmeans(c.X, { k: c.k, init: c.init, maxIter: c.max_iter, tol: c.tol, engine });
         // Same initial centroids in the same order: labels must match exactly, not just up to renaming.
         expect(r.labels).toEqual(c.labels_);
         expectRelClose(r.inertia, c.inertia_, float32 ? SKLEARN_RTOL : 1e-9, 'inertia');
@@ -95,8 +96,8 @@ export function kmeansSuite(name: string, getEngine: () => Promise<Engine>, floa
           objRtol,
         );
         const head = c.X.slice(0, 5);
-        expect(await engine.predict(r, head)).toEqual(c.predict_head);
-        const t = await engine.transform(r, head);
+        expect(await predict(r, head, { engine })).toEqual(c.predict_head);
+        const t = await transform(r, head, { engine });
         t.forEach((row, i) =>
           row.forEach((v, j) => expect(Math.abs(v - c.transform_head[i][j])).toBeLessThanOrEqual(1e-4 * (1 + c.transform_head[i][j]))),
         );
@@ -106,10 +107,10 @@ export function kmeansSuite(name: string, getEngine: () => Promise<Engine>, floa
     test('an empty cluster is moved to the farthest sample, as scikit-learn does', async () => {
       const engine = await getEngine();
       const c = cases.find((x) => x.name === 'blobs_empty')!;
-      const r = await engine.kmeans(c.X, { k: c.k, init: c.init });
+      const r = await kmeans(c.X, { k: c.k, init: c.init, engine });
       expect(r.labels).toEqual(c.labels_);
       expect(r.warnings.join(' ')).toMatch(/1 empty cluster\(s\) were relocated/);
-      const rr = await engine.kmeans(c.X, { k: c.k, init: c.init, emptyCluster: 'random', seed: 3 });
+      const rr = await kmeans(c.X, { k: c.k, init: c.init, emptyCluster: 'random', seed: 3, engine });
       expect(rr.clusterSizes.every((s) => s > 0)).toBe(true);
     });
 
@@ -117,12 +118,12 @@ export function kmeansSuite(name: string, getEngine: () => Promise<Engine>, floa
       test(`k-means++ with 10 restarts reaches scikit-learn's best inertia on '${pp.name}'`, async () => {
         const engine = await getEngine();
         const c = cases.find((x) => x.name === pp.name)!;
-        const r = await engine.kmeans(c.X, { k: pp.k, nInit: pp.n_init, seed: 0 });
+        const r = await kmeans(c.X, { k: pp.k, nInit: pp.n_init, seed: 0, engine });
         expect(r.inertia).toBeLessThanOrEqual(pp.inertia_ * (1 + SKLEARN_RTOL));
         expect(r.restarts).toHaveLength(10);
         expect(r.inertia).toBe(Math.min(...r.restarts.map((x) => x.objective)));
         // k-means++ picks data points as seeds: every centroid of a 1-iteration fit is a sample.
-        const one = await engine.kmeans(c.X, { k: pp.k, maxIter: 1, seed: 5 });
+        const one = await kmeans(c.X, { k: pp.k, maxIter: 1, seed: 5, engine });
         expect(one.history[0].objective).toBeGreaterThan(0);
       });
     }
@@ -130,13 +131,13 @@ export function kmeansSuite(name: string, getEngine: () => Promise<Engine>, floa
     test('the same seed gives the same result twice and a different seed a different one', async () => {
       const engine = await getEngine();
       const c = cases.find((x) => x.name === 'digits')!;
-      const a = await engine.kmeans(c.X, { k: 10, seed: 11, init: 'random', nInit: 2 });
-      const b = await engine.kmeans(c.X, { k: 10, seed: 11, init: 'random', nInit: 2 });
+      const a = await kmeans(c.X, { k: 10, seed: 11, init: 'random', nInit: 2, engine });
+      const b = await kmeans(c.X, { k: 10, seed: 11, init: 'random', nInit: 2, engine });
       expect(b.labels).toEqual(a.labels);
       expect(b.centroids).toEqual(a.centroids);
       expect(b.inertia).toBe(a.inertia);
       expect(b.history).toEqual(a.history.map((h, i) => ({ ...h, elapsedMs: b.history[i].elapsedMs })));
-      const other = await engine.kmeans(c.X, { k: 10, seed: 12, init: 'random', nInit: 2 });
+      const other = await kmeans(c.X, { k: 10, seed: 12, init: 'random', nInit: 2, engine });
       expect(other.restarts.map((x) => x.objective)).not.toEqual(a.restarts.map((x) => x.objective));
     });
 
@@ -144,16 +145,17 @@ export function kmeansSuite(name: string, getEngine: () => Promise<Engine>, floa
       const engine = await getEngine();
       const c = cases.find((x) => x.name === 'blobs_d7')!;
       const seen: string[] = [];
-      const r = await engine.kmeans(c.X, { k: 5, nInit: 3, init: 'random', onIteration: (h) => seen.push(`${h.restart}:${h.iter}`) });
+      const r = await kmeans(c.X, { k: 5, nInit: 3, init: 'random', onIteration: (h) => seen.push(`${h.restart}:${h.iter}`), engine });
       expect(seen).toHaveLength(r.restarts.reduce((a, b) => a + b.nIter, 0));
       expect(seen[0]).toBe('0:1');
       const ctl = new AbortController();
-      const p = engine.kmeans(c.X, {
+      const p = kmeans(c.X, {
         k: 5,
         signal: ctl.signal,
         onIteration: (h) => {
           if (h.iter === 2) ctl.abort('test');
         },
+        engine,
       });
       await expect(p).rejects.toMatchObject({ code: 'ABORTED' });
     });
@@ -161,7 +163,7 @@ export function kmeansSuite(name: string, getEngine: () => Promise<Engine>, floa
     test('non-convergence is reported in the result, not thrown', async () => {
       const engine = await getEngine();
       const c = cases.find((x) => x.name === 'digits')!;
-      const r = await engine.kmeans(c.X, { k: 10, init: c.init, maxIter: 3 });
+      const r = await kmeans(c.X, { k: 10, init: c.init, maxIter: 3, engine });
       expect(r.converged).toBe(false);
       expect(r.stopReason).toBe('maxIter');
       expect(r.nIter).toBe(3);
@@ -170,7 +172,7 @@ export function kmeansSuite(name: string, getEngine: () => Promise<Engine>, floa
 
     test('results are plain data that survive JSON round trips', async () => {
       const engine = await getEngine();
-      const r = await engine.kmeans([[0], [1], [10], [11]], { k: 2, init: [[0], [1]] });
+      const r = await kmeans([[0], [1], [10], [11]], { k: 2, init: [[0], [1]], engine });
       expect(JSON.parse(JSON.stringify(r))).toEqual(r);
     });
 
@@ -180,8 +182,8 @@ export function kmeansSuite(name: string, getEngine: () => Promise<Engine>, floa
       const flat = new Float64Array(c.X.flat());
       const before = flat.slice();
       const init = c.init.map((row) => row.slice());
-      await engine.kmeans({ data: flat, n: c.n, d: c.d }, { k: 3, init });
-      await engine.softKMeans({ data: flat, n: c.n, d: c.d }, { k: 3, init, beta: 1e-4 });
+      await kmeans({ data: flat, n: c.n, d: c.d }, { k: 3, init, engine });
+      await softKMeans({ data: flat, n: c.n, d: c.d }, { k: 3, init, beta: 1e-4, engine });
       expect(flat).toEqual(before);
       expect(init).toEqual(c.init);
     });
@@ -200,7 +202,7 @@ export function kmeansSuite(name: string, getEngine: () => Promise<Engine>, floa
         else hi = mid;
       }
       const a = (lo + hi) / 2;
-      const r = await engine.softKMeans([[-1], [1]], { k: 2, beta, init: [[-1], [1]], tol: 1e-20, maxIter: 2000 });
+      const r = await softKMeans([[-1], [1]], { k: 2, beta, init: [[-1], [1]], tol: 1e-20, maxIter: 2000, engine });
       expect(Math.abs(r.centroids[0][0] + a)).toBeLessThan(float32 ? 1e-5 : 1e-9);
       expect(Math.abs(r.centroids[1][0] - a)).toBeLessThan(float32 ? 1e-5 : 1e-9);
       // Objective −(1/β) Σ_i log(e^{−β(1−a)²} + e^{−β(1+a)²}), both samples alike.
@@ -212,8 +214,8 @@ export function kmeansSuite(name: string, getEngine: () => Promise<Engine>, floa
     test('a large stiffness reproduces hard k-means, and the objective never rises', async () => {
       const engine = await getEngine();
       const c = cases.find((x) => x.name === 'iris')!;
-      const hard = await engine.kmeans(c.X, { k: 3, init: c.init });
-      const soft = await engine.softKMeans(c.X, { k: 3, init: c.init, beta: 1e4, returnResponsibilities: true });
+      const hard = await kmeans(c.X, { k: 3, init: c.init, engine });
+      const soft = await softKMeans(c.X, { k: 3, init: c.init, beta: 1e4, returnResponsibilities: true, engine });
       expect(soft.labels).toEqual(hard.labels);
       expectRelClose(soft.inertia, hard.inertia, objRtol, 'inertia');
       expectRelClose(soft.objective, hard.inertia, 1e-3, 'soft objective vs inertia');
@@ -229,7 +231,7 @@ export function kmeansSuite(name: string, getEngine: () => Promise<Engine>, floa
     test('a soft fit on overlapping clusters decreases its objective monotonically', async () => {
       const engine = await getEngine();
       const c = cases.find((x) => x.name === 'blobs_d7')!;
-      const r = await engine.softKMeans(c.X, { k: 5, init: c.init, beta: 0.05 });
+      const r = await softKMeans(c.X, { k: 5, init: c.init, beta: 0.05, engine });
       expect(r.history.length).toBeGreaterThan(2);
       expectNonIncreasing(
         r.history.map((h) => h.objective),

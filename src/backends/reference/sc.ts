@@ -16,7 +16,7 @@ import {
 } from '../../sc/backend.js';
 
 export class CpuCsrOps implements ScOps {
-  readonly backend = 'cpu' as const;
+  readonly backend = 'reference' as const;
   readonly n: number;
   readonly d: number;
   readonly entries: Float64Array;
@@ -188,7 +188,7 @@ export function cpuDense(data: ArrayLike<number>, n: number, g: number, mean: Fl
 export const referenceSc: ScBackend = {
   session: (_engine, fn) =>
     fn({
-      backend: 'cpu',
+      backend: 'reference',
       csr: (m) => new CpuCsrOps(m),
       dense: (x, mean) => cpuDense(x.data, x.n, x.d, mean),
     }),

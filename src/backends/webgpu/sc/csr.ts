@@ -14,25 +14,9 @@ import { entriesPerGene } from '../../../sc/backend.js';
 import { scPipelines, clampMax, ROW_WG, F32_MAX, type GeneTransformCode } from './kernels.js';
 import { bindBuffers } from '../../../gpu/bind.js';
 import { GpuDense } from './dense.js';
+import type { CsrChunk, CsrOnDevice } from './csr-chunk.js';
 
-export interface CsrChunk {
-  index: number;
-  rowOffset: number;
-  rows: number;
-  nnzOffset: number;
-  nnz: number;
-  /** rows + 1 offsets relative to nnzOffset. */
-  hostIndptr: Uint32Array;
-  hostIndices: Uint32Array;
-  indptr: GPUBuffer;
-  indices: GPUBuffer;
-  raw: GPUBuffer;
-  norm: GPUBuffer | null;
-  /** {rows, nnz, d, 0} */
-  uniform: GPUBuffer;
-  colptr: GPUBuffer | null;
-  pos: GPUBuffer | null;
-}
+export type { CsrChunk } from './csr-chunk.js';
 
 function bindingLimit(device: GPUDevice): number {
   return Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
@@ -84,7 +68,7 @@ function toF32(a: ArrayLike<number>, s: number, e: number): Float32Array {
   return out;
 }
 
-export class GpuCsrOps implements ScOps {
+export class GpuCsrOps implements ScOps, CsrOnDevice {
   readonly backend = 'webgpu' as const;
   readonly n: number;
   readonly d: number;

@@ -16,7 +16,7 @@ import { BufferLimitError } from '../../../errors.js';
 import type { GpuRunner } from '../../../gpu/runner.js';
 import type { ChunkingOptions } from '../../../gpu/dataset.js';
 import type { DenseOps, Layer, ScGpuCounters } from '../../../sc/backend.js';
-import type { GpuCsrOps } from './csr.js';
+import type { CsrOnDevice } from './csr-chunk.js';
 import { scPipelines, clampMax, xqGroups, xtyGroups, ROW_WG, REDUCE_WG } from './kernels.js';
 import { bindBuffers } from '../../../gpu/bind.js';
 
@@ -124,7 +124,7 @@ export class GpuDense implements DenseOps {
   /** The scaled matrix of genes `cols` from the CSR's normalised layer, built on the device. */
   static fromCsr(
     runner: GpuRunner,
-    csr: GpuCsrOps,
+    csr: CsrOnDevice,
     layer: Layer,
     cols: Uint32Array,
     centre: Float64Array,

@@ -4,10 +4,11 @@
  * multiplies by the precision factor U = L⁻ᵀ instead), two-pass statistics (means first, then
  * scatter about the exact means). The M-step is the shared one in model.ts.
  */
-import type { GmmBackend } from './fit.js';
-import type { GmmParams, GmmStats } from './model.js';
-import { momentPairs, momentWidth, LOG_2PI } from './model.js';
-import { cholesky, forwardSolve } from './linalg.js';
+import type { GmmBackend, GmmSession } from '../../gmm/backend.js';
+import type { GmmParams, GmmStats } from '../../gmm/model.js';
+import { momentPairs, momentWidth, LOG_2PI } from '../../gmm/model.js';
+import { cholesky, forwardSolve } from '../../gmm/linalg.js';
+import { kmeansPlusPlus } from './kmeans.js';
 
 /** log π_k + log N(x_i | μ_k, Σ_k) for every component into `out` (−∞ for dropped ones). */
 export function logJoint(
@@ -83,7 +84,7 @@ export function posteriors(x: Float64Array, n: number, p: GmmParams): { resp: Fl
   return { resp, logProb };
 }
 
-/** Sufficient statistics of given responsibilities (two passes: means, then scatter about them). */
+/** Weighted sufficient statistics of given responsibilities (two passes: means, then scatter about them). */
 export function statsFromResp(
   x: Float64Array,
   n: number,
@@ -92,12 +93,13 @@ export function statsFromResp(
   resp: Float64Array,
   type: GmmParams['type'],
   loglik: number,
+  weights: Float64Array | null = null,
 ): GmmStats {
   const nk = new Float64Array(k);
   const sx = new Float64Array(k * d);
   for (let i = 0; i < n; i++) {
     for (let c = 0; c < k; c++) {
-      const r = resp[i * k + c];
+      const r = (weights ? weights[i] : 1) * resp[i * k + c];
       if (r === 0) continue;
       nk[c] += r;
       for (let j = 0; j < d; j++) sx[c * d + j] += r * x[i * d + j];
@@ -111,35 +113,40 @@ export function statsFromResp(
   const diff = new Float64Array(d);
   for (let i = 0; i < n; i++) {
     for (let c = 0; c < k; c++) {
-      const r = resp[i * k + c];
+      const r = (weights ? weights[i] : 1) * resp[i * k + c];
       if (r === 0) continue;
       for (let j = 0; j < d; j++) diff[j] = x[i * d + j] - shift[c * d + j];
       for (let t = 0; t < m; t++) s2[c * m + t] += r * diff[pairs[2 * t]] * diff[pairs[2 * t + 1]];
     }
   }
-  return { n, nk, sx, s2, shift, loglik };
+  return { n: weights ? weights.reduce((a, b) => a + b, 0) : n, nk, sx, s2, shift, loglik };
 }
 
-export function cpuGmmBackend(x: Float64Array, n: number, d: number): GmmBackend {
+/** A session over x (n×d): float64 statistics, weighted. */
+export function referenceGmmSession(x: Float64Array, n: number, d: number, weights: Float64Array | null): GmmSession {
   return {
     async statsFromResp(k, type, fill) {
       const resp = new Float64Array(n * k);
       fill(resp, 0, n);
-      return statsFromResp(x, n, d, k, resp, type, 0);
+      return statsFromResp(x, n, d, k, resp, type, 0, weights);
     },
     async estep(p) {
       const { resp, logProb } = posteriors(x, n, p);
       let ll = 0;
-      for (let i = 0; i < n; i++) ll += logProb[i];
-      return statsFromResp(x, n, d, p.k, resp, p.type, ll);
+      for (let i = 0; i < n; i++) ll += (weights ? weights[i] : 1) * logProb[i];
+      return statsFromResp(x, n, d, p.k, resp, p.type, ll, weights);
     },
-    async evaluate(p, X, m, what) {
-      const { resp, logProb } = posteriors(X, m, p);
-      return { resp: what.resp ? resp : undefined, logProb, labels: argmax(resp, m, p.k) };
+    async evaluate(p, what) {
+      const { resp, logProb } = posteriors(x, n, p);
+      return { resp: what.resp ? resp : undefined, logProb, labels: argmax(resp, n, p.k) };
     },
-    destroy() {},
+    seeds: async (k, rng) => kmeansPlusPlus(x, n, d, k, rng, weights),
   };
 }
+
+export const referenceGmm: GmmBackend = {
+  session: async (_engine, ds, setup, fn) => fn(referenceGmmSession(ds.x, ds.n, ds.d, setup.weights)),
+};
 
 export function argmax(resp: Float64Array | Float32Array, n: number, k: number): Int32Array {
   const labels = new Int32Array(n);

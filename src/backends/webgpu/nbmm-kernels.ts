@@ -1,13 +1,13 @@
 /** The negative-binomial mixture's WGSL kernels (composed with shaders/common) and their pipelines. */
-import zeroTableWgsl from '../../shaders/nbmm/zero_table.wgsl?raw';
-import estepWgsl from '../../shaders/nbmm/estep.wgsl?raw';
-import rowStatsWgsl from '../../shaders/nbmm/rowstats.wgsl?raw';
-import geneStatsWgsl from '../../shaders/nbmm/genestats.wgsl?raw';
-import specialEvalWgsl from '../../shaders/nbmm/special_eval.wgsl?raw';
-import { defineKernel, type Kernel } from '../gpu/kernel.js';
-import { bindBuffers } from '../gpu/bind.js';
-import { reduceKernel } from '../gpu/shared-kernels.js';
-import type { GpuRunner } from '../gpu/runner.js';
+import zeroTableWgsl from '../../../shaders/nbmm/zero_table.wgsl?raw';
+import estepWgsl from '../../../shaders/nbmm/estep.wgsl?raw';
+import rowStatsWgsl from '../../../shaders/nbmm/rowstats.wgsl?raw';
+import geneStatsWgsl from '../../../shaders/nbmm/genestats.wgsl?raw';
+import specialEvalWgsl from '../../../shaders/nbmm/special_eval.wgsl?raw';
+import { defineKernel, type Kernel } from '../../gpu/kernel.js';
+import { bindBuffers } from '../../gpu/bind.js';
+import { reduceKernel } from '../../gpu/shared-kernels.js';
+import type { GpuRunner } from '../../gpu/runner.js';
 
 /** Threads per workgroup of the nbmm kernels (reduce uses REDUCE_WG). */
 export const WG = 64;

@@ -1,10 +1,10 @@
 /** The k-means family's WGSL kernels and how their pipelines are specialised. */
-import assignWgsl from '../../shaders/kmeans/assign.wgsl?raw';
-import accumulateWgsl from '../../shaders/kmeans/accumulate.wgsl?raw';
-import softEStepWgsl from '../../shaders/kmeans/soft_estep.wgsl?raw';
-import kppWgsl from '../../shaders/kmeans/kpp.wgsl?raw';
-import { defineKernel, type Kernel } from '../gpu/kernel.js';
-import { argmaxKernel, reduceKernel } from '../gpu/shared-kernels.js';
+import assignWgsl from '../../../shaders/kmeans/assign.wgsl?raw';
+import accumulateWgsl from '../../../shaders/kmeans/accumulate.wgsl?raw';
+import softEStepWgsl from '../../../shaders/kmeans/soft_estep.wgsl?raw';
+import kppWgsl from '../../../shaders/kmeans/kpp.wgsl?raw';
+import { defineKernel, type Kernel } from '../../gpu/kernel.js';
+import { argmaxKernel, reduceKernel } from '../../gpu/shared-kernels.js';
 
 export const WG = 256;
 /** Workgroup size of the column-owner accumulation (one thread per statistic column). */

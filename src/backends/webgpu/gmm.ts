@@ -5,15 +5,16 @@
  * partials); then one reduction and one readback of k×(d+2+m) floats. Means and statistics are
  * centred on the column means on the GPU and converted back here.
  */
-import type { Dataset } from '../data.js';
-import type { CovarianceType, GpuCounters } from '../types.js';
-import { gmmPipelines, WG } from './kernels.js';
-import { bindBuffers } from '../gpu/bind.js';
-import { summariseCounters, type GpuRunner } from '../gpu/runner.js';
-import { uploadData, rowGroups, type ChunkingOptions } from '../gpu/dataset.js';
-import { KMeansGpuState, kmeansPlusPlusGpu, uncentre } from '../kmeans/fit.js';
-import type { GmmBackend, Evaluation } from './fit.js';
-import { LOG_2PI, momentPairs, momentWidth, type GmmParams, type GmmStats } from './model.js';
+import type { Dataset } from '../../data.js';
+import type { CovarianceType, GpuCounters } from '../../types.js';
+import { gmmPipelines, WG } from './gmm-kernels.js';
+import { bindBuffers } from '../../gpu/bind.js';
+import { summariseCounters, type GpuRunner } from '../../gpu/runner.js';
+import { uploadData, rowGroups, type ChunkingOptions } from '../../gpu/dataset.js';
+import { withGpu } from '../../gpu/session.js';
+import { KMeansGpuState, kmeansPlusPlusGpu, uncentre } from './kmeans.js';
+import type { Evaluation, GmmBackend, GmmSession } from '../../gmm/backend.js';
+import { LOG_2PI, momentPairs, momentWidth, type GmmParams, type GmmStats } from '../../gmm/model.js';
 
 const F32_LOWEST = -3.4028234663852886e38;
 
@@ -23,12 +24,15 @@ export function gpuGmmBackend(
   k: number,
   type: CovarianceType,
   chunking: ChunkingOptions,
-): GmmBackend {
+  weights: Float64Array | null = null,
+): GmmSession {
   const { d, n } = ds;
   const device = runner.device;
   const m = momentWidth(type, d);
   const J = d + 2 + m;
-  const data = uploadData(runner, ds, ds.mean, { ...chunking, rowWidth: k, statsPerSegment: k * J }, 'gmm data');
+  const data = uploadData(runner, ds, ds.mean, { ...chunking, rowWidth: k, statsPerSegment: k * J }, 'gmm data', weights ?? undefined);
+  // Σ w: the statistics' sample count (the kernels weight every row's contribution).
+  const total = weights ? weights.reduce((a, b) => a + b, 0) : n;
   const precLen = type === 'full' ? k * d * d : type === 'tied' ? d * d : type === 'diag' ? k * d : k;
   const means = runner.storage(`gmm means (${k}×${d})`, k * d * 4);
   const prec = runner.storage(`gmm precision factors (${precLen})`, precLen * 4);
@@ -95,7 +99,7 @@ export function gpuGmmBackend(
       }
       for (let t = 0; t < m; t++) s2[c * m + t] = s[c * J + d + 2 + t];
     }
-    return { n, nk, sx, s2, shift, loglik };
+    return { n: total, nk, sx, s2, shift, loglik };
   }
 
   return {
@@ -129,7 +133,7 @@ export function gpuGmmBackend(
       iterStats.gpuNs += runner.counters.gpuNs - before.gpuNs;
       return stats;
     },
-    async evaluate(p, _X, _n, what): Promise<Evaluation> {
+    async evaluate(p, what): Promise<Evaluation> {
       writeParams(p);
       const logProb = new Float32Array(n);
       const labels = new Uint32Array(n);
@@ -151,13 +155,16 @@ export function gpuGmmBackend(
     async seeds(kk, rng) {
       // k-means++ on the GPU over the data already uploaded (its row buffers are separate).
       const st = new KMeansGpuState(runner, data, kk);
-      return uncentre(await kmeansPlusPlusGpu(st, rng), ds.mean, kk, d);
+      return uncentre(await kmeansPlusPlusGpu(st, rng, weights), ds.mean, kk, d);
     },
     counters(): GpuCounters {
       return summariseCounters(runner, iterStats, data.chunks.length);
     },
-    destroy() {
-      // The runner frees every buffer when the engine call ends.
-    },
   };
 }
+
+export const webgpuGmm: GmmBackend = {
+  // The runner frees every buffer when the call ends.
+  session: (engine, ds, setup, fn) =>
+    withGpu(engine, (runner, chunking) => fn(gpuGmmBackend(runner, ds, setup.k, setup.type, chunking, setup.weights))),
+};

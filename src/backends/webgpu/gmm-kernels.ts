@@ -1,9 +1,9 @@
 /** The Gaussian mixture's WGSL kernels (composed with shaders/common) and their pipelines. */
-import estepWgsl from '../../shaders/gmm/estep.wgsl?raw';
-import accumulateWgsl from '../../shaders/gmm/accumulate.wgsl?raw';
-import type { CovarianceType } from '../types.js';
-import { defineKernel, type Kernel } from '../gpu/kernel.js';
-import { reduceKernel } from '../gpu/shared-kernels.js';
+import estepWgsl from '../../../shaders/gmm/estep.wgsl?raw';
+import accumulateWgsl from '../../../shaders/gmm/accumulate.wgsl?raw';
+import type { CovarianceType } from '../../types.js';
+import { defineKernel, type Kernel } from '../../gpu/kernel.js';
+import { reduceKernel } from '../../gpu/shared-kernels.js';
 
 /** Threads per workgroup of every GMM kernel. */
 export const WG = 256;

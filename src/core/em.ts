@@ -6,6 +6,7 @@
  */
 import { throwIfAborted } from '../errors.js';
 import type { IterationRecord, RestartSummary } from '../types.js';
+import { restartRng, type Rng } from './rng.js';
 
 export interface StepOutcome {
   /** Objective of this E-step (at the parameters the step started from). */
@@ -106,4 +107,57 @@ export async function runRestarts<R>(
     }
   }
   return { best: best!, bestRestart, restarts };
+}
+
+/** What a model supplies to the EM driver (scikit-learn's BaseMixture split): the rest is written once here. */
+export interface EMModel<S> {
+  nInit: number;
+  seed: number;
+  maxIter: number;
+  /** Keep the restart with the highest objective (log-likelihoods) instead of the lowest (inertia). */
+  maximize: boolean;
+  signal?: AbortSignal;
+  onIteration?: (info: IterationRecord) => void;
+  /** Initial state of one restart, from that restart's own random stream. */
+  init(restart: number, rng: Rng): Promise<S>;
+  /** One iteration: statistics at the current parameters (through the backend), then the M-step. */
+  step(state: S, iter: number, rng: Rng): Promise<StepOutcome>;
+  /** The model's convergence rule. */
+  converged: EMRun['converged'];
+  /** The objective a restart is ranked by, once its loop has stopped (may evaluate the final parameters). */
+  finish(state: S, loop: LoopResult): Promise<number>;
+  /** The warning when the chosen restart did not converge (none when absent: the model words its own). */
+  notConverged?(bestRestart: number): string;
+}
+
+export interface EMFit<S> {
+  state: S;
+  loop: LoopResult;
+  initMs: number;
+  bestRestart: number;
+  restarts: RestartSummary[];
+  /** Warnings of the driver (non-convergence); the model adds its own. */
+  warnings: string[];
+}
+
+/** Restarts, each an EM loop with its own random stream; keeps the best; the one driver of every model. */
+export async function fitEM<S>(model: EMModel<S>): Promise<EMFit<S>> {
+  const out = await runRestarts(
+    model.nInit,
+    async (restart) => {
+      const rng = restartRng(model.seed, restart);
+      const t0 = now();
+      const state = await model.init(restart, rng);
+      const initMs = now() - t0;
+      const run: EMRun = { step: (iter) => model.step(state, iter, rng), converged: model.converged };
+      const loop = await runEM(run, { restart, maxIter: model.maxIter, signal: model.signal, onIteration: model.onIteration });
+      const objective = await model.finish(state, loop);
+      return { result: { state, loop, initMs }, objective, nIter: loop.nIter, converged: loop.converged };
+    },
+    model.signal,
+    model.maximize,
+  );
+  const best = out.best.result;
+  const warnings = best.loop.converged || !model.notConverged ? [] : [model.notConverged(out.bestRestart)];
+  return { ...best, bestRestart: out.bestRestart, restarts: out.restarts, warnings };
 }

@@ -3,31 +3,19 @@
  * (distances + argmin, or distances + logsumexp → responsibilities) and one accumulation
  * dispatch writing per-segment partial statistics; then one reduction dispatch over all
  * segments and a single readback of k×(d+2) floats plus the changed-label count. The small
- * k×d M-step (division, empty clusters, shift) runs on the host in float64.
+ * k×d M-step (division, empty clusters, shift) runs on the host in float64 (kmeans/mstep.ts).
+ * This file holds the GPU state of a fit and k-means++ seeding (scikit-learn's greedy variant; with
+ * sample weights the first centre ∝ w and candidates ∝ w·D²); kmeans-session.ts adapts it to the
+ * backend contract.
  */
-import type { Dataset } from '../data.js';
-import { restartRng, type Rng } from '../engine/rng.js';
-import { runEM, runRestarts, type EMRun, type LoopResult } from '../engine/em.js';
-import type { ResolvedOptions } from '../engine/options.js';
-import type { GpuRunner } from '../gpu/runner.js';
-import { uploadData, locateRow, rowGroups, type GpuData, type ChunkingOptions } from '../gpu/dataset.js';
-import { kmeansPipelines, KPP_MAX_CANDIDATES, WG, type KMeansPipelines } from './kernels.js';
-import { bindBuffers } from '../gpu/bind.js';
-import { SOFT_EMPTY_MASS } from './reference.js';
 
-export interface GpuKMeansFit {
-  /** Centroids in the caller's coordinates (mean added back), k×d. */
-  centres: Float64Array;
-  labels: Uint32Array;
-  /** Squared distance of each sample to its assigned centroid (float32). */
-  dist: Float32Array;
-  inertia: number;
-  objective: number;
-  loop: LoopResult;
-  initMs: number;
-  relocations: number;
-  resp?: Float32Array;
-}
+import type { Dataset } from '../../data.js';
+import type { Rng } from '../../core/rng.js';
+import { weightedPick } from '../../core/weights.js';
+import type { GpuRunner } from '../../gpu/runner.js';
+import { uploadData, locateRow, rowGroups, type GpuData, type ChunkingOptions } from '../../gpu/dataset.js';
+import { kmeansPipelines, KPP_MAX_CANDIDATES, WG, type KMeansPipelines } from './kmeans-kernels.js';
+import { bindBuffers } from '../../gpu/bind.js';
 
 interface RowBuffers {
   labels: GPUBuffer;
@@ -256,7 +244,7 @@ export class KMeansGpuState {
 }
 
 /** Greedy k-means++ with the distance work on the GPU; two small readbacks per centroid. */
-export async function kmeansPlusPlusGpu(st: KMeansGpuState, rng: Rng): Promise<Float64Array> {
+export async function kmeansPlusPlusGpu(st: KMeansGpuState, rng: Rng, weights: Float64Array | null = null): Promise<Float64Array> {
   const { runner, data, k, d } = st;
   const device = runner.device;
   const L = Math.min(2 + Math.floor(Math.log(k)), KPP_MAX_CANDIDATES);
@@ -303,7 +291,7 @@ export async function kmeansPlusPlusGpu(st: KMeansGpuState, rng: Rng): Promise<F
     runner.submit();
   };
   try {
-    const first = rng.int(data.n);
+    const first = weights ? weightedPick(weights, rng.uniform()) : rng.int(data.n);
     centres.set(host.subarray(first * d, first * d + d), 0);
     let segPot = (await candidateRound([first], true))[0];
     commit(0, true);
@@ -335,9 +323,10 @@ export async function kmeansPlusPlusGpu(st: KMeansGpuState, rng: Rng): Promise<F
         let residual = t - (segs[i] > 0 ? cum[segs[i] - 1] : 0);
         let pick = -1;
         for (let r = 0; r < vals.length; r++) {
-          if (vals[r] > 0) pick = r;
-          residual -= vals[r];
-          if (residual <= 0 && vals[r] > 0) break;
+          const v = (weights ? weights[range.globalStart + r] : 1) * vals[r];
+          if (v > 0) pick = r;
+          residual -= v;
+          if (residual <= 0 && v > 0) break;
         }
         // All-zero segment (only when every sample coincides with a centre): any row will do.
         return range.globalStart + Math.max(pick, 0);
@@ -373,173 +362,10 @@ function segmentRange(data: GpuData, globalSeg: number): { chunk: number; start:
   return { chunk: chunk.index, start, rows, globalStart: chunk.rowOffset + start };
 }
 
-async function initialCentres(st: KMeansGpuState, o: ResolvedOptions, rng: Rng): Promise<Float64Array> {
-  const { data, k, d } = st;
-  if (o.init instanceof Float64Array) {
-    const c = new Float64Array(k * d);
-    for (let j = 0; j < k; j++) for (let f = 0; f < d; f++) c[j * d + f] = o.init[j * d + f] - data.mean[f];
-    return c;
-  }
-  if (o.init === 'random') {
-    const rows = rng.sample(data.n, k);
-    const c = new Float64Array(k * d);
-    rows.forEach((r, j) => c.set(data.host.subarray(r * d, r * d + d), j * d));
-    return c;
-  }
-  return kmeansPlusPlusGpu(st, rng);
-}
-
-/** Host M-step: means from the statistics, empty clusters relocated, squared shift returned. */
-async function hostMStep(
-  st: KMeansGpuState,
-  stats: Float64Array,
-  centres: Float64Array,
-  o: ResolvedOptions,
-  rng: Rng,
-  soft: boolean,
-): Promise<{ shift: number; objective: number; relocated: number }> {
-  const { k, d, J, data } = st;
-  let objective = 0;
-  const sums = new Float64Array(k * d);
-  const counts = new Float64Array(k);
-  for (let j = 0; j < k; j++) {
-    for (let f = 0; f < d; f++) sums[j * d + f] = stats[j * J + f];
-    counts[j] = stats[j * J + d];
-    objective += stats[j * J + d + 1];
-  }
-  const empty: number[] = [];
-  for (let j = 0; j < k; j++) if (soft ? counts[j] < SOFT_EMPTY_MASS : counts[j] === 0) empty.push(j);
-  if (empty.length > 0) {
-    const rows = o.emptyCluster === 'farthest' ? await st.topRows(soft ? 'mind' : 'dist', empty.length) : rng.sample(data.n, empty.length);
-    let labelsOf: Uint32Array | null = null;
-    if (!soft) {
-      const reqs = rows.map((r) => {
-        const { chunk, local } = locateRow(data, r);
-        return { buffer: st.rows[chunk.index].labels, offset: local * 4, size: 4 };
-      });
-      labelsOf = new Uint32Array((await st.runner.read(reqs)).map((b) => new Uint32Array(b)[0]));
-    }
-    empty.forEach((j, t) => {
-      const r = rows[t];
-      if (labelsOf) {
-        // Take the sample out of its old cluster, as scikit-learn does.
-        const old = labelsOf[t];
-        for (let f = 0; f < d; f++) sums[old * d + f] -= data.host[r * d + f];
-        counts[old] -= 1;
-      }
-      for (let f = 0; f < d; f++) sums[j * d + f] = data.host[r * d + f];
-      counts[j] = 1;
-    });
-  }
-  let shift = 0;
-  for (let j = 0; j < k; j++) {
-    for (let f = 0; f < d; f++) {
-      const v = counts[j] > 0 ? sums[j * d + f] / counts[j] : centres[j * d + f];
-      const t = v - centres[j * d + f];
-      shift += t * t;
-      centres[j * d + f] = v;
-    }
-  }
-  return { shift, objective, relocated: empty.length };
-}
-
 export function uncentre(centred: Float64Array, mean: Float64Array, k: number, d: number): Float64Array {
   const out = new Float64Array(k * d);
   for (let j = 0; j < k; j++) for (let f = 0; f < d; f++) out[j * d + f] = centred[j * d + f] + mean[f];
   return out;
-}
-
-export interface GpuFitOptions extends ChunkingOptions {
-  soft?: { beta: number; returnResponsibilities: boolean };
-}
-
-export async function fitKMeansGpu(runner: GpuRunner, ds: Dataset, o: ResolvedOptions, g: GpuFitOptions) {
-  const soft = g.soft;
-  const data = uploadData(runner, ds, ds.mean, { ...g, rowWidth: soft ? o.k : 1 });
-  const st = new KMeansGpuState(runner, data, o.k);
-  if (soft) st.ensureSoft(soft.beta);
-  const { k, d } = st;
-  const n = ds.n;
-  let bestSoFar = Infinity;
-  let bestLabels: Uint32Array | null = null;
-  let bestDist: Float32Array | null = null;
-  let bestResp: Float32Array | undefined;
-  const iterCounters = { iters: 0, dispatches: 0, bytesRead: 0, gpuNs: 0 };
-  const outcome = await runRestarts<GpuKMeansFit>(
-    o.nInit,
-    async (restart) => {
-      const rng = restartRng(o.seed, restart);
-      const t0 = performance.now();
-      const centres = await initialCentres(st, o, rng);
-      const initMs = performance.now() - t0;
-      st.writeCentres(centres);
-      let relocations = 0;
-      const run: EMRun = {
-        async step(iter) {
-          if (soft) st.encodeSoftStep();
-          else st.encodeHardStep();
-          const { stats, changed } = await st.readStats();
-          const m = await hostMStep(st, stats, centres, o, rng, !!soft);
-          relocations += m.relocated;
-          st.writeCentres(centres);
-          return soft
-            ? { objective: m.objective, shift: m.shift }
-            : { objective: m.objective, shift: m.shift, changed: iter === 1 ? n : changed };
-        },
-        converged(out, iter) {
-          if (!soft && iter > 1 && out.changed === 0) return 'labels';
-          return out.shift <= o.tolScaled ? 'tol' : false;
-        },
-      };
-      const before = { ...runner.counters };
-      const loop = await runEM(run, { restart, maxIter: o.maxIter, signal: o.signal, onIteration: o.onIteration });
-      iterCounters.iters += loop.nIter;
-      iterCounters.dispatches += runner.counters.dispatches - before.dispatches;
-      iterCounters.bytesRead += runner.counters.bytesRead - before.bytesRead;
-      iterCounters.gpuNs += runner.counters.gpuNs - before.gpuNs;
-      let objective: number;
-      let resp: Float32Array | undefined;
-      if (soft) {
-        // Objective, responsibilities and hard labels at the final centroids.
-        st.encodeSoftStep();
-        const { stats } = await st.readStats();
-        objective = 0;
-        for (let j = 0; j < k; j++) objective += stats[j * st.J + d + 1];
-        if (soft.returnResponsibilities) resp = await st.readRowMatrix(st.pipes.softEStep, 'soft E-step');
-        st.encodeHardStep();
-      } else if (loop.stopReason !== 'labels') {
-        // Labels consistent with the final centroids (the statistics are discarded).
-        st.encodeHardStep();
-      }
-      const { labels, dist } = await st.readLabelsAndDist();
-      let inertia = 0;
-      for (let i = 0; i < n; i++) inertia += dist[i];
-      if (!soft) objective = inertia;
-      if (objective! < bestSoFar) {
-        bestSoFar = objective!;
-        bestLabels = labels;
-        bestDist = dist;
-        bestResp = resp;
-      }
-      const result: GpuKMeansFit = {
-        centres: uncentre(centres, data.mean, k, d),
-        labels,
-        dist,
-        inertia,
-        objective: objective!,
-        loop,
-        initMs,
-        relocations,
-      };
-      if (resp) result.resp = resp;
-      return { result, objective: objective!, nIter: loop.nIter, converged: loop.converged };
-    },
-    o.signal,
-  );
-  outcome.best.result.labels = bestLabels!;
-  outcome.best.result.dist = bestDist!;
-  if (bestResp) outcome.best.result.resp = bestResp;
-  return { ...outcome, chunks: data.chunks.length, iterCounters };
 }
 
 /** Nearest centroids (labels, squared distances) or Euclidean distances for new data. */

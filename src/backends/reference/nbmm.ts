@@ -9,11 +9,11 @@
  * difference between their log-probability and the zero case. The M-step statistics (model.ts)
  * are accumulated from the responsibilities in float64.
  */
-import type { Counts } from './counts.js';
-import { cellWeights, type SizeGrid } from './grid.js';
-import type { NbParams, NbStats } from './model.js';
-import type { NbBackend, NbEvaluation } from './backend.js';
-import { lgamma } from './special.js';
+import type { Counts } from '../../nbmm/counts.js';
+import { cellWeights, type SizeGrid } from '../../nbmm/grid.js';
+import type { NbParams, NbStats } from '../../nbmm/model.js';
+import type { NbBackend, NbEvaluation, NbSession } from '../../nbmm/backend.js';
+import { lgamma } from '../../nbmm/special.js';
 
 /** Σ_{g: x>0} log x_ig! per cell: constant through the fit. */
 export function logFactorials(c: Counts): Float64Array {
@@ -40,6 +40,7 @@ export function estepReference(
   lfact: Float64Array,
   p: NbParams,
   want: Want,
+  weights: Float64Array | null = null,
 ): { stats?: NbStats; eval: NbEvaluation } {
   const { n, d } = c;
   const k = p.k;
@@ -87,10 +88,13 @@ export function estepReference(
     const lse = max + Math.log(z);
     for (let j = 0; j < k; j++) w[j] = Math.exp(a[j] - lse);
     labels[i] = arg;
-    loglik += lse;
+    const wi = weights ? weights[i] : 1;
+    loglik += wi * lse;
     if (logProb) logProb[i] = lse;
     if (resp) resp.set(w, i * k);
     if (rows && genes && grid) {
+      // The statistics count cell i w_i times.
+      for (let j = 0; j < k; j++) w[j] *= wi;
       cellWeights(grid, si, ell, 0);
       for (let j = 0; j < k; j++) {
         const base = j * (J + 2);
@@ -116,15 +120,19 @@ export function estepReference(
   return rows && genes ? { stats: { loglik, rows, genes }, eval: ev } : { eval: ev };
 }
 
-/** The CPU reference backend for the shared driver. */
-export function cpuBackend(c: Counts, s: Float64Array, grid: SizeGrid): NbBackend {
+/** A session over counts c with size factors s (grid: for the M-step statistics, null when only scoring). */
+export function referenceNbSession(c: Counts, s: Float64Array, grid: SizeGrid | null, weights: Float64Array | null): NbSession {
   const lfact = logFactorials(c);
   return {
     async estep(p) {
-      return estepReference(c, s, grid, lfact, p, { stats: true, resp: false, logProb: false }).stats!;
+      return estepReference(c, s, grid, lfact, p, { stats: true, resp: false, logProb: false }, weights).stats!;
     },
     async evaluate(p, what) {
-      return estepReference(c, s, null, lfact, p, { stats: false, resp: !!what.resp, logProb: !!what.logProb }).eval;
+      return estepReference(c, s, null, lfact, p, { stats: false, resp: !!what.resp, logProb: !!what.logProb }, weights).eval;
     },
   };
 }
+
+export const referenceNbmm: NbBackend = {
+  open: async (_engine, c, s, grid, setup, fn) => fn(referenceNbSession(c, s, grid, setup.weights)),
+};

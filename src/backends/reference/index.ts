@@ -1,0 +1,16 @@
+/**
+ * The 'reference' backend: float64 implementations of every model contract, written plainly (the
+ * test oracle). Importing this module registers them; 'cpu' names it until a faster CPU backend
+ * takes the alias.
+ */
+import { registerAlias, registerImplementation } from '../../core/registry.js';
+import { referenceGmm } from './gmm.js';
+import { referenceKMeans } from './kmeans.js';
+import { referenceNbmm } from './nbmm.js';
+import { referenceSc } from './sc.js';
+
+registerImplementation('kmeans', 'reference', referenceKMeans);
+registerImplementation('gmm', 'reference', referenceGmm);
+registerImplementation('nbmm', 'reference', referenceNbmm);
+registerImplementation('sc', 'reference', referenceSc);
+registerAlias('cpu', 'reference');

@@ -1,0 +1,41 @@
+/**
+ * Sample weights, with scikit-learn's semantics: a row of weight w counts as w copies of it, so
+ * every statistic, objective and log-likelihood is a weighted sum. Validated once here for every model.
+ */
+import { invalid } from '../errors.js';
+
+/** The weights as float64 (null when none are given), or a typed error. */
+export function resolveSampleWeight(w: ArrayLike<number> | undefined | null, n: number): Float64Array | null {
+  if (w === undefined || w === null) return null;
+  if (typeof (w as ArrayLike<number>).length !== 'number') {
+    throw invalid('BAD_OPTION', 'sampleWeight is not an array. Pass one non-negative number per sample.');
+  }
+  if (w.length !== n) {
+    throw invalid('SHAPE_MISMATCH', `sampleWeight has ${w.length} values but there are ${n} samples. Pass one weight per sample.`);
+  }
+  const out = new Float64Array(n);
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const v = Number(w[i]);
+    if (!Number.isFinite(v)) throw invalid('NON_FINITE', `sampleWeight[${i}] = ${w[i]} is not finite. Pass finite weights.`);
+    if (v < 0) throw invalid('BAD_OPTION', `sampleWeight[${i}] = ${v} is negative. Pass weights >= 0.`);
+    out[i] = v;
+    total += v;
+  }
+  if (!(total > 0))
+    throw invalid('BAD_OPTION', 'sampleWeight sums to zero: no sample would count. Give at least one sample a positive weight.');
+  return out;
+}
+
+/** The first index whose cumulative weight reaches u·Σw, u in [0, 1) (scikit-learn's choice(n, p = w / Σw)). */
+export function weightedPick(weights: Float64Array, u: number): number {
+  let total = 0;
+  for (const w of weights) total += w;
+  const target = u * total;
+  let acc = 0;
+  for (let i = 0; i < weights.length; i++) {
+    acc += weights[i];
+    if (acc >= target && weights[i] > 0) return i;
+  }
+  return weights.length - 1;
+}

@@ -1,0 +1,157 @@
+/** Gaussian mixture options with scikit-learn's defaults, mclust's default prior, and given initial parameters. */
+import { toFloat64, type Dataset } from '../data.js';
+import { invalid } from '../errors.js';
+import type { CovarianceType, GaussianMixtureOptions, GaussianMixtureParams, GaussianMixturePrior } from '../types.js';
+import { precisionsFrom, type GmmParams, type ResolvedPrior } from './model.js';
+
+const TYPES: CovarianceType[] = ['full', 'diag', 'spherical', 'tied'];
+const INITS = ['kmeans', 'k-means++', 'random', 'random-from-data'] as const;
+
+export interface Resolved {
+  k: number;
+  type: CovarianceType;
+  nInit: number;
+  maxIter: number;
+  tol: number;
+  regCovar: number;
+  seed: number;
+  init: (typeof INITS)[number] | GaussianMixtureParams;
+  prior: ResolvedPrior | null;
+}
+
+function num(v: unknown, name: string, fallback: number, ok: (x: number) => boolean, rule: string): number {
+  if (v === undefined) return fallback;
+  if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v))
+    throw invalid('BAD_OPTION', `${name}=${String(v)} is invalid: it must be ${rule}.`);
+  return v;
+}
+
+export function resolve(ds: Dataset, o: GaussianMixtureOptions): Resolved {
+  if (o == null || typeof o !== 'object') throw invalid('BAD_OPTION', 'Options are missing. Pass an object with at least { k }.');
+  if (typeof o.k !== 'number' || !Number.isInteger(o.k) || o.k < 1) {
+    throw invalid('BAD_OPTION', `k=${String(o.k)} is not a positive integer. Pass k >= 1, the number of components.`);
+  }
+  if (o.k > ds.n) throw invalid('K_TOO_LARGE', `n_samples=${ds.n} should be >= k=${o.k}. Pass k <= ${ds.n}, or supply more samples.`);
+  const type = o.covariance ?? 'full';
+  if (!TYPES.includes(type))
+    throw invalid('BAD_OPTION', `covariance='${String(type)}' is not recognised. Use 'full', 'diag', 'spherical' or 'tied'.`);
+  const init = o.init ?? 'kmeans';
+  if (typeof init === 'string' && !(INITS as readonly string[]).includes(init)) {
+    throw invalid(
+      'BAD_OPTION',
+      `init='${init}' is not recognised. Use 'kmeans', 'k-means++', 'random', 'random-from-data' or { weights, means, covariances }.`,
+    );
+  }
+  const r: Resolved = {
+    k: o.k,
+    type,
+    nInit: num(o.nInit, 'nInit', 1, (x) => Number.isInteger(x) && x >= 1, 'an integer >= 1'),
+    maxIter: num(o.maxIter, 'maxIter', 100, (x) => Number.isInteger(x) && x >= 1, 'an integer >= 1'),
+    tol: num(o.tol, 'tol', 1e-3, (x) => x >= 0, 'a number >= 0'),
+    regCovar: num(o.regCovar, 'regCovar', 1e-6, (x) => x >= 0, 'a number >= 0'),
+    seed: num(o.seed, 'seed', 0, (x) => Number.isSafeInteger(x) && x >= 0, 'a non-negative integer'),
+    init,
+    prior: o.prior ? resolvePrior(ds, o.k, type, o.prior) : null,
+  };
+  if (typeof init !== 'string') r.nInit = 1;
+  return r;
+}
+
+/** mclust's defaultPrior: shrinkage 0.01, mean = column means, dof = d + 2, scale = cov(X)/k^(2/d). */
+function resolvePrior(ds: Dataset, k: number, type: CovarianceType, p: GaussianMixturePrior): ResolvedPrior {
+  const alpha = num(p.weightConcentration, 'prior.weightConcentration', 1, (x) => x > 0, 'a number > 0');
+  if (!p.normal) return { alpha, normal: null };
+  const given = typeof p.normal === 'object' ? p.normal : {};
+  const d = ds.d;
+  const kappa = num(given.shrinkage, 'prior.normal.shrinkage', 0.01, (x) => x > 0, 'a number > 0');
+  const dof = num(given.dof, 'prior.normal.dof', d + 2, (x) => x > d - 1, `a number > d − 1 = ${d - 1}`);
+  let mean: Float64Array;
+  if (given.mean !== undefined) {
+    mean = Float64Array.from(given.mean as ArrayLike<number>);
+    if (mean.length !== d || !mean.every(Number.isFinite))
+      throw invalid('DIMENSION_MISMATCH', `prior.normal.mean must have ${d} finite values.`);
+  } else mean = ds.mean.slice();
+  // Sample covariance (n − 1 denominator, as R's cov) scaled by k^(−2/d).
+  const f = k ** (-2 / d) / Math.max(1, ds.n - 1);
+  let scale: Float64Array;
+  if (given.scale !== undefined) {
+    scale = parseScale(given.scale, type, d);
+  } else if (type === 'full' || type === 'tied') {
+    scale = new Float64Array(d * d);
+    for (let i = 0; i < ds.n; i++) {
+      for (let a = 0; a < d; a++) {
+        const ua = ds.x[i * d + a] - ds.mean[a];
+        for (let b = a; b < d; b++) scale[a * d + b] += ua * (ds.x[i * d + b] - ds.mean[b]);
+      }
+    }
+    for (let a = 0; a < d; a++)
+      for (let b = a; b < d; b++) {
+        scale[a * d + b] *= f;
+        scale[b * d + a] = scale[a * d + b];
+      }
+  } else {
+    const v = ds.variance.map((x) => x * ds.n * f);
+    scale = type === 'diag' ? v : Float64Array.of(v.reduce((a, b) => a + b, 0) / d);
+  }
+  return { alpha, normal: { kappa, mean, dof, scale } };
+}
+
+function parseScale(s: unknown, type: CovarianceType, d: number): Float64Array {
+  const bad = (): Error =>
+    invalid(
+      'DIMENSION_MISMATCH',
+      `prior.normal.scale has the wrong shape for covariance '${type}': pass ${type === 'full' || type === 'tied' ? `a ${d}×${d} matrix` : type === 'diag' ? `${d} variances` : 'one variance'}.`,
+    );
+  if (typeof s === 'number') {
+    if (type !== 'spherical') throw bad();
+    return Float64Array.of(s);
+  }
+  if (type === 'full' || type === 'tied') {
+    const m = toFloat64(s as ArrayLike<ArrayLike<number>>, 'prior.normal.scale');
+    if (m.n !== d || m.d !== d) throw bad();
+    return m.x;
+  }
+  const v = Float64Array.from(s as ArrayLike<number>);
+  if (v.length !== (type === 'diag' ? d : 1)) throw bad();
+  return v;
+}
+
+/** Validate user-given initial parameters (scikit-learn's shapes) into GmmParams. */
+export function givenParams(g: GaussianMixtureParams, type: CovarianceType, k: number, d: number, reg: number): GmmParams {
+  const w = Float64Array.from(g.weights ?? []);
+  if (w.length !== k || !w.every((x) => x >= 0 && Number.isFinite(x)))
+    throw invalid('SHAPE_MISMATCH', `init.weights must be ${k} non-negative numbers.`);
+  const sum = w.reduce((a, b) => a + b, 0);
+  if (Math.abs(sum - 1) > 1e-6) throw invalid('BAD_OPTION', `init.weights sum to ${sum}; they must sum to 1.`);
+  const means = toFloat64(g.means as ArrayLike<ArrayLike<number>>, 'init.means');
+  if (means.n !== k || means.d !== d) throw invalid('DIMENSION_MISMATCH', `init.means must be ${k}×${d}; got ${means.n}×${means.d}.`);
+  let cov: Float64Array;
+  const c = g.covariances as unknown;
+  const fail = (): Error =>
+    invalid(
+      'DIMENSION_MISMATCH',
+      `init.covariances has the wrong shape for covariance '${type}' (full: k×d×d, tied: d×d, diag: k×d, spherical: k).`,
+    );
+  if (type === 'full') {
+    const arr = c as ArrayLike<ArrayLike<ArrayLike<number>>>;
+    if (!arr || arr.length !== k) throw fail();
+    cov = new Float64Array(k * d * d);
+    for (let j = 0; j < k; j++) {
+      const m = toFloat64(arr[j], `init.covariances[${j}]`);
+      if (m.n !== d || m.d !== d) throw fail();
+      cov.set(m.x, j * d * d);
+    }
+  } else if (type === 'tied') {
+    const m = toFloat64(c as ArrayLike<ArrayLike<number>>, 'init.covariances');
+    if (m.n !== d || m.d !== d) throw fail();
+    cov = m.x;
+  } else if (type === 'diag') {
+    const m = toFloat64(c as ArrayLike<ArrayLike<number>>, 'init.covariances');
+    if (m.n !== k || m.d !== d) throw fail();
+    cov = m.x;
+  } else {
+    cov = Float64Array.from(c as ArrayLike<number>);
+    if (cov.length !== k || !cov.every(Number.isFinite)) throw fail();
+  }
+  return precisionsFrom(type, k, d, w, means.x, cov, new Uint8Array(k).fill(1), reg);
+}
