@@ -160,11 +160,11 @@ export interface GaussianMixturePrior {
     | {
         /** κ (default 0.01). */
         shrinkage?: number;
-        /** Prior mean (default: the column means). */
+        /** Prior mean (default: the column means, weighted by sampleWeight). */
         mean?: ArrayLike<number>;
         /** ν (default d + 2). */
         dof?: number;
-        /** Λ: a d×d matrix (full, tied), d variances (diag) or one variance (spherical). Default: mclust's cov(data)/k^(2/d). */
+        /** Λ: a d×d matrix (full, tied), d variances (diag) or one variance (spherical). Default: mclust's cov(data)/k^(2/d) (weighted by sampleWeight). */
         scale?: ArrayLike<unknown> | number;
       };
 }

@@ -23,10 +23,10 @@ export async function gaussianMixture(data: DataInput, options: GaussianMixtureO
   engine.check();
   const t0 = performance.now();
   const ds = toDataset(data);
-  const r = resolve(ds, options);
+  const weights = resolveSampleWeight(options.sampleWeight, ds.n);
+  const r = resolve(ds, options, weights);
   const onIteration = options.onIteration;
   if (onIteration !== undefined && typeof onIteration !== 'function') throw invalid('BAD_OPTION', 'onIteration must be a function.');
-  const weights = resolveSampleWeight(options.sampleWeight, ds.n);
   const run = { ...(onIteration ? { onIteration } : {}), ...(options.signal ? { signal: options.signal } : {}) };
   return backendOf(engine).session(engine, ds, { k: r.k, type: r.type, weights }, async (s) => {
     const warnings = new Set<string>();

@@ -26,7 +26,8 @@ function num(v: unknown, name: string, fallback: number, ok: (x: number) => bool
   return v;
 }
 
-export function resolve(ds: Dataset, o: GaussianMixtureOptions): Resolved {
+/** Options resolved against the data; `weights` (validated sample weights) weight the prior's data-driven defaults. */
+export function resolve(ds: Dataset, o: GaussianMixtureOptions, weights: Float64Array | null = null): Resolved {
   if (o == null || typeof o !== 'object') throw invalid('BAD_OPTION', 'Options are missing. Pass an object with at least { k }.');
   if (typeof o.k !== 'number' || !Number.isInteger(o.k) || o.k < 1) {
     throw invalid('BAD_OPTION', `k=${String(o.k)} is not a positive integer. Pass k >= 1, the number of components.`);
@@ -51,47 +52,80 @@ export function resolve(ds: Dataset, o: GaussianMixtureOptions): Resolved {
     regCovar: num(o.regCovar, 'regCovar', 1e-6, (x) => x >= 0, 'a number >= 0'),
     seed: num(o.seed, 'seed', 0, (x) => Number.isSafeInteger(x) && x >= 0, 'a non-negative integer'),
     init,
-    prior: o.prior ? resolvePrior(ds, o.k, type, o.prior) : null,
+    prior: o.prior ? resolvePrior(ds, o.k, type, o.prior, weights) : null,
   };
   if (typeof init !== 'string') r.nInit = 1;
   return r;
 }
 
-/** mclust's defaultPrior: shrinkage 0.01, mean = column means, dof = d + 2, scale = cov(X)/k^(2/d). */
-function resolvePrior(ds: Dataset, k: number, type: CovarianceType, p: GaussianMixturePrior): ResolvedPrior {
+/**
+ * The data's moments for the prior's defaults: column means and the scatter Σ_i (x_i − m)(x_i − m)ᵀ
+ * (full d×d, or its diagonal), over n rows — or, with sample weights, the weighted mean and
+ * scatter over n = Σ w (a row of weight w counts as w copies, as everywhere else).
+ */
+function moments(ds: Dataset, weights: Float64Array | null, full: boolean): { mean: Float64Array; scatter: Float64Array; n: number } {
+  const d = ds.d;
+  let mean = ds.mean;
+  let n = ds.n;
+  if (weights) {
+    mean = new Float64Array(d);
+    n = 0;
+    for (let i = 0; i < ds.n; i++) {
+      n += weights[i];
+      for (let a = 0; a < d; a++) mean[a] += weights[i] * ds.x[i * d + a];
+    }
+    for (let a = 0; a < d; a++) mean[a] /= n;
+  }
+  if (!full) {
+    // Unweighted: n times the population variances (their bits, as before weights existed).
+    if (!weights) return { mean, scatter: ds.variance.map((v) => v * ds.n), n };
+    const scatter = new Float64Array(d);
+    for (let i = 0; i < ds.n; i++) {
+      for (let a = 0; a < d; a++) scatter[a] += weights[i] * (ds.x[i * d + a] - mean[a]) ** 2;
+    }
+    return { mean, scatter, n };
+  }
+  const scatter = new Float64Array(d * d);
+  for (let i = 0; i < ds.n; i++) {
+    const w = weights ? weights[i] : 1;
+    for (let a = 0; a < d; a++) {
+      const ua = ds.x[i * d + a] - mean[a];
+      // Unweighted rows add ua·ub exactly as before (no ×1).
+      const wa = weights ? w * ua : ua;
+      for (let b = a; b < d; b++) scatter[a * d + b] += wa * (ds.x[i * d + b] - mean[b]);
+    }
+  }
+  for (let a = 0; a < d; a++) for (let b = a + 1; b < d; b++) scatter[b * d + a] = scatter[a * d + b];
+  return { mean, scatter, n };
+}
+
+/**
+ * mclust's defaultPrior: shrinkage 0.01, mean = column means, dof = d + 2, scale = cov(X)/k^(2/d);
+ * with sample weights the means and cov(X) are weighted (n − 1 → Σ w − 1), as replication implies.
+ */
+function resolvePrior(ds: Dataset, k: number, type: CovarianceType, p: GaussianMixturePrior, weights: Float64Array | null): ResolvedPrior {
   const alpha = num(p.weightConcentration, 'prior.weightConcentration', 1, (x) => x > 0, 'a number > 0');
   if (!p.normal) return { alpha, normal: null };
   const given = typeof p.normal === 'object' ? p.normal : {};
   const d = ds.d;
   const kappa = num(given.shrinkage, 'prior.normal.shrinkage', 0.01, (x) => x > 0, 'a number > 0');
   const dof = num(given.dof, 'prior.normal.dof', d + 2, (x) => x > d - 1, `a number > d − 1 = ${d - 1}`);
+  const full = type === 'full' || type === 'tied';
+  const m = given.mean === undefined || given.scale === undefined ? moments(ds, weights, full) : null;
   let mean: Float64Array;
   if (given.mean !== undefined) {
     mean = Float64Array.from(given.mean as ArrayLike<number>);
     if (mean.length !== d || !mean.every(Number.isFinite))
       throw invalid('DIMENSION_MISMATCH', `prior.normal.mean must have ${d} finite values.`);
-  } else mean = ds.mean.slice();
-  // Sample covariance (n − 1 denominator, as R's cov) scaled by k^(−2/d).
-  const f = k ** (-2 / d) / Math.max(1, ds.n - 1);
+  } else mean = m!.mean.slice();
   let scale: Float64Array;
   if (given.scale !== undefined) {
     scale = parseScale(given.scale, type, d);
-  } else if (type === 'full' || type === 'tied') {
-    scale = new Float64Array(d * d);
-    for (let i = 0; i < ds.n; i++) {
-      for (let a = 0; a < d; a++) {
-        const ua = ds.x[i * d + a] - ds.mean[a];
-        for (let b = a; b < d; b++) scale[a * d + b] += ua * (ds.x[i * d + b] - ds.mean[b]);
-      }
-    }
-    for (let a = 0; a < d; a++)
-      for (let b = a; b < d; b++) {
-        scale[a * d + b] *= f;
-        scale[b * d + a] = scale[a * d + b];
-      }
   } else {
-    const v = ds.variance.map((x) => x * ds.n * f);
-    scale = type === 'diag' ? v : Float64Array.of(v.reduce((a, b) => a + b, 0) / d);
+    // Sample covariance (n − 1 denominator, as R's cov) scaled by k^(−2/d).
+    const f = k ** (-2 / d) / Math.max(1, m!.n - 1);
+    const v = m!.scatter.map((x) => x * f);
+    scale = type === 'spherical' ? Float64Array.of(v.reduce((a, b) => a + b, 0) / d) : v;
   }
   return { alpha, normal: { kappa, mean, dof, scale } };
 }

@@ -198,11 +198,34 @@ function listCells(cells: number[]): string {
   return cells.length > 5 ? `${head}, … (${cells.length} cells)` : head;
 }
 
-/** Size factors from the option (validated); `libraryMean` overrides the mean total (scoring new cells with a fitted model). */
-export function sizeFactors(c: Counts, opt: SizeFactorsOption | undefined, libraryMean?: number): SizeFactors {
+function meanOf(c: Counts): number {
   let total = 0;
   for (let i = 0; i < c.n; i++) total += c.totals[i];
-  const meanTotal = total / c.n;
+  return total / c.n;
+}
+
+function weightedMeanTotal(c: Counts, weights: Float64Array): number {
+  let total = 0;
+  let w = 0;
+  for (let i = 0; i < c.n; i++) {
+    total += weights[i] * c.totals[i];
+    w += weights[i];
+  }
+  return total / w;
+}
+
+/**
+ * Size factors from the option (validated); `libraryMean` overrides the mean total (scoring new
+ * cells with a fitted model). With sample weights the mean total is weighted (Σ w_i·t_i / Σ w_i),
+ * as a cell of weight w enters it as w copies would.
+ */
+export function sizeFactors(
+  c: Counts,
+  opt: SizeFactorsOption | undefined,
+  libraryMean?: number,
+  weights: Float64Array | null = null,
+): SizeFactors {
+  const meanTotal = weights ? weightedMeanTotal(c, weights) : meanOf(c);
   const choice = opt ?? 'library';
   if (choice === 'none') return { s: new Float64Array(c.n).fill(1), mode: 'none', libraryMean: meanTotal };
   if (choice === 'library') {

@@ -40,8 +40,8 @@ export async function fitNegativeBinomialMixture(
   const t0 = now();
   const c = toCounts(counts);
   const o = resolve(c, options);
-  const sf = sizeFactors(c, options.sizeFactors);
   const weights = resolveSampleWeight(options.sampleWeight, c.n);
+  const sf = sizeFactors(c, options.sizeFactors, undefined, weights);
   const grid = makeGrid(sf.s);
   // Per-cell rules are per unit weight: Σ w (= n without weights).
   const total = weights ? weights.reduce((a, b) => a + b, 0) : c.n;

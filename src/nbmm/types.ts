@@ -14,7 +14,8 @@ export type CountsInput = DataInput | CsrCounts;
 
 /**
  * Per-cell size factors s_i, the cell's scale in its mean s_i·μ_kg:
- * 'library' (default) s_i = total_i / mean over cells of total; 'none' s_i = 1; or n positive numbers.
+ * 'library' (default) s_i = total_i / mean over cells of total (weighted by sampleWeight when given);
+ * 'none' s_i = 1; or n positive numbers.
  */
 export type SizeFactorsOption = 'library' | 'none' | ArrayLike<number>;
 
@@ -79,7 +80,7 @@ export interface NegativeBinomialMixtureResult {
   /** The s_i used (length n). */
   sizeFactors: number[];
   sizeFactorMode: 'library' | 'none' | 'given';
-  /** Mean total count over the training cells ('library' size factors divide by it; used again for new cells). */
+  /** Mean total count over the training cells, weighted by sampleWeight ('library' size factors divide by it; used again for new cells). */
   libraryMean: number;
   /** argmax_k of the responsibilities at the final parameters. */
   labels: number[];

@@ -162,6 +162,17 @@ describe('the chunked GPU path', () => {
     tiny.destroy();
   });
 
+  test("sample weights on tiny ragged chunks (37 rows): each chunk reads its own cells' weights; agrees with the weighted CPU reference", async () => {
+    const tiny = await createEngine({ backend: 'webgpu', maxChunkRows: 37 });
+    // Exact in float32; zeros and fractions in every chunk.
+    const sampleWeight = Array.from({ length: 1500 }, (_, i) => (i % 11 === 4 ? 0 : 0.5 * (1 + (i % 4))));
+    const g = await negativeBinomialMixture(X, { ...o, sampleWeight, engine: tiny });
+    const c = await negativeBinomialMixture(X, { ...o, sampleWeight, engine: cpu });
+    expect(g.gpu!.chunks).toBe(Math.ceil(1500 / 37));
+    expectParity(g, c, sim.counts);
+    tiny.destroy();
+  });
+
   test('split dispatches (at most 8 workgroups per dimension; 24 to 54 needed) give the same bits', async () => {
     const split = await createEngine({ backend: 'webgpu', maxWorkgroupsPerDimension: 8 });
     const a = await negativeBinomialMixture(toCsr(sim.counts, sim.n, sim.d), { ...o, engine: split });

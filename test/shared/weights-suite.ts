@@ -6,9 +6,19 @@
  * float32 on WebGPU).
  */
 import { describe, expect, test } from 'vitest';
-import { gaussianMixture, kmeans, negativeBinomialMixture, softKMeans, type CovarianceType, type Engine } from '../../src/index.js';
+import {
+  gaussianMixture,
+  kmeans,
+  negativeBinomialMixture,
+  softKMeans,
+  type CovarianceType,
+  type Engine,
+  type GaussianMixturePrior,
+  type NegativeBinomialMixtureResult,
+} from '../../src/index.js';
 import { makeBlobs } from '../helpers/blobs.js';
 import { simulateNbMixture } from '../nbmm-sim.js';
+import { F32_OBJ_RTOL, dataScale, expectParamsClose, expectRelClose } from '../tolerance.js';
 
 const rows = (x: Float64Array, n: number, d: number): number[][] =>
   Array.from({ length: n }, (_, i) => Array.from(x.subarray(i * d, (i + 1) * d)));
@@ -23,6 +33,10 @@ function replicate<T>(items: T[], w: number[]): { out: T[]; first: number[] } {
   });
   return { out, first };
 }
+
+/** The resolved normal prior a MAP fit echoes (mean and flattened scale). */
+const echo = (r: { prior?: GaussianMixturePrior }): { mean: number[]; scale: number[] } =>
+  r.prior?.normal as { mean: number[]; scale: number[] };
 
 function expectClose(a: ArrayLike<number> | number, b: ArrayLike<number> | number, rtol: number, what: string): void {
   const x = typeof a === 'number' ? [a] : Array.from(a);
@@ -105,36 +119,102 @@ export function weightsSuite(name: string, getEngine: () => Promise<Engine>, f32
       });
     }
 
-    // WebGPU's NB E-step statistics are not weighted yet (TODO in src/backends/webgpu/nbmm.ts).
-    test.skipIf(f32)(
-      'a negative-binomial mixture with integer weights equals one on the replicated cells, and zero weight drops a cell',
-      async () => {
-        const engine = await getEngine();
-        const sim = simulateNbMixture(60, 12, 3, 5);
-        const cells = rows(sim.counts, sim.n, sim.d);
-        const w = cells.map((_, i) => 1 + (Math.floor(i / 3) % 3));
-        const r = replicate(cells, w);
-        const labels = cells.map((_, i) => i % 3);
-        const s = Array.from(sim.s);
-        const o = { k: 3, maxIter: 15, tol: 0, engine };
-        const a = await negativeBinomialMixture(cells, { ...o, init: labels, sizeFactors: s, sampleWeight: w });
-        const b = await negativeBinomialMixture(r.out, { ...o, init: replicate(labels, w).out, sizeFactors: replicate(s, w).out });
-        expect(a.labels).toEqual(r.first.map((j) => b.labels[j]));
-        expectClose(a.weights, b.weights, 1e-8, 'weights');
-        expectClose(a.means.flat(), b.means.flat(), 1e-8, 'means');
-        expectClose(a.dispersion, b.dispersion, 1e-6, 'dispersion');
-        expectClose(a.logLikelihood, b.logLikelihood, 1e-9, 'log-likelihood');
-        const z = cells.map((_, i) => (i % 7 === 3 ? 0 : 1));
-        const keep = cells.map((_, i) => i).filter((i) => z[i] > 0);
-        const c = await negativeBinomialMixture(cells, { ...o, init: labels, sizeFactors: s, sampleWeight: z });
-        const dropped = await negativeBinomialMixture(
-          keep.map((i) => cells[i]),
-          { ...o, init: keep.map((i) => labels[i]), sizeFactors: keep.map((i) => s[i]) },
-        );
-        expectClose(c.means.flat(), dropped.means.flat(), 1e-8, 'means (zero weight)');
-        expectClose(c.logLikelihood, dropped.logLikelihood, 1e-9, 'log-likelihood (zero weight)');
-      },
-    );
+    test("a Gaussian mixture's MAP prior defaults (column means, cov(X) scale) are weighted as replication implies", async () => {
+      const engine = await getEngine();
+      for (const covariance of ['full', 'diag'] as CovarianceType[]) {
+        const start = await gaussianMixture(X, { k: 3, covariance, seed: 1, maxIter: 3, engine });
+        const init = { weights: start.weights, means: start.means, covariances: start.covariances } as never;
+        const o = { k: 3, covariance, init, prior: { normal: true }, maxIter: 20, tol: 0, engine };
+        const a = await gaussianMixture(X, { ...o, sampleWeight: weights });
+        const b = await gaussianMixture(rep.out, o);
+        const what = `${covariance}: `;
+        expect(a.labels, `${what}labels`).toEqual(rep.first.map((j) => b.labels[j]));
+        const pa = echo(a);
+        const pb = echo(b);
+        expectClose(pa.mean, pb.mean, rtol, `${what}prior mean`);
+        expectClose(pa.scale, pb.scale, rtol, `${what}prior scale`);
+        expectClose(a.means.flat(), b.means.flat(), rtol * 10, `${what}means`);
+        expectClose((a.covariances as number[]).flat(2), (b.covariances as number[]).flat(2), rtol * 10, `${what}covariances`);
+        expectClose(a.logPosterior!, b.logPosterior!, rtol * 10, `${what}log-posterior`);
+        const z = await gaussianMixture(X, { ...o, sampleWeight: zeroW });
+        const dropped = await gaussianMixture(kept, o);
+        expectClose(echo(z).scale, echo(dropped).scale, rtol, `${what}prior scale (zero weight)`);
+        expectClose(z.means.flat(), dropped.means.flat(), rtol * 10, `${what}means (zero weight)`);
+      }
+    });
+
+    const sim = simulateNbMixture(60, 12, 3, 5);
+    const cells = rows(sim.counts, sim.n, sim.d);
+    const cellW = cells.map((_, i) => 1 + (Math.floor(i / 3) % 3));
+    const cellRep = replicate(cells, cellW);
+    const cellLabels = cells.map((_, i) => i % 3);
+    const cellZ = cells.map((_, i) => (i % 7 === 3 ? 0 : 1));
+    const keep = cells.map((_, i) => i).filter((i) => cellZ[i] > 0);
+    /** NB fits equal within float64 round-off on the reference, the float32 policy (test/tolerance.ts) on WebGPU. */
+    const expectNbClose = (a: NegativeBinomialMixtureResult, b: NegativeBinomialMixtureResult, what: string): void => {
+      if (f32) {
+        expectRelClose(a.logLikelihood, b.logLikelihood, F32_OBJ_RTOL, `${what}log-likelihood`);
+        expectParamsClose(a.means, b.means, dataScale(sim.counts, sim.n, sim.d));
+        expectParamsClose([a.dispersion], [b.dispersion], 1);
+        expectParamsClose([a.weights], [b.weights], 1);
+      } else {
+        expectClose(a.weights, b.weights, 1e-8, `${what}weights`);
+        expectClose(a.means.flat(), b.means.flat(), 1e-8, `${what}means`);
+        expectClose(a.dispersion, b.dispersion, 1e-6, `${what}dispersion`);
+        expectClose(a.logLikelihood, b.logLikelihood, 1e-9, `${what}log-likelihood`);
+      }
+    };
+
+    test('a negative-binomial mixture with integer weights equals one on the replicated cells, and zero weight drops a cell', async () => {
+      const engine = await getEngine();
+      const s = Array.from(sim.s);
+      const o = { k: 3, maxIter: 15, tol: 0, engine };
+      const a = await negativeBinomialMixture(cells, { ...o, init: cellLabels, sizeFactors: s, sampleWeight: cellW });
+      const b = await negativeBinomialMixture(cellRep.out, {
+        ...o,
+        init: replicate(cellLabels, cellW).out,
+        sizeFactors: replicate(s, cellW).out,
+      });
+      expect(a.labels).toEqual(cellRep.first.map((j) => b.labels[j]));
+      expectNbClose(a, b, '');
+      const c = await negativeBinomialMixture(cells, { ...o, init: cellLabels, sizeFactors: s, sampleWeight: cellZ });
+      const dropped = await negativeBinomialMixture(
+        keep.map((i) => cells[i]),
+        { ...o, init: keep.map((i) => cellLabels[i]), sizeFactors: keep.map((i) => s[i]) },
+      );
+      expect(keep.map((i) => c.labels[i])).toEqual(dropped.labels);
+      expectNbClose(c, dropped, 'zero weight: ');
+    });
+
+    test("'library' size factors divide by the weighted mean library size, as replication implies", async () => {
+      const engine = await getEngine();
+      const o = { k: 3, maxIter: 15, tol: 0, sizeFactors: 'library' as const, engine };
+      const a = await negativeBinomialMixture(cells, { ...o, init: cellLabels, sampleWeight: cellW });
+      const b = await negativeBinomialMixture(cellRep.out, { ...o, init: replicate(cellLabels, cellW).out });
+      expectClose(a.libraryMean, b.libraryMean, 1e-12, 'library mean');
+      expectClose(
+        a.sizeFactors,
+        cellRep.first.map((j) => b.sizeFactors[j]),
+        1e-12,
+        'size factors',
+      );
+      expect(a.labels).toEqual(cellRep.first.map((j) => b.labels[j]));
+      expectNbClose(a, b, 'library: ');
+      const c = await negativeBinomialMixture(cells, { ...o, init: cellLabels, sampleWeight: cellZ });
+      const dropped = await negativeBinomialMixture(
+        keep.map((i) => cells[i]),
+        { ...o, init: keep.map((i) => cellLabels[i]) },
+      );
+      expectClose(c.libraryMean, dropped.libraryMean, 1e-12, 'library mean (zero weight)');
+      expectClose(
+        keep.map((i) => c.sizeFactors[i]),
+        dropped.sizeFactors,
+        1e-12,
+        'size factors (zero weight)',
+      );
+      expect(keep.map((i) => c.labels[i])).toEqual(dropped.labels);
+      expectNbClose(c, dropped, 'library, zero weight: ');
+    });
 
     test('bad weights are typed errors that say what to pass', async () => {
       const engine = await getEngine();

@@ -6,6 +6,8 @@
  *   per chunk   E-step       one thread per cell over its nonzeros (estep.wgsl)
  *               row stats    per-segment W, N, S, Σ log p (rowstats.wgsl)
  *               gene stats   per-(gene, component) V, X over the chunk's CSC (genestats.wgsl)
+ * (the statistics weighted by each cell's sample weight, from a per-chunk float32 buffer of ones
+ * when the fit is unweighted)
  *   1 dispatch  reduction of the row partials (common/reduce.wgsl)
  * and one readback of K·(J+2)+1 + D·K·(J+1) floats: O(k·d·J), never O(n). The M-step runs on
  * the host in float64 (model.ts), shared with the CPU reference. Labels and per-cell log p(x_i)
@@ -35,6 +37,8 @@ export interface CsrChunk {
   values: GPUBuffer;
   /** rows×(J+1): s_i and its grid weights. */
   cells: GPUBuffer;
+  /** rows f32: the cells' sample weights (ones when unweighted). */
+  weight: GPUBuffer;
   colptr: GPUBuffer;
   rowidx: GPUBuffer;
   cvals: GPUBuffer;
@@ -90,8 +94,19 @@ export function planCsrChunks(
   return { ranges, segRows };
 }
 
-/** Upload CSR counts (and the per-chunk CSC copies and cell tables) in chunks. */
-export function uploadCsr(runner: GpuRunner, c: Counts, s: Float64Array, grid: SizeGrid, k: number, opts: ChunkingOptions): GpuCsr {
+/**
+ * Upload CSR counts (and the per-chunk CSC copies, cell tables and sample weights) in chunks.
+ * Without weights every cell weighs 1 (×1.0 is exact: the unweighted statistics keep their bits).
+ */
+export function uploadCsr(
+  runner: GpuRunner,
+  c: Counts,
+  s: Float64Array,
+  grid: SizeGrid,
+  k: number,
+  opts: ChunkingOptions,
+  weights: Float64Array | null = null,
+): GpuCsr {
   const { n, d } = c;
   const J = grid.J;
   const { ranges, segRows } = planCsrChunks(c.indptr, n, Math.max(k, J + 1, 2), runner.device.limits, opts);
@@ -125,6 +140,7 @@ export function uploadCsr(runner: GpuRunner, c: Counts, s: Float64Array, grid: S
         cvals[at] = c.values[p];
       }
     }
+    const weight = weights ? Float32Array.from(weights.subarray(a, b)) : new Float32Array(rows).fill(1);
     const tag = `counts chunk ${index}`;
     const buf = (name: string, data: Uint32Array | Float32Array): GPUBuffer => {
       const g = runner.storage(`${tag} ${name}`, data.byteLength);
@@ -142,6 +158,7 @@ export function uploadCsr(runner: GpuRunner, c: Counts, s: Float64Array, grid: S
       indices: buf(`indices (${nnz} u32)`, c.indices.subarray(p0, p0 + nnz)),
       values: buf(`values (${nnz} f32)`, Float32Array.from(c.values.subarray(p0, p0 + nnz))),
       cells: buf(`cells (${rows}×${J + 1} f32)`, cells),
+      weight: buf(`sample weights (${rows} f32)`, weight),
       colptr: buf(`CSC colptr (${d + 1} u32)`, colptr),
       rowidx: buf(`CSC rows (${nnz} u32)`, rowidx),
       cvals: buf(`CSC values (${nnz} f32)`, cvals),
@@ -175,7 +192,7 @@ export function gpuBackend(
   const { n, d } = c;
   const J = grid.J;
   const device = runner.device;
-  const data = uploadCsr(runner, c, s, grid, k, chunking);
+  const data = uploadCsr(runner, c, s, grid, k, chunking, weights);
   const pipes: NbPipelines = nbPipelines(device, k, d, J);
   const layout = paramLayout(k, d, J);
   const rowWidth = k * (J + 2) + 1;
@@ -199,12 +216,20 @@ export function gpuBackend(
       ch.rowout,
       ch.uniform,
     ]),
-    rows: bindBuffers(device, `nbmm row stats chunk ${ch.index}`, pipes.rowStats, [resp, ch.cells, ch.rowout, partials, ch.uniform]),
+    rows: bindBuffers(device, `nbmm row stats chunk ${ch.index}`, pipes.rowStats, [
+      resp,
+      ch.cells,
+      ch.weight,
+      ch.rowout,
+      partials,
+      ch.uniform,
+    ]),
     genes: bindBuffers(device, `nbmm gene stats chunk ${ch.index}`, pipes.geneStats, [
       ch.colptr,
       ch.rowidx,
       ch.cvals,
       ch.cells,
+      ch.weight,
       resp,
       geneOut,
       ch.uniform,
@@ -235,10 +260,7 @@ export function gpuBackend(
       const before = { dispatches: runner.counters.dispatches, bytesRead: runner.counters.bytesRead, gpuNs: runner.counters.gpuNs };
       writeParams(p);
       runner.dispatch('nbmm zero table', pipes.zeroTable, gZero, k * J);
-      // TODO(sampleWeight): the row and gene statistics and Σ log p below must be weighted by
-      // `weights` (each cell's contribution times w_i): the CSR upload (uploadCsr) has no weight
-      // buffer yet and rowstats.wgsl / genestats.wgsl do not read one. Until then a weighted fit
-      // on WebGPU uses unweighted E-step statistics (labels and final log-likelihood are weighted).
+      // The row and gene statistics and Σ log p count each cell w_i times (its chunk's weight buffer).
       for (const ch of data.chunks) {
         encodeEStep(ch);
         runner.dispatch('nbmm row stats', pipes.rowStats, perChunk[ch.index].rows, ch.segments);
