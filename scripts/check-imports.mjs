@@ -2,7 +2,7 @@
 /**
  * The layering rules of ARCHITECTURE.md, checked on every `npm run lint`: no import circles in
  * src/ (type-only imports included), and src/core and src/engine import no model folder and no
- * backend (src/core not src/gpu either). Reads the import and re-export lines of src/**∕*.ts;
+ * backend (src/core not src/gpu either); model folders import no backend and no gpu/; gpu/ imports no model. Reads the import and re-export lines of src/**∕*.ts;
  * exits 1 with each cycle and each forbidden import.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -12,7 +12,19 @@ import { fileURLToPath } from 'node:url';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const src = join(root, 'src');
 const MODELS = ['kmeans', 'gmm', 'nbmm', 'sc', 'select', 'cli', 'backends'];
-const FORBIDDEN = { core: [...MODELS, 'engine', 'gpu'], engine: MODELS };
+// Models reach a backend only through the registry; the façade opens backends through their providers.
+const MODEL_BANS = ['backends', 'gpu', 'cli'];
+const FORBIDDEN = {
+  core: [...MODELS, 'engine', 'gpu', 'io'],
+  engine: [...MODELS, 'gpu', 'io'],
+  kmeans: MODEL_BANS,
+  gmm: MODEL_BANS,
+  nbmm: MODEL_BANS,
+  sc: MODEL_BANS,
+  select: MODEL_BANS,
+  io: ['backends', 'gpu', 'cli', 'kmeans', 'gmm', 'nbmm', 'select'],
+  gpu: MODELS,
+};
 
 function files(dir) {
   return readdirSync(dir).flatMap((name) => {

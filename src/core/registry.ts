@@ -52,3 +52,69 @@ export function registeredBackends(contract?: string): string[] {
   for (const m of implementations.values()) for (const b of m.keys()) all.add(b);
   return [...all];
 }
+
+/** What createEngine accepts; a backend reads the fields it understands. */
+export interface EngineOptions {
+  /**
+   * 'auto' (default): WebGPU on a hardware adapter, else 'cpu'. 'webgpu': any adapter (software
+   * included), or an error. 'reference': the float64 oracle. 'cpu': the fastest CPU backend
+   * registered under that alias (today 'reference'). Any other registered backend by name.
+   */
+  backend?: string;
+  /** WebGPU: use this device instead of requesting one (the engine will not destroy it). */
+  device?: GPUDevice;
+  powerPreference?: GPUPowerPreference;
+  /** WebGPU: cap on rows per chunk; by default chunks are as large as the binding limit allows. */
+  maxChunkRows?: number;
+  /** WebGPU: cap on workgroups per dispatch dimension (testing aid: forces 2-D split dispatches on small data). */
+  maxWorkgroupsPerDimension?: number;
+  /**
+   * WebGPU: time every compute pass with GPU timestamp queries when the device has 'timestamp-query'
+   * (results' gpu.timing says 'timestamp' and gpu.gpuMsPerIter is set); off by default.
+   */
+  timestamps?: boolean;
+}
+
+/** The part of an engine a backend's implementations see. */
+export interface EngineInstance {
+  /** The backend's canonical name. */
+  readonly backend: string;
+  /** What the backend's provider opened (a GPU device and its limits on 'webgpu'; null on 'reference'). */
+  readonly instance: unknown;
+}
+
+/** A backend opened for one engine. */
+export interface OpenedBackend {
+  /** Canonical name, reported in results. */
+  name: string;
+  /** What runs the work, e.g. 'nvidia / hopper (NVIDIA H100)' or 'cpu (float64 reference)'. */
+  adapter: string;
+  /** Handed to the backend's implementations as engine.instance. */
+  instance: unknown;
+  /** Throws when the backend can no longer run (a lost device). */
+  check(): void;
+  /** Frees what the backend holds for the engine (a device it created). */
+  destroy(): void;
+}
+
+/** How an engine opens a backend. With `auto`, a backend may decline ('auto' wants no software GPU) and say why. */
+export interface BackendProvider {
+  open(options: EngineOptions, auto: boolean): Promise<OpenedBackend | { unavailable: string }>;
+}
+
+const providers = new Map<string, BackendProvider>();
+
+/** Register how engines open `backend` (its implementations are registered separately, per contract). */
+export function registerBackend(backend: string, provider: BackendProvider): void {
+  providers.set(backend, provider);
+}
+
+/** The provider of a backend name or alias, or undefined when none is registered. */
+export function backendProvider(name: string): BackendProvider | undefined {
+  return providers.get(canonicalBackend(name));
+}
+
+/** Backend names an engine can open, aliases included. */
+export function openableBackends(): string[] {
+  return [...providers.keys(), ...[...aliases.keys()].filter((a) => providers.has(aliases.get(a)!))];
+}

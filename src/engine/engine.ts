@@ -1,37 +1,20 @@
 /**
- * The engine façade: one named backend ('webgpu', or 'reference' — the float64 oracle, also called
- * 'cpu') behind the model API. Create it once, fit many times, destroy it to free the device. It
- * knows no model: each model finds its backend's implementation by name (core/registry.ts), and a
- * WebGPU implementation reaches the device through gpu/session.ts.
+ * The engine façade: one named backend behind the model API. Create it once, fit many times,
+ * destroy it to free what the backend holds (a GPU device). It knows no model and no backend:
+ * it opens a backend by name through the provider the backend registered (core/registry.ts),
+ * and each model finds that backend's implementation of its contract by the same name.
  */
-import { DeviceLostError, EmgpuError, invalid } from '../errors.js';
-import { acquireDevice, requireDevice, type GpuContext } from '../gpu/device.js';
-import type { GpuEngineState } from '../gpu/session.js';
-import { canonicalBackend } from '../core/registry.js';
+import { backendProvider, openableBackends, type EngineOptions, type OpenedBackend } from '../core/registry.js';
+import { EmgpuError, invalid } from '../errors.js';
 import type { Backend, BackendChoice } from '../types.js';
 
-export interface EngineOptions {
-  /** 'auto' (default): a hardware WebGPU adapter if there is one, else 'cpu'. 'webgpu': any adapter, or an error. 'reference': the float64 oracle. 'cpu': the fastest CPU backend (today 'reference'). */
-  backend?: BackendChoice;
-  /** Use this device instead of requesting one (the engine will not destroy it). */
-  device?: GPUDevice;
-  powerPreference?: GPUPowerPreference;
-  /** Cap on rows per GPU chunk; by default chunks are as large as the binding limit allows. */
-  maxChunkRows?: number;
-  /** Cap on workgroups per dispatch dimension (testing aid: forces 2-D split dispatches on small data). */
-  maxWorkgroupsPerDimension?: number;
-  /**
-   * Time every compute pass with GPU timestamp queries when the device has 'timestamp-query'
-   * (results' gpu.timing says 'timestamp' and gpu.gpuMsPerIter is set); off by default.
-   */
-  timestamps?: boolean;
-}
+export type { EngineOptions } from '../core/registry.js';
 
 export interface Engine {
   readonly backend: Backend;
-  /** Backend-specific state (a GpuEngineState on 'webgpu', null on the CPU): what backend implementations use (gpu/session.ts). */
-  readonly instance: GpuEngineState | null;
-  /** Adapter description ('cpu (float64 reference)' on the CPU backend). */
+  /** Backend-specific state for the backend's implementations (a GpuEngineState on 'webgpu', null on 'reference'). */
+  readonly instance: unknown;
+  /** What runs the work: the adapter description, or 'cpu (float64 reference)'. */
   readonly adapter: string;
   /** Why 'auto' chose the CPU, when it did. */
   readonly fallbackReason: string | null;
@@ -40,78 +23,58 @@ export interface Engine {
   destroy(): void;
 }
 
-const CPU_ADAPTER = 'cpu (float64 reference)';
-
-/** The CPU backend a name stands for: 'cpu' is an alias (registered by the backend that takes it), 'reference' without one. */
-function cpuBackend(name: 'reference' | 'cpu'): Backend {
-  const b = canonicalBackend(name);
-  return (b === 'cpu' ? 'reference' : b) as Backend;
-}
-
 class EngineImpl implements Engine {
   private destroyed = false;
-  readonly instance: GpuEngineState | null;
+  readonly backend: Backend;
+  readonly adapter: string;
+  readonly instance: unknown;
+
   constructor(
-    readonly backend: Backend,
-    readonly adapter: string,
+    private readonly opened: OpenedBackend,
     readonly fallbackReason: string | null,
-    private readonly gpu: GpuContext | null,
-    private readonly ownsDevice: boolean,
-    maxChunkRows: number | undefined,
-    groupsPerDimCap?: number,
-    timestamps = false,
   ) {
-    this.instance = gpu
-      ? {
-          ctx: gpu,
-          timestamps,
-          ...(maxChunkRows !== undefined ? { maxChunkRows } : {}),
-          ...(groupsPerDimCap !== undefined ? { groupsPerDimCap } : {}),
-        }
-      : null;
+    this.backend = opened.name as Backend;
+    this.adapter = opened.adapter;
+    this.instance = opened.instance;
   }
 
   check(): void {
     if (this.destroyed) throw new EmgpuError('ENGINE_DESTROYED', 'This engine was destroyed. Create a new one with createEngine().');
-    if (this.gpu?.lost) throw this.gpu.lost;
+    this.opened.check();
   }
 
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
-    if (this.gpu && this.ownsDevice) this.gpu.device.destroy();
+    this.opened.destroy();
   }
+}
+
+function provider(name: string) {
+  const p = backendProvider(name);
+  if (!p) {
+    const names = ['auto', ...openableBackends()].map((b) => `'${b}'`).join(', ');
+    throw invalid('BAD_OPTION', `backend='${String(name)}' is not recognised. Use one of ${names}.`);
+  }
+  return p;
 }
 
 export async function createEngine(options: EngineOptions = {}): Promise<Engine> {
   const choice = options.backend ?? 'auto';
-  if (choice !== 'auto' && choice !== 'webgpu' && choice !== 'reference' && choice !== 'cpu') {
-    throw invalid('BAD_OPTION', `backend='${String(choice)}' is not recognised. Use 'auto', 'webgpu', 'reference' or 'cpu'.`);
+  if (typeof choice !== 'string') throw invalid('BAD_OPTION', `backend=${String(choice)} is not a name. Pass 'auto' or a backend name.`);
+  if (choice !== 'auto') {
+    const opened = await provider(choice).open(options, false);
+    if ('unavailable' in opened) throw invalid('BAD_OPTION', `backend='${choice}' cannot be opened: ${opened.unavailable}.`);
+    return new EngineImpl(opened, null);
   }
-  const maxChunkRows = options.maxChunkRows;
-  const ts = !!options.timestamps;
-  if (choice !== 'auto' && choice !== 'webgpu') return new EngineImpl(cpuBackend(choice), CPU_ADAPTER, null, null, false, maxChunkRows);
-  if (options.device) {
-    const ctx: GpuContext = {
-      device: options.device,
-      adapter: null as unknown as GPUAdapter,
-      description: 'caller-supplied device',
-      software: false,
-      lost: null,
-    };
-    void options.device.lost.then((info) => {
-      ctx.lost = new DeviceLostError(info.reason ?? 'unknown', info.message ?? '');
-    });
-    return new EngineImpl('webgpu', ctx.description, null, ctx, false, maxChunkRows, options.maxWorkgroupsPerDimension, ts);
-  }
-  const acquire = { allowSoftware: choice === 'webgpu', ...(options.powerPreference ? { powerPreference: options.powerPreference } : {}) };
-  if (choice === 'webgpu') {
-    const ctx = await requireDevice(acquire);
-    return new EngineImpl('webgpu', ctx.description, null, ctx, true, maxChunkRows, options.maxWorkgroupsPerDimension, ts);
-  }
-  const got = await acquireDevice(acquire);
-  if ('reason' in got) return new EngineImpl(cpuBackend('cpu'), CPU_ADAPTER, got.reason, null, false, maxChunkRows);
-  return new EngineImpl('webgpu', got.description, null, got, true, maxChunkRows, options.maxWorkgroupsPerDimension, ts);
+  // 'auto': WebGPU on a hardware adapter, else the CPU backend, saying why.
+  const gpu = backendProvider('webgpu');
+  const tried = gpu ? await gpu.open(options, true) : { unavailable: 'no WebGPU backend is registered' };
+  if (!('unavailable' in tried)) return new EngineImpl(tried, null);
+  const cpu = await provider('cpu').open(options, true);
+  if ('unavailable' in cpu)
+    throw invalid('BAD_OPTION', `No backend could be opened: ${tried.unavailable}; the CPU backend: ${cpu.unavailable}.`);
+  return new EngineImpl(cpu, tried.unavailable);
 }
 
 /** Where a public function finds its engine: `engine`, or the shared engine of `backend` (default 'auto'). */

@@ -5,7 +5,7 @@
  */
 import type { Dataset } from '../data.js';
 import type { Rng } from '../core/rng.js';
-import type { EngineInstance } from '../gpu/session.js';
+import type { EngineInstance } from '../core/registry.js';
 import type { CovarianceType, GpuCounters } from '../types.js';
 import type { GmmParams, GmmStats } from './model.js';
 

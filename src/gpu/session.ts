@@ -4,6 +4,7 @@
  * and frees the runner's buffers afterwards. Every WebGPU implementation of a model contract goes
  * through here, so the engine façade needs to know no model.
  */
+import type { EngineInstance } from '../core/registry.js';
 import { EmgpuError } from '../errors.js';
 import type { ChunkingOptions } from './dataset.js';
 import type { GpuContext } from './device.js';
@@ -17,13 +18,6 @@ export interface GpuEngineState {
   groupsPerDimCap?: number;
   /** Time compute passes with timestamp queries when the device has them. */
   timestamps: boolean;
-}
-
-/** The part of an engine a backend implementation sees. */
-export interface EngineInstance {
-  readonly backend: string;
-  /** Backend-specific state: a GpuEngineState on 'webgpu', null on CPU backends. */
-  readonly instance: unknown;
 }
 
 /** The WebGPU state of an engine, or a typed error when the engine is not a WebGPU one. */

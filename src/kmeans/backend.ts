@@ -8,7 +8,7 @@
  */
 import type { Dataset } from '../data.js';
 import type { Rng } from '../core/rng.js';
-import type { EngineInstance } from '../gpu/session.js';
+import type { EngineInstance } from '../core/registry.js';
 import type { GpuCounters } from '../types.js';
 
 /** What a fit asks of the session. */

@@ -3,7 +3,7 @@
  * model (fit.ts: initialisation, float64 M-step, convergence) runs on it. A session holds one set
  * of counts with its size factors (and, for fitting, the size-factor grid) for one call.
  */
-import type { EngineInstance } from '../gpu/session.js';
+import type { EngineInstance } from '../core/registry.js';
 import type { GpuCounters } from '../types.js';
 import type { Counts } from './counts.js';
 import type { SizeGrid } from './grid.js';

@@ -15,6 +15,7 @@
  * Per-gene sums cover stored entries only; callers add the unstored zeros in float64
  * (`geneMoments` in ./moments.ts), so every backend shares every formula after the sums.
  */
+import type { EngineInstance } from '../core/registry.js';
 import type { CsrMatrix } from '../sparse.js';
 import type { Backend } from '../types.js';
 
@@ -114,13 +115,6 @@ export interface ScOps {
   release(): void;
 }
 
-/** The part of an engine a backend implementation sees. */
-export interface ScEngine {
-  readonly backend: string;
-  /** Backend-specific state (a GpuEngineState on 'webgpu', null on CPU backends). */
-  readonly instance: unknown;
-}
-
 /** What a backend opens on an engine for one stage call. */
 export interface ScSession {
   /** The backend's name in results ('reference' for the float64 oracle, 'webgpu'). */
@@ -134,7 +128,7 @@ export interface ScSession {
 /** A backend's single-cell implementation, registered under contract 'sc'. */
 export interface ScBackend {
   /** Run `fn` with a session on `engine`; whatever the session allocated is freed after. */
-  session<T>(engine: ScEngine, fn: (s: ScSession) => Promise<T>): Promise<T>;
+  session<T>(engine: EngineInstance, fn: (s: ScSession) => Promise<T>): Promise<T>;
 }
 
 /** Stored entries per gene (exact, from the column indices). */

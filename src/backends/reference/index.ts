@@ -3,7 +3,7 @@
  * test oracle). Importing this module registers them; 'cpu' names it until a faster CPU backend
  * takes the alias.
  */
-import { registerAlias, registerImplementation } from '../../core/registry.js';
+import { registerAlias, registerBackend, registerImplementation } from '../../core/registry.js';
 import { referenceGmm } from './gmm.js';
 import { referenceKMeans } from './kmeans.js';
 import { referenceNbmm } from './nbmm.js';
@@ -13,4 +13,9 @@ registerImplementation('kmeans', 'reference', referenceKMeans);
 registerImplementation('gmm', 'reference', referenceGmm);
 registerImplementation('nbmm', 'reference', referenceNbmm);
 registerImplementation('sc', 'reference', referenceSc);
+registerBackend('reference', {
+  async open() {
+    return { name: 'reference', adapter: 'cpu (float64 reference)', instance: null, check() {}, destroy() {} };
+  },
+});
 registerAlias('cpu', 'reference');

@@ -1,10 +1,12 @@
 /** The 'webgpu' backend: WebGPU implementations of every model contract. Importing this module registers them. */
-import { registerImplementation } from '../../core/registry.js';
+import { registerBackend, registerImplementation } from '../../core/registry.js';
 import { webgpuGmm } from './gmm.js';
 import { webgpuKMeans } from './kmeans-session.js';
 import { webgpuNbmm } from './nbmm.js';
+import { webgpuProvider } from './provider.js';
 import { webgpuSc } from './sc/backend.js';
 
+registerBackend('webgpu', webgpuProvider);
 registerImplementation('kmeans', 'webgpu', webgpuKMeans);
 registerImplementation('gmm', 'webgpu', webgpuGmm);
 registerImplementation('nbmm', 'webgpu', webgpuNbmm);
