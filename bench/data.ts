@@ -3,7 +3,7 @@
  * downloaded), and the real data sets' transport format. Browser-safe: no Node built-ins.
  */
 import { Rng } from '../src/core/rng.js';
-import { makeBlobs, gaussian } from '../test/helpers/blobs.js';
+import { gaussian, makeBlobs } from '../src/datasets/blobs.js';
 import type { BlobsSpec, CountsSpec } from './cases.js';
 
 /** Sparse counts in CSR (cells as rows), the input of the negative-binomial mixture. */
@@ -34,7 +34,7 @@ export function generateBlobs(s: BlobsSpec): GeneratedBlobs {
     n: s.n,
     d: s.d,
     truth: b.truth,
-    description: `makeBlobs(${s.n}, ${s.d}, ${s.centres}, seed ${s.seed}, { std: ${s.std}, spread: ${s.spread} }) (test/helpers/blobs.ts)`,
+    description: `makeBlobs(${s.n}, ${s.d}, ${s.centres}, seed ${s.seed}, { std: ${s.std}, spread: ${s.spread} }) (emgpu's makeBlobs)`,
   };
 }
 

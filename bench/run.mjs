@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer as createNetServer } from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
-import { chromiumArgs } from '../test/browser-launch.js';
+import { chromiumArgs } from '../scripts/chromium.js';
 import { BenchError, createVite, exitWith, parseCli, revision, writeResults } from './cli.mjs';
 
 function chromiumPath() {
