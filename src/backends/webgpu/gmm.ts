@@ -15,7 +15,8 @@ import { withGpu } from '../../gpu/session.js';
 import { KMeansGpuState, uncentre } from './kmeans.js';
 import { kmeansPlusPlusGpu } from './kmeans-seed.js';
 import type { Evaluation, GmmBackend, GmmSession } from '../../gmm/backend.js';
-import { LOG_2PI, momentPairs, momentWidth, type GmmParams, type GmmStats } from '../../gmm/model.js';
+import { LOG_2PI, type GmmParams, type GmmStats } from '../../gmm/model.js';
+import { momentPairs, momentWidth } from '../../gmm/moments.js';
 
 const F32_LOWEST = -3.4028234663852886e38;
 
