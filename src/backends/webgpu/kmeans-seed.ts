@@ -7,7 +7,7 @@
  */
 
 import type { Rng } from '../../core/rng.js';
-import { weightedPick } from '../../core/weights.js';
+import { searchSorted, weightedPick } from '../../core/weights.js';
 import { rowGroups, type GpuData } from '../../gpu/dataset.js';
 import { bindBuffers } from '../../gpu/bind.js';
 import { KPP_MAX_CANDIDATES, WG } from './kmeans-kernels.js';
@@ -71,16 +71,7 @@ export async function kmeansPlusPlusGpu(st: KMeansGpuState, rng: Rng, weights: F
       segPot.forEach((v, s) => (cum[s] = total += v));
       // Sample L rows with probability ∝ closest distance: segment by its sum, then the row within it.
       const targets = Array.from({ length: L }, () => rng.uniform() * total);
-      const segs = targets.map((t) => {
-        let lo = 0;
-        let hi = cum.length - 1;
-        while (lo < hi) {
-          const mid = (lo + hi) >>> 1;
-          if (cum[mid] < t) lo = mid + 1;
-          else hi = mid;
-        }
-        return lo;
-      });
+      const segs = targets.map((t) => searchSorted(cum, t));
       const unique = [...new Set(segs)];
       const segRanges = unique.map((s) => segmentRange(data, s));
       const bufs = await runner.read(

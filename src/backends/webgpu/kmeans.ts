@@ -10,7 +10,7 @@
 
 import type { Dataset } from '../../data.js';
 import type { GpuRunner } from '../../gpu/runner.js';
-import { uploadData, locateRow, rowGroups, type GpuData, type ChunkingOptions } from '../../gpu/dataset.js';
+import { uploadData, locateRow, rowGroups, type GpuChunk, type GpuData, type ChunkingOptions } from '../../gpu/dataset.js';
 import { kmeansPipelines, WG, type KMeansPipelines } from './kmeans-kernels.js';
 import { bindBuffers } from '../../gpu/bind.js';
 
@@ -114,15 +114,7 @@ export class KMeansGpuState {
     for (const c of this.data.chunks) {
       const rb = this.rows[c.index];
       const ge = this.group(`soft ${c.index}`, () =>
-        bindBuffers(device, `soft E-step chunk ${c.index}`, this.pipes.softEStep, [
-          c.x,
-          this.centroids,
-          this.resp,
-          rb.dist,
-          rb.mind,
-          c.uniform,
-          this.betaUniform,
-        ]),
+        bindBuffers(device, `soft E-step chunk ${c.index}`, this.pipes.softEStep, this.softBindings(c)),
       );
       this.runner.dispatch('soft k-means E-step', this.pipes.softEStep, ge, rowGroups(c.rows, WG));
       const gm = this.group(`acc-soft ${c.index}`, () =>
@@ -138,6 +130,12 @@ export class KMeansGpuState {
       this.runner.dispatch('soft k-means accumulate', this.pipes.accumulateSoft, gm, c.segments);
     }
     this.encodeReduce();
+  }
+
+  /** The bindings of the soft E-step and of the kernels that share its layout (distances, responsibilities). */
+  private softBindings(c: GpuChunk): (GPUBuffer | null)[] {
+    const rb = this.rows[c.index];
+    return [c.x, this.centroids, this.resp, rb.dist, rb.mind, c.uniform, this.betaUniform];
   }
 
   private dummy: GPUBuffer | null = null;
@@ -220,17 +218,8 @@ export class KMeansGpuState {
   async readRowMatrix(pipeline: GPUComputePipeline, mode: string): Promise<Float32Array> {
     const out = new Float32Array(this.data.n * this.k);
     for (const c of this.data.chunks) {
-      const rb = this.rows[c.index];
       const g = this.group(`${mode} ${c.index}`, () =>
-        bindBuffers(this.runner.device, `${mode} chunk ${c.index}`, pipeline, [
-          c.x,
-          this.centroids,
-          this.resp,
-          rb.dist,
-          rb.mind,
-          c.uniform,
-          this.betaUniform,
-        ]),
+        bindBuffers(this.runner.device, `${mode} chunk ${c.index}`, pipeline, this.softBindings(c)),
       );
       this.runner.dispatch(mode, pipeline, g, rowGroups(c.rows, WG));
       const [buf] = await this.runner.read([{ buffer: this.resp!, offset: 0, size: c.rows * this.k * 4 }]);
