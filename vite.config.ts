@@ -1,7 +1,7 @@
 /// <reference types="vitest/config" />
 import { defineConfig } from 'vite';
 import { playwright } from '@vitest/browser-playwright';
-import { chromiumExecutable, chromiumArgs } from './test/browser-launch.js';
+import { chromiumExecutable, chromiumArgs } from './scripts/chromium.js';
 
 // One config for the library build, the vitest projects and the demo.
 // The library is built for browsers and Node alike; the CLI entry uses Node built-ins.

@@ -14,7 +14,7 @@
 export type Preset = 'ci' | 'quick' | 'full';
 export const PRESETS: readonly Preset[] = ['ci', 'quick', 'full'];
 
-/** Seeded Gaussian blobs (test/helpers/blobs.ts): `centres` true centres in [−spread, spread]^d, noise std. */
+/** Seeded Gaussian blobs (makeBlobs, src/datasets/blobs.ts): `centres` true centres in [−spread, spread]^d, noise std. */
 export interface BlobsSpec {
   kind: 'blobs';
   n: number;

@@ -3,7 +3,7 @@
  * downloaded), and the real data sets' transport format. Browser-safe: no Node built-ins.
  */
 import { Rng } from '../src/core/rng.js';
-import { makeBlobs, gaussian } from '../test/helpers/blobs.js';
+import { gaussian, makeBlobs } from '../src/datasets/blobs.js';
 import type { BlobsSpec, CountsSpec } from './cases.js';
 
 /** Sparse counts in CSR (cells as rows), the input of the negative-binomial mixture. */
@@ -34,7 +34,7 @@ export function generateBlobs(s: BlobsSpec): GeneratedBlobs {
     n: s.n,
     d: s.d,
     truth: b.truth,
-    description: `makeBlobs(${s.n}, ${s.d}, ${s.centres}, seed ${s.seed}, { std: ${s.std}, spread: ${s.spread} }) (test/helpers/blobs.ts)`,
+    description: `makeBlobs(${s.n}, ${s.d}, ${s.centres}, seed ${s.seed}, { std: ${s.std}, spread: ${s.spread} }) (emgpu's makeBlobs)`,
   };
 }
 
@@ -152,18 +152,20 @@ export function featureVariance(x: Dense): number[] {
 }
 
 /**
- * Σ_i min_c ‖x_i − c‖² in float64 at the given centroids: the one inertia every k-means
- * implementation is scored by (emgpu's own figure is float32 on the GPU; the peers report none).
+ * The nearest centroid of every row in float64 (ties to the lower index) and its squared
+ * distance; a candidate stops summing once it cannot win.
  */
-export function inertiaOf(x: Dense, centroids: ArrayLike<ArrayLike<number>>): number {
+function nearestAll(x: Dense, centroids: ArrayLike<ArrayLike<number>>): { labels: number[]; dist: Float64Array } {
   const { n, d, data } = x;
   const k = centroids.length;
   const c = new Float64Array(k * d);
   for (let j = 0; j < k; j++) for (let f = 0; f < d; f++) c[j * d + f] = centroids[j][f];
-  let total = 0;
+  const labels: number[] = new Array(n);
+  const dist = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const base = i * d;
     let best = Infinity;
+    let arg = 0;
     for (let j = 0; j < k; j++) {
       const cb = j * d;
       let s = 0;
@@ -172,11 +174,31 @@ export function inertiaOf(x: Dense, centroids: ArrayLike<ArrayLike<number>>): nu
         s += t * t;
         if (s >= best) break;
       }
-      if (s < best) best = s;
+      if (s < best) {
+        best = s;
+        arg = j;
+      }
     }
-    total += best;
+    labels[i] = arg;
+    dist[i] = best;
   }
+  return { labels, dist };
+}
+
+/**
+ * Σ_i min_c ‖x_i − c‖² in float64 at the given centroids: the one inertia every k-means
+ * implementation is scored by (emgpu's own figure is float32 on the GPU; the peers report none).
+ */
+export function inertiaOf(x: Dense, centroids: ArrayLike<ArrayLike<number>>): number {
+  const { dist } = nearestAll(x, centroids);
+  let total = 0;
+  for (let i = 0; i < dist.length; i++) total += dist[i];
   return total;
+}
+
+/** Nearest-centroid labels in float64 (for the ARI of peers, which return no labels). */
+export function labelsOf(x: Dense, centroids: ArrayLike<ArrayLike<number>>): number[] {
+  return nearestAll(x, centroids).labels;
 }
 
 /** Rows as number[][] (what ml-kmeans and skmeans take). */

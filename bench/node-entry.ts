@@ -14,7 +14,8 @@ import { getGpu, describeAdapter } from '../src/gpu/device.js';
 import { presetCases } from './cases.js';
 import { loadPbmc68kReduced } from './realdata-node.js';
 import { assembleResult, type BenchResult } from './report.js';
-import { runPreset, type BenchConfig, type Peers } from './runner.js';
+import { runPreset } from './runner/run.js';
+import type { BenchConfig, Peers } from './runner/types.js';
 
 export interface NodeBenchOptions extends BenchConfig {
   backend?: BackendChoice;

@@ -1,14 +1,15 @@
 /**
  * The benchmark page: bench/run.mjs serves it with Vite, opens it in headless Chromium and calls
  * `window.emgpuBench.start(config, realData)`, then waits for `state` to be 'done' or 'error'.
- * The cases and their runner are shared with Node (bench/cases.ts, bench/runner.ts).
+ * The cases and their runner are shared with Node (bench/cases.ts, bench/runner/).
  */
 import { kmeans as mlKmeans } from 'ml-kmeans';
 import skmeans from 'skmeans';
 import { createEngine, type Engine } from '../src/index.js';
 import { decodeReal, type RealDataset } from './data.js';
 import type { EngineInfo, RunParts } from './report.js';
-import { runPreset, type BenchConfig, type Peers } from './runner.js';
+import { runPreset } from './runner/run.js';
+import type { BenchConfig, Peers } from './runner/types.js';
 
 /** What the page hands back: everything but the host's fields (Node version, date), which run.mjs adds. */
 export type PageResult = Omit<RunParts, 'node' | 'platform' | 'cpus'>;

@@ -21,7 +21,7 @@ import { mkdirSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromiumArgs, chromiumExecutable } from '../test/browser-launch.js';
+import { chromiumArgs, chromiumExecutable } from '../scripts/chromium.js';
 import { revision } from './cli.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -3,7 +3,7 @@
  * (bench/run.mjs for the browser, bench/run-node.mjs for Node).
  */
 import type { Preset } from './cases.js';
-import type { CaseResult, ImplResult } from './runner.js';
+import type { CaseResult, ImplResult } from './runner/types.js';
 
 export const SCHEMA = 'emgpu-bench/2';
 

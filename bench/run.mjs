@@ -3,13 +3,13 @@
 //
 // Serves bench/index.html with Vite, opens it in headless Chromium (puppeteer-core; CHROME_PATH
 // or the system Chromium), runs the preset's cases on WebGPU, the float64 CPU reference and the
-// k-means peers inside the page (bench/runner.ts, shared with `npm run bench:node`), then writes
+// k-means peers inside the page (bench/runner/, shared with `npm run bench:node`), then writes
 // bench/results/<date>-<adapter>-<preset>.json and .md, and latest.md for quick and full runs.
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer as createNetServer } from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
-import { chromiumArgs } from '../test/browser-launch.js';
+import { chromiumArgs } from '../scripts/chromium.js';
 import { BenchError, createVite, exitWith, parseCli, revision, writeResults } from './cli.mjs';
 
 function chromiumPath() {

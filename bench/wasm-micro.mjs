@@ -151,7 +151,7 @@ print(json.dumps(out))
 async function gmmSection(server, threadCounts) {
   const gn = Number(arg('gn', 20_000));
   const gk = Number(arg('gk', 20));
-  const { makeBlobs } = await server.ssrLoadModule('/test/helpers/blobs.ts');
+  const { makeBlobs } = await server.ssrLoadModule('/src/datasets/blobs.ts');
   const { loadWasmRuntime } = await server.ssrLoadModule('/src/backends/wasm/runtime.ts');
   const { createPool } = await server.ssrLoadModule('/src/backends/wasm/pool.ts');
   const { putRows, gmmDiagEStep, gmmFullEStep } = await server.ssrLoadModule('/src/backends/wasm/ops.ts');
@@ -212,7 +212,7 @@ async function gmmSection(server, threadCounts) {
 async function main() {
   const server = await createVite();
   try {
-    const { makeBlobs } = await server.ssrLoadModule('/test/helpers/blobs.ts');
+    const { makeBlobs } = await server.ssrLoadModule('/src/datasets/blobs.ts');
     const { loadWasmRuntime } = await server.ssrLoadModule('/src/backends/wasm/runtime.ts');
     const { createPool } = await server.ssrLoadModule('/src/backends/wasm/pool.ts');
     const { putRows, kmeansBuffers, kmeansAssignStats } = await server.ssrLoadModule('/src/backends/wasm/ops.ts');

@@ -20,6 +20,8 @@ export { kmeans, softKMeans, predict, transform } from './kmeans/api.js';
 export { gaussianMixture } from './gmm/api.js';
 export type { SelectKOptions, SelectKResult, SelectKRow, SelectModel, Criterion } from './select/selectK.js';
 export { adjustedRandIndex, normalizedMutualInfo } from './metrics.js';
+export { makeBlobs } from './datasets/blobs.js';
+export type { Blobs, BlobsOptions } from './datasets/blobs.js';
 export type { NmiAverage } from './metrics.js';
 export { parseDelimited, parseMatrixMarket } from './io/index.js';
 export type { DelimitedOptions, DelimitedResult, MatrixMarketOptions, MatrixMarketResult } from './io/index.js';

@@ -5,7 +5,7 @@
  * counter-based Philox RNG, so the same seed gives the same counts everywhere.
  */
 import { Rng } from '../src/core/rng.js';
-import { gaussian } from './helpers/blobs.js';
+import { gaussian } from '../src/datasets/blobs.js';
 import { lgamma } from '../src/nbmm/special.js';
 
 /** Gamma(shape, 1) (Marsaglia & Tsang 2000; shape < 1 boosted by U^(1/shape)). */

@@ -1,6 +1,7 @@
 /**
  * Sample weights, with scikit-learn's semantics: a row of weight w counts as w copies of it, so
- * every statistic, objective and log-likelihood is a weighted sum. Validated once here for every model.
+ * every statistic, objective and log-likelihood is a weighted sum. Validated once here for every model;
+ * the sampling helpers (∝ a weight) shared by the backends' k-means++ are here too.
  */
 import { invalid } from '../errors.js';
 
@@ -38,4 +39,16 @@ export function weightedPick(weights: Float64Array, u: number): number {
     if (acc >= target && weights[i] > 0) return i;
   }
   return weights.length - 1;
+}
+
+/** First index whose cumulative sum reaches the target (numpy searchsorted, side='left'). */
+export function searchSorted(cumsum: Float64Array, target: number): number {
+  let lo = 0;
+  let hi = cumsum.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (cumsum[mid] < target) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

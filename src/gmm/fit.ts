@@ -11,7 +11,9 @@ import type { Engine } from '../engine/engine.js';
 import type { CovarianceType, IterationRecord } from '../types.js';
 import { kmeansOn } from '../kmeans/api.js';
 import type { GmmSession } from './backend.js';
-import { logPrior, momentWidth, mStep, type GmmParams, type GmmStats } from './model.js';
+import { momentWidth } from './moments.js';
+import { mStep, type GmmParams, type GmmStats } from './model.js';
+import { logPrior } from './prior.js';
 import { givenParams, type Resolved } from './options.js';
 import { COLLAPSE_FIX, type GmmFitSummary } from './result.js';
 

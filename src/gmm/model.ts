@@ -3,39 +3,14 @@
  * same statistics (N_k, Σ r x, shifted second moments, Σ log p); the M-step below turns them
  * into parameters in float64, MLE or MAP, whichever backend produced them. Conventions follow
  * scikit-learn's GaussianMixture (reg_covar placement, 10·eps on N_k, precision Cholesky).
+ * The packed layout of the second moments is in moments.ts, the prior's density in prior.ts.
  */
 import type { CovarianceType } from '../types.js';
-import { cholesky, invertLower, transpose, logDetFromCholesky, logMultiGamma, logGamma } from './linalg.js';
+import { cholesky, invertLower, transpose, logDetFromCholesky } from './linalg.js';
+import { momentWidth, scatter, unpack } from './moments.js';
 
 export const LOG_2PI = Math.log(2 * Math.PI);
 const EPS10 = 10 * Number.EPSILON;
-
-/** Entries of one component's second-moment block: upper triangle (full, tied) or diagonal. */
-export function momentWidth(type: CovarianceType, d: number): number {
-  return type === 'full' || type === 'tied' ? (d * (d + 1)) / 2 : d;
-}
-
-/** The (a, b) pairs of the packed moment block, a ≤ b, row-major over the upper triangle. */
-export function momentPairs(type: CovarianceType, d: number): Uint32Array {
-  const m = momentWidth(type, d);
-  const pairs = new Uint32Array(2 * m);
-  let t = 0;
-  if (type === 'full' || type === 'tied') {
-    for (let a = 0; a < d; a++)
-      for (let b = a; b < d; b++) {
-        pairs[2 * t] = a;
-        pairs[2 * t + 1] = b;
-        t++;
-      }
-  } else {
-    for (let a = 0; a < d; a++) {
-      pairs[2 * t] = a;
-      pairs[2 * t + 1] = a;
-      t++;
-    }
-  }
-  return pairs;
-}
 
 export interface GmmParams {
   type: CovarianceType;
@@ -90,39 +65,6 @@ export interface MStepReport {
   illConditioned: number[];
   /** Components newly dropped by the Dirichlet prior. */
   dropped: number[];
-}
-
-/** Per-component weighted scatter W_k = Σ r (x − μ)(x − μ)ᵀ from shifted moments, packed. */
-function scatter(stats: GmmStats, type: CovarianceType, d: number, k: number, mean: Float64Array): Float64Array {
-  const m = momentWidth(type, d);
-  const pairs = momentPairs(type, d);
-  const w = new Float64Array(k * m);
-  const e = new Float64Array(d);
-  for (let c = 0; c < k; c++) {
-    const nk = stats.nk[c];
-    for (let j = 0; j < d; j++) e[j] = stats.sx[c * d + j] - nk * stats.shift[c * d + j];
-    for (let t = 0; t < m; t++) {
-      const a = pairs[2 * t];
-      const b = pairs[2 * t + 1];
-      let v = stats.s2[c * m + t] - (nk > 0 ? (e[a] * e[b]) / nk : 0);
-      // Float32 moments can round a variance a hair below zero; a scatter's diagonal never is.
-      if (a === b && v < 0) v = 0;
-      w[c * m + t] = v;
-    }
-    void mean;
-  }
-  return w;
-}
-
-function unpack(packed: Float64Array, off: number, d: number, out: Float64Array, scale = 1): void {
-  let t = off;
-  for (let a = 0; a < d; a++) {
-    for (let b = a; b < d; b++) {
-      out[a * d + b] = packed[t] * scale;
-      out[b * d + a] = packed[t] * scale;
-      t++;
-    }
-  }
 }
 
 /** Cholesky with escalating jitter: regCovar·10^t on the diagonal until positive definite. */
@@ -197,7 +139,7 @@ export function mStep(
   // Means and scatter.
   const ybar = new Float64Array(k * d);
   for (let c = 0; c < k; c++) for (let j = 0; j < d; j++) ybar[c * d + j] = nk[c] > 0 ? stats.sx[c * d + j] / nk[c] : 0;
-  const W = scatter(stats, type, d, k, ybar);
+  const W = scatter(stats, type, d, k);
   const m = momentWidth(type, d);
   const means = new Float64Array(k * d);
   const np = prior?.normal ?? null;
@@ -325,84 +267,4 @@ export function precisionsFrom(
 export function nParameters(type: CovarianceType, k: number, d: number): number {
   const covParams = type === 'full' ? (k * d * (d + 1)) / 2 : type === 'diag' ? k * d : type === 'tied' ? (d * (d + 1)) / 2 : k;
   return covParams + k * d + k - 1;
-}
-
-/**
- * log p(θ) under the prior, normalised: Dirichlet on the active weights, and per component
- * N(μ_k | μ_P, Σ_k/κ) · IW(Σ_k | ν, Λ) (diag: an inverse-gamma per coordinate with shape
- * (ν+1)/2 ... matching the MAP update; spherical likewise with d coordinates sharing σ²).
- */
-export function logPrior(p: GmmParams, prior: ResolvedPrior): number {
-  const { k, d, type } = p;
-  let lp = 0;
-  const act: number[] = [];
-  for (let c = 0; c < k; c++) if (p.active[c]) act.push(c);
-  if (prior.alpha !== 1) {
-    const a = prior.alpha;
-    const K = act.length;
-    lp += logGamma(K * a) - K * logGamma(a);
-    for (const c of act) lp += (a - 1) * Math.log(p.weights[c]);
-  }
-  const np = prior.normal;
-  if (!np) return lp;
-  if (type === 'full' || type === 'tied') {
-    const lam = np.scale;
-    const lamChol = cholesky(lam, d)!;
-    const logDetLam = logDetFromCholesky(lamChol, d);
-    const ivwConst = (np.dof / 2) * logDetLam - ((np.dof * d) / 2) * Math.LN2 - logMultiGamma(np.dof / 2, d);
-    const blocks = type === 'full' ? act : [0];
-    for (const c of blocks) {
-      const u = p.precChol.subarray(c * d * d, (c + 1) * d * d);
-      const logDetSigma = -2 * p.logDetPrecChol[c];
-      // tr(Λ Σ⁻¹) = Σ_ab Λ_ab (U Uᵀ)_ab
-      let tr = 0;
-      for (let a = 0; a < d; a++) {
-        for (let b = 0; b < d; b++) {
-          let prec = 0;
-          for (let t = 0; t < d; t++) prec += u[a * d + t] * u[b * d + t];
-          tr += lam[a * d + b] * prec;
-        }
-      }
-      lp += ivwConst - ((np.dof + d + 1) / 2) * logDetSigma - tr / 2;
-    }
-    for (const c of act) {
-      const tc = type === 'full' ? c : 0;
-      const u = p.precChol.subarray(tc * d * d, (tc + 1) * d * d);
-      let q = 0;
-      for (let j = 0; j < d; j++) {
-        let y = 0;
-        for (let a = 0; a <= j; a++) y += (p.means[c * d + a] - np.mean[a]) * u[a * d + j];
-        q += y * y;
-      }
-      lp += -0.5 * d * LOG_2PI + (d / 2) * Math.log(np.kappa) + p.logDetPrecChol[tc] - 0.5 * np.kappa * q;
-    }
-    return lp;
-  }
-  // diag / spherical: σ² ~ inverse-gamma(shape (ν+1)/2 per coordinate... ) chosen so that the MAP
-  // update above is its mode: density ∝ (σ²)^{−(ν+2)/2 − 1/2·[mean term]} exp(−ς²/(2σ²)).
-  for (const c of act) {
-    for (let j = 0; j < d; j++) {
-      const v = type === 'diag' ? p.cov[c * d + j] : p.cov[c];
-      const s2 = type === 'diag' ? np.scale[j] : np.scale[0];
-      const mu = p.means[c * d + j] - np.mean[j];
-      // Normal part N(μ | μ_P, σ²/κ) per coordinate.
-      lp += -0.5 * LOG_2PI + 0.5 * Math.log(np.kappa / v) - (0.5 * np.kappa * mu * mu) / v;
-      if (type === 'diag') {
-        // Inverse-gamma(a = (ν+2)/2, b = ς²/2): mode ς²/(ν+4) alone; with the normal term and
-        // n_k samples the MAP is (ς² + …)/(ν + n_k + 3), as used in mStep.
-        const a = (np.dof + 2) / 2;
-        const b = s2 / 2;
-        lp += a * Math.log(b) - logGamma(a) - (a + 1) * Math.log(v) - b / v;
-      }
-    }
-    if (type === 'spherical') {
-      // One inverse-gamma on the shared σ²: a = (ν + 2)/2 − 1 + 1... chosen so that the MAP is
-      // (ς² + …)/(ν + (n_k + 1)d + 2): density ∝ (σ²)^{−(ν+2)/2 − 1} exp(−ς²/(2σ²)).
-      const v = p.cov[c];
-      const a = np.dof / 2;
-      const b = np.scale[0] / 2;
-      lp += a * Math.log(b) - logGamma(a) - (a + 1) * Math.log(v) - b / v;
-    }
-  }
-  return lp;
 }

@@ -4,7 +4,8 @@ import type { LoopResult } from '../core/em.js';
 import type { Engine } from '../engine/engine.js';
 import type { CovarianceType, GaussianMixturePrior, GaussianMixtureResult, GpuCounters } from '../types.js';
 import type { Evaluation } from './backend.js';
-import { logPrior, type GmmParams, type ResolvedPrior } from './model.js';
+import type { GmmParams, ResolvedPrior } from './model.js';
+import { logPrior } from './prior.js';
 import type { Resolved } from './options.js';
 
 export const COLLAPSE_FIX = 'Try to decrease the number of components, or increase regCovar.';

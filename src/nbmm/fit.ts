@@ -2,7 +2,7 @@
  * Negative-binomial mixture fitting, written once for every backend: a backend supplies the E-step
  * (statistics at given parameters) and evaluation (backend.ts, found by name in the registry);
  * this file owns options, initialisation, the model's part of the EM driver (core/em.ts), the
- * shared float64 M-step (model.ts) and the result object.
+ * shared float64 M-step (mstep.ts) and the result object.
  *
  * Conventions: history[].objective and restarts[].objective are total log-likelihoods (higher is
  * better; runRestarts keeps the highest). A restart converges when the per-cell log-likelihood
@@ -20,7 +20,8 @@ import { toCounts, sizeFactors, geneHistograms } from './counts.js';
 import { initialLabels } from './init.js';
 import { resolve } from './options.js';
 import { makeGrid } from './grid.js';
-import { mStep, paramsFromLabels, type NbContext, type NbParams } from './model.js';
+import { paramsFromLabels, type NbContext, type NbParams } from './model.js';
+import { mStep } from './mstep.js';
 import type { NbBackend, NbEvaluation } from './backend.js';
 import type { CountsInput, NegativeBinomialMixtureOptions, NegativeBinomialMixtureResult } from './types.js';
 

@@ -8,7 +8,7 @@
 import { expect, test } from 'vitest';
 import { createEngine } from '../../src/index.js';
 import { assembleResult } from '../../bench/report.js';
-import { runPreset } from '../../bench/runner.js';
+import { runPreset } from '../../bench/runner/run.js';
 import { validateBenchResult } from '../../bench/schema.js';
 import { F32_OBJ_RTOL } from '../tolerance.js';
 

@@ -1,7 +1,7 @@
 /** WebGPU Gaussian mixtures against the float64 CPU reference on seeded data. */
 import { describe, test, expect, beforeAll } from 'vitest';
 import { createEngine, type Engine, type CovarianceType, gaussianMixture } from '../../src/index.js';
-import { makeBlobs } from '../helpers/blobs.js';
+import { makeBlobs } from '../../src/datasets/blobs.js';
 import { F32_OBJ_RTOL, F32_PROB_ATOL, dataScale, expectParamsClose, expectRelClose } from '../tolerance.js';
 import { expectNonDecreasing } from '../shared/gmm-suite.js';
 

@@ -5,7 +5,7 @@
 import { describe, test, expect, beforeAll } from 'vitest';
 import { createEngine, DeviceLostError, type Engine, kmeans, predict, softKMeans, transform } from '../../src/index.js';
 import { Rng } from '../../src/core/rng.js';
-import { makeBlobs } from '../helpers/blobs.js';
+import { makeBlobs } from '../../src/datasets/blobs.js';
 import { F32_OBJ_RTOL, F32_PROB_ATOL, dataScale, expectParamsClose, expectRelClose, permutationBetween } from '../tolerance.js';
 
 let gpu: Engine;

@@ -16,7 +16,7 @@ import type { GpuRunner } from '../../src/gpu/runner.js';
 import type { ChunkingOptions } from '../../src/gpu/dataset.js';
 import { KMeansGpuState } from '../../src/backends/webgpu/kmeans.js';
 import { Rng } from '../../src/core/rng.js';
-import { makeBlobs } from '../helpers/blobs.js';
+import { makeBlobs } from '../../src/datasets/blobs.js';
 
 const N = 1000;
 const D = 3;

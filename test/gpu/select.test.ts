@@ -1,6 +1,6 @@
 import { test, expect } from 'vitest';
 import { createEngine, selectK } from '../../src/index.js';
-import { makeBlobs } from '../helpers/blobs.js';
+import { makeBlobs } from '../../src/datasets/blobs.js';
 import { expectRelClose, F32_OBJ_RTOL } from '../tolerance.js';
 
 test('selectK on WebGPU chooses the same k as the CPU reference, with matching BIC rows', async () => {

@@ -4,7 +4,7 @@
  * page is cross-origin isolated or not — results equal the single-threaded ones bit for bit.
  */
 import { expect, inject, test } from 'vitest';
-import { makeBlobs } from '../helpers/blobs.js';
+import { makeBlobs } from '../../src/datasets/blobs.js';
 import { pickCentroids } from '../helpers/wasm-oracle.js';
 import { loadWasmRuntime } from '../../src/backends/wasm/runtime.js';
 import { BLOCK_ROWS, createPool } from '../../src/backends/wasm/pool.js';

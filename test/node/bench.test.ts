@@ -15,7 +15,7 @@ import { createEngine, gaussianMixture, kmeans } from '../../src/index.js';
 import { INIT_SEED, presetCases, type BlobsSpec } from '../../bench/cases.js';
 import { featureVariance, generateBlobs, generateCounts, initialRows, inertiaOf } from '../../bench/data.js';
 import { renderMarkdown, slugOf, type BenchResult } from '../../bench/report.js';
-import type { CaseResult } from '../../bench/runner.js';
+import type { CaseResult } from '../../bench/runner/types.js';
 import { validateBenchResult } from '../../bench/schema.js';
 import { quantile, stats } from '../../bench/stats.js';
 import { workPerIteration } from '../../bench/work.js';

@@ -11,7 +11,7 @@ import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromiumArgs, chromiumExecutable } from '../browser-launch.js';
+import { chromiumArgs, chromiumExecutable } from '../../scripts/chromium.js';
 import baseline from '../fixtures/pbmc3k/kmeans_baseline.json';
 
 const CONFIG = 'demo/vite.config.ts';

@@ -1,6 +1,6 @@
 import { describe, test, expect } from 'vitest';
 import { createEngine, elbow, kmeansInformation, selectK, gaussianMixture } from '../../src/index.js';
-import { makeBlobs } from '../helpers/blobs.js';
+import { makeBlobs } from '../../src/datasets/blobs.js';
 
 describe('model selection over k', () => {
   test('the elbow of a hand-made inertia curve is where the gain ratio peaks', () => {

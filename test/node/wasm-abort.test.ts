@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { makeBlobs } from '../helpers/blobs.js';
+import { makeBlobs } from '../../src/datasets/blobs.js';
 import { pickCentroids } from '../helpers/wasm-oracle.js';
 import { loadWasmRuntime, type WasmRuntime } from '../../src/backends/wasm/runtime.js';
 import { BLOCK_ROWS, createPool } from '../../src/backends/wasm/pool.js';

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { makeBlobs } from '../helpers/blobs.js';
+import { makeBlobs } from '../../src/datasets/blobs.js';
 import { columnMeans, pickCentroids, sampleWeights, seedingRng } from '../helpers/wasm-oracle.js';
 import { loadWasmRuntime } from '../../src/backends/wasm/runtime.js';
 import { BLOCK_ROWS, createPool } from '../../src/backends/wasm/pool.js';

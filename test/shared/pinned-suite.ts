@@ -8,7 +8,7 @@
 import { expect, test } from 'vitest';
 import * as api from '../../src/index.js';
 import pinned from '../fixtures/pinned-hashes.json';
-import { makeBlobs } from '../helpers/blobs.js';
+import { makeBlobs } from '../../src/datasets/blobs.js';
 import { simulateNbMixture, toCsr } from '../nbmm-sim.js';
 
 type Api = typeof api;

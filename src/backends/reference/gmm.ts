@@ -6,7 +6,8 @@
  */
 import type { GmmBackend, GmmSession } from '../../gmm/backend.js';
 import type { GmmParams, GmmStats } from '../../gmm/model.js';
-import { momentPairs, momentWidth, LOG_2PI } from '../../gmm/model.js';
+import { LOG_2PI } from '../../gmm/model.js';
+import { momentPairs, momentWidth } from '../../gmm/moments.js';
 import { cholesky, forwardSolve } from '../../gmm/linalg.js';
 import { kmeansPlusPlus } from './kmeans.js';
 

@@ -6,7 +6,7 @@
  */
 import type { Dataset } from '../../data.js';
 import type { Rng } from '../../core/rng.js';
-import { weightedPick } from '../../core/weights.js';
+import { searchSorted, weightedPick } from '../../core/weights.js';
 import type { KMeansBackend, KMeansSession, KMeansSetup } from '../../kmeans/backend.js';
 
 export function sqDist(x: Float64Array, i: number, c: Float64Array, j: number, d: number): number {
@@ -18,18 +18,6 @@ export function sqDist(x: Float64Array, i: number, c: Float64Array, j: number, d
     s += t * t;
   }
   return s;
-}
-
-/** First index whose cumulative sum reaches the target (numpy searchsorted, side='left'). */
-function searchSorted(cumsum: Float64Array, target: number): number {
-  let lo = 0;
-  let hi = cumsum.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (cumsum[mid] < target) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /**

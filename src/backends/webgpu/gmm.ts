@@ -12,9 +12,11 @@ import { bindBuffers } from '../../gpu/bind.js';
 import { summariseCounters, type GpuRunner } from '../../gpu/runner.js';
 import { uploadData, rowGroups, type ChunkingOptions } from '../../gpu/dataset.js';
 import { withGpu } from '../../gpu/session.js';
-import { KMeansGpuState, kmeansPlusPlusGpu, uncentre } from './kmeans.js';
+import { KMeansGpuState, uncentre } from './kmeans.js';
+import { kmeansPlusPlusGpu } from './kmeans-seed.js';
 import type { Evaluation, GmmBackend, GmmSession } from '../../gmm/backend.js';
-import { LOG_2PI, momentPairs, momentWidth, type GmmParams, type GmmStats } from '../../gmm/model.js';
+import { LOG_2PI, type GmmParams, type GmmStats } from '../../gmm/model.js';
+import { momentPairs, momentWidth } from '../../gmm/moments.js';
 
 const F32_LOWEST = -3.4028234663852886e38;
 

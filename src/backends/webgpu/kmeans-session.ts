@@ -7,7 +7,8 @@ import type { KMeansBackend, KMeansSession, KMeansSetup } from '../../kmeans/bac
 import { locateRow, uploadData } from '../../gpu/dataset.js';
 import { summariseCounters } from '../../gpu/runner.js';
 import { withGpu } from '../../gpu/session.js';
-import { applyCentroidsGpu, KMeansGpuState, kmeansPlusPlusGpu } from './kmeans.js';
+import { applyCentroidsGpu, KMeansGpuState } from './kmeans.js';
+import { kmeansPlusPlusGpu } from './kmeans-seed.js';
 
 function gpuSession(st: KMeansGpuState, setup: KMeansSetup): KMeansSession {
   const { runner, data, k, d, J } = st;

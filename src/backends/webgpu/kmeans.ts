@@ -4,17 +4,14 @@
  * dispatch writing per-segment partial statistics; then one reduction dispatch over all
  * segments and a single readback of k×(d+2) floats plus the changed-label count. The small
  * k×d M-step (division, empty clusters, shift) runs on the host in float64 (kmeans/mstep.ts).
- * This file holds the GPU state of a fit and k-means++ seeding (scikit-learn's greedy variant; with
- * sample weights the first centre ∝ w and candidates ∝ w·D²); kmeans-session.ts adapts it to the
- * backend contract.
+ * This file holds the GPU state of a fit and prediction for new data; kmeans-seed.ts seeds it by
+ * k-means++ and kmeans-session.ts adapts it to the backend contract.
  */
 
 import type { Dataset } from '../../data.js';
-import type { Rng } from '../../core/rng.js';
-import { weightedPick } from '../../core/weights.js';
 import type { GpuRunner } from '../../gpu/runner.js';
-import { uploadData, locateRow, rowGroups, type GpuData, type ChunkingOptions } from '../../gpu/dataset.js';
-import { kmeansPipelines, KPP_MAX_CANDIDATES, WG, type KMeansPipelines } from './kmeans-kernels.js';
+import { uploadData, locateRow, rowGroups, type GpuChunk, type GpuData, type ChunkingOptions } from '../../gpu/dataset.js';
+import { kmeansPipelines, WG, type KMeansPipelines } from './kmeans-kernels.js';
 import { bindBuffers } from '../../gpu/bind.js';
 
 interface RowBuffers {
@@ -117,15 +114,7 @@ export class KMeansGpuState {
     for (const c of this.data.chunks) {
       const rb = this.rows[c.index];
       const ge = this.group(`soft ${c.index}`, () =>
-        bindBuffers(device, `soft E-step chunk ${c.index}`, this.pipes.softEStep, [
-          c.x,
-          this.centroids,
-          this.resp,
-          rb.dist,
-          rb.mind,
-          c.uniform,
-          this.betaUniform,
-        ]),
+        bindBuffers(device, `soft E-step chunk ${c.index}`, this.pipes.softEStep, this.softBindings(c)),
       );
       this.runner.dispatch('soft k-means E-step', this.pipes.softEStep, ge, rowGroups(c.rows, WG));
       const gm = this.group(`acc-soft ${c.index}`, () =>
@@ -141,6 +130,12 @@ export class KMeansGpuState {
       this.runner.dispatch('soft k-means accumulate', this.pipes.accumulateSoft, gm, c.segments);
     }
     this.encodeReduce();
+  }
+
+  /** The bindings of the soft E-step and of the kernels that share its layout (distances, responsibilities). */
+  private softBindings(c: GpuChunk): (GPUBuffer | null)[] {
+    const rb = this.rows[c.index];
+    return [c.x, this.centroids, this.resp, rb.dist, rb.mind, c.uniform, this.betaUniform];
   }
 
   private dummy: GPUBuffer | null = null;
@@ -223,17 +218,8 @@ export class KMeansGpuState {
   async readRowMatrix(pipeline: GPUComputePipeline, mode: string): Promise<Float32Array> {
     const out = new Float32Array(this.data.n * this.k);
     for (const c of this.data.chunks) {
-      const rb = this.rows[c.index];
       const g = this.group(`${mode} ${c.index}`, () =>
-        bindBuffers(this.runner.device, `${mode} chunk ${c.index}`, pipeline, [
-          c.x,
-          this.centroids,
-          this.resp,
-          rb.dist,
-          rb.mind,
-          c.uniform,
-          this.betaUniform,
-        ]),
+        bindBuffers(this.runner.device, `${mode} chunk ${c.index}`, pipeline, this.softBindings(c)),
       );
       this.runner.dispatch(mode, pipeline, g, rowGroups(c.rows, WG));
       const [buf] = await this.runner.read([{ buffer: this.resp!, offset: 0, size: c.rows * this.k * 4 }]);
@@ -241,125 +227,6 @@ export class KMeansGpuState {
     }
     return out;
   }
-}
-
-/** Greedy k-means++ with the distance work on the GPU; two small readbacks per centroid. */
-export async function kmeansPlusPlusGpu(st: KMeansGpuState, rng: Rng, weights: Float64Array | null = null): Promise<Float64Array> {
-  const { runner, data, k, d } = st;
-  const device = runner.device;
-  const L = Math.min(2 + Math.floor(Math.log(k)), KPP_MAX_CANDIDATES);
-  const host = data.host;
-  const centres = new Float64Array(k * d);
-  const cands = runner.storage(`k-means++ candidates (${L}×${d})`, KPP_MAX_CANDIDATES * d * 4);
-  const partials = runner.storage(`k-means++ partials (${data.totalSegments}×${L})`, data.totalSegments * L * 4);
-  const stepCand = runner.uniform('k-means++ candidate step', new Uint32Array([1, 0, 1, 0]));
-  const stepCommit = runner.uniform('k-means++ commit step', new Uint32Array([1, 0, 1, 0]));
-  const gCand = data.chunks.map((c) =>
-    bindBuffers(device, `k-means++ candidates chunk ${c.index}`, st.pipes.kppCandidates, [
-      c.x,
-      st.rows[c.index].dist,
-      cands,
-      partials,
-      c.uniform,
-      stepCand,
-    ]),
-  );
-  const gCommit = data.chunks.map((c) =>
-    bindBuffers(device, `k-means++ commit chunk ${c.index}`, st.pipes.kppCommit, [
-      c.x,
-      st.rows[c.index].dist,
-      cands,
-      null,
-      c.uniform,
-      stepCommit,
-    ]),
-  );
-  const candidateRound = async (rows: number[], first: boolean): Promise<Float64Array[]> => {
-    const buf = new Float32Array(rows.length * d);
-    rows.forEach((r, t) => buf.set(host.subarray(r * d, r * d + d), t * d));
-    runner.write(cands, 0, buf);
-    runner.write(stepCand, 0, new Uint32Array([rows.length, 0, first ? 1 : 0, 0]));
-    for (const c of data.chunks) runner.dispatch('k-means++ candidates', st.pipes.kppCandidates, gCand[c.index], c.segments);
-    const [p] = await runner.read([{ buffer: partials, offset: 0, size: data.totalSegments * rows.length * 4 }]);
-    const f = new Float32Array(p);
-    return rows.map((_, t) => Float64Array.from({ length: data.totalSegments }, (_, s) => f[s * rows.length + t]));
-  };
-  const commit = (slot: number, first: boolean): void => {
-    runner.write(stepCommit, 0, new Uint32Array([0, slot, first ? 1 : 0, 0]));
-    for (const c of data.chunks) runner.dispatch('k-means++ commit', st.pipes.kppCommit, gCommit[c.index], rowGroups(c.rows, WG));
-    // Submit now: the next round rewrites the candidate rows this commit reads.
-    runner.submit();
-  };
-  try {
-    const first = weights ? weightedPick(weights, rng.uniform()) : rng.int(data.n);
-    centres.set(host.subarray(first * d, first * d + d), 0);
-    let segPot = (await candidateRound([first], true))[0];
-    commit(0, true);
-    for (let c = 1; c < k; c++) {
-      let total = 0;
-      const cum = new Float64Array(segPot.length);
-      segPot.forEach((v, s) => (cum[s] = total += v));
-      // Sample L rows with probability ∝ closest distance: segment by its sum, then the row within it.
-      const targets = Array.from({ length: L }, () => rng.uniform() * total);
-      const segs = targets.map((t) => {
-        let lo = 0;
-        let hi = cum.length - 1;
-        while (lo < hi) {
-          const mid = (lo + hi) >>> 1;
-          if (cum[mid] < t) lo = mid + 1;
-          else hi = mid;
-        }
-        return lo;
-      });
-      const unique = [...new Set(segs)];
-      const segRanges = unique.map((s) => segmentRange(data, s));
-      const bufs = await runner.read(
-        segRanges.map(({ chunk, start, rows }) => ({ buffer: st.rows[chunk].dist, offset: start * 4, size: rows * 4 })),
-      );
-      const rowsChosen = targets.map((t, i) => {
-        const u = unique.indexOf(segs[i]);
-        const vals = new Float32Array(bufs[u]);
-        const range = segRanges[u];
-        let residual = t - (segs[i] > 0 ? cum[segs[i] - 1] : 0);
-        let pick = -1;
-        for (let r = 0; r < vals.length; r++) {
-          const v = (weights ? weights[range.globalStart + r] : 1) * vals[r];
-          if (v > 0) pick = r;
-          residual -= v;
-          if (residual <= 0 && v > 0) break;
-        }
-        // All-zero segment (only when every sample coincides with a centre): any row will do.
-        return range.globalStart + Math.max(pick, 0);
-      });
-      const pots = await candidateRound(rowsChosen, false);
-      let best = 0;
-      let bestPot = Infinity;
-      pots.forEach((p, t) => {
-        let s = 0;
-        for (const v of p) s += v;
-        if (s < bestPot) {
-          bestPot = s;
-          best = t;
-        }
-      });
-      centres.set(host.subarray(rowsChosen[best] * d, rowsChosen[best] * d + d), c * d);
-      segPot = pots[best];
-      commit(best, false);
-    }
-  } finally {
-    runner.free(cands);
-    runner.free(partials);
-    runner.free(stepCand);
-    runner.free(stepCommit);
-  }
-  return centres;
-}
-
-function segmentRange(data: GpuData, globalSeg: number): { chunk: number; start: number; rows: number; globalStart: number } {
-  const chunk = data.chunks.find((c) => globalSeg >= c.segOffset && globalSeg < c.segOffset + c.segments)!;
-  const start = (globalSeg - chunk.segOffset) * data.segRows;
-  const rows = Math.min(data.segRows, chunk.rows - start);
-  return { chunk: chunk.index, start, rows, globalStart: chunk.rowOffset + start };
 }
 
 export function uncentre(centred: Float64Array, mean: Float64Array, k: number, d: number): Float64Array {

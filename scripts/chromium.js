@@ -1,6 +1,6 @@
-// Where the headless browser for GPU tests and benchmarks comes from, and how it is started.
-// Debian's Chromium with --enable-unsafe-webgpu exposes a real WebGPU adapter (SwiftShader
-// when no GPU is present). CHROME_PATH overrides the binary.
+// Where the headless browser for GPU tests and benchmarks comes from, and how it is started (shared
+// by vite.config.ts, test/ and bench/). Debian's Chromium with --enable-unsafe-webgpu exposes a real
+// WebGPU adapter (SwiftShader when no GPU is present). CHROME_PATH overrides the binary.
 import { existsSync } from 'node:fs';
 
 const candidates = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'];
