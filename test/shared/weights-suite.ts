@@ -16,7 +16,7 @@ import {
   type GaussianMixturePrior,
   type NegativeBinomialMixtureResult,
 } from '../../src/index.js';
-import { makeBlobs } from '../helpers/blobs.js';
+import { makeBlobs } from '../../src/datasets/blobs.js';
 import { simulateNbMixture } from '../nbmm-sim.js';
 import { F32_OBJ_RTOL, dataScale, expectParamsClose, expectRelClose } from '../tolerance.js';
 

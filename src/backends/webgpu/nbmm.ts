@@ -10,7 +10,7 @@
  * when the fit is unweighted)
  *   1 dispatch  reduction of the row partials (common/reduce.wgsl)
  * and one readback of K·(J+2)+1 + D·K·(J+1) floats: O(k·d·J), never O(n). The M-step runs on
- * the host in float64 (model.ts), shared with the CPU reference. Labels and per-cell log p(x_i)
+ * the host in float64 (nbmm/mstep.ts), shared with the CPU reference. Labels and per-cell log p(x_i)
  * (and responsibilities when asked) are read once per restart, after its EM loop.
  */
 import { BufferLimitError } from '../../errors.js';
