@@ -9,7 +9,7 @@
  * that is freed when the session ends — at once when it is the arena's top, else as soon as the
  * regions above it are freed too (a stack with deferred frees).
  */
-import type { WasmPool } from './pool.js';
+import { YIELD_MS, yieldToEventLoop, type WasmPool } from './pool.js';
 import type { WasmRuntime } from './runtime.js';
 
 interface Region {
@@ -20,15 +20,28 @@ interface Region {
 export class WasmEngineState {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly regions: Region[] = [];
+  private lastTurn = performance.now();
 
   constructor(
     readonly rt: WasmRuntime,
     readonly pool: WasmPool,
   ) {}
 
-  /** Run fn when every earlier exclusive call has settled; nothing else touches the arena or the pool meanwhile. */
+  /**
+   * Run fn when every earlier exclusive call has settled; nothing else touches the arena or the
+   * pool meanwhile. When YIELD_MS have passed since the last turn, the event loop gets one first:
+   * a fit's E-steps are exclusive calls, so a fit on one thread yields between iterations (and the
+   * pool yields within long ones) — timers, an abort, a page's events run during it.
+   */
   exclusive<T>(fn: () => Promise<T> | T): Promise<T> {
-    const run = this.queue.then(fn, fn);
+    const step = async () => {
+      if (performance.now() - this.lastTurn >= YIELD_MS) {
+        await yieldToEventLoop();
+        this.lastTurn = performance.now();
+      }
+      return fn();
+    };
+    const run = this.queue.then(step, step);
     this.queue = run.catch(() => undefined);
     return run;
   }
