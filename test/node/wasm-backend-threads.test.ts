@@ -57,43 +57,46 @@ describe("'wasm' engine", () => {
     one.forEach((s, i) => expect(two[i], `result ${i}`).toBe(s));
   });
 
-  test.each([1, 2])('an AbortSignal aborted from a timer during a long fit rejects with AbortError within an iteration (%i threads)', async (threads) => {
-    // Uniform noise: Lloyd keeps moving for many iterations, each a few ms or more.
-    const n = 40000;
-    const d = 16;
-    let s = 12345;
-    const data = Float64Array.from({ length: n * d }, () => ((s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32) * 10);
-    await withEngine(threads, async (engine) => {
-      const ctl = new AbortController();
-      let iters = 0;
-      let itersAtAbort = -1;
-      const err = await kmeans(
-        { data, n, d },
-        {
-          k: 32,
-          seed: 1,
-          maxIter: 300,
-          tol: 0,
-          engine,
-          signal: ctl.signal,
-          onIteration: (h) => {
-            iters++;
-            // The abort comes from a timer, while the fit runs on.
-            if (h.iter === 2)
-              setTimeout(() => {
-                itersAtAbort = iters;
-                ctl.abort('stop');
-              }, 1);
+  test.each([1, 2])(
+    'an AbortSignal aborted from a timer during a long fit rejects with AbortError within an iteration (%i threads)',
+    async (threads) => {
+      // Uniform noise: Lloyd keeps moving for many iterations, each a few ms or more.
+      const n = 40000;
+      const d = 16;
+      let s = 12345;
+      const data = Float64Array.from({ length: n * d }, () => ((s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32) * 10);
+      await withEngine(threads, async (engine) => {
+        const ctl = new AbortController();
+        let iters = 0;
+        let itersAtAbort = -1;
+        const err = await kmeans(
+          { data, n, d },
+          {
+            k: 32,
+            seed: 1,
+            maxIter: 300,
+            tol: 0,
+            engine,
+            signal: ctl.signal,
+            onIteration: (h) => {
+              iters++;
+              // The abort comes from a timer, while the fit runs on.
+              if (h.iter === 2)
+                setTimeout(() => {
+                  itersAtAbort = iters;
+                  ctl.abort('stop');
+                }, 1);
+            },
           },
-        },
-      ).catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(AbortError);
-      expect(itersAtAbort).toBeGreaterThanOrEqual(2);
-      // At most the iteration in progress when the timer fired finishes.
-      expect(iters - itersAtAbort).toBeLessThanOrEqual(1);
-      // The engine still fits after an abort.
-      const ok = await kmeans({ data: data.subarray(0, 2000 * d), n: 2000, d }, { k: 3, seed: 1, maxIter: 5, engine });
-      expect(ok.backend).toBe('wasm');
-    });
-  });
+        ).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(AbortError);
+        expect(itersAtAbort).toBeGreaterThanOrEqual(2);
+        // At most the iteration in progress when the timer fired finishes.
+        expect(iters - itersAtAbort).toBeLessThanOrEqual(1);
+        // The engine still fits after an abort.
+        const ok = await kmeans({ data: data.subarray(0, 2000 * d), n: 2000, d }, { k: 3, seed: 1, maxIter: 5, engine });
+        expect(ok.backend).toBe('wasm');
+      });
+    },
+  );
 });

@@ -166,26 +166,29 @@ export function weightsSuite(name: string, getEngine: () => Promise<Engine>, f32
       }
     };
 
-    test.skipIf(!nbmm)('a negative-binomial mixture with integer weights equals one on the replicated cells, and zero weight drops a cell', async () => {
-      const engine = await getEngine();
-      const s = Array.from(sim.s);
-      const o = { k: 3, maxIter: 15, tol: 0, engine };
-      const a = await negativeBinomialMixture(cells, { ...o, init: cellLabels, sizeFactors: s, sampleWeight: cellW });
-      const b = await negativeBinomialMixture(cellRep.out, {
-        ...o,
-        init: replicate(cellLabels, cellW).out,
-        sizeFactors: replicate(s, cellW).out,
-      });
-      expect(a.labels).toEqual(cellRep.first.map((j) => b.labels[j]));
-      expectNbClose(a, b, '');
-      const c = await negativeBinomialMixture(cells, { ...o, init: cellLabels, sizeFactors: s, sampleWeight: cellZ });
-      const dropped = await negativeBinomialMixture(
-        keep.map((i) => cells[i]),
-        { ...o, init: keep.map((i) => cellLabels[i]), sizeFactors: keep.map((i) => s[i]) },
-      );
-      expect(keep.map((i) => c.labels[i])).toEqual(dropped.labels);
-      expectNbClose(c, dropped, 'zero weight: ');
-    });
+    test.skipIf(!nbmm)(
+      'a negative-binomial mixture with integer weights equals one on the replicated cells, and zero weight drops a cell',
+      async () => {
+        const engine = await getEngine();
+        const s = Array.from(sim.s);
+        const o = { k: 3, maxIter: 15, tol: 0, engine };
+        const a = await negativeBinomialMixture(cells, { ...o, init: cellLabels, sizeFactors: s, sampleWeight: cellW });
+        const b = await negativeBinomialMixture(cellRep.out, {
+          ...o,
+          init: replicate(cellLabels, cellW).out,
+          sizeFactors: replicate(s, cellW).out,
+        });
+        expect(a.labels).toEqual(cellRep.first.map((j) => b.labels[j]));
+        expectNbClose(a, b, '');
+        const c = await negativeBinomialMixture(cells, { ...o, init: cellLabels, sizeFactors: s, sampleWeight: cellZ });
+        const dropped = await negativeBinomialMixture(
+          keep.map((i) => cells[i]),
+          { ...o, init: keep.map((i) => cellLabels[i]), sizeFactors: keep.map((i) => s[i]) },
+        );
+        expect(keep.map((i) => c.labels[i])).toEqual(dropped.labels);
+        expectNbClose(c, dropped, 'zero weight: ');
+      },
+    );
 
     test.skipIf(!nbmm)("'library' size factors divide by the weighted mean library size, as replication implies", async () => {
       const engine = await getEngine();

@@ -67,8 +67,7 @@ function session(st: WasmEngineState, ds: Dataset, setup: KMeansSetup, rows: Was
         const s = await kmeansAssignStats(pool, rows, bufs, centres, k);
         return { sums: s.sums, counts: s.counts, objective: s.inertia, changed: s.changed };
       }),
-    farthest: (m) =>
-      st.exclusive(() => topIndices(setup.soft ? (minDist ?? new Float32Array(n)) : f32View(rt, bufs.dist, n).slice(), m)),
+    farthest: (m) => st.exclusive(() => topIndices(setup.soft ? (minDist ?? new Float32Array(n)) : f32View(rt, bufs.dist, n).slice(), m)),
     labelsOf: (idx) =>
       st.exclusive(() => {
         const labels = i32View(rt, bufs.labels, n);
