@@ -57,6 +57,25 @@ describe("'wasm' engine", () => {
     one.forEach((s, i) => expect(two[i], `result ${i}`).toBe(s));
   });
 
+  test('fits overlapping on one engine (and a GMM initialised by k-means inside its session) equal the same fits one after another', async () => {
+    const n = 9000;
+    const d = 5;
+    const b = makeBlobs(n, d, 4, 3, { std: 1.5, spread: 4, offset: 30 });
+    const X = { data: b.data, n, d };
+    await withEngine(2, async (engine) => {
+      const fits = () =>
+        [
+          () => kmeans(X, { k: 4, seed: 1, engine }),
+          () => gaussianMixture(X, { k: 4, covariance: 'full', init: 'kmeans', seed: 1, maxIter: 6, engine }),
+          () => softKMeans(X, { k: 4, seed: 1, beta: 0.5, engine }),
+        ] as const;
+      const apart: string[] = [];
+      for (const f of fits()) apart.push(bits(await f()));
+      const together = (await Promise.all(fits().map((f) => f()))).map(bits);
+      expect(together).toEqual(apart);
+    });
+  });
+
   test.each([1, 2])(
     'an AbortSignal aborted from a timer during a long fit rejects with AbortError within an iteration (%i threads)',
     async (threads) => {
