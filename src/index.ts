@@ -6,6 +6,7 @@
 // Backends register their implementations of the model contracts when imported.
 import './backends/reference/index.js';
 import './backends/webgpu/index.js';
+import './backends/wasm/index.js';
 
 export { createEngine, defaultEngine, engineFor } from './engine/engine.js';
 export { describeAdapter } from './gpu/device.js';

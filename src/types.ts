@@ -5,9 +5,9 @@
 import type { DataInput } from './data.js';
 
 /** 'auto', a backend's name, or 'cpu' (an alias of the fastest CPU backend: today 'reference'). */
-export type BackendChoice = 'auto' | 'webgpu' | 'reference' | 'cpu';
-/** The backend a result was computed on: 'webgpu' or 'reference' (the float64 oracle). */
-export type Backend = 'webgpu' | 'reference';
+export type BackendChoice = 'auto' | 'webgpu' | 'reference' | 'wasm' | 'cpu';
+/** The backend a result was computed on: 'webgpu', 'wasm' (WebAssembly SIMD, float32 data) or 'reference' (the float64 oracle). */
+export type Backend = 'webgpu' | 'reference' | 'wasm';
 
 /** One EM iteration of one restart, as passed to `onIteration` and kept in `history`. */
 export interface IterationRecord {

@@ -58,9 +58,16 @@ export interface EngineOptions {
   /**
    * 'auto' (default): WebGPU on a hardware adapter, else 'cpu'. 'webgpu': any adapter (software
    * included), or an error. 'reference': the float64 oracle. 'cpu': the fastest CPU backend
-   * registered under that alias (today 'reference'). Any other registered backend by name.
+   * registered under that alias (today 'reference'). 'wasm': WebAssembly SIMD kernels on worker
+   * threads (k-means and Gaussian mixtures so far; by name only). Any other registered backend by name.
    */
   backend?: string;
+  /**
+   * 'wasm': threads to run the kernels on (default: the available cores). Results are identical
+   * for any count. Without shared memory (a page that is not cross-origin isolated) it runs on one
+   * thread and the engine's adapter description says why.
+   */
+  threads?: number;
   /** WebGPU: use this device instead of requesting one (the engine will not destroy it). */
   device?: GPUDevice;
   powerPreference?: GPUPowerPreference;

@@ -4,6 +4,7 @@
  * the result does not depend on the thread count. Inputs are copied into wasm memory once
  * (putRows); parameters are rounded to f32 per call; results come back as fresh JS arrays.
  */
+import { weightedPick } from '../../core/weights.js';
 import { blockCount, type RunOptions, type WasmPool } from './pool.js';
 import { f32View, f64View, i32View, putF32, putF64, type WasmRuntime } from './runtime.js';
 
@@ -275,9 +276,18 @@ export interface SeedingRng {
  * Greedy k-means++ (scikit-learn's variant, as the float64 reference: 2 + ⌊ln k⌋ trials, first
  * index whose cumulative potential reaches the draw). Distances are the kernels' f32 ones summed
  * in f64, so near-equal candidates may be ranked differently from the reference; the draws are
- * the same sequence. Returns row indices of the chosen centres; the caller copies the rows.
+ * the same sequence. With `weights`, as scikit-learn and the reference: the first centre ∝ w,
+ * candidates ∝ w·D², potentials Σ w·D² (summed on the host in row order, so still independent
+ * of the thread count). Returns row indices of the chosen centres; the caller copies the rows.
  */
-export async function kmeansPlusPlus(pool: WasmPool, rows: WasmRows, k: number, rng: SeedingRng, run: RunOptions = {}): Promise<number[]> {
+export async function kmeansPlusPlus(
+  pool: WasmPool,
+  rows: WasmRows,
+  k: number,
+  rng: SeedingRng,
+  run: RunOptions = {},
+  weights: Float64Array | null = null,
+): Promise<number[]> {
   const { rt } = pool;
   const { n, d } = rows;
   const trials = 2 + Math.floor(Math.log(k));
@@ -292,17 +302,23 @@ export async function kmeansPlusPlus(pool: WasmPool, rows: WasmRows, k: number, 
     const rowAt = (i: number) => rows.ptr + i * d * 4;
     const potential = async (y: number, prev: number, out: number) => {
       await pool.run('seedCandidate', n, part, 16, [rows.ptr, d, rowAt(y), prev, out], run);
-      const p = f64View(rt, part, 2 * nBlocks);
       let s = 0;
+      if (weights) {
+        const dist = f64View(rt, out, n);
+        for (let i = 0; i < n; i++) s += weights[i] * dist[i];
+        return s;
+      }
+      const p = f64View(rt, part, 2 * nBlocks);
       for (let b = 0; b < nBlocks; b++) s += p[2 * b];
       return s;
     };
-    const chosen = [rng.int(n)];
+    const chosen = [weights ? weightedPick(weights, rng.uniform()) : rng.int(n)];
     await potential(chosen[0], 0, closest);
     for (let c = 1; c < k; c++) {
       const dist = f64View(rt, closest, n);
       let acc = 0;
-      for (let i = 0; i < n; i++) cumsum[i] = acc += dist[i];
+      if (weights) for (let i = 0; i < n; i++) cumsum[i] = acc += weights[i] * dist[i];
+      else for (let i = 0; i < n; i++) cumsum[i] = acc += dist[i];
       let bestPot = Infinity;
       let bestIdx = -1;
       for (let t = 0; t < trials; t++) {

@@ -168,7 +168,7 @@ export async function createPool(rt: WasmRuntime, opts: PoolOptions = {}): Promi
 }
 
 /** A macrotask turn (setImmediate in Node; a MessageChannel message in browsers, unthrottled unlike setTimeout). */
-function yieldToEventLoop(): Promise<void> {
+export function yieldToEventLoop(): Promise<void> {
   if (typeof setImmediate === 'function') return new Promise((resolve) => setImmediate(resolve));
   return new Promise((resolve) => {
     const ch = new MessageChannel();
