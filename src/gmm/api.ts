@@ -23,7 +23,8 @@ export async function gaussianMixture(data: DataInput, options: GaussianMixtureO
   engine.check();
   const t0 = performance.now();
   const ds = toDataset(data);
-  const weights = resolveSampleWeight(options.sampleWeight, ds.n);
+  // options?.: a missing options object is resolve()'s typed BAD_OPTION, not a TypeError.
+  const weights = resolveSampleWeight(options?.sampleWeight, ds.n);
   const r = resolve(ds, options, weights);
   const onIteration = options.onIteration;
   if (onIteration !== undefined && typeof onIteration !== 'function') throw invalid('BAD_OPTION', 'onIteration must be a function.');

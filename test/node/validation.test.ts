@@ -1,5 +1,23 @@
 import { describe, test, expect } from 'vitest';
-import { createEngine, InvalidInputError, BufferLimitError, EmgpuError, kmeans, predict, softKMeans } from '../../src/index.js';
+import {
+  createEngine,
+  InvalidInputError,
+  BufferLimitError,
+  EmgpuError,
+  gaussianMixture,
+  highlyVariableGenes,
+  kmeans,
+  negativeBinomialMixture,
+  normalizeTotal,
+  pca,
+  predict,
+  preprocess,
+  qcMetrics,
+  scaleData,
+  selectK,
+  softKMeans,
+  transform,
+} from '../../src/index.js';
 import { planChunks } from '../../src/gpu/dataset.js';
 
 const cpu = await createEngine({ backend: 'cpu' });
@@ -119,5 +137,43 @@ describe('bad input raises a typed error naming cause and fix, and leaves the in
     const e = await createEngine({ backend: 'cpu' });
     e.destroy();
     await expectCode(kmeans([[1]], { k: 1, engine: e }), 'ENGINE_DESTROYED', /createEngine/);
+  });
+
+  test('a destroyed engine is refused by every public entry point that takes one, single-cell stages included', async () => {
+    const e = await createEngine({ backend: 'reference' });
+    e.destroy();
+    const X = [
+      [0, 1],
+      [1, 0],
+      [2, 2],
+    ];
+    const csr = { n: 3, d: 2, indptr: [0, 1, 2, 4], indices: [1, 0, 0, 1], values: [1, 1, 2, 2] };
+    const calls: [string, () => Promise<unknown>][] = [
+      ['kmeans', () => kmeans(X, { k: 1, engine: e })],
+      ['softKMeans', () => softKMeans(X, { k: 1, engine: e })],
+      ['gaussianMixture', () => gaussianMixture(X, { k: 1, engine: e })],
+      ['selectK', () => selectK(X, { model: 'kmeans', ks: [1], engine: e })],
+      ['predict', () => predict({ centroids: [[0, 0]] }, X, { engine: e })],
+      ['transform', () => transform({ centroids: [[0, 0]] }, X, { engine: e })],
+      ['negativeBinomialMixture', () => negativeBinomialMixture(csr, { k: 1, engine: e })],
+      ['qcMetrics', () => qcMetrics(csr, { engine: e })],
+      ['normalizeTotal', () => normalizeTotal(csr, { engine: e })],
+      ['highlyVariableGenes', () => highlyVariableGenes(csr, { flavor: 'seurat', nTopGenes: 1, engine: e })],
+      ['scaleData', () => scaleData(csr, { engine: e })],
+      ['pca', () => pca({ n: 3, d: 2, data: X.flat() }, { nComps: 1, engine: e })],
+      ['preprocess', () => preprocess(csr, { engine: e })],
+    ];
+    for (const [name, call] of calls) {
+      const err = await call().then(
+        () => null,
+        (x: unknown) => x,
+      );
+      expect((err as EmgpuError | null)?.code, name).toBe('ENGINE_DESTROYED');
+    }
+  });
+
+  test('gaussianMixture without an options object raises BAD_OPTION, as kmeans does, not a TypeError', async () => {
+    await expectCode(gaussianMixture([[1], [2]], undefined as never), 'BAD_OPTION', /Options are missing/);
+    await expectCode(kmeans([[1], [2]], undefined as never), 'BAD_OPTION', /Options are missing/);
   });
 });
