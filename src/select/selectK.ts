@@ -4,6 +4,7 @@
  */
 import { toDataset, type DataInput } from '../data.js';
 import { invalid, throwIfAborted } from '../errors.js';
+import { resolveSampleWeight } from '../core/weights.js';
 import { engineFor, type EngineSelection } from '../engine/engine.js';
 import { gaussianMixture } from '../gmm/api.js';
 import { kmeans } from '../kmeans/api.js';
@@ -105,6 +106,10 @@ export async function selectK(data: DataInput, options: SelectKOptions & EngineS
     if (k > ds.n) throw invalid('K_TOO_LARGE', `ks contains k=${k} but n_samples=${ds.n}. Pass ks with every k <= ${ds.n}.`);
   }
   const input = { data: ds.x, n: ds.n, d: ds.d };
+  // With fit.sampleWeight a row of weight w counts as w rows, so n (BIC's log n, the per-sample
+  // objective) is Σw and k-means' cluster sizes are weighted: the table equals the replicated data's.
+  const weights = resolveSampleWeight(options.fit?.sampleWeight, ds.n);
+  const nEff = weights ? weights.reduce((a, b) => a + b, 0) : ds.n;
   const rows: SelectKRow[] = [];
   for (const k of ks) {
     throwIfAborted(options.signal);
@@ -117,8 +122,9 @@ export async function selectK(data: DataInput, options: SelectKOptions & EngineS
         k,
         ...(options.signal ? { signal: options.signal } : {}),
       });
-      const { logLikelihood, p } = kmeansInformation(r.inertia, r.clusterSizes, ds.n, ds.d);
-      row = info(k, r.inertia, logLikelihood, p, ds.n, r.nIter, r.converged, performance.now() - t0);
+      const sizes = weights ? weightedSizes(r.labels, weights, k) : r.clusterSizes;
+      const { logLikelihood, p } = kmeansInformation(r.inertia, sizes, nEff, ds.d);
+      row = info(k, r.inertia, logLikelihood, p, nEff, r.nIter, r.converged, performance.now() - t0);
     } else {
       const r = await gaussianMixture(input, {
         engine,
@@ -127,7 +133,7 @@ export async function selectK(data: DataInput, options: SelectKOptions & EngineS
         ...(options.signal ? { signal: options.signal } : {}),
       });
       const p = nParameters(r.covariance, r.k, ds.d);
-      row = info(k, r.logLikelihood / ds.n, r.logLikelihood, p, ds.n, r.nIter, r.converged, performance.now() - t0);
+      row = info(k, r.logLikelihood / nEff, r.logLikelihood, p, nEff, r.nIter, r.converged, performance.now() - t0);
     }
     rows.push(row);
     options.onK?.(row);
@@ -140,6 +146,13 @@ export async function selectK(data: DataInput, options: SelectKOptions & EngineS
   );
   const bestK = criterion === 'inertia' ? elbowK : pick(criterion);
   return { model, criterion, rows, bestK, elbowK };
+}
+
+/** Σ of the weights of the rows in each cluster. */
+function weightedSizes(labels: ArrayLike<number>, weights: Float64Array, k: number): number[] {
+  const out = new Array<number>(k).fill(0);
+  for (let i = 0; i < labels.length; i++) out[labels[i]] += weights[i];
+  return out;
 }
 
 function info(

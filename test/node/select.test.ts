@@ -59,3 +59,29 @@ describe('model selection over k', () => {
     await expect(selectK(X, { engine, model: 'gmm', criterion: 'inertia' })).rejects.toMatchObject({ code: 'BAD_OPTION' });
   });
 });
+
+describe('model selection with sample weights', () => {
+  test('selectK with integer fit.sampleWeight tabulates the same BIC, AIC and objective as the replicated rows', async () => {
+    const engine = await createEngine({ backend: 'reference' });
+    const b = makeBlobs(60, 2, 3, 5, { std: 0.8 });
+    const X = Array.from({ length: b.n }, (_, i) => [b.data[2 * i], b.data[2 * i + 1]]);
+    const w = X.map((_, i) => 1 + (i % 3));
+    const rep = X.flatMap((x, i) => Array.from({ length: w[i] }, () => x));
+    const init = [X[0], X[1], X[2]];
+    const kmW = await selectK(X, { engine, model: 'kmeans', ks: [3], criterion: 'bic', fit: { init, tol: 0, sampleWeight: w } });
+    const kmR = await selectK(rep, { engine, model: 'kmeans', ks: [3], criterion: 'bic', fit: { init, tol: 0 } });
+    const start = await gaussianMixture(X, { k: 3, covariance: 'diag', seed: 1, maxIter: 3, engine });
+    const gInit = { weights: start.weights, means: start.means, covariances: start.covariances } as never;
+    const fit = { covariance: 'diag' as const, init: gInit, tol: 0, maxIter: 10 };
+    const gW = await selectK(X, { engine, model: 'gmm', ks: [3], fit: { ...fit, sampleWeight: w } });
+    const gR = await selectK(rep, { engine, model: 'gmm', ks: [3], fit });
+    for (const [a, r] of [
+      [kmW.rows[0], kmR.rows[0]],
+      [gW.rows[0], gR.rows[0]],
+    ]) {
+      for (const key of ['objective', 'logLikelihood', 'bic', 'aic'] as const) {
+        expect(Math.abs(a[key] - r[key]), key).toBeLessThanOrEqual(1e-8 * Math.abs(r[key]));
+      }
+    }
+  });
+});
