@@ -11,7 +11,7 @@
 // Dispatch: one workgroup per segment of chunk.segRows rows (over x, y past 65535); thread t
 // computes outputs t, t + WG, … of the segment's K×J block, Kahan-compensated over the rows.
 // Workgroup memory: none.
-// Composed with common/grid, common/chunk, common/sample_weight, common/kahan (src/gmm/kernels.ts).
+// Composed with common/grid, common/chunk, common/sample_weight, common/kahan (src/backends/webgpu/gmm-kernels.ts).
 
 override D: u32;
 override K: u32;

@@ -12,7 +12,7 @@
 // (write) · 7 chunk: uniform {rows, segOffset, segRows, rowOffset}.
 // Dispatch: one thread per row, WG rows per workgroup, over (x, y) past 65535 workgroups.
 // Workgroup memory: none (the row's log-densities are staged in its own resp row).
-// Composed with common/grid, common/chunk, common/logsumexp (src/gmm/kernels.ts).
+// Composed with common/grid, common/chunk, common/logsumexp (src/backends/webgpu/gmm-kernels.ts).
 
 override D: u32;
 override K: u32;

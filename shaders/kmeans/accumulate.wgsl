@@ -17,7 +17,7 @@
 //    t, t + CWG, … and adds each row into its cluster's slot of a workgroup accumulator, so the
 //    work is n·(d+2), k times less. Each column has one owner and rows go in order: deterministic.
 // Workgroup memory: `hard_columns` only, the K×(D+2) f32 accumulator `acc` (ACC floats); `main` none.
-// Composed with common/grid, common/chunk, common/sample_weight (src/kmeans/kernels.ts).
+// Composed with common/grid, common/chunk, common/sample_weight (src/backends/webgpu/kmeans-kernels.ts).
 
 override D: u32;
 override K: u32;

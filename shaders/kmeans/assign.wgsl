@@ -9,7 +9,7 @@
 // there are more than 65535; the linear workgroup index is wid.y * num_workgroups.x + wid.x.
 // Ties go to the lower centroid index, as numpy's argmin.
 // Workgroup memory: one atomic u32, the workgroup's changed-label count (one global atomic per workgroup).
-// Composed with common/grid, common/chunk, common/sqdist (src/kmeans/kernels.ts).
+// Composed with common/grid, common/chunk, common/sqdist (src/backends/webgpu/kmeans-kernels.ts).
 
 override D: u32;
 override K: u32;

@@ -15,7 +15,7 @@
 // (x, y) past 65535 workgroups.
 // Workgroup memory: `candidates` uses common/workgroup_sum's WG floats, once per candidate; each
 // thread keeps its MAXL running sums in registers. `commit`: none.
-// Composed with common/grid, common/chunk, common/sample_weight, common/sqdist, common/workgroup_sum (src/kmeans/kernels.ts).
+// Composed with common/grid, common/chunk, common/sample_weight, common/sqdist, common/workgroup_sum (src/backends/webgpu/kmeans-kernels.ts).
 
 override D: u32;
 override WG: u32 = 256u;

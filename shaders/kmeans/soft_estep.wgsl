@@ -10,7 +10,7 @@
 // 6 beta: uniform {β, _, _, _}.
 // Dispatch: one thread per row, WG rows per workgroup, over (x, y) past 65535 workgroups.
 // Workgroup memory: none (the row's log-weights are staged in its own resp row).
-// Composed with common/grid, common/chunk, common/sqdist, common/logsumexp (src/kmeans/kernels.ts).
+// Composed with common/grid, common/chunk, common/sqdist, common/logsumexp (src/backends/webgpu/kmeans-kernels.ts).
 
 override D: u32;
 override K: u32;

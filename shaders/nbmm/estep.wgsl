@@ -17,7 +17,7 @@
 // 7 chunk: uniform {rows, segOffset, segRows, rowOffset}.
 // Dispatch: one thread per cell, WG cells per workgroup, over (x, y) past 65535 workgroups.
 // Workgroup memory: none.
-// Composed with common/grid, common/chunk, common/logsumexp, common/lgamma (src/nbmm/kernels.ts).
+// Composed with common/grid, common/chunk, common/logsumexp, common/lgamma (src/backends/webgpu/nbmm-kernels.ts).
 
 override K: u32;
 override D: u32;

@@ -12,7 +12,7 @@
 // 6 out: D×K×(J+1) f32 (read_write) · 7 chunk: uniform {rows, segOffset, segRows, rowOffset}.
 // Dispatch: one thread per output, ceil(D·K·(J+1) / WG) workgroups over (x, y).
 // Workgroup memory: none.
-// Composed with common/grid, common/chunk, common/kahan (src/nbmm/kernels.ts).
+// Composed with common/grid, common/chunk, common/kahan (src/backends/webgpu/nbmm-kernels.ts).
 
 override K: u32;
 override D: u32;

@@ -12,7 +12,7 @@
 // Dispatch: one workgroup per segment of chunk.segRows rows (over x, y); thread t computes outputs
 // t, t + WG, … by looping over the segment's rows in order.
 // Workgroup memory: none.
-// Composed with common/grid, common/chunk (src/nbmm/kernels.ts).
+// Composed with common/grid, common/chunk (src/backends/webgpu/nbmm-kernels.ts).
 
 override K: u32;
 override J: u32;

@@ -7,7 +7,7 @@
 // 3 shape: uniform {N, _, _, _}.
 // Dispatch: one thread per point, ceil(N / WG) workgroups over (x, y).
 // Workgroup memory: none.
-// Composed with common/grid, common/lgamma (src/nbmm/kernels.ts).
+// Composed with common/grid, common/lgamma (src/backends/webgpu/nbmm-kernels.ts).
 
 override MODE: u32 = 0u;
 override WG: u32 = 64u;

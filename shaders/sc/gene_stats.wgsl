@@ -11,7 +11,7 @@
 // 5 chunk: uniform {rows, nnz, d, _} · 6 req: uniform {mode, maxv, _, _}.
 // Dispatch: ceil(d / WG) workgroups over (x, y); one thread per gene.
 // Workgroup memory: none.
-// Composed with common/grid, common/csr_chunk, common/kahan (src/sc/gpu/kernels.ts).
+// Composed with common/grid, common/csr_chunk, common/kahan (src/backends/webgpu/sc/kernels.ts).
 
 override WG: u32 = 64u;
 

@@ -8,7 +8,7 @@
 // 3 totals: rows f32 (write) · 4 chunk: uniform {rows, nnz, d, _} · 5 params: uniform {target, _, _, _}.
 // Dispatch: ceil(rows / WG) workgroups over (x, y); one thread per row.
 // Workgroup memory: none.
-// Composed with common/grid, common/csr_chunk, common/kahan (src/sc/gpu/kernels.ts).
+// Composed with common/grid, common/csr_chunk, common/kahan (src/backends/webgpu/sc/kernels.ts).
 
 override WG: u32 = 64u;
 override LOG: bool = true;

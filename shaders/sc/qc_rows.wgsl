@@ -9,7 +9,7 @@
 // 5 chunk: uniform {rows, nnz, d, _}.
 // Dispatch: ceil(rows / WG) workgroups over (x, y); one thread per row.
 // Workgroup memory: none.
-// Composed with common/grid, common/csr_chunk, common/kahan (src/sc/gpu/kernels.ts).
+// Composed with common/grid, common/csr_chunk, common/kahan (src/backends/webgpu/sc/kernels.ts).
 
 override WG: u32 = 64u;
 
