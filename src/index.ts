@@ -17,7 +17,9 @@ export type { DataInput, Matrix } from './data.js';
 export { Rng } from './core/rng.js';
 export { registerImplementation, registerAlias, registeredBackends } from './core/registry.js';
 export { elbow, kmeansInformation, selectK } from './select/selectK.js';
-export { kmeans, softKMeans, predict, transform } from './kmeans/api.js';
+export { kmeans, softKMeans, transform } from './kmeans/api.js';
+export { predict, predictProba, scoreSamples } from './scoring.js';
+export type { FittedModel, ScoreOptions } from './scoring.js';
 export { gaussianMixture } from './gmm/api.js';
 export type { SelectKOptions, SelectKResult, SelectKRow, SelectModel, Criterion } from './select/selectK.js';
 export { adjustedRandIndex, normalizedMutualInfo } from './metrics.js';
@@ -40,7 +42,7 @@ export type {
   NegativeBinomialModel,
   NbScoreOptions,
 } from './nbmm/types.js';
-export { negativeBinomialMixture, nbmmPredict, nbmmPredictProba, nbmmScoreSamples } from './nbmm/api.js';
+export { negativeBinomialMixture } from './nbmm/api.js';
 // single-cell: loaders
 export {
   read10x,

@@ -8,10 +8,10 @@ import { implementationFor } from '../core/registry.js';
 import { resolveSampleWeight } from '../core/weights.js';
 import { engineFor, type Engine, type EngineSelection } from '../engine/engine.js';
 import { invalid } from '../errors.js';
-import type { GaussianMixtureOptions, GaussianMixtureResult } from '../types.js';
+import type { CovarianceType, GaussianMixtureOptions, GaussianMixtureResult } from '../types.js';
 import type { Evaluation, GmmBackend } from './backend.js';
 import { fitGmm } from './fit.js';
-import { nParameters, type GmmParams } from './model.js';
+import { nParameters, precisionsFrom, type GmmParams } from './model.js';
 import { resolve } from './options.js';
 import { buildResult, compact } from './result.js';
 
@@ -64,6 +64,43 @@ function meanOf(x: Float64Array, n: number, d: number): Float64Array {
   const m = new Float64Array(d);
   for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) m[j] += x[i * d + j] / n;
   return m;
+}
+
+/** What scoring needs of a fitted mixture: the plain fields of its result (they survive JSON). */
+export type GmmModel = Pick<GaussianMixtureResult, 'model' | 'covariance' | 'd' | 'k' | 'weights' | 'means' | 'covariances' | 'regCovar'>;
+
+/**
+ * The parameters a fitted result describes. Precisions are recomputed from its covariances by the
+ * M-step's own rule, which is how the fit derived them, so scoring a result read back from JSON
+ * gives the bits the fit's methods give.
+ */
+export function gmmParamsOf(model: GmmModel): GmmParams {
+  const { k, d } = model;
+  const type: CovarianceType = model.covariance;
+  if (!model.weights || !model.means || !model.covariances || model.weights.length !== k || model.means.length !== k) {
+    throw invalid(
+      'BAD_OPTION',
+      'The model has no weights, means or covariances for its k components. Pass the result of gaussianMixture().',
+    );
+  }
+  const flat = (rows: unknown, depth: number): number[] =>
+    (depth === 0 ? [rows as number] : (rows as unknown[]).flatMap((r) => flat(r, depth - 1))) as number[];
+  const depth = type === 'full' ? 3 : type === 'spherical' ? 1 : 2;
+  const cov = Float64Array.from(flat(model.covariances, depth));
+  const want = type === 'full' ? k * d * d : type === 'tied' ? d * d : type === 'diag' ? k * d : k;
+  const means = Float64Array.from(flat(model.means, 2));
+  if (cov.length !== want || means.length !== k * d || !cov.every(Number.isFinite) || !means.every(Number.isFinite)) {
+    throw invalid(
+      'SHAPE_MISMATCH',
+      `The model's means or covariances do not have the shapes of a ${k}-component '${type}' mixture in ${d} dimensions. Pass an unmodified fit result.`,
+    );
+  }
+  return precisionsFrom(type, k, d, Float64Array.from(model.weights), means, cov, new Uint8Array(k).fill(1), model.regCovar);
+}
+
+/** Labels, log p(x) and (when asked) responsibilities of X under a fitted mixture, on the engine `options` selects. */
+export async function scoreGmm(model: GmmModel, X: DataInput, what: { resp?: boolean }, options?: EngineSelection) {
+  return evaluateGmm(await engineFor(options), gmmParamsOf(model), X, what);
 }
 
 function attachMethods(res: GaussianMixtureResult, engine: Engine, p: GmmParams): GaussianMixtureResult {

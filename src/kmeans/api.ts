@@ -71,8 +71,8 @@ async function apply(model: CentroidModel, X: DataInput, options: EngineSelectio
   return { flat: await backendOf(engine).apply(engine, x, c, k, what), n: x.n, k };
 }
 
-/** Nearest-centroid labels for new data. */
-export async function predict(model: CentroidModel, X: DataInput, options?: EngineSelection): Promise<number[]> {
+/** Nearest-centroid labels for new data (behind the top-level predict). */
+export async function predictCentroids(model: CentroidModel, X: DataInput, options?: EngineSelection): Promise<number[]> {
   return Array.from((await apply(model, X, options, 'predict')).flat);
 }
 

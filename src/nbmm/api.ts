@@ -1,7 +1,7 @@
 /**
  * The negative-binomial mixture's public functions, one calling convention:
  * `negativeBinomialMixture(counts, { ...options, engine?, backend? })`. Scoring new cells
- * (nbmmPredict, nbmmPredictProba, nbmmScoreSamples) is defined once, on the 'reference'
+ * (scoreNb, behind the top-level predict, predictProba and scoreSamples) is defined once, on the 'reference'
  * backend's evaluation (host float64, as always).
  */
 import { implementationFor } from '../core/registry.js';
@@ -63,7 +63,12 @@ function modelParams(model: NegativeBinomialModel, d: number): NbParams {
   return { k, d, weights, means, phi };
 }
 
-async function scoreNew(model: NegativeBinomialModel, counts: CountsInput, options: NbScoreOptions | undefined, resp: boolean) {
+/**
+ * Labels, log p(x_i) and (with `resp`) responsibilities of new cells under a fitted model, in
+ * float64 on the host whatever engine fitted it. Size factors default to the fit's rule ('library'
+ * divides by the training libraryMean).
+ */
+export async function scoreNb(model: NegativeBinomialModel, counts: CountsInput, options: NbScoreOptions | undefined, resp: boolean) {
   const c = toCounts(counts);
   const p = modelParams(model, c.d);
   let opt = options?.sizeFactors;
@@ -82,26 +87,4 @@ async function scoreNew(model: NegativeBinomialModel, counts: CountsInput, optio
   return scorer.open({ backend: 'reference', instance: null }, c, sf.s, null, { k: p.k, weights: null }, (s) =>
     s.evaluate(p, { resp, logProb: true }),
   );
-}
-
-/**
- * Posterior component probabilities (n rows of k) of new cells under a fitted model, in float64 on
- * the host. Size factors default to the fit's rule ('library' divides by the training libraryMean).
- */
-export async function nbmmPredictProba(model: NegativeBinomialModel, counts: CountsInput, options?: NbScoreOptions): Promise<number[][]> {
-  const ev = await scoreNew(model, counts, options, true);
-  const k = model.weights.length;
-  const out: number[][] = [];
-  for (let i = 0; i < ev.labels.length; i++) out.push(Array.from(ev.resp!.subarray(i * k, (i + 1) * k)));
-  return out;
-}
-
-/** Most probable component of each new cell. */
-export async function nbmmPredict(model: NegativeBinomialModel, counts: CountsInput, options?: NbScoreOptions): Promise<number[]> {
-  return Array.from((await scoreNew(model, counts, options, false)).labels);
-}
-
-/** log p(x_i) of each new cell under the mixture (full NB log-probabilities). */
-export async function nbmmScoreSamples(model: NegativeBinomialModel, counts: CountsInput, options?: NbScoreOptions): Promise<number[]> {
-  return Array.from((await scoreNew(model, counts, options, false)).logProb!);
 }

@@ -7,8 +7,8 @@ import { describe, test, expect, beforeAll } from 'vitest';
 import {
   createEngine,
   negativeBinomialMixture,
-  nbmmPredictProba,
-  nbmmScoreSamples,
+  predictProba,
+  scoreSamples,
   InvalidInputError,
   type Engine,
 } from '../../src/index.js';
@@ -169,8 +169,8 @@ describe('count validation', () => {
 
   test('scoring new cells checks the model against the counts', async () => {
     const model = await negativeBinomialMixture(good, { k: 2, engine, init: [0, 1, 0, 1] });
-    await fails(nbmmPredictProba(model, [[1, 2]]), 'DIMENSION_MISMATCH', /2 genes, but the model was fitted on 3/);
-    await fails(nbmmScoreSamples({ ...model, sizeFactorMode: 'given' }, good), 'BAD_OPTION', /given size factors/);
+    await fails(predictProba(model, [[1, 2]]), 'DIMENSION_MISMATCH', /2 genes, but the model was fitted on 3/);
+    await fails(scoreSamples({ ...model, sizeFactorMode: 'given' }, good), 'BAD_OPTION', /given size factors/);
   });
 });
 
@@ -185,7 +185,7 @@ describe('inputs are never modified', () => {
     await negativeBinomialMixture(rows, { k: 2, engine, init });
     await negativeBinomialMixture({ data: flat, n: 4, d: 3 }, { k: 2, engine, sizeFactors: sf });
     const fit = await negativeBinomialMixture(m, { k: 2, engine, init: 'random', nInit: 2 });
-    await nbmmPredictProba(fit, m);
+    await predictProba(fit, m);
     expect(rows).toEqual(good);
     expect(Array.from(flat)).toEqual(good.flat());
     expect(m).toEqual({ ...before, n: 4, d: 3 });

@@ -70,7 +70,7 @@ export function pinnedCases(a: Api): Record<string, Run> {
     'nb mixture dense': async (engine) => a.negativeBinomialMixture(dense, { k: 3, seed: 1, maxIter: 15, engine }),
     'nb mixture csr': async (engine) => {
       const r = await a.negativeBinomialMixture(csr, { k: 3, seed: 1, maxIter: 15, init: 'random', nInit: 2, engine });
-      return [r, await a.nbmmPredictProba(r, csr)];
+      return [r, await a.predictProba(r, csr)];
     },
     'single-cell preprocess': async (engine) =>
       a.preprocess(csr, { cells: {}, minCells: 1, hvg: { nTopGenes: 12 }, pca: { nComps: 4, seed: 0 }, returnScaled: true, engine }),
