@@ -4,14 +4,7 @@
  * covers both backends.
  */
 import { describe, test, expect, beforeAll } from 'vitest';
-import {
-  createEngine,
-  negativeBinomialMixture,
-  predictProba,
-  scoreSamples,
-  InvalidInputError,
-  type Engine,
-} from '../../src/index.js';
+import { createEngine, negativeBinomialMixture, predictProba, scoreSamples, InvalidInputError, type Engine } from '../../src/index.js';
 
 let engine: Engine;
 beforeAll(async () => {
