@@ -15,7 +15,8 @@ export * from './errors.js';
 export type * from './types.js';
 export type { DataInput, Matrix } from './data.js';
 export { Rng } from './core/rng.js';
-export { registerImplementation, registerAlias, registeredBackends } from './core/registry.js';
+export { registerBackend, registerImplementation, registerAlias, registeredBackends, openableBackends } from './core/registry.js';
+export type { BackendProvider, EngineInstance, OpenedBackend } from './core/registry.js';
 export { elbow, kmeansInformation, selectK } from './select/selectK.js';
 export { kmeans, softKMeans, transform } from './kmeans/api.js';
 export { predict, predictProba, scoreSamples } from './scoring.js';
@@ -33,7 +34,6 @@ export type { EngineOptions as CreateEngineOptions } from './engine/engine.js';
 
 // negative-binomial mixture
 export type {
-  CsrCounts,
   CountsInput,
   SizeFactorsOption,
   DispersionOption,

@@ -52,3 +52,28 @@ export function searchSorted(cumsum: Float64Array, target: number): number {
   }
   return lo;
 }
+
+/**
+ * m distinct indices drawn one after another, each with probability ∝ its weight among those not
+ * yet drawn (numpy's choice(n, m, replace=False, p=w/Σw), which scikit-learn's random
+ * initialisations use with sample weights); a row of weight 0 is never drawn. Unweighted fits keep
+ * rng.sample, whose draws are pinned.
+ */
+export function weightedSample(weights: Float64Array, m: number, uniform: () => number): number[] {
+  const left = Float64Array.from(weights);
+  let positive = 0;
+  for (const w of left) if (w > 0) positive++;
+  if (positive < m) {
+    throw invalid(
+      'K_TOO_LARGE',
+      `Only ${positive} samples have a positive sampleWeight, fewer than k=${m}. Pass k <= ${positive}, or give more samples weight.`,
+    );
+  }
+  const out: number[] = [];
+  for (let t = 0; t < m; t++) {
+    const i = weightedPick(left, uniform());
+    out.push(i);
+    left[i] = 0;
+  }
+  return out;
+}

@@ -7,6 +7,7 @@
 import type { DataInput, Dataset } from '../data.js';
 import { fitEM } from '../core/em.js';
 import type { Rng } from '../core/rng.js';
+import { weightedSample } from '../core/weights.js';
 import type { Engine } from '../engine/engine.js';
 import type { CovarianceType, IterationRecord } from '../types.js';
 import { kmeansOn } from '../kmeans/api.js';
@@ -37,13 +38,21 @@ async function initialParams(
   backend: GmmSession,
   rng: Rng,
   sampleWeight: Float64Array | null,
+  signal: AbortSignal | undefined,
 ): Promise<GmmParams> {
   const { k, type } = r;
   const d = ds.d;
   const opts = { regCovar: r.regCovar, prior: null, normaliseWeights: false };
   if (typeof r.init !== 'string') return givenParams(r.init, type, k, d, r.regCovar);
   if (r.init === 'kmeans') {
-    const km = await kmeansOn(engine, data, { k, nInit: 1, seed: rng.nextU32(), ...(sampleWeight ? { sampleWeight } : {}) });
+    // The signal reaches the k-means run too, so an abort need not wait for it to finish.
+    const km = await kmeansOn(engine, data, {
+      k,
+      nInit: 1,
+      seed: rng.nextU32(),
+      ...(sampleWeight ? { sampleWeight } : {}),
+      ...(signal ? { signal } : {}),
+    });
     const labels = km.labels;
     const stats = await backend.statsFromResp(k, type, (resp, off, rows) => {
       resp.fill(0);
@@ -65,7 +74,8 @@ async function initialParams(
   let centres: Float64Array;
   if (r.init === 'random-from-data') {
     centres = new Float64Array(k * d);
-    rng.sample(ds.n, k).forEach((row, c) => centres.set(ds.x.subarray(row * d, row * d + d), c * d));
+    const rows = sampleWeight ? weightedSample(sampleWeight, k, () => rng.uniform()) : rng.sample(ds.n, k);
+    rows.forEach((row, c) => centres.set(ds.x.subarray(row * d, row * d + d), c * d));
   } else {
     centres = await backend.seeds(k, rng);
   }
@@ -104,7 +114,7 @@ export async function fitGmm(
     maxIter: r.maxIter,
     maximize: true,
     ...run,
-    init: async (_restart, rng) => ({ params: await initialParams(engine, ds, data, r, s, rng, weights), dropped: [] }),
+    init: async (_restart, rng) => ({ params: await initialParams(engine, ds, data, r, s, rng, weights, run.signal), dropped: [] }),
     async step(state) {
       const params = state.params;
       const stats = await s.estep(params);

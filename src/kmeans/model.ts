@@ -8,6 +8,7 @@ import type { Dataset } from '../data.js';
 import { fitEM } from '../core/em.js';
 import type { ResolvedOptions } from '../core/options.js';
 import type { Rng } from '../core/rng.js';
+import { weightedSample } from '../core/weights.js';
 import type { KMeansFinal, KMeansSession } from './backend.js';
 import { centroidMStep } from './mstep.js';
 import type { RawFit } from './results.js';
@@ -18,7 +19,13 @@ interface RestartState {
   final: KMeansFinal | null;
 }
 
-async function initialCentres(s: KMeansSession, ds: Dataset, o: ResolvedOptions, rng: Rng): Promise<Float64Array> {
+async function initialCentres(
+  s: KMeansSession,
+  ds: Dataset,
+  o: ResolvedOptions,
+  rng: Rng,
+  weights: Float64Array | null,
+): Promise<Float64Array> {
   const { d } = ds;
   const k = o.k;
   if (o.init instanceof Float64Array) {
@@ -31,7 +38,8 @@ async function initialCentres(s: KMeansSession, ds: Dataset, o: ResolvedOptions,
   }
   if (o.init === 'random') {
     const c = new Float64Array(k * d);
-    rng.sample(ds.n, k).forEach((r, j) => c.set(s.row(r), j * d));
+    const rows = weights ? weightedSample(weights, k, () => rng.uniform()) : rng.sample(ds.n, k);
+    rows.forEach((r, j) => c.set(s.row(r), j * d));
     return c;
   }
   return s.plusPlus(rng);
@@ -68,7 +76,7 @@ export async function fitCentroids(
     ...(o.signal ? { signal: o.signal } : {}),
     ...(o.onIteration ? { onIteration: o.onIteration } : {}),
     async init(_restart, rng) {
-      const centres = await initialCentres(s, ds, o, rng);
+      const centres = await initialCentres(s, ds, o, rng, weights);
       s.setCentres(centres);
       return { centres, relocations: 0, final: null };
     },

@@ -5,7 +5,8 @@
  */
 import { toFloat64, checkK, type DataInput } from '../data.js';
 import { invalid } from '../errors.js';
-import type { CountsInput, CsrCounts, SizeFactorsOption } from './types.js';
+import type { CsrMatrix } from '../sparse.js';
+import type { CountsInput, SizeFactorsOption } from './types.js';
 
 /** Validated counts, cells as rows. */
 export interface Counts {
@@ -19,7 +20,7 @@ export interface Counts {
   totals: Float64Array;
 }
 
-function isCsr(x: unknown): x is CsrCounts {
+function isCsr(x: unknown): x is CsrMatrix {
   return typeof x === 'object' && x !== null && 'indptr' in x && 'indices' in x && 'values' in x;
 }
 
@@ -55,7 +56,7 @@ function badCount(v: number, i: number, g: number): Error {
   );
 }
 
-function fromCsr(m: CsrCounts): Counts {
+function fromCsr(m: CsrMatrix): Counts {
   const { n, d } = m;
   if (!Number.isInteger(n) || !Number.isInteger(d) || n < 0 || d < 0) {
     throw invalid(

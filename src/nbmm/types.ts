@@ -6,11 +6,8 @@ import type { DataInput } from '../data.js';
 import type { CsrMatrix } from '../sparse.js';
 import type { Backend, GpuCounters, IterationRecord, RestartSummary, Timings } from '../types.js';
 
-/** Sparse counts, cells as rows: the library's one CSR type (src/sparse.ts). */
-export type CsrCounts = CsrMatrix;
-
 /** Dense cells × genes counts (`number[][]` or `{ data, n, d }`), or sparse CSR. */
-export type CountsInput = DataInput | CsrCounts;
+export type CountsInput = DataInput | CsrMatrix;
 
 /**
  * Per-cell size factors s_i, the cell's scale in its mean s_i·μ_kg:

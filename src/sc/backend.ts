@@ -130,10 +130,3 @@ export interface ScBackend {
   /** Run `fn` with a session on `engine`; whatever the session allocated is freed after. */
   session<T>(engine: EngineInstance, fn: (s: ScSession) => Promise<T>): Promise<T>;
 }
-
-/** Stored entries per gene (exact, from the column indices). */
-export function entriesPerGene(indices: ArrayLike<number>, nnz: number, d: number): Float64Array {
-  const e = new Float64Array(d);
-  for (let p = 0; p < nnz; p++) e[indices[p]]++;
-  return e;
-}

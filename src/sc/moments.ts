@@ -35,3 +35,10 @@ export function zeroValue(req: GeneSumsRequest, g: number): number {
   if (req.clip) t = Math.min(t, req.clip[g]);
   return t;
 }
+
+/** Stored entries per gene (exact, from the column indices). */
+export function entriesPerGene(indices: ArrayLike<number>, nnz: number, d: number): Float64Array {
+  const e = new Float64Array(d);
+  for (let p = 0; p < nnz; p++) e[indices[p]]++;
+  return e;
+}

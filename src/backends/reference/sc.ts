@@ -3,17 +3,8 @@
  * loops over the CSR arrays, kept simple because it is the oracle the other backends are tested
  * against.
  */
-import {
-  entriesPerGene,
-  type CsrMatrix,
-  type DenseOps,
-  type GeneSums,
-  type GeneSumsRequest,
-  type Layer,
-  type RowQc,
-  type ScBackend,
-  type ScOps,
-} from '../../sc/backend.js';
+import type { CsrMatrix, DenseOps, GeneSums, GeneSumsRequest, Layer, RowQc, ScBackend, ScOps } from '../../sc/backend.js';
+import { entriesPerGene } from '../../sc/moments.js';
 
 export class CpuCsrOps implements ScOps {
   readonly backend = 'reference' as const;

@@ -10,7 +10,7 @@ import { BufferLimitError } from '../../../errors.js';
 import type { GpuRunner } from '../../../gpu/runner.js';
 import type { ChunkingOptions } from '../../../gpu/dataset.js';
 import type { CsrMatrix, DenseOps, GeneSums, GeneSumsRequest, Layer, RowQc, ScGpuCounters, ScOps } from '../../../sc/backend.js';
-import { entriesPerGene } from '../../../sc/backend.js';
+import { entriesPerGene } from '../../../sc/moments.js';
 import { scPipelines, clampMax, ROW_WG, F32_MAX, type GeneTransformCode } from './kernels.js';
 import { bindBuffers } from '../../../gpu/bind.js';
 import { GpuDense } from './dense.js';
