@@ -109,7 +109,11 @@ describe("'wasm' NB mixture threads", () => {
     for (const threads of [1, 2, 3]) {
       const engine = await createEngine({ backend: 'wasm', threads });
       try {
-        out.push(strip(await negativeBinomialMixture(X, { k: 3, seed: 4, maxIter: 6, tol: 0, sampleWeight, returnResponsibilities: true, engine })));
+        out.push(
+          strip(
+            await negativeBinomialMixture(X, { k: 3, seed: 4, maxIter: 6, tol: 0, sampleWeight, returnResponsibilities: true, engine }),
+          ),
+        );
       } finally {
         engine.destroy();
       }

@@ -53,7 +53,15 @@ function putF64Array(rt: WasmRuntime, src: ArrayLike<number>): number {
   return ptr;
 }
 
-function upload(rt: WasmRuntime, c: Counts, s: Float64Array, grid: SizeGrid, k: number, fit: boolean, weights: Float64Array | null): NbBuffers {
+function upload(
+  rt: WasmRuntime,
+  c: Counts,
+  s: Float64Array,
+  grid: SizeGrid,
+  k: number,
+  fit: boolean,
+  weights: Float64Array | null,
+): NbBuffers {
   const { n, d } = c;
   const J = grid.J;
   const nnz = c.indptr[n];
