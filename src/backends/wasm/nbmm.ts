@@ -7,7 +7,7 @@
  *   host    the k×J zero table Z_k(s_l) = Σ_g r_g·log(r_g/(r_g + s_l·μ_kg)) and log Γ(r_g) (f64)
  *   pool    nbEStep over 4096-cell blocks: log p by log-sum-exp, responsibilities, and per-block
  *           partials [Σ w·log p, rows k×(J+2)], reduced in block order on the host
- *   pool    nbGeneStats over 4096-gene blocks of the CSC copy: genes d×k×(J+1), each gene's sums
+ *   pool    nbGeneStats over blocks of ⌈d/64⌉ genes of the CSC copy: genes d×k×(J+1), each gene's sums
  *           in increasing cell order (one thread writes each gene)
  * so the result does not depend on the thread count. The zero part of every cell is interpolated
  * on the size-factor grid (nbmm/grid.ts, ~1e-13 relative) where the reference sums it exactly.
@@ -18,7 +18,7 @@ import type { Counts } from '../../nbmm/counts.js';
 import { cellWeights, makeGrid, type SizeGrid } from '../../nbmm/grid.js';
 import type { NbParams, NbStats } from '../../nbmm/model.js';
 import { lgamma } from '../../nbmm/special.js';
-import { blockCount, type RunOptions } from './pool.js';
+import { BLOCK_ROWS, blockCount, type RunOptions } from './pool.js';
 import { f64View, i32View, type BlockKernel, type WasmRuntime } from './runtime.js';
 import { wasmState, type WasmEngineState } from './state.js';
 
@@ -169,7 +169,12 @@ async function pass(
     const genes = want.stats ? rt.arena.f64(d * k * (J + 1)) : 0;
     const args = [b.indptr, b.indices, b.values, d, b.s, b.lfact, b.ell, J, b.weights, mu, rp, lgrp, lp, zt, k, resp, logp, labels];
     await pool.run(NB_ESTEP, n, part, stride * 8, [...args, want.stats ? 1 : 0], run);
-    if (want.stats) await pool.run(NB_GENE_STATS, d, 0, 0, [b.colptr, b.rowidx, b.cvals, b.ell, J, b.wr, k, genes], run);
+    if (want.stats) {
+      // Blocks of genesPerBlock genes (one pool block of BLOCK_ROWS "rows" each): up to 64 blocks.
+      const per = Math.max(1, Math.ceil(d / 64));
+      const rows = Math.ceil(d / per) * BLOCK_ROWS;
+      await pool.run(NB_GENE_STATS, rows, 0, 0, [d, per, b.colptr, b.rowidx, b.cvals, b.ell, J, b.wr, k, genes], run);
+    }
     // Block partials in block order.
     const all = f64View(rt, part, stride * nBlocks);
     const tot = new Float64Array(width);
