@@ -14,5 +14,4 @@ afterAll(async () => (await engine)?.destroy());
 
 kmeansSuite('wasm (float32 data, 2 threads)', get, true);
 gmmSuite('wasm (float32 data, 2 threads)', get, true);
-// No 'nbmm' implementation on 'wasm' yet: the NB cases are left out.
-weightsSuite('wasm (float32 data, 2 threads)', get, true, { nbmm: false });
+weightsSuite('wasm (float32 data, 2 threads)', get, true);

@@ -6,6 +6,7 @@ export { diagEStep } from './estep';
 export { fullEStep } from './full';
 export { sqDistances } from './distance';
 export { seedCandidate } from './seeding';
+export { nbEStep, nbGeneStats } from './nbmm';
 
 /** First free byte after the module's static data: the host's arena starts here. */
 export function heapBase(): usize {

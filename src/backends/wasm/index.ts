@@ -7,6 +7,7 @@
 import { registerBackend, registerImplementation, type BackendProvider } from '../../core/registry.js';
 import { wasmGmm } from './gmm.js';
 import { wasmKMeans } from './kmeans.js';
+import { wasmNbmm } from './nbmm.js';
 import { createPool } from './pool.js';
 import { loadWasmRuntime } from './runtime.js';
 import { WasmEngineState } from './state.js';
@@ -32,3 +33,4 @@ export const wasmProvider: BackendProvider = {
 registerBackend('wasm', wasmProvider);
 registerImplementation('kmeans', 'wasm', wasmKMeans);
 registerImplementation('gmm', 'wasm', wasmGmm);
+registerImplementation('nbmm', 'wasm', wasmNbmm);
