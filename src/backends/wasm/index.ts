@@ -9,6 +9,7 @@ import { wasmGmm } from './gmm.js';
 import { wasmKMeans } from './kmeans.js';
 import { createPool } from './pool.js';
 import { loadWasmRuntime } from './runtime.js';
+import { wasmSc } from './sc.js';
 import { WasmEngineState } from './state.js';
 
 /** One runtime and one pool per engine; the description names the thread count and, on one thread, why. */
@@ -32,3 +33,4 @@ export const wasmProvider: BackendProvider = {
 registerBackend('wasm', wasmProvider);
 registerImplementation('kmeans', 'wasm', wasmKMeans);
 registerImplementation('gmm', 'wasm', wasmGmm);
+registerImplementation('sc', 'wasm', wasmSc);
