@@ -1,0 +1,202 @@
+// Single-cell preprocessing over a cell-major CSR matrix (rows = cells) and the PCA's dense
+// products. CSR: indptr u32 (n + 1), indices u32 (nnz), values f32 (nnz). Every per-cell quantity
+// is written per row; sums over cells (per gene, or the Gram product) go to the block's own f64
+// partials at `part`, which the host reduces in block order, so any thread count gives the same
+// bits. Arithmetic is f64 (values promoted exactly from f32), as the float64 reference does it.
+
+/** Per cell: Σ x, #(x > 0), Σ x over genes with mask[g] ≠ 0 (mask u8 per gene); f64 outputs. */
+export function scRowQc(
+  r0: i32,
+  r1: i32,
+  part: usize,
+  indptr: usize,
+  indices: usize,
+  values: usize,
+  mask: usize,
+  total: usize,
+  detected: usize,
+  masked: usize,
+): void {
+  for (let i = r0; i < r1; i++) {
+    const p0 = load<u32>(indptr + (<usize>i << 2));
+    const p1 = load<u32>(indptr + (<usize>(i + 1) << 2));
+    let t: f64 = 0;
+    let m: f64 = 0;
+    let det: f64 = 0;
+    for (let p = p0; p < p1; p++) {
+      const x = <f64>load<f32>(values + (<usize>p << 2));
+      t += x;
+      if (x > 0) det += 1;
+      if (load<u8>(mask + <usize>load<u32>(indices + (<usize>p << 2)))) m += x;
+    }
+    const o = <usize>i << 3;
+    store<f64>(total + o, t);
+    store<f64>(detected + o, det);
+    store<f64>(masked + o, m);
+  }
+}
+
+/** Per cell: total t (f64), then out[p] = f32(y or log1p(y)), y = x / (t = 0 ? 1 : t / targetSum). */
+export function scNormalize(
+  r0: i32,
+  r1: i32,
+  part: usize,
+  indptr: usize,
+  values: usize,
+  targetSum: f64,
+  log1p: i32,
+  out: usize,
+  totals: usize,
+): void {
+  for (let i = r0; i < r1; i++) {
+    const p0 = load<u32>(indptr + (<usize>i << 2));
+    const p1 = load<u32>(indptr + (<usize>(i + 1) << 2));
+    let t: f64 = 0;
+    for (let p = p0; p < p1; p++) t += <f64>load<f32>(values + (<usize>p << 2));
+    store<f64>(totals + (<usize>i << 3), t);
+    const div: f64 = t == 0 ? 1 : t / targetSum;
+    for (let p = p0; p < p1; p++) {
+      const o = <usize>p << 2;
+      const y = <f64>load<f32>(values + o) / div;
+      store<f32>(out + o, <f32>(log1p ? Math.log1p(y) : y));
+    }
+  }
+}
+
+/**
+ * Per-gene sums over the stored entries of rows [r0, r1), into the block's partials at `part`:
+ * [positive (d), s1 (d), s2 (d)] f64. transform 0: x, 1: expm1(x), 2: clamp((x − centre_g)/divisor_g,
+ * ±maxValue); then the optional clip (t > clip_g → clip_g) and shift (t − shift_g); 0 addresses
+ * skip clip and shift.
+ */
+export function scGeneSums(
+  r0: i32,
+  r1: i32,
+  part: usize,
+  indptr: usize,
+  indices: usize,
+  values: usize,
+  d: i32,
+  transform: i32,
+  shift: usize,
+  clip: usize,
+  centre: usize,
+  divisor: usize,
+  maxValue: f64,
+): void {
+  memory.fill(part, 0, (<usize>d * 3) << 3);
+  const pos = part;
+  const s1 = part + (<usize>d << 3);
+  const s2 = s1 + (<usize>d << 3);
+  const p0 = load<u32>(indptr + (<usize>r0 << 2));
+  const p1 = load<u32>(indptr + (<usize>r1 << 2));
+  for (let p = p0; p < p1; p++) {
+    const go = <usize>load<u32>(indices + (<usize>p << 2)) << 3;
+    const x = <f64>load<f32>(values + (<usize>p << 2));
+    if (x > 0) store<f64>(pos + go, load<f64>(pos + go) + 1);
+    let t = x;
+    if (transform == 1) t = Math.expm1(x);
+    else if (transform == 2) t = Math.min(Math.max((x - load<f64>(centre + go)) / load<f64>(divisor + go), -maxValue), maxValue);
+    if (clip) {
+      const c = load<f64>(clip + go);
+      if (t > c) t = c;
+    }
+    if (shift) t -= load<f64>(shift + go);
+    store<f64>(s1 + go, load<f64>(s1 + go) + t);
+    store<f64>(s2 + go, load<f64>(s2 + go) + t * t);
+  }
+}
+
+/**
+ * The centred dense matrix of selected genes, f32 row-major n × G: each row starts as `base`
+ * (f32 per column: clamp((0 − centre_c)/divisor_c) − mean_c, from the host), then every stored
+ * entry of a selected gene (colmap[g] = c ≥ 0) becomes clamp((x − centre_c)/divisor_c) − mean_c.
+ */
+export function scDense(
+  r0: i32,
+  r1: i32,
+  part: usize,
+  indptr: usize,
+  indices: usize,
+  values: usize,
+  colmap: usize,
+  G: i32,
+  base: usize,
+  centre: usize,
+  divisor: usize,
+  maxValue: f64,
+  mean: usize,
+  out: usize,
+): void {
+  const rowBytes = <usize>G << 2;
+  for (let i = r0; i < r1; i++) {
+    const row = out + <usize>i * rowBytes;
+    memory.copy(row, base, rowBytes);
+    const p0 = load<u32>(indptr + (<usize>i << 2));
+    const p1 = load<u32>(indptr + (<usize>(i + 1) << 2));
+    for (let p = p0; p < p1; p++) {
+      const c = load<i32>(colmap + (<usize>load<u32>(indices + (<usize>p << 2)) << 2));
+      if (c < 0) continue;
+      const co = <usize>c << 3;
+      const x = <f64>load<f32>(values + (<usize>p << 2));
+      const v = Math.min(Math.max((x - load<f64>(centre + co)) / load<f64>(divisor + co), -maxValue), maxValue);
+      store<f32>(row + (<usize>c << 2), <f32>(v - load<f64>(mean + co)));
+    }
+  }
+}
+
+/** acc[a] += v · src[a] for a < l, f64 (two lanes at a time, then the tail). */
+// @ts-ignore: decorator
+@inline
+function axpy(acc: usize, src: usize, v: f64, l: i32): void {
+  const l2 = l & ~1;
+  const vv = f64x2.splat(v);
+  for (let a = 0; a < l2; a += 2) {
+    const o = <usize>a << 3;
+    v128.store(acc + o, f64x2.add(v128.load(acc + o), f64x2.mul(vv, v128.load(src + o))));
+  }
+  if (l & 1) {
+    const o = <usize>l2 << 3;
+    store<f64>(acc + o, load<f64>(acc + o) + v * load<f64>(src + o));
+  }
+}
+
+/**
+ * Gram product of the centred f32 matrix X (n × g): for each row, y = xᵀQ (Q g × l, f64), then
+ * Z += x yᵀ into the block's partial Z (g × l f64 at `part`), followed by l f64 of scratch (y).
+ */
+export function scGram(r0: i32, r1: i32, part: usize, x: usize, g: i32, q: usize, l: i32): void {
+  const zBytes = (<usize>g * <usize>l) << 3;
+  const y = part + zBytes;
+  const lBytes = <usize>l << 3;
+  memory.fill(part, 0, zBytes);
+  for (let i = r0; i < r1; i++) {
+    const row = x + ((<usize>i * <usize>g) << 2);
+    memory.fill(y, 0, lBytes);
+    for (let f = 0; f < g; f++) {
+      const v = <f64>load<f32>(row + (<usize>f << 2));
+      if (v == 0) continue;
+      axpy(y, q + <usize>f * lBytes, v, l);
+    }
+    for (let f = 0; f < g; f++) {
+      const v = <f64>load<f32>(row + (<usize>f << 2));
+      if (v == 0) continue;
+      axpy(part + <usize>f * lBytes, y, v, l);
+    }
+  }
+}
+
+/** out = X V for the centred f32 matrix X (n × g) and V (g × k, f64): out n × k f64. */
+export function scProject(r0: i32, r1: i32, part: usize, x: usize, g: i32, v: usize, k: i32, out: usize): void {
+  const kBytes = <usize>k << 3;
+  for (let i = r0; i < r1; i++) {
+    const row = x + ((<usize>i * <usize>g) << 2);
+    const o = out + <usize>i * kBytes;
+    memory.fill(o, 0, kBytes);
+    for (let f = 0; f < g; f++) {
+      const xv = <f64>load<f32>(row + (<usize>f << 2));
+      if (xv == 0) continue;
+      axpy(o, v + <usize>f * kBytes, xv, k);
+    }
+  }
+}
