@@ -284,8 +284,8 @@ export interface IterationTraffic {
   gpuNs?: number;
 }
 
-/** The counters a fit reports: totals, and per-iteration figures from the EM loop's own traffic. */
-export function summariseCounters(runner: GpuRunner, iter: IterationTraffic, chunks: number): GpuCounters {
+/** The runner's traffic totals, as every report (a fit's GpuCounters, a single-cell stage's) gives them. */
+export function trafficTotals(runner: GpuRunner) {
   const c = runner.counters;
   return {
     dispatches: c.dispatches,
@@ -293,10 +293,17 @@ export function summariseCounters(runner: GpuRunner, iter: IterationTraffic, chu
     readbacks: c.readbacks,
     bytesRead: c.bytesRead,
     bytesWritten: c.bytesWritten,
+    peakAllocatedBytes: c.peakAllocatedBytes,
+  };
+}
+
+/** The counters a fit reports: totals, and per-iteration figures from the EM loop's own traffic. */
+export function summariseCounters(runner: GpuRunner, iter: IterationTraffic, chunks: number): GpuCounters {
+  return {
+    ...trafficTotals(runner),
     dispatchesPerIter: iter.iters > 0 ? iter.dispatches / iter.iters : 0,
     bytesReadPerIter: iter.iters > 0 ? iter.bytesRead / iter.iters : 0,
     chunks,
-    peakAllocatedBytes: c.peakAllocatedBytes,
     timing: runner.timing,
     ...(runner.timing === 'timestamp' && iter.iters > 0 ? { gpuMsPerIter: (iter.gpuNs ?? 0) / 1e6 / iter.iters } : {}),
   };

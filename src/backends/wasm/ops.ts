@@ -4,7 +4,7 @@
  * the result does not depend on the thread count. Inputs are copied into wasm memory once
  * (putRows); parameters are rounded to f32 per call; results come back as fresh JS arrays.
  */
-import { weightedPick } from '../../core/weights.js';
+import { searchSorted, weightedPick } from '../../core/weights.js';
 import { blockCount, type RunOptions, type WasmPool } from './pool.js';
 import { f32View, f64View, i32View, putF32, putF64, type WasmRuntime } from './runtime.js';
 
@@ -103,6 +103,29 @@ export async function kmeansAssignStats(
 /** Σ w·x about the shift → about the origin: add count·shift. */
 function unshiftSums(sums: Float64Array, mass: Float64Array, shift: Float64Array, k: number, d: number): void {
   for (let j = 0; j < k; j++) for (let f = 0; f < d; f++) if (shift[f] !== 0) sums[j * d + f] += mass[j] * shift[f];
+}
+
+/**
+ * An E-step's statistics from its block partials [Σw·lse, Σw·r (k), Σw·r·x (k×d), second moments],
+ * reduced in block order; Σw·r·x back in data coordinates. Zeros when statistics were not asked for.
+ */
+function softStatsOf(
+  rt: WasmRuntime,
+  blocks: { part: number; stride: number; nBlocks: number; width: number } | null,
+  rows: WasmRows,
+  k: number,
+  moments: boolean,
+): SoftStats {
+  const d = rows.d;
+  const out: SoftStats = { sumLse: 0, nk: new Float64Array(k), sx: new Float64Array(k * d), s2: null };
+  if (!blocks) return out;
+  const tot = reduceBlocks(rt, blocks.part, blocks.stride, blocks.nBlocks, blocks.width);
+  out.sumLse = tot[0];
+  out.nk = tot.slice(1, 1 + k);
+  out.sx = tot.slice(1 + k, 1 + k + k * d);
+  unshiftSums(out.sx, out.nk, rows.shift, k, d);
+  if (moments) out.s2 = tot.slice(1 + k + k * d, blocks.width);
+  return out;
 }
 
 /** Nearest centroid and squared distance for every row (no statistics). */
@@ -207,15 +230,7 @@ async function diagRun(
     const minDist = want.minDist && !prec ? rt.arena.f32(n) : 0;
     const args = [rows.ptr, d, rows.weights, m, k, p, c, beta, s, resp, logp, minDist, stats ? 1 : 0];
     await pool.run('diagEStep', n, part, stride * 8, args, want);
-    const out: SoftStats = { sumLse: 0, nk: new Float64Array(k), sx: new Float64Array(k * d), s2: null };
-    if (stats) {
-      const tot = reduceBlocks(rt, part, stride, nBlocks, width);
-      out.sumLse = tot[0];
-      out.nk = tot.slice(1, 1 + k);
-      out.sx = tot.slice(1 + k, 1 + k + k * d);
-      unshiftSums(out.sx, out.nk, rows.shift, k, d);
-      if (shift) out.s2 = tot.slice(1 + k + k * d, width);
-    }
+    const out = softStatsOf(rt, stats ? { part, stride, nBlocks, width } : null, rows, k, !!shift);
     if (resp) out.resp = f32View(rt, resp, n * k).slice();
     if (logp) out.logp = f64View(rt, logp, n).slice();
     if (minDist) out.minDist = f32View(rt, minDist, n).slice();
@@ -322,14 +337,7 @@ export async function kmeansPlusPlus(
       let bestPot = Infinity;
       let bestIdx = -1;
       for (let t = 0; t < trials; t++) {
-        const target = rng.uniform() * acc;
-        let lo = 0;
-        let hi = n - 1;
-        while (lo < hi) {
-          const mid = (lo + hi) >>> 1;
-          if (cumsum[mid] < target) lo = mid + 1;
-          else hi = mid;
-        }
+        const lo = searchSorted(cumsum, rng.uniform() * acc);
         const pot = await potential(lo, closest, cand);
         if (pot < bestPot) {
           bestPot = pot;
@@ -406,15 +414,7 @@ export async function gmmFullEStep(
     const uStride = g.type === 'full' ? d * d * 4 : 0;
     const args = [rows.ptr, d, rows.weights, means, k, ut, uStride, c, s, resp, logp, stats ? 1 : 0];
     await pool.run('fullEStep', n, part, stride * 8, args, want);
-    const out: SoftStats = { sumLse: 0, nk: new Float64Array(k), sx: new Float64Array(k * d), s2: null };
-    if (stats) {
-      const tot = reduceBlocks(rt, part, stride, nBlocks, width);
-      out.sumLse = tot[0];
-      out.nk = tot.slice(1, 1 + k);
-      out.sx = tot.slice(1 + k, 1 + k + k * d);
-      unshiftSums(out.sx, out.nk, rows.shift, k, d);
-      if (shift) out.s2 = tot.slice(1 + k + k * d, width);
-    }
+    const out = softStatsOf(rt, stats ? { part, stride, nBlocks, width } : null, rows, k, !!shift);
     if (resp) out.resp = f32View(rt, resp, n * k).slice();
     if (logp) out.logp = f64View(rt, logp, n).slice();
     return out;

@@ -14,7 +14,7 @@
  * (and responsibilities when asked) are read once per restart, after its EM loop.
  */
 import { BufferLimitError } from '../../errors.js';
-import type { GpuRunner } from '../../gpu/runner.js';
+import { summariseCounters, type GpuRunner } from '../../gpu/runner.js';
 import { MAX_SEGMENTS, MIN_SEG_ROWS, type ChunkingOptions } from '../../gpu/dataset.js';
 import type { GpuCounters } from '../../types.js';
 import { withGpu } from '../../gpu/session.js';
@@ -317,21 +317,8 @@ export function gpuBackend(
     },
 
     counters(): GpuCounters {
-      const cc = runner.counters;
-      const it = iterCounters.esteps;
-      return {
-        dispatches: cc.dispatches,
-        submits: cc.submits,
-        readbacks: cc.readbacks,
-        bytesRead: cc.bytesRead,
-        bytesWritten: cc.bytesWritten,
-        dispatchesPerIter: it > 0 ? iterCounters.dispatches / it : 0,
-        bytesReadPerIter: it > 0 ? iterCounters.bytesRead / it : 0,
-        chunks: data.chunks.length,
-        peakAllocatedBytes: cc.peakAllocatedBytes,
-        timing: runner.timing,
-        ...(runner.timing === 'timestamp' && it > 0 ? { gpuMsPerIter: iterCounters.gpuNs / 1e6 / it } : {}),
-      };
+      const { esteps: iters, dispatches, bytesRead, gpuNs } = iterCounters;
+      return summariseCounters(runner, { iters, dispatches, bytesRead, gpuNs }, data.chunks.length);
     },
   };
 }

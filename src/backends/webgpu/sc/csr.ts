@@ -7,7 +7,7 @@
  * come back and are added on the host in float64, in chunk order. Deterministic throughout.
  */
 import { BufferLimitError } from '../../../errors.js';
-import type { GpuRunner } from '../../../gpu/runner.js';
+import { trafficTotals, type GpuRunner } from '../../../gpu/runner.js';
 import type { ChunkingOptions } from '../../../gpu/dataset.js';
 import type { CsrMatrix, DenseOps, GeneSums, GeneSumsRequest, Layer, RowQc, ScGpuCounters, ScOps } from '../../../sc/backend.js';
 import { entriesPerGene } from '../../../sc/moments.js';
@@ -278,15 +278,6 @@ export class GpuCsrOps implements ScOps, CsrOnDevice {
   }
 
   counters(): ScGpuCounters {
-    const c = this.runner.counters;
-    return {
-      dispatches: c.dispatches,
-      submits: c.submits,
-      readbacks: c.readbacks,
-      bytesRead: c.bytesRead,
-      bytesWritten: c.bytesWritten,
-      peakAllocatedBytes: c.peakAllocatedBytes,
-      chunks: this.chunks.length,
-    };
+    return { ...trafficTotals(this.runner), chunks: this.chunks.length };
   }
 }

@@ -13,7 +13,7 @@
  * built on the device.
  */
 import { BufferLimitError } from '../../../errors.js';
-import type { GpuRunner } from '../../../gpu/runner.js';
+import { trafficTotals, type GpuRunner } from '../../../gpu/runner.js';
 import type { ChunkingOptions } from '../../../gpu/dataset.js';
 import type { DenseOps, Layer, ScGpuCounters } from '../../../sc/backend.js';
 import type { CsrOnDevice } from './csr-chunk.js';
@@ -267,15 +267,6 @@ export class GpuDense implements DenseOps {
   }
 
   counters(): ScGpuCounters {
-    const c = this.runner.counters;
-    return {
-      dispatches: c.dispatches,
-      submits: c.submits,
-      readbacks: c.readbacks,
-      bytesRead: c.bytesRead,
-      bytesWritten: c.bytesWritten,
-      peakAllocatedBytes: c.peakAllocatedBytes,
-      chunks: this.chunks.length,
-    };
+    return { ...trafficTotals(this.runner), chunks: this.chunks.length };
   }
 }
