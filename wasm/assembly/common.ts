@@ -93,3 +93,12 @@ export function addMoments(sx: usize, s2: usize, x: usize, s: usize, w: f64, d: 
 export function zeroF64(p: usize, n: i32): void {
   memory.fill(p, 0, <usize>n << 3);
 }
+
+/** log Σ_j exp(a_j) over the k f64 values at `a`, given their maximum (the one log-sum-exp of every E-step kernel). */
+// @ts-ignore: decorator
+@inline
+export function logSumExp(a: usize, k: i32, max: f64): f64 {
+  let z: f64 = 0;
+  for (let j = 0; j < k; j++) z += Math.exp(load<f64>(a + (<usize>j << 3)) - max);
+  return max + Math.log(z);
+}

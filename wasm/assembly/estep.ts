@@ -2,7 +2,7 @@
 // Gaussian mixtures with diagonal or spherical covariance (a_j = const_j − ½‖(x − μ_j) ⊙ p_j‖²,
 // p = 1/σ, const_j = log π_j + Σ log p_j − ½ d log 2π computed by the host in f64, −∞ for a
 // dropped component). Per-row quantities are f32; the log-sum-exp and all statistics are f64.
-import { sqDist, scaledSqDist, addScaledRow, addMoments, zeroF64 } from './common';
+import { sqDist, scaledSqDist, addScaledRow, addMoments, logSumExp, zeroF64 } from './common';
 
 /**
  * Block statistics at `part` (when `stats` ≠ 0), f64: [Σ w·lse, Σ w·r_j (k), Σ w·r_j·x (k×d), Σ w·r_j·(x − s_j)² (k×d,
@@ -56,9 +56,7 @@ export function diagEStep(
       store<f64>(a + (<usize>j << 3), v);
       if (v > max) max = v;
     }
-    let z: f64 = 0;
-    for (let j = 0; j < k; j++) z += Math.exp(load<f64>(a + (<usize>j << 3)) - max);
-    const lse = max + Math.log(z);
+    const lse = logSumExp(a, k, max);
     if (logp) store<f64>(logp + (<usize>i << 3), lse);
     if (minDist) store<f32>(minDist + (<usize>i << 2), md);
     const wi: f64 = w ? <f64>load<f32>(w + (<usize>i << 2)) : 1.0;

@@ -2,7 +2,7 @@
 // with L_j⁻¹ = U_jᵀ (the transposed precision Cholesky factor, lower triangular, d×d row-major f32,
 // zeros above the diagonal), then log-sum-exp and f64 statistics with the packed upper-triangle
 // second moments of the reference (momentPairs: row-major a ≤ b).
-import { addScaledRow, zeroF64 } from './common';
+import { addScaledRow, logSumExp, zeroF64 } from './common';
 
 /**
  * Block layout at `part` (f64): [Σ w·lse, N_k (k), Σ w·r·x (k×d), Σ w·r·(x − s)(x − s)ᵀ packed (k×m,
@@ -65,9 +65,7 @@ export function fullEStep(
       store<f64>(a + (<usize>j << 3), val);
       if (val > max) max = val;
     }
-    let z: f64 = 0;
-    for (let j = 0; j < k; j++) z += Math.exp(load<f64>(a + (<usize>j << 3)) - max);
-    const lse = max + Math.log(z);
+    const lse = logSumExp(a, k, max);
     if (logp) store<f64>(logp + (<usize>i << 3), lse);
     const wi: f64 = w ? <f64>load<f32>(w + (<usize>i << 2)) : 1.0;
     total += wi * lse;

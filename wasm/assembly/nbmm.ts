@@ -7,6 +7,8 @@
 // statistics) and nbGeneStats over genes (the gene statistics from a CSC copy, each gene's sums
 // in increasing cell order, written by one thread). Neither depends on the thread count.
 
+import { logSumExp } from './common';
+
 const LANCZOS_G: f64 = 7;
 const HALF_LOG_2PI: f64 = 0.9189385332046728;
 
@@ -95,9 +97,7 @@ export function nbEStep(
         arg = j;
       }
     }
-    let zs: f64 = 0;
-    for (let j = 0; j < k; j++) zs += Math.exp(load<f64>(a + (<usize>j << 3)) - max);
-    const lse = max + Math.log(zs);
+    const lse = logSumExp(a, k, max);
     const wi: f64 = weights ? load<f64>(weights + (<usize>i << 3)) : 1.0;
     total += wi * lse;
     if (logp) store<f64>(logp + (<usize>i << 3), lse);
