@@ -46,8 +46,7 @@ function expectClose(a: ArrayLike<number> | number, b: ArrayLike<number> | numbe
   for (let i = 0; i < x.length; i++) expect(Math.abs(x[i] - y[i]), `${what}[${i}]`).toBeLessThanOrEqual(rtol * scale);
 }
 
-/** `nbmm: false` leaves out the negative-binomial cases (a backend without an 'nbmm' implementation). */
-export function weightsSuite(name: string, getEngine: () => Promise<Engine>, f32: boolean, { nbmm = true }: { nbmm?: boolean } = {}): void {
+export function weightsSuite(name: string, getEngine: () => Promise<Engine>, f32: boolean): void {
   const rtol = f32 ? 2e-4 : 1e-9;
   const blobs = makeBlobs(90, 3, 3, 21, { std: 1.2 });
   const X = rows(blobs.data, blobs.n, blobs.d);
@@ -166,31 +165,28 @@ export function weightsSuite(name: string, getEngine: () => Promise<Engine>, f32
       }
     };
 
-    test.skipIf(!nbmm)(
-      'a negative-binomial mixture with integer weights equals one on the replicated cells, and zero weight drops a cell',
-      async () => {
-        const engine = await getEngine();
-        const s = Array.from(sim.s);
-        const o = { k: 3, maxIter: 15, tol: 0, engine };
-        const a = await negativeBinomialMixture(cells, { ...o, init: cellLabels, sizeFactors: s, sampleWeight: cellW });
-        const b = await negativeBinomialMixture(cellRep.out, {
-          ...o,
-          init: replicate(cellLabels, cellW).out,
-          sizeFactors: replicate(s, cellW).out,
-        });
-        expect(a.labels).toEqual(cellRep.first.map((j) => b.labels[j]));
-        expectNbClose(a, b, '');
-        const c = await negativeBinomialMixture(cells, { ...o, init: cellLabels, sizeFactors: s, sampleWeight: cellZ });
-        const dropped = await negativeBinomialMixture(
-          keep.map((i) => cells[i]),
-          { ...o, init: keep.map((i) => cellLabels[i]), sizeFactors: keep.map((i) => s[i]) },
-        );
-        expect(keep.map((i) => c.labels[i])).toEqual(dropped.labels);
-        expectNbClose(c, dropped, 'zero weight: ');
-      },
-    );
+    test('a negative-binomial mixture with integer weights equals one on the replicated cells, and zero weight drops a cell', async () => {
+      const engine = await getEngine();
+      const s = Array.from(sim.s);
+      const o = { k: 3, maxIter: 15, tol: 0, engine };
+      const a = await negativeBinomialMixture(cells, { ...o, init: cellLabels, sizeFactors: s, sampleWeight: cellW });
+      const b = await negativeBinomialMixture(cellRep.out, {
+        ...o,
+        init: replicate(cellLabels, cellW).out,
+        sizeFactors: replicate(s, cellW).out,
+      });
+      expect(a.labels).toEqual(cellRep.first.map((j) => b.labels[j]));
+      expectNbClose(a, b, '');
+      const c = await negativeBinomialMixture(cells, { ...o, init: cellLabels, sizeFactors: s, sampleWeight: cellZ });
+      const dropped = await negativeBinomialMixture(
+        keep.map((i) => cells[i]),
+        { ...o, init: keep.map((i) => cellLabels[i]), sizeFactors: keep.map((i) => s[i]) },
+      );
+      expect(keep.map((i) => c.labels[i])).toEqual(dropped.labels);
+      expectNbClose(c, dropped, 'zero weight: ');
+    });
 
-    test.skipIf(!nbmm)("'library' size factors divide by the weighted mean library size, as replication implies", async () => {
+    test("'library' size factors divide by the weighted mean library size, as replication implies", async () => {
       const engine = await getEngine();
       const o = { k: 3, maxIter: 15, tol: 0, sizeFactors: 'library' as const, engine };
       const a = await negativeBinomialMixture(cells, { ...o, init: cellLabels, sampleWeight: cellW });
@@ -230,7 +226,6 @@ export function weightsSuite(name: string, getEngine: () => Promise<Engine>, f32
           negativeBinomialMixture(rows(simulateNbMixture(20, 4, 2, 1).counts, 20, 4), { k: 2, engine, sampleWeight }),
       ];
       for (const [i, fit] of fits.entries()) {
-        if (i === 3 && !nbmm) continue;
         const n = i === 3 ? 20 : X.length;
         await expect(fit([1, 2]), `fit ${i}: wrong length`).rejects.toMatchObject({ code: 'SHAPE_MISMATCH' });
         await expect(fit(Array.from({ length: n }, (_, j) => (j === 1 ? Number.NaN : 1))), `fit ${i}: NaN`).rejects.toMatchObject({
