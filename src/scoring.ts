@@ -8,7 +8,7 @@
 import type { DataInput } from './data.js';
 import type { EngineSelection } from './engine/engine.js';
 import { invalid } from './errors.js';
-import { type GmmModel, scoreGmm } from './gmm/api.js';
+import { type GmmModel, gmmPredict, gmmPredictProba, gmmScoreSamples } from './gmm/api.js';
 import { predictCentroids } from './kmeans/api.js';
 import { scoreNb } from './nbmm/api.js';
 import type { CountsInput, NbScoreOptions, NegativeBinomialModel } from './nbmm/types.js';
@@ -38,7 +38,7 @@ function rows(flat: Float64Array | Float32Array, k: number): number[][] {
 /** The most probable component (mixtures) or the nearest centroid (k-means) of each row of X. */
 export async function predict(model: FittedModel, X: DataInput | CountsInput, options?: ScoreOptions): Promise<number[]> {
   const kind = kindOf(model);
-  if (kind === 'gmm') return Array.from((await scoreGmm(model as GmmModel, X as DataInput, {}, options)).labels);
+  if (kind === 'gmm') return gmmPredict(model as GmmModel, X as DataInput, options);
   if (kind === 'nbmm') return Array.from((await scoreNb(model as NegativeBinomialModel, X as CountsInput, options, false)).labels);
   return predictCentroids(model as CentroidModel, X as DataInput, options);
 }
@@ -46,10 +46,7 @@ export async function predict(model: FittedModel, X: DataInput | CountsInput, op
 /** Posterior component probabilities, n rows of k (mixtures). */
 export async function predictProba(model: FittedModel, X: DataInput | CountsInput, options?: ScoreOptions): Promise<number[][]> {
   const kind = kindOf(model);
-  if (kind === 'gmm') {
-    const ev = await scoreGmm(model as GmmModel, X as DataInput, { resp: true }, options);
-    return rows(ev.resp!, (model as GmmModel).k);
-  }
+  if (kind === 'gmm') return gmmPredictProba(model as GmmModel, X as DataInput, options);
   if (kind === 'nbmm') {
     const ev = await scoreNb(model as NegativeBinomialModel, X as CountsInput, options, true);
     return rows(ev.resp!, (model as NegativeBinomialModel).weights.length);
@@ -60,7 +57,7 @@ export async function predictProba(model: FittedModel, X: DataInput | CountsInpu
 /** log p(x_i) of each row under the mixture. */
 export async function scoreSamples(model: FittedModel, X: DataInput | CountsInput, options?: ScoreOptions): Promise<number[]> {
   const kind = kindOf(model);
-  if (kind === 'gmm') return Array.from((await scoreGmm(model as GmmModel, X as DataInput, {}, options)).logProb);
+  if (kind === 'gmm') return gmmScoreSamples(model as GmmModel, X as DataInput, options);
   if (kind === 'nbmm') return Array.from((await scoreNb(model as NegativeBinomialModel, X as CountsInput, options, false)).logProb!);
   return noProbabilities('scoreSamples');
 }

@@ -99,10 +99,27 @@ export function gmmParamsOf(model: GmmModel): GmmParams {
 }
 
 /** Labels, log p(x) and (when asked) responsibilities of X under a fitted mixture, on the engine `options` selects. */
-export async function scoreGmm(model: GmmModel, X: DataInput, what: { resp?: boolean }, options?: EngineSelection) {
+async function scoreGmm(model: GmmModel, X: DataInput, what: { resp?: boolean }, options?: EngineSelection) {
   return evaluateGmm(await engineFor(options), gmmParamsOf(model), X, what);
 }
 
+/** Most probable component of each row of X (the top-level predict and the result's method). */
+export async function gmmPredict(model: GmmModel, X: DataInput, options?: EngineSelection): Promise<number[]> {
+  return Array.from((await scoreGmm(model, X, {}, options)).labels);
+}
+
+/** Posterior probabilities, n rows of k. */
+export async function gmmPredictProba(model: GmmModel, X: DataInput, options?: EngineSelection): Promise<number[][]> {
+  const ev = await scoreGmm(model, X, { resp: true }, options);
+  return Array.from({ length: ev.n }, (_, i) => Array.from(ev.resp!.subarray(i * model.k, (i + 1) * model.k)));
+}
+
+/** log p(x_i) of each row. */
+export async function gmmScoreSamples(model: GmmModel, X: DataInput, options?: EngineSelection): Promise<number[]> {
+  return Array.from((await scoreGmm(model, X, {}, options)).logProb);
+}
+
+/** bic/aic (X unweighted) and the scoring methods, on the engine that fitted the result. */
 function attachMethods(res: GaussianMixtureResult, engine: Engine, p: GmmParams): GaussianMixtureResult {
   const total = async (X: DataInput): Promise<{ ll: number; n: number }> => {
     const ev = await evaluateGmm(engine, p, X, {});
@@ -110,6 +127,7 @@ function attachMethods(res: GaussianMixtureResult, engine: Engine, p: GmmParams)
     for (let i = 0; i < ev.n; i++) ll += ev.logProb[i];
     return { ll, n: ev.n };
   };
+  const on = { engine };
   const methods = {
     async bic(X: DataInput) {
       const { ll, n } = await total(X);
@@ -119,16 +137,9 @@ function attachMethods(res: GaussianMixtureResult, engine: Engine, p: GmmParams)
       const { ll } = await total(X);
       return -2 * ll + 2 * nParameters(p.type, p.k, p.d);
     },
-    async predict(X: DataInput) {
-      return Array.from((await evaluateGmm(engine, p, X, {})).labels);
-    },
-    async predictProba(X: DataInput) {
-      const ev = await evaluateGmm(engine, p, X, { resp: true });
-      return Array.from({ length: ev.n }, (_, i) => Array.from(ev.resp!.subarray(i * p.k, (i + 1) * p.k)));
-    },
-    async scoreSamples(X: DataInput) {
-      return Array.from((await evaluateGmm(engine, p, X, {})).logProb);
-    },
+    predict: (X: DataInput) => gmmPredict(res, X, on),
+    predictProba: (X: DataInput) => gmmPredictProba(res, X, on),
+    scoreSamples: (X: DataInput) => gmmScoreSamples(res, X, on),
   };
   for (const [name, fn] of Object.entries(methods)) Object.defineProperty(res, name, { value: fn, enumerable: false });
   return res;
