@@ -56,10 +56,10 @@ export function registeredBackends(contract?: string): string[] {
 /** What createEngine accepts; a backend reads the fields it understands. */
 export interface EngineOptions {
   /**
-   * 'auto' (default): WebGPU on a hardware adapter, else 'cpu'. 'webgpu': any adapter (software
-   * included), or an error. 'reference': the float64 oracle. 'cpu': the fastest CPU backend
-   * registered under that alias (today 'reference'). 'wasm': WebAssembly SIMD kernels on worker
-   * threads (k-means and Gaussian mixtures so far; by name only). Any other registered backend by name.
+   * 'auto' (default): WebGPU on a hardware adapter, else 'cpu' (else, where WebAssembly cannot
+   * run, 'reference'). 'webgpu': any adapter (software included), or an error. 'wasm':
+   * WebAssembly SIMD kernels on worker threads. 'cpu': the fastest CPU backend registered under
+   * that alias ('wasm'). 'reference': the float64 oracle. Any other registered backend by name.
    */
   backend?: string;
   /**
@@ -98,6 +98,11 @@ export interface OpenedBackend {
   adapter: string;
   /** Handed to the backend's implementations as engine.instance. */
   instance: unknown;
+  /**
+   * Something every result computed on this engine should carry in its warnings, e.g. that the
+   * 'wasm' backend runs on one thread because the page is not cross-origin isolated.
+   */
+  notice?: string;
   /** Throws when the backend can no longer run (a lost device). */
   check(): void;
   /** Frees what the backend holds for the engine (a device it created). */

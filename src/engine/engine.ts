@@ -18,6 +18,8 @@ export interface Engine {
   readonly adapter: string;
   /** Why 'auto' chose the CPU, when it did. */
   readonly fallbackReason: string | null;
+  /** What every result on this engine carries in its warnings (e.g. 'wasm' on one thread, and why), or null. */
+  readonly notice: string | null;
   /** Throws when the engine was destroyed or its device lost; every model call starts with it. */
   check(): void;
   destroy(): void;
@@ -28,6 +30,7 @@ class EngineImpl implements Engine {
   readonly backend: Backend;
   readonly adapter: string;
   readonly instance: unknown;
+  readonly notice: string | null;
 
   constructor(
     private readonly opened: OpenedBackend,
@@ -36,6 +39,7 @@ class EngineImpl implements Engine {
     this.backend = opened.name as Backend;
     this.adapter = opened.adapter;
     this.instance = opened.instance;
+    this.notice = opened.notice ?? null;
   }
 
   check(): void {
@@ -67,14 +71,21 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
     if ('unavailable' in opened) throw invalid('BAD_OPTION', `backend='${choice}' cannot be opened: ${opened.unavailable}.`);
     return new EngineImpl(opened, null);
   }
-  // 'auto': WebGPU on a hardware adapter, else the CPU backend, saying why.
-  const gpu = backendProvider('webgpu');
-  const tried = gpu ? await gpu.open(options, true) : { unavailable: 'no WebGPU backend is registered' };
-  if (!('unavailable' in tried)) return new EngineImpl(tried, null);
-  const cpu = await provider('cpu').open(options, true);
-  if ('unavailable' in cpu)
-    throw invalid('BAD_OPTION', `No backend could be opened: ${tried.unavailable}; the CPU backend: ${cpu.unavailable}.`);
-  return new EngineImpl(cpu, tried.unavailable);
+  // 'auto': WebGPU on a hardware adapter, else the CPU backend, else the reference, saying why.
+  const reasons: string[] = [];
+  for (const name of ['webgpu', 'cpu', 'reference']) {
+    const p = backendProvider(name);
+    const tried = p ? await p.open(options, true) : { unavailable: `no '${name}' backend is registered` };
+    if (!('unavailable' in tried)) return new EngineImpl(tried, reasons.length ? reasons.join('; ') : null);
+    reasons.push(tried.unavailable);
+  }
+  throw invalid('BAD_OPTION', `No backend could be opened: ${reasons.join('; ')}.`);
+}
+
+/** A result with the engine's notice (if it has one) added to its warnings, once. */
+export function withNotice<R extends { warnings: string[] }>(result: R, engine: Engine): R {
+  if (engine.notice && !result.warnings.includes(engine.notice)) result.warnings.push(engine.notice);
+  return result;
 }
 
 /** Where a public function finds its engine: `engine`, or the shared engine of `backend` (default 'auto'). */

@@ -31,6 +31,7 @@ export async function gaussianMixture(data: DataInput, options: GaussianMixtureO
   const run = { ...(onIteration ? { onIteration } : {}), ...(options.signal ? { signal: options.signal } : {}) };
   return backendOf(engine).session(engine, ds, { k: r.k, type: r.type, weights }, async (s) => {
     const warnings = new Set<string>();
+    if (engine.notice) warnings.add(engine.notice);
     const best = await fitGmm(engine, s, ds, data, r, weights, warnings, run);
     // Final E-step so labels agree with the returned parameters (scikit-learn does the same).
     const ev = await s.evaluate(best.params, {});

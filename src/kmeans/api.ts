@@ -6,7 +6,7 @@ import { toDataset, toFloat64, type DataInput } from '../data.js';
 import { implementationFor } from '../core/registry.js';
 import { resolveBeta, resolveOptions } from '../core/options.js';
 import { resolveSampleWeight } from '../core/weights.js';
-import { engineFor, type Engine, type EngineSelection } from '../engine/engine.js';
+import { engineFor, withNotice, type Engine, type EngineSelection } from '../engine/engine.js';
 import { invalid } from '../errors.js';
 import type { CentroidModel, KMeansOptions, KMeansResult, SoftKMeansOptions, SoftKMeansResult } from '../types.js';
 import type { KMeansBackend } from './backend.js';
@@ -24,7 +24,7 @@ export async function kmeansOn(engine: Engine, data: DataInput, options: KMeansO
   const weights = resolveSampleWeight(options.sampleWeight, ds.n);
   const fit = await backendOf(engine).session(engine, ds, { k: o.k, soft: null, weights }, (s) => fitCentroids(s, ds, o, null, weights));
   const raw = { ...fit.raw, backend: engine.backend, adapter: engine.adapter, totalMs: performance.now() - t0 };
-  return kmeansResult(raw, o.maxIter);
+  return withNotice(kmeansResult(raw, o.maxIter), engine);
 }
 
 /** Hard k-means (Lloyd) with k-means++ seeding and restarts. */
@@ -46,7 +46,7 @@ export async function softKMeans(data: DataInput, options: SoftKMeansOptions & E
     fitCentroids(s, ds, o, soft, weights),
   );
   const raw = { ...fit.raw, backend: engine.backend, adapter: engine.adapter, totalMs: performance.now() - t0 };
-  return softKMeansResult(raw, o.maxIter, beta, fit.objective, fit.resp);
+  return withNotice(softKMeansResult(raw, o.maxIter, beta, fit.objective, fit.resp), engine);
 }
 
 function modelCentroids(model: CentroidModel, d: number): { c: Float64Array; k: number } {

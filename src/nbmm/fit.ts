@@ -65,6 +65,7 @@ export async function fitNegativeBinomialMixture(
   const backend = implementationFor<NbBackend>('nbmm', engine.backend);
   return backend.open(engine, c, sf.s, grid, { k: o.k, weights }, async (session) => {
     const warnings = new Set<string>();
+    if (engine.notice) warnings.add(engine.notice);
     const fit = await fitEM<RestartState>({
       nInit: o.nInit,
       seed: o.seed,

@@ -16,7 +16,7 @@ test('bench ci preset on WebGPU: schema, agreement with the CPU reference, O(k·
   // As the bench page does: GPU timestamps where the adapter has them.
   const engine = await createEngine({ backend: 'webgpu', timestamps: true });
   const timestampQuery = (await navigator.gpu.requestAdapter())?.features.has('timestamp-query') ?? null;
-  const cpu = await createEngine({ backend: 'cpu' });
+  const cpu = await createEngine({ backend: 'reference' });
   try {
     const run = await runPreset({ preset: 'ci' }, { engine, cpu, peers: {}, real: {}, log: () => {} });
     const result = assembleResult({

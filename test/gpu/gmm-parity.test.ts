@@ -10,7 +10,7 @@ let cpu: Engine;
 let chunked: Engine;
 beforeAll(async () => {
   gpu = await createEngine({ backend: 'webgpu' });
-  cpu = await createEngine({ backend: 'cpu' });
+  cpu = await createEngine({ backend: 'reference' });
   chunked = await createEngine({ backend: 'webgpu', maxChunkRows: 300 });
 });
 

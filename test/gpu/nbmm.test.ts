@@ -24,7 +24,7 @@ let gpu: Engine;
 let cpu: Engine;
 beforeAll(async () => {
   gpu = await createEngine({ backend: 'webgpu' });
-  cpu = await createEngine({ backend: 'cpu' });
+  cpu = await createEngine({ backend: 'reference' });
   expect(gpu.backend).toBe('webgpu');
 });
 

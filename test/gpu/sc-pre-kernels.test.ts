@@ -39,7 +39,7 @@ beforeAll(async () => {
   chunked = await createEngine({ backend: 'webgpu', device, maxChunkRows: 512 });
   split = await createEngine({ backend: 'webgpu', device, maxWorkgroupsPerDimension: 8 });
   tiny = await createEngine({ backend: 'webgpu', device, maxChunkRows: 37 });
-  cpu = await createEngine({ backend: 'cpu' });
+  cpu = await createEngine({ backend: 'reference' });
   expect(gpu.backend).toBe('webgpu');
 });
 

@@ -38,7 +38,7 @@ beforeAll(async () => {
   const device = await (await navigator.gpu.requestAdapter())!.requestDevice();
   gpu = await createEngine({ backend: 'webgpu', device });
   small = await createEngine({ backend: 'webgpu', device, maxChunkRows: 100 });
-  const cpu = await createEngine({ backend: 'cpu' });
+  const cpu = await createEngine({ backend: 'reference' });
   const [mtx, genes] = await Promise.all([
     gunzipFixture('test/fixtures/sc-pre/pbmc68k_counts.mtx.gz'),
     gunzipFixture('test/fixtures/sc-pre/pbmc68k_genes.tsv.gz'),

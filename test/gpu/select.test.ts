@@ -5,7 +5,7 @@ import { expectRelClose, F32_OBJ_RTOL } from '../tolerance.js';
 
 test('selectK on WebGPU chooses the same k as the CPU reference, with matching BIC rows', async () => {
   const gpu = await createEngine({ backend: 'webgpu' });
-  const cpu = await createEngine({ backend: 'cpu' });
+  const cpu = await createEngine({ backend: 'reference' });
   const b = makeBlobs(900, 4, 3, 21, { std: 0.8, spread: 6 });
   const X = { data: b.data, n: b.n, d: b.d };
   const opts = {

@@ -69,7 +69,7 @@ describe('npm run bench:node -- --preset ci --backend cpu', () => {
   });
 
   test('records the objective a direct fit from the same start gives (k-means, GMM)', async () => {
-    const cpu = await createEngine({ backend: 'cpu' });
+    const cpu = await createEngine({ backend: 'reference' });
     const byModel = (m: string) => result.cases.find((c) => c.model === m && c.status === 'ok') as CaseResult;
     const km = byModel('kmeans');
     const spec = km.params.data as BlobsSpec;
@@ -177,7 +177,7 @@ describe('harness pieces', () => {
     const e = { requested: 'auto', backend: 'webgpu', software: false, fallbackReason: null };
     expect(slugOf({ ...e, adapter: 'nvidia / hopper / NVIDIA H100 80GB HBM3' }, 'node')).toBe('node-nvidia-h100-80gb-hbm3');
     expect(slugOf({ ...e, adapter: 'google / swiftshader', software: true }, 'browser')).toBe('swiftshader');
-    expect(slugOf({ ...e, backend: 'cpu', adapter: 'cpu (float64 reference)' }, 'node')).toBe('node-cpu');
+    expect(slugOf({ ...e, backend: 'reference', adapter: 'cpu (float64 reference)' }, 'node')).toBe('node-cpu');
   });
 
   test('markdown labels software and CPU runs as such', () => {

@@ -54,7 +54,7 @@ describe('parseArgs', () => {
       command: 'kmeans',
       file: 'cells.csv',
       k: 7,
-      backend: 'cpu',
+      backend: 'reference',
       nInit: 4,
       maxIter: 50,
       tol: 1e-6,

@@ -171,6 +171,7 @@ describe('emgpu kmeans on a FILE (CPU backend)', () => {
         adapter: 'fake',
         instance: null,
         fallbackReason: null,
+        notice: null,
         check: () => {},
         destroy: () => {},
       }),

@@ -7,9 +7,12 @@ import { getGpu } from '../../src/gpu/device.js';
 describe('engine selection in Node', () => {
   test("'auto' uses a hardware adapter when Node has one, else the CPU with the reason", async () => {
     const engine = await createEngine({ backend: 'auto' });
-    if (engine.backend === 'reference') {
+    if (engine.backend !== 'webgpu') {
+      // The CPU backend is 'wasm' (the float64 reference only where WebAssembly cannot run).
+      expect(engine.backend).toBe('wasm');
       expect(engine.fallbackReason).toMatch(/adapter|WebGPU|software/);
-      expect(engine.adapter).toBe('cpu (float64 reference)');
+      expect(engine.adapter).toMatch(/^cpu \(WebAssembly SIMD128, \d+ threads?\)$/);
+      expect(engine.notice).toBeNull();
     } else {
       expect(engine.adapter).not.toMatch(/swiftshader|software/i);
     }
@@ -32,9 +35,10 @@ describe('engine selection in Node', () => {
 
   test('the top-level functions share a default engine per backend', async () => {
     const r = await kmeans([[0], [1], [10], [11]], { k: 2, init: [[0], [1]], backend: 'cpu' });
-    // 'cpu' is an alias: the result names the backend that ran.
-    expect(r.backend).toBe('reference');
+    // 'cpu' is an alias of 'wasm': the result names the backend that ran.
+    expect(r.backend).toBe('wasm');
     expect(r.labels).toEqual([0, 0, 1, 1]);
+    expect(r.centroids).toEqual([[0.5], [10.5]]);
     expect(await predict(r, [[-3], [12], [5.4], [5.6]], { backend: 'cpu' })).toEqual([0, 1, 0, 1]);
   });
 });

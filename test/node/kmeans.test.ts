@@ -1,4 +1,4 @@
 import { createEngine } from '../../src/index.js';
 import { kmeansSuite } from '../shared/kmeans-suite.js';
 
-kmeansSuite('the CPU reference (float64)', () => createEngine({ backend: 'cpu' }), false);
+kmeansSuite('the CPU reference (float64)', () => createEngine({ backend: 'reference' }), false);

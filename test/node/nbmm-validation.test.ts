@@ -8,7 +8,7 @@ import { createEngine, negativeBinomialMixture, predictProba, scoreSamples, Inva
 
 let engine: Engine;
 beforeAll(async () => {
-  engine = await createEngine({ backend: 'cpu' });
+  engine = await createEngine({ backend: 'reference' });
 });
 
 async function fails(p: Promise<unknown>, code: string, message: RegExp): Promise<void> {

@@ -21,7 +21,7 @@ import {
 
 let cpu: Engine;
 beforeAll(async () => {
-  cpu = await createEngine({ backend: 'cpu' });
+  cpu = await createEngine({ backend: 'reference' });
 });
 
 describe('small dense linear algebra', () => {

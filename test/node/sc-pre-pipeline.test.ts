@@ -38,7 +38,7 @@ const PBMC_OPTIONS = {
 
 let cpu: Engine;
 beforeAll(async () => {
-  cpu = await createEngine({ backend: 'cpu' });
+  cpu = await createEngine({ backend: 'reference' });
 });
 
 function column(a: ArrayLike<number>, d: number, k: number, cols: number): Float64Array {

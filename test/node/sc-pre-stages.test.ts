@@ -24,7 +24,7 @@ const pbmc = pbmcFromText(mtx, genesTsv);
 
 let cpu: Engine;
 beforeAll(async () => {
-  cpu = await createEngine({ backend: 'cpu' });
+  cpu = await createEngine({ backend: 'reference' });
 });
 
 // 3 cells × 4 genes; gene 3 is mitochondrial; cell 2 is empty.

@@ -19,7 +19,7 @@ describe('model selection over k', () => {
   });
 
   test('BIC picks the planted number of Gaussian clusters, and each row matches the fit', async () => {
-    const engine = await createEngine({ backend: 'cpu' });
+    const engine = await createEngine({ backend: 'reference' });
     const b = makeBlobs(600, 3, 4, 12, { std: 0.7, spread: 8 });
     const X = { data: b.data, n: b.n, d: b.d };
     const seen: number[] = [];
@@ -48,7 +48,7 @@ describe('model selection over k', () => {
   });
 
   test('the k-means elbow finds the planted clusters; bad candidates are rejected', async () => {
-    const engine = await createEngine({ backend: 'cpu' });
+    const engine = await createEngine({ backend: 'reference' });
     const b = makeBlobs(800, 5, 5, 3, { std: 0.5, spread: 10 });
     const X = { data: b.data, n: b.n, d: b.d };
     const r = await selectK(X, { engine, model: 'kmeans', ks: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], fit: { seed: 0, nInit: 3 } });

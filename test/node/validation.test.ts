@@ -20,7 +20,7 @@ import {
 } from '../../src/index.js';
 import { planChunks } from '../../src/gpu/dataset.js';
 
-const cpu = await createEngine({ backend: 'cpu' });
+const cpu = await createEngine({ backend: 'reference' });
 
 async function expectCode(p: Promise<unknown>, code: string, words: RegExp): Promise<void> {
   const err = await p.then(
@@ -134,7 +134,7 @@ describe('bad input raises a typed error naming cause and fix, and leaves the in
   });
 
   test('a destroyed engine refuses work', async () => {
-    const e = await createEngine({ backend: 'cpu' });
+    const e = await createEngine({ backend: 'reference' });
     e.destroy();
     await expectCode(kmeans([[1]], { k: 1, engine: e }), 'ENGINE_DESTROYED', /createEngine/);
   });

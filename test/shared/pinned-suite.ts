@@ -77,7 +77,7 @@ export function pinnedCases(a: Api): Record<string, Run> {
   };
 }
 
-export function pinnedSuite(backend: 'cpu' | 'webgpu', getEngine: () => Promise<api.Engine>): void {
+export function pinnedSuite(backend: 'reference' | 'webgpu', getEngine: () => Promise<api.Engine>): void {
   const table = (pinned as Record<string, Record<string, string>>)[backend] ?? {};
   for (const [name, run] of Object.entries(pinnedCases(api))) {
     test(`'${name}' gives the bits pinned before the architecture move (${backend})`, async () => {

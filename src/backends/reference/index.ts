@@ -1,9 +1,9 @@
 /**
  * The 'reference' backend: float64 implementations of every model contract, written plainly (the
- * test oracle). Importing this module registers them; 'cpu' names it until a faster CPU backend
- * takes the alias.
+ * test oracle). Importing this module registers them. It is opened by name, and by 'auto' only
+ * where WebAssembly cannot run ('cpu' names the faster 'wasm' backend).
  */
-import { registerAlias, registerBackend, registerImplementation } from '../../core/registry.js';
+import { registerBackend, registerImplementation } from '../../core/registry.js';
 import { referenceGmm } from './gmm.js';
 import { referenceKMeans } from './kmeans.js';
 import { referenceNbmm } from './nbmm.js';
@@ -18,4 +18,3 @@ registerBackend('reference', {
     return { name: 'reference', adapter: 'cpu (float64 reference)', instance: null, check() {}, destroy() {} };
   },
 });
-registerAlias('cpu', 'reference');

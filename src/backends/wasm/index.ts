@@ -1,10 +1,9 @@
 /**
  * The 'wasm' backend: WebAssembly SIMD128 kernels on a worker pool over shared memory (issue 10).
- * Importing this module registers it for every model contract ('kmeans', 'gmm', 'nbmm', 'sc'). It
- * is opened by name only: 'cpu' and 'auto' still mean the float64 reference until it has been
- * measured against its targets (issue 10).
+ * Importing this module registers it for every model contract ('kmeans', 'gmm', 'nbmm', 'sc') and
+ * makes 'cpu' its alias, so 'auto' falls back to it where WebGPU has no hardware adapter.
  */
-import { registerBackend, registerImplementation, type BackendProvider } from '../../core/registry.js';
+import { registerAlias, registerBackend, registerImplementation, type BackendProvider } from '../../core/registry.js';
 import { wasmGmm } from './gmm.js';
 import { wasmKMeans } from './kmeans.js';
 import { wasmNbmm } from './nbmm.js';
@@ -16,12 +15,19 @@ import { WasmEngineState } from './state.js';
 /** One runtime and one pool per engine; the description names the thread count and, on one thread, why. */
 export const wasmProvider: BackendProvider = {
   async open(options) {
-    const rt = await loadWasmRuntime();
+    let rt: Awaited<ReturnType<typeof loadWasmRuntime>>;
+    try {
+      rt = await loadWasmRuntime();
+    } catch (e) {
+      // No WebAssembly, or no SIMD128 (an old browser): 'auto' then falls back to the reference.
+      return { unavailable: `WebAssembly SIMD128 cannot run here (${e instanceof Error ? e.message : String(e)})` };
+    }
     const pool = await createPool(rt, options.threads === undefined ? {} : { threads: options.threads });
     const threads = `${pool.threads} thread${pool.threads === 1 ? '' : 's'}`;
     return {
       name: 'wasm',
       adapter: `cpu (WebAssembly SIMD128, ${threads}${pool.note ? `; ${pool.note}` : ''})`,
+      ...(pool.note ? { notice: `The 'wasm' backend is ${pool.note} (same results, only slower).` } : {}),
       instance: new WasmEngineState(rt, pool),
       check() {},
       destroy() {
@@ -32,6 +38,7 @@ export const wasmProvider: BackendProvider = {
 };
 
 registerBackend('wasm', wasmProvider);
+registerAlias('cpu', 'wasm');
 registerImplementation('kmeans', 'wasm', wasmKMeans);
 registerImplementation('gmm', 'wasm', wasmGmm);
 registerImplementation('nbmm', 'wasm', wasmNbmm);
