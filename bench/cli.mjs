@@ -36,7 +36,9 @@ export function usage(frontEnd) {
     '  --ref-cap F     run the CPU reference and the peers only while the modelled flops per iteration ≤ F (default 3e9)',
     '  --out DIR       where results go (default bench/results)',
     ...(frontEnd === 'node'
-      ? ['  --backend B     auto (default: a hardware GPU, else the CPU backend, said so) | webgpu | cpu']
+      ? [
+          "  --backend B     auto (default: a hardware GPU, else the CPU backend 'wasm', said so) | webgpu | wasm | reference | cpu (= wasm)",
+        ]
       : ['  --timeout-s S   overall time limit (default: ci 300, quick 1800, full 21600)']),
     '  --help',
     ...(frontEnd === 'node' ? [] : ['Environment: CHROME_PATH=/path/to/chromium overrides the browser.']),
@@ -75,7 +77,8 @@ export function parseCli(argv, frontEnd) {
   const preset = values.preset ?? 'quick';
   if (!PRESETS.includes(preset)) throw new BenchError(`--preset=${preset} is not one of ${PRESETS.join(', ')}.\n\n${usage(frontEnd)}`);
   const backend = values.backend ?? 'auto';
-  if (!['auto', 'webgpu', 'cpu'].includes(backend)) throw new BenchError(`--backend=${backend} is not one of auto, webgpu, cpu.`);
+  if (!['auto', 'webgpu', 'wasm', 'reference', 'cpu'].includes(backend))
+    throw new BenchError(`--backend=${backend} is not one of auto, webgpu, wasm, reference, cpu.`);
   const config = { preset };
   const repeats = positive('repeats', values.repeats);
   const maxIter = positive('max-iter', values['max-iter']);

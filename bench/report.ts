@@ -66,7 +66,7 @@ export function slugOf(engine: EngineInfo, frontEnd: 'browser' | 'node'): string
 
 export function softwareWarning(r: BenchResult): string | null {
   if (r.engine.backend !== 'webgpu') {
-    return `**No GPU ran: emgpu used its CPU backend (the float64 reference)${r.engine.fallbackReason ? ` because ${r.engine.fallbackReason}` : ''}. These are CPU figures, not GPU figures.**`;
+    return `**No GPU ran: emgpu used its CPU backend, ${r.engine.adapter}${r.engine.fallbackReason ? ` because ${r.engine.fallbackReason}` : ''}. These are CPU figures, not GPU figures.**`;
   }
   if (r.engine.software) return `**${/swiftshader/i.test(r.engine.adapter) ? 'SwiftShader' : r.engine.adapter} ${SOFTWARE_NOTE}**`;
   return null;
@@ -343,7 +343,7 @@ export function renderMarkdown(r: BenchResult): string {
     if (c.status === 'skipped') skippedList.push(`\`${c.id}\`: ${c.skipReason}`);
     else if (c.status === 'error') skippedList.push(`\`${c.id}\`: ERROR ${c.error ?? c.impls.find((i) => i.status === 'error')?.note}`);
     for (const im of c.impls)
-      if (im.status !== 'ok' && !(im.impl === 'cpu-reference' && r.engine.backend !== 'webgpu'))
+      if (im.status !== 'ok' && !(im.impl === 'cpu-reference' && r.engine.backend === 'reference'))
         skippedList.push(`\`${c.id}\` ${im.label}: ${im.status === 'error' ? 'ERROR ' : ''}${im.note}`);
   }
   if (skippedList.length) {

@@ -51,7 +51,7 @@ class Checker {
 function checkImpl(ch: Checker, im: unknown, path: string, repeats: number): void {
   if (!ch.at(path, isObj(im), 'expected an object')) return;
   const o = im as Obj;
-  ch.str(o, 'impl', path, { oneOf: ['emgpu', 'cpu-reference', 'ml-kmeans', 'skmeans'] });
+  ch.str(o, 'impl', path, { oneOf: ['emgpu', 'cpu-reference', 'ml-kmeans', 'skmeans', 'scikit-learn'] });
   ch.str(o, 'label', path);
   ch.str(o, 'backend', path);
   ch.str(o, 'status', path, { oneOf: ['ok', 'skipped', 'error'] });
@@ -171,7 +171,7 @@ export function validateBenchResult(x: unknown): string[] {
   const e = r.engine as Obj;
   if (ch.at('engine', isObj(e), 'expected an object')) {
     ch.str(e, 'requested', 'engine');
-    ch.str(e, 'backend', 'engine', { oneOf: ['webgpu', 'reference', 'cpu'] });
+    ch.str(e, 'backend', 'engine', { oneOf: ['webgpu', 'wasm', 'reference', 'cpu'] });
     ch.str(e, 'adapter', 'engine');
     ch.at('engine.software', typeof e.software === 'boolean', 'expected a boolean');
     ch.str(e, 'fallbackReason', 'engine', { nullable: true });

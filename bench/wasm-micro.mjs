@@ -7,6 +7,10 @@
 // when /usr/bin/python3 has scikit-learn, KMeans on the same float32 data from the same start
 // (tol 0, max_iter = iters, algorithm 'lloyd', threads limited to the largest count here).
 // Medians over iterations (scikit-learn: fit time / n_iter_, median over repeats).
+// --scaling times the k-means kernel alone (fused assignment + statistics at fixed centroids) on
+// every thread count in interleaved rounds (--rounds R, default 9; 3 warm-up calls, then 10 timed
+// calls per round and count), so slow stretches of a shared VM hit every count alike; it prints
+// each round's ratio to one thread and their median.
 // --gmm adds the Gaussian mixture E-step + statistics (diag and full, 20k × 50, k 20 by default:
 // --gn, --gk) beside scikit-learn's GaussianMixture from the same start (per iteration: E + M).
 import { execFileSync } from 'node:child_process';
@@ -178,6 +182,11 @@ async function gmmSection(server, threadCounts) {
       precChol = new Float64Array(gk * d * d);
       for (let j = 0; j < gk; j++) for (let f = 0; f < d; f++) precChol[j * d * d + f * d + f] = prec1[f];
     }
+    if (process.argv.includes('--scaling')) {
+      await scalingSection(server, x32, init);
+      return;
+    }
+
     const rows = [];
     for (const threads of threadCounts) {
       const rt = await loadWasmRuntime();
@@ -209,6 +218,44 @@ async function gmmSection(server, threadCounts) {
   }
 }
 
+/** The k-means kernel alone at fixed centroids, thread counts interleaved per round: ms per call and speed-up. */
+async function scalingSection(server, x32, init) {
+  const rounds = Number(arg('rounds', 9));
+  const { loadWasmRuntime } = await server.ssrLoadModule('/src/backends/wasm/runtime.ts');
+  const { createPool } = await server.ssrLoadModule('/src/backends/wasm/pool.ts');
+  const { putRows, kmeansBuffers, kmeansAssignStats } = await server.ssrLoadModule('/src/backends/wasm/ops.ts');
+  const setups = [];
+  for (const threads of threadCounts) {
+    const rt = await loadWasmRuntime();
+    const pool = await createPool(rt, { threads });
+    setups.push({ threads: pool.threads, pool, data: putRows(rt, x32, n, d), bufs: kmeansBuffers(rt, n), perRound: [], inertia: 0 });
+  }
+  for (let r = 0; r < rounds; r++) {
+    for (const s of setups) {
+      for (let w = 0; w < 3; w++) await kmeansAssignStats(s.pool, s.data, s.bufs, init, k);
+      const times = [];
+      for (let t = 0; t < 10; t++) {
+        const t0 = performance.now();
+        const st = await kmeansAssignStats(s.pool, s.data, s.bufs, init, k);
+        times.push(performance.now() - t0);
+        s.inertia = st.inertia;
+      }
+      s.perRound.push(median(times));
+    }
+  }
+  for (const s of setups) s.pool.close();
+  const base = setups[0];
+  console.log(`\nk-means kernel alone (assignment + statistics at fixed centroids), ${rounds} interleaved rounds × 10 calls`);
+  console.log('| threads | ms/call (median of rounds) | speed-up vs first (median of per-round ratios) | per-round ratios | inertia |');
+  console.log('|---|---|---|---|---|');
+  for (const s of setups) {
+    const ratios = s.perRound.map((m, r) => base.perRound[r] / m);
+    console.log(
+      `| ${s.threads} | ${median(s.perRound).toFixed(2)} | ${median(ratios).toFixed(2)}× | ${ratios.map((x) => x.toFixed(2)).join(' ')} | ${s.inertia.toPrecision(10)} |`,
+    );
+  }
+}
+
 async function main() {
   const server = await createVite();
   try {
@@ -227,6 +274,11 @@ async function main() {
     console.log(
       `wasm-micro: k-means ${n} × ${d}, k ${k}, ${iters} iterations; ${cores} cores (${os.cpus()[0]?.model ?? '?'}), node ${process.version}`,
     );
+
+    if (process.argv.includes('--scaling')) {
+      await scalingSection(server, x32, init);
+      return;
+    }
 
     const rows = [];
     for (const threads of threadCounts) {

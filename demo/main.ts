@@ -465,9 +465,9 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
         const banner = $<HTMLDivElement>('banner');
         banner.hidden = false;
         banner.textContent =
-          `No usable WebGPU here (${m.fallbackReason ?? 'backend: cpu was asked for'}): everything runs on the CPU backend, the float64 reference. ` +
-          'Results are the same up to round-off, and large datasets take longer: on a 2-core machine, 100k cells preprocess in about 10 s, ' +
-          'k-means takes 3 s and the NB mixture about 2 minutes; a million cells preprocess in about 2 minutes (bench/README.md). Use Chrome or Edge with a GPU for speed.';
+          `No usable WebGPU here (${m.fallbackReason ?? `backend: ${m.backend} was asked for`}): everything runs on the CPU backend, ${m.adapter}. ` +
+          'Results are the same up to round-off, and large datasets take longer: on a 2-core machine, CPU_FIGURES (bench/README.md). ' +
+          `${m.notice ? `${m.notice} ` : ''}Use Chrome or Edge with a GPU for speed.`;
       }
       busy(false);
       break;
@@ -569,5 +569,5 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
   }
 };
 
-const backend = (new URLSearchParams(location.search).get('backend') ?? 'auto') as 'auto' | 'webgpu' | 'cpu';
+const backend = (new URLSearchParams(location.search).get('backend') ?? 'auto') as 'auto' | 'webgpu' | 'wasm' | 'reference' | 'cpu';
 send({ type: 'init', backend, baseUrl: new URL('.', location.href).href });

@@ -20,7 +20,7 @@ export interface SweepParams extends Omit<ClusterParams, 'k' | 'subset'> {
 }
 
 export type ToWorker =
-  | { type: 'init'; backend: 'auto' | 'webgpu' | 'cpu'; baseUrl: string }
+  | { type: 'init'; backend: 'auto' | 'webgpu' | 'wasm' | 'reference' | 'cpu'; baseUrl: string }
   | { type: 'load-bundled' }
   | { type: 'load-files'; files: File[] }
   | { type: 'synthetic'; n: number; genes: number; seed: number }
@@ -74,7 +74,7 @@ export interface ClusterSummary {
 }
 
 export type FromWorker =
-  | { type: 'ready'; backend: string; adapter: string; fallbackReason: string | null }
+  | { type: 'ready'; backend: string; adapter: string; fallbackReason: string | null; notice: string | null }
   | { type: 'progress'; task: string; stage: string; done: number; total: number; ms: number; detail?: string }
   | { type: 'loaded'; summary: LoadedSummary; cells: string[]; xy: Float32Array; obs: Record<string, (string | null)[]> }
   | { type: 'iteration'; restart: number; iter: number; objective: number }

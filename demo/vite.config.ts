@@ -40,13 +40,33 @@ function rawGzip(): Plugin {
   };
 }
 
+/**
+ * Cross-origin isolation, so the 'wasm' CPU backend can share memory with its worker threads
+ * (SharedArrayBuffer). Without it the backend runs on one thread and says so. The dev server and
+ * `vite preview` send the headers; the build also writes them as `_headers` (the format Netlify
+ * and Cloudflare Pages read) for a static host.
+ */
+const isolation = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+
+function isolationHeadersFile(): Plugin {
+  return {
+    name: 'emgpu-isolation-headers',
+    apply: 'build',
+    generateBundle() {
+      const lines = Object.entries(isolation).map(([k, v]) => `  ${k}: ${v}`);
+      this.emitFile({ type: 'asset', fileName: '_headers', source: `/*\n${lines.join('\n')}\n` });
+    },
+  };
+}
+
 // The demo app: served from demo/, the bundled datasets from data/ (as the site's public files).
 export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
   base: './',
   publicDir: dataDir,
-  plugins: [rawGzip()],
-  server: { fs: { allow: [fileURLToPath(new URL('..', import.meta.url))] } },
+  plugins: [rawGzip(), isolationHeadersFile()],
+  server: { fs: { allow: [fileURLToPath(new URL('..', import.meta.url))] }, headers: isolation },
+  preview: { headers: isolation },
   worker: { format: 'es' },
   build: { outDir: fileURLToPath(new URL('../dist-demo', import.meta.url)), emptyOutDir: true, target: 'es2022' },
   optimizeDeps: { exclude: ['h5wasm'] },

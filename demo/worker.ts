@@ -508,7 +508,13 @@ ctx.onmessage = async (e: MessageEvent<ToWorker>) => {
       case 'init': {
         baseUrl = m.baseUrl;
         engine = await createEngine({ backend: m.backend });
-        post({ type: 'ready', backend: engine.backend, adapter: engine.adapter, fallbackReason: engine.fallbackReason });
+        post({
+          type: 'ready',
+          backend: engine.backend,
+          adapter: engine.adapter,
+          fallbackReason: engine.fallbackReason,
+          notice: engine.notice,
+        });
         break;
       }
       case 'load-bundled':

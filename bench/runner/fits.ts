@@ -125,7 +125,9 @@ export function fromResult(r: EmFit, wallMs: number, objective: number): FitSamp
 }
 
 function engineLabel(e: Engine): string {
-  return e.backend === 'reference' ? 'emgpu (cpu backend, float64)' : 'emgpu (webgpu, float32)';
+  if (e.backend === 'reference') return 'emgpu (reference backend, float64)';
+  if (e.backend === 'wasm') return `emgpu (wasm, float32, ${/\d+ threads?/.exec(e.adapter)?.[0] ?? 'threads unknown'})`;
+  return `emgpu (${e.backend}, float32)`;
 }
 
 /**
@@ -157,12 +159,7 @@ export async function emgpuAndReference(
   const out = [await runEngine(env.engine, 'emgpu', engineLabel(env.engine))];
   if (env.engine.backend === 'reference') {
     out.push(
-      skipped(
-        'cpu-reference',
-        'CPU reference (float64)',
-        'cpu',
-        'emgpu itself ran on the CPU backend, which is the float64 reference: no separate run',
-      ),
+      skipped('cpu-reference', 'CPU reference (float64)', 'cpu', 'emgpu itself ran on the float64 reference backend: no separate run'),
     );
   } else if (!ctx.refAllowed) {
     out.push(skipped('cpu-reference', 'CPU reference (float64)', 'cpu', ctx.refNote));

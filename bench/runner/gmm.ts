@@ -3,6 +3,7 @@ import { adjustedRandIndex, type Engine, gaussianMixture } from '../../src/index
 import { type GmmCase, INIT_SEED } from '../cases.js';
 import { featureVariance, initialRows } from '../data.js';
 import { compareWithEmgpu, emgpuAndReference, fromResult, now, repeatFits, summarise } from './fits.js';
+import { runSklearn } from './sklearn.js';
 import type { CaseResult, Ctx, ImplId, ImplResult } from './types.js';
 
 export async function runGmm(ctx: Ctx, c: GmmCase): Promise<Partial<CaseResult>> {
@@ -36,6 +37,20 @@ export async function runGmm(ctx: Ctx, c: GmmCase): Promise<Partial<CaseResult>>
     return summarise(impl, label, e.backend, samples, work);
   };
   impls.push(...(await emgpuAndReference(ctx, runEngine)));
+  const sk = await runSklearn(
+    ctx,
+    {
+      model: 'gmm',
+      k: c.k,
+      init: centroids.flat(),
+      covariance: c.covariance,
+      covariances: covariances.flat(2) as number[],
+      weights: init.weights,
+      maxIter: c.maxIter,
+    },
+    'GaussianMixture(weights_init, means_init, precisions_init = the same start, n_init 1, tol 0) on the float32 data; objective = score(X) × n at the final parameters; ms/iter = fit time ÷ n_iter_',
+  );
+  impls.push(sk.impl);
   compareWithEmgpu(impls);
   if (data.reference) for (const r of impls) if (labels.has(r.impl)) r.ari = adjustedRandIndex(labels.get(r.impl)!, data.reference.labels);
   return {

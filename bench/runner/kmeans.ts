@@ -7,6 +7,7 @@ import { adjustedRandIndex, type Engine, type KMeansResult, kmeans, type SoftKMe
 import { INIT_SEED, type KMeansCase, type SoftKMeansCase } from '../cases.js';
 import { inertiaOf, initialRows, labelsOf, toRows } from '../data.js';
 import { compareWithEmgpu, emgpuAndReference, failed, fromResult, now, repeatFits, skipped, summarise } from './fits.js';
+import { runSklearn } from './sklearn.js';
 import type { CaseResult, Ctx, ImplId, ImplResult, Peers } from './types.js';
 
 export async function runKMeansFamily(ctx: Ctx, c: KMeansCase | SoftKMeansCase): Promise<Partial<CaseResult>> {
@@ -115,6 +116,16 @@ export async function runKMeansFamily(ctx: Ctx, c: KMeansCase | SoftKMeansCase):
         impls.push(failed(id, label, 'cpu', e));
       }
     }
+  }
+
+  if (!soft && (c as KMeansCase).peers) {
+    const sk = await runSklearn(
+      ctx,
+      { model: 'kmeans', k: c.k, init: centroids.flat(), maxIter: c.maxIter },
+      "KMeans(init = the same k rows, n_init 1, tol 0, algorithm 'lloyd') on the float32 data; ms/iter = fit time ÷ n_iter_ (includes its per-fit input checks)",
+    );
+    impls.push(sk.impl);
+    if (sk.params) finals.set('scikit-learn', { centroids: sk.params });
   }
 
   // Score every k-means fit the same way (float64 inertia at its final centroids), then compare with emgpu.

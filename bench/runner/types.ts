@@ -9,7 +9,33 @@ import type { Csr, Dense, RealDataset } from '../data.js';
 import type { Stats } from '../stats.js';
 import type { WorkModel } from '../work.js';
 
-export type ImplId = 'emgpu' | 'cpu-reference' | 'ml-kmeans' | 'skmeans';
+export type ImplId = 'emgpu' | 'cpu-reference' | 'ml-kmeans' | 'skmeans' | 'scikit-learn';
+
+/** One job for scikit-learn (bench/peers/sklearn_peer.py; the data travel separately, as float32). */
+export interface SklearnJob {
+  model: 'kmeans' | 'gmm';
+  n: number;
+  d: number;
+  k: number;
+  /** k·d initial centroids or means, row-major. */
+  init: number[];
+  covariance?: 'diag' | 'full';
+  /** GMM: k·d (diag) or k·d·d (full) initial covariances. */
+  covariances?: number[];
+  weights?: number[];
+  maxIter: number;
+  repeats: number;
+  /** Threads scikit-learn may use (emgpu's count on the 'wasm' backend), or null for every core. */
+  threads: number | null;
+}
+
+export interface SklearnRun {
+  version: string;
+  threads: number | null;
+  fits: { wallMs: number; nIter: number; objective: number; params: number[] }[];
+}
+
+export type SklearnPeer = (x: Float32Array, job: SklearnJob) => Promise<SklearnRun>;
 
 /** The k-means peers, passed in by the front end (so this file imports no CommonJS). */
 export interface Peers {
@@ -21,6 +47,8 @@ export interface Peers {
   ) => { centroids: number[][]; iterations: number; converged: boolean };
   /** skmeans' default export `skmeans(data, k, initial, maxit)`. */
   skmeans?: (data: number[][], k: number, initial: number[][], maxit: number) => { it: number; centroids: number[][] };
+  /** scikit-learn (k-means and Gaussian mixtures), or why it cannot run here. */
+  sklearn?: { run: SklearnPeer } | { missing: string };
 }
 
 export interface RunnerEnv {

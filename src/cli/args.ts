@@ -145,7 +145,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   const out: KMeansArgs = {
     command: 'kmeans',
     k: kRaw === undefined ? DEFAULT_BUNDLED_K : positiveInt('--k', kRaw),
-    backend: oneOf('--backend', values.get('--backend') ?? 'auto', ['auto', 'webgpu', 'cpu'] as const),
+    backend: oneOf('--backend', values.get('--backend') ?? 'auto', ['auto', 'webgpu', 'wasm', 'reference', 'cpu'] as const),
     json: flags.has('--json'),
     quiet: flags.has('--quiet'),
     progress: !flags.has('--no-progress'),
@@ -237,7 +237,7 @@ scikit-learn digits (1797 images x 64 pixels, k = 10) and is scored against the 
 
 Options for kmeans:
   -k, --k K               number of clusters (required with FILE)
-      --backend B         auto (default: WebGPU if available, else CPU), webgpu, cpu
+      --backend B         auto (default: WebGPU if available, else CPU), webgpu, wasm, reference (float64), cpu (= wasm)
       --n-init N|auto     restarts, best kept (default auto: 1 for k-means++, 10 for random)
       --max-iter N        iterations per restart (default 300)
       --tol X             convergence tolerance, relative to the mean feature variance (default 1e-4)

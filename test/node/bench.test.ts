@@ -19,7 +19,7 @@ import type { CaseResult } from '../../bench/runner/types.js';
 import { validateBenchResult } from '../../bench/schema.js';
 import { quantile, stats } from '../../bench/stats.js';
 import { workPerIteration } from '../../bench/work.js';
-import { F64_RTOL, expectRelClose } from '../tolerance.js';
+import { F32_OBJ_RTOL, F64_RTOL, expectRelClose } from '../tolerance.js';
 
 const root = resolve(__dirname, '../..');
 const run = promisify(execFile);
@@ -54,7 +54,7 @@ describe('npm run bench:node -- --preset ci --backend cpu', () => {
     expect(result.preset).toBe('ci');
     expect(result.frontEnd).toBe('node');
     expect(result.timing).toBe('wall');
-    expect(result.engine).toMatchObject({ requested: 'cpu', backend: 'reference' });
+    expect(result.engine).toMatchObject({ requested: 'cpu', backend: 'wasm' });
     expect(result.adapterSlug).toBe('node-cpu');
     expect(existsSync(join(out, 'latest-node.md'))).toBe(false);
     // Every case of the preset ran, none failed.
@@ -69,7 +69,7 @@ describe('npm run bench:node -- --preset ci --backend cpu', () => {
   });
 
   test('records the objective a direct fit from the same start gives (k-means, GMM)', async () => {
-    const cpu = await createEngine({ backend: 'reference' });
+    const cpu = await createEngine({ backend: 'cpu' });
     const byModel = (m: string) => result.cases.find((c) => c.model === m && c.status === 'ok') as CaseResult;
     const km = byModel('kmeans');
     const spec = km.params.data as BlobsSpec;
@@ -119,6 +119,24 @@ describe('npm run bench:node -- --preset ci --backend cpu', () => {
     expect(me.stopReason).toBe('labels');
     expect(peers[0].nIter).toBe(me.nIter);
     expect(peers[1].nIter).toBe(me.nIter! - 1);
+  });
+
+  test('scikit-learn, from the same start on the same float32 data, reaches emgpu objectives (or the row says why it was skipped)', () => {
+    const rows = result.cases
+      .filter((c) => c.model === 'kmeans' || c.model === 'gmm')
+      .map((c) => ({ c, sk: c.impls.find((i) => i.impl === 'scikit-learn')! }));
+    expect(rows.length).toBe(3);
+    for (const { c, sk } of rows) {
+      if (sk.status === 'skipped') {
+        expect(sk.note).toMatch(/^skipped: \/usr\/bin\/python3 with scikit-learn/);
+        continue;
+      }
+      expect(sk.status).toBe('ok');
+      expect(sk.label).toMatch(/^scikit-learn \d+\.\d+.*float32, \d+ threads?\)/);
+      expect(sk.nIter, c.id).toBe(c.impls[0].nIter);
+      // k-means: both re-scored in float64 at their final centroids; GMM: each one's own log-likelihood.
+      expect(Math.abs(sk.vsEmgpu!.objectiveRel), c.id).toBeLessThanOrEqual(F32_OBJ_RTOL);
+    }
   });
 
   test('k sweeps choose the number of clusters the data were made with', () => {

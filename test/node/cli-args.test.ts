@@ -54,7 +54,7 @@ describe('parseArgs', () => {
       command: 'kmeans',
       file: 'cells.csv',
       k: 7,
-      backend: 'reference',
+      backend: 'cpu',
       nInit: 4,
       maxIter: 50,
       tol: 1e-6,
@@ -107,7 +107,7 @@ describe('parseArgs', () => {
     expect(usageError(['kmeans', '--k'])).toBe('--k needs a value, e.g. --k 10.');
     expect(usageError(['kmeans', '--k', '--json'])).toBe('--k needs a value, e.g. --k 10.');
     expect(usageError(['kmeans', '--k='])).toBe('--k needs a value, e.g. --k 10.');
-    expect(usageError(['kmeans', '--backend', 'gpu'])).toBe("--backend expects one of auto, webgpu, cpu; got 'gpu'.");
+    expect(usageError(['kmeans', '--backend', 'gpu'])).toBe("--backend expects one of auto, webgpu, wasm, reference, cpu; got 'gpu'.");
     expect(usageError(['kmeans', '--init', 'kmeans++'])).toBe("--init expects one of k-means++, random; got 'kmeans++'.");
     expect(usageError(['kmeans', '--tol', 'abc'])).toMatch(/--tol expects a number >= 0/);
     expect(usageError(['kmeans', '--n-init', '0'])).toMatch(/--n-init expects a positive integer/);

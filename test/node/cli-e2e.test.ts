@@ -43,7 +43,7 @@ describe('bin/emgpu.js', () => {
     // Three tight groups far apart: any correct k-means puts each group in its own cluster.
     writeFileSync(csv, 'id,x,y\np1,0,0\np2,0.2,0.1\np3,0.1,0.2\nq1,10,0\nq2,10.2,0.1\nr1,0,10\nr2,0.1,10.2\nr3,0.2,9.9\nr4,0.1,10\n');
     const out = join(dir, 'labels.csv');
-    const r = emgpu(['kmeans', '--backend', 'cpu', '--k', '3', csv, '--out', out]);
+    const r = emgpu(['kmeans', '--backend', 'reference', '--k', '3', csv, '--out', out]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`emgpu kmeans on ${csv}\n`);
@@ -66,7 +66,7 @@ describe('bin/emgpu.js', () => {
     expect(bad.code).toBe(2);
     expect(bad.stdout).toBe('');
     expect(bad.stderr).toBe("error: unknown option '--bogus'. See emgpu --help.\n");
-    const missing = emgpu(['kmeans', 'does-not-exist.csv', '--k', '3', '--backend', 'cpu']);
+    const missing = emgpu(['kmeans', 'does-not-exist.csv', '--k', '3', '--backend', 'reference']);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toBe(`error: cannot read '${join(ROOT, 'does-not-exist.csv')}': no such file or directory\n`);
   });
