@@ -9,10 +9,13 @@
  *   quick  n ≤ 100 000, minutes on SwiftShader (the figure committed from machines without a GPU).
  *   full   the whole matrix of the issues (n up to 1 000 000, GMM and NB mixture at full size):
  *          for real GPUs.
+ *   cpu    the CPU backend's yardstick (issue 10), beside scikit-learn in bench:node: k-means
+ *          100k × 50, k 20; soft k-means 100k × 50, k 20; GMM diag and full 20k × 50, k 20; the NB
+ *          mixture on 20k cells × 200 genes; 10 iterations each.
  */
 
-export type Preset = 'ci' | 'quick' | 'full';
-export const PRESETS: readonly Preset[] = ['ci', 'quick', 'full'];
+export type Preset = 'ci' | 'quick' | 'full' | 'cpu';
+export const PRESETS: readonly Preset[] = ['ci', 'quick', 'full', 'cpu'];
 
 /** Seeded Gaussian blobs (makeBlobs, src/datasets/blobs.ts): `centres` true centres in [−spread, spread]^d, noise std. */
 export interface BlobsSpec {
@@ -262,6 +265,15 @@ export function presetCases(preset: Preset, opts: PresetOptions = {}): BenchCase
     cases.push(selectCase('kmeans', 5000, 16, 8, range(2, 20), 30, 1, 'one sweep (19 fits)'));
     cases.push(selectCase('gmm', 5000, 16, 8, range(2, 20), 30, 1, 'one sweep (19 fits)'));
     cases.push(...realCases(R, 10));
+  } else if (preset === 'cpu') {
+    const R = 7;
+    cases = [
+      kmeansCase(100_000, 50, 20, 10, R),
+      softCase(100_000, 50, 20, 10, R),
+      gmmCase('diag', 20_000, 50, 20, 10, R),
+      gmmCase('full', 20_000, 50, 20, 10, R),
+      nbmmCase(20_000, 200, 10, 10, 3, 'cpu preset: 3 repeats'),
+    ];
   } else {
     const R = 5;
     cases = [];

@@ -22,14 +22,15 @@ export function revision(paths = ['src', 'shaders']) {
   }
 }
 
-const PRESETS = ['ci', 'quick', 'full'];
-const DEFAULT_TIMEOUT_S = { ci: 300, quick: 1800, full: 6 * 3600 };
+const PRESETS = ['ci', 'quick', 'full', 'cpu'];
+const DEFAULT_TIMEOUT_S = { ci: 300, quick: 1800, full: 6 * 3600, cpu: 1800 };
 
 export function usage(frontEnd) {
   const cmd = frontEnd === 'node' ? 'npm run bench:node --' : 'npm run bench --';
   return [
     `Usage: ${cmd} [options]`,
     '  --preset P      ci (seconds) | quick (n ≤ 100k; minutes on SwiftShader; default) | full (the whole matrix, for real GPUs)',
+    '                  | cpu (the CPU backend against scikit-learn: k-means 100k × 50, GMM 20k × 50, k 20)',
     "  --repeats R     timed fits per case and implementation (default: the preset's, 5 for quick/full)",
     "  --max-iter I    EM iterations per fit (default: the preset's)",
     '  --only A,B      only the cases whose id contains A or B (e.g. --only kmeans-n10k,gmm)',
