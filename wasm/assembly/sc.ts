@@ -161,42 +161,152 @@ function axpy(acc: usize, src: usize, v: f64, l: i32): void {
   }
 }
 
+/** Rows per tile of the PCA products: 8 rows × 2 lanes of accumulators stay in registers. */
+const TILE: i32 = 8;
+
+/** xs[f·8 + r] = splat(x[r, f]) (f64x2) for the 8 rows at `row0`: read once, used for every column pair. */
+// @ts-ignore: decorator
+@inline
+function splatTile(row0: usize, g: i32, xs: usize): void {
+  const gBytes = <usize>g << 2;
+  for (let f = 0; f < g; f++) {
+    const src = row0 + (<usize>f << 2);
+    const dst = xs + (<usize>f << 7);
+    for (let r = 0; r < TILE; r++) v128.store(dst + (<usize>r << 4), f64x2.splat(<f64>load<f32>(src + <usize>r * gBytes)));
+  }
+}
+
 /**
- * Gram product of the centred f32 matrix X (n × g): for each row, y = xᵀQ (Q g × l, f64), then
- * Z += x yᵀ into the block's partial Z (g × l f64 at `part`), followed by l f64 of scratch (y).
+ * Y = X_tile · Q for the 8 splatted rows in xs (Q g × l f64): Y row r at y + r·yStride. Each Y
+ * element sums over f in ascending order from +0, as the one-row loop does, so the bits match it.
  */
-export function scGram(r0: i32, r1: i32, part: usize, x: usize, g: i32, q: usize, l: i32): void {
-  const zBytes = (<usize>g * <usize>l) << 3;
-  const y = part + zBytes;
+function tileTimes(xs: usize, g: i32, q: usize, l: i32, y: usize, yStride: usize): void {
   const lBytes = <usize>l << 3;
-  memory.fill(part, 0, zBytes);
-  for (let i = r0; i < r1; i++) {
-    const row = x + ((<usize>i * <usize>g) << 2);
-    memory.fill(y, 0, lBytes);
+  const l2 = l & ~1;
+  for (let c = 0; c < l2; c += 2) {
+    const co = <usize>c << 3;
+    let a0 = f64x2.splat(0);
+    let a1 = a0;
+    let a2 = a0;
+    let a3 = a0;
+    let a4 = a0;
+    let a5 = a0;
+    let a6 = a0;
+    let a7 = a0;
     for (let f = 0; f < g; f++) {
-      const v = <f64>load<f32>(row + (<usize>f << 2));
-      if (v == 0) continue;
-      axpy(y, q + <usize>f * lBytes, v, l);
+      const qv = v128.load(q + <usize>f * lBytes + co);
+      const s = xs + (<usize>f << 7);
+      a0 = f64x2.add(a0, f64x2.mul(v128.load(s), qv));
+      a1 = f64x2.add(a1, f64x2.mul(v128.load(s, 16), qv));
+      a2 = f64x2.add(a2, f64x2.mul(v128.load(s, 32), qv));
+      a3 = f64x2.add(a3, f64x2.mul(v128.load(s, 48), qv));
+      a4 = f64x2.add(a4, f64x2.mul(v128.load(s, 64), qv));
+      a5 = f64x2.add(a5, f64x2.mul(v128.load(s, 80), qv));
+      a6 = f64x2.add(a6, f64x2.mul(v128.load(s, 96), qv));
+      a7 = f64x2.add(a7, f64x2.mul(v128.load(s, 112), qv));
     }
-    for (let f = 0; f < g; f++) {
-      const v = <f64>load<f32>(row + (<usize>f << 2));
-      if (v == 0) continue;
-      axpy(part + <usize>f * lBytes, y, v, l);
+    v128.store(y + co, a0);
+    v128.store(y + yStride + co, a1);
+    v128.store(y + 2 * yStride + co, a2);
+    v128.store(y + 3 * yStride + co, a3);
+    v128.store(y + 4 * yStride + co, a4);
+    v128.store(y + 5 * yStride + co, a5);
+    v128.store(y + 6 * yStride + co, a6);
+    v128.store(y + 7 * yStride + co, a7);
+  }
+  if (l & 1) {
+    const co = <usize>l2 << 3;
+    for (let r = 0; r < TILE; r++) {
+      let acc: f64 = 0;
+      for (let f = 0; f < g; f++) acc += f64x2.extract_lane(v128.load(xs + (<usize>f << 7) + (<usize>r << 4)), 0) * load<f64>(q + <usize>f * lBytes + co);
+      store<f64>(y + <usize>r * yStride + co, acc);
     }
   }
 }
 
-/** out = X V for the centred f32 matrix X (n × g) and V (g × k, f64): out n × k f64. */
+/** Z (g × l) += X_tileᵀ · Y for the 8 splatted rows: each Z element takes the rows in ascending order. */
+function tileGramAdd(xs: usize, g: i32, y: usize, l: i32, z: usize): void {
+  const lBytes = <usize>l << 3;
+  const l2 = l & ~1;
+  for (let f = 0; f < g; f++) {
+    const s = xs + (<usize>f << 7);
+    const x0 = v128.load(s);
+    const x1 = v128.load(s, 16);
+    const x2 = v128.load(s, 32);
+    const x3 = v128.load(s, 48);
+    const x4 = v128.load(s, 64);
+    const x5 = v128.load(s, 80);
+    const x6 = v128.load(s, 96);
+    const x7 = v128.load(s, 112);
+    const zf = z + <usize>f * lBytes;
+    for (let c = 0; c < l2; c += 2) {
+      const co = <usize>c << 3;
+      const yc = y + co;
+      let acc = v128.load(zf + co);
+      acc = f64x2.add(acc, f64x2.mul(x0, v128.load(yc)));
+      acc = f64x2.add(acc, f64x2.mul(x1, v128.load(yc + lBytes)));
+      acc = f64x2.add(acc, f64x2.mul(x2, v128.load(yc + 2 * lBytes)));
+      acc = f64x2.add(acc, f64x2.mul(x3, v128.load(yc + 3 * lBytes)));
+      acc = f64x2.add(acc, f64x2.mul(x4, v128.load(yc + 4 * lBytes)));
+      acc = f64x2.add(acc, f64x2.mul(x5, v128.load(yc + 5 * lBytes)));
+      acc = f64x2.add(acc, f64x2.mul(x6, v128.load(yc + 6 * lBytes)));
+      acc = f64x2.add(acc, f64x2.mul(x7, v128.load(yc + 7 * lBytes)));
+      v128.store(zf + co, acc);
+    }
+    if (l & 1) {
+      const co = <usize>l2 << 3;
+      let acc = load<f64>(zf + co);
+      for (let r = 0; r < TILE; r++) acc += f64x2.extract_lane(v128.load(s + (<usize>r << 4)), 0) * load<f64>(y + <usize>r * lBytes + co);
+      store<f64>(zf + co, acc);
+    }
+  }
+}
+
+/**
+ * Gram product of the centred f32 matrix X (n × g): Z += X_rowsᵀ (X_rows Q) into the block's
+ * partial Z (g × l f64 at `part`), followed by scratch: Y (8 × l f64) and the splatted tile
+ * (g × 8 × 16 bytes). Rows go 8 at a time, so Q and Z pass through the cache once per 8 rows, not
+ * once per row; a remainder of under 8 rows goes one at a time. Every element sums its terms in
+ * the same order either way (Y over f, Z over rows), so the bits do not depend on the tiling.
+ * (A zero x adds ±0, which changes no sum that starts at +0.)
+ */
+export function scGram(r0: i32, r1: i32, part: usize, x: usize, g: i32, q: usize, l: i32): void {
+  const zBytes = (<usize>g * <usize>l) << 3;
+  const lBytes = <usize>l << 3;
+  const y = part + zBytes;
+  const xs = y + <usize>TILE * lBytes;
+  const gBytes = <usize>g << 2;
+  memory.fill(part, 0, zBytes);
+  let i = r0;
+  for (; i + TILE <= r1; i += TILE) {
+    splatTile(x + <usize>i * gBytes, g, xs);
+    tileTimes(xs, g, q, l, y, lBytes);
+    tileGramAdd(xs, g, y, l, part);
+  }
+  for (; i < r1; i++) {
+    const row = x + <usize>i * gBytes;
+    memory.fill(y, 0, lBytes);
+    for (let f = 0; f < g; f++) axpy(y, q + <usize>f * lBytes, <f64>load<f32>(row + (<usize>f << 2)), l);
+    for (let f = 0; f < g; f++) axpy(part + <usize>f * lBytes, y, <f64>load<f32>(row + (<usize>f << 2)), l);
+  }
+}
+
+/**
+ * out = X V for the centred f32 matrix X (n × g) and V (g × k, f64): out n × k f64, 8 rows at a
+ * time (scratch at `part`: the splatted tile, g × 8 × 16 bytes), the remainder one row at a time.
+ */
 export function scProject(r0: i32, r1: i32, part: usize, x: usize, g: i32, v: usize, k: i32, out: usize): void {
   const kBytes = <usize>k << 3;
-  for (let i = r0; i < r1; i++) {
-    const row = x + ((<usize>i * <usize>g) << 2);
+  const gBytes = <usize>g << 2;
+  let i = r0;
+  for (; i + TILE <= r1; i += TILE) {
+    splatTile(x + <usize>i * gBytes, g, part);
+    tileTimes(part, g, v, k, out + <usize>i * kBytes, kBytes);
+  }
+  for (; i < r1; i++) {
+    const row = x + <usize>i * gBytes;
     const o = out + <usize>i * kBytes;
     memory.fill(o, 0, kBytes);
-    for (let f = 0; f < g; f++) {
-      const xv = <f64>load<f32>(row + (<usize>f << 2));
-      if (xv == 0) continue;
-      axpy(o, v + <usize>f * kBytes, xv, k);
-    }
+    for (let f = 0; f < g; f++) axpy(o, v + <usize>f * kBytes, <f64>load<f32>(row + (<usize>f << 2)), k);
   }
 }

@@ -286,7 +286,8 @@ class WasmDense implements DenseOps {
       try {
         const pq = putF64(rt, q.subarray(0, g * l));
         const width = g * l;
-        const stride = width + l;
+        // Z, then the kernel's scratch: Y (8 × l) and the splatted row tile (g × 8 × 2 f64).
+        const stride = width + 8 * l + 16 * g;
         const nBlocks = blockCount(n);
         const part = rt.arena.f64(stride * nBlocks);
         await run(pool, 'scGram', n, part, stride * 8, [x, g, pq, l]);
@@ -305,7 +306,10 @@ class WasmDense implements DenseOps {
       try {
         const pv = putF64(rt, v.subarray(0, g * k));
         const out = rt.arena.f64(n * k);
-        await run(pool, 'scProject', n, 0, 0, [x, g, pv, k, out]);
+        // Per block: the kernel's splatted row tile (g × 8 × 2 f64).
+        const tileBytes = g * 128;
+        const scratch = rt.arena.alloc(tileBytes * blockCount(n));
+        await run(pool, 'scProject', n, scratch, tileBytes, [x, g, pv, k, out]);
         return f64View(rt, out, n * k).slice();
       } finally {
         rt.arena.release(mark);
