@@ -66,6 +66,39 @@ function benjaminiHochberg(p: Float64Array): Float64Array {
   return adj;
 }
 
+const PACK_SHIFT = 2 ** 21;
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+
+/**
+ * `order` = positions start..end−1 (non-zero, in a group) sorted by value. For positive values that
+ * are float32 numbers (log-normalised data, counts), one native sort of packed keys
+ * (float32 bits · 2²¹ + offset: exact in a double, ordered as the values are) replaces a sort with a
+ * comparator, ~10× faster. Equal values may come in another order than the comparator sort's; the
+ * rank sums and means only see whole groups of equal values, so the results are the same.
+ */
+function sortByValue(order: number[], values: ArrayLike<number>, keep: (t: number) => boolean, start: number, end: number): void {
+  order.length = 0;
+  let packable = end - start < PACK_SHIFT;
+  for (let t = start; t < end; t++) {
+    if (!keep(t)) continue;
+    order.push(t);
+    const v = values[t];
+    if (!(v > 0) || Math.fround(v) !== v) packable = false;
+  }
+  if (!packable) {
+    order.sort((a, b) => values[a] - values[b]);
+    return;
+  }
+  const keys = new Float64Array(order.length);
+  for (let r = 0; r < order.length; r++) {
+    f32[0] = values[order[r]];
+    keys[r] = u32[0] * PACK_SHIFT + (order[r] - start);
+  }
+  keys.sort();
+  for (let r = 0; r < keys.length; r++) order[r] = start + (keys[r] % PACK_SHIFT);
+}
+
 /** Gene-major copy (CSC) of a cell-major CSR matrix. */
 export function transposeCsr(x: CsrMatrix): { indptr: Uint32Array; cells: Uint32Array; values: Float64Array } {
   const counts = new Uint32Array(x.d + 1);
@@ -122,9 +155,7 @@ export function rankGenes(x: CsrMatrix, labels: ArrayLike<number>, options: Mark
     const g = genes[gi];
     const start = csc.indptr[g];
     const end = csc.indptr[g + 1];
-    order.length = 0;
-    for (let t = start; t < end; t++) if (inGroup[csc.cells[t]] >= 0 && csc.values[t] !== 0) order.push(t);
-    order.sort((a, b) => csc.values[a] - csc.values[b]);
+    sortByValue(order, csc.values, (t) => inGroup[csc.cells[t]] >= 0 && csc.values[t] !== 0, start, end);
     const nz = order.length;
     const zeros = n - nz;
     rankSum.fill(0);
