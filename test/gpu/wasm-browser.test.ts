@@ -4,6 +4,7 @@
  * page is cross-origin isolated or not — results equal the single-threaded ones bit for bit.
  */
 import { expect, inject, test } from 'vitest';
+import { createEngine, gaussianMixture, kmeans } from '../../src/index.js';
 import { makeBlobs } from '../../src/datasets/blobs.js';
 import { pickCentroids } from '../helpers/wasm-oracle.js';
 import { loadWasmRuntime } from '../../src/backends/wasm/runtime.js';
@@ -43,4 +44,31 @@ test('the WebAssembly kernels run in the browser, on workers when the page is is
   }
   expect(Array.from(two.st.sums)).toEqual(Array.from(one.st.sums));
   expect(two.st.inertia).toBe(one.st.inertia);
+});
+
+test("'auto' runs on 'wasm' here (no hardware adapter); without isolation every result warns that it ran on one thread, and why", async () => {
+  const auto = await createEngine({ backend: 'auto' });
+  expect(auto.backend).toBe('wasm');
+  expect(auto.fallbackReason).toMatch(/software|adapter|WebGPU/);
+  auto.destroy();
+  const engine = await createEngine({ backend: 'wasm', threads: 2 });
+  try {
+    const x = makeBlobs(600, 3, 3, 5).data;
+    const X = { data: x, n: 600, d: 3 };
+    const km = await kmeans(X, { k: 3, seed: 1, engine });
+    const gm = await gaussianMixture(X, { k: 3, seed: 1, covariance: 'diag', engine });
+    if (globalThis.crossOriginIsolated) {
+      expect(engine.notice).toBeNull();
+      expect(engine.adapter).toMatch(/2 threads\)$/);
+      for (const r of [km, gm]) expect(r.warnings.join(' ')).not.toMatch(/one thread/);
+    } else {
+      expect(engine.notice).toMatch(
+        /^The 'wasm' backend is running on one thread: .*cross-origin isolated.*COOP: same-origin and COEP: require-corp/,
+      );
+      expect(engine.adapter).toMatch(/1 thread;/);
+      for (const r of [km, gm]) expect(r.warnings).toContain(engine.notice);
+    }
+  } finally {
+    engine.destroy();
+  }
 });

@@ -11,7 +11,7 @@ describe('engine selection in Node', () => {
       // The CPU backend is 'wasm' (the float64 reference only where WebAssembly cannot run).
       expect(engine.backend).toBe('wasm');
       expect(engine.fallbackReason).toMatch(/adapter|WebGPU|software/);
-      expect(engine.adapter).toMatch(/^cpu \(WebAssembly SIMD128, \d+ threads?\)$/);
+      expect(engine.adapter).toMatch(/^cpu \(wasm: WebAssembly SIMD128, \d+ threads?\)$/);
       expect(engine.notice).toBeNull();
     } else {
       expect(engine.adapter).not.toMatch(/swiftshader|software/i);

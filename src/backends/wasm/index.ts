@@ -26,7 +26,7 @@ export const wasmProvider: BackendProvider = {
     const threads = `${pool.threads} thread${pool.threads === 1 ? '' : 's'}`;
     return {
       name: 'wasm',
-      adapter: `cpu (WebAssembly SIMD128, ${threads}${pool.note ? `; ${pool.note}` : ''})`,
+      adapter: `cpu (wasm: WebAssembly SIMD128, ${threads}${pool.note ? `; ${pool.note}` : ''})`,
       ...(pool.note ? { notice: `The 'wasm' backend is ${pool.note} (same results, only slower).` } : {}),
       instance: new WasmEngineState(rt, pool),
       check() {},
