@@ -7,7 +7,7 @@
  * adapter, else the CPU backend with the reason in `engine.fallbackReason` (printed and recorded).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { kmeans as mlKmeans } from 'ml-kmeans';
@@ -18,7 +18,7 @@ import { presetCases } from './cases.js';
 import { loadPbmc68kReduced } from './realdata-node.js';
 import { assembleResult, type BenchResult } from './report.js';
 import { runPreset } from './runner/run.js';
-import type { BenchConfig, Peers, SklearnJob, SklearnRun } from './runner/types.js';
+import type { BenchConfig, Peers, QuietProbe, SklearnJob, SklearnRun } from './runner/types.js';
 
 export interface NodeBenchOptions extends BenchConfig {
   backend?: BackendChoice;
@@ -61,6 +61,22 @@ function sklearnPeer(): Peers['sklearn'] {
   };
 }
 
+/** Linux: the machine's busy CPU time (/proc/stat) and this process's, to retime disturbed fits. */
+function quietProbe(): QuietProbe | undefined {
+  if (!existsSync('/proc/stat')) return undefined;
+  return {
+    machineBusyMs() {
+      const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+      // user nice system idle iowait irq softirq steal (guest time is inside user): busy = all but idle and iowait.
+      return (f.slice(0, 8).reduce((a, b) => a + b, 0) - f[3] - f[4]) * 10; // USER_HZ = 100
+    },
+    ownCpuMs() {
+      const u = process.cpuUsage();
+      return (u.user + u.system) / 1e3;
+    },
+  };
+}
+
 export async function runNodeBench(o: NodeBenchOptions): Promise<BenchResult> {
   const log = o.log ?? ((m: string) => console.log(`[bench] ${m}`));
   const requested = o.backend ?? 'auto';
@@ -86,7 +102,8 @@ export async function runNodeBench(o: NodeBenchOptions): Promise<BenchResult> {
     const wantsReal = presetCases(o.preset, { only: o.only }).some((c) => c.data.kind === 'real');
     const real = wantsReal ? { pbmc68k_reduced: loadPbmc68kReduced() } : {};
     const peers: Peers = { mlKmeans, skmeans, sklearn: sklearnPeer() };
-    const run = await runPreset(o, { engine, cpu, peers, real, log });
+    const quiet = quietProbe();
+    const run = await runPreset(o, { engine, cpu, peers, real, log, ...(quiet ? { quiet } : {}) });
     const notes = [...run.notes];
     if (engine.backend !== 'webgpu')
       notes.unshift(

@@ -178,6 +178,19 @@ const GROUPS: { title: string; match: (c: CaseResult) => boolean }[] = [
   { title: 'Real data (pbmc68k_reduced)', match: (c) => c.id.startsWith('real-') },
 ];
 
+/** How many fits other processes disturbed (timed again), and the worst load among the fits kept. */
+function busyLine(r: BenchResult): string | null {
+  const impls = r.cases.flatMap((c) => c.impls).filter((i) => i.discardedBusy !== undefined);
+  if (!impls.length) return null;
+  const again = impls.reduce((a, i) => a + (i.discardedBusy ?? 0), 0);
+  const kept = impls.flatMap((i) => i.samples ?? []).map((s) => s.foreignCpuPct ?? 0);
+  const worst = kept.length ? Math.max(...kept) : 0;
+  return (
+    `Quiet check (/proc/stat): a fit during which other processes used over 5 % of a core (and over 20 ms) was timed again; ` +
+    `${again} fit(s) were timed again, and among the fits kept other processes used at most ${worst.toFixed(1)} % of a core.`
+  );
+}
+
 export function renderMarkdown(r: BenchResult): string {
   const out: string[] = [];
   out.push(`# emgpu benchmark, ${r.date}: preset \`${r.preset}\`, ${r.frontEnd === 'browser' ? 'headless Chromium' : 'Node'}`);
@@ -196,6 +209,8 @@ export function renderMarkdown(r: BenchResult): string {
     `- CPU reference and peers run while the modelled work is ≤ ${r.refCapFlops.toExponential(1)} flops per iteration (≈ n·d·k ≤ ${(r.refCapFlops / 3).toExponential(1)} for k-means); above that: "skipped (too slow)".`,
   );
   for (const n of r.notes) out.push(`- ${n}`);
+  const busy = busyLine(r);
+  if (busy) out.push(`- ${busy}`);
   const warn = softwareWarning(r);
   if (warn) {
     out.push('');

@@ -6,7 +6,7 @@
 import type { Engine, GpuCounters } from '../../src/index.js';
 import { stats } from '../stats.js';
 import type { WorkModel } from '../work.js';
-import type { Ctx, FitSample, GpuFigures, ImplId, ImplResult } from './types.js';
+import type { Ctx, FitSample, GpuFigures, ImplId, ImplResult, RunnerEnv } from './types.js';
 
 export const now = (): number => performance.now();
 export const pause = (): Promise<void> => new Promise((r) => setTimeout(r, 0));
@@ -71,6 +71,8 @@ export function summarise(
     samples,
   };
   if (note) r.note = note;
+  const discarded = (samples as { discardedBusy?: number }).discardedBusy;
+  if (discarded !== undefined) r.discardedBusy = discarded;
   const g = gpuFigures(samples);
   if (g) r.gpu = g;
   const gpuMs = samples.map((s) => s.gpu?.gpuMsPerIter);
@@ -87,25 +89,57 @@ export function failed(impl: ImplId, label: string, backend: string, e: unknown)
   return { impl, label, backend, status: 'error', fits: 0, note: `${err?.name ?? 'Error'}: ${err?.message ?? String(e)}` };
 }
 
-/** One untimed warm-up, then `repeats` timed fits. */
+/**
+ * Other processes may use this share of one core during a timed fit (and at least 20 ms: /proc/stat
+ * counts in 10-ms ticks, too coarse to judge a short fit by percent) before it is timed again.
+ */
+export const BUSY_LIMIT = 0.05;
+const BUSY_FLOOR_MS = 20;
+
+/**
+ * One untimed warm-up, then `repeats` timed fits. Where the front end can tell (env.quiet), a fit
+ * during which other processes used over BUSY_LIMIT of a core is timed again (at most 3 × repeats
+ * attempts in all; the last ones are kept whatever the load); the count is returned with the samples.
+ */
 export async function repeatFits(
   repeats: number,
   warmup: () => Promise<unknown>,
   fit: () => Promise<FitSample>,
-  log: (s: string) => void,
+  env: Pick<RunnerEnv, 'log' | 'quiet'>,
   what: string,
-): Promise<FitSample[]> {
+): Promise<FitSample[] & { discardedBusy?: number }> {
   await warmup();
   await pause();
-  const out: FitSample[] = [];
-  for (let r = 0; r < repeats; r++) {
+  const out: FitSample[] & { discardedBusy?: number } = [];
+  const q = env.quiet;
+  const maxAttempts = 3 * repeats;
+  let attempts = 0;
+  let discarded = 0;
+  while (out.length < repeats) {
+    attempts++;
+    const busy0 = q?.machineBusyMs() ?? 0;
+    const own0 = q?.ownCpuMs() ?? 0;
+    const t0 = now();
     const s = await fit();
+    if (q) {
+      const wall = now() - t0;
+      const foreign = q.machineBusyMs() - busy0 - (q.ownCpuMs() - own0);
+      s.foreignCpuPct = (100 * Math.max(0, foreign)) / wall;
+      const mustKeep = maxAttempts - attempts < repeats - out.length;
+      if (foreign > Math.max(BUSY_LIMIT * wall, BUSY_FLOOR_MS) && !mustKeep) {
+        discarded++;
+        env.log(`  ${what}: timed again (other processes used ${s.foreignCpuPct.toFixed(0)} % of a core meanwhile)`);
+        await pause();
+        continue;
+      }
+    }
     out.push(s);
-    log(
-      `  ${what} ${r + 1}/${repeats}: ${fmt(s.perIterMs)} ms/iter × ${s.nIter} (${s.stopReason}), total ${fmt(s.wallMs)} ms, objective ${s.objective}`,
+    env.log(
+      `  ${what} ${out.length}/${repeats}: ${fmt(s.perIterMs)} ms/iter × ${s.nIter} (${s.stopReason}), total ${fmt(s.wallMs)} ms, objective ${s.objective}`,
     );
     await pause();
   }
+  if (q) out.discardedBusy = discarded;
   return out;
 }
 

@@ -31,7 +31,7 @@ export async function runGmm(ctx: Ctx, c: GmmCase): Promise<Partial<CaseResult>>
         labels.set(impl, r.labels);
         return fromResult(r, wallMs, r.logLikelihood);
       },
-      env.log,
+      env,
       label,
     );
     return summarise(impl, label, e.backend, samples, work);

@@ -38,7 +38,7 @@ export async function runKMeansFamily(ctx: Ctx, c: KMeansCase | SoftKMeansCase):
         last = r;
         return fromResult(r, wallMs, objectiveOf(r));
       },
-      env.log,
+      env,
       label,
     );
     finals.set(impl, { centroids: last!.centroids, labels: last!.labels });
@@ -96,7 +96,7 @@ export async function runKMeansFamily(ctx: Ctx, c: KMeansCase | SoftKMeansCase):
               objective: inertiaOf(X, r.centroids),
             };
           },
-          env.log,
+          env,
           label,
         );
         finals.set(id, { centroids: last });

@@ -43,7 +43,7 @@ export async function runNbmm(ctx: Ctx, c: NbmmCase): Promise<Partial<CaseResult
           const { r, wallMs } = await fitOn(c.maxIter);
           return fromResult(r, wallMs, r.logLikelihood);
         },
-        env.log,
+        env,
         label,
       );
       return summarise(impl, label, e.backend, samples, work);

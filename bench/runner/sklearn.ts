@@ -40,12 +40,14 @@ export async function runSklearn(
       nIter: f.nIter,
       stopReason: f.nIter < job.maxIter ? 'converged' : 'maxIter',
       objective: f.objective,
+      ...(f.foreignCpuPct !== undefined ? { foreignCpuPct: f.foreignCpuPct } : {}),
     }));
     for (const [r, s] of samples.entries())
       env.log(`  ${label} ${r + 1}/${samples.length}: ${s.perIterMs.toFixed(2)} ms/iter × ${s.nIter}, objective ${s.objective}`);
     const last = run.fits[run.fits.length - 1].params;
     const params = Array.from({ length: job.k }, (_, j) => last.slice(j * X.d, (j + 1) * X.d));
     const impl = summarise('scikit-learn', label.replace('scikit-learn', `scikit-learn ${run.version}`), 'cpu', samples, work, note);
+    if (run.discardedBusy !== undefined) impl.discardedBusy = run.discardedBusy;
     return { impl, params };
   } catch (e) {
     return { impl: failed('scikit-learn', label, 'cpu', e), params: null };

@@ -32,7 +32,9 @@ export interface SklearnJob {
 export interface SklearnRun {
   version: string;
   threads: number | null;
-  fits: { wallMs: number; nIter: number; objective: number; params: number[] }[];
+  fits: { wallMs: number; nIter: number; objective: number; params: number[]; foreignCpuPct?: number }[];
+  /** Fits timed again because other processes were busy (Linux). */
+  discardedBusy?: number;
 }
 
 export type SklearnPeer = (x: Float32Array, job: SklearnJob) => Promise<SklearnRun>;
@@ -62,6 +64,17 @@ export interface RunnerEnv {
   /** Modelled flops per iteration above which the CPU reference and the peers are skipped. */
   refCapFlops: number;
   log: (msg: string) => void;
+  /** Node: how busy the machine was, so fits disturbed by other processes can be timed again. */
+  quiet?: QuietProbe;
+}
+
+/**
+ * CPU-time counters for telling a disturbed fit: the machine's busy CPU ms minus this process's
+ * own (every thread) is what other processes used meanwhile.
+ */
+export interface QuietProbe {
+  machineBusyMs(): number;
+  ownCpuMs(): number;
 }
 
 export interface FitSample {
@@ -78,6 +91,8 @@ export interface FitSample {
   objective: number;
   /** history[i].elapsedMs (emgpu only). */
   elapsedMs?: number[];
+  /** CPU time other processes used during the fit, in % of its wall time (when the front end can tell). */
+  foreignCpuPct?: number;
   gpu?: GpuCounters;
 }
 
@@ -132,6 +147,8 @@ export interface ImplResult {
   /** ARI of the final labels against the data's reference labels, where there are some. */
   ari?: number;
   samples?: FitSample[];
+  /** Fits timed again because other processes used over 5 % of a core during them. */
+  discardedBusy?: number;
 }
 
 export interface SweepSummary {
