@@ -1,5 +1,5 @@
 /**
- * The 'wasm' backend through the public API: 1 and 2 threads give identical result bits (fixed
+ * The 'wasm' backend through the public API: 1, 2 and 3 threads give identical result bits (fixed
  * row blocks, block-order reduction), the engine describes itself, bad thread counts are typed
  * errors, and an AbortSignal aborted from a timer during a long fit rejects within an iteration.
  */
@@ -32,7 +32,7 @@ describe("'wasm' engine", () => {
     await expect(createEngine({ backend: 'wasm', threads: 0 })).rejects.toMatchObject({ code: 'BAD_OPTION' });
   });
 
-  test('1 and 2 threads give identical bits for k-means, soft k-means and every GMM covariance type', async () => {
+  test('1, 2 and 3 threads give identical bits for k-means, soft k-means and every GMM covariance type', async () => {
     // 3 blocks of 4096 rows, the last partial; weights and k-means++ seeding included.
     const n = 10000;
     const d = 7;
@@ -54,7 +54,11 @@ describe("'wasm' engine", () => {
       });
     const one = await run(1);
     const two = await run(2);
-    one.forEach((s, i) => expect(two[i], `result ${i}`).toBe(s));
+    const three = await run(3);
+    one.forEach((s, i) => {
+      expect(two[i], `result ${i}, 2 threads`).toBe(s);
+      expect(three[i], `result ${i}, 3 threads`).toBe(s);
+    });
   });
 
   test('fits overlapping on one engine (and a GMM initialised by k-means inside its session) equal the same fits one after another', async () => {
