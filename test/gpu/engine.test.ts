@@ -9,7 +9,7 @@ describe('engine selection in the browser', () => {
     const { software, description } = describeAdapter(adapter!);
     const auto = await createEngine({ backend: 'auto' });
     if (software) {
-      expect(auto.backend).toBe('reference');
+      expect(auto.backend).toBe('wasm');
       expect(auto.fallbackReason).toMatch(/software rasteriser.*slower than the CPU backend/);
     } else {
       expect(auto.backend).toBe('webgpu');
