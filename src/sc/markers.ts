@@ -71,32 +71,44 @@ const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
 
 /**
- * `order` = positions start..end−1 (non-zero, in a group) sorted by value. For positive values that
- * are float32 numbers (log-normalised data, counts), one native sort of packed keys
- * (float32 bits · 2²¹ + offset: exact in a double, ordered as the values are) replaces a sort with a
- * comparator, ~10× faster. Equal values may come in another order than the comparator sort's; the
- * rank sums and means only see whole groups of equal values, so the results are the same.
+ * The positions start..end−1 of a gene's column that are non-zero and in a group, sorted by value,
+ * into order[0..m); returns m. For positive float32 values (log-normalised data, counts) one native
+ * sort of packed keys (float32 bits · 2²¹ + offset: exact in a double, ordered as the values are)
+ * replaces a sort with a comparator, several times faster. Equal values may come in another order
+ * than the comparator sort's; the rank sums and means only see whole groups of equal values, so the
+ * results are the same.
  */
-function sortByValue(order: number[], values: ArrayLike<number>, keep: (t: number) => boolean, start: number, end: number): void {
-  order.length = 0;
+function sortByValue(
+  order: Uint32Array,
+  keys: Float64Array,
+  values: ArrayLike<number>,
+  cells: Uint32Array,
+  inGroup: Int32Array,
+  start: number,
+  end: number,
+): number {
+  let m = 0;
   let packable = end - start < PACK_SHIFT;
   for (let t = start; t < end; t++) {
-    if (!keep(t)) continue;
-    order.push(t);
     const v = values[t];
-    if (!(v > 0) || Math.fround(v) !== v) packable = false;
+    if (v === 0 || inGroup[cells[t]] < 0) continue;
+    order[m] = t;
+    if (packable) {
+      f32[0] = v;
+      if (!(v > 0) || f32[0] !== v) packable = false;
+      else keys[m] = u32[0] * PACK_SHIFT + (t - start);
+    }
+    m++;
   }
   if (!packable) {
-    order.sort((a, b) => values[a] - values[b]);
-    return;
+    const sorted = Array.from(order.subarray(0, m)).sort((x, y) => values[x] - values[y]);
+    order.set(sorted);
+    return m;
   }
-  const keys = new Float64Array(order.length);
-  for (let r = 0; r < order.length; r++) {
-    f32[0] = values[order[r]];
-    keys[r] = u32[0] * PACK_SHIFT + (order[r] - start);
-  }
-  keys.sort();
-  for (let r = 0; r < keys.length; r++) order[r] = start + (keys[r] % PACK_SHIFT);
+  const ks = keys.subarray(0, m).sort();
+  // The offset is the key's low 21 bits: key − ⌊key / 2²¹⌋·2²¹ (exact; faster than %).
+  for (let r = 0; r < m; r++) order[r] = start + ks[r] - Math.floor(ks[r] / PACK_SHIFT) * PACK_SHIFT;
+  return m;
 }
 
 /** Gene-major copy (CSC) of a cell-major CSR matrix. */
@@ -150,13 +162,13 @@ export function rankGenes(x: CsrMatrix, labels: ArrayLike<number>, options: Mark
   const rankSum = new Float64Array(k);
   const sumExp = new Float64Array(k);
   const nzCount = new Float64Array(k);
-  const order: number[] = [];
+  let widest = 0;
+  for (const g of genes) widest = Math.max(widest, csc.indptr[g + 1] - csc.indptr[g]);
+  const order = new Uint32Array(widest);
+  const keys = new Float64Array(widest);
   for (let gi = 0; gi < G; gi++) {
     const g = genes[gi];
-    const start = csc.indptr[g];
-    const end = csc.indptr[g + 1];
-    sortByValue(order, csc.values, (t) => inGroup[csc.cells[t]] >= 0 && csc.values[t] !== 0, start, end);
-    const nz = order.length;
+    const nz = sortByValue(order, keys, csc.values, csc.cells, inGroup, csc.indptr[g], csc.indptr[g + 1]);
     const zeros = n - nz;
     rankSum.fill(0);
     sumExp.fill(0);
@@ -171,13 +183,13 @@ export function rankGenes(x: CsrMatrix, labels: ArrayLike<number>, options: Mark
       const avg = zeros + (a + b) / 2 + 1;
       const tlen = b - a + 1;
       if (tlen > 1) tieTerm += tlen ** 3 - tlen;
+      const v = csc.values[order[a]];
+      const e = logData ? Math.expm1(v) : v; // once per group of equal values
       for (let t = a; t <= b; t++) {
-        const cell = csc.cells[order[t]];
-        const c = inGroup[cell];
-        const v = csc.values[order[t]];
+        const c = inGroup[csc.cells[order[t]]];
         rankSum[c] += avg;
         nzCount[c]++;
-        sumExp[c] += logData ? Math.expm1(v) : v;
+        sumExp[c] += e;
         zerosPerGroup[c]--;
       }
       a = b + 1;
