@@ -224,10 +224,68 @@ function tileTimes(xs: usize, g: i32, q: usize, l: i32, y: usize, yStride: usize
   }
 }
 
-/** Z (g × l) += X_tileᵀ · Y for the 8 splatted rows: each Z element takes the rows in ascending order. */
-function tileGramAdd(xs: usize, g: i32, y: usize, l: i32, z: usize): void {
-  const lBytes = <usize>l << 3;
-  const l2 = l & ~1;
+/** xs[f·8 + r] = f32x4.splat(x[i0 + r, f]), 0 for rows at or past r1 (a last tile padded with zero rows adds nothing). */
+function splatTile32(x: usize, i0: i32, r1: i32, g: i32, xs: usize): void {
+  const gBytes = <usize>g << 2;
+  for (let r = 0; r < TILE; r++) {
+    const row = x + <usize>(i0 + r) * gBytes;
+    const live = i0 + r < r1;
+    for (let f = 0; f < g; f++) {
+      const v: f32 = live ? load<f32>(row + (<usize>f << 2)) : 0;
+      v128.store(xs + (<usize>f << 7) + (<usize>r << 4), f32x4.splat(v));
+    }
+  }
+}
+
+/** Y (8 × l f32, row stride l) = X_tile · Q32 (g × l f32) for the splatted tile, in f32 (as the GPU's tiled product). */
+function tileTimes32(xs: usize, g: i32, q: usize, l: i32, y: usize): void {
+  const lBytes = <usize>l << 2;
+  const l4 = l & ~3;
+  for (let c = 0; c < l4; c += 4) {
+    const co = <usize>c << 2;
+    let a0 = f32x4.splat(0);
+    let a1 = a0;
+    let a2 = a0;
+    let a3 = a0;
+    let a4 = a0;
+    let a5 = a0;
+    let a6 = a0;
+    let a7 = a0;
+    for (let f = 0; f < g; f++) {
+      const qv = v128.load(q + <usize>f * lBytes + co);
+      const s = xs + (<usize>f << 7);
+      a0 = f32x4.add(a0, f32x4.mul(v128.load(s), qv));
+      a1 = f32x4.add(a1, f32x4.mul(v128.load(s, 16), qv));
+      a2 = f32x4.add(a2, f32x4.mul(v128.load(s, 32), qv));
+      a3 = f32x4.add(a3, f32x4.mul(v128.load(s, 48), qv));
+      a4 = f32x4.add(a4, f32x4.mul(v128.load(s, 64), qv));
+      a5 = f32x4.add(a5, f32x4.mul(v128.load(s, 80), qv));
+      a6 = f32x4.add(a6, f32x4.mul(v128.load(s, 96), qv));
+      a7 = f32x4.add(a7, f32x4.mul(v128.load(s, 112), qv));
+    }
+    v128.store(y + co, a0);
+    v128.store(y + lBytes + co, a1);
+    v128.store(y + 2 * lBytes + co, a2);
+    v128.store(y + 3 * lBytes + co, a3);
+    v128.store(y + 4 * lBytes + co, a4);
+    v128.store(y + 5 * lBytes + co, a5);
+    v128.store(y + 6 * lBytes + co, a6);
+    v128.store(y + 7 * lBytes + co, a7);
+  }
+  for (let c = l4; c < l; c++) {
+    const co = <usize>c << 2;
+    for (let r = 0; r < TILE; r++) {
+      let acc: f32 = 0;
+      for (let f = 0; f < g; f++) acc += f32x4.extract_lane(v128.load(xs + (<usize>f << 7) + (<usize>r << 4)), 0) * load<f32>(q + <usize>f * lBytes + co);
+      store<f32>(y + <usize>r * lBytes + co, acc);
+    }
+  }
+}
+
+/** Z (g × l f64) += X_tileᵀ · Y: the tile's 8 terms summed in f32, then added to Z in f64. */
+function tileGramAdd32(xs: usize, g: i32, y: usize, l: i32, z: usize): void {
+  const lBytes = <usize>l << 2;
+  const l4 = l & ~3;
   for (let f = 0; f < g; f++) {
     const s = xs + (<usize>f << 7);
     const x0 = v128.load(s);
@@ -238,56 +296,48 @@ function tileGramAdd(xs: usize, g: i32, y: usize, l: i32, z: usize): void {
     const x5 = v128.load(s, 80);
     const x6 = v128.load(s, 96);
     const x7 = v128.load(s, 112);
-    const zf = z + <usize>f * lBytes;
-    for (let c = 0; c < l2; c += 2) {
-      const co = <usize>c << 3;
-      const yc = y + co;
-      let acc = v128.load(zf + co);
-      acc = f64x2.add(acc, f64x2.mul(x0, v128.load(yc)));
-      acc = f64x2.add(acc, f64x2.mul(x1, v128.load(yc + lBytes)));
-      acc = f64x2.add(acc, f64x2.mul(x2, v128.load(yc + 2 * lBytes)));
-      acc = f64x2.add(acc, f64x2.mul(x3, v128.load(yc + 3 * lBytes)));
-      acc = f64x2.add(acc, f64x2.mul(x4, v128.load(yc + 4 * lBytes)));
-      acc = f64x2.add(acc, f64x2.mul(x5, v128.load(yc + 5 * lBytes)));
-      acc = f64x2.add(acc, f64x2.mul(x6, v128.load(yc + 6 * lBytes)));
-      acc = f64x2.add(acc, f64x2.mul(x7, v128.load(yc + 7 * lBytes)));
-      v128.store(zf + co, acc);
+    const zf = z + ((<usize>f * <usize>l) << 3);
+    for (let c = 0; c < l4; c += 4) {
+      const yc = y + (<usize>c << 2);
+      let t = f32x4.mul(x0, v128.load(yc));
+      t = f32x4.add(t, f32x4.mul(x1, v128.load(yc + lBytes)));
+      t = f32x4.add(t, f32x4.mul(x2, v128.load(yc + 2 * lBytes)));
+      t = f32x4.add(t, f32x4.mul(x3, v128.load(yc + 3 * lBytes)));
+      t = f32x4.add(t, f32x4.mul(x4, v128.load(yc + 4 * lBytes)));
+      t = f32x4.add(t, f32x4.mul(x5, v128.load(yc + 5 * lBytes)));
+      t = f32x4.add(t, f32x4.mul(x6, v128.load(yc + 6 * lBytes)));
+      t = f32x4.add(t, f32x4.mul(x7, v128.load(yc + 7 * lBytes)));
+      const zc = zf + (<usize>c << 3);
+      v128.store(zc, f64x2.add(v128.load(zc), v128.promote_low<f32>(t)));
+      v128.store(zc + 16, f64x2.add(v128.load(zc + 16), v128.promote_low<f32>(v128.shuffle<f32>(t, t, 2, 3, 2, 3))));
     }
-    if (l & 1) {
-      const co = <usize>l2 << 3;
-      let acc = load<f64>(zf + co);
-      for (let r = 0; r < TILE; r++) acc += f64x2.extract_lane(v128.load(s + (<usize>r << 4)), 0) * load<f64>(y + <usize>r * lBytes + co);
-      store<f64>(zf + co, acc);
+    for (let c = l4; c < l; c++) {
+      const yc = y + (<usize>c << 2);
+      let t: f32 = 0;
+      for (let r = 0; r < TILE; r++) t += f32x4.extract_lane(v128.load(s + (<usize>r << 4)), 0) * load<f32>(yc + <usize>r * lBytes);
+      const zc = zf + (<usize>c << 3);
+      store<f64>(zc, load<f64>(zc) + <f64>t);
     }
   }
 }
 
 /**
- * Gram product of the centred f32 matrix X (n × g): Z += X_rowsᵀ (X_rows Q) into the block's
- * partial Z (g × l f64 at `part`), followed by scratch: Y (8 × l f64) and the splatted tile
- * (g × 8 × 16 bytes). Rows go 8 at a time, so Q and Z pass through the cache once per 8 rows, not
- * once per row; a remainder of under 8 rows goes one at a time. Every element sums its terms in
- * the same order either way (Y over f, Z over rows), so the bits do not depend on the tiling.
- * (A zero x adds ±0, which changes no sum that starts at +0.)
+ * Gram product of the centred f32 matrix X (n × g) with Q (g × l, f32): Z += X_rowsᵀ (X_rows Q)
+ * into the block's partial Z (g × l f64 at `part`), followed by scratch: Y (8 × l f32) and the
+ * splatted tile (g × 8 × 16 bytes). Rows go 8 at a time (the last tile padded with zero rows), so Q
+ * and Z pass through the cache once per 8 rows. Products and the 8-row sums are f32, four lanes at a
+ * time, as the GPU computes them; Z accumulates the tiles in f64, so a block of 4096 rows loses no
+ * more than 8 terms' worth of f32 rounding per element.
  */
 export function scGram(r0: i32, r1: i32, part: usize, x: usize, g: i32, q: usize, l: i32): void {
   const zBytes = (<usize>g * <usize>l) << 3;
-  const lBytes = <usize>l << 3;
   const y = part + zBytes;
-  const xs = y + <usize>TILE * lBytes;
-  const gBytes = <usize>g << 2;
+  const xs = y + ((<usize>TILE * <usize>l) << 2);
   memory.fill(part, 0, zBytes);
-  let i = r0;
-  for (; i + TILE <= r1; i += TILE) {
-    splatTile(x + <usize>i * gBytes, g, xs);
-    tileTimes(xs, g, q, l, y, lBytes);
-    tileGramAdd(xs, g, y, l, part);
-  }
-  for (; i < r1; i++) {
-    const row = x + <usize>i * gBytes;
-    memory.fill(y, 0, lBytes);
-    for (let f = 0; f < g; f++) axpy(y, q + <usize>f * lBytes, <f64>load<f32>(row + (<usize>f << 2)), l);
-    for (let f = 0; f < g; f++) axpy(part + <usize>f * lBytes, y, <f64>load<f32>(row + (<usize>f << 2)), l);
+  for (let i = r0; i < r1; i += TILE) {
+    splatTile32(x, i, r1, g, xs);
+    tileTimes32(xs, g, q, l, y);
+    tileGramAdd32(xs, g, y, l, part);
   }
 }
 

@@ -26,7 +26,7 @@ import type {
   ScSession,
 } from '../../sc/backend.js';
 import { blockCount, type WasmPool } from './pool.js';
-import { f32View, f64View, i32View, putF64, type BlockKernel, type WasmRuntime } from './runtime.js';
+import { f32View, f64View, i32View, putF32, putF64, type BlockKernel, type WasmRuntime } from './runtime.js';
 import { wasmState, type WasmEngineState } from './state.js';
 
 /** The kernels of wasm/assembly/sc.ts (addresses are byte offsets into the runtime's memory). */
@@ -284,10 +284,11 @@ class WasmDense implements DenseOps {
       const { rt, pool } = this.state;
       const mark = rt.arena.mark();
       try {
-        const pq = putF64(rt, q.subarray(0, g * l));
+        // Q in f32: the kernel's products are f32, as on the GPU (the sums over tiles are f64).
+        const pq = putF32(rt, q.subarray(0, g * l));
         const width = g * l;
-        // Z, then the kernel's scratch: Y (8 × l) and the splatted row tile (g × 8 × 2 f64).
-        const stride = width + 8 * l + 16 * g;
+        // Z (f64), then the kernel's scratch: Y (8 × l f32) and the splatted row tile (g × 8 × 4 f32).
+        const stride = width + 4 * l + 16 * g;
         const nBlocks = blockCount(n);
         const part = rt.arena.f64(stride * nBlocks);
         await run(pool, 'scGram', n, part, stride * 8, [x, g, pq, l]);
