@@ -466,7 +466,7 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
         banner.hidden = false;
         banner.textContent =
           `No usable WebGPU here (${m.fallbackReason ?? `backend: ${m.backend} was asked for`}): everything runs on the CPU backend, ${m.adapter}. ` +
-          'Results are the same up to round-off, and large datasets take longer: on a 2-core machine, 100k cells preprocess in about 2 s, k-means takes 1 s and the NB mixture about 30 s; a million cells preprocess in about 25 s (bench/README.md). ' +
+          'Results are the same up to round-off, and large datasets take longer: on a 2-core machine, 100k cells preprocess in about 1 s, k-means takes 1 s and the NB mixture about 20 s; a million cells preprocess in about 15 s (bench/README.md). ' +
           `${m.notice ? `${m.notice} ` : ''}Use Chrome or Edge with a GPU for speed.`;
       }
       busy(false);
