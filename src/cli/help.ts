@@ -32,6 +32,7 @@ const COMMON = `Common options:
       --json              print the result summary as JSON on stdout
   -q, --quiet             print nothing but errors (and --json output)
       --no-progress       no progress line (it is shown only when stderr is a terminal)
+  -h, --help              this help
 `;
 
 const READER = `Input (FILE, or a bundled dataset):

@@ -43,7 +43,7 @@ describe('bin/emgpu.js', () => {
     // Three tight groups far apart: any correct k-means puts each group in its own cluster.
     writeFileSync(csv, 'id,x,y\np1,0,0\np2,0.2,0.1\np3,0.1,0.2\nq1,10,0\nq2,10.2,0.1\nr1,0,10\nr2,0.1,10.2\nr3,0.2,9.9\nr4,0.1,10\n');
     const out = join(dir, 'labels.csv');
-    const r = emgpu(['kmeans', '--backend', 'cpu', '--k', '3', csv, '--out', out]);
+    const r = emgpu(['kmeans', '--backend', 'reference', '--k', '3', csv, '--out', out]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`emgpu kmeans on ${csv}\n`);
@@ -65,8 +65,10 @@ describe('bin/emgpu.js', () => {
     const bad = emgpu(['kmeans', '--k', '3', '--bogus']);
     expect(bad.code).toBe(2);
     expect(bad.stdout).toBe('');
-    expect(bad.stderr).toBe("error: unknown option '--bogus'. See emgpu --help.\n");
-    const missing = emgpu(['kmeans', 'does-not-exist.csv', '--k', '3', '--backend', 'cpu']);
+    expect(bad.stderr).toBe("error: unknown option '--bogus'. See emgpu kmeans --help.\n");
+    const negative = emgpu(['sc', 'data/pbmc3k', '--k', '8', '--seed', '-1']);
+    expect(negative).toEqual({ code: 2, stdout: '', stderr: "error: --seed expects a non-negative integer, got '-1'.\n" });
+    const missing = emgpu(['kmeans', 'does-not-exist.csv', '--k', '3', '--backend', 'reference']);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toBe(`error: cannot read '${join(ROOT, 'does-not-exist.csv')}': no such file or directory\n`);
   });
@@ -77,6 +79,11 @@ describe('bin/emgpu.js', () => {
     const help = emgpu(['--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^emgpu: clustering on the GPU/);
+    for (const c of ['kmeans', 'softkmeans', 'gmm', 'nb', 'select', 'sc']) {
+      const one = emgpu([c, '--help']);
+      expect(one.code).toBe(0);
+      expect(one.stdout).toMatch(new RegExp(`^Usage: emgpu ${c} `));
+    }
   });
 
   test('tells the user to build when dist/cli.js is missing', () => {

@@ -44,10 +44,10 @@ describe('emgpu kmeans on the bundled digits (CPU backend)', () => {
     const dir = tmp();
     const outCsv = join(dir, 'labels.csv');
     const c = capture();
-    const code = await runCli(['kmeans', '--backend', 'cpu', '--json', '--out', outCsv], c.deps);
+    const code = await runCli(['kmeans', '--backend', 'reference', '--json', '--out', outCsv], c.deps);
     expect(c.err()).toBe('');
     expect(code).toBe(0);
-    expect(c.backends).toEqual(['cpu']);
+    expect(c.backends).toEqual(['reference']);
     const s = JSON.parse(c.out()) as Summary;
     expect(s.input).toEqual({ file: 'data/digits.csv.gz', bundled: true, kind: 'delimited', n: 1797, d: 64 });
     expect(s.k).toBe(10);
@@ -71,7 +71,7 @@ describe('emgpu kmeans on the bundled digits (CPU backend)', () => {
 
   test('prints a readable summary with the ARI, and a progress bar only when stderr is a TTY', async () => {
     const tty = capture({ tty: true });
-    expect(await runCli(['kmeans', '--backend', 'cpu', '--seed', '1'], tty.deps)).toBe(0);
+    expect(await runCli(['kmeans', '--backend', 'reference', '--seed', '1'], tty.deps)).toBe(0);
     const text = tty.out();
     expect(text).toMatch(/^emgpu kmeans on digits \(bundled\)\n/);
     expect(text).toContain('backend        cpu (float64 reference)\n');
@@ -86,7 +86,7 @@ describe('emgpu kmeans on the bundled digits (CPU backend)', () => {
     expect(tty.err().endsWith('\r\x1b[K')).toBe(true);
 
     const pipe = capture({ tty: false });
-    expect(await runCli(['kmeans', '--backend', 'cpu', '--seed', '1'], pipe.deps)).toBe(0);
+    expect(await runCli(['kmeans', '--backend', 'reference', '--seed', '1'], pipe.deps)).toBe(0);
     expect(pipe.err()).toBe('');
     // Same seed and backend → the same fit; only the timings differ.
     const strip = (s: string) => s.replace(/ {2}time .*\n/, '');
@@ -96,7 +96,7 @@ describe('emgpu kmeans on the bundled digits (CPU backend)', () => {
   test('prints nothing with --quiet but still writes --out', async () => {
     const outCsv = join(tmp(), 'l.csv');
     const c = capture({ tty: true });
-    expect(await runCli(['kmeans', '--backend', 'cpu', '-q', '-o', outCsv, '--max-iter', '3'], c.deps)).toBe(0);
+    expect(await runCli(['kmeans', '--backend', 'reference', '-q', '-o', outCsv, '--max-iter', '3'], c.deps)).toBe(0);
     expect(c.out()).toBe('');
     expect(c.err()).toBe('');
     expect(readFileSync(outCsv, 'utf8').split('\n')).toHaveLength(1799);
@@ -110,9 +110,9 @@ describe('emgpu kmeans on a FILE (CPU backend)', () => {
     writeFileSync(csv, 'name,x,y,truth\na,0,0,1\nb,0.1,0,1\nc,10,10,2\nd,10.1,10,2\ne,0,0.2,1\n');
     const c = capture();
     const outCsv = join(dir, 'labels.csv');
-    expect(await runCli(['kmeans', csv, '--k', '2', '--backend', 'cpu', '--label-column', 'last', '--out', outCsv, '--json'], c.deps)).toBe(
-      0,
-    );
+    expect(
+      await runCli(['kmeans', csv, '--k', '2', '--backend', 'reference', '--label-column', 'last', '--out', outCsv, '--json'], c.deps),
+    ).toBe(0);
     const s = JSON.parse(c.out()) as Summary;
     expect(s.input).toMatchObject({ n: 5, d: 2 });
     expect(s.scores).toMatchObject({ adjustedRandIndex: 1, labelSource: 'label column last' });
@@ -130,7 +130,7 @@ describe('emgpu kmeans on a FILE (CPU backend)', () => {
   test('reads a 10x matrix.mtx.gz with cells as samples', async () => {
     const c = capture();
     const mtx = '/work/shared/data/scanpy_10x_format_fixtures/3.0.0/filtered_feature_bc_matrix/matrix.mtx.gz';
-    expect(await runCli(['kmeans', mtx, '--k', '4', '--backend', 'cpu', '--json'], c.deps)).toBe(0);
+    expect(await runCli(['kmeans', mtx, '--k', '4', '--backend', 'reference', '--json'], c.deps)).toBe(0);
     const s = JSON.parse(c.out()) as Summary;
     expect(s.input).toMatchObject({ kind: 'mtx', n: 1107, d: 507 });
     expect(s.clusterSizes.reduce((a, b) => a + b, 0)).toBe(1107);
@@ -144,22 +144,22 @@ describe('emgpu kmeans on a FILE (CPU backend)', () => {
       const code = await runCli(argv, c.deps);
       return { code, out: c.out(), err: c.err() };
     };
-    const missing = await run(['kmeans', join(dir, 'nope.csv'), '--k', '2', '--backend', 'cpu']);
+    const missing = await run(['kmeans', join(dir, 'nope.csv'), '--k', '2', '--backend', 'reference']);
     expect(missing).toEqual({ code: 1, out: '', err: `error: cannot read '${join(dir, 'nope.csv')}': no such file or directory\n` });
 
     writeFileSync(join(dir, 'bad.csv'), '1,2\n3\n');
-    const bad = await run(['kmeans', join(dir, 'bad.csv'), '--k', '2', '--backend', 'cpu']);
+    const bad = await run(['kmeans', join(dir, 'bad.csv'), '--k', '2', '--backend', 'reference']);
     expect(bad.code).toBe(1);
     expect(bad.err).toMatch(/^error: .*bad\.csv: line 2 has 1 field\(s\) but line 1 has 2/);
 
-    const tooMany = await run(['kmeans', '--k', '5000', '--backend', 'cpu']);
+    const tooMany = await run(['kmeans', '--k', '5000', '--backend', 'reference']);
     expect(tooMany).toEqual({
       code: 1,
       out: '',
       err: 'error: n_samples=1797 should be >= k=5000. Pass k <= 1797, or supply more samples.\n',
     });
 
-    const unwritable = await run(['kmeans', '--backend', 'cpu', '--max-iter', '2', '--out', join(dir, 'no', 'such', 'dir.csv')]);
+    const unwritable = await run(['kmeans', '--backend', 'reference', '--max-iter', '2', '--out', join(dir, 'no', 'such', 'dir.csv')]);
     expect(unwritable.code).toBe(1);
     expect(unwritable.err).toBe(`error: cannot write '${join(dir, 'no', 'such', 'dir.csv')}': no such file or directory\n`);
   });
@@ -176,7 +176,7 @@ describe('emgpu kmeans on a FILE (CPU backend)', () => {
       }),
       kmeans: () => Promise.reject(new TypeError('x is undefined')),
     });
-    expect(await runCli(['kmeans', '--backend', 'cpu'], c.deps)).toBe(1);
+    expect(await runCli(['kmeans', '--backend', 'reference'], c.deps)).toBe(1);
     expect(c.err()).toBe('error: x is undefined\n(an unexpected error, probably a bug in emgpu; please report it with the command line)\n');
   });
 
