@@ -168,10 +168,14 @@ export async function fitModel(
   };
 }
 
-/** BIC of an NB mixture: k·d means, k − 1 weights, and d, 1 or 0 dispersions (per-gene, shared, fixed). */
-export function nbBic(logLikelihood: number, k: number, d: number, n: number, dispersion: 'per-gene' | 'shared' | 'fixed'): number {
-  const phi = dispersion === 'per-gene' ? d : dispersion === 'shared' ? 1 : 0;
-  return -2 * logLikelihood + (k * d + (k - 1) + phi) * Math.log(n);
+/** Free parameters of an NB mixture: k·d means, k − 1 weights, and d, 1 or 0 dispersions (per-gene, shared, fixed). */
+export function nbParameters(k: number, d: number, dispersion: string): number {
+  return k * d + (k - 1) + (dispersion === 'per-gene' ? d : dispersion === 'shared' ? 1 : 0);
+}
+
+/** BIC of an NB mixture (the demo's k sweep counts the same parameters). */
+export function nbBic(logLikelihood: number, k: number, d: number, n: number, dispersion: string): number {
+  return -2 * logLikelihood + nbParameters(k, d, dispersion) * Math.log(n);
 }
 
 /** Restarts a progress bar should expect: --n-init, else the library's 'auto' (10 for random init, else 1). */

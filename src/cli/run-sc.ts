@@ -14,7 +14,7 @@ import { subsetCsr } from '../sc/matrix.js';
 import { selectK, type SelectKRow } from '../select/selectK.js';
 import type { CsrMatrix } from '../sparse.js';
 import type { ScArgs, ScModel } from './commands.js';
-import { DEFAULT_MAX_ITER, type FitOutcome, type FitSettings, fitModel, libraryOptions, nbBic, plannedRestarts } from './fit.js';
+import { DEFAULT_MAX_ITER, type FitOutcome, type FitSettings, fitModel, libraryOptions, nbParameters, plannedRestarts } from './fit.js';
 import { isSystemError, onIterationOf, progressFor, systemMessage } from './output.js';
 import { formatNumber, type ProgressBar } from './progress.js';
 import type { CliDeps } from './deps.js';
@@ -63,32 +63,35 @@ async function choose(model: ScModel, args: ScArgs, inputs: Inputs, engine: Engi
   if (model !== 'nb') {
     const { k: _k, ...fit } = libraryOptions(model, settings);
     const r = await selectK(inputs.pcs, { engine, model, ks: args.ks, ...(args.criterion ? { criterion: args.criterion } : {}), fit, onK });
-    return { criterion: r.criterion, bestK: r.bestK, rows: r.rows };
+    return { criterion: r.criterion, bestK: r.bestK, rows: r.rows, fit: undefined };
   }
+  // The NB sweep keeps its fits: the chosen k's is the result (no refit of the costliest model).
   const rows: SelectKRow[] = [];
+  const fits = new Map<number, FitOutcome>();
   const counts = inputs.counts!;
   for (const k of args.ks!) {
     const t0 = performance.now();
     const f = await fitModel('nb', counts, { ...settings, k }, engine);
-    const p = k * counts.d + (k - 1) + (f.extra.dispersion === 'per-gene' ? counts.d : f.extra.dispersion === 'shared' ? 1 : 0);
+    const p = nbParameters(k, counts.d, String(f.extra.dispersion));
     const ll = f.objective.value;
     const row = {
       k,
       objective: ll / counts.n,
       logLikelihood: ll,
-      bic: nbBic(ll, k, counts.d, counts.n, f.extra.dispersion as 'per-gene'),
+      bic: -2 * ll + p * Math.log(counts.n),
       aic: -2 * ll + 2 * p,
       nParameters: p,
       nIter: f.nIter,
       converged: f.converged,
       timeMs: performance.now() - t0,
     };
+    fits.set(k, f);
     rows.push(row);
     onK(row);
   }
   const criterion = args.criterion === 'aic' ? 'aic' : 'bic';
   const bestK = rows.reduce((a, b) => (b[criterion] < a[criterion] ? b : a)).k;
-  return { criterion, bestK, rows };
+  return { criterion, bestK, rows, fit: fits.get(bestK) };
 }
 
 function scSettings(args: ScArgs, k: number): FitSettings {
@@ -159,11 +162,12 @@ export async function runSc(args: ScArgs, deps: CliDeps): Promise<number> {
       const tf = performance.now();
       let fit: FitOutcome;
       try {
-        fit = await fitModel(model, model === 'nb' ? inputs.counts! : inputs.pcs, settings, engine, onIterationOf(fitBar));
+        fit =
+          selection?.fit ?? (await fitModel(model, model === 'nb' ? inputs.counts! : inputs.pcs, settings, engine, onIterationOf(fitBar)));
       } finally {
         fitBar?.done();
       }
-      const fitMs = performance.now() - tf;
+      const fitMs = selection?.fit ? selection.rows.find((r) => r.k === selection.bestK)!.timeMs : performance.now() - tf;
       const tm = performance.now();
       const markers =
         args.markers !== undefined
@@ -171,7 +175,7 @@ export async function runSc(args: ScArgs, deps: CliDeps): Promise<number> {
           : undefined;
       fits.push({
         fit,
-        ...(selection ? { selection: { ...selection, ks: args.ks! } } : {}),
+        ...(selection ? { selection: { criterion: selection.criterion, bestK: selection.bestK, ks: args.ks!, rows: selection.rows } } : {}),
         scores: scores(truth, pre.cells, fit.labels),
         markers,
         timings: { fitMs, ...(selection ? { selectMs } : {}), ...(markers ? { markersMs: performance.now() - tm } : {}) },

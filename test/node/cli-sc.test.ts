@@ -17,7 +17,7 @@ import {
   type PreprocessResult,
   type SingleCellData,
 } from '../../src/index.js';
-import { read10xDir } from '../../src/node.js';
+import { read10xDir, read10xH5File, readH5adFile } from '../../src/node.js';
 import { runCli, type CliDeps, type ScSummary } from '../../src/cli/run.js';
 
 // `emgpu sc` in-process on the reference backend, on the first 400 cells of the bundled pbmc3k
@@ -28,13 +28,13 @@ const LABELS = join(ROOT, 'data/pbmc3k/pbmc3k_labels.csv.gz');
 const N_CELLS = 400;
 let dir: string;
 
-function capture() {
+function capture(tty = false) {
   const out: string[] = [];
   const err: string[] = [];
   const deps: CliDeps = {
     createEngine: (o) => createEngine(o),
     stdout: { write: (s: string) => out.push(s) },
-    stderr: { write: (s: string) => err.push(s), isTTY: false },
+    stderr: { write: (s: string) => err.push(s), isTTY: tty, columns: 120 },
   };
   return { deps, out: () => out.join(''), err: () => err.join('') };
 }
@@ -193,8 +193,8 @@ describe('emgpu sc on 400 pbmc3k cells (reference backend)', () => {
     expect(m.scores).toBeUndefined();
   });
 
-  test('prints a readable summary with the ARI per model', async () => {
-    const c = capture();
+  test('prints a readable summary with the ARI per model, and progress on a terminal only', async () => {
+    const c = capture(true);
     const argv = [
       'sc',
       dir,
@@ -210,6 +210,11 @@ describe('emgpu sc on 400 pbmc3k cells (reference backend)', () => {
       'reference',
     ];
     expect(await runCli(argv, c.deps)).toBe(0);
+    // Each pipeline stage, then the fit's iterations, on one line redrawn with \r and erased at the end.
+    expect(c.err().startsWith('\rpreprocess: qc done (1/6)\x1b[K\rpreprocess: filter done (2/6)')).toBe(true);
+    expect(c.err()).toContain('preprocess: pca done (6/6)');
+    expect(c.err()).toMatch(/\r\[[#-]+\] restart 1\/1 {2}iter 1 {2}inertia \d/);
+    expect(c.err().endsWith('\r\x1b[K')).toBe(true);
     const text = c.out();
     expect(text).toMatch(new RegExp(`^emgpu sc on ${dir}\\n {2}backend +cpu \\(float64 reference\\)\\n`));
     expect(text).toContain(`data      ${N_CELLS} cells x 32738 genes (10x-mtx)`);
@@ -217,6 +222,65 @@ describe('emgpu sc on 400 pbmc3k cells (reference backend)', () => {
     expect(text).toMatch(
       /\n {2}ARI +0\.\d{4} \(adjusted Rand index vs seurat_annotation of pbmc3k_labels\.csv\.gz, \d+ labelled cells\)\n/,
     );
+  });
+
+  test("nb --select keeps the chosen k's fit: the library's NB mixture at that k, chosen by BIC", async () => {
+    const argv = ['sc', dir, '--select', '--ks', '2..3', '--model', 'nb', '--n-top-genes', '300', '--n-pcs', '10', '--max-iter', '10'];
+    const c = capture();
+    expect(await runCli([...argv, '--backend', 'reference', '--json'], c.deps)).toBe(0);
+    const m = (JSON.parse(c.out()) as ScSummary).models[0];
+    const data = await read10xDir(dir);
+    const pre = await libraryPipeline(data, 0);
+    const cols = new Uint8Array(data.d);
+    for (const g of pre.hvgGenes) cols[g] = 1;
+    const counts = subsetCsr(data, new Uint8Array(data.n).fill(1), cols);
+    const fit = async (k: number) => {
+      const r = await negativeBinomialMixture(counts, { k, maxIter: 10, backend: 'reference' });
+      // k·d means, k − 1 weights, d per-gene dispersions.
+      return { r, bic: -2 * r.logLikelihood + (k * 300 + (k - 1) + 300) * Math.log(counts.n) };
+    };
+    const [b2, b3] = [await fit(2), await fit(3)];
+    const best = b2.bic <= b3.bic ? b2 : b3;
+    expect(m.selection!.rows.map((r) => r.bic)).toEqual([b2.bic, b3.bic]);
+    expect(m.selection!.bestK).toBe(best.r.k);
+    expect(m).toMatchObject({ model: 'nb', k: best.r.k, nIter: best.r.nIter, clusterSizes: best.r.clusterSizes });
+    expect(m.objective.value).toBe(best.r.logLikelihood);
+  });
+
+  test('reads a 10x .h5 file, and an .h5ad scored against one of its obs columns', async () => {
+    const h5 = join(ROOT, 'test/fixtures/sc/3.0.0/filtered_feature_bc_matrix.h5');
+    const small = ['--k', '3', '--n-top-genes', '100', '--n-pcs', '5', '--min-genes', '10', '--backend', 'reference', '--json'];
+    const a = capture();
+    expect(await runCli(['sc', h5, ...small], a.deps)).toBe(0);
+    const sa = JSON.parse(a.out()) as ScSummary;
+    const d10 = await read10xH5File(h5);
+    expect(sa.input).toEqual({ files: [h5], format: '10x-h5', cells: d10.n, genes: d10.d });
+
+    const h5ad = '/work/shared/data/pbmc68k_reduced/10x_pbmc68k_reduced.h5ad';
+    const b = capture();
+    expect(await runCli(['sc', h5ad, ...small, '--labels', 'bulk_labels'], b.deps)).toBe(0);
+    const sb = JSON.parse(b.out()) as ScSummary;
+    const ad = await readH5adFile(h5ad);
+    const pre = await preprocess(ad, {
+      backend: 'reference',
+      qc: { geneNames: ad.genes },
+      cells: { minGenes: 10 },
+      minCells: 3,
+      hvg: { flavor: 'seurat_v3', nTopGenes: 100 },
+      pca: { nComps: 5, seed: 0 },
+    });
+    const km = await kmeans({ data: Float64Array.from(pre.pca.scores), n: pre.pca.n, d: 5 }, { k: 3, backend: 'reference' });
+    const truth = Array.from(pre.cells, (c) => String(ad.obs!.bulk_labels[c]));
+    expect(sb.input.format).toBe('h5ad');
+    expect(sb.models[0].scores).toEqual({
+      adjustedRandIndex: adjustedRandIndex(truth, km.labels),
+      normalizedMutualInfo: normalizedMutualInfo(truth, km.labels),
+      labelSource: 'bulk_labels',
+      nLabelled: pre.cells.length,
+    });
+    // The loader's warning (this file's matrix is log-normalised, not counts) reaches the summary.
+    expect(sb.warnings).toEqual(ad.source.warnings);
+    expect(sb.warnings.length).toBeGreaterThan(0);
   });
 
   test('exits 1 with one error line for inputs it cannot use', async () => {
