@@ -1,5 +1,9 @@
-/** Hand-rolled argument parsing for the `emgpu` command (no dependency). Errors are UsageError → exit 2. */
-import type { BackendChoice } from '../types.js';
+/**
+ * Tokenising and value checks shared by every `emgpu` command (hand-rolled: no dependency), and the
+ * options they all have. Errors are UsageError → one `error:` line and exit 2. The commands' option
+ * tables are in commands.ts.
+ */
+import type { BackendChoice, CovarianceType } from '../types.js';
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -8,91 +12,56 @@ export class UsageError extends Error {
   }
 }
 
-export interface KMeansArgs {
-  command: 'kmeans';
-  /** Input file; absent → the bundled digits dataset. */
-  file?: string;
-  /** Required with a file; defaults to 10 (the digit classes) for the bundled dataset. */
-  k: number;
-  backend: BackendChoice;
-  nInit?: number | 'auto';
-  maxIter?: number;
-  tol?: number;
-  seed?: number;
-  init?: 'k-means++' | 'random';
-  out?: string;
-  json: boolean;
-  quiet: boolean;
-  progress: boolean;
-  // Reader options.
-  delimiter?: ',' | '\t' | 'whitespace';
-  header?: boolean;
-  rowNames?: boolean;
-  labelColumn?: 'last' | number;
-  skipLines?: number;
-  maxDense?: number;
+export type Kind = 'flag' | 'value';
+/** A command's options: name → whether it takes a value, and an example value for error messages. */
+export type OptionSpec = Record<string, { kind: Kind; example?: string }>;
+
+export interface Tokens {
+  values: Map<string, string>;
+  flags: Set<string>;
+  positionals: string[];
 }
 
-export type ParsedArgs = { command: 'help' } | { command: 'version' } | KMeansArgs;
-
-export const DEFAULT_BUNDLED_K = 10;
-
-type Kind = 'flag' | 'value';
-const KMEANS_FLAGS: Record<string, Kind> = {
-  '--k': 'value',
-  '--backend': 'value',
-  '--n-init': 'value',
-  '--max-iter': 'value',
-  '--tol': 'value',
-  '--seed': 'value',
-  '--init': 'value',
-  '--out': 'value',
-  '--json': 'flag',
-  '--quiet': 'flag',
-  '--no-progress': 'flag',
-  '--delimiter': 'value',
-  '--header': 'flag',
-  '--no-header': 'flag',
-  '--row-names': 'flag',
-  '--no-row-names': 'flag',
-  '--label-column': 'value',
-  '--skip-lines': 'value',
-  '--max-dense': 'value',
-  '--help': 'flag',
-};
 const SHORT: Record<string, string> = { '-k': '--k', '-o': '--out', '-q': '--quiet', '-h': '--help' };
 
-function positiveInt(flag: string, v: string): number {
-  if (!/^\d+$/.test(v) || Number(v) < 1 || !Number.isSafeInteger(Number(v))) {
-    throw new UsageError(`${flag} expects a positive integer, got '${v}'.`);
+/** A token that reads as a number (negative ones included): a value, never an option. */
+const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i;
+
+/** Levenshtein distance, capped: only small distances matter for a suggestion. */
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
   }
-  return Number(v);
+  return row[b.length];
 }
 
-function nonNegativeInt(flag: string, v: string): number {
-  if (!/^\d+$/.test(v) || !Number.isSafeInteger(Number(v))) {
-    throw new UsageError(`${flag} expects a non-negative integer, got '${v}'.`);
+/** The known name closest to `name`: the same once dashes, underscores and case are ignored, else within 2 edits. */
+export function didYouMean(name: string, known: readonly string[]): string | undefined {
+  const bare = (s: string) => s.replace(/[-_]/g, '').toLowerCase();
+  const same = known.find((f) => bare(f) === bare(name));
+  if (same) return same;
+  let best: string | undefined;
+  let bestD = 3;
+  for (const f of known) {
+    const dd = distance(bare(name), bare(f));
+    if (dd < bestD) {
+      bestD = dd;
+      best = f;
+    }
   }
-  return Number(v);
+  // Two edits on a 3-letter name is most of it: no suggestion then.
+  return best !== undefined && bare(best).length > 2 * bestD ? best : undefined;
 }
 
-function oneOf<T extends string>(flag: string, v: string, allowed: readonly T[]): T {
-  if (!(allowed as readonly string[]).includes(v)) {
-    throw new UsageError(`${flag} expects one of ${allowed.join(', ')}; got '${v}'.`);
-  }
-  return v as T;
-}
-
-/** Parse argv (without `node` and the script). Throws UsageError for anything malformed. */
-export function parseArgs(argv: readonly string[]): ParsedArgs {
-  if (argv.length === 0) return { command: 'help' };
-  const [cmd, ...rest] = argv;
-  if (cmd === '--help' || cmd === '-h' || cmd === 'help') return { command: 'help' };
-  if (cmd === '--version' || cmd === '-V' || cmd === 'version') return { command: 'version' };
-  if (cmd.startsWith('-'))
-    throw new UsageError(`unknown option '${cmd}' before the command. Usage: emgpu kmeans [FILE] --k K [options]; see emgpu --help.`);
-  if (cmd !== 'kmeans') throw new UsageError(`unknown command '${cmd}'. The command is 'kmeans'; see emgpu --help.`);
-
+/** Split a command's arguments into option values, switches and positionals, refusing unknown or malformed options. */
+export function tokenize(rest: readonly string[], spec: OptionSpec, command: string): Tokens {
   const values = new Map<string, string>();
   const flags = new Set<string>();
   const positionals: string[] = [];
@@ -102,19 +71,19 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       positionals.push(...rest.slice(i + 1));
       break;
     }
-    if (!arg.startsWith('-') || arg === '-') {
+    if (!arg.startsWith('-') || arg === '-' || NUMBER.test(arg)) {
       positionals.push(arg);
       continue;
     }
     const eq = arg.indexOf('=');
     let name = eq >= 0 ? arg.slice(0, eq) : arg;
     name = SHORT[name] ?? name;
-    const kind = KMEANS_FLAGS[name];
-    if (kind === undefined) {
-      const near = Object.keys(KMEANS_FLAGS).find((f) => f.replace(/-/g, '') === name.replace(/[-_]/g, '').toLowerCase());
-      throw new UsageError(`unknown option '${arg}'${near ? ` (did you mean ${near}?)` : ''}. See emgpu --help.`);
+    const opt = spec[name];
+    if (opt === undefined) {
+      const near = didYouMean(name, Object.keys(spec));
+      throw new UsageError(`unknown option '${arg}'${near ? ` (did you mean ${near}?)` : ''}. See emgpu ${command} --help.`);
     }
-    if (kind === 'flag') {
+    if (opt.kind === 'flag') {
       if (eq >= 0) throw new UsageError(`${name} takes no value; write just ${name}.`);
       flags.add(name);
       continue;
@@ -123,139 +92,92 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     if (eq >= 0) value = arg.slice(eq + 1);
     else {
       value = rest[i + 1];
-      // "--k --json" is a forgotten value, not the value "--json"; negative numbers are never valid here.
-      if (value === undefined || (value.startsWith('-') && value !== '-'))
-        throw new UsageError(`${name} needs a value, e.g. ${name} ${example(name)}.`);
-      i++;
+      // "--k --json" is a forgotten value, not the value "--json"; "--seed -1" is the value -1 (refused by its check).
+      if (value === undefined || (value.startsWith('-') && value !== '-' && !NUMBER.test(value))) value = undefined;
+      else i++;
     }
-    if (value === '') throw new UsageError(`${name} needs a value, e.g. ${name} ${example(name)}.`);
+    if (value === undefined || value === '') throw new UsageError(`${name} needs a value, e.g. ${name} ${opt.example ?? 'VALUE'}.`);
+    if (values.has(name) && values.get(name) !== value)
+      throw new UsageError(`${name} is given twice ('${values.get(name)}' and '${value}'); pass it once.`);
     values.set(name, value);
   }
+  return { values, flags, positionals };
+}
 
-  if (flags.has('--help')) return { command: 'help' };
-  if (positionals.length > 1) {
-    throw new UsageError(`expected at most one input FILE, got ${positionals.length}: ${positionals.map((p) => `'${p}'`).join(' ')}.`);
+export function positiveInt(flag: string, v: string): number {
+  if (!/^\+?\d+$/.test(v) || Number(v) < 1 || !Number.isSafeInteger(Number(v))) {
+    throw new UsageError(`${flag} expects a positive integer, got '${v}'.`);
   }
-  const file = positionals[0];
+  return Number(v);
+}
 
-  const kRaw = values.get('--k');
-  if (file !== undefined && kRaw === undefined) {
-    throw new UsageError(`--k is required with an input file: the number of clusters, e.g. emgpu kmeans ${file} --k 8.`);
+export function nonNegativeInt(flag: string, v: string): number {
+  if (!/^\+?\d+$/.test(v) || !Number.isSafeInteger(Number(v))) {
+    throw new UsageError(`${flag} expects a non-negative integer, got '${v}'.`);
   }
-  const out: KMeansArgs = {
-    command: 'kmeans',
-    k: kRaw === undefined ? DEFAULT_BUNDLED_K : positiveInt('--k', kRaw),
-    backend: oneOf('--backend', values.get('--backend') ?? 'auto', ['auto', 'webgpu', 'wasm', 'reference', 'cpu'] as const),
-    json: flags.has('--json'),
-    quiet: flags.has('--quiet'),
-    progress: !flags.has('--no-progress'),
+  return Number(v);
+}
+
+/** A finite number; `min` is exclusive when `open`. */
+export function number(flag: string, v: string, min: number, open: boolean, example: string): number {
+  const x = Number(v);
+  if (!NUMBER.test(v.trim()) || !Number.isFinite(x) || (open ? x <= min : x < min)) {
+    throw new UsageError(`${flag} expects a number ${open ? '>' : '>='} ${min} (e.g. ${example}), got '${v}'.`);
+  }
+  return x;
+}
+
+export function oneOf<T extends string>(flag: string, v: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(v)) {
+    throw new UsageError(`${flag} expects one of ${allowed.join(', ')}; got '${v}'.`);
+  }
+  return v as T;
+}
+
+/** Candidate k values: "2..10", "2-10" or "2,3,5,8" (positive integers, each once). */
+export function kList(flag: string, v: string): number[] {
+  const range = /^(\d+)(?:\.\.|-)(\d+)$/.exec(v);
+  let ks: number[];
+  if (range) {
+    const [a, b] = [Number(range[1]), Number(range[2])];
+    if (a < 1 || b < a || b - a > 1000) throw new UsageError(`${flag} expects a range LOW..HIGH with 1 <= LOW <= HIGH, got '${v}'.`);
+    ks = Array.from({ length: b - a + 1 }, (_, i) => a + i);
+  } else {
+    ks = v.split(',').map((s) => positiveInt(flag, s.trim()));
+    if (new Set(ks).size !== ks.length) throw new UsageError(`${flag} lists a k twice in '${v}'; list each once.`);
+  }
+  return ks;
+}
+
+export const BACKENDS = ['auto', 'webgpu', 'wasm', 'reference', 'cpu'] as const;
+export const COVARIANCES: readonly CovarianceType[] = ['full', 'diag', 'tied', 'spherical'];
+
+/** Options every command has. */
+export interface CommonArgs {
+  backend: BackendChoice;
+  seed?: number;
+  out?: string;
+  json: boolean;
+  quiet: boolean;
+  progress: boolean;
+  nInit?: number | 'auto';
+  maxIter?: number;
+  tol?: number;
+}
+
+export function commonArgs(t: Tokens): CommonArgs {
+  const val = (f: string) => t.values.get(f);
+  const out: CommonArgs = {
+    backend: oneOf('--backend', val('--backend') ?? 'auto', BACKENDS),
+    json: t.flags.has('--json'),
+    quiet: t.flags.has('--quiet'),
+    progress: !t.flags.has('--no-progress'),
   };
-  if (file !== undefined) out.file = file;
-
-  const v = (f: string) => values.get(f);
-  if (v('--n-init') !== undefined) out.nInit = v('--n-init') === 'auto' ? 'auto' : positiveInt('--n-init', v('--n-init')!);
-  if (v('--max-iter') !== undefined) out.maxIter = positiveInt('--max-iter', v('--max-iter')!);
-  if (v('--tol') !== undefined) {
-    const t = v('--tol')!;
-    const x = Number(t);
-    if (t.trim() === '' || !Number.isFinite(x) || x < 0) throw new UsageError(`--tol expects a number >= 0 (e.g. 1e-4), got '${t}'.`);
-    out.tol = x;
-  }
-  if (v('--seed') !== undefined) out.seed = nonNegativeInt('--seed', v('--seed')!);
-  if (v('--init') !== undefined) out.init = oneOf('--init', v('--init')!, ['k-means++', 'random'] as const);
-  if (v('--out') !== undefined) out.out = v('--out');
-
-  if (flags.has('--header') && flags.has('--no-header')) throw new UsageError('--header and --no-header contradict each other; pass one.');
-  if (flags.has('--row-names') && flags.has('--no-row-names'))
-    throw new UsageError('--row-names and --no-row-names contradict each other; pass one.');
-  if (flags.has('--header')) out.header = true;
-  if (flags.has('--no-header')) out.header = false;
-  if (flags.has('--row-names')) out.rowNames = true;
-  if (flags.has('--no-row-names')) out.rowNames = false;
-  if (v('--delimiter') !== undefined) {
-    const names: Record<string, KMeansArgs['delimiter']> = {
-      ',': ',',
-      comma: ',',
-      '\\t': '\t',
-      '\t': '\t',
-      tab: '\t',
-      whitespace: 'whitespace',
-      space: 'whitespace',
-    };
-    const dl = names[v('--delimiter')!];
-    if (dl === undefined) throw new UsageError(`--delimiter expects comma, tab or whitespace; got '${v('--delimiter')}'.`);
-    out.delimiter = dl;
-  }
-  if (v('--label-column') !== undefined) {
-    const lc = v('--label-column')!;
-    out.labelColumn = lc === 'last' ? 'last' : nonNegativeInt('--label-column', lc);
-  }
-  if (v('--skip-lines') !== undefined) out.skipLines = nonNegativeInt('--skip-lines', v('--skip-lines')!);
-  if (v('--max-dense') !== undefined) {
-    const m = v('--max-dense')!;
-    const x = Number(m.replace(/_/g, ''));
-    if (!Number.isSafeInteger(x) || x < 1) throw new UsageError(`--max-dense expects a positive number of entries (e.g. 2e8), got '${m}'.`);
-    out.maxDense = x;
-  }
-  if (file === undefined) {
-    const readerFlags = ['--delimiter', '--label-column', '--skip-lines', '--max-dense'].filter((f) => values.has(f));
-    const readerSwitches = ['--header', '--no-header', '--row-names', '--no-row-names'].filter((f) => flags.has(f));
-    const stray = [...readerFlags, ...readerSwitches];
-    if (stray.length > 0) throw new UsageError(`${stray.join(', ')} only apply to an input FILE; the bundled dataset needs none.`);
-  }
+  const nInit = val('--n-init');
+  if (nInit !== undefined) out.nInit = nInit === 'auto' ? 'auto' : positiveInt('--n-init', nInit);
+  if (val('--max-iter') !== undefined) out.maxIter = positiveInt('--max-iter', val('--max-iter')!);
+  if (val('--tol') !== undefined) out.tol = number('--tol', val('--tol')!, 0, false, '1e-4');
+  if (val('--seed') !== undefined) out.seed = nonNegativeInt('--seed', val('--seed')!);
+  if (val('--out') !== undefined) out.out = val('--out');
   return out;
 }
-
-function example(flag: string): string {
-  const ex: Record<string, string> = {
-    '--k': '10',
-    '--backend': 'cpu',
-    '--n-init': '10',
-    '--max-iter': '300',
-    '--tol': '1e-4',
-    '--seed': '0',
-    '--init': 'k-means++',
-    '--out': 'labels.csv',
-    '--delimiter': 'tab',
-    '--label-column': 'last',
-    '--skip-lines': '1',
-    '--max-dense': '2e8',
-  };
-  return ex[flag] ?? 'VALUE';
-}
-
-export const HELP = `emgpu: clustering on the GPU through WebGPU, with a float64 CPU fallback.
-
-Usage:
-  emgpu kmeans [FILE] --k K [options]
-  emgpu --help | --version
-
-FILE is a matrix with one sample per row: .csv, .tsv or .txt (delimited text), or
-.mtx (MatrixMarket, e.g. a 10x matrix.mtx: its columns, the cells, become the samples),
-each optionally gzip-compressed (.gz). Without FILE, k-means runs on the bundled
-scikit-learn digits (1797 images x 64 pixels, k = 10) and is scored against the true digits.
-
-Options for kmeans:
-  -k, --k K               number of clusters (required with FILE)
-      --backend B         auto (default: WebGPU if available, else CPU), webgpu, wasm, reference (float64), cpu (= wasm)
-      --n-init N|auto     restarts, best kept (default auto: 1 for k-means++, 10 for random)
-      --max-iter N        iterations per restart (default 300)
-      --tol X             convergence tolerance, relative to the mean feature variance (default 1e-4)
-      --seed S            random seed, a non-negative integer (default 0)
-      --init I            k-means++ (default) or random
-  -o, --out FILE          write the labels as CSV (id,label)
-      --json              print the result summary as JSON on stdout
-  -q, --quiet             print nothing but errors (and --json output)
-      --no-progress       no progress bar (it is shown only when stderr is a terminal)
-
-Reading FILE:
-      --delimiter D       comma, tab or whitespace (default: from the extension, else detected)
-      --header, --no-header        the first line names the columns (default: detected)
-      --row-names, --no-row-names  the first column names the rows (default: detected)
-      --label-column C    split off column C (0-based, or 'last') as true labels and report
-                          the adjusted Rand index and NMI against them
-      --skip-lines N      skip N lines at the top of the file
-      --max-dense N       refuse to densify a .mtx with more than N entries (default 5e7)
-
-Exit status: 0 success, 1 error while running, 2 bad command line.
-`;

@@ -5,7 +5,9 @@
 import { createEngine } from '../index.js';
 import { runCli } from './run.js';
 
-export { parseArgs, UsageError, HELP } from './args.js';
+export { UsageError } from './args.js';
+export { parseArgs } from './commands.js';
+export { HELP, helpText } from './help.js';
 export { runCli } from './run.js';
 
 /** Run `emgpu` with these arguments (process.argv.slice(2)); resolves to the exit status. */

@@ -21,7 +21,16 @@ export class ProgressBar {
     private readonly maxIter: number,
     private readonly intervalMs = 80,
     private readonly now: () => number = () => performance.now(),
+    private readonly objectiveName = 'inertia',
   ) {}
+
+  /** A free-form status line (a pipeline stage, a k of a sweep), drawn in the same place. */
+  status(text: string): void {
+    const cols = this.sink.columns ?? 100;
+    this.sink.write(`\r${text.length > cols - 1 ? text.slice(0, Math.max(cols - 1, 0)) : text}\x1b[K`);
+    this.drawn = true;
+    this.lastRestart = -1;
+  }
 
   update(info: IterationRecord): void {
     const t = this.now();
@@ -41,7 +50,7 @@ export class ProgressBar {
     const bar = '#'.repeat(filled) + '-'.repeat(width - filled);
     const restart = this.restarts ? `restart ${info.restart + 1}/${this.restarts}` : `restart ${info.restart + 1}`;
     const changed = info.changed !== undefined ? `  changed ${info.changed}` : '';
-    const line = `[${bar}] ${restart}  iter ${info.iter}  inertia ${formatNumber(info.objective)}${changed}`;
+    const line = `[${bar}] ${restart}  iter ${info.iter}  ${this.objectiveName} ${formatNumber(info.objective)}${changed}`;
     const cols = this.sink.columns ?? 100;
     return line.length > cols - 1 ? line.slice(0, Math.max(cols - 1, 0)) : line;
   }

@@ -65,7 +65,9 @@ describe('bin/emgpu.js', () => {
     const bad = emgpu(['kmeans', '--k', '3', '--bogus']);
     expect(bad.code).toBe(2);
     expect(bad.stdout).toBe('');
-    expect(bad.stderr).toBe("error: unknown option '--bogus'. See emgpu --help.\n");
+    expect(bad.stderr).toBe("error: unknown option '--bogus'. See emgpu kmeans --help.\n");
+    const negative = emgpu(['sc', 'data/pbmc3k', '--k', '8', '--seed', '-1']);
+    expect(negative).toEqual({ code: 2, stdout: '', stderr: "error: --seed expects a non-negative integer, got '-1'.\n" });
     const missing = emgpu(['kmeans', 'does-not-exist.csv', '--k', '3', '--backend', 'reference']);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toBe(`error: cannot read '${join(ROOT, 'does-not-exist.csv')}': no such file or directory\n`);
@@ -77,6 +79,11 @@ describe('bin/emgpu.js', () => {
     const help = emgpu(['--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^emgpu: clustering on the GPU/);
+    for (const c of ['kmeans', 'softkmeans', 'gmm', 'nb', 'select', 'sc']) {
+      const one = emgpu([c, '--help']);
+      expect(one.code).toBe(0);
+      expect(one.stdout).toMatch(new RegExp(`^Usage: emgpu ${c} `));
+    }
   });
 
   test('tells the user to build when dist/cli.js is missing', () => {

@@ -1,0 +1,91 @@
+/** `emgpu sc`'s arguments. */
+import { type CommonArgs, COVARIANCES, kList, nonNegativeInt, number, oneOf, positiveInt, type Tokens, UsageError } from './args.js';
+import type { CovarianceType } from '../types.js';
+
+export type ScModel = 'kmeans' | 'gmm' | 'nb';
+
+/** `emgpu sc`: a single-cell file through QC → normalise → HVG → scale → PCA → a model. */
+export interface ScArgs extends CommonArgs {
+  command: 'sc';
+  /** An .h5ad, a 10x .h5, a 10x folder, or the three files of one. */
+  files: string[];
+  /** One or more models, each fitted on the same preprocessed data. */
+  models: ScModel[];
+  /** Set unless --select. */
+  k?: number;
+  /** Candidate ks when --select (default 2..12). */
+  ks?: number[];
+  criterion?: 'bic' | 'aic' | 'inertia';
+  covariance?: CovarianceType;
+  nPcs: number;
+  nTopGenes: number;
+  minGenes: number;
+  maxGenes?: number;
+  maxPctMito?: number;
+  minCells: number;
+  /** Truth: a column of the file's obs, or FILE:COLUMN of a CSV keyed by cell barcode. */
+  labels?: { file?: string; column: string };
+  markers?: number;
+}
+
+export function scArgs(t: Tokens, common: CommonArgs): ScArgs {
+  const val = (f: string) => t.values.get(f);
+  if (t.positionals.length === 0) {
+    throw new UsageError(
+      'emgpu sc needs an input: an .h5ad file, a 10x .h5 file, a 10x folder, or its three files. e.g. emgpu sc data/pbmc3k --k 8.',
+    );
+  }
+  if (t.positionals.length !== 1 && t.positionals.length !== 3) {
+    throw new UsageError(
+      `expected one input (a file or a 10x folder) or the three files of a 10x folder, got ${t.positionals.length}: ${t.positionals.map((p) => `'${p}'`).join(' ')}.`,
+    );
+  }
+  const models = (val('--model') ?? 'kmeans').split(',').map((m) => oneOf('--model', m.trim(), ['kmeans', 'gmm', 'nb'] as const));
+  if (new Set(models).size !== models.length) throw new UsageError(`--model lists a model twice in '${val('--model')}'; list each once.`);
+  const select = t.flags.has('--select');
+  const out: ScArgs = {
+    command: 'sc',
+    ...common,
+    files: t.positionals,
+    models,
+    nPcs: val('--n-pcs') === undefined ? 50 : positiveInt('--n-pcs', val('--n-pcs')!),
+    nTopGenes: val('--n-top-genes') === undefined ? 2000 : positiveInt('--n-top-genes', val('--n-top-genes')!),
+    minGenes: val('--min-genes') === undefined ? 200 : nonNegativeInt('--min-genes', val('--min-genes')!),
+    minCells: val('--min-cells') === undefined ? 3 : nonNegativeInt('--min-cells', val('--min-cells')!),
+  };
+  if (select && val('--k') !== undefined)
+    throw new UsageError('--k and --select contradict each other: pass --k K, or --select [--ks 2..12].');
+  if (!select && val('--k') === undefined)
+    throw new UsageError('emgpu sc needs --k K (the number of clusters), or --select to choose k from --ks (default 2..12).');
+  if (!select && (val('--ks') !== undefined || val('--criterion') !== undefined))
+    throw new UsageError('--ks and --criterion apply with --select only.');
+  if (val('--k') !== undefined) out.k = positiveInt('--k', val('--k')!);
+  if (select) {
+    out.ks = kList('--ks', val('--ks') ?? '2..12');
+    const crit = val('--criterion');
+    if (crit !== undefined)
+      out.criterion = oneOf(
+        '--criterion',
+        crit,
+        models.every((m) => m === 'kmeans') ? (['inertia', 'bic', 'aic'] as const) : (['bic', 'aic'] as const),
+      );
+  }
+  if (val('--covariance') !== undefined) {
+    if (!models.includes('gmm')) throw new UsageError('--covariance applies to --model gmm only.');
+    out.covariance = oneOf('--covariance', val('--covariance')!, COVARIANCES);
+  }
+  if (val('--max-genes') !== undefined) out.maxGenes = positiveInt('--max-genes', val('--max-genes')!);
+  if (val('--max-pct-mito') !== undefined) out.maxPctMito = number('--max-pct-mito', val('--max-pct-mito')!, 0, false, '5');
+  if (val('--markers') !== undefined) out.markers = positiveInt('--markers', val('--markers')!);
+  const labels = val('--labels');
+  if (labels !== undefined) {
+    // The last colon splits FILE:COLUMN (a path may hold colons; a column name may not); no colon: an obs COLUMN.
+    const colon = labels.lastIndexOf(':');
+    if (colon > 0 && colon < labels.length - 1) {
+      out.labels = { file: labels.slice(0, colon), column: labels.slice(colon + 1) };
+    } else if (colon >= 0) {
+      throw new UsageError(`--labels expects FILE:COLUMN (a CSV keyed by cell barcode) or an obs COLUMN of the input, got '${labels}'.`);
+    } else out.labels = { column: labels };
+  }
+  return out;
+}
