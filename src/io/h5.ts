@@ -10,7 +10,8 @@
 
  */
 import type { File as H5File } from 'h5wasm';
-import { FileFormatError } from '../errors.js';
+import { EmgpuError, FileFormatError } from '../errors.js';
+import { checkHdf5Structure } from './h5-check.js';
 import { formatCount } from './text.js';
 import { abortIfNeeded, inputName, readAllBytes } from './input.js';
 import type { ByteInput } from './types.js';
@@ -75,22 +76,34 @@ function describeStart(bytes: Uint8Array): string {
   return `it starts with "${head}"`;
 }
 
-/** Turn an h5wasm/HDF5 error into a FileFormatError that says what happened and what to do. */
-export function hdf5Error(label: string, e: unknown, doing: string): Error {
-  if (e instanceof FileFormatError) return e;
+/**
+ * Turn an h5wasm/HDF5 failure into a FileFormatError that says what happened and what to do. Any
+ * failure inside h5wasm counts: an HDF5 error stack, a WebAssembly trap ("memory access out of
+ * bounds") or a TypeError from h5wasm's JavaScript on metadata it did not expect; all mean the
+ * file is damaged or not what it claims. The original error is the cause.
+ */
+export function hdf5Error(label: string, e: unknown, doing: string): EmgpuError {
+  if (e instanceof EmgpuError) return e;
   const text = e instanceof Error ? e.message : String(e);
-  if (!/HDF5|H5/.test(text)) return e instanceof Error ? e : new Error(text);
+  if (!/HDF5|H5/.test(text)) {
+    const trap = typeof WebAssembly !== 'undefined' && e instanceof WebAssembly.RuntimeError;
+    return new FileFormatError(
+      `${label}: HDF5 could not ${doing} (${trap ? 'WebAssembly ' : ''}${text.split('\n')[0]}). The file is damaged or not an HDF5 file; get it again.`,
+      { cause: e },
+    );
+  }
   const trunc = /truncated file: eof = (\d+).*stored_eof = (\d+)/.exec(text);
   if (trunc) {
     return new FileFormatError(
       `${label}: the HDF5 file is truncated: ${formatCount(Number(trunc[1]))} of ${formatCount(Number(trunc[2]))} bytes are there. ` +
         'The download or copy was cut short; get the file again.',
+      { cause: e },
     );
   }
   // The innermost entry of HDF5's error stack names the cause.
   const entries = [...text.matchAll(/#\d+: .*? in ([A-Za-z0-9_]+)\(\): (.*)/g)];
   const cause = entries.length ? entries[entries.length - 1][2].trim() : text.split('\n')[0];
-  return new FileFormatError(`${label}: HDF5 could not ${doing} (${cause}). The file is corrupt or truncated; get it again.`);
+  return new FileFormatError(`${label}: HDF5 could not ${doing} (${cause}). The file is corrupt or truncated; get it again.`, { cause: e });
 }
 
 export interface OpenedH5 {
@@ -121,6 +134,8 @@ export interface OpenH5Options {
   signal?: AbortSignal;
   /** What the caller expects, for the "not HDF5" message. */
   expect?: string;
+  /** Refuse a file that must be read into memory whole and is larger than this. */
+  maxBytes?: number;
 }
 
 /**
@@ -173,14 +188,17 @@ export async function openH5(input: ByteInput, label: string, options: OpenH5Opt
       close() {
         try {
           file.close();
+        } catch {
+          /* a damaged file may fail to close; the mount goes anyway */
         } finally {
           unmount();
         }
       },
     };
   }
-  const bytes = await readAllBytes(input, label, options.signal);
+  const bytes = await readAllBytes(input, label, options.signal, options.maxBytes);
   if (!hasHdf5Signature(bytes)) throw notH5(bytes.subarray(0, 64));
+  checkHdf5Structure(bytes, label);
   const path = `/emgpu-${id}.h5`;
   FS.writeFile(path, bytes, { canOwn: true });
   let file: H5File;
@@ -199,6 +217,8 @@ export async function openH5(input: ByteInput, label: string, options: OpenH5Opt
     close() {
       try {
         file.close();
+      } catch {
+        /* a damaged file may fail to close; its bytes go anyway */
       } finally {
         try {
           FS.unlink(path);

@@ -3,7 +3,7 @@
  * → one ReadableStream<Uint8Array>, gunzipped through DecompressionStream when the bytes start with
  * the gzip magic, with a count of the bytes read. Browser and Node (≥ 18) alike; no Node built-ins.
  */
-import { AbortError, FileFormatError } from '../errors.js';
+import { AbortError, BufferLimitError, FileFormatError } from '../errors.js';
 import type { ByteInput } from './types.js';
 
 const CHUNK = 1 << 20;
@@ -168,15 +168,26 @@ export async function readChunk(
   }
 }
 
-/** Every byte of an input, gunzipped when it is gzip. For formats that need random access (HDF5). */
-export async function readAllBytes(input: ByteInput, label: string, signal?: AbortSignal): Promise<Uint8Array> {
+/**
+ * Every byte of an input, gunzipped when it is gzip. For formats that need random access (HDF5).
+ * A file (or its decompressed bytes) larger than `maxBytes` is refused before it is all in memory.
+ */
+export async function readAllBytes(input: ByteInput, label: string, signal?: AbortSignal, maxBytes = Infinity): Promise<Uint8Array> {
+  const tooBig = (bytes: number, what: string): BufferLimitError =>
+    new BufferLimitError(
+      `${label}: the file is ${what}${bytes.toLocaleString('en-US')} bytes, above maxBytes = ${maxBytes.toLocaleString('en-US')}, and must be read into memory whole. ` +
+        'Raise maxBytes if the machine has the memory (in a browser, read it from a Web Worker, where a File is not copied).',
+    );
   if (!isStream(input) && !isBlob(input)) {
     const b = bytesOf(input as ArrayBuffer | ArrayBufferView);
     if (!(b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b)) return b;
   }
   if (isBlob(input) && input.size >= 2) {
     const h = new Uint8Array(await input.slice(0, 2).arrayBuffer());
-    if (!(h[0] === 0x1f && h[1] === 0x8b)) return new Uint8Array(await input.arrayBuffer());
+    if (!(h[0] === 0x1f && h[1] === 0x8b)) {
+      if (input.size > maxBytes) throw tooBig(input.size, '');
+      return new Uint8Array(await input.arrayBuffer());
+    }
   }
   const opened = await openInput(input, label);
   const reader = opened.stream.getReader();
@@ -188,6 +199,10 @@ export async function readAllBytes(input: ByteInput, label: string, signal?: Abo
     if (r.done) break;
     parts.push(r.value);
     total += r.value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      throw tooBig(total, 'more than ');
+    }
   }
   return parts.length === 1 ? parts[0] : concat(parts, total);
 }

@@ -9,7 +9,7 @@
 import { BufferLimitError } from '../../errors.js';
 import { canonicalize, checkNnz, valueStats } from '../csr.js';
 import { abortIfNeeded, openInput, readChunk, type OpenedInput } from '../input.js';
-import { checkMaxBytes, estimateMemory, MemoryLimitError } from '../memory.js';
+import { checkLoadBudget, checkMaxBytes, estimateMemory, MemoryLimitError } from '../memory.js';
 import type { ByteInput, LoadedCsr, LoadOptions, LoadPhase, LoadProgress, MemoryEstimate } from '../types.js';
 import type { MtxField, MtxSize } from './header.js';
 import { MtxParser, type MtxSink } from './parser.js';
@@ -78,11 +78,15 @@ class CsrSink implements MtxSink {
   private declared = 0;
   private estimate: MemoryEstimate | undefined;
 
+  private readonly maxBytes: number;
+
   constructor(
     private readonly label: string,
     private readonly transpose: boolean,
     private readonly options: MatrixMarketCsrOptions,
-  ) {}
+  ) {
+    this.maxBytes = checkMaxBytes(options.maxBytes);
+  }
 
   begin({ rows, cols, nnz }: MtxSize): void {
     const label = this.label;
@@ -94,10 +98,7 @@ class CsrSink implements MtxSink {
     const est = estimateMemory({ n: this.n, d: this.d, nnz });
     this.estimate = est;
     this.options.onEstimate?.(est);
-    const max = this.options.maxBytes;
-    if (max !== undefined && est.loadBytes > max) {
-      throw new MemoryLimitError(label, est, est.loadBytes, max, 'the CSR matrix');
-    }
+    checkLoadBudget(label, est, this.maxBytes);
     try {
       this.indptr = new Uint32Array(this.n + 1);
       this.indices = new Uint32Array(nnz);
@@ -124,8 +125,8 @@ class CsrSink implements MtxSink {
   /** Entries arrived out of cell order: record each entry's cell (those so far from the row counts). */
   private becomeUnordered(lineNo: number): void {
     const est = this.estimate!;
-    const max = this.options.maxBytes;
-    if (max !== undefined && est.loadBytesUnordered > max) {
+    const max = this.maxBytes;
+    if (est.loadBytesUnordered > max) {
       throw new MemoryLimitError(
         this.label,
         est,
