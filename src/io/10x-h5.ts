@@ -38,7 +38,12 @@ export async function read10xH5(input: ByteInput, options: Read10xH5Options = {}
   const maxBytes = checkMaxBytes(options.maxBytes);
   const label = inputName(input) ?? 'matrix.h5';
   options.onProgress?.({ phase: 'open', bytesRead: 0, entries: 0 });
-  const h = await openH5(input, label, { signal: options.signal, expect: 'a 10x Genomics Cell Ranger .h5 matrix', maxBytes });
+  const h = await openH5(input, label, {
+    signal: options.signal,
+    expect: 'a 10x Genomics Cell Ranger .h5 matrix',
+    maxBytes,
+    timeoutMs: options.timeoutMs,
+  });
   try {
     const rootKeys = h.file.keys();
     const hasParts = (g: Group): boolean => {

@@ -4,7 +4,7 @@
  */
 import { BufferLimitError, FileFormatError, invalid } from '../errors.js';
 import { checkMaxBytes, formatBytes } from './memory.js';
-import { formatCount, isMissingToken, isNumeric, parseNumber, quoteField, toText } from './text.js';
+import { checkTextInput, formatCount, isMissingToken, isNumeric, parseNumber, quoteField, toText } from './text.js';
 
 export type Delimiter = ',' | '\t' | 'whitespace';
 
@@ -119,7 +119,9 @@ function fail(source: string, message: string): FileFormatError {
   return new FileFormatError(`${source}: ${message}`);
 }
 
-export function parseDelimited(input: string | Uint8Array, options: DelimitedOptions = {}): DelimitedResult {
+export function parseDelimited(input: string | Uint8Array, opts: DelimitedOptions = {}): DelimitedResult {
+  checkTextInput(input, 'parseDelimited');
+  const options = opts ?? {};
   const source = options.source ?? 'input';
   const skip = options.skipLines ?? 0;
   const maxBytes = checkMaxBytes(options.maxBytes);

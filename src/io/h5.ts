@@ -10,7 +10,8 @@
 
  */
 import type { File as H5File } from 'h5wasm';
-import { EmgpuError, FileFormatError } from '../errors.js';
+import { EmgpuError, FileFormatError, invalid } from '../errors.js';
+import { DEFAULT_H5_TIMEOUT_MS, h5Worker, openRemote, RemoteDataset, RemoteGroup, type RemoteFile } from './h5-remote.js';
 import { checkHdf5Structure } from './h5-check.js';
 import { formatCount } from './text.js';
 import { abortIfNeeded, inputName, readAllBytes } from './input.js';
@@ -136,6 +137,26 @@ export interface OpenH5Options {
   expect?: string;
   /** Refuse a file that must be read into memory whole and is larger than this. */
   maxBytes?: number;
+  /** Node: the most one HDF5 read may take before it is stopped (FileTimeoutError). Default 60 s. */
+  timeoutMs?: number;
+}
+
+/** Whether readAllBytes handed back the caller's own memory (then it is copied, never moved). */
+function callerMemory(input: ByteInput, bytes: Uint8Array): boolean {
+  if (input instanceof ArrayBuffer) return bytes.buffer === input;
+  return ArrayBuffer.isView(input) && bytes.buffer === input.buffer;
+}
+
+/** Validate timeoutMs (undefined = the default). */
+export function checkTimeout(timeoutMs: number | undefined): number {
+  if (timeoutMs === undefined) return DEFAULT_H5_TIMEOUT_MS;
+  if (typeof timeoutMs !== 'number' || !(timeoutMs > 0)) {
+    throw invalid(
+      'BAD_OPTION',
+      `timeoutMs=${String(timeoutMs)} must be a positive number of milliseconds (default ${DEFAULT_H5_TIMEOUT_MS}).`,
+    );
+  }
+  return timeoutMs;
 }
 
 /**
@@ -143,13 +164,17 @@ export interface OpenH5Options {
  * else is read into memory and given to HDF5's in-memory file system (no second copy).
  */
 export async function openH5(input: ByteInput, label: string, options: OpenH5Options = {}): Promise<OpenedH5> {
-  const { h5, FS } = await loadH5wasm();
+  const timeoutMs = checkTimeout(options.timeoutMs);
+  const mountable = typeof Blob !== 'undefined' && input instanceof Blob && (options.mount ?? true) && inWorker();
+  // h5wasm in this thread only where it is used: mounting, or where no worker thread can run it.
+  const here = mountable ? await loadH5wasm() : undefined;
   abortIfNeeded(options.signal);
   const id = ++openCount;
   const expect = options.expect ?? 'an HDF5 file';
   const notH5 = (start: Uint8Array): FileFormatError =>
     new FileFormatError(`${label}: not an HDF5 file: ${describeStart(start)}. Expected ${expect}.`);
-  if (typeof Blob !== 'undefined' && input instanceof Blob && (options.mount ?? true) && inWorker() && FS.filesystems.WORKERFS) {
+  if (here && input instanceof Blob && here.FS.filesystems.WORKERFS) {
+    const { h5, FS } = here;
     const head = new Uint8Array(await input.slice(0, Math.min(input.size, 4096)).arrayBuffer());
     if (!hasHdf5Signature(head)) {
       // A user block can push the signature past 4 KiB; probe the larger power-of-two offsets.
@@ -199,6 +224,31 @@ export async function openH5(input: ByteInput, label: string, options: OpenH5Opt
   const bytes = await readAllBytes(input, label, options.signal, options.maxBytes);
   if (!hasHdf5Signature(bytes)) throw notH5(bytes.subarray(0, 64));
   checkHdf5Structure(bytes, label);
+  // Node: HDF5 runs in a worker thread that a time limit can stop (./h5-remote.ts).
+  const worker = await h5Worker(label, timeoutMs);
+  if (worker) {
+    let remote: RemoteFile;
+    try {
+      remote = openRemote(worker, bytes, !callerMemory(input, bytes), label, timeoutMs);
+    } catch (e) {
+      throw hdf5Error(label, e, 'open the file');
+    }
+    return {
+      file: remote as unknown as H5File,
+      h5: { Group: RemoteGroup, Dataset: RemoteDataset } as unknown as H5wasm,
+      label,
+      mounted: false,
+      size: bytes.byteLength,
+      close() {
+        try {
+          remote.close();
+        } catch {
+          /* a damaged file may fail to close; the worker drops it anyway */
+        }
+      },
+    };
+  }
+  const { h5, FS } = here ?? (await loadH5wasm());
   const path = `/emgpu-${id}.h5`;
   FS.writeFile(path, bytes, { canOwn: true });
   let file: H5File;

@@ -142,7 +142,13 @@ export async function readH5ad(input: ByteInput, options: ReadH5adOptions = {}):
   const maxBytes = checkMaxBytes(options.maxBytes);
   const label = inputName(input) ?? 'data.h5ad';
   options.onProgress?.({ phase: 'open', bytesRead: 0, entries: 0 });
-  const h = await openH5(input, label, { signal: options.signal, mount: options.mount, expect: 'an AnnData .h5ad file', maxBytes });
+  const h = await openH5(input, label, {
+    signal: options.signal,
+    mount: options.mount,
+    expect: 'an AnnData .h5ad file',
+    maxBytes,
+    timeoutMs: options.timeoutMs,
+  });
   try {
     const rootKeys = h.file.keys();
     const available = availableMatrices(h);

@@ -216,12 +216,14 @@ export async function forEachLine(
   label: string,
   onLine: (line: string, lineNo: number) => void,
   signal?: AbortSignal,
+  maxBytes = Infinity,
 ): Promise<number> {
   const decoder = new TextDecoder('utf-8');
   const reader = opened.stream.getReader();
   let carry = '';
   let lineNo = 0;
   let first = true;
+  let text = 0;
   const emit = (line: string): void => {
     lineNo++;
     onLine(line.charCodeAt(line.length - 1) === 13 ? line.slice(0, -1) : line, lineNo);
@@ -230,18 +232,25 @@ export async function forEachLine(
     for (;;) {
       abortIfNeeded(signal);
       const r = await readChunk(reader, opened, label);
-      let text = r.done ? decoder.decode() : decoder.decode(r.value, { stream: true });
-      if (first && text.length > 0) {
-        if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+      // A name file's text is held as strings: refuse one (a gzip bomb, a wrong file) beyond the budget.
+      if (!r.done && (text += r.value.byteLength) > maxBytes) {
+        throw new BufferLimitError(
+          `${label}: more than ${text.toLocaleString('en-US')} bytes of text, above maxBytes = ${maxBytes.toLocaleString('en-US')}. ` +
+            'Check that this is the right file (names are a few MB even for a million cells), or raise maxBytes.',
+        );
+      }
+      let chunk = r.done ? decoder.decode() : decoder.decode(r.value, { stream: true });
+      if (first && chunk.length > 0) {
+        if (chunk.charCodeAt(0) === 0xfeff) chunk = chunk.slice(1);
         first = false;
       }
       let start = 0;
-      for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
-        emit(carry + text.slice(start, nl));
+      for (let nl = chunk.indexOf('\n'); nl >= 0; nl = chunk.indexOf('\n', start)) {
+        emit(carry + chunk.slice(start, nl));
         carry = '';
         start = nl + 1;
       }
-      carry += text.slice(start);
+      carry += chunk.slice(start);
       if (r.done) break;
     }
   } catch (e) {

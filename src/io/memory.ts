@@ -103,10 +103,16 @@ export function checkMaxBytes(maxBytes: number | undefined): number {
  * Refuse a matrix whose dimensions the library's CSR arrays cannot index, before anything is
  * allocated: rows and columns are Uint32 indices, and their count must be exact in a double.
  */
-export function checkDimensions(source: string, n: number, d: number, what = 'the matrix'): void {
+export function checkDimensions(
+  source: string,
+  n: number,
+  d: number,
+  what = 'the matrix',
+  names = ['rows (cells)', 'columns (genes)'],
+): void {
   for (const [name, x] of [
-    ['rows (cells)', n],
-    ['columns (genes)', d],
+    [names[0], n],
+    [names[1], d],
   ] as const) {
     if (!(Number.isInteger(x) && x >= 0 && x <= MAX_DIMENSION)) {
       throw new FileFormatError(

@@ -69,7 +69,7 @@ export function parseSizeLine(line: string, lineNo: number, label: string): MtxS
     throw mtxFail(label, `line ${lineNo} should be the size line "rows columns entries" (three whole numbers) but is ${quoteField(line)}.`);
   }
   const [rows, cols, nnz] = st.map(Number);
-  checkDimensions(label, rows, cols, `the size line ${quoteField(line.trim())}`);
+  checkDimensions(label, rows, cols, `the size line ${quoteField(line.trim())}`, ['rows', 'columns']);
   if (!Number.isSafeInteger(nnz)) {
     throw mtxFail(
       label,
