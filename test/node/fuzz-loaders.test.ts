@@ -3,7 +3,7 @@
 // blocks, inserted bytes, odd and huge size lines, non-numeric cells, BOMs and CRLF. Each case must
 // end in a typed EmgpuError with a code, or in a sane result (shapes agree, values finite); print
 // nothing; finish in time (HDF5 reads are stopped by the worker's time limit); and leave the
-// caller's bytes as they were. Seeded, so a failure reproduces; 1,370 inputs per run.
+// caller's bytes as they were. Seeded, so a failure reproduces; 1,280 inputs per run.
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import fc from 'fast-check';
@@ -43,7 +43,8 @@ type Mutation =
   | { kind: 'truncate'; at: number }
   | { kind: 'insert'; at: number; bytes: number[] };
 
-const at = fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true });
+// A uniform position in the file (fast-check's own numbers favour small values: the file's first bytes).
+const at = fc.noBias(fc.integer({ min: 0, max: 999_999 })).map((x) => x / 1e6);
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ kind: fc.constant('flip' as const), at, bit: fc.integer({ min: 0, max: 7 }) }),
   fc.record({ kind: fc.constant('set' as const), at, byte: fc.constantFrom(0, 0xff, 0x7f, 0x80, 0x0a, 0x2c, 0x20, 0x2d, 0x39) }),
@@ -242,10 +243,10 @@ describe('every loader gives a typed error or a sane result on damaged input, pr
     );
   });
 
-  test('readH5ad: 200 damaged .h5ad files', async () => {
+  test('readH5ad: 150 damaged .h5ad files', async () => {
     const tally = await property(
       bytesMutated(H5AD).map((b) => [b]),
-      200,
+      150,
       ([b]) => readH5ad(b, { timeoutMs: H5_TIMEOUT_MS }),
       (m: Awaited<ReturnType<typeof readH5ad>>) => {
         expectCsrSane(m);
@@ -256,10 +257,10 @@ describe('every loader gives a typed error or a sane result on damaged input, pr
     expect(tally.FILE_FORMAT).toBeGreaterThan(50);
   });
 
-  test('read10xH5: 120 damaged 10x .h5 files', async () => {
+  test('read10xH5: 80 damaged 10x .h5 files', async () => {
     await property(
       bytesMutated(TENX_H5).map((b) => [b]),
-      120,
+      80,
       ([b]) => read10xH5(b, { timeoutMs: H5_TIMEOUT_MS }),
       (m: Awaited<ReturnType<typeof read10xH5>>) => {
         expectCsrSane(m);
