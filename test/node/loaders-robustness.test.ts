@@ -2,7 +2,7 @@
 // test/fixtures/corrupt (scripts/make-corrupt-fixtures.mjs): memory bounds checked before
 // allocating, numeric first rows as data, directories as paths, and damaged HDF5 files that used
 // to hang, trap inside WebAssembly or name an internal function.
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -18,6 +18,7 @@ import { readH5ad } from '../../src/io/h5ad.js';
 import { DEFAULT_MAX_BYTES } from '../../src/io/memory.js';
 import { readMatrixMarketCsr } from '../../src/io/mtx/csr.js';
 import { parseMatrixMarket } from '../../src/io/mtx/dense.js';
+import { readMatrixFile } from '../../src/io/node.js';
 import { fileBlob, read10xH5File, readH5adFile } from '../../src/io/node-sc.js';
 import { negativeBinomialMixture } from '../../src/index.js';
 
@@ -119,6 +120,14 @@ describe('paths: a directory or a missing file is refused with what to pass', ()
     }
     expect((await typedError(() => readH5adFile(join(dir, 'nope.h5ad')), 'NOT_A_FILE')).message).toMatch(
       /nope\.h5ad: no such file\. Check the path; pass an AnnData \.h5ad file/,
+    );
+  });
+
+  test('a directory given to the CLI file layer is NOT_A_FILE too, naming the files it takes', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'emgpu-dir-')), 'data.csv');
+    mkdirSync(dir);
+    expect((await typedError(() => readMatrixFile(dir), 'NOT_A_FILE')).message).toMatch(
+      /data\.csv is a directory, not a file\. Pass a \.csv, \.tsv, \.txt or \.mtx file/,
     );
   });
 
