@@ -86,6 +86,13 @@ describe('sparse data: dimensions are bounded by memory, checked before allocati
     await typedError(() => readMatrixMarketCsr(seed, { maxBytes: 0 }), 'BAD_OPTION');
   });
 
+  test('a size line declaring more entries than the file can hold is refused before the arrays are allocated', async () => {
+    const tiny = new TextEncoder().encode('%%MatrixMarket matrix coordinate integer general\n100000 100000 200000000\n1 1 1\n');
+    expect((await typedError(() => readMatrixMarketCsr(tiny), 'FILE_FORMAT')).message).toMatch(
+      /declares 200,000,000 entries, more than a file of this size can hold\. The file is truncated or the size line is damaged/,
+    );
+  });
+
   test('delimited text and whole-file HDF5 reads obey maxBytes too', async () => {
     expect((await typedError(() => parseDelimited('1,2\n3,4\n', { maxBytes: 16 }), 'BUFFER_LIMIT')).message).toMatch(
       /2 rows × 2 columns need 32 B as float64, above maxBytes = 16 B\. Raise maxBytes/,

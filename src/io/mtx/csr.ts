@@ -11,7 +11,7 @@ import { canonicalize, checkNnz, valueStats } from '../csr.js';
 import { abortIfNeeded, openInput, readChunk, type OpenedInput } from '../input.js';
 import { checkLoadBudget, checkMaxBytes, estimateMemory, MemoryLimitError } from '../memory.js';
 import type { ByteInput, LoadedCsr, LoadOptions, LoadPhase, LoadProgress, MemoryEstimate } from '../types.js';
-import type { MtxField, MtxSize } from './header.js';
+import { type MtxField, type MtxSize, mtxFail } from './header.js';
 import { MtxParser, type MtxSink } from './parser.js';
 
 export interface MatrixMarketCsrOptions extends LoadOptions {
@@ -88,9 +88,18 @@ class CsrSink implements MtxSink {
     this.maxBytes = checkMaxBytes(options.maxBytes);
   }
 
+  /** Most entries the input's bytes can hold (each line is at least "1 1\n"; gzip expands at most ~1032×). */
+  maxEntries = Infinity;
+
   begin({ rows, cols, nnz }: MtxSize): void {
     const label = this.label;
     checkNnz(nnz, label);
+    if (nnz > this.maxEntries) {
+      throw mtxFail(
+        label,
+        `the size line declares ${nnz.toLocaleString('en-US')} entries, more than a file of this size can hold. The file is truncated or the size line is damaged; export the matrix again.`,
+      );
+    }
     this.declared = nnz;
     this.n = this.transpose ? cols : rows;
     this.d = this.transpose ? rows : cols;
@@ -160,6 +169,7 @@ export async function readMatrixMarketCsr(input: ByteInput, options: MatrixMarke
 
 export async function parseOpened(opened: OpenedInput, label: string, options: MatrixMarketCsrOptions): Promise<MatrixMarketCsr> {
   const sink = new CsrSink(label, options.transpose ?? true, options);
+  if (opened.totalBytes !== undefined) sink.maxEntries = Math.floor(((opened.gzip ? 1032 : 1) * opened.totalBytes) / 4);
   const parser = new MtxParser(label, sink);
   const progress = new Reporter(options.onProgress, () => ({ bytesRead: opened.bytesRead(), totalBytes: opened.totalBytes }));
   const reader = opened.stream.getReader();
