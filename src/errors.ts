@@ -18,6 +18,8 @@ export type ErrorCode =
   | 'ABORTED'
   | 'ENGINE_DESTROYED'
   | 'FILE_FORMAT'
+  | 'NOT_A_FILE'
+  | 'FILE_TIMEOUT'
   | 'NO_IMPLEMENTATION';
 
 export class EmgpuError extends Error {
@@ -75,8 +77,24 @@ export class AbortError extends EmgpuError {
 
 /** A file could not be read as the format it claims to be. */
 export class FileFormatError extends EmgpuError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('FILE_FORMAT', message, options);
+  }
+}
+
+/** A path names no readable file: missing, a directory, or not readable (code NOT_A_FILE). */
+export class NotAFileError extends EmgpuError {
+  readonly path: string;
+  constructor(path: string, message: string, options?: { cause?: unknown }) {
+    super('NOT_A_FILE', message, options);
+    this.path = path;
+  }
+}
+
+/** Reading a file took longer than its time limit and was stopped (code FILE_TIMEOUT): a damaged file that loops the reader. */
+export class FileTimeoutError extends EmgpuError {
   constructor(message: string) {
-    super('FILE_FORMAT', message);
+    super('FILE_TIMEOUT', message);
   }
 }
 

@@ -54,6 +54,7 @@ export {
   estimateMemory,
   formatBytes,
   MemoryLimitError,
+  DEFAULT_MAX_BYTES,
   makeUnique,
 } from './io/index.js';
 export type {

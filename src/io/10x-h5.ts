@@ -14,7 +14,7 @@ import { beyondExactWarning, canonicalize, notCountsWarning, checkNnz, selectCol
 import { abortIfNeeded, inputName } from './input.js';
 import { checkMaxBytes } from './memory.js';
 import type { ByteInput, LoadedCsr, LoadOptions, SingleCellData } from './types.js';
-import { openH5 } from './h5.js';
+import { hdf5Error, openH5 } from './h5.js';
 import { checkH5Budget, getPath, isDataset, isGroup, readCompressed, readNumeric, readStrings, shapeOf } from './h5-read.js';
 
 export interface Read10xH5Options extends LoadOptions {
@@ -35,10 +35,15 @@ const MATRIX_PARTS = ['data', 'indices', 'indptr', 'shape'];
  */
 export async function read10xH5(input: ByteInput, options: Read10xH5Options = {}): Promise<SingleCellData> {
   const t0 = performance.now();
-  checkMaxBytes(options.maxBytes);
+  const maxBytes = checkMaxBytes(options.maxBytes);
   const label = inputName(input) ?? 'matrix.h5';
   options.onProgress?.({ phase: 'open', bytesRead: 0, entries: 0 });
-  const h = await openH5(input, label, { signal: options.signal, expect: 'a 10x Genomics Cell Ranger .h5 matrix' });
+  const h = await openH5(input, label, {
+    signal: options.signal,
+    expect: 'a 10x Genomics Cell Ranger .h5 matrix',
+    maxBytes,
+    timeoutMs: options.timeoutMs,
+  });
   try {
     const rootKeys = h.file.keys();
     const hasParts = (g: Group): boolean => {
@@ -184,6 +189,8 @@ export async function read10xH5(input: ByteInput, options: Read10xH5Options = {}
     out.source.loadMs = performance.now() - t0;
     options.onProgress?.({ phase: 'done', bytesRead: h.size, totalBytes: h.size, entries: nnz, totalEntries: nnz });
     return out;
+  } catch (e) {
+    throw hdf5Error(label, e, 'read the file');
   } finally {
     h.close();
   }

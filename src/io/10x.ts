@@ -33,7 +33,7 @@ interface Features {
   bytesRead: number;
 }
 
-async function readFeatures(input: ByteInput, label: string, signal?: AbortSignal): Promise<Features> {
+async function readFeatures(input: ByteInput, label: string, signal: AbortSignal | undefined, maxBytes: number): Promise<Features> {
   const opened = await openInput(input, label);
   const name = opened.name ?? label;
   const ids: string[] = [];
@@ -60,6 +60,7 @@ async function readFeatures(input: ByteInput, label: string, signal?: AbortSigna
       }
     },
     signal,
+    maxBytes,
   );
   const out: Features = { names, bytesRead: opened.bytesRead() };
   if (columns >= 2) out.ids = ids;
@@ -67,7 +68,12 @@ async function readFeatures(input: ByteInput, label: string, signal?: AbortSigna
   return out;
 }
 
-async function readBarcodes(input: ByteInput, label: string, signal?: AbortSignal): Promise<{ names: string[]; bytesRead: number }> {
+async function readBarcodes(
+  input: ByteInput,
+  label: string,
+  signal: AbortSignal | undefined,
+  maxBytes: number,
+): Promise<{ names: string[]; bytesRead: number }> {
   const opened = await openInput(input, label);
   const out: string[] = [];
   await forEachLine(
@@ -79,6 +85,7 @@ async function readBarcodes(input: ByteInput, label: string, signal?: AbortSigna
       out.push(tab < 0 ? line : line.slice(0, tab));
     },
     signal,
+    maxBytes,
   );
   return { names: out, bytesRead: opened.bytesRead() };
 }
@@ -152,7 +159,7 @@ export function find10xInputs(files: Iterable<File> | ArrayLike<File>): Read10xF
  */
 export async function read10x(files: Read10xFiles, options: Read10xOptions = {}): Promise<SingleCellData> {
   const t0 = performance.now();
-  checkMaxBytes(options.maxBytes);
+  const maxBytes = checkMaxBytes(options.maxBytes);
   if (files === null || typeof files !== 'object' || !('matrix' in files) || files.matrix == null) {
     throw new FileFormatError(
       'read10x: pass { matrix, features (or genes), barcodes }: matrix.mtx(.gz), features.tsv(.gz) or genes.tsv(.gz), barcodes.tsv(.gz).',
@@ -172,13 +179,13 @@ export async function read10x(files: Read10xFiles, options: Read10xOptions = {})
   let features: Features | undefined;
   if (featureInput != null) {
     report('features');
-    features = await readFeatures(featureInput, featureLabel, options.signal);
+    features = await readFeatures(featureInput, featureLabel, options.signal, maxBytes);
     bytesRead += features.bytesRead;
   }
   let barcodes: string[] | undefined;
   if (files.barcodes != null) {
     report('barcodes');
-    const b = await readBarcodes(files.barcodes, 'barcodes.tsv', options.signal);
+    const b = await readBarcodes(files.barcodes, 'barcodes.tsv', options.signal, maxBytes);
     barcodes = b.names;
     bytesRead += b.bytesRead;
   }

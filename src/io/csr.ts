@@ -5,6 +5,7 @@
  */
 import { FileFormatError } from '../errors.js';
 import type { CsrMatrix } from '../sparse.js';
+import { checkDimensions } from './memory.js';
 import type { LoadedCsr } from './types.js';
 
 /** Largest whole number a Float32Array holds exactly. */
@@ -142,9 +143,10 @@ export function transposeCompressed(
   return { indptr, indices, values };
 }
 
-/** Structural checks: indptr starts at 0, never decreases, ends at nnz; indices below d. */
+/** Structural checks: dimensions a Uint32 CSR can index, indptr starts at 0, never decreases, ends at nnz; indices below d. */
 export function validateCsr(m: LoadedCsr, label: string): void {
   const { n, d, nnz, indptr, indices, values } = m;
+  checkDimensions(label, n, d);
   if (indptr.length !== n + 1)
     throw new FileFormatError(`${label}: indptr has ${indptr.length} entries; a matrix with ${n} rows needs ${n + 1}.`);
   if (indptr[0] !== 0) throw new FileFormatError(`${label}: indptr[0] = ${indptr[0]}, not 0. The file is corrupt.`);

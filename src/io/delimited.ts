@@ -2,8 +2,9 @@
  * Delimited text (CSV, TSV, whitespace) → dense row-major float64 matrix.
  * Pure: takes a string or bytes, so it works in browsers as well as in the CLI.
  */
-import { FileFormatError, invalid } from '../errors.js';
-import { formatCount, isMissingToken, isNumeric, parseNumber, quoteField, toText } from './text.js';
+import { BufferLimitError, FileFormatError, invalid } from '../errors.js';
+import { checkMaxBytes, formatBytes } from './memory.js';
+import { checkTextInput, formatCount, isMissingToken, isNumeric, parseNumber, quoteField, toText } from './text.js';
 
 export type Delimiter = ',' | '\t' | 'whitespace';
 
@@ -12,8 +13,8 @@ export interface DelimitedOptions {
   delimiter?: 'auto' | Delimiter;
   /**
    * Whether the first line names the columns. 'auto' (default): yes when one of its fields is not a number
-   * where the next line has a number. Also recognises scikit-learn's toy-data first line
-   * `n_samples,n_features,<class names…>` and then splits the last column off as labels.
+   * where the next line has a number; a first line of numbers as wide as the next is data. Also recognises
+   * scikit-learn's toy-data first line `n_samples,n_features,<class names…>` and then splits the last column off as labels.
    */
   header?: 'auto' | boolean;
   /** Whether the first column holds row names. 'auto' (default): yes when it is not numeric on the first data row. */
@@ -24,6 +25,8 @@ export interface DelimitedOptions {
   skipLines?: number;
   /** Name used in error messages (a file name). */
   source?: string;
+  /** Refuse (BUFFER_LIMIT) a matrix needing more bytes than this as float64. Default 2 GiB (DEFAULT_MAX_BYTES). */
+  maxBytes?: number;
 }
 
 export interface DelimitedResult {
@@ -116,9 +119,12 @@ function fail(source: string, message: string): FileFormatError {
   return new FileFormatError(`${source}: ${message}`);
 }
 
-export function parseDelimited(input: string | Uint8Array, options: DelimitedOptions = {}): DelimitedResult {
+export function parseDelimited(input: string | Uint8Array, opts: DelimitedOptions = {}): DelimitedResult {
+  checkTextInput(input, 'parseDelimited');
+  const options = opts ?? {};
   const source = options.source ?? 'input';
   const skip = options.skipLines ?? 0;
+  const maxBytes = checkMaxBytes(options.maxBytes);
   if (!Number.isInteger(skip) || skip < 0) {
     throw invalid('BAD_OPTION', `skipLines=${String(skip)} is not a non-negative integer. Pass 0, 1, 2, ...`);
   }
@@ -146,8 +152,11 @@ export function parseDelimited(input: string | Uint8Array, options: DelimitedOpt
   if (headerOpt === true) header = true;
   else if (headerOpt === 'auto') {
     // scikit-learn toy files: "150,4,setosa,versicolor,virginica", then rows of 4 features + class.
+    // A first line of numbers as wide as the next is a data row ("1,1\n2,2" is 2 × 2), never a header.
+    const numbersLikeData = second !== undefined && first.length === second.length && !first.some(isLabelToken);
     if (
       second &&
+      !numbersLikeData &&
       first.length >= 2 &&
       isPositiveInt(first[0]) &&
       isPositiveInt(first[1]) &&
@@ -212,6 +221,12 @@ export function parseDelimited(input: string | Uint8Array, options: DelimitedOpt
   }
 
   const n = dataLines.length;
+  if (8 * n * d > maxBytes) {
+    throw new BufferLimitError(
+      `${source}: ${formatCount(n)} rows × ${formatCount(d)} columns need ${formatBytes(8 * n * d)} as float64, above maxBytes = ${formatBytes(maxBytes)}. ` +
+        'Raise maxBytes if the machine has the memory, or select rows or columns first.',
+    );
+  }
   const data = new Float64Array(n * d);
   const rowNames: string[] | undefined = hasRowNames ? new Array<string>(n) : undefined;
   const rawLabels: string[] | undefined = li >= 0 ? new Array<string>(n) : undefined;

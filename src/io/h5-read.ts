@@ -2,7 +2,7 @@
 import type { Dataset, Group } from 'h5wasm';
 import { FileFormatError } from '../errors.js';
 import { toFloat32, toUint32 } from './csr.js';
-import { estimateMemory, MemoryLimitError } from './memory.js';
+import { checkDimensions, checkLoadBudget, checkMaxBytes, estimateMemory } from './memory.js';
 import type { LoadOptions } from './types.js';
 import { hdf5Error, type OpenedH5 } from './h5.js';
 
@@ -20,8 +20,10 @@ export function getPath(h: OpenedH5, path: string): Group | Dataset | undefined 
   try {
     x = h.file.get(path);
   } catch (e) {
-    const err = hdf5Error(h.label, e, `read ${path}`);
-    if (err instanceof FileFormatError) throw err;
+    // HDF5's own errors and WebAssembly traps mean damage; anything else is a missing or broken link.
+    const text = e instanceof Error ? e.message : String(e);
+    if (/HDF5|H5/.test(text) || (typeof WebAssembly !== 'undefined' && e instanceof WebAssembly.RuntimeError))
+      throw hdf5Error(h.label, e, `read ${path}`);
     return undefined;
   }
   return isGroup(h, x) || isDataset(h, x) ? x : undefined;
@@ -128,16 +130,18 @@ export function checkH5Budget(
   fileBytes: number,
   mounted: boolean,
 ): void {
+  checkDimensions(label, shape.n, shape.d, 'the shape');
+  if (!(Number.isSafeInteger(shape.nnz) && shape.nnz >= 0)) {
+    throw new FileFormatError(`${label}: the matrix declares ${String(shape.nnz)} stored entries. The file is damaged; get it again.`);
+  }
   const est = estimateMemory(shape);
   options.onEstimate?.(est);
   const needed = est.csrBytes + 8 * shape.nnz + (mounted ? 0 : fileBytes);
-  if (options.maxBytes !== undefined && needed > options.maxBytes) {
-    throw new MemoryLimitError(
-      label,
-      est,
-      needed,
-      options.maxBytes,
-      `the CSR matrix, its int64 indices as stored${mounted ? '' : ' and the file itself in memory'}`,
-    );
-  }
+  checkLoadBudget(
+    label,
+    est,
+    checkMaxBytes(options.maxBytes),
+    needed,
+    `the CSR matrix, its int64 indices as stored${mounted ? '' : ' and the file itself in memory'}`,
+  );
 }

@@ -10,7 +10,9 @@
 
  */
 import type { File as H5File } from 'h5wasm';
-import { FileFormatError } from '../errors.js';
+import { EmgpuError, FileFormatError, invalid } from '../errors.js';
+import { DEFAULT_H5_TIMEOUT_MS, h5Worker, openRemote, RemoteDataset, RemoteGroup, type RemoteFile } from './h5-remote.js';
+import { checkHdf5Structure } from './h5-check.js';
 import { formatCount } from './text.js';
 import { abortIfNeeded, inputName, readAllBytes } from './input.js';
 import type { ByteInput } from './types.js';
@@ -75,22 +77,34 @@ function describeStart(bytes: Uint8Array): string {
   return `it starts with "${head}"`;
 }
 
-/** Turn an h5wasm/HDF5 error into a FileFormatError that says what happened and what to do. */
-export function hdf5Error(label: string, e: unknown, doing: string): Error {
-  if (e instanceof FileFormatError) return e;
+/**
+ * Turn an h5wasm/HDF5 failure into a FileFormatError that says what happened and what to do. Any
+ * failure inside h5wasm counts: an HDF5 error stack, a WebAssembly trap ("memory access out of
+ * bounds") or a TypeError from h5wasm's JavaScript on metadata it did not expect; all mean the
+ * file is damaged or not what it claims. The original error is the cause.
+ */
+export function hdf5Error(label: string, e: unknown, doing: string): EmgpuError {
+  if (e instanceof EmgpuError) return e;
   const text = e instanceof Error ? e.message : String(e);
-  if (!/HDF5|H5/.test(text)) return e instanceof Error ? e : new Error(text);
+  if (!/HDF5|H5/.test(text)) {
+    const trap = typeof WebAssembly !== 'undefined' && e instanceof WebAssembly.RuntimeError;
+    return new FileFormatError(
+      `${label}: HDF5 could not ${doing} (${trap ? 'WebAssembly ' : ''}${text.split('\n')[0]}). The file is damaged or not an HDF5 file; get it again.`,
+      { cause: e },
+    );
+  }
   const trunc = /truncated file: eof = (\d+).*stored_eof = (\d+)/.exec(text);
   if (trunc) {
     return new FileFormatError(
       `${label}: the HDF5 file is truncated: ${formatCount(Number(trunc[1]))} of ${formatCount(Number(trunc[2]))} bytes are there. ` +
         'The download or copy was cut short; get the file again.',
+      { cause: e },
     );
   }
   // The innermost entry of HDF5's error stack names the cause.
   const entries = [...text.matchAll(/#\d+: .*? in ([A-Za-z0-9_]+)\(\): (.*)/g)];
   const cause = entries.length ? entries[entries.length - 1][2].trim() : text.split('\n')[0];
-  return new FileFormatError(`${label}: HDF5 could not ${doing} (${cause}). The file is corrupt or truncated; get it again.`);
+  return new FileFormatError(`${label}: HDF5 could not ${doing} (${cause}). The file is corrupt or truncated; get it again.`, { cause: e });
 }
 
 export interface OpenedH5 {
@@ -121,6 +135,28 @@ export interface OpenH5Options {
   signal?: AbortSignal;
   /** What the caller expects, for the "not HDF5" message. */
   expect?: string;
+  /** Refuse a file that must be read into memory whole and is larger than this. */
+  maxBytes?: number;
+  /** Node: the most one HDF5 read may take before it is stopped (FileTimeoutError). Default 60 s. */
+  timeoutMs?: number;
+}
+
+/** Whether readAllBytes handed back the caller's own memory (then it is copied, never moved). */
+function callerMemory(input: ByteInput, bytes: Uint8Array): boolean {
+  if (input instanceof ArrayBuffer) return bytes.buffer === input;
+  return ArrayBuffer.isView(input) && bytes.buffer === input.buffer;
+}
+
+/** Validate timeoutMs (undefined = the default). */
+export function checkTimeout(timeoutMs: number | undefined): number {
+  if (timeoutMs === undefined) return DEFAULT_H5_TIMEOUT_MS;
+  if (typeof timeoutMs !== 'number' || !(timeoutMs > 0)) {
+    throw invalid(
+      'BAD_OPTION',
+      `timeoutMs=${String(timeoutMs)} must be a positive number of milliseconds (default ${DEFAULT_H5_TIMEOUT_MS}).`,
+    );
+  }
+  return timeoutMs;
 }
 
 /**
@@ -128,13 +164,17 @@ export interface OpenH5Options {
  * else is read into memory and given to HDF5's in-memory file system (no second copy).
  */
 export async function openH5(input: ByteInput, label: string, options: OpenH5Options = {}): Promise<OpenedH5> {
-  const { h5, FS } = await loadH5wasm();
+  const timeoutMs = checkTimeout(options.timeoutMs);
+  const mountable = typeof Blob !== 'undefined' && input instanceof Blob && (options.mount ?? true) && inWorker();
+  // h5wasm in this thread only where it is used: mounting, or where no worker thread can run it.
+  const here = mountable ? await loadH5wasm() : undefined;
   abortIfNeeded(options.signal);
   const id = ++openCount;
   const expect = options.expect ?? 'an HDF5 file';
   const notH5 = (start: Uint8Array): FileFormatError =>
     new FileFormatError(`${label}: not an HDF5 file: ${describeStart(start)}. Expected ${expect}.`);
-  if (typeof Blob !== 'undefined' && input instanceof Blob && (options.mount ?? true) && inWorker() && FS.filesystems.WORKERFS) {
+  if (here && input instanceof Blob && here.FS.filesystems.WORKERFS) {
+    const { h5, FS } = here;
     const head = new Uint8Array(await input.slice(0, Math.min(input.size, 4096)).arrayBuffer());
     if (!hasHdf5Signature(head)) {
       // A user block can push the signature past 4 KiB; probe the larger power-of-two offsets.
@@ -173,14 +213,42 @@ export async function openH5(input: ByteInput, label: string, options: OpenH5Opt
       close() {
         try {
           file.close();
+        } catch {
+          /* a damaged file may fail to close; the mount goes anyway */
         } finally {
           unmount();
         }
       },
     };
   }
-  const bytes = await readAllBytes(input, label, options.signal);
+  const bytes = await readAllBytes(input, label, options.signal, options.maxBytes);
   if (!hasHdf5Signature(bytes)) throw notH5(bytes.subarray(0, 64));
+  checkHdf5Structure(bytes, label);
+  // Node: HDF5 runs in a worker thread that a time limit can stop (./h5-remote.ts).
+  const worker = await h5Worker(label, timeoutMs);
+  if (worker) {
+    let remote: RemoteFile;
+    try {
+      remote = openRemote(worker, bytes, !callerMemory(input, bytes), label, timeoutMs);
+    } catch (e) {
+      throw hdf5Error(label, e, 'open the file');
+    }
+    return {
+      file: remote as unknown as H5File,
+      h5: { Group: RemoteGroup, Dataset: RemoteDataset } as unknown as H5wasm,
+      label,
+      mounted: false,
+      size: bytes.byteLength,
+      close() {
+        try {
+          remote.close();
+        } catch {
+          /* a damaged file may fail to close; the worker drops it anyway */
+        }
+      },
+    };
+  }
+  const { h5, FS } = here ?? (await loadH5wasm());
   const path = `/emgpu-${id}.h5`;
   FS.writeFile(path, bytes, { canOwn: true });
   let file: H5File;
@@ -199,6 +267,8 @@ export async function openH5(input: ByteInput, label: string, options: OpenH5Opt
     close() {
       try {
         file.close();
+      } catch {
+        /* a damaged file may fail to close; its bytes go anyway */
       } finally {
         try {
           FS.unlink(path);

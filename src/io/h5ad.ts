@@ -21,7 +21,7 @@ import type { Dataset, Group } from 'h5wasm';
 import { FileFormatError } from '../errors.js';
 import { formatCount } from './text.js';
 import { beyondExactWarning, canonicalize, notCountsWarning, checkNnz, transposeCompressed, validateCsr, valueStats } from './csr.js';
-import { openH5, type OpenedH5 } from './h5.js';
+import { hdf5Error, openH5, type OpenedH5 } from './h5.js';
 import { attr, checkH5Budget, getPath, isDataset, readCompressed, readStrings, shapeOf } from './h5-read.js';
 import { abortIfNeeded, inputName } from './input.js';
 import { checkMaxBytes } from './memory.js';
@@ -139,10 +139,16 @@ function readMatrixElement(h: OpenedH5, path: string, options: ReadH5adOptions):
  */
 export async function readH5ad(input: ByteInput, options: ReadH5adOptions = {}): Promise<SingleCellData> {
   const t0 = performance.now();
-  checkMaxBytes(options.maxBytes);
+  const maxBytes = checkMaxBytes(options.maxBytes);
   const label = inputName(input) ?? 'data.h5ad';
   options.onProgress?.({ phase: 'open', bytesRead: 0, entries: 0 });
-  const h = await openH5(input, label, { signal: options.signal, mount: options.mount, expect: 'an AnnData .h5ad file' });
+  const h = await openH5(input, label, {
+    signal: options.signal,
+    mount: options.mount,
+    expect: 'an AnnData .h5ad file',
+    maxBytes,
+    timeoutMs: options.timeoutMs,
+  });
   try {
     const rootKeys = h.file.keys();
     const available = availableMatrices(h);
@@ -234,6 +240,8 @@ export async function readH5ad(input: ByteInput, options: ReadH5adOptions = {}):
     out.source.loadMs = performance.now() - t0;
     options.onProgress?.({ phase: 'done', bytesRead: h.size, totalBytes: h.size, entries: matrix.nnz, totalEntries: matrix.nnz });
     return out;
+  } catch (e) {
+    throw hdf5Error(label, e, 'read the file');
   } finally {
     h.close();
   }

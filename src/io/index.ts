@@ -11,7 +11,7 @@ export { read10xH5 } from './10x-h5.js';
 export type { Read10xH5Options } from './10x-h5.js';
 export { readH5ad, readH5adFromFile } from './h5ad.js';
 export type { ReadH5adOptions } from './h5ad.js';
-export { estimateMemory, formatBytes, MemoryLimitError } from './memory.js';
+export { estimateMemory, formatBytes, MemoryLimitError, DEFAULT_MAX_BYTES } from './memory.js';
 export {
   canonicalize,
   colSums,

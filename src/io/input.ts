@@ -3,7 +3,7 @@
  * → one ReadableStream<Uint8Array>, gunzipped through DecompressionStream when the bytes start with
  * the gzip magic, with a count of the bytes read. Browser and Node (≥ 18) alike; no Node built-ins.
  */
-import { AbortError, FileFormatError } from '../errors.js';
+import { AbortError, BufferLimitError, FileFormatError } from '../errors.js';
 import type { ByteInput } from './types.js';
 
 const CHUNK = 1 << 20;
@@ -168,15 +168,26 @@ export async function readChunk(
   }
 }
 
-/** Every byte of an input, gunzipped when it is gzip. For formats that need random access (HDF5). */
-export async function readAllBytes(input: ByteInput, label: string, signal?: AbortSignal): Promise<Uint8Array> {
+/**
+ * Every byte of an input, gunzipped when it is gzip. For formats that need random access (HDF5).
+ * A file (or its decompressed bytes) larger than `maxBytes` is refused before it is all in memory.
+ */
+export async function readAllBytes(input: ByteInput, label: string, signal?: AbortSignal, maxBytes = Infinity): Promise<Uint8Array> {
+  const tooBig = (bytes: number, what: string): BufferLimitError =>
+    new BufferLimitError(
+      `${label}: the file is ${what}${bytes.toLocaleString('en-US')} bytes, above maxBytes = ${maxBytes.toLocaleString('en-US')}, and must be read into memory whole. ` +
+        'Raise maxBytes if the machine has the memory (in a browser, read it from a Web Worker, where a File is not copied).',
+    );
   if (!isStream(input) && !isBlob(input)) {
     const b = bytesOf(input as ArrayBuffer | ArrayBufferView);
     if (!(b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b)) return b;
   }
   if (isBlob(input) && input.size >= 2) {
     const h = new Uint8Array(await input.slice(0, 2).arrayBuffer());
-    if (!(h[0] === 0x1f && h[1] === 0x8b)) return new Uint8Array(await input.arrayBuffer());
+    if (!(h[0] === 0x1f && h[1] === 0x8b)) {
+      if (input.size > maxBytes) throw tooBig(input.size, '');
+      return new Uint8Array(await input.arrayBuffer());
+    }
   }
   const opened = await openInput(input, label);
   const reader = opened.stream.getReader();
@@ -188,6 +199,10 @@ export async function readAllBytes(input: ByteInput, label: string, signal?: Abo
     if (r.done) break;
     parts.push(r.value);
     total += r.value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      throw tooBig(total, 'more than ');
+    }
   }
   return parts.length === 1 ? parts[0] : concat(parts, total);
 }
@@ -201,12 +216,14 @@ export async function forEachLine(
   label: string,
   onLine: (line: string, lineNo: number) => void,
   signal?: AbortSignal,
+  maxBytes = Infinity,
 ): Promise<number> {
   const decoder = new TextDecoder('utf-8');
   const reader = opened.stream.getReader();
   let carry = '';
   let lineNo = 0;
   let first = true;
+  let text = 0;
   const emit = (line: string): void => {
     lineNo++;
     onLine(line.charCodeAt(line.length - 1) === 13 ? line.slice(0, -1) : line, lineNo);
@@ -215,18 +232,25 @@ export async function forEachLine(
     for (;;) {
       abortIfNeeded(signal);
       const r = await readChunk(reader, opened, label);
-      let text = r.done ? decoder.decode() : decoder.decode(r.value, { stream: true });
-      if (first && text.length > 0) {
-        if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+      // A name file's text is held as strings: refuse one (a gzip bomb, a wrong file) beyond the budget.
+      if (!r.done && (text += r.value.byteLength) > maxBytes) {
+        throw new BufferLimitError(
+          `${label}: more than ${text.toLocaleString('en-US')} bytes of text, above maxBytes = ${maxBytes.toLocaleString('en-US')}. ` +
+            'Check that this is the right file (names are a few MB even for a million cells), or raise maxBytes.',
+        );
+      }
+      let chunk = r.done ? decoder.decode() : decoder.decode(r.value, { stream: true });
+      if (first && chunk.length > 0) {
+        if (chunk.charCodeAt(0) === 0xfeff) chunk = chunk.slice(1);
         first = false;
       }
       let start = 0;
-      for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
-        emit(carry + text.slice(start, nl));
+      for (let nl = chunk.indexOf('\n'); nl >= 0; nl = chunk.indexOf('\n', start)) {
+        emit(carry + chunk.slice(start, nl));
         carry = '';
         start = nl + 1;
       }
-      carry += text.slice(start);
+      carry += chunk.slice(start);
       if (r.done) break;
     }
   } catch (e) {

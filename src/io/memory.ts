@@ -2,7 +2,7 @@
  * Memory arithmetic for a count matrix before it is loaded: how many bytes as CSR, dense, on the
  * GPU, and at the loader's peak; and the error a loader throws when a `maxBytes` budget is exceeded.
  */
-import { BufferLimitError, invalid } from '../errors.js';
+import { BufferLimitError, FileFormatError, invalid } from '../errors.js';
 import type { MemoryEstimate } from './types.js';
 
 /** Bytes with a decimal unit: 512 B, 18.3 MB, 1.25 GB. */
@@ -80,9 +80,64 @@ export class MemoryLimitError extends BufferLimitError {
   }
 }
 
-/** Validate a maxBytes option (undefined = no limit). */
-export function checkMaxBytes(maxBytes: number | undefined): void {
-  if (maxBytes !== undefined && !(maxBytes > 0)) {
-    throw invalid('BAD_OPTION', `maxBytes=${String(maxBytes)} must be a positive number of bytes, or left out for no limit.`);
+/**
+ * The loaders' memory budget when the caller gives none: 2 GiB, enough for a few hundred million
+ * non-zeros (most single-cell matrices), small enough that a damaged size line cannot make a loader
+ * allocate gigabytes. Raise it with `maxBytes` (Infinity turns the check off).
+ */
+export const DEFAULT_MAX_BYTES = 2 ** 31;
+
+/** Validate a maxBytes option and return the budget in force (DEFAULT_MAX_BYTES when left out). */
+export function checkMaxBytes(maxBytes: number | undefined): number {
+  if (maxBytes === undefined) return DEFAULT_MAX_BYTES;
+  if (typeof maxBytes !== 'number' || !(maxBytes > 0)) {
+    throw invalid(
+      'BAD_OPTION',
+      `maxBytes=${String(maxBytes)} must be a positive number of bytes (default ${formatBytes(DEFAULT_MAX_BYTES)}; Infinity for no limit).`,
+    );
   }
+  return maxBytes;
+}
+
+/**
+ * Refuse a matrix whose dimensions the library's CSR arrays cannot index, before anything is
+ * allocated: rows and columns are Uint32 indices, and their count must be exact in a double.
+ */
+export function checkDimensions(
+  source: string,
+  n: number,
+  d: number,
+  what = 'the matrix',
+  names = ['rows (cells)', 'columns (genes)'],
+): void {
+  for (const [name, x] of [
+    [names[0], n],
+    [names[1], d],
+  ] as const) {
+    if (!(Number.isInteger(x) && x >= 0 && x <= MAX_DIMENSION)) {
+      throw new FileFormatError(
+        `${source}: ${what} declares ${typeof x === 'number' && Number.isFinite(x) ? x.toLocaleString('en-US') : String(x)} ${name}; ` +
+          `the most a matrix can have is ${MAX_DIMENSION.toLocaleString('en-US')} (32-bit indices). The file is damaged or not what it claims to be; export the matrix again.`,
+      );
+    }
+  }
+}
+
+/** Largest row or column count: indices are Uint32, and indptr has n + 1 entries. */
+export const MAX_DIMENSION = 2 ** 32 - 2;
+
+/**
+ * Refuse a load whose CSR arrays, or one float64 per gene (the gene totals every pipeline
+ * computes), would exceed the budget: checked from the declared shape, before allocating.
+ */
+export function checkLoadBudget(
+  source: string,
+  est: MemoryEstimate,
+  maxBytes: number,
+  needed = est.loadBytes,
+  why = 'the CSR matrix',
+): void {
+  if (needed > maxBytes) throw new MemoryLimitError(source, est, needed, maxBytes, why);
+  if (8 * est.d > maxBytes)
+    throw new MemoryLimitError(source, est, 8 * est.d, maxBytes, `one number per gene for ${est.d.toLocaleString('en-US')} genes`);
 }

@@ -5,16 +5,52 @@
  */
 import { existsSync, openAsBlob, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { FileFormatError } from '../errors.js';
+import { FileFormatError, NotAFileError } from '../errors.js';
 import { read10xH5, type Read10xH5Options } from './10x-h5.js';
 import { readH5ad, type ReadH5adOptions } from './h5ad.js';
 import { is10xName, read10x, type Read10xOptions } from './10x.js';
 import type { SingleCellData } from './types.js';
 
-/** A Blob over a file on disk that reports the file's name (as a browser File would). */
-export async function fileBlob(path: string): Promise<Blob> {
-  if (!existsSync(path)) throw new FileFormatError(`${path}: no such file.`);
-  const blob = await openAsBlob(path);
+/**
+ * A Blob over a file on disk that reports the file's name (as a browser File would). A missing
+ * path, a directory or an unreadable file is refused here (NotAFileError), not when the loader
+ * first reads the Blob (where Node only says "NotReadableError").
+ */
+export async function fileBlob(path: string, expect = 'a file'): Promise<Blob> {
+  if (typeof path !== 'string' || path === '') {
+    throw new NotAFileError(String(path), `fileBlob: got ${path === '' ? 'an empty string' : typeof path}; pass the path of ${expect}.`);
+  }
+  let isDir: boolean;
+  try {
+    isDir = statSync(path).isDirectory();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new NotAFileError(
+      path,
+      `${path}: ${code === 'ENOENT' ? 'no such file' : `cannot be read (${code ?? String(e)})`}. Check the path; pass ${expect}.`,
+      { cause: e },
+    );
+  }
+  if (isDir) {
+    const tenx = (() => {
+      try {
+        find10xFiles(path);
+        return true;
+      } catch {
+        return false;
+      }
+    })();
+    throw new NotAFileError(
+      path,
+      `${path} is a directory, not a file. Pass ${expect} inside it${tenx ? ', or read this 10x folder with read10xDir(path)' : ''}.`,
+    );
+  }
+  let blob: Blob;
+  try {
+    blob = await openAsBlob(path);
+  } catch (e) {
+    throw new NotAFileError(path, `${path}: cannot be opened (${(e as Error).message}). Check the path and its permissions.`, { cause: e });
+  }
   Object.defineProperty(blob, 'name', { value: basename(path), enumerable: true });
   return blob;
 }
@@ -87,14 +123,14 @@ export async function read10xDir(dir: string, options: Read10xOptions = {}): Pro
 
 /** Read a 10x Cell Ranger .h5 file from disk (see read10xH5). */
 export async function read10xH5File(path: string, options: Read10xH5Options = {}): Promise<SingleCellData> {
-  const data = await read10xH5(await fileBlob(path), options);
+  const data = await read10xH5(await fileBlob(path, 'a 10x Cell Ranger .h5 file'), options);
   data.source.name = path;
   return data;
 }
 
 /** Read an AnnData .h5ad file from disk (see readH5ad). The file is read into memory whole. */
 export async function readH5adFile(path: string, options: ReadH5adOptions = {}): Promise<SingleCellData> {
-  const data = await readH5ad(await fileBlob(path), options);
+  const data = await readH5ad(await fileBlob(path, 'an AnnData .h5ad file'), options);
   data.source.name = path;
   return data;
 }

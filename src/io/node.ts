@@ -2,10 +2,10 @@
  * The Node file layer over the pure parsers: reads a path (gunzipping when needed) and picks the
  * parser from the extension. Only the CLI and Node users import this module.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { FileFormatError } from '../errors.js';
+import { FileFormatError, NotAFileError } from '../errors.js';
 import { parseDelimited, type DelimitedOptions, type DelimitedResult } from './delimited.js';
 import { parseMatrixMarket, type MatrixMarketOptions, type MatrixMarketResult } from './mtx/dense.js';
 
@@ -21,6 +21,13 @@ function isGzip(bytes: Uint8Array): boolean {
 
 /** File bytes, decompressed when the name ends in .gz or the content starts with the gzip magic 1f 8b. */
 export function readFileBytes(path: string): Uint8Array {
+  // A missing path stays Node's ENOENT error (the CLI words it); a directory gets a typed error saying what to pass.
+  if (statSync(path).isDirectory()) {
+    throw new NotAFileError(
+      path,
+      `${path} is a directory, not a file. Pass a .csv, .tsv, .txt or .mtx file (optionally .gz) inside it, such as its matrix.mtx.gz.`,
+    );
+  }
   const raw = readFileSync(path);
   if (!path.toLowerCase().endsWith('.gz') && !isGzip(raw)) return raw;
   if (!isGzip(raw)) {

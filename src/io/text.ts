@@ -1,6 +1,14 @@
 /** Shared helpers for the text readers: decoding and number parsing. No Node built-ins. */
+import { invalid } from '../errors.js';
 
 const decoder = /* @__PURE__ */ new TextDecoder('utf-8');
+
+/** Refuse an input that is neither text nor bytes, naming what it is. */
+export function checkTextInput(input: unknown, fn: string): asserts input is string | Uint8Array {
+  if (typeof input === 'string' || input instanceof Uint8Array) return;
+  const what = input === null ? 'null' : typeof input === 'object' ? ((input as object).constructor?.name ?? 'an object') : typeof input;
+  throw invalid('BAD_OPTION', `${fn}: the input is ${what}; pass the file's text (a string) or its bytes (a Uint8Array).`);
+}
 
 /** Decode bytes as UTF-8 (a string passes through) and drop a leading byte-order mark. */
 export function toText(input: string | Uint8Array): string {

@@ -134,4 +134,9 @@ export interface LoadOptions {
   maxBytes?: number;
   /** Abort the load (AbortError). */
   signal?: AbortSignal;
+  /**
+   * HDF5 readers in Node: the most one read inside HDF5 may take, in ms, before it is stopped with
+   * FileTimeoutError (code FILE_TIMEOUT; a damaged file can loop HDF5). Default 60,000.
+   */
+  timeoutMs?: number;
 }

@@ -288,33 +288,80 @@ export interface GeneHistograms {
   max: Float64Array;
 }
 
-/** With sample weights, multiplicities and totals count cell i w_i times. */
+/**
+ * With sample weights, multiplicities and totals count cell i w_i times. Entries are bucketed by
+ * gene (a stable counting sort, so each gene's entries stay in cell order and the sums add in the
+ * same order as a per-gene pass over cells), then one reused Map collects a gene's distinct values:
+ * per declared gene this costs 24 bytes, not a Map, so genes without counts are nearly free.
+ */
 export function geneHistograms(c: Counts, weights: Float64Array | null = null): GeneHistograms {
-  const { d } = c;
-  const perGene: Map<number, number>[] = Array.from({ length: d }, () => new Map());
+  const { d, n } = c;
+  const nnz = c.indptr[n];
   const total = new Float64Array(d);
   const max = new Float64Array(d);
-  for (let i = 0; i < c.n; i++) {
-    const w = weights ? weights[i] : 1;
+  // Counting sort of entry positions by gene.
+  const start = new Uint32Array(d + 1);
+  for (let p = 0; p < nnz; p++) start[c.indices[p] + 1]++;
+  for (let g = 0; g < d; g++) start[g + 1] += start[g];
+  const next = start.slice(0, d);
+  const byGene = new Uint32Array(nnz);
+  const cellOf = new Uint32Array(nnz);
+  for (let i = 0; i < n; i++) {
     for (let p = c.indptr[i]; p < c.indptr[i + 1]; p++) {
-      const g = c.indices[p];
+      const q = next[c.indices[p]]++;
+      byGene[q] = p;
+      cellOf[q] = i;
+    }
+  }
+  const ptr = new Uint32Array(d + 1);
+  const value: number[] = [];
+  const mult: number[] = [];
+  const m = new Map<number, number>();
+  for (let g = 0; g < d; g++) {
+    const a = start[g];
+    const b = start[g + 1];
+    if (a === b) {
+      ptr[g + 1] = ptr[g];
+      continue;
+    }
+    m.clear();
+    for (let q = a; q < b; q++) {
+      const p = byGene[q];
+      const w = weights ? weights[cellOf[q]] : 1;
       const v = c.values[p];
-      const m = perGene[g];
       m.set(v, (m.get(v) ?? 0) + w);
       total[g] += w * v;
       if (v > max[g]) max[g] = v;
     }
+    const entries = [...m.entries()].sort((x, y) => x[0] - y[0]);
+    for (const [v, w] of entries) {
+      value.push(v);
+      mult.push(w);
+    }
+    ptr[g + 1] = ptr[g] + entries.length;
   }
-  const ptr = new Uint32Array(d + 1);
-  for (let g = 0; g < d; g++) ptr[g + 1] = ptr[g] + perGene[g].size;
-  const value = new Float64Array(ptr[d]);
-  const mult = new Float64Array(ptr[d]);
-  for (let g = 0; g < d; g++) {
-    const entries = [...perGene[g].entries()].sort((a, b) => a[0] - b[0]);
-    entries.forEach(([v, m], j) => {
-      value[ptr[g] + j] = v;
-      mult[ptr[g] + j] = m;
-    });
-  }
-  return { ptr, value, mult, total, max };
+  return { ptr, value: Float64Array.from(value), mult: Float64Array.from(mult), total, max };
+}
+
+/** Bytes per gene and component the fit holds (means, sufficient statistics, backend copies). */
+const GENE_BYTES_PER_K = 32;
+/** Bytes per gene besides (dispersion, histograms, totals, init statistics). */
+const GENE_BYTES = 96;
+/** The most per-gene working memory a fit may need: 2 GiB, millions of genes at any useful k. */
+export const MAX_GENE_BYTES = 2 ** 31;
+
+/**
+ * Refuse, before any per-gene array is allocated, a gene count whose working memory (about
+ * k·d·32 + d·96 bytes) exceeds MAX_GENE_BYTES: a declared d far beyond the genes that hold counts
+ * (e.g. d = 1e9) would otherwise exhaust memory and abort the process.
+ */
+export function checkGeneMemory(c: Counts, k: number): void {
+  const bytes = c.d * (GENE_BYTES_PER_K * k + GENE_BYTES);
+  if (bytes <= MAX_GENE_BYTES) return;
+  throw invalid(
+    'BUFFER_LIMIT',
+    `The counts declare d=${c.d.toLocaleString('en-US')} genes; a fit with k=${k} would need about ${(bytes / 1e9).toFixed(1)} GB of per-gene ` +
+      `parameters and working arrays, above the ${(MAX_GENE_BYTES / 1e9).toFixed(2)} GB allowed (${c.indices.length.toLocaleString('en-US')} stored counts in all). ` +
+      'Keep only the genes that hold counts (columns with a non-zero sum) or the highly variable ones, and check that d is right.',
+  );
 }

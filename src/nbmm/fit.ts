@@ -16,7 +16,7 @@ import { resolveSampleWeight } from '../core/weights.js';
 import type { Engine } from '../engine/engine.js';
 import { toRows } from '../data.js';
 import type { IterationRecord } from '../types.js';
-import { toCounts, sizeFactors, geneHistograms } from './counts.js';
+import { checkGeneMemory, toCounts, sizeFactors, geneHistograms } from './counts.js';
 import { initialLabels } from './init.js';
 import { resolve } from './options.js';
 import { makeGrid } from './grid.js';
@@ -41,6 +41,7 @@ export async function fitNegativeBinomialMixture(
   const t0 = now();
   const c = toCounts(counts);
   const o = resolve(c, options);
+  checkGeneMemory(c, o.k);
   const weights = resolveSampleWeight(options.sampleWeight, c.n);
   const sf = sizeFactors(c, options.sizeFactors, undefined, weights);
   const grid = makeGrid(sf.s);

@@ -9,9 +9,9 @@
 import { BufferLimitError } from '../../errors.js';
 import { canonicalize, checkNnz, valueStats } from '../csr.js';
 import { abortIfNeeded, openInput, readChunk, type OpenedInput } from '../input.js';
-import { checkMaxBytes, estimateMemory, MemoryLimitError } from '../memory.js';
+import { checkLoadBudget, checkMaxBytes, estimateMemory, MemoryLimitError } from '../memory.js';
 import type { ByteInput, LoadedCsr, LoadOptions, LoadPhase, LoadProgress, MemoryEstimate } from '../types.js';
-import type { MtxField, MtxSize } from './header.js';
+import { type MtxField, type MtxSize, mtxFail } from './header.js';
 import { MtxParser, type MtxSink } from './parser.js';
 
 export interface MatrixMarketCsrOptions extends LoadOptions {
@@ -78,15 +78,28 @@ class CsrSink implements MtxSink {
   private declared = 0;
   private estimate: MemoryEstimate | undefined;
 
+  private readonly maxBytes: number;
+
   constructor(
     private readonly label: string,
     private readonly transpose: boolean,
     private readonly options: MatrixMarketCsrOptions,
-  ) {}
+  ) {
+    this.maxBytes = checkMaxBytes(options.maxBytes);
+  }
+
+  /** Most entries the input's bytes can hold (each line is at least "1 1\n"; gzip expands at most ~1032×). */
+  maxEntries = Infinity;
 
   begin({ rows, cols, nnz }: MtxSize): void {
     const label = this.label;
     checkNnz(nnz, label);
+    if (nnz > this.maxEntries) {
+      throw mtxFail(
+        label,
+        `the size line declares ${nnz.toLocaleString('en-US')} entries, more than a file of this size can hold. The file is truncated or the size line is damaged; export the matrix again.`,
+      );
+    }
     this.declared = nnz;
     this.n = this.transpose ? cols : rows;
     this.d = this.transpose ? rows : cols;
@@ -94,10 +107,7 @@ class CsrSink implements MtxSink {
     const est = estimateMemory({ n: this.n, d: this.d, nnz });
     this.estimate = est;
     this.options.onEstimate?.(est);
-    const max = this.options.maxBytes;
-    if (max !== undefined && est.loadBytes > max) {
-      throw new MemoryLimitError(label, est, est.loadBytes, max, 'the CSR matrix');
-    }
+    checkLoadBudget(label, est, this.maxBytes);
     try {
       this.indptr = new Uint32Array(this.n + 1);
       this.indices = new Uint32Array(nnz);
@@ -124,8 +134,8 @@ class CsrSink implements MtxSink {
   /** Entries arrived out of cell order: record each entry's cell (those so far from the row counts). */
   private becomeUnordered(lineNo: number): void {
     const est = this.estimate!;
-    const max = this.options.maxBytes;
-    if (max !== undefined && est.loadBytesUnordered > max) {
+    const max = this.maxBytes;
+    if (est.loadBytesUnordered > max) {
       throw new MemoryLimitError(
         this.label,
         est,
@@ -159,6 +169,7 @@ export async function readMatrixMarketCsr(input: ByteInput, options: MatrixMarke
 
 export async function parseOpened(opened: OpenedInput, label: string, options: MatrixMarketCsrOptions): Promise<MatrixMarketCsr> {
   const sink = new CsrSink(label, options.transpose ?? true, options);
+  if (opened.totalBytes !== undefined) sink.maxEntries = Math.floor(((opened.gzip ? 1032 : 1) * opened.totalBytes) / 4);
   const parser = new MtxParser(label, sink);
   const progress = new Reporter(options.onProgress, () => ({ bytesRead: opened.bytesRead(), totalBytes: opened.totalBytes }));
   const reader = opened.stream.getReader();

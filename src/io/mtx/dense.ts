@@ -5,7 +5,7 @@
  * d = rows (genes). Pure: takes a string or bytes.
  */
 import { invalid } from '../../errors.js';
-import { formatCount } from '../text.js';
+import { checkTextInput, formatCount } from '../text.js';
 import { type MtxField, type MtxSize, mtxFail } from './header.js';
 import { MtxParser, type MtxSink } from './parser.js';
 
@@ -78,7 +78,9 @@ class DenseSink implements MtxSink {
   }
 }
 
-export function parseMatrixMarket(input: string | Uint8Array, options: MatrixMarketOptions = {}): MatrixMarketResult {
+export function parseMatrixMarket(input: string | Uint8Array, opts: MatrixMarketOptions = {}): MatrixMarketResult {
+  checkTextInput(input, 'parseMatrixMarket');
+  const options = opts ?? {};
   const source = options.source ?? 'input';
   const maxDense = options.maxDenseEntries ?? DEFAULT_MAX_DENSE_ENTRIES;
   if (!(maxDense > 0)) {

@@ -4,6 +4,7 @@
  * MatrixMarket reader through the one parser (./parser.ts).
  */
 import { FileFormatError } from '../../errors.js';
+import { checkDimensions } from '../memory.js';
 import { formatCount, quoteField } from '../text.js';
 
 export type MtxField = 'integer' | 'real' | 'pattern';
@@ -68,6 +69,13 @@ export function parseSizeLine(line: string, lineNo: number, label: string): MtxS
     throw mtxFail(label, `line ${lineNo} should be the size line "rows columns entries" (three whole numbers) but is ${quoteField(line)}.`);
   }
   const [rows, cols, nnz] = st.map(Number);
+  checkDimensions(label, rows, cols, `the size line ${quoteField(line.trim())}`, ['rows', 'columns']);
+  if (!Number.isSafeInteger(nnz)) {
+    throw mtxFail(
+      label,
+      `the size line declares ${st[2]} entries, more than any file can hold. The file is corrupt; export the matrix again.`,
+    );
+  }
   if (nnz > rows * cols) {
     throw mtxFail(
       label,

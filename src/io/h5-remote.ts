@@ -1,0 +1,279 @@
+/**
+ * HDF5 in a Node worker thread, called synchronously, so that a damaged file cannot hang or poison
+ * the caller. A runaway read inside h5wasm (the HDF5 library looping on corrupt metadata) blocks
+ * only the worker: every call waits at most `timeoutMs` (Atomics.wait on a shared flag, the reply
+ * taken with receiveMessageOnPort), then the worker is terminated and FileTimeoutError thrown. A
+ * WebAssembly trap or abort ("memory access out of bounds") leaves h5wasm's state undefined, so
+ * that worker is discarded too and the next file gets a fresh one. The worker's stdout and stderr
+ * are not forwarded: Emscripten's "Aborted()" lines are not printed.
+ *
+ * The readers keep their synchronous code: RemoteGroup / RemoteDataset stand in for h5wasm's
+ * Group / Dataset (keys, attrs, shape, metadata, value, slice). Browsers have no synchronous wait
+ * on the main thread, so there h5wasm runs in the caller's thread (see ./h5.ts); call the loader
+ * from a Web Worker to be able to stop it (worker.terminate()).
+ */
+import { EmgpuError, FileFormatError, FileTimeoutError } from '../errors.js';
+
+/** Default time limit of one HDF5 call in the worker (a whole dataset read included). */
+export const DEFAULT_H5_TIMEOUT_MS = 60_000;
+
+// The worker: loads h5wasm from the URL it is given, then serves one request at a time.
+const WORKER_SOURCE = `
+const { workerData } = require('node:worker_threads');
+const { port, flag, url } = workerData;
+const sig = new Int32Array(flag);
+const files = new Map();
+let h5, M, nextId = 0;
+const reply = (msg) => { try { port.postMessage(msg); } catch (e) { port.postMessage({ error: 'the value could not be sent: ' + e.message }); } Atomics.store(sig, 0, 1); Atomics.notify(sig, 0); };
+const isTrap = (e) => e instanceof WebAssembly.RuntimeError || /Aborted\\(|out of bounds|unreachable/.test(String(e && e.message));
+const fileOf = (id) => { const f = files.get(id); if (!f) throw new Error('no open file ' + id); return f; };
+const obj = (id, path) => { const f = fileOf(id).file; if (path === '/') return f; const x = f.get(path); if (!x) throw new Error('no object at ' + path); return x; };
+const ops = {
+  open({ bytes }) { const id = ++nextId; const p = '/remote-' + id + '.h5'; M.FS.writeFile(p, bytes, { canOwn: true }); try { files.set(id, { file: new h5.File(p, 'r'), path: p }); } catch (e) { M.FS.unlink(p); throw e; } return id; },
+  close({ id }) { const f = files.get(id); if (!f) return null; files.delete(id); try { f.file.close(); } finally { M.FS.unlink(f.path); } return null; },
+  get({ id, path }) { const x = fileOf(id).file.get(path); return x instanceof h5.Group ? 'group' : x instanceof h5.Dataset ? 'dataset' : x == null ? null : 'other'; },
+  keys({ id, path }) { return obj(id, path).keys(); },
+  attrNames({ id, path }) { return Object.keys(obj(id, path).attrs); },
+  attr({ id, path, name }) { const a = obj(id, path).attrs[name]; return a === undefined ? { missing: true } : { value: a.value }; },
+  meta({ id, path }) { const d = obj(id, path); return { shape: d.shape, metadata: d.metadata }; },
+  value({ id, path }) { return obj(id, path).value; },
+  slice({ id, path, ranges }) { return obj(id, path).slice(ranges); },
+};
+import(url).then(async (m) => {
+  h5 = m.default;
+  M = await h5.ready;
+  if (M.activate_throwing_error_handler) M.activate_throwing_error_handler();
+  port.on('message', (req) => {
+    let msg;
+    try { msg = { ok: ops[req.op](req) }; } catch (e) { msg = { error: String((e && e.message) || e), trap: isTrap(e) }; }
+    reply(msg);
+  });
+  reply({ ok: 'ready' });
+}, (e) => reply({ error: 'h5wasm could not be loaded in a worker: ' + ((e && e.message) || e), boot: true }));
+`;
+
+type WT = typeof import('node:worker_threads');
+
+interface Reply {
+  ok?: unknown;
+  error?: string;
+  trap?: boolean;
+  boot?: boolean;
+}
+
+/** One worker with h5wasm loaded; dead after a trap, a timeout or termination. */
+class H5Worker {
+  dead = false;
+  private readonly flag = new Int32Array(new SharedArrayBuffer(4));
+  private readonly port: import('node:worker_threads').MessagePort;
+  private readonly worker: import('node:worker_threads').Worker;
+
+  constructor(
+    private readonly wt: WT,
+    url: string,
+  ) {
+    const { port1, port2 } = new wt.MessageChannel();
+    this.port = port1;
+    this.worker = new wt.Worker(WORKER_SOURCE, {
+      eval: true,
+      stdout: true,
+      stderr: true,
+      workerData: { port: port2, flag: this.flag.buffer, url },
+      transferList: [port2],
+    });
+    this.worker.unref();
+    this.port.unref();
+    this.worker.on('error', () => {
+      this.dead = true;
+    });
+  }
+
+  /** Wait for the worker's reply, at most timeoutMs. */
+  private wait(label: string, timeoutMs: number, doing: string): Reply {
+    const r = Atomics.wait(this.flag, 0, 0, timeoutMs);
+    if (r === 'timed-out') {
+      this.kill();
+      throw new FileTimeoutError(
+        `${label}: HDF5 did not finish reading ${doing} within ${(timeoutMs / 1000).toFixed(0)} s and was stopped. ` +
+          'The file is most likely damaged (HDF5 loops on some corrupt structures); get it again. If it is sound but very large, raise timeoutMs.',
+      );
+    }
+    for (let tries = 0; tries < 1000; tries++) {
+      const m = this.wt.receiveMessageOnPort(this.port);
+      if (m) return m.message as Reply;
+    }
+    this.kill();
+    throw new FileFormatError(
+      `${label}: the HDF5 worker signalled a reply but sent none (reading ${doing}). Try again; report it if it repeats.`,
+    );
+  }
+
+  /** Start-up: resolves once h5wasm is ready in the worker. */
+  boot(label: string, timeoutMs: number): void {
+    const r = this.wait(label, timeoutMs, 'the HDF5 library');
+    if (r.error !== undefined) {
+      this.kill();
+      throw new Error(r.error);
+    }
+  }
+
+  call(label: string, timeoutMs: number, op: string, args: Record<string, unknown>, transfer: ArrayBuffer[] = []): unknown {
+    const doing = typeof args.path === 'string' ? (args.path as string) : 'the file';
+    if (this.dead) {
+      throw new FileFormatError(
+        `${label}: HDF5 stopped on an earlier failure in this file (reading ${doing}). The file is damaged; get it again.`,
+      );
+    }
+    Atomics.store(this.flag, 0, 0);
+    this.port.postMessage({ op, ...args }, transfer);
+    const r = this.wait(label, timeoutMs, doing);
+    if (r.error === undefined) return r.ok;
+    if (r.trap) this.kill();
+    const e: Error = r.trap ? new WebAssembly.RuntimeError(r.error) : new Error(r.error);
+    throw e;
+  }
+
+  kill(): void {
+    this.dead = true;
+    void this.worker.terminate();
+  }
+}
+
+let shared: H5Worker | undefined;
+let workerThreads: WT | null | undefined;
+
+function isNode(): boolean {
+  const p = (globalThis as { process?: { versions?: { node?: string } } }).process;
+  return typeof p?.versions?.node === 'string' && typeof SharedArrayBuffer === 'function' && typeof Atomics?.wait === 'function';
+}
+
+function h5wasmUrl(): string {
+  try {
+    return import.meta.resolve('h5wasm');
+  } catch {
+    return 'h5wasm';
+  }
+}
+
+/** A healthy worker (started on first use), or null where there are no worker threads (browsers). */
+export async function h5Worker(label: string, timeoutMs: number): Promise<H5Worker | null> {
+  if (!isNode()) return null;
+  if (workerThreads === undefined) {
+    try {
+      const name = 'node:worker_threads';
+      workerThreads = (await import(/* @vite-ignore */ name)) as WT;
+    } catch {
+      workerThreads = null;
+    }
+  }
+  if (!workerThreads) return null;
+  if (shared && !shared.dead) return shared;
+  const w = new H5Worker(workerThreads, h5wasmUrl());
+  try {
+    w.boot(label, Math.max(timeoutMs, 30_000));
+  } catch (e) {
+    // No h5wasm in a worker here (an unusual install): read in this thread instead.
+    if (e instanceof EmgpuError) throw e;
+    return null;
+  }
+  shared = w;
+  return w;
+}
+
+function joinPath(base: string, name: string): string {
+  const p = `${base}/${name}`.replace(/\/+/g, '/');
+  return p.length > 1 && p.endsWith('/') ? p.slice(0, -1) : p;
+}
+
+/** An open file in the worker, with stand-ins for h5wasm's objects. */
+export class RemoteFile {
+  constructor(
+    readonly worker: H5Worker,
+    readonly id: number,
+    readonly label: string,
+    readonly timeoutMs: number,
+  ) {}
+
+  call(op: string, args: Record<string, unknown>): unknown {
+    return this.worker.call(this.label, this.timeoutMs, op, { id: this.id, ...args });
+  }
+
+  get(path: string): RemoteGroup | RemoteDataset | object | null {
+    const full = joinPath('/', path);
+    const kind = this.call('get', { path: full });
+    if (kind === 'group') return new RemoteGroup(this, full);
+    if (kind === 'dataset') return new RemoteDataset(this, full);
+    return kind === null ? null : {};
+  }
+
+  keys(): string[] {
+    return this.call('keys', { path: '/' }) as string[];
+  }
+
+  close(): void {
+    if (!this.worker.dead) this.call('close', {});
+  }
+}
+
+function remoteAttrs(f: RemoteFile, path: string): Record<string, { value: unknown }> {
+  const names = f.call('attrNames', { path }) as string[];
+  const out: Record<string, { value: unknown }> = {};
+  for (const name of names) {
+    Object.defineProperty(out, name, {
+      enumerable: true,
+      get: () => ({
+        get value(): unknown {
+          return (f.call('attr', { path, name }) as { value?: unknown }).value;
+        },
+      }),
+    });
+  }
+  return out;
+}
+
+export class RemoteGroup {
+  constructor(
+    private readonly f: RemoteFile,
+    readonly path: string,
+  ) {}
+  keys(): string[] {
+    return this.f.call('keys', { path: this.path }) as string[];
+  }
+  get attrs(): Record<string, { value: unknown }> {
+    return remoteAttrs(this.f, this.path);
+  }
+}
+
+export class RemoteDataset {
+  private meta: { shape: number[] | null; metadata: unknown } | undefined;
+  constructor(
+    private readonly f: RemoteFile,
+    readonly path: string,
+  ) {}
+  private info(): { shape: number[] | null; metadata: unknown } {
+    this.meta ??= this.f.call('meta', { path: this.path }) as { shape: number[] | null; metadata: unknown };
+    return this.meta;
+  }
+  get shape(): number[] | null {
+    return this.info().shape;
+  }
+  get metadata(): unknown {
+    return this.info().metadata;
+  }
+  get value(): unknown {
+    return this.f.call('value', { path: this.path });
+  }
+  slice(ranges: unknown): unknown {
+    return this.f.call('slice', { path: this.path, ranges });
+  }
+  get attrs(): Record<string, { value: unknown }> {
+    return remoteAttrs(this.f, this.path);
+  }
+}
+
+/** Open bytes in the worker; `owned` bytes are moved there, others copied (the caller's stay intact). */
+export function openRemote(w: H5Worker, bytes: Uint8Array, owned: boolean, label: string, timeoutMs: number): RemoteFile {
+  const whole = owned && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
+  const id = w.call(label, timeoutMs, 'open', { bytes }, whole ? [bytes.buffer as ArrayBuffer] : []) as number;
+  return new RemoteFile(w, id, label, timeoutMs);
+}
