@@ -19,9 +19,20 @@ import { fusedPlan } from '../../src/backends/webgpu/kmeans-kernels.js';
 import { makeBlobs } from '../../src/datasets/blobs.js';
 import { F32_OBJ_RTOL, F32_PROB_ATOL, dataScale, expectParamsClose, expectRelClose } from '../tolerance.js';
 
-const N = 600;
-const DS = [1, 3, 17, 64, 130];
-const KS = [1, 7, 64, 200];
+const N = 300;
+/** Every d and every k of the issue's list, each pair below / at / above the tiles somewhere (not the whole cross product: SwiftShader compiles a pipeline per pair). */
+const PAIRS: [d: number, k: number][] = [
+  [1, 1],
+  [1, 200],
+  [3, 7],
+  [3, 64],
+  [17, 7],
+  [17, 200],
+  [64, 1],
+  [64, 64],
+  [130, 7],
+  [130, 200],
+];
 
 let engine: Engine;
 let cpu: Engine;
@@ -107,90 +118,89 @@ function expectStatsClose(got: Float64Array, ref: { sum: Float64Array; abs: Floa
 }
 
 describe('the fused k-means pass equals float64 on the host, for d and k around its tiles', () => {
-  for (const d of DS) {
-    test(`d = ${d}, k = ${KS.join(', ')}: labels, distances, statistics; bit-identical across chunkings, staging and runs`, async () => {
+  for (const [d, k] of PAIRS) {
+    test(`d = ${d}, k = ${k}: labels, distances, statistics; bit-identical across chunkings, staging and runs`, async () => {
       const b = makeBlobs(N, d, 7, 100 + d, { std: 1, spread: 6 });
-      for (const k of KS) {
-        await withGpu(engine, async (runner) => {
-          const whole = await fusedPass(runner, d, k, b.data, {}, true);
-          const chunked = await fusedPass(runner, d, k, b.data, { maxChunkRows: 256 }, true);
-          const storage = await fusedPass(runner, d, k, b.data, {}, false);
-          const again = await fusedPass(runner, d, k, b.data, {}, true);
-          expect(chunked.chunks, `k=${k}`).toBe(3);
-          expect(storage.staged).toBe(false);
-          for (const other of [chunked, storage, again]) {
-            expect(other.hard, `k=${k} hard`).toEqual(whole.hard);
-            expect(other.soft, `k=${k} soft`).toEqual(whole.soft);
-            expect(other.labels, `k=${k} labels`).toEqual(whole.labels);
+      await withGpu(engine, async (runner) => {
+        const whole = await fusedPass(runner, d, k, b.data, {}, true);
+        const chunked = await fusedPass(runner, d, k, b.data, { maxChunkRows: 256 }, true);
+        const storage = await fusedPass(runner, d, k, b.data, {}, false);
+        const again = await fusedPass(runner, d, k, b.data, {}, true);
+        expect(chunked.chunks, `k=${k}`).toBe(2);
+        expect(storage.staged).toBe(false);
+        for (const other of [chunked, storage, again]) {
+          expect(other.hard, `k=${k} hard`).toEqual(whole.hard);
+          expect(other.soft, `k=${k} soft`).toEqual(whole.soft);
+          expect(other.labels, `k=${k} labels`).toEqual(whole.labels);
+        }
+        const p = whole;
+        const BETA = betaFor(d);
+        // Float64 distances from the same float32 values.
+        const dist64 = new Float64Array(N * k);
+        for (let i = 0; i < N; i++)
+          for (let c = 0; c < k; c++) {
+            let s = 0;
+            for (let f = 0; f < d; f++) s += (p.host[i * d + f] - Math.fround(p.centres[c * d + f])) ** 2;
+            dist64[i * k + c] = s;
           }
-          const p = whole;
-          const BETA = betaFor(d);
-          // Float64 distances from the same float32 values.
-          const dist64 = new Float64Array(N * k);
-          for (let i = 0; i < N; i++)
-            for (let c = 0; c < k; c++) {
-              let s = 0;
-              for (let f = 0; f < d; f++) s += (p.host[i * d + f] - Math.fround(p.centres[c * d + f])) ** 2;
-              dist64[i * k + c] = s;
-            }
-          for (let i = 0; i < N; i++) {
-            const row = Array.from(dist64.subarray(i * k, i * k + k));
-            const best = Math.min(...row);
-            const sorted = [...row].sort((a, c) => a - c);
-            const gap = k > 1 ? (sorted[1] - sorted[0]) / Math.max(sorted[1], 1e-30) : 1;
-            if (gap > 1e-4) expect(p.labels[i], `k=${k} row ${i}`).toBe(row.indexOf(best));
-            // A sum of d positive float32 terms: relative error ≤ (d + 2)·2⁻²⁴ ≤ F32_OBJ_RTOL.
-            expect(Math.abs(p.dist[i] - row[p.labels[i]])).toBeLessThanOrEqual(F32_OBJ_RTOL * row[p.labels[i]]);
-            // Soft responsibilities against float64.
-            const a = row.map((s) => -BETA * s);
-            const amax = Math.max(...a);
-            const lse = amax + Math.log(a.reduce((z, v) => z + Math.exp(v - amax), 0));
-            for (let c = 0; c < k; c++) expect(Math.abs(p.resp[i * k + c] - Math.exp(a[c] - lse))).toBeLessThanOrEqual(F32_PROB_ATOL);
-          }
-          expectStatsClose(
-            p.hard,
-            hostStats(
-              p,
-              d,
-              k,
-              (i, c) => (p.labels[i] === c ? 1 : 0),
-              (i) => p.dist[i],
-            ),
-            `k=${k} hard`,
-          );
-          // Soft scores −lse/β from the kernel's own responsibilities' chain: recomputed in float64 from float32 distances.
-          const score = (i: number): number => {
-            const a = Array.from(dist64.subarray(i * k, i * k + k), (s) => -BETA * s);
-            const amax = Math.max(...a);
-            return -(amax + Math.log(a.reduce((z, v) => z + Math.exp(v - amax), 0))) / BETA;
-          };
-          const softRef = hostStats(p, d, k, (i, c) => p.resp[i * k + c], score);
-          // Responsibilities are float32 (F32_PROB_ATOL absolute), so the soft sums carry that error times Σ|x|.
-          for (let t = 0; t < p.soft.length; t++) {
-            const bound = F32_OBJ_RTOL * softRef.abs[t] + 1e-30;
-            const c = Math.floor(t / (d + 2));
-            const f = t % (d + 2);
-            if (f === d + 1) continue; // the score column: compared as the objective below
-            if (!(Math.abs(p.soft[t] - softRef.sum[t]) <= bound))
-              throw new Error(`k=${k} soft statistic (${c}, ${f}): ${p.soft[t]} vs ${softRef.sum[t]}`);
-          }
-          let obj = 0;
-          let obj64 = 0;
-          for (let c = 0; c < k; c++) obj += p.soft[c * (d + 2) + d + 1];
-          for (let i = 0; i < N; i++) obj64 += score(i);
-          expectRelClose(obj, obj64, F32_OBJ_RTOL, `k=${k} soft objective`);
-        });
-      }
+        for (let i = 0; i < N; i++) {
+          const row = Array.from(dist64.subarray(i * k, i * k + k));
+          const best = Math.min(...row);
+          const sorted = [...row].sort((a, c) => a - c);
+          const gap = k > 1 ? (sorted[1] - sorted[0]) / Math.max(sorted[1], 1e-30) : 1;
+          if (gap > 1e-4) expect(p.labels[i], `k=${k} row ${i}`).toBe(row.indexOf(best));
+          // A sum of d positive float32 terms: relative error ≤ (d + 2)·2⁻²⁴ ≤ F32_OBJ_RTOL.
+          expect(Math.abs(p.dist[i] - row[p.labels[i]])).toBeLessThanOrEqual(F32_OBJ_RTOL * row[p.labels[i]]);
+          // Soft responsibilities against float64.
+          const a = row.map((s) => -BETA * s);
+          const amax = Math.max(...a);
+          const lse = amax + Math.log(a.reduce((z, v) => z + Math.exp(v - amax), 0));
+          for (let c = 0; c < k; c++) expect(Math.abs(p.resp[i * k + c] - Math.exp(a[c] - lse))).toBeLessThanOrEqual(F32_PROB_ATOL);
+        }
+        expectStatsClose(
+          p.hard,
+          hostStats(
+            p,
+            d,
+            k,
+            (i, c) => (p.labels[i] === c ? 1 : 0),
+            (i) => p.dist[i],
+          ),
+          `k=${k} hard`,
+        );
+        // Soft scores −lse/β from the kernel's own responsibilities' chain: recomputed in float64 from float32 distances.
+        const score = (i: number): number => {
+          const a = Array.from(dist64.subarray(i * k, i * k + k), (s) => -BETA * s);
+          const amax = Math.max(...a);
+          return -(amax + Math.log(a.reduce((z, v) => z + Math.exp(v - amax), 0))) / BETA;
+        };
+        const softRef = hostStats(p, d, k, (i, c) => p.resp[i * k + c], score);
+        // Responsibilities are float32 (F32_PROB_ATOL absolute), so the soft sums carry that error times Σ|x|.
+        for (let t = 0; t < p.soft.length; t++) {
+          const bound = F32_OBJ_RTOL * softRef.abs[t] + 1e-30;
+          const c = Math.floor(t / (d + 2));
+          const f = t % (d + 2);
+          if (f === d + 1) continue; // the score column: compared as the objective below
+          if (!(Math.abs(p.soft[t] - softRef.sum[t]) <= bound))
+            throw new Error(`k=${k} soft statistic (${c}, ${f}): ${p.soft[t]} vs ${softRef.sum[t]}`);
+        }
+        // The objective Σ_i score_i: scores may take both signs, so the bound is relative to Σ|score_i|.
+        let obj = 0;
+        let obj64 = 0;
+        let objAbs = 0;
+        for (let c = 0; c < k; c++) obj += p.soft[c * (d + 2) + d + 1];
+        for (let i = 0; i < N; i++) {
+          obj64 += score(i);
+          objAbs += Math.abs(score(i));
+        }
+        expect(Math.abs(obj - obj64), `k=${k} soft objective ${obj} vs ${obj64}`).toBeLessThanOrEqual(F32_OBJ_RTOL * objAbs);
+      });
     }, 60_000);
   }
 });
 
 describe('fits at the tile sizes agree with the reference and make one pass over the data per iteration', () => {
-  const cases: [n: number, d: number, k: number][] = [
-    [700, 130, 7],
-    [900, 17, 64],
-    [600, 3, 200],
-  ];
+  const cases: [n: number, d: number, k: number][] = [[600, 17, 64]];
   for (const [n, d, k] of cases) {
     test(`n=${n}, d=${d}, k=${k}: hard and soft k-means, chunks of 256 rows`, async () => {
       const chunked = await createEngine({ backend: 'webgpu', maxChunkRows: 256 });

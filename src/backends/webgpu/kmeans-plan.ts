@@ -25,6 +25,9 @@ export interface FusedPlan {
   RT: number;
 }
 
+/** Words kept free of the budget for the alignment padding of the kernel's 11 workgroup variables. */
+export const SLACK = 48;
+
 const pow2floor = (v: number): number => 2 ** Math.floor(Math.log2(Math.max(1, v)));
 const pow2ceil = (v: number): number => 2 ** Math.ceil(Math.log2(Math.max(1, v)));
 
@@ -41,7 +44,8 @@ export function planWords(p: FusedPlan): number {
  * slower there. Staging changes where values are read from, never the arithmetic: the bits agree.
  */
 export function planFused(d: number, k: number, soft: boolean, budgetBytes: number, wg = 256, stageRows = true): FusedPlan {
-  const words = Math.floor(budgetBytes / 4) - 1;
+  // Less SLACK words: the compiler pads each workgroup variable to its alignment (16 bytes).
+  const words = Math.floor(budgetBytes / 4) - 1 - SLACK;
   const J = d + 2;
   const WG_ACC = k * J <= Math.floor(words / 3);
   const ACC = WG_ACC ? k * J : 1;
