@@ -30,7 +30,7 @@ describe('the fused k-means plan', () => {
   test('k-means 1M × 50, k 20 on 16 KiB: statistics and all centroids in workgroup memory, rows staged, 8 lanes per row', () => {
     const p = planFused(50, 20, false, 16384, WG);
     expect(p).toMatchObject({ WG_ACC: true, STAGE_C: true, KT: 20, STAGE_X: true });
-    expect(p.TR).toBe(Math.floor((4095 - SLACK - 20 * 52 - 2 * WG - 1000) / 53));
+    expect(p.TR).toBe(Math.floor((4096 - SLACK - 6 - 20 * 52 - 2 * WG - 1000) / 53));
     expect(p.CL).toBe(8);
   });
 

@@ -44,8 +44,9 @@ export function planWords(p: FusedPlan): number {
  * slower there. Staging changes where values are read from, never the arithmetic: the bits agree.
  */
 export function planFused(d: number, k: number, soft: boolean, budgetBytes: number, wg = 256, stageRows = true): FusedPlan {
-  // Less SLACK words: the compiler pads each workgroup variable to its alignment (16 bytes).
-  const words = Math.floor(budgetBytes / 4) - 1 - SLACK;
+  // Less SLACK words (the compiler pads each workgroup variable to its alignment), the atomic,
+  // and up to five one-word placeholders of unused arrays.
+  const words = Math.floor(budgetBytes / 4) - SLACK - 6;
   const J = d + 2;
   const WG_ACC = k * J <= Math.floor(words / 3);
   const ACC = WG_ACC ? k * J : 1;
