@@ -160,6 +160,8 @@ function gpuRow(c: CaseResult): string[] | null {
   return [
     `\`${c.id}\``,
     num(g.dispatchesPerIter),
+    g.dataPassesPerIter === undefined ? '—' : num(g.dataPassesPerIter),
+    g.dataBytesPerIter === undefined ? '—' : bytes(g.dataBytesPerIter),
     num(g.submitsPerIter),
     num(g.readbacksPerIter),
     bytes(g.bytesReadPerIter),
@@ -326,7 +328,7 @@ export function renderMarkdown(r: BenchResult): string {
     out.push('## GPU traffic (emgpu on WebGPU)');
     out.push('');
     out.push(
-      'Dispatches and bytes read back per EM iteration are the engine\'s counters (`gpu.dispatchesPerIter`, `gpu.bytesReadPerIter`); submits and readbacks are the whole fit\'s totals ÷ iterations (so they include upload and the final labels); peak = `gpu.peakAllocatedBytes`. "vs CPU ref" = |emgpu − reference| / |reference| of the objective (float32 against float64; the tests allow 2e-5).',
+      'Dispatches, passes over the data, bytes of data read (rows and sample weights, from the dispatch plan) and bytes read back per EM iteration are the engine\'s counters (`gpu.dispatchesPerIter`, `gpu.dataPassesPerIter`, `gpu.dataBytesPerIter`, `gpu.bytesReadPerIter`); submits and readbacks are the whole fit\'s totals ÷ iterations (so they include upload and the final labels); peak = `gpu.peakAllocatedBytes`. "vs CPU ref" = |emgpu − reference| / |reference| of the objective (float32 against float64; the tests allow 2e-5).',
     );
     out.push('');
     out.push(
@@ -334,6 +336,8 @@ export function renderMarkdown(r: BenchResult): string {
         [
           'case',
           'dispatches/iter',
+          'data passes/iter',
+          'data bytes/iter',
           'submits/iter',
           'readbacks/iter',
           'bytes read/iter',

@@ -80,6 +80,8 @@ function checkImpl(ch: Checker, im: unknown, path: string, repeats: number): voi
       const g = o.gpu as Obj;
       for (const f of ['dispatchesPerIter', 'submitsPerIter', 'readbacksPerIter', 'bytesReadPerIter', 'peakAllocatedBytes', 'chunks'])
         ch.num(g, f, p, { min: 0 });
+      // Absent from results written before the data-pass counters existed.
+      for (const f of ['dataPassesPerIter', 'dataBytesPerIter']) ch.num(g, f, p, { min: 0, optional: true });
       ch.at(`${p}.sameAcrossRepeats`, typeof g.sameAcrossRepeats === 'boolean', 'expected a boolean');
     }
   }

@@ -20,70 +20,66 @@ export interface WorkModel {
 }
 
 /**
- * Hard k-means (Lloyd), one iteration =
- *   E-step (shaders/kmeans/assign.wgsl): read x (4nd), read + write the label (8n), write the
- *     distance (4n); distances ‖x − c‖² for every row and centroid: sub + fma = 3 flops per
- *     (row, centroid, feature) → 3nkd.
- *   M-step statistics (accumulate.wgsl, column-owner kernel): read x (4nd) and the label (4n);
- *     add the row into its cluster's d + 2 sums → n(d + 2).
- *   bytes = 8nd + 16n,  flops = 3nkd + n(d + 2).
+ * Hard k-means (Lloyd), one iteration = one fused pass (shaders/kmeans/fused.wgsl): read x and
+ *   the sample weights (4nd + 4n), read + write the label (8n), write the distance (4n);
+ *   distances ‖x − c‖² for every row and centroid: sub + fma = 3 flops per (row, centroid,
+ *   feature) → 3nkd; each row added into its cluster's d + 2 sums → n(d + 2).
+ *   bytes = 4nd + 16n,  flops = 3nkd + n(d + 2).
  */
 function kmeansWork(n: number, d: number, k: number): WorkModel {
   return {
-    bytes: 8 * n * d + 16 * n,
+    bytes: 4 * n * d + 16 * n,
     flops: 3 * n * k * d + n * (d + 2),
     formula:
-      'bytes = 8nd + 16n (x read by the E-step and by the statistics pass, labels read+written, distances); flops = 3nkd (distances) + n(d+2) (sums into the owning cluster)',
+      'bytes = 4nd + 16n (x and weights read once, labels read+written, distances written); flops = 3nkd (distances) + n(d+2) (sums into the owning cluster)',
   };
 }
 
 /**
- * Soft k-means, one iteration =
- *   E-step (soft_estep.wgsl): read x (4nd); distances 3nkd; a = −β·dist, running max, exp,
- *     sum, log: ≈ 5 flops per (row, centroid) → 5nk; write responsibilities (4nk), score and
- *     min distance (8n).
- *   M-step statistics (accumulate.wgsl, general kernel): read x (4nd), r (4nk), score (4n);
- *     Σ r·x, Σ r, Σ r·score: 2 flops per (row, cluster, statistic) → 2nk(d + 2).
- *   bytes = 8nd + 8nk + 12n,  flops = 3nkd + 5nk + 2nk(d + 2).
+ * Soft k-means, one iteration = one fused pass: read x and weights (4nd + 4n), write the
+ *   least distance (4n); distances 3nkd; a = −β·dist, running max, exp, sum, log: ≈ 5 flops per
+ *   (row, centroid) → 5nk; Σ r·x, Σ r, Σ r·score: 2 flops per (row, cluster, statistic) →
+ *   2nk(d + 2). The responsibilities stay in workgroup memory.
+ *   bytes = 4nd + 8n,  flops = 3nkd + 5nk + 2nk(d + 2).
  */
 function softWork(n: number, d: number, k: number): WorkModel {
   return {
-    bytes: 8 * n * d + 8 * n * k + 12 * n,
+    bytes: 4 * n * d + 8 * n,
     flops: 3 * n * k * d + 5 * n * k + 2 * n * k * (d + 2),
     formula:
-      'bytes = 8nd + 8nk + 12n (x twice, responsibilities written and read, per-row scores); flops = 3nkd (distances) + 5nk (logsumexp) + 2nk(d+2) (weighted sums)',
+      'bytes = 4nd + 8n (x and weights read once, least distances written); flops = 3nkd (distances) + 5nk (logsumexp) + 2nk(d+2) (weighted sums)',
   };
 }
 
 /**
- * Gaussian mixture, one iteration =
- *   E-step (shaders/gmm/estep.wgsl): read x (4nd); per (row, component):
+ * Gaussian mixture, one iteration = one fused pass (shaders/gmm/fused.wgsl), whose statistics
+ * phase re-reads the segment's rows and responsibilities just written, from cache (not counted):
+ *   E-step phase: read x and weights (4nd + 4n); per (row, component):
  *     diag: y_j = (x_j − μ_j)·u_j and ½Σy² → 4d flops;
  *     full: y = (x − μ)ᵀU with U the d×d upper-triangular precision Cholesky factor:
  *           d subtractions + d(d+1)/2 fma (2 flops) + ½Σy² (2d) → d² + 4d flops;
- *     then the logsumexp and responsibilities ≈ 5 flops → 5nk; write r (4nk), score, label (8n).
- *   M-step statistics (shaders/gmm/accumulate.wgsl): read x (4nd), r (4nk), score (4n); per
- *     (row, component): Σ r·x (2d), Σ r, Σ r·score (4), and the shifted second moments
- *     Σ r(x_a − s_a)(x_b − s_b) over M pairs at 4 flops each (diag M = d; full M = d(d+1)/2).
- *   bytes = 8nd + 8nk + 12n;
+ *     then the logsumexp and responsibilities ≈ 5 flops → 5nk; write r (4nk) and the score (4n).
+ *   Statistics phase: per (row, component): Σ r·x (2d), Σ r, Σ r·score (4), and the shifted second
+ *     moments Σ r(x_a − s_a)(x_b − s_b) over M pairs at 4 flops each (diag M = d; full M = d(d+1)/2).
+ *   bytes = 4nd + 4nk + 8n;
  *   flops diag = nk(4d + 5) + nk(2d + 4 + 4d)            = nk(10d + 9);
  *   flops full = nk(d² + 4d + 5) + nk(2d + 4 + 2d(d + 1)) = nk(3d² + 8d + 9).
  */
 function gmmWork(n: number, d: number, k: number, cov: 'diag' | 'full'): WorkModel {
-  const bytes = 8 * n * d + 8 * n * k + 12 * n;
+  const bytes = 4 * n * d + 4 * n * k + 8 * n;
   if (cov === 'diag') {
     return {
       bytes,
       flops: n * k * (10 * d + 9),
       formula:
-        'bytes = 8nd + 8nk + 12n; flops = nk(4d + 5) E-step (scaled differences, ½Σy², logsumexp) + nk(6d + 4) statistics (Σr·x, Σr, Σr·score, d shifted squares) = nk(10d + 9)',
+        'bytes = 4nd + 4nk + 8n (x and weights read once, responsibilities and scores written); flops = nk(4d + 5) E-step (scaled differences, ½Σy², logsumexp) + nk(6d + 4) statistics (Σr·x, Σr, Σr·score, d shifted squares) = nk(10d + 9)',
     };
   }
   return {
     bytes,
     flops: n * k * (3 * d * d + 8 * d + 9),
     formula:
-      'bytes = 8nd + 8nk + 12n; flops = nk(d² + 4d + 5) E-step (triangular (x−μ)ᵀU, ½‖y‖², logsumexp) + nk(2d(d+1) + 2d + 4) statistics (Σr·x, Σr, Σr·score, d(d+1)/2 shifted products) = nk(3d² + 8d + 9)',
+      'bytes = 4nd + 4nk + 8n (x and weights read once, responsibilities and scores written); flops = nk(d² + 4d + 5) E-step (triangular (x−μ)ᵀU, ½‖y‖², logsumexp) + nk(2d(d+1) + 2d + 4) statistics (Σr·x, Σr, Σr·score, d(d+1)/2 shifted products) = nk(3d² + 8d + 9)',
   };
 }
 

@@ -84,6 +84,13 @@ export interface GpuCounters {
   /** Per EM iteration of the whole fit (all restarts), excluding initialisation. */
   dispatchesPerIter: number;
   bytesReadPerIter: number;
+  /**
+   * Passes over the data per EM iteration, from the dispatch plan: bytes of data (rows and their
+   * sample weights) the iteration's kernels read ÷ the bytes of the whole data set.
+   */
+  dataPassesPerIter: number;
+  /** Bytes of data (rows and sample weights) the kernels of one EM iteration read, from their plan. */
+  dataBytesPerIter: number;
   chunks: number;
   /** Most GPU memory the fit's own buffers held at once. */
   peakAllocatedBytes: number;

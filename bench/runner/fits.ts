@@ -33,6 +33,8 @@ function gpuFigures(samples: FitSample[]): GpuFigures | undefined {
     submitsPerIter: g.submits / it,
     readbacksPerIter: g.readbacks / it,
     bytesReadPerIter: g.bytesReadPerIter,
+    dataPassesPerIter: g.dataPassesPerIter,
+    dataBytesPerIter: g.dataBytesPerIter,
     peakAllocatedBytes: g.peakAllocatedBytes,
     chunks: g.chunks,
     timing: g.timing,

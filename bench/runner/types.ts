@@ -102,6 +102,9 @@ export interface GpuFigures {
   submitsPerIter: number;
   readbacksPerIter: number;
   bytesReadPerIter: number;
+  /** Passes over the data per EM iteration and the data bytes they read (gpu.dataPassesPerIter, gpu.dataBytesPerIter). */
+  dataPassesPerIter: number;
+  dataBytesPerIter: number;
   peakAllocatedBytes: number;
   chunks: number;
   /** 'timestamp' when the fits' compute passes were timed with GPU timestamp queries, else 'wall'. */

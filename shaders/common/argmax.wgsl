@@ -7,6 +7,8 @@
 // Dispatch: one workgroup per segment of chunk.segRows rows, over (x, y) past 65535; each thread
 // strides over the segment, then a tree reduction of (value, row) pairs.
 // Workgroup memory: bestV (WG f32) and bestI (WG u32), the pairs being reduced.
+// Tiling: none; threads stride over the segment, so neighbouring threads read neighbouring words.
+// Bytes per row: 4 (its value), read once.
 // Composed with common/grid, common/chunk (src/gpu/shared-kernels.ts).
 
 override WG: u32 = 256u;

@@ -5,6 +5,8 @@
 // Bindings: 0 partials: S×J f32 (read) · 1 out: J f32 (write) · 2 shape: uniform {S, J, _, _}.
 // Dispatch: ceil(J / WG) workgroups over (x, y); one thread per output j.
 // Workgroup memory: none.
+// Tiling: none; thread j reads word j of every segment's block (coalesced). Bytes: 4·S·J of
+// partials, no data rows.
 // Composed with common/grid, common/kahan (src/gpu/shared-kernels.ts).
 
 override WG: u32 = 256u;

@@ -11,6 +11,8 @@
 // Dispatch: one workgroup per segment of chunk.segRows rows (over x, y past 65535); thread t
 // computes outputs t, t + WG, … of the segment's K×J block, Kahan-compensated over the rows.
 // Workgroup memory: none.
+// Tiling: none. Used only to initialise from given responsibilities (EM iterations use
+// fused.wgsl). Bytes per row: 4·(D + 1) + 4·K + 4, re-read by each of the K·J output threads (cache).
 // Composed with common/grid, common/chunk, common/sample_weight, common/kahan (src/backends/webgpu/gmm-kernels.ts).
 
 override D: u32;

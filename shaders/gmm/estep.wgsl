@@ -12,7 +12,9 @@
 // (write) · 7 chunk: uniform {rows, segOffset, segRows, rowOffset}.
 // Dispatch: one thread per row, WG rows per workgroup, over (x, y) past 65535 workgroups.
 // Workgroup memory: none (the row's log-densities are staged in its own resp row).
-// Composed with common/grid, common/chunk, common/logsumexp (src/backends/webgpu/gmm-kernels.ts).
+// Tiling: none; parameters are read from storage (the same address in every thread). Used by
+// evaluate() (EM iterations use fused.wgsl). Bytes per row: 4·D read, 4·K + 8 written.
+// Composed with common/grid, common/chunk, common/logsumexp, common/gmm_quad (src/backends/webgpu/gmm-kernels.ts).
 
 override D: u32;
 override K: u32;
@@ -27,33 +29,6 @@ override WG: u32 = 256u;
 @group(0) @binding(5) var<storage, read_write> score: array<f32>;
 @group(0) @binding(6) var<storage, read_write> labels: array<u32>;
 @group(0) @binding(7) var<uniform> chunk: Chunk;
-
-fn quad(base: u32, c: u32) -> f32 {
-  let mb = c * D;
-  var q = 0.0;
-  if (COV <= 1u) {
-    let pb = select(0u, c * D * D, COV == 0u);
-    for (var j = 0u; j < D; j++) {
-      var y = 0.0;
-      for (var a = 0u; a <= j; a++) {
-        y = fma(x[base + a] - means[mb + a], prec[pb + a * D + j], y);
-      }
-      q = fma(y, y, q);
-    }
-  } else if (COV == 2u) {
-    for (var j = 0u; j < D; j++) {
-      let y = (x[base + j] - means[mb + j]) * prec[mb + j];
-      q = fma(y, y, q);
-    }
-  } else {
-    for (var j = 0u; j < D; j++) {
-      let t = x[base + j] - means[mb + j];
-      q = fma(t, t, q);
-    }
-    q = q * prec[c] * prec[c];
-  }
-  return q;
-}
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {

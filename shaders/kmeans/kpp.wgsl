@@ -15,6 +15,8 @@
 // (x, y) past 65535 workgroups.
 // Workgroup memory: `candidates` uses common/workgroup_sum's WG floats, once per candidate; each
 // thread keeps its MAXL running sums in registers. `commit`: none.
+// Tiling: none; rows strided over the workgroup's threads. Bytes per row: `candidates`
+// 4·(D + 1) + 4, `commit` 4·D + 8.
 // Composed with common/grid, common/chunk, common/sample_weight, common/sqdist, common/workgroup_sum (src/backends/webgpu/kmeans-kernels.ts).
 
 override D: u32;

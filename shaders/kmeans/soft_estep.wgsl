@@ -10,6 +10,8 @@
 // 6 beta: uniform {β, _, _, _}.
 // Dispatch: one thread per row, WG rows per workgroup, over (x, y) past 65535 workgroups.
 // Workgroup memory: none (the row's log-weights are staged in its own resp row).
+// Tiling: none. Used for the final responsibilities and transform() (EM iterations use
+// fused.wgsl). Bytes per row: 4·D read, 4·K + 8 written.
 // Composed with common/grid, common/chunk, common/sqdist, common/logsumexp (src/backends/webgpu/kmeans-kernels.ts).
 
 override D: u32;

@@ -17,6 +17,8 @@
 // 7 chunk: uniform {rows, segOffset, segRows, rowOffset}.
 // Dispatch: one thread per cell, WG cells per workgroup, over (x, y) past 65535 workgroups.
 // Workgroup memory: none.
+// Tiling: none; the K×J zero table and the parameters are read from storage (shared by all
+// threads). Bytes per cell: 8 per nonzero (index, value), 4·(J + 2) of cell table and indptr, 4·K + 8 written.
 // Composed with common/grid, common/chunk, common/logsumexp, common/lgamma (src/backends/webgpu/nbmm-kernels.ts).
 
 override K: u32;

@@ -12,6 +12,9 @@
 // 6 out: D×K×(J+1) f32 (read_write) · 7 chunk: uniform {rows, segOffset, segRows, rowOffset}.
 // Dispatch: one thread per output, ceil(D·K·(J+1) / WG) workgroups over (x, y).
 // Workgroup memory: none.
+// Tiling: none. Bytes: each of a gene's K·(J + 1) output threads walks the gene's CSC
+// nonzeros: 8 per nonzero (row, value) plus 4·(J + 2) of the cell's table and weight and 4 of its
+// responsibility, per output (mostly from cache).
 // Composed with common/grid, common/chunk, common/kahan (src/backends/webgpu/nbmm-kernels.ts).
 
 override K: u32;

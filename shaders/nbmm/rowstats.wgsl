@@ -12,6 +12,7 @@
 // Dispatch: one workgroup per segment of chunk.segRows rows (over x, y); thread t computes outputs
 // t, t + WG, … by looping over the segment's rows in order.
 // Workgroup memory: none.
+// Tiling: none. Bytes per row: 4·K + 4·(J + 1) + 4 + 8, re-read by each output thread (cache).
 // Composed with common/grid, common/chunk (src/backends/webgpu/nbmm-kernels.ts).
 
 override K: u32;

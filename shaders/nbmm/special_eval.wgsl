@@ -7,6 +7,7 @@
 // 3 shape: uniform {N, _, _, _}.
 // Dispatch: one thread per point, ceil(N / WG) workgroups over (x, y).
 // Workgroup memory: none.
+// Tiling: none. Bytes per point: 8 (12 in MODE 3).
 // Composed with common/grid, common/lgamma (src/backends/webgpu/nbmm-kernels.ts).
 
 override MODE: u32 = 0u;

@@ -13,6 +13,7 @@
 // Dispatch: one workgroup per (c, l): K·J workgroups over (x, y); WG threads stride over genes,
 // then a fixed-order tree reduction in workgroup memory (deterministic).
 // Workgroup memory: common/workgroup_sum's WG floats.
+// Tiling: none. Bytes: O(K·J·D) parameter reads, no data rows.
 // Composed with common/grid, common/workgroup_sum, common/lgamma (src/backends/webgpu/nbmm-kernels.ts).
 
 override K: u32;

@@ -12,6 +12,7 @@
 // `scatter` covers rows csrRow0 … csrRow0 + rows − 1 of the CSR chunk, written to rows xRow0 … of x.
 // Dispatch: `fill` ceil(rows·G / WG) workgroups, `scatter` ceil(rows / WG), over (x, y).
 // Workgroup memory: none.
+// Tiling: none. Bytes: `fill` 4 written per element; `scatter` 8 read and 4 written per stored entry.
 // Composed with common/grid (src/backends/webgpu/sc/kernels.ts).
 
 override WG: u32 = 64u;

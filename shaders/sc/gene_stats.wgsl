@@ -11,6 +11,7 @@
 // 5 chunk: uniform {rows, nnz, d, _} · 6 req: uniform {mode, maxv, _, _}.
 // Dispatch: ceil(d / WG) workgroups over (x, y); one thread per gene.
 // Workgroup memory: none.
+// Tiling: none; entries gathered gene by gene. Bytes per stored entry: 8 (value and position).
 // Composed with common/grid, common/csr_chunk, common/kahan (src/backends/webgpu/sc/kernels.ts).
 
 override WG: u32 = 64u;

@@ -10,6 +10,7 @@
 // 4 chunk: uniform {rows, segOffset, segRows, rowOffset} (only rows is used) · 5 shape: uniform {K, N, _, _}.
 // Dispatch: ceil(rows / TM) · ceil(N / TN) workgroups over (x, y).
 // Workgroup memory: common/matmul_tiles' As (TM × 16 f32, the X slice) and Bs (16 × TN f32, the Q slice).
+// Bytes per row: 4·K of X read once per column tile of Y (ceil(N / TN) times), 4·N of Y written.
 // Composed with common/grid, common/chunk, common/matmul_tiles (src/backends/webgpu/sc/kernels.ts).
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;

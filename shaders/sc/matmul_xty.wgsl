@@ -11,6 +11,7 @@
 // (write) · 4 chunk: uniform {rows, segOffset, segRows, rowOffset} · 5 shape: uniform {K, N, _, _}.
 // Dispatch: segments · ceil(K / TK) · ceil(N / TN) workgroups over (x, y).
 // Workgroup memory: common/matmul_tiles' As (16 × TK f32, the X slice) and Bs (16 × TN f32, the Y slice).
+// Bytes per row: 4·K of X and 4·N of Y, read once per (TK, TN) output tile.
 // Composed with common/grid, common/chunk, common/kahan, common/matmul_tiles (src/backends/webgpu/sc/kernels.ts).
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;

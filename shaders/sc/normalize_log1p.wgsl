@@ -8,6 +8,8 @@
 // 3 totals: rows f32 (write) · 4 chunk: uniform {rows, nnz, d, _} · 5 params: uniform {target, _, _, _}.
 // Dispatch: ceil(rows / WG) workgroups over (x, y); one thread per row.
 // Workgroup memory: none.
+// Tiling: none. Bytes per stored entry: 4 read twice (total, then values) and 4 written; per row
+// 8 of indptr and 4 of total.
 // Composed with common/grid, common/csr_chunk, common/kahan (src/backends/webgpu/sc/kernels.ts).
 
 override WG: u32 = 64u;

@@ -9,6 +9,7 @@
 // 5 chunk: uniform {rows, nnz, d, _}.
 // Dispatch: ceil(rows / WG) workgroups over (x, y); one thread per row.
 // Workgroup memory: none.
+// Tiling: none. Bytes per stored entry: 8 (index and value) and a 4-byte mask gather; 16 per row written.
 // Composed with common/grid, common/csr_chunk, common/kahan (src/backends/webgpu/sc/kernels.ts).
 
 override WG: u32 = 64u;

@@ -15,6 +15,7 @@ import workgroupSumWgsl from '../../shaders/common/workgroup_sum.wgsl?raw';
 import sqdistWgsl from '../../shaders/common/sqdist.wgsl?raw';
 import matmulTilesWgsl from '../../shaders/common/matmul_tiles.wgsl?raw';
 import lgammaWgsl from '../../shaders/common/lgamma.wgsl?raw';
+import gmmQuadWgsl from '../../shaders/common/gmm_quad.wgsl?raw';
 
 export type WgslLibrary =
   | 'grid'
@@ -26,7 +27,8 @@ export type WgslLibrary =
   | 'workgroupSum'
   | 'sqdist'
   | 'matmulTiles'
-  | 'lgamma';
+  | 'lgamma'
+  | 'gmmQuad';
 
 interface Library {
   file: string;
@@ -47,6 +49,7 @@ const LIBRARIES: Record<WgslLibrary, Library> = {
   sqdist: { file: 'common/sqdist.wgsl', code: sqdistWgsl, needs: [] },
   matmulTiles: { file: 'common/matmul_tiles.wgsl', code: matmulTilesWgsl, needs: [] },
   lgamma: { file: 'common/lgamma.wgsl', code: lgammaWgsl, needs: [] },
+  gmmQuad: { file: 'common/gmm_quad.wgsl', code: gmmQuadWgsl, needs: [] },
 };
 
 const ORDER = Object.keys(LIBRARIES) as WgslLibrary[];

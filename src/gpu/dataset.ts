@@ -108,6 +108,16 @@ export function uploadData(
   return { n, d, chunks, chunkRows, segRows, totalSegments: segOffset, mean, host, weights: w };
 }
 
+/** Bytes of one chunk's rows and weights: what one pass over that chunk reads. */
+export function chunkBytes(chunk: Pick<GpuChunk, 'rows'>, d: number): number {
+  return chunk.rows * (d + 1) * 4;
+}
+
+/** Bytes of one whole pass over the data (every chunk's rows and weights). */
+export function passBytes(data: Pick<GpuData, 'n' | 'd'>): number {
+  return data.n * (data.d + 1) * 4;
+}
+
 /** Which chunk holds global row `row`, and where. */
 export function locateRow(data: GpuData, row: number): { chunk: GpuChunk; local: number } {
   const chunk = data.chunks[Math.floor(row / data.chunkRows)];

@@ -17,6 +17,8 @@ export interface Counters {
   peakAllocatedBytes: number;
   /** Nanoseconds of GPU compute-pass time read back so far (timestamp queries only). */
   gpuNs: number;
+  /** Bytes of the fit's data (rows, their weights) that the dispatches recorded so far read, by their plan. */
+  dataBytes: number;
 }
 
 /** Passes per timestamp ring: two queries (begin, end) each. */
@@ -39,6 +41,7 @@ export class GpuRunner {
     allocatedBytes: 0,
     peakAllocatedBytes: 0,
     gpuNs: 0,
+    dataBytes: 0,
   };
   /** 'timestamp' when compute passes carry timestamp queries, else 'wall'. */
   readonly timing: 'timestamp' | 'wall';
@@ -145,8 +148,12 @@ export class GpuRunner {
     return this.encoderInFlight;
   }
 
-  /** Record one compute dispatch of `groups` workgroups (split over x and y past the limit). */
-  dispatch(label: string, pipeline: GPUComputePipeline, bindGroup: GPUBindGroup, groups: number): void {
+  /**
+   * Record one compute dispatch of `groups` workgroups (split over x and y past the limit).
+   * `dataBytes`: the bytes of the fit's data this dispatch reads, from its plan (a pass over a
+   * chunk's rows and weights: rows·(d + 1)·4); it feeds the data-pass counters.
+   */
+  dispatch(label: string, pipeline: GPUComputePipeline, bindGroup: GPUBindGroup, groups: number, dataBytes = 0): void {
     if (groups <= 0) return;
     const maxX = this.maxGroupsPerDim;
     const x = Math.min(groups, maxX);
@@ -159,6 +166,7 @@ export class GpuRunner {
     pass.dispatchWorkgroups(x, y);
     pass.end();
     this.counters.dispatches++;
+    this.counters.dataBytes += dataBytes;
   }
 
   copy(src: GPUBuffer, srcOffset: number, dst: GPUBuffer, dstOffset: number, size: number): void {
@@ -282,6 +290,27 @@ export interface IterationTraffic {
   bytesRead: number;
   /** GPU pass nanoseconds read back inside the iterations (timestamp timing only). */
   gpuNs?: number;
+  /** Bytes of data the iterations' dispatches read (runner.counters.dataBytes). */
+  dataBytes?: number;
+}
+
+/** The runner counters an iteration's traffic is the difference of. */
+export type TrafficMark = Pick<Counters, 'dispatches' | 'bytesRead' | 'gpuNs' | 'dataBytes'>;
+
+/** A mark of the runner's counters now, for `addTraffic` after the iteration's work. */
+export function markTraffic(runner: GpuRunner): TrafficMark {
+  const c = runner.counters;
+  return { dispatches: c.dispatches, bytesRead: c.bytesRead, gpuNs: c.gpuNs, dataBytes: c.dataBytes };
+}
+
+/** Add the runner's traffic since `before` to `iter` (counting one iteration when `iteration`). */
+export function addTraffic(iter: IterationTraffic, runner: GpuRunner, before: TrafficMark, iteration = true): void {
+  const c = runner.counters;
+  if (iteration) iter.iters++;
+  iter.dispatches += c.dispatches - before.dispatches;
+  iter.bytesRead += c.bytesRead - before.bytesRead;
+  iter.gpuNs = (iter.gpuNs ?? 0) + c.gpuNs - before.gpuNs;
+  iter.dataBytes = (iter.dataBytes ?? 0) + c.dataBytes - before.dataBytes;
 }
 
 /** The runner's traffic totals, as every report (a fit's GpuCounters, a single-cell stage's) gives them. */
@@ -297,12 +326,19 @@ export function trafficTotals(runner: GpuRunner) {
   };
 }
 
-/** The counters a fit reports: totals, and per-iteration figures from the EM loop's own traffic. */
-export function summariseCounters(runner: GpuRunner, iter: IterationTraffic, chunks: number): GpuCounters {
+/**
+ * The counters a fit reports: totals, and per-iteration figures from the EM loop's own traffic.
+ * `passBytes`: the bytes of one whole pass over the data (rows and weights), the unit of
+ * dataPassesPerIter.
+ */
+export function summariseCounters(runner: GpuRunner, iter: IterationTraffic, chunks: number, passBytes: number): GpuCounters {
+  const dataBytesPerIter = iter.iters > 0 ? (iter.dataBytes ?? 0) / iter.iters : 0;
   return {
     ...trafficTotals(runner),
     dispatchesPerIter: iter.iters > 0 ? iter.dispatches / iter.iters : 0,
     bytesReadPerIter: iter.iters > 0 ? iter.bytesRead / iter.iters : 0,
+    dataPassesPerIter: passBytes > 0 ? dataBytesPerIter / passBytes : 0,
+    dataBytesPerIter,
     chunks,
     timing: runner.timing,
     ...(runner.timing === 'timestamp' && iter.iters > 0 ? { gpuMsPerIter: (iter.gpuNs ?? 0) / 1e6 / iter.iters } : {}),

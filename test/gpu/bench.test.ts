@@ -59,7 +59,10 @@ test('bench ci preset on WebGPU: schema, agreement with the CPU reference, O(k·
         const d = c.data.d;
         // One readback per iteration: k × (d + 2) float32 statistics and a 4-byte changed-label counter.
         expect(g.bytesReadPerIter, c.id).toBe(k * (d + 2) * 4 + 4);
-        expect(g.dispatchesPerIter, c.id).toBe(3);
+        // One fused pass over the data (one chunk) and one reduction.
+        expect(g.dispatchesPerIter, c.id).toBe(2);
+        expect(g.dataPassesPerIter, c.id).toBe(1);
+        expect(g.dataBytesPerIter, c.id).toBe(c.data.n * (d + 1) * 4);
       }
     }
     // The peers are not loaded here (CommonJS: the GPU project's Vite would re-optimise and reload

@@ -73,15 +73,30 @@ describe('WebGPU Gaussian mixtures equal the CPU reference', () => {
     }
   });
 
-  test('each iteration reads back k×(d+2+m) floats and dispatches E-step + accumulate per chunk + one reduction', async () => {
+  test('each iteration reads back k×(d+2+m) floats, dispatches one fused pass per chunk + one reduction, and reads the data once', async () => {
     const n = 5000;
     const d = 8;
     const k = 5;
     const b = makeBlobs(n, d, k, 9);
     const full = await gaussianMixture({ data: b.data, n, d }, { k, covariance: 'full', init: 'random', maxIter: 5, tol: 0, engine: gpu });
     expect(full.gpu!.bytesReadPerIter).toBe(k * (d + 2 + (d * (d + 1)) / 2) * 4);
-    expect(full.gpu!.dispatchesPerIter).toBe(2 * full.gpu!.chunks + 1);
+    expect(full.gpu!.dispatchesPerIter).toBe(full.gpu!.chunks + 1);
+    expect(full.gpu!.dispatchesPerIter).toBeLessThanOrEqual(2);
+    expect(full.gpu!.dataPassesPerIter).toBe(1);
+    expect(full.gpu!.dataBytesPerIter).toBe(n * (d + 1) * 4);
     const diag = await gaussianMixture({ data: b.data, n, d }, { k, covariance: 'diag', init: 'random', maxIter: 5, tol: 0, engine: gpu });
     expect(diag.gpu!.bytesReadPerIter).toBe(k * (d + 2 + d) * 4);
+    expect(diag.gpu!.dispatchesPerIter).toBe(diag.gpu!.chunks + 1);
+    expect(diag.gpu!.dataPassesPerIter).toBe(1);
+    const chunkedFull = await gaussianMixture(
+      { data: b.data, n, d },
+      { k, covariance: 'full', init: 'random', maxIter: 5, tol: 0, engine: chunked },
+    );
+    expect(chunkedFull.gpu!.chunks).toBe(Math.ceil(n / 256));
+    expect(chunkedFull.gpu!.dispatchesPerIter).toBe(chunkedFull.gpu!.chunks + 1);
+    expect(chunkedFull.gpu!.dataPassesPerIter).toBe(1);
+    // Chunks of whole segments: the same bits as one chunk.
+    expect(chunkedFull.means).toEqual(full.means);
+    expect(chunkedFull.lowerBound).toBe(full.lowerBound);
   });
 });

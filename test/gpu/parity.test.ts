@@ -152,8 +152,10 @@ describe('GPU traffic per iteration', () => {
     const r = await kmeans({ data: b.data, n, d }, { k, seed: 1, init: 'random', nInit: 1, maxIter: 20, engine: gpu });
     // One readback of k×(d+2) float statistics plus the 4-byte changed count; never O(n).
     expect(r.gpu!.bytesReadPerIter).toBe(k * (d + 2) * 4 + 4);
-    // assign + accumulate per chunk, then one reduction.
-    expect(r.gpu!.dispatchesPerIter).toBe(2 * r.gpu!.chunks + 1);
+    // One fused pass (E-step + statistics) per chunk, then one reduction: x is read once.
+    expect(r.gpu!.dispatchesPerIter).toBe(r.gpu!.chunks + 1);
+    expect(r.gpu!.dataPassesPerIter).toBe(1);
+    expect(r.gpu!.dataBytesPerIter).toBe(n * (d + 1) * 4);
     expect(r.gpu!.peakAllocatedBytes).toBeGreaterThanOrEqual(n * d * 4);
   });
 });

@@ -155,10 +155,10 @@ describe('harness pieces', () => {
     expect(stats([7]).iqr).toBe(0);
   });
 
-  test('work model: k-means counts 8nd + 16n bytes and 3nkd + n(d+2) flops per iteration', () => {
+  test('work model: k-means counts 4nd + 16n bytes (one pass) and 3nkd + n(d+2) flops per iteration', () => {
     const c = presetCases('quick').find((x) => x.id === 'kmeans-n100k-d50-k32')!;
     const w = workPerIteration(c, 100_000, 50)!;
-    expect(w.bytes).toBe(8 * 100_000 * 50 + 16 * 100_000);
+    expect(w.bytes).toBe(4 * 100_000 * 50 + 16 * 100_000);
     expect(w.flops).toBe(3 * 100_000 * 32 * 50 + 100_000 * 52);
     const full = presetCases('full').find((x) => x.id === 'gmm-full-n100k-d50-k20')!;
     expect(workPerIteration(full, 100_000, 50)!.flops).toBe(100_000 * 20 * (3 * 2500 + 400 + 9));

@@ -1,6 +1,7 @@
 /** The Gaussian mixture's WGSL kernels (composed with shaders/common) and their pipelines. */
 import estepWgsl from '../../../shaders/gmm/estep.wgsl?raw';
 import accumulateWgsl from '../../../shaders/gmm/accumulate.wgsl?raw';
+import fusedWgsl from '../../../shaders/gmm/fused.wgsl?raw';
 import type { CovarianceType } from '../../types.js';
 import { defineKernel, type Kernel } from '../../gpu/kernel.js';
 import { reduceKernel } from '../../gpu/shared-kernels.js';
@@ -10,14 +11,19 @@ export const WG = 256;
 const COV_CODE: Record<CovarianceType, number> = { full: 0, tied: 1, diag: 2, spherical: 3 };
 
 export const sources = {
-  estep: defineKernel({ name: 'gmm/estep', source: estepWgsl, modules: ['grid', 'chunk', 'logsumexp'] }),
+  estep: defineKernel({ name: 'gmm/estep', source: estepWgsl, modules: ['grid', 'chunk', 'logsumexp', 'gmmQuad'] }),
+  fused: defineKernel({ name: 'gmm/fused', source: fusedWgsl, modules: ['grid', 'sampleWeight', 'kahan', 'logsumexp', 'gmmQuad'] }),
   accumulate: defineKernel({ name: 'gmm/accumulate', source: accumulateWgsl, modules: ['grid', 'sampleWeight', 'kahan'] }),
   reduce: reduceKernel,
 } satisfies Record<string, Kernel>;
 
 export interface GmmPipelines {
+  /** Labels, log p and responsibilities for evaluate(). */
   estep: GPUComputePipeline;
+  /** Statistics of given responsibilities (initialisation). */
   accumulate: GPUComputePipeline;
+  /** One EM iteration's pass over a chunk: E-step and statistics (fused.wgsl). */
+  fused: GPUComputePipeline;
   reduce: GPUComputePipeline;
 }
 
@@ -26,6 +32,7 @@ export function gmmPipelines(device: GPUDevice, d: number, k: number, m: number,
   return {
     estep: sources.estep.pipeline(device, { D: d, K: k, COV: COV_CODE[type], WG }),
     accumulate: sources.accumulate.pipeline(device, { D: d, K: k, M: m, WG }),
+    fused: sources.fused.pipeline(device, { D: d, K: k, M: m, COV: COV_CODE[type], WG }),
     reduce: sources.reduce.pipeline(device, { WG }),
   };
 }

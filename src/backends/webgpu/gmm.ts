@@ -1,16 +1,17 @@
 /**
- * The WebGPU backend of the Gaussian mixture. Per EM iteration and chunk: one fused E-step
- * dispatch (log-densities through the precision Cholesky, logsumexp, responsibilities into
- * the chunk's scratch) and one accumulation dispatch (Σr, Σr·x, shifted Σr·xxᵀ as per-segment
- * partials); then one reduction and one readback of k×(d+2+m) floats. Means and statistics are
+ * The WebGPU backend of the Gaussian mixture. Per EM iteration: one pass over the data, a
+ * dispatch per chunk of the fused kernel (shaders/gmm/fused.wgsl: log-densities through the
+ * precision Cholesky, logsumexp, responsibilities into the chunk's scratch, then Σr, Σr·x,
+ * shifted Σr·xxᵀ as per-segment partials); then one reduction and one readback of k×(d+2+m)
+ * floats. Means and statistics are
  * centred on the column means on the GPU and converted back here.
  */
 import type { Dataset } from '../../data.js';
 import type { CovarianceType, GpuCounters } from '../../types.js';
 import { gmmPipelines, WG } from './gmm-kernels.js';
 import { bindBuffers } from '../../gpu/bind.js';
-import { summariseCounters, type GpuRunner } from '../../gpu/runner.js';
-import { uploadData, rowGroups, type ChunkingOptions } from '../../gpu/dataset.js';
+import { addTraffic, type IterationTraffic, markTraffic, summariseCounters, type GpuRunner } from '../../gpu/runner.js';
+import { chunkBytes, passBytes, uploadData, rowGroups, type ChunkingOptions } from '../../gpu/dataset.js';
 import { withGpu } from '../../gpu/session.js';
 import { KMeansGpuState, uncentre } from './kmeans.js';
 import { kmeansPlusPlusGpu } from './kmeans-seed.js';
@@ -51,7 +52,7 @@ export function gpuGmmBackend(
   const reduced = runner.storage(`gmm statistics (${k}×${J})`, k * J * 4);
   const shape = runner.uniform('gmm reduce shape', new Uint32Array([data.totalSegments, k * J, 0, 0]));
 
-  const { estep, accumulate, reduce } = gmmPipelines(device, d, k, m, type);
+  const { estep, accumulate, fused, reduce } = gmmPipelines(device, d, k, m, type);
   const gE = data.chunks.map((c) =>
     bindBuffers(device, `gmm E-step chunk ${c.index}`, estep, [
       c.x,
@@ -67,8 +68,21 @@ export function gpuGmmBackend(
   const gA = data.chunks.map((c) =>
     bindBuffers(device, `gmm accumulate chunk ${c.index}`, accumulate, [c.x, resp, rows[c.index].score, means, pairs, partials, c.uniform]),
   );
+  const gF = data.chunks.map((c) =>
+    bindBuffers(device, `gmm pass chunk ${c.index}`, fused, [
+      c.x,
+      means,
+      prec,
+      consts,
+      resp,
+      rows[c.index].score,
+      pairs,
+      partials,
+      c.uniform,
+    ]),
+  );
   const gR = bindBuffers(device, 'gmm reduce', reduce, [partials, reduced, shape]);
-  const iterStats = { iters: 0, dispatches: 0, bytesRead: 0, gpuNs: 0 };
+  const iterStats: IterationTraffic = { iters: 0, dispatches: 0, bytesRead: 0, gpuNs: 0, dataBytes: 0 };
 
   function writeParams(p: GmmParams): void {
     const mu = new Float32Array(k * d);
@@ -120,19 +134,15 @@ export function gpuGmmBackend(
       return readStats(new Float64Array(k * d));
     },
     async estep(p) {
-      const before = { dispatches: runner.counters.dispatches, bytesRead: runner.counters.bytesRead, gpuNs: runner.counters.gpuNs };
+      const before = markTraffic(runner);
       writeParams(p);
-      for (const c of data.chunks) {
-        runner.dispatch('gmm E-step', estep, gE[c.index], rowGroups(c.rows, WG));
-        runner.dispatch('gmm accumulate', accumulate, gA[c.index], c.segments);
-      }
+      // One pass: E-step and statistics per chunk (the scratch holds one chunk; each dispatch
+      // consumes its own responsibilities before the next overwrites them).
+      for (const c of data.chunks) runner.dispatch('gmm pass', fused, gF[c.index], c.segments, chunkBytes(c, d));
       const centred = new Float64Array(k * d);
       for (let c = 0; c < k; c++) for (let j = 0; j < d; j++) centred[c * d + j] = Math.fround(p.means[c * d + j] - ds.mean[j]);
       const stats = await readStats(centred);
-      iterStats.iters++;
-      iterStats.dispatches += runner.counters.dispatches - before.dispatches;
-      iterStats.bytesRead += runner.counters.bytesRead - before.bytesRead;
-      iterStats.gpuNs += runner.counters.gpuNs - before.gpuNs;
+      addTraffic(iterStats, runner, before);
       return stats;
     },
     async evaluate(p, what): Promise<Evaluation> {
@@ -160,7 +170,7 @@ export function gpuGmmBackend(
       return uncentre(await kmeansPlusPlusGpu(st, rng, weights), ds.mean, kk, d);
     },
     counters(): GpuCounters {
-      return summariseCounters(runner, iterStats, data.chunks.length);
+      return summariseCounters(runner, iterStats, data.chunks.length, passBytes(data));
     },
   };
 }

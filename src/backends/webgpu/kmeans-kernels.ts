@@ -1,24 +1,19 @@
 /** The k-means family's WGSL kernels and how their pipelines are specialised. */
-import assignWgsl from '../../../shaders/kmeans/assign.wgsl?raw';
-import accumulateWgsl from '../../../shaders/kmeans/accumulate.wgsl?raw';
+import fusedWgsl from '../../../shaders/kmeans/fused.wgsl?raw';
 import softEStepWgsl from '../../../shaders/kmeans/soft_estep.wgsl?raw';
 import kppWgsl from '../../../shaders/kmeans/kpp.wgsl?raw';
 import { defineKernel, type Kernel } from '../../gpu/kernel.js';
 import { argmaxKernel, reduceKernel } from '../../gpu/shared-kernels.js';
+import { type FusedPlan, planFused } from './kmeans-plan.js';
 
 export const WG = 256;
-/** Workgroup size of the column-owner accumulation (one thread per statistic column). */
-export const COLUMN_WG = 64;
 /** Most k-means++ candidates per round (the kernel's MAXL). */
 export const KPP_MAX_CANDIDATES = 16;
 
-const accumulate = { name: 'kmeans/accumulate', source: accumulateWgsl, modules: ['grid', 'sampleWeight'] } as const;
 const kpp = { name: 'kmeans/kpp', source: kppWgsl, modules: ['grid', 'sampleWeight', 'sqdist', 'workgroupSum'] } as const;
 
 export const sources = {
-  assign: defineKernel({ name: 'kmeans/assign', source: assignWgsl, modules: ['grid', 'chunk', 'sqdist'] }),
-  accumulate: defineKernel(accumulate),
-  hardColumns: defineKernel({ ...accumulate, entryPoint: 'hard_columns' }),
+  fused: defineKernel({ name: 'kmeans/fused', source: fusedWgsl, modules: ['grid', 'sampleWeight'] }),
   softEStep: defineKernel({ name: 'kmeans/soft_estep', source: softEStepWgsl, modules: ['grid', 'chunk', 'sqdist', 'logsumexp'] }),
   kppCandidates: defineKernel({ ...kpp, entryPoint: 'candidates' }),
   kppCommit: defineKernel({ ...kpp, entryPoint: 'commit' }),
@@ -27,12 +22,11 @@ export const sources = {
 } satisfies Record<string, Kernel>;
 
 export interface KMeansPipelines {
-  assign: GPUComputePipeline;
-  /** Hard accumulation: the column-owner kernel when K×(D+2) floats fit workgroup memory, else the general one. */
-  accumulateHard: GPUComputePipeline;
-  /** Whether accumulateHard is the column-owner kernel. */
-  readonly hardColumns: boolean;
-  accumulateSoft: GPUComputePipeline;
+  /** One pass per chunk: hard E-step and statistics (fused.wgsl, SOFT = false). */
+  fusedHard: GPUComputePipeline;
+  /** One pass per chunk: soft E-step and statistics (fused.wgsl, SOFT = true). */
+  fusedSoft: GPUComputePipeline;
+  /** Responsibilities of the final centroids (returnResponsibilities). */
   softEStep: GPUComputePipeline;
   distances: GPUComputePipeline;
   kppCandidates: GPUComputePipeline;
@@ -41,22 +35,43 @@ export interface KMeansPipelines {
   argmax: GPUComputePipeline;
 }
 
-/** Pipelines for one (d, k); created lazily and cached per device. */
-export function kmeansPipelines(device: GPUDevice, d: number, k: number): KMeansPipelines {
-  const dk = { D: d, K: k, WG };
-  const hardColumns = k * (d + 2) * 4 <= device.limits.maxComputeWorkgroupStorageSize;
+/** The fused kernel's override constants for one plan. */
+export function fusedConstants(d: number, k: number, soft: boolean, p: FusedPlan): Record<string, number> {
+  const flag = (b: boolean): number => (b ? 1 : 0);
   return {
-    get assign() {
-      return sources.assign.pipeline(device, dk);
+    D: d,
+    K: k,
+    WG,
+    SOFT: flag(soft),
+    TR: p.TR,
+    CL: p.CL,
+    KT: p.KT,
+    STAGE_X: flag(p.STAGE_X),
+    STAGE_C: flag(p.STAGE_C),
+    WG_ACC: flag(p.WG_ACC),
+    XS: p.XS,
+    CS: p.CS,
+    ACC: p.ACC,
+    LV: p.LV,
+    RT: p.RT,
+  };
+}
+
+/** The fused kernel's plan on this device (`stageRows`: whether rows go through workgroup memory). */
+export function fusedPlan(device: GPUDevice, d: number, k: number, soft: boolean, stageRows: boolean): FusedPlan {
+  return planFused(d, k, soft, device.limits.maxComputeWorkgroupStorageSize, WG, stageRows);
+}
+
+/** Pipelines for one (d, k); created lazily and cached per device. */
+export function kmeansPipelines(device: GPUDevice, d: number, k: number, stageRows = true): KMeansPipelines {
+  const dk = { D: d, K: k, WG };
+  const fused = (soft: boolean) => sources.fused.pipeline(device, fusedConstants(d, k, soft, fusedPlan(device, d, k, soft, stageRows)));
+  return {
+    get fusedHard() {
+      return fused(false);
     },
-    hardColumns,
-    get accumulateHard() {
-      return hardColumns
-        ? sources.hardColumns.pipeline(device, { D: d, K: k, HARD: 1, ACC: k * (d + 2), CWG: COLUMN_WG })
-        : sources.accumulate.pipeline(device, { ...dk, HARD: 1 });
-    },
-    get accumulateSoft() {
-      return sources.accumulate.pipeline(device, { ...dk, HARD: 0 });
+    get fusedSoft() {
+      return fused(true);
     },
     get softEStep() {
       return sources.softEStep.pipeline(device, { ...dk, MODE: 0 });

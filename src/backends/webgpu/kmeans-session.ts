@@ -4,8 +4,8 @@
  * sees are in those centred coordinates), E-steps and statistics in kernels (kmeans.ts).
  */
 import type { KMeansBackend, KMeansSession, KMeansSetup } from '../../kmeans/backend.js';
-import { locateRow, uploadData } from '../../gpu/dataset.js';
-import { summariseCounters } from '../../gpu/runner.js';
+import { locateRow, passBytes, uploadData } from '../../gpu/dataset.js';
+import { addTraffic, type IterationTraffic, markTraffic, summariseCounters } from '../../gpu/runner.js';
 import { withGpu } from '../../gpu/session.js';
 import { applyCentroidsGpu, KMeansGpuState } from './kmeans.js';
 import { kmeansPlusPlusGpu } from './kmeans-seed.js';
@@ -14,17 +14,14 @@ function gpuSession(st: KMeansGpuState, setup: KMeansSetup): KMeansSession {
   const { runner, data, k, d, J } = st;
   const soft = !!setup.soft;
   const weights = setup.weights;
-  const iterCounters = { iters: 0, dispatches: 0, bytesRead: 0, gpuNs: 0 };
+  const iterCounters: IterationTraffic = { iters: 0, dispatches: 0, bytesRead: 0, gpuNs: 0, dataBytes: 0 };
   // GPU work of the EM loops (E-steps and the M-step's relocations), as the per-iteration counters report.
   const counted = async <T>(fn: () => Promise<T>, iteration = false): Promise<T> => {
-    const before = { ...runner.counters };
+    const before = markTraffic(runner);
     try {
       return await fn();
     } finally {
-      if (iteration) iterCounters.iters++;
-      iterCounters.dispatches += runner.counters.dispatches - before.dispatches;
-      iterCounters.bytesRead += runner.counters.bytesRead - before.bytesRead;
-      iterCounters.gpuNs += runner.counters.gpuNs - before.gpuNs;
+      addTraffic(iterCounters, runner, before, iteration);
     }
   };
   const weightedSum = (dist: Float32Array): number => {
@@ -79,7 +76,7 @@ function gpuSession(st: KMeansGpuState, setup: KMeansSetup): KMeansSession {
       const { labels, dist } = await st.readLabelsAndDist();
       return { labels, inertia: weightedSum(dist) };
     },
-    counters: () => summariseCounters(runner, iterCounters, data.chunks.length),
+    counters: () => summariseCounters(runner, iterCounters, data.chunks.length, passBytes(data)),
   };
 }
 

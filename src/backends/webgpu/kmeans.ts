@@ -1,8 +1,9 @@
 /**
- * Hard and soft k-means on the GPU. Per EM iteration and chunk: one fused E-step dispatch
- * (distances + argmin, or distances + logsumexp → responsibilities) and one accumulation
- * dispatch writing per-segment partial statistics; then one reduction dispatch over all
- * segments and a single readback of k×(d+2) floats plus the changed-label count. The small
+ * Hard and soft k-means on the GPU. Per EM iteration: one pass over the data, a dispatch per
+ * chunk of the fused kernel (shaders/kmeans/fused.wgsl: distances + argmin, or distances +
+ * logsumexp → responsibilities, and the per-segment partial statistics, with x read once);
+ * then one reduction dispatch over all segments and a single readback of k×(d+2) floats plus
+ * the changed-label count. The small
  * k×d M-step (division, empty clusters, shift) runs on the host in float64 (kmeans/mstep.ts).
  * This file holds the GPU state of a fit and prediction for new data; kmeans-seed.ts seeds it by
  * k-means++ and kmeans-session.ts adapts it to the backend contract.
@@ -10,7 +11,7 @@
 
 import type { Dataset } from '../../data.js';
 import type { GpuRunner } from '../../gpu/runner.js';
-import { uploadData, locateRow, rowGroups, type GpuChunk, type GpuData, type ChunkingOptions } from '../../gpu/dataset.js';
+import { chunkBytes, uploadData, locateRow, rowGroups, type GpuChunk, type GpuData, type ChunkingOptions } from '../../gpu/dataset.js';
 import { kmeansPipelines, WG, type KMeansPipelines } from './kmeans-kernels.js';
 import { bindBuffers } from '../../gpu/bind.js';
 
@@ -32,23 +33,30 @@ export class KMeansGpuState {
   readonly reduced: GPUBuffer;
   readonly reduceShape: GPUBuffer;
   readonly rows: RowBuffers[];
+  /** {β, _, _, _}: soft k-means' inverse temperature (unused by the hard kernels). */
+  readonly params: GPUBuffer;
   resp: GPUBuffer | null = null;
-  betaUniform: GPUBuffer | null = null;
   private readonly groups = new Map<string, GPUBindGroup>();
 
+  /**
+   * `stageRows`: whether the fused pass stages rows in workgroup memory (default: on hardware
+   * adapters; see kmeans-plan.ts). Tests set it to compare both paths' bits.
+   */
   constructor(
     readonly runner: GpuRunner,
     readonly data: GpuData,
     k: number,
+    readonly stageRows = !runner.ctx.software,
   ) {
     this.k = k;
     this.d = data.d;
     this.J = data.d + 2;
-    this.pipes = kmeansPipelines(runner.device, data.d, k);
+    this.pipes = kmeansPipelines(runner.device, data.d, k, stageRows);
     this.centroids = runner.storage(`centroids (${k}×${data.d})`, k * data.d * 4);
     this.changed = runner.storage('changed-label count', 4);
     this.partials = runner.storage(`M-step partials (${data.totalSegments}×${k}×${this.J})`, data.totalSegments * k * this.J * 4);
     this.reduced = runner.storage(`M-step statistics (${k}×${this.J})`, k * this.J * 4);
+    this.params = runner.uniform('k-means params (beta)', new Float32Array([1, 0, 0, 0]));
     this.reduceShape = runner.uniform('M-step reduce shape', new Uint32Array([data.totalSegments, k * this.J, 0, 0]));
     this.rows = data.chunks.map((c) => ({
       labels: runner.storage(`labels chunk ${c.index}`, c.rows * 4),
@@ -63,85 +71,59 @@ export class KMeansGpuState {
     return g;
   }
 
+  /** Set soft k-means' β (the params uniform every k-means kernel binds). */
   ensureSoft(beta: number): void {
-    if (!this.resp) {
-      const maxRows = Math.max(...this.data.chunks.map((c) => c.rows));
-      this.resp = this.runner.storage(`responsibilities scratch (${maxRows}×${this.k})`, maxRows * this.k * 4);
-    }
-    if (!this.betaUniform) this.betaUniform = this.runner.uniform('soft k-means beta', new Float32Array([beta, 0, 0, 0]));
-    else this.runner.write(this.betaUniform, 0, new Float32Array([beta, 0, 0, 0]));
+    this.runner.write(this.params, 0, new Float32Array([beta, 0, 0, 0]));
   }
 
   writeCentres(centred: Float64Array): void {
     this.runner.write(this.centroids, 0, new Float32Array(centred));
   }
 
-  /** Hard E-step (labels, distances, changed count) and accumulation for every chunk, then the reduction. */
+  /** Hard E-step (labels, distances, changed count) fused with the statistics, one dispatch per chunk, then the reduction. */
   encodeHardStep(): void {
-    const { runner, device } = { runner: this.runner, device: this.runner.device };
-    runner.clear(this.changed);
+    this.runner.clear(this.changed);
+    this.encodeFused(false);
+  }
+
+  /** Soft E-step (responsibilities, min distances) fused with the statistics, one dispatch per chunk, then the reduction. */
+  encodeSoftStep(): void {
+    this.encodeFused(true);
+  }
+
+  /** One pass over the data: the fused kernel on every chunk (one workgroup per segment), then the reduction. */
+  private encodeFused(soft: boolean): void {
+    const pipeline = soft ? this.pipes.fusedSoft : this.pipes.fusedHard;
+    const mode = soft ? 'soft' : 'hard';
     for (const c of this.data.chunks) {
       const rb = this.rows[c.index];
-      const ga = this.group(`assign ${c.index}`, () =>
-        bindBuffers(device, `assign chunk ${c.index}`, this.pipes.assign, [
+      const g = this.group(`fused-${mode} ${c.index}`, () =>
+        bindBuffers(this.runner.device, `k-means ${mode} pass chunk ${c.index}`, pipeline, [
           c.x,
           this.centroids,
           rb.labels,
-          rb.dist,
+          soft ? rb.mind : rb.dist,
+          this.partials,
           c.uniform,
           this.changed,
+          this.params,
         ]),
       );
-      runner.dispatch('kmeans assign', this.pipes.assign, ga, rowGroups(c.rows, WG));
-      const gm = this.group(`acc-hard ${c.index}`, () =>
-        bindBuffers(device, `accumulate (hard) chunk ${c.index}`, this.pipes.accumulateHard, [
-          c.x,
-          rb.labels,
-          this.pipes.hardColumns ? null : this.dummyResp(),
-          rb.dist,
-          this.partials,
-          c.uniform,
-        ]),
-      );
-      runner.dispatch('kmeans accumulate', this.pipes.accumulateHard, gm, c.segments);
+      this.runner.dispatch(`k-means ${mode} pass`, pipeline, g, c.segments, chunkBytes(c, this.d));
     }
     this.encodeReduce();
   }
 
-  /** Soft E-step (responsibilities into the chunk scratch) and accumulation, chunk by chunk. */
-  encodeSoftStep(): void {
-    const device = this.runner.device;
-    for (const c of this.data.chunks) {
-      const rb = this.rows[c.index];
-      const ge = this.group(`soft ${c.index}`, () =>
-        bindBuffers(device, `soft E-step chunk ${c.index}`, this.pipes.softEStep, this.softBindings(c)),
-      );
-      this.runner.dispatch('soft k-means E-step', this.pipes.softEStep, ge, rowGroups(c.rows, WG));
-      const gm = this.group(`acc-soft ${c.index}`, () =>
-        bindBuffers(device, `accumulate (soft) chunk ${c.index}`, this.pipes.accumulateSoft, [
-          c.x,
-          rb.labels,
-          this.resp,
-          rb.dist,
-          this.partials,
-          c.uniform,
-        ]),
-      );
-      this.runner.dispatch('soft k-means accumulate', this.pipes.accumulateSoft, gm, c.segments);
-    }
-    this.encodeReduce();
-  }
-
-  /** The bindings of the soft E-step and of the kernels that share its layout (distances, responsibilities). */
+  /** The bindings of the soft E-step kernel, for the final responsibilities and transform's distances. */
   private softBindings(c: GpuChunk): (GPUBuffer | null)[] {
     const rb = this.rows[c.index];
-    return [c.x, this.centroids, this.resp, rb.dist, rb.mind, c.uniform, this.betaUniform];
+    return [c.x, this.centroids, this.respScratch(), rb.dist, rb.mind, c.uniform, this.params];
   }
 
-  private dummy: GPUBuffer | null = null;
-  private dummyResp(): GPUBuffer {
-    // The hard variant never reads responsibilities, but the binding must exist.
-    return (this.dummy ??= this.runner.storage('unused responsibilities', 16));
+  private respScratch(): GPUBuffer {
+    const maxRows = Math.max(...this.data.chunks.map((c) => c.rows));
+    this.resp ??= this.runner.storage(`responsibilities scratch (${maxRows}×${this.k})`, maxRows * this.k * 4);
+    return this.resp;
   }
 
   encodeReduce(): void {
@@ -222,7 +204,7 @@ export class KMeansGpuState {
         bindBuffers(this.runner.device, `${mode} chunk ${c.index}`, pipeline, this.softBindings(c)),
       );
       this.runner.dispatch(mode, pipeline, g, rowGroups(c.rows, WG));
-      const [buf] = await this.runner.read([{ buffer: this.resp!, offset: 0, size: c.rows * this.k * 4 }]);
+      const [buf] = await this.runner.read([{ buffer: this.respScratch(), offset: 0, size: c.rows * this.k * 4 }]);
       out.set(new Float32Array(buf), c.rowOffset * this.k);
     }
     return out;

@@ -14,7 +14,7 @@
  * (and responsibilities when asked) are read once per restart, after its EM loop.
  */
 import { BufferLimitError } from '../../errors.js';
-import { summariseCounters, type GpuRunner } from '../../gpu/runner.js';
+import { addTraffic, type IterationTraffic, markTraffic, summariseCounters, type GpuRunner } from '../../gpu/runner.js';
 import { MAX_SEGMENTS, MIN_SEG_ROWS, type ChunkingOptions } from '../../gpu/dataset.js';
 import type { GpuCounters } from '../../types.js';
 import { withGpu } from '../../gpu/session.js';
@@ -235,7 +235,11 @@ export function gpuBackend(
       ch.uniform,
     ]),
   }));
-  const iterCounters = { esteps: 0, dispatches: 0, bytesRead: 0, gpuNs: 0 };
+  const iterCounters: IterationTraffic = { iters: 0, dispatches: 0, bytesRead: 0, gpuNs: 0, dataBytes: 0 };
+  // A pass over the counts reads a chunk's CSR (indptr, indices, values); the gene statistics read its CSC copy.
+  const csrBytes = (ch: CsrChunk): number => (ch.rows + 1) * 4 + ch.nnz * 8;
+  const cscBytes = (ch: CsrChunk): number => (d + 1) * 4 + ch.nnz * 8;
+  const passTotal = data.chunks.reduce((a, ch) => a + csrBytes(ch), 0);
 
   const writeParams = (p: NbParams): void => {
     const f = new Float32Array(layout.total);
@@ -251,20 +255,20 @@ export function gpuBackend(
   };
 
   const encodeEStep = (ch: CsrChunk): void => {
-    runner.dispatch('nbmm E-step', pipes.estep, perChunk[ch.index].estep, Math.ceil(ch.rows / WG));
+    runner.dispatch('nbmm E-step', pipes.estep, perChunk[ch.index].estep, Math.ceil(ch.rows / WG), csrBytes(ch));
   };
 
   return {
     async estep(p: NbParams): Promise<NbStats> {
       runner.checkLost();
-      const before = { dispatches: runner.counters.dispatches, bytesRead: runner.counters.bytesRead, gpuNs: runner.counters.gpuNs };
+      const before = markTraffic(runner);
       writeParams(p);
       runner.dispatch('nbmm zero table', pipes.zeroTable, gZero, k * J);
       // The row and gene statistics and Σ log p count each cell w_i times (its chunk's weight buffer).
       for (const ch of data.chunks) {
         encodeEStep(ch);
         runner.dispatch('nbmm row stats', pipes.rowStats, perChunk[ch.index].rows, ch.segments);
-        runner.dispatch('nbmm gene stats', pipes.geneStats, perChunk[ch.index].genes, Math.ceil(geneWidth / WG));
+        runner.dispatch('nbmm gene stats', pipes.geneStats, perChunk[ch.index].genes, Math.ceil(geneWidth / WG), cscBytes(ch));
       }
       runner.dispatch('nbmm reduce', pipes.reduce, gReduce, Math.ceil(rowWidth / REDUCE_WG));
       const [r, g] = await runner.read([
@@ -272,10 +276,7 @@ export function gpuBackend(
         { buffer: geneOut, offset: 0, size: geneWidth * 4 },
       ]);
       const rowsF = new Float32Array(r);
-      iterCounters.esteps++;
-      iterCounters.dispatches += runner.counters.dispatches - before.dispatches;
-      iterCounters.bytesRead += runner.counters.bytesRead - before.bytesRead;
-      iterCounters.gpuNs += runner.counters.gpuNs - before.gpuNs;
+      addTraffic(iterCounters, runner, before);
       return {
         loglik: rowsF[rowWidth - 1],
         rows: Float64Array.from(rowsF.subarray(0, rowWidth - 1)),
@@ -317,8 +318,7 @@ export function gpuBackend(
     },
 
     counters(): GpuCounters {
-      const { esteps: iters, dispatches, bytesRead, gpuNs } = iterCounters;
-      return summariseCounters(runner, { iters, dispatches, bytesRead, gpuNs }, data.chunks.length);
+      return summariseCounters(runner, iterCounters, data.chunks.length, passTotal);
     },
   };
 }
