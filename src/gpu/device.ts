@@ -13,6 +13,8 @@ export interface GpuContext {
   software: boolean;
   /** Set once the device is lost; every later call throws it. */
   lost: DeviceLostError | null;
+  /** Bytes of GPU buffers emgpu holds on this device right now (every runner's, together): back to 0 between calls. */
+  liveBytes: number;
 }
 
 export interface AcquireOptions {
@@ -134,7 +136,7 @@ export async function acquireDevice(opts: AcquireOptions): Promise<GpuContext | 
   } catch (e) {
     return { reason: `requestDevice failed: ${(e as Error).message}` };
   }
-  const ctx: GpuContext = { device, adapter, description, software, lost: null };
+  const ctx: GpuContext = { device, adapter, description, software, lost: null, liveBytes: 0 };
   void device.lost.then((info) => {
     ctx.lost = new DeviceLostError(info.reason ?? 'unknown', info.message ?? '');
   });

@@ -82,13 +82,15 @@ export class GpuRunner {
   /** Encode a resolve of the ring's written queries into a resolve buffer; the ring starts over. */
   private resolveRing(): void {
     if (!this.querySet || this.ringPasses === 0) return;
-    const buf =
-      this.resolvePool.pop() ??
-      this.device.createBuffer({
+    let buf = this.resolvePool.pop();
+    if (!buf) {
+      buf = this.device.createBuffer({
         label: 'emgpu timestamp resolve',
         size: 2 * TS_RING_PASSES * 8,
         usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC,
       });
+      this.ctx.liveBytes += buf.size;
+    }
     this.encoder().resolveQuerySet(this.querySet, 0, 2 * this.ringPasses, buf, 0);
     this.resolvedPending.push({ buf, passes: this.ringPasses });
     this.ringPasses = 0;
@@ -115,6 +117,7 @@ export class GpuRunner {
     }
     const buf = this.device.createBuffer({ label: `emgpu ${label}`, size: bytes, usage });
     this.owned.add(buf);
+    this.ctx.liveBytes += bytes;
     this.counters.allocatedBytes += bytes;
     this.counters.peakAllocatedBytes = Math.max(this.counters.peakAllocatedBytes, this.counters.allocatedBytes);
     return buf;
@@ -133,6 +136,7 @@ export class GpuRunner {
   free(buf: GPUBuffer): void {
     if (this.owned.delete(buf)) {
       this.counters.allocatedBytes -= buf.size;
+      this.ctx.liveBytes -= buf.size;
       buf.destroy();
     }
   }
@@ -245,12 +249,17 @@ export class GpuRunner {
   }
 
   destroy(): void {
-    for (const b of this.owned) b.destroy();
+    for (const b of this.owned) {
+      this.ctx.liveBytes -= b.size;
+      b.destroy();
+    }
     this.owned.clear();
     this.counters.allocatedBytes = 0;
     this.staging = null;
-    for (const s of this.resolvedPending) s.buf.destroy();
-    for (const b of this.resolvePool) b.destroy();
+    for (const b of [...this.resolvedPending.map((s) => s.buf), ...this.resolvePool]) {
+      this.ctx.liveBytes -= b.size;
+      b.destroy();
+    }
     this.resolvedPending.length = 0;
     this.resolvePool.length = 0;
     this.querySet?.destroy();

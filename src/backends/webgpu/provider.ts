@@ -34,6 +34,7 @@ export const webgpuProvider: BackendProvider = {
         description: 'caller-supplied device',
         software: false,
         lost: null,
+        liveBytes: 0,
       };
       void options.device.lost.then((info) => {
         ctx.lost = new DeviceLostError(info.reason ?? 'unknown', info.message ?? '');
