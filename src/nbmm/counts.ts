@@ -3,7 +3,7 @@
  * private CSR copy (explicit zeros dropped), size factors, and the per-gene count histograms the
  * dispersion update needs. The caller's arrays are only read.
  */
-import { toFloat64, checkK, type DataInput } from '../data.js';
+import { toFloat64, checkK, finiteError, finiteNumber, type DataInput } from '../data.js';
 import { invalid } from '../errors.js';
 import type { CsrMatrix } from '../sparse.js';
 import type { CountsInput, SizeFactorsOption } from './types.js';
@@ -34,7 +34,20 @@ function arrayLike(v: unknown, name: string): ArrayLike<number> {
   return v as ArrayLike<number>;
 }
 
-function badCount(v: number, i: number, g: number): Error {
+/**
+ * Counts are refused above 2^53 (Number.MAX_SAFE_INTEGER): beyond it float64 no longer holds every
+ * integer, so "a count" is not exact and the log-gamma terms of the likelihood lose all their
+ * digits (a count of 1e20 gave a positive log-likelihood). Real UMI counts are many orders below.
+ */
+function badCount(v: unknown, i: number, g: number): Error {
+  if (typeof v !== 'number') return finiteError(v, 'counts', `cell ${i}, gene ${g}`);
+  if (v > Number.MAX_SAFE_INTEGER && Number.isFinite(v)) {
+    return invalid(
+      'OUT_OF_RANGE',
+      `counts contain ${v} at cell ${i}, gene ${g}, above 2^53 (9007199254740991), where float64 no longer holds whole numbers exactly and the negative-binomial likelihood cannot be computed. ` +
+        'Pass raw counts (UMI counts are far below this); if these are not counts, use gaussianMixture() instead.',
+    );
+  }
   if (!Number.isFinite(v)) {
     return invalid(
       'NON_FINITE',
@@ -122,8 +135,8 @@ function fromCsr(m: CsrMatrix): Counts {
         );
       }
       prev = g;
-      const v = Number(values[p]);
-      if (!(v >= 0) || !Number.isFinite(v) || !Number.isInteger(v)) throw badCount(v, i, g);
+      const v: unknown = values[p];
+      if (typeof v !== 'number' || !(v >= 0) || !Number.isSafeInteger(v)) throw badCount(v, i, g);
       if (v > 0) nnz++;
     }
   }
@@ -159,7 +172,7 @@ function fromDense(input: DataInput): Counts {
   let nnz = 0;
   for (let t = 0; t < x.length; t++) {
     const v = x[t];
-    if (!(v >= 0) || !Number.isInteger(v)) throw badCount(v, Math.floor(t / d), t % d);
+    if (!(v >= 0) || !Number.isSafeInteger(v)) throw badCount(v, Math.floor(t / d), t % d);
     if (v > 0) nnz++;
   }
   const out = alloc(n, d, nnz);
@@ -259,8 +272,8 @@ export function sizeFactors(
   }
   const s = new Float64Array(c.n);
   for (let i = 0; i < c.n; i++) {
-    const v = Number(arr[i]);
-    if (!(v > 0) || !Number.isFinite(v)) {
+    const v = finiteNumber(arr[i], 'sizeFactors', `index ${i}`);
+    if (!(v > 0)) {
       throw invalid(
         'BAD_OPTION',
         `sizeFactors[${i}] = ${arr[i]}; size factors must be finite and > 0. Filter out cells with zero library size, or fix the factors.`,

@@ -24,6 +24,8 @@ import type { Backend } from '../types.js';
 import type { DenseInput, DenseOps, ScGpuCounters } from './backend.js';
 import { gaussianMatrix, householderQ, jacobiEigen } from './linalg.js';
 import { onBackend } from './session.js';
+import { checkOptionNames, optionNames } from '../core/known-options.js';
+import { ENGINE_SELECTION } from '../engine/engine.js';
 
 export type { DenseInput } from './backend.js';
 
@@ -208,7 +210,10 @@ export function denseMoments(x: ArrayLike<number>, n: number, d: number): { mean
  * On WebGPU the matrix is centred in float64, rounded to float32 and kept on the device in
  * row chunks under the binding limit.
  */
+export const PCA_OPTIONS = optionNames<PcaOptions>({ nComps: true, oversampling: true, nIter: true, seed: true });
+
 export async function pca(X: DenseInput, options: PcaOptions & EngineSelection = {}): Promise<PcaResult> {
+  checkOptionNames(options, [...PCA_OPTIONS, ...ENGINE_SELECTION], 'pca');
   checkDense(X);
   const r = resolvePca(options, X.n, X.d);
   const { mean, totalVariance } = denseMoments(X.data, X.n, X.d);

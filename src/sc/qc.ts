@@ -12,6 +12,8 @@ import type { Backend } from '../types.js';
 import type { ScOps } from './backend.js';
 import { checkCsr } from './matrix.js';
 import { onBackend } from './session.js';
+import { checkOptionNames, optionNames } from '../core/known-options.js';
+import { ENGINE_SELECTION } from '../engine/engine.js';
 
 // ---------------------------------------------------------------------------------------------
 // QC metrics.
@@ -41,7 +43,22 @@ export interface QcMetrics {
   backend: Backend;
 }
 
+const QC_OPTIONS = optionNames<QcOptions>({ geneNames: true, mitoPrefixes: true, mitoMask: true });
+const OUTLIER_OPTIONS = optionNames<OutlierOptions>({ nmads: true, type: true, constant: true, log1p: true });
+const MAD_OPTIONS = optionNames<MadFilterOptions>({ nmads: true, pctMitoNmads: true, constant: true });
+export const CELL_FILTER_OPTIONS = optionNames<CellFilterOptions>({
+  minCounts: true,
+  maxCounts: true,
+  minGenes: true,
+  maxGenes: true,
+  maxPctMito: true,
+  mad: true,
+});
+const GENE_FILTER_OPTIONS = optionNames<GeneFilterOptions>({ minCells: true, minCounts: true, cells: true });
+export { QC_OPTIONS };
+
 export function mitoMaskFor(d: number, o: QcOptions = {}): Uint8Array {
+  checkOptionNames(o, QC_OPTIONS, 'mitoMaskFor');
   const mask = new Uint8Array(d);
   if (o.mitoMask) {
     if (o.mitoMask.length !== d)
@@ -70,6 +87,7 @@ export async function qcFromOps(ops: ScOps, mask: Uint8Array): Promise<QcMetrics
 
 /** Per-cell QC metrics on the backend of `options.engine` (or `options.backend`). */
 export async function qcMetrics(counts: CsrMatrix, options: QcOptions & EngineSelection = {}): Promise<QcMetrics> {
+  checkOptionNames(options, [...QC_OPTIONS, ...ENGINE_SELECTION], 'qcMetrics');
   checkCsr(counts);
   const mask = mitoMaskFor(counts.d, options);
   return onBackend(options, (s) => qcFromOps(s.csr(counts), mask));
@@ -107,6 +125,7 @@ function median(values: Float64Array): number {
 
 /** scater's isOutlier: |x − median| beyond nmads · constant · median(|x − median|). */
 export function isOutlier(values: ArrayLike<number>, o: OutlierOptions = {}): OutlierResult {
+  checkOptionNames(o, OUTLIER_OPTIONS, 'isOutlier');
   const nmads = o.nmads ?? 3;
   const constant = o.constant ?? 1.4826;
   const type = o.type ?? 'both';
@@ -156,6 +175,8 @@ export function filterCells(
   metrics: Pick<QcMetrics, 'n' | 'totalCounts' | 'nGenes' | 'pctMito'>,
   o: CellFilterOptions = {},
 ): CellFilterResult {
+  checkOptionNames(o, CELL_FILTER_OPTIONS, 'filterCells');
+  if (typeof o.mad === 'object' && o.mad !== null) checkOptionNames(o.mad, MAD_OPTIONS, 'filterCells mad');
   const n = metrics.n;
   const keep = new Uint8Array(n).fill(1);
   const failed: Record<string, number> = {};
@@ -225,6 +246,7 @@ export interface GeneFilterResult {
 
 /** scanpy's filter_genes(min_cells / min_counts), over the given cells. */
 export function filterGenes(counts: CsrMatrix, o: GeneFilterOptions = {}): GeneFilterResult {
+  checkOptionNames(o, GENE_FILTER_OPTIONS, 'filterGenes');
   const { n, d, indptr, indices, values } = counts;
   const minCells = o.minCells ?? 3;
   const nCells = new Float64Array(d);
