@@ -12,7 +12,7 @@
  * below 2^1000 in float64 (2^120 in float32), and M² must stay a normal number (M ≥ 2^-480 in
  * float64, 2^-60 in float32).
  */
-import type { Dataset } from '../data.js';
+import { columnStats, type Dataset } from '../data.js';
 import { invalid } from '../errors.js';
 
 /** Largest |x| of an array (0 when empty). */
@@ -45,16 +45,21 @@ export function dataScale(m: number, d: number, totalWeight: number, float32: bo
 /** Whether a backend computes in float32 (all but the float64 reference). */
 export const isFloat32Backend = (backend: string): boolean => backend !== 'reference';
 
-/** The dataset divided by s (exact: s is a power of two); `ds` itself when s = 1. */
+/**
+ * The dataset divided by s (exact: s is a power of two), its column statistics recomputed in the
+ * scaled units (the originals may have overflowed); `ds` itself when s = 1.
+ */
 export function scaleDataset(ds: Dataset, s: number): Dataset {
   if (s === 1) return ds;
-  return {
-    n: ds.n,
-    d: ds.d,
-    x: ds.x.map((v) => v / s),
-    mean: ds.mean.map((v) => v / s),
-    variance: ds.variance.map((v) => v / s / s),
-  };
+  const x = ds.x.map((v) => v / s);
+  return { n: ds.n, d: ds.d, x, ...columnStats(x, ds.n, ds.d) };
+}
+
+/** tol × the mean column variance (k-means' squared-shift threshold) of a dataset. */
+export function meanVarianceTimes(tol: number, ds: Dataset): number {
+  let v = 0;
+  for (let j = 0; j < ds.d; j++) v += ds.variance[j];
+  return tol * (v / ds.d);
 }
 
 /** Divide a copy by s (1: the same array). */

@@ -9,7 +9,7 @@ import { resolveSampleWeight } from '../core/weights.js';
 import { checkOptionNames, optionNames } from '../core/known-options.js';
 import { ENGINE_SELECTION, engineFor, type Engine, type EngineSelection } from '../engine/engine.js';
 import { invalid } from '../errors.js';
-import { dataScale, divided, isFloat32Backend, mapBack, maxAbs, scaleDataset } from '../core/scale.js';
+import { dataScale, divided, isFloat32Backend, mapBack, maxAbs, meanVarianceTimes, scaleDataset } from '../core/scale.js';
 import type { CentroidModel, KMeansOptions, KMeansResult, SoftKMeansOptions, SoftKMeansResult } from '../types.js';
 import type { KMeansBackend } from './backend.js';
 import { fitCentroids } from './model.js';
@@ -54,7 +54,8 @@ async function fitScaled(engine: Engine, data: DataInput, options: SoftKMeansOpt
   let b = beta;
   if (s !== 1) {
     if (o.init instanceof Float64Array) o.init = divided(o.init, s);
-    o.tolScaled = o.tolScaled / s / s;
+    // The threshold in the scaled units (the unscaled variances may have overflowed).
+    o.tolScaled = meanVarianceTimes(o.tol, ds);
     if (b !== null) b = b * s * s;
     if (b !== null && !Number.isFinite(b)) mapBack(beta!, s, 2, 'stiffness beta × scale²', s);
     // History records are the driver's objects: mapped in place before the caller sees them.

@@ -35,16 +35,19 @@ function arrayLike(v: unknown, name: string): ArrayLike<number> {
 }
 
 /**
- * Counts are refused above 2^53 (Number.MAX_SAFE_INTEGER): beyond it float64 no longer holds every
- * integer, so "a count" is not exact and the log-gamma terms of the likelihood lose all their
- * digits (a count of 1e20 gave a positive log-likelihood). Real UMI counts are many orders below.
+ * The largest count accepted: 2^32. The likelihood's log Γ(x + r) − log Γ(x + 1) cancels two
+ * numbers near x·log x, so its error is about ε·x·log x: 1e-5 at 2^32, but hundreds at 1e16,
+ * which made a count of 1e20 give a positive log-likelihood (and beyond 2^53 float64 does not
+ * even hold every integer). UMI counts are orders of magnitude below the bound.
  */
+export const COUNT_MAX = 2 ** 32;
+
 function badCount(v: unknown, i: number, g: number): Error {
   if (typeof v !== 'number') return finiteError(v, 'counts', `cell ${i}, gene ${g}`);
-  if (v > Number.MAX_SAFE_INTEGER && Number.isFinite(v)) {
+  if (v > COUNT_MAX && Number.isFinite(v)) {
     return invalid(
       'OUT_OF_RANGE',
-      `counts contain ${v} at cell ${i}, gene ${g}, above 2^53 (9007199254740991), where float64 no longer holds whole numbers exactly and the negative-binomial likelihood cannot be computed. ` +
+      `counts contain ${v} at cell ${i}, gene ${g}, above 2^32 (${COUNT_MAX}), beyond which the negative-binomial likelihood loses its precision in float64. ` +
         'Pass raw counts (UMI counts are far below this); if these are not counts, use gaussianMixture() instead.',
     );
   }
@@ -136,7 +139,7 @@ function fromCsr(m: CsrMatrix): Counts {
       }
       prev = g;
       const v: unknown = values[p];
-      if (typeof v !== 'number' || !(v >= 0) || !Number.isSafeInteger(v)) throw badCount(v, i, g);
+      if (typeof v !== 'number' || !(v >= 0) || !Number.isInteger(v) || v > COUNT_MAX) throw badCount(v, i, g);
       if (v > 0) nnz++;
     }
   }
@@ -172,7 +175,7 @@ function fromDense(input: DataInput): Counts {
   let nnz = 0;
   for (let t = 0; t < x.length; t++) {
     const v = x[t];
-    if (!(v >= 0) || !Number.isSafeInteger(v)) throw badCount(v, Math.floor(t / d), t % d);
+    if (!(v >= 0) || !Number.isInteger(v) || v > COUNT_MAX) throw badCount(v, Math.floor(t / d), t % d);
     if (v > 0) nnz++;
   }
   const out = alloc(n, d, nnz);

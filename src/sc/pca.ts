@@ -19,6 +19,7 @@
  * the loadings: the largest-magnitude entry of each loading vector is positive.
  */
 import type { EngineSelection } from '../engine/engine.js';
+import { finiteError } from '../data.js';
 import { invalid } from '../errors.js';
 import type { Backend } from '../types.js';
 import type { DenseInput, DenseOps, ScGpuCounters } from './backend.js';
@@ -178,7 +179,9 @@ function checkDense(x: DenseInput): void {
     throw invalid('SHAPE_MISMATCH', `X.data has ${x.data?.length} values but n·d = ${x.n * x.d}. Pass row-major data of length n·d.`);
   }
   for (let i = 0; i < x.data.length; i++) {
-    if (!Number.isFinite(x.data[i])) {
+    const v: unknown = x.data[i];
+    if (typeof v !== 'number') throw finiteError(v, 'X', `row ${Math.floor(i / x.d)}, column ${i % x.d}`);
+    if (!Number.isFinite(v)) {
       throw invalid(
         'NON_FINITE',
         `X has a non-finite value at row ${Math.floor(i / x.d)}, column ${i % x.d}. Remove or impute it before PCA.`,

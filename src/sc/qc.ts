@@ -6,6 +6,7 @@
  * thresholds, MADs and subsetting are O(n + nnz) bookkeeping on the host on both backends.
  */
 import type { EngineSelection } from '../engine/engine.js';
+import { finiteError, isArrayLike } from '../data.js';
 import { invalid } from '../errors.js';
 import type { CsrMatrix } from '../sparse.js';
 import type { Backend } from '../types.js';
@@ -129,6 +130,12 @@ export function isOutlier(values: ArrayLike<number>, o: OutlierOptions = {}): Ou
   const nmads = o.nmads ?? 3;
   const constant = o.constant ?? 1.4826;
   const type = o.type ?? 'both';
+  if (!isArrayLike(values)) throw invalid('SHAPE_MISMATCH', 'isOutlier: values must be an array of numbers.');
+  for (let i = 0; i < values.length; i++) {
+    const v: unknown = values[i];
+    // NaN is a missing metric (e.g. pctMito of an empty cell) and never an outlier; other non-numbers are errors.
+    if (typeof v !== 'number') throw finiteError(v, 'isOutlier values', `index ${i}`);
+  }
   const x = Float64Array.from(values, (v) => (o.log1p ? Math.log1p(v) : v));
   const med = median(x);
   const dev = Float64Array.from(x, (v) => Math.abs(v - med));

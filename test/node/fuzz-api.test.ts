@@ -169,7 +169,7 @@ describe('every public function answers bad or extreme input with a typed error 
       .tuple(
         fc.integer({ min: 1, max: 8 }),
         fc.integer({ min: 1, max: 4 }),
-        fc.constantFrom(3, 100, 1e6, 1e15, 2 ** 53, 1e20),
+        fc.constantFrom(3, 100, 1e6, 2 ** 31, 2 ** 32, 1e15, 2 ** 53, 1e20),
         fc.option(fc.tuple(fc.nat(), badValue), { freq: 4 }),
       )
       .chain(([n, d, top, bad]) =>
