@@ -229,29 +229,33 @@ describe('every public function answers bad or extreme input with a typed error 
   });
 });
 
-describe('scoring new data with fitted models answers any X with a typed error or a sane result', async () => {
-  const blobs = makeBlobs(40, 2, 3, 7);
-  const small: number[][] = Array.from({ length: 40 }, (_, i) => [blobs.data[2 * i], blobs.data[2 * i + 1]]);
-  const huge = small.map((r) => r.map((v) => v * 1e200));
-  const models: { name: string; model: unknown; k: number; proba: boolean }[] = [];
-  for (const [name, data] of [
-    ['', small],
-    [' at 1e200', huge],
-  ] as const) {
-    const km = await kmeans(data, { k: 3, engine: ref });
-    models.push({ name: `k-means${name}`, model: km, k: 3, proba: false });
-    for (const covariance of ['full', 'diag', 'spherical', 'tied'] as const) {
-      const g = await gaussianMixture(data, { k: 3, covariance, engine: ref });
-      models.push({ name: `gmm ${covariance}${name}`, model: JSON.parse(JSON.stringify(g)), k: g.k, proba: true });
+describe('scoring new data with fitted models answers any X with a typed error or a sane result', () => {
+  async function fittedModels() {
+    const blobs = makeBlobs(40, 2, 3, 7);
+    const small: number[][] = Array.from({ length: 40 }, (_, i) => [blobs.data[2 * i], blobs.data[2 * i + 1]]);
+    const huge = small.map((r) => r.map((v) => v * 2 ** 500));
+    const models: { name: string; model: unknown; k: number; proba: boolean }[] = [];
+    for (const [name, data] of [
+      ['', small],
+      [' at 2^500', huge],
+    ] as const) {
+      const km = await kmeans(data, { k: 3, engine: ref });
+      models.push({ name: `k-means${name}`, model: km, k: 3, proba: false });
+      for (const covariance of ['full', 'diag', 'spherical', 'tied'] as const) {
+        const g = await gaussianMixture(data, { k: 3, covariance, engine: ref });
+        models.push({ name: `gmm ${covariance}${name}`, model: JSON.parse(JSON.stringify(g)), k: g.k, proba: true });
+      }
     }
+    const nb = await negativeBinomialMixture(
+      small.map((r) => r.map((v) => Math.round(Math.abs(v)) + 1)),
+      { k: 2, engine: ref },
+    );
+    models.push({ name: 'nb', model: nb, k: 2, proba: true });
+    return models;
   }
-  const nb = await negativeBinomialMixture(
-    small.map((r) => r.map((v) => Math.round(Math.abs(v)) + 1)),
-    { k: 2, engine: ref },
-  );
-  models.push({ name: 'nb', model: nb, k: 2, proba: true });
 
   test('predict, predictProba, scoreSamples and transform', async () => {
+    const models = await fittedModels();
     const which = fc.constantFrom('predict', 'predictProba', 'scoreSamples', 'transform');
     const modelArb = fc.oneof(
       { weight: 8, arbitrary: fc.constantFrom(...models) },

@@ -189,6 +189,14 @@ describe('finite data at any scale gives finite results or a typed error saying 
     });
   }
 
+  test('pca of data near 1e150 has the unit-scale explained-variance ratios, and singular values scaled back', async () => {
+    const flat = (rows: number[][]) => ({ data: rows.flat(), n: rows.length, d: rows[0].length });
+    const a = await pca(flat(X), { nComps: 2, engine: ref });
+    const b = await pca(flat(times(X, S)), { nComps: 2, engine: ref });
+    b.explainedVarianceRatio.forEach((v, j) => expect(Math.abs(v - a.explainedVarianceRatio[j])).toBeLessThanOrEqual(F64_RTOL));
+    b.singularValues.forEach((v, j) => expect(Math.abs(v / S - a.singularValues[j])).toBeLessThanOrEqual(F64_RTOL * a.singularValues[j]));
+  });
+
   test('data up to ±1e300 fits, or fails with OUT_OF_RANGE when a result cannot be represented', async () => {
     const huge = times(X, 1e300 / 8);
     const g = await gaussianMixture(huge, { k: 2, covariance: 'diag', engine: ref }).catch((e: EmgpuError) => e);
