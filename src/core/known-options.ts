@@ -94,13 +94,30 @@ export function checkOptionNames(options: unknown, known: readonly string[], fn:
   }
 }
 
-/** The kinds every API shares: callbacks (on…) are functions, a signal is an AbortSignal. */
+/**
+ * The kinds every API shares: callbacks (on…) are functions, a signal is an AbortSignal, and no
+ * option takes a Symbol, a BigInt or (other than a callback) a function, which the validators'
+ * comparisons and messages would otherwise meet as a TypeError.
+ */
 function checkValueKind(name: string, v: unknown, fn: string): void {
   if (v === undefined) return;
-  if (/^on[A-Z]/.test(name) && typeof v !== 'function') {
+  const callback = /^on[A-Z]/.test(name);
+  if (typeof v === 'symbol' || typeof v === 'bigint' || (typeof v === 'function' && !callback)) {
+    throw invalid(
+      'BAD_OPTION',
+      `${fn}: ${name} is a ${typeof v}, which no option accepts. Pass ${name} as documented (a number, a string or an array).`,
+    );
+  }
+  if (callback && typeof v !== 'function') {
     throw invalid(
       'BAD_OPTION',
       `${fn}: ${name} must be a function; got ${v === null ? 'null' : typeof v}. Pass a callback, or leave it out.`,
+    );
+  }
+  if (name === 'engine' && (v === null || typeof v !== 'object' || typeof (v as { check?: unknown }).check !== 'function')) {
+    throw invalid(
+      'BAD_OPTION',
+      `${fn}: engine must be an engine from createEngine(); got ${v === null ? 'null' : typeof v}. Or pass backend: 'auto'.`,
     );
   }
   if (name === 'signal' && (v === null || typeof v !== 'object' || typeof (v as AbortSignal).aborted !== 'boolean')) {

@@ -57,7 +57,7 @@ export function resolve(c: Counts, o: NegativeBinomialMixtureOptions): Resolved 
     for (let i = 0; i < c.n; i++) {
       const v: unknown = arr[i];
       if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v >= k)
-        throw invalid('BAD_OPTION', `init[${i}] = ${arr[i]} is not a label in 0..${k - 1}. Pass integer labels below k.`);
+        throw invalid('BAD_OPTION', `init[${i}] = ${String(arr[i])} is not a label in 0..${k - 1}. Pass integer labels below k.`);
       init[i] = v as number;
     }
   }
