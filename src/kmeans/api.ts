@@ -57,7 +57,6 @@ async function fitScaled(engine: Engine, data: DataInput, options: SoftKMeansOpt
     // The threshold in the scaled units (the unscaled variances may have overflowed).
     o.tolScaled = meanVarianceTimes(o.tol, ds);
     if (b !== null) b = b * s * s;
-    if (b !== null && !Number.isFinite(b)) mapBack(beta!, s, 2, 'stiffness beta × scale²', s);
     // History records are the driver's objects: mapped in place before the caller sees them.
     const user = o.onIteration;
     o.onIteration = (rec) => {
@@ -65,6 +64,14 @@ async function fitScaled(engine: Engine, data: DataInput, options: SoftKMeansOpt
       rec.shift = rec.shift * s * s;
       user?.(rec);
     };
+  }
+  // β·‖x − c‖² must stay finite, or every responsibility is exp(−∞ + ∞): refuse, naming the limit.
+  const ms = m / s;
+  if (b !== null && !(b * 4 * ds.d * ms * ms < 2 ** 1000)) {
+    throw invalid(
+      'OUT_OF_RANGE',
+      `beta=${beta} is so large for data reaching ${m} that β·‖x − c‖² overflows float64. Use kmeans() (the β → ∞ limit of soft k-means) or a smaller beta.`,
+    );
   }
   const soft = b === null ? null : { beta: b, returnResponsibilities: !!options.returnResponsibilities };
   const fit = await backendOf(engine).session(engine, ds, { k: o.k, soft: b === null ? null : { beta: b }, weights }, (sess) =>
