@@ -95,6 +95,18 @@ export async function evaluateGmm(
     for (let i = 0; i < ev.logProb.length; i++) ev.logProb[i] -= shift;
   }
   for (let i = 0; i < x.n; i++) {
+    // So far from every component (|log p| beyond ~2^50) that log p's rounding exceeds the
+    // components' differences: the posterior comes out as [1, 1, 1]. Refused rather than returned.
+    if (ev.resp && Number.isFinite(ev.logProb[i])) {
+      let sum = 0;
+      for (let j = 0; j < p.k; j++) sum += ev.resp[i * p.k + j];
+      if (!(Math.abs(sum - 1) <= 1e-3)) {
+        throw invalid(
+          'OUT_OF_RANGE',
+          `Row ${i} of X is so far from every component (log p(x) = ${ev.logProb[i]}) that float64 cannot tell the components apart there, so its posterior cannot be computed. Check that X is in the units the mixture was fitted on.`,
+        );
+      }
+    }
     if (!Number.isFinite(ev.logProb[i])) {
       throw invalid(
         'OUT_OF_RANGE',

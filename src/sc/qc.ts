@@ -59,7 +59,7 @@ const GENE_FILTER_OPTIONS = optionNames<GeneFilterOptions>({ minCells: true, min
 export { QC_OPTIONS };
 
 export function mitoMaskFor(d: number, o: QcOptions = {}): Uint8Array {
-  checkOptionNames(o, QC_OPTIONS, 'mitoMaskFor');
+  checkOptionNames(o, [...QC_OPTIONS, ...ENGINE_SELECTION], 'mitoMaskFor');
   const mask = new Uint8Array(d);
   if (o.mitoMask) {
     if (o.mitoMask.length !== d)
