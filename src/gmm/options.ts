@@ -3,6 +3,7 @@ import { isArrayLike, toFiniteVector, toFloat64, type Dataset } from '../data.js
 import { checkOptionNames, optionNames } from '../core/known-options.js';
 import { invalid } from '../errors.js';
 import type { CovarianceType, GaussianMixtureOptions, GaussianMixtureParams, GaussianMixturePrior } from '../types.js';
+import { cholesky } from './linalg.js';
 import { precisionsFrom, type GmmParams, type ResolvedPrior } from './model.js';
 
 const TYPES: CovarianceType[] = ['full', 'diag', 'spherical', 'tied'];
@@ -143,6 +144,15 @@ function resolvePrior(ds: Dataset, k: number, type: CovarianceType, p: GaussianM
     const f = k ** (-2 / d) / Math.max(1, m!.n - 1);
     const v = m!.scatter.map((x) => x * f);
     scale = type === 'spherical' ? Float64Array.of(v.reduce((a, b) => a + b, 0) / d) : v;
+  }
+  // The prior's log-density needs a positive-definite scale: data with no spread in some
+  // direction give a singular default (cov(X) = 0 there).
+  const pd = type === 'full' || type === 'tied' ? cholesky(scale, d) !== null : scale.every((v) => v > 0 && Number.isFinite(v));
+  if (!pd) {
+    throw invalid(
+      'BAD_OPTION',
+      `prior.normal.scale is not positive definite${given.scale === undefined ? ' (its default, cov(X)/k^(2/d), is singular: the data do not vary in some direction)' : ''}. Pass prior.normal.scale explicitly, or drop constant features.`,
+    );
   }
   return { alpha, normal: { kappa, mean, dof, scale } };
 }

@@ -42,7 +42,7 @@ export function gmmScale(ds: Dataset, r: Resolved, total: number, float32: boole
     s,
     wrap: (user) => (rec) => {
       rec.objective -= perSample;
-      rec.shift = rec.shift * s * s;
+      rec.shift = mapBack(rec.shift, s, 2, 'squared mean shift', s);
       user?.(rec);
     },
     unscale(res) {

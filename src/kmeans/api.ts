@@ -61,7 +61,7 @@ async function fitScaled(engine: Engine, data: DataInput, options: SoftKMeansOpt
     const user = o.onIteration;
     o.onIteration = (rec) => {
       rec.objective = mapBack(rec.objective, s, 2, 'objective', s);
-      rec.shift = rec.shift * s * s;
+      rec.shift = mapBack(rec.shift, s, 2, 'squared centroid shift', s);
       user?.(rec);
     };
   }

@@ -13,7 +13,7 @@ import { EmgpuError } from '../../src/index.js';
 export const CASE_TIMEOUT_MS = 5000;
 
 /** Cases run so far in this file (each file asserts it ran at least 1,000). */
-export const counter = { cases: 0, errors: 0, ok: {} as Record<string, number> };
+export const counter = { cases: 0, errors: 0, ok: {} as Record<string, number>, codes: {} as Record<string, string> };
 
 /** A comparable image of any value (typed arrays, Dates, Symbols, nested objects, cycles). */
 export function snapshot(v: unknown, seen = new Map<object, number>()): unknown {
@@ -79,6 +79,10 @@ export async function typedOrSane<T>(what: string, args: unknown[], call: () => 
     if (!(e instanceof EmgpuError)) throw new Error(`${what} threw an untyped ${e?.constructor?.name}: ${e?.message}`);
     expect(typeof e.code, `${what}: the error has a code`).toBe('string');
     expect(e.message.length).toBeGreaterThan(20);
+    const key = `${what.split(' ')[0]} ${e.code}`;
+    counter.codes[key] = counter.codes[key]
+      ? counter.codes[key].replace(/^(\d+)/, (m) => String(Number(m) + 1))
+      : `1 ${e.message.slice(0, 90)}`;
     return;
   }
   sane(out.value as T);
@@ -221,10 +225,10 @@ export function options(
     const value = fc.oneof({ weight: 40, arbitrary: arb }, { weight: 1, arbitrary: wrong });
     return (required.includes(name) ? value : fc.option(value, { freq: 2, nil: NONE })).map((v) => [name, v] as const);
   });
-  return fc.tuple(fc.tuple(...entries), fc.double({ min: 0, max: 1, noNaN: true }), unknownName).map(([list, u, name]) => {
+  return fc.tuple(fc.tuple(...entries), fc.integer({ min: 0, max: 99 }), unknownName).map(([list, u, name]) => {
     const o: Record<string, unknown> = {};
     for (const [key, v] of list) if (v !== NONE) o[key] = v;
-    if (u < extra) o[name] = 1;
+    if (u < extra * 100) o[name] = 1;
     return o;
   });
 }
