@@ -208,6 +208,15 @@ describe('finite data at any scale gives finite results or a typed error saying 
     expect((km as EmgpuError).message).toMatch(/beyond float64's range.*Divide the data/);
   });
 
+  test('predictProba of a row so far away that float64 cannot tell the components apart is OUT_OF_RANGE, never [1, 1, 1]', async () => {
+    const g = await gaussianMixture(X, { k: 3, covariance: 'tied', seed: 1, engine: ref });
+    const e = await code(predictProba(g, [[5e149, 5e149]], { engine: ref }));
+    expect([e.code, e.message]).toEqual(['OUT_OF_RANGE', expect.stringMatching(/Row 0 .*cannot tell the components apart/)]);
+    // Rows at ordinary distances still sum to 1.
+    for (const row of await predictProba(g, X.slice(0, 5), { engine: ref }))
+      expect(Math.abs(row.reduce((a, b) => a + b) - 1)).toBeLessThan(1e-12);
+  });
+
   test('tiny data (1e-200) is fitted at its own scale, not collapsed onto regCovar', async () => {
     const tiny = times(X, 2 ** -700);
     const a = await gaussianMixture(X, { k: 3, seed: 1, covariance: 'diag', regCovar: 0, engine: ref });
