@@ -100,7 +100,7 @@ export async function evaluateGmm(
     if (ev.resp && Number.isFinite(ev.logProb[i])) {
       let sum = 0;
       for (let j = 0; j < p.k; j++) sum += ev.resp[i * p.k + j];
-      if (!(Math.abs(sum - 1) <= 1e-3)) {
+      if (!(Math.abs(sum - 1) <= (isFloat32Backend(engine.backend) ? 1e-3 : 1e-6))) {
         throw invalid(
           'OUT_OF_RANGE',
           `Row ${i} of X is so far from every component (log p(x) = ${ev.logProb[i]}) that float64 cannot tell the components apart there, so its posterior cannot be computed. Check that X is in the units the mixture was fitted on.`,

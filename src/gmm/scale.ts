@@ -65,6 +65,11 @@ export function evaluationScale(p: GmmParams, x: Float64Array, n: number, float3
   const m = Math.max(maxAbs(x), maxAbs(p.means), Math.sqrt(maxAbs(p.cov)));
   const s = dataScale(m, p.d, n, float32);
   if (s === 1) return { s, params: p };
+  // Rows far beyond the model's spread would underflow its covariances in scaled units (and be
+  // regularised into other ones): evaluate unscaled, where such rows are the typed error they deserve.
+  let minCov = Infinity;
+  for (const v of p.cov) if (v > 0 && v < minCov) minCov = v;
+  if (minCov / s / s < 2 ** -900) return { s: 1, params: p };
   const params = precisionsFrom(
     p.type,
     p.k,

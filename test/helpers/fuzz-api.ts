@@ -151,9 +151,14 @@ export const magnitude = fc.oneof(
 );
 
 /** n×d rows of finite numbers at one magnitude (values in [−m, m]). */
-export function rowsAt(maxN = 9, maxD = 3): fc.Arbitrary<number[][]> {
+export function rowsAt(maxN = 9, maxD = 3, minD = 1): fc.Arbitrary<number[][]> {
   return fc
-    .record({ n: fc.integer({ min: 1, max: maxN }), d: fc.integer({ min: 1, max: maxD }), m: magnitude, offset: fc.constantFrom(0, 0, 1) })
+    .record({
+      n: fc.integer({ min: 1, max: maxN }),
+      d: fc.integer({ min: minD, max: maxD }),
+      m: magnitude,
+      offset: fc.constantFrom(0, 0, 1),
+    })
     .chain(({ n, d, m, offset }) =>
       fc
         .array(fc.array(fc.double({ min: -1, max: 1, noNaN: true }), { minLength: d, maxLength: d }), { minLength: n, maxLength: n })

@@ -272,34 +272,49 @@ describe('scoring new data with fitted models answers any X with a typed error o
         ),
       },
     );
-    const opts = fc.constantFrom<unknown>(undefined, {}, { engine: ref }, { backend: 'reference' }, { n_jobs: 2 }, null, 5);
+    const opts = fc.constantFrom<unknown>(
+      undefined,
+      {},
+      { engine: ref },
+      { engine: ref },
+      { backend: 'reference' },
+      { n_jobs: 2 },
+      null,
+      5,
+    );
     await fc.assert(
-      fc.asyncProperty(which, modelArb, dataInput(6, 2), opts, async (fn, m, X, o) => {
-        const args = [m.model, X, o];
-        const isNb = m.name === 'nb';
-        // NB scoring takes counts: non-negative integers (anything else is its typed error).
-        const call = async (): Promise<unknown> => {
-          const model = m.model as never;
-          const options = (o ?? undefined) as never;
-          if (fn === 'predict') return predict(model, X as never, options);
-          if (fn === 'predictProba') return predictProba(model, X as never, options);
-          if (fn === 'scoreSamples') return scoreSamples(model, X as never, options);
-          return transform(model, X as never, options);
-        };
-        await typedOrSane(`${fn} (${m.name})`, args, call, (r) => {
-          const out = r as number[] | number[][];
-          if (fn === 'predict') for (const l of out as number[]) expect(l >= 0 && l < m.k && Number.isInteger(l)).toBe(true);
-          if (fn === 'predictProba') probabilityRows(out as number[][], m.k, PROB_ATOL);
-          if (fn === 'scoreSamples') {
-            finite(out as number[], 'log p(x)');
-            if (isNb) for (const v of out as number[]) expect(v).toBeLessThanOrEqual(0);
-          }
-          if (fn === 'transform') {
-            finiteRows(out, 'distances');
-            for (const row of out as number[][]) for (const v of row) expect(v).toBeGreaterThanOrEqual(0);
-          }
-        });
-      }),
+      fc.asyncProperty(
+        which,
+        modelArb,
+        fc.oneof({ weight: 2, arbitrary: rowsAt(6, 2, 2) }, { weight: 1, arbitrary: dataInput(6, 2) }),
+        opts,
+        async (fn, m, X, o) => {
+          const args = [m.model, X, o];
+          const isNb = m.name === 'nb';
+          // NB scoring takes counts: non-negative integers (anything else is its typed error).
+          const call = async (): Promise<unknown> => {
+            const model = m.model as never;
+            const options = (o ?? undefined) as never;
+            if (fn === 'predict') return predict(model, X as never, options);
+            if (fn === 'predictProba') return predictProba(model, X as never, options);
+            if (fn === 'scoreSamples') return scoreSamples(model, X as never, options);
+            return transform(model, X as never, options);
+          };
+          await typedOrSane(`${fn} (${m.name})`, args, call, (r) => {
+            const out = r as number[] | number[][];
+            if (fn === 'predict') for (const l of out as number[]) expect(l >= 0 && l < m.k && Number.isInteger(l)).toBe(true);
+            if (fn === 'predictProba') probabilityRows(out as number[][], m.k, PROB_ATOL);
+            if (fn === 'scoreSamples') {
+              finite(out as number[], 'log p(x)');
+              if (isNb) for (const v of out as number[]) expect(v).toBeLessThanOrEqual(0);
+            }
+            if (fn === 'transform') {
+              finiteRows(out, 'distances');
+              for (const row of out as number[][]) for (const v of row) expect(v).toBeGreaterThanOrEqual(0);
+            }
+          });
+        },
+      ),
       run(6, 200),
     );
   });
