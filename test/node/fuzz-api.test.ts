@@ -17,8 +17,15 @@ import {
   makeBlobs,
   negativeBinomialMixture,
   normalizedMutualInfo,
+  filterGenes,
+  highlyVariableGenes,
+  normalizeTotal,
   pca,
   predict,
+  preprocess,
+  qcMetrics,
+  rankGenes,
+  scaleData,
   predictProba,
   scoreSamples,
   selectK,
@@ -29,6 +36,7 @@ import {
   type KMeansResult,
   type NegativeBinomialMixtureResult,
 } from '../../src/index.js';
+import { simulateNbMixture, toCsr } from '../nbmm-sim.js';
 import { F64_RTOL } from '../tolerance.js';
 import {
   badValue,
@@ -402,6 +410,69 @@ describe('the agreement scores and the dense single-cell helpers answer any inpu
         }
       }),
       run(9, 80),
+    );
+  });
+});
+
+describe('the single-cell stages answer any options with a typed error or a sane result', () => {
+  test('qcMetrics, normalizeTotal, scaleData, highlyVariableGenes, preprocess, filterGenes and rankGenes', async () => {
+    const sim = simulateNbMixture(30, 12, 2, 3);
+    const csr = toCsr(sim.counts, sim.n, sim.d);
+    const fns = {
+      qcMetrics: [
+        () =>
+          options({
+            geneNames: fc.constant(Array.from({ length: 12 }, (_, g) => (g < 2 ? `MT-${g}` : `G${g}`))),
+            mitoPrefixes: fc.constant(['MT-']),
+          }),
+        (o: object) => qcMetrics(csr, { ...o, engine: ref }),
+      ],
+      normalizeTotal: [
+        () => options({ targetSum: fc.constantFrom(1e4, 1, 1e300), log1p: fc.boolean() }),
+        (o: object) => normalizeTotal(csr, { ...o, engine: ref }),
+      ],
+      scaleData: [
+        () => options({ maxValue: fc.constantFrom(10, null, 0.5), genes: fc.constant([0, 1, 2]) }),
+        (o: object) => scaleData(csr, { ...o, engine: ref }),
+      ],
+      highlyVariableGenes: [
+        () =>
+          options({
+            flavor: fc.constantFrom('seurat', 'seurat_v3', 'cell_ranger'),
+            nTopGenes: fc.integer({ min: 1, max: 12 }),
+            span: fc.constantFrom(0.3, 1),
+            nBins: fc.constantFrom(2, 20),
+          }),
+        (o: object) => highlyVariableGenes(csr, { ...o, engine: ref }),
+      ],
+      preprocess: [
+        () =>
+          options({
+            cells: fc.constantFrom({ minGenes: 1 }, { mad: true }, { min_genes: 1 }),
+            minCells: fc.constantFrom(0, 1, 3),
+            hvg: fc.constantFrom({ nTopGenes: 6 }, { flavor: 'seurat' }, { n_top_genes: 6 }),
+            pca: fc.constantFrom({ nComps: 3 }, { nComps: 50 }),
+            normalize: fc.constantFrom({ targetSum: 1e4 }, { target_sum: 1 }),
+          }),
+        (o: object) => preprocess(csr, { cells: { minGenes: 1 }, hvg: { nTopGenes: 6 }, pca: { nComps: 3 }, ...o, engine: ref }),
+      ],
+      filterGenes: [
+        () => options({ minCells: fc.constantFrom(0, 2, 100), minCounts: fc.constantFrom(0, 5) }),
+        (o: object) => filterGenes(csr, o),
+      ],
+      rankGenes: [() => options({ nTop: fc.constantFrom(1, 5, 100), logData: fc.boolean() }), (o: object) => rankGenes(csr, sim.truth, o)],
+    } as const;
+    const cases = fc.oneof(...Object.entries(fns).map(([name, [arb, call]]) => arb().map((o) => ({ name, o, call }))));
+    await fc.assert(
+      fc.asyncProperty(cases, async ({ name, o, call }) => {
+        await typedOrSane(
+          name,
+          [csr, o],
+          () => (call as (o: object) => unknown)(o),
+          (r) => expect(r).toBeTruthy(),
+        );
+      }),
+      run(11, 120),
     );
   });
 });
