@@ -49,7 +49,10 @@ async function fitScaled(engine: Engine, data: DataInput, options: SoftKMeansOpt
   const weights = resolveSampleWeight(options.sampleWeight, ds0.n);
   const total = weights ? weights.reduce((a, b) => a + b, 0) : ds0.n;
   const m = Math.max(maxAbs(ds0.x), o.init instanceof Float64Array ? maxAbs(o.init) : 0);
-  const s = dataScale(m, ds0.d, total, isFloat32Backend(engine.backend));
+  // Soft k-means is not scaled up for tiny data: β·s² would underflow and its objective −(1/β)·Σ log Σ e^(−β‖x − c‖²)
+  // overflow in scaled units, while in the data's own units tiny distances only make the responsibilities uniform.
+  const s0 = dataScale(m, ds0.d, total, isFloat32Backend(engine.backend));
+  const s = beta !== null && s0 < 1 ? 1 : s0;
   const ds = scaleDataset(ds0, s);
   let b = beta;
   if (s !== 1) {
@@ -85,7 +88,24 @@ async function fitScaled(engine: Engine, data: DataInput, options: SoftKMeansOpt
     raw.restarts = raw.restarts.map((r) => ({ ...r, objective: mapBack(r.objective, s, 2, 'objective', s) }));
     objective = mapBack(objective, s, 2, 'objective', s);
   }
-  return { raw, o, objective, resp: fit.resp };
+  return { raw, o, objective, resp: fit.resp && normalisedRows(fit.resp, o.k) };
+}
+
+/**
+ * Responsibilities whose row lost its normaliser: when β·‖x − c‖² is far beyond 2^53 and nearly
+ * equal for every centroid, log Σ e^(a_j) rounds to max a_j and each e^(a_j − lse) to 1 (a row of
+ * [1, 1, 1]). Such rows are divided by their sum; rows that sum to 1 to rounding keep their bits.
+ */
+function normalisedRows(resp: ArrayLike<number>, k: number): ArrayLike<number> {
+  let out: Float64Array | null = null;
+  for (let i = 0; i * k < resp.length; i++) {
+    let sum = 0;
+    for (let j = 0; j < k; j++) sum += resp[i * k + j];
+    if (Math.abs(sum - 1) <= 1e-9) continue;
+    out ??= Float64Array.from(resp);
+    for (let j = 0; j < k; j++) out[i * k + j] = resp[i * k + j] / sum;
+  }
+  return out ?? resp;
 }
 
 /** Hard k-means on a given engine (what kmeans() and the models that start from k-means call). */

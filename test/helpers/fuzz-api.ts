@@ -225,7 +225,7 @@ export function options(
   required: string[] = [],
   extra = 0.06,
 ): fc.Arbitrary<Record<string, unknown>> {
-  const wrong = fc.oneof(badValue, fc.constantFrom<unknown>(-1, 0, 1.5, 1e9, 'x'));
+  const wrong = fc.oneof(badValue, fc.constantFrom<unknown>(-1, 0, 1.5, 1e-9, 'x'));
   const entries = Object.entries(fields).map(([name, arb]) => {
     const value = fc.oneof({ weight: 40, arbitrary: arb }, { weight: 1, arbitrary: wrong });
     return (required.includes(name) ? value : fc.option(value, { freq: 2, nil: NONE })).map((v) => [name, v] as const);

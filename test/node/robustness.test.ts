@@ -217,6 +217,15 @@ describe('finite data at any scale gives finite results or a typed error saying 
       expect(Math.abs(row.reduce((a, b) => a + b) - 1)).toBeLessThan(1e-12);
   });
 
+  test('soft k-means responsibilities sum to 1 even where β·‖x − c‖² is far beyond 2^53 (identical points at 5e39)', async () => {
+    const r = await softKMeans(
+      Array.from({ length: 8 }, () => [5e39]),
+      { k: 3, seed: 83, returnResponsibilities: true, engine: ref },
+    );
+    for (let i = 0; i < 8; i++)
+      expect(Math.abs(r.responsibilities!.slice(3 * i, 3 * i + 3).reduce((a, b) => a + b) - 1)).toBeLessThan(1e-12);
+  });
+
   test('tiny data (1e-200) is fitted at its own scale, not collapsed onto regCovar', async () => {
     const tiny = times(X, 2 ** -700);
     const a = await gaussianMixture(X, { k: 3, seed: 1, covariance: 'diag', regCovar: 0, engine: ref });
