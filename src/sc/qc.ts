@@ -6,7 +6,7 @@
  * thresholds, MADs and subsetting are O(n + nnz) bookkeeping on the host on both backends.
  */
 import type { EngineSelection } from '../engine/engine.js';
-import { finiteError, isArrayLike } from '../data.js';
+import { describeValue, finiteError, isArrayLike } from '../data.js';
 import { invalid } from '../errors.js';
 import type { CsrMatrix } from '../sparse.js';
 import type { Backend } from '../types.js';
@@ -61,6 +61,10 @@ export { QC_OPTIONS };
 export function mitoMaskFor(d: number, o: QcOptions = {}): Uint8Array {
   checkOptionNames(o, [...QC_OPTIONS, ...ENGINE_SELECTION], 'mitoMaskFor');
   const mask = new Uint8Array(d);
+  for (const key of ['mitoMask', 'geneNames', 'mitoPrefixes'] as const) {
+    const v = o[key];
+    if (v !== undefined && !isArrayLike(v)) throw invalid('BAD_OPTION', `${key} must be an array; got ${describeValue(v)}.`);
+  }
   if (o.mitoMask) {
     if (o.mitoMask.length !== d)
       throw invalid('SHAPE_MISMATCH', `mitoMask has ${o.mitoMask.length} entries for ${d} genes. Pass one per gene.`);
@@ -71,7 +75,9 @@ export function mitoMaskFor(d: number, o: QcOptions = {}): Uint8Array {
     if (o.geneNames.length !== d)
       throw invalid('SHAPE_MISMATCH', `geneNames has ${o.geneNames.length} entries for ${d} genes. Pass one per gene.`);
     const prefixes = o.mitoPrefixes ?? ['MT-', 'mt-'];
-    for (let g = 0; g < d; g++) mask[g] = prefixes.some((p) => String(o.geneNames![g]).startsWith(p)) ? 1 : 0;
+    const list: unknown[] = Array.from(prefixes);
+    if (!list.every((p) => typeof p === 'string')) throw invalid('BAD_OPTION', 'mitoPrefixes must be strings, e.g. ["MT-", "mt-"].');
+    for (let g = 0; g < d; g++) mask[g] = (list as string[]).some((p) => String(o.geneNames![g]).startsWith(p)) ? 1 : 0;
   }
   return mask;
 }
