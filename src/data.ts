@@ -45,7 +45,73 @@ function checkDims(n: number, d: number, what: string): void {
   }
 }
 
-function nonFinite(what: string, i: number, j: number, v: number): Error {
+/** What a non-number is, for messages: `null`, `a string ("0x10")`, `an array`, `a Date`, … */
+export function describeValue(v: unknown): string {
+  if (v === null) return 'null';
+  if (v === undefined) return 'undefined (a hole or a missing value)';
+  if (typeof v === 'string') return `a string (${JSON.stringify(v.length > 20 ? `${v.slice(0, 20)}…` : v)})`;
+  if (typeof v === 'symbol') return 'a Symbol';
+  if (typeof v === 'bigint') return 'a BigInt';
+  if (typeof v === 'boolean') return `a boolean (${v})`;
+  if (typeof v === 'function') return 'a function';
+  if (Array.isArray(v) || ArrayBuffer.isView(v)) return 'an array (the data is nested one level too deep?)';
+  if (v instanceof Date) return 'a Date';
+  return `an object (${Object.prototype.toString.call(v).slice(8, -1)})`;
+}
+
+/**
+ * The one check every value of a caller's numeric input passes: a finite number, never coerced
+ * (Number(null) and Number('') are 0, so a NaN that went through JSON would silently become 0).
+ * `where` names the position, e.g. "sample 3, feature 1".
+ */
+export function finiteNumber(v: unknown, what: string, where: string): number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw finiteError(v, what, where);
+  return v;
+}
+
+/** The typed error for a value that is not a finite number (NON_NUMERIC or NON_FINITE), naming where. */
+export function finiteError(v: unknown, what: string, where: string): Error {
+  if (typeof v !== 'number') {
+    return invalid(
+      'NON_NUMERIC',
+      `${what} contains ${describeValue(v)} at ${where}; only numbers are accepted. Convert the values to numbers first (missing values must be imputed or removed, not left null or "").`,
+    );
+  }
+  return invalid(
+    'NON_FINITE',
+    `${what} contains ${Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity'} at ${where}. Remove or impute non-finite values.`,
+  );
+}
+
+/** Whether every element of `a` is a JavaScript number by construction (no per-element type check needed). */
+function numericTyped(a: unknown): boolean {
+  return ArrayBuffer.isView(a) && !(a instanceof DataView) && !(a instanceof BigInt64Array) && !(a instanceof BigUint64Array);
+}
+
+/** An array-like of values (not a string, which has a length too). */
+export function isArrayLike(v: unknown): v is ArrayLike<unknown> {
+  return v != null && typeof v === 'object' && typeof (v as ArrayLike<unknown>).length === 'number';
+}
+
+/**
+ * A vector of finite numbers as float64, or a typed error naming the first offender:
+ * the same rule as the data's, for the one-dimensional inputs (weights, size factors, prior means…).
+ */
+export function toFiniteVector(v: unknown, what: string, length?: number): Float64Array {
+  if (!isArrayLike(v)) throw invalid('SHAPE_MISMATCH', `${what} must be an array of numbers; got ${describeValue(v)}.`);
+  if (length !== undefined && v.length !== length) {
+    throw invalid('SHAPE_MISMATCH', `${what} has ${v.length} values but ${length} are needed. Pass exactly ${length} numbers.`);
+  }
+  const out = new Float64Array(v.length);
+  for (let i = 0; i < out.length; i++) {
+    const x = v[i];
+    out[i] = finiteNumber(x, what, `index ${i}`);
+  }
+  return out;
+}
+
+function nonFinite(what: string, i: number, j: number, v: unknown): Error {
+  if (typeof v !== 'number') return finiteError(v, what, `sample ${i}, feature ${j}`);
   return invalid(
     'NON_FINITE',
     `${what} contains ${Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity'} at sample ${i}, feature ${j}. ` +
@@ -58,7 +124,7 @@ export function toFloat64(input: DataInput, what = 'Input data'): { n: number; d
   if (isMatrix(input)) {
     const { n, d, data } = input;
     checkDims(n, d, what);
-    if (data == null || typeof (data as ArrayLike<number>).length !== 'number') {
+    if (!isArrayLike(data)) {
       throw invalid('SHAPE_MISMATCH', `${what}.data is not an array. Pass a Float32Array, Float64Array or number[] of length n*d.`);
     }
     if (data.length !== n * d) {
@@ -68,20 +134,26 @@ export function toFloat64(input: DataInput, what = 'Input data'): { n: number; d
       );
     }
     const x = new Float64Array(n * d);
+    // Typed arrays hold numbers by construction: only finiteness is checked (the fast path).
+    if (numericTyped(data)) {
+      x.set(data as ArrayLike<number>);
+      for (let t = 0; t < x.length; t++) if (!Number.isFinite(x[t])) throw nonFinite(what, Math.floor(t / d), t % d, x[t]);
+      return { n, d, x };
+    }
     for (let t = 0; t < x.length; t++) {
-      const v = Number(data[t]);
-      if (!Number.isFinite(v)) throw nonFinite(what, Math.floor(t / d), t % d, v);
+      const v: unknown = data[t];
+      if (typeof v !== 'number' || !Number.isFinite(v)) throw nonFinite(what, Math.floor(t / d), t % d, v);
       x[t] = v;
     }
     return { n, d, x };
   }
-  if (input == null || typeof (input as ArrayLike<unknown>).length !== 'number') {
-    throw invalid('SHAPE_MISMATCH', `${what} must be number[][] or { data, n, d }; got ${input === null ? 'null' : typeof input}.`);
+  if (!isArrayLike(input)) {
+    throw invalid('SHAPE_MISMATCH', `${what} must be number[][] or { data, n, d }; got ${describeValue(input)}.`);
   }
   const rows = input as ArrayLike<ArrayLike<number>>;
   const n = rows.length;
   const first = n > 0 ? rows[0] : undefined;
-  if (n > 0 && (first == null || typeof first.length !== 'number')) {
+  if (n > 0 && !isArrayLike(first)) {
     throw invalid(
       'SHAPE_MISMATCH',
       `${what} must be an array of rows (number[][]); row 0 is not an array. For a flat array pass { data, n, d }.`,
@@ -92,15 +164,20 @@ export function toFloat64(input: DataInput, what = 'Input data'): { n: number; d
   const x = new Float64Array(n * d);
   for (let i = 0; i < n; i++) {
     const row = rows[i];
-    if (row == null || row.length !== d) {
+    if (!isArrayLike(row) || row.length !== d) {
       throw invalid(
         'RAGGED_DATA',
-        `${what} is ragged: row ${i} has ${row == null ? 'no' : row.length} values but row 0 has ${d}. All rows must have the same number of features.`,
+        `${what} is ragged: row ${i} has ${isArrayLike(row) ? row.length : 'no'} values but row 0 has ${d}. All rows must have the same number of features.`,
       );
     }
+    if (numericTyped(row)) {
+      x.set(row as ArrayLike<number>, i * d);
+      for (let j = 0; j < d; j++) if (!Number.isFinite(x[i * d + j])) throw nonFinite(what, i, j, x[i * d + j]);
+      continue;
+    }
     for (let j = 0; j < d; j++) {
-      const v = Number(row[j]);
-      if (!Number.isFinite(v)) throw nonFinite(what, i, j, v);
+      const v: unknown = row[j];
+      if (typeof v !== 'number' || !Number.isFinite(v)) throw nonFinite(what, i, j, v);
       x[i * d + j] = v;
     }
   }

@@ -7,6 +7,12 @@ export type ErrorCode =
   | 'EMPTY_DATA'
   | 'RAGGED_DATA'
   | 'NON_FINITE'
+  /** A value that is not a number (null, a string, a boolean, an object…) where numbers are required. */
+  | 'NON_NUMERIC'
+  /** An option name the function does not know (a typo, or another library's spelling). */
+  | 'UNKNOWN_OPTION'
+  /** A result that float64 cannot represent in the data's units (the data's scale is extreme). */
+  | 'OUT_OF_RANGE'
   | 'SHAPE_MISMATCH'
   | 'DIMENSION_MISMATCH'
   | 'K_TOO_LARGE'

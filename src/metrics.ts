@@ -4,6 +4,7 @@
  * special cases included, so values match to rounding. Label values are arbitrary (any numbers or strings);
  * only which samples share a label matters.
  */
+import { describeValue, isArrayLike } from './data.js';
 import { invalid } from './errors.js';
 
 type Labels = ArrayLike<number | string>;
@@ -19,10 +20,18 @@ interface Contingency {
   cellCol: number[];
 }
 
-function relabel(x: Labels, counts: number[]): Int32Array {
+function relabel(x: Labels, counts: number[], name: string): Int32Array {
   const ids = new Map<number | string, number>();
   const out = new Int32Array(x.length);
   for (let i = 0; i < x.length; i++) {
+    const v: unknown = x[i];
+    // Labels are numbers or strings; null, booleans or objects are a sign of misaligned input.
+    if (typeof v !== 'string' && (typeof v !== 'number' || Number.isNaN(v))) {
+      throw invalid(
+        'NON_NUMERIC',
+        `${name}: label ${i} is ${typeof v === 'number' ? 'NaN' : describeValue(v)}; labels must be numbers or strings. Remove unlabelled samples from both labelings first.`,
+      );
+    }
     let id = ids.get(x[i]);
     if (id === undefined) {
       id = ids.size;
@@ -36,7 +45,7 @@ function relabel(x: Labels, counts: number[]): Int32Array {
 }
 
 function contingency(a: Labels, b: Labels, name: string): Contingency {
-  if (a == null || b == null || typeof a.length !== 'number' || typeof b.length !== 'number') {
+  if (!isArrayLike(a) || !isArrayLike(b)) {
     throw invalid('SHAPE_MISMATCH', `${name}: both labelings must be arrays of labels.`);
   }
   if (a.length !== b.length) {
@@ -47,8 +56,8 @@ function contingency(a: Labels, b: Labels, name: string): Contingency {
   }
   const rows: number[] = [];
   const cols: number[] = [];
-  const ia = relabel(a, rows);
-  const ib = relabel(b, cols);
+  const ia = relabel(a, rows, name);
+  const ib = relabel(b, cols, name);
   const nb = cols.length;
   // Sparse counts keyed by cell: k_a × k_b can be large when one side has many singleton clusters.
   const map = new Map<number, number>();

@@ -6,7 +6,8 @@
  * this file only picks it by the result's `model` field.
  */
 import type { DataInput } from './data.js';
-import type { EngineSelection } from './engine/engine.js';
+import { checkOptionNames } from './core/known-options.js';
+import { ENGINE_SELECTION, type EngineSelection } from './engine/engine.js';
 import { invalid } from './errors.js';
 import { type GmmModel, gmmPredict, gmmPredictProba, gmmScoreSamples } from './gmm/api.js';
 import { predictCentroids } from './kmeans/api.js';
@@ -18,9 +19,16 @@ import type { CentroidModel } from './types.js';
 export type FittedModel = CentroidModel | GmmModel | NegativeBinomialModel;
 export type ScoreOptions = EngineSelection & NbScoreOptions;
 
+const SCORE_OPTIONS = [...ENGINE_SELECTION, 'sizeFactors'];
+
 // By shape, so hand-built models ({ weights, means, dispersion }, { centroids }) score too.
 const kindOf = (model: FittedModel): 'gmm' | 'nbmm' | 'centroids' => {
-  const m = (model ?? {}) as Record<string, unknown>;
+  if (model === null || typeof model !== 'object')
+    throw invalid(
+      'BAD_OPTION',
+      `The model is ${model === null ? 'null' : typeof model}. Pass the result of a fit (kmeans(), gaussianMixture(), negativeBinomialMixture()).`,
+    );
+  const m = model as unknown as Record<string, unknown>;
   return m.dispersion !== undefined ? 'nbmm' : m.covariances !== undefined ? 'gmm' : 'centroids';
 };
 
@@ -37,6 +45,7 @@ function rows(flat: Float64Array | Float32Array, k: number): number[][] {
 
 /** The most probable component (mixtures) or the nearest centroid (k-means) of each row of X. */
 export async function predict(model: FittedModel, X: DataInput | CountsInput, options?: ScoreOptions): Promise<number[]> {
+  checkOptionNames(options, SCORE_OPTIONS, 'predict');
   const kind = kindOf(model);
   if (kind === 'gmm') return gmmPredict(model as GmmModel, X as DataInput, options);
   if (kind === 'nbmm') return Array.from((await scoreNb(model as NegativeBinomialModel, X as CountsInput, options, false)).labels);
@@ -45,6 +54,7 @@ export async function predict(model: FittedModel, X: DataInput | CountsInput, op
 
 /** Posterior component probabilities, n rows of k (mixtures). */
 export async function predictProba(model: FittedModel, X: DataInput | CountsInput, options?: ScoreOptions): Promise<number[][]> {
+  checkOptionNames(options, SCORE_OPTIONS, 'predictProba');
   const kind = kindOf(model);
   if (kind === 'gmm') return gmmPredictProba(model as GmmModel, X as DataInput, options);
   if (kind === 'nbmm') {
@@ -56,6 +66,7 @@ export async function predictProba(model: FittedModel, X: DataInput | CountsInpu
 
 /** log p(x_i) of each row under the mixture. */
 export async function scoreSamples(model: FittedModel, X: DataInput | CountsInput, options?: ScoreOptions): Promise<number[]> {
+  checkOptionNames(options, SCORE_OPTIONS, 'scoreSamples');
   const kind = kindOf(model);
   if (kind === 'gmm') return gmmScoreSamples(model as GmmModel, X as DataInput, options);
   if (kind === 'nbmm') return Array.from((await scoreNb(model as NegativeBinomialModel, X as CountsInput, options, false)).logProb!);

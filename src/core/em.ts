@@ -44,12 +44,43 @@ export interface LoopResult {
 
 const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 
+/**
+ * A backend whose step is synchronous work inside an async function (the float64 reference)
+ * never lets a timer run, so an abort from a timer would be seen only after the fit. With a
+ * signal, the loop yields to the event loop between iterations (at most every YIELD_MS, so a fast
+ * loop pays nearly nothing); results do not change.
+ */
+const YIELD_MS = 4;
+// setImmediate (Node) or a MessageChannel message (browsers, where setTimeout(0) is clamped to 4 ms).
+const macrotask = (): Promise<void> =>
+  new Promise((resolve) => {
+    if (typeof setImmediate === 'function') setImmediate(resolve);
+    else if (typeof MessageChannel === 'function') {
+      const ch = new MessageChannel();
+      ch.port1.onmessage = () => {
+        ch.port1.close();
+        resolve();
+      };
+      ch.port2.postMessage(null);
+    } else setTimeout(resolve, 0);
+  });
+
+async function checkpoint(signal: AbortSignal | undefined, last: { t: number }): Promise<void> {
+  if (!signal) return;
+  if (now() - last.t >= YIELD_MS) {
+    await macrotask();
+    last.t = now();
+  }
+  throwIfAborted(signal);
+}
+
 export async function runEM(run: EMRun, opts: LoopOptions): Promise<LoopResult> {
   const history: IterationRecord[] = [];
   const start = now();
+  const lastYield = { t: start };
   let previous: StepOutcome | null = null;
   for (let iter = 1; iter <= opts.maxIter; iter++) {
-    throwIfAborted(opts.signal);
+    if (opts.signal) await checkpoint(opts.signal, lastYield);
     const outcome = await run.step(iter);
     const record: IterationRecord = {
       restart: opts.restart,
@@ -97,8 +128,9 @@ export async function runRestarts<R>(
   let best: RestartOutcome<R> | null = null;
   let bestRestart = 0;
   const restarts: RestartSummary[] = [];
+  const lastYield = { t: 0 };
   for (let r = 0; r < nInit; r++) {
-    throwIfAborted(signal);
+    await checkpoint(signal, lastYield);
     const out = await fitOne(r);
     restarts.push({ restart: r, objective: out.objective, nIter: out.nIter, converged: out.converged });
     if (best === null || (maximize ? out.objective > best.objective : out.objective < best.objective)) {

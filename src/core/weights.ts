@@ -3,12 +3,13 @@
  * every statistic, objective and log-likelihood is a weighted sum. Validated once here for every model;
  * the sampling helpers (∝ a weight) shared by the backends' k-means++ are here too.
  */
+import { finiteNumber, isArrayLike } from '../data.js';
 import { invalid } from '../errors.js';
 
 /** The weights as float64 (null when none are given), or a typed error. */
 export function resolveSampleWeight(w: ArrayLike<number> | undefined | null, n: number): Float64Array | null {
   if (w === undefined || w === null) return null;
-  if (typeof (w as ArrayLike<number>).length !== 'number') {
+  if (!isArrayLike(w)) {
     throw invalid('BAD_OPTION', 'sampleWeight is not an array. Pass one non-negative number per sample.');
   }
   if (w.length !== n) {
@@ -17,11 +18,18 @@ export function resolveSampleWeight(w: ArrayLike<number> | undefined | null, n: 
   const out = new Float64Array(n);
   let total = 0;
   for (let i = 0; i < n; i++) {
-    const v = Number(w[i]);
-    if (!Number.isFinite(v)) throw invalid('NON_FINITE', `sampleWeight[${i}] = ${w[i]} is not finite. Pass finite weights.`);
+    const v = finiteNumber(w[i], 'sampleWeight', `index ${i}`);
     if (v < 0) throw invalid('BAD_OPTION', `sampleWeight[${i}] = ${v} is negative. Pass weights >= 0.`);
     out[i] = v;
     total += v;
+  }
+  // Weights count copies of rows; beyond 2^64 copies in all, weighted sums of squared distances
+  // could leave float32's range on every scale (core/scale.ts).
+  if (total > 2 ** 64) {
+    throw invalid(
+      'BAD_OPTION',
+      `sampleWeight sums to ${total}, more than 2^64 rows in all. Weights are relative: divide them by their mean (the fit is the same).`,
+    );
   }
   if (!(total > 0))
     throw invalid('BAD_OPTION', 'sampleWeight sums to zero: no sample would count. Give at least one sample a positive weight.');

@@ -6,6 +6,7 @@
  */
 import { Rng } from '../core/rng.js';
 import { invalid } from '../errors.js';
+import { checkOptionNames, optionNames } from '../core/known-options.js';
 
 /** A `{ data, n, d }` matrix (pass it straight to `kmeans`, `gaussianMixture`, …) with its truth. */
 export interface Blobs {
@@ -43,7 +44,10 @@ export function gaussian(rng: Rng): number {
  *   const { data, n, d, truth } = makeBlobs(1000, 2, 3, 42, { std: 0.5 });
  *   const fit = await kmeans({ data, n, d }, { k: 3 });
  */
+const BLOBS_OPTIONS = optionNames<BlobsOptions>({ std: true, spread: true, offset: true });
+
 export function makeBlobs(n: number, d: number, centres: number, seed: number, options: BlobsOptions = {}): Blobs {
+  checkOptionNames(options, BLOBS_OPTIONS, 'makeBlobs');
   for (const [name, v, min] of [
     ['n', n, 0],
     ['d', d, 1],

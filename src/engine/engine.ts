@@ -5,6 +5,7 @@
  * and each model finds that backend's implementation of its contract by the same name.
  */
 import { backendProvider, openableBackends, type EngineOptions, type OpenedBackend } from '../core/registry.js';
+import { optionNames } from '../core/known-options.js';
 import { EmgpuError, invalid } from '../errors.js';
 import type { Backend, BackendChoice } from '../types.js';
 
@@ -95,6 +96,9 @@ export interface EngineSelection {
   /** Backend name for the shared engine when no `engine` is given (default 'auto'). */
   backend?: BackendChoice;
 }
+
+/** The option names every public function that runs on an engine accepts. */
+export const ENGINE_SELECTION: readonly string[] = optionNames<EngineSelection>({ engine: true, backend: true });
 
 const defaults = new Map<BackendChoice, Promise<Engine>>();
 

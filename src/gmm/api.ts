@@ -3,10 +3,12 @@
  * { ...options, engine?, backend? })`; the result carries predict, predictProba, scoreSamples, bic
  * and aic, defined once on top of the backend's evaluation.
  */
-import { toDataset, toFloat64, type DataInput } from '../data.js';
+import { finiteNumber, isArrayLike, toDataset, toFiniteVector, toFloat64, type DataInput } from '../data.js';
 import { implementationFor } from '../core/registry.js';
 import { resolveSampleWeight } from '../core/weights.js';
-import { engineFor, type Engine, type EngineSelection } from '../engine/engine.js';
+import { checkOptionNames, optionNames } from '../core/known-options.js';
+import { isFloat32Backend, scaleDataset } from '../core/scale.js';
+import { ENGINE_SELECTION, engineFor, type Engine, type EngineSelection } from '../engine/engine.js';
 import { invalid } from '../errors.js';
 import type { CovarianceType, GaussianMixtureOptions, GaussianMixtureResult } from '../types.js';
 import type { Evaluation, GmmBackend } from './backend.js';
@@ -14,30 +16,59 @@ import { fitGmm } from './fit.js';
 import { nParameters, precisionsFrom, type GmmParams } from './model.js';
 import { resolve } from './options.js';
 import { buildResult, compact } from './result.js';
+import { evaluationScale, gmmScale } from './scale.js';
 
 const backendOf = (engine: Engine): GmmBackend => implementationFor<GmmBackend>('gmm', engine.backend);
 
+const GMM_OPTIONS = [
+  ...optionNames<GaussianMixtureOptions>({
+    k: true,
+    covariance: true,
+    init: true,
+    nInit: true,
+    maxIter: true,
+    tol: true,
+    regCovar: true,
+    seed: true,
+    prior: true,
+    onIteration: true,
+    signal: true,
+    sampleWeight: true,
+  }),
+  ...ENGINE_SELECTION,
+];
+
 /** Gaussian mixture by EM: covariance 'full' | 'diag' | 'spherical' | 'tied', optional MAP priors. */
 export async function gaussianMixture(data: DataInput, options: GaussianMixtureOptions & EngineSelection): Promise<GaussianMixtureResult> {
+  checkOptionNames(options, GMM_OPTIONS, 'gaussianMixture', 'k');
   const engine = await engineFor(options);
   engine.check();
   const t0 = performance.now();
-  const ds = toDataset(data);
-  // options?.: a missing options object is resolve()'s typed BAD_OPTION, not a TypeError.
-  const weights = resolveSampleWeight(options?.sampleWeight, ds.n);
-  const r = resolve(ds, options, weights);
+  const ds0 = toDataset(data);
+  const weights = resolveSampleWeight(options.sampleWeight, ds0.n);
+  const r = resolve(ds0, options, weights);
   const onIteration = options.onIteration;
   if (onIteration !== undefined && typeof onIteration !== 'function') throw invalid('BAD_OPTION', 'onIteration must be a function.');
-  const run = { ...(onIteration ? { onIteration } : {}), ...(options.signal ? { signal: options.signal } : {}) };
+  const total = weights ? weights.reduce((a, b) => a + b, 0) : ds0.n;
+  // Extreme scales are fitted on x / s and mapped back (gmm/scale.ts); s = 1 for ordinary data.
+  const sc = gmmScale(ds0, r, total, isFloat32Backend(engine.backend));
+  const ds = scaleDataset(ds0, sc.s);
+  const fitData = sc.s === 1 ? data : { data: ds.x, n: ds.n, d: ds.d };
+  const seen = sc.s === 1 ? onIteration : sc.wrap(onIteration);
+  const run = { ...(seen ? { onIteration: seen } : {}), ...(options.signal ? { signal: options.signal } : {}) };
   return backendOf(engine).session(engine, ds, { k: r.k, type: r.type, weights }, async (s) => {
     const warnings = new Set<string>();
     if (engine.notice) warnings.add(engine.notice);
-    const best = await fitGmm(engine, s, ds, data, r, weights, warnings, run);
+    const best = await fitGmm(engine, s, ds, fitData, r, weights, warnings, run);
     // Final E-step so labels agree with the returned parameters (scikit-learn does the same).
     const ev = await s.evaluate(best.params, {});
     let loglik = 0;
     for (let i = 0; i < ds.n; i++) loglik += (weights ? weights[i] : 1) * ev.logProb[i];
     const res = buildResult(engine, r, ds, ev, loglik, best, warnings, s.counters?.(), performance.now() - t0);
+    if (sc.s !== 1) {
+      sc.unscale(res);
+      return attachMethods(res, engine, gmmParamsOf(res));
+    }
     return attachMethods(res, engine, compact(best.params));
   });
 }
@@ -56,8 +87,34 @@ export async function evaluateGmm(
       `X has ${x.d} features, but the mixture was fitted on ${p.d}. Pass data with ${p.d} columns in the training order.`,
     );
   engine.check();
-  const ds = { n: x.n, d: x.d, x: x.x, mean: meanOf(x.x, x.n, x.d) };
-  const ev = await backendOf(engine).session(engine, ds, { k: p.k, type: p.type, weights: null }, (s) => s.evaluate(p, what));
+  const sc = evaluationScale(p, x.x, x.n, isFloat32Backend(engine.backend));
+  const xs = sc.s === 1 ? x.x : x.x.map((v) => v / sc.s);
+  const ds = { n: x.n, d: x.d, x: xs, mean: meanOf(xs, x.n, x.d) };
+  const ev = await backendOf(engine).session(engine, ds, { k: p.k, type: p.type, weights: null }, (s) => s.evaluate(sc.params, what));
+  if (sc.s !== 1) {
+    const shift = p.d * Math.log(sc.s);
+    for (let i = 0; i < ev.logProb.length; i++) ev.logProb[i] -= shift;
+  }
+  for (let i = 0; i < x.n; i++) {
+    // So far from every component (|log p| beyond ~2^50) that log p's rounding exceeds the
+    // components' differences: the posterior comes out as [1, 1, 1]. Refused rather than returned.
+    if (ev.resp && Number.isFinite(ev.logProb[i])) {
+      let sum = 0;
+      for (let j = 0; j < p.k; j++) sum += ev.resp[i * p.k + j];
+      if (!(Math.abs(sum - 1) <= (isFloat32Backend(engine.backend) ? 1e-3 : 1e-6))) {
+        throw invalid(
+          'OUT_OF_RANGE',
+          `Row ${i} of X is so far from every component (log p(x) = ${ev.logProb[i]}) that float64 cannot tell the components apart there, so its posterior cannot be computed. Check that X is in the units the mixture was fitted on.`,
+        );
+      }
+    }
+    if (!Number.isFinite(ev.logProb[i])) {
+      throw invalid(
+        'OUT_OF_RANGE',
+        `Row ${i} of X is so far from every component that its density is below float64's range (log p(x) = ${ev.logProb[i]}), so neither its log-likelihood nor its posterior can be computed. Check that X is in the units the mixture was fitted on.`,
+      );
+    }
+  }
   return { ...ev, n: x.n };
 }
 
@@ -78,25 +135,43 @@ export type GmmModel = Pick<GaussianMixtureResult, 'model' | 'covariance' | 'd' 
 export function gmmParamsOf(model: GmmModel): GmmParams {
   const { k, d } = model;
   const type: CovarianceType = model.covariance;
-  if (!model.weights || !model.means || !model.covariances || model.weights.length !== k || model.means.length !== k) {
+  const bad = (): Error =>
+    invalid(
+      'SHAPE_MISMATCH',
+      `The model's means or covariances do not have the shapes of a ${k}-component '${type}' mixture in ${d} dimensions. Pass an unmodified fit result.`,
+    );
+  if (!Number.isInteger(k) || k < 1 || !Number.isInteger(d) || d < 1 || !['full', 'diag', 'spherical', 'tied'].includes(type)) {
+    throw invalid('BAD_OPTION', 'The model has no valid k, d or covariance type. Pass the result of gaussianMixture().');
+  }
+  if (
+    !isArrayLike(model.weights) ||
+    !isArrayLike(model.means) ||
+    !isArrayLike(model.covariances) ||
+    model.weights.length !== k ||
+    model.means.length !== k
+  ) {
     throw invalid(
       'BAD_OPTION',
       'The model has no weights, means or covariances for its k components. Pass the result of gaussianMixture().',
     );
   }
-  const flat = (rows: unknown, depth: number): number[] =>
-    (depth === 0 ? [rows as number] : (rows as unknown[]).flatMap((r) => flat(r, depth - 1))) as number[];
+  // Nested arrays of finite numbers, flattened; anything else is the typed error above.
+  const flat = (v: unknown, depth: number, out: number[], what: string): number[] => {
+    if (depth === 0) out.push(finiteNumber(v, what, `index ${out.length}`));
+    else if (!isArrayLike(v)) throw bad();
+    else for (let i = 0; i < v.length; i++) flat(v[i], depth - 1, out, what);
+    return out;
+  };
   const depth = type === 'full' ? 3 : type === 'spherical' ? 1 : 2;
-  const cov = Float64Array.from(flat(model.covariances, depth));
+  const cov = Float64Array.from(flat(model.covariances, depth, [], 'model.covariances'));
   const want = type === 'full' ? k * d * d : type === 'tied' ? d * d : type === 'diag' ? k * d : k;
-  const means = Float64Array.from(flat(model.means, 2));
-  if (cov.length !== want || means.length !== k * d || !cov.every(Number.isFinite) || !means.every(Number.isFinite)) {
-    throw invalid(
-      'SHAPE_MISMATCH',
-      `The model's means or covariances do not have the shapes of a ${k}-component '${type}' mixture in ${d} dimensions. Pass an unmodified fit result.`,
-    );
-  }
-  return precisionsFrom(type, k, d, Float64Array.from(model.weights), means, cov, new Uint8Array(k).fill(1), model.regCovar);
+  const means = Float64Array.from(flat(model.means, 2, [], 'model.means'));
+  if (cov.length !== want || means.length !== k * d) throw bad();
+  const weights = toFiniteVector(model.weights, 'model.weights');
+  const reg = model.regCovar ?? 1e-6;
+  if (typeof reg !== 'number' || !(reg >= 0) || !Number.isFinite(reg))
+    throw invalid('BAD_OPTION', 'The model regCovar must be a finite number >= 0.');
+  return precisionsFrom(type, k, d, weights, means, cov, new Uint8Array(k).fill(1), reg);
 }
 
 /** Labels, log p(x) and (when asked) responsibilities of X under a fitted mixture, on the engine `options` selects. */

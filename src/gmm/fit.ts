@@ -43,7 +43,7 @@ async function initialParams(
   const { k, type } = r;
   const d = ds.d;
   const opts = { regCovar: r.regCovar, prior: null, normaliseWeights: false };
-  if (typeof r.init !== 'string') return givenParams(r.init, type, k, d, r.regCovar);
+  if (typeof r.init !== 'string') return givenParams(r.init, type, k, d, r.regCovar, r.scale);
   if (r.init === 'kmeans') {
     // The signal reaches the k-means run too, so an abort need not wait for it to finish.
     const km = await kmeansOn(engine, data, {

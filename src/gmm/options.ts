@@ -1,7 +1,9 @@
 /** Gaussian mixture options with scikit-learn's defaults, mclust's default prior, and given initial parameters. */
-import { toFloat64, type Dataset } from '../data.js';
+import { isArrayLike, toFiniteVector, toFloat64, type Dataset } from '../data.js';
+import { checkOptionNames, optionNames } from '../core/known-options.js';
 import { invalid } from '../errors.js';
 import type { CovarianceType, GaussianMixtureOptions, GaussianMixtureParams, GaussianMixturePrior } from '../types.js';
+import { cholesky } from './linalg.js';
 import { precisionsFrom, type GmmParams, type ResolvedPrior } from './model.js';
 
 const TYPES: CovarianceType[] = ['full', 'diag', 'spherical', 'tied'];
@@ -17,7 +19,18 @@ export interface Resolved {
   seed: number;
   init: (typeof INITS)[number] | GaussianMixtureParams;
   prior: ResolvedPrior | null;
+  /** The power of two the data are divided by for fitting (gmm/scale.ts); 1 for ordinary data. */
+  scale: number;
 }
+
+const PRIOR_OPTIONS = optionNames<GaussianMixturePrior>({ weightConcentration: true, normal: true });
+const NORMAL_OPTIONS = optionNames<Exclude<GaussianMixturePrior['normal'], boolean | undefined>>({
+  shrinkage: true,
+  mean: true,
+  dof: true,
+  scale: true,
+});
+const INIT_OPTIONS = optionNames<GaussianMixtureParams>({ weights: true, means: true, covariances: true });
 
 function num(v: unknown, name: string, fallback: number, ok: (x: number) => boolean, rule: string): number {
   if (v === undefined) return fallback;
@@ -37,6 +50,7 @@ export function resolve(ds: Dataset, o: GaussianMixtureOptions, weights: Float64
   if (!TYPES.includes(type))
     throw invalid('BAD_OPTION', `covariance='${String(type)}' is not recognised. Use 'full', 'diag', 'spherical' or 'tied'.`);
   const init = o.init ?? 'kmeans';
+  if (typeof init !== 'string') checkOptionNames(init, INIT_OPTIONS, 'gaussianMixture init', 'weights');
   if (typeof init === 'string' && !(INITS as readonly string[]).includes(init)) {
     throw invalid(
       'BAD_OPTION',
@@ -53,6 +67,7 @@ export function resolve(ds: Dataset, o: GaussianMixtureOptions, weights: Float64
     seed: num(o.seed, 'seed', 0, (x) => Number.isSafeInteger(x) && x >= 0, 'a non-negative integer'),
     init,
     prior: o.prior ? resolvePrior(ds, o.k, type, o.prior, weights) : null,
+    scale: 1,
   };
   if (typeof init !== 'string') r.nInit = 1;
   return r;
@@ -104,7 +119,10 @@ function moments(ds: Dataset, weights: Float64Array | null, full: boolean): { me
  * with sample weights the means and cov(X) are weighted (n − 1 → Σ w − 1), as replication implies.
  */
 function resolvePrior(ds: Dataset, k: number, type: CovarianceType, p: GaussianMixturePrior, weights: Float64Array | null): ResolvedPrior {
+  checkOptionNames(p, PRIOR_OPTIONS, 'gaussianMixture prior', 'normal');
   const alpha = num(p.weightConcentration, 'prior.weightConcentration', 1, (x) => x > 0, 'a number > 0');
+  if (p.normal !== undefined && typeof p.normal !== 'boolean')
+    checkOptionNames(p.normal, NORMAL_OPTIONS, 'gaussianMixture prior.normal', 'shrinkage');
   if (!p.normal) return { alpha, normal: null };
   const given = typeof p.normal === 'object' ? p.normal : {};
   const d = ds.d;
@@ -114,9 +132,9 @@ function resolvePrior(ds: Dataset, k: number, type: CovarianceType, p: GaussianM
   const m = given.mean === undefined || given.scale === undefined ? moments(ds, weights, full) : null;
   let mean: Float64Array;
   if (given.mean !== undefined) {
-    mean = Float64Array.from(given.mean as ArrayLike<number>);
-    if (mean.length !== d || !mean.every(Number.isFinite))
+    if (!isArrayLike(given.mean) || given.mean.length !== d)
       throw invalid('DIMENSION_MISMATCH', `prior.normal.mean must have ${d} finite values.`);
+    mean = toFiniteVector(given.mean, 'prior.normal.mean', d);
   } else mean = m!.mean.slice();
   let scale: Float64Array;
   if (given.scale !== undefined) {
@@ -127,6 +145,15 @@ function resolvePrior(ds: Dataset, k: number, type: CovarianceType, p: GaussianM
     const v = m!.scatter.map((x) => x * f);
     scale = type === 'spherical' ? Float64Array.of(v.reduce((a, b) => a + b, 0) / d) : v;
   }
+  // The prior's log-density needs a positive-definite scale: data with no spread in some
+  // direction give a singular default (cov(X) = 0 there).
+  const pd = type === 'full' || type === 'tied' ? cholesky(scale, d) !== null : scale.every((v) => v > 0 && Number.isFinite(v));
+  if (!pd) {
+    throw invalid(
+      'BAD_OPTION',
+      `prior.normal.scale is not positive definite${given.scale === undefined ? ' (its default, cov(X)/k^(2/d), is singular: the data do not vary in some direction)' : ''}. Pass prior.normal.scale explicitly, or drop constant features.`,
+    );
+  }
   return { alpha, normal: { kappa, mean, dof, scale } };
 }
 
@@ -136,25 +163,31 @@ function parseScale(s: unknown, type: CovarianceType, d: number): Float64Array {
       'DIMENSION_MISMATCH',
       `prior.normal.scale has the wrong shape for covariance '${type}': pass ${type === 'full' || type === 'tied' ? `a ${d}×${d} matrix` : type === 'diag' ? `${d} variances` : 'one variance'}.`,
     );
+  const positive = (v: Float64Array): Float64Array => {
+    if (!v.every((x) => x > 0)) throw invalid('BAD_OPTION', `prior.normal.scale must hold variances > 0 for covariance '${type}'.`);
+    return v;
+  };
   if (typeof s === 'number') {
     if (type !== 'spherical') throw bad();
+    if (!(s > 0) || !Number.isFinite(s))
+      throw invalid('BAD_OPTION', `prior.normal.scale=${s} is invalid: it must be a finite variance > 0.`);
     return Float64Array.of(s);
   }
   if (type === 'full' || type === 'tied') {
     const m = toFloat64(s as ArrayLike<ArrayLike<number>>, 'prior.normal.scale');
     if (m.n !== d || m.d !== d) throw bad();
+    for (let a = 0; a < d; a++) if (!(m.x[a * d + a] > 0)) throw invalid('BAD_OPTION', 'prior.normal.scale must have a positive diagonal.');
     return m.x;
   }
-  const v = Float64Array.from(s as ArrayLike<number>);
-  if (v.length !== (type === 'diag' ? d : 1)) throw bad();
-  return v;
+  if (!isArrayLike(s) || s.length !== (type === 'diag' ? d : 1)) throw bad();
+  return positive(toFiniteVector(s, 'prior.normal.scale'));
 }
 
 /** Validate user-given initial parameters (scikit-learn's shapes) into GmmParams. */
-export function givenParams(g: GaussianMixtureParams, type: CovarianceType, k: number, d: number, reg: number): GmmParams {
-  const w = Float64Array.from(g.weights ?? []);
-  if (w.length !== k || !w.every((x) => x >= 0 && Number.isFinite(x)))
-    throw invalid('SHAPE_MISMATCH', `init.weights must be ${k} non-negative numbers.`);
+export function givenParams(g: GaussianMixtureParams, type: CovarianceType, k: number, d: number, reg: number, scale = 1): GmmParams {
+  if (!isArrayLike(g.weights) || g.weights.length !== k) throw invalid('SHAPE_MISMATCH', `init.weights must be ${k} non-negative numbers.`);
+  const w = toFiniteVector(g.weights, 'init.weights');
+  if (!w.every((x) => x >= 0)) throw invalid('SHAPE_MISMATCH', `init.weights must be ${k} non-negative numbers.`);
   const sum = w.reduce((a, b) => a + b, 0);
   if (Math.abs(sum - 1) > 1e-6) throw invalid('BAD_OPTION', `init.weights sum to ${sum}; they must sum to 1.`);
   const means = toFloat64(g.means as ArrayLike<ArrayLike<number>>, 'init.means');
@@ -166,9 +199,10 @@ export function givenParams(g: GaussianMixtureParams, type: CovarianceType, k: n
       'DIMENSION_MISMATCH',
       `init.covariances has the wrong shape for covariance '${type}' (full: k×d×d, tied: d×d, diag: k×d, spherical: k).`,
     );
+  if (!isArrayLike(c)) throw fail();
   if (type === 'full') {
     const arr = c as ArrayLike<ArrayLike<ArrayLike<number>>>;
-    if (!arr || arr.length !== k) throw fail();
+    if (arr.length !== k) throw fail();
     cov = new Float64Array(k * d * d);
     for (let j = 0; j < k; j++) {
       const m = toFloat64(arr[j], `init.covariances[${j}]`);
@@ -184,8 +218,20 @@ export function givenParams(g: GaussianMixtureParams, type: CovarianceType, k: n
     if (m.n !== k || m.d !== d) throw fail();
     cov = m.x;
   } else {
-    cov = Float64Array.from(c as ArrayLike<number>);
-    if (cov.length !== k || !cov.every(Number.isFinite)) throw fail();
+    if (c.length !== k) throw fail();
+    cov = toFiniteVector(c, 'init.covariances');
   }
-  return precisionsFrom(type, k, d, w, means.x, cov, new Uint8Array(k).fill(1), reg);
+  if (scale === 1) return precisionsFrom(type, k, d, w, means.x, cov, new Uint8Array(k).fill(1), reg);
+  // Fitting in scaled units (gmm/scale.ts): means ÷ s, covariances ÷ s².
+  const m = means.x.map((v) => v / scale);
+  return precisionsFrom(
+    type,
+    k,
+    d,
+    w,
+    m,
+    cov.map((v) => v / scale / scale),
+    new Uint8Array(k).fill(1),
+    reg,
+  );
 }

@@ -5,7 +5,9 @@
  * backend's evaluation (host float64, as always).
  */
 import { implementationFor } from '../core/registry.js';
-import { engineFor, type EngineSelection } from '../engine/engine.js';
+import { checkOptionNames, optionNames } from '../core/known-options.js';
+import { isArrayLike, toFiniteVector } from '../data.js';
+import { ENGINE_SELECTION, engineFor, type EngineSelection } from '../engine/engine.js';
 import { invalid } from '../errors.js';
 import type { NbBackend } from './backend.js';
 import { toCounts, sizeFactors } from './counts.js';
@@ -19,24 +21,45 @@ import type {
   NegativeBinomialModel,
 } from './types.js';
 
+const NB_OPTIONS = [
+  ...optionNames<NegativeBinomialMixtureOptions>({
+    k: true,
+    sizeFactors: true,
+    dispersion: true,
+    meanEstimator: true,
+    init: true,
+    nInit: true,
+    maxIter: true,
+    tol: true,
+    seed: true,
+    returnResponsibilities: true,
+    onIteration: true,
+    signal: true,
+    sampleWeight: true,
+  }),
+  ...ENGINE_SELECTION,
+];
+
 /** Negative-binomial mixture of counts (cells × genes, dense or CSR) by EM, with size factors and per-gene dispersion. */
 export async function negativeBinomialMixture(
   counts: CountsInput,
   options: NegativeBinomialMixtureOptions & EngineSelection,
 ): Promise<NegativeBinomialMixtureResult> {
+  checkOptionNames(options, NB_OPTIONS, 'negativeBinomialMixture', 'k');
   const engine = await engineFor(options);
   engine.check();
   return fitNegativeBinomialMixture(engine, counts, options);
 }
 
 function modelParams(model: NegativeBinomialModel, d: number): NbParams {
-  if (!model?.means || !model.weights || !model.dispersion) {
+  if (!isArrayLike(model?.means) || !isArrayLike(model.weights) || !isArrayLike(model.dispersion)) {
     throw invalid('BAD_OPTION', 'The model has no weights, means or dispersion. Pass the result of negativeBinomialMixture().');
   }
   const k = model.weights.length;
   if (model.means.length !== k)
     throw invalid('SHAPE_MISMATCH', `The model has ${k} weights but ${model.means.length} rows of means; they must match.`);
-  const md = model.means[0]?.length ?? 0;
+  const first = model.means[0];
+  const md = isArrayLike(first) ? first.length : 0;
   if (md !== d) {
     throw invalid(
       'DIMENSION_MISMATCH',
@@ -45,14 +68,15 @@ function modelParams(model: NegativeBinomialModel, d: number): NbParams {
   }
   if (model.dispersion.length !== d)
     throw invalid('SHAPE_MISMATCH', `The model has ${model.dispersion.length} dispersions for ${d} genes; they must match.`);
-  const weights = Float64Array.from(model.weights as ArrayLike<number>);
+  const weights = toFiniteVector(model.weights, 'model.weights');
   const means = new Float64Array(k * d);
   for (let j = 0; j < k; j++) {
     const row = model.means[j];
-    if (row.length !== d) throw invalid('SHAPE_MISMATCH', `Row ${j} of the model's means has ${row.length} values, not ${d}.`);
-    for (let g = 0; g < d; g++) means[j * d + g] = row[g];
+    if (!isArrayLike(row) || row.length !== d)
+      throw invalid('SHAPE_MISMATCH', `Row ${j} of the model's means has ${isArrayLike(row) ? row.length : 'no'} values, not ${d}.`);
+    means.set(toFiniteVector(row, `model.means[${j}]`), j * d);
   }
-  const phi = Float64Array.from(model.dispersion as ArrayLike<number>);
+  const phi = toFiniteVector(model.dispersion, 'model.dispersion');
   const ok = (v: number, lo: number, hi: number): boolean => Number.isFinite(v) && v >= lo && v <= hi;
   if (!weights.every((w) => ok(w, 0, 1)) || !means.every((m) => ok(m, 0, Infinity)) || !phi.every((f) => ok(f, PHI_MIN, PHI_MAX))) {
     throw invalid(
@@ -81,6 +105,9 @@ export async function scoreNb(model: NegativeBinomialModel, counts: CountsInput,
     }
     opt = model.sizeFactorMode === 'none' ? 'none' : 'library';
   }
+  const lm = model.libraryMean;
+  if (lm !== undefined && (typeof lm !== 'number' || !(lm > 0) || !Number.isFinite(lm)))
+    throw invalid('BAD_OPTION', `The model's libraryMean=${String(lm)} must be a finite number > 0. Pass an unmodified fit result.`);
   const sf = sizeFactors(c, opt, opt === 'library' && model.libraryMean !== undefined ? model.libraryMean : undefined);
   // No engine: host float64 scoring, whatever backend fitted the model.
   const scorer = implementationFor<NbBackend>('nbmm', 'reference');

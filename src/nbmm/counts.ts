@@ -3,7 +3,7 @@
  * private CSR copy (explicit zeros dropped), size factors, and the per-gene count histograms the
  * dispersion update needs. The caller's arrays are only read.
  */
-import { toFloat64, checkK, type DataInput } from '../data.js';
+import { toFloat64, checkK, finiteError, finiteNumber, type DataInput } from '../data.js';
 import { invalid } from '../errors.js';
 import type { CsrMatrix } from '../sparse.js';
 import type { CountsInput, SizeFactorsOption } from './types.js';
@@ -34,7 +34,23 @@ function arrayLike(v: unknown, name: string): ArrayLike<number> {
   return v as ArrayLike<number>;
 }
 
-function badCount(v: number, i: number, g: number): Error {
+/**
+ * The largest count accepted: 2^32. The likelihood's log Γ(x + r) − log Γ(x + 1) cancels two
+ * numbers near x·log x, so its error is about ε·x·log x: 1e-5 at 2^32, but hundreds at 1e16,
+ * which made a count of 1e20 give a positive log-likelihood (and beyond 2^53 float64 does not
+ * even hold every integer). UMI counts are orders of magnitude below the bound.
+ */
+export const COUNT_MAX = 2 ** 32;
+
+function badCount(v: unknown, i: number, g: number): Error {
+  if (typeof v !== 'number') return finiteError(v, 'counts', `cell ${i}, gene ${g}`);
+  if (v > COUNT_MAX && Number.isFinite(v)) {
+    return invalid(
+      'OUT_OF_RANGE',
+      `counts contain ${v} at cell ${i}, gene ${g}, above 2^32 (${COUNT_MAX}), beyond which the negative-binomial likelihood loses its precision in float64. ` +
+        'Pass raw counts (UMI counts are far below this); if these are not counts, use gaussianMixture() instead.',
+    );
+  }
   if (!Number.isFinite(v)) {
     return invalid(
       'NON_FINITE',
@@ -122,8 +138,8 @@ function fromCsr(m: CsrMatrix): Counts {
         );
       }
       prev = g;
-      const v = Number(values[p]);
-      if (!(v >= 0) || !Number.isFinite(v) || !Number.isInteger(v)) throw badCount(v, i, g);
+      const v: unknown = values[p];
+      if (typeof v !== 'number' || !(v >= 0) || !Number.isInteger(v) || v > COUNT_MAX) throw badCount(v, i, g);
       if (v > 0) nnz++;
     }
   }
@@ -159,7 +175,7 @@ function fromDense(input: DataInput): Counts {
   let nnz = 0;
   for (let t = 0; t < x.length; t++) {
     const v = x[t];
-    if (!(v >= 0) || !Number.isInteger(v)) throw badCount(v, Math.floor(t / d), t % d);
+    if (!(v >= 0) || !Number.isInteger(v) || v > COUNT_MAX) throw badCount(v, Math.floor(t / d), t % d);
     if (v > 0) nnz++;
   }
   const out = alloc(n, d, nnz);
@@ -259,8 +275,8 @@ export function sizeFactors(
   }
   const s = new Float64Array(c.n);
   for (let i = 0; i < c.n; i++) {
-    const v = Number(arr[i]);
-    if (!(v > 0) || !Number.isFinite(v)) {
+    const v = finiteNumber(arr[i], 'sizeFactors', `index ${i}`);
+    if (!(v > 0)) {
       throw invalid(
         'BAD_OPTION',
         `sizeFactors[${i}] = ${arr[i]}; size factors must be finite and > 0. Filter out cells with zero library size, or fix the factors.`,

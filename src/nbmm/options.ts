@@ -55,10 +55,10 @@ export function resolve(c: Counts, o: NegativeBinomialMixtureOptions): Resolved 
       throw invalid('SHAPE_MISMATCH', `init has ${arr.length} labels but there are ${c.n} cells. Pass one label in 0..${k - 1} per cell.`);
     init = new Int32Array(c.n);
     for (let i = 0; i < c.n; i++) {
-      const v = Number(arr[i]);
-      if (!Number.isInteger(v) || v < 0 || v >= k)
-        throw invalid('BAD_OPTION', `init[${i}] = ${arr[i]} is not a label in 0..${k - 1}. Pass integer labels below k.`);
-      init[i] = v;
+      const v: unknown = arr[i];
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v >= k)
+        throw invalid('BAD_OPTION', `init[${i}] = ${String(arr[i])} is not a label in 0..${k - 1}. Pass integer labels below k.`);
+      init[i] = v as number;
     }
   }
   let nInit: number;

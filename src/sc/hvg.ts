@@ -19,6 +19,8 @@ import { loess } from './loess.js';
 import { geneMoments, zeroValue } from './moments.js';
 import { checkCsr } from './matrix.js';
 import { onBackend } from './session.js';
+import { checkOptionNames, optionNames } from '../core/known-options.js';
+import { ENGINE_SELECTION } from '../engine/engine.js';
 
 export type HvgFlavor = 'seurat_v3' | 'seurat';
 
@@ -256,7 +258,20 @@ export function checkHvgOptions(o: HvgOptions): HvgFlavor {
  * Highly variable genes on the engine's backend. `data` is raw counts for 'seurat_v3', and
  * log1p-normalised values for 'seurat'.
  */
+export const HVG_OPTIONS = optionNames<HvgOptions>({
+  flavor: true,
+  nTopGenes: true,
+  span: true,
+  loessSurface: true,
+  nBins: true,
+  minMean: true,
+  maxMean: true,
+  minDisp: true,
+  maxDisp: true,
+});
+
 export async function highlyVariableGenes(data: CsrMatrix, options: HvgOptions & EngineSelection = {}): Promise<HvgResult> {
+  checkOptionNames(options, [...HVG_OPTIONS, ...ENGINE_SELECTION], 'highlyVariableGenes');
   checkCsr(data);
   const flavor = checkHvgOptions(options);
   return onBackend(options, (s) => {

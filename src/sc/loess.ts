@@ -6,6 +6,7 @@
  * points) blended by cubic Hermite interpolation of values and slopes; 'direct' fits at every point.
  */
 import { invalid } from '../errors.js';
+import { checkOptionNames, optionNames } from '../core/known-options.js';
 
 export interface LoessOptions {
   /** Fraction of points in each local fit, 0 < span ≤ 1 (default 0.3). */
@@ -176,8 +177,11 @@ function fitAt(xs: Float64Array, ys: Float64Array, q: number, nf: number, degree
   return localFit(xs, ys, lo, hi, q, rho, degree);
 }
 
+const LOESS_OPTIONS = optionNames<LoessOptions>({ span: true, degree: true, surface: true, cell: true });
+
 /** Fitted values of a loess regression of y on x (one predictor), as R's loess(y ~ x, ...). */
 export function loess(x: ArrayLike<number>, y: ArrayLike<number>, options: LoessOptions = {}): Float64Array {
+  checkOptionNames(options, LOESS_OPTIONS, 'loess');
   const n = x.length;
   if (y.length !== n) throw invalid('SHAPE_MISMATCH', `loess: x has ${n} values but y has ${y.length}.`);
   const span = options.span ?? 0.3;

@@ -6,6 +6,7 @@
  */
 import { invalid } from '../errors.js';
 import type { CsrMatrix } from '../sparse.js';
+import { checkOptionNames, optionNames } from '../core/known-options.js';
 
 export interface MarkerGene {
   gene: number;
@@ -135,7 +136,10 @@ export function transposeCsr(x: CsrMatrix): { indptr: Uint32Array; cells: Uint32
  * Wilcoxon rank-sum markers of every cluster against all other cells. `labels` are 0..k−1
  * (negative labels are left out of every group). Returns, per cluster, the nTop genes by score.
  */
+const MARKER_OPTIONS = optionNames<MarkerOptions>({ nTop: true, genes: true, geneNames: true, logData: true });
+
 export function rankGenes(x: CsrMatrix, labels: ArrayLike<number>, options: MarkerOptions = {}): MarkerGene[][] {
+  checkOptionNames(options, MARKER_OPTIONS, 'rankGenes');
   if (labels.length !== x.n)
     throw invalid('SHAPE_MISMATCH', `labels has ${labels.length} entries but the matrix has ${x.n} cells. Pass one label per cell.`);
   const nTop = options.nTop ?? 10;

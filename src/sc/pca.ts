@@ -19,11 +19,15 @@
  * the loadings: the largest-magnitude entry of each loading vector is positive.
  */
 import type { EngineSelection } from '../engine/engine.js';
+import { finiteError } from '../data.js';
+import { dataScale, mapBack, maxAbs } from '../core/scale.js';
 import { invalid } from '../errors.js';
 import type { Backend } from '../types.js';
 import type { DenseInput, DenseOps, ScGpuCounters } from './backend.js';
 import { gaussianMatrix, householderQ, jacobiEigen } from './linalg.js';
 import { onBackend } from './session.js';
+import { checkOptionNames, optionNames } from '../core/known-options.js';
+import { ENGINE_SELECTION } from '../engine/engine.js';
 
 export type { DenseInput } from './backend.js';
 
@@ -176,7 +180,9 @@ function checkDense(x: DenseInput): void {
     throw invalid('SHAPE_MISMATCH', `X.data has ${x.data?.length} values but n·d = ${x.n * x.d}. Pass row-major data of length n·d.`);
   }
   for (let i = 0; i < x.data.length; i++) {
-    if (!Number.isFinite(x.data[i])) {
+    const v: unknown = x.data[i];
+    if (typeof v !== 'number') throw finiteError(v, 'X', `row ${Math.floor(i / x.d)}, column ${i % x.d}`);
+    if (!Number.isFinite(v)) {
       throw invalid(
         'NON_FINITE',
         `X has a non-finite value at row ${Math.floor(i / x.d)}, column ${i % x.d}. Remove or impute it before PCA.`,
@@ -208,15 +214,30 @@ export function denseMoments(x: ArrayLike<number>, n: number, d: number): { mean
  * On WebGPU the matrix is centred in float64, rounded to float32 and kept on the device in
  * row chunks under the binding limit.
  */
+export const PCA_OPTIONS = optionNames<PcaOptions>({ nComps: true, oversampling: true, nIter: true, seed: true });
+
 export async function pca(X: DenseInput, options: PcaOptions & EngineSelection = {}): Promise<PcaResult> {
+  checkOptionNames(options, [...PCA_OPTIONS, ...ENGINE_SELECTION], 'pca');
   checkDense(X);
   const r = resolvePca(options, X.n, X.d);
-  const { mean, totalVariance } = denseMoments(X.data, X.n, X.d);
-  return onBackend(options, async (s) => {
-    const op = s.dense(X, mean, r.l);
-    const out = await randomizedPca(op, r, totalVariance, s.backend);
+  // Extreme scales (core/scale.ts; the float32 band, whatever the backend): PCA of X / s, mapped back.
+  const sc = dataScale(maxAbs(X.data), X.d, X.n, true);
+  const Xs = sc === 1 ? X : { n: X.n, d: X.d, data: Float64Array.from(X.data, (v) => v / sc) };
+  const { mean, totalVariance } = denseMoments(Xs.data, Xs.n, Xs.d);
+  const out = await onBackend(options, async (s) => {
+    const op = s.dense(Xs, mean, r.l);
+    const res = await randomizedPca(op, r, totalVariance, s.backend);
     const gpu = op.counters();
-    if (gpu) out.gpu = gpu;
-    return out;
+    if (gpu) res.gpu = gpu;
+    return res;
   });
+  if (sc !== 1) {
+    // Scores, singular values and the mean scale with the data; variances with its square; loadings and ratios do not.
+    out.scores = out.scores.map((v) => mapBack(v, sc, 1, 'PCA score', sc));
+    out.singularValues = out.singularValues.map((v) => mapBack(v, sc, 1, 'singular value', sc));
+    out.explainedVariance = out.explainedVariance.map((v) => mapBack(v, sc, 2, 'explained variance', sc));
+    out.totalVariance = mapBack(out.totalVariance, sc, 2, 'total variance', sc);
+    out.mean = out.mean.map((v) => v * sc);
+  }
+  return out;
 }

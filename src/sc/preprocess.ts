@@ -11,7 +11,8 @@
  * device and multiplied there; only QC metrics, gene statistics, g × l PCA blocks and the outputs
  * are read back.
  */
-import type { EngineSelection } from '../engine/engine.js';
+import { checkOptionNames, optionNames } from '../core/known-options.js';
+import { ENGINE_SELECTION, type EngineSelection } from '../engine/engine.js';
 import { invalid } from '../errors.js';
 import type { CsrMatrix } from '../sparse.js';
 import type { Backend } from '../types.js';
@@ -28,8 +29,8 @@ import {
   type QcMetrics,
   type QcOptions,
 } from './qc.js';
-import { checkHvgOptions, geneMeanVar, hvgSeurat, hvgSeuratV3, type HvgOptions, type HvgResult } from './hvg.js';
-import { randomizedPca, resolvePca, type PcaOptions, type PcaResult } from './pca.js';
+import { HVG_OPTIONS, checkHvgOptions, geneMeanVar, hvgSeurat, hvgSeuratV3, type HvgOptions, type HvgResult } from './hvg.js';
+import { PCA_OPTIONS, randomizedPca, resolvePca, type PcaOptions, type PcaResult } from './pca.js';
 import { onBackend } from './session.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -65,7 +66,24 @@ function csrCopy(m: CsrMatrix): { indptr: Uint32Array; indices: Uint32Array } {
  * total / targetSum (cells with no counts stay zero), then log1p. Returns a new CSR matrix
  * (float64 values on the CPU backend, float32 from the GPU) with the same structure.
  */
+const NORMALIZE_OPTIONS = optionNames<NormalizeOptions>({ targetSum: true, log1p: true });
+const SCALE_OPTIONS = optionNames<ScaleOptions>({ maxValue: true, genes: true });
+const PREPROCESS_OPTIONS = optionNames<PreprocessOptions>({
+  qc: true,
+  cells: true,
+  minCells: true,
+  geneFilterCells: true,
+  normalize: true,
+  hvg: true,
+  scale: true,
+  pca: true,
+  returnNormalized: true,
+  returnScaled: true,
+  onStage: true,
+});
+
 export async function normalizeTotal(counts: CsrMatrix, options: NormalizeOptions & EngineSelection = {}): Promise<NormalizedCsr> {
+  checkOptionNames(options, [...NORMALIZE_OPTIONS, ...ENGINE_SELECTION], 'normalizeTotal');
   checkCsr(counts);
   const { targetSum, log1p } = resolveNormalize(options);
   return onBackend(options, async (s) => {
@@ -148,6 +166,7 @@ function resolveMaxValue(v: number | null | undefined): number {
  * log1p-normalised values.
  */
 export async function scaleData(data: CsrMatrix, options: ScaleOptions & EngineSelection = {}): Promise<ScaledMatrix> {
+  checkOptionNames(options, [...SCALE_OPTIONS, ...ENGINE_SELECTION], 'scaleData');
   checkCsr(data);
   const genes = resolveGenes(options.genes, data.d);
   const maxValue = resolveMaxValue(options.maxValue);
@@ -227,6 +246,13 @@ export interface PreprocessResult {
  * `options.backend`), with per-stage outputs, timings and progress events.
  */
 export async function preprocess(counts: CsrMatrix, options: PreprocessOptions & EngineSelection = {}): Promise<PreprocessResult> {
+  checkOptionNames(options, [...PREPROCESS_OPTIONS, ...ENGINE_SELECTION], 'preprocess');
+  // The stages' own options, by the same names as the stage functions take (qc: mitoMaskFor, cells: filterCells).
+  const nested = { normalize: NORMALIZE_OPTIONS, hvg: HVG_OPTIONS, pca: PCA_OPTIONS, scale: ['maxValue'] } as const;
+  for (const [key, names] of Object.entries(nested)) {
+    const v = (options as Record<string, unknown>)[key];
+    if (v !== undefined) checkOptionNames(v, names, `preprocess ${key}`);
+  }
   checkCsr(counts);
   const mask = mitoMaskFor(counts.d, options.qc);
   const norm = resolveNormalize(options.normalize);

@@ -6,12 +6,15 @@
  * thresholds, MADs and subsetting are O(n + nnz) bookkeeping on the host on both backends.
  */
 import type { EngineSelection } from '../engine/engine.js';
+import { describeValue, finiteError, isArrayLike } from '../data.js';
 import { invalid } from '../errors.js';
 import type { CsrMatrix } from '../sparse.js';
 import type { Backend } from '../types.js';
 import type { ScOps } from './backend.js';
 import { checkCsr } from './matrix.js';
 import { onBackend } from './session.js';
+import { checkOptionNames, optionNames } from '../core/known-options.js';
+import { ENGINE_SELECTION } from '../engine/engine.js';
 
 // ---------------------------------------------------------------------------------------------
 // QC metrics.
@@ -41,8 +44,27 @@ export interface QcMetrics {
   backend: Backend;
 }
 
+const QC_OPTIONS = optionNames<QcOptions>({ geneNames: true, mitoPrefixes: true, mitoMask: true });
+const OUTLIER_OPTIONS = optionNames<OutlierOptions>({ nmads: true, type: true, constant: true, log1p: true });
+const MAD_OPTIONS = optionNames<MadFilterOptions>({ nmads: true, pctMitoNmads: true, constant: true });
+export const CELL_FILTER_OPTIONS = optionNames<CellFilterOptions>({
+  minCounts: true,
+  maxCounts: true,
+  minGenes: true,
+  maxGenes: true,
+  maxPctMito: true,
+  mad: true,
+});
+const GENE_FILTER_OPTIONS = optionNames<GeneFilterOptions>({ minCells: true, minCounts: true, cells: true });
+export { QC_OPTIONS };
+
 export function mitoMaskFor(d: number, o: QcOptions = {}): Uint8Array {
+  checkOptionNames(o, [...QC_OPTIONS, ...ENGINE_SELECTION], 'mitoMaskFor');
   const mask = new Uint8Array(d);
+  for (const key of ['mitoMask', 'geneNames', 'mitoPrefixes'] as const) {
+    const v = o[key];
+    if (v !== undefined && !isArrayLike(v)) throw invalid('BAD_OPTION', `${key} must be an array; got ${describeValue(v)}.`);
+  }
   if (o.mitoMask) {
     if (o.mitoMask.length !== d)
       throw invalid('SHAPE_MISMATCH', `mitoMask has ${o.mitoMask.length} entries for ${d} genes. Pass one per gene.`);
@@ -53,7 +75,9 @@ export function mitoMaskFor(d: number, o: QcOptions = {}): Uint8Array {
     if (o.geneNames.length !== d)
       throw invalid('SHAPE_MISMATCH', `geneNames has ${o.geneNames.length} entries for ${d} genes. Pass one per gene.`);
     const prefixes = o.mitoPrefixes ?? ['MT-', 'mt-'];
-    for (let g = 0; g < d; g++) mask[g] = prefixes.some((p) => String(o.geneNames![g]).startsWith(p)) ? 1 : 0;
+    const list: unknown[] = Array.from(prefixes);
+    if (!list.every((p) => typeof p === 'string')) throw invalid('BAD_OPTION', 'mitoPrefixes must be strings, e.g. ["MT-", "mt-"].');
+    for (let g = 0; g < d; g++) mask[g] = (list as string[]).some((p) => String(o.geneNames![g]).startsWith(p)) ? 1 : 0;
   }
   return mask;
 }
@@ -70,6 +94,7 @@ export async function qcFromOps(ops: ScOps, mask: Uint8Array): Promise<QcMetrics
 
 /** Per-cell QC metrics on the backend of `options.engine` (or `options.backend`). */
 export async function qcMetrics(counts: CsrMatrix, options: QcOptions & EngineSelection = {}): Promise<QcMetrics> {
+  checkOptionNames(options, [...QC_OPTIONS, ...ENGINE_SELECTION], 'qcMetrics');
   checkCsr(counts);
   const mask = mitoMaskFor(counts.d, options);
   return onBackend(options, (s) => qcFromOps(s.csr(counts), mask));
@@ -107,9 +132,16 @@ function median(values: Float64Array): number {
 
 /** scater's isOutlier: |x − median| beyond nmads · constant · median(|x − median|). */
 export function isOutlier(values: ArrayLike<number>, o: OutlierOptions = {}): OutlierResult {
+  checkOptionNames(o, OUTLIER_OPTIONS, 'isOutlier');
   const nmads = o.nmads ?? 3;
   const constant = o.constant ?? 1.4826;
   const type = o.type ?? 'both';
+  if (!isArrayLike(values)) throw invalid('SHAPE_MISMATCH', 'isOutlier: values must be an array of numbers.');
+  for (let i = 0; i < values.length; i++) {
+    const v: unknown = values[i];
+    // NaN is a missing metric (e.g. pctMito of an empty cell) and never an outlier; other non-numbers are errors.
+    if (typeof v !== 'number') throw finiteError(v, 'isOutlier values', `index ${i}`);
+  }
   const x = Float64Array.from(values, (v) => (o.log1p ? Math.log1p(v) : v));
   const med = median(x);
   const dev = Float64Array.from(x, (v) => Math.abs(v - med));
@@ -156,6 +188,8 @@ export function filterCells(
   metrics: Pick<QcMetrics, 'n' | 'totalCounts' | 'nGenes' | 'pctMito'>,
   o: CellFilterOptions = {},
 ): CellFilterResult {
+  checkOptionNames(o, CELL_FILTER_OPTIONS, 'filterCells');
+  if (typeof o.mad === 'object' && o.mad !== null) checkOptionNames(o.mad, MAD_OPTIONS, 'filterCells mad');
   const n = metrics.n;
   const keep = new Uint8Array(n).fill(1);
   const failed: Record<string, number> = {};
@@ -225,6 +259,7 @@ export interface GeneFilterResult {
 
 /** scanpy's filter_genes(min_cells / min_counts), over the given cells. */
 export function filterGenes(counts: CsrMatrix, o: GeneFilterOptions = {}): GeneFilterResult {
+  checkOptionNames(o, GENE_FILTER_OPTIONS, 'filterGenes');
   const { n, d, indptr, indices, values } = counts;
   const minCells = o.minCells ?? 3;
   const nCells = new Float64Array(d);

@@ -15,6 +15,7 @@ import { Rng } from '../core/rng.js';
 import { lgamma } from '../nbmm/special.js';
 import { InvalidInputError } from '../errors.js';
 import type { SingleCellData } from '../io/types.js';
+import { checkOptionNames, optionNames } from '../core/known-options.js';
 
 /** Parameters of the mixture to sample from (the NB mixture's fitted parameters, plus library sizes). */
 export interface NbMixtureParams {
@@ -180,7 +181,10 @@ function checkParams(p: NbMixtureParams, genes: number | undefined): { k: number
  * Sample n cells × d genes of counts from a negative-binomial mixture, as cell-major CSR with
  * gene and cell names and the true component of each cell (obs.component).
  */
+const SAMPLE_OPTIONS = optionNames<SampleNbOptions>({ n: true, seed: true, genes: true, onProgress: true, progressEvery: true });
+
 export function sampleNbMixture(params: NbMixtureParams, options: SampleNbOptions): SyntheticCounts {
+  checkOptionNames(options, SAMPLE_OPTIONS, 'sampleNbMixture', 'n');
   const { n } = options;
   if (!Number.isInteger(n) || n < 1)
     throw new InvalidInputError('BAD_OPTION', `n=${n} should be a positive integer. Pass the number of cells to sample.`);

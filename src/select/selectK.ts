@@ -5,7 +5,9 @@
 import { toDataset, type DataInput } from '../data.js';
 import { invalid, throwIfAborted } from '../errors.js';
 import { resolveSampleWeight } from '../core/weights.js';
-import { engineFor, type EngineSelection } from '../engine/engine.js';
+import { checkOptionNames, optionNames } from '../core/known-options.js';
+import { isArrayLike } from '../data.js';
+import { ENGINE_SELECTION, engineFor, type EngineSelection } from '../engine/engine.js';
 import { gaussianMixture } from '../gmm/api.js';
 import { kmeans } from '../kmeans/api.js';
 import type { GaussianMixtureOptions, KMeansOptions } from '../types.js';
@@ -87,8 +89,19 @@ export function kmeansInformation(inertia: number, sizes: number[], n: number, d
   return { logLikelihood: ll, p: k * d + 1 + (k - 1) };
 }
 
+const SELECT_OPTIONS = [
+  ...optionNames<SelectKOptions>({ model: true, ks: true, criterion: true, fit: true, onK: true, signal: true }),
+  ...ENGINE_SELECTION,
+];
+
 /** Fit the model for each k and choose one by BIC, AIC or the elbow of the inertia curve. */
 export async function selectK(data: DataInput, options: SelectKOptions & EngineSelection = {}): Promise<SelectKResult> {
+  checkOptionNames(options, SELECT_OPTIONS, 'selectK');
+  if (options.fit !== undefined && (options.fit === null || typeof options.fit !== 'object' || Array.isArray(options.fit)))
+    throw invalid(
+      'BAD_OPTION',
+      `selectK: fit must be an object of options for every fit (everything but k); got ${options.fit === null ? 'null' : typeof options.fit}.`,
+    );
   const engine = await engineFor(options);
   const ds = toDataset(data);
   const model = options.model ?? 'gmm';
@@ -100,9 +113,11 @@ export async function selectK(data: DataInput, options: SelectKOptions & EngineS
   if (criterion === 'inertia' && model !== 'kmeans')
     throw invalid('BAD_OPTION', "criterion 'inertia' applies to model 'kmeans'. Use 'bic' or 'aic' for mixtures.");
   const ks = options.ks ?? Array.from({ length: Math.max(0, Math.min(20, ds.n) - 1) }, (_, i) => i + 2);
+  if (!isArrayLike(ks)) throw invalid('BAD_OPTION', `ks=${String(ks)} is not an array. Pass candidate k values, e.g. ks: [2, 3, 4].`);
   if (ks.length === 0) throw invalid('BAD_OPTION', 'ks is empty. Pass at least one candidate k.');
   for (const k of ks) {
-    if (!Number.isInteger(k) || k < 1) throw invalid('BAD_OPTION', `ks contains ${k}; every k must be a positive integer.`);
+    if (typeof k !== 'number' || !Number.isInteger(k) || k < 1)
+      throw invalid('BAD_OPTION', `ks contains ${String(k)}; every k must be a positive integer.`);
     if (k > ds.n) throw invalid('K_TOO_LARGE', `ks contains k=${k} but n_samples=${ds.n}. Pass ks with every k <= ${ds.n}.`);
   }
   const input = { data: ds.x, n: ds.n, d: ds.d };
