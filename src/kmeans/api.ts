@@ -94,14 +94,15 @@ async function fitScaled(engine: Engine, data: DataInput, options: SoftKMeansOpt
 /**
  * Responsibilities whose row lost its normaliser: when β·‖x − c‖² is far beyond 2^53 and nearly
  * equal for every centroid, log Σ e^(a_j) rounds to max a_j and each e^(a_j − lse) to 1 (a row of
- * [1, 1, 1]). Such rows are divided by their sum; rows that sum to 1 to rounding keep their bits.
+ * [1, 1, 1]). Such rows are divided by their sum; rows that sum to 1 to rounding (float32's included) keep their bits.
  */
 function normalisedRows(resp: ArrayLike<number>, k: number): ArrayLike<number> {
   let out: Float64Array | null = null;
   for (let i = 0; i * k < resp.length; i++) {
     let sum = 0;
     for (let j = 0; j < k; j++) sum += resp[i * k + j];
-    if (Math.abs(sum - 1) <= 1e-9) continue;
+    // Float32 backends' rows sum to 1 within k·2⁻²⁴; a lost normaliser leaves sums near k.
+    if (Math.abs(sum - 1) <= 1e-4) continue;
     out ??= Float64Array.from(resp);
     for (let j = 0; j < k; j++) out[i * k + j] = resp[i * k + j] / sum;
   }

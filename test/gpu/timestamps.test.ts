@@ -64,7 +64,7 @@ describe('GPU timestamp timing', () => {
   test('Gaussian mixtures report timestamp timing too, with the same results', async () => {
     const supported = await hasTimestampQuery();
     const X = blobs(3000, 4, 3);
-    const opts = { k: 3, seed: 2, nInit: 1, covarianceType: 'diag' as const };
+    const opts = { k: 3, seed: 2, nInit: 1, covariance: 'diag' as const };
     const off = await createEngine({ backend: 'webgpu' });
     const on = await createEngine({ backend: 'webgpu', timestamps: true });
     try {
