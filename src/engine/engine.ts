@@ -5,7 +5,7 @@
  * and each model finds that backend's implementation of its contract by the same name.
  */
 import { backendProvider, openableBackends, type EngineOptions, type OpenedBackend } from '../core/registry.js';
-import { optionNames } from '../core/known-options.js';
+import { checkOptionNames, optionNames } from '../core/known-options.js';
 import { EmgpuError, invalid } from '../errors.js';
 import type { Backend, BackendChoice } from '../types.js';
 
@@ -64,7 +64,18 @@ function provider(name: string) {
   return p;
 }
 
+const ENGINE_OPTIONS = optionNames<EngineOptions>({
+  backend: true,
+  threads: true,
+  device: true,
+  powerPreference: true,
+  maxChunkRows: true,
+  maxWorkgroupsPerDimension: true,
+  timestamps: true,
+});
+
 export async function createEngine(options: EngineOptions = {}): Promise<Engine> {
+  checkOptionNames(options, ENGINE_OPTIONS, 'createEngine');
   const choice = options.backend ?? 'auto';
   if (typeof choice !== 'string') throw invalid('BAD_OPTION', `backend=${String(choice)} is not a name. Pass 'auto' or a backend name.`);
   if (choice !== 'auto') {

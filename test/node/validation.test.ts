@@ -112,6 +112,13 @@ describe('bad input raises a typed error naming cause and fix, and leaves the in
     await expectCode(kmeans(rows, { k: 2, init: 'kmeans||' as 'random', engine: cpu }), 'BAD_OPTION', /init='kmeans\|\|'/);
     await expectCode(softKMeans(rows, { k: 2, beta: 0, engine: cpu }), 'BAD_OPTION', /beta=0/);
     await expectCode(createEngine({ backend: 'cuda' as 'cpu' }), 'BAD_OPTION', /backend='cuda'/);
+    // Unknown engine options are refused by name, not ignored.
+    await expectCode(
+      createEngine({ backend: 'reference', thread: 2 } as never),
+      'UNKNOWN_OPTION',
+      /createEngine: unknown option 'thread'\. Did you mean 'threads'\?/,
+    );
+    await expectCode(createEngine({ backend: 'reference', max_chunk_rows: 8 } as never), 'UNKNOWN_OPTION', /Did you mean 'maxChunkRows'\?/);
   });
 
   test('errors are InvalidInputError instances with a stable code', async () => {
