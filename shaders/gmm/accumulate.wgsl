@@ -13,7 +13,7 @@
 // Workgroup memory: none.
 // Tiling: none. Used only to initialise from given responsibilities (EM iterations use
 // fused.wgsl). Bytes per row: 4·(D + 1) + 4·K + 4, re-read by each of the K·J output threads (cache).
-// Composed with common/grid, common/chunk, common/sample_weight, common/kahan (src/backends/webgpu/gmm-kernels.ts).
+// Composed with common/grid, common/chunk, common/sample_weight, common/kahan, common/gmm_stats (src/backends/webgpu/gmm-kernels.ts).
 
 override D: u32;
 override K: u32;
@@ -33,32 +33,5 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   let seg = group_index(wid, nwg);
   let span = segment_rows(seg);
   if (span.x >= span.y) { return; }
-  let J = D + 2u + M;
-  let outBase = (chunk.segOffset + seg) * K * J;
-  for (var o = lid; o < K * J; o += WG) {
-    let c = o / J;
-    let f = o % J;
-    // Kahan-compensated: segment sums of a few hundred float32 terms keep ~1 ulp.
-    var acc = vec2f(0.0);
-    var a = 0u;
-    var b = 0u;
-    var sa = 0.0;
-    var sb = 0.0;
-    if (f >= D + 2u) {
-      let t = f - D - 2u;
-      a = pairs[2u * t];
-      b = pairs[2u * t + 1u];
-      sa = means[c * D + a];
-      sb = means[c * D + b];
-    }
-    for (var r = span.x; r < span.y; r++) {
-      let w = resp[r * K + c] * sample_weight(r);
-      var v = 1.0;
-      if (f < D) { v = x[r * D + f]; }
-      else if (f == D + 1u) { v = score[r]; }
-      else if (f > D + 1u) { v = (x[r * D + a] - sa) * (x[r * D + b] - sb); }
-      kahan_add(&acc, w * v);
-    }
-    partials[outBase + o] = acc.x;
-  }
+  segment_stats(seg, span, lid);
 }

@@ -23,7 +23,7 @@
 // Bytes per row from memory: 4·(D + 1) of x and weight, 4·K of responsibilities and 4 of score
 // written then re-read (cache); parameters and statistics O(k·d²) per workgroup.
 // Composed with common/grid, common/chunk, common/sample_weight, common/kahan, common/logsumexp,
-// common/gmm_quad (src/backends/webgpu/gmm-kernels.ts).
+// common/gmm_quad, common/gmm_stats (src/backends/webgpu/gmm-kernels.ts).
 
 override D: u32;
 override K: u32;
@@ -60,31 +60,5 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
     score[row] = lse;
   }
   storageBarrier();
-  let J = D + 2u + M;
-  let outBase = (chunk.segOffset + seg) * K * J;
-  for (var o = lid; o < K * J; o += WG) {
-    let c = o / J;
-    let f = o % J;
-    var acc = vec2f(0.0);
-    var a = 0u;
-    var b = 0u;
-    var sa = 0.0;
-    var sb = 0.0;
-    if (f >= D + 2u) {
-      let t = f - D - 2u;
-      a = pairs[2u * t];
-      b = pairs[2u * t + 1u];
-      sa = means[c * D + a];
-      sb = means[c * D + b];
-    }
-    for (var r = span.x; r < span.y; r++) {
-      let w = resp[r * K + c] * sample_weight(r);
-      var v = 1.0;
-      if (f < D) { v = x[r * D + f]; }
-      else if (f == D + 1u) { v = score[r]; }
-      else if (f > D + 1u) { v = (x[r * D + a] - sa) * (x[r * D + b] - sb); }
-      kahan_add(&acc, w * v);
-    }
-    partials[outBase + o] = acc.x;
-  }
+  segment_stats(seg, span, lid);
 }

@@ -16,6 +16,7 @@ import sqdistWgsl from '../../shaders/common/sqdist.wgsl?raw';
 import matmulTilesWgsl from '../../shaders/common/matmul_tiles.wgsl?raw';
 import lgammaWgsl from '../../shaders/common/lgamma.wgsl?raw';
 import gmmQuadWgsl from '../../shaders/common/gmm_quad.wgsl?raw';
+import gmmStatsWgsl from '../../shaders/common/gmm_stats.wgsl?raw';
 
 export type WgslLibrary =
   | 'grid'
@@ -28,7 +29,8 @@ export type WgslLibrary =
   | 'sqdist'
   | 'matmulTiles'
   | 'lgamma'
-  | 'gmmQuad';
+  | 'gmmQuad'
+  | 'gmmStats';
 
 interface Library {
   file: string;
@@ -50,6 +52,7 @@ const LIBRARIES: Record<WgslLibrary, Library> = {
   matmulTiles: { file: 'common/matmul_tiles.wgsl', code: matmulTilesWgsl, needs: [] },
   lgamma: { file: 'common/lgamma.wgsl', code: lgammaWgsl, needs: [] },
   gmmQuad: { file: 'common/gmm_quad.wgsl', code: gmmQuadWgsl, needs: [] },
+  gmmStats: { file: 'common/gmm_stats.wgsl', code: gmmStatsWgsl, needs: ['sampleWeight', 'kahan'] },
 };
 
 const ORDER = Object.keys(LIBRARIES) as WgslLibrary[];

@@ -12,8 +12,8 @@ const COV_CODE: Record<CovarianceType, number> = { full: 0, tied: 1, diag: 2, sp
 
 export const sources = {
   estep: defineKernel({ name: 'gmm/estep', source: estepWgsl, modules: ['grid', 'chunk', 'logsumexp', 'gmmQuad'] }),
-  fused: defineKernel({ name: 'gmm/fused', source: fusedWgsl, modules: ['grid', 'sampleWeight', 'kahan', 'logsumexp', 'gmmQuad'] }),
-  accumulate: defineKernel({ name: 'gmm/accumulate', source: accumulateWgsl, modules: ['grid', 'sampleWeight', 'kahan'] }),
+  fused: defineKernel({ name: 'gmm/fused', source: fusedWgsl, modules: ['grid', 'logsumexp', 'gmmQuad', 'gmmStats'] }),
+  accumulate: defineKernel({ name: 'gmm/accumulate', source: accumulateWgsl, modules: ['grid', 'gmmStats'] }),
   reduce: reduceKernel,
 } satisfies Record<string, Kernel>;
 

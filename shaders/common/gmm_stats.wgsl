@@ -1,0 +1,36 @@
+// The Gaussian mixture's per-segment sufficient statistics, written once for gmm/accumulate.wgsl
+// (from given responsibilities) and gmm/fused.wgsl (after its E-step). For segment `seg` (rows
+// span.x..span.y of the chunk) and each of the K·J outputs, J = D + 2 + M: Σ w_ic x_i, Σ w_ic,
+// Σ w_ic·score_i and the shifted moments Σ w_ic (x_ia − m_ca)(x_ib − m_cb) over the M `pairs`,
+// with w_ic = r_ic·s_i (s_i the sample weight). Thread `lid` owns outputs lid, lid + WG, … and adds
+// the rows in order, Kahan-compensated (segment sums of a few hundred float32 terms keep ~1 ulp).
+// Uses the kernel's x, resp, score, means, pairs, partials and chunk, and its D, K, M, WG.
+fn segment_stats(seg: u32, span: vec2u, lid: u32) {
+  let J = D + 2u + M;
+  let outBase = (chunk.segOffset + seg) * K * J;
+  for (var o = lid; o < K * J; o += WG) {
+    let c = o / J;
+    let f = o % J;
+    var acc = vec2f(0.0);
+    var a = 0u;
+    var b = 0u;
+    var sa = 0.0;
+    var sb = 0.0;
+    if (f >= D + 2u) {
+      let t = f - D - 2u;
+      a = pairs[2u * t];
+      b = pairs[2u * t + 1u];
+      sa = means[c * D + a];
+      sb = means[c * D + b];
+    }
+    for (var r = span.x; r < span.y; r++) {
+      let w = resp[r * K + c] * sample_weight(r);
+      var v = 1.0;
+      if (f < D) { v = x[r * D + f]; }
+      else if (f == D + 1u) { v = score[r]; }
+      else if (f > D + 1u) { v = (x[r * D + a] - sa) * (x[r * D + b] - sb); }
+      kahan_add(&acc, w * v);
+    }
+    partials[outBase + o] = acc.x;
+  }
+}
