@@ -7,6 +7,7 @@
 import { throwIfAborted } from '../errors.js';
 import type { IterationRecord, RestartSummary } from '../types.js';
 import { restartRng, type Rng } from './rng.js';
+import { yieldToEventLoop } from './yield.js';
 
 export interface StepOutcome {
   /** Objective of this E-step (at the parameters the step started from). */
@@ -51,24 +52,10 @@ const now = (): number => (typeof performance !== 'undefined' ? performance.now(
  * loop pays nearly nothing); results do not change.
  */
 const YIELD_MS = 4;
-// setImmediate (Node) or a MessageChannel message (browsers, where setTimeout(0) is clamped to 4 ms).
-const macrotask = (): Promise<void> =>
-  new Promise((resolve) => {
-    if (typeof setImmediate === 'function') setImmediate(resolve);
-    else if (typeof MessageChannel === 'function') {
-      const ch = new MessageChannel();
-      ch.port1.onmessage = () => {
-        ch.port1.close();
-        resolve();
-      };
-      ch.port2.postMessage(null);
-    } else setTimeout(resolve, 0);
-  });
-
 async function checkpoint(signal: AbortSignal | undefined, last: { t: number }): Promise<void> {
   if (!signal) return;
   if (now() - last.t >= YIELD_MS) {
-    await macrotask();
+    await yieldToEventLoop();
     last.t = now();
   }
   throwIfAborted(signal);

@@ -6,6 +6,7 @@
  * without shared memory, blocks run in order on the calling thread.
  */
 import { AbortError, invalid } from '../../errors.js';
+import { yieldToEventLoop } from '../../core/yield.js';
 import type { BlockKernel, WasmRuntime } from './runtime.js';
 import { WORKER_SOURCE } from './worker-source.js';
 
@@ -165,19 +166,6 @@ export async function createPool(rt: WasmRuntime, opts: PoolOptions = {}): Promi
       for (const p of ports) p.terminate();
     },
   };
-}
-
-/** A macrotask turn (setImmediate in Node; a MessageChannel message in browsers, unthrottled unlike setTimeout). */
-export function yieldToEventLoop(): Promise<void> {
-  if (typeof setImmediate === 'function') return new Promise((resolve) => setImmediate(resolve));
-  return new Promise((resolve) => {
-    const ch = new MessageChannel();
-    ch.port1.onmessage = () => {
-      ch.port1.close();
-      resolve();
-    };
-    ch.port2.postMessage(null);
-  });
 }
 
 async function singleRun(

@@ -9,7 +9,8 @@
  * that is freed when the session ends — at once when it is the arena's top, else as soon as the
  * regions above it are freed too (a stack with deferred frees).
  */
-import { YIELD_MS, yieldToEventLoop, type WasmPool } from './pool.js';
+import { yieldToEventLoop } from '../../core/yield.js';
+import { YIELD_MS, type WasmPool } from './pool.js';
 import type { WasmRuntime } from './runtime.js';
 
 interface Region {
