@@ -10,6 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { parseMatrixMarket } from '../src/io/index.js';
+import { splitFields } from '../src/io/delimited.js';
 import { logNormalise, type Csr, type RealDataset } from './data.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -19,29 +20,6 @@ export function sharedDataDir(): string | null {
     (p): p is string => !!p,
   );
   return candidates.find((p) => existsSync(join(p, 'pbmc68k_reduced', 'counts_matrix.mtx.gz'))) ?? null;
-}
-
-/** Split one CSV line (fields may be double-quoted). */
-function csvFields(line: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i];
-    if (quoted) {
-      if (ch === '"' && line[i + 1] === '"') {
-        cur += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else cur += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') {
-      out.push(cur);
-      cur = '';
-    } else cur += ch;
-  }
-  out.push(cur);
-  return out;
 }
 
 /** pbmc68k_reduced, or the reason it is not there. */
@@ -76,10 +54,10 @@ export function loadPbmc68kReduced(): RealDataset | { missing: string } {
     .toString('utf8')
     .split('\n')
     .filter((l) => l.length > 0);
-  const header = csvFields(obs[0]);
+  const header = splitFields(obs[0], ',');
   const col = header.indexOf('bulk_labels');
   if (col < 0) throw new Error(`${join(folder, 'counts_obs.csv.gz')}: no bulk_labels column (header: ${header.join(', ')})`);
-  const names = obs.slice(1).map((l) => csvFields(l)[col]);
+  const names = obs.slice(1).map((l) => splitFields(l, ',')[col]);
   if (names.length !== n) throw new Error(`counts_obs.csv.gz has ${names.length} cells, the matrix ${n}`);
   const classes = [...new Set(names)].sort();
   return {

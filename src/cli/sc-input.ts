@@ -3,6 +3,7 @@ import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { FileFormatError } from '../errors.js';
 import { find10xInputs, read10x } from '../io/10x.js';
+import { splitFields } from '../io/delimited.js';
 import { readFileBytes } from '../io/node.js';
 import { fileBlob, read10xDir, read10xH5File, readH5adFile } from '../io/node-sc.js';
 import type { SingleCellData } from '../io/types.js';
@@ -26,29 +27,6 @@ export async function readScInput(paths: readonly string[]): Promise<SingleCellD
   if (name.endsWith('.h5') || name.endsWith('.hdf5')) return read10xH5File(path);
   if (/matrix\.mtx(\.gz)?$/.test(name)) return read10xDir(dirname(path));
   throw new FileFormatError(`${path}: not a single-cell file emgpu sc reads. ${SUPPORTED}`);
-}
-
-/** Split one CSV line (RFC 4180 quotes). */
-function splitCsv(line: string, sep: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i];
-    if (quoted) {
-      if (ch === '"' && line[i + 1] === '"') {
-        cur += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else cur += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === sep) {
-      out.push(cur);
-      cur = '';
-    } else cur += ch;
-  }
-  out.push(cur);
-  return out;
 }
 
 /** Missing labels: empty, NA, nan. */
@@ -80,7 +58,7 @@ export function readTruth(data: SingleCellData, spec: { file?: string; column: s
   const text = new TextDecoder().decode(readFileBytes(spec.file));
   const lines = text.split(/\r?\n/).filter((l) => l.length > 0);
   const sep = lines[0]?.includes('\t') && !lines[0].includes(',') ? '\t' : ',';
-  const head = splitCsv(lines[0] ?? '', sep);
+  const head = splitFields(lines[0] ?? '', sep);
   const j = head.indexOf(spec.column);
   if (j < 1) {
     throw new FileFormatError(
@@ -89,7 +67,7 @@ export function readTruth(data: SingleCellData, spec: { file?: string; column: s
   }
   const byCell = new Map<string, string>();
   for (const line of lines.slice(1)) {
-    const f = splitCsv(line, sep);
+    const f = splitFields(line, sep);
     if (present(f[j])) byCell.set(f[0], f[j]);
   }
   const values = data.cells.map((c) => byCell.get(c) ?? null);
