@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const src = join(root, 'src');
-const MODELS = ['kmeans', 'gmm', 'nbmm', 'sc', 'select', 'cli', 'backends'];
+const MODELS = ['kmeans', 'gmm', 'nbmm', 'sc', 'select', 'graph', 'leiden', 'umap', 'harmony', 'cli', 'backends'];
 // Models reach a backend only through the registry; the façade opens backends through their providers.
 const MODEL_BANS = ['backends', 'gpu', 'cli'];
 const FORBIDDEN = {
@@ -22,7 +22,11 @@ const FORBIDDEN = {
   nbmm: MODEL_BANS,
   sc: MODEL_BANS,
   select: MODEL_BANS,
-  io: ['backends', 'gpu', 'cli', 'kmeans', 'gmm', 'nbmm', 'select'],
+  graph: MODEL_BANS,
+  leiden: MODEL_BANS,
+  umap: MODEL_BANS,
+  harmony: MODEL_BANS,
+  io: ['backends', 'gpu', 'cli', 'kmeans', 'gmm', 'nbmm', 'select', 'graph', 'leiden', 'umap', 'harmony'],
   gpu: MODELS,
 };
 
