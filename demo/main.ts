@@ -7,8 +7,14 @@ import { shortLabels } from './format.js';
 import type { ClusterParams, ClusterSummary, FromWorker, LoadedSummary, ToWorker } from './protocol.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
-const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
+let worker = startWorker();
 const send = (m: ToWorker): void => worker.postMessage(m);
+
+function startWorker(): Worker {
+  const w = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
+  w.onmessage = onWorkerMessage;
+  return w;
+}
 
 const PALETTE = [
   '#1f77b4',
@@ -69,6 +75,8 @@ interface State {
   backend: string;
   /** Files opened (picker or drop), counted for the end-to-end test. */
   fileLoads: number;
+  /** A file read that sends nothing for this long is stopped (the end-to-end test shortens it). */
+  loadTimeoutMs: number;
 }
 const state: State = {
   summary: null,
@@ -86,6 +94,7 @@ const state: State = {
   sweepLabel: 'BIC',
   backend: '',
   fileLoads: 0,
+  loadTimeoutMs: 60_000,
 };
 // The page's own status, read by the end-to-end test.
 (window as unknown as { emgpuDemo: unknown }).emgpuDemo = state;
@@ -332,6 +341,44 @@ const openFiles = (files: File[]): void => {
   busy(true);
   stages.clear();
   send({ type: 'load-files', files });
+  watchdog.arm(files.map((f) => f.name).join(', '));
+};
+
+// HDF5 (h5wasm) can loop forever on some damaged files, inside one synchronous read in the worker
+// where nothing can interrupt it. A read that sends no progress for loadTimeoutMs is stopped by
+// terminating the worker; a fresh one takes its place and the page says what happened.
+const watchdog = {
+  timer: undefined as ReturnType<typeof setTimeout> | undefined,
+  names: '',
+  arm(names: string): void {
+    this.names = names;
+    this.poke();
+  },
+  poke(): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.fire(), state.loadTimeoutMs);
+  },
+  disarm(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  },
+  fire(): void {
+    this.timer = undefined;
+    worker.terminate();
+    worker = startWorker();
+    send({ type: 'init', backend, baseUrl: new URL('.', location.href).href });
+    state.summary = null;
+    state.labels = state.maxPosterior = state.entropy = state.resp = null;
+    state.cluster = null;
+    $<HTMLDivElement>('data-summary').textContent = 'No data loaded.';
+    const message =
+      `FILE_TIMEOUT: reading ${this.names} sent nothing for ${(state.loadTimeoutMs / 1000).toFixed(0)} s and was stopped. ` +
+      'The file is most likely damaged (HDF5 loops on some corrupt structures): get it again. Load another file to go on.';
+    stages.set('error', { done: 0, total: 1, ms: 0, detail: message });
+    renderProgress();
+    $<HTMLDivElement>('progress').insertAdjacentHTML('beforeend', `<div class="err" id="error"></div>`);
+    $<HTMLDivElement>('error').textContent = message;
+  },
 };
 $<HTMLInputElement>('file').addEventListener('change', (e) => openFiles(Array.from((e.target as HTMLInputElement).files ?? [])));
 // One listener on the window: a drop anywhere on the page (the drop zone included, whose events
@@ -453,8 +500,12 @@ function renderCluster(c: ClusterSummary): void {
     .join('');
 }
 
-worker.onmessage = (e: MessageEvent<FromWorker>) => {
+function onWorkerMessage(e: MessageEvent<FromWorker>): void {
   const m = e.data;
+  if (watchdog.timer !== undefined) {
+    if (m.type === 'progress') watchdog.poke();
+    else if (m.type === 'loaded' || m.type === 'error') watchdog.disarm();
+  }
   switch (m.type) {
     case 'ready': {
       state.backend = m.backend;
@@ -567,7 +618,7 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
       busy(false);
       break;
   }
-};
+}
 
 const backend = (new URLSearchParams(location.search).get('backend') ?? 'auto') as 'auto' | 'webgpu' | 'wasm' | 'reference' | 'cpu';
 send({ type: 'init', backend, baseUrl: new URL('.', location.href).href });

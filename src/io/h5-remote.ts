@@ -4,7 +4,9 @@
  * only the worker: every call waits at most `timeoutMs` (Atomics.wait on a shared flag, the reply
  * taken with receiveMessageOnPort), then the worker is terminated and FileTimeoutError thrown. A
  * WebAssembly trap or abort ("memory access out of bounds") leaves h5wasm's state undefined, so
- * that worker is discarded too and the next file gets a fresh one. The worker's stdout and stderr
+ * that worker is discarded too and the next file gets a fresh one. An error raised inside HDF5
+ * (a damaged structure it detected) may leave handles or error-stack state behind, so a worker
+ * that saw one takes no new files and ends when its open files are closed. The worker's stdout and stderr
  * are not forwarded: Emscripten's "Aborted()" lines are not printed.
  *
  * The readers keep their synchronous code: RemoteGroup / RemoteDataset stand in for h5wasm's
@@ -64,6 +66,10 @@ interface Reply {
 /** One worker with h5wasm loaded; dead after a trap, a timeout or termination. */
 class H5Worker {
   dead = false;
+  /** HDF5 raised an error here: open no new file on this worker; end it once its files are closed. */
+  tainted = false;
+  /** Files open on this worker. */
+  open = 0;
   private readonly flag = new Int32Array(new SharedArrayBuffer(4));
   private readonly port: import('node:worker_threads').MessagePort;
   private readonly worker: import('node:worker_threads').Worker;
@@ -129,6 +135,8 @@ class H5Worker {
     const r = this.wait(label, timeoutMs, doing);
     if (r.error === undefined) return r.ok;
     if (r.trap) this.kill();
+    // Our own lookups ('no object at …') leave HDF5 untouched; anything HDF5 raised may not.
+    else if (!/^no (object at|open file) /.test(r.error)) this.tainted = true;
     const e: Error = r.trap ? new WebAssembly.RuntimeError(r.error) : new Error(r.error);
     throw e;
   }
@@ -140,6 +148,12 @@ class H5Worker {
 }
 
 let shared: H5Worker | undefined;
+let generation = 0;
+
+/** How many HDF5 workers this process has started (tests check that a tainted one is replaced). */
+export function h5WorkerGeneration(): number {
+  return generation;
+}
 let workerThreads: WT | null | undefined;
 
 function isNode(): boolean {
@@ -167,7 +181,8 @@ export async function h5Worker(label: string, timeoutMs: number): Promise<H5Work
     }
   }
   if (!workerThreads) return null;
-  if (shared && !shared.dead) return shared;
+  if (shared && !shared.dead && !shared.tainted) return shared;
+  generation++;
   const w = new H5Worker(workerThreads, h5wasmUrl());
   try {
     w.boot(label, Math.max(timeoutMs, 30_000));
@@ -211,7 +226,13 @@ export class RemoteFile {
   }
 
   close(): void {
-    if (!this.worker.dead) this.call('close', {});
+    const w = this.worker;
+    try {
+      if (!w.dead) this.call('close', {});
+    } finally {
+      w.open--;
+      if (w.tainted && w.open <= 0) w.kill();
+    }
   }
 }
 
@@ -274,6 +295,13 @@ export class RemoteDataset {
 /** Open bytes in the worker; `owned` bytes are moved there, others copied (the caller's stay intact). */
 export function openRemote(w: H5Worker, bytes: Uint8Array, owned: boolean, label: string, timeoutMs: number): RemoteFile {
   const whole = owned && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
-  const id = w.call(label, timeoutMs, 'open', { bytes }, whole ? [bytes.buffer as ArrayBuffer] : []) as number;
+  let id: number;
+  try {
+    id = w.call(label, timeoutMs, 'open', { bytes }, whole ? [bytes.buffer as ArrayBuffer] : []) as number;
+  } catch (e) {
+    if (w.tainted && w.open <= 0) w.kill();
+    throw e;
+  }
+  w.open++;
   return new RemoteFile(w, id, label, timeoutMs);
 }

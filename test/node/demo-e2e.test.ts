@@ -11,6 +11,7 @@ import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { chromiumArgs, chromiumExecutable } from '../../scripts/chromium.js';
 import baseline from '../fixtures/pbmc3k/kmeans_baseline.json';
 
@@ -282,6 +283,46 @@ describe('the single-cell demo in headless Chromium', () => {
     console.log(`dropped pbmc68k_reduced.h5ad: ${s.kept.cells} cells kept, k-means k=10 ARI ${c.ari!.toFixed(4)} against bulk_labels`);
     await page.select('#color-by', 'obs:bulk_labels');
     await shot('11-dropped-h5ad-umap');
+  }, 900_000);
+
+  test('a damaged .h5ad on which HDF5 loops is stopped with FILE_TIMEOUT, and the page then loads a sound file', async () => {
+    // The global heap header zeroed: h5wasm spins forever inside one read (scripts/make-corrupt-fixtures.mjs).
+    const spin = gunzipSync(readFileSync('test/fixtures/corrupt/gcol-zeroed-header.h5ad.gz')).toString('base64');
+    const drop = async (b64: string, name: string): Promise<void> =>
+      page.evaluate(
+        (b: string, n: string) => {
+          const raw = Uint8Array.from(atob(b), (ch) => ch.charCodeAt(0));
+          const dt = new DataTransfer();
+          dt.items.add(new File([raw], n, { type: 'application/x-hdf5' }));
+          document.getElementById('drop')!.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+        },
+        b64,
+        name,
+      );
+    await page.evaluate(() => {
+      const s = (window as unknown as { emgpuDemo: DemoState & { loadTimeoutMs: number } }).emgpuDemo;
+      s.summary = null;
+      s.loadTimeoutMs = 5000;
+    });
+    const t0 = Date.now();
+    await drop(spin, 'spin.h5ad');
+    await page.waitForFunction(() => document.getElementById('error'), { timeout: 120_000, polling: 250 });
+    const stoppedAfter = Date.now() - t0;
+    expect(await error()).toMatch(
+      /^FILE_TIMEOUT: reading spin\.h5ad sent nothing for 5 s and was stopped\. The file is most likely damaged/,
+    );
+    expect(stoppedAfter).toBeLessThan(60_000);
+    // A fresh worker took over: the page is ready again and reads a sound file.
+    await page.waitForFunction(() => !(document.getElementById('load-bundled') as HTMLButtonElement).disabled, { timeout: 120_000 });
+    await page.evaluate(() => ((window as unknown as { emgpuDemo: { loadTimeoutMs: number } }).emgpuDemo.loadTimeoutMs = 60_000));
+    await drop(readFileSync('/work/shared/data/pbmc68k_reduced/10x_pbmc68k_reduced.h5ad').toString('base64'), '10x_pbmc68k_reduced.h5ad');
+    await page.waitForFunction(
+      () => (window as unknown as { emgpuDemo: DemoState }).emgpuDemo.summary || document.getElementById('error'),
+      { timeout: 900_000, polling: 500 },
+    );
+    expect(await error()).toBeNull();
+    expect((await state()).summary).toMatchObject({ truthColumn: 'bulk_labels' });
+    console.log(`damaged .h5ad stopped after ${(stoppedAfter / 1000).toFixed(1)} s (limit 5 s), then a sound file loaded`);
   }, 900_000);
 });
 
