@@ -6,7 +6,9 @@
  * WebAssembly trap or abort ("memory access out of bounds") leaves h5wasm's state undefined, so
  * that worker is discarded too and the next file gets a fresh one. An error raised inside HDF5
  * (a damaged structure it detected) may leave handles or error-stack state behind, so a worker
- * that saw one takes no new files and ends when its open files are closed. The worker's stdout and stderr
+ * that saw HDF5_ERRORS_PER_WORKER of them takes no new files and ends when its open files are
+ * closed (after every error would cost a fresh h5wasm per damaged file; a bounded count keeps
+ * what errors leave behind bounded). The worker's stdout and stderr
  * are not forwarded: Emscripten's "Aborted()" lines are not printed.
  *
  * The readers keep their synchronous code: RemoteGroup / RemoteDataset stand in for h5wasm's
@@ -15,6 +17,9 @@
  * from a Web Worker to be able to stop it (worker.terminate()).
  */
 import { EmgpuError, FileFormatError, FileTimeoutError } from '../errors.js';
+
+/** HDF5 errors after which a worker is replaced by a fresh one. */
+export const HDF5_ERRORS_PER_WORKER = 8;
 
 /** Default time limit of one HDF5 call in the worker (a whole dataset read included). */
 export const DEFAULT_H5_TIMEOUT_MS = 60_000;
@@ -66,8 +71,12 @@ interface Reply {
 /** One worker with h5wasm loaded; dead after a trap, a timeout or termination. */
 class H5Worker {
   dead = false;
-  /** HDF5 raised an error here: open no new file on this worker; end it once its files are closed. */
-  tainted = false;
+  /** HDF5 errors seen on this worker. */
+  errors = 0;
+  /** Enough HDF5 errors seen here: open no new file on this worker; end it once its files are closed. */
+  get tainted(): boolean {
+    return this.errors >= HDF5_ERRORS_PER_WORKER;
+  }
   /** Files open on this worker. */
   open = 0;
   private readonly flag = new Int32Array(new SharedArrayBuffer(4));
@@ -136,7 +145,7 @@ class H5Worker {
     if (r.error === undefined) return r.ok;
     if (r.trap) this.kill();
     // Our own lookups ('no object at …') leave HDF5 untouched; anything HDF5 raised may not.
-    else if (!/^no (object at|open file) /.test(r.error)) this.tainted = true;
+    else if (!/^no (object at|open file) /.test(r.error)) this.errors++;
     const e: Error = r.trap ? new WebAssembly.RuntimeError(r.error) : new Error(r.error);
     throw e;
   }
