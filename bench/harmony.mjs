@@ -9,7 +9,12 @@ import { join, resolve } from 'node:path';
 import { createVite, exitWith, revision, root } from './cli.mjs';
 
 async function main() {
-  const dataDir = [process.env.EMGPU_DATA_DIR, resolve(root, '..', 'shared', 'data'), resolve(root, '..', '..', 'shared', 'data'), '/work/shared/data']
+  const dataDir = [
+    process.env.EMGPU_DATA_DIR,
+    resolve(root, '..', 'shared', 'data'),
+    resolve(root, '..', '..', 'shared', 'data'),
+    '/work/shared/data',
+  ]
     .filter(Boolean)
     .find((p) => existsSync(join(p, 'pbmc3k', 'matrix.mtx.gz')));
   if (!dataDir) throw new Error('pbmc3k not found: set EMGPU_DATA_DIR to the shared data folder');
@@ -19,7 +24,13 @@ async function main() {
   try {
     const { runHarmonyBench } = await server.ssrLoadModule('/bench/harmony-entry.ts');
     const seeds = [0, 1, 2];
-    const r = await runHarmonyBench(dataDir, (s) => console.log(s), seeds);
+    // The peer: harmonypy (numpy version) through Debian's Python; HARMONYPY_PATH names a folder holding it.
+    const peer = {
+      python: process.env.PEER_PYTHON ?? '/usr/bin/python3',
+      pythonPath: process.env.HARMONYPY_PATH ?? '',
+      script: join(root, 'bench', 'peers', 'harmonypy_run.py'),
+    };
+    const r = await runHarmonyBench(dataDir, (s) => console.log(s), seeds, peer);
     const machine = `${cpus()[0]?.model ?? 'cpu'} × ${cpus().length} (Node ${process.version}, no GPU)`;
     const date = new Date().toISOString().slice(0, 10);
     const base = join(outDir, `${date}-harmony-pbmc`);
@@ -28,7 +39,7 @@ async function main() {
     const lines = [
       `# Harmony on pbmc3k + zheng2017 frozen PBMC donor A (${date})`,
       '',
-      `Machine: ${machine}. Revision ${rev}. ${r.n} cells after QC, ${r.nShared} shared genes, 2000 HVGs (seurat_v3), 50 PCs;`,
+      `Machine: ${machine}. Revision ${rev ? `${rev.commit.slice(0, 10)}${rev.dirty ? ' (uncommitted changes)' : ''}` : 'unknown'}. ${r.n} cells after QC, ${r.nShared} shared genes, 2000 HVGs (seurat_v3), 50 PCs;`,
       `batch = source. iLISI over all cells (1 = one batch around a cell, 2 = both equally); cLISI and ARI on the ${r.nLabelled}`,
       `labelled pbmc3k cells (Seurat tutorial types, ${r.kTypes}); ARI of k-means (k = ${r.kTypes}, nInit 10) for seeds ${seeds.join(', ')}.`,
       '',
@@ -40,7 +51,11 @@ async function main() {
       '|---|---|---|---|',
       ...r.runs.map((x) => `| ${x.backend} | ${x.seconds.toFixed(1)} | ${x.iterations} | ${x.converged} |`),
       '',
-      'No peer ran here: neither harmonypy nor the R harmony package is installed on this machine.',
+      r.lisiCheck,
+      '',
+      'harmonypy: slowkow/harmonypy at commit 7e73cb3 (the numpy implementation; later versions need PyTorch), run from source with',
+      'HARMONYPY_PATH on Debian Python 3 (numpy, pandas, scikit-learn 1.2.1); theta 2 passed explicitly (its default there is 1). Its k-means',
+      "initialisation is scikit-learn's, so its clusters start elsewhere than ours: compare the metrics, not the coordinates.",
       '',
     ];
     writeFileSync(`${base}.md`, lines.join('\n'));

@@ -73,13 +73,17 @@ export async function harmony(pcs: DataInput, batch: BatchLabels, options: Harmo
     theta: new Float64Array(B).fill(r.theta),
     prB: enc.counts.map((c) => c / n),
   };
-  const init = await kmeansOn(engine, { data: normaliseRows(x, n, d), n, d }, {
-    k: r.K,
-    nInit: INIT_RESTARTS,
-    maxIter: INIT_MAX_ITER,
-    seed: r.seed,
-    ...(options.signal ? { signal: options.signal } : {}),
-  });
+  const init = await kmeansOn(
+    engine,
+    { data: normaliseRows(x, n, d), n, d },
+    {
+      k: r.K,
+      nInit: INIT_RESTARTS,
+      maxIter: INIT_MAX_ITER,
+      seed: r.seed,
+      ...(options.signal ? { signal: options.signal } : {}),
+    },
+  );
   const centroids = new Float64Array(r.K * d);
   init.centroids.forEach((row, k) => centroids.set(row, k * d));
   const run = await runHarmony(impl, { backend, instance: backend === engine.backend ? engine.instance : null }, x, setup, centroids, r, {

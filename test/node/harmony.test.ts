@@ -59,7 +59,10 @@ describe('the ridge correction', () => {
       // Φ = [1; one-hot(batch)] per cell; A = Φ diag(R_k) Φᵀ + diag(0, λ, λ, λ); rhs = Φ diag(R_k) Z.
       const phi = (i: number) => [1, ...Array.from({ length: B }, (_, b) => (batch[i] === b ? 1 : 0))];
       const A = Array.from({ length: B + 1 }, (_, p) =>
-        Array.from({ length: B + 1 }, (_, q) => (p === q && p > 0 ? lambda : 0) + z.reduce((s, _, i) => s + R[i][k] * phi(i)[p] * phi(i)[q], 0)),
+        Array.from(
+          { length: B + 1 },
+          (_, q) => (p === q && p > 0 ? lambda : 0) + z.reduce((s, _, i) => s + R[i][k] * phi(i)[p] * phi(i)[q], 0),
+        ),
       );
       const rhs = Array.from({ length: B + 1 }, (_, p) =>
         Array.from({ length: d }, (_, f) => z.reduce((s, zi, i) => s + R[i][k] * phi(i)[p] * zi[f], 0)),
@@ -122,9 +125,7 @@ describe('the block-wise assignment update', () => {
   });
 
   test('blocks split the cells as numpy.array_split: 20 blocks of 103 cells are 6, 6, 6, then 5 each', () => {
-    expect(Array.from(blockBounds(103, 0.05))).toEqual([
-      0, 6, 12, 18, 23, 28, 33, 38, 43, 48, 53, 58, 63, 68, 73, 78, 83, 88, 93, 98, 103,
-    ]);
+    expect(Array.from(blockBounds(103, 0.05))).toEqual([0, 6, 12, 18, 23, 28, 33, 38, 43, 48, 53, 58, 63, 68, 73, 78, 83, 88, 93, 98, 103]);
     expect(Array.from(blockBounds(3, 0.05))).toEqual([0, 1, 2, 3]);
   });
 });
@@ -152,7 +153,12 @@ describe('harmony on a known shift', () => {
     }
     // Recovered shift: what Harmony moved batch b by, relative to batch a.
     const moved = (b: string) =>
-      groupMean(s.data.map((v, j) => v - r.corrected[j]), s.n, s.d, (i) => s.batch[i] === b);
+      groupMean(
+        s.data.map((v, j) => v - r.corrected[j]),
+        s.n,
+        s.d,
+        (i) => s.batch[i] === b,
+      );
     const ma = moved('a');
     const recovered = moved('b').map((v, f) => v - ma[f]);
     expect(norm(recovered.map((v, f) => v - s.shift[f]))).toBeLessThan(0.1 * shiftNorm);
@@ -225,7 +231,11 @@ describe('LISI', () => {
 
   test('two far-apart groups with one label each: LISI is 1 for every cell', () => {
     const rows = Array.from({ length: 40 }, (_, i) => [i < 20 ? 0 : 100, (i % 20) * 0.1]);
-    const l = lisi(rows, rows.map((_, i) => (i < 20 ? 'x' : 'y')), { perplexity: 5 });
+    const l = lisi(
+      rows,
+      rows.map((_, i) => (i < 20 ? 'x' : 'y')),
+      { perplexity: 5 },
+    );
     for (const v of l) expect(v).toBeCloseTo(1, 9);
   });
 });

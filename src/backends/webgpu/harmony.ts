@@ -19,13 +19,32 @@ class WebGpuHarmony implements HarmonySession {
   private readonly p: HarmonyPipelines;
   private readonly device: GPUDevice;
   private readonly buf: Record<
-    'z' | 'zcorr' | 'zcos' | 'R' | 'dist' | 'scale' | 'batch' | 'order' | 'params' | 'Y' | 'W' | 'O' | 'partials' | 'sums' | 'obj' | 'shape',
+    | 'z'
+    | 'zcorr'
+    | 'zcos'
+    | 'R'
+    | 'dist'
+    | 'scale'
+    | 'batch'
+    | 'order'
+    | 'params'
+    | 'Y'
+    | 'W'
+    | 'O'
+    | 'partials'
+    | 'sums'
+    | 'obj'
+    | 'shape',
     GPUBuffer
   >;
   private readonly segments: number;
   private readonly reduceShape: { centroid: GPUBuffer; moe: GPUBuffer };
-  private readonly groups: Record<'distances' | 'softAssign' | 'centroidSums' | 'moeSums' | 'objective' | 'correct' | 'reduce', GPUBindGroup>;
-  private blocks: { key: string; bounds: Uint32Array; groups: { remove: GPUBindGroup; assign: GPUBindGroup; add: GPUBindGroup }[] } | null = null;
+  private readonly groups: Record<
+    'distances' | 'softAssign' | 'centroidSums' | 'moeSums' | 'objective' | 'correct' | 'reduceMoe' | 'reduceCentroid',
+    GPUBindGroup
+  >;
+  private blocks: { key: string; bounds: Uint32Array; groups: { remove: GPUBindGroup; assign: GPUBindGroup; add: GPUBindGroup }[] } | null =
+    null;
 
   constructor(
     private readonly runner: GpuRunner,
@@ -75,11 +94,13 @@ class WebGpuHarmony implements HarmonySession {
     this.groups = {
       distances: bindBuffers(dev, 'harmony distances', this.p.distances, [b.zcos, b.Y, b.params, b.dist, b.scale, null, b.shape]),
       softAssign: bindBuffers(dev, 'harmony soft_assign', this.p.softAssign, [null, null, null, null, b.scale, b.R, b.shape]),
-      centroidSums: bindBuffers(dev, 'harmony centroid sums', this.p.centroidSums, [b.zcos, b.R, null, b.partials, b.shape]),
+      // batch is bound though G = 1 never reads it: WGSL counts the guarded read as a use.
+      centroidSums: bindBuffers(dev, 'harmony centroid sums', this.p.centroidSums, [b.zcos, b.R, b.batch, b.partials, b.shape]),
       moeSums: bindBuffers(dev, 'harmony moe sums', this.p.moeSums, [b.z, b.R, b.batch, b.partials, b.shape]),
       objective: bindBuffers(dev, 'harmony objective', this.p.objective, [b.R, b.dist, b.params, b.obj, b.shape]),
       correct: bindBuffers(dev, 'harmony correct', this.p.correct, [b.z, b.R, b.batch, b.W, b.zcorr, b.zcos, b.shape]),
-      reduce: bindBuffers(dev, 'harmony reduce', this.p.reduce, [b.partials, b.sums, this.reduceShape.moe]),
+      reduceMoe: bindBuffers(dev, 'harmony reduce (moe)', this.p.reduce, [b.partials, b.sums, this.reduceShape.moe]),
+      reduceCentroid: bindBuffers(dev, 'harmony reduce (centroids)', this.p.reduce, [b.partials, b.sums, this.reduceShape.centroid]),
     };
   }
 
@@ -98,10 +119,7 @@ class WebGpuHarmony implements HarmonySession {
       moe ? this.groups.moeSums : this.groups.centroidSums,
       this.segments * Math.ceil(width / WG),
     );
-    const reduce = moe
-      ? this.groups.reduce
-      : bindBuffers(this.device, 'harmony reduce', this.p.reduce, [this.buf.partials, this.buf.sums, this.reduceShape.centroid]);
-    r.dispatch('harmony reduce', this.p.reduce, reduce, Math.ceil(width / REDUCE_WG));
+    r.dispatch('harmony reduce', this.p.reduce, moe ? this.groups.reduceMoe : this.groups.reduceCentroid, Math.ceil(width / REDUCE_WG));
     const [out] = await r.read([{ buffer: this.buf.sums, offset: 0, size: width * 4 }]);
     return Float64Array.from(new Float32Array(out));
   }
@@ -133,7 +151,15 @@ class WebGpuHarmony implements HarmonySession {
       const shape = this.runner.uniform(`harmony block ${j}`, new Uint32Array([this.s.n, bounds[j], bounds[j + 1], SEG_ROWS]));
       groups.push({
         remove: bindBuffers(this.device, `harmony block ${j} remove`, this.p.remove, [b.order, b.batch, b.R, b.O, shape]),
-        assign: bindBuffers(this.device, `harmony block ${j} assign`, this.p.blockAssign, [b.order, b.batch, b.params, b.scale, b.O, b.R, shape]),
+        assign: bindBuffers(this.device, `harmony block ${j} assign`, this.p.blockAssign, [
+          b.order,
+          b.batch,
+          b.params,
+          b.scale,
+          b.O,
+          b.R,
+          shape,
+        ]),
         add: bindBuffers(this.device, `harmony block ${j} add`, this.p.add, [b.order, b.batch, b.R, b.O, shape]),
       });
     }
