@@ -35,6 +35,8 @@ export interface HarmonyRun {
 export interface HarmonyHooks {
   signal?: AbortSignal;
   onProgress?: (p: { iteration: number; objective: number }) => void;
+  /** The cell order of update call `call` instead of the seeded shuffle (tests replay another implementation's order). */
+  blockOrder?: (call: number, n: number) => Uint32Array;
 }
 
 /** Rows of a row-major m × c matrix scaled to unit L2 norm (zero rows stay zero). */
@@ -136,12 +138,14 @@ export async function runHarmony(
     const bounds = blockBounds(n, r.blockSize);
     let converged = false;
     let iterations = 0;
+    let calls = 0;
+    const nextOrder = (): Uint32Array => hooks.blockOrder?.(calls++, n) ?? shuffledOrder(rng, n);
     for (let iter = 1; iter <= r.maxIter; iter++) {
       throwIfAborted(hooks.signal);
       let i = 0;
       for (; i < r.maxIterClustering; i++) {
         await s.distances(normaliseRows(await s.centroidSums(), K, d));
-        await s.updateR(shuffledOrder(rng, n), bounds, O);
+        await s.updateR(nextOrder(), bounds, O);
         objKm.push(await objective(s, O, setup));
         if (i > WINDOW && windowConverged(objKm, r.epsilonCluster)) break;
       }

@@ -1,9 +1,11 @@
 /** Harmony (src/harmony) on the float64 reference: hand-solved pieces, a known shift recovered, determinism, errors; LISI by hand. */
+import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { harmony, lisi } from '../../src/index.js';
 import { implementationFor } from '../../src/core/registry.js';
 import type { HarmonyBackend, HarmonySetup } from '../../src/harmony/backend.js';
-import { blockBounds, normaliseRows } from '../../src/harmony/fit.js';
+import { blockBounds, normaliseRows, runHarmony } from '../../src/harmony/fit.js';
+import { resolveHarmony } from '../../src/harmony/options.js';
 import { ridgeCoefficients } from '../../src/harmony/ridge.js';
 import { F64_RTOL, expectRelClose } from '../tolerance.js';
 import { groupMean, norm, shiftedBatches } from '../shared/harmony-data.js';
@@ -191,6 +193,40 @@ describe('harmony on a known shift', () => {
   });
 });
 
+describe('the whole algorithm against harmonypy', () => {
+  test('from the same initial centroids and block order as harmonypy (fixture): the same objectives, clustering rounds, corrected PCs and R', async () => {
+    const fx = JSON.parse(readFileSync(new URL('../fixtures/harmony/harmonypy.json', import.meta.url), 'utf8'));
+    const { n, d, K } = fx as { n: number; d: number; K: number };
+    const x = Float64Array.from(fx.x as number[]);
+    const batch = Uint32Array.from(fx.batch as string[], (b) => (b === 'a' ? 0 : 1));
+    const setup: HarmonySetup = {
+      n,
+      d,
+      K,
+      B: 2,
+      batch,
+      sigma: new Float64Array(K).fill(0.1),
+      theta: new Float64Array(2).fill(2),
+      prB: Float64Array.from([0.5, 0.5]),
+    };
+    const zc = normaliseRows(x, n, d);
+    const centroids = new Float64Array(K * d);
+    (fx.init as number[]).forEach((i, k) => centroids.set(zc.subarray(i * d, i * d + d), k * d));
+    const r = resolveHarmony({ nClusters: K, returnR: true }, n);
+    const impl = implementationFor<HarmonyBackend>('harmony', 'reference');
+    const run = await runHarmony(impl, { backend: 'reference', instance: null }, x, setup, centroids, r, {
+      blockOrder: (c, m) => Uint32Array.from({ length: m }, (_, i) => (i * fx.A + c * fx.C) % m),
+    });
+    expect(run.clusteringIterations).toEqual(fx.kmeansRounds);
+    expect(run.objectives.length).toBe(fx.objectives.length);
+    // harmonypy keeps E incrementally and inverts the ridge matrix; we derive E from O and use Cholesky:
+    // only float64 round-off separates the two.
+    run.objectives.forEach((o, i) => expectRelClose(o, fx.objectives[i], 1e-9, `objective ${i}`));
+    fx.corrected.forEach((v: number, t: number) => expect(Math.abs(run.corrected[t] - v)).toBeLessThan(1e-9));
+    fx.R.forEach((v: number, t: number) => expect(Math.abs(run.R![t] - v)).toBeLessThan(1e-9));
+  });
+});
+
 describe('harmony refuses bad input with typed errors', () => {
   const X = [
     [1, 2],
@@ -237,5 +273,18 @@ describe('LISI', () => {
       { perplexity: 5 },
     );
     for (const v of l) expect(v).toBeCloseTo(1, 9);
+  });
+
+  test("equals harmonypy's compute_lisi (the lisi R package's algorithm) on 240 seeded points, two label columns, perplexity 30 and 10", () => {
+    const fx = JSON.parse(readFileSync(new URL('../fixtures/harmony/lisi.json', import.meta.url), 'utf8'));
+    const X = { data: fx.x as number[], n: fx.n as number, d: fx.d as number };
+    for (const p of [30, 10]) {
+      for (const col of ['batch', 'type'] as const) {
+        const ours = lisi(X, fx[col], { perplexity: p });
+        const theirs: number[] = fx[`perplexity${p}`][col];
+        // Same neighbours, same bisection (tolerance 1e-5 on the entropy): only summation order differs.
+        theirs.forEach((v, i) => expectRelClose(ours[i], v, 1e-9, `LISI ${col} p=${p} cell ${i}`));
+      }
+    }
   });
 });
