@@ -144,6 +144,7 @@ export async function runHarmony(
       throwIfAborted(hooks.signal);
       let i = 0;
       for (; i < r.maxIterClustering; i++) {
+        throwIfAborted(hooks.signal);
         await s.distances(normaliseRows(await s.centroidSums(), K, d));
         await s.updateR(nextOrder(), bounds, O);
         objKm.push(await objective(s, O, setup));

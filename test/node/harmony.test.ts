@@ -186,6 +186,17 @@ describe('harmony on a known shift', () => {
     }
   });
 
+  test('onProgress reports each outer iteration with its objective; an aborted signal stops the run with ABORTED', async () => {
+    const seen: { iteration: number; objective: number }[] = [];
+    const r = await harmony(X, s.batch, { backend: 'reference', seed: 2, maxIter: 3, epsilonHarmony: 0, onProgress: (p) => seen.push(p) });
+    expect(r.iterations).toBe(3);
+    expect(r.converged).toBe(false);
+    expect(seen).toEqual([1, 2, 3].map((iteration) => ({ iteration, objective: r.objectives[iteration] })));
+    const ac = new AbortController();
+    const run = harmony(X, s.batch, { backend: 'reference', signal: ac.signal, onProgress: () => ac.abort() });
+    await expect(run).rejects.toMatchObject({ code: 'ABORTED' });
+  });
+
   test("the 'cpu' backend runs the k-means initialisation on wasm and the Harmony iterations on the reference, and says so", async () => {
     const r = await harmony(X, s.batch, { backend: 'cpu', seed: 0, maxIter: 1 });
     expect(r.backend).toBe('reference');
