@@ -49,6 +49,35 @@ describe('WebGPU Harmony equals the CPU reference', () => {
     expect(worst).toBeLessThanOrEqual(F32_PROB_ATOL);
   });
 
+  test('three batches tied to the cell types (so the diversity penalty matters), K=5, σ 0.5, blocks of 10%: objectives, corrected PCs and R', async () => {
+    const B = 3;
+    const K3 = 5;
+    // Mostly batch = type, a quarter of the cells in the next batch: clusters are far from the batch mix.
+    const batch3 = Uint32Array.from({ length: n }, (_, i) => (s.type[i] + (i % 4 === 0 ? 1 : 0)) % B);
+    const counts = [0, 0, 0];
+    for (const b of batch3) counts[b]++;
+    const setup3: HarmonySetup = {
+      ...setup,
+      K: K3,
+      B,
+      batch: batch3,
+      sigma: new Float64Array(K3).fill(0.5),
+      theta: Float64Array.from([1, 2, 3]),
+      prB: Float64Array.from(counts, (c) => c / n),
+    };
+    const r = resolveHarmony({ nClusters: K3, maxIter: 2, maxIterClustering: 5, blockSize: 0.1, lambda: 0.5, seed: 9, returnR: true }, n);
+    const ref = implementationFor<HarmonyBackend>('harmony', 'reference');
+    const web = implementationFor<HarmonyBackend>('harmony', 'webgpu');
+    const start = centroids.subarray(0, K3 * d);
+    const c = await runHarmony(ref, { backend: 'reference', instance: null }, s.data, setup3, start, r, {});
+    const g = await runHarmony(web, gpu, s.data, setup3, start, r, {});
+    g.objectives.forEach((o, i) => expectRelClose(o, c.objectives[i], F32_OBJ_RTOL, `objective ${i}`));
+    expectParamsClose(rows(g.corrected, n, d), rows(c.corrected, n, d), dataScale(s.data, n, d));
+    let worst = 0;
+    for (let t = 0; t < n * K3; t++) worst = Math.max(worst, Math.abs(g.R![t] - c.R![t]));
+    expect(worst).toBeLessThanOrEqual(F32_PROB_ATOL);
+  });
+
   test('harmony() on WebGPU: same seed, same bits; the known shift removed as on the reference', async () => {
     const X = { data: s.data, n, d };
     const a = await harmony(X, s.batch, { engine: gpu, seed: 1, maxIter: 3 });
