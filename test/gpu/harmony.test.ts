@@ -17,7 +17,9 @@ const rows = (x: ArrayLike<number>, n: number, d: number): number[][] =>
   Array.from({ length: n }, (_, i) => Array.from({ length: d }, (_, f) => x[i * d + f]));
 
 describe('WebGPU Harmony equals the CPU reference', () => {
-  const s = shiftedBatches(30, 6, 2);
+  // 300 cells: two 256-row segments of the cell sums, 20 blocks of 15.
+  const per = 50;
+  const s = shiftedBatches(per, 6, 2);
   const { n, d } = s;
   const K = 6;
   const setup: HarmonySetup = {
@@ -32,7 +34,7 @@ describe('WebGPU Harmony equals the CPU reference', () => {
   };
   // Fixed starting centroids: one row of each type per batch, so both backends start alike.
   const centroids = new Float64Array(K * d);
-  for (let k = 0; k < K; k++) centroids.set(s.data.subarray(k * 30 * d, k * 30 * d + d), k * d);
+  for (let k = 0; k < K; k++) centroids.set(s.data.subarray(k * per * d, k * per * d + d), k * d);
 
   test(`n=${n}, d=${d}, K=${K}, 2 outer iterations from the same centroids: objectives, corrected PCs and R`, async () => {
     const r = resolveHarmony({ nClusters: K, maxIter: 2, maxIterClustering: 6, seed: 4, returnR: true }, n);

@@ -7,6 +7,7 @@ import type { HarmonyBackend, HarmonySetup } from '../../src/harmony/backend.js'
 import { blockBounds, normaliseRows, runHarmony } from '../../src/harmony/fit.js';
 import { resolveHarmony } from '../../src/harmony/options.js';
 import { ridgeCoefficients } from '../../src/harmony/ridge.js';
+import { segmentRows } from '../../src/backends/webgpu/harmony.js';
 import { F64_RTOL, expectRelClose } from '../tolerance.js';
 import { groupMean, norm, shiftedBatches } from '../shared/harmony-data.js';
 
@@ -130,6 +131,15 @@ describe('the block-wise assignment update', () => {
     expect(Array.from(blockBounds(103, 0.05))).toEqual([0, 6, 12, 18, 23, 28, 33, 38, 43, 48, 53, 58, 63, 68, 73, 78, 83, 88, 93, 98, 103]);
     expect(Array.from(blockBounds(3, 0.05))).toEqual([0, 1, 2, 3]);
   });
+});
+
+test('WebGPU segments of the cell sums: 256 rows on small data; on a million cells, more rows so the partials stay within 64 MiB', () => {
+  expect(segmentRows(300, 6 * 2 * 7)).toBe(256);
+  const width = 100 * 2 * 51;
+  const rows = segmentRows(1_000_000, width);
+  expect(rows % 256).toBe(0);
+  expect(rows).toBeGreaterThan(256);
+  expect(Math.ceil(1_000_000 / rows) * width * 4).toBeLessThanOrEqual(64 * 1024 * 1024);
 });
 
 describe('harmony on a known shift', () => {

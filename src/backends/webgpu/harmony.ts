@@ -12,8 +12,16 @@ import type { GpuRunner } from '../../gpu/runner.js';
 import { withGpu } from '../../gpu/session.js';
 import { harmonyPipelines, REDUCE_WG, WG, type HarmonyPipelines } from './harmony-kernels.js';
 
-/** Rows per segment of the cell sums (partials reduced in segment order by common/reduce). */
-const SEG_ROWS = 256;
+/** Fewest rows per segment of the cell sums (partials reduced in segment order by common/reduce). */
+const MIN_SEG_ROWS = 256;
+/** Most bytes of per-segment partial sums (bounds GPU memory and the binding size, not accuracy). */
+const PARTIALS_BUDGET = 64 * 1024 * 1024;
+
+/** Rows per segment for n cells and sums `width` wide: 256, or more (a multiple of 256) to keep the partials in budget. */
+export function segmentRows(n: number, width: number): number {
+  const maxSegments = Math.max(1, Math.floor(PARTIALS_BUDGET / (4 * width)));
+  return Math.max(MIN_SEG_ROWS, Math.ceil(n / maxSegments / MIN_SEG_ROWS) * MIN_SEG_ROWS);
+}
 
 class WebGpuHarmony implements HarmonySession {
   private readonly p: HarmonyPipelines;
@@ -38,6 +46,7 @@ class WebGpuHarmony implements HarmonySession {
     GPUBuffer
   >;
   private readonly segments: number;
+  private readonly segRows: number;
   private readonly reduceShape: { centroid: GPUBuffer; moe: GPUBuffer };
   private readonly groups: Record<
     'distances' | 'softAssign' | 'centroidSums' | 'moeSums' | 'objective' | 'correct' | 'reduceMoe' | 'reduceCentroid',
@@ -54,8 +63,9 @@ class WebGpuHarmony implements HarmonySession {
     const { n, d, K, B } = s;
     this.device = runner.device;
     this.p = harmonyPipelines(this.device, d, K, B);
-    this.segments = Math.ceil(n / SEG_ROWS);
     const moeWidth = K * B * (d + 1);
+    this.segRows = segmentRows(n, moeWidth);
+    this.segments = Math.ceil(n / this.segRows);
     const st = (label: string, bytes: number) => runner.storage(`harmony ${label}`, bytes);
     this.buf = {
       z: st(`z (${n}×${d} f32)`, n * d * 4),
@@ -73,7 +83,7 @@ class WebGpuHarmony implements HarmonySession {
       partials: st('partial sums', this.segments * moeWidth * 4),
       sums: st('sums', moeWidth * 4),
       obj: st('objective terms', 2 * n * 4),
-      shape: runner.uniform('harmony shape', new Uint32Array([n, 0, n, SEG_ROWS])),
+      shape: runner.uniform('harmony shape', new Uint32Array([n, 0, n, this.segRows])),
     };
     const zf = Float32Array.from(z);
     runner.write(this.buf.z, 0, zf);
@@ -148,7 +158,7 @@ class WebGpuHarmony implements HarmonySession {
     const b = this.buf;
     const groups = [];
     for (let j = 0; j + 1 < bounds.length; j++) {
-      const shape = this.runner.uniform(`harmony block ${j}`, new Uint32Array([this.s.n, bounds[j], bounds[j + 1], SEG_ROWS]));
+      const shape = this.runner.uniform(`harmony block ${j}`, new Uint32Array([this.s.n, bounds[j], bounds[j + 1], this.segRows]));
       groups.push({
         remove: bindBuffers(this.device, `harmony block ${j} remove`, this.p.remove, [b.order, b.batch, b.R, b.O, shape]),
         assign: bindBuffers(this.device, `harmony block ${j} assign`, this.p.blockAssign, [
