@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// npm run bench:harmony [-- --out bench/results]
+// npm run bench:harmony   (HARMONYPY_PATH=<folder holding the numpy harmonypy> adds the peer;
+//                          PEER_PYTHON defaults to /usr/bin/python3; EMGPU_DATA_DIR to ../shared/data)
 //
 // Harmony on two real PBMC sets together (bench/harmony-entry.ts): iLISI, cLISI and k-means ARI
 // before and after integration; writes bench/results/<date>-harmony-pbmc.{json,md} with the machine named.
