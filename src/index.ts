@@ -129,3 +129,9 @@ export type {
 // single-cell: synthetic counts at scale
 export { sampleNbMixture, sampleNegativeBinomial, samplePoisson, sampleGamma } from './sc/index.js';
 export type { NbMixtureParams, SampleNbOptions, SyntheticCounts } from './sc/index.js';
+
+// batch integration: Harmony
+export { harmony } from './harmony/api.js';
+export { lisi } from './harmony/lisi.js';
+export type { HarmonyOptions, HarmonyResult, BatchLabels } from './harmony/types.js';
+export type { LisiOptions } from './harmony/lisi.js';
