@@ -129,3 +129,8 @@ export type {
 // single-cell: synthetic counts at scale
 export { sampleNbMixture, sampleNegativeBinomial, samplePoisson, sampleGamma } from './sc/index.js';
 export type { NbMixtureParams, SampleNbOptions, SyntheticCounts } from './sc/index.js';
+
+// graph: kNN and SNN
+export { knn, type KnnOptions } from './graph/knn.js';
+export { snnGraph, type SnnOptions } from './graph/snn.js';
+export type { KnnMetric, KnnResult, WeightedGraph } from './graph/types.js';

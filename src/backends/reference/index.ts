@@ -6,6 +6,7 @@
 import { registerBackend, registerImplementation } from '../../core/registry.js';
 import { referenceGmm } from './gmm.js';
 import { referenceKMeans } from './kmeans.js';
+import { referenceKnn } from './knn.js';
 import { referenceNbmm } from './nbmm.js';
 import { referenceSc } from './sc.js';
 
@@ -13,6 +14,7 @@ registerImplementation('kmeans', 'reference', referenceKMeans);
 registerImplementation('gmm', 'reference', referenceGmm);
 registerImplementation('nbmm', 'reference', referenceNbmm);
 registerImplementation('sc', 'reference', referenceSc);
+registerImplementation('knn', 'reference', referenceKnn);
 registerBackend('reference', {
   async open() {
     return { name: 'reference', adapter: 'cpu (float64 reference)', instance: null, check() {}, destroy() {} };
