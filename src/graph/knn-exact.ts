@@ -17,6 +17,12 @@ export interface PreparedSearch {
   search: KnnSearch;
   /** Squared norm of every search row (f64) and their maximum. */
   normSq: Float64Array;
+  /**
+   * euclidean: the search rows are the centred rows times 2^-e, a power of two that brings the
+   * largest |value| into [0.5, 1] (f32 neither overflows nor underflows); squared search
+   * distances times sqScale = 2^2e are squared distances of the data (cosine: 1).
+   */
+  sqScale: number;
   maxNormSq: number;
   /** euclidean: squared norms of the caller's rows, for the float64 bound (cosine: unused). */
   rawNormSq: Float64Array;
@@ -50,6 +56,11 @@ export function prepareSearch(ds: Dataset, metric: KnnMetric, m: number): Prepar
     for (let f = 0; f < d; f++) y[i * w + f] = metric === 'cosine' ? (norm[i] > 0 ? x[i * d + f] / norm[i] : 0) : x[i * d + f] - ds.mean[f];
     if (zeros && norm[i] === 0) y[i * w + d] = 1;
   }
+  let maxAbs = 0;
+  if (metric === 'euclidean') for (let t = 0; t < y.length; t++) maxAbs = Math.max(maxAbs, Math.abs(y[t]));
+  const e = maxAbs > 0 ? Math.ceil(Math.log2(maxAbs)) : 0;
+  const scale = 2 ** -e;
+  if (scale !== 1) for (let t = 0; t < y.length; t++) y[t] *= scale;
   // Columns by decreasing variance (ties to the lower column): early-stopping searches stop sooner.
   const mean = new Float64Array(w);
   const vari = new Float64Array(w);
@@ -71,7 +82,7 @@ export function prepareSearch(ds: Dataset, metric: KnnMetric, m: number): Prepar
   }
   let maxRawNormSq = 0;
   for (let i = 0; i < n; i++) if (rawNormSq[i] > maxRawNormSq) maxRawNormSq = rawNormSq[i];
-  return { search: { n, d: w, x: out, m }, normSq, maxNormSq, rawNormSq, maxRawNormSq, norm };
+  return { search: { n, d: w, x: out, m }, normSq, sqScale: 2 ** (2 * e), maxNormSq, rawNormSq, maxRawNormSq, norm };
 }
 
 /**
@@ -146,7 +157,7 @@ export function refine(ds: Dataset, metric: KnnMetric, k: number, prep: Prepared
     let exact = m >= n - 1;
     if (!exact) {
       // Every row the backend passed over has a computed squared search distance ≥ the m-th candidate's.
-      const passed = cand.sq[i * m + m - 1] - eBackend * (prep.normSq[i] + prep.maxNormSq) - 1e-30;
+      const passed = (cand.sq[i * m + m - 1] - eBackend * (prep.normSq[i] + prep.maxNormSq) - 1e-30) * prep.sqScale;
       const kth = cd[order[k - 1]];
       exact =
         metric === 'euclidean'

@@ -2,6 +2,7 @@
 import { registerBackend, registerImplementation } from '../../core/registry.js';
 import { webgpuGmm } from './gmm.js';
 import { webgpuKMeans } from './kmeans-session.js';
+import { webgpuKnn } from './knn.js';
 import { webgpuNbmm } from './nbmm.js';
 import { webgpuProvider } from './provider.js';
 import { webgpuSc } from './sc/backend.js';
@@ -11,3 +12,4 @@ registerImplementation('kmeans', 'webgpu', webgpuKMeans);
 registerImplementation('gmm', 'webgpu', webgpuGmm);
 registerImplementation('nbmm', 'webgpu', webgpuNbmm);
 registerImplementation('sc', 'webgpu', webgpuSc);
+registerImplementation('knn', 'webgpu', webgpuKnn);
