@@ -63,41 +63,43 @@ export function snnGraph(knn: KnnResult, options: SnnOptions = {}): WeightedGrap
   for (let i = 0; i < n; i++) for (let t = 0; t < kp; t++) rev[fill[member(i, t)]++] = i;
 
   const shared = new Int32Array(n);
-  const touched: number[] = [];
-  const rows: { cols: number[]; w: number[] }[] = new Array(n);
+  const touched = new Int32Array(n);
+  const indptr = new Uint32Array(n + 1);
+  let colIdx = new Uint32Array(Math.max(16, n * kp * 2));
+  let values = new Float64Array(colIdx.length);
   let nnz = 0;
   for (let i = 0; i < n; i++) {
-    touched.length = 0;
+    let nt = 0;
     for (let t = 0; t < kp; t++) {
       const a = member(i, t);
       for (let p = revPtr[a]; p < revPtr[a + 1]; p++) {
         const j = rev[p];
-        if (shared[j]++ === 0) touched.push(j);
+        if (shared[j]++ === 0) touched[nt++] = j;
       }
     }
-    touched.sort((a, b) => a - b);
-    const cols: number[] = [];
-    const w: number[] = [];
-    for (const j of touched) {
+    const cols = touched.subarray(0, nt).sort();
+    if (nnz + nt > colIdx.length) {
+      const grow = Math.max(colIdx.length * 2, nnz + nt);
+      const c2 = new Uint32Array(grow);
+      c2.set(colIdx);
+      const v2 = new Float64Array(grow);
+      v2.set(values);
+      colIdx = c2;
+      values = v2;
+    }
+    for (let t = 0; t < nt; t++) {
+      const j = cols[t];
       const s = shared[j];
       shared[j] = 0;
       if (j === i) continue;
       const jac = s / (kp + (kp - s));
       if (jac < prune || jac === 0) continue;
-      cols.push(j);
-      w.push(jac);
+      colIdx[nnz] = j;
+      values[nnz++] = jac;
     }
-    rows[i] = { cols, w };
-    nnz += cols.length;
+    indptr[i + 1] = nnz;
   }
-  const indptr = new Uint32Array(n + 1);
-  const colIdx = new Uint32Array(nnz);
-  const values = new Float64Array(nnz);
-  for (let i = 0, o = 0; i < n; i++) {
-    colIdx.set(rows[i].cols, o);
-    values.set(rows[i].w, o);
-    o += rows[i].cols.length;
-    indptr[i + 1] = o;
-  }
+  colIdx = colIdx.slice(0, nnz);
+  values = values.slice(0, nnz);
   return { n, d: n, nnz, indptr, indices: colIdx, values };
 }

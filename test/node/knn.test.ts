@@ -136,6 +136,12 @@ describe('knn refuses bad input with typed errors', () => {
     await expect(knn([[0], [1], [2], [3], [4]], { backend: 'reference', ...(options as { k: number }) })).rejects.toMatchObject({ code });
   });
 
+  test('an aborted signal stops the search with ABORTED', async () => {
+    const c = new AbortController();
+    c.abort('stop');
+    await expect(knn([[0], [1], [2]], { k: 1, backend: 'wasm', signal: c.signal })).rejects.toMatchObject({ code: 'ABORTED' });
+  });
+
   test('non-finite data and a missing k', async () => {
     await expect(knn([[0], [Number.NaN], [2]], { k: 1, backend: 'reference' })).rejects.toMatchObject({ code: 'NON_FINITE' });
     await expect(knn([[0], [1]], undefined as never)).rejects.toMatchObject({ code: 'BAD_OPTION' });
