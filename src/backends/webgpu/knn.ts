@@ -2,7 +2,7 @@
  * The WebGPU implementation of the kNN contract (graph/knn-backend.ts): the search rows, rounded
  * to f32, go up in chunks that each fit one binding; for every query chunk, one list buffer pair
  * (idx, sq) is swept by shaders/graph/knn.wgsl over every reference chunk in row order, at most
- * RANGE_ROWS reference rows per dispatch (bounded dispatches, abort checks between submits), and
+ * RANGE_ROWS reference rows per dispatch and at least two ranges per chunk (bounded dispatches, abort checks between submits), and
  * read back once. Lists merge in reference order, so any chunking gives the same bits.
  */
 import knnWgsl from '../../../shaders/graph/knn.wgsl?raw';
@@ -62,9 +62,11 @@ export const webgpuKnn: KnnBackend = {
         const sqBuf = runner.storage(`knn lists: squared distances (${qc.rows}×${m} f32)`, qc.rows * m * 4);
         let first = 1;
         for (const rc of chunks) {
-          for (let r0 = 0; r0 < rc.rows; r0 += RANGE_ROWS) {
+          // At least two ranges per chunk, so small data (the tests) takes the path large data takes.
+          const range = Math.min(RANGE_ROWS, Math.max(1, Math.ceil(rc.rows / 2)));
+          for (let r0 = 0; r0 < rc.rows; r0 += range) {
             throwIfAborted(signal);
-            const r1 = Math.min(rc.rows, r0 + RANGE_ROWS);
+            const r1 = Math.min(rc.rows, r0 + range);
             const job = runner.uniform('knn job', new Uint32Array([qc.rows, qc.start, r0, r1, rc.start, first, 0, 0]));
             first = 0;
             const bg = bindBuffers(device, 'knn candidates', pipeline, [qc.buf, rc.buf, idxBuf, sqBuf, job]);
