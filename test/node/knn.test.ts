@@ -8,6 +8,10 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createEngine, knn, type Engine, type KnnMetric, type KnnResult } from '../../src/index.js';
 import { restartRng } from '../../src/core/rng.js';
+import { toDataset } from '../../src/data.js';
+import { prepareSearch } from '../../src/graph/knn-exact.js';
+import { referenceKnn } from '../../src/backends/reference/knn.js';
+import { wasmKnn } from '../../src/backends/wasm/knn.js';
 
 /** A seeded standard normal stream (Box–Muller over the library's Philox). */
 function normals(seed: number): { normal(): number } {
@@ -102,6 +106,26 @@ describe('knn against brute force', () => {
     const r = await knn(x, { k: 3, engine: wasm1 });
     expect(Array.from(r.indices.subarray(0, 3))).toEqual([39, 38, 37]);
     expect(rows(r, r.indices)).toEqual(bruteForce(x, 3, 'euclidean').indices);
+  });
+
+  test('the wasm kernel (early-abandoned distances) finds the float64 candidates: same rows but f32 near-ties, distances within d·ε₃₂', async () => {
+    const n = 3000;
+    const d = 12;
+    const rng = normals(9);
+    // 40 tight clusters far apart: most distances are abandoned after 8 features.
+    const centres = Array.from({ length: 40 }, () => Array.from({ length: d }, () => 20 * rng.normal()));
+    const data = new Float64Array(n * d).map((_, t) => centres[Math.floor(t / d) % 40][t % d] + rng.normal());
+    const prep = prepareSearch(toDataset({ data, n, d }), 'euclidean', 20);
+    const want = await referenceKnn.candidates(wasm2, prep.search, {});
+    const got = await wasmKnn.candidates(wasm2, prep.search, {});
+    let same = 0;
+    let worst = 0;
+    for (let t = 0; t < n * 20; t++) {
+      if (got.indices[t] === want.indices[t]) same++;
+      worst = Math.max(worst, Math.abs(got.sq[t] - want.sq[t]) / want.sq[t]);
+    }
+    expect(same).toBeGreaterThanOrEqual(0.995 * n * 20);
+    expect(worst).toBeLessThan(1e-5);
   });
 
   test('k = n − 1 lists every other row', async () => {
