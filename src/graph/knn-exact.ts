@@ -9,6 +9,7 @@
  * brute force in float64. So 'wasm' and 'webgpu' return the reference's bits, always.
  */
 import type { Dataset } from '../data.js';
+import { EmgpuError } from '../errors.js';
 import type { KnnCandidates, KnnSearch } from './knn-backend.js';
 import type { KnnMetric, KnnResult } from './types.js';
 
@@ -151,6 +152,12 @@ export function refine(ds: Dataset, metric: KnnMetric, k: number, prep: Prepared
     }
     for (let t = 0; t < m; t++) {
       ci[t] = cand.indices[i * m + t];
+      // A short or malformed list is a backend bug: say so rather than let the fallback hide it.
+      if (!(ci[t] >= 0 && ci[t] < n && ci[t] !== i))
+        throw new EmgpuError(
+          'GPU_VALIDATION',
+          `The '${backend}' kNN backend returned candidate ${ci[t]} for row ${i}: a bug in emgpu; please report it.`,
+        );
       cd[t] = distance64(ds.x, ds.d, i, ci[t], metric, prep.norm);
     }
     order.sort((a, b) => cd[a] - cd[b] || ci[a] - ci[b]);

@@ -11,7 +11,7 @@ import type { GpuEngineState } from '../../src/gpu/session.js';
 import { toDataset } from '../../src/data.js';
 import { prepareSearch } from '../../src/graph/knn-exact.js';
 import { referenceKnn } from '../../src/backends/reference/knn.js';
-import { webgpuKnn } from '../../src/backends/webgpu/knn.js';
+import { knnTileRows, webgpuKnn } from '../../src/backends/webgpu/knn.js';
 
 /** Seeded clustered rows (a small LCG: the test needs no statistical quality), duplicates included. */
 function data(n: number, d: number, seed: number): Float64Array {
@@ -60,6 +60,22 @@ describe('knn on WebGPU', () => {
 });
 
 describe('the WebGPU candidate kernel itself', () => {
+  test('rows too wide for one row of workgroup memory are read from storage (STAGE = false), same bits as the reference', async () => {
+    const device = (plain.instance as GpuEngineState).ctx.device;
+    const d = device.limits.maxComputeWorkgroupStorageSize / 4 + 8;
+    expect(knnTileRows(d, device.limits.maxComputeWorkgroupStorageSize)).toBeLessThan(1);
+    const n = 40;
+    const x = data(n, d, 5);
+    const ref = await knn({ data: x, n, d }, { k: 3, backend: 'reference' });
+    const r = await knn({ data: x, n, d }, { k: 3, engine: plain });
+    expect(Array.from(r.indices)).toEqual(Array.from(ref.indices));
+    expect(Array.from(r.distances)).toEqual(Array.from(ref.distances));
+    const prep = prepareSearch(toDataset({ data: x, n, d }), 'euclidean', 11);
+    const got = await webgpuKnn.candidates(plain, prep.search, {});
+    const want = await referenceKnn.candidates(plain, prep.search, {});
+    expect(Array.from(got.indices)).toEqual(Array.from(want.indices));
+  });
+
   test('finds the float64 candidates (same rows, f32 squared distances within d·ε₃₂) in one chunk and in five', async () => {
     const n = 200;
     const d = 10;
