@@ -135,3 +135,7 @@ export { harmony } from './harmony/api.js';
 export { lisi } from './harmony/lisi.js';
 export type { HarmonyOptions, HarmonyResult, BatchLabels } from './harmony/types.js';
 export type { LisiOptions } from './harmony/lisi.js';
+// graph: kNN and SNN
+export { knn, type KnnOptions } from './graph/knn.js';
+export { snnGraph, type SnnOptions } from './graph/snn.js';
+export type { KnnMetric, KnnResult, WeightedGraph } from './graph/types.js';

@@ -7,6 +7,7 @@ export { fullEStep } from './full';
 export { sqDistances } from './distance';
 export { seedCandidate } from './seeding';
 export { nbEStep, nbGeneStats } from './nbmm';
+export { knnCandidates } from './knn';
 export { scRowQc, scNormalize, scGeneSums, scDense, scGram, scProject } from './sc';
 
 /** First free byte after the module's static data: the host's arena starts here. */

@@ -7,6 +7,7 @@ import { registerBackend, registerImplementation } from '../../core/registry.js'
 import { referenceGmm } from './gmm.js';
 import { referenceHarmony } from './harmony.js';
 import { referenceKMeans } from './kmeans.js';
+import { referenceKnn } from './knn.js';
 import { referenceNbmm } from './nbmm.js';
 import { referenceSc } from './sc.js';
 
@@ -15,6 +16,7 @@ registerImplementation('gmm', 'reference', referenceGmm);
 registerImplementation('nbmm', 'reference', referenceNbmm);
 registerImplementation('sc', 'reference', referenceSc);
 registerImplementation('harmony', 'reference', referenceHarmony);
+registerImplementation('knn', 'reference', referenceKnn);
 registerBackend('reference', {
   async open() {
     return { name: 'reference', adapter: 'cpu (float64 reference)', instance: null, check() {}, destroy() {} };

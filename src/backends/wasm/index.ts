@@ -6,6 +6,7 @@
 import { registerAlias, registerBackend, registerImplementation, type BackendProvider } from '../../core/registry.js';
 import { wasmGmm } from './gmm.js';
 import { wasmKMeans } from './kmeans.js';
+import { wasmKnn } from './knn.js';
 import { wasmNbmm } from './nbmm.js';
 import { createPool } from './pool.js';
 import { loadWasmRuntime } from './runtime.js';
@@ -43,3 +44,4 @@ registerImplementation('kmeans', 'wasm', wasmKMeans);
 registerImplementation('gmm', 'wasm', wasmGmm);
 registerImplementation('nbmm', 'wasm', wasmNbmm);
 registerImplementation('sc', 'wasm', wasmSc);
+registerImplementation('knn', 'wasm', wasmKnn);
