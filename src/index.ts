@@ -129,3 +129,7 @@ export type {
 // single-cell: synthetic counts at scale
 export { sampleNbMixture, sampleNegativeBinomial, samplePoisson, sampleGamma } from './sc/index.js';
 export type { NbMixtureParams, SampleNbOptions, SyntheticCounts } from './sc/index.js';
+
+// graph: Leiden
+export { leiden } from './leiden/index.js';
+export type { LeidenObjective, LeidenOptions, LeidenResult } from './leiden/index.js';
