@@ -7,6 +7,7 @@
  */
 import { checkOptionNames, optionNames } from '../core/known-options.js';
 import { Rng } from '../core/rng.js';
+import { yieldToEventLoop } from '../core/yield.js';
 import { AbortError, invalid } from '../errors.js';
 import type { WeightedGraph } from '../graph/types.js';
 import { aggregate, type WorkGraph, workGraph } from './graph.js';
@@ -75,7 +76,14 @@ function checkAbort(signal: AbortSignal | undefined): void {
  * until the aggregate no longer shrinks; writes the new partition into `labels` and returns its
  * number of communities.
  */
-function pass(g0: WorkGraph, labels: Int32Array, gamma: number, leidenRefine: boolean, rng: Rng, signal?: AbortSignal): number {
+async function pass(
+  g0: WorkGraph,
+  labels: Int32Array,
+  gamma: number,
+  leidenRefine: boolean,
+  rng: Rng,
+  signal?: AbortSignal,
+): Promise<number> {
   let g = g0;
   let comm: Int32Array = labels.slice();
   const nodeOf = new Int32Array(g0.n);
@@ -83,6 +91,8 @@ function pass(g0: WorkGraph, labels: Int32Array, gamma: number, leidenRefine: bo
   const scratch = new Int32Array(g0.n);
   let c: number;
   for (;;) {
+    // One event-loop turn per level, so an abort (or a page's events) can run during long work.
+    await yieldToEventLoop();
     checkAbort(signal);
     moveNodesFast(g, comm, gamma, rng);
     c = compact(comm, scratch.subarray(0, g.n));
@@ -123,7 +133,7 @@ export async function leiden(graph: WeightedGraph, options?: LeidenOptions): Pro
   const prev = new Int32Array(n);
   while (o.nIterations < 0 || iterations < o.nIterations) {
     prev.set(labels);
-    c = pass(g0, labels, gamma, o.algorithm === 'leiden', rng, o.signal);
+    c = await pass(g0, labels, gamma, o.algorithm === 'leiden', rng, o.signal);
     iterations++;
     if (o.nIterations < 0 && sameLabels(prev, labels)) break;
   }

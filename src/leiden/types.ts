@@ -20,7 +20,7 @@ export interface LeidenOptions {
   nIterations?: number;
   /** 'leiden' (default) refines each community before aggregating; 'louvain' aggregates the communities as they are. */
   algorithm?: 'leiden' | 'louvain';
-  /** Abort: checked between phases; the call rejects with an AbortError. */
+  /** Abort: checked between phases (leiden() yields to the event loop once per level); the call rejects with an AbortError. */
   signal?: AbortSignal;
 }
 

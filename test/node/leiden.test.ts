@@ -211,9 +211,13 @@ describe('leiden refuses bad input with typed errors', () => {
     expect(await code(leiden(twoTriangles, { seed: 1.5 }))).toBe('BAD_OPTION');
   });
 
-  test('an aborted signal', async () => {
+  test('an aborted signal, before the call or while it runs', async () => {
     const ac = new AbortController();
     ac.abort();
     expect(await code(leiden(twoTriangles, { signal: ac.signal }))).toBe('ABORTED');
+    const later = new AbortController();
+    const running = leiden(twoTriangles, { signal: later.signal });
+    later.abort('user'); // runs before leiden's first yield to the event loop resolves
+    expect(await code(running)).toBe('ABORTED');
   });
 });
