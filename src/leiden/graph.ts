@@ -16,6 +16,8 @@ export interface WorkGraph {
   self: Float64Array;
   /** Penalty weight: strength (off-diagonal sum + 2·self) for modularity, number of original vertices for CPM. */
   nodeW: Float64Array;
+  /** The caller's graph stores a diagonal entry (leidenalg's CPM then counts n(n + 1)/2 possible pairs). */
+  loops?: boolean;
 }
 
 /** Validate a WeightedGraph (square, symmetric, finite non-negative weights, sorted columns) and copy it. */
@@ -41,6 +43,7 @@ export function workGraph(g: WeightedGraph, cpm: boolean): WorkGraph {
   }
   const nnz = indices.length;
   let off = 0;
+  let loops = false;
   const self = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const a = indptr[i];
@@ -62,8 +65,10 @@ export function workGraph(g: WeightedGraph, cpm: boolean): WorkGraph {
           'BAD_OPTION',
           `leiden: edge (${i}, ${j}) has negative weight ${w}. Modularity and CPM need weights ≥ 0; shift or drop negative edges.`,
         );
-      if (j === i) self[i] = w;
-      else off++;
+      if (j === i) {
+        self[i] = w;
+        loops = true;
+      } else off++;
     }
   }
   const out = new Int32Array(n + 1);
@@ -87,7 +92,7 @@ export function workGraph(g: WeightedGraph, cpm: boolean): WorkGraph {
       nodeW[i] = s;
     }
   }
-  return { n, indptr: out, indices: cols, weights: ws, self, nodeW };
+  return { n, indptr: out, indices: cols, weights: ws, self, nodeW, loops };
 }
 
 /** Every (i, j, w) must have its (j, i, w): walk the transpose built by a counting pass (O(nnz)). */

@@ -4,7 +4,7 @@ import type { WorkGraph } from './graph.js';
 export interface Qualities {
   /** Σ_c (2·w_c − γ·K_c²/2m) / 2m. */
   modularity: (gamma: number) => number;
-  /** Σ_c (2·w_c − γ·n_c(n_c − 1)). */
+  /** Σ_c (2·w_c − γ·n_c(n_c − 1)); n_c(n_c + 1) when the graph has self-loops (leidenalg's correct_self_loops). */
   cpm: (gamma: number) => number;
 }
 
@@ -35,7 +35,8 @@ export function qualities(g: WorkGraph, labels: Int32Array, c: number): Qualitie
     },
     cpm(gamma) {
       let q = 0;
-      for (let k = 0; k < c; k++) q += 2 * inner[k] - gamma * size[k] * (size[k] - 1);
+      const extra = g.loops ? 1 : -1;
+      for (let k = 0; k < c; k++) q += 2 * inner[k] - gamma * size[k] * (size[k] + extra);
       return q;
     },
   };

@@ -97,6 +97,28 @@ describe('leiden on hand-solved graphs', () => {
     expect(hi.modularity).toBeCloseTo(5 / 14, 14);
   });
 
+  test('counts a self-loop as leidenalg does: once inside its community, twice in its degree', async () => {
+    // Two triangles + a loop of weight 1 on vertex 0, as a diagonal entry. leidenalg 0.9.1 on the
+    // triangles: ModularityVertexPartition 0.3671875 = [(2·4 − 9²/16) + (2·3 − 7²/16)]/16,
+    // CPMVertexPartition(γ = 0.5) 2.0 = 2·[(4 − 0.5·6) + (3 − 0.5·6)] (n(n + 1)/2 pairs with loops).
+    const rows = [
+      [0, 1, 2],
+      [0, 2],
+      [0, 1, 3],
+      [2, 4, 5],
+      [3, 5],
+      [3, 4],
+    ];
+    const indptr = Uint32Array.from([0, ...rows.map((_, i) => rows.slice(0, i + 1).flat().length)]);
+    const g = { n: 6, d: 6, indptr, indices: Uint32Array.from(rows.flat()), values: new Float64Array(15).fill(1) };
+    const r = await leiden(g);
+    expect(Array.from(r.labels)).toEqual([0, 0, 0, 1, 1, 1]);
+    expect(r.modularity).toBeCloseTo(0.3671875, 14);
+    const cpm = await leiden(g, { objective: 'cpm', resolution: 0.5 });
+    expect(Array.from(cpm.labels)).toEqual([0, 0, 0, 1, 1, 1]);
+    expect(cpm.quality).toBeCloseTo(2, 12);
+  });
+
   test('leaves isolated vertices alone and an edgeless graph in singletons with modularity 0', async () => {
     const g = graphFromEdges(5, [1], [3], [2]);
     const r = await leiden(g);
