@@ -38,6 +38,9 @@ try {
     '(an oracle choice, as the issue\'s "Seurat graph clustering (best resolution)" column). Quality: modularity at that resolution (leidenalg\'s scale, /2m).',
     'Times: one call, mean of the seeds, on a loaded shared machine (compare the two columns, not absolute values).',
     '',
+    'For comparison, issue 13\'s "Seurat graph clustering (best resolution)" column: cao2017_worm_neuron .545,',
+    'han2018_mouse_bladder_2100 .827, zeisel2015_subset_1464 .554 (pbmc3k not listed).',
+    '',
     '| dataset (true k) | PCs | cells | SNN edges | resolution | communities | ARI leiden() | ARI leidenalg | quality leiden() / leidenalg | ms leiden() | ms leidenalg |',
     '|---|---|---|---|---|---|---|---|---|---|---|',
   ];
