@@ -139,3 +139,6 @@ export type { LisiOptions } from './harmony/lisi.js';
 export { knn, type KnnOptions } from './graph/knn.js';
 export { snnGraph, type SnnOptions } from './graph/snn.js';
 export type { KnnMetric, KnnResult, WeightedGraph } from './graph/types.js';
+// graph: Leiden
+export { leiden } from './leiden/index.js';
+export type { LeidenObjective, LeidenOptions, LeidenResult } from './leiden/index.js';

@@ -1,0 +1,2 @@
+export { leiden } from './leiden.js';
+export type { LeidenObjective, LeidenOptions, LeidenResult } from './types.js';

@@ -1,0 +1,47 @@
+/** Small helpers of leiden(): random orders and label compaction. */
+import type { Rng } from '../core/rng.js';
+
+/** A uniformly random permutation of 0..n−1 (Fisher–Yates). */
+export function randomOrder(n: number, rng: Rng): Int32Array {
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  for (let i = n - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    const t = order[i];
+    order[i] = order[j];
+    order[j] = t;
+  }
+  return order;
+}
+
+/** Renumber labels in place to 0..c−1 in order of first appearance; returns c. `scratch` has room for every label. */
+export function compact(labels: Int32Array, scratch: Int32Array): number {
+  scratch.fill(-1);
+  let c = 0;
+  for (let v = 0; v < labels.length; v++) {
+    const l = labels[v];
+    if (scratch[l] < 0) scratch[l] = c++;
+    labels[v] = scratch[l];
+  }
+  return c;
+}
+
+/**
+ * The final numbering: communities by size descending, ties by their lowest vertex. `labels`
+ * must be compact (0..c−1).
+ */
+export function bySize(labels: Int32Array, c: number): Int32Array {
+  const size = new Int32Array(c);
+  const first = new Int32Array(c).fill(-1);
+  for (let v = 0; v < labels.length; v++) {
+    const l = labels[v];
+    size[l]++;
+    if (first[l] < 0) first[l] = v;
+  }
+  const ids = Array.from({ length: c }, (_, i) => i).sort((a, b) => size[b] - size[a] || first[a] - first[b]);
+  const rank = new Int32Array(c);
+  for (let r = 0; r < c; r++) rank[ids[r]] = r;
+  const out = new Int32Array(labels.length);
+  for (let v = 0; v < labels.length; v++) out[v] = rank[labels[v]];
+  return out;
+}
