@@ -5,6 +5,7 @@ import fusedWgsl from '../../../shaders/gmm/fused.wgsl?raw';
 import type { CovarianceType } from '../../types.js';
 import { defineKernel, type Kernel } from '../../gpu/kernel.js';
 import { reduceKernel } from '../../gpu/shared-kernels.js';
+import { planGmm, type GmmPlan } from './gmm-plan.js';
 
 /** Threads per workgroup of every GMM kernel. */
 export const WG = 256;
@@ -27,12 +28,22 @@ export interface GmmPipelines {
   reduce: GPUComputePipeline;
 }
 
-/** Pipelines for d features, k components, m moment pairs and one covariance type (cached per device). */
-export function gmmPipelines(device: GPUDevice, d: number, k: number, m: number, type: CovarianceType): GmmPipelines {
+/** The fused kernel's parameter tiling on this device (`budgetBytes`: workgroup memory, the device's limit unless given). */
+export function gmmPlan(device: GPUDevice, d: number, k: number, type: CovarianceType, budgetBytes?: number): GmmPlan {
+  return planGmm(type, d, k, budgetBytes ?? device.limits.maxComputeWorkgroupStorageSize);
+}
+
+/**
+ * Pipelines for d features, k components, m moment pairs and one covariance type (cached per
+ * device); `budgetBytes` caps the fused kernel's workgroup memory below the device's limit (tests).
+ */
+export function gmmPipelines(device: GPUDevice, d: number, k: number, m: number, type: CovarianceType, budgetBytes?: number): GmmPipelines {
+  const plan = gmmPlan(device, d, k, type, budgetBytes);
+  const tiles = { STAGE: plan.STAGE ? 1 : 0, KT: plan.KT, JW: plan.JW, PS: plan.PS };
   return {
     estep: sources.estep.pipeline(device, { D: d, K: k, COV: COV_CODE[type], WG }),
     accumulate: sources.accumulate.pipeline(device, { D: d, K: k, M: m, WG }),
-    fused: sources.fused.pipeline(device, { D: d, K: k, M: m, COV: COV_CODE[type], WG }),
+    fused: sources.fused.pipeline(device, { D: d, K: k, M: m, COV: COV_CODE[type], WG, ...tiles }),
     reduce: sources.reduce.pipeline(device, { WG }),
   };
 }

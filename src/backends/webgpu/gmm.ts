@@ -2,8 +2,8 @@
  * The WebGPU backend of the Gaussian mixture. Per EM iteration: one pass over the data, a
  * dispatch per chunk of the fused kernel (shaders/gmm/fused.wgsl: log-densities through the
  * precision Cholesky, logsumexp, responsibilities into the chunk's scratch, then Σr, Σr·x,
- * shifted Σr·xxᵀ as per-segment partials); then one reduction and one readback of k×(d+2+m)
- * floats. Means and statistics are
+ * shifted Σr·xxᵀ as per-segment partials; the parameters staged in workgroup memory tile by
+ * tile, planned in gmm-plan.ts); then one reduction and one readback of k×(d+2+m) floats. Means and statistics are
  * centred on the column means on the GPU and converted back here.
  */
 import type { Dataset } from '../../data.js';
@@ -28,6 +28,7 @@ export function gpuGmmBackend(
   type: CovarianceType,
   chunking: ChunkingOptions,
   weights: Float64Array | null = null,
+  budgetBytes?: number,
 ): GmmSession {
   const { d, n } = ds;
   const device = runner.device;
@@ -52,7 +53,7 @@ export function gpuGmmBackend(
   const reduced = runner.storage(`gmm statistics (${k}×${J})`, k * J * 4);
   const shape = runner.uniform('gmm reduce shape', new Uint32Array([data.totalSegments, k * J, 0, 0]));
 
-  const { estep, accumulate, fused, reduce } = gmmPipelines(device, d, k, m, type);
+  const { estep, accumulate, fused, reduce } = gmmPipelines(device, d, k, m, type, budgetBytes);
   const gE = data.chunks.map((c) =>
     bindBuffers(device, `gmm E-step chunk ${c.index}`, estep, [
       c.x,
