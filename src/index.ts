@@ -129,3 +129,9 @@ export type {
 // single-cell: synthetic counts at scale
 export { sampleNbMixture, sampleNegativeBinomial, samplePoisson, sampleGamma } from './sc/index.js';
 export type { NbMixtureParams, SampleNbOptions, SyntheticCounts } from './sc/index.js';
+
+// merge tree
+export { mergeComponents } from './merge/api.js';
+export type { MergeComponentsOptions } from './merge/api.js';
+export { cutMergeTree, mergeTreeGroups } from './merge/tree.js';
+export type { MergeTree } from './merge/tree.js';
