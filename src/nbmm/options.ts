@@ -17,9 +17,9 @@ export interface Resolved {
 }
 
 /**
- * Restarts of a k-means start when the caller does not say ('auto'); the highest log-likelihood is
- * kept. One start left the ARI on pbmc3k spread over seeds 0–4 by 0.06
- * (bench/results/2026-12-07-restarts-pbmc3k.md).
+ * Restarts from k-means starts when the caller does not say ('auto'); the highest log-likelihood is
+ * kept. On pbmc3k ten made the kept likelihood consistent across seeds 0–4 (per-cell spread 1.85 →
+ * 0.72), though not the ARI (spread 0.065 → 0.064): bench/results/2026-12-07-restarts-pbmc3k.md.
  */
 export const NB_N_INIT = 10;
 
