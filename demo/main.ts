@@ -450,7 +450,8 @@ function renderMergeTree(c: ClusterSummary, cut: number): void {
   sel.innerHTML = Array.from({ length: t.k }, (_, i) => t.k - i)
     .map((k) => `<option value="${k}"${k === cut ? ' selected' : ''}>${k}</option>`)
     .join('');
-  $<HTMLSpanElement>('merge-entropy').textContent = `entropy ${entropyAt(t, cut).toFixed(1)} (from ${t.entropy.toFixed(1)} at ${t.k})`;
+  $<HTMLSpanElement>('merge-entropy').textContent =
+    `entropy ${entropyAt(t, cut).toPrecision(3)} (from ${t.entropy.toPrecision(3)} at k = ${t.k})`;
 }
 $<HTMLSelectElement>('merge-k').addEventListener('change', (e) => {
   const k = Number((e.target as HTMLSelectElement).value);

@@ -206,7 +206,9 @@ describe('the single-cell demo in headless Chromium', () => {
     );
     expect(tree.k).toBe(8);
     expect(tree.merges).toHaveLength(7);
-    expect(await page.$$eval('#merge-svg path', (p) => p.length)).toBe(7);
+    expect(await page.$eval('#merge-svg', (el) => el.getAttribute('data-merges'))).toBe('7');
+    // Two uprights and a bar per merge.
+    expect(await page.$$eval('#merge-svg path', (p) => p.length)).toBe(21);
     await page.select('#merge-k', '4');
     await page.waitForFunction(() => (window as unknown as { emgpuDemo: { mergeCut: { k: number } | null } }).emgpuDemo.mergeCut?.k === 4, {
       timeout: 60_000,
