@@ -4,6 +4,7 @@
  */
 import { ScatterPlot } from './scatter.js';
 import { shortLabels } from './format.js';
+import { entropyAt, mergeTreeSvg } from './merge-view.js';
 import type { ClusterParams, ClusterSummary, FromWorker, LoadedSummary, ToWorker } from './protocol.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -66,6 +67,8 @@ interface State {
   maxPosterior: Float32Array | null;
   entropy: Float32Array | null;
   resp: Float32Array | null;
+  /** The merge tree cut chosen in its panel: labels per cell (−1 outside a lasso subset). */
+  mergeCut: { k: number; labels: Float32Array } | null;
   cluster: ClusterSummary | null;
   lasso: Uint32Array | null;
   gene: { name: string; values: Float32Array } | null;
@@ -86,6 +89,7 @@ const state: State = {
   maxPosterior: null,
   entropy: null,
   resp: null,
+  mergeCut: null,
   cluster: null,
   lasso: null,
   gene: null,
@@ -224,6 +228,14 @@ function recolor(): void {
     state.cluster?.sizes.forEach((s, c) =>
       legend.push(`<span><i style="background:${PALETTE[c % PALETTE.length]}"></i>${c} (${s})</span>`),
     );
+  } else if (mode === 'merge' && state.mergeCut) {
+    const l = state.mergeCut.labels;
+    const sizes = new Array<number>(state.mergeCut.k).fill(0);
+    for (let i = 0; i < n; i++) {
+      colors[i] = l[i] < 0 ? grey : packed[l[i] % packed.length];
+      if (l[i] >= 0) sizes[l[i]]++;
+    }
+    sizes.forEach((s, c) => legend.push(`<span><i style="background:${PALETTE[c % PALETTE.length]}"></i>${c} (${s})</span>`));
   } else if ((mode === 'maxpost' || mode === 'entropy') && state.maxPosterior) {
     const v = mode === 'maxpost' ? state.maxPosterior : state.entropy!;
     let lo = Infinity,
@@ -475,6 +487,25 @@ $<HTMLButtonElement>('export-png').addEventListener('click', async () =>
 
 // --- results ----------------------------------------------------------------------------------
 
+/** The merge tree panel of a mixture fit, cut at k (the scatter follows when coloured by the cut). */
+function renderMergeTree(c: ClusterSummary, cut: number): void {
+  const t = c.mergeTree;
+  $<HTMLElement>('merge-section').hidden = !t;
+  if (!t) return;
+  $<HTMLDivElement>('merge-tree').innerHTML = mergeTreeSvg(t, cut, PALETTE);
+  const sel = $<HTMLSelectElement>('merge-k');
+  sel.innerHTML = Array.from({ length: t.k }, (_, i) => t.k - i)
+    .map((k) => `<option value="${k}"${k === cut ? ' selected' : ''}>${k}</option>`)
+    .join('');
+  $<HTMLSpanElement>('merge-entropy').textContent =
+    `entropy ${entropyAt(t, cut).toPrecision(3)} (from ${t.entropy.toPrecision(3)} at k = ${t.k})`;
+}
+$<HTMLSelectElement>('merge-k').addEventListener('change', (e) => {
+  const k = Number((e.target as HTMLSelectElement).value);
+  if (state.cluster) renderMergeTree(state.cluster, k);
+  send({ type: 'merge-cut', k });
+});
+
 function renderCluster(c: ClusterSummary): void {
   const fmt = (x: number) => (Math.abs(x) >= 1e4 ? x.toExponential(4) : x.toFixed(3));
   $<HTMLDivElement>('result').innerHTML = `
@@ -577,7 +608,11 @@ function onWorkerMessage(e: MessageEvent<FromWorker>): void {
       state.entropy = m.entropy;
       state.resp = m.resp;
       state.cluster = m.summary;
+      state.mergeCut = null;
+      $<HTMLSelectElement>('color-by').querySelector('option[value=merge]')?.remove();
+      if ($<HTMLSelectElement>('color-by').value === 'merge') $<HTMLSelectElement>('color-by').value = 'cluster';
       renderCluster(m.summary);
+      renderMergeTree(m.summary, m.summary.k);
       recolor();
       for (const id of ['export-csv', 'export-json', 'export-png']) $<HTMLButtonElement>(id).disabled = false;
       busy(false);
@@ -598,6 +633,19 @@ function onWorkerMessage(e: MessageEvent<FromWorker>): void {
       busy(false);
       break;
     case 'values': {
+      if (m.what.startsWith('merge:')) {
+        state.mergeCut = { k: Number(m.what.slice(6)), labels: m.values };
+        const sel = $<HTMLSelectElement>('color-by');
+        if (!sel.querySelector('option[value=merge]')) {
+          const o = document.createElement('option');
+          o.value = 'merge';
+          sel.append(o);
+        }
+        sel.querySelector('option[value=merge]')!.textContent = `merge tree cut (k = ${state.mergeCut.k})`;
+        sel.value = 'merge';
+        recolor();
+        break;
+      }
       const name = m.what.replace(/^gene:/, '');
       state.gene = { name, values: m.values };
       const sel = $<HTMLSelectElement>('color-by');

@@ -27,7 +27,9 @@ export type ToWorker =
   | { type: 'cluster'; params: ClusterParams }
   | { type: 'sweep'; params: SweepParams }
   | { type: 'gene'; name: string }
-  | { type: 'obs'; column: string };
+  | { type: 'obs'; column: string }
+  /** Labels of the last mixture fit with its merge tree cut at k clusters (answered by 'values', what 'merge:k'). */
+  | { type: 'merge-cut'; k: number };
 
 export interface LoadedSummary {
   name: string;
@@ -70,6 +72,8 @@ export interface ClusterSummary {
   confusion: { clusters: number[]; labels: string[]; counts: number[][] } | null;
   markers: { cluster: number; genes: { name: string; score: number; logFoldChange: number; pctIn: number; pctOut: number }[] }[];
   warnings: string[];
+  /** The mixture's components merged by entropy (mergeComponents; null for k-means). */
+  mergeTree: { n: number; k: number; entropy: number; merges: [number, number, number][] } | null;
   versions: { emgpu: string };
 }
 

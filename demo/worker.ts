@@ -4,6 +4,9 @@
  * results go back as messages (protocol.ts); large arrays are transferred, not copied.
  */
 import {
+  cutMergeTree,
+  mergeComponents,
+  type MergeTree,
   createEngine,
   read10x,
   find10xInputs,
@@ -37,6 +40,8 @@ const ctx = self as unknown as {
 const post = (m: FromWorker, transfer: Transferable[] = []): void => ctx.postMessage(m, transfer);
 
 let engine: Engine | null = null;
+/** The last mixture fit's merge tree, its posteriors and the cells they belong to (for cuts). */
+let merged: { tree: MergeTree; resp: number[][]; rows: ArrayLike<number> } | null = null;
 let data: SingleCellData | null = null;
 let pre: PreprocessResult | null = null;
 /** Truth labels per kept cell (strings, null when absent). */
@@ -297,6 +302,8 @@ async function cluster(p: ClusterParams): Promise<void> {
   }
   const fitMs = performance.now() - t0;
   const k = p.k;
+  const rows0 = p.subset ?? Uint32Array.from({ length: n }, (_, i) => i);
+  merged = resp ? { tree: await mergeComponents(resp, { keepPosteriors: false }), resp, rows: rows0 } : null;
   // Back to the full cell numbering (−1 outside a lasso subset).
   const full = new Int32Array(n).fill(-1);
   const rows = p.subset ?? Uint32Array.from({ length: n }, (_, i) => i);
@@ -373,6 +380,7 @@ async function cluster(p: ClusterParams): Promise<void> {
     nmi,
     confusion,
     markers,
+    mergeTree: merged ? { n: merged.tree.n, k: merged.tree.k, entropy: merged.tree.entropy, merges: merged.tree.merges } : null,
     versions: { emgpu: VERSION },
   };
   delete (summary.params as { subset?: unknown }).subset;
@@ -539,6 +547,14 @@ ctx.onmessage = async (e: MessageEvent<ToWorker>) => {
       }
       case 'obs':
         break;
+      case 'merge-cut': {
+        if (!merged) break;
+        const v = new Float32Array(pre!.cells.length).fill(-1);
+        const cut = cutMergeTree(merged.tree, m.k, merged.resp);
+        Array.from(merged.rows).forEach((r, i) => (v[r] = cut[i]));
+        post({ type: 'values', what: `merge:${m.k}`, values: v }, [v.buffer]);
+        break;
+      }
     }
   } catch (err) {
     const x = err as Error;

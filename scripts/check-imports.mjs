@@ -29,6 +29,9 @@ const FORBIDDEN = {
   io: ['backends', 'gpu', 'cli', 'kmeans', 'gmm', 'nbmm', 'select', 'graph', 'leiden', 'umap', 'harmony'],
   gpu: MODELS,
 };
+// merge tree (issue 14): a model folder like the others.
+FORBIDDEN.merge = MODEL_BANS;
+for (const layer of ['core', 'engine', 'io', 'gpu']) FORBIDDEN[layer].push('merge');
 
 function files(dir) {
   return readdirSync(dir).flatMap((name) => {

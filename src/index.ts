@@ -142,3 +142,8 @@ export type { KnnMetric, KnnResult, WeightedGraph } from './graph/types.js';
 // graph: Leiden
 export { leiden } from './leiden/index.js';
 export type { LeidenObjective, LeidenOptions, LeidenResult } from './leiden/index.js';
+// merge tree
+export { mergeComponents } from './merge/api.js';
+export type { MergeComponentsOptions } from './merge/api.js';
+export { cutMergeTree, mergeTreeGroups } from './merge/tree.js';
+export type { MergeTree } from './merge/tree.js';

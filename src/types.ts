@@ -67,6 +67,20 @@ export interface RestartSummary {
   converged: boolean;
 }
 
+/**
+ * The objectives the restarts ended at, and their spread (|best − worst|, in the units of
+ * `restarts[].objective`: inertia for k-means, the per-sample lower bound for the Gaussian mixture,
+ * the total log-likelihood for the NB mixture). 0 with one restart.
+ */
+export interface RestartSpread {
+  objectives: number[];
+  /** Index of the kept restart (the first of equals). */
+  bestRestart: number;
+  best: number;
+  worst: number;
+  spread: number;
+}
+
 export interface Timings {
   totalMs: number;
   initMs: number;
@@ -119,6 +133,8 @@ export interface KMeansResult {
   clusterSizes: number[];
   history: IterationRecord[];
   restarts: RestartSummary[];
+  /** The spread of the restarts' objectives (how stable the fit is). */
+  restartSpread: RestartSpread;
   backend: Backend;
   adapter: string;
   seed: number;
@@ -182,6 +198,11 @@ export interface GaussianMixtureOptions {
   covariance?: CovarianceType;
   /** 'kmeans' (default, as scikit-learn), 'k-means++', 'random', 'random-from-data', or initial parameters. */
   init?: 'kmeans' | 'k-means++' | 'random' | 'random-from-data' | GaussianMixtureParams;
+  /**
+   * Restarts, each from its own initialisation; the highest final lower bound is kept (default 10:
+   * one start left the ARI on pbmc3k spread over seeds by 0.07; pass 1 for scikit-learn's single start).
+   * Given initial parameters run once. `restartSpread` in the result says how far apart the restarts ended.
+   */
   nInit?: number;
   /** Default 100. */
   maxIter?: number;
@@ -223,6 +244,8 @@ export interface GaussianMixtureResult {
   clusterSizes: number[];
   history: IterationRecord[];
   restarts: RestartSummary[];
+  /** The spread of the restarts' objectives (how stable the fit is). */
+  restartSpread: RestartSpread;
   /** Indices (in the initial 0..k−1 numbering) of components dropped by the Dirichlet prior. */
   dropped: number[];
   regCovar: number;

@@ -58,6 +58,7 @@ export function nbmmSuite(name: string, getEngine: () => Promise<Engine>, float3
       ];
       const engine = await getEngine();
       const r = await negativeBinomialMixture(X, {
+        nInit: 1,
         k: 2,
         dispersion: 0.5,
         sizeFactors: 'none',
@@ -102,7 +103,7 @@ export function nbmmSuite(name: string, getEngine: () => Promise<Engine>, float3
       const engine = await getEngine();
       const r = await negativeBinomialMixture(
         { data: sim.counts, n: 300, d: 3 },
-        { k: 1, sizeFactors: 'none', tol: 0, maxIter: 30, engine },
+        { nInit: 1, k: 1, sizeFactors: 'none', tol: 0, maxIter: 30, engine },
       );
       for (let g = 0; g < 3; g++) {
         const xs = Array.from({ length: 300 }, (_, i) => sim.counts[i * 3 + g]);
@@ -139,10 +140,10 @@ export function nbmmSuite(name: string, getEngine: () => Promise<Engine>, float3
       const sim = simulateNbMixture(1500, 60, 3, 11, { baseMean: [4, 30], phi: [0.03, 0.15] });
       const engine = await getEngine();
       const X = { data: sim.counts, n: sim.n, d: sim.d };
-      const lib = await negativeBinomialMixture(X, { k: 3, seed: 1, engine });
+      const lib = await negativeBinomialMixture(X, { nInit: 1, k: 3, seed: 1, engine });
       const ariLib = adjustedRandIndex(lib.labels, sim.truth);
       expect(ariLib).toBeGreaterThanOrEqual(0.95);
-      const r = await negativeBinomialMixture(X, { k: 3, seed: 1, sizeFactors: sim.s, engine });
+      const r = await negativeBinomialMixture(X, { nInit: 1, k: 3, seed: 1, sizeFactors: sim.s, engine });
       expect(adjustedRandIndex(r.labels, sim.truth)).toBeGreaterThanOrEqual(0.95);
       const perm = permutationBetween(r.labels, sim.truth, 3);
       let worstMean = 0;
@@ -177,8 +178,8 @@ export function nbmmSuite(name: string, getEngine: () => Promise<Engine>, float3
       const engine = await getEngine();
       const X = { data: sim.counts, n: 400, d: 4 };
       const o = { k: 1, dispersion: 0.4, sizeFactors: sim.s, tol: 0, maxIter: 3 };
-      const mle = await negativeBinomialMixture(X, { ...o, meanEstimator: 'mle', engine });
-      const wm = await negativeBinomialMixture(X, { ...o, meanEstimator: 'weighted', engine });
+      const mle = await negativeBinomialMixture(X, { nInit: 1, ...o, meanEstimator: 'mle', engine });
+      const wm = await negativeBinomialMixture(X, { nInit: 1, ...o, meanEstimator: 'weighted', engine });
       const r = 1 / 0.4;
       const sumS = sim.s.reduce((a, b) => a + b, 0);
       for (let g = 0; g < 4; g++) {
@@ -198,8 +199,8 @@ export function nbmmSuite(name: string, getEngine: () => Promise<Engine>, float3
       }
       expect(mle.logLikelihood).toBeGreaterThan(wm.logLikelihood);
       expect(mle.meanEstimator).toBe('mle');
-      const equalS = await negativeBinomialMixture(X, { ...o, sizeFactors: 'none', meanEstimator: 'mle', engine });
-      const equalW = await negativeBinomialMixture(X, { ...o, sizeFactors: 'none', engine });
+      const equalS = await negativeBinomialMixture(X, { nInit: 1, ...o, sizeFactors: 'none', meanEstimator: 'mle', engine });
+      const equalW = await negativeBinomialMixture(X, { nInit: 1, ...o, sizeFactors: 'none', engine });
       expectParamsClose(equalS.means, equalW.means, 1, undefined, paramAtol, paramRtol);
     });
 
@@ -207,11 +208,11 @@ export function nbmmSuite(name: string, getEngine: () => Promise<Engine>, float3
       const sim = simulateNbMixture(900, 30, 3, 4, { phi: 0.2 });
       const engine = await getEngine();
       const X = { data: sim.counts, n: sim.n, d: sim.d };
-      const shared = await negativeBinomialMixture(X, { k: 3, dispersion: 'shared', sizeFactors: sim.s, engine });
+      const shared = await negativeBinomialMixture(X, { nInit: 1, k: 3, dispersion: 'shared', sizeFactors: sim.s, engine });
       expect(new Set(shared.dispersion).size).toBe(1);
       expect(Math.abs(shared.dispersion[0] - 0.2) / 0.2).toBeLessThan(0.1);
       expect(shared.dispersionMode).toBe('shared');
-      const fixed = await negativeBinomialMixture(X, { k: 3, dispersion: 0.3, engine });
+      const fixed = await negativeBinomialMixture(X, { nInit: 1, k: 3, dispersion: 0.3, engine });
       expect(fixed.dispersion).toEqual(new Array(30).fill(0.3));
       expect(fixed.dispersionMode).toBe('fixed');
       expect(adjustedRandIndex(fixed.labels, sim.truth)).toBeGreaterThanOrEqual(0.95);
@@ -250,10 +251,10 @@ export function nbmmSuite(name: string, getEngine: () => Promise<Engine>, float3
     test('dense and CSR inputs give the same fit', async () => {
       const sim = simulateNbMixture(400, 25, 2, 2);
       const engine = await getEngine();
-      const dense = await negativeBinomialMixture({ data: sim.counts, n: sim.n, d: sim.d }, { k: 2, seed: 2, engine });
+      const dense = await negativeBinomialMixture({ data: sim.counts, n: sim.n, d: sim.d }, { nInit: 1, k: 2, seed: 2, engine });
       const rows = Array.from({ length: sim.n }, (_, i) => Array.from(sim.counts.subarray(i * sim.d, (i + 1) * sim.d)));
-      const csr = await negativeBinomialMixture(toCsr(sim.counts, sim.n, sim.d), { k: 2, seed: 2, engine });
-      const nested = await negativeBinomialMixture(rows, { k: 2, seed: 2, engine });
+      const csr = await negativeBinomialMixture(toCsr(sim.counts, sim.n, sim.d), { nInit: 1, k: 2, seed: 2, engine });
+      const nested = await negativeBinomialMixture(rows, { nInit: 1, k: 2, seed: 2, engine });
       for (const other of [csr, nested]) {
         expect(other.labels).toEqual(dense.labels);
         expect(other.means).toEqual(dense.means);
@@ -280,7 +281,13 @@ export function nbmmSuite(name: string, getEngine: () => Promise<Engine>, float3
       const engine = await getEngine();
       const X = { data: sim.counts, n: sim.n, d: sim.d };
       const seen: number[] = [];
-      const r = await negativeBinomialMixture(X, { k: 2, returnResponsibilities: true, onIteration: (h) => seen.push(h.iter), engine });
+      const r = await negativeBinomialMixture(X, {
+        nInit: 1,
+        k: 2,
+        returnResponsibilities: true,
+        onIteration: (h) => seen.push(h.iter),
+        engine,
+      });
       expect(JSON.parse(JSON.stringify(r))).toEqual(r);
       expect(r.model).toBe('nbmm');
       expect(seen).toHaveLength(r.nIter);
@@ -291,6 +298,7 @@ export function nbmmSuite(name: string, getEngine: () => Promise<Engine>, float3
       expect(r.clusterSizes.reduce((a, b) => a + b, 0)).toBe(200);
       const ctl = new AbortController();
       const p = negativeBinomialMixture(X, {
+        nInit: 1,
         k: 2,
         tol: 0,
         maxIter: 50,

@@ -5,8 +5,10 @@
 import type { DataInput } from '../data.js';
 import type { Engine } from '../engine/engine.js';
 import { gaussianMixture } from '../gmm/api.js';
+import { GMM_N_INIT } from '../gmm/options.js';
 import { kmeans, softKMeans } from '../kmeans/api.js';
 import { negativeBinomialMixture } from '../nbmm/api.js';
+import { NB_N_INIT } from '../nbmm/options.js';
 import type { CountsInput, NegativeBinomialMixtureOptions } from '../nbmm/types.js';
 import type {
   Backend,
@@ -78,7 +80,7 @@ export function libraryOptions(model: ModelName, s: FitSettings): Record<string,
   if (model === 'kmeans') return pick<KMeansOptions>(s, [...base, 'nInit', 'init']);
   if (model === 'softkmeans') return { ...pick<SoftKMeansOptions>(s, [...base, 'nInit', 'init', 'beta']), returnResponsibilities: true };
   if (model === 'gmm') {
-    // The mixture's nInit is a number: 'auto' leaves the library's default (1).
+    // The mixture's nInit is a number: 'auto' leaves the library's default (GMM_N_INIT).
     return pick<GaussianMixtureOptions>(s, [...base, ...(s.nInit === 'auto' ? [] : (['nInit'] as const)), 'covariance', 'regCovar']);
   }
   return { ...pick<NegativeBinomialMixtureOptions>(s, [...base, 'nInit', 'dispersion', 'sizeFactors']), returnResponsibilities: true };
@@ -178,9 +180,12 @@ export function nbBic(logLikelihood: number, k: number, d: number, n: number, di
   return -2 * logLikelihood + nbParameters(k, d, dispersion) * Math.log(n);
 }
 
-/** Restarts a progress bar should expect: --n-init, else the library's 'auto' (10 for random init, else 1). */
-export function plannedRestarts(s: FitSettings): number {
-  return typeof s.nInit === 'number' ? s.nInit : s.init === 'random' ? 10 : 1;
+/** Restarts a progress bar should expect: --n-init, else the library's default (10 for random init; the mixtures' GMM_N_INIT / NB_N_INIT; else 1). */
+export function plannedRestarts(s: FitSettings, model?: ModelName): number {
+  if (typeof s.nInit === 'number') return s.nInit;
+  if (model === 'gmm') return GMM_N_INIT;
+  if (model === 'nb') return NB_N_INIT;
+  return s.init === 'random' ? 10 : 1;
 }
 
 export const DEFAULT_MAX_ITER: Record<ModelName, number> = { kmeans: 300, softkmeans: 300, gmm: 100, nb: 100 };

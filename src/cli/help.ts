@@ -78,6 +78,7 @@ Gaussian mixture by EM (scikit-learn's GaussianMixture semantics, k-means initia
   -k, --k K               number of components (required with FILE)
       --covariance C      full (default), diag, tied or spherical
       --reg-covar X       added to covariance diagonals (default 1e-6)
+      --n-init N          restarts from k-means starts, the best likelihood kept (default 10)
       --max-iter N        default 100; --tol X: change of the mean log-likelihood (default 1e-3)
 ${OUT_POSTERIOR}
 ${COMMON}
@@ -90,6 +91,7 @@ component has a mean per feature, with per-cell size factors and per-feature dis
   -k, --k K               number of components (required with FILE)
       --dispersion D      per-gene (default), shared, or a fixed value phi > 0
       --size-factors S    library (default: total count / mean total) or none
+      --n-init N|auto     restarts, the best likelihood kept (default auto: 10)
 ${OUT_POSTERIOR}
 ${COMMON}
 ${READER}`,

@@ -89,7 +89,7 @@ export async function runMatrix(args: MatrixArgs, deps: CliDeps, root: string | 
   const settings = fitSettings(args);
   const engine = await deps.createEngine({ backend: args.backend });
   const objectiveName = model === 'kmeans' ? 'inertia' : model === 'softkmeans' ? 'objective' : 'log-likelihood';
-  const bar = progressFor(args, stderr, plannedRestarts(settings), args.maxIter ?? DEFAULT_MAX_ITER[model], objectiveName);
+  const bar = progressFor(args, stderr, plannedRestarts(settings, model), args.maxIter ?? DEFAULT_MAX_ITER[model], objectiveName);
   const hooks: FitHooks = { ...onIterationOf(bar), ...(deps.kmeans ? { kmeans: deps.kmeans } : {}) };
   let fit: Awaited<ReturnType<typeof fitModel>>;
   try {

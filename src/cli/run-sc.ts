@@ -155,7 +155,7 @@ export async function runSc(args: ScArgs, deps: CliDeps): Promise<number> {
       const fitBar = progressFor(
         args,
         stderr,
-        plannedRestarts(settings),
+        plannedRestarts(settings, model),
         args.maxIter ?? DEFAULT_MAX_ITER[model],
         model === 'kmeans' ? 'inertia' : 'log-likelihood',
       );

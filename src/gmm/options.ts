@@ -39,6 +39,13 @@ function num(v: unknown, name: string, fallback: number, ok: (x: number) => bool
   return v;
 }
 
+/**
+ * Restarts when the caller does not say (each from its own k-means start; the highest likelihood is
+ * kept). One start (scikit-learn's default) left the ARI on pbmc3k spread over 0.59–0.66 across
+ * seeds 0–4; ten brought the spread under 0.05 (bench/results/2026-12-07-restarts-pbmc3k.md).
+ */
+export const GMM_N_INIT = 10;
+
 /** Options resolved against the data; `weights` (validated sample weights) weight the prior's data-driven defaults. */
 export function resolve(ds: Dataset, o: GaussianMixtureOptions, weights: Float64Array | null = null): Resolved {
   if (o == null || typeof o !== 'object') throw invalid('BAD_OPTION', 'Options are missing. Pass an object with at least { k }.');
@@ -60,7 +67,7 @@ export function resolve(ds: Dataset, o: GaussianMixtureOptions, weights: Float64
   const r: Resolved = {
     k: o.k,
     type,
-    nInit: num(o.nInit, 'nInit', 1, (x) => Number.isInteger(x) && x >= 1, 'an integer >= 1'),
+    nInit: num(o.nInit, 'nInit', GMM_N_INIT, (x) => Number.isInteger(x) && x >= 1, 'an integer >= 1'),
     maxIter: num(o.maxIter, 'maxIter', 100, (x) => Number.isInteger(x) && x >= 1, 'an integer >= 1'),
     tol: num(o.tol, 'tol', 1e-3, (x) => x >= 0, 'a number >= 0'),
     regCovar: num(o.regCovar, 'regCovar', 1e-6, (x) => x >= 0, 'a number >= 0'),

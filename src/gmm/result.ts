@@ -1,6 +1,7 @@
 /** The Gaussian mixture's public result object from a finished fit. */
 import { toRows, type Dataset } from '../data.js';
 import type { LoopResult } from '../core/em.js';
+import { restartSpread } from '../core/restarts.js';
 import type { Engine } from '../engine/engine.js';
 import type { CovarianceType, GaussianMixturePrior, GaussianMixtureResult, GpuCounters } from '../types.js';
 import type { Evaluation } from './backend.js';
@@ -123,6 +124,7 @@ export function buildResult(
     clusterSizes: sizes,
     history: best.loop.history,
     restarts: best.restarts,
+    restartSpread: restartSpread(best.restarts, true),
     dropped: act.length === full.k ? [] : Array.from({ length: full.k }, (_, c) => c).filter((c) => !full.active[c]),
     regCovar: r.regCovar,
     ...(r.prior ? { prior: priorEcho(r.prior) } : {}),

@@ -1,4 +1,5 @@
 /** Turning either backend's raw fit into the public, plain result objects. */
+import { restartSpread } from '../core/restarts.js';
 import { toRows } from '../data.js';
 import type { GpuCounters, IterationRecord, KMeansResult, RestartSummary, SoftKMeansResult, Backend } from '../types.js';
 
@@ -63,6 +64,7 @@ export function kmeansResult(raw: RawFit, maxIter: number): KMeansResult {
     clusterSizes: sizes(raw.labels, raw.k),
     history: raw.history,
     restarts: raw.restarts,
+    restartSpread: restartSpread(raw.restarts, false),
     backend: raw.backend,
     adapter: raw.adapter,
     seed: raw.seed,

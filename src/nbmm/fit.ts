@@ -11,6 +11,7 @@
  * method-of-moments dispersion (model.ts, paramsFromLabels).
  */
 import { fitEM } from '../core/em.js';
+import { restartSpread } from '../core/restarts.js';
 import { implementationFor } from '../core/registry.js';
 import { resolveSampleWeight } from '../core/weights.js';
 import type { Engine } from '../engine/engine.js';
@@ -137,6 +138,7 @@ export async function fitNegativeBinomialMixture(
       stopReason: loop.stopReason === 'maxIter' ? 'maxIter' : 'tol',
       history: loop.history.map((h: IterationRecord) => ({ ...h })),
       restarts: fit.restarts,
+      restartSpread: restartSpread(fit.restarts, true),
       backend: engine.backend,
       adapter: engine.adapter,
       seed: o.seed,

@@ -29,8 +29,8 @@ describe('WebGPU Gaussian mixtures equal the CPU reference', () => {
         const b = makeBlobs(n, d, k, 40 + d, { std: 1.5, spread: 4, offset: 50 });
         const X = { data: b.data, n, d };
         const opts = { k, covariance, init: 'random' as const, seed: 3, maxIter: 15, tol: 0 };
-        const g = await gaussianMixture(X, { ...opts, engine: gpu });
-        const c = await gaussianMixture(X, { ...opts, engine: cpu });
+        const g = await gaussianMixture(X, { nInit: 1, ...opts, engine: gpu });
+        const c = await gaussianMixture(X, { nInit: 1, ...opts, engine: cpu });
         expect(g.nIter).toBe(15);
         g.history.forEach((h, i) => expectRelClose(h.objective, c.history[i].objective, F32_OBJ_RTOL, `lower bound ${i + 1}`));
         expectNonDecreasing(
@@ -48,7 +48,7 @@ describe('WebGPU Gaussian mixtures equal the CPU reference', () => {
         pg.forEach((row, i) => row.forEach((v, j) => (worst = Math.max(worst, Math.abs(v - pc[i][j])))));
         expect(worst).toBeLessThanOrEqual(F32_PROB_ATOL);
         // maxChunkRows 300 is rounded down to whole 256-row segments: the chunked path agrees too.
-        const h = await gaussianMixture(X, { ...opts, engine: chunked });
+        const h = await gaussianMixture(X, { nInit: 1, ...opts, engine: chunked });
         expect(h.gpu!.chunks).toBe(Math.ceil(n / 256));
         expectRelClose(h.lowerBound, g.lowerBound, F32_OBJ_RTOL, 'chunked lower bound');
         expect(h.labels).toEqual(g.labels);
@@ -64,8 +64,8 @@ describe('WebGPU Gaussian mixtures equal the CPU reference', () => {
     const X = { data, n: 220, d: 3 };
     for (const covariance of types) {
       const opts = { k: 3, covariance, init: 'kmeans' as const, seed: 1 };
-      const g = await gaussianMixture(X, { ...opts, engine: gpu });
-      const c = await gaussianMixture(X, { ...opts, engine: cpu });
+      const g = await gaussianMixture(X, { nInit: 1, ...opts, engine: gpu });
+      const c = await gaussianMixture(X, { nInit: 1, ...opts, engine: cpu });
       expect(flat(g.covariances).every(Number.isFinite)).toBe(true);
       expect(Number.isFinite(g.logLikelihood)).toBe(true);
       expect(g.labels).toEqual(c.labels);
@@ -78,19 +78,25 @@ describe('WebGPU Gaussian mixtures equal the CPU reference', () => {
     const d = 8;
     const k = 5;
     const b = makeBlobs(n, d, k, 9);
-    const full = await gaussianMixture({ data: b.data, n, d }, { k, covariance: 'full', init: 'random', maxIter: 5, tol: 0, engine: gpu });
+    const full = await gaussianMixture(
+      { data: b.data, n, d },
+      { nInit: 1, k, covariance: 'full', init: 'random', maxIter: 5, tol: 0, engine: gpu },
+    );
     expect(full.gpu!.bytesReadPerIter).toBe(k * (d + 2 + (d * (d + 1)) / 2) * 4);
     expect(full.gpu!.dispatchesPerIter).toBe(full.gpu!.chunks + 1);
     expect(full.gpu!.dispatchesPerIter).toBeLessThanOrEqual(2);
     expect(full.gpu!.dataPassesPerIter).toBe(1);
     expect(full.gpu!.dataBytesPerIter).toBe(n * (d + 1) * 4);
-    const diag = await gaussianMixture({ data: b.data, n, d }, { k, covariance: 'diag', init: 'random', maxIter: 5, tol: 0, engine: gpu });
+    const diag = await gaussianMixture(
+      { data: b.data, n, d },
+      { nInit: 1, k, covariance: 'diag', init: 'random', maxIter: 5, tol: 0, engine: gpu },
+    );
     expect(diag.gpu!.bytesReadPerIter).toBe(k * (d + 2 + d) * 4);
     expect(diag.gpu!.dispatchesPerIter).toBe(diag.gpu!.chunks + 1);
     expect(diag.gpu!.dataPassesPerIter).toBe(1);
     const chunkedFull = await gaussianMixture(
       { data: b.data, n, d },
-      { k, covariance: 'full', init: 'random', maxIter: 5, tol: 0, engine: chunked },
+      { nInit: 1, k, covariance: 'full', init: 'random', maxIter: 5, tol: 0, engine: chunked },
     );
     expect(chunkedFull.gpu!.chunks).toBe(Math.ceil(n / 256));
     expect(chunkedFull.gpu!.dispatchesPerIter).toBe(chunkedFull.gpu!.chunks + 1);

@@ -71,8 +71,8 @@ describe('WebGPU negative-binomial mixture equals the CPU reference on seeded si
       const sim = simulateNbMixture(n, d, k, n + d + k, { foldChange: 2.5, sizeSpread: opts.sizeFactors === 'none' ? 0 : 0.3 });
       const X = { data: sim.counts, n, d };
       const o = { k, init: randomLabels(n, k, n), tol: 0, maxIter: 12, ...opts };
-      const g = await negativeBinomialMixture(X, { ...o, engine: gpu });
-      const c = await negativeBinomialMixture(X, { ...o, engine: cpu });
+      const g = await negativeBinomialMixture(X, { nInit: 1, ...o, engine: gpu });
+      const c = await negativeBinomialMixture(X, { nInit: 1, ...o, engine: cpu });
       expectParity(g, c, sim.counts);
       expect(g.backend).toBe('webgpu');
     });
@@ -81,8 +81,8 @@ describe('WebGPU negative-binomial mixture equals the CPU reference on seeded si
   test('default options (k-means start on each backend): the same partition up to renaming', async () => {
     const sim = simulateNbMixture(1500, 60, 3, 21);
     const X = { data: sim.counts, n: sim.n, d: sim.d };
-    const g = await negativeBinomialMixture(X, { k: 3, seed: 4, engine: gpu });
-    const c = await negativeBinomialMixture(X, { k: 3, seed: 4, engine: cpu });
+    const g = await negativeBinomialMixture(X, { nInit: 1, k: 3, seed: 4, engine: gpu });
+    const c = await negativeBinomialMixture(X, { nInit: 1, k: 3, seed: 4, engine: cpu });
     const perm = permutationBetween(g.labels, c.labels, 3);
     expectRelClose(g.logLikelihood, c.logLikelihood, F32_OBJ_RTOL, 'log-likelihood');
     expectParamsClose(g.means, c.means, dataScale(sim.counts, sim.n, sim.d), perm);
@@ -145,8 +145,8 @@ describe('the chunked GPU path', () => {
 
   test('chunks of whole segments (256 rows) agree with one chunk; the row statistics are bit-identical, the per-gene sums within round-off', async () => {
     const chunked = await createEngine({ backend: 'webgpu', maxChunkRows: 300 });
-    const whole = await negativeBinomialMixture(X, { ...o, engine: gpu });
-    const parts = await negativeBinomialMixture(X, { ...o, engine: chunked });
+    const whole = await negativeBinomialMixture(X, { nInit: 1, ...o, engine: gpu });
+    const parts = await negativeBinomialMixture(X, { nInit: 1, ...o, engine: chunked });
     expect(whole.gpu!.chunks).toBe(1);
     expect(parts.gpu!.chunks).toBe(6);
     expectParity(parts, whole, sim.counts);
@@ -155,8 +155,8 @@ describe('the chunked GPU path', () => {
 
   test('tiny ragged chunks (37 rows) agree with the CPU reference', async () => {
     const tiny = await createEngine({ backend: 'webgpu', maxChunkRows: 37 });
-    const g = await negativeBinomialMixture(X, { ...o, engine: tiny });
-    const c = await negativeBinomialMixture(X, { ...o, engine: cpu });
+    const g = await negativeBinomialMixture(X, { nInit: 1, ...o, engine: tiny });
+    const c = await negativeBinomialMixture(X, { nInit: 1, ...o, engine: cpu });
     expect(g.gpu!.chunks).toBe(Math.ceil(1500 / 37));
     expectParity(g, c, sim.counts);
     tiny.destroy();
@@ -166,8 +166,8 @@ describe('the chunked GPU path', () => {
     const tiny = await createEngine({ backend: 'webgpu', maxChunkRows: 37 });
     // Exact in float32; zeros and fractions in every chunk.
     const sampleWeight = Array.from({ length: 1500 }, (_, i) => (i % 11 === 4 ? 0 : 0.5 * (1 + (i % 4))));
-    const g = await negativeBinomialMixture(X, { ...o, sampleWeight, engine: tiny });
-    const c = await negativeBinomialMixture(X, { ...o, sampleWeight, engine: cpu });
+    const g = await negativeBinomialMixture(X, { nInit: 1, ...o, sampleWeight, engine: tiny });
+    const c = await negativeBinomialMixture(X, { nInit: 1, ...o, sampleWeight, engine: cpu });
     expect(g.gpu!.chunks).toBe(Math.ceil(1500 / 37));
     expectParity(g, c, sim.counts);
     tiny.destroy();
@@ -175,8 +175,8 @@ describe('the chunked GPU path', () => {
 
   test('split dispatches (at most 8 workgroups per dimension; 24 to 54 needed) give the same bits', async () => {
     const split = await createEngine({ backend: 'webgpu', maxWorkgroupsPerDimension: 8 });
-    const a = await negativeBinomialMixture(toCsr(sim.counts, sim.n, sim.d), { ...o, engine: split });
-    const ref = await negativeBinomialMixture(X, { ...o, engine: gpu });
+    const a = await negativeBinomialMixture(toCsr(sim.counts, sim.n, sim.d), { nInit: 1, ...o, engine: split });
+    const ref = await negativeBinomialMixture(X, { nInit: 1, ...o, engine: gpu });
     expect(a.labels).toEqual(ref.labels);
     expect(a.means).toEqual(ref.means);
     expect(a.dispersion).toEqual(ref.dispersion);

@@ -56,7 +56,7 @@ test("'auto' runs on 'wasm' here (no hardware adapter); without isolation every 
     const x = makeBlobs(600, 3, 3, 5).data;
     const X = { data: x, n: 600, d: 3 };
     const km = await kmeans(X, { k: 3, seed: 1, engine });
-    const gm = await gaussianMixture(X, { k: 3, seed: 1, covariance: 'diag', engine });
+    const gm = await gaussianMixture(X, { nInit: 1, k: 3, seed: 1, covariance: 'diag', engine });
     if (globalThis.crossOriginIsolated) {
       expect(engine.notice).toBeNull();
       expect(engine.adapter).toMatch(/2 threads\)$/);

@@ -136,6 +136,8 @@ describe('emgpu COMMAND --json equals the library with the same options (referen
       'diag',
       '--seed',
       '2',
+      '--n-init',
+      '1',
       '--tol',
       '1e-4',
       '--json',
@@ -143,7 +145,7 @@ describe('emgpu COMMAND --json equals the library with the same options (referen
       out,
     ];
     const { summary: s } = await cli<Summary>(argv);
-    const r = await gaussianMixture(iris.X, { k: 3, covariance: 'diag', seed: 2, tol: 1e-4, backend: 'reference' });
+    const r = await gaussianMixture(iris.X, { nInit: 1, k: 3, covariance: 'diag', seed: 2, tol: 1e-4, backend: 'reference' });
     expect(s).toMatchObject({ command: 'gmm', k: 3, nIter: r.nIter, converged: r.converged });
     expect(s.objective).toEqual({ name: 'log-likelihood', value: r.logLikelihood });
     expect(s.model).toEqual({ covariance: 'diag', lowerBound: r.lowerBound, bic: await r.bic(iris.X) });
@@ -175,11 +177,14 @@ describe('emgpu COMMAND --json equals the library with the same options (referen
       '15',
       '--seed',
       '4',
+      '--n-init',
+      '1',
       '--label-column',
       'last',
     ];
     const { summary: s } = await cli<Summary>([...argv, '--json', '--out', out]);
     const r = await negativeBinomialMixture(digits.X.slice(0, n), {
+      nInit: 1,
       k: 6,
       maxIter: 15,
       seed: 4,
@@ -221,7 +226,7 @@ describe('emgpu COMMAND --json equals the library with the same options (referen
 
 describe('emgpu COMMAND output on a terminal and off it', () => {
   test('gmm draws a progress line on a TTY naming the log-likelihood, and prints the same summary as off it', async () => {
-    const argv = ['gmm', '--dataset', 'iris', '--backend', 'reference', '--seed', '1'];
+    const argv = ['gmm', '--dataset', 'iris', '--backend', 'reference', '--seed', '1', '--n-init', '1'];
     const tty = capture(true);
     expect(await runCli(argv, tty.deps)).toBe(0);
     expect(tty.err()).toMatch(/^\r\[[#-]+\] restart 1\/1 {2}iter 1 {2}log-likelihood -\d/);

@@ -95,6 +95,8 @@ describe('emgpu sc on 400 pbmc3k cells (reference backend)', () => {
       '20',
       '--seed',
       '1',
+      '--n-init',
+      '1',
     ];
     const more = ['--labels', `${LABELS}:seurat_annotation`, '--markers', '3', '--backend', 'reference', '--out', out, '--json'];
     const c = capture();
@@ -115,6 +117,7 @@ describe('emgpu sc on 400 pbmc3k cells (reference backend)', () => {
     const cols = new Uint8Array(data.d);
     for (const g of pre.hvgGenes) cols[g] = 1;
     const nb = await negativeBinomialMixture(subsetCsr(data, rows, cols), {
+      nInit: 1,
       k: 4,
       seed: 1,
       maxIter: 20,
@@ -177,14 +180,16 @@ describe('emgpu sc on 400 pbmc3k cells (reference backend)', () => {
       '300',
       '--n-pcs',
       '10',
+      '--n-init',
+      '1',
     ];
     const c = capture();
     expect(await runCli([...argv, '--backend', 'reference', '--json'], c.deps)).toBe(0);
     const s = JSON.parse(c.out()) as ScSummary;
     const pre = await libraryPipeline(await read10xDir(dir), 0);
     const pcs = { data: Float64Array.from(pre.pca.scores), n: pre.pca.n, d: 10 };
-    const sel = await selectK(pcs, { model: 'gmm', ks: [2, 3, 4], fit: { covariance: 'diag' }, backend: 'reference' });
-    const g = await gaussianMixture(pcs, { k: sel.bestK, covariance: 'diag', backend: 'reference' });
+    const sel = await selectK(pcs, { model: 'gmm', ks: [2, 3, 4], fit: { covariance: 'diag', nInit: 1 }, backend: 'reference' });
+    const g = await gaussianMixture(pcs, { nInit: 1, k: sel.bestK, covariance: 'diag', backend: 'reference' });
     const m = s.models[0];
     expect(m.selection).toMatchObject({ criterion: 'bic', bestK: sel.bestK, ks: [2, 3, 4] });
     expect(m.selection!.rows.map((r) => r.bic)).toEqual(sel.rows.map((r) => r.bic));
@@ -225,7 +230,23 @@ describe('emgpu sc on 400 pbmc3k cells (reference backend)', () => {
   });
 
   test("nb --select keeps the chosen k's fit: the library's NB mixture at that k, chosen by BIC", async () => {
-    const argv = ['sc', dir, '--select', '--ks', '2..3', '--model', 'nb', '--n-top-genes', '300', '--n-pcs', '10', '--max-iter', '10'];
+    const argv = [
+      'sc',
+      dir,
+      '--select',
+      '--ks',
+      '2..3',
+      '--model',
+      'nb',
+      '--n-top-genes',
+      '300',
+      '--n-pcs',
+      '10',
+      '--max-iter',
+      '10',
+      '--n-init',
+      '1',
+    ];
     const c = capture();
     expect(await runCli([...argv, '--backend', 'reference', '--json'], c.deps)).toBe(0);
     const m = (JSON.parse(c.out()) as ScSummary).models[0];
@@ -235,7 +256,7 @@ describe('emgpu sc on 400 pbmc3k cells (reference backend)', () => {
     for (const g of pre.hvgGenes) cols[g] = 1;
     const counts = subsetCsr(data, new Uint8Array(data.n).fill(1), cols);
     const fit = async (k: number) => {
-      const r = await negativeBinomialMixture(counts, { k, maxIter: 10, backend: 'reference' });
+      const r = await negativeBinomialMixture(counts, { nInit: 1, k, maxIter: 10, backend: 'reference' });
       // k·d means, k − 1 weights, d per-gene dispersions.
       return { r, bic: -2 * r.logLikelihood + (k * 300 + (k - 1) + 300) * Math.log(counts.n) };
     };

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { chromiumArgs, chromiumExecutable } from '../../scripts/chromium.js';
 import baseline from '../fixtures/pbmc3k/kmeans_baseline.json';
+import { mergeTreeGroups, type MergeTree } from '../../src/index.js';
 
 const CONFIG = 'demo/vite.config.ts';
 const ARTIFACTS = 'test-artifacts/demo';
@@ -199,6 +200,39 @@ describe('the single-cell demo in headless Chromium', () => {
     await shot('07-nbmm-max-posterior');
     await page.select('#color-by', 'cluster');
   }, 900_000);
+
+  test("the NB mixture's merge tree is drawn, and cutting it at 4 colours the cells by the argmax of their posteriors summed per group", async () => {
+    const tree = await page.evaluate(
+      () => (window as unknown as { emgpuDemo: { cluster: { mergeTree: MergeTree } } }).emgpuDemo.cluster.mergeTree,
+    );
+    expect(tree.k).toBe(8);
+    expect(tree.merges).toHaveLength(7);
+    expect(await page.$eval('#merge-svg', (el) => el.getAttribute('data-merges'))).toBe('7');
+    // Two uprights and a bar per merge.
+    expect(await page.$$eval('#merge-svg path', (p) => p.length)).toBe(21);
+    await page.select('#merge-k', '4');
+    await page.waitForFunction(() => (window as unknown as { emgpuDemo: { mergeCut: { k: number } | null } }).emgpuDemo.mergeCut?.k === 4, {
+      timeout: 60_000,
+    });
+    const { labels, resp } = await page.evaluate(() => {
+      const s = (window as unknown as { emgpuDemo: { mergeCut: { labels: Float32Array }; resp: Float32Array } }).emgpuDemo;
+      return { labels: Array.from(s.mergeCut.labels), resp: Array.from(s.resp) };
+    });
+    const groups = mergeTreeGroups(tree, 4);
+    let compared = 0;
+    labels.forEach((l, i) => {
+      const sums = groups.map((g) => g.reduce((t, j) => t + resp[i * 8 + j], 0));
+      const sorted = [...sums].sort((a, b) => b - a);
+      // The page holds float32 posteriors; the worker cut float64 ones: skip near-ties.
+      if (sorted[0] - sorted[1] < 1e-5) return;
+      expect(l).toBe(sums.indexOf(sorted[0]));
+      compared++;
+    });
+    expect(compared).toBeGreaterThan(labels.length * 0.9);
+    expect(await page.$eval('#color-by', (el) => (el as HTMLSelectElement).value)).toBe('merge');
+    await shot('07b-nbmm-merge-tree-cut-4');
+    await page.select('#color-by', 'cluster');
+  }, 120_000);
 
   test('a lasso re-clusters only the selected cells', async () => {
     const box = (await page.$('#scatter'))!;

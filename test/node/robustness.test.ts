@@ -55,8 +55,8 @@ describe('values that are not numbers are refused with their position, never coe
       ];
       for (const fit of [
         () => kmeans(data, { k: 1, engine: ref }),
-        () => gaussianMixture(data, { k: 1, engine: ref }),
-        () => negativeBinomialMixture(data, { k: 1, engine: ref }),
+        () => gaussianMixture(data, { nInit: 1, k: 1, engine: ref }),
+        () => negativeBinomialMixture(data, { nInit: 1, k: 1, engine: ref }),
       ]) {
         const e = await code(fit);
         expect(e.code).toBe('NON_NUMERIC');
@@ -89,10 +89,10 @@ describe('values that are not numbers are refused with their position, never coe
 describe('unknown option names are refused with the nearest known name', () => {
   const cases: [string, () => Promise<unknown>, string][] = [
     ['n_init', () => kmeans(X, { k: 2, n_init: 3, engine: ref } as never), 'nInit'],
-    ['maxIters', () => gaussianMixture(X, { k: 2, maxIters: 3, engine: ref } as never), 'maxIter'],
+    ['maxIters', () => gaussianMixture(X, { nInit: 1, k: 2, maxIters: 3, engine: ref } as never), 'maxIter'],
     ['random_state', () => softKMeans(X, { k: 2, random_state: 3, engine: ref } as never), 'seed'],
-    ['covariance_type', () => gaussianMixture(X, { k: 2, covariance_type: 'diag', engine: ref } as never), 'covariance'],
-    ['n_clusters', () => negativeBinomialMixture([[1], [2]], { n_clusters: 2, engine: ref } as never), 'k'],
+    ['covariance_type', () => gaussianMixture(X, { nInit: 1, k: 2, covariance_type: 'diag', engine: ref } as never), 'covariance'],
+    ['n_clusters', () => negativeBinomialMixture([[1], [2]], { nInit: 1, n_clusters: 2, engine: ref } as never), 'k'],
     ['kss', () => selectK(X, { kss: [2], engine: ref } as never), 'ks'],
     ['n_comps', () => pca({ data: [1, 2, 3, 4], n: 2, d: 2 }, { n_comps: 1, engine: ref } as never), 'nComps'],
   ];
@@ -128,14 +128,14 @@ describe('options and option values the issue found untyped are typed errors', (
 
   test('a spherical mixture initialised without covariances is a typed error', async () => {
     const e = await code(
-      gaussianMixture(X, { k: 1, covariance: 'spherical', init: { weights: [1], means: [[0, 0]] } as never, engine: ref }),
+      gaussianMixture(X, { nInit: 1, k: 1, covariance: 'spherical', init: { weights: [1], means: [[0, 0]] } as never, engine: ref }),
     );
     expect(e.code).toBe('DIMENSION_MISMATCH');
   });
 
   test('prior.normal.scale: NaN, or a negative variance, is BAD_OPTION rather than a NaN fit', async () => {
     for (const scale of [NaN, -1, 0]) {
-      const e = await code(gaussianMixture(X, { k: 1, covariance: 'spherical', prior: { normal: { scale } }, engine: ref }));
+      const e = await code(gaussianMixture(X, { nInit: 1, k: 1, covariance: 'spherical', prior: { normal: { scale } }, engine: ref }));
       expect(e.code).toBe('BAD_OPTION');
     }
   });
@@ -172,8 +172,8 @@ describe('finite data at any scale gives finite results or a typed error saying 
   for (const covariance of ['full', 'diag', 'spherical', 'tied'] as const) {
     test(`a ${covariance} Gaussian mixture near 1e153 is finite and equals the unit-scale fit mapped back`, async () => {
       // regCovar is absolute (in the data's units): 0 on both sides makes the fits the same model.
-      const a = await gaussianMixture(X, { k: 3, seed: 1, covariance, regCovar: 0, engine: ref });
-      const b = await gaussianMixture(times(X, S), { k: 3, seed: 1, covariance, regCovar: 0, engine: ref });
+      const a = await gaussianMixture(X, { nInit: 1, k: 3, seed: 1, covariance, regCovar: 0, engine: ref });
+      const b = await gaussianMixture(times(X, S), { nInit: 1, k: 3, seed: 1, covariance, regCovar: 0, engine: ref });
       expect(b.labels).toEqual(a.labels);
       const close = (x: number, y: number) => expect(Math.abs(x - y)).toBeLessThanOrEqual(F64_RTOL * Math.max(1, Math.abs(y)));
       b.weights.forEach((w, j) => close(w, a.weights[j]));
@@ -200,7 +200,7 @@ describe('finite data at any scale gives finite results or a typed error saying 
 
   test('data up to ±1e300 fits, or fails with OUT_OF_RANGE when a result cannot be represented', async () => {
     const huge = times(X, 1e300 / 8);
-    const g = await gaussianMixture(huge, { k: 2, covariance: 'diag', engine: ref }).catch((e: EmgpuError) => e);
+    const g = await gaussianMixture(huge, { nInit: 1, k: 2, covariance: 'diag', engine: ref }).catch((e: EmgpuError) => e);
     // Covariances near 1e600 cannot be represented: a typed error that says so.
     expect((g as EmgpuError).code).toBe('OUT_OF_RANGE');
     const km = await kmeans(huge, { k: 2, engine: ref }).catch((e: EmgpuError) => e);
@@ -209,7 +209,7 @@ describe('finite data at any scale gives finite results or a typed error saying 
   });
 
   test('predictProba of a row so far away that float64 cannot tell the components apart is OUT_OF_RANGE, never [1, 1, 1]', async () => {
-    const g = await gaussianMixture(X, { k: 3, covariance: 'tied', seed: 1, engine: ref });
+    const g = await gaussianMixture(X, { nInit: 1, k: 3, covariance: 'tied', seed: 1, engine: ref });
     const e = await code(predictProba(g, [[5e149, 5e149]], { engine: ref }));
     expect([e.code, e.message]).toEqual(['OUT_OF_RANGE', expect.stringMatching(/Row 0 .*cannot tell the components apart/)]);
     // Rows at ordinary distances still sum to 1.
@@ -228,8 +228,8 @@ describe('finite data at any scale gives finite results or a typed error saying 
 
   test('tiny data (1e-200) is fitted at its own scale, not collapsed onto regCovar', async () => {
     const tiny = times(X, 2 ** -700);
-    const a = await gaussianMixture(X, { k: 3, seed: 1, covariance: 'diag', regCovar: 0, engine: ref });
-    const b = await gaussianMixture(tiny, { k: 3, seed: 1, covariance: 'diag', regCovar: 0, engine: ref });
+    const a = await gaussianMixture(X, { nInit: 1, k: 3, seed: 1, covariance: 'diag', regCovar: 0, engine: ref });
+    const b = await gaussianMixture(tiny, { nInit: 1, k: 3, seed: 1, covariance: 'diag', regCovar: 0, engine: ref });
     expect(b.labels).toEqual(a.labels);
   });
 });
@@ -242,12 +242,12 @@ describe('negative-binomial counts beyond 2^32 are refused', () => {
       [1e20, 4],
       [3, 1],
     ];
-    const e = await code(negativeBinomialMixture(counts, { k: 2, engine: ref }));
+    const e = await code(negativeBinomialMixture(counts, { nInit: 1, k: 2, engine: ref }));
     expect([e.code, e.message]).toEqual(['OUT_OF_RANGE', expect.stringMatching(/cell 2, gene 0.*2\^32/)]);
     counts[2][0] = 1e15;
-    expect((await code(negativeBinomialMixture(counts, { k: 2, engine: ref }))).code).toBe('OUT_OF_RANGE');
+    expect((await code(negativeBinomialMixture(counts, { nInit: 1, k: 2, engine: ref }))).code).toBe('OUT_OF_RANGE');
     counts[2][0] = 2 ** 32;
-    const r = await negativeBinomialMixture(counts, { k: 2, engine: ref });
+    const r = await negativeBinomialMixture(counts, { nInit: 1, k: 2, engine: ref });
     expect(Number.isFinite(r.logLikelihood)).toBe(true);
     expect(r.logLikelihood).toBeLessThanOrEqual(0);
   });

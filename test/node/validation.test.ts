@@ -158,11 +158,11 @@ describe('bad input raises a typed error naming cause and fix, and leaves the in
     const calls: [string, () => Promise<unknown>][] = [
       ['kmeans', () => kmeans(X, { k: 1, engine: e })],
       ['softKMeans', () => softKMeans(X, { k: 1, engine: e })],
-      ['gaussianMixture', () => gaussianMixture(X, { k: 1, engine: e })],
+      ['gaussianMixture', () => gaussianMixture(X, { nInit: 1, k: 1, engine: e })],
       ['selectK', () => selectK(X, { model: 'kmeans', ks: [1], engine: e })],
       ['predict', () => predict({ centroids: [[0, 0]] }, X, { engine: e })],
       ['transform', () => transform({ centroids: [[0, 0]] }, X, { engine: e })],
-      ['negativeBinomialMixture', () => negativeBinomialMixture(csr, { k: 1, engine: e })],
+      ['negativeBinomialMixture', () => negativeBinomialMixture(csr, { nInit: 1, k: 1, engine: e })],
       ['qcMetrics', () => qcMetrics(csr, { engine: e })],
       ['normalizeTotal', () => normalizeTotal(csr, { engine: e })],
       ['highlyVariableGenes', () => highlyVariableGenes(csr, { flavor: 'seurat', nTopGenes: 1, engine: e })],

@@ -58,7 +58,7 @@ export function gmmSuite(name: string, getEngine: () => Promise<Engine>, float32
       // Σ log N(x | 3, 3.5) = −2 log(2π·3.5) − 14/7 = −2 log(7π) − 2.
       const engine = await getEngine();
       for (const covariance of ['full', 'diag', 'spherical', 'tied'] as const) {
-        const r = await gaussianMixture([[1], [2], [3], [6]], { k: 1, covariance, regCovar: 0, engine });
+        const r = await gaussianMixture([[1], [2], [3], [6]], { nInit: 1, k: 1, covariance, regCovar: 0, engine });
         expectRelClose(r.means[0][0], 3, rtol, `${covariance} mean`);
         expectRelClose(flat(r.covariances)[0], 3.5, rtol, `${covariance} variance`);
         expectRelClose(r.logLikelihood, -2 * Math.log(7 * Math.PI) - 2, objRtol, `${covariance} log-likelihood`);
@@ -72,6 +72,7 @@ export function gmmSuite(name: string, getEngine: () => Promise<Engine>, float32
       // underflow to 0/1), mean 1 and 11, variance 1 (+ regCovar), weights 1/2.
       const engine = await getEngine();
       const r = await gaussianMixture([[0], [2], [10], [12]], {
+        nInit: 1,
         k: 2,
         covariance: 'diag',
         init: { weights: [0.5, 0.5], means: [[0], [12]], covariances: [[4], [4]] },
@@ -94,6 +95,7 @@ export function gmmSuite(name: string, getEngine: () => Promise<Engine>, float32
       test(`agrees with scikit-learn on '${c.name}' (${c.n}×${c.d}, k=${c.k}, ${c.covariance_type}) from the same initial parameters`, async () => {
         const engine = await getEngine();
         const r = await gaussianMixture(c.X, {
+          nInit: 1,
           k: c.k,
           covariance: c.covariance_type,
           tol: c.tol,
@@ -130,7 +132,7 @@ export function gmmSuite(name: string, getEngine: () => Promise<Engine>, float32
     test('a collapsed component is regularised, reported with the fix, and never NaN', async () => {
       const engine = await getEngine();
       const c = cases.find((x) => x.name === 'degenerate' && x.covariance_type === 'full')!;
-      const r = await gaussianMixture(c.X, { k: c.k, covariance: 'full', init: c.init as never, engine });
+      const r = await gaussianMixture(c.X, { nInit: 1, k: c.k, covariance: 'full', init: c.init as never, engine });
       expect(flat(r.covariances).every(Number.isFinite)).toBe(true);
       expect(Number.isFinite(r.logLikelihood)).toBe(true);
       expect(r.warnings.join(' ')).toMatch(
@@ -157,7 +159,7 @@ export function gmmSuite(name: string, getEngine: () => Promise<Engine>, float32
 
     test('JSON keeps the parameters and drops the methods', async () => {
       const engine = await getEngine();
-      const r: GaussianMixtureResult = await gaussianMixture([[1], [2], [3], [6]], { k: 1, engine });
+      const r: GaussianMixtureResult = await gaussianMixture([[1], [2], [3], [6]], { nInit: 1, k: 1, engine });
       const round = JSON.parse(JSON.stringify(r));
       expect(round.means).toEqual(r.means);
       expect(round.bic).toBeUndefined();
@@ -172,6 +174,7 @@ export function gmmSuite(name: string, getEngine: () => Promise<Engine>, float32
       test(`the log-posterior never decreases with a Dirichlet and Normal-inverse-Wishart prior (${covariance})`, async () => {
         const engine = await getEngine();
         const r = await gaussianMixture(c.X, {
+          nInit: 1,
           k: 4,
           covariance,
           init: 'random',
@@ -196,6 +199,7 @@ export function gmmSuite(name: string, getEngine: () => Promise<Engine>, float32
       // μ = (4·3 + 0)/(4 + 1) = 2.4; Σ = (Λ + κn/(κ+n)(ȳ−μ_P)² + W)/(ν + n + d + 2) = (2 + 0.8·9 + 14)/10 = 2.32.
       const engine = await getEngine();
       const r = await gaussianMixture([[1], [2], [3], [6]], {
+        nInit: 1,
         k: 1,
         covariance: 'full',
         regCovar: 0,
@@ -211,6 +215,7 @@ export function gmmSuite(name: string, getEngine: () => Promise<Engine>, float32
       const engine = await getEngine();
       const blobs = cases.find((x) => x.name === 'blobs_aniso' && x.covariance_type === 'diag')!;
       const r = await gaussianMixture(blobs.X, {
+        nInit: 1,
         k: 8,
         covariance: 'diag',
         init: 'random',
@@ -230,8 +235,16 @@ export function gmmSuite(name: string, getEngine: () => Promise<Engine>, float32
       const engine = await getEngine();
       const init = { weights: [0.9, 0.1], means: [[0], [10]], covariances: [[1], [1]] };
       const X = [...Array.from({ length: 18 }, (_, i) => [(i % 3) - 1]), [9], [11]];
-      const mle = await gaussianMixture(X, { k: 2, covariance: 'diag', init, maxIter: 1, engine });
-      const map = await gaussianMixture(X, { k: 2, covariance: 'diag', init, maxIter: 1, prior: { weightConcentration: 11 }, engine });
+      const mle = await gaussianMixture(X, { nInit: 1, k: 2, covariance: 'diag', init, maxIter: 1, engine });
+      const map = await gaussianMixture(X, {
+        nInit: 1,
+        k: 2,
+        covariance: 'diag',
+        init,
+        maxIter: 1,
+        prior: { weightConcentration: 11 },
+        engine,
+      });
       // MLE: 18/20, 2/20. MAP: (18 + 10)/(20 + 20) = 0.7, (2 + 10)/40 = 0.3.
       expectRelClose(mle.weights[0], 0.9, 1e-6, 'MLE weight');
       expectRelClose(map.weights[0], 0.7, 1e-6, 'MAP weight');

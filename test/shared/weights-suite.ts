@@ -101,10 +101,10 @@ export function weightsSuite(name: string, getEngine: () => Promise<Engine>, f32
     for (const covariance of ['full', 'diag', 'spherical', 'tied'] as CovarianceType[]) {
       test(`a '${covariance}' Gaussian mixture with integer weights equals one on the replicated rows, and zero weight drops a row`, async () => {
         const engine = await getEngine();
-        const start = await gaussianMixture(X, { k: 3, covariance, seed: 1, maxIter: 3, engine });
+        const start = await gaussianMixture(X, { nInit: 1, k: 3, covariance, seed: 1, maxIter: 3, engine });
         const init = { weights: start.weights, means: start.means, covariances: start.covariances } as never;
         const o = { k: 3, covariance, init, maxIter: 20, tol: 0, engine };
-        const a = await gaussianMixture(X, { ...o, sampleWeight: weights });
+        const a = await gaussianMixture(X, { nInit: 1, ...o, sampleWeight: weights });
         const b = await gaussianMixture(rep.out, o);
         expect(a.labels).toEqual(rep.first.map((j) => b.labels[j]));
         expectClose(a.weights, b.weights, rtol * 10, 'weights');
@@ -112,7 +112,7 @@ export function weightsSuite(name: string, getEngine: () => Promise<Engine>, f32
         expectClose((a.covariances as number[]).flat(2), (b.covariances as number[]).flat(2), rtol * 10, 'covariances');
         expectClose(a.lowerBound, b.lowerBound, rtol * 10, 'lower bound');
         expectClose(a.logLikelihood, b.logLikelihood, rtol * 10, 'log-likelihood');
-        const z = await gaussianMixture(X, { ...o, sampleWeight: zeroW });
+        const z = await gaussianMixture(X, { nInit: 1, ...o, sampleWeight: zeroW });
         const dropped = await gaussianMixture(kept, o);
         expectClose(z.means.flat(), dropped.means.flat(), rtol * 10, 'means (zero weight)');
         expectClose(z.lowerBound, dropped.lowerBound, rtol * 10, 'lower bound (zero weight)');
@@ -122,10 +122,10 @@ export function weightsSuite(name: string, getEngine: () => Promise<Engine>, f32
     test("a Gaussian mixture's MAP prior defaults (column means, cov(X) scale) are weighted as replication implies", async () => {
       const engine = await getEngine();
       for (const covariance of ['full', 'diag'] as CovarianceType[]) {
-        const start = await gaussianMixture(X, { k: 3, covariance, seed: 1, maxIter: 3, engine });
+        const start = await gaussianMixture(X, { nInit: 1, k: 3, covariance, seed: 1, maxIter: 3, engine });
         const init = { weights: start.weights, means: start.means, covariances: start.covariances } as never;
         const o = { k: 3, covariance, init, prior: { normal: true }, maxIter: 20, tol: 0, engine };
-        const a = await gaussianMixture(X, { ...o, sampleWeight: weights });
+        const a = await gaussianMixture(X, { nInit: 1, ...o, sampleWeight: weights });
         const b = await gaussianMixture(rep.out, o);
         const what = `${covariance}: `;
         expect(a.labels, `${what}labels`).toEqual(rep.first.map((j) => b.labels[j]));
@@ -136,7 +136,7 @@ export function weightsSuite(name: string, getEngine: () => Promise<Engine>, f32
         expectClose(a.means.flat(), b.means.flat(), rtol * 10, `${what}means`);
         expectClose((a.covariances as number[]).flat(2), (b.covariances as number[]).flat(2), rtol * 10, `${what}covariances`);
         expectClose(a.logPosterior!, b.logPosterior!, rtol * 10, `${what}log-posterior`);
-        const z = await gaussianMixture(X, { ...o, sampleWeight: zeroW });
+        const z = await gaussianMixture(X, { nInit: 1, ...o, sampleWeight: zeroW });
         const dropped = await gaussianMixture(kept, o);
         expectClose(echo(z).scale, echo(dropped).scale, rtol, `${what}prior scale (zero weight)`);
         expectClose(z.means.flat(), dropped.means.flat(), rtol * 10, `${what}means (zero weight)`);
@@ -169,18 +169,19 @@ export function weightsSuite(name: string, getEngine: () => Promise<Engine>, f32
       const engine = await getEngine();
       const s = Array.from(sim.s);
       const o = { k: 3, maxIter: 15, tol: 0, engine };
-      const a = await negativeBinomialMixture(cells, { ...o, init: cellLabels, sizeFactors: s, sampleWeight: cellW });
+      const a = await negativeBinomialMixture(cells, { nInit: 1, ...o, init: cellLabels, sizeFactors: s, sampleWeight: cellW });
       const b = await negativeBinomialMixture(cellRep.out, {
+        nInit: 1,
         ...o,
         init: replicate(cellLabels, cellW).out,
         sizeFactors: replicate(s, cellW).out,
       });
       expect(a.labels).toEqual(cellRep.first.map((j) => b.labels[j]));
       expectNbClose(a, b, '');
-      const c = await negativeBinomialMixture(cells, { ...o, init: cellLabels, sizeFactors: s, sampleWeight: cellZ });
+      const c = await negativeBinomialMixture(cells, { nInit: 1, ...o, init: cellLabels, sizeFactors: s, sampleWeight: cellZ });
       const dropped = await negativeBinomialMixture(
         keep.map((i) => cells[i]),
-        { ...o, init: keep.map((i) => cellLabels[i]), sizeFactors: keep.map((i) => s[i]) },
+        { nInit: 1, ...o, init: keep.map((i) => cellLabels[i]), sizeFactors: keep.map((i) => s[i]) },
       );
       expect(keep.map((i) => c.labels[i])).toEqual(dropped.labels);
       expectNbClose(c, dropped, 'zero weight: ');
@@ -189,8 +190,8 @@ export function weightsSuite(name: string, getEngine: () => Promise<Engine>, f32
     test("'library' size factors divide by the weighted mean library size, as replication implies", async () => {
       const engine = await getEngine();
       const o = { k: 3, maxIter: 15, tol: 0, sizeFactors: 'library' as const, engine };
-      const a = await negativeBinomialMixture(cells, { ...o, init: cellLabels, sampleWeight: cellW });
-      const b = await negativeBinomialMixture(cellRep.out, { ...o, init: replicate(cellLabels, cellW).out });
+      const a = await negativeBinomialMixture(cells, { nInit: 1, ...o, init: cellLabels, sampleWeight: cellW });
+      const b = await negativeBinomialMixture(cellRep.out, { nInit: 1, ...o, init: replicate(cellLabels, cellW).out });
       expectClose(a.libraryMean, b.libraryMean, 1e-12, 'library mean');
       expectClose(
         a.sizeFactors,
@@ -200,10 +201,10 @@ export function weightsSuite(name: string, getEngine: () => Promise<Engine>, f32
       );
       expect(a.labels).toEqual(cellRep.first.map((j) => b.labels[j]));
       expectNbClose(a, b, 'library: ');
-      const c = await negativeBinomialMixture(cells, { ...o, init: cellLabels, sampleWeight: cellZ });
+      const c = await negativeBinomialMixture(cells, { nInit: 1, ...o, init: cellLabels, sampleWeight: cellZ });
       const dropped = await negativeBinomialMixture(
         keep.map((i) => cells[i]),
-        { ...o, init: keep.map((i) => cellLabels[i]) },
+        { nInit: 1, ...o, init: keep.map((i) => cellLabels[i]) },
       );
       expectClose(c.libraryMean, dropped.libraryMean, 1e-12, 'library mean (zero weight)');
       expectClose(
@@ -221,9 +222,9 @@ export function weightsSuite(name: string, getEngine: () => Promise<Engine>, f32
       const fits = [
         (sampleWeight: number[]) => kmeans(X, { k: 2, engine, sampleWeight }),
         (sampleWeight: number[]) => softKMeans(X, { k: 2, engine, sampleWeight }),
-        (sampleWeight: number[]) => gaussianMixture(X, { k: 2, engine, sampleWeight }),
+        (sampleWeight: number[]) => gaussianMixture(X, { nInit: 1, k: 2, engine, sampleWeight }),
         (sampleWeight: number[]) =>
-          negativeBinomialMixture(rows(simulateNbMixture(20, 4, 2, 1).counts, 20, 4), { k: 2, engine, sampleWeight }),
+          negativeBinomialMixture(rows(simulateNbMixture(20, 4, 2, 1).counts, 20, 4), { nInit: 1, k: 2, engine, sampleWeight }),
       ];
       for (const [i, fit] of fits.entries()) {
         const n = i === 3 ? 20 : X.length;
