@@ -129,3 +129,18 @@ export type {
 // single-cell: synthetic counts at scale
 export { sampleNbMixture, sampleNegativeBinomial, samplePoisson, sampleGamma } from './sc/index.js';
 export type { NbMixtureParams, SampleNbOptions, SyntheticCounts } from './sc/index.js';
+
+// selection
+export { DEFAULT_CRITERION, chooseK } from './select/selectK.js';
+export {
+  clusterScatter,
+  gmmParameters,
+  icl,
+  information,
+  nbParameters,
+  posteriorTerms,
+  xmeansInformation,
+} from './select/criteria.js';
+export { silhouetteOfRows, subsampleRows } from './select/silhouette.js';
+export { gapChoice, gapValue } from './select/resample.js';
+export type { FitResult as SelectKFit } from './select/selectK.js';
