@@ -51,6 +51,8 @@ export interface ModelOutcome {
   fit: Record<string, unknown>;
   trueK: number;
   ariTrueK: number;
+  /** ARI of the fit at every k tried. */
+  ariByK: Record<number, number>;
   /** criterion → chosen k and its ARI. */
   chosen: Record<string, { k: number; ari: number }>;
   rows: SelectKRow[];
@@ -94,6 +96,16 @@ function firstColumns(x: Float64Array | Float32Array, n: number, d: number, m: n
   return { data: out, n, d: m };
 }
 
+/** Each criterion's k from the rows (chooseK, so a saved table re-reads with the current rules) and its ARI. */
+export function choices(rows: SelectKRow[], model: SelectModel, ariByK: Record<number, number>): ModelOutcome['chosen'] {
+  const out: ModelOutcome['chosen'] = {};
+  for (const c of CRITERIA[model]) {
+    const k = chooseK(rows, c, model);
+    out[c] = { k, ari: ariByK[k] };
+  }
+  return out;
+}
+
 export async function runSelectBench(o: SelectBenchOptions): Promise<SetOutcome[]> {
   const log = o.log ?? console.log;
   const engine = await createEngine({ backend: o.backend });
@@ -133,29 +145,25 @@ export async function runSelectBench(o: SelectBenchOptions): Promise<SetOutcome[
       const fit = { ...FIT[model], seed: o.seed };
       const criteria = CRITERIA[model];
       const opts = { engine, model, criteria, fit, stability: { nBoot: 2 } } as const;
+      const ariByK: Record<number, number> = {};
       const r = await selectK(input, {
         ...opts,
         criterion: 'bic',
         ks: model === 'nb' ? o.nbKs : o.ks,
-        onK: (row) => log(`  ${model} k=${row.k} ${(row.timeMs / 1000).toFixed(1)} s`),
+        onK: (row, f) => {
+          ariByK[row.k] = adjustedRandIndex(cellLabels, f.labels);
+          log(`  ${model} k=${row.k} ${(row.timeMs / 1000).toFixed(1)} s, ARI ${ariByK[row.k].toFixed(3)}`);
+        },
       });
-      const ariAt = new Map<number, number>([[r.bestK, adjustedRandIndex(cellLabels, r.best.labels)]]);
-      const at = async (k: number): Promise<number> => {
-        if (!ariAt.has(k)) {
-          const one = await selectK(input, { engine, model, fit, ks: [k] });
-          ariAt.set(k, adjustedRandIndex(cellLabels, one.best.labels));
-        }
-        return ariAt.get(k)!;
-      };
-      const chosen: ModelOutcome['chosen'] = {};
-      for (const c of criteria) {
-        const k = chooseK(r.rows, c, model);
-        chosen[c] = { k, ari: await at(k) };
+      if (ariByK[trueK] === undefined) {
+        const one = await selectK(input, { engine, model, fit, ks: [trueK] });
+        ariByK[trueK] = adjustedRandIndex(cellLabels, one.best.labels);
       }
-      const ariTrueK = await at(trueK);
+      const chosen = choices(r.rows, model, ariByK);
+      const ariTrueK = ariByK[trueK];
       const seconds = (performance.now() - t0) / 1000;
       const input_ = model === 'nb' ? `${hvg.d} HVG counts` : model === 'gmm' ? '20 PCs' : `${pcs.d} PCs`;
-      setOut.models.push({ model, input: input_, fit, trueK, ariTrueK, chosen, rows: r.rows, seconds });
+      setOut.models.push({ model, input: input_, fit, trueK, ariTrueK, ariByK, chosen, rows: r.rows, seconds });
       log(
         `  ${model}: ARI at true k ${ariTrueK.toFixed(3)}; ${Object.entries(chosen)
           .map(([c, v]) => `${c} k=${v.k} ${v.ari.toFixed(3)}`)

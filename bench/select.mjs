@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * npm run bench:select [-- --sets pbmc3k,zeisel2015_subset_1464 --models kmeans,gmm,nb --ks 2-20 --nb-ks 2,5,8,11,14,17,20 --seed 0 --backend wasm --out bench/results]
+ * npm run bench:select [-- --sets pbmc3k,zeisel2015_subset_1464 --models kmeans,gmm,nb --ks 2-20 --nb-ks 2,5,8,11,14,17,20 --seed 0 --backend wasm --out bench/results] [-- --from saved.json: re-render a saved run]
  *
  * Choosing k on the public labelled single-cell sets (bench/select-run.ts): ARI against the
  * labels at the true k and at the k each criterion chooses, per model. Prints the table and
@@ -8,7 +8,7 @@
  * mclust with k chosen by BIC on the same preprocessing) are the ones issue 14 measured; they
  * are quoted, not rerun here.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,22 +37,33 @@ async function main() {
     backend: opt('backend', 'wasm'),
   };
   const outDir = opt('out', join(here, 'results'));
-  const rev = revision();
+  let rev = revision();
+  let machine = `${cpus()[0]?.model.trim() ?? 'cpu'} x${cpus().length}`;
   const server = await createVite();
   const t0 = performance.now();
   let sets;
+  let measuredS;
   try {
-    const { runSelectBench } = await server.ssrLoadModule('/bench/select-run.ts');
-    sets = await runSelectBench(config);
+    const { runSelectBench, choices } = await server.ssrLoadModule('/bench/select-run.ts');
+    if (opt('from')) {
+      // Re-read a saved run's rows with the current selection rules (no refitting).
+      const saved = JSON.parse(readFileSync(opt('from'), 'utf8'));
+      Object.assign(config, saved.config);
+      sets = saved.sets;
+      for (const s of sets) for (const m of s.models) m.chosen = choices(m.rows, m.model, m.ariByK);
+      measuredS = saved.seconds;
+      rev = saved.revision;
+      machine = saved.machine;
+    } else sets = await runSelectBench(config);
   } finally {
     await server.close();
   }
-  const machine = `${cpus()[0]?.model.trim() ?? 'cpu'} x${cpus().length}`;
-  const md = render(sets, config, machine, rev, (performance.now() - t0) / 1000);
+  const seconds = measuredS ?? (performance.now() - t0) / 1000;
+  const md = render(sets, config, machine, rev, seconds);
   console.log(`\n${md}`);
   mkdirSync(outDir, { recursive: true });
   const stem = join(outDir, `${new Date().toISOString().slice(0, 10)}-${config.backend}-select`);
-  writeFileSync(`${stem}.json`, `${JSON.stringify({ config, machine, revision: rev, sets }, null, 1)}\n`);
+  writeFileSync(`${stem}.json`, `${JSON.stringify({ config, machine, revision: rev, seconds, sets }, null, 1)}\n`);
   writeFileSync(`${stem}.md`, md);
   console.log(`written ${stem}.md and .json`);
 }
@@ -78,6 +89,15 @@ function render(sets, config, machine, rev, seconds) {
       lines.push(
         `| ${s.name} (n ${s.n}, ${s.classes} classes) | ${m.model} (${m.input}, ${JSON.stringify(m.fit)}) | k=${m.trueK}: ${m.ariTrueK.toFixed(3)} | ${cells.join(' | ')} | ${PEERS[s.name] ?? '–'} | ${m.seconds.toFixed(0)} s |`,
       );
+    }
+  }
+  const ks = [...new Set(sets.flatMap((s) => s.models.flatMap((m) => Object.keys(m.ariByK ?? {}).map(Number))))].sort((a, b) => a - b);
+  lines.push('', 'ARI against the labels of the fit at every k tried (the true k in bold):', '');
+  lines.push(`| set | model | ${ks.join(' | ')} |`, `|---|---|${ks.map(() => '---').join('|')}|`);
+  for (const s of sets) {
+    for (const m of s.models) {
+      const cell = (k) => (m.ariByK?.[k] === undefined ? '' : k === m.trueK ? `**${m.ariByK[k].toFixed(2)}**` : m.ariByK[k].toFixed(2));
+      lines.push(`| ${s.name} | ${m.model} | ${ks.map(cell).join(' | ')} |`);
     }
   }
   return `${lines.join('\n')}\n`;

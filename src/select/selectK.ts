@@ -47,8 +47,8 @@ export interface SelectKOptions {
   gap?: { nRefs?: number; seed?: number };
   /** Stability: nBoot subsamples (default 3) of fraction·n rows (default 0.8), seed (default fit.seed ?? 0). */
   stability?: { nBoot?: number; fraction?: number; seed?: number };
-  /** Called after each k, for live curves. */
-  onK?: (row: SelectKRow) => void;
+  /** Called after each k with its row and its fit (the fit is not kept unless chosen), for live curves. */
+  onK?: (row: SelectKRow, fit: FitResult) => void;
   signal?: AbortSignal;
 }
 
@@ -240,7 +240,7 @@ export async function selectK(data: DataInput | CountsInput, options: SelectKOpt
     if (subs) row.stability = await stabilityAt(ctx, k, f.labels, subs);
     fits.set(k, r);
     rows.push(row);
-    options.onK?.(row);
+    options.onK?.(row, r);
   }
   const elbowK = elbowOf(model, rows);
   const bestK = chooseK(rows, criterion, model);

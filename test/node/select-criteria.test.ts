@@ -135,8 +135,18 @@ describe('selectK returns the chosen fit', () => {
     const b = makeBlobs(400, 3, 4, 5, { std: 0.6, spread: 9 });
     const X = { data: b.data, n: b.n, d: b.d };
     const fit = { seed: 4, nInit: 2 };
-    const r = await selectK(X, { engine, model: 'kmeans', ks: [1, 2, 3, 4, 5, 6], criterion: 'gap', criteria: ['silhouette'], fit });
+    const seen = new Map<number, unknown>();
+    const r = await selectK(X, {
+      engine,
+      model: 'kmeans',
+      ks: [1, 2, 3, 4, 5, 6],
+      criterion: 'gap',
+      criteria: ['silhouette'],
+      fit,
+      onK: (row, f) => seen.set(row.k, f),
+    });
     expect(r.bestK).toBe(4);
+    expect(seen.get(4)).toBe(r.best);
     expect(r.best.k).toBe(4);
     expect(bits(r.best)).toEqual(bits(await kmeans(X, { ...fit, k: 4, engine })));
     expect(r.rows.every((row) => row.gap !== undefined && row.xmeansBic !== undefined && row.icl === row.bic)).toBe(true);
