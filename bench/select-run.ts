@@ -42,6 +42,8 @@ export interface SelectBenchOptions {
   nbKs: number[];
   seed: number;
   backend: 'wasm' | 'reference' | 'webgpu';
+  /** Restarts of the GMM and NB fits (default 1, scikit-learn's GaussianMixture default). */
+  mixtureNInit?: number;
   log?: (line: string) => void;
 }
 
@@ -142,7 +144,7 @@ export async function runSelectBench(o: SelectBenchOptions): Promise<SetOutcome[
     for (const model of o.models ?? (['kmeans', 'gmm', 'nb'] as SelectModel[])) {
       const t0 = performance.now();
       const input = model === 'nb' ? hvg : model === 'gmm' ? firstColumns(pcs.data, pcs.n, pcs.d, 20) : pcs;
-      const fit = { ...FIT[model], seed: o.seed };
+      const fit = { ...FIT[model], ...(model !== 'kmeans' && o.mixtureNInit ? { nInit: o.mixtureNInit } : {}), seed: o.seed };
       const criteria = CRITERIA[model];
       const opts = { engine, model, criteria, fit, stability: { nBoot: 2 } } as const;
       const ariByK: Record<number, number> = {};

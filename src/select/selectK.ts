@@ -27,7 +27,11 @@ export type { SelectModel, FitResult } from './fits.js';
 export type Criterion = 'bic' | 'aic' | 'icl' | 'xmeans' | 'gap' | 'silhouette' | 'stability' | 'inertia';
 const CRITERIA: Criterion[] = ['bic', 'aic', 'icl', 'xmeans', 'gap', 'silhouette', 'stability', 'inertia'];
 const KMEANS_ONLY: Criterion[] = ['xmeans', 'gap', 'inertia'];
-/** The defaults per model, chosen from bench/results/*-select.md (ARI on four labelled single-cell sets). */
+/**
+ * The defaults per model, from bench/results/2026-12-07-cpu-wasm-2-cores-select.md (ARI on four labelled
+ * single-cell sets): BIC for the mixtures (ICL chose the same k everywhere), the elbow for k-means (the
+ * likelihood criteria run to the largest k on PCs; the elbow had the best mean ARI).
+ */
 export const DEFAULT_CRITERION: Record<SelectModel, Criterion> = { kmeans: 'inertia', gmm: 'bic', nb: 'bic' };
 
 export interface SelectKOptions {
