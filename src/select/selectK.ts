@@ -51,7 +51,7 @@ export interface SelectKOptions {
   gap?: { nRefs?: number; seed?: number };
   /** Stability: nBoot subsamples (default 3) of fraction·n rows (default 0.8), seed (default fit.seed ?? 0). */
   stability?: { nBoot?: number; fraction?: number; seed?: number };
-  /** Called after each k with its row and its fit (the fit is not kept unless chosen), for live curves. */
+  /** Called after each k with its row and its fit, for live curves (selectK holds every fit until it returns, then only best). */
   onK?: (row: SelectKRow, fit: FitResult) => void;
   signal?: AbortSignal;
 }
