@@ -147,3 +147,17 @@ export { mergeComponents } from './merge/api.js';
 export type { MergeComponentsOptions } from './merge/api.js';
 export { cutMergeTree, mergeTreeGroups } from './merge/tree.js';
 export type { MergeTree } from './merge/tree.js';
+// selection
+export { DEFAULT_CRITERION, chooseK } from './select/selectK.js';
+export {
+  clusterScatter,
+  gmmParameters,
+  icl,
+  information,
+  nbParameters,
+  posteriorTerms,
+  xmeansInformation,
+} from './select/criteria.js';
+export { silhouetteOfRows, subsampleRows } from './select/silhouette.js';
+export { gapChoice, gapValue } from './select/resample.js';
+export type { FitResult as SelectKFit } from './select/selectK.js';

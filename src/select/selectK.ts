@@ -1,6 +1,8 @@
 /**
- * Model selection over k: fit the model for each k, tabulate objective, BIC, AIC, iterations and
- * time, and choose k by the criterion (lowest BIC/AIC, or the elbow of the inertia curve).
+ * Model selection over k: fit the model (k-means, a Gaussian mixture of any covariance type, or
+ * the NB mixture on counts) for each candidate k, tabulate every criterion computed, choose k by
+ * one of them, and hand back the chosen fit itself (`best`, the fit made here, never refitted).
+ * The criteria and when to use each are in README.md ("Choosing k").
  */
 import { toDataset, type DataInput } from '../data.js';
 import { invalid, throwIfAborted } from '../errors.js';
@@ -8,24 +10,49 @@ import { resolveSampleWeight } from '../core/weights.js';
 import { checkOptionNames, optionNames } from '../core/known-options.js';
 import { isArrayLike } from '../data.js';
 import { ENGINE_SELECTION, engineFor, type EngineSelection } from '../engine/engine.js';
-import { gaussianMixture } from '../gmm/api.js';
-import { kmeans } from '../kmeans/api.js';
-import type { GaussianMixtureOptions, KMeansOptions } from '../types.js';
-import { nParameters } from '../gmm/model.js';
+import { toCounts } from '../nbmm/counts.js';
+import type { CountsInput } from '../nbmm/types.js';
+import { fitWithFacts, type DenseInput, type FitContext, type FitOptions, type FitResult, type SelectModel } from './fits.js';
+import { gapChoice, gapReferences, gapValue, referenceLogW, silhouetteSpace, stabilityAt, stabilitySubsamples } from './resample.js';
+import { silhouetteOfRows, subsampleRows } from './silhouette.js';
 
-export type SelectModel = 'kmeans' | 'gmm';
-export type Criterion = 'bic' | 'aic' | 'inertia';
+export { kmeansInformation } from './criteria.js';
+export type { SelectModel, FitResult } from './fits.js';
+
+/**
+ * How k is chosen. Lowest: 'bic', 'aic', 'icl', 'xmeans' (k-means only). Highest: 'silhouette',
+ * 'stability'. 'gap': Tibshirani's one-standard-error rule (k-means only). 'inertia': the elbow
+ * of the objective curve (k-means only).
+ */
+export type Criterion = 'bic' | 'aic' | 'icl' | 'xmeans' | 'gap' | 'silhouette' | 'stability' | 'inertia';
+const CRITERIA: Criterion[] = ['bic', 'aic', 'icl', 'xmeans', 'gap', 'silhouette', 'stability', 'inertia'];
+const KMEANS_ONLY: Criterion[] = ['xmeans', 'gap', 'inertia'];
+/**
+ * The defaults per model, from bench/results/2026-12-07-cpu-wasm-2-cores-select.md (ARI on four labelled
+ * single-cell sets): BIC for the mixtures (ICL chose the same k everywhere), the elbow for k-means (the
+ * likelihood criteria run to the largest k on PCs; the elbow had the best mean ARI).
+ */
+export const DEFAULT_CRITERION: Record<SelectModel, Criterion> = { kmeans: 'inertia', gmm: 'bic', nb: 'bic' };
 
 export interface SelectKOptions {
+  /** 'gmm' (default; on dense rows, any covariance type through fit.covariance), 'kmeans', or 'nb' (counts, dense or CSR). */
   model?: SelectModel;
   /** Candidate k values (default 2..min(20, n)). */
   ks?: number[];
-  /** Default 'bic' for mixtures, 'inertia' (elbow) for k-means. */
+  /** How k is chosen (default DEFAULT_CRITERION[model]). */
   criterion?: Criterion;
-  /** Options for every fit (everything but k). */
-  fit?: Omit<KMeansOptions, 'k'> | Omit<GaussianMixtureOptions, 'k'>;
-  /** Called after each k, for live curves. */
-  onK?: (row: SelectKRow) => void;
+  /** Costly criteria to compute as well, for the table ('silhouette', 'gap', 'stability'); the cheap ones always are. */
+  criteria?: Criterion[];
+  /** Options for every fit (everything but k), passed through unchanged. */
+  fit?: FitOptions;
+  /** Silhouette on a seeded subsample: sampleSize rows (default 1000), seed (default fit.seed ?? 0). */
+  silhouette?: { sampleSize?: number; seed?: number };
+  /** Gap statistic: nRefs uniform reference sets (default 5), seed (default fit.seed ?? 0). */
+  gap?: { nRefs?: number; seed?: number };
+  /** Stability: nBoot subsamples (default 3) of fraction·n rows (default 0.8), seed (default fit.seed ?? 0). */
+  stability?: { nBoot?: number; fraction?: number; seed?: number };
+  /** Called after each k with its row and its fit, for live curves (selectK holds every fit until it returns, then only best). */
+  onK?: (row: SelectKRow, fit: FitResult) => void;
   signal?: AbortSignal;
 }
 
@@ -36,9 +63,23 @@ export interface SelectKRow {
   logLikelihood: number;
   bic: number;
   aic: number;
+  /** mclust's ICL: BIC − 2 Σ log z_{i,MAP} (= BIC for k-means' hard assignments); always set by selectK. */
+  icl?: number;
+  /** −Σ z log z of the posterior (0 for k-means); always set by selectK. */
+  entropy?: number;
   nParameters: number;
+  /** X-means BIC, a variance per cluster (k-means). */
+  xmeansBic?: number;
+  /** Gap(k) and its standard error (k-means, when computed). */
+  gap?: number;
+  gapSe?: number;
+  /** Mean silhouette on the subsample (when computed). */
+  silhouette?: number;
+  /** Mean ARI between the full fit and fits on subsamples (when computed). */
+  stability?: number;
   nIter: number;
   converged: boolean;
+  /** The fit's time (not the criteria's). */
   timeMs: number;
 }
 
@@ -49,6 +90,8 @@ export interface SelectKResult {
   bestK: number;
   /** The elbow of the objective curve (largest gain ratio), whatever the criterion. */
   elbowK: number;
+  /** The fit at bestK: the object kmeans / gaussianMixture / negativeBinomialMixture returned for it. */
+  best: FitResult;
 }
 
 /**
@@ -76,119 +119,173 @@ export function elbow(ks: number[], values: number[]): number {
   return ks[arg];
 }
 
-/**
- * BIC/AIC of a k-means partition read as a hard-assignment spherical Gaussian mixture with one
- * shared variance (σ² = inertia / (n·d), weights n_j / n), as X-means does:
- * log L = Σ_j n_j log(n_j / n) − (n·d/2)(log 2πσ² + 1), with k·d means, 1 variance, k − 1 weights.
- */
-export function kmeansInformation(inertia: number, sizes: number[], n: number, d: number): { logLikelihood: number; p: number } {
-  const k = sizes.length;
-  const variance = Math.max(inertia / (n * d), Number.MIN_VALUE);
-  let ll = -((n * d) / 2) * (Math.log(2 * Math.PI * variance) + 1);
-  for (const s of sizes) if (s > 0) ll += s * Math.log(s / n);
-  return { logLikelihood: ll, p: k * d + 1 + (k - 1) };
-}
-
 const SELECT_OPTIONS = [
-  ...optionNames<SelectKOptions>({ model: true, ks: true, criterion: true, fit: true, onK: true, signal: true }),
+  ...optionNames<SelectKOptions>({
+    model: true,
+    ks: true,
+    criterion: true,
+    criteria: true,
+    fit: true,
+    silhouette: true,
+    gap: true,
+    stability: true,
+    onK: true,
+    signal: true,
+  }),
   ...ENGINE_SELECTION,
 ];
 
-/** Fit the model for each k and choose one by BIC, AIC or the elbow of the inertia curve. */
-export async function selectK(data: DataInput, options: SelectKOptions & EngineSelection = {}): Promise<SelectKResult> {
+function subOptions<T extends object>(o: T | undefined, names: string[], what: string, ints: string[], fracs: string[] = []): T {
+  if (o === undefined) return {} as T;
+  if (o === null || typeof o !== 'object' || Array.isArray(o))
+    throw invalid('BAD_OPTION', `selectK: ${what} must be an object of options; got ${o === null ? 'null' : typeof o}.`);
+  checkOptionNames(o, names, `selectK ${what}`);
+  for (const [key, v] of Object.entries(o)) {
+    if (v === undefined) continue;
+    const ok = ints.includes(key) ? Number.isSafeInteger(v) && (key === 'seed' || v >= 1) : typeof v === 'number' && v > 0 && v < 1;
+    if (!ok || (!ints.includes(key) && !fracs.includes(key)))
+      throw invalid(
+        'BAD_OPTION',
+        `selectK: ${what}.${key}=${String(v)} is not valid. Pass ${ints.includes(key) ? 'an integer' : 'a number in (0, 1)'}.`,
+      );
+  }
+  return o;
+}
+
+function checkCriterion(c: unknown, model: SelectModel, name: string): Criterion {
+  if (!CRITERIA.includes(c as Criterion))
+    throw invalid('BAD_OPTION', `${name}='${String(c)}' is not recognised. Use one of ${CRITERIA.map((x) => `'${x}'`).join(', ')}.`);
+  if (KMEANS_ONLY.includes(c as Criterion) && model !== 'kmeans')
+    throw invalid(
+      'BAD_OPTION',
+      `${name} '${String(c)}' applies to model 'kmeans'. Use 'bic', 'aic', 'icl', 'silhouette' or 'stability' for mixtures.`,
+    );
+  return c as Criterion;
+}
+
+/** Fit the model for each k, tabulate the criteria, choose k by one, and return the chosen fit. */
+export async function selectK(data: DataInput | CountsInput, options: SelectKOptions & EngineSelection = {}): Promise<SelectKResult> {
   checkOptionNames(options, SELECT_OPTIONS, 'selectK');
   if (options.fit !== undefined && (options.fit === null || typeof options.fit !== 'object' || Array.isArray(options.fit)))
     throw invalid(
       'BAD_OPTION',
       `selectK: fit must be an object of options for every fit (everything but k); got ${options.fit === null ? 'null' : typeof options.fit}.`,
     );
-  const engine = await engineFor(options);
-  const ds = toDataset(data);
   const model = options.model ?? 'gmm';
-  if (model !== 'kmeans' && model !== 'gmm')
-    throw invalid('BAD_OPTION', `model='${String(model)}' is not recognised. Use 'kmeans' or 'gmm'.`);
-  const criterion = options.criterion ?? (model === 'kmeans' ? 'inertia' : 'bic');
-  if (!['bic', 'aic', 'inertia'].includes(criterion))
-    throw invalid('BAD_OPTION', `criterion='${String(criterion)}' is not recognised. Use 'bic', 'aic' or 'inertia'.`);
-  if (criterion === 'inertia' && model !== 'kmeans')
-    throw invalid('BAD_OPTION', "criterion 'inertia' applies to model 'kmeans'. Use 'bic' or 'aic' for mixtures.");
-  const ks = options.ks ?? Array.from({ length: Math.max(0, Math.min(20, ds.n) - 1) }, (_, i) => i + 2);
+  if (model !== 'kmeans' && model !== 'gmm' && model !== 'nb')
+    throw invalid('BAD_OPTION', `model='${String(model)}' is not recognised. Use 'kmeans', 'gmm' or 'nb'.`);
+  const criterion = checkCriterion(options.criterion ?? DEFAULT_CRITERION[model], model, 'criterion');
+  if (options.criteria !== undefined && !isArrayLike(options.criteria))
+    throw invalid('BAD_OPTION', `selectK: criteria must be an array, e.g. ['silhouette', 'stability']; got ${typeof options.criteria}.`);
+  const wanted = new Set<Criterion>([criterion, ...Array.from(options.criteria ?? [], (c) => checkCriterion(c, model, 'criteria'))]);
+  const sil = subOptions(options.silhouette, ['sampleSize', 'seed'], 'silhouette', ['sampleSize', 'seed']);
+  const gapO = subOptions(options.gap, ['nRefs', 'seed'], 'gap', ['nRefs', 'seed']);
+  const stab = subOptions(options.stability, ['nBoot', 'fraction', 'seed'], 'stability', ['nBoot', 'seed'], ['fraction']);
+  const engine = await engineFor(options);
+  const shape = model === 'nb' ? toCounts(data as CountsInput) : toDataset(data as DataInput);
+  const input: DenseInput | CountsInput =
+    model === 'nb'
+      ? (data as CountsInput)
+      : (() => {
+          const ds = shape as ReturnType<typeof toDataset>;
+          return { data: ds.x, n: ds.n, d: ds.d };
+        })();
+  const { n, d } = shape;
+  const ks = options.ks ?? Array.from({ length: Math.max(0, Math.min(20, n) - 1) }, (_, i) => i + 2);
   if (!isArrayLike(ks)) throw invalid('BAD_OPTION', `ks=${String(ks)} is not an array. Pass candidate k values, e.g. ks: [2, 3, 4].`);
   if (ks.length === 0) throw invalid('BAD_OPTION', 'ks is empty. Pass at least one candidate k.');
   for (const k of ks) {
     if (typeof k !== 'number' || !Number.isInteger(k) || k < 1)
       throw invalid('BAD_OPTION', `ks contains ${String(k)}; every k must be a positive integer.`);
-    if (k > ds.n) throw invalid('K_TOO_LARGE', `ks contains k=${k} but n_samples=${ds.n}. Pass ks with every k <= ${ds.n}.`);
+    if (k > n) throw invalid('K_TOO_LARGE', `ks contains k=${k} but n_samples=${n}. Pass ks with every k <= ${n}.`);
   }
-  const input = { data: ds.x, n: ds.n, d: ds.d };
   // With fit.sampleWeight a row of weight w counts as w rows, so n (BIC's log n, the per-sample
-  // objective) is Σw and k-means' cluster sizes are weighted: the table equals the replicated data's.
-  const weights = resolveSampleWeight(options.fit?.sampleWeight, ds.n);
-  const nEff = weights ? weights.reduce((a, b) => a + b, 0) : ds.n;
+  // objective) is Σw and cluster sizes are weighted: the table equals the replicated data's.
+  const weights = resolveSampleWeight(options.fit?.sampleWeight, n);
+  const nEff = weights ? weights.reduce((a, b) => a + b, 0) : n;
+  const ctx: FitContext = { model, engine, input, n, d, fit: options.fit ?? {}, weights, nEff, signal: options.signal };
+  const seed = (options.fit as { seed?: number } | undefined)?.seed ?? 0;
+  const silRows = wanted.has('silhouette') ? subsampleRows(n, sil.sampleSize ?? 1000, sil.seed ?? seed) : null;
+  const refs = wanted.has('gap') ? gapReferences((input as DenseInput).data, n, d, gapO.nRefs ?? 5, gapO.seed ?? seed) : null;
+  const subs = wanted.has('stability') ? stabilitySubsamples(n, stab.nBoot ?? 3, stab.fraction ?? 0.8, stab.seed ?? seed) : null;
   const rows: SelectKRow[] = [];
+  const fits = new Map<number, FitResult>();
   for (const k of ks) {
     throwIfAborted(options.signal);
     const t0 = performance.now();
-    let row: SelectKRow;
-    if (model === 'kmeans') {
-      const r = await kmeans(input, {
-        engine,
-        ...(options.fit as Omit<KMeansOptions, 'k'>),
-        k,
-        ...(options.signal ? { signal: options.signal } : {}),
-      });
-      const sizes = weights ? weightedSizes(r.labels, weights, k) : r.clusterSizes;
-      const { logLikelihood, p } = kmeansInformation(r.inertia, sizes, nEff, ds.d);
-      row = info(k, r.inertia, logLikelihood, p, nEff, r.nIter, r.converged, performance.now() - t0);
-    } else {
-      const r = await gaussianMixture(input, {
-        engine,
-        ...(options.fit as Omit<GaussianMixtureOptions, 'k'>),
-        k,
-        ...(options.signal ? { signal: options.signal } : {}),
-      });
-      const p = nParameters(r.covariance, r.k, ds.d);
-      row = info(k, r.logLikelihood / nEff, r.logLikelihood, p, nEff, r.nIter, r.converged, performance.now() - t0);
+    const f = await fitWithFacts(ctx, k);
+    const timeMs = performance.now() - t0;
+    const { result: r } = f;
+    const row: SelectKRow = {
+      k,
+      objective: f.objective,
+      logLikelihood: f.logLikelihood,
+      bic: f.bic,
+      aic: f.aic,
+      icl: f.icl,
+      entropy: f.entropy,
+      nParameters: f.nParameters,
+      ...(f.xmeansBic !== undefined ? { xmeansBic: f.xmeansBic } : {}),
+      nIter: r.nIter,
+      converged: r.converged,
+      timeMs,
+    };
+    if (refs) Object.assign(row, gapRow(f.objective, await referenceLogW(ctx, k, refs)));
+    if (silRows) {
+      const sf = model === 'nb' ? (r as { sizeFactors: number[] }).sizeFactors : null;
+      const sp = silhouetteSpace(ctx, silRows, sf);
+      row.silhouette = silhouetteOfRows(
+        sp.x,
+        sp.d,
+        silRows.map((i) => f.labels[i]),
+        silRows.map((_, i) => i),
+      );
     }
+    if (subs) row.stability = await stabilityAt(ctx, k, f.labels, subs);
+    fits.set(k, r);
     rows.push(row);
-    options.onK?.(row);
+    options.onK?.(row, r);
   }
-  const pick = (key: 'bic' | 'aic'): number => rows.reduce((a, b) => (b[key] < a[key] ? b : a)).k;
-  // Mixtures report a log-likelihood (higher is better): negate it so the curve decreases.
-  const elbowK = elbow(
+  const elbowK = elbowOf(model, rows);
+  const bestK = chooseK(rows, criterion, model);
+  return { model, criterion, rows, bestK, elbowK, best: fits.get(bestK)! };
+}
+
+function gapRow(inertia: number, refLogW: number[]): { gap: number; gapSe: number } {
+  const g = gapValue(Math.log(Math.max(inertia, Number.MIN_VALUE)), refLogW);
+  return { gap: g.gap, gapSe: g.se };
+}
+
+// Mixtures report a log-likelihood (higher is better): negated so the curve decreases.
+function elbowOf(model: SelectModel, rows: SelectKRow[]): number {
+  return elbow(
     rows.map((r) => r.k),
     rows.map((r) => (model === 'kmeans' ? r.objective : -r.objective)),
   );
-  const bestK = criterion === 'inertia' ? elbowK : pick(criterion);
-  return { model, criterion, rows, bestK, elbowK };
 }
 
-/** Σ of the weights of the rows in each cluster. */
-function weightedSizes(labels: ArrayLike<number>, weights: Float64Array, k: number): number[] {
-  const out = new Array<number>(k).fill(0);
-  for (let i = 0; i < labels.length; i++) out[labels[i]] += weights[i];
-  return out;
-}
-
-function info(
-  k: number,
-  objective: number,
-  ll: number,
-  p: number,
-  n: number,
-  nIter: number,
-  converged: boolean,
-  timeMs: number,
-): SelectKRow {
-  return {
-    k,
-    objective,
-    logLikelihood: ll,
-    bic: -2 * ll + p * Math.log(n),
-    aic: -2 * ll + 2 * p,
-    nParameters: p,
-    nIter,
-    converged,
-    timeMs,
-  };
+/**
+ * The k a criterion picks from a selectK table (ties: the first row), so that a table can be
+ * re-read by another criterion without refitting; the criterion's column must be in the rows.
+ */
+export function chooseK(rows: SelectKRow[], criterion: Criterion, model: SelectModel): number {
+  checkCriterion(criterion, model, 'criterion');
+  if (rows.length === 0) throw invalid('BAD_OPTION', 'chooseK: the table has no rows. Pass the rows of a selectK result.');
+  const key = criterion === 'xmeans' ? 'xmeansBic' : criterion === 'inertia' ? 'objective' : criterion;
+  if (rows.some((r) => r[key] === undefined))
+    throw invalid('BAD_OPTION', `chooseK: the rows have no ${key} column. Run selectK with criteria: ['${criterion}'].`);
+  if (criterion === 'inertia') return elbowOf(model, rows);
+  if (criterion === 'gap')
+    return gapChoice(
+      rows.map((r) => r.k),
+      rows.map((r) => r.gap!),
+      rows.map((r) => r.gapSe!),
+    );
+  const sign = criterion === 'silhouette' || criterion === 'stability' ? -1 : 1;
+  let best: SelectKRow | null = null;
+  for (const r of rows) {
+    const v = sign * (r[key] as number);
+    if (!Number.isNaN(v) && (best === null || v < sign * (best[key] as number))) best = r;
+  }
+  return (best ?? rows[0]).k;
 }

@@ -18,4 +18,8 @@ test('selectK on WebGPU chooses the same k as the CPU reference, with matching B
   expect(g.bestK).toBe(3);
   expect(c.bestK).toBe(3);
   g.rows.forEach((row, i) => expectRelClose(row.bic, c.rows[i].bic, F32_OBJ_RTOL, `BIC at k=${row.k}`));
+  // ICL adds −2 Σ log z_MAP from the engine's own posterior (predictProba on the GPU).
+  g.rows.forEach((row, i) => expectRelClose(row.icl!, c.rows[i].icl!, F32_OBJ_RTOL, `ICL at k=${row.k}`));
+  expect(g.best.k).toBe(3);
+  expect(g.best.backend).toBe('webgpu');
 });
