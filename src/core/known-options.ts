@@ -13,6 +13,7 @@ export function optionNames<T>(all: { [K in keyof Required<T> & string]: true })
 }
 
 // Other libraries' spellings that edit distance alone would not map (scikit-learn, scanpy, mclust).
+// Looked up with Object.hasOwn: a caller's name like 'toString' or '__proto__' must not reach Object.prototype.
 const ALIASES: Record<string, string[]> = {
   random_state: ['seed'],
   randomState: ['seed'],
@@ -47,7 +48,7 @@ function distance(a: string, b: string): number {
 
 /** The known name the caller most likely meant, or null when none is close. */
 export function suggestOption(name: string, known: readonly string[]): string | null {
-  const alias = ALIASES[name]?.find((a) => known.includes(a));
+  const alias = Object.hasOwn(ALIASES, name) ? ALIASES[name].find((a) => known.includes(a)) : undefined;
   if (alias) return alias;
   const c = camel(name);
   const lower = c.toLowerCase();

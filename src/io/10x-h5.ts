@@ -7,6 +7,7 @@
  * genes = ids, gene_names = symbols, barcodes); Cell Ranger ≥ 3 has one `matrix` group with
  * `features/{id,name,feature_type,genome}`.
  */
+import { checkLoaderOptions, LOADER_OPTIONS } from './options.js';
 import type { Dataset, Group } from 'h5wasm';
 import { FileFormatError } from '../errors.js';
 import { formatCount } from './text.js';
@@ -34,6 +35,7 @@ const MATRIX_PARTS = ['data', 'indices', 'indptr', 'shape'];
  * `filtered_gene_bc_matrices_h5.h5`) into a cell-major CSR matrix with gene and barcode names.
  */
 export async function read10xH5(input: ByteInput, options: Read10xH5Options = {}): Promise<SingleCellData> {
+  checkLoaderOptions(options, LOADER_OPTIONS.tenxH5, 'read10xH5');
   const t0 = performance.now();
   const maxBytes = checkMaxBytes(options.maxBytes);
   const label = inputName(input) ?? 'matrix.h5';

@@ -17,6 +17,7 @@
  * Memory: see openH5. readH5adFromFile(file) in a Web Worker mounts the File (WORKERFS), so only
  * the datasets read are in memory; elsewhere the whole file is read into memory first.
  */
+import { checkLoaderOptions, LOADER_OPTIONS } from './options.js';
 import type { Dataset, Group } from 'h5wasm';
 import { FileFormatError } from '../errors.js';
 import { formatCount } from './text.js';
@@ -138,6 +139,7 @@ function readMatrixElement(h: OpenedH5, path: string, options: ReadH5adOptions):
  * (WORKERFS) instead of copied; see readH5adFromFile.
  */
 export async function readH5ad(input: ByteInput, options: ReadH5adOptions = {}): Promise<SingleCellData> {
+  checkLoaderOptions(options, LOADER_OPTIONS.h5ad, 'readH5ad');
   const t0 = performance.now();
   const maxBytes = checkMaxBytes(options.maxBytes);
   const label = inputName(input) ?? 'data.h5ad';

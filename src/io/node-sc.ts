@@ -3,6 +3,7 @@
  * (fs.openAsBlob, so nothing is read until the loader streams it). Not in the browser barrel:
  * import it from Node code as `emgpu/node`.
  */
+import { checkLoaderOptions, LOADER_OPTIONS } from './options.js';
 import { existsSync, openAsBlob, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { FileFormatError, NotAFileError } from '../errors.js';
@@ -108,6 +109,7 @@ export function find10xFiles(dir: string): TenxDirFiles {
 
 /** Read a 10x MEX folder from disk (streamed; see read10x). */
 export async function read10xDir(dir: string, options: Read10xOptions = {}): Promise<SingleCellData> {
+  checkLoaderOptions(options, LOADER_OPTIONS.tenx, 'read10xDir');
   const f = find10xFiles(dir);
   const data = await read10x(
     {
@@ -123,6 +125,7 @@ export async function read10xDir(dir: string, options: Read10xOptions = {}): Pro
 
 /** Read a 10x Cell Ranger .h5 file from disk (see read10xH5). */
 export async function read10xH5File(path: string, options: Read10xH5Options = {}): Promise<SingleCellData> {
+  checkLoaderOptions(options, LOADER_OPTIONS.tenxH5, 'read10xH5File');
   const data = await read10xH5(await fileBlob(path, 'a 10x Cell Ranger .h5 file'), options);
   data.source.name = path;
   return data;
@@ -130,6 +133,7 @@ export async function read10xH5File(path: string, options: Read10xH5Options = {}
 
 /** Read an AnnData .h5ad file from disk (see readH5ad). The file is read into memory whole. */
 export async function readH5adFile(path: string, options: ReadH5adOptions = {}): Promise<SingleCellData> {
+  checkLoaderOptions(options, LOADER_OPTIONS.h5ad, 'readH5adFile');
   const data = await readH5ad(await fileBlob(path, 'an AnnData .h5ad file'), options);
   data.source.name = path;
   return data;

@@ -6,6 +6,7 @@
  * no whole decompressed text in memory, no dense matrix. Indices are then sorted within each row
  * (pbmc3k lists genes in descending order) and duplicate (cell, gene) entries are summed, as scipy does.
  */
+import { checkLoaderOptions, LOADER_OPTIONS } from '../options.js';
 import { BufferLimitError } from '../../errors.js';
 import { canonicalize, checkNnz, valueStats } from '../csr.js';
 import { abortIfNeeded, openInput, readChunk, type OpenedInput } from '../input.js';
@@ -161,6 +162,7 @@ class CsrSink implements MtxSink {
  * duplicates summed.
  */
 export async function readMatrixMarketCsr(input: ByteInput, options: MatrixMarketCsrOptions = {}): Promise<MatrixMarketCsr> {
+  checkLoaderOptions(options, LOADER_OPTIONS.mtxCsr, 'readMatrixMarketCsr');
   checkMaxBytes(options.maxBytes);
   const opened = await openInput(input, options.label ?? 'matrix.mtx');
   const label = options.label ?? opened.name ?? 'matrix.mtx';
