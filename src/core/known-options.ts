@@ -95,6 +95,9 @@ export function checkOptionNames(options: unknown, known: readonly string[], fn:
   }
 }
 
+/** Options that never take null (those that do, such as maxValue or pctMitoNmads, document what null means). */
+const NO_NULL = ['k', 'seed', 'init', 'backend', 'nInit', 'maxIter', 'tol', 'covariance', 'regCovar', 'beta', 'threads', 'sampleWeight'];
+
 /**
  * The kinds every API shares: callbacks (on…) are functions, a signal is an AbortSignal, and no
  * option takes a Symbol, a BigInt or (other than a callback) a function, which the validators'
@@ -102,6 +105,10 @@ export function checkOptionNames(options: unknown, known: readonly string[], fn:
  */
 function checkValueKind(name: string, v: unknown, fn: string): void {
   if (v === undefined) return;
+  // null is not "the default" (a JSON round trip turns NaN and undefined into null): refused where no option takes it.
+  if (v === null && NO_NULL.includes(name)) {
+    throw invalid('BAD_OPTION', `${fn}: ${name} is null. Leave ${name} out (or pass undefined) for the default, or give a value.`);
+  }
   const callback = /^on[A-Z]/.test(name);
   if (typeof v === 'symbol' || typeof v === 'bigint' || (typeof v === 'function' && !callback)) {
     throw invalid(

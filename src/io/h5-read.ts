@@ -4,7 +4,7 @@ import { FileFormatError } from '../errors.js';
 import { yieldToEventLoop } from '../core/yield.js';
 import { toFloat32, toUint32 } from './csr.js';
 import { abortIfNeeded } from './input.js';
-import { checkDimensions, checkLoadBudget, checkMaxBytes, estimateMemory } from './memory.js';
+import { checkDimensions, checkLoadBudget, checkMaxBytes, shapeEstimate } from './memory.js';
 import type { LoadOptions } from './types.js';
 import { hdf5Error, type OpenedH5 } from './h5.js';
 
@@ -150,7 +150,7 @@ export function checkH5Budget(
   if (!(Number.isSafeInteger(shape.nnz) && shape.nnz >= 0)) {
     throw new FileFormatError(`${label}: the matrix declares ${String(shape.nnz)} stored entries. The file is damaged; get it again.`);
   }
-  const est = estimateMemory(shape);
+  const est = shapeEstimate(shape);
   options.onEstimate?.(est);
   const needed = est.csrBytes + 8 * shape.nnz + (mounted ? 0 : fileBytes);
   checkLoadBudget(

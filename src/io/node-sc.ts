@@ -22,8 +22,11 @@ export async function fileBlob(path: string, expect = 'a file'): Promise<Blob> {
     throw new NotAFileError(String(path), `fileBlob: got ${path === '' ? 'an empty string' : typeof path}; pass the path of ${expect}.`);
   }
   let isDir: boolean;
+  let regular: boolean;
   try {
-    isDir = statSync(path).isDirectory();
+    const st = statSync(path);
+    isDir = st.isDirectory();
+    regular = st.isFile();
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new NotAFileError(
@@ -45,6 +48,10 @@ export async function fileBlob(path: string, expect = 'a file'): Promise<Blob> {
       path,
       `${path} is a directory, not a file. Pass ${expect} inside it${tenx ? ', or read this 10x folder with read10xDir(path)' : ''}.`,
     );
+  }
+  // A device (/dev/zero, /dev/stdin), a FIFO or a socket has no size to read a file by: refused, not read as empty.
+  if (!regular) {
+    throw new NotAFileError(path, `${path} is not a regular file (a device, pipe or socket). Pass ${expect} on disk.`);
   }
   let blob: Blob;
   try {

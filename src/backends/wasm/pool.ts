@@ -104,7 +104,7 @@ export async function createPool(rt: WasmRuntime, opts: PoolOptions = {}): Promi
   if (!Number.isInteger(requested) || requested < 1 || requested > MAX_THREADS)
     throw invalid(
       'BAD_OPTION',
-      `threads must be an integer from 1 to ${MAX_THREADS}, got ${requested}: each thread is a worker with its own WebAssembly ` +
+      `threads must be a positive integer no larger than ${MAX_THREADS}, got ${requested}: each thread is a worker with its own WebAssembly ` +
         `instance, and more than ${MAX_THREADS} cannot share a fit's row blocks usefully. Pass threads: 1 to ${MAX_THREADS}, or leave it out for every core.`,
     );
   if (requested === 1 || !rt.shared) return singleThreadPool(rt, requested === 1 ? null : `running on one thread: ${rt.singleReason}`);

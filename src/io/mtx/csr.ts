@@ -10,7 +10,7 @@ import { checkLoaderOptions, LOADER_OPTIONS } from '../options.js';
 import { BufferLimitError } from '../../errors.js';
 import { canonicalize, checkNnz, valueStats } from '../csr.js';
 import { abortIfNeeded, openInput, readChunk, type OpenedInput } from '../input.js';
-import { checkLoadBudget, checkMaxBytes, estimateMemory, MemoryLimitError } from '../memory.js';
+import { checkLoadBudget, checkMaxBytes, shapeEstimate, MemoryLimitError } from '../memory.js';
 import type { ByteInput, LoadedCsr, LoadOptions, LoadPhase, LoadProgress, MemoryEstimate } from '../types.js';
 import { type MtxField, type MtxSize, mtxFail } from './header.js';
 import { MtxParser, type MtxSink } from './parser.js';
@@ -105,7 +105,7 @@ class CsrSink implements MtxSink {
     this.n = this.transpose ? cols : rows;
     this.d = this.transpose ? rows : cols;
     this.options.onHeader?.(rows, cols, nnz);
-    const est = estimateMemory({ n: this.n, d: this.d, nnz });
+    const est = shapeEstimate({ n: this.n, d: this.d, nnz });
     this.estimate = est;
     this.options.onEstimate?.(est);
     checkLoadBudget(label, est, this.maxBytes);
