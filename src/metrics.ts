@@ -32,13 +32,6 @@ function relabel(x: Labels, counts: number[], name: string): Int32Array {
         `${name}: label ${i} is ${typeof v === 'number' ? 'NaN' : describeValue(v)}; labels must be numbers or strings. Remove unlabelled samples from both labelings first.`,
       );
     }
-    // A numeric label is a cluster number: 2.5 or Infinity is a score or a mix-up, not a label.
-    if (typeof v === 'number' && !Number.isInteger(v)) {
-      throw invalid(
-        'BAD_OPTION',
-        `${name}: label ${i} is ${v}, not an integer; numeric labels are cluster numbers. Pass integer or string labels (predictions, not probabilities).`,
-      );
-    }
     let id = ids.get(x[i]);
     if (id === undefined) {
       id = ids.size;
