@@ -38,6 +38,9 @@ function checkCount(name: string, x: number): void {
 export function estimateMemory(shape: { n: number; d: number; nnz: number }): MemoryEstimate {
   checkOptionNames(shape, ['n', 'd', 'nnz'], 'estimateMemory', 'n, d, nnz');
   const { n, d, nnz } = shape;
+  checkCount('n', n);
+  checkCount('d', d);
+  checkCount('nnz', nnz);
   if (nnz > n * d)
     throw invalid(
       'BAD_OPTION',
