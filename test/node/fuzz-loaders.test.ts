@@ -342,6 +342,9 @@ describe('loaders check their options, their streams and the signal', () => {
     expect(e.cause).toBe(boom);
     const { find10xInputs } = await import('../../src/io/10x.js');
     expect((await codeOf(() => find10xInputs(null as never))).code).toBe('FILE_FORMAT');
+    // A device is not a file: refused by name, not read as an empty (or endless) file (FUZZ12 D13).
+    const { fileBlob } = await import('../../src/io/node-sc.js');
+    expect((await codeOf(() => fileBlob('/dev/zero'))).code).toBe('NOT_A_FILE');
   });
 
   test('D10: an HDF5 read sees an abort queued on the event loop once its matrix phase has begun', async () => {
