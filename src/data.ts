@@ -49,6 +49,7 @@ function checkDims(n: number, d: number, what: string): void {
 export function describeValue(v: unknown): string {
   if (v === null) return 'null';
   if (v === undefined) return 'undefined (a hole or a missing value)';
+  if (typeof v === 'number') return String(v);
   if (typeof v === 'string') return `a string (${JSON.stringify(v.length > 20 ? `${v.slice(0, 20)}…` : v)})`;
   if (typeof v === 'symbol') return 'a Symbol';
   if (typeof v === 'bigint') return 'a BigInt';

@@ -26,6 +26,8 @@ export type ErrorCode =
   | 'FILE_FORMAT'
   | 'NOT_A_FILE'
   | 'FILE_TIMEOUT'
+  /** A CPU worker thread could not start, or failed while running (the engine's pool is then unusable). */
+  | 'WORKER_FAILED'
   | 'NO_IMPLEMENTATION';
 
 export class EmgpuError extends Error {
@@ -101,6 +103,13 @@ export class NotAFileError extends EmgpuError {
 export class FileTimeoutError extends EmgpuError {
   constructor(message: string) {
     super('FILE_TIMEOUT', message);
+  }
+}
+
+/** A worker thread of the 'cpu' backend failed to start or to run (code WORKER_FAILED). */
+export class WorkerError extends EmgpuError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('WORKER_FAILED', message, options);
   }
 }
 

@@ -46,6 +46,8 @@ export interface MatrixArgs extends CommonArgs {
   sizeFactors?: 'library' | 'none';
   model?: 'kmeans' | 'gmm';
   ks?: number[];
+  /** --ks was left out: the default 2..12 is capped at the number of rows (a 6-row file tries 2..6). */
+  ksDefault?: boolean;
   criterion?: 'bic' | 'aic' | 'inertia';
   // Reader options.
   delimiter?: ',' | '\t' | 'whitespace';
@@ -169,6 +171,7 @@ function selectArgs(t: Tokens, out: MatrixArgs): void {
   const model = oneOf('--model', t.values.get('--model') ?? 'gmm', ['kmeans', 'gmm'] as const);
   out.model = model;
   out.ks = kList('--ks', t.values.get('--ks') ?? '2..12');
+  if (t.values.get('--ks') === undefined) out.ksDefault = true;
   const crit = t.values.get('--criterion');
   if (crit !== undefined) {
     out.criterion = oneOf('--criterion', crit, model === 'kmeans' ? (['inertia', 'bic', 'aic'] as const) : (['bic', 'aic'] as const));

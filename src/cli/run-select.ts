@@ -30,6 +30,13 @@ export function selectFitOptions(args: MatrixArgs): Record<string, unknown> {
   return fit;
 }
 
+/** The candidate ks: as given, or the default 2..12 capped at n rows (all of them when none is left, for selectK's own error). */
+function defaultKs(args: MatrixArgs, n: number): number[] | undefined {
+  if (!args.ksDefault || !args.ks) return args.ks;
+  const capped = args.ks.filter((k) => k <= n);
+  return capped.length ? capped : args.ks;
+}
+
 export async function runSelect(args: MatrixArgs, deps: CliDeps, root: string | undefined): Promise<number> {
   const { stdout, stderr } = deps;
   const input = readMatrixInput(args, root);
@@ -44,7 +51,7 @@ export async function runSelect(args: MatrixArgs, deps: CliDeps, root: string | 
       {
         engine,
         model: args.model ?? 'gmm',
-        ks: args.ks,
+        ks: defaultKs(args, file.n),
         ...(args.criterion ? { criterion: args.criterion } : {}),
         fit: selectFitOptions(args),
         ...(bar ? { onK: (row: SelectKRow) => bar.status(`k = ${row.k}: BIC ${formatNumber(row.bic)} (${ms(row.timeMs)})`) } : {}),

@@ -13,6 +13,7 @@ export function optionNames<T>(all: { [K in keyof Required<T> & string]: true })
 }
 
 // Other libraries' spellings that edit distance alone would not map (scikit-learn, scanpy, mclust).
+// Looked up with Object.hasOwn: a caller's name like 'toString' or '__proto__' must not reach Object.prototype.
 const ALIASES: Record<string, string[]> = {
   random_state: ['seed'],
   randomState: ['seed'],
@@ -47,7 +48,7 @@ function distance(a: string, b: string): number {
 
 /** The known name the caller most likely meant, or null when none is close. */
 export function suggestOption(name: string, known: readonly string[]): string | null {
-  const alias = ALIASES[name]?.find((a) => known.includes(a));
+  const alias = Object.hasOwn(ALIASES, name) ? ALIASES[name].find((a) => known.includes(a)) : undefined;
   if (alias) return alias;
   const c = camel(name);
   const lower = c.toLowerCase();
@@ -94,6 +95,9 @@ export function checkOptionNames(options: unknown, known: readonly string[], fn:
   }
 }
 
+/** Options that never take null (those that do, such as maxValue or pctMitoNmads, document what null means). */
+const NO_NULL = ['k', 'seed', 'init', 'backend', 'nInit', 'maxIter', 'tol', 'covariance', 'regCovar', 'beta', 'threads', 'sampleWeight'];
+
 /**
  * The kinds every API shares: callbacks (on…) are functions, a signal is an AbortSignal, and no
  * option takes a Symbol, a BigInt or (other than a callback) a function, which the validators'
@@ -101,6 +105,10 @@ export function checkOptionNames(options: unknown, known: readonly string[], fn:
  */
 function checkValueKind(name: string, v: unknown, fn: string): void {
   if (v === undefined) return;
+  // null is not "the default" (a JSON round trip turns NaN and undefined into null): refused where no option takes it.
+  if (v === null && NO_NULL.includes(name)) {
+    throw invalid('BAD_OPTION', `${fn}: ${name} is null. Leave ${name} out (or pass undefined) for the default, or give a value.`);
+  }
   const callback = /^on[A-Z]/.test(name);
   if (typeof v === 'symbol' || typeof v === 'bigint' || (typeof v === 'function' && !callback)) {
     throw invalid(

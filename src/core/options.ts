@@ -18,6 +18,24 @@ export interface ResolvedOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * The most restarts a fit takes: each is a whole fit, so 1,000 already cost minutes on large data, and
+ * scikit-learn's defaults are 1–10. Larger values are refused (BAD_OPTION) rather than run for hours.
+ */
+export const MAX_N_INIT = 1000;
+
+/** nInit once it is a positive integer: at most MAX_N_INIT. */
+export function checkNInit(nInit: number): number {
+  if (nInit > MAX_N_INIT) {
+    throw invalid(
+      'BAD_OPTION',
+      `nInit=${nInit} is above ${MAX_N_INIT}: each restart is a whole fit, so this many would run for hours with no gain ` +
+        `(restarts beyond a few tens rarely improve the best fit). Pass nInit <= ${MAX_N_INIT}.`,
+    );
+  }
+  return nInit;
+}
+
 function positiveInt(v: unknown, name: string, fallback: number): number {
   if (v === undefined) return fallback;
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
@@ -48,7 +66,7 @@ export function resolveOptions(ds: Dataset, opts: CommonFitOptions): ResolvedOpt
   } else init = toParamMatrix(rawInit as DataInput, k, ds.d, 'init');
   let nInit: number;
   if (opts.nInit === undefined || opts.nInit === 'auto') nInit = init === 'random' ? 10 : 1;
-  else nInit = positiveInt(opts.nInit, 'nInit', 1);
+  else nInit = checkNInit(positiveInt(opts.nInit, 'nInit', 1));
   // Given centroids make every restart identical: one run is enough (scikit-learn warns and does the same).
   if (init instanceof Float64Array) nInit = 1;
   const emptyCluster = opts.emptyCluster ?? 'farthest';

@@ -22,6 +22,7 @@ function mulhi(a: number, b: number): number {
 }
 
 /** One Philox2x32-10 block: counter (c0, c1) under key k → two uint32 words. */
+import { invalid } from '../errors.js';
 export function philox2x32(c0: number, c1: number, key: number): [number, number] {
   let x0 = c0 >>> 0;
   let x1 = c1 >>> 0;
@@ -50,7 +51,12 @@ export class Rng {
   private spare: number | null = null;
 
   constructor(seed: number, stream = 0) {
-    if (!Number.isSafeInteger(seed)) throw new TypeError(`seed must be a safe integer, got ${seed}`);
+    // The fitters' rule (a seed is a non-negative safe integer), typed like their errors.
+    if (!Number.isSafeInteger(seed) || seed < 0)
+      throw invalid(
+        'BAD_OPTION',
+        `seed=${String(seed)} must be a non-negative integer (a safe integer, as the fitters take). Pass 0, 1, 2, …`,
+      );
     this.key = seedKey(seed);
     this.stream = stream >>> 0;
   }

@@ -29,7 +29,7 @@ export function maxAbs(x: ArrayLike<number>): number {
  * The power of two to divide the data by (1 inside the safe band). `float32`: the backend keeps
  * the data and its distances in float32 (everything but 'reference').
  */
-export function dataScale(m: number, d: number, totalWeight: number, float32: boolean): number {
+export function dataScale(m: number, d: number, totalWeight: number, float32: boolean, minExp = -511): number {
   if (!(m > 0) || !Number.isFinite(m)) return 1;
   const hi = float32 ? 120 : 1000;
   const lo = float32 ? -60 : -480;
@@ -37,10 +37,15 @@ export function dataScale(m: number, d: number, totalWeight: number, float32: bo
   const big = 2 * e + 2 + Math.log2(Math.max(1, d)) + Math.log2(Math.max(1, totalWeight)) > hi;
   if (!big && e >= lo) return 1;
   // s = 2^⌈log2 M⌉ (the scaled data lie in [−1, 1]), larger still when d·W alone would overflow
-  // the band. Clamped so that s·s stays a normal, finite number (s² is always applied as ·s·s).
+  // the band. Clamped so that s·s stays a normal, finite number (s² is always applied as ·s·s) for the
+  // models that divide by s² (a GMM's regCovar); k-means passes minExp = -1074 (the smallest double) so data down
+  // to the subnormals are scaled up to [−1, 1] (a result then below float64's range maps back as 0).
   const extra = Math.max(0, (2 + Math.log2(Math.max(1, d)) + Math.log2(Math.max(1, totalWeight)) - hi) / 2);
-  return 2 ** Math.min(1023, Math.max(-511, Math.ceil(e + extra)));
+  return 2 ** Math.min(1023, Math.max(minExp, Math.ceil(e + extra)));
 }
+
+/** The smallest scale k-means uses: 2^-1074, the smallest positive double (see dataScale). */
+export const KMEANS_MIN_SCALE_EXP = -1074;
 
 /** Whether a backend computes in float32 (all but the float64 reference). */
 export const isFloat32Backend = (backend: string): boolean => backend !== 'reference';

@@ -85,3 +85,27 @@ export function weightedSample(weights: Float64Array, m: number, uniform: () => 
   }
   return out;
 }
+
+/**
+ * How far a model's mixture weights may sum from 1 for scoring: wide enough for weights fitted in float32 and
+ * written out as JSON, narrow enough that the log-likelihoods are off by at most about 1e-4. Weights are used
+ * as given (not renormalised): a model's scores keep their bits.
+ */
+export const MIXTURE_WEIGHT_TOL = 1e-4;
+
+/** A hand-built or edited model's mixture weights: each >= 0, summing to 1 within MIXTURE_WEIGHT_TOL; else a typed error. */
+export function checkMixtureWeights(weights: ArrayLike<number>, what = 'model.weights'): void {
+  let sum = 0;
+  for (let j = 0; j < weights.length; j++) {
+    const w = weights[j];
+    if (!(w >= 0)) throw invalid('BAD_OPTION', `${what}[${j}] = ${w} is negative. Mixture weights are probabilities: pass weights >= 0.`);
+    sum += w;
+  }
+  if (!(Math.abs(sum - 1) <= MIXTURE_WEIGHT_TOL)) {
+    throw invalid(
+      'BAD_OPTION',
+      `${what} sum to ${sum}, not 1 (within ${MIXTURE_WEIGHT_TOL}): the model's log-likelihoods would be off by log(${sum}). ` +
+        'Divide the weights by their sum, or pass an unmodified fit result.',
+    );
+  }
+}

@@ -4,6 +4,8 @@
  * so a seed gives the same points, bit for bit, on every platform (pinned result hashes and
  * benchmark cases rely on that: keep the arithmetic and the order of draws as they are).
  */
+import { BufferLimitError } from '../errors.js';
+import { DEFAULT_MAX_BYTES, formatBytes } from '../io/memory.js';
 import { Rng } from '../core/rng.js';
 import { invalid } from '../errors.js';
 import { checkOptionNames, optionNames } from '../core/known-options.js';
@@ -56,7 +58,13 @@ export function makeBlobs(n: number, d: number, centres: number, seed: number, o
     if (!Number.isInteger(v) || v < min)
       throw invalid('BAD_OPTION', `makeBlobs: ${name}=${v} is not an integer >= ${min}. Pass a whole number.`);
   }
-  if (!Number.isSafeInteger(seed)) throw invalid('BAD_OPTION', `makeBlobs: seed=${seed} is not a safe integer. Pass a whole number.`);
+  if (!Number.isSafeInteger(seed) || seed < 0)
+    throw invalid('BAD_OPTION', `makeBlobs: seed=${seed} is not a non-negative safe integer. Pass 0, 1, 2, …`);
+  // n·d float64s, refused before allocating when beyond the loaders' default budget (as a loaded matrix would be).
+  if (8 * n * d > DEFAULT_MAX_BYTES)
+    throw new BufferLimitError(
+      `makeBlobs: ${n}×${d} points need ${formatBytes(8 * n * d)} as float64, above ${formatBytes(DEFAULT_MAX_BYTES)}. Generate fewer points or dimensions.`,
+    );
   const rng = new Rng(seed, 99);
   const std = options.std ?? 1;
   const spread = options.spread ?? 10;

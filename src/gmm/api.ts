@@ -3,6 +3,7 @@
  * { ...options, engine?, backend? })`; the result carries predict, predictProba, scoreSamples, bic
  * and aic, defined once on top of the backend's evaluation.
  */
+import { checkMixtureWeights } from '../core/weights.js';
 import { finiteNumber, isArrayLike, toDataset, toFiniteVector, toFloat64, type DataInput } from '../data.js';
 import { implementationFor } from '../core/registry.js';
 import { resolveSampleWeight } from '../core/weights.js';
@@ -67,7 +68,7 @@ export async function gaussianMixture(data: DataInput, options: GaussianMixtureO
     const res = buildResult(engine, r, ds, ev, loglik, best, warnings, s.counters?.(), performance.now() - t0);
     if (sc.s !== 1) {
       sc.unscale(res);
-      return attachMethods(res, engine, gmmParamsOf(res));
+      return attachMethods(res, engine, gmmParamsOf(res, false));
     }
     return attachMethods(res, engine, compact(best.params));
   });
@@ -132,7 +133,7 @@ export type GmmModel = Pick<GaussianMixtureResult, 'model' | 'covariance' | 'd' 
  * M-step's own rule, which is how the fit derived them, so scoring a result read back from JSON
  * gives the bits the fit's methods give.
  */
-export function gmmParamsOf(model: GmmModel): GmmParams {
+export function gmmParamsOf(model: GmmModel, fromCaller = true): GmmParams {
   const { k, d } = model;
   const type: CovarianceType = model.covariance;
   const bad = (): Error =>
@@ -171,7 +172,42 @@ export function gmmParamsOf(model: GmmModel): GmmParams {
   const reg = model.regCovar ?? 1e-6;
   if (typeof reg !== 'number' || !(reg >= 0) || !Number.isFinite(reg))
     throw invalid('BAD_OPTION', 'The model regCovar must be a finite number >= 0.');
+  // A caller's model (hand-built or edited) is checked as a model: a fitted one always passes. Its fitted
+  // covariances may be near-singular and are then regularised as the fit did; one that is plainly not positive
+  // definite is refused rather than silently jittered into another model.
+  if (fromCaller) {
+    checkMixtureWeights(weights);
+    checkCovariances(type, k, d, cov);
+  }
   return precisionsFrom(type, k, d, weights, means, cov, new Uint8Array(k).fill(1), reg);
+}
+
+/** Refuse covariances that no positive-definite matrix has: a variance <= 0, or |Σ_ij| > √(Σ_ii Σ_jj) (beyond rounding). */
+function checkCovariances(type: CovarianceType, k: number, d: number, cov: Float64Array): void {
+  const refuse = (c: number, why: string): Error =>
+    invalid(
+      'BAD_OPTION',
+      `The model's covariance${type === 'tied' ? '' : ` of component ${c}`} is not positive definite (${why}). ` +
+        'Pass covariances from a fit, or symmetric positive-definite matrices with positive variances.',
+    );
+  if (type === 'diag' || type === 'spherical') {
+    for (let i = 0; i < cov.length; i++) if (!(cov[i] > 0)) throw refuse(type === 'diag' ? Math.floor(i / d) : i, `variance ${cov[i]}`);
+    return;
+  }
+  const blocks = type === 'full' ? k : 1;
+  for (let c = 0; c < blocks; c++) {
+    const o = c * d * d;
+    for (let i = 0; i < d; i++) {
+      const vi = cov[o + i * d + i];
+      if (!(vi > 0)) throw refuse(c, `variance ${vi} on the diagonal at ${i}`);
+      for (let j = 0; j < i; j++) {
+        const vj = cov[o + j * d + j];
+        const cij = Math.max(Math.abs(cov[o + i * d + j]), Math.abs(cov[o + j * d + i]));
+        if (cij > Math.sqrt(vi) * Math.sqrt(vj) * (1 + 1e-6))
+          throw refuse(c, `|covariance| ${cij} at (${i}, ${j}) exceeds the variances allow`);
+      }
+    }
+  }
 }
 
 /** Labels, log p(x) and (when asked) responsibilities of X under a fitted mixture, on the engine `options` selects. */

@@ -1,4 +1,5 @@
 /** Gaussian mixture options with scikit-learn's defaults, mclust's default prior, and given initial parameters. */
+import { checkNInit } from '../core/options.js';
 import { isArrayLike, toFiniteVector, toFloat64, type Dataset } from '../data.js';
 import { checkOptionNames, optionNames } from '../core/known-options.js';
 import { invalid } from '../errors.js';
@@ -67,7 +68,7 @@ export function resolve(ds: Dataset, o: GaussianMixtureOptions, weights: Float64
   const r: Resolved = {
     k: o.k,
     type,
-    nInit: num(o.nInit, 'nInit', GMM_N_INIT, (x) => Number.isInteger(x) && x >= 1, 'an integer >= 1'),
+    nInit: checkNInit(num(o.nInit, 'nInit', GMM_N_INIT, (x) => Number.isInteger(x) && x >= 1, 'an integer >= 1')),
     maxIter: num(o.maxIter, 'maxIter', 100, (x) => Number.isInteger(x) && x >= 1, 'an integer >= 1'),
     tol: num(o.tol, 'tol', 1e-3, (x) => x >= 0, 'a number >= 0'),
     regCovar: num(o.regCovar, 'regCovar', 1e-6, (x) => x >= 0, 'a number >= 0'),

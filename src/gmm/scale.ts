@@ -15,6 +15,9 @@ import type { Resolved } from './options.js';
 type Nested = number | Nested[];
 const mapNested = (v: Nested, f: (x: number) => number): Nested => (Array.isArray(v) ? v.map((u) => mapNested(u, f)) : f(v));
 
+/** The smallest regCovar in scaled units on float32 backends: 2^-100, a normal float32 whose reciprocal is finite. */
+export const F32_REG_FLOOR = 2 ** -100;
+
 export interface GmmScale {
   s: number;
   /** The caller's onIteration, seeing records in the data's units (the history is mapped with them). */
@@ -35,7 +38,11 @@ export function gmmScale(ds: Dataset, r: Resolved, total: number, float32: boole
         `The data reach about 2^${Math.log2(s)}, beyond the range a MAP prior can be evaluated at in float64. Divide the data by a constant (e.g. a power of ten near its largest value) and fit again.`,
       );
     }
-    r.regCovar = r.regCovar / s / s;
+    // In float32 (every backend but 'reference') regCovar / s² can underflow to 0 (data beyond ~1e19), and a
+    // component collapsed on one point then has variance 0 and NaN parameters. Floored at F32_REG_FLOOR in scaled
+    // units: below float32's resolution next to any variance of the scaled data (O(1)), so the fit keeps its bits
+    // where no component collapses, and a collapsed one is a point mass of variance F32_REG_FLOOR·s².
+    r.regCovar = float32 && r.regCovar > 0 ? Math.max(r.regCovar / s / s, F32_REG_FLOOR) : r.regCovar / s / s;
     r.scale = s;
   }
   return {

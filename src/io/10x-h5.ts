@@ -7,15 +7,16 @@
  * genes = ids, gene_names = symbols, barcodes); Cell Ranger ≥ 3 has one `matrix` group with
  * `features/{id,name,feature_type,genome}`.
  */
+import { checkLoaderOptions, LOADER_OPTIONS } from './options.js';
 import type { Dataset, Group } from 'h5wasm';
 import { FileFormatError } from '../errors.js';
 import { formatCount } from './text.js';
 import { beyondExactWarning, canonicalize, notCountsWarning, checkNnz, selectColumns, validateCsr, valueStats } from './csr.js';
-import { abortIfNeeded, inputName } from './input.js';
+import { inputName } from './input.js';
 import { checkMaxBytes } from './memory.js';
 import type { ByteInput, LoadedCsr, LoadOptions, SingleCellData } from './types.js';
 import { hdf5Error, openH5 } from './h5.js';
-import { checkH5Budget, getPath, isDataset, isGroup, readCompressed, readNumeric, readStrings, shapeOf } from './h5-read.js';
+import { checkH5Budget, checkpoint, getPath, isDataset, isGroup, readCompressed, readNumeric, readStrings, shapeOf } from './h5-read.js';
 
 export interface Read10xH5Options extends LoadOptions {
   /**
@@ -34,6 +35,7 @@ const MATRIX_PARTS = ['data', 'indices', 'indptr', 'shape'];
  * `filtered_gene_bc_matrices_h5.h5`) into a cell-major CSR matrix with gene and barcode names.
  */
 export async function read10xH5(input: ByteInput, options: Read10xH5Options = {}): Promise<SingleCellData> {
+  checkLoaderOptions(options, LOADER_OPTIONS.tenxH5, 'read10xH5');
   const t0 = performance.now();
   const maxBytes = checkMaxBytes(options.maxBytes);
   const label = inputName(input) ?? 'matrix.h5';
@@ -45,6 +47,7 @@ export async function read10xH5(input: ByteInput, options: Read10xH5Options = {}
     timeoutMs: options.timeoutMs,
   });
   try {
+    await checkpoint(options.signal);
     const rootKeys = h.file.keys();
     const hasParts = (g: Group): boolean => {
       const keys = g.keys();
@@ -98,15 +101,16 @@ export async function read10xH5(input: ByteInput, options: Read10xH5Options = {}
     const nnz = shapeOf(ds('data')!)[0] ?? 0;
     checkNnz(nnz, label);
     checkH5Budget(label, options, { n, d, nnz }, h.size, h.mounted);
-    abortIfNeeded(options.signal);
+    await checkpoint(options.signal);
     options.onProgress?.({ phase: 'matrix', bytesRead: h.size, totalBytes: h.size, entries: 0, totalEntries: nnz });
     // Columns are cells: indptr over barcodes, indices = features. That is cell-major CSR.
-    const { ptr, idx, vals } = readCompressed(h, group, n, d);
+    const { ptr, idx, vals } = await readCompressed(h, group, n, d, options.signal);
     let matrix: LoadedCsr = { n, d, nnz: idx.length, indptr: ptr, indices: idx, values: vals };
     validateCsr(matrix, `${label} ${gp}`);
     const canon = canonicalize(matrix);
     matrix = canon.matrix;
 
+    await checkpoint(options.signal);
     let genes: string[];
     let geneIds: string[] | undefined;
     let featureTypes: string[] | undefined;
@@ -126,6 +130,7 @@ export async function read10xH5(input: ByteInput, options: Read10xH5Options = {}
       genes = names ? readStrings(h, names) : ids ? readStrings(h, ids) : [];
       geneIds = ids ? readStrings(h, ids) : undefined;
     }
+    await checkpoint(options.signal);
     const bc = ds('barcodes');
     const cells = bc ? readStrings(h, bc) : [];
     if (genes.length !== d)

@@ -2,6 +2,7 @@
  * 10x Genomics MEX folders (matrix.mtx[.gz] + features.tsv[.gz] or genes.tsv[.gz] + barcodes.tsv[.gz])
  * streamed straight into a cell-major CSR matrix (the matrix by ./mtx/csr.ts).
  */
+import { checkLoaderOptions, LOADER_OPTIONS } from './options.js';
 import { FileFormatError } from '../errors.js';
 import { beyondExactWarning, notCountsWarning, selectColumns, valueStats } from './csr.js';
 import { forEachLine, openInput } from './input.js';
@@ -114,7 +115,14 @@ export function is10xName(name: string, stem: string): boolean {
  * Throws a FileFormatError naming what is missing or ambiguous.
  */
 export function find10xInputs(files: Iterable<File> | ArrayLike<File>): Read10xFiles {
+  const iterable = files != null && typeof (files as Iterable<File>)[Symbol.iterator] === 'function';
+  if (!iterable && !(files != null && typeof files === 'object' && typeof (files as ArrayLike<File>).length === 'number'))
+    throw new FileFormatError(
+      `find10xInputs: got ${files === null ? 'null' : typeof files}; pass the files the user picked (a FileList or an array of File).`,
+    );
   const list = Array.from(files as ArrayLike<File>);
+  if (!list.every((f) => f != null && typeof (f as File).name === 'string'))
+    throw new FileFormatError('find10xInputs: every entry must be a File (with a name). Pass the FileList of an <input type="file">.');
   const nameOf = (f: File): string => (f as File & { webkitRelativePath?: string }).webkitRelativePath || f.name;
   const pick = (stem: string): File | undefined => {
     const hits = list.filter((f) => is10xName(nameOf(f), stem));
@@ -158,6 +166,7 @@ export function find10xInputs(files: Iterable<File> | ArrayLike<File>): Read10xF
  * (genes) or barcodes file, names are the 0-based indices. In Node, read10xDir(path) finds the files.
  */
 export async function read10x(files: Read10xFiles, options: Read10xOptions = {}): Promise<SingleCellData> {
+  checkLoaderOptions(options, LOADER_OPTIONS.tenx, 'read10x');
   const t0 = performance.now();
   const maxBytes = checkMaxBytes(options.maxBytes);
   if (files === null || typeof files !== 'object' || !('matrix' in files) || files.matrix == null) {

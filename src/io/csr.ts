@@ -3,7 +3,7 @@
  * duplicates summed), CSC → CSR, checks, integer-array conversion, value statistics, totals and
  * small conveniences (densify for tests, column subsets, make-unique names). Pure, no I/O.
  */
-import { FileFormatError } from '../errors.js';
+import { FileFormatError, invalid } from '../errors.js';
 import type { CsrMatrix } from '../sparse.js';
 import { checkDimensions } from './memory.js';
 import type { LoadedCsr } from './types.js';
@@ -338,6 +338,16 @@ export function selectColumns(m: LoadedCsr, keep: ArrayLike<boolean | number>): 
  * the third "X-2", … (skipping suffixes already taken). The first occurrence keeps its name.
  */
 export function makeUnique(names: readonly string[], separator = '-'): string[] {
+  if (!Array.isArray(names))
+    throw invalid('BAD_OPTION', `makeUnique: names must be an array of strings; got ${names === null ? 'null' : typeof names}.`);
+  if (typeof separator !== 'string') throw invalid('BAD_OPTION', 'makeUnique: separator must be a string.');
+  for (let i = 0; i < names.length; i++) {
+    if (typeof names[i] !== 'string')
+      throw invalid(
+        'BAD_OPTION',
+        `makeUnique: names[${i}] is ${names[i] === null ? 'null' : typeof names[i]}, not a string. Name every entry (e.g. String(i) for a missing one).`,
+      );
+  }
   const seen = new Set(names);
   const counts = new Map<string, number>();
   const firstSeen = new Set<string>();

@@ -2,6 +2,7 @@
  * Delimited text (CSV, TSV, whitespace) → dense row-major float64 matrix.
  * Pure: takes a string or bytes, so it works in browsers as well as in the CLI.
  */
+import { checkLoaderOptions, LOADER_OPTIONS } from './options.js';
 import { BufferLimitError, FileFormatError, invalid } from '../errors.js';
 import { checkMaxBytes, formatBytes } from './memory.js';
 import { checkTextInput, formatCount, isMissingToken, isNumeric, parseNumber, quoteField, toText } from './text.js';
@@ -121,6 +122,7 @@ function fail(source: string, message: string): FileFormatError {
 
 export function parseDelimited(input: string | Uint8Array, opts: DelimitedOptions = {}): DelimitedResult {
   checkTextInput(input, 'parseDelimited');
+  checkLoaderOptions(opts, LOADER_OPTIONS.delimited, 'parseDelimited');
   const options = opts ?? {};
   const source = options.source ?? 'input';
   const skip = options.skipLines ?? 0;

@@ -1,10 +1,21 @@
 /** Small typed accessors over h5wasm objects: paths, attributes, strings, numbers, compressed-sparse parts, and the memory check. */
 import type { Dataset, Group } from 'h5wasm';
 import { FileFormatError } from '../errors.js';
+import { yieldToEventLoop } from '../core/yield.js';
 import { toFloat32, toUint32 } from './csr.js';
-import { checkDimensions, checkLoadBudget, checkMaxBytes, estimateMemory } from './memory.js';
+import { abortIfNeeded } from './input.js';
+import { checkDimensions, checkLoadBudget, checkMaxBytes, shapeEstimate } from './memory.js';
 import type { LoadOptions } from './types.js';
 import { hdf5Error, type OpenedH5 } from './h5.js';
+
+/**
+ * Between HDF5 calls: one turn of the event loop (so a timer's abort, or the page, can run), then the signal.
+ * One HDF5 call itself is not interruptible; in Node it is bounded by timeoutMs (h5-remote.ts).
+ */
+export async function checkpoint(signal: AbortSignal | undefined): Promise<void> {
+  await yieldToEventLoop();
+  abortIfNeeded(signal);
+}
 
 export function isGroup(h: OpenedH5, x: unknown): x is Group {
   return x instanceof h.h5.Group;
@@ -88,12 +99,13 @@ export function shapeOf(ds: Dataset): number[] {
 }
 
 /** Compressed-sparse triplet from a group (data, indices, indptr) as Uint32/Float32 arrays. */
-export function readCompressed(
+export async function readCompressed(
   h: OpenedH5,
   g: Group,
   nMajor: number,
   nMinor: number,
-): { ptr: Uint32Array; idx: Uint32Array; vals: Float32Array } {
+  signal?: AbortSignal,
+): Promise<{ ptr: Uint32Array; idx: Uint32Array; vals: Float32Array }> {
   const need = (name: string): Dataset => {
     const ds = getPath(h, `${g.path}/${name}`);
     if (!ds || !isDataset(h, ds))
@@ -102,14 +114,18 @@ export function readCompressed(
       );
     return ds;
   };
+  await checkpoint(signal);
   const ptr = toUint32(readNumeric(h, need('indptr')), `${g.path}/indptr`, h.label);
   if (ptr.length !== nMajor + 1) {
     throw new FileFormatError(
       `${h.label}: ${g.path}/indptr has ${ptr.length} entries; the shape needs ${nMajor + 1}. The file is corrupt.`,
     );
   }
+  await checkpoint(signal);
   const idx = toUint32(readNumeric(h, need('indices')), `${g.path}/indices`, h.label);
+  await checkpoint(signal);
   const vals = toFloat32(readNumeric(h, need('data')));
+  await checkpoint(signal);
   if (idx.length !== vals.length || ptr[nMajor] !== idx.length) {
     throw new FileFormatError(
       `${h.label}: ${g.path} has ${idx.length} indices, ${vals.length} values and indptr ending at ${ptr[nMajor]}; they must agree. The file is corrupt or truncated.`,
@@ -134,7 +150,7 @@ export function checkH5Budget(
   if (!(Number.isSafeInteger(shape.nnz) && shape.nnz >= 0)) {
     throw new FileFormatError(`${label}: the matrix declares ${String(shape.nnz)} stored entries. The file is damaged; get it again.`);
   }
-  const est = estimateMemory(shape);
+  const est = shapeEstimate(shape);
   options.onEstimate?.(est);
   const needed = est.csrBytes + 8 * shape.nnz + (mounted ? 0 : fileBytes);
   checkLoadBudget(

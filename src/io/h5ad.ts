@@ -17,13 +17,14 @@
  * Memory: see openH5. readH5adFromFile(file) in a Web Worker mounts the File (WORKERFS), so only
  * the datasets read are in memory; elsewhere the whole file is read into memory first.
  */
+import { checkLoaderOptions, LOADER_OPTIONS } from './options.js';
 import type { Dataset, Group } from 'h5wasm';
 import { FileFormatError } from '../errors.js';
 import { formatCount } from './text.js';
 import { beyondExactWarning, canonicalize, notCountsWarning, checkNnz, transposeCompressed, validateCsr, valueStats } from './csr.js';
 import { hdf5Error, openH5, type OpenedH5 } from './h5.js';
-import { attr, checkH5Budget, getPath, isDataset, readCompressed, readStrings, shapeOf } from './h5-read.js';
-import { abortIfNeeded, inputName } from './input.js';
+import { attr, checkH5Budget, checkpoint, getPath, isDataset, readCompressed, readStrings, shapeOf } from './h5-read.js';
+import { inputName } from './input.js';
 import { checkMaxBytes } from './memory.js';
 import type { ByteInput, LoadedCsr, H5adMatrixSource, LoadOptions, SingleCellData } from './types.js';
 import { availableMatrices, dataframeIndex, encodingOf, readObs, readObsm } from './h5ad-obs.js';
@@ -67,13 +68,13 @@ class Entries {
 }
 
 /** A dense 2-D dataset as CSR (zeros dropped), read in blocks of rows to bound memory. */
-function denseToCsr(h: OpenedH5, ds: Dataset, signal?: AbortSignal): LoadedCsr {
+async function denseToCsr(h: OpenedH5, ds: Dataset, signal?: AbortSignal): Promise<LoadedCsr> {
   const [n, d] = shapeOf(ds);
   const indptr = new Uint32Array(n + 1);
   const out = new Entries();
   const block = Math.max(1, Math.floor((1 << 22) / Math.max(1, d)));
   for (let r0 = 0; r0 < n; r0 += block) {
-    abortIfNeeded(signal);
+    await checkpoint(signal);
     const r1 = Math.min(n, r0 + block);
     let v: unknown;
     try {
@@ -100,7 +101,11 @@ function denseToCsr(h: OpenedH5, ds: Dataset, signal?: AbortSignal): LoadedCsr {
 }
 
 /** Read one matrix element (dense dataset or CSR/CSC group) as cell-major CSR. */
-function readMatrixElement(h: OpenedH5, path: string, options: ReadH5adOptions): { matrix: LoadedCsr; encoding: 'dense' | 'csr' | 'csc' } {
+async function readMatrixElement(
+  h: OpenedH5,
+  path: string,
+  options: ReadH5adOptions,
+): Promise<{ matrix: LoadedCsr; encoding: 'dense' | 'csr' | 'csc' }> {
   const x = getPath(h, path);
   if (!x) throw new FileFormatError(`${h.label}: no ${path} in the file.`);
   if (isDataset(h, x)) {
@@ -108,7 +113,7 @@ function readMatrixElement(h: OpenedH5, path: string, options: ReadH5adOptions):
     if (shape.length !== 2)
       throw new FileFormatError(`${h.label}: ${path} is a ${shape.length}-D dataset; a matrix is 2-D (cells × genes).`);
     checkH5Budget(h.label, options, { n: shape[0], d: shape[1], nnz: shape[0] * shape[1] }, h.size, h.mounted);
-    return { matrix: denseToCsr(h, x, options.signal), encoding: 'dense' };
+    return { matrix: await denseToCsr(h, x, options.signal), encoding: 'dense' };
   }
   const enc = encodingOf(h, x);
   const shape = shapeAttr(h, x);
@@ -124,10 +129,10 @@ function readMatrixElement(h: OpenedH5, path: string, options: ReadH5adOptions):
   checkNnz(nnz, h.label);
   checkH5Budget(h.label, options, { n, d, nnz }, h.size, h.mounted);
   if (enc === 'csr_matrix') {
-    const { ptr, idx, vals } = readCompressed(h, x, n, d);
+    const { ptr, idx, vals } = await readCompressed(h, x, n, d, options.signal);
     return { matrix: { n, d, nnz: idx.length, indptr: ptr, indices: idx, values: vals }, encoding: 'csr' };
   }
-  const { ptr, idx, vals } = readCompressed(h, x, d, n);
+  const { ptr, idx, vals } = await readCompressed(h, x, d, n, options.signal);
   const t = transposeCompressed(d, n, ptr, idx, vals);
   return { matrix: { n, d, nnz: idx.length, ...t }, encoding: 'csc' };
 }
@@ -138,6 +143,7 @@ function readMatrixElement(h: OpenedH5, path: string, options: ReadH5adOptions):
  * (WORKERFS) instead of copied; see readH5adFromFile.
  */
 export async function readH5ad(input: ByteInput, options: ReadH5adOptions = {}): Promise<SingleCellData> {
+  checkLoaderOptions(options, LOADER_OPTIONS.h5ad, 'readH5ad');
   const t0 = performance.now();
   const maxBytes = checkMaxBytes(options.maxBytes);
   const label = inputName(input) ?? 'data.h5ad';
@@ -150,6 +156,7 @@ export async function readH5ad(input: ByteInput, options: ReadH5adOptions = {}):
     timeoutMs: options.timeoutMs,
   });
   try {
+    await checkpoint(options.signal);
     const rootKeys = h.file.keys();
     const available = availableMatrices(h);
     const isTenx =
@@ -171,14 +178,15 @@ export async function readH5ad(input: ByteInput, options: ReadH5adOptions = {}):
       }
       source = choice;
     }
-    abortIfNeeded(options.signal);
+    await checkpoint(options.signal);
     options.onProgress?.({ phase: 'matrix', bytesRead: h.size, totalBytes: h.size, entries: 0 });
-    const { matrix: raw, encoding } = readMatrixElement(h, source, options);
+    const { matrix: raw, encoding } = await readMatrixElement(h, source, options);
     validateCsr(raw, `${label} ${source}`);
     const canon = canonicalize(raw);
     const matrix = canon.matrix;
     const { n, d } = matrix;
 
+    await checkpoint(options.signal);
     const varPath = source === 'raw/X' ? 'raw/var' : 'var';
     const genes = dataframeIndex(h, varPath) ?? Array.from({ length: d }, (_, j) => String(j));
     if (genes.length !== d) {
@@ -186,6 +194,7 @@ export async function readH5ad(input: ByteInput, options: ReadH5adOptions = {}):
         `${label}: ${varPath} names ${formatCount(genes.length)} genes but ${source} has ${formatCount(d)} columns. The file is inconsistent.`,
       );
     }
+    await checkpoint(options.signal);
     const cells = dataframeIndex(h, 'obs') ?? Array.from({ length: n }, (_, i) => String(i));
     if (cells.length !== n) {
       throw new FileFormatError(
@@ -196,8 +205,10 @@ export async function readH5ad(input: ByteInput, options: ReadH5adOptions = {}):
     const ids = getPath(h, `${varPath}/gene_ids`);
     if (ids && isDataset(h, ids) && shapeOf(ids)[0] === d) geneIds = readStrings(h, ids);
 
+    await checkpoint(options.signal);
     options.onProgress?.({ phase: 'obs', bytesRead: h.size, totalBytes: h.size, entries: matrix.nnz, totalEntries: matrix.nnz });
     const obs = readObs(h, n, options.obs ?? true);
+    await checkpoint(options.signal);
     options.onProgress?.({ phase: 'obsm', bytesRead: h.size, totalBytes: h.size, entries: matrix.nnz, totalEntries: matrix.nnz });
     const obsm = readObsm(h, n, options.obsm ?? true);
 

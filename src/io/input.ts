@@ -3,7 +3,7 @@
  * → one ReadableStream<Uint8Array>, gunzipped through DecompressionStream when the bytes start with
  * the gzip magic, with a count of the bytes read. Browser and Node (≥ 18) alike; no Node built-ins.
  */
-import { AbortError, BufferLimitError, FileFormatError } from '../errors.js';
+import { AbortError, BufferLimitError, EmgpuError, FileFormatError } from '../errors.js';
 import type { ByteInput } from './types.js';
 
 const CHUNK = 1 << 20;
@@ -69,10 +69,43 @@ export function rawStream(input: ByteInput, label: string): { stream: ReadableSt
     const b = bytesOf(input);
     return { stream: streamOfBytes(b), totalBytes: b.byteLength };
   }
-  if (isStream(input)) return { stream: input };
+  if (isStream(input)) return { stream: checkedStream(input, label) };
   throw new FileFormatError(
     `${label}: got ${describe(input)}; pass a File, Blob, ArrayBuffer, Uint8Array or ReadableStream<Uint8Array> (in Node, read10xDir(path) or fs.openAsBlob(path)).`,
   );
+}
+
+/**
+ * A caller's stream, read through a check: each chunk must be bytes (a Uint8Array, another typed array or an
+ * ArrayBuffer, taken as its bytes), and the stream's own failure becomes a FileFormatError with it as `cause`.
+ */
+function checkedStream(input: ReadableStream<Uint8Array>, label: string): ReadableStream<Uint8Array> {
+  const reader = input.getReader();
+  return new ReadableStream<Uint8Array>({
+    async pull(ctl) {
+      let r: ReadableStreamReadResult<unknown>;
+      try {
+        r = await reader.read();
+      } catch (e) {
+        throw new FileFormatError(
+          `${label}: the input stream failed while being read (${e instanceof Error ? e.message : String(e)}). Check the stream's source; the error is the cause.`,
+          { cause: e },
+        );
+      }
+      if (r.done) return ctl.close();
+      const v = r.value;
+      if (v instanceof ArrayBuffer || (ArrayBuffer.isView(v) && !(v instanceof DataView))) ctl.enqueue(bytesOf(v));
+      else {
+        reader.cancel().catch(() => undefined);
+        throw new FileFormatError(
+          `${label}: the stream gave ${describe(v)} where bytes were expected. Pass a ReadableStream<Uint8Array> (e.g. response.body, or pipe text through a TextEncoderStream).`,
+        );
+      }
+    },
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
+  });
 }
 
 export function abortIfNeeded(signal: AbortSignal | undefined): void {
@@ -164,7 +197,8 @@ export async function readChunk(
           'The file is truncated or corrupt; download it again (compare its size or checksum with the source).',
       );
     }
-    throw new FileFormatError(`${label}: reading the input failed (${msg}).`);
+    if (e instanceof EmgpuError) throw e;
+    throw new FileFormatError(`${label}: reading the input failed (${msg}).`, { cause: e });
   }
 }
 

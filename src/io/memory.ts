@@ -2,12 +2,15 @@
  * Memory arithmetic for a count matrix before it is loaded: how many bytes as CSR, dense, on the
  * GPU, and at the loader's peak; and the error a loader throws when a `maxBytes` budget is exceeded.
  */
+import { checkOptionNames } from '../core/known-options.js';
 import { BufferLimitError, FileFormatError, invalid } from '../errors.js';
 import type { MemoryEstimate } from './types.js';
 
 /** Bytes with a decimal unit: 512 B, 18.3 MB, 1.25 GB. */
 export function formatBytes(bytes: number): string {
-  if (!Number.isFinite(bytes)) return String(bytes);
+  if (bytes === Infinity) return 'Infinity';
+  if (typeof bytes !== 'number' || !(bytes >= 0))
+    throw invalid('BAD_OPTION', `formatBytes: ${String(bytes)} is not a number of bytes (a number >= 0).`);
   const a = Math.abs(bytes);
   if (a < 1e3) return `${bytes} B`;
   if (a < 1e6) return `${(bytes / 1e3).toFixed(1)} kB`;
@@ -33,6 +36,21 @@ function checkCount(name: string, x: number): void {
  * Gene and cell names are not counted (typically well under 1% of the matrix).
  */
 export function estimateMemory(shape: { n: number; d: number; nnz: number }): MemoryEstimate {
+  checkOptionNames(shape, ['n', 'd', 'nnz'], 'estimateMemory', 'n, d, nnz');
+  const { n, d, nnz } = shape;
+  checkCount('n', n);
+  checkCount('d', d);
+  checkCount('nnz', nnz);
+  if (nnz > n * d)
+    throw invalid(
+      'BAD_OPTION',
+      `estimateMemory: nnz=${nnz} is more than n·d = ${n * d} entries; a matrix stores at most one value per cell and gene.`,
+    );
+  return shapeEstimate(shape);
+}
+
+/** estimateMemory for the loaders: a declared shape, whose entries may exceed n·d (a file's duplicates, summed later). */
+export function shapeEstimate(shape: { n: number; d: number; nnz: number }): MemoryEstimate {
   const { n, d, nnz } = shape;
   checkCount('n', n);
   checkCount('d', d);

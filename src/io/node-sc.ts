@@ -3,6 +3,7 @@
  * (fs.openAsBlob, so nothing is read until the loader streams it). Not in the browser barrel:
  * import it from Node code as `emgpu/node`.
  */
+import { checkLoaderOptions, LOADER_OPTIONS } from './options.js';
 import { existsSync, openAsBlob, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { FileFormatError, NotAFileError } from '../errors.js';
@@ -21,8 +22,11 @@ export async function fileBlob(path: string, expect = 'a file'): Promise<Blob> {
     throw new NotAFileError(String(path), `fileBlob: got ${path === '' ? 'an empty string' : typeof path}; pass the path of ${expect}.`);
   }
   let isDir: boolean;
+  let regular: boolean;
   try {
-    isDir = statSync(path).isDirectory();
+    const st = statSync(path);
+    isDir = st.isDirectory();
+    regular = st.isFile();
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new NotAFileError(
@@ -44,6 +48,10 @@ export async function fileBlob(path: string, expect = 'a file'): Promise<Blob> {
       path,
       `${path} is a directory, not a file. Pass ${expect} inside it${tenx ? ', or read this 10x folder with read10xDir(path)' : ''}.`,
     );
+  }
+  // A device (/dev/zero, /dev/stdin), a FIFO or a socket has no size to read a file by: refused, not read as empty.
+  if (!regular) {
+    throw new NotAFileError(path, `${path} is not a regular file (a device, pipe or socket). Pass ${expect} on disk.`);
   }
   let blob: Blob;
   try {
@@ -108,6 +116,7 @@ export function find10xFiles(dir: string): TenxDirFiles {
 
 /** Read a 10x MEX folder from disk (streamed; see read10x). */
 export async function read10xDir(dir: string, options: Read10xOptions = {}): Promise<SingleCellData> {
+  checkLoaderOptions(options, LOADER_OPTIONS.tenx, 'read10xDir');
   const f = find10xFiles(dir);
   const data = await read10x(
     {
@@ -123,6 +132,7 @@ export async function read10xDir(dir: string, options: Read10xOptions = {}): Pro
 
 /** Read a 10x Cell Ranger .h5 file from disk (see read10xH5). */
 export async function read10xH5File(path: string, options: Read10xH5Options = {}): Promise<SingleCellData> {
+  checkLoaderOptions(options, LOADER_OPTIONS.tenxH5, 'read10xH5File');
   const data = await read10xH5(await fileBlob(path, 'a 10x Cell Ranger .h5 file'), options);
   data.source.name = path;
   return data;
@@ -130,6 +140,7 @@ export async function read10xH5File(path: string, options: Read10xH5Options = {}
 
 /** Read an AnnData .h5ad file from disk (see readH5ad). The file is read into memory whole. */
 export async function readH5adFile(path: string, options: ReadH5adOptions = {}): Promise<SingleCellData> {
+  checkLoaderOptions(options, LOADER_OPTIONS.h5ad, 'readH5adFile');
   const data = await readH5ad(await fileBlob(path, 'an AnnData .h5ad file'), options);
   data.source.name = path;
   return data;

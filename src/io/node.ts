@@ -2,6 +2,7 @@
  * The Node file layer over the pure parsers: reads a path (gunzipping when needed) and picks the
  * parser from the extension. Only the CLI and Node users import this module.
  */
+import { checkLoaderOptions, LOADER_OPTIONS } from './options.js';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -59,9 +60,13 @@ function baseExtension(path: string): string {
  * For a 10x folder, barcodes.tsv(.gz) next to matrix.mtx supplies the row (cell) names.
  */
 export function readMatrixFile(path: string, options: ReadMatrixOptions = {}): MatrixFile {
+  // Either format's names are known here; each parser then gets only its own (it refuses the other's).
+  const names = [...LOADER_OPTIONS.delimited, ...LOADER_OPTIONS.mtxDense].filter((x) => x !== 'source');
+  checkLoaderOptions(options, names, 'readMatrixFile');
+  const only = (keep: readonly string[]) => Object.fromEntries(Object.entries(options ?? {}).filter(([key]) => keep.includes(key)));
   const ext = baseExtension(path);
   if (ext === '.mtx') {
-    const m = parseMatrixMarket(readFileBytes(path), { ...options, source: path });
+    const m = parseMatrixMarket(readFileBytes(path), { ...only(LOADER_OPTIONS.mtxDense), source: path });
     const out: MatrixFile = { kind: 'mtx', path, ...m };
     const names = m.transposed ? readBarcodes(dirname(path), m.n) : undefined;
     if (names) out.rowNames = names;
@@ -69,7 +74,11 @@ export function readMatrixFile(path: string, options: ReadMatrixOptions = {}): M
   }
   if (DELIMITED.includes(ext)) {
     const delimiter = options.delimiter ?? (ext === '.tsv' || ext === '.tab' ? '\t' : ext === '.csv' ? ',' : 'auto');
-    return { kind: 'delimited', path, ...parseDelimited(readFileBytes(path), { ...options, delimiter, source: path }) };
+    return {
+      kind: 'delimited',
+      path,
+      ...parseDelimited(readFileBytes(path), { ...only(LOADER_OPTIONS.delimited), delimiter, source: path }),
+    };
   }
   throw new FileFormatError(
     `${path}: unknown file type "${ext || '(no extension)'}". Supported: .csv, .tsv, .txt (delimited text) and .mtx (MatrixMarket, e.g. 10x matrix.mtx), each optionally gzip-compressed (.gz).`,

@@ -132,7 +132,10 @@ export interface LoadOptions {
   onEstimate?: (e: MemoryEstimate) => void;
   /** Refuse (MemoryLimitError) when the load would need more than this many bytes. */
   maxBytes?: number;
-  /** Abort the load (AbortError). */
+  /**
+   * Abort the load (AbortError). Checked between input chunks, and for HDF5 files between HDF5 calls (the
+   * reader yields to the event loop there); one HDF5 call itself is bounded by timeoutMs, not by the signal.
+   */
   signal?: AbortSignal;
   /**
    * HDF5 readers in Node: the most one read inside HDF5 may take, in ms, before it is stopped with

@@ -9,7 +9,16 @@ import { resolveSampleWeight } from '../core/weights.js';
 import { checkOptionNames, optionNames } from '../core/known-options.js';
 import { ENGINE_SELECTION, engineFor, withNotice, type Engine, type EngineSelection } from '../engine/engine.js';
 import { invalid } from '../errors.js';
-import { dataScale, divided, isFloat32Backend, mapBack, maxAbs, meanVarianceTimes, scaleDataset } from '../core/scale.js';
+import {
+  dataScale,
+  divided,
+  isFloat32Backend,
+  KMEANS_MIN_SCALE_EXP,
+  mapBack,
+  maxAbs,
+  meanVarianceTimes,
+  scaleDataset,
+} from '../core/scale.js';
 import type { CentroidModel, KMeansOptions, KMeansResult, SoftKMeansOptions, SoftKMeansResult } from '../types.js';
 import type { KMeansBackend } from './backend.js';
 import { fitCentroids } from './model.js';
@@ -51,7 +60,7 @@ async function fitScaled(engine: Engine, data: DataInput, options: SoftKMeansOpt
   const m = Math.max(maxAbs(ds0.x), o.init instanceof Float64Array ? maxAbs(o.init) : 0);
   // Soft k-means is not scaled up for tiny data: β·s² would underflow and its objective −(1/β)·Σ log Σ e^(−β‖x − c‖²)
   // overflow in scaled units, while in the data's own units tiny distances only make the responsibilities uniform.
-  const s0 = dataScale(m, ds0.d, total, isFloat32Backend(engine.backend));
+  const s0 = dataScale(m, ds0.d, total, isFloat32Backend(engine.backend), KMEANS_MIN_SCALE_EXP);
   const s = beta !== null && s0 < 1 ? 1 : s0;
   const ds = scaleDataset(ds0, s);
   let b = beta;
@@ -150,7 +159,7 @@ async function apply(model: CentroidModel, X: DataInput, options: EngineSelectio
   const x = toFloat64(X, 'X');
   const { c, k } = modelCentroids(model, x.d);
   // Distances at the scale of the data and centroids together (core/scale.ts); labels do not change.
-  const s = dataScale(Math.max(maxAbs(x.x), maxAbs(c)), x.d, x.n, isFloat32Backend(engine.backend));
+  const s = dataScale(Math.max(maxAbs(x.x), maxAbs(c)), x.d, x.n, isFloat32Backend(engine.backend), KMEANS_MIN_SCALE_EXP);
   const flat = await backendOf(engine).apply(engine, { ...x, x: divided(x.x, s) }, divided(c, s), k, what);
   if (s === 1 || what === 'predict') return { flat, n: x.n, k };
   return { flat: Float64Array.from(flat, (v) => mapBack(v, s, 1, 'distance', s)), n: x.n, k };

@@ -5,6 +5,7 @@
  * backend's evaluation (host float64, as always).
  */
 import { implementationFor } from '../core/registry.js';
+import { checkMixtureWeights } from '../core/weights.js';
 import { checkOptionNames, optionNames } from '../core/known-options.js';
 import { isArrayLike, toFiniteVector } from '../data.js';
 import { ENGINE_SELECTION, engineFor, type EngineSelection } from '../engine/engine.js';
@@ -84,6 +85,7 @@ function modelParams(model: NegativeBinomialModel, d: number): NbParams {
       'The model has weights outside [0, 1], negative or non-finite means, or dispersions outside the fitted range. Pass an unmodified fit result.',
     );
   }
+  checkMixtureWeights(weights);
   return { k, d, weights, means, phi };
 }
 
@@ -111,7 +113,20 @@ export async function scoreNb(model: NegativeBinomialModel, counts: CountsInput,
   const sf = sizeFactors(c, opt, opt === 'library' && model.libraryMean !== undefined ? model.libraryMean : undefined);
   // No engine: host float64 scoring, whatever backend fitted the model.
   const scorer = implementationFor<NbBackend>('nbmm', 'reference');
-  return scorer.open({ backend: 'reference', instance: null }, c, sf.s, null, { k: p.k, weights: null }, (s) =>
+  const ev = await scorer.open({ backend: 'reference', instance: null }, c, sf.s, null, { k: p.k, weights: null }, (s) =>
     s.evaluate(p, { resp, logProb: true }),
   );
+  // A cell with a count where every component of positive weight has mean 0 has probability 0 under the model:
+  // its log-likelihood is −∞ and its responsibilities 0/0. Refused, rather than returned as NaN.
+  const lp = ev.logProb;
+  for (let i = 0; lp && i < lp.length; i++) {
+    if (!(lp[i] > -Infinity)) {
+      throw invalid(
+        'OUT_OF_RANGE',
+        `Cell ${i} has a count in a gene whose mean is 0 in every component of positive weight, so the model gives it probability 0 ` +
+          '(log-likelihood −∞, responsibilities undefined). Give such genes a small positive mean, or score only the genes the model has seen expressed.',
+      );
+    }
+  }
+  return ev;
 }

@@ -1,4 +1,5 @@
 /** Negative-binomial mixture options, with their defaults and typed errors. */
+import { checkNInit } from '../core/options.js';
 import { invalid } from '../errors.js';
 import { checkCountsK, type Counts } from './counts.js';
 import { PHI_MAX, PHI_MIN, type DispersionMode, type MeanEstimator } from './model.js';
@@ -70,7 +71,7 @@ export function resolve(c: Counts, o: NegativeBinomialMixtureOptions): Resolved 
   }
   let nInit: number;
   if (o.nInit === undefined || o.nInit === 'auto') nInit = init === 'random' ? 10 : NB_N_INIT;
-  else nInit = posInt(o.nInit, 'nInit', 1);
+  else nInit = checkNInit(posInt(o.nInit, 'nInit', 1));
   if (init instanceof Int32Array) nInit = 1;
   const tol = o.tol ?? 1e-3;
   if (typeof tol !== 'number' || !(tol >= 0) || !Number.isFinite(tol))

@@ -177,6 +177,14 @@ function fitAt(xs: Float64Array, ys: Float64Array, q: number, nf: number, degree
   return localFit(xs, ys, lo, hi, q, rho, degree);
 }
 
+/** 1 when max |v| is within 2^±256 (or 0), else the power of two nearest above it. */
+function powerScale(v: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < v.length; i++) m = Math.max(m, Math.abs(v[i]));
+  if (m === 0 || (m >= 2 ** -256 && m <= 2 ** 256)) return 1;
+  return 2 ** Math.ceil(Math.log2(m));
+}
+
 const LOESS_OPTIONS = optionNames<LoessOptions>({ span: true, degree: true, surface: true, cell: true });
 
 /** Fitted values of a loess regression of y on x (one predictor), as R's loess(y ~ x, ...). */
@@ -199,6 +207,19 @@ export function loess(x: ArrayLike<number>, y: ArrayLike<number>, options: Loess
   }
   for (let i = 0; i < n; i++) {
     if (!Number.isFinite(x[i]) || !Number.isFinite(y[i])) throw invalid('NON_FINITE', `loess: non-finite value at point ${i}.`);
+  }
+  // Local polynomial fits are unchanged when x or y is divided by a constant (y's fit then scales with it); beyond
+  // 2^±256 the fit's sums of squares and cubes would overflow or underflow, so such data are fitted divided by a
+  // power of two (exact) and y mapped back. Ordinary data (the HVG mean–variance trend) are untouched.
+  const sx = powerScale(x);
+  const sy = powerScale(y);
+  if (sx !== 1 || sy !== 1) {
+    const fit = loess(
+      Float64Array.from(x, (v) => v / sx),
+      Float64Array.from(y, (v) => v / sy),
+      options,
+    );
+    return fit.map((v) => v * sy);
   }
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => x[a] - x[b] || a - b);
   const xs = Float64Array.from(order, (i) => x[i]);

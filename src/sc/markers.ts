@@ -4,7 +4,10 @@
  * sparse data without densifying: the zeros of a gene share one tied rank, so only its non-zero
  * values are sorted. Also the confusion matrix used to compare clusters with a label column.
  */
-import { invalid } from '../errors.js';
+import { describeValue, isArrayLike } from '../data.js';
+import { BufferLimitError, invalid } from '../errors.js';
+import { DEFAULT_MAX_BYTES as MAX_GENE_BYTES, formatBytes } from '../io/memory.js';
+import { checkCsr } from './matrix.js';
 import type { CsrMatrix } from '../sparse.js';
 import { checkOptionNames, optionNames } from '../core/known-options.js';
 
@@ -114,6 +117,11 @@ function sortByValue(
 
 /** Gene-major copy (CSC) of a cell-major CSR matrix. */
 export function transposeCsr(x: CsrMatrix): { indptr: Uint32Array; cells: Uint32Array; values: Float64Array } {
+  checkCsr(x, 'transposeCsr matrix');
+  return transposeTrusted(x);
+}
+
+function transposeTrusted(x: CsrMatrix): { indptr: Uint32Array; cells: Uint32Array; values: Float64Array } {
   const counts = new Uint32Array(x.d + 1);
   const nnz = x.indptr[x.n];
   for (let t = 0; t < nnz; t++) counts[x.indices[t] + 1]++;
@@ -140,12 +148,46 @@ const MARKER_OPTIONS = optionNames<MarkerOptions>({ nTop: true, genes: true, gen
 
 export function rankGenes(x: CsrMatrix, labels: ArrayLike<number>, options: MarkerOptions = {}): MarkerGene[][] {
   checkOptionNames(options, MARKER_OPTIONS, 'rankGenes');
-  if (labels.length !== x.n)
-    throw invalid('SHAPE_MISMATCH', `labels has ${labels.length} entries but the matrix has ${x.n} cells. Pass one label per cell.`);
   const nTop = options.nTop ?? 10;
   const logData = options.logData ?? true;
+  if (!(Number.isInteger(nTop) && nTop >= 1))
+    throw invalid('BAD_OPTION', `rankGenes: nTop=${describeValue(nTop)} must be an integer >= 1.`);
+  if (typeof logData !== 'boolean') throw invalid('BAD_OPTION', `rankGenes: logData=${describeValue(logData)} must be true or false.`);
+  // Counts or log1p data: ranks put every zero below the non-zeros, so a negative value would be ranked wrongly.
+  checkCsr(x, 'rankGenes matrix', { nonNegative: true });
+  if (!isArrayLike(labels))
+    throw invalid('SHAPE_MISMATCH', `rankGenes: labels must be an array of integers; got ${describeValue(labels)}.`);
+  if (labels.length !== x.n)
+    throw invalid('SHAPE_MISMATCH', `labels has ${labels.length} entries but the matrix has ${x.n} cells. Pass one label per cell.`);
   let k = 0;
-  for (let i = 0; i < x.n; i++) k = Math.max(k, labels[i] + 1);
+  for (let i = 0; i < x.n; i++) {
+    const l: unknown = labels[i];
+    if (!(typeof l === 'number' && Number.isInteger(l) && l >= -1))
+      throw invalid(
+        'BAD_OPTION',
+        `rankGenes: labels[${i}] is ${typeof l === 'number' ? l : describeValue(l)}; labels are cluster numbers 0..k−1 (−1 leaves a cell out).`,
+      );
+    k = Math.max(k, l + 1);
+  }
+  const G0 = options.genes ? options.genes.length : x.d;
+  // Four numbers per cluster and tested gene: refused (like the NB fitter's per-gene arrays) before allocating.
+  if (32 * k * G0 > MAX_GENE_BYTES)
+    throw new BufferLimitError(
+      `rankGenes: the labels go up to ${k - 1}, so ${k.toLocaleString('en-US')} clusters × ${G0.toLocaleString('en-US')} genes would need ${formatBytes(32 * k * G0)}, ` +
+        `above ${formatBytes(MAX_GENE_BYTES)}. Number the clusters 0..k−1 without gaps, or test fewer genes (genes option).`,
+    );
+  if (options.genes !== undefined) {
+    if (!isArrayLike(options.genes))
+      throw invalid('BAD_OPTION', `rankGenes: genes must be an array of gene indices; got ${describeValue(options.genes)}.`);
+    for (let i = 0; i < options.genes.length; i++) {
+      const g: unknown = options.genes[i];
+      if (!(typeof g === 'number' && Number.isInteger(g) && g >= 0 && g < x.d))
+        throw invalid(
+          'BAD_OPTION',
+          `rankGenes: genes[${i}] = ${typeof g === 'number' ? g : describeValue(g)} is not a gene index in [0, ${x.d}).`,
+        );
+    }
+  }
   const inGroup = new Int32Array(x.n);
   const sizes = new Float64Array(k);
   let n = 0;
@@ -157,7 +199,7 @@ export function rankGenes(x: CsrMatrix, labels: ArrayLike<number>, options: Mark
     }
   }
   const genes = options.genes ? Array.from(options.genes) : Array.from({ length: x.d }, (_, g) => g);
-  const csc = transposeCsr(x);
+  const csc = transposeTrusted(x);
   const G = genes.length;
   const scores = Array.from({ length: k }, () => new Float64Array(G));
   const lfc = Array.from({ length: k }, () => new Float64Array(G));
@@ -189,6 +231,11 @@ export function rankGenes(x: CsrMatrix, labels: ArrayLike<number>, options: Mark
       if (tlen > 1) tieTerm += tlen ** 3 - tlen;
       const v = csc.values[order[a]];
       const e = logData ? Math.expm1(v) : v; // once per group of equal values
+      if (!Number.isFinite(e))
+        throw invalid(
+          'OUT_OF_RANGE',
+          `rankGenes: value ${v} of gene ${g} is not log1p data (expm1 overflows). Pass logData: false for counts, or log1p-normalised values.`,
+        );
       for (let t = a; t <= b; t++) {
         const c = inGroup[csc.cells[order[t]]];
         rankSum[c] += avg;
@@ -246,6 +293,19 @@ export function confusionMatrix(
   predicted: ArrayLike<number>,
   truth: ArrayLike<string | number | null>,
 ): { clusters: number[]; labels: string[]; counts: number[][] } {
+  if (!isArrayLike(predicted) || !isArrayLike(truth))
+    throw invalid(
+      'SHAPE_MISMATCH',
+      `confusionMatrix: predicted and truth must be arrays of labels; got ${describeValue(isArrayLike(predicted) ? truth : predicted)}.`,
+    );
+  for (let i = 0; i < predicted.length; i++) {
+    const c: unknown = predicted[i];
+    if (!(typeof c === 'number' && Number.isInteger(c)))
+      throw invalid(
+        'BAD_OPTION',
+        `confusionMatrix: predicted[${i}] is ${typeof c === 'number' ? c : describeValue(c)}; cluster labels are integers.`,
+      );
+  }
   if (predicted.length !== truth.length)
     throw invalid(
       'SHAPE_MISMATCH',

@@ -93,7 +93,7 @@ export function resolvePca(o: PcaOptions | undefined, n: number, g: number): Res
   const nIter = opts.nIter === undefined || opts.nIter === 'auto' ? auto : opts.nIter;
   if (!Number.isInteger(nIter) || nIter < 0) throw invalid('BAD_OPTION', `nIter=${String(opts.nIter)} must be an integer >= 0 or 'auto'.`);
   const seed = opts.seed ?? 0;
-  if (!Number.isSafeInteger(seed)) throw invalid('BAD_OPTION', `seed=${String(seed)} must be a safe integer.`);
+  if (!Number.isSafeInteger(seed) || seed < 0) throw invalid('BAD_OPTION', `seed=${String(seed)} must be a non-negative integer.`);
   return { nComps, l: Math.min(nComps + oversampling, rank), nIter, seed, oversampling };
 }
 

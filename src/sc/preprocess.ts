@@ -17,10 +17,10 @@ import { invalid } from '../errors.js';
 import type { CsrMatrix } from '../sparse.js';
 import type { Backend } from '../types.js';
 import type { Layer, ScGpuCounters, ScOps } from './backend.js';
-import { checkCsr, type CsrResult, maskIndices, subsetCsr } from './matrix.js';
+import { checkCsr, type CsrResult, maskIndices, subsetTrusted } from './matrix.js';
 import {
   filterCells,
-  filterGenes,
+  geneFilterOf,
   mitoMaskFor,
   qcFromOps,
   type CellFilterOptions,
@@ -54,7 +54,9 @@ function resolveNormalize(o: NormalizeOptions | undefined): { targetSum: number;
   if (!(typeof targetSum === 'number' && targetSum > 0 && Number.isFinite(targetSum))) {
     throw invalid('BAD_OPTION', `targetSum=${String(targetSum)} must be a positive number (scanpy's target_sum; 1e4 is the usual choice).`);
   }
-  return { targetSum, log1p: o?.log1p ?? true };
+  const log1p = o?.log1p ?? true;
+  if (typeof log1p !== 'boolean') throw invalid('BAD_OPTION', `log1p=${String(log1p)} must be true or false.`);
+  return { targetSum, log1p };
 }
 
 function csrCopy(m: CsrMatrix): { indptr: Uint32Array; indices: Uint32Array } {
@@ -84,8 +86,8 @@ const PREPROCESS_OPTIONS = optionNames<PreprocessOptions>({
 
 export async function normalizeTotal(counts: CsrMatrix, options: NormalizeOptions & EngineSelection = {}): Promise<NormalizedCsr> {
   checkOptionNames(options, [...NORMALIZE_OPTIONS, ...ENGINE_SELECTION], 'normalizeTotal');
-  checkCsr(counts);
   const { targetSum, log1p } = resolveNormalize(options);
+  checkCsr(counts, 'counts', { nonNegative: true });
   return onBackend(options, async (s) => {
     const ops = s.csr(counts);
     const totals = await ops.normalize(targetSum, log1p);
@@ -167,9 +169,9 @@ function resolveMaxValue(v: number | null | undefined): number {
  */
 export async function scaleData(data: CsrMatrix, options: ScaleOptions & EngineSelection = {}): Promise<ScaledMatrix> {
   checkOptionNames(options, [...SCALE_OPTIONS, ...ENGINE_SELECTION], 'scaleData');
-  checkCsr(data);
-  const genes = resolveGenes(options.genes, data.d);
   const maxValue = resolveMaxValue(options.maxValue);
+  checkCsr(data, 'data');
+  const genes = resolveGenes(options.genes, data.d);
   return onBackend(options, async (session) => {
     const ops = session.csr(data);
     const s = await scaleStats(ops, 'raw', genes, maxValue);
@@ -253,8 +255,7 @@ export async function preprocess(counts: CsrMatrix, options: PreprocessOptions &
     const v = (options as Record<string, unknown>)[key];
     if (v !== undefined) checkOptionNames(v, names, `preprocess ${key}`);
   }
-  checkCsr(counts);
-  const mask = mitoMaskFor(counts.d, options.qc);
+  // Options first (O(1)), then the matrix (O(nnz)): a misspelt flavor is refused at once, whatever the matrix's size.
   const norm = resolveNormalize(options.normalize);
   const hvgOpts = options.hvg ?? {};
   const flavor = checkHvgOptions(hvgOpts);
@@ -264,6 +265,8 @@ export async function preprocess(counts: CsrMatrix, options: PreprocessOptions &
   if (geneFilterCells !== 'lower-bounds' && geneFilterCells !== 'kept') {
     throw invalid('BAD_OPTION', `geneFilterCells='${String(geneFilterCells)}' is not one of 'lower-bounds', 'kept'. Pass one of those.`);
   }
+  checkCsr(counts, 'counts', { nonNegative: true });
+  const mask = mitoMaskFor(counts.d, options.qc);
   const cellOpts = options.cells ?? { minGenes: 200 };
   const returnNormalized = options.returnNormalized ?? true;
 
@@ -288,11 +291,11 @@ export async function preprocess(counts: CsrMatrix, options: PreprocessOptions &
     const cellFilter = filterCells(qc, cellOpts);
     const countedCells =
       geneFilterCells === 'kept' ? cellFilter.keep : filterCells(qc, { minGenes: cellOpts.minGenes, minCounts: cellOpts.minCounts }).keep;
-    const geneFilter = filterGenes(counts, { minCells, cells: countedCells });
+    const geneFilter = geneFilterOf(counts, { minCells, cells: countedCells });
     if (cellFilter.nKept < 2)
       throw invalid('BAD_OPTION', `Only ${cellFilter.nKept} cells pass the QC filters; at least 2 are needed. Loosen the cell filters.`);
     if (geneFilter.nKept < 1) throw invalid('BAD_OPTION', `No gene is detected in at least ${minCells} cells. Lower minCells.`);
-    const filtered = subsetCsr(counts, cellFilter.keep, geneFilter.keep);
+    const filtered = subsetTrusted(counts, cellFilter.keep, geneFilter.keep);
     const cells = maskIndices(cellFilter.keep, counts.n);
     const genes = maskIndices(geneFilter.keep, counts.d);
     finish('filter');

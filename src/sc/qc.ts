@@ -11,7 +11,8 @@ import { invalid } from '../errors.js';
 import type { CsrMatrix } from '../sparse.js';
 import type { Backend } from '../types.js';
 import type { ScOps } from './backend.js';
-import { checkCsr } from './matrix.js';
+import { MAX_DIMENSION } from '../io/memory.js';
+import { checkCsr, checkMask } from './matrix.js';
 import { onBackend } from './session.js';
 import { checkOptionNames, optionNames } from '../core/known-options.js';
 import { ENGINE_SELECTION } from '../engine/engine.js';
@@ -60,6 +61,8 @@ export { QC_OPTIONS };
 
 export function mitoMaskFor(d: number, o: QcOptions = {}): Uint8Array {
   checkOptionNames(o, [...QC_OPTIONS, ...ENGINE_SELECTION], 'mitoMaskFor');
+  if (!(Number.isInteger(d) && d >= 0 && d <= MAX_DIMENSION))
+    throw invalid('BAD_OPTION', `mitoMaskFor: d=${describeValue(d)} must be a gene count, an integer in [0, ${MAX_DIMENSION}].`);
   const mask = new Uint8Array(d);
   for (const key of ['mitoMask', 'geneNames', 'mitoPrefixes'] as const) {
     const v = o[key];
@@ -95,7 +98,7 @@ export async function qcFromOps(ops: ScOps, mask: Uint8Array): Promise<QcMetrics
 /** Per-cell QC metrics on the backend of `options.engine` (or `options.backend`). */
 export async function qcMetrics(counts: CsrMatrix, options: QcOptions & EngineSelection = {}): Promise<QcMetrics> {
   checkOptionNames(options, [...QC_OPTIONS, ...ENGINE_SELECTION], 'qcMetrics');
-  checkCsr(counts);
+  checkCsr(counts, 'counts', { nonNegative: true });
   const mask = mitoMaskFor(counts.d, options);
   return onBackend(options, (s) => qcFromOps(s.csr(counts), mask));
 }
@@ -136,6 +139,13 @@ export function isOutlier(values: ArrayLike<number>, o: OutlierOptions = {}): Ou
   const nmads = o.nmads ?? 3;
   const constant = o.constant ?? 1.4826;
   const type = o.type ?? 'both';
+  if (!(typeof nmads === 'number' && nmads >= 0 && Number.isFinite(nmads)))
+    throw invalid('BAD_OPTION', `isOutlier: nmads=${describeValue(nmads)} must be a finite number >= 0 (3 is scater's default).`);
+  if (!(typeof constant === 'number' && constant > 0 && Number.isFinite(constant)))
+    throw invalid('BAD_OPTION', `isOutlier: constant=${describeValue(constant)} must be a finite number > 0 (1.4826 for normal data).`);
+  if (type !== 'both' && type !== 'lower' && type !== 'higher')
+    throw invalid('BAD_OPTION', `isOutlier: type=${describeValue(type)} is not one of 'both', 'lower', 'higher'.`);
+  if (o.log1p !== undefined && typeof o.log1p !== 'boolean') throw invalid('BAD_OPTION', 'isOutlier: log1p must be true or false.');
   if (!isArrayLike(values)) throw invalid('SHAPE_MISMATCH', 'isOutlier: values must be an array of numbers.');
   for (let i = 0; i < values.length; i++) {
     const v: unknown = values[i];
@@ -143,8 +153,10 @@ export function isOutlier(values: ArrayLike<number>, o: OutlierOptions = {}): Ou
     if (typeof v !== 'number') throw finiteError(v, 'isOutlier values', `index ${i}`);
   }
   const x = Float64Array.from(values, (v) => (o.log1p ? Math.log1p(v) : v));
-  const med = median(x);
-  const dev = Float64Array.from(x, (v) => Math.abs(v - med));
+  // The median and MAD are of the values present: a NaN (missing) takes no part, as in R's median(na.rm = TRUE).
+  const present = x.filter((v) => !Number.isNaN(v));
+  const med = median(present);
+  const dev = Float64Array.from(present, (v) => Math.abs(v - med));
   const mad = constant * median(dev);
   const lower = type === 'higher' ? -Infinity : med - nmads * mad;
   const upper = type === 'lower' ? Infinity : med + nmads * mad;
@@ -183,6 +195,28 @@ export interface CellFilterResult {
   mad?: { logTotalCounts: OutlierResult; logNGenes: OutlierResult; pctMito?: OutlierResult };
 }
 
+/** filterCells' metrics: one number per cell in each column (NaN only as a missing pctMito, as qcMetrics gives for an empty cell). */
+function checkMetrics(metrics: Pick<QcMetrics, 'n' | 'totalCounts' | 'nGenes' | 'pctMito'>): void {
+  if (!metrics || typeof metrics !== 'object')
+    throw invalid('BAD_OPTION', `filterCells: metrics must be qcMetrics()' result; got ${describeValue(metrics)}.`);
+  const n = metrics.n;
+  if (!(Number.isInteger(n) && n >= 0 && n <= MAX_DIMENSION))
+    throw invalid('SHAPE_MISMATCH', `filterCells: metrics.n=${describeValue(n)} must be a cell count (an integer >= 0).`);
+  for (const key of ['totalCounts', 'nGenes', 'pctMito'] as const) {
+    const a: unknown = metrics[key];
+    if (!isArrayLike(a) || a.length !== n)
+      throw invalid(
+        'SHAPE_MISMATCH',
+        `filterCells: metrics.${key} must hold n = ${n} numbers; got ${isArrayLike(a) ? `${a.length}` : describeValue(a)}. Pass qcMetrics()' result unchanged.`,
+      );
+    for (let i = 0; i < n; i++) {
+      const v = a[i];
+      if (typeof v !== 'number' || (!Number.isFinite(v) && !(key === 'pctMito' && Number.isNaN(v))))
+        throw finiteError(v, `filterCells metrics.${key}`, `cell ${i}`);
+    }
+  }
+}
+
 /** Which cells pass the thresholds (all given rules; a cell must pass every one). */
 export function filterCells(
   metrics: Pick<QcMetrics, 'n' | 'totalCounts' | 'nGenes' | 'pctMito'>,
@@ -190,6 +224,7 @@ export function filterCells(
 ): CellFilterResult {
   checkOptionNames(o, CELL_FILTER_OPTIONS, 'filterCells');
   if (typeof o.mad === 'object' && o.mad !== null) checkOptionNames(o.mad, MAD_OPTIONS, 'filterCells mad');
+  checkMetrics(metrics);
   const n = metrics.n;
   const keep = new Uint8Array(n).fill(1);
   const failed: Record<string, number> = {};
@@ -260,6 +295,18 @@ export interface GeneFilterResult {
 /** scanpy's filter_genes(min_cells / min_counts), over the given cells. */
 export function filterGenes(counts: CsrMatrix, o: GeneFilterOptions = {}): GeneFilterResult {
   checkOptionNames(o, GENE_FILTER_OPTIONS, 'filterGenes');
+  for (const name of ['minCells', 'minCounts'] as const) {
+    const v = o[name];
+    if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v)))
+      throw invalid('BAD_OPTION', `filterGenes: ${name}=${describeValue(v)} must be a finite number.`);
+  }
+  checkCsr(counts, 'counts', { nonNegative: true });
+  checkMask(o.cells, counts.n, 'filterGenes cells');
+  return geneFilterOf(counts, o);
+}
+
+/** filterGenes on counts and options already validated (the pipeline's). */
+export function geneFilterOf(counts: CsrMatrix, o: GeneFilterOptions): GeneFilterResult {
   const { n, d, indptr, indices, values } = counts;
   const minCells = o.minCells ?? 3;
   const nCells = new Float64Array(d);

@@ -13,7 +13,8 @@
  */
 import { Rng } from '../core/rng.js';
 import { lgamma } from '../nbmm/special.js';
-import { InvalidInputError } from '../errors.js';
+import { InvalidInputError, invalid } from '../errors.js';
+import { MAX_DIMENSION } from '../io/memory.js';
 import type { SingleCellData } from '../io/types.js';
 import { checkOptionNames, optionNames } from '../core/known-options.js';
 
@@ -64,6 +65,7 @@ function standardNormal(rng: Rng): number {
 
 /** Gamma(shape, 1) by Marsaglia–Tsang, with the U^(1/a) boost for shape < 1. */
 export function sampleGamma(rng: Rng, shape: number): number {
+  if (!(shape > 0 && shape < Infinity)) throw invalid('BAD_OPTION', `sampleGamma: shape=${shape} must be a finite number > 0.`);
   if (shape < 1) return sampleGamma(rng, shape + 1) * u01(rng) ** (1 / shape);
   const d = shape - 1 / 3;
   const c = 1 / Math.sqrt(9 * d);
@@ -81,7 +83,8 @@ export function sampleGamma(rng: Rng, shape: number): number {
 
 /** Poisson(λ): inversion below 10, Hörmann's PTRS (transformed rejection with squeeze) above. */
 export function samplePoisson(rng: Rng, lambda: number): number {
-  if (!(lambda > 0)) return 0;
+  if (!(lambda >= 0 && lambda < Infinity)) throw invalid('BAD_OPTION', `samplePoisson: lambda=${lambda} must be a finite number >= 0.`);
+  if (lambda === 0) return 0;
   if (lambda < 10) {
     let x = 0;
     let p = Math.exp(-lambda);
@@ -116,7 +119,9 @@ export function samplePoisson(rng: Rng, lambda: number): number {
  * P(x+1) = P(x)·(1 + xφ)·m / ((1 + mφ)(x + 1)), a form that stays exact as φ → 0 (Poisson).
  */
 export function sampleNegativeBinomial(rng: Rng, m: number, phi: number): number {
-  if (!(m > 0)) return 0;
+  if (!(m >= 0 && m < Infinity && phi >= 0 && phi < Infinity))
+    throw invalid('BAD_OPTION', `sampleNegativeBinomial: mean ${m} and dispersion ${phi} must be finite numbers >= 0.`);
+  if (m === 0) return 0;
   if (m <= INVERSION_MAX_MEAN) {
     const mp = m * phi;
     const logP0 = mp > 1e-12 ? -Math.log1p(mp) / phi : -m;
@@ -169,6 +174,15 @@ function checkParams(p: NbMixtureParams, genes: number | undefined): { k: number
       'weights, means and dispersions should be finite and non-negative. Check the parameter file.',
     );
   }
+  if (p.library !== undefined) {
+    checkOptionNames(p.library, ['logMean', 'logSd', 'libraryMean'], 'sampleNbMixture library', 'logMean, logSd, libraryMean');
+    const { logMean, logSd, libraryMean } = p.library;
+    if (!(Number.isFinite(logMean) && logSd >= 0 && logSd < Infinity && libraryMean > 0 && libraryMean < Infinity))
+      throw invalid(
+        'BAD_OPTION',
+        `sampleNbMixture: library needs finite logMean (${logMean}), logSd >= 0 (${logSd}) and libraryMean > 0 (${libraryMean}), the mean library size the size factors divide by.`,
+      );
+  }
   const cum = new Float64Array(k);
   let total = 0;
   for (let c = 0; c < k; c++) cum[c] = total += p.weights[c];
@@ -186,9 +200,14 @@ const SAMPLE_OPTIONS = optionNames<SampleNbOptions>({ n: true, seed: true, genes
 export function sampleNbMixture(params: NbMixtureParams, options: SampleNbOptions): SyntheticCounts {
   checkOptionNames(options, SAMPLE_OPTIONS, 'sampleNbMixture', 'n');
   const { n } = options;
-  if (!Number.isInteger(n) || n < 1)
-    throw new InvalidInputError('BAD_OPTION', `n=${n} should be a positive integer. Pass the number of cells to sample.`);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_DIMENSION)
+    throw new InvalidInputError(
+      'BAD_OPTION',
+      `n=${n} should be a positive integer up to ${MAX_DIMENSION}. Pass the number of cells to sample.`,
+    );
   const seed = options.seed ?? 0;
+  if (!Number.isSafeInteger(seed) || seed < 0)
+    throw invalid('BAD_OPTION', `sampleNbMixture: seed=${String(seed)} must be a non-negative integer.`);
   const { k, d, cum } = checkParams(params, options.genes);
   const every = options.progressEvery ?? 50_000;
   // Means as one flat table; dispersions as a typed array (hot loop).

@@ -237,3 +237,31 @@ export function options(
     return o;
   });
 }
+
+/** A small CSR matrix (3 cells × 4 genes) as plain arrays, valid before `damagedCsr` damages it. */
+const CSR_SEED = { n: 3, d: 4, indptr: [0, 2, 3, 5], indices: [0, 2, 1, 0, 3], values: [1, 2, 3, 4, 5] };
+
+/**
+ * A CSR matrix that is valid half the time and otherwise damaged in one way the second fuzz report
+ * found accepted (FUZZ12.md D4–D6): a declared size far beyond its arrays, an index out of range, a
+ * decreasing indptr, a negative, NaN, non-number or beyond-float32 value.
+ */
+export const damagedCsr = fc
+  .tuple(
+    fc.constantFrom('none', 'none', 'none', 'd', 'n', 'index', 'indptr', 'negative', 'nan', 'null', 'f32', 'fraction'),
+    fc.integer({ min: 0, max: 4 }),
+    fc.constantFrom(1e9, 2 ** 33, 2 ** 31, 7),
+  )
+  .map(([damage, at, big]) => {
+    const m = structuredClone(CSR_SEED) as { n: number; d: number; indptr: number[]; indices: number[]; values: unknown[] };
+    if (damage === 'd') m.d = big;
+    else if (damage === 'n') m.n = big;
+    else if (damage === 'index') m.indices[at] = big;
+    else if (damage === 'indptr') m.indptr[1 + (at % 2)] = 0.5 + (at % 2 ? 0 : 5);
+    else if (damage === 'negative') m.values[at] = -2;
+    else if (damage === 'nan') m.values[at] = Number.NaN;
+    else if (damage === 'null') m.values[at] = null;
+    else if (damage === 'f32') m.values[at] = 1e39;
+    else if (damage === 'fraction') m.values[at] = 0.25;
+    return { damage, m };
+  });

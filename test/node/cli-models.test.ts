@@ -200,6 +200,13 @@ describe('emgpu COMMAND --json equals the library with the same options (referen
     expect(f.maxPosterior).toEqual(rowMax(r.responsibilities!));
   });
 
+  test('select on a 6-row file without --ks tries the default 2..12 capped at 6 rows (FUZZ12 D13)', async () => {
+    const file = join(tmp(), 'six.csv');
+    writeFileSync(file, '0,0\n0.1,0.2\n5,5\n5.1,4.9\n9,0\n9.2,0.1\n');
+    const { summary: s } = await cli<SelectSummary>(['select', file, '--model', 'kmeans', '--backend', 'reference', '--json']);
+    expect(s.rows.map((r) => r.k)).toEqual([2, 3, 4, 5, 6]);
+  });
+
   test('select on iris: the BIC table and the chosen k', async () => {
     const out = join(tmp(), 't.csv');
     const { summary: s } = await cli<SelectSummary>([

@@ -25,6 +25,8 @@ import {
   preprocess,
   qcMetrics,
   rankGenes,
+  subsetCsr,
+  transposeCsr,
   scaleData,
   predictProba,
   scoreSamples,
@@ -41,6 +43,7 @@ import { F64_RTOL } from '../tolerance.js';
 import {
   badValue,
   counter,
+  damagedCsr,
   dataInput,
   finite,
   finiteRows,
@@ -476,6 +479,48 @@ describe('the single-cell stages answer any options with a typed error or a sane
       }),
       run(11, 120),
     );
+  });
+});
+
+describe('the single-cell helpers validate any CSR matrix before allocating (FUZZ12 D4–D6)', () => {
+  test('damaged matrices give a typed error at once, valid ones finite results, on every public sc helper', async () => {
+    const cpu = await createEngine({ backend: 'wasm', threads: 1 });
+    const helpers = {
+      qcMetrics: (m: never) => qcMetrics(m, { engine: cpu }),
+      normalizeTotal: (m: never) => normalizeTotal(m, { engine: ref }),
+      scaleData: (m: never) => scaleData(m, { engine: cpu }),
+      filterGenes: (m: never) => filterGenes(m, { minCells: 1 }),
+      transposeCsr: (m: never) => transposeCsr(m),
+      subsetCsr: (m: never) => subsetCsr(m, [1, 0, 1], null),
+      rankGenes: (m: never) => rankGenes(m, [0, 1, 1]),
+    };
+    const flat = (r: unknown): number[] =>
+      r === null || typeof r !== 'object'
+        ? typeof r === 'number'
+          ? [r]
+          : []
+        : ArrayBuffer.isView(r)
+          ? Array.from(r as unknown as ArrayLike<number>)
+          : Object.values(r as object).flatMap(flat);
+    await fc.assert(
+      fc.asyncProperty(damagedCsr, fc.constantFrom(...(Object.keys(helpers) as (keyof typeof helpers)[])), async ({ damage, m }, name) => {
+        const t0 = performance.now();
+        await typedOrSane(
+          name,
+          [m],
+          (): unknown => helpers[name](m as never),
+          (r) =>
+            finite(
+              flat(r).filter((v) => v !== null),
+              name,
+            ),
+        );
+        // A huge declared n or d is checked in O(1) before anything of that size is allocated (main took 14–19 s).
+        if (damage === 'd' || damage === 'n') expect(performance.now() - t0).toBeLessThan(500);
+      }),
+      run(12, 150),
+    );
+    cpu.destroy();
   });
 });
 

@@ -282,3 +282,79 @@ describe('every loader gives a typed error or a sane result on damaged input, pr
     expect(Array.from(tenx.indices)).toEqual(Array.from(mex.indices));
   });
 });
+
+// The outside fuzz report of main (FUZZ12.md D8–D10): loader options, byte streams and abort between HDF5 calls.
+describe('loaders check their options, their streams and the signal', () => {
+  const codeOf = async (p: Promise<unknown> | (() => unknown)): Promise<EmgpuError> => {
+    const e = await (typeof p === 'function' ? Promise.resolve().then(p) : p).then(
+      () => null,
+      (x: unknown) => x,
+    );
+    expect(e).toBeInstanceOf(EmgpuError);
+    return e as EmgpuError;
+  };
+
+  test('D8: unknown option names are UNKNOWN_OPTION with a did-you-mean; wrong kinds and non-function callbacks are BAD_OPTION', async () => {
+    for (const call of [
+      () => readMatrixMarketCsr(MTX, { max_bytes: 10 } as never),
+      () => parseDelimited(CSV, { max_bytes: 1 } as never),
+      () => parseMatrixMarket(MTX, { maxbytes: 1 } as never),
+      () => readH5ad(H5AD, { max_bytes: 1 } as never),
+      () => read10xH5(TENX_H5, { genomes: 'x' } as never),
+      () => read10x({ matrix: MTX, features: FEATURES, barcodes: BARCODES }, { max_bytes: 1 } as never),
+    ]) {
+      const e = await codeOf(call);
+      expect(e.code).toBe('UNKNOWN_OPTION');
+    }
+    expect((await codeOf(() => readMatrixMarketCsr(MTX, { max_bytes: 10 } as never))).message).toMatch(/Did you mean 'maxBytes'/);
+    expect((await codeOf(() => readMatrixMarketCsr(MTX, { onProgress: 5 } as never))).code).toBe('BAD_OPTION');
+    expect((await codeOf(() => readH5ad(H5AD, { obs: 5 } as never))).code).toBe('BAD_OPTION');
+    expect((await codeOf(() => read10xH5(TENX_H5, { geneExpressionOnly: 'y' } as never))).code).toBe('BAD_OPTION');
+    expect((await codeOf(() => readMatrixMarketCsr(MTX, 5 as never))).code).toBe('BAD_OPTION');
+  });
+
+  test('D9: a stream of non-bytes is FILE_FORMAT; a stream that fails is FILE_FORMAT with its error as cause', async () => {
+    const strings = new ReadableStream({
+      start(c) {
+        c.enqueue('%%MatrixMarket matrix coordinate integer general\n');
+        c.close();
+      },
+    });
+    expect((await codeOf(() => readMatrixMarketCsr(strings as never))).code).toBe('FILE_FORMAT');
+    const numbers = new ReadableStream({
+      start(c) {
+        c.enqueue(5);
+        c.close();
+      },
+    });
+    expect((await codeOf(() => readH5ad(numbers as never))).code).toBe('FILE_FORMAT');
+    const boom = new Error('socket closed');
+    const failing = new ReadableStream<Uint8Array>({
+      start(c) {
+        c.enqueue(MTX.slice(0, 40));
+      },
+      pull(c) {
+        c.error(boom);
+      },
+    });
+    const e = await codeOf(() => readMatrixMarketCsr(failing));
+    expect(e.code).toBe('FILE_FORMAT');
+    expect(e.cause).toBe(boom);
+    const { find10xInputs } = await import('../../src/io/10x.js');
+    expect((await codeOf(() => find10xInputs(null as never))).code).toBe('FILE_FORMAT');
+    // A device is not a file: refused by name, not read as an empty (or endless) file (FUZZ12 D13).
+    const { fileBlob } = await import('../../src/io/node-sc.js');
+    expect((await codeOf(() => fileBlob('/dev/zero'))).code).toBe('NOT_A_FILE');
+  });
+
+  test('D10: an HDF5 read sees an abort queued on the event loop once its matrix phase has begun', async () => {
+    for (const read of [(o: object) => readH5ad(H5AD, o), (o: object) => read10xH5(TENX_H5, o)]) {
+      const ac = new AbortController();
+      // Queued (not run) when the matrix phase starts: only a reader that yields to the event loop between HDF5 calls sees it.
+      const onProgress = (p: { phase: string }) => {
+        if (p.phase === 'matrix') setImmediate(() => ac.abort());
+      };
+      expect((await codeOf(() => read({ signal: ac.signal, onProgress }))).code).toBe('ABORTED');
+    }
+  });
+});

@@ -6,11 +6,32 @@
 import { describe, expect, test } from 'vitest';
 import {
   AbortError,
+  adjustedRandIndex,
+  confusionMatrix,
   createEngine,
   EmgpuError,
+  estimateMemory,
+  filterCells,
+  filterGenes,
+  formatBytes,
   gaussianMixture,
+  isOutlier,
   kmeans,
+  loess,
   makeBlobs,
+  makeUnique,
+  mitoMaskFor,
+  normalizeTotal,
+  preprocess,
+  qcMetrics,
+  rankGenes,
+  Rng,
+  sampleGamma,
+  sampleNbMixture,
+  samplePoisson,
+  scaleData,
+  subsetCsr,
+  transposeCsr,
   negativeBinomialMixture,
   pca,
   predictProba,
@@ -286,5 +307,170 @@ describe('an AbortSignal aborted from a timer during a long fit on the float64 r
       expect(itersAtAbort).toBeGreaterThanOrEqual(2);
       expect(iters - itersAtAbort).toBeLessThanOrEqual(1);
     }
+  });
+});
+
+// The outside fuzz report of main (FUZZ12.md, D1–D13): one case per defect class, each failing before its fix.
+describe('the second fuzz report: typed errors and sane results where main crashed, hung or returned garbage', () => {
+  const C = { n: 2, d: 3, indptr: [0, 2, 3], indices: [0, 2, 1], values: [1, 2, 3] };
+  const expectCode = async (p: Promise<unknown> | (() => unknown), want: string) => expect((await code(p)).code).toBe(want);
+
+  test('D1: an option named like an Object.prototype key is UNKNOWN_OPTION, not a TypeError', async () => {
+    await expectCode(kmeans(X, { k: 2, toString: 1 } as never), 'UNKNOWN_OPTION');
+    await expectCode(gaussianMixture(X, { k: 2, constructor: 1 } as never), 'UNKNOWN_OPTION');
+    await expectCode(kmeans(X, JSON.parse('{"k": 2, "__proto__": 1}')), 'UNKNOWN_OPTION');
+  });
+
+  test('D2: k-means on data near 1e-200 (cpu) and 1e-320 (reference) finds the blobs, not one cluster', async () => {
+    const a = await kmeans(times(X, 1e-200), { k: 3, seed: 0, backend: 'cpu' });
+    const b = await kmeans(times(X, 1e-320), { k: 3, seed: 0, engine: ref });
+    expect(adjustedRandIndex(a.labels, blobs.truth)).toBe(1);
+    expect(adjustedRandIndex(b.labels, blobs.truth)).toBe(1);
+  });
+
+  test('D3: a cpu Gaussian mixture of data near 1e38 and 1e100 with collapsing components is finite', async () => {
+    const small = makeBlobs(8, 2, 3, 5);
+    const rows = Array.from({ length: 8 }, (_, i) => [small.data[2 * i], small.data[2 * i + 1]]);
+    for (const f of [1e38, 1e100]) {
+      const g = await gaussianMixture(times(rows, f), { k: 4, covariance: 'diag', seed: 0, backend: 'cpu' });
+      expect(g.weights.every(Number.isFinite) && Number.isFinite(g.logLikelihood)).toBe(true);
+      expect(Math.abs(g.weights.reduce((x, y) => x + y, 0) - 1)).toBeLessThan(1e-6);
+    }
+  });
+
+  test('D4: single-cell helpers bound a CSR matrix before allocating (d = 1e9 refused at once) and validate it', async () => {
+    const t0 = performance.now();
+    await expectCode(qcMetrics({ ...C, d: 1e9 }, { backend: 'cpu' }), 'BUFFER_LIMIT');
+    await expectCode(qcMetrics({ ...C, d: 2 ** 33 }, { backend: 'cpu' }), 'BUFFER_LIMIT');
+    await expectCode(preprocess({ ...C, d: 1e9 }, { hvg: { flavor: 'nope' as never } }), 'BAD_OPTION');
+    await expectCode(() => filterGenes({ ...C, d: 1e9 }), 'BUFFER_LIMIT');
+    expect(performance.now() - t0).toBeLessThan(2000);
+    await expectCode(() => transposeCsr({ ...C, n: 1e9 }), 'SHAPE_MISMATCH');
+    await expectCode(() => transposeCsr({ ...C, values: [1, Number.NaN, 3] }), 'NON_FINITE');
+    await expectCode(() => filterGenes(null as never), 'SHAPE_MISMATCH');
+    await expectCode(() => subsetCsr(C, [5, -1], null), 'BAD_OPTION');
+    await expectCode(() => rankGenes({ ...C, indices: [0, 7, 1] }, [0, 1]), 'SHAPE_MISMATCH');
+    await expectCode(() => rankGenes(C, [0, 2 ** 40]), 'BUFFER_LIMIT');
+    await expectCode(() => rankGenes(C, [0, 0.5]), 'BAD_OPTION');
+  });
+
+  test('D5: the small sc helpers validate their arguments; isOutlier leaves NaN out of the median', async () => {
+    const o = isOutlier([1, Number.NaN, 3, 100]);
+    expect(o.median).toBe(3);
+    expect(Array.from(o.outlier)).toEqual([0, 0, 0, 1]);
+    await expectCode(() => isOutlier([1, 2], { nmads: -1 }), 'BAD_OPTION');
+    await expectCode(() => isOutlier([1, 2], { type: 'foo' as never }), 'BAD_OPTION');
+    await expectCode(() => mitoMaskFor(Number.NaN), 'BAD_OPTION');
+    await expectCode(() => filterCells({ n: 3, totalCounts: [1, 2], nGenes: [1, 2, 3], pctMito: [0, 0, 0] } as never), 'SHAPE_MISMATCH');
+    await expectCode(() => confusionMatrix(null as never, []), 'SHAPE_MISMATCH');
+    const big = loess([1e300, 2e300, 3e300, 4e300, 5e300, 6e300], [1, 2, 3, 4, 5, 6], { span: 1 });
+    const unit = loess([1, 2, 3, 4, 5, 6], [1, 2, 3, 4, 5, 6], { span: 1 });
+    for (let i = 0; i < 6; i++) expect(big[i]).toBeCloseTo(unit[i], 10);
+  });
+
+  test('D6: negative counts and values beyond float32 are OUT_OF_RANGE before the float32 path', async () => {
+    await expectCode(normalizeTotal({ ...C, values: [1, -2, 3] }, { engine: ref }), 'OUT_OF_RANGE');
+    await expectCode(scaleData({ ...C, values: [1, 1e300, 3] }, { backend: 'cpu' }), 'OUT_OF_RANGE');
+    await expectCode(qcMetrics({ ...C, values: [1, 1e39, 3] }, { backend: 'cpu' }), 'OUT_OF_RANGE');
+    await expectCode(() => rankGenes({ ...C, values: [1, 1e38, 3] }, [0, 1]), 'OUT_OF_RANGE');
+  });
+
+  test('D7: hand-built models are checked for scoring: weights summing to 1, positive definite covariances', async () => {
+    const nb = {
+      weights: [0, 0],
+      means: [
+        [1, 2],
+        [3, 1],
+      ],
+      dispersion: [0.1, 0.1],
+    };
+    await expectCode(predictProba(nb as never, [[3, 1]]), 'BAD_OPTION');
+    await expectCode(
+      scoreSamples(
+        {
+          ...nb,
+          weights: [0.5, 0.5],
+          means: [
+            [0, 0],
+            [0, 0],
+          ],
+        } as never,
+        [[3, 1]],
+      ),
+      'OUT_OF_RANGE',
+    );
+    const g = JSON.parse(JSON.stringify(await gaussianMixture(X, { k: 2, seed: 0, engine: ref })));
+    expect((await scoreSamples(g, X.slice(0, 1)))[0]).toBeLessThan(0);
+    await expectCode(scoreSamples({ ...g, weights: g.weights.map((w: number) => w * 3) }, X.slice(0, 1)), 'BAD_OPTION');
+    await expectCode(scoreSamples({ ...g, weights: [1.5, -0.5] }, X.slice(0, 1)), 'BAD_OPTION');
+    await expectCode(
+      predictProba(
+        {
+          ...g,
+          covariances: [
+            [
+              [-1, 0],
+              [0, 1],
+            ],
+            [
+              [1, 0],
+              [0, 1],
+            ],
+          ],
+        },
+        X.slice(0, 1),
+      ),
+      'BAD_OPTION',
+    );
+    await expectCode(
+      predictProba(
+        {
+          ...g,
+          covariances: [
+            [
+              [1, 2],
+              [2, 1],
+            ],
+            [
+              [1, 0],
+              [0, 1],
+            ],
+          ],
+        },
+        X.slice(0, 1),
+      ),
+      'BAD_OPTION',
+    );
+  });
+
+  test('D11: nInit beyond 1,000 and threads beyond 64 are refused with the bound', async () => {
+    for (const fit of [() => kmeans(X, { k: 2, nInit: 1e9 }), () => gaussianMixture(X, { k: 2, nInit: 1e9 })]) {
+      expect((await code(fit)).message).toMatch(/nInit=1000000000 is above 1000/);
+    }
+    expect((await code(createEngine({ backend: 'wasm', threads: 1e6 }).then((e) => kmeans(X, { k: 2, engine: e })))).message).toMatch(/64/);
+  });
+
+  test('D12: small utilities refuse what they cannot compute with, typed', async () => {
+    await expectCode(() => makeBlobs(1e12, 2, 2, 1), 'BUFFER_LIMIT');
+    await expectCode(() => makeBlobs(10, 2, 2, -1), 'BAD_OPTION');
+    await expectCode(() => new Rng(Number.NaN), 'BAD_OPTION');
+    await expectCode(() => new Rng(-1), 'BAD_OPTION');
+    await expectCode(() => estimateMemory(null as never), 'BAD_OPTION');
+    await expectCode(() => estimateMemory({ n: 2, d: 2, nnz: 5 }), 'BAD_OPTION');
+    await expectCode(() => estimateMemory({ n: 2, d: 2, nnz: 1, bytes: 1 } as never), 'UNKNOWN_OPTION');
+    await expectCode(() => makeUnique(['a', null, null] as never), 'BAD_OPTION');
+    await expectCode(() => formatBytes(Number.NaN), 'BAD_OPTION');
+    await expectCode(() => samplePoisson(new Rng(1), -5), 'BAD_OPTION');
+    await expectCode(() => samplePoisson(new Rng(1), Number.POSITIVE_INFINITY), 'BAD_OPTION');
+    await expectCode(() => sampleGamma(new Rng(1), Number.NaN), 'BAD_OPTION');
+    const noMean = { weights: [1], means: [[5, 5]], dispersion: [0.1, 0.1], library: { logMean: 8, logSd: 0.2 } };
+    await expectCode(() => sampleNbMixture(noMean as never, { n: 3, seed: 1 }), 'BAD_OPTION');
+    await expectCode(normalizeTotal(C, { log1p: 'yes' as never, engine: ref }), 'BAD_OPTION');
+    await expectCode(pca({ data: [1, 2, 3, 4, 5, 7], n: 3, d: 2 }, { seed: -1 }), 'BAD_OPTION');
+  });
+
+  test('D13: null for seed, init or backend is refused, not read as the default', async () => {
+    for (const opt of [{ seed: null }, { init: null }, { backend: null }])
+      await expectCode(kmeans(X, { k: 2, ...opt } as never), 'BAD_OPTION');
   });
 });

@@ -5,7 +5,7 @@
  * caller reduces in block order — so 1, 2 or 3 threads give identical bits. With one thread, or
  * without shared memory, blocks run in order on the calling thread.
  */
-import { AbortError, invalid } from '../../errors.js';
+import { AbortError, invalid, WorkerError } from '../../errors.js';
 import { yieldToEventLoop } from '../../core/yield.js';
 import type { BlockKernel, WasmRuntime } from './runtime.js';
 import { WORKER_SOURCE } from './worker-source.js';
@@ -72,7 +72,11 @@ async function spawn(): Promise<Port> {
     w.unref();
     return {
       post: (m) => w.postMessage(m),
-      onMessage: (f) => w.on('message', f),
+      onMessage: (f) => {
+        w.on('message', f);
+        // A worker that dies (out of memory, an exception outside a kernel) reports as a failed run.
+        w.on('error', (e: Error) => f({ type: 'error', message: e.message }));
+      },
       ref: (active) => (active ? w.ref() : w.unref()),
       terminate: () => void w.terminate(),
     };
@@ -84,24 +88,39 @@ async function spawn(): Promise<Port> {
     post: (m) => w.postMessage(m),
     onMessage: (f) => {
       w.onmessage = (e) => f(e.data);
+      w.onerror = (e) => f({ type: 'error', message: e.message });
     },
     ref: () => {},
     terminate: () => w.terminate(),
   };
 }
 
+/** The most worker threads a pool runs: beyond this, more workers only add instances and memory. */
+export const MAX_THREADS = 64;
+
 /** A pool of `threads` workers over rt's memory (or the calling thread alone). */
 export async function createPool(rt: WasmRuntime, opts: PoolOptions = {}): Promise<WasmPool> {
-  const requested = opts.threads ?? (await availableCores());
-  if (!Number.isInteger(requested) || requested < 1)
+  const requested = opts.threads ?? Math.min(MAX_THREADS, await availableCores());
+  if (!Number.isInteger(requested) || requested < 1 || requested > MAX_THREADS)
     throw invalid(
       'BAD_OPTION',
-      `threads must be a positive integer, got ${requested}. Pass threads: 1 or more, or leave it out for every core.`,
+      `threads must be a positive integer no larger than ${MAX_THREADS}, got ${requested}: each thread is a worker with its own WebAssembly ` +
+        `instance, and more than ${MAX_THREADS} cannot share a fit's row blocks usefully. Pass threads: 1 to ${MAX_THREADS}, or leave it out for every core.`,
     );
   if (requested === 1 || !rt.shared) return singleThreadPool(rt, requested === 1 ? null : `running on one thread: ${rt.singleReason}`);
   // One run at a time per runtime: its reserved control word counts the blocks claimed.
   const counter = rt.control;
-  const ports = await Promise.all(Array.from({ length: requested }, spawn));
+  const spawned = await Promise.allSettled(Array.from({ length: requested }, spawn));
+  const ports = spawned.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  const failed = spawned.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) {
+    for (const p of ports) p.terminate();
+    throw new WorkerError(
+      `The 'cpu' backend could not start ${requested} worker threads (${failed.reason instanceof Error ? failed.reason.message : String(failed.reason)}). ` +
+        'Pass fewer threads (threads: 1 runs on the calling thread), or free memory.',
+      { cause: failed.reason },
+    );
+  }
   let pending: { left: number; resolve: () => void; reject: (e: Error) => void } | null = null;
   let failure: Error | null = null;
   const ready = ports.map(
@@ -110,7 +129,9 @@ export async function createPool(rt: WasmRuntime, opts: PoolOptions = {}): Promi
         p.onMessage((m) => {
           if (m.type === 'ready') resolve();
           else if (m.type === 'error') {
-            const e = new Error(`emgpu wasm worker: ${m.message}`);
+            const e = new WorkerError(
+              `A 'cpu' backend worker thread failed (${m.message}). Create a new engine (createEngine()) and fit again; if it recurs, pass threads: 1.`,
+            );
             failure = e;
             reject(e);
             pending?.reject(e);

@@ -6,10 +6,11 @@
  * no whole decompressed text in memory, no dense matrix. Indices are then sorted within each row
  * (pbmc3k lists genes in descending order) and duplicate (cell, gene) entries are summed, as scipy does.
  */
+import { checkLoaderOptions, LOADER_OPTIONS } from '../options.js';
 import { BufferLimitError } from '../../errors.js';
 import { canonicalize, checkNnz, valueStats } from '../csr.js';
 import { abortIfNeeded, openInput, readChunk, type OpenedInput } from '../input.js';
-import { checkLoadBudget, checkMaxBytes, estimateMemory, MemoryLimitError } from '../memory.js';
+import { checkLoadBudget, checkMaxBytes, shapeEstimate, MemoryLimitError } from '../memory.js';
 import type { ByteInput, LoadedCsr, LoadOptions, LoadPhase, LoadProgress, MemoryEstimate } from '../types.js';
 import { type MtxField, type MtxSize, mtxFail } from './header.js';
 import { MtxParser, type MtxSink } from './parser.js';
@@ -104,7 +105,7 @@ class CsrSink implements MtxSink {
     this.n = this.transpose ? cols : rows;
     this.d = this.transpose ? rows : cols;
     this.options.onHeader?.(rows, cols, nnz);
-    const est = estimateMemory({ n: this.n, d: this.d, nnz });
+    const est = shapeEstimate({ n: this.n, d: this.d, nnz });
     this.estimate = est;
     this.options.onEstimate?.(est);
     checkLoadBudget(label, est, this.maxBytes);
@@ -161,6 +162,7 @@ class CsrSink implements MtxSink {
  * duplicates summed.
  */
 export async function readMatrixMarketCsr(input: ByteInput, options: MatrixMarketCsrOptions = {}): Promise<MatrixMarketCsr> {
+  checkLoaderOptions(options, LOADER_OPTIONS.mtxCsr, 'readMatrixMarketCsr');
   checkMaxBytes(options.maxBytes);
   const opened = await openInput(input, options.label ?? 'matrix.mtx');
   const label = options.label ?? opened.name ?? 'matrix.mtx';

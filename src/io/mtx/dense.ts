@@ -4,6 +4,7 @@
  * wants cells as samples, so by default the result is the transpose: n = columns (cells),
  * d = rows (genes). Pure: takes a string or bytes.
  */
+import { checkLoaderOptions, LOADER_OPTIONS } from '../options.js';
 import { invalid } from '../../errors.js';
 import { checkTextInput, formatCount } from '../text.js';
 import { type MtxField, type MtxSize, mtxFail } from './header.js';
@@ -80,6 +81,7 @@ class DenseSink implements MtxSink {
 
 export function parseMatrixMarket(input: string | Uint8Array, opts: MatrixMarketOptions = {}): MatrixMarketResult {
   checkTextInput(input, 'parseMatrixMarket');
+  checkLoaderOptions(opts, LOADER_OPTIONS.mtxDense, 'parseMatrixMarket');
   const options = opts ?? {};
   const source = options.source ?? 'input';
   const maxDense = options.maxDenseEntries ?? DEFAULT_MAX_DENSE_ENTRIES;
