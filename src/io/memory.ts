@@ -65,6 +65,7 @@ export function estimateMemory(shape: { n: number; d: number; nnz: number }): Me
 
 /** A load would exceed the caller's `maxBytes` budget. Also a BufferLimitError (code BUFFER_LIMIT). */
 export class MemoryLimitError extends BufferLimitError {
+  override name = 'MemoryLimitError';
   readonly estimate: MemoryEstimate;
   readonly maxBytes: number;
   readonly neededBytes: number;
