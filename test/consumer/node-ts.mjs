@@ -1,6 +1,6 @@
 /**
  * The Node and TypeScript consumers of an installed tarball: an ES module and a CommonJS script
- * (require() of an ES module, Node ≥ 20.19) that run k-means, and a strict TypeScript compile
+ * (require() of an ES module, Node ≥ 20.19) that run k-means, the installed `emgpu` command, and a strict TypeScript compile
  * (no skipLibCheck) of code using the types, with Bundler and NodeNext module resolution.
  */
 import { spawnSync } from 'node:child_process';
@@ -81,6 +81,13 @@ export function runNode(app) {
     const r = node(app, file);
     out[name] = r.status === 0 ? JSON.parse(r.stdout.trim().split('\n').pop()) : { failed: `${r.stdout}\n${r.stderr}` };
   }
+  // The installed command on its default data set (shipped in the tarball).
+  const cli = spawnSync(process.execPath, ['node_modules/emgpu/bin/emgpu.js', 'kmeans', '--backend', 'reference'], {
+    cwd: app,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  out.cli = { status: cli.status, firstLine: cli.stdout.split('\n')[0], stderr: cli.stderr };
   return out;
 }
 

@@ -29,7 +29,7 @@ interface Report {
   pack: { bytes: number; files: string[] };
   publint: { type: string; code: string }[];
   attw: string;
-  node: Record<'withWebgpu' | 'withoutWebgpu', Record<'esm' | 'cjs', Record<string, unknown>>>;
+  node: Record<'withWebgpu' | 'withoutWebgpu', Record<'esm' | 'cjs' | 'cli', Record<string, unknown>>>;
   tsc: Record<'bundler' | 'nodenext', string>;
   bundles: Record<string, Bundle>;
 }
@@ -61,7 +61,7 @@ describe('the packed tarball', () => {
     expect(report.tsc).toEqual({ bundler: 'ok', nodenext: 'ok' });
   });
 
-  test('imports in Node as an ES module and through require(), with and without the optional webgpu package', () => {
+  test('imports in Node as an ES module and through require(), with and without the optional webgpu package, and the command runs', () => {
     for (const variant of ['withWebgpu', 'withoutWebgpu'] as const) {
       const { esm, cjs } = report.node[variant];
       expect(esm).toMatchObject({ k: 3, node: 'function', error: { name: 'InvalidInputError', code: 'K_TOO_LARGE' } });
@@ -69,6 +69,8 @@ describe('the packed tarball', () => {
       expect(cjs).toMatchObject({ backend: 'reference', k: 3 });
       expect(cjs.names as number).toBeGreaterThan(50);
     }
+    // The CLI's default data set ships in the tarball.
+    expect(report.node.withoutWebgpu.cli).toMatchObject({ status: 0, firstLine: 'emgpu kmeans on digits (bundled)' });
   });
 });
 
