@@ -1,7 +1,26 @@
 /// <reference types="vitest/config" />
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
 import { playwright } from '@vitest/browser-playwright';
 import { chromiumExecutable, chromiumArgs } from './scripts/chromium.js';
+
+/**
+ * The library build imports the Node-only WebGPU provider (src/gpu/node-gpu.ts) as '#node-gpu', a
+ * subpath import that package.json maps to dist/node-gpu.js under the `node` condition and to a stub
+ * elsewhere, so browser bundlers never follow `import('webgpu')`. Tests and the demo build from source
+ * and keep the relative import.
+ */
+function nodeOnlyGpu(): Plugin {
+  return {
+    name: 'emgpu-node-only-gpu',
+    apply: 'build',
+    enforce: 'pre',
+    resolveId(source, importer) {
+      if (source === './node-gpu.js' && importer && /[\\/]src[\\/]gpu[\\/]device\.ts$/.test(importer))
+        return { id: '#node-gpu', external: true };
+      return null;
+    },
+  };
+}
 
 // One config for the library build, the vitest projects and the demo.
 // The library is built for browsers and Node alike; the CLI entry uses Node built-ins.
@@ -9,17 +28,26 @@ export default defineConfig({
   build: {
     target: 'es2022',
     outDir: 'dist',
-    emptyOutDir: false,
+    // From a clean dist/ each time (stale hashed chunks would otherwise ship); tsc writes dist/types after.
+    emptyOutDir: true,
     sourcemap: true,
     minify: false,
     lib: {
-      entry: { emgpu: 'src/index.ts', node: 'src/node.ts', cli: 'src/cli/main.ts' },
+      entry: {
+        emgpu: 'src/index.ts',
+        node: 'src/node.ts',
+        cli: 'src/cli/main.ts',
+        // What package.json's `imports` map resolves '#node-gpu' to: Node's WebGPU provider, and a stub for every other platform.
+        'node-gpu': 'src/gpu/node-gpu.ts',
+        'no-node-gpu': 'src/gpu/no-node-gpu.ts',
+      },
       formats: ['es'],
     },
     rollupOptions: {
-      external: [/^node:/, 'webgpu', 'h5wasm'],
+      external: [/^node:/, 'webgpu', 'h5wasm', '#node-gpu'],
     },
   },
+  plugins: [nodeOnlyGpu()],
   test: {
     projects: [
       {

@@ -35,15 +35,19 @@ export class EmgpuError extends Error {
   constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
-    this.name = new.target.name;
   }
+  // Spelled out in each class, not new.target.name: minifiers rename classes in production bundles.
+  override name = 'EmgpuError';
 }
 
 /** The data or an option is wrong: shape, values, or a parameter out of range. */
-export class InvalidInputError extends EmgpuError {}
+export class InvalidInputError extends EmgpuError {
+  override name = 'InvalidInputError';
+}
 
 /** The data does not fit what the device allows, even after chunking. */
 export class BufferLimitError extends EmgpuError {
+  override name = 'BufferLimitError';
   constructor(message: string) {
     super('BUFFER_LIMIT', message);
   }
@@ -51,6 +55,7 @@ export class BufferLimitError extends EmgpuError {
 
 /** No WebGPU adapter could be had where one was required. */
 export class WebGPUUnavailableError extends EmgpuError {
+  override name = 'WebGPUUnavailableError';
   constructor(message: string) {
     super('WEBGPU_UNAVAILABLE', message);
   }
@@ -58,6 +63,7 @@ export class WebGPUUnavailableError extends EmgpuError {
 
 /** The GPU device was lost (driver reset, tab backgrounded, engine destroyed). */
 export class DeviceLostError extends EmgpuError {
+  override name = 'DeviceLostError';
   readonly reason: string;
   constructor(reason: string, detail: string) {
     super(
@@ -71,6 +77,7 @@ export class DeviceLostError extends EmgpuError {
 
 /** WebGPU reported a validation or out-of-memory error: a bug in emgpu or a limit the device could not meet. */
 export class GPUValidationError extends EmgpuError {
+  override name = 'GPUValidationError';
   constructor(message: string) {
     super('GPU_VALIDATION', message);
   }
@@ -78,6 +85,7 @@ export class GPUValidationError extends EmgpuError {
 
 /** The caller's AbortSignal fired. */
 export class AbortError extends EmgpuError {
+  override name = 'AbortError';
   constructor(reason?: unknown) {
     super('ABORTED', `The fit was aborted${reason !== undefined ? ` (${String(reason)})` : ''}.`, { cause: reason });
   }
@@ -85,6 +93,7 @@ export class AbortError extends EmgpuError {
 
 /** A file could not be read as the format it claims to be. */
 export class FileFormatError extends EmgpuError {
+  override name = 'FileFormatError';
   constructor(message: string, options?: { cause?: unknown }) {
     super('FILE_FORMAT', message, options);
   }
@@ -92,6 +101,7 @@ export class FileFormatError extends EmgpuError {
 
 /** A path names no readable file: missing, a directory, or not readable (code NOT_A_FILE). */
 export class NotAFileError extends EmgpuError {
+  override name = 'NotAFileError';
   readonly path: string;
   constructor(path: string, message: string, options?: { cause?: unknown }) {
     super('NOT_A_FILE', message, options);
@@ -101,6 +111,7 @@ export class NotAFileError extends EmgpuError {
 
 /** Reading a file took longer than its time limit and was stopped (code FILE_TIMEOUT): a damaged file that loops the reader. */
 export class FileTimeoutError extends EmgpuError {
+  override name = 'FileTimeoutError';
   constructor(message: string) {
     super('FILE_TIMEOUT', message);
   }

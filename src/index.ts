@@ -1,3 +1,4 @@
+/// <reference types="@webgpu/types" preserve="true" />
 /**
  * emgpu: clustering on the GPU through WebGPU, with a float64 CPU reference behind the same API.
  *

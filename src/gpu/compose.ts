@@ -14,9 +14,6 @@ import logsumexpWgsl from '../../shaders/common/logsumexp.wgsl?raw';
 import workgroupSumWgsl from '../../shaders/common/workgroup_sum.wgsl?raw';
 import sqdistWgsl from '../../shaders/common/sqdist.wgsl?raw';
 import matmulTilesWgsl from '../../shaders/common/matmul_tiles.wgsl?raw';
-import lgammaWgsl from '../../shaders/common/lgamma.wgsl?raw';
-import gmmQuadWgsl from '../../shaders/common/gmm_quad.wgsl?raw';
-import gmmStatsWgsl from '../../shaders/common/gmm_stats.wgsl?raw';
 
 export type WgslLibrary =
   | 'grid'
@@ -39,7 +36,11 @@ interface Library {
   needs: readonly WgslLibrary[];
 }
 
-/** Every common library, in the order they are prepended. */
+/**
+ * Every common library, in the order they are prepended. Those one model alone uses (MODEL_ONLY)
+ * start empty: that model's kernels module provides their code (provideLibrary), so a bundle
+ * without the model carries none of its WGSL.
+ */
 const LIBRARIES: Record<WgslLibrary, Library> = {
   grid: { file: 'common/grid.wgsl', code: gridWgsl, needs: [] },
   chunk: { file: 'common/chunk.wgsl', code: chunkWgsl, needs: [] },
@@ -50,10 +51,15 @@ const LIBRARIES: Record<WgslLibrary, Library> = {
   workgroupSum: { file: 'common/workgroup_sum.wgsl', code: workgroupSumWgsl, needs: [] },
   sqdist: { file: 'common/sqdist.wgsl', code: sqdistWgsl, needs: [] },
   matmulTiles: { file: 'common/matmul_tiles.wgsl', code: matmulTilesWgsl, needs: [] },
-  lgamma: { file: 'common/lgamma.wgsl', code: lgammaWgsl, needs: [] },
-  gmmQuad: { file: 'common/gmm_quad.wgsl', code: gmmQuadWgsl, needs: [] },
-  gmmStats: { file: 'common/gmm_stats.wgsl', code: gmmStatsWgsl, needs: ['sampleWeight', 'kahan'] },
+  lgamma: { file: 'common/lgamma.wgsl', code: '', needs: [] },
+  gmmQuad: { file: 'common/gmm_quad.wgsl', code: '', needs: [] },
+  gmmStats: { file: 'common/gmm_stats.wgsl', code: '', needs: ['sampleWeight', 'kahan'] },
 };
+
+/** The code of a library that only one model's kernels use (see LIBRARIES). */
+export function provideLibrary(name: 'lgamma' | 'gmmQuad' | 'gmmStats', code: string): void {
+  LIBRARIES[name].code = code;
+}
 
 const ORDER = Object.keys(LIBRARIES) as WgslLibrary[];
 
@@ -71,6 +77,10 @@ export function resolveLibraries(wanted: readonly WgslLibrary[]): WgslLibrary[] 
 
 /** A kernel's full source: its libraries (each once, in a stable order), then its own code. */
 export function composeWgsl(kernel: string, libraries: readonly WgslLibrary[] = []): string {
-  const parts = resolveLibraries(libraries).map((name) => `// ---- ${LIBRARIES[name].file} ----\n${LIBRARIES[name].code}`);
+  const parts = resolveLibraries(libraries).map((name) => {
+    const lib = LIBRARIES[name];
+    if (!lib.code) throw new Error(`emgpu: WGSL library ${lib.file} was not provided; import the kernels module that provides it first.`);
+    return `// ---- ${lib.file} ----\n${lib.code}`;
+  });
   return [...parts, kernel].join('\n');
 }

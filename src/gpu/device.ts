@@ -23,61 +23,32 @@ export interface AcquireOptions {
   allowSoftware: boolean;
 }
 
-/**
- * On Linux Dawn reaches the GPU through the Vulkan loader only. Without libvulkan.so.1 it can
- * find no adapter and prints a native warning, so skip loading it and say why instead.
- */
-async function linuxLacksVulkan(): Promise<boolean> {
-  if (process.platform !== 'linux') return false;
-  try {
-    const fsName = 'node:fs';
-    const fs = (await import(/* @vite-ignore */ fsName)) as typeof import('node:fs');
-    const dirs = [
-      ...(process.env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean),
-      '/usr/lib/x86_64-linux-gnu',
-      '/usr/lib/aarch64-linux-gnu',
-      '/usr/lib64',
-      '/usr/lib',
-      '/lib/x86_64-linux-gnu',
-      '/lib64',
-      '/usr/local/lib',
-    ];
-    return !dirs.some((d) => fs.existsSync(`${d}/libvulkan.so.1`));
-  } catch {
-    return false;
-  }
-}
+const isNode = typeof process !== 'undefined' && !!process.versions?.node;
 
-let nodeSkipReason: string | null = null;
+/** Why there is no GPU object here, in this platform's terms (a browser's reason never names Node's package). */
+let noGpu: string | null = null;
 
-/** Node has no navigator.gpu: load Dawn's binding if it is installed. */
+const BROWSER_FIX =
+  'run in a browser with WebGPU (Chrome/Edge 113+, Safari 26+, Firefox 141+ on Windows; Chromium with --enable-unsafe-webgpu) on a secure (https or localhost) page';
+const NODE_FIX = "or, in Node, install the optional 'webgpu' package (Dawn) on a machine with a GPU";
+
+/** Node has no navigator.gpu: load Dawn's binding if it is installed (through the Node-only '#node-gpu'). */
 async function nodeGpu(): Promise<GPU | null> {
-  const isNode = typeof process !== 'undefined' && !!process.versions?.node;
-  if (!isNode) return null;
-  if (await linuxLacksVulkan()) {
-    nodeSkipReason = "no Vulkan loader (libvulkan.so.1) is installed, so Node's WebGPU (Dawn) cannot reach a GPU";
-    return null;
-  }
-  try {
-    const name = 'webgpu';
-    const mod = (await import(/* @vite-ignore */ name)) as {
-      create: (flags: string[]) => GPU;
-      globals: Record<string, unknown>;
-    };
-    // GPUBufferUsage, GPUMapMode, ... are globals in browsers; Dawn exports them.
-    for (const [key, value] of Object.entries(mod.globals)) {
-      if (!(key in globalThis)) (globalThis as Record<string, unknown>)[key] = value;
-    }
-    return mod.create([]);
-  } catch {
-    return null;
-  }
+  // './node-gpu.js' here; the library build turns this import into '#node-gpu' (see vite.config.ts).
+  const platform = await import('./node-gpu.js');
+  const got = await platform.nodeGpu();
+  if ('gpu' in got) return got.gpu;
+  noGpu = got.reason;
+  return null;
 }
 
 export async function getGpu(): Promise<GPU | null> {
   const nav = (globalThis as { navigator?: Navigator }).navigator;
   if (nav && 'gpu' in nav && nav.gpu) return nav.gpu;
-  return nodeGpu();
+  if (isNode) return nodeGpu();
+  noGpu =
+    'this browser offers no WebGPU (navigator.gpu is undefined: an older browser, WebGPU turned off, or a page that is not a secure context)';
+  return null;
 }
 
 export function describeAdapter(adapter: GPUAdapter): { description: string; software: boolean } {
@@ -103,11 +74,7 @@ const WANTED_LIMITS = [
 export async function acquireDevice(opts: AcquireOptions): Promise<GpuContext | { reason: string }> {
   const gpu = await getGpu();
   if (!gpu) {
-    return {
-      reason:
-        nodeSkipReason ??
-        'WebGPU is not available here (no navigator.gpu, and the optional "webgpu" package is not installed or failed to load)',
-    };
+    return { reason: noGpu ?? 'WebGPU is not available here' };
   }
   const request: GPURequestAdapterOptions = {};
   if (opts.powerPreference) request.powerPreference = opts.powerPreference;
@@ -147,8 +114,7 @@ export async function requireDevice(opts: AcquireOptions): Promise<GpuContext> {
   const got = await acquireDevice(opts);
   if ('reason' in got) {
     throw new WebGPUUnavailableError(
-      `WebGPU could not be used: ${got.reason}. Use backend: 'cpu', or run in a browser with WebGPU ` +
-        "(Chrome/Edge 113+, or Chromium with --enable-unsafe-webgpu), or install the 'webgpu' package on a machine with a GPU.",
+      `WebGPU could not be used: ${got.reason}. Use backend: 'cpu', or ${BROWSER_FIX}${isNode ? `, ${NODE_FIX}` : ''}.`,
     );
   }
   return got;

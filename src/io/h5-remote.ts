@@ -16,6 +16,7 @@
  * on the main thread, so there h5wasm runs in the caller's thread (see ./h5.ts); call the loader
  * from a Web Worker to be able to stop it (worker.terminate()).
  */
+import { importNodeBuiltin } from '../core/node-builtin.js';
 import { EmgpuError, FileFormatError, FileTimeoutError } from '../errors.js';
 
 /** HDF5 errors after which a worker is replaced by a fresh one. */
@@ -170,11 +171,15 @@ function isNode(): boolean {
   return typeof p?.versions?.node === 'string' && typeof SharedArrayBuffer === 'function' && typeof Atomics?.wait === 'function';
 }
 
-function h5wasmUrl(): string {
+/**
+ * Where Node finds `specifier` ('h5wasm') from here. Called with a parameter, never a literal, so that
+ * browser bundlers (webpack resolves `import.meta.resolve('…')` with browser conditions) leave it alone.
+ */
+function resolveHere(specifier: string): string {
   try {
-    return import.meta.resolve('h5wasm');
+    return import.meta.resolve(specifier);
   } catch {
-    return 'h5wasm';
+    return specifier;
   }
 }
 
@@ -183,8 +188,7 @@ export async function h5Worker(label: string, timeoutMs: number): Promise<H5Work
   if (!isNode()) return null;
   if (workerThreads === undefined) {
     try {
-      const name = 'node:worker_threads';
-      workerThreads = (await import(/* @vite-ignore */ name)) as WT;
+      workerThreads = await importNodeBuiltin<WT>('worker_threads');
     } catch {
       workerThreads = null;
     }
@@ -192,7 +196,7 @@ export async function h5Worker(label: string, timeoutMs: number): Promise<H5Work
   if (!workerThreads) return null;
   if (shared && !shared.dead && !shared.tainted) return shared;
   generation++;
-  const w = new H5Worker(workerThreads, h5wasmUrl());
+  const w = new H5Worker(workerThreads, resolveHere('h5wasm'));
   try {
     w.boot(label, Math.max(timeoutMs, 30_000));
   } catch (e) {

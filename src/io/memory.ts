@@ -83,6 +83,7 @@ export function shapeEstimate(shape: { n: number; d: number; nnz: number }): Mem
 
 /** A load would exceed the caller's `maxBytes` budget. Also a BufferLimitError (code BUFFER_LIMIT). */
 export class MemoryLimitError extends BufferLimitError {
+  override name = 'MemoryLimitError';
   readonly estimate: MemoryEstimate;
   readonly maxBytes: number;
   readonly neededBytes: number;

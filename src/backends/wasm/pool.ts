@@ -6,6 +6,7 @@
  * without shared memory, blocks run in order on the calling thread.
  */
 import { AbortError, invalid, WorkerError } from '../../errors.js';
+import { importNodeBuiltin } from '../../core/node-builtin.js';
 import { yieldToEventLoop } from '../../core/yield.js';
 import type { BlockKernel, WasmRuntime } from './runtime.js';
 import { WORKER_SOURCE } from './worker-source.js';
@@ -57,8 +58,7 @@ const isNode = typeof process !== 'undefined' && !!process.versions?.node;
 
 export async function availableCores(): Promise<number> {
   if (isNode) {
-    const osName = 'node:os';
-    const os = (await import(/* @vite-ignore */ osName)) as typeof import('node:os');
+    const os = await importNodeBuiltin<typeof import('node:os')>('os');
     return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
   }
   return typeof navigator !== 'undefined' && navigator.hardwareConcurrency > 0 ? navigator.hardwareConcurrency : 1;
@@ -66,8 +66,7 @@ export async function availableCores(): Promise<number> {
 
 async function spawn(): Promise<Port> {
   if (isNode) {
-    const wtName = 'node:worker_threads';
-    const { Worker } = (await import(/* @vite-ignore */ wtName)) as typeof import('node:worker_threads');
+    const { Worker } = await importNodeBuiltin<typeof import('node:worker_threads')>('worker_threads');
     const w = new Worker(WORKER_SOURCE, { eval: true });
     w.unref();
     return {

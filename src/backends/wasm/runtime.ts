@@ -4,6 +4,7 @@
  * worker pool can run blocks over it), and a bump arena for the arrays kernels read and write.
  * Caller data is copied in once; caller arrays are never written.
  */
+import { importNodeBuiltin } from '../../core/node-builtin.js';
 import { BufferLimitError } from '../../errors.js';
 import sharedUrl from './kernels.wasm?url';
 import singleUrl from './kernels-single.wasm?url';
@@ -109,8 +110,7 @@ async function wasmBytes(shared: boolean): Promise<Uint8Array> {
   if (url.startsWith('data:')) return decodeDataUrl(url);
   if (isNode) {
     // Running from source (tests, scripts): the binary sits beside this file.
-    const fsName = 'node:fs/promises';
-    const fs = (await import(/* @vite-ignore */ fsName)) as typeof import('node:fs/promises');
+    const fs = await importNodeBuiltin<typeof import('node:fs/promises')>('fs/promises');
     return new Uint8Array(await fs.readFile(new URL(shared ? './kernels.wasm' : './kernels-single.wasm', import.meta.url)));
   }
   const res = await fetch(url);

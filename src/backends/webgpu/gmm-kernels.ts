@@ -2,6 +2,9 @@
 import estepWgsl from '../../../shaders/gmm/estep.wgsl?raw';
 import accumulateWgsl from '../../../shaders/gmm/accumulate.wgsl?raw';
 import fusedWgsl from '../../../shaders/gmm/fused.wgsl?raw';
+import gmmQuadWgsl from '../../../shaders/common/gmm_quad.wgsl?raw';
+import gmmStatsWgsl from '../../../shaders/common/gmm_stats.wgsl?raw';
+import { provideLibrary } from '../../gpu/compose.js';
 import type { CovarianceType } from '../../types.js';
 import { defineKernel, type Kernel } from '../../gpu/kernel.js';
 import { reduceKernel } from '../../gpu/shared-kernels.js';
@@ -10,6 +13,10 @@ import { planGmm, type GmmPlan } from './gmm-plan.js';
 /** Threads per workgroup of every GMM kernel. */
 export const WG = 256;
 const COV_CODE: Record<CovarianceType, number> = { full: 0, tied: 1, diag: 2, spherical: 3 };
+
+// The GMM-only common libraries live with the GMM (compose.ts), so other models' bundles leave them out.
+provideLibrary('gmmQuad', gmmQuadWgsl);
+provideLibrary('gmmStats', gmmStatsWgsl);
 
 export const sources = {
   estep: defineKernel({ name: 'gmm/estep', source: estepWgsl, modules: ['grid', 'chunk', 'logsumexp', 'gmmQuad'] }),

@@ -1,17 +1,42 @@
-/** The 'webgpu' backend: WebGPU implementations of every model contract. Importing this module registers them. */
+/**
+ * The 'webgpu' backend: WebGPU implementations of every model contract. Importing this module
+ * registers them. k-means is loaded with it; the other models' implementations (and their WGSL)
+ * load on first use, so a bundle that only runs k-means carries only k-means kernels.
+ */
+import { lazyImplementation } from '../../core/lazy.js';
 import { registerBackend, registerImplementation } from '../../core/registry.js';
-import { webgpuGmm } from './gmm.js';
-import { webgpuHarmony } from './harmony.js';
+import type { GmmBackend } from '../../gmm/backend.js';
+import type { KnnBackend } from '../../graph/knn-backend.js';
+import type { HarmonyBackend } from '../../harmony/backend.js';
+import type { NbBackend } from '../../nbmm/backend.js';
+import type { ScBackend } from '../../sc/backend.js';
 import { webgpuKMeans } from './kmeans-session.js';
-import { webgpuKnn } from './knn.js';
-import { webgpuNbmm } from './nbmm.js';
 import { webgpuProvider } from './provider.js';
-import { webgpuSc } from './sc/backend.js';
 
 registerBackend('webgpu', webgpuProvider);
 registerImplementation('kmeans', 'webgpu', webgpuKMeans);
-registerImplementation('gmm', 'webgpu', webgpuGmm);
-registerImplementation('nbmm', 'webgpu', webgpuNbmm);
-registerImplementation('sc', 'webgpu', webgpuSc);
-registerImplementation('harmony', 'webgpu', webgpuHarmony);
-registerImplementation('knn', 'webgpu', webgpuKnn);
+registerImplementation<GmmBackend>(
+  'gmm',
+  'webgpu',
+  lazyImplementation(async () => (await import('./gmm.js')).webgpuGmm, ['session']),
+);
+registerImplementation<NbBackend>(
+  'nbmm',
+  'webgpu',
+  lazyImplementation(async () => (await import('./nbmm.js')).webgpuNbmm, ['open']),
+);
+registerImplementation<ScBackend>(
+  'sc',
+  'webgpu',
+  lazyImplementation(async () => (await import('./sc/backend.js')).webgpuSc, ['session']),
+);
+registerImplementation<HarmonyBackend>(
+  'harmony',
+  'webgpu',
+  lazyImplementation(async () => (await import('./harmony.js')).webgpuHarmony, ['open']),
+);
+registerImplementation<KnnBackend>(
+  'knn',
+  'webgpu',
+  lazyImplementation(async () => (await import('./knn.js')).webgpuKnn, ['candidates']),
+);

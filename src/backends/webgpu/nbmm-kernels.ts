@@ -4,6 +4,8 @@ import estepWgsl from '../../../shaders/nbmm/estep.wgsl?raw';
 import rowStatsWgsl from '../../../shaders/nbmm/rowstats.wgsl?raw';
 import geneStatsWgsl from '../../../shaders/nbmm/genestats.wgsl?raw';
 import specialEvalWgsl from '../../../shaders/nbmm/special_eval.wgsl?raw';
+import lgammaWgsl from '../../../shaders/common/lgamma.wgsl?raw';
+import { provideLibrary } from '../../gpu/compose.js';
 import { defineKernel, type Kernel } from '../../gpu/kernel.js';
 import { bindBuffers } from '../../gpu/bind.js';
 import { reduceKernel } from '../../gpu/shared-kernels.js';
@@ -12,6 +14,9 @@ import type { GpuRunner } from '../../gpu/runner.js';
 /** Threads per workgroup of the nbmm kernels (reduce uses REDUCE_WG). */
 export const WG = 64;
 export const REDUCE_WG = 256;
+
+// lgamma is the NB mixture's alone (compose.ts): provided here, so other models' bundles leave it out.
+provideLibrary('lgamma', lgammaWgsl);
 
 export const sources = {
   zeroTable: defineKernel({ name: 'nbmm/zero_table', source: zeroTableWgsl, modules: ['grid', 'workgroupSum', 'lgamma'] }),
