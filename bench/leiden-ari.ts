@@ -1,13 +1,13 @@
 /**
  * Leiden on the public labelled sets (issue 13, item 6): counts → QC (all cells kept) → 2000
  * Seurat-v3 HVGs → scale → 50 PCs (the library's preprocess on the float64 reference backend) →
- * the library's exact knn() on the first 50 or 20 PCs (k = 19 other cells, Euclidean, CPU backend)
+ * the library's exact knn() on the first 50, 30, 20 or 10 PCs (k = 19 other cells, Euclidean, CPU backend)
  * → the library's snnGraph() (Seurat's SNN: k.param 20 with the cell itself, Jaccard
  * |shared| / (2·20 − |shared|), pruned below 1/15) → leiden(). ARI against the annotation (labelled cells only) at the default resolution, at the
  * resolution giving the true number of types, and at the best resolution of a grid (an oracle,
  * like the issue's Seurat column); mean of seeds 0, 1, 2; python3-leidenalg run on the same graphs
  * (bench/peers/leidenalg_peer.py) for ARI, quality and time. Run by bench/leiden-ari.mjs
- * (LEIDEN_SETS=cao,han limits the datasets).
+ * (LEIDEN_SETS=cao,han limits the datasets; LEIDEN_PCS=50,20 the PC counts; LEIDEN_SEEDS=1 the seeds).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -147,7 +147,7 @@ export async function snnOnPcs(pcs: Float64Array, n: number, d: number, engine: 
 
 export async function main(
   dataDir: string,
-  dimsList: number[] = [50, 20],
+  dimsList: number[] = (process.env.LEIDEN_PCS ?? '50,30,20,10').split(',').map(Number),
 ): Promise<{ rows: AriRow[]; peerVersion: string | null; adapter: string }> {
   const engine = await createEngine({ backend: 'cpu' });
   try {
