@@ -129,3 +129,9 @@ export type {
 // single-cell: synthetic counts at scale
 export { sampleNbMixture, sampleNegativeBinomial, samplePoisson, sampleGamma } from './sc/index.js';
 export type { NbMixtureParams, SampleNbOptions, SyntheticCounts } from './sc/index.js';
+
+// graph: UMAP
+export { umap } from './umap/index.js';
+export type { UmapInit, UmapInput, UmapOptions, UmapProgress, UmapResult } from './umap/index.js';
+export { fuzzySimplicialSet } from './graph/fuzzy.js';
+export type { FuzzyOptions } from './graph/fuzzy.js';

@@ -88,7 +88,10 @@ export function fuzzySimplicialSet(knn: KnnResult, options: FuzzyOptions = {}): 
   const mix = options.setOpMixRatio ?? 1;
   const lc = options.localConnectivity ?? 1;
   if (typeof mix !== 'number' || !(mix >= 0 && mix <= 1)) {
-    throw invalid('BAD_OPTION', `fuzzySimplicialSet: setOpMixRatio=${String(mix)} is outside [0, 1]. Pass 1 (union), 0 (intersection) or between.`);
+    throw invalid(
+      'BAD_OPTION',
+      `fuzzySimplicialSet: setOpMixRatio=${String(mix)} is outside [0, 1]. Pass 1 (union), 0 (intersection) or between.`,
+    );
   }
   if (typeof lc !== 'number' || !(lc >= 0 && lc <= knn.k)) {
     throw invalid('BAD_OPTION', `fuzzySimplicialSet: localConnectivity=${String(lc)} must lie in [0, k=${knn.k}]. Pass 1 (the default).`);
@@ -145,12 +148,18 @@ function checkKnn(knn: KnnResult): void {
     knn.indices?.length === knn.n * knn.k &&
     knn.distances?.length === knn.n * knn.k;
   if (!ok) {
-    throw invalid('SHAPE_MISMATCH', 'fuzzySimplicialSet: the kNN result is malformed (indices and distances must hold n × k entries). Pass what knn() returned.');
+    throw invalid(
+      'SHAPE_MISMATCH',
+      'fuzzySimplicialSet: the kNN result is malformed (indices and distances must hold n × k entries). Pass what knn() returned.',
+    );
   }
   for (let t = 0; t < knn.n * knn.k; t++) {
     const j = knn.indices[t];
     if (!(Number.isInteger(j) && j >= 0 && j < knn.n) || !(knn.distances[t] >= 0)) {
-      throw invalid('BAD_OPTION', `fuzzySimplicialSet: kNN entry ${t} (index ${j}, distance ${knn.distances[t]}) is out of range. Pass what knn() returned.`);
+      throw invalid(
+        'BAD_OPTION',
+        `fuzzySimplicialSet: kNN entry ${t} (index ${j}, distance ${knn.distances[t]}) is out of range. Pass what knn() returned.`,
+      );
     }
   }
 }

@@ -8,11 +8,13 @@ import { referenceGmm } from './gmm.js';
 import { referenceKMeans } from './kmeans.js';
 import { referenceNbmm } from './nbmm.js';
 import { referenceSc } from './sc.js';
+import { referenceUmap } from './umap.js';
 
 registerImplementation('kmeans', 'reference', referenceKMeans);
 registerImplementation('gmm', 'reference', referenceGmm);
 registerImplementation('nbmm', 'reference', referenceNbmm);
 registerImplementation('sc', 'reference', referenceSc);
+registerImplementation('umap', 'reference', referenceUmap);
 registerBackend('reference', {
   async open() {
     return { name: 'reference', adapter: 'cpu (float64 reference)', instance: null, check() {}, destroy() {} };

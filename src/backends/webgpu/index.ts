@@ -5,9 +5,11 @@ import { webgpuKMeans } from './kmeans-session.js';
 import { webgpuNbmm } from './nbmm.js';
 import { webgpuProvider } from './provider.js';
 import { webgpuSc } from './sc/backend.js';
+import { webgpuUmap } from './umap.js';
 
 registerBackend('webgpu', webgpuProvider);
 registerImplementation('kmeans', 'webgpu', webgpuKMeans);
 registerImplementation('gmm', 'webgpu', webgpuGmm);
 registerImplementation('nbmm', 'webgpu', webgpuNbmm);
 registerImplementation('sc', 'webgpu', webgpuSc);
+registerImplementation('umap', 'webgpu', webgpuUmap);
