@@ -5,7 +5,14 @@ const decode = (b64: string): ArrayBuffer => Uint8Array.from(atob(b64), (c) => c
 
 export async function run(n: number, k: number, idxB64: string, distB64: string) {
   const engine = await createEngine({ backend: 'webgpu' });
-  const knn = { n, k, metric: 'euclidean' as const, indices: new Int32Array(decode(idxB64)), distances: new Float32Array(decode(distB64)), backend: 'python' };
+  const knn = {
+    n,
+    k,
+    metric: 'euclidean' as const,
+    indices: new Int32Array(decode(idxB64)),
+    distances: new Float32Array(decode(distB64)),
+    backend: 'python',
+  };
   const r = await umap(knn, { engine, seed: 0 });
   engine.destroy();
   return { adapter: engine.adapter, timings: r.timings, nEpochs: r.nEpochs, nEdges: r.nEdges, head: Array.from(r.embedding.slice(0, 4)) };

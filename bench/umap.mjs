@@ -71,7 +71,11 @@ try {
     }
     if (!skip.has('uwot')) {
       for (const th of [1, 2]) {
-        const sec = Number(execFileSync('Rscript', [join(here, 'peers/uwot-timing.R'), f('i32'), f('dist'), String(n), String(K), String(th)]).toString().trim());
+        const sec = Number(
+          execFileSync('Rscript', [join(here, 'peers/uwot-timing.R'), f('i32'), f('dist'), String(n), String(K), String(th)])
+            .toString()
+            .trim(),
+        );
         row[`uwot${th}`] = { totalMs: sec * 1000 };
         console.log(n, `uwot ${th} thread(s)`, sec);
       }
@@ -101,7 +105,9 @@ const md = [
     return `| ${r.n} | ${e?.nEpochs ?? '—'} | ${e?.nEdges ?? '—'} | ${c ? `${fmt(c.totalMs)} (${fmt(c.graphMs)} / ${fmt(c.initMs)} / ${fmt(c.layoutMs)})` : '—'} | ${g ? `${fmt(g.totalMs)} (${fmt(g.graphMs)} / ${fmt(g.initMs)} / ${fmt(g.layoutMs)})` : '—'} | ${fmt(r.uwot1?.totalMs)} | ${fmt(r.uwot2?.totalMs)} |`;
   }),
   '',
-  /swiftshader/i.test(adapter) ? 'The WebGPU column ran on SwiftShader (a CPU emulation of a GPU): it shows the GPU path completes at this size, not GPU speed.' : '',
+  /swiftshader/i.test(adapter)
+    ? 'The WebGPU column ran on SwiftShader (a CPU emulation of a GPU): it shows the GPU path completes at this size, not GPU speed.'
+    : '',
 ].join('\n');
 mkdirSync(outDir, { recursive: true });
 const slug = /swiftshader/i.test(adapter) ? 'swiftshader' : 'cpu';

@@ -90,7 +90,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
       let j = tail[p];
       let d2 = sq_dist(i, j);
       if (d2 > 0.0) {
-        let coeff = (-2.0 * a * b * pow(d2, b - 1.0)) / (a * pow(d2, b) + 1.0);
+        let pb = pow(d2, b);
+        let coeff = (-2.0 * a * b * (pb / d2)) / (a * pb + 1.0);
         for (var c = 0u; c < C; c++) {
           y[c] += times * clamp(coeff * (cur[i * C + c] - cur[j * C + c]), -4.0, 4.0) * alpha;
         }

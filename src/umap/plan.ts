@@ -122,7 +122,7 @@ function rowOf(indptr: ArrayLike<number>, p: number): number {
 
 /** Samples of an edge of this rate through epoch n (shaders/umap/layout.wgsl `samples_through`). */
 export function samplesThrough(rate: number, bits: number, epoch: number): number {
-  return Math.floor((epoch * rate) / 2 ** bits);
+  return ((epoch * rate) >>> bits) >>> 0; // epoch·rate < 2^31 (rateBitsFor), so the int32 shift is exact
 }
 
 /** Negatives drawn at an edge's k-th sample (k ≥ 1). */

@@ -5,7 +5,7 @@
 import { AbortError } from '../../errors.js';
 import { yieldToEventLoop } from '../../core/yield.js';
 import type { LayoutHooks, UmapBackend } from '../../umap/backend.js';
-import { type LayoutPlan, negativeSample, negativesAt, samplesThrough } from '../../umap/plan.js';
+import { type LayoutPlan, mix32, negativesAt, samplesThrough } from '../../umap/plan.js';
 
 const clip = (v: number): number => Math.min(4, Math.max(-4, v));
 
@@ -21,10 +21,14 @@ export function layoutEpoch(
   // umap-learn decays α after each epoch: epoch n (≥ 1) runs at lr·(1 − (n − 1)/nEpochs); epoch 0 samples nothing.
   const alpha = plan.learningRate * (1 - Math.max(0, epoch - 1) / plan.nEpochs);
   // k[p]: the sample number edge p draws this epoch, or 0 when it does not fire.
-  for (let p = 0; p < k.length; p++) {
-    const now = samplesThrough(rate[p], rateBits, epoch);
-    k[p] = epoch > 0 && now > samplesThrough(rate[p], rateBits, epoch - 1) ? now : 0;
+  if (epoch === 0) k.fill(0);
+  else {
+    for (let p = 0; p < k.length; p++) {
+      const now = samplesThrough(rate[p], rateBits, epoch);
+      k[p] = now > samplesThrough(rate[p], rateBits, epoch - 1) ? now : 0;
+    }
   }
+  const epochKey = mix32((key ^ epoch) >>> 0);
   for (let i = 0; i < n; i++) {
     const yi = i * C;
     for (let c = 0; c < C; c++) next[yi + c] = cur[yi + c];
@@ -35,14 +39,16 @@ export function layoutEpoch(
         let d2 = 0;
         for (let c = 0; c < C; c++) d2 += (cur[yi + c] - cur[yj + c]) ** 2;
         if (d2 > 0) {
-          const coeff = (-2 * a * b * d2 ** (b - 1)) / (a * d2 ** b + 1);
+          const pb = d2 ** b; // d^(2b); d^(2(b−1)) = d^(2b)/d² (one pow)
+          const coeff = (-2 * a * b * (pb / d2)) / (a * pb + 1);
           for (let c = 0; c < C; c++) next[yi + c] += times * clip(coeff * (cur[yi + c] - cur[yj + c])) * alpha;
         }
       }
       if (k[p] === 0) continue;
       const nNeg = negativesAt(k[p], negativeRate);
+      const edgeKey = mix32(epochKey ^ p); // negativeSample(key, epoch, p, s, n), its first two rounds hoisted
       for (let s = 0; s < nNeg; s++) {
-        const t = negativeSample(key, epoch, p, s, n);
+        const t = mix32(edgeKey ^ s) % n;
         if (t === i) continue;
         const yt = t * C;
         let d2 = 0;
