@@ -37,6 +37,39 @@ const web = skip.has('gpu') ? null : await createVite({ listen: true, port });
 const browser = web
   ? await puppeteer.launch({ executablePath: chromiumExecutable(), args: chromiumArgs, headless: true, protocolTimeout: 3_600_000 })
   : null;
+function writeOut() {
+  const date = new Date().toISOString().slice(0, 10);
+  const fmt = (ms) => (ms === undefined ? '—' : (ms / 1000).toFixed(1));
+  const adapter = rows.find((r) => r.webgpu)?.webgpu.adapter ?? 'not run';
+  const md = [
+    `# UMAP timings (${date}, ${rev ? rev.commit.slice(0, 7) + (rev.dirty ? ' with local changes' : '') : 'unknown revision'})`,
+    '',
+    `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'} (shared with other jobs: wall times are upper bounds); WebGPU adapter: ${adapter}.`,
+    'Input: n × 50 Gaussian blobs, exact kNN k = 14 (n_neighbors 15) given to every method; times in seconds cover graph + spectral init + layout.',
+    '',
+    '| n | epochs | edges | emgpu cpu (graph / init / layout) | emgpu webgpu (graph / init / layout) | uwot 1 thread | uwot 2 threads |',
+    '|---|---|---|---|---|---|---|',
+    ...rows.map((r) => {
+      const c = r.cpu;
+      const g = r.webgpu;
+      const e = c ?? g;
+      return `| ${r.n} | ${e?.nEpochs ?? '—'} | ${e?.nEdges ?? '—'} | ${c ? `${fmt(c.totalMs)} (${fmt(c.graphMs)} / ${fmt(c.initMs)} / ${fmt(c.layoutMs)})` : '—'} | ${g ? `${fmt(g.totalMs)} (${fmt(g.graphMs)} / ${fmt(g.initMs)} / ${fmt(g.layoutMs)})` : '—'} | ${fmt(r.uwot1?.totalMs)} | ${fmt(r.uwot2?.totalMs)} |`;
+    }),
+    '',
+    /swiftshader/i.test(adapter)
+      ? 'The WebGPU column ran on SwiftShader (a CPU emulation of a GPU): it shows the GPU path completes at this size, not GPU speed.'
+      : '',
+  ].join('\n');
+  mkdirSync(outDir, { recursive: true });
+  const slug = /swiftshader/i.test(adapter) ? 'swiftshader' : 'cpu';
+  writeFileSync(join(outDir, `${date}-${slug}-umap-timings-${sizes.map((s) => `${s / 1000}k`).join('-')}.md`), `${md}\n`);
+  writeFileSync(
+    join(outDir, `${date}-${slug}-umap-timings-${sizes.map((s) => `${s / 1000}k`).join('-')}.json`),
+    `${JSON.stringify({ date, revision: rev, adapter, rows }, null, 1)}\n`,
+  );
+  return md;
+}
+
 const rows = [];
 try {
   let page = null;
@@ -52,10 +85,12 @@ try {
     const indices = new Int32Array(readFileSync(f('i32')).buffer.slice(0));
     const distances = new Float32Array(readFileSync(f('dist')).buffer.slice(0));
     const row = { n, d: 50, k: K };
+    rows.push(row); // written out after each measurement, so a long run keeps what it measured
     if (!skip.has('cpu')) {
       const r = await umap({ n, k: K, metric: 'euclidean', indices, distances, backend: 'python' }, { backend: 'wasm', seed: 0 });
       row.cpu = { ...r.timings, nEpochs: r.nEpochs, nEdges: r.nEdges };
       console.log(n, 'cpu', JSON.stringify(row.cpu));
+      writeOut();
     }
     if (page) {
       const t0 = Date.now();
@@ -68,6 +103,7 @@ try {
       );
       row.webgpu = { ...r.timings, wallMs: Date.now() - t0, adapter: r.adapter, nEpochs: r.nEpochs, nEdges: r.nEdges };
       console.log(n, 'webgpu', JSON.stringify(row.webgpu));
+      writeOut();
     }
     if (!skip.has('uwot')) {
       for (const th of [1, 2]) {
@@ -78,39 +114,14 @@ try {
         );
         row[`uwot${th}`] = { totalMs: sec * 1000 };
         console.log(n, `uwot ${th} thread(s)`, sec);
+        writeOut();
       }
     }
-    rows.push(row);
   }
 } finally {
   await browser?.close();
   await web?.close();
   await node.close();
 }
-const date = new Date().toISOString().slice(0, 10);
-const fmt = (ms) => (ms === undefined ? '—' : (ms / 1000).toFixed(1));
-const adapter = rows.find((r) => r.webgpu)?.webgpu.adapter ?? 'not run';
-const md = [
-  `# UMAP timings (${date}, ${rev ? rev.commit.slice(0, 7) + (rev.dirty ? ' with local changes' : '') : 'unknown revision'})`,
-  '',
-  `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'} (shared with other jobs: wall times are upper bounds); WebGPU adapter: ${adapter}.`,
-  'Input: n × 50 Gaussian blobs, exact kNN k = 14 (n_neighbors 15) given to every method; times in seconds cover graph + spectral init + layout.',
-  '',
-  '| n | epochs | edges | emgpu cpu (graph / init / layout) | emgpu webgpu (graph / init / layout) | uwot 1 thread | uwot 2 threads |',
-  '|---|---|---|---|---|---|---|',
-  ...rows.map((r) => {
-    const c = r.cpu;
-    const g = r.webgpu;
-    const e = c ?? g;
-    return `| ${r.n} | ${e?.nEpochs ?? '—'} | ${e?.nEdges ?? '—'} | ${c ? `${fmt(c.totalMs)} (${fmt(c.graphMs)} / ${fmt(c.initMs)} / ${fmt(c.layoutMs)})` : '—'} | ${g ? `${fmt(g.totalMs)} (${fmt(g.graphMs)} / ${fmt(g.initMs)} / ${fmt(g.layoutMs)})` : '—'} | ${fmt(r.uwot1?.totalMs)} | ${fmt(r.uwot2?.totalMs)} |`;
-  }),
-  '',
-  /swiftshader/i.test(adapter)
-    ? 'The WebGPU column ran on SwiftShader (a CPU emulation of a GPU): it shows the GPU path completes at this size, not GPU speed.'
-    : '',
-].join('\n');
-mkdirSync(outDir, { recursive: true });
-const slug = /swiftshader/i.test(adapter) ? 'swiftshader' : 'cpu';
-writeFileSync(join(outDir, `${date}-${slug}-umap-timings.md`), `${md}\n`);
-writeFileSync(join(outDir, `${date}-${slug}-umap-timings.json`), `${JSON.stringify({ date, revision: rev, adapter, rows }, null, 1)}\n`);
-console.log(md);
+
+console.log(writeOut());

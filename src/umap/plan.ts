@@ -141,7 +141,17 @@ export function mix32(x0: number): number {
   return x >>> 0;
 }
 
-/** The s-th negative sample of edge p in this epoch, a vertex in [0, n). */
-export function negativeSample(key: number, epoch: number, p: number, s: number, n: number): number {
-  return mix32(mix32(mix32((key ^ epoch) >>> 0) ^ p) ^ s) % n;
+/** The hash's key for one epoch (shaders/umap/layout.wgsl `ek`). */
+export function epochKey(key: number, epoch: number): number {
+  return mix32((key ^ epoch) >>> 0);
+}
+
+/** The hash's key for edge p in an epoch (`pk`). */
+export function edgeKey(ek: number, p: number): number {
+  return mix32(ek ^ p);
+}
+
+/** The s-th negative sample of an edge, a vertex in [0, n): mix32(mix32(mix32(key ^ epoch) ^ p) ^ s) mod n. */
+export function negativeTarget(pk: number, s: number, n: number): number {
+  return mix32(pk ^ s) % n;
 }

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { findAbParams } from '../../src/umap/ab.js';
 import { fuzzySimplicialSet, smoothKnnDist } from '../../src/graph/fuzzy.js';
 import type { KnnResult } from '../../src/graph/types.js';
+import { edgeKey, epochKey, layoutPlan, mix32, negativeTarget, negativesAt, samplesThrough } from '../../src/umap/plan.js';
 
 interface FuzzyCase {
   k: number;
@@ -98,5 +99,47 @@ describe('UMAP pieces against umap-learn', () => {
     expect(() => fuzzySimplicialSet(c, { setOpMix: 1 } as never)).toThrow(expect.objectContaining({ code: 'UNKNOWN_OPTION' }));
     expect(() => fuzzySimplicialSet(c, { setOpMixRatio: 2 })).toThrow(expect.objectContaining({ code: 'BAD_OPTION' }));
     expect(() => fuzzySimplicialSet({ ...c, indices: new Int32Array(3) })).toThrow(expect.objectContaining({ code: 'SHAPE_MISMATCH' }));
+  });
+});
+
+describe('the layout plan (src/umap/plan.ts)', () => {
+  // A path 0–1–2 with weights 1 and 0.5, and a light edge 2–3 (0.1) that 5 epochs never sample.
+  const graph = {
+    n: 4,
+    d: 4,
+    nnz: 6,
+    indptr: Uint32Array.from([0, 1, 3, 5, 6]),
+    indices: Uint32Array.from([1, 0, 2, 1, 3, 2]),
+    values: Float64Array.from([1, 1, 0.5, 0.5, 0.1, 0.1]),
+  };
+  const plan = layoutPlan(graph, { nComponents: 2, nEpochs: 5, a: 1.5, b: 0.9, negativeSampleRate: 5, learningRate: 1, seed: 0 });
+
+  it('drops edges lighter than wmax / nEpochs and indexes each kept edge’s reverse', () => {
+    expect([...plan.indptr]).toEqual([0, 1, 3, 4, 4]);
+    expect([...plan.tail]).toEqual([1, 0, 2, 1]);
+    expect([...plan.reverse]).toEqual([1, 0, 3, 2]);
+    expect(plan.rate[0]).toBe(2 ** plan.rateBits);
+    expect(plan.rate[2]).toBe(2 ** (plan.rateBits - 1));
+  });
+
+  it('samples a full-weight edge every epoch from epoch 1 and a half-weight one every other epoch, as umap-learn’s epochs_per_sample', () => {
+    const fires = (r: number) =>
+      [0, 1, 2, 3, 4].map((e) => (e > 0 && samplesThrough(r, plan.rateBits, e) > samplesThrough(r, plan.rateBits, e - 1) ? 1 : 0));
+    expect(fires(plan.rate[0])).toEqual([0, 1, 1, 1, 1]);
+    expect(fires(plan.rate[2])).toEqual([0, 0, 1, 0, 1]);
+    // ν = 5 negatives per sample; ν = 2.5 alternates 2, 3.
+    expect([1, 2, 3, 4].map((k) => negativesAt(k, 5))).toEqual([5, 5, 5, 5]);
+    expect([1, 2, 3, 4].map((k) => negativesAt(k, Math.fround(2.5)))).toEqual([2, 3, 2, 3]);
+  });
+
+  it('draws negative samples from a fixed hash: known values, in range, and spread evenly over the vertices', () => {
+    expect(mix32(0)).toBe(0);
+    // lowbias32 by an independent implementation (Python integers, masked to 32 bits).
+    expect(mix32(1)).toBe(0x688990c0);
+    expect(mix32(0xdeadbeef)).toBe(0xe628c683);
+    const counts = new Array(10).fill(0);
+    for (let p = 0; p < 200; p++) for (let s = 0; s < 50; s++) counts[negativeTarget(edgeKey(epochKey(123, 7), p), s, 10)]++;
+    // 10,000 draws over 10 vertices: each count within 5 standard errors (√(10⁴·0.1·0.9) = 30) of 1,000.
+    for (const c of counts) expect(Math.abs(c - 1000)).toBeLessThan(150);
   });
 });

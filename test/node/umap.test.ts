@@ -91,7 +91,10 @@ describe('umap on the CPU', () => {
 
   it('takes data, a KnnResult or a WeightedGraph to the same layout, and PCA or given coordinates as the start', async () => {
     const o = { backend: 'reference', seed: 2, nEpochs: 20 } as const;
-    const fromData = await umap(blobs, { ...o, nNeighbors: 11 });
+    const stages: string[] = [];
+    const fromData = await umap(blobs, { ...o, nNeighbors: 11, onProgress: (e) => stages.push(`${e.stage} ${e.done}/${e.total}`) });
+    expect(stages.slice(0, 5)).toEqual(['knn 0/1', 'knn 1/1', 'graph 1/1', 'init 1/1', 'layout 1/20']);
+    expect(stages.at(-1)).toBe('layout 20/20');
     const kn = await knn(blobs, { k: 10, backend: 'reference' });
     const fromKnn = await umap(kn, o);
     const fromGraph = await umap(fuzzySimplicialSet(kn), o);

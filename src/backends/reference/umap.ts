@@ -5,7 +5,7 @@
 import { AbortError } from '../../errors.js';
 import { yieldToEventLoop } from '../../core/yield.js';
 import type { LayoutHooks, UmapBackend } from '../../umap/backend.js';
-import { type LayoutPlan, mix32, negativesAt, samplesThrough } from '../../umap/plan.js';
+import { edgeKey, epochKey, type LayoutPlan, negativeTarget, negativesAt, samplesThrough } from '../../umap/plan.js';
 
 const clip = (v: number): number => Math.min(4, Math.max(-4, v));
 
@@ -28,7 +28,7 @@ export function layoutEpoch(
       k[p] = now > samplesThrough(rate[p], rateBits, epoch - 1) ? now : 0;
     }
   }
-  const epochKey = mix32((key ^ epoch) >>> 0);
+  const ek = epochKey(key, epoch);
   for (let i = 0; i < n; i++) {
     const yi = i * C;
     for (let c = 0; c < C; c++) next[yi + c] = cur[yi + c];
@@ -46,9 +46,9 @@ export function layoutEpoch(
       }
       if (k[p] === 0) continue;
       const nNeg = negativesAt(k[p], negativeRate);
-      const edgeKey = mix32(epochKey ^ p); // negativeSample(key, epoch, p, s, n), its first two rounds hoisted
+      const pk = edgeKey(ek, p);
       for (let s = 0; s < nNeg; s++) {
-        const t = mix32(edgeKey ^ s) % n;
+        const t = negativeTarget(pk, s, n);
         if (t === i) continue;
         const yt = t * C;
         let d2 = 0;
