@@ -99,42 +99,72 @@ export function fuzzySimplicialSet(knn: KnnResult, options: FuzzyOptions = {}): 
   checkKnn(knn);
   const { n, k, indices, distances } = knn;
   const { sigma, rho } = smoothKnnDist(knn, lc);
-  // Directed memberships as per-row maps (i → j: w), then the symmetric combination.
-  const out: Map<number, number>[] = Array.from({ length: n }, () => new Map());
+  // Directed memberships as CSR (rows sorted by column; self and repeated neighbours dropped), its
+  // transpose by counting, then each symmetric row as the merge of row i of both.
+  const aPtr = new Uint32Array(n + 1);
+  const aCol = new Uint32Array(n * k);
+  const aVal = new Float64Array(n * k);
+  const order = new Int32Array(k);
   for (let i = 0; i < n; i++) {
+    for (let t = 0; t < k; t++) order[t] = t;
+    order.sort((x, y) => indices[i * k + x] - indices[i * k + y] || x - y);
+    let q = aPtr[i];
     for (let t = 0; t < k; t++) {
-      const j = indices[i * k + t];
-      if (j === i) continue;
-      const dd = distances[i * k + t] - rho[i];
-      const w = dd <= 0 || sigma[i] === 0 ? 1 : Math.exp(-(dd / sigma[i]));
-      out[i].set(j, w);
+      const j = indices[i * k + order[t]];
+      if (j === i || (q > aPtr[i] && aCol[q - 1] === j)) continue;
+      const dd = distances[i * k + order[t]] - rho[i];
+      aCol[q] = j;
+      aVal[q++] = dd <= 0 || sigma[i] === 0 ? 1 : Math.exp(-(dd / sigma[i]));
     }
+    aPtr[i + 1] = q;
   }
-  const rows: Map<number, number>[] = Array.from({ length: n }, () => new Map());
+  const tPtr = new Uint32Array(n + 1);
+  for (let q = 0; q < aPtr[n]; q++) tPtr[aCol[q] + 1]++;
+  for (let i = 0; i < n; i++) tPtr[i + 1] += tPtr[i];
+  const tCol = new Uint32Array(aPtr[n]);
+  const tVal = new Float64Array(aPtr[n]);
+  const fill = tPtr.slice(0, n);
   for (let i = 0; i < n; i++) {
-    for (const [j, wij] of out[i]) {
-      const wji = out[j].get(i) ?? 0;
-      const prod = wij * wji;
-      const v = mix * (wij + wji - prod) + (1 - mix) * prod;
-      if (v > 0) {
-        rows[i].set(j, v);
-        rows[j].set(i, v);
-      }
+    for (let q = aPtr[i]; q < aPtr[i + 1]; q++) {
+      const at = fill[aCol[q]]++;
+      tCol[at] = i; // rows visited in order: columns of the transpose come out ascending
+      tVal[at] = aVal[q];
     }
   }
+  const combine = (wij: number, wji: number): number => {
+    const prod = wij * wji;
+    return mix * (wij + wji - prod) + (1 - mix) * prod;
+  };
+  // Two passes over the merges: count the kept entries, then write them.
   const indptr = new Uint32Array(n + 1);
-  for (let i = 0; i < n; i++) indptr[i + 1] = indptr[i] + rows[i].size;
-  const nnz = indptr[n];
-  const cols = new Uint32Array(nnz);
-  const values = new Float64Array(nnz);
-  for (let i = 0; i < n; i++) {
-    const sorted = [...rows[i].entries()].sort((a, b) => a[0] - b[0]);
-    let p = indptr[i];
-    for (const [j, v] of sorted) {
-      cols[p] = j;
-      values[p++] = v;
+  let cols = new Uint32Array(0);
+  let values = new Float64Array(0);
+  for (let pass = 0; pass < 2; pass++) {
+    let out = 0;
+    for (let i = 0; i < n; i++) {
+      let p = aPtr[i];
+      let q = tPtr[i];
+      while (p < aPtr[i + 1] || q < tPtr[i + 1]) {
+        const cp = p < aPtr[i + 1] ? aCol[p] : n;
+        const cq = q < tPtr[i + 1] ? tCol[q] : n;
+        const j = Math.min(cp, cq);
+        const v = combine(cp === j ? aVal[p++] : 0, cq === j ? tVal[q++] : 0);
+        if (v > 0) {
+          if (pass === 1) {
+            cols[out] = j;
+            values[out] = v;
+          }
+          out++;
+        }
+      }
+      if (pass === 0) indptr[i + 1] = out;
+    }
+    if (pass === 0) {
+      cols = new Uint32Array(out);
+      values = new Float64Array(out);
     }
   }
+  const nnz = indptr[n];
   return { n, d: n, nnz, indptr, indices: cols, values };
 }
 
