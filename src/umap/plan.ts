@@ -55,7 +55,7 @@ export function layoutPlan(
 ): LayoutPlan {
   const { n, indptr: gp, indices: gi, values: gv } = graph;
   let wmax = 0;
-  for (let p = 0; p < gv.length; p++) if (gi[p] !== rowOf(gp, p) && gv[p] > wmax) wmax = gv[p];
+  for (let i = 0; i < n; i++) for (let p = gp[i]; p < gp[i + 1]; p++) if (gi[p] !== i && gv[p] > wmax) wmax = gv[p];
   const bits = rateBitsFor(o.nEpochs);
   const scale = 2 ** bits;
   const keep = (i: number, p: number): boolean => gi[p] !== i && gv[p] > 0 && gv[p] >= wmax / o.nEpochs;
@@ -107,17 +107,6 @@ export function layoutPlan(
     learningRate: o.learningRate,
     key,
   };
-}
-
-function rowOf(indptr: ArrayLike<number>, p: number): number {
-  let lo = 0;
-  let hi = indptr.length - 2;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >>> 1;
-    if (indptr[mid] <= p) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
 }
 
 /** Samples of an edge of this rate through epoch n (shaders/umap/layout.wgsl `samples_through`). */
