@@ -58,8 +58,8 @@ try {
   }
   // The test fixture: the subset's PCs (float32), uwot's layout and both scores.
   mkdirSync(fixtures, { recursive: true });
-  execFileSync('sh', ['-c', `gzip -9 -c ${join(work, 'pbmc3k_1000.f32')} > ${join(fixtures, 'pbmc3k-1000-pcs.f32.gz')}`]);
-  execFileSync('sh', ['-c', `gzip -9 -c ${join(work, 'pbmc3k_1000-uwot.f32')} > ${join(fixtures, 'pbmc3k-1000-uwot.f32.gz')}`]);
+  execFileSync('sh', ['-c', `gzip -9 -n -c ${join(work, 'pbmc3k_1000.f32')} > ${join(fixtures, 'pbmc3k-1000-pcs.f32.gz')}`]);
+  execFileSync('sh', ['-c', `gzip -9 -n -c ${join(work, 'pbmc3k_1000-uwot.f32')} > ${join(fixtures, 'pbmc3k-1000-uwot.f32.gz')}`]);
   const sub = rows.find((r) => r.name === 'pbmc3k_1000');
   writeFileSync(
     join(fixtures, 'pbmc3k-1000-uwot-scores.json'),
