@@ -62,9 +62,10 @@ function writeOut() {
   ].join('\n');
   mkdirSync(outDir, { recursive: true });
   const slug = /swiftshader/i.test(adapter) ? 'swiftshader' : 'cpu';
-  writeFileSync(join(outDir, `${date}-${slug}-umap-timings-${sizes.map((s) => `${s / 1000}k`).join('-')}.md`), `${md}\n`);
+  const tag = [...skip].filter(Boolean).length ? `-without-${[...skip].filter(Boolean).join('-')}` : '';
+  writeFileSync(join(outDir, `${date}-${slug}-umap-timings-${sizes.map((s) => `${s / 1000}k`).join('-')}${tag}.md`), `${md}\n`);
   writeFileSync(
-    join(outDir, `${date}-${slug}-umap-timings-${sizes.map((s) => `${s / 1000}k`).join('-')}.json`),
+    join(outDir, `${date}-${slug}-umap-timings-${sizes.map((s) => `${s / 1000}k`).join('-')}${tag}.json`),
     `${JSON.stringify({ date, revision: rev, adapter, rows }, null, 1)}\n`,
   );
   return md;
