@@ -162,3 +162,8 @@ export {
 export { silhouetteOfRows, subsampleRows } from './select/silhouette.js';
 export { gapChoice, gapValue } from './select/resample.js';
 export type { FitResult as SelectKFit } from './select/selectK.js';
+// graph: UMAP
+export { umap } from './umap/index.js';
+export type { UmapInit, UmapInput, UmapOptions, UmapProgress, UmapResult } from './umap/index.js';
+export { fuzzySimplicialSet } from './graph/fuzzy.js';
+export type { FuzzyOptions } from './graph/fuzzy.js';

@@ -138,3 +138,16 @@ export function expectNonIncreasing(values: number[], rtol: number): void {
     }
   }
 }
+
+/**
+ * 5. UMAP layouts, float32 GPU against the float64 CPU twin (same schedule, same negative samples:
+ *    src/umap/plan.ts). Coordinates start in [0, 10]; each epoch adds clipped forces (|·| ≤ 4α)
+ *    whose float32 rounding is ~1e-6 of the coordinate, and each full-rate epoch amplifies a
+ *    difference several-fold (SGD at learning rate 1 on UMAP's stiff short-range attraction:
+ *    measured 5e-6, 3e-5, 8e-5, 1e-3, 3e-3 after 1…5 sampling epochs on 150 points). So after
+ *    UMAP_PARITY_EPOCHS epochs (epoch 0 samples nothing: 3 sampling epochs) every coordinate
+ *    agrees to UMAP_F32_ATOL absolute (1e-4 of the layout's span); later epochs diverge
+ *    chaotically, as any two float orders of SGD do, and only layout quality is compared.
+ */
+export const UMAP_PARITY_EPOCHS = 4;
+export const UMAP_F32_ATOL = 1e-3;

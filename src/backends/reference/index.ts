@@ -10,6 +10,7 @@ import { referenceKMeans } from './kmeans.js';
 import { referenceKnn } from './knn.js';
 import { referenceNbmm } from './nbmm.js';
 import { referenceSc } from './sc.js';
+import { referenceUmap } from './umap.js';
 
 registerImplementation('kmeans', 'reference', referenceKMeans);
 registerImplementation('gmm', 'reference', referenceGmm);
@@ -17,6 +18,7 @@ registerImplementation('nbmm', 'reference', referenceNbmm);
 registerImplementation('sc', 'reference', referenceSc);
 registerImplementation('harmony', 'reference', referenceHarmony);
 registerImplementation('knn', 'reference', referenceKnn);
+registerImplementation('umap', 'reference', referenceUmap);
 registerBackend('reference', {
   async open() {
     return { name: 'reference', adapter: 'cpu (float64 reference)', instance: null, check() {}, destroy() {} };

@@ -12,6 +12,7 @@ import { createPool } from './pool.js';
 import { loadWasmRuntime } from './runtime.js';
 import { wasmSc } from './sc.js';
 import { WasmEngineState } from './state.js';
+import { referenceUmap } from '../reference/umap.js';
 
 /** One runtime and one pool per engine; the description names the thread count and, on one thread, why. */
 export const wasmProvider: BackendProvider = {
@@ -45,3 +46,5 @@ registerImplementation('gmm', 'wasm', wasmGmm);
 registerImplementation('nbmm', 'wasm', wasmNbmm);
 registerImplementation('sc', 'wasm', wasmSc);
 registerImplementation('knn', 'wasm', wasmKnn);
+// UMAP's layout has no wasm kernels yet: the plain-TS float64 CPU layout serves 'wasm' (and so 'cpu' and 'auto').
+registerImplementation('umap', 'wasm', referenceUmap);

@@ -10,6 +10,7 @@ import type { KnnBackend } from '../../graph/knn-backend.js';
 import type { HarmonyBackend } from '../../harmony/backend.js';
 import type { NbBackend } from '../../nbmm/backend.js';
 import type { ScBackend } from '../../sc/backend.js';
+import type { UmapBackend } from '../../umap/backend.js';
 import { webgpuKMeans } from './kmeans-session.js';
 import { webgpuProvider } from './provider.js';
 
@@ -39,4 +40,9 @@ registerImplementation<KnnBackend>(
   'knn',
   'webgpu',
   lazyImplementation(async () => (await import('./knn.js')).webgpuKnn, ['candidates']),
+);
+registerImplementation<UmapBackend>(
+  'umap',
+  'webgpu',
+  lazyImplementation(async () => (await import('./umap.js')).webgpuUmap, ['layout']),
 );

@@ -1,0 +1,19 @@
+/** bench:umap's browser side: our UMAP of a given kNN on WebGPU (SwiftShader without a GPU). */
+import { createEngine, umap } from '../src/index.js';
+
+const decode = (b64: string): ArrayBuffer => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0)).buffer;
+
+export async function run(n: number, k: number, idxB64: string, distB64: string) {
+  const engine = await createEngine({ backend: 'webgpu' });
+  const knn = {
+    n,
+    k,
+    metric: 'euclidean' as const,
+    indices: new Int32Array(decode(idxB64)),
+    distances: new Float32Array(decode(distB64)),
+    backend: 'python',
+  };
+  const r = await umap(knn, { engine, seed: 0 });
+  engine.destroy();
+  return { adapter: engine.adapter, timings: r.timings, nEpochs: r.nEpochs, nEdges: r.nEdges, head: Array.from(r.embedding.slice(0, 4)) };
+}

@@ -1,0 +1,2 @@
+export { umap, type UmapInput } from './api.js';
+export type { UmapInit, UmapOptions, UmapProgress, UmapResult } from './types.js';
