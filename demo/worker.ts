@@ -28,6 +28,10 @@ import {
   type NbMixtureParams,
 } from '../src/index.js';
 import type { ClusterParams, ClusterSummary, FromWorker, SweepParams, ToWorker } from './protocol.js';
+import { CellGraph } from './graph.js';
+
+/** Off a hardware GPU, the kNN graph and UMAP are computed unasked up to this many cells (exact kNN is O(n²)). */
+const AUTO_UMAP_CELLS = 50_000;
 
 const VERSION = '0.1.0';
 const ctx = self as unknown as {
@@ -45,6 +49,8 @@ let truthColumn: string | null = null;
 let obsKept: Record<string, (string | null)[]> = {};
 /** Raw counts of kept cells × HVGs, CSR, for the NB mixture. */
 let hvgCounts: { n: number; d: number; indptr: Uint32Array; indices: Uint32Array; values: Float32Array } | null = null;
+/** kNN and graphs of all kept cells, built on first need (UMAP after loading, or the first Leiden run). */
+let cellGraph: CellGraph | null = null;
 
 function progress(task: string, stage: string, done: number, total: number, ms: number, detail?: string): void {
   const m: FromWorker = { type: 'progress', task, stage, done, total, ms };
@@ -120,6 +126,7 @@ async function afterLoad(
   synthetic = false,
 ): Promise<void> {
   data = loaded;
+  cellGraph = null;
   const est = estimateMemory({ n: loaded.n, d: loaded.d, nnz: loaded.indptr[loaded.n] });
   progress('preprocess', 'start', 0, 6, 0, `${loaded.n.toLocaleString()} cells × ${loaded.d.toLocaleString()} genes`);
   pre = await preprocess(loaded, {
@@ -182,6 +189,7 @@ async function afterLoad(
         obsColumns: Object.keys(obsKept),
         truthColumn,
         embedding,
+        autoUmap: autoUmap(kept.length),
         explainedVarianceRatio: Array.from(pre.pca.explainedVarianceRatio.slice(0, 10)),
         preprocessMs: { ...pre.timings },
         loadMs,
@@ -195,6 +203,32 @@ async function afterLoad(
     },
     [xy.buffer],
   );
+  if (autoUmap(kept.length)) await layoutUmap();
+}
+
+function autoUmap(n: number): boolean {
+  const hardwareGpu = engine!.backend === 'webgpu' && !/swiftshader|software|llvmpipe/i.test(engine!.adapter);
+  return hardwareGpu || n <= AUTO_UMAP_CELLS;
+}
+
+function graphProgress(task: string): (stage: string, done: number, total: number, detail?: string) => void {
+  const t0 = performance.now();
+  return (stage, done, total, detail) => progress(task, stage, done, total, performance.now() - t0, detail);
+}
+
+/** The kNN graph of all kept cells on the PCs (built once per dataset). */
+async function allCellsGraph(): Promise<CellGraph> {
+  cellGraph ??= await CellGraph.build(pcs(50), engine!, graphProgress('kNN graph'));
+  return cellGraph;
+}
+
+/** UMAP of all kept cells, sent to the page as the 'UMAP' embedding. */
+async function layoutUmap(): Promise<void> {
+  const g = await allCellsGraph();
+  const t0 = performance.now();
+  const r = await g.layout(engine!, 0, graphProgress('UMAP'));
+  const detail = `UMAP on ${r.backend}${r.note ? ` (${r.note})` : ''}, ${((performance.now() - t0) / 1000).toFixed(1)} s; kNN on ${g.knn.backend}`;
+  post({ type: 'embedding', name: 'UMAP', xy: r.xy, detail }, [r.xy.buffer]);
 }
 
 /** PCs of the chosen cells as a dense matrix. */
@@ -235,14 +269,33 @@ async function cluster(p: ClusterParams): Promise<void> {
   const n = pre!.cells.length;
   const onIteration = (h: { restart: number; iter: number; objective: number }) =>
     post({ type: 'iteration', restart: h.restart, iter: h.iter, objective: h.objective });
-  let labels: number[];
+  let labels: ArrayLike<number>;
+  let k = p.k;
   let resp: number[][] | null = null;
   let meta: Pick<
     ClusterSummary,
     'backend' | 'adapter' | 'nIter' | 'converged' | 'objective' | 'objectiveName' | 'restarts' | 'perIterMs' | 'warnings'
   >;
-  progress('cluster', p.model, 0, 1, 0, `k = ${p.k}${p.subset ? `, ${p.subset.length} lassoed cells` : ''}`);
-  if (p.model === 'kmeans') {
+  const what = p.model === 'leiden' ? `resolution ${p.resolution}` : `k = ${p.k}`;
+  progress('cluster', p.model, 0, 1, 0, `${what}${p.subset ? `, ${p.subset.length} lassoed cells` : ''}`);
+  if (p.model === 'leiden') {
+    // A lasso subset gets its own kNN graph; all cells reuse the one built for the UMAP.
+    const g = p.subset ? await CellGraph.build(pcs(p.nPcs, p.subset), engine!, graphProgress('kNN graph')) : await allCellsGraph();
+    const r = g.communities(p.resolution, p.seed);
+    labels = r.labels;
+    k = r.nCommunities;
+    meta = {
+      backend: `${g.knn.backend} (kNN) + cpu (Leiden)`,
+      adapter: engine!.adapter,
+      nIter: r.iterations,
+      converged: true,
+      objective: r.quality,
+      objectiveName: 'modularity',
+      restarts: [],
+      perIterMs: 0,
+      warnings: g.notes,
+    };
+  } else if (p.model === 'kmeans') {
     const r = await kmeans(pcs(p.nPcs, p.subset), { k: p.k, seed: p.seed, nInit: p.nInit, onIteration, engine: engine! });
     labels = r.labels;
     meta = {
@@ -296,7 +349,6 @@ async function cluster(p: ClusterParams): Promise<void> {
     };
   }
   const fitMs = performance.now() - t0;
-  const k = p.k;
   // Back to the full cell numbering (−1 outside a lasso subset).
   const full = new Int32Array(n).fill(-1);
   const rows = p.subset ?? Uint32Array.from({ length: n }, (_, i) => i);
@@ -322,7 +374,7 @@ async function cluster(p: ClusterParams): Promise<void> {
     entropy[r] = h;
   });
   const sizes = new Array<number>(k).fill(0);
-  for (const l of labels) sizes[l]++;
+  for (let i = 0; i < labels.length; i++) sizes[labels[i]]++;
   // Agreement with the label column, on cells that have a label.
   let ari: number | null = null,
     nmi: number | null = null,
@@ -382,6 +434,7 @@ async function cluster(p: ClusterParams): Promise<void> {
 }
 
 async function sweep(p: SweepParams): Promise<void> {
+  if (p.model === 'leiden') throw new Error('A sweep over k is for the mixtures; for Leiden, change the resolution.');
   if (p.model === 'nbmm') {
     // BIC of the NB mixture: k·d means + (k − 1) weights + d dispersions.
     const rows: { k: number; bic: number }[] = [];
@@ -501,8 +554,13 @@ async function loadFiles(files: File[]): Promise<void> {
   await afterLoad(loaded, files.map((f) => f.name).join(', '), performance.now() - t0);
 }
 
-ctx.onmessage = async (e: MessageEvent<ToWorker>) => {
-  const m = e.data;
+// One task at a time, in the order asked: a Cluster clicked while the UMAP is computed runs after it.
+let queue: Promise<void> = Promise.resolve();
+ctx.onmessage = (e: MessageEvent<ToWorker>) => {
+  queue = queue.then(() => handle(e.data));
+};
+
+async function handle(m: ToWorker): Promise<void> {
   try {
     switch (m.type) {
       case 'init': {
@@ -539,6 +597,9 @@ ctx.onmessage = async (e: MessageEvent<ToWorker>) => {
       }
       case 'obs':
         break;
+      case 'umap':
+        await layoutUmap();
+        break;
     }
   } catch (err) {
     const x = err as Error;
@@ -547,4 +608,4 @@ ctx.onmessage = async (e: MessageEvent<ToWorker>) => {
       message: `${x.name ?? 'Error'}: ${x.message ?? String(err)}${x.stack ? `\n${x.stack.split('\n').slice(0, 4).join('\n')}` : ''}`,
     });
   }
-};
+}
