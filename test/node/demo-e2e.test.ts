@@ -90,6 +90,59 @@ describe('the single-cell demo in headless Chromium', () => {
     await shot('01-loaded');
   }, 900_000);
 
+  test('after loading, the kNN graph and a UMAP are computed and shown, and the UMAP separates the Seurat cell types far better than PC1/PC2', async () => {
+    await page.waitForFunction(
+      () =>
+        (window as unknown as { emgpuDemo: { embeddings: Record<string, unknown> } }).emgpuDemo.embeddings.UMAP ||
+        document.getElementById('error'),
+      { timeout: 900_000, polling: 500 },
+    );
+    expect(await error()).toBeNull();
+    // kNN label agreement: the share of each cell's 15 nearest cells in the layout that carry its label.
+    const agreement = await page.evaluate(() => {
+      const s = (
+        window as unknown as {
+          emgpuDemo: { embeddings: Record<string, Float32Array>; embedding: string; obs: Record<string, (string | null)[]> };
+        }
+      ).emgpuDemo;
+      const labels = s.obs.seurat_annotation;
+      const score = (xy: Float32Array): number => {
+        const n = labels.length;
+        let agree = 0,
+          total = 0;
+        const dist = new Float64Array(n);
+        for (let i = 0; i < n; i++) {
+          if (labels[i] === null) continue;
+          for (let j = 0; j < n; j++) dist[j] = (xy[2 * i] - xy[2 * j]) ** 2 + (xy[2 * i + 1] - xy[2 * j + 1]) ** 2;
+          dist[i] = Infinity;
+          const order = Array.from(dist.keys()).sort((a, b) => dist[a] - dist[b] || a - b);
+          for (const j of order.slice(0, 15)) if (labels[j] !== null) total++, labels[j] === labels[i] && agree++;
+        }
+        return agree / total;
+      };
+      return { shown: s.embedding, names: Object.keys(s.embeddings), umap: score(s.embeddings.UMAP), pcs: score(s.embeddings['PC1/PC2']) };
+    });
+    console.log(`pbmc3k 15-NN label agreement: UMAP ${agreement.umap.toFixed(3)}, PC1/PC2 ${agreement.pcs.toFixed(3)}`);
+    expect(agreement.shown).toBe('UMAP');
+    expect(agreement.names).toEqual(['PC1/PC2', 'UMAP']);
+    expect(agreement.umap).toBeGreaterThan(0.8);
+    expect(agreement.umap).toBeGreaterThan(agreement.pcs + 0.15);
+    await page.select('#color-by', 'obs:seurat_annotation');
+    await shot('01b-umap-annotation');
+    await page.select('#color-by', 'cluster');
+  }, 900_000);
+
+  test('Leiden on the kNN graph (resolution 0.8) reaches the k-means baseline ARI against the Seurat annotation', async () => {
+    await page.$eval('#resolution', (el) => ((el as HTMLInputElement).value = '0.8'));
+    const c = await cluster('leiden', 8, 1);
+    expect(c.model).toBe('leiden');
+    console.log(`demo Leiden (resolution 0.8): ${c.k} communities, ARI ${c.ari!.toFixed(4)}`);
+    expect(c.k).toBeGreaterThanOrEqual(6);
+    expect(c.k).toBeLessThanOrEqual(14);
+    expect(c.ari!).toBeGreaterThanOrEqual(baseline.ari_median);
+    await shot('01c-leiden-umap');
+  }, 900_000);
+
   test('the scatter draws every cell (CPU splat on a software adapter), redraws in milliseconds, and hover names a cell', async () => {
     const stats = await page.evaluate(
       () => (window as unknown as { emgpuScatter: { stats: { renderer: string; points: number; frames: number } } }).emgpuScatter.stats,
