@@ -116,7 +116,11 @@ describe('the single-cell demo in headless Chromium', () => {
           for (let j = 0; j < n; j++) dist[j] = (xy[2 * i] - xy[2 * j]) ** 2 + (xy[2 * i + 1] - xy[2 * j + 1]) ** 2;
           dist[i] = Infinity;
           const order = Array.from(dist.keys()).sort((a, b) => dist[a] - dist[b] || a - b);
-          for (const j of order.slice(0, 15)) if (labels[j] !== null) total++, labels[j] === labels[i] && agree++;
+          for (const j of order.slice(0, 15)) {
+            if (labels[j] === null) continue;
+            total++;
+            if (labels[j] === labels[i]) agree++;
+          }
         }
         return agree / total;
       };
