@@ -79,6 +79,8 @@ interface State {
   embeddings: Record<string, Float32Array>;
   /** The one on the scatter. */
   embedding: string;
+  /** The batch column the PCs are integrated by (Harmony), or null. */
+  integratedBy: string | null;
   /** The user asked for the UMAP (large data): its arrival frees the controls. */
   umapAsked: boolean;
   /** A file read that sends nothing for this long is stopped (the end-to-end test shortens it). */
@@ -103,6 +105,7 @@ const state: State = {
   embeddings: {},
   embedding: '',
   umapAsked: false,
+  integratedBy: null,
   loadTimeoutMs: 60_000,
 };
 // The page's own status, read by the end-to-end test.
@@ -355,6 +358,11 @@ function showEmbedding(name: string, detail?: string): void {
   void plot.setPoints(state.embeddings[name]).then(recolor);
 }
 $<HTMLSelectElement>('embedding').addEventListener('change', (e) => showEmbedding((e.target as HTMLSelectElement).value));
+$<HTMLSelectElement>('integrate').addEventListener('change', (e) => {
+  busy(true);
+  const column = (e.target as HTMLSelectElement).value || null;
+  send({ type: 'integrate', column });
+});
 $<HTMLButtonElement>('umap').addEventListener('click', () => {
   busy(true);
   state.umapAsked = true;
@@ -587,6 +595,9 @@ function onWorkerMessage(e: MessageEvent<FromWorker>): void {
       $<HTMLButtonElement>('umap').hidden = s.autoUmap;
       const sel = $<HTMLSelectElement>('color-by');
       sel.querySelectorAll('option[data-obs], option[value=gene]').forEach((o) => o.remove());
+      const integ = $<HTMLSelectElement>('integrate');
+      integ.replaceChildren(new Option('none', ''), ...s.obsColumns.map((c) => new Option(c, c)));
+      state.integratedBy = null;
       for (const col of s.obsColumns) {
         const o = document.createElement('option');
         o.value = `obs:${col}`;
@@ -599,6 +610,11 @@ function onWorkerMessage(e: MessageEvent<FromWorker>): void {
       busy(false);
       break;
     }
+    case 'integrated':
+      state.integratedBy = m.column;
+      if (m.column) $<HTMLSelectElement>('color-by').value = `obs:${m.column}`;
+      busy(false);
+      break;
     case 'embedding':
       state.embeddings[m.name] = m.xy;
       showEmbedding(m.name, m.detail);

@@ -31,6 +31,8 @@ export type ToWorker =
   | { type: 'gene'; name: string }
   /** Compute the kNN graph and a UMAP layout now (done unasked after loading up to AUTO_UMAP_CELLS on a CPU or software adapter). */
   | { type: 'umap' }
+  /** Integrate by this obs column with Harmony (null: back to the plain PCs); the UMAP is laid out again. */
+  | { type: 'integrate'; column: string | null }
   | { type: 'obs'; column: string };
 
 export interface LoadedSummary {
@@ -100,4 +102,5 @@ export type FromWorker =
   | { type: 'values'; what: string; values: Float32Array }
   /** A computed layout (n × 2, row-major), e.g. 'UMAP'; the page shows it and keeps the others selectable. */
   | { type: 'embedding'; name: string; xy: Float32Array; detail: string }
+  | { type: 'integrated'; column: string | null }
   | { type: 'error'; message: string };

@@ -12,6 +12,7 @@ import {
   negativeBinomialMixture,
   kmeans,
   gaussianMixture,
+  harmony,
   selectK,
   adjustedRandIndex,
   normalizedMutualInfo,
@@ -51,6 +52,8 @@ let obsKept: Record<string, (string | null)[]> = {};
 let hvgCounts: { n: number; d: number; indptr: Uint32Array; indices: Uint32Array; values: Float32Array } | null = null;
 /** kNN and graphs of all kept cells, built on first need (UMAP after loading, or the first Leiden run). */
 let cellGraph: CellGraph | null = null;
+/** PCs corrected by Harmony for a batch column (they replace the PCs everywhere until cleared). */
+let integrated: { column: string; scores: Float32Array | Float64Array } | null = null;
 
 function progress(task: string, stage: string, done: number, total: number, ms: number, detail?: string): void {
   const m: FromWorker = { type: 'progress', task, stage, done, total, ms };
@@ -127,6 +130,7 @@ async function afterLoad(
 ): Promise<void> {
   data = loaded;
   cellGraph = null;
+  integrated = null;
   const est = estimateMemory({ n: loaded.n, d: loaded.d, nnz: loaded.indptr[loaded.n] });
   progress('preprocess', 'start', 0, 6, 0, `${loaded.n.toLocaleString()} cells × ${loaded.d.toLocaleString()} genes`);
   pre = await preprocess(loaded, {
@@ -222,18 +226,46 @@ async function allCellsGraph(): Promise<CellGraph> {
   return cellGraph;
 }
 
+/**
+ * Integrate by a batch column with Harmony (or undo it with null): the corrected PCs replace the
+ * PCs for clustering, the kNN graph and the UMAP, which is laid out again.
+ */
+async function integrate(column: string | null): Promise<void> {
+  const t0 = performance.now();
+  if (column === null) integrated = null;
+  else {
+    const batch = obsKept[column];
+    if (!batch) throw new Error(`No label column '${column}' in this dataset.`);
+    progress('integrate', 'Harmony', 0, 1, 0, `by ${column}`);
+    const r = await harmony(
+      pcs(pre!.pca.nComps),
+      batch.map((b) => b ?? '(none)'),
+      {
+        engine: engine!,
+        seed: 0,
+        onProgress: (p: { iteration: number; maxIter: number }) =>
+          progress('integrate', 'Harmony', p.iteration, p.maxIter, performance.now() - t0, `iteration ${p.iteration}`),
+      },
+    );
+    integrated = { column, scores: r.corrected as Float32Array | Float64Array };
+    progress('integrate', 'done', 1, 1, performance.now() - t0, `${r.iterations} iterations${r.converged ? '' : ' (not converged)'}`);
+  }
+  cellGraph = null;
+  await layoutUmap();
+}
+
 /** UMAP of all kept cells, sent to the page as the 'UMAP' embedding. */
 async function layoutUmap(): Promise<void> {
   const g = await allCellsGraph();
   const t0 = performance.now();
   const r = await g.layout(engine!, 0, graphProgress('UMAP'));
-  const detail = `UMAP on ${r.backend}${r.note ? ` (${r.note})` : ''}, ${((performance.now() - t0) / 1000).toFixed(1)} s; kNN on ${g.knn.backend}`;
+  const detail = `${integrated ? `integrated by ${integrated.column}; ` : ''}UMAP on ${r.backend}${r.note ? ` (${r.note})` : ''}, ${((performance.now() - t0) / 1000).toFixed(1)} s; kNN on ${g.knn.backend}`;
   post({ type: 'embedding', name: 'UMAP', xy: r.xy, detail }, [r.xy.buffer]);
 }
 
 /** PCs of the chosen cells as a dense matrix. */
 function pcs(nPcs: number, subset?: Uint32Array): { data: Float64Array; n: number; d: number } {
-  const s = pre!.pca.scores;
+  const s = integrated?.scores ?? pre!.pca.scores;
   const q = pre!.pca.nComps;
   const d = Math.min(nPcs, q);
   const rows = subset ?? Uint32Array.from({ length: pre!.cells.length }, (_, i) => i);
@@ -599,6 +631,10 @@ async function handle(m: ToWorker): Promise<void> {
         break;
       case 'umap':
         await layoutUmap();
+        break;
+      case 'integrate':
+        await integrate(m.column);
+        post({ type: 'integrated', column: m.column });
         break;
     }
   } catch (err) {

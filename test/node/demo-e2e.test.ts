@@ -35,6 +35,49 @@ const state = () =>
   });
 const error = () => page.evaluate(() => document.getElementById('error')?.textContent ?? null);
 
+/** Per label column: the share of each cell's 15 nearest cells in the shown layout that carry its label. */
+const agreementOf = (columns: string[], embedding?: string): Promise<Record<string, number>> =>
+  page.evaluate(
+    (cols: string[], name: string | null) => {
+      const s = (
+        window as unknown as {
+          emgpuDemo: { embeddings: Record<string, Float32Array>; embedding: string; obs: Record<string, (string | null)[]> };
+        }
+      ).emgpuDemo;
+      const xy = s.embeddings[name ?? s.embedding];
+      const n = xy.length / 2;
+      const dist = new Float64Array(n);
+      const near: number[][] = [];
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j < n; j++) dist[j] = (xy[2 * i] - xy[2 * j]) ** 2 + (xy[2 * i + 1] - xy[2 * j + 1]) ** 2;
+        dist[i] = Infinity;
+        near.push(
+          Array.from(dist.keys())
+            .sort((a, b) => dist[a] - dist[b] || a - b)
+            .slice(0, 15),
+        );
+      }
+      const out: Record<string, number> = {};
+      for (const c of cols) {
+        const labels = s.obs[c];
+        let agree = 0,
+          total = 0;
+        for (let i = 0; i < n; i++) {
+          if (labels[i] === null) continue;
+          for (const j of near[i]) {
+            if (labels[j] === null) continue;
+            total++;
+            if (labels[j] === labels[i]) agree++;
+          }
+        }
+        out[c] = agree / total;
+      }
+      return out;
+    },
+    columns,
+    embedding ?? null,
+  );
+
 async function cluster(model: string, k: number, nInit: number): Promise<NonNullable<DemoState['cluster']>> {
   await page.select('#model', model);
   await page.$eval('#k', (el, v) => ((el as HTMLInputElement).value = String(v)), k);
@@ -98,34 +141,15 @@ describe('the single-cell demo in headless Chromium', () => {
       { timeout: 900_000, polling: 500 },
     );
     expect(await error()).toBeNull();
-    // kNN label agreement: the share of each cell's 15 nearest cells in the layout that carry its label.
-    const agreement = await page.evaluate(() => {
-      const s = (
-        window as unknown as {
-          emgpuDemo: { embeddings: Record<string, Float32Array>; embedding: string; obs: Record<string, (string | null)[]> };
-        }
-      ).emgpuDemo;
-      const labels = s.obs.seurat_annotation;
-      const score = (xy: Float32Array): number => {
-        const n = labels.length;
-        let agree = 0,
-          total = 0;
-        const dist = new Float64Array(n);
-        for (let i = 0; i < n; i++) {
-          if (labels[i] === null) continue;
-          for (let j = 0; j < n; j++) dist[j] = (xy[2 * i] - xy[2 * j]) ** 2 + (xy[2 * i + 1] - xy[2 * j + 1]) ** 2;
-          dist[i] = Infinity;
-          const order = Array.from(dist.keys()).sort((a, b) => dist[a] - dist[b] || a - b);
-          for (const j of order.slice(0, 15)) {
-            if (labels[j] === null) continue;
-            total++;
-            if (labels[j] === labels[i]) agree++;
-          }
-        }
-        return agree / total;
-      };
-      return { shown: s.embedding, names: Object.keys(s.embeddings), umap: score(s.embeddings.UMAP), pcs: score(s.embeddings['PC1/PC2']) };
+    const shown = await page.evaluate(() => {
+      const d = (window as unknown as { emgpuDemo: { embeddings: Record<string, unknown>; embedding: string } }).emgpuDemo;
+      return { shown: d.embedding, names: Object.keys(d.embeddings) };
     });
+    const agreement = {
+      ...shown,
+      umap: (await agreementOf(['seurat_annotation'], 'UMAP')).seurat_annotation,
+      pcs: (await agreementOf(['seurat_annotation'], 'PC1/PC2')).seurat_annotation,
+    };
     console.log(`pbmc3k 15-NN label agreement: UMAP ${agreement.umap.toFixed(3)}, PC1/PC2 ${agreement.pcs.toFixed(3)}`);
     expect(agreement.shown).toBe('UMAP');
     expect(agreement.names).toEqual(['PC1/PC2', 'UMAP']);
@@ -340,6 +364,35 @@ describe('the single-cell demo in headless Chromium', () => {
     console.log(`dropped pbmc68k_reduced.h5ad: ${s.kept.cells} cells kept, k-means k=10 ARI ${c.ari!.toFixed(4)} against bulk_labels`);
     await page.select('#color-by', 'obs:bulk_labels');
     await shot('11-dropped-h5ad-umap');
+  }, 900_000);
+
+  test('integrating by a batch column (Harmony on the PCs) mixes that column in the UMAP and keeps the cell types apart', async () => {
+    // pbmc68k_reduced's 'phase' (cell-cycle phase) stands in for a batch: after integration the
+    // UMAP's neighbours should no longer share it, while bulk_labels stay together.
+    await page.waitForFunction(
+      () =>
+        (window as unknown as { emgpuDemo: { embeddings: Record<string, unknown> } }).emgpuDemo.embeddings.UMAP ||
+        document.getElementById('error'),
+      { timeout: 900_000, polling: 500 },
+    );
+    const before = await agreementOf(['phase', 'bulk_labels']);
+    await page.evaluate(() => ((window as unknown as { emgpuDemo: { integratedBy: string | null } }).emgpuDemo.integratedBy = null));
+    await page.select('#integrate', 'phase');
+    await page.waitForFunction(
+      () =>
+        (window as unknown as { emgpuDemo: { integratedBy: string | null } }).emgpuDemo.integratedBy === 'phase' ||
+        document.getElementById('error'),
+      { timeout: 900_000, polling: 500 },
+    );
+    expect(await error()).toBeNull();
+    expect(await page.$eval('#embedding-name', (el) => el.textContent)).toMatch(/^integrated by phase; UMAP on /);
+    const after = await agreementOf(['phase', 'bulk_labels']);
+    console.log(
+      `pbmc68k_reduced 15-NN agreement in the UMAP, before → after Harmony by phase: phase ${before.phase.toFixed(3)} → ${after.phase.toFixed(3)}, bulk_labels ${before.bulk_labels.toFixed(3)} → ${after.bulk_labels.toFixed(3)}`,
+    );
+    expect(after.phase).toBeLessThan(before.phase);
+    expect(after.bulk_labels).toBeGreaterThan(before.bulk_labels - 0.05);
+    await shot('12-integrated-by-phase');
   }, 900_000);
 
   test('a damaged .h5ad on which HDF5 loops is stopped with FILE_TIMEOUT, and the page then loads a sound file', async () => {
