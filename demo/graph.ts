@@ -1,14 +1,15 @@
 /**
  * The demo's graph analyses, run in the compute worker on the library's public API: one exact
- * kNN of the PCs (k = 20, Seurat's FindNeighbors default) feeds both the UMAP layout (its first
- * 14 neighbours: umap-learn's n_neighbors = 15 counts the cell itself) and, on first use, the SNN
- * graph that Leiden clusters. A lasso subset gets its own kNN and graph.
+ * kNN of the PCs (19 other cells: Seurat's FindNeighbors k.param = 20 counts the cell itself)
+ * feeds both the UMAP layout (its first 14 neighbours: umap-learn's n_neighbors = 15 counts the
+ * cell itself too) and, on first use, the SNN graph that Leiden clusters. A lasso subset gets its
+ * own kNN and graph.
  */
 import { knn, leiden, snnGraph, umap, EmgpuError, type Engine } from '../src/index.js';
 import type { KnnResult, WeightedGraph } from '../src/graph/types.js';
 
-/** Neighbours per cell of the graph (Seurat's k.param). */
-export const GRAPH_K = 20;
+/** Other cells per cell in the graph (Seurat's k.param = 20, the cell itself included). */
+export const GRAPH_K = 19;
 /** umap-learn's n_neighbors (the cell itself included). */
 export const UMAP_NEIGHBORS = 15;
 
@@ -49,7 +50,7 @@ export class CellGraph {
 
   static async build(pcs: { data: Float64Array; n: number; d: number }, engine: Engine, progress: Progress): Promise<CellGraph> {
     const k = Math.min(GRAPH_K, pcs.n - 1);
-    progress('kNN', 0, 1, `exact, k = ${k}, ${pcs.n.toLocaleString()} cells × ${pcs.d} PCs`);
+    progress('kNN', 0, 1, `exact, ${k} neighbours, ${pcs.n.toLocaleString()} cells × ${pcs.d} PCs`);
     const r = await onEngine(engine, (o) => knn(pcs, { k, metric: 'euclidean', ...o }));
     progress('kNN', 1, 1, `on ${r.value.backend}`);
     return new CellGraph(r.value, r.note ? [`kNN: ${r.note}`] : []);
