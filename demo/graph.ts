@@ -63,7 +63,7 @@ export class CellGraph {
   }
 
   /** Leiden communities of the SNN graph. */
-  communities(resolution: number, seed: number) {
+  communities(resolution: number, seed: number): ReturnType<typeof leiden> {
     return leiden(this.graph(), { resolution, seed });
   }
 

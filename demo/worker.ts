@@ -33,6 +33,8 @@ import { CellGraph } from './graph.js';
 
 /** Off a hardware GPU, the kNN graph and UMAP are computed unasked up to this many cells (exact kNN is O(n²)). */
 const AUTO_UMAP_CELLS = 50_000;
+/** PCs the kNN graph is built on: 20 gave the best Leiden ARI on the four labelled sets (bench/results/2026-12-07-leiden-ari.md). */
+const GRAPH_PCS = 20;
 
 const VERSION = '0.1.0';
 const ctx = self as unknown as {
@@ -222,7 +224,7 @@ function graphProgress(task: string): (stage: string, done: number, total: numbe
 
 /** The kNN graph of all kept cells on the PCs (built once per dataset). */
 async function allCellsGraph(): Promise<CellGraph> {
-  cellGraph ??= await CellGraph.build(pcs(50), engine!, graphProgress('kNN graph'));
+  cellGraph ??= await CellGraph.build(pcs(GRAPH_PCS), engine!, graphProgress('kNN graph'));
   return cellGraph;
 }
 
@@ -312,8 +314,8 @@ async function cluster(p: ClusterParams): Promise<void> {
   progress('cluster', p.model, 0, 1, 0, `${what}${p.subset ? `, ${p.subset.length} lassoed cells` : ''}`);
   if (p.model === 'leiden') {
     // A lasso subset gets its own kNN graph; all cells reuse the one built for the UMAP.
-    const g = p.subset ? await CellGraph.build(pcs(p.nPcs, p.subset), engine!, graphProgress('kNN graph')) : await allCellsGraph();
-    const r = g.communities(p.resolution, p.seed);
+    const g = p.subset ? await CellGraph.build(pcs(GRAPH_PCS, p.subset), engine!, graphProgress('kNN graph')) : await allCellsGraph();
+    const r = await g.communities(p.resolution, p.seed);
     labels = r.labels;
     k = r.nCommunities;
     meta = {
