@@ -81,10 +81,9 @@ export class CellGraph {
         seed,
         ...o,
         ...(signal ? { signal } : {}),
-        onProgress: (p: { epoch: number; nEpochs: number }) => progress('UMAP', p.epoch, p.nEpochs, `epoch ${p.epoch} / ${p.nEpochs}`),
+        onProgress: (p) => progress(p.stage, p.done, p.total, p.stage === 'layout' ? `epoch ${p.done} / ${p.total}` : undefined),
       }),
     );
-    const out = r.value as unknown as { embedding: Float32Array | Float64Array; backend: string };
-    return { xy: Float32Array.from(out.embedding), backend: out.backend, note: r.note };
+    return { xy: r.value.embedding, backend: r.value.backend, note: r.note };
   }
 }
