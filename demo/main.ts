@@ -78,6 +78,14 @@ interface State {
   backend: string;
   /** Files opened (picker or drop), counted for the end-to-end test. */
   fileLoads: number;
+  /** Layouts of the cells by name ('PC1/PC2', 'X_umap', 'UMAP'), row-major n × 2. */
+  embeddings: Record<string, Float32Array>;
+  /** The one on the scatter. */
+  embedding: string;
+  /** The batch column the PCs are integrated by (Harmony), or null. */
+  integratedBy: string | null;
+  /** The user asked for the UMAP (large data): its arrival frees the controls. */
+  umapAsked: boolean;
   /** A file read that sends nothing for this long is stopped (the end-to-end test shortens it). */
   loadTimeoutMs: number;
 }
@@ -98,6 +106,10 @@ const state: State = {
   sweepLabel: 'BIC',
   backend: '',
   fileLoads: 0,
+  embeddings: {},
+  embedding: '',
+  umapAsked: false,
+  integratedBy: null,
   loadTimeoutMs: 60_000,
 };
 // The page's own status, read by the end-to-end test.
@@ -329,14 +341,45 @@ function params(): ClusterParams {
     seed: Number($<HTMLInputElement>('seed').value),
     nInit: Number($<HTMLInputElement>('ninit').value),
     nPcs: Number($<HTMLInputElement>('npcs').value),
+    resolution: Number($<HTMLInputElement>('resolution').value),
   };
   if (state.lasso) p.subset = state.lasso;
   return p;
 }
 const busy = (b: boolean): void => {
-  for (const id of ['run', 'sweep', 'load-bundled', 'synthetic'])
-    $<HTMLButtonElement>(id).disabled = b || (!state.summary && (id === 'run' || id === 'sweep'));
+  for (const id of ['run', 'sweep', 'load-bundled', 'synthetic', 'umap'])
+    $<HTMLButtonElement>(id).disabled = b || (!state.summary && (id === 'run' || id === 'sweep' || id === 'umap'));
+  // A sweep over k is for the mixtures; Leiden's count follows its resolution.
+  if ($<HTMLSelectElement>('model').value === 'leiden') $<HTMLButtonElement>('sweep').disabled = true;
 };
+$<HTMLSelectElement>('model').addEventListener('change', () => busy(false));
+
+/** Put a stored layout on the scatter and list the others. */
+function showEmbedding(name: string, detail?: string): void {
+  state.embedding = name;
+  const sel = $<HTMLSelectElement>('embedding');
+  sel.replaceChildren(
+    ...Object.keys(state.embeddings).map((e) => {
+      const o = document.createElement('option');
+      o.value = o.textContent = e;
+      return o;
+    }),
+  );
+  sel.value = name;
+  $<HTMLSpanElement>('embedding-name').textContent = detail ?? '';
+  void plot.setPoints(state.embeddings[name]).then(recolor);
+}
+$<HTMLSelectElement>('embedding').addEventListener('change', (e) => showEmbedding((e.target as HTMLSelectElement).value));
+$<HTMLSelectElement>('integrate').addEventListener('change', (e) => {
+  busy(true);
+  const column = (e.target as HTMLSelectElement).value || null;
+  send({ type: 'integrate', column });
+});
+$<HTMLButtonElement>('umap').addEventListener('click', () => {
+  busy(true);
+  state.umapAsked = true;
+  send({ type: 'umap' });
+});
 $<HTMLButtonElement>('load-bundled').addEventListener('click', () => {
   busy(true);
   stages.clear();
@@ -579,9 +622,13 @@ function onWorkerMessage(e: MessageEvent<FromWorker>): void {
           .map((v) => v.toFixed(3))
           .join(', ')}…
         ${s.warnings.map((w) => `<div class="err warning">${w}</div>`).join('')}`;
-      $<HTMLSpanElement>('embedding-name').textContent = `embedding: ${s.embedding}`;
+      state.embeddings = { [s.embedding]: m.xy };
+      $<HTMLButtonElement>('umap').hidden = s.autoUmap;
       const sel = $<HTMLSelectElement>('color-by');
       sel.querySelectorAll('option[data-obs], option[value=gene]').forEach((o) => o.remove());
+      const integ = $<HTMLSelectElement>('integrate');
+      integ.replaceChildren(new Option('none', ''), ...s.obsColumns.map((c) => new Option(c, c)));
+      state.integratedBy = null;
       for (const col of s.obsColumns) {
         const o = document.createElement('option');
         o.value = `obs:${col}`;
@@ -589,10 +636,23 @@ function onWorkerMessage(e: MessageEvent<FromWorker>): void {
         o.dataset.obs = '1';
         sel.append(o);
       }
-      void plot.setPoints(m.xy).then(recolor);
+      showEmbedding(s.embedding, s.autoUmap ? 'computing the kNN graph and UMAP…' : '');
+      // The worker queues tasks: a Cluster asked now runs once the UMAP is laid out.
       busy(false);
       break;
     }
+    case 'integrated':
+      state.integratedBy = m.column;
+      if (m.column) $<HTMLSelectElement>('color-by').value = `obs:${m.column}`;
+      busy(false);
+      break;
+    case 'embedding':
+      state.embeddings[m.name] = m.xy;
+      showEmbedding(m.name, m.detail);
+      $<HTMLButtonElement>('umap').hidden = true;
+      if (state.umapAsked) busy(false);
+      state.umapAsked = false;
+      break;
     case 'iteration':
       state.curve.push(m.objective);
       drawLine(

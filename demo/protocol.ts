@@ -1,6 +1,6 @@
 /** Messages between the demo page and its compute worker. All compute runs in the worker. */
 
-export type ModelKind = 'kmeans' | 'gmm' | 'nbmm';
+export type ModelKind = 'kmeans' | 'gmm' | 'nbmm' | 'leiden';
 export type CovarianceKind = 'full' | 'diag' | 'spherical' | 'tied';
 
 export interface ClusterParams {
@@ -11,6 +11,8 @@ export interface ClusterParams {
   nInit: number;
   /** PCs used by k-means and the GMM. */
   nPcs: number;
+  /** Leiden's resolution (the graph model; k is then what the communities give). */
+  resolution: number;
   /** Cell indices (current numbering) to re-cluster; all cells when absent. */
   subset?: Uint32Array;
 }
@@ -29,7 +31,11 @@ export type ToWorker =
   | { type: 'gene'; name: string }
   | { type: 'obs'; column: string }
   /** Labels of the last mixture fit with its merge tree cut at k clusters (answered by 'values', what 'merge:k'). */
-  | { type: 'merge-cut'; k: number };
+  | { type: 'merge-cut'; k: number }
+  /** Compute the kNN graph and a UMAP layout now (done unasked after loading up to AUTO_UMAP_CELLS on a CPU or software adapter). */
+  | { type: 'umap' }
+  /** Integrate by this obs column with Harmony (null: back to the plain PCs); the UMAP is laid out again. */
+  | { type: 'integrate'; column: string | null };
 
 export interface LoadedSummary {
   name: string;
@@ -41,7 +47,10 @@ export interface LoadedSummary {
   obsColumns: string[];
   /** The label column scored against (e.g. seurat_annotation), if any. */
   truthColumn: string | null;
+  /** The first embedding shown: the file's own UMAP, else the first two PCs (then the computed UMAP replaces it). */
   embedding: 'X_umap' | 'PC1/PC2';
+  /** Whether the worker computes the kNN graph and UMAP unasked (false for large data off a hardware GPU). */
+  autoUmap: boolean;
   explainedVarianceRatio: number[];
   preprocessMs: Record<string, number>;
   loadMs: number;
@@ -95,4 +104,7 @@ export type FromWorker =
   | { type: 'sweep-row'; row: { k: number; objective: number; bic: number; aic: number; nIter: number; timeMs: number } }
   | { type: 'sweep-done'; bestK: number; elbowK: number; criterion: string }
   | { type: 'values'; what: string; values: Float32Array }
+  /** A computed layout (n × 2, row-major), e.g. 'UMAP'; the page shows it and keeps the others selectable. */
+  | { type: 'embedding'; name: string; xy: Float32Array; detail: string }
+  | { type: 'integrated'; column: string | null }
   | { type: 'error'; message: string };

@@ -15,6 +15,7 @@ import {
   negativeBinomialMixture,
   kmeans,
   gaussianMixture,
+  harmony,
   selectK,
   adjustedRandIndex,
   normalizedMutualInfo,
@@ -31,6 +32,12 @@ import {
   type NbMixtureParams,
 } from '../src/index.js';
 import type { ClusterParams, ClusterSummary, FromWorker, SweepParams, ToWorker } from './protocol.js';
+import { CellGraph } from './graph.js';
+
+/** Off a hardware GPU, the kNN graph and UMAP are computed unasked up to this many cells (exact kNN is O(n²)). */
+const AUTO_UMAP_CELLS = 50_000;
+/** PCs the kNN graph is built on: 20 gave the best Leiden ARI on the four labelled sets (bench/results/2026-12-07-leiden-ari.md). */
+const GRAPH_PCS = 20;
 
 const VERSION = '0.1.0';
 const ctx = self as unknown as {
@@ -50,6 +57,10 @@ let truthColumn: string | null = null;
 let obsKept: Record<string, (string | null)[]> = {};
 /** Raw counts of kept cells × HVGs, CSR, for the NB mixture. */
 let hvgCounts: { n: number; d: number; indptr: Uint32Array; indices: Uint32Array; values: Float32Array } | null = null;
+/** kNN and graphs of all kept cells, built on first need (UMAP after loading, or the first Leiden run). */
+let cellGraph: CellGraph | null = null;
+/** PCs corrected by Harmony for a batch column (they replace the PCs everywhere until cleared). */
+let integrated: { column: string; scores: Float32Array | Float64Array } | null = null;
 
 function progress(task: string, stage: string, done: number, total: number, ms: number, detail?: string): void {
   const m: FromWorker = { type: 'progress', task, stage, done, total, ms };
@@ -125,6 +136,8 @@ async function afterLoad(
   synthetic = false,
 ): Promise<void> {
   data = loaded;
+  cellGraph = null;
+  integrated = null;
   const est = estimateMemory({ n: loaded.n, d: loaded.d, nnz: loaded.indptr[loaded.n] });
   progress('preprocess', 'start', 0, 6, 0, `${loaded.n.toLocaleString()} cells × ${loaded.d.toLocaleString()} genes`);
   pre = await preprocess(loaded, {
@@ -187,6 +200,7 @@ async function afterLoad(
         obsColumns: Object.keys(obsKept),
         truthColumn,
         embedding,
+        autoUmap: autoUmap(kept.length),
         explainedVarianceRatio: Array.from(pre.pca.explainedVarianceRatio.slice(0, 10)),
         preprocessMs: { ...pre.timings },
         loadMs,
@@ -200,11 +214,64 @@ async function afterLoad(
     },
     [xy.buffer],
   );
+  if (autoUmap(kept.length)) await layoutUmap();
+}
+
+function autoUmap(n: number): boolean {
+  const hardwareGpu = engine!.backend === 'webgpu' && !/swiftshader|software|llvmpipe/i.test(engine!.adapter);
+  return hardwareGpu || n <= AUTO_UMAP_CELLS;
+}
+
+function graphProgress(task: string): (stage: string, done: number, total: number, detail?: string) => void {
+  const t0 = performance.now();
+  return (stage, done, total, detail) => progress(task, stage, done, total, performance.now() - t0, detail);
+}
+
+/** The kNN graph of all kept cells on the PCs (built once per dataset). */
+async function allCellsGraph(): Promise<CellGraph> {
+  cellGraph ??= await CellGraph.build(pcs(GRAPH_PCS), engine!, graphProgress('kNN graph'));
+  return cellGraph;
+}
+
+/**
+ * Integrate by a batch column with Harmony (or undo it with null): the corrected PCs replace the
+ * PCs for clustering, the kNN graph and the UMAP, which is laid out again.
+ */
+async function integrate(column: string | null): Promise<void> {
+  const t0 = performance.now();
+  if (column === null) integrated = null;
+  else {
+    const batch = obsKept[column];
+    if (!batch) throw new Error(`No label column '${column}' in this dataset.`);
+    progress('integrate', 'Harmony', 0, 1, 0, `by ${column}`);
+    const r = await harmony(
+      pcs(pre!.pca.nComps),
+      batch.map((b) => b ?? '(none)'),
+      {
+        engine: engine!,
+        seed: 0,
+        onProgress: (p) => progress('integrate', 'Harmony', p.iteration, 10, performance.now() - t0, `iteration ${p.iteration}`),
+      },
+    );
+    integrated = { column, scores: r.corrected as Float32Array | Float64Array };
+    progress('integrate', 'done', 1, 1, performance.now() - t0, `${r.iterations} iterations${r.converged ? '' : ' (not converged)'}`);
+  }
+  cellGraph = null;
+  await layoutUmap();
+}
+
+/** UMAP of all kept cells, sent to the page as the 'UMAP' embedding. */
+async function layoutUmap(): Promise<void> {
+  const g = await allCellsGraph();
+  const t0 = performance.now();
+  const r = await g.layout(engine!, 0, graphProgress('UMAP'));
+  const detail = `${integrated ? `integrated by ${integrated.column}; ` : ''}UMAP on ${r.backend}${r.note ? ` (${r.note})` : ''}, ${((performance.now() - t0) / 1000).toFixed(1)} s; kNN on ${g.knn.backend}`;
+  post({ type: 'embedding', name: 'UMAP', xy: r.xy, detail }, [r.xy.buffer]);
 }
 
 /** PCs of the chosen cells as a dense matrix. */
 function pcs(nPcs: number, subset?: Uint32Array): { data: Float64Array; n: number; d: number } {
-  const s = pre!.pca.scores;
+  const s = integrated?.scores ?? pre!.pca.scores;
   const q = pre!.pca.nComps;
   const d = Math.min(nPcs, q);
   const rows = subset ?? Uint32Array.from({ length: pre!.cells.length }, (_, i) => i);
@@ -240,14 +307,33 @@ async function cluster(p: ClusterParams): Promise<void> {
   const n = pre!.cells.length;
   const onIteration = (h: { restart: number; iter: number; objective: number }) =>
     post({ type: 'iteration', restart: h.restart, iter: h.iter, objective: h.objective });
-  let labels: number[];
+  let labels: ArrayLike<number>;
+  let k = p.k;
   let resp: number[][] | null = null;
   let meta: Pick<
     ClusterSummary,
     'backend' | 'adapter' | 'nIter' | 'converged' | 'objective' | 'objectiveName' | 'restarts' | 'perIterMs' | 'warnings'
   >;
-  progress('cluster', p.model, 0, 1, 0, `k = ${p.k}${p.subset ? `, ${p.subset.length} lassoed cells` : ''}`);
-  if (p.model === 'kmeans') {
+  const what = p.model === 'leiden' ? `resolution ${p.resolution}` : `k = ${p.k}`;
+  progress('cluster', p.model, 0, 1, 0, `${what}${p.subset ? `, ${p.subset.length} lassoed cells` : ''}`);
+  if (p.model === 'leiden') {
+    // A lasso subset gets its own kNN graph; all cells reuse the one built for the UMAP.
+    const g = p.subset ? await CellGraph.build(pcs(GRAPH_PCS, p.subset), engine!, graphProgress('kNN graph')) : await allCellsGraph();
+    const r = await g.communities(p.resolution, p.seed);
+    labels = r.labels;
+    k = r.nCommunities;
+    meta = {
+      backend: `${g.knn.backend} (kNN) + cpu (Leiden)`,
+      adapter: engine!.adapter,
+      nIter: r.iterations,
+      converged: true,
+      objective: r.quality,
+      objectiveName: 'modularity',
+      restarts: [],
+      perIterMs: 0,
+      warnings: g.notes,
+    };
+  } else if (p.model === 'kmeans') {
     const r = await kmeans(pcs(p.nPcs, p.subset), { k: p.k, seed: p.seed, nInit: p.nInit, onIteration, engine: engine! });
     labels = r.labels;
     meta = {
@@ -301,7 +387,6 @@ async function cluster(p: ClusterParams): Promise<void> {
     };
   }
   const fitMs = performance.now() - t0;
-  const k = p.k;
   const rows0 = p.subset ?? Uint32Array.from({ length: n }, (_, i) => i);
   merged = resp ? { tree: await mergeComponents(resp, { keepPosteriors: false }), resp, rows: rows0 } : null;
   // Back to the full cell numbering (−1 outside a lasso subset).
@@ -329,7 +414,7 @@ async function cluster(p: ClusterParams): Promise<void> {
     entropy[r] = h;
   });
   const sizes = new Array<number>(k).fill(0);
-  for (const l of labels) sizes[l]++;
+  for (let i = 0; i < labels.length; i++) sizes[labels[i]]++;
   // Agreement with the label column, on cells that have a label.
   let ari: number | null = null,
     nmi: number | null = null,
@@ -390,6 +475,7 @@ async function cluster(p: ClusterParams): Promise<void> {
 }
 
 async function sweep(p: SweepParams): Promise<void> {
+  if (p.model === 'leiden') throw new Error('A sweep over k is for the mixtures; for Leiden, change the resolution.');
   if (p.model === 'nbmm') {
     // BIC of the NB mixture: k·d means + (k − 1) weights + d dispersions.
     const rows: { k: number; bic: number }[] = [];
@@ -509,8 +595,13 @@ async function loadFiles(files: File[]): Promise<void> {
   await afterLoad(loaded, files.map((f) => f.name).join(', '), performance.now() - t0);
 }
 
-ctx.onmessage = async (e: MessageEvent<ToWorker>) => {
-  const m = e.data;
+// One task at a time, in the order asked: a Cluster clicked while the UMAP is computed runs after it.
+let queue: Promise<void> = Promise.resolve();
+ctx.onmessage = (e: MessageEvent<ToWorker>) => {
+  queue = queue.then(() => handle(e.data));
+};
+
+async function handle(m: ToWorker): Promise<void> {
   try {
     switch (m.type) {
       case 'init': {
@@ -555,6 +646,13 @@ ctx.onmessage = async (e: MessageEvent<ToWorker>) => {
         post({ type: 'values', what: `merge:${m.k}`, values: v }, [v.buffer]);
         break;
       }
+      case 'umap':
+        await layoutUmap();
+        break;
+      case 'integrate':
+        await integrate(m.column);
+        post({ type: 'integrated', column: m.column });
+        break;
     }
   } catch (err) {
     const x = err as Error;
@@ -563,4 +661,4 @@ ctx.onmessage = async (e: MessageEvent<ToWorker>) => {
       message: `${x.name ?? 'Error'}: ${x.message ?? String(err)}${x.stack ? `\n${x.stack.split('\n').slice(0, 4).join('\n')}` : ''}`,
     });
   }
-};
+}

@@ -36,6 +36,49 @@ const state = () =>
   });
 const error = () => page.evaluate(() => document.getElementById('error')?.textContent ?? null);
 
+/** Per label column: the share of each cell's 15 nearest cells in the shown layout that carry its label. */
+const agreementOf = (columns: string[], embedding?: string): Promise<Record<string, number>> =>
+  page.evaluate(
+    (cols: string[], name: string | null) => {
+      const s = (
+        window as unknown as {
+          emgpuDemo: { embeddings: Record<string, Float32Array>; embedding: string; obs: Record<string, (string | null)[]> };
+        }
+      ).emgpuDemo;
+      const xy = s.embeddings[name ?? s.embedding];
+      const n = xy.length / 2;
+      const dist = new Float64Array(n);
+      const near: number[][] = [];
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j < n; j++) dist[j] = (xy[2 * i] - xy[2 * j]) ** 2 + (xy[2 * i + 1] - xy[2 * j + 1]) ** 2;
+        dist[i] = Infinity;
+        near.push(
+          Array.from(dist.keys())
+            .sort((a, b) => dist[a] - dist[b] || a - b)
+            .slice(0, 15),
+        );
+      }
+      const out: Record<string, number> = {};
+      for (const c of cols) {
+        const labels = s.obs[c];
+        let agree = 0,
+          total = 0;
+        for (let i = 0; i < n; i++) {
+          if (labels[i] === null) continue;
+          for (const j of near[i]) {
+            if (labels[j] === null) continue;
+            total++;
+            if (labels[j] === labels[i]) agree++;
+          }
+        }
+        out[c] = agree / total;
+      }
+      return out;
+    },
+    columns,
+    embedding ?? null,
+  );
+
 async function cluster(model: string, k: number, nInit: number): Promise<NonNullable<DemoState['cluster']>> {
   await page.select('#model', model);
   await page.$eval('#k', (el, v) => ((el as HTMLInputElement).value = String(v)), k);
@@ -89,6 +132,44 @@ describe('the single-cell demo in headless Chromium', () => {
     expect((s.kept as { genes?: number }).genes).toBe(13714);
     expect(s.truthColumn).toBe('seurat_annotation');
     await shot('01-loaded');
+  }, 900_000);
+
+  test('after loading, the kNN graph and a UMAP are computed and shown, and the UMAP separates the Seurat cell types far better than PC1/PC2', async () => {
+    await page.waitForFunction(
+      () =>
+        (window as unknown as { emgpuDemo: { embeddings: Record<string, unknown> } }).emgpuDemo.embeddings.UMAP ||
+        document.getElementById('error'),
+      { timeout: 900_000, polling: 500 },
+    );
+    expect(await error()).toBeNull();
+    const shown = await page.evaluate(() => {
+      const d = (window as unknown as { emgpuDemo: { embeddings: Record<string, unknown>; embedding: string } }).emgpuDemo;
+      return { shown: d.embedding, names: Object.keys(d.embeddings) };
+    });
+    const agreement = {
+      ...shown,
+      umap: (await agreementOf(['seurat_annotation'], 'UMAP')).seurat_annotation,
+      pcs: (await agreementOf(['seurat_annotation'], 'PC1/PC2')).seurat_annotation,
+    };
+    console.log(`pbmc3k 15-NN label agreement: UMAP ${agreement.umap.toFixed(3)}, PC1/PC2 ${agreement.pcs.toFixed(3)}`);
+    expect(agreement.shown).toBe('UMAP');
+    expect(agreement.names).toEqual(['PC1/PC2', 'UMAP']);
+    expect(agreement.umap).toBeGreaterThan(0.8);
+    expect(agreement.umap).toBeGreaterThan(agreement.pcs + 0.15);
+    await page.select('#color-by', 'obs:seurat_annotation');
+    await shot('01b-umap-annotation');
+    await page.select('#color-by', 'cluster');
+  }, 900_000);
+
+  test('Leiden on the kNN graph (resolution 0.8) reaches the k-means baseline ARI against the Seurat annotation', async () => {
+    await page.$eval('#resolution', (el) => ((el as HTMLInputElement).value = '0.8'));
+    const c = await cluster('leiden', 8, 1);
+    expect(c.model).toBe('leiden');
+    console.log(`demo Leiden (resolution 0.8): ${c.k} communities, ARI ${c.ari!.toFixed(4)}`);
+    expect(c.k).toBeGreaterThanOrEqual(6);
+    expect(c.k).toBeLessThanOrEqual(14);
+    expect(c.ari!).toBeGreaterThanOrEqual(baseline.ari_median);
+    await shot('01c-leiden-umap');
   }, 900_000);
 
   test('the scatter draws every cell (CPU splat on a software adapter), redraws in milliseconds, and hover names a cell', async () => {
@@ -317,6 +398,35 @@ describe('the single-cell demo in headless Chromium', () => {
     console.log(`dropped pbmc68k_reduced.h5ad: ${s.kept.cells} cells kept, k-means k=10 ARI ${c.ari!.toFixed(4)} against bulk_labels`);
     await page.select('#color-by', 'obs:bulk_labels');
     await shot('11-dropped-h5ad-umap');
+  }, 900_000);
+
+  test('integrating by a batch column (Harmony on the PCs) mixes that column in the UMAP and keeps the cell types apart', async () => {
+    // pbmc68k_reduced's 'phase' (cell-cycle phase) stands in for a batch: after integration the
+    // UMAP's neighbours should no longer share it, while bulk_labels stay together.
+    await page.waitForFunction(
+      () =>
+        (window as unknown as { emgpuDemo: { embeddings: Record<string, unknown> } }).emgpuDemo.embeddings.UMAP ||
+        document.getElementById('error'),
+      { timeout: 900_000, polling: 500 },
+    );
+    const before = await agreementOf(['phase', 'bulk_labels']);
+    await page.evaluate(() => ((window as unknown as { emgpuDemo: { integratedBy: string | null } }).emgpuDemo.integratedBy = null));
+    await page.select('#integrate', 'phase');
+    await page.waitForFunction(
+      () =>
+        (window as unknown as { emgpuDemo: { integratedBy: string | null } }).emgpuDemo.integratedBy === 'phase' ||
+        document.getElementById('error'),
+      { timeout: 900_000, polling: 500 },
+    );
+    expect(await error()).toBeNull();
+    expect(await page.$eval('#embedding-name', (el) => el.textContent)).toMatch(/^integrated by phase; UMAP on /);
+    const after = await agreementOf(['phase', 'bulk_labels']);
+    console.log(
+      `pbmc68k_reduced 15-NN agreement in the UMAP, before → after Harmony by phase: phase ${before.phase.toFixed(3)} → ${after.phase.toFixed(3)}, bulk_labels ${before.bulk_labels.toFixed(3)} → ${after.bulk_labels.toFixed(3)}`,
+    );
+    expect(after.phase).toBeLessThan(before.phase);
+    expect(after.bulk_labels).toBeGreaterThan(before.bulk_labels - 0.05);
+    await shot('12-integrated-by-phase');
   }, 900_000);
 
   test('a damaged .h5ad on which HDF5 loops is stopped with FILE_TIMEOUT, and the page then loads a sound file', async () => {
