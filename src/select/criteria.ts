@@ -4,6 +4,8 @@
  * opposite sign of mclust's, which reports 2 log L − p log n.
  */
 import type { CovarianceType } from '../types.js';
+import { isArrayLike } from '../data.js';
+import { invalid } from '../errors.js';
 import { nParameters } from '../gmm/model.js';
 
 /** Free parameters of a Gaussian mixture, as scikit-learn's `_n_parameters`: covariances + k·d means + k − 1 weights. */
@@ -27,6 +29,12 @@ export function nbParameters(k: number, d: number, dispersion: 'per-gene' | 'sha
  * tight types); prefer xmeansInformation there.
  */
 export function kmeansInformation(inertia: number, sizes: number[], n: number, d: number): { logLikelihood: number; p: number } {
+  if (!(typeof inertia === 'number' && inertia >= 0 && Number.isFinite(inertia)))
+    throw invalid('BAD_OPTION', `kmeansInformation: inertia=${String(inertia)} must be a finite number >= 0.`);
+  if (!Number.isInteger(n) || n < 1 || !Number.isInteger(d) || d < 1)
+    throw invalid('BAD_OPTION', `kmeansInformation: n=${String(n)} and d=${String(d)} must be positive integers.`);
+  if (!isArrayLike(sizes) || sizes.length < 1 || Array.from(sizes).some((s) => !Number.isInteger(s) || s < 0))
+    throw invalid('BAD_OPTION', 'kmeansInformation: sizes must be a non-empty array of cluster sizes (integers >= 0).');
   const k = sizes.length;
   const variance = Math.max(inertia / (n * d), Number.MIN_VALUE);
   let ll = -((n * d) / 2) * (Math.log(2 * Math.PI * variance) + 1);

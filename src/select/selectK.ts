@@ -101,8 +101,16 @@ export interface SelectKResult {
  * small a k on the very convex curves k-means gives; the gain ratio does not.
  */
 export function elbow(ks: number[], values: number[]): number {
+  if (!isArrayLike(ks) || !isArrayLike(values))
+    throw invalid('BAD_OPTION', 'elbow(ks, values) takes two arrays: the candidate ks and the objective at each.');
   if (ks.length !== values.length || ks.length === 0)
     throw invalid('SHAPE_MISMATCH', 'elbow() needs as many values as ks, and at least one.');
+  for (let i = 0; i < ks.length; i++) {
+    if (typeof ks[i] !== 'number' || !Number.isInteger(ks[i]))
+      throw invalid('BAD_OPTION', `elbow: ks[${i}]=${String(ks[i])} is not an integer k.`);
+    if (typeof values[i] !== 'number' || !Number.isFinite(values[i]))
+      throw invalid('NON_FINITE', `elbow: values[${i}]=${String(values[i])} is not a finite number. Pass the objective at each k.`);
+  }
   if (ks.length < 3) return ks[0];
   const scale = Math.max(...values.map(Math.abs)) || 1;
   let best = -Infinity;
@@ -194,11 +202,19 @@ export async function selectK(data: DataInput | CountsInput, options: SelectKOpt
   const ks = options.ks ?? Array.from({ length: Math.max(0, Math.min(20, n) - 1) }, (_, i) => i + 2);
   if (!isArrayLike(ks)) throw invalid('BAD_OPTION', `ks=${String(ks)} is not an array. Pass candidate k values, e.g. ks: [2, 3, 4].`);
   if (ks.length === 0) throw invalid('BAD_OPTION', 'ks is empty. Pass at least one candidate k.');
+  const seen = new Set<number>();
   for (const k of ks) {
     if (typeof k !== 'number' || !Number.isInteger(k) || k < 1)
       throw invalid('BAD_OPTION', `ks contains ${String(k)}; every k must be a positive integer.`);
     if (k > n) throw invalid('K_TOO_LARGE', `ks contains k=${k} but n_samples=${n}. Pass ks with every k <= ${n}.`);
+    if (seen.has(k)) throw invalid('BAD_OPTION', `ks contains k=${k} twice. Pass each candidate k once.`);
+    seen.add(k);
   }
+  if (options.fit && typeof options.fit === 'object' && 'k' in options.fit)
+    throw invalid(
+      'BAD_OPTION',
+      'selectK: fit.k is set, but selectK chooses k itself from ks. Remove fit.k, and pass the candidates as ks.',
+    );
   // With fit.sampleWeight a row of weight w counts as w rows, so n (BIC's log n, the per-sample
   // objective) is Σw and cluster sizes are weighted: the table equals the replicated data's.
   const weights = resolveSampleWeight(options.fit?.sampleWeight, n);

@@ -37,6 +37,8 @@ import {
   predictProba,
   scoreSamples,
   selectK,
+  elbow,
+  kmeansInformation,
   softKMeans,
   transform,
 } from '../../src/index.js';
@@ -467,6 +469,18 @@ describe('the second fuzz report: typed errors and sane results where main crash
     await expectCode(() => sampleNbMixture(noMean as never, { n: 3, seed: 1 }), 'BAD_OPTION');
     await expectCode(normalizeTotal(C, { log1p: 'yes' as never, engine: ref }), 'BAD_OPTION');
     await expectCode(pca({ data: [1, 2, 3, 4, 5, 7], n: 3, d: 2 }, { seed: -1 }), 'BAD_OPTION');
+  });
+
+  test('D12/D13: elbow and kmeansInformation refuse what they cannot score; selectK refuses a repeated k and a fit.k it would ignore', async () => {
+    await expectCode(() => elbow(null as never, [1]), 'BAD_OPTION');
+    await expectCode(() => elbow([2, 3, 4], [3, Number.NaN, 1]), 'NON_FINITE');
+    await expectCode(() => elbow([2, 3, 4], [3, '2', 1] as never), 'NON_FINITE');
+    await expectCode(() => kmeansInformation(Number.NaN, [2, 2], 4, 2), 'BAD_OPTION');
+    await expectCode(() => kmeansInformation(1, [2, 2], 0, 2), 'BAD_OPTION');
+    await expectCode(() => kmeansInformation(1, [2, 2], 4, 0), 'BAD_OPTION');
+    expect(elbow([2, 3, 4, 5], [100, 20, 15, 12])).toBe(3);
+    await expectCode(selectK(X, { ks: [2, 2], backend: 'reference' }), 'BAD_OPTION');
+    await expectCode(selectK(X, { ks: [2, 3], fit: { k: 5 } as never, backend: 'reference' }), 'BAD_OPTION');
   });
 
   test('D13: null for seed, init or backend is refused, not read as the default', async () => {
