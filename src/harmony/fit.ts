@@ -13,6 +13,7 @@
  */
 import { Rng } from '../core/rng.js';
 import type { EngineInstance } from '../core/registry.js';
+import { yieldToEventLoop } from '../core/yield.js';
 import { throwIfAborted } from '../errors.js';
 import type { HarmonyBackend, HarmonySession, HarmonySetup } from './backend.js';
 import type { ResolvedHarmony } from './options.js';
@@ -22,6 +23,18 @@ import { ridgeCoefficients } from './ridge.js';
 const WINDOW = 3;
 /** Stream of the block-order RNG (the k-means initialisation uses the seed's own streams). */
 const ORDER_STREAM = 0x4a52;
+
+const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
+/** As core/em.ts's checkpoint: with a signal, yield at most every YIELD_MS so a timer's abort lands; results do not change. */
+const YIELD_MS = 4;
+async function checkpoint(signal: AbortSignal | undefined, last: { t: number }): Promise<void> {
+  if (!signal) return;
+  if (now() - last.t >= YIELD_MS) {
+    await yieldToEventLoop();
+    last.t = now();
+  }
+  throwIfAborted(signal);
+}
 
 export interface HarmonyRun {
   corrected: Float64Array | Float32Array;
@@ -140,18 +153,23 @@ export async function runHarmony(
     let iterations = 0;
     let calls = 0;
     const nextOrder = (): Uint32Array => hooks.blockOrder?.(calls++, n) ?? shuffledOrder(rng, n);
+    const last = { t: now() };
+    const { signal } = hooks;
     for (let iter = 1; iter <= r.maxIter; iter++) {
-      throwIfAborted(hooks.signal);
+      await checkpoint(signal, last);
       let i = 0;
       for (; i < r.maxIterClustering; i++) {
-        throwIfAborted(hooks.signal);
+        await checkpoint(signal, last);
         await s.distances(normaliseRows(await s.centroidSums(), K, d));
+        await checkpoint(signal, last);
         await s.updateR(nextOrder(), bounds, O);
+        await checkpoint(signal, last);
         objKm.push(await objective(s, O, setup));
         if (i > WINDOW && windowConverged(objKm, r.epsilonCluster)) break;
       }
       clusteringIterations.push(Math.min(i + 1, r.maxIterClustering));
       objectives.push(objKm[objKm.length - 1]);
+      await checkpoint(signal, last);
       await s.correct(ridgeCoefficients(await s.moeSums(), K, B, d, r.lambda));
       iterations = iter;
       const old = objectives[objectives.length - 2];

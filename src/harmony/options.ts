@@ -37,20 +37,34 @@ function scalar(v: unknown, name: string): unknown {
 }
 
 const int = (x: number) => Number.isInteger(x);
+/** Smallest ridge penalty accepted. */
+export const LAMBDA_MIN = 1e-6;
+/** Smallest block fraction accepted (1000 blocks per R update). */
+export const BLOCK_MIN = 1e-3;
 
 export function resolveHarmony(o: HarmonyOptions, n: number): ResolvedHarmony {
   const defaultK = Math.max(1, Math.min(100, Math.round(n / 30)));
   const K = num(o.nClusters, 'nClusters', (x) => int(x) && x >= 1 && x <= n, `an integer in [1, n = ${n}]`, Math.min(defaultK, n));
+  // The diversity penalty ((E + 1)/(O + 1))^θ spans (n + 1)^±θ: θ·ln(n + 1) ≤ 300 keeps it (and R) finite in float64.
+  const thetaMax = Number((300 / Math.log(n + 1)).toPrecision(3));
   return {
     K,
-    theta: num(scalar(o.theta, 'theta'), 'theta', (x) => x >= 0, 'a number ≥ 0', 2),
+    theta: num(
+      scalar(o.theta, 'theta'),
+      'theta',
+      (x) => x >= 0 && x <= thetaMax,
+      `a number in [0, ${thetaMax}] for n = ${n} cells (larger overflows the diversity penalty)`,
+      2,
+    ),
     sigma: num(o.sigma, 'sigma', (x) => x > 0, 'a number > 0', 0.1),
-    lambda: num(scalar(o.lambda, 'lambda'), 'lambda', (x) => x > 0, 'a number > 0', 1),
+    // Below ~1e-6 the ridge system of a cluster that one batch dominates is singular in float64.
+    lambda: num(scalar(o.lambda, 'lambda'), 'lambda', (x) => x >= LAMBDA_MIN, `a number ≥ ${LAMBDA_MIN}`, 1),
     maxIter: num(o.maxIter, 'maxIter', (x) => int(x) && x >= 1, 'an integer ≥ 1', 10),
     maxIterClustering: num(o.maxIterClustering, 'maxIterClustering', (x) => int(x) && x >= 1, 'an integer ≥ 1', 20),
     epsilonCluster: num(o.epsilonCluster, 'epsilonCluster', (x) => x >= 0, 'a number ≥ 0', 1e-5),
     epsilonHarmony: num(o.epsilonHarmony, 'epsilonHarmony', (x) => x >= 0, 'a number ≥ 0', 1e-4),
-    blockSize: num(o.blockSize, 'blockSize', (x) => x > 0 && x <= 1, 'a number in (0, 1]', 0.05),
+    // Each block is one update pass over the cells (one dispatch on a GPU): at most 1 / BLOCK_MIN of them per round.
+    blockSize: num(o.blockSize, 'blockSize', (x) => x >= BLOCK_MIN && x <= 1, `a number in [${BLOCK_MIN}, 1]`, 0.05),
     seed: num(o.seed, 'seed', (x) => Number.isSafeInteger(x), 'a safe integer', 0),
     returnR: o.returnR === undefined ? false : bool(o.returnR, 'returnR'),
   };

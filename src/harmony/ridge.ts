@@ -9,12 +9,19 @@
  * backend reduces the cells to K × B × (d + 1) sums and the (B+1)² solves stay here.
  */
 
+import { invalid } from '../errors.js';
+
 /** Solve the SPD system A X = R in place by Cholesky (A m × m, R m × c, row-major); A is overwritten. */
 export function choleskySolve(A: Float64Array, R: Float64Array, m: number, c: number): void {
   for (let j = 0; j < m; j++) {
     let s = A[j * m + j];
     for (let p = 0; p < j; p++) s -= A[j * m + p] * A[j * m + p];
-    if (!(s > 0)) throw new RangeError('ridge system is not positive definite');
+    if (!(s > 0)) {
+      throw invalid(
+        'OUT_OF_RANGE',
+        `Harmony's ridge system is not positive definite in float64 (pivot ${j} is ${s}): lambda is too small for the cells' weights, or the data are not finite at this scale. Pass a larger lambda (default 1), or rescale the data.`,
+      );
+    }
     const l = Math.sqrt(s);
     A[j * m + j] = l;
     for (let i = j + 1; i < m; i++) {

@@ -267,6 +267,9 @@ describe('harmony refuses bad input with typed errors', () => {
     ['more clusters than cells', () => harmony(X, ['a', 'b', 'a', 'b'], { nClusters: 5 }), 'BAD_OPTION'],
     ['blockSize 0', () => harmony(X, ['a', 'b', 'a', 'b'], { blockSize: 0 }), 'BAD_OPTION'],
     ['two theta values (one batch variable only)', () => harmony(X, ['a', 'b', 'a', 'b'], { theta: [1, 2] }), 'BAD_OPTION'],
+    ['theta 1e300 (overflows the diversity penalty)', () => harmony(X, ['a', 'b', 'a', 'b'], { theta: 1e300, nClusters: 2 }), 'BAD_OPTION'],
+    ['lambda 1e-300 (a singular ridge system)', () => harmony(X, ['a', 'b', 'a', 'b'], { lambda: 1e-300 }), 'BAD_OPTION'],
+    ['blockSize 1e-9 (a billion blocks)', () => harmony(X, ['a', 'b', 'a', 'b'], { blockSize: 1e-9 }), 'BAD_OPTION'],
   ];
   for (const [what, run, code] of cases) {
     test(`${what} → ${code}`, async () => {
@@ -276,6 +279,39 @@ describe('harmony refuses bad input with typed errors', () => {
 
   test('unknown option names are refused with the nearest known name', async () => {
     await expect(harmony(X, ['a', 'b', 'a', 'b'], { max_iter: 3 } as never)).rejects.toThrow(/maxIter/);
+  });
+
+  test('the theta bound is 300 / ln(n + 1) (186 for 4 cells), said in the message; theta at the bound gives finite PCs', async () => {
+    await expect(harmony(X, ['a', 'b', 'a', 'b'], { theta: 187, nClusters: 2 })).rejects.toThrow(/\[0, 186\]/);
+    const r = await harmony(X, ['a', 'b', 'a', 'b'], { theta: 186, nClusters: 2, backend: 'reference' });
+    expect(Array.from(r.corrected).every(Number.isFinite)).toBe(true);
+  });
+
+  test('a ridge system that is singular in float64 is a typed OUT_OF_RANGE, not a RangeError', () => {
+    // One cluster whose cells are all in batch a: the pivot of batch a is 5 + λ − 5²/5 = 0 at λ = 1e-300.
+    expect(() => ridgeCoefficients(Float64Array.from([1, 5, 0, 0]), 1, 2, 1, 1e-300)).toThrow(
+      expect.objectContaining({ code: 'OUT_OF_RANGE', message: expect.stringMatching(/larger lambda/) }),
+    );
+  });
+});
+
+describe('harmony honours an abort from a timer', () => {
+  test('a 20 ms timer set after the first iteration aborts a long reference run within ~50 ms: the iterations yield to the event loop', async () => {
+    const s = shiftedBatches(60, 6, 3);
+    const ac = new AbortController();
+    let fired = 0;
+    const onProgress = (p: { iteration: number }) => {
+      if (p.iteration === 1) {
+        setTimeout(() => {
+          fired = performance.now();
+          ac.abort();
+        }, 20);
+      }
+    };
+    const opts = { backend: 'reference' as const, signal: ac.signal, onProgress, maxIter: 1000, epsilonHarmony: 0, epsilonCluster: 0 };
+    await expect(harmony({ data: s.data, n: s.n, d: s.d }, s.batch, opts)).rejects.toMatchObject({ code: 'ABORTED' });
+    expect(fired).toBeGreaterThan(0);
+    expect(performance.now() - fired).toBeLessThan(150);
   });
 });
 
