@@ -7,6 +7,7 @@
  * cell-type labels (cLISI) close to 1 means types stay apart. Host float64, O(n² d): for
  * evaluation on up to some tens of thousands of cells.
  */
+import { checkOptionNames, optionNames } from '../core/known-options.js';
 import { toFloat64, type DataInput } from '../data.js';
 import { invalid } from '../errors.js';
 import { encodeBatch } from './options.js';
@@ -17,7 +18,22 @@ export interface LisiOptions {
   perplexity?: number;
 }
 
+const LISI_OPTIONS = optionNames<LisiOptions>({ perplexity: true });
+
 const TOL = 1e-5;
+
+/**
+ * A power of two that brings data of extreme magnitude to ~1; 1 otherwise, so ordinary data give
+ * harmonypy's numbers. Beyond 2^±45 the bandwidth bisection (from β = 1, 50 halvings or doublings)
+ * cannot reach the distances' scale, and near 1e±154 squared distances overflow or underflow.
+ * Exact (a power of two): the neighbours do not change, and the bandwidth adapts to the scale.
+ */
+function extremeScale(x: Float64Array): number {
+  let m = 0;
+  for (const v of x) m = Math.max(m, Math.abs(v));
+  if (m === 0 || (m < 2 ** 45 && m > 2 ** -45)) return 1;
+  return 2 ** Math.floor(Math.log2(m));
+}
 const MAX_TRIES = 50;
 
 /** Indices and distances of the m nearest other rows of every row (ascending; ties by lower index). */
@@ -72,14 +88,22 @@ function hbeta(D: Float64Array, off: number, m: number, beta: number, P: Float64
 
 /** LISI of every row of `data` for `labels` (one per row): Float64Array of n values in [1, #labels]. */
 export function lisi(data: DataInput, labels: BatchLabels, options: LisiOptions = {}): Float64Array {
-  const { n, d, x } = toFloat64(data, 'data');
+  checkOptionNames(options, LISI_OPTIONS, 'lisi');
+  const { n, d, x: raw } = toFloat64(data, 'data');
   const enc = encodeBatch(labels, n);
+  if (n < 3)
+    throw invalid('EMPTY_DATA', `LISI needs at least 3 rows (got ${n}): a neighbourhood of perplexity > 1 needs 2 or more neighbours.`);
   const perplexity = options.perplexity ?? 30;
-  if (typeof perplexity !== 'number' || !(perplexity > 0) || !Number.isFinite(perplexity)) {
-    throw invalid('BAD_OPTION', `perplexity=${String(perplexity)} is not a number > 0. Pass e.g. 30, or leave it out.`);
+  // The weights' entropy log(perplexity) must lie strictly between 0 (one neighbour) and log(neighbours).
+  if (typeof perplexity !== 'number' || !(perplexity > 1 && perplexity < n - 1)) {
+    throw invalid(
+      'BAD_OPTION',
+      `perplexity=${String(perplexity)} is not a number in (1, n − 1 = ${n - 1}): the neighbourhood's entropy log(perplexity) must be above 0 and below log(number of neighbours). Pass e.g. ${Math.min(30, Math.max(1.5, Math.floor((n - 1) / 3)))} (harmonypy uses 30), or leave it out.`,
+    );
   }
   const m = Math.min(n - 1, Math.max(1, Math.round(3 * perplexity) - 1));
-  if (m < 1) throw invalid('EMPTY_DATA', 'LISI needs at least 2 rows.');
+  const scale = extremeScale(raw);
+  const x = scale === 1 ? raw : raw.map((v) => v / scale);
   const { idx, dist } = nearest(x, n, d, m);
   const logU = Math.log(perplexity);
   const P = new Float64Array(m);

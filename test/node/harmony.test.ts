@@ -344,4 +344,46 @@ describe('LISI', () => {
       }
     }
   });
+
+  test('data scaled by 1e300 (or 1e-300) give the same LISI as the data themselves, all finite', () => {
+    const rows = Array.from({ length: 40 }, (_, i) => [Math.sin(i) * 3 + (i < 20 ? 0 : 4), Math.cos(i * 1.7)]);
+    const labels = rows.map((_, i) => (i % 3 === 0 ? 'x' : 'y'));
+    const base = lisi(rows, labels, { perplexity: 5 });
+    expect(Array.from(base).every((v) => v >= 1 && v <= 2)).toBe(true);
+    for (const c of [1e300, 1e-300]) {
+      const big = lisi(
+        rows.map((r) => r.map((v) => v * c)),
+        labels,
+        { perplexity: 5 },
+      );
+      big.forEach((v, i) => expectRelClose(v, base[i], 1e-4, `LISI ×${c} cell ${i}`));
+    }
+  });
+
+  const E = [
+    [0, 0],
+    [1, 0],
+    [0, 1],
+    [1, 1],
+    [2, 2],
+  ];
+  const L = ['a', 'b', 'a', 'b', 'a'];
+  const bad: [string, () => unknown, string | RegExp][] = [
+    ['a misspelt option (with the right name suggested)', () => lisi(E, L, { perplexty: 2 } as never), /perplexity/],
+    ['a number as the options', () => lisi(E, L, 5 as never), 'BAD_OPTION'],
+    ['null as the options', () => lisi(E, L, null as never), 'BAD_OPTION'],
+    ['perplexity 0.1 (an entropy below 0)', () => lisi(E, L, { perplexity: 0.1 }), /\(1, n − 1 = 4\)/],
+    ['perplexity 1 (one neighbour)', () => lisi(E, L, { perplexity: 1 }), 'BAD_OPTION'],
+    ['perplexity as many as the neighbours', () => lisi(E, L, { perplexity: 4 }), 'BAD_OPTION'],
+    ['two rows', () => lisi(E.slice(0, 2), L.slice(0, 2), { perplexity: 1.5 }), 'EMPTY_DATA'],
+  ];
+  for (const [what, run, want] of bad) {
+    test(`lisi refuses ${what} with a typed error`, () => {
+      if (typeof want === 'string') expect(run).toThrow(expect.objectContaining({ code: want }));
+      else {
+        expect(run).toThrow(want);
+        expect(run).toThrow(expect.objectContaining({ code: expect.any(String) }));
+      }
+    });
+  }
 });
