@@ -7,9 +7,24 @@ import type { CovarianceType } from '../types.js';
 import { isArrayLike } from '../data.js';
 import { invalid } from '../errors.js';
 import { nParameters } from '../gmm/model.js';
+import { describe, finite, intAtLeast, numbers } from './check.js';
+
+const COVARIANCES = ['full', 'tied', 'diag', 'spherical'];
+const DISPERSIONS = ['per-gene', 'shared', 'fixed'];
+
+function kd(k: unknown, d: unknown, fn: string): void {
+  intAtLeast(k, 1, fn, 'k');
+  intAtLeast(d, 1, fn, 'd');
+}
 
 /** Free parameters of a Gaussian mixture, as scikit-learn's `_n_parameters`: covariances + k·d means + k − 1 weights. */
 export function gmmParameters(covariance: CovarianceType, k: number, d: number): number {
+  if (!COVARIANCES.includes(covariance))
+    throw invalid(
+      'BAD_OPTION',
+      `gmmParameters: covariance='${String(covariance)}' is not recognised. Use one of ${COVARIANCES.join(', ')}.`,
+    );
+  kd(k, d, 'gmmParameters');
   return nParameters(covariance, k, d);
 }
 
@@ -18,6 +33,12 @@ export function gmmParameters(covariance: CovarianceType, k: number, d: number):
  * (d per-gene, 1 shared, 0 when fixed). Size factors are read off the data, not fitted.
  */
 export function nbParameters(k: number, d: number, dispersion: 'per-gene' | 'shared' | 'fixed'): number {
+  if (!DISPERSIONS.includes(dispersion))
+    throw invalid(
+      'BAD_OPTION',
+      `nbParameters: dispersion='${String(dispersion)}' is not recognised. Use one of ${DISPERSIONS.join(', ')}.`,
+    );
+  kd(k, d, 'nbParameters');
   return k * d + (k - 1) + (dispersion === 'per-gene' ? d : dispersion === 'shared' ? 1 : 0);
 }
 
@@ -35,6 +56,12 @@ export function kmeansInformation(inertia: number, sizes: number[], n: number, d
     throw invalid('BAD_OPTION', `kmeansInformation: n=${String(n)} and d=${String(d)} must be positive integers.`);
   if (!isArrayLike(sizes) || sizes.length < 1 || Array.from(sizes).some((s) => !Number.isInteger(s) || s < 0))
     throw invalid('BAD_OPTION', 'kmeansInformation: sizes must be a non-empty array of cluster sizes (integers >= 0).');
+  const total = Array.from(sizes).reduce((a, b) => a + b, 0);
+  if (Math.abs(total - n) > 1e-9 * n)
+    throw invalid(
+      'SHAPE_MISMATCH',
+      `kmeansInformation: the sizes sum to ${total}, not n=${n}. Pass every cluster's size (they add up to n).`,
+    );
   const k = sizes.length;
   const variance = Math.max(inertia / (n * d), Number.MIN_VALUE);
   let ll = -((n * d) / 2) * (Math.log(2 * Math.PI * variance) + 1);
@@ -44,6 +71,10 @@ export function kmeansInformation(inertia: number, sizes: number[], n: number, d
 
 /** BIC, AIC and p of a log-likelihood; n is the (weighted) number of samples. */
 export function information(logLikelihood: number, p: number, n: number): { bic: number; aic: number } {
+  finite(logLikelihood, 'information', 'logLikelihood');
+  intAtLeast(p, 0, 'information', 'p');
+  if (!(finite(n, 'information', 'n') > 0))
+    throw invalid('BAD_OPTION', `information: n=${n} is not > 0. Pass the (weighted) number of samples.`);
   return { bic: -2 * logLikelihood + p * Math.log(n), aic: -2 * logLikelihood + 2 * p };
 }
 
@@ -56,10 +87,13 @@ export function posteriorTerms(
   resp: ArrayLike<ArrayLike<number>>,
   weights?: ArrayLike<number> | null,
 ): { entropy: number; mapLog: number } {
+  if (!isArrayLike(resp) || typeof resp === 'string' || resp.length < 1)
+    throw invalid('BAD_OPTION', `posteriorTerms: the posteriors must be rows of probabilities; got ${describe(resp)}.`);
+  if (weights != null) numbers(weights, 'posteriorTerms', 'weights', resp.length, 0);
   let entropy = 0;
   let mapLog = 0;
   for (let i = 0; i < resp.length; i++) {
-    const row = resp[i];
+    const row = numbers(resp[i], 'posteriorTerms', `posteriors[${i}]`, 1, 0);
     const w = weights ? weights[i] : 1;
     let e = 0;
     let best = 0;
@@ -81,6 +115,9 @@ export function posteriorTerms(
  * chooses fewer, better-separated clusters than the BIC.
  */
 export function icl(bic: number, mapLog: number): number {
+  finite(bic, 'icl', 'bic');
+  if (finite(mapLog, 'icl', 'mapLog') > 0)
+    throw invalid('BAD_OPTION', `icl: mapLog=${mapLog} is > 0; it is a sum of log-probabilities. Pass posteriorTerms(...).mapLog.`);
   return bic - 2 * mapLog;
 }
 
@@ -96,7 +133,19 @@ export function clusterScatter(
   centers: ArrayLike<ArrayLike<number>>,
   weights?: ArrayLike<number> | null,
 ): { rss: number[]; sizes: number[] } {
+  const fn = 'clusterScatter';
+  intAtLeast(n, 1, fn, 'n');
+  intAtLeast(d, 1, fn, 'd');
+  numbers(x, fn, 'x', n * d);
+  if (!isArrayLike(centers) || centers.length < 1)
+    throw invalid('BAD_OPTION', `${fn}: centers must be k ≥ 1 rows of d numbers; got ${describe(centers)}.`);
   const k = centers.length;
+  for (let j = 0; j < k; j++) numbers(centers[j], fn, `centers[${j}]`, d);
+  const lab = numbers(labels, fn, 'labels', n, 0);
+  for (let i = 0; i < n; i++)
+    if (!Number.isInteger(lab[i]) || lab[i] >= k)
+      throw invalid('BAD_OPTION', `${fn}: labels[${i}]=${lab[i]} is not a cluster of the ${k} centers. Pass labels in 0..${k - 1}.`);
+  if (weights != null) numbers(weights, fn, 'weights', n, 0);
   const rss = new Array<number>(k).fill(0);
   const sizes = new Array<number>(k).fill(0);
   for (let i = 0; i < n; i++) {
@@ -125,8 +174,15 @@ export function clusterScatter(
  * variance so that a cluster of one point (RSS 0) does not make log L infinite.
  */
 export function xmeansInformation(rss: number[], sizes: number[], d: number): { logLikelihood: number; p: number } {
+  const fn = 'xmeansInformation';
+  numbers(sizes, fn, 'sizes', 1, 0);
+  numbers(rss, fn, 'rss', sizes.length, 0);
+  if (rss.length !== sizes.length)
+    throw invalid('SHAPE_MISMATCH', `${fn}: rss has ${rss.length} values, sizes ${sizes.length}. Pass one of each per cluster.`);
+  intAtLeast(d, 1, fn, 'd');
   const k = sizes.length;
   const n = sizes.reduce((a, b) => a + b, 0);
+  if (!(n > 0)) throw invalid('EMPTY_DATA', `${fn}: the sizes sum to 0. Pass the clusters' sizes.`);
   const pooled = rss.reduce((a, b) => a + b, 0) / (n * d);
   const floor = Math.max(1e-6 * pooled, Number.MIN_VALUE);
   let ll = 0;

@@ -9,6 +9,8 @@ import { toCounts } from '../nbmm/counts.js';
 import { subsetCsr } from '../sc/matrix.js';
 import type { CountsInput } from '../nbmm/types.js';
 import type { KMeansResult } from '../types.js';
+import { invalid } from '../errors.js';
+import { finite, numbers } from './check.js';
 import { fitAt, type DenseInput, type FitContext } from './fits.js';
 
 /**
@@ -36,6 +38,8 @@ export function gapReferences(x: ArrayLike<number>, n: number, d: number, nRefs:
 
 /** Gap(k) = mean_b log W*_kb − log W_k, and its standard error s_k = sd_b(log W*_kb)·√(1 + 1/B). */
 export function gapValue(logW: number, refLogW: number[]): { gap: number; se: number } {
+  finite(logW, 'gapValue', 'logW');
+  numbers(refLogW, 'gapValue', 'refLogW');
   const b = refLogW.length;
   const mean = refLogW.reduce((a, v) => a + v, 0) / b;
   const sd = Math.sqrt(refLogW.reduce((a, v) => a + (v - mean) ** 2, 0) / b);
@@ -47,6 +51,14 @@ export function gapValue(logW: number, refLogW: number[]): { gap: number; se: nu
  * (ks ascending). When no k qualifies, the k of the largest gap.
  */
 export function gapChoice(ks: number[], gap: number[], se: number[]): number {
+  numbers(ks, 'gapChoice', 'ks', 1, 1);
+  numbers(gap, 'gapChoice', 'gap', ks.length);
+  numbers(se, 'gapChoice', 'se', ks.length, 0);
+  if (gap.length !== ks.length || se.length !== ks.length)
+    throw invalid(
+      'SHAPE_MISMATCH',
+      `gapChoice: ks, gap and se have ${ks.length}, ${gap.length} and ${se.length} values. Pass one of each per k.`,
+    );
   const order = ks.map((_, i) => i).sort((a, b) => ks[a] - ks[b]);
   for (let j = 0; j + 1 < order.length; j++) {
     const i = order[j];

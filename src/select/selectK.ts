@@ -143,6 +143,17 @@ const SELECT_OPTIONS = [
   ...ENGINE_SELECTION,
 ];
 
+/** The most gap reference sets or stability subsamples (R's clusGap and clusterboot default to 100). */
+const MAX_REFITS = 1000;
+
+/** Integer sub-options and their bounds: each reference set or subsample is a full fit per k, so their counts are capped. */
+const INT_BOUNDS: Record<string, [number, number]> = {
+  seed: [0, Number.MAX_SAFE_INTEGER],
+  sampleSize: [2, Number.MAX_SAFE_INTEGER],
+  nRefs: [1, MAX_REFITS],
+  nBoot: [1, MAX_REFITS],
+};
+
 function subOptions<T extends object>(o: T | undefined, names: string[], what: string, ints: string[], fracs: string[] = []): T {
   if (o === undefined) return {} as T;
   if (o === null || typeof o !== 'object' || Array.isArray(o))
@@ -150,11 +161,18 @@ function subOptions<T extends object>(o: T | undefined, names: string[], what: s
   checkOptionNames(o, names, `selectK ${what}`);
   for (const [key, v] of Object.entries(o)) {
     if (v === undefined) continue;
-    const ok = ints.includes(key) ? Number.isSafeInteger(v) && (key === 'seed' || v >= 1) : typeof v === 'number' && v > 0 && v < 1;
+    const [lo, hi] = INT_BOUNDS[key] ?? [1, Number.MAX_SAFE_INTEGER];
+    const ok = ints.includes(key) ? Number.isSafeInteger(v) && v >= lo && v <= hi : typeof v === 'number' && v > 0 && v < 1;
     if (!ok || (!ints.includes(key) && !fracs.includes(key)))
       throw invalid(
         'BAD_OPTION',
-        `selectK: ${what}.${key}=${String(v)} is not valid. Pass ${ints.includes(key) ? 'an integer' : 'a number in (0, 1)'}.`,
+        `selectK: ${what}.${key}=${String(v)} is not valid. Pass ${
+          ints.includes(key)
+            ? hi === Number.MAX_SAFE_INTEGER
+              ? `an integer ≥ ${lo}`
+              : `an integer in [${lo}, ${hi}] (each one is a refit per k)`
+            : 'a number in (0, 1)'
+        }.`,
       );
   }
   return o;
@@ -286,6 +304,11 @@ function elbowOf(model: SelectModel, rows: SelectKRow[]): number {
  */
 export function chooseK(rows: SelectKRow[], criterion: Criterion, model: SelectModel): number {
   checkCriterion(criterion, model, 'criterion');
+  if (!Array.isArray(rows) || rows.some((r) => !r || typeof r !== 'object' || typeof r.k !== 'number'))
+    throw invalid(
+      'BAD_OPTION',
+      `chooseK: rows=${rows === null ? 'null' : typeof rows} is not a selectK table. Pass the rows of a selectK result.`,
+    );
   if (rows.length === 0) throw invalid('BAD_OPTION', 'chooseK: the table has no rows. Pass the rows of a selectK result.');
   const key = criterion === 'xmeans' ? 'xmeansBic' : criterion === 'inertia' ? 'objective' : criterion;
   if (rows.some((r) => r[key] === undefined))

@@ -5,9 +5,15 @@
  * more than the arithmetic saves.
  */
 import { Rng } from '../core/rng.js';
+import { invalid } from '../errors.js';
+import { intAtLeast, numbers } from './check.js';
 
 /** The rows of the subsample: all rows when sampleSize ≥ n, else sampleSize of them drawn without replacement. */
 export function subsampleRows(n: number, sampleSize: number, seed: number): number[] {
+  intAtLeast(n, 1, 'subsampleRows', 'n');
+  // One row has no silhouette (no second row to measure from).
+  intAtLeast(sampleSize, 2, 'subsampleRows', 'sampleSize');
+  intAtLeast(seed, 0, 'subsampleRows', 'seed');
   if (sampleSize >= n) return Array.from({ length: n }, (_, i) => i);
   // Stream 0x51 keeps the subsample independent of the fits' restart streams (1, 2, …).
   return new Rng(seed, 0x51).sample(n, sampleSize).sort((a, b) => a - b);
@@ -21,6 +27,15 @@ export function subsampleRows(n: number, sampleSize: number, seed: number): numb
  * span fewer than 2 clusters.
  */
 export function silhouetteOfRows(x: ArrayLike<number>, d: number, labels: ArrayLike<number>, rows: number[]): number {
+  const fn = 'silhouetteOfRows';
+  intAtLeast(d, 1, fn, 'd');
+  const lab0 = numbers(labels, fn, 'labels');
+  const n = lab0.length;
+  numbers(x, fn, 'x', n * d);
+  if (!Array.isArray(rows) || rows.length < 1) throw invalid('BAD_OPTION', `${fn}: rows must be a non-empty array of row indices.`);
+  for (const r of rows)
+    if (!Number.isInteger(r) || r < 0 || r >= n)
+      throw invalid('BAD_OPTION', `${fn}: row ${String(r)} is not a row of the ${n} labelled rows. Pass indices in 0..${n - 1}.`);
   const m = rows.length;
   const lab = rows.map((i) => labels[i]);
   const ids = [...new Set(lab)].sort((a, b) => a - b);
