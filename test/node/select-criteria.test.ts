@@ -17,6 +17,8 @@ import {
   silhouetteOfRows,
   xmeansInformation,
   clusterScatter,
+  kmeansInformation,
+  subsampleRows,
 } from '../../src/index.js';
 import { makeBlobs } from '../../src/datasets/blobs.js';
 import { Rng } from '../../src/core/rng.js';
@@ -213,4 +215,60 @@ describe('selectK returns the chosen fit', () => {
     const r = await selectK(X, { engine, model: 'gmm', ks: [2, 3], fit: { seed: 0 } });
     expect(() => chooseK(r.rows, 'silhouette', 'gmm')).toThrow(/criteria: \['silhouette'\]/);
   });
+});
+
+describe('the exported selection helpers refuse bad arguments with typed errors', () => {
+  const X = [
+    [0, 0],
+    [0, 1],
+    [5, 5],
+    [5, 6],
+  ];
+  const cases: [string, () => unknown, string][] = [
+    ['information(NaN, 3, 10)', () => information(Number.NaN, 3, 10), 'NON_FINITE'],
+    ['information(1, 3, 0)', () => information(1, 3, 0), 'BAD_OPTION'],
+    ['gapValue(1, [])', () => gapValue(1, []), 'BAD_OPTION'],
+    ['gapValue(1, [NaN])', () => gapValue(1, [Number.NaN]), 'NON_FINITE'],
+    ["gmmParameters('foo', 2, 3)", () => gmmParameters('foo' as never, 2, 3), 'BAD_OPTION'],
+    ["gmmParameters('full', 0, 3)", () => gmmParameters('full', 0, 3), 'BAD_OPTION'],
+    ["nbParameters(2, 3, 'bar')", () => nbParameters(2, 3, 'bar' as never), 'BAD_OPTION'],
+    ['xmeansInformation([], [], 2)', () => xmeansInformation([], [], 2), 'BAD_OPTION'],
+    ['xmeansInformation with rss and sizes of different lengths', () => xmeansInformation([1, 2], [3], 2), 'SHAPE_MISMATCH'],
+    ['clusterScatter with a label beyond the centers', () => clusterScatter([0, 0, 1, 1], 2, 2, [0, 5], [[0, 0]]), 'BAD_OPTION'],
+    ['subsampleRows(NaN, 5, 0)', () => subsampleRows(Number.NaN, 5, 0), 'BAD_OPTION'],
+    ['subsampleRows(10, 1, 0) (one row has no silhouette)', () => subsampleRows(10, 1, 0), 'BAD_OPTION'],
+    ['subsampleRows(10, 5, -1)', () => subsampleRows(10, 5, -1), 'BAD_OPTION'],
+    ['silhouetteOfRows with a row out of range', () => silhouetteOfRows([0, 1, 2], 1, [0, 1, 1], [0, 3]), 'BAD_OPTION'],
+    ["chooseK(null, 'bic', 'gmm')", () => chooseK(null as never, 'bic', 'gmm'), 'BAD_OPTION'],
+    ['posteriorTerms with a NaN posterior', () => posteriorTerms([[Number.NaN, 1]]), 'NON_FINITE'],
+    ['icl with a positive mapLog', () => icl(10, 2), 'BAD_OPTION'],
+    ['gapChoice with mismatched lengths', () => gapChoice([2, 3], [1], [0, 0]), 'BAD_OPTION'],
+    ['kmeansInformation(10, [5, 6], 10, 2) (sizes sum to 11, not n)', () => kmeansInformation(10, [5, 6], 10, 2), 'SHAPE_MISMATCH'],
+  ];
+  for (const [what, run, code] of cases) {
+    test(`${what} → ${code}`, () => {
+      expect(run).toThrow(expect.objectContaining({ code }));
+    });
+  }
+
+  test('the helpers still give the hand-solved numbers on valid arguments (kmeansInformation sizes summing to n)', () => {
+    // Two clusters of 5 in d = 2, inertia 10: σ² = 10/20 = 0.5; log L = −10(log π + 1) + 10 log(1/2).
+    const r = kmeansInformation(10, [5, 5], 10, 2);
+    expect(r.logLikelihood).toBeCloseTo(-10 * (Math.log(Math.PI) + 1) + 10 * Math.log(0.5), 12);
+    expect(r.p).toBe(2 * 2 + 1 + 1);
+  });
+
+  const sel: [string, object, RegExp][] = [
+    ['gap.nRefs 1e9', { model: 'kmeans', ks: [2], criteria: ['gap'], gap: { nRefs: 1e9 } }, /\[1, 1000\]/],
+    ['stability.nBoot 1e9', { model: 'kmeans', ks: [2], criteria: ['stability'], stability: { nBoot: 1e9 } }, /\[1, 1000\]/],
+    ['silhouette.sampleSize 1', { model: 'kmeans', ks: [2], criteria: ['silhouette'], silhouette: { sampleSize: 1 } }, /≥ 2/],
+    ['silhouette.seed −1', { model: 'kmeans', ks: [2], criteria: ['silhouette'], silhouette: { seed: -1 } }, /≥ 0/],
+  ];
+  for (const [what, opts, msg] of sel) {
+    test(`selectK refuses ${what} at once with BAD_OPTION, naming the bound`, async () => {
+      const t0 = performance.now();
+      await expect(selectK(X, opts as never)).rejects.toMatchObject({ code: 'BAD_OPTION', message: expect.stringMatching(msg) });
+      expect(performance.now() - t0).toBeLessThan(1000);
+    });
+  }
 });
