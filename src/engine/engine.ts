@@ -76,6 +76,11 @@ const ENGINE_OPTIONS = optionNames<EngineOptions>({
 
 export async function createEngine(options: EngineOptions = {}): Promise<Engine> {
   checkOptionNames(options, ENGINE_OPTIONS, 'createEngine');
+  for (const key of ['maxChunkRows', 'maxWorkgroupsPerDimension'] as const) {
+    const v = options[key];
+    if (v !== undefined && !(typeof v === 'number' && Number.isSafeInteger(v) && v >= 1))
+      throw invalid('BAD_OPTION', `createEngine: ${key}=${String(v)} is not a positive integer. Pass an integer ≥ 1, or leave it out.`);
+  }
   const choice = options.backend ?? 'auto';
   if (typeof choice !== 'string') throw invalid('BAD_OPTION', `backend=${String(choice)} is not a name. Pass 'auto' or a backend name.`);
   if (choice !== 'auto') {
@@ -127,5 +132,13 @@ export function defaultEngine(backend: BackendChoice = 'auto'): Promise<Engine> 
 
 /** The engine a call runs on: options.engine, else the shared engine of options.backend. */
 export async function engineFor(options: EngineSelection | undefined): Promise<Engine> {
+  if (options !== undefined && (options === null || typeof options !== 'object' || Array.isArray(options)))
+    throw invalid(
+      'BAD_OPTION',
+      `Engine selection must be an object { engine?, backend? }; got ${options === null ? 'null' : typeof options}. Pass e.g. { backend: 'cpu' }.`,
+    );
+  const e: unknown = options?.engine;
+  if (e !== undefined && (e === null || typeof e !== 'object' || typeof (e as { backend?: unknown }).backend !== 'string'))
+    throw invalid('BAD_OPTION', `engine=${String(e)} is not an engine. Pass the result of await createEngine(), or leave it out.`);
   return options?.engine ?? defaultEngine(options?.backend ?? 'auto');
 }

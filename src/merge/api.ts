@@ -7,7 +7,7 @@
  */
 import { checkOptionNames, optionNames } from '../core/known-options.js';
 import { isArrayLike, toFloat64, type DataInput } from '../data.js';
-import { ENGINE_SELECTION, type EngineSelection } from '../engine/engine.js';
+import { ENGINE_SELECTION, engineFor, type EngineSelection } from '../engine/engine.js';
 import { invalid } from '../errors.js';
 import type { CountsInput } from '../nbmm/types.js';
 import { type FittedModel, predictProba } from '../scoring.js';
@@ -50,6 +50,8 @@ export async function mergeComponents(
   options: MergeComponentsOptions & EngineSelection = {},
 ): Promise<MergeTree> {
   checkOptionNames(options, MERGE_OPTIONS, 'mergeComponents');
+  // The selection is checked (an unknown backend refused) even where a posterior matrix needs no engine.
+  if (options.engine !== undefined || options.backend !== undefined) await engineFor(options);
   const keep = options.keepPosteriors ?? true;
   if (typeof keep !== 'boolean') throw invalid('BAD_OPTION', `keepPosteriors=${String(keep)} is not a boolean. Pass true or false.`);
   const { n, d: k, x } = toFloat64(await posteriorsOf(input, options), 'Posteriors');

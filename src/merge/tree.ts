@@ -23,10 +23,28 @@ export interface MergeTree {
 }
 
 function checkK(tree: MergeTree, k: number): void {
-  if (!tree || typeof tree !== 'object' || !Number.isInteger(tree.k) || !Array.isArray(tree.merges) || tree.merges.length !== tree.k - 1)
+  if (
+    !tree ||
+    typeof tree !== 'object' ||
+    !Number.isInteger(tree.k) ||
+    tree.k < 1 ||
+    !Array.isArray(tree.merges) ||
+    tree.merges.length !== tree.k - 1
+  )
     throw invalid('BAD_OPTION', 'The tree is not a merge tree. Pass the result of mergeComponents().');
   if (typeof k !== 'number' || !Number.isInteger(k) || k < 1 || k > tree.k)
     throw invalid('BAD_OPTION', `k=${String(k)} is not a number of clusters of this tree. Pass an integer from 1 to ${tree.k}.`);
+  // Every merge joins two nodes that exist by then (leaves, or earlier merges' nodes) and are not yet merged.
+  const used = new Uint8Array(2 * tree.k - 1);
+  tree.merges.forEach((m, j) => {
+    const ok = Array.isArray(m) && m.length >= 2 && [m[0], m[1]].every((a) => Number.isInteger(a) && a >= 0 && a < tree.k + j);
+    if (!ok || m[0] === m[1] || used[m[0]] || used[m[1]])
+      throw invalid(
+        'BAD_OPTION',
+        `Merge ${j} of the tree (${Array.isArray(m) ? `[${m.slice(0, 2).join(', ')}]` : String(m)}) does not join two distinct nodes that exist and are not yet merged (ids 0..${tree.k + j - 1}). Pass an unmodified tree from mergeComponents().`,
+      );
+    used[m[0]] = used[m[1]] = 1;
+  });
 }
 
 /**
@@ -66,6 +84,8 @@ export function cutMergeTree(tree: MergeTree, k: number, posteriors?: ArrayLike<
       'BAD_OPTION',
       'This tree was built with keepPosteriors: false, so cutting it needs them. Pass the posteriors as the third argument.',
     );
+  if (typeof tau !== 'object' || typeof (tau as { length?: unknown }).length !== 'number')
+    throw invalid('BAD_OPTION', 'The posteriors are not rows of numbers. Pass the posteriors the tree was built from.');
   if (tau.length !== tree.n)
     throw invalid(
       'SHAPE_MISMATCH',
@@ -85,7 +105,15 @@ export function cutMergeTree(tree: MergeTree, k: number, posteriors?: ArrayLike<
         `Row ${i} of the posteriors does not have ${tree.k} values. Pass the posteriors the tree was built from.`,
       );
     sums.fill(0);
-    for (let j = 0; j < tree.k; j++) sums[of[j]] += row[j];
+    for (let j = 0; j < tree.k; j++) {
+      const v: unknown = row[j];
+      if (typeof v !== 'number' || !(v >= 0) || !Number.isFinite(v))
+        throw invalid(
+          typeof v !== 'number' ? 'NON_NUMERIC' : Number.isNaN(v) || !Number.isFinite(v) ? 'NON_FINITE' : 'BAD_OPTION',
+          `Posterior [${i}][${j}] = ${String(v)} is not a probability. Pass the posteriors the tree was built from (n rows of ${tree.k} numbers in [0, 1]).`,
+        );
+      sums[of[j]] += v;
+    }
     let best = 0;
     for (let c = 1; c < k; c++) if (sums[c] > sums[best]) best = c;
     labels[i] = best;

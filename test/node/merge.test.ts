@@ -147,3 +147,62 @@ test('refuses posteriors that are not probabilities, a result without them, and 
   expect(() => cutMergeTree(tree, 3)).toThrow(/from 1 to 2/);
   expect(() => cutMergeTree({ ...tree, posteriors: undefined }, 1)).toThrow(/keepPosteriors: false/);
 });
+
+describe('a tampered tree, bad posteriors and an unknown backend are refused with typed errors', () => {
+  const tau = [
+    [0.5, 0.5, 0],
+    [0.4, 0.6, 0],
+    [0.1, 0.1, 0.8],
+    [0, 0, 1],
+  ];
+  test('cutMergeTree re-checks the posteriors it cuts: NaN, negative or string values, and rows of the wrong length', async () => {
+    const tree = await mergeComponents(tau);
+    const withRow = (row: unknown[]) => [row, ...tau.slice(1)] as number[][];
+    expect(() => cutMergeTree(tree, 2, withRow([Number.NaN, 0.5, 0.5]))).toThrow(expect.objectContaining({ code: 'NON_FINITE' }));
+    expect(() => cutMergeTree(tree, 2, withRow([-0.5, 1, 0.5]))).toThrow(expect.objectContaining({ code: 'BAD_OPTION' }));
+    expect(() => cutMergeTree(tree, 2, withRow(['0.5', 0.5, 0]))).toThrow(expect.objectContaining({ code: 'NON_NUMERIC' }));
+    expect(() => cutMergeTree(tree, 2, withRow([0.5, 0.5]))).toThrow(expect.objectContaining({ code: 'SHAPE_MISMATCH' }));
+    expect(() => cutMergeTree(tree, 2, 'abcd' as never)).toThrow(expect.objectContaining({ code: 'BAD_OPTION' }));
+    expect(() => cutMergeTree({ ...tree, posteriors: [withRow([Number.NaN, 0, 0])[0], ...tau.slice(1)] }, 2)).toThrow(
+      expect.objectContaining({ code: 'NON_FINITE' }),
+    );
+    // The untampered tree still cuts as before.
+    expect(cutMergeTree(tree, 2, tau)).toEqual([0, 0, 1, 1]);
+  });
+
+  test('a tree whose merges name a node twice, itself, or an id out of range is refused at any k', async () => {
+    const tree = await mergeComponents(tau);
+    const bad: [number, number, number][][] = [
+      [
+        [0, 1, 1],
+        [0, 2, 0],
+      ],
+      [
+        [0, 0, 1],
+        [3, 2, 0],
+      ],
+      [
+        [0, 1, 1],
+        [7, 2, 0],
+      ],
+      [
+        [0, 1.5, 1],
+        [3, 2, 0],
+      ],
+    ];
+    for (const merges of bad) {
+      expect(() => cutMergeTree({ ...tree, merges }, 3)).toThrow(
+        expect.objectContaining({ code: 'BAD_OPTION', message: expect.stringMatching(/unmodified tree/) }),
+      );
+    }
+  });
+
+  test("mergeComponents refuses backend: 'foo' and a non-engine engine, even for a posterior matrix", async () => {
+    await expect(mergeComponents(tau, { backend: 'foo' as never })).rejects.toMatchObject({
+      code: 'BAD_OPTION',
+      message: expect.stringMatching(/not recognised/),
+    });
+    await expect(mergeComponents(tau, { engine: {} as never })).rejects.toMatchObject({ code: 'BAD_OPTION' });
+    expect((await mergeComponents(tau, { backend: 'reference' })).k).toBe(3);
+  });
+});
