@@ -3,7 +3,8 @@
  * streamed straight into a cell-major CSR matrix (the matrix by ./mtx/csr.ts).
  */
 import { checkLoaderOptions, LOADER_OPTIONS } from './options.js';
-import { FileFormatError } from '../errors.js';
+import { suggestOption } from '../core/known-options.js';
+import { FileFormatError, invalid } from '../errors.js';
 import { beyondExactWarning, notCountsWarning, selectColumns, valueStats } from './csr.js';
 import { forEachLine, openInput } from './input.js';
 import { checkMaxBytes } from './memory.js';
@@ -165,10 +166,29 @@ export function find10xInputs(files: Iterable<File> | ArrayLike<File>): Read10xF
  * streamed; the size line is checked against them before any entry is parsed. Without a features
  * (genes) or barcodes file, names are the 0-based indices. In Node, read10xDir(path) finds the files.
  */
+const FILE_KEYS = ['matrix', 'features', 'genes', 'barcodes'];
+
+/** A byte input itself passed where the files object belongs (its own keys are not file names). */
+const isInput = (x: object): boolean =>
+  x instanceof ArrayBuffer ||
+  ArrayBuffer.isView(x) ||
+  typeof (x as Blob).arrayBuffer === 'function' ||
+  typeof (x as ReadableStream).getReader === 'function';
+
 export async function read10x(files: Read10xFiles, options: Read10xOptions = {}): Promise<SingleCellData> {
   checkLoaderOptions(options, LOADER_OPTIONS.tenx, 'read10x');
   const t0 = performance.now();
   const maxBytes = checkMaxBytes(options.maxBytes);
+  if (files !== null && typeof files === 'object' && !isInput(files)) {
+    for (const key of Object.keys(files)) {
+      if (FILE_KEYS.includes(key)) continue;
+      const hint = suggestOption(key, FILE_KEYS);
+      throw invalid(
+        'UNKNOWN_OPTION',
+        `read10x: unknown file '${key}' in the files object.${hint ? ` Did you mean '${hint}'?` : ''} Pass { ${FILE_KEYS.join(', ')} } only.`,
+      );
+    }
+  }
   if (files === null || typeof files !== 'object' || !('matrix' in files) || files.matrix == null) {
     throw new FileFormatError(
       'read10x: pass { matrix, features (or genes), barcodes }: matrix.mtx(.gz), features.tsv(.gz) or genes.tsv(.gz), barcodes.tsv(.gz).',

@@ -80,7 +80,17 @@ export function rawStream(input: ByteInput, label: string): { stream: ReadableSt
  * ArrayBuffer, taken as its bytes), and the stream's own failure becomes a FileFormatError with it as `cause`.
  */
 function checkedStream(input: ReadableStream<Uint8Array>, label: string): ReadableStream<Uint8Array> {
-  const reader = input.getReader();
+  let reader: ReadableStreamDefaultReader<Uint8Array>;
+  try {
+    if (input.locked) throw new TypeError('ReadableStream is locked');
+    reader = input.getReader();
+  } catch (e) {
+    // A stream another reader holds (or has read from, via pipeTo/getReader) cannot be read here.
+    throw new FileFormatError(
+      `${label}: the input stream is locked (another reader holds it, or it was piped or already read). Pass a fresh stream, or release the other reader first (reader.releaseLock()).`,
+      { cause: e },
+    );
+  }
   return new ReadableStream<Uint8Array>({
     async pull(ctl) {
       let r: ReadableStreamReadResult<unknown>;

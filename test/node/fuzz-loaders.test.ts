@@ -357,4 +357,30 @@ describe('loaders check their options, their streams and the signal', () => {
       expect((await codeOf(() => read({ signal: ac.signal, onProgress }))).code).toBe('ABORTED');
     }
   });
+
+  test('N10: a locked ReadableStream is a typed FILE_FORMAT saying so, not a TypeError, in every stream loader', async () => {
+    const locked = (bytes: Uint8Array): ReadableStream<Uint8Array> => {
+      const s = new Blob([bytes]).stream();
+      s.getReader();
+      return s;
+    };
+    for (const call of [
+      () => readMatrixMarketCsr(locked(MTX)),
+      () => readH5ad(locked(H5AD)),
+      () => read10xH5(locked(TENX_H5)),
+      () => read10x({ matrix: locked(MTX), features: FEATURES, barcodes: BARCODES }),
+    ]) {
+      const e = await codeOf(call);
+      expect(e.code).toBe('FILE_FORMAT');
+      expect(e.message).toMatch(/locked/);
+    }
+  });
+
+  test("D8: read10x refuses an unknown key in its files object with UNKNOWN_OPTION and the nearest name ('matrx' → 'matrix')", async () => {
+    const e = await codeOf(() => read10x({ matrix: MTX, features: FEATURES, barcodes: BARCODES, matrx: 1 } as never));
+    expect(e.code).toBe('UNKNOWN_OPTION');
+    expect(e.message).toMatch(/Did you mean 'matrix'/);
+    const ok = await read10x({ matrix: MTX, features: FEATURES, barcodes: BARCODES });
+    expect(ok.n).toBeGreaterThan(0);
+  });
 });
