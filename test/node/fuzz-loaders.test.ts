@@ -360,7 +360,7 @@ describe('loaders check their options, their streams and the signal', () => {
 
   test('N10: a locked ReadableStream is a typed FILE_FORMAT saying so, not a TypeError, in every stream loader', async () => {
     const locked = (bytes: Uint8Array): ReadableStream<Uint8Array> => {
-      const s = new Blob([bytes]).stream();
+      const s = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream();
       s.getReader();
       return s;
     };
