@@ -76,6 +76,7 @@ export function makeBlobs(n: number, d: number, centres: number, seed: number, o
   ] as const) {
     if (!Number.isFinite(v)) throw invalid('BAD_OPTION', `makeBlobs: ${name}=${v} is not a finite number. Pass a finite number.`);
   }
+  if (std < 0) throw invalid('BAD_OPTION', `makeBlobs: std=${std} is negative. Pass a standard deviation ≥ 0.`);
   const mid = new Float64Array(centres * d);
   for (let t = 0; t < mid.length; t++) mid[t] = (rng.uniform() * 2 - 1) * spread + offset;
   const data = new Float64Array(n * d);

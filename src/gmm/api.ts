@@ -13,6 +13,7 @@ import { ENGINE_SELECTION, engineFor, type Engine, type EngineSelection } from '
 import { invalid } from '../errors.js';
 import type { CovarianceType, GaussianMixtureOptions, GaussianMixtureResult } from '../types.js';
 import type { Evaluation, GmmBackend } from './backend.js';
+import { checkCovariances } from './check-cov.js';
 import { fitGmm } from './fit.js';
 import { nParameters, precisionsFrom, type GmmParams } from './model.js';
 import { resolve } from './options.js';
@@ -180,34 +181,6 @@ export function gmmParamsOf(model: GmmModel, fromCaller = true): GmmParams {
     checkCovariances(type, k, d, cov);
   }
   return precisionsFrom(type, k, d, weights, means, cov, new Uint8Array(k).fill(1), reg);
-}
-
-/** Refuse covariances that no positive-definite matrix has: a variance <= 0, or |Σ_ij| > √(Σ_ii Σ_jj) (beyond rounding). */
-function checkCovariances(type: CovarianceType, k: number, d: number, cov: Float64Array): void {
-  const refuse = (c: number, why: string): Error =>
-    invalid(
-      'BAD_OPTION',
-      `The model's covariance${type === 'tied' ? '' : ` of component ${c}`} is not positive definite (${why}). ` +
-        'Pass covariances from a fit, or symmetric positive-definite matrices with positive variances.',
-    );
-  if (type === 'diag' || type === 'spherical') {
-    for (let i = 0; i < cov.length; i++) if (!(cov[i] > 0)) throw refuse(type === 'diag' ? Math.floor(i / d) : i, `variance ${cov[i]}`);
-    return;
-  }
-  const blocks = type === 'full' ? k : 1;
-  for (let c = 0; c < blocks; c++) {
-    const o = c * d * d;
-    for (let i = 0; i < d; i++) {
-      const vi = cov[o + i * d + i];
-      if (!(vi > 0)) throw refuse(c, `variance ${vi} on the diagonal at ${i}`);
-      for (let j = 0; j < i; j++) {
-        const vj = cov[o + j * d + j];
-        const cij = Math.max(Math.abs(cov[o + i * d + j]), Math.abs(cov[o + j * d + i]));
-        if (cij > Math.sqrt(vi) * Math.sqrt(vj) * (1 + 1e-6))
-          throw refuse(c, `|covariance| ${cij} at (${i}, ${j}) exceeds the variances allow`);
-      }
-    }
-  }
 }
 
 /** Labels, log p(x) and (when asked) responsibilities of X under a fitted mixture, on the engine `options` selects. */

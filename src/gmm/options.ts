@@ -1,4 +1,5 @@
 /** Gaussian mixture options with scikit-learn's defaults, mclust's default prior, and given initial parameters. */
+import { checkCovariances } from './check-cov.js';
 import { checkNInit } from '../core/options.js';
 import { isArrayLike, toFiniteVector, toFloat64, type Dataset } from '../data.js';
 import { checkOptionNames, optionNames } from '../core/known-options.js';
@@ -229,6 +230,8 @@ export function givenParams(g: GaussianMixtureParams, type: CovarianceType, k: n
     if (c.length !== k) throw fail();
     cov = toFiniteVector(c, 'init.covariances');
   }
+  // Refused here as in scoring (check-cov.ts): the fit would otherwise jitter it into another model.
+  checkCovariances(type, k, d, cov, 'init');
   if (scale === 1) return precisionsFrom(type, k, d, w, means.x, cov, new Uint8Array(k).fill(1), reg);
   // Fitting in scaled units (gmm/scale.ts): means ÷ s, covariances ÷ s².
   const m = means.x.map((v) => v / scale);

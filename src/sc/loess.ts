@@ -190,6 +190,16 @@ const LOESS_OPTIONS = optionNames<LoessOptions>({ span: true, degree: true, surf
 /** Fitted values of a loess regression of y on x (one predictor), as R's loess(y ~ x, ...). */
 export function loess(x: ArrayLike<number>, y: ArrayLike<number>, options: LoessOptions = {}): Float64Array {
   checkOptionNames(options, LOESS_OPTIONS, 'loess');
+  for (const [name, v] of [
+    ['x', x],
+    ['y', y],
+  ] as const) {
+    if (v === null || typeof v !== 'object' || typeof (v as ArrayLike<number>).length !== 'number')
+      throw invalid(
+        'BAD_OPTION',
+        `loess: ${name} is ${v === null ? 'null' : typeof v}, not an array of numbers. Pass one number per point.`,
+      );
+  }
   const n = x.length;
   if (y.length !== n) throw invalid('SHAPE_MISMATCH', `loess: x has ${n} values but y has ${y.length}.`);
   const span = options.span ?? 0.3;

@@ -155,6 +155,12 @@ export function rankGenes(x: CsrMatrix, labels: ArrayLike<number>, options: Mark
   if (typeof logData !== 'boolean') throw invalid('BAD_OPTION', `rankGenes: logData=${describeValue(logData)} must be true or false.`);
   // Counts or log1p data: ranks put every zero below the non-zeros, so a negative value would be ranked wrongly.
   checkCsr(x, 'rankGenes matrix', { nonNegative: true });
+  const names = options.geneNames;
+  if (names !== undefined && (!isArrayLike(names) || names.length !== x.d))
+    throw invalid(
+      'SHAPE_MISMATCH',
+      `rankGenes: geneNames has ${isArrayLike(names) ? names.length : describeValue(names)} entries for ${x.d} genes. Pass one name per column of the matrix.`,
+    );
   if (!isArrayLike(labels))
     throw invalid('SHAPE_MISMATCH', `rankGenes: labels must be an array of integers; got ${describeValue(labels)}.`);
   if (labels.length !== x.n)

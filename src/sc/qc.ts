@@ -77,6 +77,12 @@ export function mitoMaskFor(d: number, o: QcOptions = {}): Uint8Array {
   if (o.geneNames) {
     if (o.geneNames.length !== d)
       throw invalid('SHAPE_MISMATCH', `geneNames has ${o.geneNames.length} entries for ${d} genes. Pass one per gene.`);
+    for (let g = 0; g < d; g++)
+      if (typeof o.geneNames[g] !== 'string')
+        throw invalid(
+          'BAD_OPTION',
+          `geneNames[${g}] is ${describeValue(o.geneNames[g])}, not a string. Pass gene names (strings), one per gene.`,
+        );
     const prefixes = o.mitoPrefixes ?? ['MT-', 'mt-'];
     const list: unknown[] = Array.from(prefixes);
     if (!list.every((p) => typeof p === 'string')) throw invalid('BAD_OPTION', 'mitoPrefixes must be strings, e.g. ["MT-", "mt-"].');
@@ -151,7 +157,14 @@ export function isOutlier(values: ArrayLike<number>, o: OutlierOptions = {}): Ou
     const v: unknown = values[i];
     // NaN is a missing metric (e.g. pctMito of an empty cell) and never an outlier; other non-numbers are errors.
     if (typeof v !== 'number') throw finiteError(v, 'isOutlier values', `index ${i}`);
+    // log1p of a value below 0 is a different scale (or NaN below −1): a count-like metric is never negative.
+    if (o.log1p && v < 0)
+      throw invalid(
+        'BAD_OPTION',
+        `isOutlier: values[${i}] = ${v} is negative, but log1p: true takes counts (values ≥ 0). Pass log1p: false, or fix that value.`,
+      );
   }
+  if (values.length === 0) throw invalid('EMPTY_DATA', 'isOutlier: values is empty. Pass at least one value.');
   const x = Float64Array.from(values, (v) => (o.log1p ? Math.log1p(v) : v));
   // The median and MAD are of the values present: a NaN (missing) takes no part, as in R's median(na.rm = TRUE).
   const present = x.filter((v) => !Number.isNaN(v));

@@ -65,6 +65,8 @@ function standardNormal(rng: Rng): number {
 
 /** Gamma(shape, 1) by Marsaglia–Tsang, with the U^(1/a) boost for shape < 1. */
 export function sampleGamma(rng: Rng, shape: number): number {
+  if (typeof (rng as { uniform?: unknown } | null)?.uniform !== 'function')
+    throw invalid('BAD_OPTION', `sampleGamma: rng is ${rng === null ? 'null' : typeof rng}, not an Rng. Pass new Rng(seed).`);
   if (!(shape > 0 && shape < Infinity)) throw invalid('BAD_OPTION', `sampleGamma: shape=${shape} must be a finite number > 0.`);
   if (shape < 1) return sampleGamma(rng, shape + 1) * u01(rng) ** (1 / shape);
   const d = shape - 1 / 3;
@@ -146,6 +148,11 @@ export function sampleNegativeBinomial(rng: Rng, m: number, phi: number): number
 }
 
 function checkParams(p: NbMixtureParams, genes: number | undefined): { k: number; d: number; cum: Float64Array } {
+  if (p === null || typeof p !== 'object' || Array.isArray(p))
+    throw invalid(
+      'BAD_OPTION',
+      `sampleNbMixture: params is ${p === null ? 'null' : Array.isArray(p) ? 'an array' : typeof p}. Pass { weights, means, dispersions } (e.g. a fitted NB mixture's result).`,
+    );
   const k = p.weights?.length ?? 0;
   if (k < 1 || !Array.isArray(p.means) || p.means.length !== k) {
     throw new InvalidInputError(

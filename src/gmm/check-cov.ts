@@ -1,0 +1,31 @@
+/** The positive-definiteness check shared by a caller's model (api.ts, scoring) and a caller's init (options.ts, fitting). */
+import { invalid } from '../errors.js';
+import type { CovarianceType } from '../types.js';
+
+/** Refuse covariances that no positive-definite matrix has: a variance <= 0, or |Σ_ij| > √(Σ_ii Σ_jj) (beyond rounding). */
+export function checkCovariances(type: CovarianceType, k: number, d: number, cov: Float64Array, what = "The model's"): void {
+  const refuse = (c: number, why: string): Error =>
+    invalid(
+      'BAD_OPTION',
+      `${what} covariance${type === 'tied' ? '' : ` of component ${c}`} is not positive definite (${why}). ` +
+        'Pass covariances from a fit, or symmetric positive-definite matrices with positive variances.',
+    );
+  if (type === 'diag' || type === 'spherical') {
+    for (let i = 0; i < cov.length; i++) if (!(cov[i] > 0)) throw refuse(type === 'diag' ? Math.floor(i / d) : i, `variance ${cov[i]}`);
+    return;
+  }
+  const blocks = type === 'full' ? k : 1;
+  for (let c = 0; c < blocks; c++) {
+    const o = c * d * d;
+    for (let i = 0; i < d; i++) {
+      const vi = cov[o + i * d + i];
+      if (!(vi > 0)) throw refuse(c, `variance ${vi} on the diagonal at ${i}`);
+      for (let j = 0; j < i; j++) {
+        const vj = cov[o + j * d + j];
+        const cij = Math.max(Math.abs(cov[o + i * d + j]), Math.abs(cov[o + j * d + i]));
+        if (cij > Math.sqrt(vi) * Math.sqrt(vj) * (1 + 1e-6))
+          throw refuse(c, `|covariance| ${cij} at (${i}, ${j}) exceeds the variances allow`);
+      }
+    }
+  }
+}
