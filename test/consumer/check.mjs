@@ -38,7 +38,7 @@ export function firstWords(wgsl) {
 }
 
 /** Runs every consumer; returns { pack, publint, attw, node, tsc, bundles } for the test to assert on. */
-export async function runConsumerCheck({ log = () => {} } = {}) {
+export async function runConsumerCheck({ log = () => {}, browser: openPages = true } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'emgpu-consumer-'));
   const t0 = performance.now();
   const step = (what) => log(`[consumer ${((performance.now() - t0) / 1000).toFixed(1)} s] ${what}`);
@@ -75,6 +75,7 @@ export async function runConsumerCheck({ log = () => {} } = {}) {
       bundles[name] = { outDirs: outs };
     }
 
+    if (!openPages) return { pack: packed, publint: messages, attw, node, tsc, bundles };
     step('headless Chromium: WebGPU, then no navigator.gpu');
     const browser = await puppeteer.launch({
       executablePath: chromiumExecutable(),
