@@ -30,7 +30,8 @@ const METRICS: readonly KnnMetric[] = ['euclidean', 'cosine'];
 /** Exact k nearest neighbours of each row of `data` (rows are points), nearest first, ties to the lower index. */
 export async function knn(data: DataInput, options: KnnOptions): Promise<KnnResult> {
   checkOptionNames(options, KNN_OPTIONS, 'knn', 'k');
-  const metric = options.metric ?? 'euclidean';
+  // null is refused, not read as the default (only a missing metric means 'euclidean').
+  const metric = options.metric === undefined ? 'euclidean' : options.metric;
   if (!METRICS.includes(metric))
     throw invalid('BAD_OPTION', `metric '${String(metric)}' is not known. Pass metric: 'euclidean' or 'cosine'.`);
   const { k } = options;

@@ -15,12 +15,13 @@ export interface LeidenOptions {
   seed?: number;
   /**
    * Passes of the whole algorithm, each starting from the previous partition; default 2 (as
-   * leidenalg). Negative: repeat until a pass changes nothing.
+   * leidenalg). Negative: repeat until a pass changes nothing. A positive count also stops
+   * early at a pass that changes nothing (so a huge count cannot run unbounded idle passes).
    */
   nIterations?: number;
   /** 'leiden' (default) refines each community before aggregating; 'louvain' aggregates the communities as they are. */
   algorithm?: 'leiden' | 'louvain';
-  /** Abort: checked between phases (leiden() yields to the event loop once per level); the call rejects with an AbortError. */
+  /** Abort: checked between phases and every few ms inside local moving (leiden() yields to the event loop there); the call rejects with an AbortError. */
   signal?: AbortSignal;
 }
 
@@ -39,7 +40,7 @@ export interface LeidenResult {
   quality: number;
   /** Plain modularity (γ = 1) of the labels, whatever the objective. */
   modularity: number;
-  /** Passes run (nIterations, or fewer when negative and a pass changed nothing). */
+  /** Passes run (nIterations, or fewer when a pass changed nothing). */
   iterations: number;
   objective: LeidenObjective;
   resolution: number;
