@@ -91,10 +91,10 @@ async function pass(
   const scratch = new Int32Array(g0.n);
   let c: number;
   for (;;) {
-    // One event-loop turn per level, so an abort (or a page's events) can run during long work.
+    // One event-loop turn per level (and every few ms inside local moving), so an abort can run.
     await yieldToEventLoop();
     checkAbort(signal);
-    moveNodesFast(g, comm, gamma, rng);
+    await moveNodesFast(g, comm, gamma, rng, { last: performance.now(), signal });
     c = compact(comm, scratch.subarray(0, g.n));
     if (c === g.n) break;
     let ref = comm;

@@ -32,7 +32,8 @@ export interface LeidenResult {
   /**
    * The objective's value, as leidenalg's quality(): modularity —
    * (1/2m) Σ_c (2·w_c − γ·K_c²/2m) (ModularityVertexPartition at γ = 1; RBConfigurationVertexPartition's
-   * quality divided by 2m otherwise); cpm — Σ_c (2·w_c − γ·n_c(n_c − 1)) (CPMVertexPartition).
+   * quality divided by 2m otherwise); cpm — Σ_c (2·w_c − γ·n_c(n_c − 1)) (CPMVertexPartition), in
+   * weight units, so ±Infinity when that sum lies beyond float64 (weights near 1.8e308).
    * w_c: weight of the edges inside c (each once, self-loops included), K_c: sum of the degrees of c's vertices
    * (a self-loop counts twice, as in igraph), m: total edge weight. A graph with self-loops (diagonal entries)
    * is accepted; CPM then counts n_c(n_c + 1) as leidenalg does.
