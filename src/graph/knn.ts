@@ -27,7 +27,10 @@ export const KNN_OPTIONS: readonly string[] = [
 
 const METRICS: readonly KnnMetric[] = ['euclidean', 'cosine'];
 
-/** Exact k nearest neighbours of each row of `data` (rows are points), nearest first, ties to the lower index. */
+/**
+ * Exact k nearest neighbours of each row of `data` (rows are points), nearest first, ties to the lower index.
+ * Distances are float32: euclidean data whose neighbour distances exceed ~3.4e38 is refused (OUT_OF_RANGE).
+ */
 export async function knn(data: DataInput, options: KnnOptions): Promise<KnnResult> {
   checkOptionNames(options, KNN_OPTIONS, 'knn', 'k');
   // null is refused, not read as the default (only a missing metric means 'euclidean').
