@@ -13,6 +13,7 @@
  */
 import { checkOptionNames, optionNames } from '../core/known-options.js';
 import { invalid } from '../errors.js';
+import { checkKnn } from './check-knn.js';
 import type { KnnResult, WeightedGraph } from './types.js';
 
 export interface FuzzyOptions {
@@ -85,6 +86,7 @@ export function smoothKnnDist(knn: KnnResult, localConnectivity = 1): { sigma: F
  */
 export function fuzzySimplicialSet(knn: KnnResult, options: FuzzyOptions = {}): WeightedGraph {
   checkOptionNames(options, FUZZY_OPTIONS, 'fuzzySimplicialSet');
+  checkKnn(knn, 'fuzzySimplicialSet');
   const mix = options.setOpMixRatio ?? 1;
   const lc = options.localConnectivity ?? 1;
   if (typeof mix !== 'number' || !(mix >= 0 && mix <= 1)) {
@@ -96,10 +98,9 @@ export function fuzzySimplicialSet(knn: KnnResult, options: FuzzyOptions = {}): 
   if (typeof lc !== 'number' || !(lc >= 0 && lc <= knn.k)) {
     throw invalid('BAD_OPTION', `fuzzySimplicialSet: localConnectivity=${String(lc)} must lie in [0, k=${knn.k}]. Pass 1 (the default).`);
   }
-  checkKnn(knn);
   const { n, k, indices, distances } = knn;
   const { sigma, rho } = smoothKnnDist(knn, lc);
-  // Directed memberships as CSR (rows sorted by column; self and repeated neighbours dropped), its
+  // Directed memberships as CSR (rows sorted by column; checkKnn refused self and repeated neighbours), its
   // transpose by counting, then each symmetric row as the merge of row i of both.
   const aPtr = new Uint32Array(n + 1);
   const aCol = new Uint32Array(n * k);
@@ -111,7 +112,6 @@ export function fuzzySimplicialSet(knn: KnnResult, options: FuzzyOptions = {}): 
     let q = aPtr[i];
     for (let t = 0; t < k; t++) {
       const j = indices[i * k + order[t]];
-      if (j === i || (q > aPtr[i] && aCol[q - 1] === j)) continue;
       const dd = distances[i * k + order[t]] - rho[i];
       aCol[q] = j;
       aVal[q++] = dd <= 0 || sigma[i] === 0 ? 1 : Math.exp(-(dd / sigma[i]));
@@ -166,30 +166,4 @@ export function fuzzySimplicialSet(knn: KnnResult, options: FuzzyOptions = {}): 
   }
   const nnz = indptr[n];
   return { n, d: n, nnz, indptr, indices: cols, values };
-}
-
-function checkKnn(knn: KnnResult): void {
-  const ok =
-    knn !== null &&
-    typeof knn === 'object' &&
-    Number.isInteger(knn.n) &&
-    Number.isInteger(knn.k) &&
-    knn.k >= 1 &&
-    knn.indices?.length === knn.n * knn.k &&
-    knn.distances?.length === knn.n * knn.k;
-  if (!ok) {
-    throw invalid(
-      'SHAPE_MISMATCH',
-      'fuzzySimplicialSet: the kNN result is malformed (indices and distances must hold n × k entries). Pass what knn() returned.',
-    );
-  }
-  for (let t = 0; t < knn.n * knn.k; t++) {
-    const j = knn.indices[t];
-    if (!(Number.isInteger(j) && j >= 0 && j < knn.n) || !(knn.distances[t] >= 0)) {
-      throw invalid(
-        'BAD_OPTION',
-        `fuzzySimplicialSet: kNN entry ${t} (index ${j}, distance ${knn.distances[t]}) is out of range. Pass what knn() returned.`,
-      );
-    }
-  }
 }

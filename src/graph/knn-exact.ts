@@ -9,7 +9,7 @@
  * brute force in float64. So 'wasm' and 'webgpu' return the reference's bits, always.
  */
 import type { Dataset } from '../data.js';
-import { EmgpuError } from '../errors.js';
+import { EmgpuError, invalid } from '../errors.js';
 import type { KnnCandidates, KnnSearch } from './knn-backend.js';
 import type { KnnMetric, KnnResult } from './types.js';
 
@@ -183,6 +183,13 @@ export function refine(ds: Dataset, metric: KnnMetric, k: number, prep: Prepared
     for (let t = 0; t < k; t++) {
       indices[i * k + t] = rowIdx[t];
       distances[i * k + t] = metric === 'euclidean' ? Math.sqrt(rowDist[t]) : rowDist[t];
+      // Distances are stored in float32: one beyond its range (or a float64 overflow) would be
+      // Infinity and the ranking garbage, so such data is refused rather than scaled silently.
+      if (distances[i * k + t] === Infinity)
+        throw invalid(
+          'OUT_OF_RANGE',
+          `knn: row ${i}'s neighbour distances exceed float32's range (~3.4e38), where results are stored. Rescale the data (e.g. divide by its largest |value|) before knn().`,
+        );
     }
   }
   return { n, k, metric, indices, distances, backend };

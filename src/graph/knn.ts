@@ -3,7 +3,7 @@
  * (types.ts KnnResult). A backend proposes candidates (knn-backend.ts); knn-exact.ts measures
  * them again in float64 and proves them, so every backend returns the float64 reference's bits.
  */
-import { toDataset, type DataInput } from '../data.js';
+import { type Dataset, toDataset, type DataInput } from '../data.js';
 import { invalid, throwIfAborted } from '../errors.js';
 import { implementationFor } from '../core/registry.js';
 import { checkOptionNames, optionNames } from '../core/known-options.js';
@@ -27,16 +27,20 @@ export const KNN_OPTIONS: readonly string[] = [
 
 const METRICS: readonly KnnMetric[] = ['euclidean', 'cosine'];
 
-/** Exact k nearest neighbours of each row of `data` (rows are points), nearest first, ties to the lower index. */
+/**
+ * Exact k nearest neighbours of each row of `data` (rows are points), nearest first, ties to the lower index.
+ * Distances are float32: euclidean data whose neighbour distances exceed ~3.4e38 is refused (OUT_OF_RANGE).
+ */
 export async function knn(data: DataInput, options: KnnOptions): Promise<KnnResult> {
   checkOptionNames(options, KNN_OPTIONS, 'knn', 'k');
-  const metric = options.metric ?? 'euclidean';
+  // null is refused, not read as the default (only a missing metric means 'euclidean').
+  const metric = options.metric === undefined ? 'euclidean' : options.metric;
   if (!METRICS.includes(metric))
     throw invalid('BAD_OPTION', `metric '${String(metric)}' is not known. Pass metric: 'euclidean' or 'cosine'.`);
   const { k } = options;
   if (typeof k !== 'number' || !Number.isInteger(k) || k < 1)
     throw invalid('BAD_OPTION', `k=${String(k)} is not a positive integer. Pass k >= 1, the neighbours per row.`);
-  const ds = toDataset(data, 'knn data');
+  const ds = cosineRange(toDataset(data, 'knn data'), metric);
   if (k > ds.n - 1)
     throw invalid(
       'K_TOO_LARGE',
@@ -50,4 +54,23 @@ export async function knn(data: DataInput, options: KnnOptions): Promise<KnnResu
   const cand = await impl.candidates(engine, prep.search, options.signal ? { signal: options.signal } : {});
   throwIfAborted(options.signal);
   return refine(ds, metric, k, prep, cand, engine.backend);
+}
+
+/**
+ * Cosine distances do not change when every value is multiplied by one positive number, but the
+ * norms and dot products overflow beyond ~1e154 (NaN) and underflow below ~1e-154 (rows read as
+ * zeros): such data is brought to max |value| in [0.5, 1] by a power of two (exact). Euclidean
+ * data is left as it is; distances beyond float32 are refused in refine (knn-exact.ts).
+ */
+function cosineRange(ds: Dataset, metric: KnnMetric): Dataset {
+  if (metric !== 'cosine') return ds;
+  let maxAbs = 0;
+  for (let t = 0; t < ds.x.length; t++) maxAbs = Math.max(maxAbs, Math.abs(ds.x[t]));
+  if (maxAbs === 0 || (maxAbs < 2 ** 400 && maxAbs > 2 ** -400)) return ds;
+  const scale = 2 ** -Math.ceil(Math.log2(maxAbs));
+  const x = ds.x.map((v) => v * scale);
+  const mean = ds.mean.map((v) => v * scale);
+  // Variances are unused by the search; scaled too so the object stays consistent.
+  const variance = ds.variance.map((v) => v * scale * scale);
+  return { n: ds.n, d: ds.d, x, mean, variance };
 }

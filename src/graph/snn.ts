@@ -9,6 +9,7 @@
  */
 import { invalid } from '../errors.js';
 import { checkOptionNames, optionNames } from '../core/known-options.js';
+import { checkKnn } from './check-knn.js';
 import type { KnnResult, WeightedGraph } from './types.js';
 
 export interface SnnOptions {
@@ -18,37 +19,12 @@ export interface SnnOptions {
 
 export const SNN_OPTIONS: readonly string[] = optionNames<SnnOptions>({ pruneSnn: true });
 
-function checkKnn(knn: KnnResult): void {
-  const ok =
-    knn !== null &&
-    typeof knn === 'object' &&
-    Number.isInteger(knn.n) &&
-    Number.isInteger(knn.k) &&
-    knn.n >= 2 &&
-    knn.k >= 1 &&
-    knn.k < knn.n &&
-    knn.indices instanceof Int32Array &&
-    knn.indices.length === knn.n * knn.k;
-  if (!ok)
-    throw invalid(
-      'SHAPE_MISMATCH',
-      'snnGraph needs a KnnResult { n, k, indices: Int32Array of n·k } with 1 ≤ k < n. Pass the result of knn(data, { k }).',
-    );
-  for (let t = 0; t < knn.indices.length; t++) {
-    const j = knn.indices[t];
-    if (j < 0 || j >= knn.n || j === Math.floor(t / knn.k))
-      throw invalid(
-        'SHAPE_MISMATCH',
-        `knn.indices[${t}] = ${j} is not another row of 0..${knn.n - 1} (row ${Math.floor(t / knn.k)}). Pass the result of knn(data, { k }).`,
-      );
-  }
-}
-
 /** Seurat's SNN graph of a kNN result, as a symmetric CSR matrix with float64 weights. */
 export function snnGraph(knn: KnnResult, options: SnnOptions = {}): WeightedGraph {
   checkOptionNames(options, SNN_OPTIONS, 'snnGraph');
-  checkKnn(knn);
-  const prune = options.pruneSnn ?? 1 / 15;
+  checkKnn(knn, 'snnGraph');
+  // null is refused, not read as the default (only a missing option means 1/15).
+  const prune = options.pruneSnn === undefined ? 1 / 15 : options.pruneSnn;
   if (typeof prune !== 'number' || !Number.isFinite(prune) || prune < 0 || prune > 1)
     throw invalid('BAD_OPTION', `pruneSnn=${String(prune)} is not a number in [0, 1]. Pass e.g. pruneSnn: 1 / 15 (Seurat's default).`);
   const { n, k, indices } = knn;

@@ -4,7 +4,7 @@
  * weight in the objective's penalty term (degree for modularity, size for CPM); and the
  * aggregation of a graph by a partition into its community graph.
  */
-import { invalid } from '../errors.js';
+import { checkGraph } from '../graph/check-graph.js';
 import type { WeightedGraph } from '../graph/types.js';
 
 export interface WorkGraph {
@@ -18,55 +18,21 @@ export interface WorkGraph {
   nodeW: Float64Array;
   /** The caller's graph stores a diagonal entry (leidenalg's CPM then counts n(n + 1)/2 possible pairs). */
   loops?: boolean;
+  /** Stored weights are the caller's times this power of two (1 unless they were huge; see workGraph). */
+  scale?: number;
 }
 
-/** Validate a WeightedGraph (square, symmetric, finite non-negative weights, sorted columns) and copy it. */
+/** Validate a WeightedGraph (graph/check-graph.ts) and copy it. */
 export function workGraph(g: WeightedGraph, cpm: boolean): WorkGraph {
-  if (g === null || typeof g !== 'object' || !g.indptr || !g.indices || !g.values) {
-    throw invalid(
-      'BAD_OPTION',
-      'leiden: the graph must be a CSR object { n, d, indptr, indices, values }. Build it with the graph helpers (e.g. an SNN graph).',
-    );
-  }
-  const { n, d, indptr, indices, values } = g;
-  if (!Number.isInteger(n) || n < 0 || n !== d) {
-    throw invalid(
-      'SHAPE_MISMATCH',
-      `leiden: the graph is ${n} × ${d}; an adjacency matrix must be square (n === d). Pass the vertex-by-vertex weight matrix.`,
-    );
-  }
-  if (indptr.length !== n + 1 || indptr[0] !== 0 || indices.length !== values.length || indptr[n] !== indices.length) {
-    throw invalid(
-      'SHAPE_MISMATCH',
-      `leiden: indptr has ${indptr.length} entries for n = ${n} (needs n + 1, from 0 to nnz = ${indices.length}). Pass a well-formed CSR matrix.`,
-    );
-  }
-  const nnz = indices.length;
+  checkGraph(g, 'leiden');
+  const { n, indptr, indices, values } = g;
   let off = 0;
   let loops = false;
   const self = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    const a = indptr[i];
-    const b = indptr[i + 1];
-    if (b < a) throw invalid('SHAPE_MISMATCH', `leiden: indptr decreases at row ${i}. Pass a well-formed CSR matrix.`);
-    for (let p = a; p < b; p++) {
-      const j = indices[p];
-      const w = values[p];
-      if (!Number.isInteger(j) || j < 0 || j >= n || (p > a && j <= indices[p - 1])) {
-        throw invalid(
-          'SHAPE_MISMATCH',
-          `leiden: row ${i} has column ${j} out of range or out of order (columns must be strictly ascending in [0, ${n})). Sort each row's columns.`,
-        );
-      }
-      if (!Number.isFinite(w))
-        throw invalid('NON_FINITE', `leiden: edge (${i}, ${j}) has weight ${w}. Weights must be finite; drop or fix that edge.`);
-      if (w < 0)
-        throw invalid(
-          'BAD_OPTION',
-          `leiden: edge (${i}, ${j}) has negative weight ${w}. Modularity and CPM need weights ≥ 0; shift or drop negative edges.`,
-        );
-      if (j === i) {
-        self[i] = w;
+    for (let p = indptr[i]; p < indptr[i + 1]; p++) {
+      if (indices[p] === i) {
+        self[i] = values[p];
         loops = true;
       } else off++;
     }
@@ -82,7 +48,17 @@ export function workGraph(g: WeightedGraph, cpm: boolean): WorkGraph {
     }
     out[i + 1] = q;
   }
-  checkSymmetric(n, out, cols, ws, nnz);
+  // Degrees are squared in the objective (K_c²/2m): with weights so large that Σw·Σw would
+  // overflow, work in weights times 2^-e (exact; modularity is scale-free, CPM's γ is scaled too).
+  let maxW = 0;
+  for (let p = 0; p < off; p++) if (ws[p] > maxW) maxW = ws[p];
+  for (let i = 0; i < n; i++) if (self[i] > maxW) maxW = self[i];
+  let scale = 1;
+  if (maxW * (off + 2 * n) > 2 ** 500) {
+    scale = 2 ** -Math.ceil(Math.log2(maxW));
+    for (let p = 0; p < off; p++) ws[p] *= scale;
+    for (let i = 0; i < n; i++) self[i] *= scale;
+  }
   const nodeW = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     if (cpm) nodeW[i] = 1;
@@ -92,42 +68,7 @@ export function workGraph(g: WeightedGraph, cpm: boolean): WorkGraph {
       nodeW[i] = s;
     }
   }
-  return { n, indptr: out, indices: cols, weights: ws, self, nodeW, loops };
-}
-
-/** Every (i, j, w) must have its (j, i, w): walk the transpose built by a counting pass (O(nnz)). */
-function checkSymmetric(n: number, indptr: Int32Array, cols: Int32Array, ws: Float64Array, nnz: number): void {
-  const tptr = new Int32Array(n + 1);
-  for (let p = 0; p < cols.length; p++) tptr[cols[p] + 1]++;
-  for (let i = 0; i < n; i++) tptr[i + 1] += tptr[i];
-  const fill = tptr.slice(0, n);
-  const trow = new Int32Array(cols.length);
-  const tw = new Float64Array(cols.length);
-  for (let i = 0; i < n; i++) {
-    for (let p = indptr[i]; p < indptr[i + 1]; p++) {
-      const q = fill[cols[p]]++;
-      trow[q] = i;
-      tw[q] = ws[p];
-    }
-  }
-  for (let i = 0; i < n; i++) {
-    const ok = tptr[i] === indptr[i] && tptr[i + 1] === indptr[i + 1];
-    for (let p = indptr[i]; ok && p < indptr[i + 1]; p++) {
-      const a = ws[p];
-      const b = tw[p];
-      if (trow[p] !== cols[p] || Math.abs(a - b) > 1e-6 * Math.max(Math.abs(a), Math.abs(b))) {
-        throw asym(i, cols[p], nnz);
-      }
-    }
-    if (!ok) throw asym(i, -1, nnz);
-  }
-}
-
-function asym(i: number, j: number, nnz: number): Error {
-  return invalid(
-    'BAD_OPTION',
-    `leiden: the graph is not symmetric (row ${i}${j >= 0 ? `, column ${j}` : ''}; ${nnz} stored entries): an undirected graph stores each edge in both rows with the same weight. Symmetrise it, e.g. (A + Aᵀ)/2 or max(A, Aᵀ).`,
-  );
+  return { n, indptr: out, indices: cols, weights: ws, self, nodeW, loops, scale };
 }
 
 /**

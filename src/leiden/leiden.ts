@@ -91,10 +91,10 @@ async function pass(
   const scratch = new Int32Array(g0.n);
   let c: number;
   for (;;) {
-    // One event-loop turn per level, so an abort (or a page's events) can run during long work.
+    // One event-loop turn per level (and every few ms inside local moving), so an abort can run.
     await yieldToEventLoop();
     checkAbort(signal);
-    moveNodesFast(g, comm, gamma, rng);
+    await moveNodesFast(g, comm, gamma, rng, { last: performance.now(), signal });
     c = compact(comm, scratch.subarray(0, g.n));
     if (c === g.n) break;
     let ref = comm;
@@ -124,7 +124,8 @@ export async function leiden(graph: WeightedGraph, options?: LeidenOptions): Pro
   const n = g0.n;
   let twoM = 0;
   if (!cpm) for (let v = 0; v < n; v++) twoM += g0.nodeW[v];
-  const gamma = cpm ? o.resolution : twoM > 0 ? o.resolution / twoM : 0;
+  const scale = g0.scale ?? 1;
+  const gamma = cpm ? o.resolution * scale : twoM > 0 ? o.resolution / twoM : 0;
   const rng = new Rng(o.seed);
   const labels = new Int32Array(n);
   for (let i = 0; i < n; i++) labels[i] = i;
@@ -135,7 +136,8 @@ export async function leiden(graph: WeightedGraph, options?: LeidenOptions): Pro
     prev.set(labels);
     c = await pass(g0, labels, gamma, o.algorithm === 'leiden', rng, o.signal);
     iterations++;
-    if (o.nIterations < 0 && sameLabels(prev, labels)) break;
+    // A pass that changed nothing ends the loop for any count (N6: nIterations: 1e9 must not spin).
+    if (sameLabels(prev, labels)) break;
   }
   const final = bySize(labels, c);
   const q = qualities(g0, final, c);
@@ -143,7 +145,8 @@ export async function leiden(graph: WeightedGraph, options?: LeidenOptions): Pro
   return {
     labels: final,
     nCommunities: c,
-    quality: cpm ? q.cpm(o.resolution) : q.modularity(o.resolution),
+    // CPM's quality is in weight units: back to the caller's (workGraph may have scaled them).
+    quality: cpm ? q.cpm(o.resolution * scale) / scale : q.modularity(o.resolution),
     modularity,
     iterations,
     objective: o.objective,

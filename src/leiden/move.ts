@@ -9,11 +9,24 @@
  * γ for CPM). That is half of leidenalg's unnormalised quality, so moves rank the same.
  */
 import type { Rng } from '../core/rng.js';
+import { yieldToEventLoop } from '../core/yield.js';
+import { AbortError } from '../errors.js';
 import type { WorkGraph } from './graph.js';
 import { randomOrder } from './util.js';
 
-/** Improve `comm` (labels in 0..n−1) in place; true when some vertex moved. */
-export function moveNodesFast(g: WorkGraph, comm: Int32Array, gamma: number, rng: Rng): boolean {
+/** When leiden() last yielded, and its abort signal. */
+export interface Pause {
+  last: number;
+  signal?: AbortSignal | undefined;
+}
+
+const YIELD_MS = 8;
+
+/**
+ * Improve `comm` (labels in 0..n−1) in place; true when some vertex moved. Every few ms it yields
+ * to the event loop and checks the signal, so a timer's abort lands during one long level.
+ */
+export async function moveNodesFast(g: WorkGraph, comm: Int32Array, gamma: number, rng: Rng, pause: Pause): Promise<boolean> {
   const { n, indptr, indices, weights, nodeW } = g;
   const commW = new Float64Array(n);
   const count = new Int32Array(n);
@@ -36,6 +49,11 @@ export function moveNodesFast(g: WorkGraph, comm: Int32Array, gamma: number, rng
   let moved = false;
   let visit = 0;
   while (size > 0) {
+    if ((visit & 255) === 255 && performance.now() - pause.last > YIELD_MS) {
+      await yieldToEventLoop();
+      if (pause.signal?.aborted) throw new AbortError(pause.signal.reason);
+      pause.last = performance.now();
+    }
     const v = queue[head];
     head = head + 1 === n ? 0 : head + 1;
     size--;

@@ -8,6 +8,8 @@ import { checkOptionNames, optionNames } from '../core/known-options.js';
 import type { DataInput } from '../data.js';
 import { ENGINE_SELECTION, engineFor, withNotice } from '../engine/engine.js';
 import { invalid } from '../errors.js';
+import { checkGraph } from '../graph/check-graph.js';
+import { checkKnn } from '../graph/check-knn.js';
 import { fuzzySimplicialSet } from '../graph/fuzzy.js';
 import { knn } from '../graph/knn.js';
 import type { KnnResult, WeightedGraph } from '../graph/types.js';
@@ -58,8 +60,14 @@ export async function umap(input: UmapInput, options: UmapOptions = {}): Promise
   const minDist = num(o.minDist, 'minDist', (x) => x >= 0 && Number.isFinite(x), 'must be ≥ 0. Pass e.g. 0.1', 0.1);
   const spread = num(o.spread, 'spread', (x) => x > 0 && Number.isFinite(x) && x >= minDist, 'must be > 0 and ≥ minDist. Pass e.g. 1', 1);
   const nu = num(o.negativeSampleRate, 'negativeSampleRate', (x) => x >= 0 && x <= 1000, 'must lie in [0, 1000]. Pass e.g. 5', 5);
-  const lr = num(o.learningRate, 'learningRate', (x) => x > 0 && Number.isFinite(x), 'must be > 0. Pass e.g. 1', 1);
-  const seed = num(o.seed, 'seed', Number.isSafeInteger, 'must be a safe integer', 0);
+  // Steps are clipped at 4·learningRate: beyond 1000 the layout leaves float32's useful range (NaN).
+  const lr = num(o.learningRate, 'learningRate', (x) => x > 0 && x <= 1000, 'must lie in (0, 1000]. Pass e.g. 1', 1);
+  const seed = num(o.seed, 'seed', (x) => Number.isSafeInteger(x) && x >= 0, 'must be a non-negative safe integer. Pass e.g. 0', 0);
+  if (input === null || typeof input !== 'object')
+    throw invalid(
+      'BAD_OPTION',
+      `umap: the input is ${input === null ? 'null' : typeof input}. Pass data rows, a KnnResult or a WeightedGraph.`,
+    );
   const init = o.init ?? 'spectral';
   if (typeof init === 'string' && init !== 'spectral' && init !== 'pca') {
     throw invalid('BAD_OPTION', `umap: init '${init}' is not known. Pass 'spectral', 'pca' or an n × nComponents array.`);
@@ -76,9 +84,11 @@ export async function umap(input: UmapInput, options: UmapOptions = {}): Promise
     if (o.nNeighbors !== undefined || o.metric !== undefined) {
       throw invalid('BAD_OPTION', 'umap: nNeighbors and metric apply to data or kNN input, not to a graph. Leave them out.');
     }
+    checkGraph(input, 'umap');
     graph = input;
   } else {
     if (isKnn(input)) {
+      checkKnn(input, 'umap');
       const nn = num(
         o.nNeighbors,
         'nNeighbors',
@@ -125,8 +135,18 @@ export async function umap(input: UmapInput, options: UmapOptions = {}): Promise
   if (typeof init !== 'string') {
     if (init.length !== n * dim)
       throw invalid('SHAPE_MISMATCH', `umap: init has ${init.length} values; n × nComponents = ${n * dim}. Pass row-major coordinates.`);
+    for (let t = 0; t < init.length; t++) {
+      const v = (init as ArrayLike<unknown>)[t];
+      // Checked before Float32Array.from, which would coerce null to 0 and '3' to 3.
+      if (typeof v !== 'number')
+        throw invalid('NON_NUMERIC', `umap: init[${t}] is ${v === null ? 'null' : typeof v}. Pass numeric coordinates.`);
+    }
     start = Float32Array.from(init as ArrayLike<number>);
-    if (!start.every(Number.isFinite)) throw invalid('NON_FINITE', 'umap: init holds a non-finite value. Pass finite coordinates.');
+    if (!start.every(Number.isFinite))
+      throw invalid(
+        'NON_FINITE',
+        'umap: init holds a value that is not finite in float32 (NaN, ±Infinity or beyond ±3.4e38). Pass finite coordinates.',
+      );
   } else if (init === 'pca') {
     if (isGraph(input) || isKnn(input))
       throw invalid('BAD_OPTION', "umap: init 'pca' needs the data; the input is a graph or kNN. Pass init: 'spectral'.");

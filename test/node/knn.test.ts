@@ -171,4 +171,53 @@ describe('knn refuses bad input with typed errors', () => {
     await expect(knn([[0], [1]], undefined as never)).rejects.toMatchObject({ code: 'BAD_OPTION' });
     await expect(knn([[0]], { k: 1, backend: 'reference' })).rejects.toMatchObject({ code: 'K_TOO_LARGE' });
   });
+
+  test('refuses euclidean distances beyond float32 and keeps cosine neighbours of huge or tiny data (N1)', async () => {
+    const x = [
+      [0, 0],
+      [1, 0],
+      [0, 2],
+      [5, 5],
+      [0.9, 0.1],
+      [3, -1],
+    ];
+    const big = x.map((r) => r.map((v) => v * 1e200));
+    await expect(knn(big, { k: 2, backend: 'cpu' })).rejects.toMatchObject({ code: 'OUT_OF_RANGE' });
+    await expect(
+      knn(
+        x.map((r) => r.map((v) => v * 1e39)),
+        { k: 2, backend: 'reference' },
+      ),
+    ).rejects.toMatchObject({ code: 'OUT_OF_RANGE' });
+    const plain = await knn(x, { k: 2, metric: 'cosine', backend: 'reference' });
+    for (const s of [1e200, 1e-200]) {
+      const r = await knn(
+        x.map((row) => row.map((v) => v * s)),
+        { k: 2, metric: 'cosine', backend: 'cpu' },
+      );
+      expect(Array.from(r.indices)).toEqual(Array.from(plain.indices));
+      for (let t = 0; t < r.distances.length; t++) expect(Math.abs(r.distances[t] - plain.distances[t])).toBeLessThan(1e-6);
+    }
+  });
+
+  test('refuses metric: null instead of reading it as the default (D13)', async () => {
+    await expect(knn([[0], [1], [2]], { k: 1, metric: null as never, backend: 'reference' })).rejects.toMatchObject({
+      code: 'BAD_OPTION',
+    });
+  });
+
+  test("the reference backend yields while it searches, so a timer's abort lands within ~50 ms (N11)", async () => {
+    const rng = normals(3);
+    const x = Array.from({ length: 2500 }, () => Array.from({ length: 20 }, () => rng.normal()));
+    const engine = await createEngine({ backend: 'reference' });
+    await knn(x.slice(0, 20), { k: 15, engine }); // compiled before the clock starts
+    const ac = new AbortController();
+    const run = knn(x, { k: 15, engine, signal: ac.signal });
+    // Timed from when the timer is due: a blocked loop would also delay the timer's own callback.
+    const due = performance.now() + 20;
+    setTimeout(() => ac.abort(), 20);
+    await expect(run).rejects.toMatchObject({ code: 'ABORTED' });
+    expect(performance.now() - due).toBeLessThan(50);
+    engine.destroy();
+  });
 });

@@ -242,4 +242,77 @@ describe('leiden refuses bad input with typed errors', () => {
     later.abort('user'); // runs before leiden's first yield to the event loop resolves
     expect(await code(running)).toBe('ABORTED');
   });
+
+  test("rescales huge weights: a ring of 1e300 or 1.7e308 gets the unit ring's labels and modularity (N2)", async () => {
+    const n = 10;
+    const ring = (w: number) =>
+      graphFromEdges(
+        n,
+        Array.from({ length: n }, (_, i) => i),
+        Array.from({ length: n }, (_, i) => (i + 1) % n),
+        new Array(n).fill(w),
+      );
+    const unit = await leiden(ring(1));
+    expect(unit.nCommunities).toBeGreaterThan(1);
+    for (const w of [1e300, 1.7e308]) {
+      const r = await leiden(ring(w));
+      expect(Array.from(r.labels)).toEqual(Array.from(unit.labels));
+      expect(Math.abs(r.modularity - unit.modularity)).toBeLessThan(1e-12);
+      const cpm = await leiden(ring(w), { objective: 'cpm', resolution: 0.5 * w });
+      const cpm1 = await leiden(ring(1), { objective: 'cpm', resolution: 0.5 });
+      expect(Array.from(cpm.labels)).toEqual(Array.from(cpm1.labels));
+      // CPM's quality is in weight units: at 1.7e308 its true value lies beyond float64 (Infinity).
+      if (w === 1e300) expect(Math.abs(cpm.quality / w - cpm1.quality)).toBeLessThan(1e-9 * Math.abs(cpm1.quality));
+      else expect(cpm.quality).toBe(Number.POSITIVE_INFINITY);
+    }
+  });
+
+  test('a huge positive nIterations stops at the first pass that changes nothing, as −1 does (N6)', async () => {
+    const t0 = performance.now();
+    const many = await leiden(twoTriangles, { nIterations: 1e9 });
+    const conv = await leiden(twoTriangles, { nIterations: -1 });
+    expect(performance.now() - t0).toBeLessThan(500);
+    expect(many.iterations).toBe(conv.iterations);
+    expect(Array.from(many.labels)).toEqual(Array.from(conv.labels));
+  });
+
+  test("yields inside local moving, so a timer's abort lands within ~50 ms of one long level (N11)", async () => {
+    // A random graph whose first local-moving level takes far longer than the abort's 20 ms.
+    const n = 20000;
+    const ei: number[] = [];
+    const ej: number[] = [];
+    let s = 12345;
+    const next = () => {
+      s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+      return s % n;
+    };
+    for (let i = 0; i < n; i++)
+      for (let t = 0; t < 5; t++) {
+        const j = next();
+        if (j !== i) {
+          ei.push(Math.min(i, j));
+          ej.push(Math.max(i, j));
+        }
+      }
+    const seen = new Set<number>();
+    const a: number[] = [];
+    const b: number[] = [];
+    ei.forEach((x, t) => {
+      const key = x * n + ej[t];
+      if (!seen.has(key)) {
+        seen.add(key);
+        a.push(x);
+        b.push(ej[t]);
+      }
+    });
+    const g = graphFromEdges(n, a, b, new Array(a.length).fill(1));
+    const ac = new AbortController();
+    // leiden() checks the graph synchronously before its first await; the timer starts after that.
+    const run = leiden(g, { signal: ac.signal });
+    // Timed from when the timer is due: a blocked loop would also delay the timer's own callback.
+    const due = performance.now() + 20;
+    setTimeout(() => ac.abort(), 20);
+    expect(await code(run)).toBe('ABORTED');
+    expect(performance.now() - due).toBeLessThan(50);
+  });
 });

@@ -69,4 +69,18 @@ describe('snnGraph', () => {
     expect(() => snnGraph(r, { pruneSnn: 2 })).toThrow(expect.objectContaining({ code: 'BAD_OPTION' }));
     expect(() => snnGraph(r, { prune: 0.1 } as never)).toThrow(expect.objectContaining({ code: 'UNKNOWN_OPTION' }));
   });
+
+  test('refuses a duplicate neighbour, unsorted or infinite distances and pruneSnn: null (N7, D13)', async () => {
+    const r = await knn([[0], [1], [2], [4]], { k: 2, backend: 'reference' });
+    const dup = Int32Array.from(r.indices);
+    dup[1] = dup[0];
+    expect(() => snnGraph({ ...r, indices: dup })).toThrow(expect.objectContaining({ code: 'SHAPE_MISMATCH' }));
+    const unsorted = Float32Array.from(r.distances);
+    unsorted[0] = 3;
+    expect(() => snnGraph({ ...r, distances: unsorted })).toThrow(expect.objectContaining({ code: 'BAD_OPTION' }));
+    const inf = Float32Array.from(r.distances);
+    inf[1] = Number.POSITIVE_INFINITY;
+    expect(() => snnGraph({ ...r, distances: inf })).toThrow(expect.objectContaining({ code: 'NON_FINITE' }));
+    expect(() => snnGraph(r, { pruneSnn: null as never })).toThrow(expect.objectContaining({ code: 'BAD_OPTION' }));
+  });
 });

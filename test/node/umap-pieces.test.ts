@@ -142,4 +142,18 @@ describe('the layout plan (src/umap/plan.ts)', () => {
     // 10,000 draws over 10 vertices: each count within 5 standard errors (√(10⁴·0.1·0.9) = 30) of 1,000.
     for (const c of counts) expect(Math.abs(c - 1000)).toBeLessThan(150);
   });
+
+  it('fuzzySimplicialSet refuses null, infinite, unsorted or repeated kNN entries (N7)', () => {
+    const c = knnOf(fx.cases[0]);
+    expect(() => fuzzySimplicialSet(null as never)).toThrow(expect.objectContaining({ code: 'SHAPE_MISMATCH' }));
+    const inf = Float32Array.from(c.distances);
+    inf[c.k - 1] = Number.POSITIVE_INFINITY;
+    expect(() => fuzzySimplicialSet({ ...c, distances: inf })).toThrow(expect.objectContaining({ code: 'NON_FINITE' }));
+    const unsorted = Float32Array.from(c.distances);
+    unsorted[0] = unsorted[c.k - 1] + 1;
+    expect(() => fuzzySimplicialSet({ ...c, distances: unsorted })).toThrow(expect.objectContaining({ code: 'BAD_OPTION' }));
+    const dup = Int32Array.from(c.indices);
+    dup[1] = dup[0];
+    expect(() => fuzzySimplicialSet({ ...c, indices: dup })).toThrow(expect.objectContaining({ code: 'SHAPE_MISMATCH' }));
+  });
 });

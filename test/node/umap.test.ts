@@ -151,4 +151,22 @@ describe('umap on the CPU', () => {
     ac.abort('stop');
     await expect(umap(kn, { backend: 'reference', signal: ac.signal })).rejects.toMatchObject({ code: 'ABORTED' });
   });
+
+  it('refuses bad graphs, null input, non-numeric init, a huge learningRate and seed −1 (N3, D13)', async () => {
+    const kn = await knn(blobs, { k: 5, backend: 'reference' });
+    const g = fuzzySimplicialSet(kn);
+    const opts = { backend: 'reference', nEpochs: 1 } as const;
+    await expect(umap({ ...g, values: g.values.map((v) => -v) }, opts)).rejects.toMatchObject({ code: 'BAD_OPTION' });
+    await expect(umap({ ...g, values: g.values.map((v, i) => (i === 0 ? Number.NaN : v)) }, opts)).rejects.toMatchObject({
+      code: 'NON_FINITE',
+    });
+    await expect(umap({ ...g, values: g.values.map((v, i) => (i === 0 ? v / 2 : v)) }, opts)).rejects.toMatchObject({ code: 'BAD_OPTION' });
+    const broken = { n: 1e9, d: 1e9, nnz: 2, indptr: new Uint32Array(3), indices: new Uint32Array(2), values: new Float64Array(2) };
+    await expect(umap(broken, opts)).rejects.toMatchObject({ code: 'SHAPE_MISMATCH' });
+    await expect(umap(null as never, opts)).rejects.toMatchObject({ code: 'BAD_OPTION' });
+    const init = Array.from({ length: g.n * 2 }, (_, t) => (t === 3 ? null : t));
+    await expect(umap(g, { ...opts, init: init as never })).rejects.toMatchObject({ code: 'NON_NUMERIC' });
+    await expect(umap(g, { ...opts, learningRate: 1e300 })).rejects.toMatchObject({ code: 'BAD_OPTION' });
+    await expect(umap(g, { ...opts, seed: -1 })).rejects.toMatchObject({ code: 'BAD_OPTION' });
+  });
 });
