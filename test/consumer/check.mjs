@@ -75,6 +75,10 @@ export async function runConsumerCheck({ log = () => {}, browser: openPages = tr
       bundles[name] = { outDirs: outs };
     }
 
+    for (const b of Object.values(bundles)) {
+      const [out, outNoGpu] = b.outDirs;
+      if (typeof out === 'string' && typeof outNoGpu === 'string') b.sameWithoutWebgpu = sameJs(out, outNoGpu);
+    }
     if (!openPages) return { pack: packed, publint: messages, attw, node, tsc, bundles };
     step('headless Chromium: WebGPU, then no navigator.gpu');
     const browser = await puppeteer.launch({
@@ -87,7 +91,6 @@ export async function runConsumerCheck({ log = () => {}, browser: openPages = tr
       for (const [name, b] of Object.entries(bundles)) {
         const [out, outNoGpu] = b.outDirs;
         if (typeof out !== 'string' || typeof outNoGpu !== 'string') continue;
-        b.sameWithoutWebgpu = sameJs(out, outNoGpu);
         const server = await serve(out);
         try {
           b.webgpu = await runPage(browser, `${server.url}/?backend=webgpu`);
