@@ -9,10 +9,23 @@
 import { EmgpuError } from '../errors.js';
 
 const implementations = new Map<string, Map<string, unknown>>();
+
+/** Registry names are non-empty strings. */
+function checkName(name: unknown, what: string): void {
+  if (typeof name !== 'string' || name.length === 0)
+    throw new EmgpuError('BAD_OPTION', `The ${what} name must be a non-empty string; got ${name === null ? 'null' : typeof name}.`);
+}
 const aliases = new Map<string, string>();
 
 /** Register `impl` as `backend`'s implementation of `contract` (a later registration replaces it). */
 export function registerImplementation<T>(contract: string, backend: string, impl: T): void {
+  checkName(contract, 'contract');
+  checkName(backend, 'backend');
+  if (impl === null || (typeof impl !== 'object' && typeof impl !== 'function'))
+    throw new EmgpuError(
+      'BAD_OPTION',
+      `registerImplementation: the implementation of '${contract}' for '${backend}' must be an object of its contract's methods; got ${impl === null ? 'null' : typeof impl}.`,
+    );
   let byBackend = implementations.get(contract);
   if (!byBackend) implementations.set(contract, (byBackend = new Map()));
   byBackend.set(backend, impl);
@@ -20,6 +33,8 @@ export function registerImplementation<T>(contract: string, backend: string, imp
 
 /** Make `alias` another name of `backend` (e.g. 'cpu' for the fastest CPU backend). */
 export function registerAlias(alias: string, backend: string): void {
+  checkName(alias, 'alias');
+  checkName(backend, 'backend');
   aliases.set(alias, backend);
 }
 
@@ -118,6 +133,12 @@ const providers = new Map<string, BackendProvider>();
 
 /** Register how engines open `backend` (its implementations are registered separately, per contract). */
 export function registerBackend(backend: string, provider: BackendProvider): void {
+  checkName(backend, 'backend');
+  if (provider === null || typeof provider !== 'object' || typeof (provider as { open?: unknown }).open !== 'function')
+    throw new EmgpuError(
+      'BAD_OPTION',
+      `registerBackend: the provider of '${backend}' must be an object with an open() method; got ${provider === null ? 'null' : typeof provider}.`,
+    );
   providers.set(backend, provider);
 }
 

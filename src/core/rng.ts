@@ -83,7 +83,8 @@ export class Rng {
 
   /** A uniform integer in [0, m), unbiased (rejection sampling). */
   int(m: number): number {
-    if (!(m >= 1 && m <= 4294967296)) throw new RangeError(`int(m) needs 1 <= m <= 2^32, got ${m}`);
+    if (!(Number.isInteger(m) && m >= 1 && m <= 4294967296))
+      throw invalid('BAD_OPTION', `Rng.int(m) needs an integer 1 <= m <= 2^32; got ${String(m)}.`);
     const limit = 4294967296 - (4294967296 % m);
     for (;;) {
       const u = this.nextU32();
@@ -93,7 +94,11 @@ export class Rng {
 
   /** k distinct integers from [0, n), in random order (partial Fisher–Yates; sparse for large n). */
   sample(n: number, k: number): number[] {
-    if (k > n) throw new RangeError(`cannot sample ${k} of ${n} without replacement`);
+    if (!Number.isInteger(n) || !Number.isInteger(k) || k < 0 || n < 0 || n > 4294967296)
+      throw invalid('BAD_OPTION', `Rng.sample(n, k) needs integers 0 <= k <= n <= 2^32; got n=${String(n)}, k=${String(k)}.`);
+    if (k > n) throw invalid('BAD_OPTION', `Rng.sample: cannot sample ${k} of ${n} without replacement. Pass k <= n.`);
+    // The swaps kept are at most 2k entries of a Map; past 2^24 draws that outgrows what a Map holds.
+    if (k > 2 ** 24) throw invalid('BUFFER_LIMIT', `Rng.sample: k=${k} draws is more than this sampler holds (2^24). Draw fewer.`);
     const swapped = new Map<number, number>();
     const out: number[] = [];
     for (let i = 0; i < k; i++) {

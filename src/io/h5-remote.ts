@@ -92,6 +92,8 @@ class H5Worker {
     this.port = port1;
     this.worker = new wt.Worker(WORKER_SOURCE, {
       eval: true,
+      // Not the parent's flags: under `node --input-type=module` the CommonJS worker source would fail.
+      execArgv: [],
       stdout: true,
       stderr: true,
       workerData: { port: port2, flag: this.flag.buffer, url },

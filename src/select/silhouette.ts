@@ -9,11 +9,20 @@ import { invalid } from '../errors.js';
 import { intAtLeast, numbers } from './check.js';
 
 /** The rows of the subsample: all rows when sampleSize ≥ n, else sampleSize of them drawn without replacement. */
+/** The most rows a silhouette is measured on (its distances are O(m²)). */
+export const MAX_SILHOUETTE_ROWS = 100_000;
+
 export function subsampleRows(n: number, sampleSize: number, seed: number): number[] {
   intAtLeast(n, 1, 'subsampleRows', 'n');
   // One row has no silhouette (no second row to measure from).
   intAtLeast(sampleSize, 2, 'subsampleRows', 'sampleSize');
   intAtLeast(seed, 0, 'subsampleRows', 'seed');
+  // The silhouette costs O(m²) distances: past 100,000 rows it would not finish, nor fit in memory.
+  if (sampleSize > MAX_SILHOUETTE_ROWS || n > 2 ** 32)
+    throw invalid(
+      'BAD_OPTION',
+      `subsampleRows: sampleSize=${sampleSize} (n=${n}) is more than the silhouette can measure (at most ${MAX_SILHOUETTE_ROWS} rows of at most 2^32). Pass a smaller sampleSize.`,
+    );
   if (sampleSize >= n) return Array.from({ length: n }, (_, i) => i);
   // Stream 0x51 keeps the subsample independent of the fits' restart streams (1, 2, …).
   return new Rng(seed, 0x51).sample(n, sampleSize).sort((a, b) => a - b);

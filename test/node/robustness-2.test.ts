@@ -123,3 +123,28 @@ describe('D12: samplers, generators and engine options', () => {
     });
   });
 });
+
+describe('third outside fuzz: samplers, the silhouette subsample and the registry refuse bad arguments, typed', () => {
+  test('Rng.int, Rng.sample, subsampleRows and the register functions throw EmgpuError with a code', async () => {
+    const { Rng: R, registerBackend, registerImplementation, registerAlias, subsampleRows } = await import('../../src/index.js');
+    const code = (f: () => unknown): string | undefined => {
+      try {
+        f();
+      } catch (e) {
+        return (e as { code?: string }).code;
+      }
+      return undefined;
+    };
+    expect(code(() => new R(0).int(Number.NaN))).toBe('BAD_OPTION');
+    expect(code(() => new R(0).sample(5e8, 5e8))).toBe('BUFFER_LIMIT');
+    expect(code(() => new R(0).sample(3, 5))).toBe('BAD_OPTION');
+    expect(new R(0).sample(10, 3)).toHaveLength(3);
+    expect(code(() => subsampleRows(5e8, 5e8, 0))).toBe('BAD_OPTION');
+    expect(code(() => subsampleRows(1e12, 5, 0))).toBe('BAD_OPTION');
+    expect(subsampleRows(10, 4, 0)).toHaveLength(4);
+    expect(code(() => registerBackend('reference', 5 as never))).toBe('BAD_OPTION');
+    expect(code(() => registerImplementation('kmeans', 'reference', 5 as never))).toBe('BAD_OPTION');
+    expect(code(() => registerImplementation(null as never, null as never, null))).toBe('BAD_OPTION');
+    expect(code(() => registerAlias(null as never, null as never))).toBe('BAD_OPTION');
+  });
+});

@@ -67,7 +67,8 @@ export async function availableCores(): Promise<number> {
 async function spawn(): Promise<Port> {
   if (isNode) {
     const { Worker } = await importNodeBuiltin<typeof import('node:worker_threads')>('worker_threads');
-    const w = new Worker(WORKER_SOURCE, { eval: true });
+    // execArgv: [] so a parent run as `node --input-type=module` does not make the CommonJS worker source an ES module.
+    const w = new Worker(WORKER_SOURCE, { eval: true, execArgv: [] });
     w.unref();
     return {
       post: (m) => w.postMessage(m),
