@@ -4,10 +4,9 @@
  * owns iteration counting, history, callbacks, cancellation and timing, and `runRestarts`
  * keeps the best restart.
  */
-import { throwIfAborted } from '../errors.js';
 import type { IterationRecord, RestartSummary } from '../types.js';
 import { restartRng, type Rng } from './rng.js';
-import { yieldToEventLoop } from './yield.js';
+import { abortCheckpoint } from './yield.js';
 
 export interface StepOutcome {
   /** Objective of this E-step (at the parameters the step started from). */
@@ -45,21 +44,8 @@ export interface LoopResult {
 
 const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 
-/**
- * A backend whose step is synchronous work inside an async function (the float64 reference)
- * never lets a timer run, so an abort from a timer would be seen only after the fit. With a
- * signal, the loop yields to the event loop between iterations (at most every YIELD_MS, so a fast
- * loop pays nearly nothing); results do not change.
- */
-const YIELD_MS = 4;
-async function checkpoint(signal: AbortSignal | undefined, last: { t: number }): Promise<void> {
-  if (!signal) return;
-  if (now() - last.t >= YIELD_MS) {
-    await yieldToEventLoop();
-    last.t = now();
-  }
-  throwIfAborted(signal);
-}
+// A backend whose step is synchronous work inside an async function (the float64 reference)
+// never lets a timer run, so with a signal the loop passes an abortCheckpoint between iterations.
 
 export async function runEM(run: EMRun, opts: LoopOptions): Promise<LoopResult> {
   const history: IterationRecord[] = [];
@@ -67,7 +53,7 @@ export async function runEM(run: EMRun, opts: LoopOptions): Promise<LoopResult> 
   const lastYield = { t: start };
   let previous: StepOutcome | null = null;
   for (let iter = 1; iter <= opts.maxIter; iter++) {
-    if (opts.signal) await checkpoint(opts.signal, lastYield);
+    if (opts.signal) await abortCheckpoint(opts.signal, lastYield);
     const outcome = await run.step(iter);
     const record: IterationRecord = {
       restart: opts.restart,
@@ -117,7 +103,7 @@ export async function runRestarts<R>(
   const restarts: RestartSummary[] = [];
   const lastYield = { t: 0 };
   for (let r = 0; r < nInit; r++) {
-    await checkpoint(signal, lastYield);
+    await abortCheckpoint(signal, lastYield);
     const out = await fitOne(r);
     restarts.push({ restart: r, objective: out.objective, nIter: out.nIter, converged: out.converged });
     if (best === null || (maximize ? out.objective > best.objective : out.objective < best.objective)) {

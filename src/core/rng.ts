@@ -116,3 +116,16 @@ export class Rng {
 export function restartRng(seed: number, restart: number): Rng {
   return new Rng(seed, restart + 1);
 }
+
+/** Fill `out` with 0..n−1 in a uniformly random order (Fisher–Yates from the last slot down), drawing from `rng`. */
+export function randomPermutation<T extends Int32Array | Uint32Array>(rng: Rng, out: T): T {
+  const n = out.length;
+  for (let i = 0; i < n; i++) out[i] = i;
+  for (let i = n - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    const t = out[i];
+    out[i] = out[j];
+    out[j] = t;
+  }
+  return out;
+}

@@ -11,10 +11,9 @@
  *     correct: z_corr = z − Σ_k R_ik W_k[b_i] (ridge, ridge.ts); zcos = z_corr / ‖z_corr‖;
  *     stop when the objective fell by less than epsilonHarmony (relative) since the last round.
  */
-import { Rng } from '../core/rng.js';
+import { randomPermutation, Rng } from '../core/rng.js';
 import type { EngineInstance } from '../core/registry.js';
-import { yieldToEventLoop } from '../core/yield.js';
-import { throwIfAborted } from '../errors.js';
+import { abortCheckpoint as checkpoint } from '../core/yield.js';
 import type { HarmonyBackend, HarmonySession, HarmonySetup } from './backend.js';
 import type { ResolvedHarmony } from './options.js';
 import { ridgeCoefficients } from './ridge.js';
@@ -25,17 +24,6 @@ const WINDOW = 3;
 const ORDER_STREAM = 0x4a52;
 
 const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
-/** As core/em.ts's checkpoint: with a signal, yield at most every YIELD_MS so a timer's abort lands; results do not change. */
-const YIELD_MS = 4;
-async function checkpoint(signal: AbortSignal | undefined, last: { t: number }): Promise<void> {
-  if (!signal) return;
-  if (now() - last.t >= YIELD_MS) {
-    await yieldToEventLoop();
-    last.t = now();
-  }
-  throwIfAborted(signal);
-}
-
 export interface HarmonyRun {
   corrected: Float64Array | Float32Array;
   R?: Float64Array | Float32Array;
@@ -74,17 +62,9 @@ export function blockBounds(n: number, blockSize: number): Uint32Array {
   return bounds;
 }
 
-/** A uniformly shuffled 0..n−1 (Fisher–Yates). */
+/** A uniformly shuffled 0..n−1 (Fisher–Yates, core/rng.ts). */
 export function shuffledOrder(rng: Rng, n: number): Uint32Array {
-  const order = new Uint32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  for (let i = n - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    const t = order[i];
-    order[i] = order[j];
-    order[j] = t;
-  }
-  return order;
+  return randomPermutation(rng, new Uint32Array(n));
 }
 
 /** Σ_kb σ_k θ_b O_kb log((O_kb + 1)/(E_kb + 1)), E_kb = Pr_b Σ_b' O_kb': the diversity part of the objective. */

@@ -1,17 +1,9 @@
 /** Small helpers of leiden(): random orders and label compaction. */
-import type { Rng } from '../core/rng.js';
+import { randomPermutation, type Rng } from '../core/rng.js';
 
-/** A uniformly random permutation of 0..n−1 (Fisher–Yates). */
+/** A uniformly random permutation of 0..n−1 (Fisher–Yates, core/rng.ts). */
 export function randomOrder(n: number, rng: Rng): Int32Array {
-  const order = new Int32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  for (let i = n - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    const t = order[i];
-    order[i] = order[j];
-    order[j] = t;
-  }
-  return order;
+  return randomPermutation(rng, new Int32Array(n));
 }
 
 /** Renumber labels in place to 0..c−1 in order of first appearance; returns c. `scratch` has room for every label. */

@@ -3,22 +3,18 @@
  * of the search space in float64, plainly, keeping each row's m nearest (ties to the lower index).
  */
 import type { KnnBackend } from '../../graph/knn-backend.js';
-import { yieldToEventLoop } from '../../core/yield.js';
+import { abortCheckpoint } from '../../core/yield.js';
 import { throwIfAborted } from '../../errors.js';
 
 export const referenceKnn: KnnBackend = {
   async candidates(_engine, { n, d, x, m }, { signal }) {
     const indices = new Int32Array(n * m).fill(-1);
     const sq = new Float64Array(n * m).fill(Infinity);
-    // Yield every few ms (as core/em.ts's checkpoint) so a timer's abort lands promptly.
-    let last = performance.now();
+    // Yield every few ms so a timer's abort lands promptly.
+    const last = { t: performance.now() };
     throwIfAborted(signal);
     for (let i = 0; i < n; i++) {
-      if (performance.now() - last > 8) {
-        await yieldToEventLoop();
-        throwIfAborted(signal);
-        last = performance.now();
-      }
+      await abortCheckpoint(signal, last);
       const o = i * m;
       for (let j = 0; j < n; j++) {
         if (j === i) continue;
