@@ -32,6 +32,12 @@ const FORBIDDEN = {
 // merge tree (issue 14): a model folder like the others.
 FORBIDDEN.merge = MODEL_BANS;
 for (const layer of ['core', 'engine', 'io', 'gpu']) FORBIDDEN[layer].push('merge');
+// streaming (issue 16): stream/ is a base layer like core (row sources, passes); shard/ (map → sum →
+// M-step, streamed and distributed fits) and online/ (minibatch and stepwise fits) are model folders.
+FORBIDDEN.stream = [...MODELS, 'engine', 'gpu', 'io', 'merge', 'shard', 'online'];
+FORBIDDEN.shard = MODEL_BANS;
+FORBIDDEN.online = MODEL_BANS;
+for (const layer of ['core', 'engine', 'io', 'gpu']) FORBIDDEN[layer].push('shard', 'online');
 
 function files(dir) {
   return readdirSync(dir).flatMap((name) => {

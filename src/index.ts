@@ -167,3 +167,6 @@ export { umap } from './umap/index.js';
 export type { UmapInit, UmapInput, UmapOptions, UmapProgress, UmapResult } from './umap/index.js';
 export { fuzzySimplicialSet } from './graph/fuzzy.js';
 export type { FuzzyOptions } from './graph/fuzzy.js';
+// streaming: row sources and passes (issue 16)
+export { chunkRanges, forEachChunk, csrSource, denseSource, DEFAULT_CHUNK_BYTES } from './stream/index.js';
+export type { CsrBlock, CsrSource, DenseBlock, DenseSource, RowSource, ChunkRange, PassProgress, PassOptions } from './stream/index.js';
