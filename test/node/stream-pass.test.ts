@@ -41,7 +41,7 @@ describe('row sources and passes', () => {
     const seen: number[] = [];
     const progress: number[] = [];
     await forEachChunk(s, 'sum', { chunkRows: 2, onProgress: (p) => progress.push(p.rowsDone) }, (b) => {
-      seen.push(b.data.reduce((a, v) => a + v, 0));
+      seen.push(Array.from(b.data).reduce((a, v) => a + v, 0));
     });
     expect(seen).toEqual([10, 11]);
     expect(progress).toEqual([2, 3]);
