@@ -31,14 +31,18 @@ const { workerData } = require('node:worker_threads');
 const { port, flag, url } = workerData;
 const sig = new Int32Array(flag);
 const files = new Map();
-let h5, M, nextId = 0;
-const reply = (msg) => { try { port.postMessage(msg); } catch (e) { port.postMessage({ error: 'the value could not be sent: ' + e.message }); } Atomics.store(sig, 0, 1); Atomics.notify(sig, 0); };
+let h5, M, nextId = 0, bytesRead = 0;
+// Typed arrays read out of HDF5 are fresh copies (never views of the wasm heap): moved to the caller, not copied.
+const moved = (v) => (ArrayBuffer.isView(v) && v.buffer instanceof ArrayBuffer && (!M || v.buffer !== M.HEAPU8.buffer) ? [v.buffer] : []);
+const reply = (msg) => { try { port.postMessage(msg, moved(msg.ok)); } catch (e) { port.postMessage({ error: 'the value could not be sent: ' + e.message }); } Atomics.store(sig, 0, 1); Atomics.notify(sig, 0); };
 const isTrap = (e) => e instanceof WebAssembly.RuntimeError || /Aborted\\(|out of bounds|unreachable/.test(String(e && e.message));
 const fileOf = (id) => { const f = files.get(id); if (!f) throw new Error('no open file ' + id); return f; };
 const obj = (id, path) => { const f = fileOf(id).file; if (path === '/') return f; const x = f.get(path); if (!x) throw new Error('no object at ' + path); return x; };
 const ops = {
   open({ bytes }) { const id = ++nextId; const p = '/remote-' + id + '.h5'; M.FS.writeFile(p, bytes, { canOwn: true }); try { files.set(id, { file: new h5.File(p, 'r'), path: p }); } catch (e) { M.FS.unlink(p); throw e; } return id; },
-  close({ id }) { const f = files.get(id); if (!f) return null; files.delete(id); try { f.file.close(); } finally { M.FS.unlink(f.path); } return null; },
+  openPath({ path }) { const id = ++nextId; files.set(id, { file: new h5.File(path, 'r'), path: null }); return id; },
+  close({ id }) { const f = files.get(id); if (!f) return null; files.delete(id); try { f.file.close(); } finally { if (f.path) M.FS.unlink(f.path); } return null; },
+  stats() { return { bytesRead }; },
   get({ id, path }) { const x = fileOf(id).file.get(path); return x instanceof h5.Group ? 'group' : x instanceof h5.Dataset ? 'dataset' : x == null ? null : 'other'; },
   keys({ id, path }) { return obj(id, path).keys(); },
   attrNames({ id, path }) { return Object.keys(obj(id, path).attrs); },
@@ -51,6 +55,8 @@ import(url).then(async (m) => {
   h5 = m.default;
   M = await h5.ready;
   if (M.activate_throwing_error_handler) M.activate_throwing_error_handler();
+  // h5wasm/node (NODERAWFS) reads the real file through FS.read: count the bytes, so tests can see a file is not read whole.
+  if (typeof M.FS.read === 'function') { const read = M.FS.read; M.FS.read = (...a) => { const k = read(...a); bytesRead += k; return k; }; }
   port.on('message', (req) => {
     let msg;
     try { msg = { ok: ops[req.op](req) }; } catch (e) { msg = { error: String((e && e.message) || e), trap: isTrap(e) }; }
@@ -80,6 +86,8 @@ class H5Worker {
   }
   /** Files open on this worker. */
   open = 0;
+  /** A worker of one file (a backed source's): ended when that file is closed. */
+  dedicated = false;
   private readonly flag = new Int32Array(new SharedArrayBuffer(4));
   private readonly port: import('node:worker_threads').MessagePort;
   private readonly worker: import('node:worker_threads').Worker;
@@ -246,7 +254,7 @@ export class RemoteFile {
       if (!w.dead) this.call('close', {});
     } finally {
       w.open--;
-      if (w.tainted && w.open <= 0) w.kill();
+      if ((w.tainted || w.dedicated) && w.open <= 0) w.kill();
     }
   }
 }
@@ -319,4 +327,34 @@ export function openRemote(w: H5Worker, bytes: Uint8Array, owned: boolean, label
   }
   w.open++;
   return new RemoteFile(w, id, label, timeoutMs);
+}
+
+/**
+ * Open a file on disk by its path in a worker of its own, with h5wasm's Node build (NODERAWFS:
+ * HDF5 reads the real file with positioned reads, so only the parts asked for are read; nothing is
+ * copied whole into memory). Every call is time-limited as above; closing the file ends the worker.
+ * Null where there are no worker threads.
+ */
+export async function openPathRemote(path: string, label: string, timeoutMs: number): Promise<RemoteFile | null> {
+  if (!isNode()) return null;
+  workerThreads ??= await importNodeBuiltin<WT>('worker_threads').catch(() => null);
+  if (!workerThreads) return null;
+  generation++;
+  const w = new H5Worker(workerThreads, resolveHere('h5wasm/node'));
+  w.dedicated = true;
+  w.boot(label, Math.max(timeoutMs, 30_000));
+  let id: number;
+  try {
+    id = w.call(label, timeoutMs, 'openPath', { path }) as number;
+  } catch (e) {
+    w.kill();
+    throw e;
+  }
+  w.open++;
+  return new RemoteFile(w, id, label, timeoutMs);
+}
+
+/** Bytes the worker of a file opened by openPathRemote has read from disk so far. */
+export function remoteBytesRead(f: RemoteFile): number {
+  return (f.worker.call(f.label, f.timeoutMs, 'stats', {}) as { bytesRead: number }).bytesRead;
 }
