@@ -196,7 +196,7 @@ describe('writeH5adCsr', () => {
       blocks: blocks(),
       genes: whole.genes,
       cells: whole.cells,
-      obs: { component: { categories: Array.from({ length: 8 }, (_, c) => `component ${c}`), codes: component }, size: whole.sizeFactors },
+      obs: { component, size: whole.sizeFactors, label: whole.obs!.component as string[] },
       chunkEntries: 1000,
     });
     expect([res.n, res.d, res.nnz]).toEqual([n, d, whole.nnz]);
@@ -205,7 +205,8 @@ describe('writeH5adCsr', () => {
     expectSameCsr(back, whole);
     expect(back.genes).toEqual(whole.genes);
     expect(back.cells).toEqual(whole.cells);
-    expect(back.obs!.component).toEqual(whole.obs!.component);
+    expect(back.obs!.component).toEqual(Array.from(whole.component));
+    expect(back.obs!.label).toEqual(whole.obs!.component);
     expect(back.obs!.size).toEqual(Array.from(whole.sizeFactors));
     const src = (await openH5adSource(path)) as CsrSource;
     for (const chunkRows of [1, 64, n]) expectSameCsr(await stitch(src, chunkRows), whole);

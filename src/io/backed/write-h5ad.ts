@@ -3,11 +3,11 @@
  * Node build (it writes the real file). Every dataset is chunked and resizable, so memory is one
  * block (plus HDF5's chunk cache), whatever the file's size. The layout and encoding attributes
  * are anndata's (≥ 0.8: X as csr_matrix with int32 indices, int64 indptr and float32 data;
- * obs/var dataframes with a string-array index; categoricals), so Python's anndata reads the file
- * (scripts/check-h5ad-anndata.py checks one by hand).
+ * obs/var dataframes with a string-array index, numeric and string columns), so Python's anndata reads the file
+ * (bench/stream/check-h5ad-anndata.py checks one by hand).
  *
  * Cell names are written as fixed-length strings (h5wasm cannot write a slice of variable-length
- * strings; anndata reads both); gene names and categories whole, variable-length.
+ * strings; anndata reads both); gene names and string obs columns whole, variable-length.
  */
 import type { Dataset, File as H5File, Group } from 'h5wasm';
 import { importAtRunTime, importNodeBuiltin } from '../../core/node-builtin.js';
@@ -16,8 +16,12 @@ import { invalid, throwIfAborted } from '../../errors.js';
 import type { CsrMatrix } from '../../sparse.js';
 import { MAX_DIMENSION } from '../memory.js';
 
-/** An obs column: numbers, strings (written as a categorical), or a categorical given as codes. */
-export type ObsColumnInput = ArrayLike<number> | readonly string[] | { categories: readonly string[]; codes: ArrayLike<number> };
+/**
+ * An obs column: numbers (an 'array' column, its typed-array type kept for integers), or strings
+ * (a 'string-array' column). Not categoricals: anndata reads their `ordered` attribute as a
+ * numpy bool, which needs an HDF5 enum, and h5wasm cannot write enums; write labels as integer codes.
+ */
+export type ObsColumnInput = ArrayLike<number> | readonly string[];
 
 export interface WriteH5adCsrOptions {
   /** Rows (cells) the blocks add up to. */
@@ -91,64 +95,39 @@ function writeDataframe(g: Group, index: readonly string[] | null, columns: stri
   if (index) setEncoding(g.create_dataset({ name: '_index', data: index as string[] }), 'string-array', '0.2.0');
 }
 
-/** Write one obs column (in slices of 2^20 values, to bound HDF5's copy). */
+/** Write one obs column (numbers in slices of 2^20 values, to bound HDF5's copy; strings whole). */
 function writeObsColumn(obs: Group, name: string, col: ObsColumnInput, n: number): void {
-  const isCat = typeof col === 'object' && col !== null && 'categories' in col && 'codes' in col;
-  const len = isCat ? (col as { codes: ArrayLike<number> }).codes.length : (col as ArrayLike<unknown>).length;
-  if (len !== n) throw bad(`obs column "${name}" has ${len} values for ${n} cells. Pass one value per cell.`);
-  const SLICE = 2 ** 20;
-  const writeArray = (
-    g: Group,
-    dsName: string,
-    values: ArrayLike<number>,
-    Typed: new (n: number) => ArrayLike<number> & { [k: number]: number },
-  ) => {
-    const ds = growable(g, dsName, new Typed(0), Math.min(Math.max(1, n), SLICE));
-    for (let a = 0; a < n; a += SLICE) {
-      const b = Math.min(n, a + SLICE);
-      const part = new Typed(b - a);
-      for (let i = a; i < b; i++) part[i - a] = values[i];
-      append(ds, a, part, b - a);
-    }
-    return ds;
-  };
-  if (isCat || (len > 0 && typeof (col as ArrayLike<unknown>)[0] === 'string')) {
-    let categories: string[];
-    let codes: ArrayLike<number>;
-    if (isCat) {
-      categories = [...(col as { categories: readonly string[] }).categories];
-      codes = (col as { codes: ArrayLike<number> }).codes;
-    } else {
-      const strings = col as readonly string[];
-      categories = [...new Set(strings)].sort();
-      const at = new Map(categories.map((c, k) => [c, k]));
-      const c = new Int32Array(n);
-      for (let i = 0; i < n; i++) c[i] = at.get(strings[i]) ?? -1;
-      codes = c;
-    }
-    for (let i = 0; i < n; i++)
-      if (!(Number.isInteger(codes[i]) && codes[i] >= -1 && codes[i] < categories.length))
-        throw bad(`obs column "${name}": code ${codes[i]} at cell ${i} is not −1 or an index into its ${categories.length} categories.`);
-    const g = obs.create_group(name);
-    setEncoding(g, 'categorical', '0.2.0');
-    g.create_attribute('ordered', 0);
-    setEncoding(g.create_dataset({ name: 'categories', data: categories }), 'string-array', '0.2.0');
-    const Typed = categories.length < 128 ? Int8Array : categories.length < 32768 ? Int16Array : Int32Array;
-    setEncoding(writeArray(g, 'codes', codes, Typed), 'array', '0.2.0');
+  const len = (col as ArrayLike<unknown>)?.length;
+  if (len !== n) throw bad(`obs column "${name}" has ${String(len)} values for ${n} cells. Pass one value per cell.`);
+  if (Array.isArray(col) && col.some((v) => typeof v === 'string')) {
+    if (!col.every((v) => typeof v === 'string'))
+      throw bad(`obs column "${name}" mixes strings and other values. Pass numbers or strings.`);
+    setEncoding(obs.create_dataset({ name, data: col as string[] }), 'string-array', '0.2.0');
     return;
   }
   const nums = col as ArrayLike<number>;
-  const Typed =
+  type Typed = new (n: number) => ArrayLike<number> & { [k: number]: number };
+  const Kind: Typed =
     nums instanceof Int32Array ||
     nums instanceof Int16Array ||
     nums instanceof Int8Array ||
     nums instanceof Uint8Array ||
     nums instanceof Uint16Array
-      ? (nums.constructor as new (
-          n: number,
-        ) => ArrayLike<number> & { [k: number]: number })
+      ? (nums.constructor as Typed)
       : Float64Array;
-  setEncoding(writeArray(obs, name, nums, Typed), 'array', '0.2.0');
+  const SLICE = 2 ** 20;
+  const ds = growable(obs, name, new Kind(0), Math.min(Math.max(1, n), SLICE));
+  for (let a = 0; a < n; a += SLICE) {
+    const b = Math.min(n, a + SLICE);
+    const part = new Kind(b - a);
+    for (let i = a; i < b; i++) {
+      const v = nums[i];
+      if (typeof v !== 'number') throw bad(`obs column "${name}": value ${String(v)} at cell ${i} is not a number.`);
+      part[i - a] = v;
+    }
+    append(ds, a, part, b - a);
+  }
+  setEncoding(ds, 'array', '0.2.0');
 }
 
 /**
