@@ -129,7 +129,12 @@ export function openCsrRows(h: OpenedH5, group: string, n: number, d: number, ma
       let indices: Uint32Array = new Uint32Array(0);
       let values: Float32Array = new Float32Array(0);
       if (count > 0) {
-        indices = toUint32(slice(indicesDs, a, b), `${group}/indices (from entry ${a})`, h.label);
+        const raw = slice(indicesDs, a, b);
+        // int32 (anndata's usual) is viewed as uint32 once no entry is negative: no copy.
+        indices =
+          raw instanceof Int32Array && raw.every((j) => j >= 0)
+            ? new Uint32Array(raw.buffer, raw.byteOffset, raw.length)
+            : toUint32(raw, `${group}/indices (from entry ${a})`, h.label);
         values = toFloat32(slice(dataDs, a, b));
         for (let k = 0; k < count; k++) {
           if (indices[k] >= d)

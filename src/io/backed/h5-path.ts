@@ -26,8 +26,8 @@ const PIECE = 16 * 2 ** 20;
 const MAX_COLLECTION = 256 * 2 ** 20;
 const GCOL = [0x47, 0x43, 0x4f, 0x4c];
 
-async function readAt(fh: FileHandle, at: number, length: number): Promise<Uint8Array> {
-  const buf = new Uint8Array(length);
+async function readAt(fh: FileHandle, at: number, length: number, into?: Uint8Array): Promise<Uint8Array> {
+  const buf = into ? into.subarray(0, length) : new Uint8Array(length);
   let got = 0;
   while (got < length) {
     const { bytesRead } = await fh.read(buf, got, length - got, at + got);
@@ -56,10 +56,12 @@ async function checkStructure(fh: FileHandle, size: number, label: string, expec
       `${label}: not an HDF5 file (${size === 0 ? 'the file is empty' : 'no HDF5 signature'}). Expected ${expect}.`,
     );
   const { sizeOfLengths } = superblockSizes(sb, label);
+  // One buffer for every piece: the check's memory is one piece, whatever the file's size.
+  const piece = new Uint8Array(Math.min(PIECE + 16, size));
   for (let at = 0; at < size; at += PIECE) {
     abortIfNeeded(signal);
     // 16 bytes of overlap: a collection header that starts in this piece is read whole.
-    const buf = await readAt(fh, at, Math.min(PIECE + 16, size - at));
+    const buf = await readAt(fh, at, Math.min(PIECE + 16, size - at), piece);
     const limit = Math.min(PIECE, buf.length);
     for (let i = buf.indexOf(GCOL[0]); i >= 0 && i < limit && i + 16 <= buf.length; i = buf.indexOf(GCOL[0], i + 1)) {
       if (buf[i + 1] !== GCOL[1] || buf[i + 2] !== GCOL[2] || buf[i + 3] !== GCOL[3]) continue;
