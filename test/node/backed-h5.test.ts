@@ -136,13 +136,18 @@ describe('openH5adSource on scanpy’s pbmc68k_reduced (700 cells × 765 genes)'
     await src.close();
   });
 
-  test('a path is read in parts: opening and 10 rows read under a tenth of the file; a full pass reads at least its entries', async () => {
+  test('a path is read in parts: opening and 10 rows read under a tenth of the file; a full pass reads more; two open sources do not mix', async () => {
     const src = (await openH5adSource(H5AD)) as CsrSource & { bytesRead(): number };
     await src.readRows(100, 110);
     const part = src.bytesRead();
     expect(part).toBeGreaterThan(0);
     expect(part).toBeLessThan(1911295 / 10);
+    // A second source on the same worker, read in between: each keeps its own file and counter.
+    const other = await open10xH5Source(`${FIX}/1.2.0/filtered_gene_bc_matrices_h5.h5`);
+    const first = await other.readRows(0, 5);
     await stitch(src, 128);
+    expect(await other.readRows(0, 5)).toEqual(first);
+    await other.close();
     // The file's datasets are gzip-compressed: a full pass reads them all, far more than 10 rows did.
     expect(src.bytesRead()).toBeGreaterThan(5 * part);
     await src.close();
