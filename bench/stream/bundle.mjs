@@ -7,7 +7,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 export const root = resolve(here, '..', '..');
 
-export async function loadEntry() {
+/** Bundle the entry; returns the bundle's path (the caller removes it; loadEntry does). */
+export async function bundleEntry() {
   const outfile = join(root, 'test-artifacts', 'bench-stream', `entry-${process.pid}.mjs`);
   await build({
     entryPoints: [join(here, 'entry.ts')],
@@ -19,6 +20,11 @@ export async function loadEntry() {
     outfile,
     logLevel: 'warning',
   });
+  return outfile;
+}
+
+export async function loadEntry() {
+  const outfile = await bundleEntry();
   const mod = await import(pathToFileURL(outfile).href);
   const { rmSync } = await import('node:fs');
   rmSync(outfile, { force: true });

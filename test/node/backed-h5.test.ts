@@ -225,7 +225,7 @@ describe('writeH5adCsr', () => {
     expect(e.message).toMatch(/the blocks hold 523 rows, not n = 524/);
     expect(() => readFileSync(path)).toThrow(/ENOENT/);
     const nan = { ...whole, values: whole.values.map((v, k) => (k === 5 ? Number.NaN : v)) };
-    await typedError(() => writeH5adCsr(path, { n, d, blocks: [nan], genes: whole.genes }), 'BAD_OPTION');
+    await typedError(() => writeH5adCsr(path, { n, d, blocks: [nan], genes: whole.genes }), 'NON_FINITE');
     await typedError(() => writeH5adCsr(path, { n, d, blocks: [whole], genes: whole.genes, cell: [] } as never), 'UNKNOWN_OPTION');
   });
 });

@@ -200,7 +200,11 @@ export async function writeH5adCsr(path: string, options: WriteH5adCsrOptions): 
         const v = Number(block.values[base + k]);
         if (!(Number.isInteger(j) && j >= 0 && j < d))
           throw bad(`column index ${j} at entry ${k} of the block starting at row ${rows} is outside 0..${d - 1}.`);
-        if (v - v !== 0) throw bad(`value ${v} at entry ${k} of the block starting at row ${rows}: values must be finite.`);
+        if (v - v !== 0)
+          throw invalid(
+            'NON_FINITE',
+            `writeH5adCsr: value ${v} at entry ${k} of the block starting at row ${rows}. Values must be finite.`,
+          );
         idx[k] = j;
         vals[k] = v;
       }
