@@ -9,6 +9,7 @@ import { gunzipSync } from 'node:zlib';
 import { openH5adSource, open10xH5Source } from '../../src/index.js';
 import { fileBlob, read10xH5File, readH5adFile, writeH5adCsr } from '../../src/node.js';
 import { loadH5wasm } from '../../src/io/h5.js';
+import { openPathRemote, type RemoteGroup } from '../../src/io/h5-remote.js';
 import { toDense } from '../../src/io/csr.js';
 import { forEachChunk } from '../../src/stream/pass.js';
 import type { CsrBlock, CsrSource, DenseBlock, DenseSource, RowSource } from '../../src/stream/types.js';
@@ -286,6 +287,22 @@ describe('backed sources: typed errors', () => {
       x.create_dataset({ name: 'data', data: new Float32Array([1]) });
     });
     expect((await typedError(() => openH5adSource(decreasing), 'FILE_FORMAT')).message).toMatch(/X\/indptr decreases at row 1/);
+  });
+
+  test('a read that loops HDF5 on a path-opened file is stopped by the time limit (FILE_TIMEOUT); the next source gets a fresh worker', async () => {
+    // Past the structure check, straight to the path worker: reading X's string attribute loops in HDF5.
+    const spin = join(tmp, 'spin-direct.h5ad');
+    writeFileSync(spin, gunzipSync(readFileSync('test/fixtures/corrupt/gcol-zeroed-header.h5ad.gz')));
+    const remote = (await openPathRemote(spin, 'spin.h5ad', 1000))!;
+    const group = remote.get('X') as RemoteGroup;
+    const t0 = performance.now();
+    const e = await typedError(async () => group.attrs['encoding-type'].value, 'FILE_TIMEOUT');
+    expect(performance.now() - t0).toBeLessThan(3000);
+    expect(e.message).toMatch(/HDF5 did not finish reading \/X within 1 s and was stopped/);
+    remote.close();
+    const src = await openH5adSource(H5AD);
+    expect((await src.readRows(0, 2)).n).toBe(2);
+    await src.close();
   });
 
   test('options are checked like the loaders’, and a block above maxBytes is refused with the fix', async () => {
