@@ -89,6 +89,7 @@ export async function open10xH5Source(input: string | ByteInput, options: Open10
       },
       info: { format: '10x-h5', matrixSource: gp, encoding: 'csr', fileBytes: h.size, access },
       bytesRead: () => (closed ? undefined : bytesRead?.()),
+      // Entries stored in the file: with dropped features, an upper bound on the block's nnz (chunk plans stay within budget).
       nnzIn(start, end) {
         checkRows(label, n, start, end, closed);
         return rows.indptr[end] - rows.indptr[start];
