@@ -10,7 +10,7 @@ import { gunzipSync } from 'node:zlib';
 import { open10xH5Source, openH5adSource } from '../../src/index.js';
 import { EmgpuError } from '../../src/errors.js';
 import { forEachChunk } from '../../src/stream/pass.js';
-import type { CsrBlock, RowSource } from '../../src/stream/types.js';
+import type { CsrBlock, CsrSource, RowSource } from '../../src/stream/types.js';
 
 const DIR = new URL('../fixtures/corrupt/', import.meta.url);
 const seed = (name: string): Uint8Array => new Uint8Array(gunzipSync(readFileSync(new URL(name, DIR))));
@@ -45,9 +45,10 @@ async function oneCase(open: (path: string) => Promise<RowSource>, bytes: Uint8A
   try {
     src = await open(path);
     const s = src;
-    await forEachChunk(s, 'fuzz', { chunkRows: 2 }, (b) => {
+    // Typed as CSR for the callback; a dense source's blocks are only read.
+    await forEachChunk(s as CsrSource, 'fuzz', { chunkRows: 2 }, (b) => {
       if (s.kind !== 'csr') return;
-      const c = b as CsrBlock;
+      const c: CsrBlock = b;
       expect(c.indptr[0]).toBe(0);
       expect(c.indptr[c.n]).toBe(c.nnz);
       for (let j = 0; j < c.nnz; j++) {
