@@ -170,3 +170,9 @@ export type { FuzzyOptions } from './graph/fuzzy.js';
 // streaming: row sources and passes (issue 16)
 export { chunkRanges, forEachChunk, csrSource, denseSource, DEFAULT_CHUNK_BYTES } from './stream/index.js';
 export type { CsrBlock, CsrSource, DenseBlock, DenseSource, RowSource, ChunkRange, PassProgress, PassOptions } from './stream/index.js';
+// backed sources (issue 16)
+export { openH5adSource } from './io/backed/h5ad-source.js';
+export type { OpenH5adSourceOptions, BackedCsrSource, BackedDenseSource, BackedSourceInfo } from './io/backed/h5ad-source.js';
+export { open10xH5Source } from './io/backed/10x-source.js';
+export type { Open10xH5SourceOptions } from './io/backed/10x-source.js';
+export type { BackedAccess } from './io/backed/open.js';

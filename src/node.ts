@@ -4,3 +4,6 @@
  */
 export { fileBlob, find10xFiles, read10xDir, read10xH5File, readH5adFile } from './io/node-sc.js';
 export type { TenxDirFiles } from './io/node-sc.js';
+// backed sources (issue 16)
+export { writeH5adCsr } from './io/backed/write-h5ad.js';
+export type { WriteH5adCsrOptions, WriteH5adResult, ObsColumnInput } from './io/backed/write-h5ad.js';

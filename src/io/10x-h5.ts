@@ -15,7 +15,7 @@ import { beyondExactWarning, canonicalize, notCountsWarning, checkNnz, selectCol
 import { inputName } from './input.js';
 import { checkMaxBytes } from './memory.js';
 import type { ByteInput, LoadedCsr, LoadOptions, SingleCellData } from './types.js';
-import { hdf5Error, openH5 } from './h5.js';
+import { hdf5Error, openH5, type OpenedH5 } from './h5.js';
 import { checkH5Budget, checkpoint, getPath, isDataset, isGroup, readCompressed, readNumeric, readStrings, shapeOf } from './h5-read.js';
 
 export interface Read10xH5Options extends LoadOptions {
@@ -48,47 +48,7 @@ export async function read10xH5(input: ByteInput, options: Read10xH5Options = {}
   });
   try {
     await checkpoint(options.signal);
-    const rootKeys = h.file.keys();
-    const hasParts = (g: Group): boolean => {
-      const keys = g.keys();
-      return MATRIX_PARTS.every((k) => keys.includes(k));
-    };
-    let group: Group;
-    let layout: 'v2' | 'v3';
-    let genomeName: string | undefined;
-    const m = getPath(h, 'matrix');
-    if (m && isGroup(h, m) && hasParts(m)) {
-      group = m;
-      layout = 'v3';
-      genomeName = options.genome;
-    } else {
-      const genomes = rootKeys.filter((k) => {
-        const g = getPath(h, k);
-        return g !== undefined && isGroup(h, g) && hasParts(g);
-      });
-      if (genomes.length === 0) {
-        const anndata = ['X', 'obs', 'var'].every((k) => rootKeys.includes(k));
-        throw new FileFormatError(
-          `${label}: an HDF5 file, but not a 10x Genomics matrix: no "matrix" group (Cell Ranger ≥ 3) and no genome group with data, indices, indptr and shape (Cell Ranger 2). ` +
-            `Top-level entries: ${rootKeys.slice(0, 12).join(', ') || '(none)'}.` +
-            (anndata
-              ? ' It looks like an AnnData file: read it with readH5ad.'
-              : ' Use the filtered_feature_bc_matrix.h5 that Cell Ranger writes.'),
-        );
-      }
-      if (options.genome !== undefined) {
-        if (!genomes.includes(options.genome)) {
-          throw new FileFormatError(`${label}: no genome "${options.genome}"; this file has ${genomes.map((g) => `"${g}"`).join(', ')}.`);
-        }
-        genomeName = options.genome;
-      } else if (genomes.length > 1) {
-        throw new FileFormatError(
-          `${label}: the file holds ${genomes.length} genomes (${genomes.map((g) => `"${g}"`).join(', ')}); pass { genome } to choose one.`,
-        );
-      } else genomeName = genomes[0];
-      group = getPath(h, genomeName!) as Group;
-      layout = 'v2';
-    }
+    const { group, layout, genomeName } = locate10x(h, options.genome);
     const gp = group.path;
     const ds = (name: string): Dataset | undefined => {
       const x = getPath(h, `${gp}/${name}`);
@@ -111,25 +71,7 @@ export async function read10xH5(input: ByteInput, options: Read10xH5Options = {}
     matrix = canon.matrix;
 
     await checkpoint(options.signal);
-    let genes: string[];
-    let geneIds: string[] | undefined;
-    let featureTypes: string[] | undefined;
-    let featureGenomes: string[] | undefined;
-    if (layout === 'v3') {
-      const f = (name: string): string[] | undefined => {
-        const x = ds(`features/${name}`);
-        return x ? readStrings(h, x) : undefined;
-      };
-      genes = f('name') ?? f('id') ?? [];
-      geneIds = f('id');
-      featureTypes = f('feature_type');
-      featureGenomes = f('genome');
-    } else {
-      const names = ds('gene_names');
-      const ids = ds('genes');
-      genes = names ? readStrings(h, names) : ids ? readStrings(h, ids) : [];
-      geneIds = ids ? readStrings(h, ids) : undefined;
-    }
+    let { genes, geneIds, featureTypes, featureGenomes } = read10xFeatures(h, gp, layout);
     await checkpoint(options.signal);
     const bc = ds('barcodes');
     const cells = bc ? readStrings(h, bc) : [];
@@ -142,19 +84,7 @@ export async function read10xH5(input: ByteInput, options: Read10xH5Options = {}
         `${label}: ${formatCount(cells.length)} barcodes for ${formatCount(n)} cells in ${gp}/shape. The file is corrupt.`,
       );
 
-    let keep: boolean[] | undefined;
-    if ((options.geneExpressionOnly ?? true) && featureTypes && featureTypes.some((t) => t !== 'Gene Expression')) {
-      keep = featureTypes.map((t) => t === 'Gene Expression');
-    }
-    if (layout === 'v3' && options.genome !== undefined) {
-      if (!featureGenomes) throw new FileFormatError(`${label}: { genome } was given but the file has no features/genome.`);
-      if (!featureGenomes.includes(options.genome)) {
-        throw new FileFormatError(
-          `${label}: no features of genome "${options.genome}"; the file has ${[...new Set(featureGenomes)].map((g) => `"${g}"`).join(', ')}.`,
-        );
-      }
-      keep = featureGenomes.map((g, j) => g === options.genome && (keep ? keep[j] : true));
-    }
+    const keep = featureMask(label, layout, options, featureTypes, featureGenomes);
     let dropped = 0;
     if (keep?.some((k) => !k) && keep.some(Boolean)) {
       dropped = keep.filter((k) => !k).length;
@@ -199,4 +129,111 @@ export async function read10xH5(input: ByteInput, options: Read10xH5Options = {}
   } finally {
     h.close();
   }
+}
+
+/** The group holding the matrix: Cell Ranger ≥ 3's `matrix`, or Cell Ranger 2's genome group (chosen by `genome`). */
+export function locate10x(h: OpenedH5, genome: string | undefined): { group: Group; layout: 'v2' | 'v3'; genomeName?: string } {
+  const label = h.label;
+  const options = { genome };
+  const rootKeys = h.file.keys();
+  const hasParts = (g: Group): boolean => {
+    const keys = g.keys();
+    return MATRIX_PARTS.every((k) => keys.includes(k));
+  };
+  let group: Group;
+  let layout: 'v2' | 'v3';
+  let genomeName: string | undefined;
+  const m = getPath(h, 'matrix');
+  if (m && isGroup(h, m) && hasParts(m)) {
+    group = m;
+    layout = 'v3';
+    genomeName = options.genome;
+  } else {
+    const genomes = rootKeys.filter((k) => {
+      const g = getPath(h, k);
+      return g !== undefined && isGroup(h, g) && hasParts(g);
+    });
+    if (genomes.length === 0) {
+      const anndata = ['X', 'obs', 'var'].every((k) => rootKeys.includes(k));
+      throw new FileFormatError(
+        `${label}: an HDF5 file, but not a 10x Genomics matrix: no "matrix" group (Cell Ranger ≥ 3) and no genome group with data, indices, indptr and shape (Cell Ranger 2). ` +
+          `Top-level entries: ${rootKeys.slice(0, 12).join(', ') || '(none)'}.` +
+          (anndata
+            ? ' It looks like an AnnData file: read it with readH5ad.'
+            : ' Use the filtered_feature_bc_matrix.h5 that Cell Ranger writes.'),
+      );
+    }
+    if (options.genome !== undefined) {
+      if (!genomes.includes(options.genome)) {
+        throw new FileFormatError(`${label}: no genome "${options.genome}"; this file has ${genomes.map((g) => `"${g}"`).join(', ')}.`);
+      }
+      genomeName = options.genome;
+    } else if (genomes.length > 1) {
+      throw new FileFormatError(
+        `${label}: the file holds ${genomes.length} genomes (${genomes.map((g) => `"${g}"`).join(', ')}); pass { genome } to choose one.`,
+      );
+    } else genomeName = genomes[0];
+    group = getPath(h, genomeName!) as Group;
+    layout = 'v2';
+  }
+  return { group, layout, genomeName };
+}
+
+/** Feature names, ids, types and genomes of a 10x matrix group. */
+export function read10xFeatures(
+  h: OpenedH5,
+  gp: string,
+  layout: 'v2' | 'v3',
+): { genes: string[]; geneIds?: string[]; featureTypes?: string[]; featureGenomes?: string[] } {
+  const ds = (name: string): Dataset | undefined => {
+    const x = getPath(h, `${gp}/${name}`);
+    return x && isDataset(h, x) ? x : undefined;
+  };
+  let genes: string[];
+  let geneIds: string[] | undefined;
+  let featureTypes: string[] | undefined;
+  let featureGenomes: string[] | undefined;
+  if (layout === 'v3') {
+    const f = (name: string): string[] | undefined => {
+      const x = ds(`features/${name}`);
+      return x ? readStrings(h, x) : undefined;
+    };
+    genes = f('name') ?? f('id') ?? [];
+    geneIds = f('id');
+    featureTypes = f('feature_type');
+    featureGenomes = f('genome');
+  } else {
+    const names = ds('gene_names');
+    const ids = ds('genes');
+    genes = names ? readStrings(h, names) : ids ? readStrings(h, ids) : [];
+    geneIds = ids ? readStrings(h, ids) : undefined;
+  }
+  return { genes, geneIds, featureTypes, featureGenomes };
+}
+
+/**
+ * Which features to keep (undefined: all): "Gene Expression" only unless geneExpressionOnly is
+ * false, and for Cell Ranger ≥ 3 only those of `genome` when given (as scanpy's read_10x_h5).
+ */
+export function featureMask(
+  label: string,
+  layout: 'v2' | 'v3',
+  options: { genome?: string; geneExpressionOnly?: boolean },
+  featureTypes: string[] | undefined,
+  featureGenomes: string[] | undefined,
+): boolean[] | undefined {
+  let keep: boolean[] | undefined;
+  if ((options.geneExpressionOnly ?? true) && featureTypes && featureTypes.some((t) => t !== 'Gene Expression')) {
+    keep = featureTypes.map((t) => t === 'Gene Expression');
+  }
+  if (layout === 'v3' && options.genome !== undefined) {
+    if (!featureGenomes) throw new FileFormatError(`${label}: { genome } was given but the file has no features/genome.`);
+    if (!featureGenomes.includes(options.genome)) {
+      throw new FileFormatError(
+        `${label}: no features of genome "${options.genome}"; the file has ${[...new Set(featureGenomes)].map((g) => `"${g}"`).join(', ')}.`,
+      );
+    }
+    keep = featureGenomes.map((g, j) => g === options.genome && (keep ? keep[j] : true));
+  }
+  return keep;
 }

@@ -23,7 +23,7 @@ export function superblockOffset(bytes: Uint8Array): number {
 }
 
 /** Little-endian unsigned integer of `size` bytes (exact up to 2^53). */
-function readUint(bytes: Uint8Array, at: number, size: number): number {
+export function readUint(bytes: Uint8Array, at: number, size: number): number {
   let v = 0;
   for (let k = size - 1; k >= 0; k--) v = v * 256 + bytes[at + k];
   return v;
@@ -63,7 +63,7 @@ export function superblockSizes(bytes: Uint8Array, label: string): { sizeOfOffse
  * object: index (2), reference count (2), reserved (4), size, then the data padded to 8 bytes.
  * Index 0 is the free space, whose size field covers the rest of the collection.
  */
-function collectionProblem(bytes: Uint8Array, at: number, lengthSize: number): string | null {
+export function collectionProblem(bytes: Uint8Array, at: number, lengthSize: number): string | null {
   const size = readUint(bytes, at + 8, lengthSize);
   const header = 8 + lengthSize;
   const objHeader = 8 + lengthSize;

@@ -32,13 +32,18 @@ const { port, flag, url } = workerData;
 const sig = new Int32Array(flag);
 const files = new Map();
 let h5, M, nextId = 0;
-const reply = (msg) => { try { port.postMessage(msg); } catch (e) { port.postMessage({ error: 'the value could not be sent: ' + e.message }); } Atomics.store(sig, 0, 1); Atomics.notify(sig, 0); };
+const readBy = new Map();
+// Typed arrays read out of HDF5 are fresh copies (never views of the wasm heap): moved to the caller, not copied.
+const moved = (v) => (ArrayBuffer.isView(v) && v.buffer instanceof ArrayBuffer && (!M || v.buffer !== M.HEAPU8.buffer) ? [v.buffer] : []);
+const reply = (msg) => { try { port.postMessage(msg, moved(msg.ok)); } catch (e) { port.postMessage({ error: 'the value could not be sent: ' + e.message }); } Atomics.store(sig, 0, 1); Atomics.notify(sig, 0); };
 const isTrap = (e) => e instanceof WebAssembly.RuntimeError || /Aborted\\(|out of bounds|unreachable/.test(String(e && e.message));
 const fileOf = (id) => { const f = files.get(id); if (!f) throw new Error('no open file ' + id); return f; };
 const obj = (id, path) => { const f = fileOf(id).file; if (path === '/') return f; const x = f.get(path); if (!x) throw new Error('no object at ' + path); return x; };
 const ops = {
   open({ bytes }) { const id = ++nextId; const p = '/remote-' + id + '.h5'; M.FS.writeFile(p, bytes, { canOwn: true }); try { files.set(id, { file: new h5.File(p, 'r'), path: p }); } catch (e) { M.FS.unlink(p); throw e; } return id; },
-  close({ id }) { const f = files.get(id); if (!f) return null; files.delete(id); try { f.file.close(); } finally { M.FS.unlink(f.path); } return null; },
+  openPath({ path }) { const id = ++nextId; readBy.set(path, 0); files.set(id, { file: new h5.File(path, 'r'), path: null, disk: path }); return id; },
+  close({ id }) { const f = files.get(id); if (!f) return null; files.delete(id); try { f.file.close(); } finally { if (f.path) M.FS.unlink(f.path); } return null; },
+  stats({ id }) { return { bytesRead: readBy.get(fileOf(id).disk) ?? 0 }; },
   get({ id, path }) { const x = fileOf(id).file.get(path); return x instanceof h5.Group ? 'group' : x instanceof h5.Dataset ? 'dataset' : x == null ? null : 'other'; },
   keys({ id, path }) { return obj(id, path).keys(); },
   attrNames({ id, path }) { return Object.keys(obj(id, path).attrs); },
@@ -51,6 +56,8 @@ import(url).then(async (m) => {
   h5 = m.default;
   M = await h5.ready;
   if (M.activate_throwing_error_handler) M.activate_throwing_error_handler();
+  // h5wasm/node (NODERAWFS) reads the real file through FS.read: count the bytes per path (since its latest open), so tests can see a file is not read whole.
+  if (typeof M.FS.read === 'function') { const read = M.FS.read; M.FS.read = (...a) => { const k = read(...a); const p = a[0] && a[0].path; if (readBy.has(p)) readBy.set(p, readBy.get(p) + k); return k; }; }
   port.on('message', (req) => {
     let msg;
     try { msg = { ok: ops[req.op](req) }; } catch (e) { msg = { error: String((e && e.message) || e), trap: isTrap(e) }; }
@@ -80,6 +87,9 @@ class H5Worker {
   }
   /** Files open on this worker. */
   open = 0;
+  /** The path worker (backed sources): ended shortly after its last file is closed. */
+  idleRelease = false;
+  releaseTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly flag = new Int32Array(new SharedArrayBuffer(4));
   private readonly port: import('node:worker_threads').MessagePort;
   private readonly worker: import('node:worker_threads').Worker;
@@ -153,7 +163,15 @@ class H5Worker {
     throw e;
   }
 
+  /** End the worker after PATH_WORKER_IDLE_MS, unless a file is opened on it before (not at once: the next source reuses it). */
+  scheduleRelease(): void {
+    clearTimeout(this.releaseTimer);
+    this.releaseTimer = setTimeout(() => this.kill(), PATH_WORKER_IDLE_MS);
+    (this.releaseTimer as { unref?: () => void }).unref?.();
+  }
+
   kill(): void {
+    clearTimeout(this.releaseTimer);
     this.dead = true;
     void this.worker.terminate();
   }
@@ -247,6 +265,7 @@ export class RemoteFile {
     } finally {
       w.open--;
       if (w.tainted && w.open <= 0) w.kill();
+      else if (w.idleRelease && w.open <= 0) w.scheduleRelease();
     }
   }
 }
@@ -319,4 +338,45 @@ export function openRemote(w: H5Worker, bytes: Uint8Array, owned: boolean, label
   }
   w.open++;
   return new RemoteFile(w, id, label, timeoutMs);
+}
+
+/** How long the path worker outlives its last open file. */
+export const PATH_WORKER_IDLE_MS = 2000;
+
+let sharedPath: H5Worker | undefined;
+
+/**
+ * Open a file on disk by its path with h5wasm's Node build (NODERAWFS: HDF5 reads the real file
+ * with positioned reads, so only the parts asked for are read; nothing is copied whole into
+ * memory), in a worker of its own kind (the in-memory worker's file system is MEMFS; this one's is
+ * the disk). Every call is time-limited as above; a trap or a timeout ends the worker; the worker
+ * ends PATH_WORKER_IDLE_MS after its last file is closed. Null where there are no worker threads.
+ */
+export async function openPathRemote(path: string, label: string, timeoutMs: number): Promise<RemoteFile | null> {
+  if (!isNode()) return null;
+  workerThreads ??= await importNodeBuiltin<WT>('worker_threads').catch(() => null);
+  if (!workerThreads) return null;
+  let w = sharedPath;
+  if (!w || w.dead || w.tainted) {
+    generation++;
+    w = new H5Worker(workerThreads, resolveHere('h5wasm/node'));
+    w.idleRelease = true;
+    w.boot(label, Math.max(timeoutMs, 30_000));
+    sharedPath = w;
+  }
+  clearTimeout(w.releaseTimer);
+  let id: number;
+  try {
+    id = w.call(label, timeoutMs, 'openPath', { path }) as number;
+  } catch (e) {
+    if (w.open <= 0 && !w.dead) w.scheduleRelease();
+    throw e;
+  }
+  w.open++;
+  return new RemoteFile(w, id, label, timeoutMs);
+}
+
+/** Bytes the worker of a file opened by openPathRemote has read from disk so far. */
+export function remoteBytesRead(f: RemoteFile): number {
+  return (f.call('stats', {}) as { bytesRead: number }).bytesRead;
 }

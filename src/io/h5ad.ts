@@ -40,7 +40,7 @@ export interface ReadH5adOptions extends LoadOptions {
   mount?: boolean;
 }
 
-function shapeAttr(h: OpenedH5, g: Group): [number, number] | undefined {
+export function shapeAttr(h: OpenedH5, g: Group): [number, number] | undefined {
   const s = attr(h, g, 'shape') ?? attr(h, g, 'h5sparse_shape');
   if (Array.isArray(s) && s.length === 2) return [Number(s[0]), Number(s[1])];
   return undefined;
@@ -138,6 +138,35 @@ async function readMatrixElement(
 }
 
 /**
+ * Which matrix of an .h5ad to read: `choice` ('auto': layers/counts, else raw/X, else X), checked
+ * against what the file has. One rule for readH5ad and the backed source.
+ */
+export function chooseH5adMatrix(h: OpenedH5, choice: 'auto' | H5adMatrixSource): { source: H5adMatrixSource; available: string[] } {
+  const label = h.label;
+  const rootKeys = h.file.keys();
+  const available = availableMatrices(h);
+  const isTenx =
+    rootKeys.includes('matrix') ||
+    (rootKeys.length > 0 && rootKeys.every((k) => !['X', 'obs', 'var'].includes(k)) && getPath(h, `${rootKeys[0]}/indptr`) !== undefined);
+  if (!available.includes('X')) {
+    throw new FileFormatError(
+      `${label}: an HDF5 file without an X matrix, so not an AnnData .h5ad file (top-level entries: ${rootKeys.slice(0, 12).join(', ') || '(none)'}). ` +
+        (isTenx ? 'It looks like a 10x Genomics Cell Ranger .h5: read it with read10xH5.' : 'Write it with anndata (adata.write_h5ad).'),
+    );
+  }
+  let source: H5adMatrixSource;
+  if (choice === 'auto') {
+    source = available.includes('layers/counts') ? 'layers/counts' : available.includes('raw/X') ? 'raw/X' : 'X';
+  } else {
+    if (!available.includes(choice)) {
+      throw new FileFormatError(`${label}: no ${choice} in the file; it has ${available.join(', ')}. Pass one of those as { matrix }.`);
+    }
+    source = choice;
+  }
+  return { source, available };
+}
+
+/**
  * Read an AnnData .h5ad file (File, Blob, ArrayBuffer, Uint8Array or stream) into a cell-major
  * CSR matrix with names, obs labels and obsm embeddings. In a Web Worker a File/Blob is mounted
  * (WORKERFS) instead of copied; see readH5adFromFile.
@@ -157,27 +186,7 @@ export async function readH5ad(input: ByteInput, options: ReadH5adOptions = {}):
   });
   try {
     await checkpoint(options.signal);
-    const rootKeys = h.file.keys();
-    const available = availableMatrices(h);
-    const isTenx =
-      rootKeys.includes('matrix') ||
-      (rootKeys.length > 0 && rootKeys.every((k) => !['X', 'obs', 'var'].includes(k)) && getPath(h, `${rootKeys[0]}/indptr`) !== undefined);
-    if (!available.includes('X')) {
-      throw new FileFormatError(
-        `${label}: an HDF5 file without an X matrix, so not an AnnData .h5ad file (top-level entries: ${rootKeys.slice(0, 12).join(', ') || '(none)'}). ` +
-          (isTenx ? 'It looks like a 10x Genomics Cell Ranger .h5: read it with read10xH5.' : 'Write it with anndata (adata.write_h5ad).'),
-      );
-    }
-    const choice = options.matrix ?? 'auto';
-    let source: H5adMatrixSource;
-    if (choice === 'auto') {
-      source = available.includes('layers/counts') ? 'layers/counts' : available.includes('raw/X') ? 'raw/X' : 'X';
-    } else {
-      if (!available.includes(choice)) {
-        throw new FileFormatError(`${label}: no ${choice} in the file; it has ${available.join(', ')}. Pass one of those as { matrix }.`);
-      }
-      source = choice;
-    }
+    const { source, available } = chooseH5adMatrix(h, options.matrix ?? 'auto');
     await checkpoint(options.signal);
     options.onProgress?.({ phase: 'matrix', bytesRead: h.size, totalBytes: h.size, entries: 0 });
     const { matrix: raw, encoding } = await readMatrixElement(h, source, options);

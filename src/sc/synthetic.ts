@@ -43,6 +43,8 @@ export interface SampleNbOptions {
   /** Called every `progressEvery` cells (default 50,000) with the cells done. */
   onProgress?: (done: number, total: number) => void;
   progressEvery?: number;
+  /** Index of the first cell: cells first … first + n − 1 of the sample (a block of a larger one: the same draws and names). Default 0. */
+  first?: number;
 }
 
 export interface SyntheticCounts extends SingleCellData {
@@ -202,7 +204,14 @@ function checkParams(p: NbMixtureParams, genes: number | undefined): { k: number
  * Sample n cells × d genes of counts from a negative-binomial mixture, as cell-major CSR with
  * gene and cell names and the true component of each cell (obs.component).
  */
-const SAMPLE_OPTIONS = optionNames<SampleNbOptions>({ n: true, seed: true, genes: true, onProgress: true, progressEvery: true });
+const SAMPLE_OPTIONS = optionNames<SampleNbOptions>({
+  n: true,
+  seed: true,
+  genes: true,
+  onProgress: true,
+  progressEvery: true,
+  first: true,
+});
 
 export function sampleNbMixture(params: NbMixtureParams, options: SampleNbOptions): SyntheticCounts {
   checkOptionNames(options, SAMPLE_OPTIONS, 'sampleNbMixture', 'n');
@@ -215,6 +224,9 @@ export function sampleNbMixture(params: NbMixtureParams, options: SampleNbOption
   const seed = options.seed ?? 0;
   if (!Number.isSafeInteger(seed) || seed < 0)
     throw invalid('BAD_OPTION', `sampleNbMixture: seed=${String(seed)} must be a non-negative integer.`);
+  const first = options.first ?? 0;
+  if (!Number.isSafeInteger(first) || first < 0)
+    throw invalid('BAD_OPTION', `sampleNbMixture: first=${String(first)} must be a non-negative integer (the index of the first cell).`);
   const { k, d, cum } = checkParams(params, options.genes);
   const every = options.progressEvery ?? 50_000;
   // Means as one flat table; dispersions as a typed array (hot loop).
@@ -231,7 +243,7 @@ export function sampleNbMixture(params: NbMixtureParams, options: SampleNbOption
   let nnz = 0;
   let maxValue = 0;
   for (let i = 0; i < n; i++) {
-    const rng = new Rng(seed, i);
+    const rng = new Rng(seed, first + i);
     const u = u01(rng);
     let c = 0;
     while (c < k - 1 && cum[c] < u) c++;
@@ -265,7 +277,7 @@ export function sampleNbMixture(params: NbMixtureParams, options: SampleNbOption
   const cells = new Array<string>(n);
   const labels = new Array<string>(n);
   for (let i = 0; i < n; i++) {
-    cells[i] = `synthetic-${i}`;
+    cells[i] = `synthetic-${first + i}`;
     labels[i] = `component ${component[i]}`;
   }
   return {
