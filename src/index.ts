@@ -170,3 +170,14 @@ export type { FuzzyOptions } from './graph/fuzzy.js';
 // streaming: row sources and passes (issue 16)
 export { chunkRanges, forEachChunk, csrSource, denseSource, DEFAULT_CHUNK_BYTES } from './stream/index.js';
 export type { CsrBlock, CsrSource, DenseBlock, DenseSource, RowSource, ChunkRange, PassProgress, PassOptions } from './stream/index.js';
+// zarr (issue 16): AnnData Zarr stores as chunked row sources (zarrita, loaded on first use) and the in-memory loader
+export { openZarrSource, readZarr } from './io/zarr/index.js';
+export type {
+  OpenZarrSourceOptions,
+  ReadZarrOptions,
+  ZarrCsrSource,
+  ZarrDenseSource,
+  ZarrInput,
+  ZarrSourceInfo,
+  ZarrStoreLike,
+} from './io/zarr/index.js';

@@ -4,3 +4,6 @@
  */
 export { fileBlob, find10xFiles, read10xDir, read10xH5File, readH5adFile } from './io/node-sc.js';
 export type { TenxDirFiles } from './io/node-sc.js';
+// zarr (issue 16): the Node writer of AnnData Zarr stores (CSR blocks streamed to disk)
+export { writeZarrCsr } from './io/zarr/write.js';
+export type { WriteZarrCsrOptions, WriteZarrCsrResult } from './io/zarr/write.js';
