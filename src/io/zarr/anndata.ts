@@ -26,13 +26,14 @@ export type ZNode = ZArray | Zarrita.Group<ZarrStoreLike & Zarrita.Readable>;
 export const READABLE_CODECS = 'blosc (lz4, lz4hc, zstd, zlib, blosclz), zlib, gzip, lz4, zstd, shuffle, delta';
 
 /** Any failure inside zarrita as a typed error: cause (which key, which codec), then what to do. */
-export function zarrError(label: string, e: unknown, what: string): Error {
+export function zarrError(label: string, e: unknown, where: string): Error {
   if (e instanceof EmgpuError) return e;
+  const what = where.replace(/^\/+/, '');
   const err = e as { name?: string; message?: string; codec?: string; cause?: unknown; path?: string };
   if (err?.name === 'AbortError') return e as Error;
   if (err?.name === 'UnknownCodecError')
     return new FileFormatError(
-      `${label}: ${what} is compressed with the codec "${err.codec}", which this reader cannot decode (it reads ${READABLE_CODECS}). ` +
+      `${label}: ${what} is compressed with the codec "${String(err.codec).replace(/^numcodecs\./, '')}", which this reader cannot decode (it reads ${READABLE_CODECS}). ` +
         'Write the store again with a default compressor (zarr.Blosc or numcodecs.Zlib).',
       { cause: e },
     );

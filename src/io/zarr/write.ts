@@ -22,8 +22,10 @@ export interface WriteZarrCsrOptions {
   blocks: Iterable<CsrMatrix> | AsyncIterable<CsrMatrix>;
   /** Gene names (var_names), d of them. */
   genes: string[];
-  /** Cell names (obs_names): n strings, or a function of the row; default '0', '1', … as anndata. */
-  cells?: string[] | ((i: number) => string);
+  /** Cell names (obs_names), n of them; without them, `${cellPrefix}${row}` (default '0', '1', … as anndata). */
+  cells?: string[];
+  /** Prefix of the generated cell names when `cells` is left out (names are never all held at once). Default ''. */
+  cellPrefix?: string;
   /** Stored entries per chunk of X/data and X/indices; default 2^20 (4 MB each uncompressed). */
   chunkEntries?: number;
   /** Rows per chunk of X/indptr and of the obs index; default 2^16. */
@@ -43,7 +45,7 @@ export interface WriteZarrCsrResult {
   bytesWritten: number;
 }
 
-const WRITE_OPTIONS = ['n', 'd', 'blocks', 'genes', 'cells', 'chunkEntries', 'chunkRows', 'level', 'overwrite'];
+const WRITE_OPTIONS = ['n', 'd', 'blocks', 'genes', 'cells', 'cellPrefix', 'chunkEntries', 'chunkRows', 'level', 'overwrite'];
 
 const json = (x: unknown): string => `${JSON.stringify(x, null, 4)}\n`;
 const DICT = { 'encoding-type': 'dict', 'encoding-version': '0.1.0' };
@@ -143,11 +145,13 @@ export async function writeZarrCsr(path: string, options: WriteZarrCsrOptions): 
       'SHAPE_MISMATCH',
       `writeZarrCsr: genes has ${Array.isArray(genes) ? genes.length : 'no'} names for ${d} columns. Pass one name per gene.`,
     );
-  if (Array.isArray(cells) && cells.length !== n)
+  if (cells !== undefined && (!Array.isArray(cells) || cells.length !== n))
     throw invalid(
       'SHAPE_MISMATCH',
-      `writeZarrCsr: cells has ${cells.length} names for ${n} rows. Pass one name per cell, or a function of the row.`,
+      `writeZarrCsr: cells has ${Array.isArray(cells) ? cells.length : 'no'} names for ${n} rows. Pass one name per cell, or leave cells out (names from cellPrefix).`,
     );
+  const prefix = options.cellPrefix ?? '';
+  if (typeof prefix !== 'string') throw invalid('BAD_OPTION', 'writeZarrCsr: cellPrefix must be a string.');
   const chunkEntries = positiveInt('chunkEntries', options.chunkEntries, 2 ** 20);
   const chunkRows = positiveInt('chunkRows', options.chunkRows, 2 ** 16);
   const level = options.level ?? 1;
@@ -227,8 +231,7 @@ export async function writeZarrCsr(path: string, options: WriteZarrCsrOptions): 
 
   const frame = { _index: '_index', 'column-order': [], 'encoding-type': 'dataframe', 'encoding-version': '0.2.0' };
   await w.group('obs', frame);
-  const cellAt = typeof cells === 'function' ? cells : Array.isArray(cells) ? (i: number) => cells[i] : (i: number) => String(i);
-  await w.strings('obs/_index', n, chunkRows, (i) => String(cellAt(i)));
+  await w.strings('obs/_index', n, chunkRows, cells ? (i) => String(cells[i]) : (i) => `${prefix}${i}`);
   await w.group('var', frame);
   await w.strings('var/_index', d, Math.max(1, Math.min(d, chunkRows)), (j) => genes[j]);
   return { path, n, d, nnz, bytesWritten: w.bytes };
