@@ -3,7 +3,9 @@
  * saved as .h5ad by the same script (test/fixtures/zarr/make_zarr_fixtures.py, anndata 0.8 / zarr
  * 2.13) and read with readH5ad; damaged stores; the Node writer's round trip.
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -172,6 +174,102 @@ describe('AnnData Zarr as a chunked row source', () => {
     const src = (await openZarrSource(join(F, 'csr-zlib.zarr'), { maxBytes: 600 })) as ZarrCsrSource;
     expect((await src.readRows(0, 5)).n).toBe(5);
     await typedError(() => src.readRows(0, 53), 'BUFFER_LIMIT');
+  });
+});
+
+describe('the inputs a browser gives: a URL, a FileList of a picked folder, a directory handle', () => {
+  const files = (dir: string, rel = ''): string[] =>
+    readdirSync(join(dir, rel), { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? files(dir, join(rel, e.name)) : [join(rel, e.name)],
+    );
+
+  test('the same store over HTTP (fetch), as File objects with webkitRelativePath, and through a FileSystemDirectoryHandle reads the same blocks', async () => {
+    const ref = await h5ad('layers/counts');
+    const root = join(F, 'csr-zlib.zarr');
+    const server = createServer((req, res) => {
+      try {
+        res.end(readFileSync(join(F, decodeURIComponent(req.url ?? '').replace(/^\/+/, ''))));
+      } catch {
+        res.statusCode = 404;
+        res.end();
+      }
+    });
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const overHttp = (await openZarrSource(`http://127.0.0.1:${port}/csr-zlib.zarr`)) as ZarrCsrSource;
+      same(await readAll(overHttp, 20), ref);
+      expect(overHttp.genes).toEqual(ref.genes);
+    } finally {
+      server.close();
+    }
+
+    const picked = files(root).map((rel) => {
+      const f = new File([readFileSync(join(root, rel))], rel.split('/').pop() as string);
+      Object.defineProperty(f, 'webkitRelativePath', { value: `csr-zlib.zarr/${rel}` });
+      return f;
+    });
+    const fromFiles = (await openZarrSource(picked)) as ZarrCsrSource;
+    expect(fromFiles.name).toBe('csr-zlib.zarr X');
+    same(await readAll(fromFiles, 20), ref);
+
+    // A FileSystemDirectoryHandle as showDirectoryPicker() gives one, over the same folder.
+    const handle = (dir: string): unknown => ({
+      kind: 'directory',
+      name: dir.split('/').pop(),
+      async getDirectoryHandle(name: string) {
+        if (!statSync(join(dir, name)).isDirectory()) throw new Error('TypeMismatchError');
+        return handle(join(dir, name));
+      },
+      async getFileHandle(name: string) {
+        const bytes = readFileSync(join(dir, name));
+        return { getFile: async () => new File([bytes], name) };
+      },
+      async *keys() {
+        yield* readdirSync(dir);
+      },
+    });
+    const fromHandle = (await openZarrSource(handle(join(F, 'csr-blosc.zarr')) as FileSystemDirectoryHandle)) as ZarrCsrSource;
+    expect(fromHandle.zarr.available).toEqual(['X', 'raw/X', 'layers/counts']);
+    same(await readAll(fromHandle, 20), ref);
+  });
+});
+
+describe('Zarr v3', () => {
+  test('a v3 store (written here by zarrita: Blosc zstd chunks, no var index) reads the same blocks, with genes numbered', async () => {
+    const zarr = await import('zarrita');
+    const ref = await h5ad('layers/counts');
+    const map = new Map<string, Uint8Array>();
+    const root = zarr.root(map);
+    await zarr.create(root, { attributes: { 'encoding-type': 'anndata', 'encoding-version': '0.1.0' } });
+    await zarr.create(root.resolve('X'), {
+      attributes: { 'encoding-type': 'csr_matrix', 'encoding-version': '0.1.0', shape: [ref.n, ref.d] },
+    });
+    for (const [name, dtype, values] of [
+      ['data', 'float32', ref.values],
+      ['indices', 'int32', Int32Array.from(ref.indices)],
+      ['indptr', 'int32', Int32Array.from(ref.indptr)],
+    ] as const) {
+      const codecs = [
+        { name: 'bytes', configuration: { endian: 'little' } },
+        {
+          name: 'blosc',
+          configuration: { cname: 'zstd', clevel: 3, shuffle: 'shuffle', typesize: values.BYTES_PER_ELEMENT, blocksize: 0 },
+        },
+      ];
+      const arr = await zarr.create(root.resolve(`X/${name}`), {
+        shape: [values.length],
+        chunkShape: [17],
+        dtype,
+        codecs,
+        fillValue: 0,
+      });
+      await zarr.set(arr, null, { data: values, shape: [values.length], stride: [1] } as never);
+    }
+    const src = (await openZarrSource({ get: async (key) => map.get(key) })) as ZarrCsrSource;
+    expect(src.zarr.zarrFormat).toBe(3);
+    expect(src.genes).toEqual(Array.from({ length: ref.d }, (_, j) => String(j)));
+    same(await readAll(src, 8), ref);
   });
 });
 
