@@ -6,10 +6,12 @@
  * (it also checks that anndata reads what the writer wrote). Each phase runs in its own process, so
  * each peak RSS is that phase's own.
  *
- *   node bench/zarr.mjs [--n 200000] [--block 20000] [--chunk-mib 64] [--store DIR] [--keep]
+ *   node bench/zarr.mjs [--n 200000] [--block 20000] [--chunk-mib 16,64] [--store DIR] [--reuse] [--keep]
+ *
+ * --reuse skips writing when --store already holds a store (written by an earlier run with the same --n).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,7 +25,7 @@ const opt = (name, fallback) => {
 };
 const n = Number(opt('n', 200000));
 const block = Number(opt('block', 20000));
-const chunkMiB = Number(opt('chunk-mib', 64));
+const chunkMiB = String(opt('chunk-mib', '16,64')).split(',').map(Number);
 const work = mkdtempSync(join(tmpdir(), 'emgpu-zarr-bench-'));
 const store = opt('store', join(work, 'synthetic.zarr'));
 const entry = join(work, 'entry.mjs');
@@ -62,5 +64,7 @@ try {
     JSON.stringify({ n, d: 2000, block, chunkMiB, write, stream, whole, anndata: py, sameSums: stream.checksum === whole.checksum }),
   );
 } finally {
-  if (!args.includes('--keep')) rmSync(work, { recursive: true, force: true });
+  rmSync(entry, { force: true });
+  if (!args.includes('--keep') && !opt('store')) rmSync(work, { recursive: true, force: true });
+  else rmSync(join(work, 'node_modules'), { force: true });
 }

@@ -91,6 +91,12 @@ async function getSlice(arr: ZArray, label: string, a: number, b: number, signal
   }
 }
 
+/** Indices strictly ascending within every row (what anndata writes): the block needs no sorting or copying. */
+function isCanonical(b: CsrBlock): boolean {
+  for (let i = 0; i < b.n; i++) for (let k = b.indptr[i] + 1; k < b.indptr[i + 1]; k++) if (b.indices[k] <= b.indices[k - 1]) return false;
+  return true;
+}
+
 /** Refuse a non-finite value, naming its row and gene. */
 function checkFinite(values: Float32Array, indptr: Uint32Array, indices: Uint32Array, first: number, label: string): void {
   for (let k = 0; k < values.length; k++) {
@@ -260,15 +266,18 @@ export async function sourceOf(m: OpenedMatrix, options: OpenZarrSourceOptions):
           : [new Float32Array(0), new Uint32Array(0)];
       const ip = new Uint32Array(rows + 1);
       for (let i = 0; i <= rows; i++) ip[i] = indptr[start + i] - a;
-      const indices = toUint32(idx, `${m.path}/indices`, label);
+      // int32 indices (anndata's default) are checked and then viewed as uint32: no copy of the block.
+      const indices =
+        idx instanceof Int32Array ? new Uint32Array(idx.buffer, idx.byteOffset, idx.length) : toUint32(idx, `${m.path}/indices`, label);
       for (let k = 0; k < indices.length; k++)
         if (indices[k] >= d)
           throw new FileFormatError(
-            `${label}: ${m.path}/indices[${formatCount(a + k)}] = ${indices[k]} is outside 0..${d - 1}. The store is corrupt.`,
+            `${label}: ${m.path}/indices[${formatCount(a + k)}] = ${(idx as ArrayLike<number>)[k]} is outside 0..${d - 1}. The store is corrupt.`,
           );
       const values = vals instanceof Float32Array ? vals : Float32Array.from(vals as ArrayLike<number>, Number);
       checkFinite(values, ip, indices, start, name);
-      return canonicalize({ n: rows, d, nnz: b - a, indptr: ip, indices, values }).matrix;
+      const block: CsrBlock = { n: rows, d, nnz: b - a, indptr: ip, indices, values };
+      return isCanonical(block) ? block : canonicalize(block).matrix;
     },
     async close() {
       closed = true;
