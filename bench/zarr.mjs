@@ -49,20 +49,16 @@ const run = (cmd, argv) => {
 try {
   // esbuild's bundle lives in a temp dir: zarrita resolves from this checkout through a symlinked node_modules.
   execFileSync('ln', ['-s', nodePath, join(work, 'node_modules')]);
-  const write = run(process.execPath, [
-    entry,
-    'write',
-    store,
-    String(n),
-    String(block),
-    join(here, '..', 'data/pbmc3k/synthetic_nb.json.gz'),
-  ]);
-  const stream = run(process.execPath, [entry, 'stream', store, String(chunkMiB)]);
+  const reuse = args.includes('--reuse') && existsSync(join(store, '.zgroup'));
+  const params = join(here, '..', 'data/pbmc3k/synthetic_nb.json.gz');
+  const write = reuse
+    ? { phase: 'write', reused: store }
+    : run(process.execPath, [entry, 'write', store, String(n), String(block), params]);
+  const stream = chunkMiB.map((c) => ({ chunkMiB: c, ...run(process.execPath, [entry, 'stream', store, String(c)]) }));
   const whole = run(process.execPath, [entry, 'whole', store]);
   const py = run('/usr/bin/python3', [join(here, 'zarr/check_anndata.py'), store]);
-  console.log(
-    JSON.stringify({ n, d: 2000, block, chunkMiB, write, stream, whole, anndata: py, sameSums: stream.checksum === whole.checksum }),
-  );
+  const sameSums = stream.every((s) => s.checksum === whole.checksum) && py.checksum === whole.checksum;
+  console.log(JSON.stringify({ n, d: 2000, block, write, stream, whole, anndata: py, sameSums }));
 } finally {
   rmSync(entry, { force: true });
   if (!args.includes('--keep') && !opt('store')) rmSync(work, { recursive: true, force: true });
