@@ -97,6 +97,46 @@ function isCanonical(b: CsrBlock): boolean {
   return true;
 }
 
+type Typed =
+  | Float32Array
+  | Float64Array
+  | Int8Array
+  | Uint8Array
+  | Int16Array
+  | Uint16Array
+  | Int32Array
+  | Uint32Array
+  | BigInt64Array
+  | BigUint64Array;
+
+/**
+ * Entries [a, b) of a 1-D array, chunk by chunk, keeping the last decoded chunk: consecutive blocks
+ * share their boundary chunk, so a pass decodes each chunk once whatever the block size.
+ */
+function chunkReader(arr: ZArray, label: string): (a: number, b: number, signal?: AbortSignal) => Promise<Typed> {
+  const size = arr.chunks[0];
+  let last: { c: number; data: Typed } | undefined;
+  return async (a, b, signal) => {
+    let out: Typed | undefined;
+    for (let c = Math.floor(a / size); c * size < b; c++) {
+      if (last?.c !== c) {
+        last = undefined; // dropped before the next is decoded: at most one chunk held
+        try {
+          last = { c, data: (await arr.getChunk([c], { signal })).data as unknown as Typed };
+        } catch (e) {
+          throw zarrError(label, e, arr.path);
+        }
+      }
+      const chunk = last.data;
+      out ??= new (chunk.constructor as new (len: number) => Typed)(b - a);
+      const from = Math.max(a, c * size);
+      const to = Math.min(b, (c + 1) * size);
+      (out as Float32Array).set((chunk as Float32Array).subarray(from - c * size, to - c * size), from - a);
+    }
+    return out ?? new Float32Array(0);
+  };
+}
+
 /** Refuse a non-finite value, naming its row and gene. */
 function checkFinite(values: Float32Array, indptr: Uint32Array, indices: Uint32Array, first: number, label: string): void {
   for (let k = 0; k < values.length; k++) {
@@ -236,6 +276,8 @@ export async function sourceOf(m: OpenedMatrix, options: OpenZarrSourceOptions):
       `${label}: ${m.path}/indptr ends at ${formatCount(nnz)} but there are ${formatCount(dataArr.shape[0])} values. The store is corrupt or truncated.`,
     );
 
+  const readData = chunkReader(dataArr, label);
+  const readIndices = chunkReader(indicesArr, label);
   const src: ZarrCsrSource = {
     kind: 'csr',
     n,
@@ -261,9 +303,7 @@ export async function sourceOf(m: OpenedMatrix, options: OpenZarrSourceOptions):
         );
       budget(4 * (rows + 1) + 8 * (b - a), b - a, `a block of ${formatCount(rows)} rows`);
       const [vals, idx] =
-        b > a
-          ? await Promise.all([getSlice(dataArr, label, a, b, signal), getSlice(indicesArr, label, a, b, signal)])
-          : [new Float32Array(0), new Uint32Array(0)];
+        b > a ? [await readData(a, b, signal), await readIndices(a, b, signal)] : [new Float32Array(0), new Uint32Array(0)];
       const ip = new Uint32Array(rows + 1);
       for (let i = 0; i <= rows; i++) ip[i] = indptr[start + i] - a;
       // int32 indices (anndata's default) are checked and then viewed as uint32: no copy of the block.
