@@ -6,21 +6,29 @@
  * zarrita is imported on first use (a dynamic import), so code that never opens a Zarr store (a
  * k-means page) never downloads it.
  */
-import type * as Zarrita from 'zarrita';
 import { EmgpuError, FileFormatError } from '../../errors.js';
 import type { ZarrStoreLike } from './store.js';
+import { zarrita } from './zarrita.js';
 
-type ZarritaModule = typeof Zarrita;
-let zarritaModule: Promise<ZarritaModule> | undefined;
-
-/** zarrita, loaded once on first use. */
-export function zarrita(): Promise<ZarritaModule> {
-  zarritaModule ??= import('zarrita');
-  return zarritaModule;
+/** What src/io/zarr uses of a zarrita array (structural, so no shipped declaration names zarrita). */
+export interface ZArray {
+  readonly kind: 'array';
+  readonly path: string;
+  readonly shape: number[];
+  readonly chunks: number[];
+  readonly dtype: string;
+  readonly attrs: Record<string, unknown>;
+  getChunk(coords: number[], options?: { signal?: AbortSignal }): Promise<{ data: unknown; shape: number[]; stride: number[] }>;
 }
 
-export type ZArray = Zarrita.Array<Zarrita.DataType, ZarrStoreLike & Zarrita.Readable>;
-export type ZNode = ZArray | Zarrita.Group<ZarrStoreLike & Zarrita.Readable>;
+/** What src/io/zarr uses of a zarrita group. */
+export interface ZGroup {
+  readonly kind: 'group';
+  readonly path: string;
+  readonly attrs: Record<string, unknown>;
+}
+
+export type ZNode = ZArray | ZGroup;
 
 /** The codecs a store may use (zarrita's registry: what anndata and zarr write by default, and more). */
 export const READABLE_CODECS = 'blosc (lz4, lz4hc, zstd, zlib, blosclz), zlib, gzip, lz4, zstd, shuffle, delta';
@@ -58,9 +66,9 @@ export function zarrError(label: string, e: unknown, where: string): Error {
 /** The element at `path` (array or group), or undefined when the store has no such node. */
 export async function openNode(store: ZarrStoreLike, label: string, path: string): Promise<ZNode | undefined> {
   const zarr = await zarrita();
-  const loc = zarr.root(store as ZarrStoreLike & Zarrita.Readable).resolve(path);
+  const loc = zarr.root(store as never).resolve(path);
   try {
-    return (await zarr.open(loc)) as ZNode;
+    return (await zarr.open(loc)) as unknown as ZNode;
   } catch (e) {
     if ((e as Error)?.name === 'NotFoundError') return undefined;
     throw zarrError(label, e, path);
@@ -107,7 +115,7 @@ export async function readStrings(arr: ZArray, label: string, start?: number, en
   let data: unknown;
   try {
     const sel = start === undefined ? null : [zarr.slice(start, end ?? arr.shape[0])];
-    data = (await zarr.get(arr, sel)).data;
+    data = (await zarr.get(arr as never, sel)).data;
   } catch (e) {
     throw zarrError(label, e, arr.path);
   }

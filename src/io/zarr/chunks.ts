@@ -5,7 +5,8 @@
  */
 import { FileFormatError, invalid } from '../../errors.js';
 import type { CsrBlock } from '../../stream/types.js';
-import { zarrError, zarrita, type ZArray } from './anndata.js';
+import { zarrError, type ZArray } from './anndata.js';
+import { zarrita } from './zarrita.js';
 import type { ZarrStoreLike } from './store.js';
 
 /** A store whose missing keys under `prefix` are damage (a sparse array's chunk), not a fill value. */
@@ -38,7 +39,7 @@ export async function getSlice(
 ): Promise<ArrayLike<number | bigint>> {
   const zarr = await zarrita();
   try {
-    return (await zarr.get(arr, [zarr.slice(a, b)], { signal })).data as unknown as ArrayLike<number | bigint>;
+    return (await zarr.get(arr as never, [zarr.slice(a, b)], { signal })).data as unknown as ArrayLike<number | bigint>;
   } catch (e) {
     throw zarrError(label, e, arr.path);
   }

@@ -21,7 +21,8 @@ import {
 import { checkLoadBudget, checkMaxBytes, shapeEstimate } from '../memory.js';
 import { formatCount } from '../text.js';
 import type { H5adMatrixSource, LoadedCsr, LoadOptions, SingleCellData } from '../types.js';
-import { dataframeIndexArray, isArray, openNode, readStrings, zarrError, zarrita, type ZArray } from './anndata.js';
+import { dataframeIndexArray, isArray, openNode, readStrings, zarrError, type ZArray } from './anndata.js';
+import { zarrita } from './zarrita.js';
 import { openMatrix, type OpenedMatrix } from './open.js';
 import { sourceOf } from './source.js';
 import type { ZarrInput } from './store.js';
@@ -39,7 +40,7 @@ const BLOCK_ENTRIES = 2 ** 22;
 async function wholeArray(arr: ZArray, label: string): Promise<ArrayLike<number | bigint>> {
   const zarr = await zarrita();
   try {
-    return (await zarr.get(arr)).data as unknown as ArrayLike<number | bigint>;
+    return (await zarr.get(arr as never)).data as unknown as ArrayLike<number | bigint>;
   } catch (e) {
     throw zarrError(label, e, arr.path);
   }

@@ -18,7 +18,8 @@ import { canonicalize, MAX_NNZ, toUint32 } from '../csr.js';
 import { checkMaxBytes, MemoryLimitError, shapeEstimate } from '../memory.js';
 import { formatCount } from '../text.js';
 import type { H5adMatrixSource } from '../types.js';
-import { dataframeIndexArray, isArray, openNode, readStrings, zarrError, zarrita, type ZArray } from './anndata.js';
+import { dataframeIndexArray, isArray, openNode, readStrings, zarrError, type ZArray } from './anndata.js';
+import { zarrita } from './zarrita.js';
 import { checkFinite, checkRange, chunkReader, getSlice, isCanonical, strictUnder } from './chunks.js';
 import { openMatrix, type OpenedMatrix } from './open.js';
 import type { ZarrInput } from './store.js';
@@ -119,7 +120,7 @@ export async function sourceOf(m: OpenedMatrix, options: OpenZarrSourceOptions):
         const zarr = await zarrita();
         let chunk: { data: unknown; stride: number[] };
         try {
-          chunk = (await zarr.get(arr, [zarr.slice(start, end), null], { signal })) as unknown as typeof chunk;
+          chunk = (await zarr.get(arr as never, [zarr.slice(start, end), null], { signal })) as unknown as typeof chunk;
         } catch (e) {
           throw zarrError(label, e, m.path);
         }
