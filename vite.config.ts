@@ -44,7 +44,7 @@ export default defineConfig({
       formats: ['es'],
     },
     rollupOptions: {
-      external: [/^node:/, 'webgpu', 'h5wasm', '#node-gpu'],
+      external: [/^node:/, 'webgpu', 'h5wasm', /^zarrita/, '#node-gpu'],
     },
   },
   plugins: [nodeOnlyGpu()],

@@ -176,3 +176,14 @@ export type { OpenH5adSourceOptions, BackedCsrSource, BackedDenseSource, BackedS
 export { open10xH5Source } from './io/backed/10x-source.js';
 export type { Open10xH5SourceOptions } from './io/backed/10x-source.js';
 export type { BackedAccess } from './io/backed/open.js';
+// zarr (issue 16): AnnData Zarr stores as chunked row sources (zarrita, loaded on first use) and the in-memory loader
+export { openZarrSource, readZarr } from './io/zarr/index.js';
+export type {
+  OpenZarrSourceOptions,
+  ReadZarrOptions,
+  ZarrCsrSource,
+  ZarrDenseSource,
+  ZarrInput,
+  ZarrSourceInfo,
+  ZarrStoreLike,
+} from './io/zarr/index.js';

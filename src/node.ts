@@ -7,3 +7,6 @@ export type { TenxDirFiles } from './io/node-sc.js';
 // backed sources (issue 16)
 export { writeH5adCsr } from './io/backed/write-h5ad.js';
 export type { WriteH5adCsrOptions, WriteH5adResult, ObsColumnInput } from './io/backed/write-h5ad.js';
+// zarr (issue 16): the Node writer of AnnData Zarr stores (CSR blocks streamed to disk)
+export { writeZarrCsr } from './io/zarr/write.js';
+export type { WriteZarrCsrOptions, WriteZarrCsrResult } from './io/zarr/write.js';

@@ -21,7 +21,7 @@ export interface Embedding {
 /** One per-cell annotation column: strings (categories decoded), numbers, or null for missing. */
 export type ObsColumn = (string | number | null)[];
 
-export type ScFormat = '10x-mtx' | '10x-h5' | 'h5ad' | 'synthetic';
+export type ScFormat = '10x-mtx' | '10x-h5' | 'h5ad' | 'synthetic' | 'zarr';
 
 /** Which matrix of an .h5ad file was read. */
 export type H5adMatrixSource = 'layers/counts' | 'raw/X' | 'X' | `layers/${string}`;
@@ -55,7 +55,7 @@ export interface ScSource {
   h5Layout?: 'v2' | 'v3';
   /** 10x HDF5: the genome read (v2 group name, or the v3 genome filter). */
   genome?: string;
-  /** h5ad: which matrix was taken. */
+  /** h5ad and zarr: which matrix was taken. */
   matrixSource?: H5adMatrixSource;
   /** h5ad: how that matrix was stored. */
   encoding?: 'dense' | 'csr' | 'csc';

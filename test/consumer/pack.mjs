@@ -56,7 +56,7 @@ export function makeApp(dir, tarball, { webgpu }) {
   mkdirSync(join(modules, '@types'), { recursive: true });
   mkdirSync(join(modules, '@webgpu'), { recursive: true });
   execFileSync('tar', ['-xzf', tarball, '-C', join(modules, 'emgpu'), '--strip-components=1']);
-  const links = ['h5wasm', '@webgpu/types', '@types/node', ...(webgpu ? ['webgpu'] : [])];
+  const links = ['h5wasm', 'zarrita', '@webgpu/types', '@types/node', ...(webgpu ? ['webgpu'] : [])];
   for (const l of links) symlinkSync(join(ROOT, 'node_modules', l), join(modules, l), 'dir');
   return dir;
 }
