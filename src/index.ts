@@ -170,3 +170,26 @@ export type { FuzzyOptions } from './graph/fuzzy.js';
 // streaming: row sources and passes (issue 16)
 export { chunkRanges, forEachChunk, csrSource, denseSource, DEFAULT_CHUNK_BYTES } from './stream/index.js';
 export type { CsrBlock, CsrSource, DenseBlock, DenseSource, RowSource, ChunkRange, PassProgress, PassOptions } from './stream/index.js';
+// shard statistics and streamed fits (issue 16)
+export { SHARD_MODELS, finishGlobals, mStep, shardGlobals, shardStatistics, sumStatistics } from './shard/api.js';
+export type { MStepOptions, ShardGlobalsOptions, ShardStatisticsOptions } from './shard/api.js';
+export { gmmStream, kmeansStream, nbStream, softKMeansStream } from './shard/stream.js';
+export type { GmmStreamOptions, NbStreamOptions, SoftKMeansStreamOptions, StreamFitOptions, StreamFitResult } from './shard/stream.js';
+export { fromExactJson, toExactJson } from './shard/json.js';
+export type { ShardBlock } from './shard/block.js';
+export type {
+  FarthestRow,
+  GlobalStatistics,
+  GmmShardParams,
+  GmmStatistics,
+  KMeansShardParams,
+  KMeansStatistics,
+  MStepOutput,
+  NbGlobals,
+  NbShardParams,
+  NbStatistics,
+  ShardModel,
+  ShardModelOptions,
+  ShardParams,
+  ShardStatistics,
+} from './shard/types.js';
