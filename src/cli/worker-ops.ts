@@ -93,7 +93,7 @@ export async function answer(r: Request, engineOf: (backend: string) => Promise<
   if (op === 'sum') return sumStatistics(r.statistics as ShardStatistics[]);
   if (op === 'finish') return finishGlobals(r.summed as GlobalStatistics, options);
   if (op === 'info') {
-    const source = await cache.get({ start: 0, end: 0, ...shardOf(r) });
+    const source = await cache.get(shardOf(r));
     return { n: source.n, d: source.d, kind: source.kind };
   }
   const model = checkModel(r.model);
