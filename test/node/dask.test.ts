@@ -6,7 +6,7 @@
  * python3-distributed (.ci/run installs it); fails without it unless EMGPU_DASK=0.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,21 +20,12 @@ import { simulateNbMixture, toCsr } from '../nbmm-sim.js';
 import { F64_RTOL, NB_ORDER_PARAM_RTOL } from '../tolerance.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const CLI = join(ROOT, 'dist', 'cli.js');
 const PYTHON = '/usr/bin/python3';
 const SKIP = process.env.EMGPU_DASK === '0';
 const ROWS_PER_SHARD = 50;
 
-function newestMtime(dir: string): number {
-  let t = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    t = Math.max(t, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
-  }
-  return t;
-}
-
-const rows = (x: ArrayLike<number>, k: number, d: number) => Array.from({ length: k }, (_, j) => Array.from({ length: d }, (_, f) => x[j * d + f]));
+const rows = (x: ArrayLike<number>, k: number, d: number) =>
+  Array.from({ length: k }, (_, j) => Array.from({ length: d }, (_, f) => x[j * d + f]));
 const csv = (x: ArrayLike<number>, n: number, d: number) =>
   `${Array.from({ length: d }, (_, j) => `c${j}`).join(',')}\n${rows(x, n, d)
     .map((r) => r.map(String).join(','))
@@ -65,11 +56,27 @@ describe.skipIf(SKIP)('Dask distributed fits (EMGPU_DASK=0 skips)', () => {
       throw new Error(
         `${PYTHON} cannot import distributed (${probe.error?.message ?? probe.stderr.trim()}). Install Debian's python3-distributed (apt-get install python3-distributed), or set EMGPU_DASK=0 to skip.`,
       );
-    const stale = !existsSync(CLI) || statSync(CLI).mtimeMs < Math.max(newestMtime(join(ROOT, 'src')), newestMtime(join(ROOT, 'shaders')));
-    if (stale) execFileSync(process.execPath, [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'pipe' });
+    // A build of its own (not dist/, which cli-e2e may be rebuilding at the same time), and a launcher for it.
+    const out = join(dir, 'dist');
+    execFileSync(
+      process.execPath,
+      [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn', '--outDir', out, '--emptyOutDir'],
+      {
+        cwd: ROOT,
+        stdio: 'pipe',
+      },
+    );
+    writeFileSync(
+      join(dir, 'emgpu.mjs'),
+      "const { main } = await import(new URL('./dist/cli.js', import.meta.url).href);\n" +
+        "const code = await main(process.argv.slice(2));\nprocess.stdout.write('', () => process.exit(code));\n",
+    );
     writeFileSync(blobFile, csv(blobs.data, 120, 3));
     writeFileSync(countFile, csv(sim.counts, 120, 10));
-    const g = await gaussianMixture({ data: blobs.data, n: 120, d: 3 }, { k: 3, init: 'k-means++', maxIter: 1, nInit: 1, backend: 'reference' });
+    const g = await gaussianMixture(
+      { data: blobs.data, n: 120, d: 3 },
+      { k: 3, init: 'k-means++', maxIter: 1, nInit: 1, backend: 'reference' },
+    );
     gmmInit = { weights: g.weights, means: g.means, covariances: g.covariances as number[][][] };
     const c = toCounts(toCsr(sim.counts, 120, 10));
     const p = paramsFromLabels(c, sizeFactors(c, 'library').s, nbLabels, 3, { kind: 'per-gene' });
@@ -82,13 +89,15 @@ describe.skipIf(SKIP)('Dask distributed fits (EMGPU_DASK=0 skips)', () => {
       { model: 'nbmm', data: countFile, k: 3, init: nbInit, ...common },
     ];
     writeFileSync(join(dir, 'jobs.json'), JSON.stringify(jobs));
-    const out = join(dir, 'result.json');
-    const r = spawnSync(PYTHON, [join(ROOT, 'examples', 'dask', 'emgpu_dask.py'), '--jobs', join(dir, 'jobs.json'), '--out', out, '--workers', '2'], {
+    const result = join(dir, 'result.json');
+    const driver = join(ROOT, 'examples', 'dask', 'emgpu_dask.py');
+    const emgpu = `${process.execPath} ${join(dir, 'emgpu.mjs')}`;
+    const r = spawnSync(PYTHON, [driver, '--jobs', join(dir, 'jobs.json'), '--out', result, '--workers', '2', '--emgpu', emgpu], {
       encoding: 'utf8',
       timeout: 150_000,
     });
     if (r.status !== 0) throw new Error(`emgpu_dask.py failed (${r.status}): ${r.stderr.slice(-2000)}`);
-    results = JSON.parse(readFileSync(out, 'utf8'));
+    results = JSON.parse(readFileSync(result, 'utf8'));
   }, 180_000);
 
   const opts = { chunkRows: ROWS_PER_SHARD, backend: 'reference' };
