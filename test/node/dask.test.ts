@@ -100,7 +100,7 @@ describe.skipIf(SKIP)('Dask distributed fits (EMGPU_DASK=0 skips)', () => {
     results = JSON.parse(readFileSync(result, 'utf8'));
   }, 180_000);
 
-  const opts = { chunkRows: ROWS_PER_SHARD, backend: 'reference' };
+  const opts = { chunkRows: ROWS_PER_SHARD, backend: 'reference' as const };
 
   test('k-means on two Dask workers is the streamed fit bit for bit (given and sampled starts), and the in-memory fit', async () => {
     const [given, seeded] = results;
