@@ -119,7 +119,7 @@ function positiveInt(v: unknown, name: string, fallback: number): number {
   return v;
 }
 
-function checkSource(source: RowSource, model: ShardModel): void {
+function checkSource(source: RowSource): void {
   if (
     source == null ||
     typeof source !== 'object' ||
@@ -132,7 +132,6 @@ function checkSource(source: RowSource, model: ShardModel): void {
     );
   if (source.n < 1 || source.d < 1)
     throw invalid('EMPTY_DATA', `${source.name} has ${source.n} rows × ${source.d} columns; a fit needs at least one of each.`);
-  if (model === 'nbmm' && source.kind !== 'csr' && source.kind !== 'dense') throw invalid('BAD_OPTION', 'The NB mixture reads counts.');
 }
 
 /** One pass: every chunk's statistics, summed in chunk order (the same fold as sumStatistics). */
@@ -162,7 +161,7 @@ async function streamFit<P extends ShardParams>(
 ): Promise<StreamFitResult<P>> {
   const t0 = now();
   checkOptionNames(options, NAMES[model], `${model}Stream`);
-  checkSource(source, model);
+  checkSource(source);
   const o = options as unknown as StreamFitOptions<ShardParams> & SoftKMeansStreamOptions & GmmStreamOptions & NbStreamOptions;
   const engine: Engine = await engineFor(o);
   engine.check();
@@ -194,7 +193,12 @@ async function streamFit<P extends ShardParams>(
   let params: ShardParams;
   let sampleRows: number | null = null;
   if (o.init === undefined || o.init === 'sample') {
-    const k = positiveInt(o.k, 'k', 0);
+    if (o.k === undefined)
+      throw invalid(
+        'BAD_OPTION',
+        `${model}Stream: k is missing. Pass { k } to seed on a sample of rows, or the starting parameters as init.`,
+      );
+    const k = positiveInt(o.k, 'k', 1);
     if (k > source.n) throw invalid('K_TOO_LARGE', `n_samples=${source.n} should be >= k=${k}. Pass k <= ${source.n}.`);
     const size = Math.max(k, positiveInt(o.sampleRows, 'sampleRows', 10_000));
     const rows = sampleRowIndices(source.n, size, restartRng(seed, 0));
@@ -208,6 +212,14 @@ async function streamFit<P extends ShardParams>(
     if (o.init == null || typeof o.init !== 'object')
       throw invalid('BAD_OPTION', `init=${String(o.init)}: pass 'sample' or the model's parameters.`);
     params = (model === 'nbmm' ? { ...o.init, globals } : { ...o.init }) as ShardParams;
+    const given = Array.isArray((params as GmmShardParams).weights)
+      ? (params as GmmShardParams).weights.length
+      : (params as KMeansShardParams).centroids?.length;
+    if (o.k !== undefined && o.k !== given)
+      throw invalid(
+        'SHAPE_MISMATCH',
+        `k=${String(o.k)} but init has ${String(given)} components. Leave k out with a given init, or pass matching parameters.`,
+      );
   }
   const initMs = now() - ti;
 

@@ -4,8 +4,13 @@
  * of each model, streamed fits against in-memory fits from the same start (one chunk: the same
  * bits; several: the F64 policy, and the same bits every run), and typed errors.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { answer, SourceCache } from '../../src/cli/worker-ops.js';
 import {
+  createEngine,
   csrSource,
   denseSource,
   finishGlobals,
@@ -178,6 +183,23 @@ describe('shard statistics', () => {
       shardStatistics(block, { model: 'gmm', params: { covariance: 'diag', weights: [1], means: [[0, 0]], covariances: [[1]] }, backend }),
     ).rejects.toMatchObject({ code: 'SHAPE_MISMATCH' });
     await expect(denseSource(block.data, 2, 2).readRows(1, 3)).rejects.toMatchObject({ code: 'BAD_OPTION' });
+    // The worker names the file and its row count.
+    const dir = mkdtempSync(join(tmpdir(), 'emgpu-shard-'));
+    writeFileSync(join(dir, 'x.csv'), 'a,b\n0,0\n1,1\n');
+    const cache = new SourceCache();
+    const req = {
+      op: 'statistics',
+      model: 'kmeans',
+      params: { centroids: [[0, 0]] },
+      shard: { file: join(dir, 'x.csv'), start: 1, end: 3 },
+    };
+    await expect(answer(req, () => createEngine({ backend }), cache)).rejects.toMatchObject({
+      code: 'BAD_OPTION',
+      message: expect.stringContaining("x.csv's 2 rows"),
+    });
+    await expect(answer({ ...req, op: 'nope' }, () => createEngine({ backend }), cache)).rejects.toMatchObject({ code: 'BAD_OPTION' });
+    await expect(kmeansStream(denseSource(block.data, 2, 2), { backend })).rejects.toMatchObject({ code: 'BAD_OPTION' });
+    await cache.close();
     expect(() => sumStatistics([])).toThrow(expect.objectContaining({ code: 'EMPTY_DATA' }));
     await expect(
       shardStatistics(block, { model: 'kmeans', params: { centroids: [[0, 0]] }, backend, bogus: 1 } as never),
