@@ -7,6 +7,8 @@
  * Start: `init` (the model's parameters) or 'sample' (default): k-means++ on a seeded sample of
  * `sampleRows` rows read through the source (the GMM from those seeds as scikit-learn's
  * 'k-means++'; the NB mixture from k-means on log1p(x/s) of the sample). One start, no restarts.
+ * Not (yet) here: sample weights, the in-memory fits' scale-aware fitting of data far outside
+ * float64's comfortable range (core/scale.ts), MAP priors (mStep takes a resolved prior).
  */
 import { runEM, type StepOutcome } from '../core/em.js';
 import { checkOptionNames, optionNames } from '../core/known-options.js';
