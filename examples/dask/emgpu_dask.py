@@ -95,6 +95,12 @@ class Fit:
         return [dict(op=op, model=self.model, backend=self.backend, shard=dict(self.file, start=a, end=b), **fields)
                 for a, b in self.shards]
 
+    def for_shards(self, params):
+        """The NB E-step needs the size factors and grid, not the gene histograms (the M-step's)."""
+        if self.model != "nbmm":
+            return params
+        return dict(params, globals={k: v for k, v in params["globals"].items() if k != "hist"})
+
     def fit(self):
         job = self.job
         info = self.one({"op": "info", "shard": dict(self.file, start=0, end=0)})
@@ -135,6 +141,7 @@ class Fit:
         history, previous, last, stop = [], None, None, "maxIter"
         for it in range(1, max_iter + 1):
             at = dict(params, previous=previous["centroids"]) if self.model == "kmeans" and previous else params
+            at = self.for_shards(at)
             parts = self.run_tasks(self.shard_requests("statistics", params=at, options=stat_opts))
             options = dict(mopts, iter=it)
             if last is not None:
@@ -151,7 +158,7 @@ class Fit:
                 stop = out["converged"]
                 break
         # Last pass: labels and the objective at the final parameters, summed in shard order.
-        evals = [json.loads(x) for x in self.run_tasks(self.shard_requests("evaluate", params=params, options=stat_opts))]
+        evals = [json.loads(x) for x in self.run_tasks(self.shard_requests("evaluate", params=self.for_shards(params), options=stat_opts))]
         objective, labels = 0.0, []
         for e in evals:
             objective += e["objective"]

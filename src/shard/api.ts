@@ -13,7 +13,7 @@ import { invalid } from '../errors.js';
 import type { ShardBlock } from './block.js';
 import { gmmBlockStatistics, gmmMStep, sumGmm } from './gmm.js';
 import { momentsOf, nbGlobals, nbGlobalsOf, sumGlobals, tolScaledOf } from './globals.js';
-import { kmeansBlockStatistics, kmeansMStep, sumKMeans } from './kmeans.js';
+import { kmeansBlockStatistics, kmeansMStep, type LabelTrack, sumKMeans } from './kmeans.js';
 import { nbBlockStatistics, nbMStep, sumNb } from './nbmm.js';
 import type {
   GlobalStatistics,
@@ -121,11 +121,11 @@ export function blockStatistics(
   block: ShardBlock,
   model: ShardModel,
   params: ShardParams,
-  o: { beta: number | null; regCovar?: number; rowOffset: number },
+  o: { beta: number | null; regCovar?: number; rowOffset: number; track?: LabelTrack },
 ): Promise<ShardStatistics> {
   if (model === 'gmm') return gmmBlockStatistics(engine, block, params as GmmShardParams, o.regCovar ?? 1e-6);
   if (model === 'nbmm') return nbBlockStatistics(engine, block, params as NbShardParams);
-  return kmeansBlockStatistics(engine, block, params as KMeansShardParams, o.beta, o.rowOffset);
+  return kmeansBlockStatistics(engine, block, params as KMeansShardParams, o.beta, o.rowOffset, o.track);
 }
 
 /** First-pass statistics of a block: 'moments' (k-means, soft k-means, GMM) or 'nb-globals'. */

@@ -56,8 +56,10 @@ export function nbGlobalsOf(block: ShardBlock, rowOffset: number): NbG {
   return { kind: 'nb-globals', n: c.n, d: c.d, totalSum, tMin, tMax, emptyCells, emptyCount, hist };
 }
 
-function mergeHist(a: NbGlobals['hist'], b: NbGlobals['hist'], d: number): NbGlobals['hist'] {
-  const out: NbGlobals['hist'] = { ptr: [0], value: [], mult: [], total: [], max: [] };
+type Hist = NonNullable<NbGlobals['hist']>;
+
+function mergeHist(a: Hist, b: Hist, d: number): Hist {
+  const out: Hist = { ptr: [0], value: [], mult: [], total: [], max: [] };
   for (let g = 0; g < d; g++) {
     let p = a.ptr[g];
     let q = b.ptr[g];

@@ -32,6 +32,17 @@ function sqDist(x: ArrayLike<number>, c: Float64Array, j: number, d: number): nu
   return s;
 }
 
+/**
+ * Labels a single-process streamed fit keeps between iterations (4 bytes per row), so hard
+ * k-means counts changed labels without the second E-step a stateless worker needs.
+ */
+export interface LabelTrack {
+  /** The block's rows of the fit's label array (a view, updated in place). */
+  labels: Int32Array;
+  /** No labels yet (the first iteration: every label changes). */
+  fresh: boolean;
+}
+
 /** Statistics of one block at `params` (soft when `beta` is a number). */
 export async function kmeansBlockStatistics(
   engine: Engine,
@@ -39,12 +50,13 @@ export async function kmeansBlockStatistics(
   params: KMeansShardParams,
   beta: number | null,
   rowOffset: number,
+  track?: LabelTrack,
 ): Promise<KMeansStatistics> {
   const ds = blockDataset(block);
   const { n, d } = ds;
   const centres = flatRows(params.centroids, 'params.centroids', undefined, d);
   const k = centres.length / d;
-  const previous = params.previous && beta === null ? flatRows(params.previous, 'params.previous', k, d) : null;
+  const previous = params.previous && beta === null && !track ? flatRows(params.previous, 'params.previous', k, d) : null;
   const impl = implementationFor<KMeansBackend>('kmeans', engine.backend);
   const setup = { k, soft: beta === null ? null : { beta }, weights: null };
   return impl.session(engine, ds, setup, async (s: KMeansSession) => {
@@ -86,6 +98,14 @@ export async function kmeansBlockStatistics(
     };
     // Every label changes on the first E-step (the in-memory fit counts n there too).
     if (beta === null) out.changed = previous ? st.changed! : n;
+    if (beta === null && track) {
+      // The last E-step's labels, read in bulk (final without a fresh E-step).
+      const now = (await s.final(false, false)).labels;
+      let changed = 0;
+      for (let i = 0; i < n; i++) if (now[i] !== track.labels[i]) changed++;
+      if (!track.fresh) out.changed = changed;
+      track.labels.set(now);
+    }
     return out;
   });
 }

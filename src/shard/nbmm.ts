@@ -78,7 +78,7 @@ export function sumNb(list: NbStatistics[]): NbStatistics {
   return out;
 }
 
-function histograms(h: NbGlobals['hist']): GeneHistograms {
+function histograms(h: NonNullable<NbGlobals['hist']>): GeneHistograms {
   return {
     ptr: Uint32Array.from(h.ptr),
     value: Float64Array.from(h.value),
@@ -95,6 +95,11 @@ export function nbMStep(
 ): MStepOutput<NbShardParams> {
   const p = nbParams(params, summed.d);
   const g = params.globals;
+  if (!g.hist)
+    throw invalid(
+      'BAD_OPTION',
+      'The NB M-step needs the gene histograms: pass params.globals with its hist, as finishGlobals returned it.',
+    );
   const grid = gridOf(g);
   if (p.k !== summed.k || grid.J !== summed.J)
     throw invalid(

@@ -228,19 +228,22 @@ async function streamFit<P extends ShardParams>(
   // EM: one pass per iteration.
   const warnings = new Set<string>();
   if (engine.notice) warnings.add(engine.notice);
-  let previous: ShardParams | null = null;
+  const kept = model === 'kmeans' ? new Int32Array(source.n) : null;
   let reason: 'labels' | 'tol' | false = false;
   let lastObjective: number | undefined;
   const mOpts = { beta: beta ?? undefined, regCovar, dispersion: o.dispersion, meanEstimator: o.meanEstimator, tol, tolScaled };
   const loop = await runEM(
     {
       step: async (iter): Promise<StepOutcome> => {
-        const at: ShardParams =
-          model === 'kmeans' && previous
-            ? { ...(params as KMeansShardParams), previous: (previous as KMeansShardParams).centroids }
-            : params;
+        // Hard k-means keeps its labels (4 bytes per row) to count the changed ones.
+        const fresh = iter === 1;
         const summed = await statisticsPass(source, `em-iteration-${iter}`, pass, (b, start) =>
-          blockStatistics(engine, b, model, at, { beta, regCovar, rowOffset: start }),
+          blockStatistics(engine, b, model, params, {
+            beta,
+            regCovar,
+            rowOffset: start,
+            ...(kept ? { track: { labels: kept.subarray(start, start + b.n), fresh } } : {}),
+          }),
         );
         passes++;
         const out = await mStep(model, summed, params, {
@@ -249,7 +252,6 @@ async function streamFit<P extends ShardParams>(
           ...(lastObjective !== undefined ? { previousObjective: lastObjective } : {}),
         });
         for (const w of out.warnings) warnings.add(w);
-        previous = params;
         params = out.params;
         reason = out.converged;
         lastObjective = out.objective;

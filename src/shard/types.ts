@@ -47,8 +47,8 @@ export interface NbGlobals {
   sMax: number;
   /** Cells in all. */
   n: number;
-  /** Per-gene count histograms (the dispersion update's lgamma sums), CSR-like by gene. */
-  hist: { ptr: number[]; value: number[]; mult: number[]; total: number[]; max: number[] };
+  /** Per-gene count histograms (the dispersion update's lgamma sums), CSR-like by gene; only the M-step reads them. */
+  hist?: { ptr: number[]; value: number[]; mult: number[]; total: number[]; max: number[] };
 }
 
 /** First-pass statistics of a shard (sum them with sumStatistics, finish with finishGlobals). */
@@ -64,7 +64,7 @@ export type GlobalStatistics =
       /** Global indices of (up to 5) cells with no counts. */
       emptyCells: number[];
       emptyCount: number;
-      hist: NbGlobals['hist'];
+      hist: NonNullable<NbGlobals['hist']>;
     };
 
 /** A row the k-means M-step may move an empty cluster to (global row index). */
