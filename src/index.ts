@@ -174,7 +174,13 @@ export type { CsrBlock, CsrSource, DenseBlock, DenseSource, RowSource, ChunkRang
 export { SHARD_MODELS, finishGlobals, mStep, shardGlobals, shardStatistics, sumStatistics } from './shard/api.js';
 export type { MStepOptions, ShardGlobalsOptions, ShardStatisticsOptions } from './shard/api.js';
 export { gmmStream, kmeansStream, nbStream, softKMeansStream } from './shard/stream.js';
-export type { GmmStreamOptions, NbStreamOptions, SoftKMeansStreamOptions, StreamFitOptions, StreamFitResult } from './shard/stream.js';
+export type {
+  GmmStreamOptions,
+  NbStreamOptions,
+  SoftKMeansStreamOptions,
+  StreamFitOptions,
+  StreamFitResult,
+} from './shard/stream-options.js';
 export { fromExactJson, toExactJson } from './shard/json.js';
 export type { ShardBlock } from './shard/block.js';
 export type {

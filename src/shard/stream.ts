@@ -11,16 +11,24 @@
  * float64's comfortable range (core/scale.ts), MAP priors (mStep takes a resolved prior).
  */
 import { runEM, type StepOutcome } from '../core/em.js';
-import { checkOptionNames, optionNames } from '../core/known-options.js';
+import { checkOptionNames } from '../core/known-options.js';
 import { restartRng } from '../core/rng.js';
-import { ENGINE_SELECTION, engineFor, type Engine, type EngineSelection } from '../engine/engine.js';
+import { engineFor, type Engine } from '../engine/engine.js';
 import { invalid } from '../errors.js';
 import { forEachChunk } from '../stream/pass.js';
 import type { PassOptions, RowSource } from '../stream/types.js';
-import type { CovarianceType, IterationRecord } from '../types.js';
 import { betaOf, blockStatistics, finishGlobals, mStep, shardGlobals, sumStatistics } from './api.js';
 import type { ShardBlock } from './block.js';
 import { evaluateBlock } from './evaluate.js';
+import {
+  DEFAULTS,
+  type GmmStreamOptions,
+  NAMES,
+  type NbStreamOptions,
+  type SoftKMeansStreamOptions,
+  type StreamFitOptions,
+  type StreamFitResult,
+} from './stream-options.js';
 import { gmmSampleStart, kmeansSampleStart, nbSampleStart, readSample, sampleRowIndices } from './sample.js';
 import type {
   GlobalStatistics,
@@ -32,85 +40,6 @@ import type {
   ShardParams,
   ShardStatistics,
 } from './types.js';
-
-export interface StreamFitOptions<P> extends PassOptions, EngineSelection {
-  /** Clusters (components); may be left out with a given `init`. */
-  k?: number;
-  /** The starting parameters, or 'sample' (default): seeded on a sample of rows. */
-  init?: 'sample' | Omit<P, 'globals'>;
-  /** Rows in the seeding sample (default 10,000, at most n). */
-  sampleRows?: number;
-  seed?: number;
-  maxIter?: number;
-  tol?: number;
-  onIteration?: (info: IterationRecord) => void;
-  /** Read the labels in a last pass (default true). */
-  returnLabels?: boolean;
-}
-export interface SoftKMeansStreamOptions extends StreamFitOptions<KMeansShardParams> {
-  beta?: number;
-}
-export interface GmmStreamOptions extends StreamFitOptions<GmmShardParams> {
-  covariance?: CovarianceType;
-  regCovar?: number;
-}
-export interface NbStreamOptions extends StreamFitOptions<NbShardParams> {
-  dispersion?: 'per-gene' | 'shared' | number;
-  meanEstimator?: 'mle' | 'weighted';
-  sizeFactors?: 'library' | 'none';
-}
-
-export interface StreamFitResult<P extends ShardParams> {
-  model: ShardModel;
-  n: number;
-  d: number;
-  k: number;
-  params: P;
-  /** Labels at the final parameters (when returnLabels). */
-  labels?: Int32Array;
-  /** At the final parameters: inertia (k-means), the soft objective, or Σ log p (mixtures). */
-  objective: number;
-  /** Soft k-means: the inertia at the argmax labels. */
-  inertia?: number;
-  nIter: number;
-  converged: boolean;
-  stopReason: 'labels' | 'tol' | 'maxIter';
-  history: IterationRecord[];
-  /** 'given', or the seeding sample's size. */
-  init: 'given' | { sampleRows: number };
-  /** Passes over the source (first pass, seeding sample, iterations, labels). */
-  passes: number;
-  backend: string;
-  warnings: string[];
-  timings: { totalMs: number; initMs: number; perIterMs: number };
-}
-
-const COMMON = optionNames<Omit<StreamFitOptions<ShardParams>, keyof EngineSelection>>({
-  k: true,
-  init: true,
-  sampleRows: true,
-  seed: true,
-  maxIter: true,
-  tol: true,
-  onIteration: true,
-  returnLabels: true,
-  chunkRows: true,
-  chunkBytes: true,
-  signal: true,
-  onProgress: true,
-});
-const NAMES: Record<ShardModel, readonly string[]> = {
-  kmeans: [...COMMON, ...ENGINE_SELECTION],
-  softkmeans: [...COMMON, 'beta', ...ENGINE_SELECTION],
-  gmm: [...COMMON, 'covariance', 'regCovar', ...ENGINE_SELECTION],
-  nbmm: [...COMMON, 'dispersion', 'meanEstimator', 'sizeFactors', ...ENGINE_SELECTION],
-};
-const DEFAULTS: Record<ShardModel, { maxIter: number; tol: number }> = {
-  kmeans: { maxIter: 300, tol: 1e-4 },
-  softkmeans: { maxIter: 300, tol: 1e-4 },
-  gmm: { maxIter: 100, tol: 1e-3 },
-  nbmm: { maxIter: 100, tol: 1e-3 },
-};
 
 const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 
