@@ -187,3 +187,32 @@ export type {
   ZarrSourceInfo,
   ZarrStoreLike,
 } from './io/zarr/index.js';
+// shard statistics and streamed fits (issue 16)
+export { SHARD_MODELS, finishGlobals, mStep, shardGlobals, shardStatistics, sumStatistics } from './shard/api.js';
+export type { MStepOptions, ShardGlobalsOptions, ShardStatisticsOptions } from './shard/api.js';
+export { gmmStream, kmeansStream, nbStream, softKMeansStream } from './shard/stream.js';
+export type {
+  GmmStreamOptions,
+  NbStreamOptions,
+  SoftKMeansStreamOptions,
+  StreamFitOptions,
+  StreamFitResult,
+} from './shard/stream-options.js';
+export { fromExactJson, toExactJson } from './shard/json.js';
+export type { ShardBlock } from './shard/block.js';
+export type {
+  FarthestRow,
+  GlobalStatistics,
+  GmmShardParams,
+  GmmStatistics,
+  KMeansShardParams,
+  KMeansStatistics,
+  MStepOutput,
+  NbGlobals,
+  NbShardParams,
+  NbStatistics,
+  ShardModel,
+  ShardModelOptions,
+  ShardParams,
+  ShardStatistics,
+} from './shard/types.js';

@@ -10,3 +10,6 @@ export type { WriteH5adCsrOptions, WriteH5adResult, ObsColumnInput } from './io/
 // zarr (issue 16): the Node writer of AnnData Zarr stores (CSR blocks streamed to disk)
 export { writeZarrCsr } from './io/zarr/write.js';
 export type { WriteZarrCsrOptions, WriteZarrCsrResult } from './io/zarr/write.js';
+// shard statistics and streamed fits (issue 16): a file as a row source (what `emgpu worker` opens)
+export { formatOf, openRowSource, ROW_SOURCE_FORMATS } from './io/open-source.js';
+export type { OpenRowSourceOptions, RowSourceFormat } from './io/open-source.js';

@@ -151,3 +151,13 @@ export function expectNonIncreasing(values: number[], rtol: number): void {
  */
 export const UMAP_PARITY_EPOCHS = 4;
 export const UMAP_F32_ATOL = 1e-3;
+
+/**
+ * NB mixture parameters under a different summation order (streamed or sharded fits with several
+ * chunks against the in-memory fit): the M-step's dispersion Newton stops once |Δ log r| < 1e-7
+ * (nbmm/mstep.ts newtonLogR) and accepts a step only if Q does not decrease, a test decided by
+ * rounding near the optimum; statistics that differ by 1e-14 relative can stop it one step apart,
+ * so φ (and the means that follow it) agree to about 1e-7 relative, not 1e-9. Log-likelihoods
+ * still agree to F64_RTOL.
+ */
+export const NB_ORDER_PARAM_RTOL = 1e-6;

@@ -11,6 +11,8 @@ export interface CliDeps {
   createEngine(options: { backend: BackendChoice }): Promise<CliEngine>;
   /** The k-means to run (the library's by default; tests pass a failing one). */
   kmeans?: FitHooks['kmeans'];
+  /** Standard input (emgpu worker's requests); process.stdin when omitted. */
+  stdin?: AsyncIterable<string | Uint8Array>;
   stdout: Writable;
   stderr: ErrStream;
   /** Package root holding data/ and package.json; found from this module's location when omitted. */

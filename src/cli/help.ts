@@ -10,6 +10,7 @@ Usage:
   emgpu gmm [FILE] --k K [options]        Gaussian mixture (--covariance full|diag|tied|spherical)
   emgpu nb [FILE] --k K [options]         negative-binomial mixture of counts
   emgpu select [FILE] [options]           choose k by BIC, AIC or the inertia elbow (--ks 2..12)
+  emgpu worker [OP] [--serve]             shard statistics and M-steps as JSON (docs/worker-format.md)
   emgpu COMMAND --help                    that command's options
   emgpu --help | --version
 

@@ -14,6 +14,7 @@ import { isSystemError, systemMessage } from './output.js';
 import { runMatrix } from './run-matrix.js';
 import { runSc } from './run-sc.js';
 import { runSelect } from './run-select.js';
+import { runWorker } from './run-worker.js';
 
 export type { CliDeps, CliEngine } from './deps.js';
 export type { Writable } from './output.js';
@@ -51,6 +52,8 @@ function packageVersion(root: string | undefined): string {
 /** Run the CLI; resolves to the exit status (0 ok, 1 runtime error, 2 usage error). */
 export async function runCli(argv: readonly string[], deps: CliDeps): Promise<number> {
   const { stdout, stderr } = deps;
+  // The shard worker reads requests, not options: its own small parser.
+  if (argv[0] === 'worker') return runWorker(argv.slice(1), deps);
   let args: ParsedArgs;
   try {
     args = parseArgs(argv);

@@ -5,7 +5,7 @@
  * (|Δ lower bound| < tol).
  */
 import type { DataInput, Dataset } from '../data.js';
-import { fitEM } from '../core/em.js';
+import { fitEM, type StepOutcome } from '../core/em.js';
 import type { Rng } from '../core/rng.js';
 import { weightedSample } from '../core/weights.js';
 import type { Engine } from '../engine/engine.js';
@@ -13,12 +13,12 @@ import type { CovarianceType, IterationRecord } from '../types.js';
 import { kmeansOn } from '../kmeans/api.js';
 import type { GmmSession } from './backend.js';
 import { momentWidth } from './moments.js';
-import { mStep, type GmmParams, type GmmStats } from './model.js';
+import { mStep, type GmmParams, type GmmStats, type MStepReport } from './model.js';
 import { logPrior } from './prior.js';
 import { givenParams, type Resolved } from './options.js';
 import { COLLAPSE_FIX, type GmmFitSummary } from './result.js';
 
-function seedStats(n: number, k: number, d: number, type: CovarianceType, centres: Float64Array): GmmStats {
+export function seedStats(n: number, k: number, d: number, type: CovarianceType, centres: Float64Array): GmmStats {
   // scikit-learn's 'k-means++' and 'random-from-data': one sample per component, responsibility 1.
   return {
     n,
@@ -88,6 +88,28 @@ function meanShift(a: Float64Array, b: Float64Array): number {
   return s;
 }
 
+/**
+ * One EM iteration's host part from the statistics at `params`: the objective (mean log-likelihood,
+ * or log-posterior, per unit weight), the M-step and the squared shift of the means.
+ */
+export function gmmIteration(
+  stats: GmmStats,
+  params: GmmParams,
+  r: Pick<Resolved, 'type' | 'k' | 'regCovar' | 'prior'>,
+  d: number,
+  total: number,
+): { objective: number; shift: number; params: GmmParams; report: MStepReport } {
+  const objective = (stats.loglik + (r.prior ? logPrior(params, r.prior) : 0)) / total;
+  const mOpts = { regCovar: r.regCovar, prior: r.prior, normaliseWeights: true };
+  const { params: next, report } = mStep(stats, r.type, r.k, d, mOpts, params.active);
+  return { objective, shift: meanShift(next.means, params.means), params: next, report };
+}
+
+/** scikit-learn's rule: |Δ lower bound| < tol. */
+export function gmmConverged(out: StepOutcome, prev: StepOutcome | null, tol: number): 'tol' | false {
+  return prev !== null && Math.abs(out.objective - prev.objective) < tol ? 'tol' : false;
+}
+
 interface RestartState {
   params: GmmParams;
   dropped: number[];
@@ -104,7 +126,6 @@ export async function fitGmm(
   warnings: Set<string>,
   run: { onIteration?: (info: IterationRecord) => void; signal?: AbortSignal },
 ): Promise<GmmFitSummary> {
-  const { k, type } = r;
   const d = ds.d;
   // The objective is per unit weight: Σ w (= n without weights).
   const total = weights ? weights.reduce((a, b) => a + b, 0) : ds.n;
@@ -118,22 +139,17 @@ export async function fitGmm(
     async step(state) {
       const params = state.params;
       const stats = await s.estep(params);
-      const objective = (stats.loglik + (r.prior ? logPrior(params, r.prior) : 0)) / total;
-      const mOpts = { regCovar: r.regCovar, prior: r.prior, normaliseWeights: true };
-      const { params: next, report } = mStep(stats, type, k, d, mOpts, params.active);
+      const { objective, shift, params: next, report } = gmmIteration(stats, params, r, d, total);
       if (report.illConditioned.length > 0) {
         warnings.add(
           `Component(s) ${[...new Set(report.illConditioned)].join(', ')} had an ill-defined empirical covariance (for instance caused by singleton or collapsed samples) and were regularised beyond regCovar. ${COLLAPSE_FIX}`,
         );
       }
       state.dropped.push(...report.dropped);
-      const shift = meanShift(next.means, params.means);
       state.params = next;
       return { objective, shift };
     },
-    converged(outc, _iter, prev) {
-      return prev !== null && Math.abs(outc.objective - prev.objective) < r.tol ? 'tol' : false;
-    },
+    converged: (outc, _iter, prev) => gmmConverged(outc, prev, r.tol),
     finish: async (_state, loop) => loop.history[loop.history.length - 1].objective,
     notConverged: (restart) =>
       `Initialization ${restart} did not converge within maxIter=${r.maxIter}. Try different init parameters, or increase maxIter, tol or check for degenerate data.`,

@@ -5,7 +5,7 @@
  * unweighted variance). Returns the raw fit results.ts turns into the public objects.
  */
 import type { Dataset } from '../data.js';
-import { fitEM } from '../core/em.js';
+import { fitEM, type StepOutcome } from '../core/em.js';
 import type { ResolvedOptions } from '../core/options.js';
 import type { Rng } from '../core/rng.js';
 import { weightedSample } from '../core/weights.js';
@@ -52,6 +52,12 @@ function toDataCoordinates(c: Float64Array, origin: Float64Array | null, k: numb
   return out;
 }
 
+/** Lloyd's rule: hard labels unchanged (after the first step), or squared shift ≤ tol·mean variance. */
+export function centroidConverged(out: StepOutcome, iter: number, soft: boolean, tolScaled: number): 'labels' | 'tol' | false {
+  if (!soft && iter > 1 && out.changed === 0) return 'labels';
+  return out.shift <= tolScaled ? 'tol' : false;
+}
+
 export interface CentroidFit {
   raw: Omit<RawFit, 'backend' | 'adapter' | 'totalMs'>;
   objective: number;
@@ -89,10 +95,7 @@ export async function fitCentroids(
       // Every label changes on the first E-step.
       return { objective: stats.objective, shift: m.shift, changed: iter === 1 ? n : stats.changed! };
     },
-    converged(out, iter) {
-      if (!soft && iter > 1 && out.changed === 0) return 'labels';
-      return out.shift <= o.tolScaled ? 'tol' : false;
-    },
+    converged: (out, iter) => centroidConverged(out, iter, !!soft, o.tolScaled),
     async finish(state, loop) {
       state.final = await s.final(soft !== null || loop.stopReason !== 'labels', !!soft?.returnResponsibilities);
       return soft ? state.final.objective! : state.final.inertia;

@@ -10,7 +10,7 @@
  * labels (k-means on log1p(x/s), random, or given): weights and weighted means per label, and a
  * method-of-moments dispersion (model.ts, paramsFromLabels).
  */
-import { fitEM } from '../core/em.js';
+import { fitEM, type StepOutcome } from '../core/em.js';
 import { restartSpread } from '../core/restarts.js';
 import { implementationFor } from '../core/registry.js';
 import { resolveSampleWeight } from '../core/weights.js';
@@ -32,6 +32,11 @@ interface RestartState {
 }
 
 const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
+
+/** scikit-learn's rule on the per-cell log-likelihood, strict: tol = 0 never stops early. */
+export function nbConverged(out: StepOutcome, prev: StepOutcome | null, tol: number, total: number): 'tol' | false {
+  return prev !== null && Math.abs(out.objective - prev.objective) / total < tol ? 'tol' : false;
+}
 
 /** Fit a negative-binomial mixture on `engine`'s backend. */
 export async function fitNegativeBinomialMixture(
@@ -89,10 +94,7 @@ export async function fitNegativeBinomialMixture(
         state.params = next;
         return { objective: st.loglik, shift: report.shift };
       },
-      converged(outc, _iter, prev) {
-        // scikit-learn's rule, strict: tol = 0 never stops early.
-        return prev !== null && Math.abs(outc.objective - prev.objective) / total < o.tol ? 'tol' : false;
-      },
+      converged: (outc, _iter, prev) => nbConverged(outc, prev, o.tol, total),
       async finish(state) {
         // Labels, log-likelihood (and responsibilities) at the final parameters.
         state.final = await session.evaluate(state.params, { resp: o.returnResponsibilities });
