@@ -46,7 +46,12 @@ export function reassign(centres: Float64Array, counts: Float64Array, batch: Bat
   for (let c = 0; c < k; c++) max = Math.max(max, counts[c]);
   const to = new Uint8Array(k);
   let m = 0;
-  for (let c = 0; c < k; c++) if (counts[c] < ratio * max) (to[c] = 1), m++;
+  for (let c = 0; c < k; c++) {
+    if (counts[c] < ratio * max) {
+      to[c] = 1;
+      m++;
+    }
+  }
   if (m > 0.5 * batch.n) {
     // numpy: argsort(counts)[int(0.5·n):] are kept (ties in index order, as a stable sort).
     const order = Array.from({ length: k }, (_, c) => c).sort((a, b) => counts[a] - counts[b] || a - b);

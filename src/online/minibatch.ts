@@ -121,7 +121,10 @@ export async function fitMiniBatch(engine: Engine, data: OnlineData, s: MbkSetti
     const sample = s.init instanceof Float64Array ? valid : await sampleRows(data, s, s.initSize, rng, w);
     const c = await initialCentres(engine, sample, s, rng);
     const { inertia } = await kmeansBlockLabels(engine, valid, c, s.k);
-    if (inertia < bestInertia || best === null) (best = c), (bestInertia = inertia);
+    if (inertia < bestInertia || best === null) {
+      best = c;
+      bestInertia = inertia;
+    }
   }
   const initMs = now() - t0;
   const core: MbkCore = { centres: best!, counts: new Float64Array(s.k), nSinceReassign: 0 };

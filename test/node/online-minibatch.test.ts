@@ -109,7 +109,10 @@ describe('miniBatchKMeans end to end on 6000 × 8 blobs', () => {
     const seen: number[] = [];
     const src = denseSource(blobs, bn, bd);
     const read = src.readRows.bind(src);
-    src.readRows = (a, b, sig) => (seen.push(a), read(a, b, sig));
+    src.readRows = (a, b, sig) => {
+      seen.push(a);
+      return read(a, b, sig);
+    };
     const res = await miniBatchKMeans(src, {
       k: bk,
       batchSize: 500,
