@@ -107,3 +107,46 @@ export async function passBatch(
   const c = order[t];
   return readBatch(data.src, c * size, Math.min(n, (c + 1) * size), w, signal);
 }
+
+export function concat(parts: Batch[]): Batch {
+  const d = parts[0].d;
+  const n = parts.reduce((a, p) => a + p.n, 0);
+  const x = new Float64Array(n * d);
+  const w = parts[0].w ? new Float64Array(n) : null;
+  let off = 0;
+  for (const p of parts) {
+    x.set(p.x, off * d);
+    if (w && p.w) w.set(p.w, off);
+    off += p.n;
+  }
+  return { n, d, x, w };
+}
+
+/** About `rows` rows of a source: ⌈rows / size⌉ distinct chunks of `size` rows, chosen at random. */
+export async function sourceSample(
+  src: RowSource,
+  rows: number,
+  size: number,
+  rng: Rng,
+  w: Float64Array | null,
+  signal?: AbortSignal,
+): Promise<Batch> {
+  const chunks = chunkCount(src.n, size);
+  const picked = rng.sample(chunks, Math.min(chunks, Math.ceil(rows / size)));
+  const parts: Batch[] = [];
+  for (const c of picked) parts.push(await readBatch(src, c * size, Math.min(src.n, (c + 1) * size), w, signal));
+  return concat(parts);
+}
+
+/** An initialisation sample: `rows` distinct rows in memory, or random chunks of a source. */
+export async function initSample(
+  data: OnlineData,
+  rows: number,
+  size: number,
+  rng: Rng,
+  w: Float64Array | null,
+  signal?: AbortSignal,
+): Promise<Batch> {
+  if (data.kind === 'memory') return gather(data.ds, rng.sample(data.ds.n, Math.min(rows, data.ds.n)), w);
+  return sourceSample(data.src, rows, size, rng, w, signal);
+}

@@ -9,7 +9,7 @@ import { Rng, restartRng } from '../core/rng.js';
 import type { Engine } from '../engine/engine.js';
 import { throwIfAborted } from '../errors.js';
 import type { IterationRecord } from '../types.js';
-import { chunkCount, chunkOrder, drawRows, gather, passBatch, readBatch, rowsOf, type Batch, type OnlineData } from './batches.js';
+import { chunkCount, chunkOrder, drawRows, gather, passBatch, sourceSample, rowsOf, type Batch, type OnlineData } from './batches.js';
 import { kmeansBlockLabels, kmeansBlockSeeds, kmeansBlockStats } from './block-stats.js';
 import { Convergence, reassign, reassignDue, updateCentres } from './minibatch-step.js';
 
@@ -60,29 +60,10 @@ export async function miniBatchStep(
   return { inertia: st.objective, shift, reassigned };
 }
 
-/** `rows` rows drawn as scikit-learn does in memory, or whole random chunks of a source. */
+/** `rows` rows drawn as scikit-learn does in memory (with replacement), or whole random chunks of a source. */
 async function sampleRows(data: OnlineData, s: MbkSettings, rows: number, rng: Rng, w: Float64Array | null): Promise<Batch> {
-  const n = rowsOf(data);
-  if (data.kind === 'memory') return gather(data.ds, drawRows(rng, n, rows), w);
-  const chunks = chunkCount(n, s.batchSize);
-  const picked = rng.sample(chunks, Math.min(chunks, Math.ceil(rows / s.batchSize)));
-  const parts: Batch[] = [];
-  for (const c of picked) parts.push(await readBatch(data.src, c * s.batchSize, Math.min(n, (c + 1) * s.batchSize), w, s.signal));
-  return concat(parts);
-}
-
-export function concat(parts: Batch[]): Batch {
-  const d = parts[0].d;
-  const n = parts.reduce((a, p) => a + p.n, 0);
-  const x = new Float64Array(n * d);
-  const w = parts[0].w ? new Float64Array(n) : null;
-  let off = 0;
-  for (const p of parts) {
-    x.set(p.x, off * d);
-    if (w && p.w) w.set(p.w, off);
-    off += p.n;
-  }
-  return { n, d, x, w };
+  if (data.kind === 'memory') return gather(data.ds, drawRows(rng, data.ds.n, rows), w);
+  return sourceSample(data.src, rows, s.batchSize, rng, w, s.signal);
 }
 
 /** Initial centres of one candidate from a sample. */

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { denseSource, gaussianMixture, makeBlobs } from '../../src/index.js';
+import { onlineGmm } from '../../src/online/online-gmm.js';
+import { F64_RTOL } from '../tolerance.js';
+
+const close = (a: unknown, b: unknown, rtol = F64_RTOL): void => {
+  const x = [a].flat(3) as number[];
+  const y = [b].flat(3) as number[];
+  expect(x.length).toBe(y.length);
+  for (let i = 0; i < x.length; i++) expect(Math.abs(x[i] - y[i])).toBeLessThanOrEqual(rtol * Math.max(1, Math.abs(y[i])));
+};
+
+describe('stepwise EM for the Gaussian mixture', () => {
+  const blobs = makeBlobs(20000, 5, 4, 3, { std: 1.5 });
+  const m = { data: blobs.data, n: blobs.n, d: blobs.d };
+
+  it('with one batch of all rows (η = 1) it is one batch EM iteration from the same start, for every covariance type', async () => {
+    const small = makeBlobs(600, 3, 3, 9, { std: 1 });
+    const data = { data: small.data, n: small.n, d: small.d };
+    for (const covariance of ['full', 'diag', 'spherical', 'tied'] as const) {
+      const start = await gaussianMixture(data, { k: 3, covariance, maxIter: 2, nInit: 1, seed: 4, backend: 'reference' });
+      const init = { weights: start.weights, means: start.means, covariances: start.covariances };
+      const em = await gaussianMixture(data, { k: 3, covariance, init, maxIter: 1, backend: 'reference' });
+      const on = await onlineGmm(data, { k: 3, covariance, init, batchSize: small.n, backend: 'reference' });
+      expect(on.nSteps).toBe(1);
+      close(on.weights, em.weights);
+      close(on.means, em.means);
+      close(on.covariances, em.covariances);
+      // The mean log-likelihood of the batch at the start is the EM iteration's objective.
+      close([on.history[0].objective], [em.history[0].objective]);
+    }
+  });
+
+  it('from a poor start, one pass of 500-row batches ends within 0.005 nats/row of the full EM optimum, two passes within 0.002', async () => {
+    const full = await gaussianMixture(m, { k: 4, covariance: 'full', nInit: 3, seed: 0, backend: 'reference' });
+    const o = { k: 4, batchSize: 500, init: 'random-from-data' as const, seed: 1, backend: 'reference' as const };
+    const one = await onlineGmm(m, o);
+    const two = await onlineGmm(m, { ...o, maxIter: 2 });
+    expect(one.nSteps).toBe(40);
+    // The start is far from the optimum (the first batch's mean log-likelihood at the initial parameters).
+    expect(one.history[0].objective).toBeLessThan(full.lowerBound - 0.5);
+    expect(full.lowerBound - one.lowerBound!).toBeLessThan(0.005);
+    expect(full.lowerBound - two.lowerBound!).toBeLessThan(0.002);
+    expect(full.lowerBound - two.lowerBound!).toBeGreaterThan(-1e-9);
+  });
+
+  it('from a RowSource (shuffled chunks) one pass lands as close, and the same seed gives the same bits', async () => {
+    const full = await gaussianMixture(m, { k: 4, covariance: 'diag', nInit: 3, seed: 0, backend: 'reference' });
+    const src = () => denseSource(Float64Array.from(blobs.data as ArrayLike<number>), blobs.n, blobs.d);
+    const o = { k: 4, covariance: 'diag' as const, batchSize: 1000, seed: 2, backend: 'reference' as const };
+    const a = await onlineGmm(src(), o);
+    const b = await onlineGmm(src(), o);
+    expect(full.lowerBound - a.lowerBound!).toBeLessThan(0.005);
+    expect(a.means).toEqual(b.means);
+    expect(a.covariances).toEqual(b.covariances);
+    expect(a.history.map((h) => h.objective)).toEqual(b.history.map((h) => h.objective));
+  });
+
+  it('refuses unknown option names and steps outside (0.5, 1] with typed errors', async () => {
+    await expect(onlineGmm(m, { k: 2, covarianceType: 'diag' } as never)).rejects.toMatchObject({
+      code: 'UNKNOWN_OPTION',
+      message: expect.stringContaining("'covariance'"),
+    });
+    await expect(onlineGmm(m, { k: 2, stepDecay: 0.5 })).rejects.toMatchObject({ code: 'BAD_OPTION' });
+    await expect(onlineGmm(m, { k: 2, stepOffset: 0 })).rejects.toMatchObject({ code: 'BAD_OPTION' });
+    await expect(onlineGmm(m, { k: 2, covariance: 'banded' as never })).rejects.toMatchObject({ code: 'BAD_OPTION' });
+  });
+});
