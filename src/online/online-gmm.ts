@@ -20,7 +20,7 @@ import { implementationFor } from '../core/registry.js';
 import type { GmmBackend } from '../gmm/backend.js';
 import type { Backend, CovarianceType, GaussianMixtureParams, IterationRecord } from '../types.js';
 import type { RowSource } from '../stream/types.js';
-import { chunkCount, colsOf, initSample, passBatch, rowsOf, toOnlineData, type Batch, type OnlineData } from './batches.js';
+import { chunkCount, chunkOrder, colsOf, initSample, passBatch, rowsOf, toOnlineData, type Batch, type OnlineData } from './batches.js';
 import { batchDataset, gmmBlockEvaluate, gmmBlockStats } from './block-stats.js';
 import { stepStats } from './gmm-stats.js';
 import { checkK, posInt, resolveSchedule, seedOf, stepSize, type StepSchedule } from './options.js';
@@ -134,7 +134,7 @@ export async function onlineGmm(data: DataInput | RowSource, options: OnlineGmmO
   let t = 0;
   const batches = chunkCount(n, batchSize);
   for (let pass = 0; pass < passes; pass++) {
-    const order = od.kind === 'memory' ? orderOf(main, n) : orderOf(main, batches);
+    const order = od.kind === 'memory' ? chunkOrder(main, n) : chunkOrder(main, batches);
     for (let b = 0; b < batches; b++, t++) {
       throwIfAborted(options.signal);
       const batch = await passBatch(od, batchSize, b, order, w, options.signal);
@@ -177,18 +177,6 @@ export async function onlineGmm(data: DataInput | RowSource, options: OnlineGmmO
 }
 
 const allOf = (k: number): number[] => Array.from({ length: k }, (_, c) => c);
-
-function orderOf(rng: Rng, m: number): Int32Array {
-  const out = new Int32Array(m);
-  for (let i = 0; i < m; i++) out[i] = i;
-  for (let i = m - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    const t = out[i];
-    out[i] = out[j];
-    out[j] = t;
-  }
-  return out;
-}
 
 /** Labels and the log-likelihood at the final parameters, in order, chunk by chunk. */
 async function finalPass(
