@@ -170,3 +170,16 @@ export type { FuzzyOptions } from './graph/fuzzy.js';
 // streaming: row sources and passes (issue 16)
 export { chunkRanges, forEachChunk, csrSource, denseSource, DEFAULT_CHUNK_BYTES } from './stream/index.js';
 export type { CsrBlock, CsrSource, DenseBlock, DenseSource, RowSource, ChunkRange, PassProgress, PassOptions } from './stream/index.js';
+// online fits (issue 16)
+export { miniBatchKMeans, partialFit, onlineGmm, onlineNb, DEFAULT_STEP_DECAY, DEFAULT_STEP_OFFSET } from './online/index.js';
+export type {
+  MiniBatchKMeansOptions,
+  MiniBatchKMeansResult,
+  MiniBatchKMeansState,
+  PartialFitOptions,
+  OnlineGmmOptions,
+  OnlineGmmResult,
+  OnlineNbOptions,
+  OnlineNbResult,
+  StepSchedule,
+} from './online/index.js';
