@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { csrSource, denseSource, gaussianMixture, makeBlobs, negativeBinomialMixture } from '../../src/index.js';
+import { createEngine, csrSource, denseSource, type Engine, gaussianMixture, makeBlobs, negativeBinomialMixture } from '../../src/index.js';
 import { onlineGmm } from '../../src/online/online-gmm.js';
 import { onlineNb } from '../../src/online/online-nb.js';
 import { simulateNbMixture, toCsr } from '../nbmm-sim.js';
+import { onlineSuite } from '../shared/online-suite.js';
 import { F64_RTOL } from '../tolerance.js';
 
 const close = (a: unknown, b: unknown, rtol = F64_RTOL): void => {
@@ -109,3 +110,6 @@ describe('stepwise EM for the negative-binomial mixture', () => {
     await expect(onlineNb(counts, { k: 2, sizeFactors: 'given' as never })).rejects.toMatchObject({ code: 'BAD_OPTION' });
   });
 });
+
+let wasm: Promise<Engine> | null = null;
+onlineSuite('wasm (float32 SIMD, 2 threads)', () => (wasm ??= createEngine({ backend: 'wasm', threads: 2 })));
