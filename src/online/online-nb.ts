@@ -24,6 +24,7 @@ import type { CsrSource } from '../stream/types.js';
 import type { Backend, IterationRecord } from '../types.js';
 import { chunkOrder, isRowSource } from './batches.js';
 import { nbBlockEvaluate, nbBlockStats } from './block-stats.js';
+import { concatCounts, pickCounts } from './nb-blocks.js';
 import { RunningHistograms, stepNbStats } from './nb-stats.js';
 import { checkK, numberIn, posInt, resolveSchedule, seedOf, stepSize, type StepSchedule } from './options.js';
 
@@ -98,26 +99,6 @@ const OPTIONS = [
 ];
 
 const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
-
-function pickCounts(c: Counts, rows: ArrayLike<number>): Counts {
-  let nnz = 0;
-  for (let t = 0; t < rows.length; t++) nnz += c.indptr[rows[t] + 1] - c.indptr[rows[t]];
-  const indptr = new Uint32Array(rows.length + 1);
-  const indices = new Uint32Array(nnz);
-  const values = new Float64Array(nnz);
-  const totals = new Float64Array(rows.length);
-  let q = 0;
-  for (let t = 0; t < rows.length; t++) {
-    const i = rows[t];
-    for (let p = c.indptr[i]; p < c.indptr[i + 1]; p++, q++) {
-      indices[q] = c.indices[p];
-      values[q] = c.values[p];
-    }
-    indptr[t + 1] = q;
-    totals[t] = c.totals[i];
-  }
-  return { n: rows.length, d: c.d, indptr, indices, values, totals };
-}
 
 /** One-pass (stepwise) EM for a negative-binomial mixture over counts in memory or a CsrSource. */
 export async function onlineNb(counts: CountsInput | CsrSource, options: OnlineNbOptions & EngineSelection): Promise<OnlineNbResult> {
@@ -284,29 +265,4 @@ export async function onlineNb(counts: CountsInput | CsrSource, options: OnlineN
   res.timings.totalMs = now() - t0;
   res.timings.perStepMs = (res.timings.totalMs - initMs) / Math.max(1, t);
   return withNotice(res, engine);
-}
-
-function concatCounts(parts: Counts[]): Counts {
-  const n = parts.reduce((a, c) => a + c.n, 0);
-  const nnz = parts.reduce((a, c) => a + c.indptr[c.n], 0);
-  const out: Counts = {
-    n,
-    d: parts[0].d,
-    indptr: new Uint32Array(n + 1),
-    indices: new Uint32Array(nnz),
-    values: new Float64Array(nnz),
-    totals: new Float64Array(n),
-  };
-  let i0 = 0;
-  let p0 = 0;
-  for (const c of parts) {
-    const m = c.indptr[c.n];
-    out.indices.set(c.indices.subarray(0, m), p0);
-    out.values.set(c.values.subarray(0, m), p0);
-    out.totals.set(c.totals, i0);
-    for (let i = 1; i <= c.n; i++) out.indptr[i0 + i] = p0 + c.indptr[i];
-    i0 += c.n;
-    p0 += m;
-  }
-  return out;
 }
