@@ -170,5 +170,8 @@ describe('miniBatchKMeans options', () => {
     await expect(miniBatchKMeans(data, { k: 9 })).rejects.toMatchObject({ code: 'K_TOO_LARGE' });
     await expect(miniBatchKMeans(data, { k: 2, init: 'kmeans' as never })).rejects.toMatchObject({ code: 'BAD_OPTION' });
     await expect(partialFit(null, data, {})).rejects.toMatchObject({ code: 'BAD_OPTION' });
+    await expect(miniBatchKMeans(data, { k: 2, signal: AbortSignal.abort(), backend: 'reference' })).rejects.toMatchObject({
+      code: 'ABORTED',
+    });
   });
 });
