@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { adjustedRandIndex, createEngine, denseSource } from '../../src/index.js';
+import { adjustedRandIndex, createEngine, csrSource, denseSource } from '../../src/index.js';
 import { kmeans } from '../../src/kmeans/api.js';
 import { Rng } from '../../src/core/rng.js';
 import { miniBatchKMeans, partialFit } from '../../src/online/minibatch-api.js';
@@ -129,6 +129,29 @@ describe('miniBatchKMeans end to end on 6000 × 8 blobs', () => {
     expect([...passes.slice(0, 12)].sort((a, b) => a - b)).toEqual(Array.from({ length: 12 }, (_, i) => i * 500));
     expect([...passes.slice(12)].sort((a, b) => a - b)).toEqual(Array.from({ length: 12 }, (_, i) => i * 500));
     expect(passes.slice(0, 12)).not.toEqual(passes.slice(12));
+  });
+
+  it('a CSR source of the same rows gives the same bits as the dense source (blocks are densified)', async () => {
+    const n = 1200;
+    const x = blobs.subarray(0, n * bd);
+    const indptr = new Uint32Array(n + 1);
+    const indices: number[] = [];
+    const values: number[] = [];
+    for (let i = 0; i < n; i++) {
+      for (let f = 0; f < bd; f++) {
+        if (x[i * bd + f] === 0) continue;
+        indices.push(f);
+        values.push(x[i * bd + f]);
+      }
+      indptr[i + 1] = indices.length;
+    }
+    const csr = csrSource({ n, d: bd, indptr, indices: Uint32Array.from(indices), values: Float32Array.from(values) });
+    const o = { k: 4, batchSize: 100, maxIter: 2, seed: 3, backend: 'reference' as const };
+    const a = await miniBatchKMeans(csr, o);
+    const b = await miniBatchKMeans(denseSource(x, n, bd), o);
+    expect(a.centroids).toEqual(b.centroids);
+    expect(a.labels).toEqual(b.labels);
+    expect(a.inertia).toBe(b.inertia);
   });
 
   it('the same seed gives the same bits; another seed another path', async () => {
