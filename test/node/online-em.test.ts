@@ -71,7 +71,7 @@ describe('stepwise EM for the Gaussian mixture', () => {
 });
 
 describe('stepwise EM for the negative-binomial mixture', () => {
-  const sim = simulateNbMixture(3000, 40, 3, 5, { sizeSpread: 0.4 });
+  const sim = simulateNbMixture(2000, 30, 3, 5, { sizeSpread: 0.4 });
   const counts = { data: sim.counts, n: sim.n, d: sim.d };
 
   it('with one batch of all cells (η = 1) it is one batch EM iteration from the same labels', async () => {
