@@ -216,3 +216,16 @@ export type {
   ShardParams,
   ShardStatistics,
 } from './shard/types.js';
+// online fits (issue 16)
+export { miniBatchKMeans, partialFit, onlineGmm, onlineNb, DEFAULT_STEP_DECAY, DEFAULT_STEP_OFFSET } from './online/index.js';
+export type {
+  MiniBatchKMeansOptions,
+  MiniBatchKMeansResult,
+  MiniBatchKMeansState,
+  PartialFitOptions,
+  OnlineGmmOptions,
+  OnlineGmmResult,
+  OnlineNbOptions,
+  OnlineNbResult,
+  StepSchedule,
+} from './online/index.js';

@@ -30,7 +30,7 @@ export function seedStats(n: number, k: number, d: number, type: CovarianceType,
   };
 }
 
-async function initialParams(
+export async function initialParams(
   engine: Engine,
   ds: Dataset,
   data: DataInput,

@@ -11,7 +11,7 @@ import type { Resolved } from './options.js';
 
 export const COLLAPSE_FIX = 'Try to decrease the number of components, or increase regCovar.';
 
-function shapeCov(type: CovarianceType, a: Float64Array, act: number[], d: number): number[] | number[][] | number[][][] {
+export function shapeCov(type: CovarianceType, a: Float64Array, act: number[], d: number): number[] | number[][] | number[][][] {
   if (type === 'full') return act.map((c) => toRows(a.subarray(c * d * d, (c + 1) * d * d), d, d));
   if (type === 'tied') return toRows(a, d, d);
   if (type === 'diag') return act.map((c) => Array.from(a.subarray(c * d, (c + 1) * d)));
