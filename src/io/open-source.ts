@@ -1,22 +1,25 @@
 /**
  * The one place a shard's file is opened as a row source (`emgpu worker`, the Dask driver's
  * workers, the streamed fits from the CLI): CSV/TSV (dense), MatrixMarket .mtx (dense) or a 10x
- * folder (CSR), .h5ad (CSR: X, raw/X or a layer) and 10x .h5 (CSR). For now each is loaded whole
- * by the existing in-memory loaders and wrapped by csrSource/denseSource; the backed readers
- * (issue 16 point 1: .h5ad and 10x .h5 read by row ranges) replace the h5ad/h5 branches here, so
- * callers never change. Node only (paths).
+ * folder (CSR), .h5ad (CSR: X, raw/X or a layer; or a dense X), 10x .h5 (CSR) and AnnData Zarr
+ * stores. .h5ad, .h5 and Zarr are backed: read by row ranges from disk, never whole (io/backed/,
+ * io/zarr/); text formats and 10x folders are loaded whole by the in-memory loaders and wrapped by
+ * csrSource/denseSource. Node only (paths).
  */
-import { statSync } from 'node:fs';
-import { basename } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { FileFormatError, invalid, NotAFileError } from '../errors.js';
 import { csrSource, denseSource } from '../stream/memory.js';
 import type { RowSource } from '../stream/types.js';
 import { readMatrixFile } from './node.js';
-import { read10xDir, read10xH5File, readH5adFile } from './node-sc.js';
+import { read10xDir } from './node-sc.js';
+import { open10xH5Source } from './backed/10x-source.js';
+import { openH5adSource } from './backed/h5ad-source.js';
+import { openZarrSource } from './zarr/source.js';
 import type { H5adMatrixSource } from './types.js';
 
-export type RowSourceFormat = 'csv' | 'tsv' | 'mtx' | '10x' | 'h5ad' | '10x-h5';
-export const ROW_SOURCE_FORMATS: readonly RowSourceFormat[] = ['csv', 'tsv', 'mtx', '10x', 'h5ad', '10x-h5'];
+export type RowSourceFormat = 'csv' | 'tsv' | 'mtx' | '10x' | 'h5ad' | '10x-h5' | 'zarr';
+export const ROW_SOURCE_FORMATS: readonly RowSourceFormat[] = ['csv', 'tsv', 'mtx', '10x', 'h5ad', '10x-h5', 'zarr'];
 
 export interface OpenRowSourceOptions {
   /** The file's format; default from the name (a folder is a 10x folder; .h5 is 10x HDF5). */
@@ -43,7 +46,7 @@ export function formatOf(path: string): RowSourceFormat {
       cause: e,
     });
   }
-  if (dir) return '10x';
+  if (dir) return /\.zarr\/?$/i.test(path) || existsSync(join(path, '.zgroup')) || existsSync(join(path, 'zarr.json')) ? 'zarr' : '10x';
   const name = basename(path).toLowerCase().replace(/\.gz$/, '');
   if (name.endsWith('.h5ad')) return 'h5ad';
   if (name.endsWith('.h5')) return '10x-h5';
@@ -63,14 +66,9 @@ export async function openRowSource(path: string, options: OpenRowSourceOptions 
     throw invalid('BAD_OPTION', `format='${String(format)}' is not recognised. Use one of ${ROW_SOURCE_FORMATS.join(', ')}.`);
   const name = basename(path);
   const limit = options.maxBytes !== undefined ? { maxBytes: options.maxBytes } : {};
-  if (format === 'h5ad') {
-    const sc = await readH5adFile(path, { ...limit, obs: false, obsm: false, ...(options.matrix ? { matrix: options.matrix } : {}) });
-    return csrSource(sc, { name, genes: sc.genes, cells: sc.cells });
-  }
-  if (format === '10x-h5') {
-    const sc = await read10xH5File(path, limit);
-    return csrSource(sc, { name, genes: sc.genes, cells: sc.cells });
-  }
+  if (format === 'h5ad') return openH5adSource(path, { ...limit, ...(options.matrix ? { matrix: options.matrix } : {}) });
+  if (format === '10x-h5') return open10xH5Source(path, limit);
+  if (format === 'zarr') return openZarrSource(path, { ...limit, ...(options.matrix ? { matrix: options.matrix } : {}) });
   if (format === '10x') {
     const sc = await read10xDir(path, limit);
     return csrSource(sc, { name, genes: sc.genes, cells: sc.cells });
