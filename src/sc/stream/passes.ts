@@ -20,13 +20,20 @@ export class PassLog {
 
   constructor(private readonly opts: PassOptions) {}
 
-  async run(source: CsrSource, pass: string, fn: (blk: CsrBlock, range: ChunkRange) => void | Promise<void>): Promise<void> {
+  /** One pass of `fn` over the chunks; `after` (e.g. a last, partial tile) runs inside the pass's time. */
+  async run(
+    source: CsrSource,
+    pass: string,
+    fn: (blk: CsrBlock, range: ChunkRange) => void | Promise<void>,
+    after?: () => Promise<void>,
+  ): Promise<void> {
     const t0 = performance.now();
     let chunks = 0;
     await forEachChunk(source, pass, this.opts, async (blk, range) => {
       chunks++;
       await fn(blk, range);
     });
+    await after?.();
     this.records.push({ pass, rows: source.n, chunks, ms: performance.now() - t0 });
   }
 }

@@ -53,11 +53,17 @@ export function streamDense(inp: StreamPcaInput): DenseOps {
         ops.release();
         await use(op, t.start);
       });
-    await log.run(source, pass, async (blk) => {
-      for (const t of tiler.push(blk)) await run(t);
-    });
-    const last = tiler.flush();
-    if (last) await run(last);
+    await log.run(
+      source,
+      pass,
+      async (blk) => {
+        for (const t of tiler.push(blk)) await run(t);
+      },
+      async () => {
+        const last = tiler.flush();
+        if (last) await run(last);
+      },
+    );
   };
   return {
     n,
