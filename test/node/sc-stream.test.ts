@@ -93,7 +93,7 @@ describe('preprocessStream on pbmc3k equals preprocess (reference backend)', () 
 });
 
 describe('streamed normalisation', () => {
-  test('normalize_total + log1p per chunk gives normalizeTotal\'s values and totals exactly', async () => {
+  test("normalize_total + log1p per chunk gives normalizeTotal's values and totals exactly", async () => {
     const want = await normalizeTotal(synth, { engine: cpu, targetSum: 1e4 });
     const blk = await readAll(csrSource(synth));
     const out = new Float64Array(blk.nnz);

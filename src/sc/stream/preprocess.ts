@@ -108,7 +108,10 @@ function checkSource(source: CsrSource): void {
   if (!s || typeof s !== 'object' || s.kind !== 'csr' || typeof s.readRows !== 'function')
     throw invalid('BAD_OPTION', 'preprocessStream: source must be a CsrSource (kind "csr"). Wrap a matrix in memory with csrSource(m).');
   if (!(Number.isInteger(s.n) && s.n! >= 0 && Number.isInteger(s.d) && s.d! >= 1))
-    throw invalid('SHAPE_MISMATCH', `preprocessStream: source has n=${String(s.n)}, d=${String(s.d)}; it needs n ≥ 0 cells and d ≥ 1 genes.`);
+    throw invalid(
+      'SHAPE_MISMATCH',
+      `preprocessStream: source has n=${String(s.n)}, d=${String(s.d)}; it needs n ≥ 0 cells and d ≥ 1 genes.`,
+    );
 }
 
 /** QC → filter → normalise → log1p → HVG → scale → PCA in passes over `source` (see the file's head). */
@@ -129,7 +132,10 @@ export async function preprocessStream(source: CsrSource, options: PreprocessStr
     throw invalid('BAD_OPTION', `geneFilterCells='${String(geneFilterCells)}' is not one of 'lower-bounds', 'kept'. Pass one of those.`);
   const tileRows = options.tileRows ?? DEFAULT_TILE_ROWS;
   if (!(Number.isInteger(tileRows) && tileRows >= 1))
-    throw invalid('BAD_OPTION', `tileRows=${String(tileRows)} must be a whole number ≥ 1 (rows per PCA tile; default ${DEFAULT_TILE_ROWS}).`);
+    throw invalid(
+      'BAD_OPTION',
+      `tileRows=${String(tileRows)} must be a whole number ≥ 1 (rows per PCA tile; default ${DEFAULT_TILE_ROWS}).`,
+    );
   checkSource(source);
   const mask = mitoMaskFor(source.d, options.qc);
   const cellOpts = options.cells ?? { minGenes: 200 };
@@ -186,7 +192,8 @@ export async function preprocessStream(source: CsrSource, options: PreprocessStr
     ops.source = kept;
   };
   const hvg = flavor === 'seurat_v3' ? await hvgSeuratV3(ops, hvgOpts) : await hvgSeurat(ops, 'norm', hvgOpts);
-  if (hvg.genes.length === 0) throw invalid('BAD_OPTION', 'No highly variable gene was selected. Relax the HVG cut-offs or pass nTopGenes.');
+  if (hvg.genes.length === 0)
+    throw invalid('BAD_OPTION', 'No highly variable gene was selected. Relax the HVG cut-offs or pass nTopGenes.');
   const hvgGenes = Uint32Array.from(hvg.genes, (g) => genes[g]);
   finish('hvg');
 
