@@ -170,3 +170,10 @@ export type { FuzzyOptions } from './graph/fuzzy.js';
 // streaming: row sources and passes (issue 16)
 export { chunkRanges, forEachChunk, csrSource, denseSource, DEFAULT_CHUNK_BYTES } from './stream/index.js';
 export type { CsrBlock, CsrSource, DenseBlock, DenseSource, RowSource, ChunkRange, PassProgress, PassOptions } from './stream/index.js';
+// streaming single-cell pipeline (issue 16)
+export { preprocessStream, DEFAULT_TILE_ROWS } from './sc/stream/preprocess.js';
+export type { PreprocessStreamOptions, PreprocessStreamResult } from './sc/stream/preprocess.js';
+export type { PassRecord } from './sc/stream/passes.js';
+export { subsetSource } from './stream/subset.js';
+export type { SubsetOptions } from './stream/subset.js';
+export { CsrTiler } from './stream/tiles.js';

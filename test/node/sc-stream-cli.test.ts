@@ -44,8 +44,8 @@ beforeAll(async () => {
 
 describe('emgpu sc --stream', () => {
   test("k-means on the streamed preprocessing finds the in-memory run's clusters", async () => {
-    const argv = ['sc', dir, '--k', '4', '--model', 'kmeans', '--n-top-genes', '150', '--n-pcs', '8'];
-    const more = ['--max-iter', '15', '--seed', '1', '--n-init', '1', '--backend', 'reference', '--json'];
+    const argv = ['sc', dir, '--k', '4', '--model', 'kmeans', '--n-top-genes', '100', '--n-pcs', '5'];
+    const more = ['--max-iter', '10', '--seed', '1', '--n-init', '1', '--backend', 'reference', '--json'];
     const runs: ScSummary[] = [];
     for (const extra of [[], ['--stream']]) {
       const c = capture();
