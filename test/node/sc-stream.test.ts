@@ -136,6 +136,25 @@ describe('preprocessStream PCA on synthetic counts (1500 cells × 200 genes, 6 t
   }, 30_000);
 });
 
+describe('preprocessStream on the wasm backend', () => {
+  test("the PCA products run per tile on the engine's backend and agree with the in-memory wasm PCA", async () => {
+    const wasm = await createEngine({ backend: 'wasm' });
+    try {
+      const o = { cells: { minGenes: 20 }, hvg: { nTopGenes: 120 }, pca: { nComps: 6, seed: 11, nIter: 4 } } as const;
+      const a = await preprocess(synth, { ...o, engine: wasm });
+      const b = await preprocessStream(csrSource(synth), { ...o, tileRows: 256, engine: wasm });
+      expect(b.backend).toBe('wasm');
+      expect(b.pca.backend).toBe('wasm');
+      expect(arr(b.hvgGenes)).toEqual(arr(a.hvgGenes));
+      for (let j = 0; j < 6; j++)
+        expect(Math.abs(b.pca.explainedVarianceRatio[j] / a.pca.explainedVarianceRatio[j] - 1)).toBeLessThan(PCA_EV_RTOL);
+      expect(maxPrincipalAngle(a.pca.loadings, b.pca.loadings, b.pca.d, 6)).toBeLessThan(PCA_ANGLE_RAD);
+    } finally {
+      wasm.destroy();
+    }
+  }, 30_000);
+});
+
 describe('passes, progress and abort', () => {
   test('progress events name each pass and count its rows; the pass list is the documented plan', async () => {
     const events: PassProgress[] = [];
