@@ -206,10 +206,13 @@ describe('passes, progress and abort', () => {
     expect(chunks).toBe(15 + 2);
   });
 
-  test('unknown options and a non-source are refused before any pass', async () => {
+  test('unknown options, a non-source and a block of the wrong shape are refused', async () => {
     await expect(preprocessStream(csrSource(synth), { returnScaled: true } as never)).rejects.toMatchObject({ code: 'UNKNOWN_OPTION' });
     await expect(preprocessStream(synth as never)).rejects.toMatchObject({ code: 'BAD_OPTION' });
     await expect(preprocessStream(csrSource(synth), { tileRows: 0 })).rejects.toMatchObject({ code: 'BAD_OPTION' });
+    // A reader that returns blocks of the wrong width is caught in the first pass, not read past.
+    const bad = { ...csrSource(synth), d: synth.d + 1 };
+    await expect(preprocessStream(bad, { engine: cpu })).rejects.toMatchObject({ code: 'SHAPE_MISMATCH' });
   });
 });
 

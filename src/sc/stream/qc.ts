@@ -4,6 +4,7 @@
  * (filterGenes' numbers) and stored entries per gene over the kept cells in a second. Host
  * float64 in row order: the reference backend's arithmetic, so the same bits as in memory.
  */
+import { invalid } from '../../errors.js';
 import type { CsrSource } from '../../stream/types.js';
 import { checkCsr } from '../matrix.js';
 import type { GeneFilterResult, QcMetrics } from '../qc.js';
@@ -16,6 +17,11 @@ export async function qcPass(source: CsrSource, mask: Uint8Array, log: PassLog):
   const nGenes = new Float64Array(n);
   const mitoCounts = new Float64Array(n);
   await log.run(source, 'qc', (blk, range) => {
+    if (blk.d !== source.d || blk.n !== range.end - range.start)
+      throw invalid(
+        'SHAPE_MISMATCH',
+        `${source.name}: rows [${range.start}, ${range.end}) came back as ${blk.n} × ${blk.d}, not ${range.end - range.start} × ${source.d}. The source breaks the CsrSource contract; check its reader.`,
+      );
     checkCsr(blk, `${source.name} rows [${range.start}, ${range.end})`, { nonNegative: true });
     const { indptr, indices, values } = blk;
     for (let i = 0; i < blk.n; i++) {
