@@ -3,7 +3,7 @@
  * counts once to a binary CSR file, or run one pipeline (in memory or streamed) on that file and
  * return its timings, peak RSS and PCA.
  */
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { createEngine } from '../src/index.js';
@@ -11,6 +11,7 @@ import { preprocess } from '../src/sc/preprocess.js';
 import { preprocessStream } from '../src/sc/stream/preprocess.js';
 import { sampleNbMixture, type NbMixtureParams } from '../src/sc/synthetic.js';
 import { csrSource } from '../src/stream/memory.js';
+import type { CsrBlock, CsrSource } from '../src/stream/types.js';
 
 export function sample(dir: string, n: number, seed: number): { n: number; d: number; nnz: number; ms: number } {
   const t0 = performance.now();
@@ -27,8 +28,57 @@ export function sample(dir: string, n: number, seed: number): { n: number; d: nu
 
 const view = (b: Buffer) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
 
-export async function runOne(o: { dir: string; mode: 'memory' | 'stream'; backend: string; chunkRows?: number; nComps: number }) {
+/**
+ * The binary CSR files as a CsrSource read from disk by row ranges (the bench's own minimal reader:
+ * indptr in memory, 8 bytes per row; indices and values read with positioned reads per block).
+ */
+function fileSource(dir: string, meta: { n: number; d: number; nnz: number; genes: string[] }): CsrSource {
+  const indptr = new Uint32Array(view(readFileSync(join(dir, 'indptr.bin'))));
+  const fi = openSync(join(dir, 'indices.bin'), 'r');
+  const fv = openSync(join(dir, 'values.bin'), 'r');
+  return {
+    kind: 'csr',
+    n: meta.n,
+    d: meta.d,
+    nnz: meta.nnz,
+    name: 'disk',
+    genes: meta.genes,
+    nnzIn: (a, b) => indptr[b] - indptr[a],
+    async readRows(start, end): Promise<CsrBlock> {
+      const a = indptr[start];
+      const nnz = indptr[end] - a;
+      const indices = new Uint32Array(nnz);
+      const values = new Float32Array(nnz);
+      readSync(fi, new Uint8Array(indices.buffer), 0, nnz * 4, a * 4);
+      readSync(fv, new Uint8Array(values.buffer), 0, nnz * 4, a * 4);
+      const ip = Uint32Array.from(indptr.subarray(start, end + 1), (p) => p - a);
+      return { n: end - start, d: meta.d, nnz, indptr: ip, indices, values };
+    },
+    async close() {
+      closeSync(fi);
+      closeSync(fv);
+    },
+  };
+}
+
+export async function runOne(o: { dir: string; mode: 'memory' | 'stream' | 'disk'; backend: string; chunkRows?: number; nComps: number }) {
   const meta = JSON.parse(readFileSync(join(o.dir, 'meta.json'), 'utf8')) as { n: number; d: number; nnz: number; genes: string[] };
+  const engine0 = o.mode === 'disk' ? await createEngine({ backend: o.backend as 'cpu' }) : null;
+  if (engine0) {
+    const rss0 = process.memoryUsage().rss;
+    const src = fileSource(o.dir, meta);
+    const t0 = performance.now();
+    const r = await preprocessStream(src, {
+      qc: { geneNames: meta.genes },
+      cells: { minGenes: 50 },
+      hvg: { flavor: 'seurat_v3', nTopGenes: 2000 },
+      pca: { nComps: o.nComps, seed: 0 },
+      engine: engine0,
+      ...(o.chunkRows ? { chunkRows: o.chunkRows } : {}),
+    });
+    await src.close();
+    return report(o, r.backend, performance.now() - t0, r.timings, r.passes, r.pca, rss0, r.cells.length);
+  }
   const m = {
     n: meta.n,
     d: meta.d,

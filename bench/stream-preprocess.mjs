@@ -90,10 +90,12 @@ async function main() {
     : run({ sample: true, dir, n, seed: 1 });
   console.log(`sampled ${s.n} × ${s.d}, nnz ${s.nnz} (${(s.ms / 1000).toFixed(1)} s${s.cached ? ', cached' : ''})`);
   const res = {};
-  for (const mode of ['stream', 'memory']) {
+  const modes = args.includes('--disk-only') ? ['disk'] : ['disk', 'stream', 'memory'];
+  for (const mode of modes) {
     res[mode] = run({ dir, mode, backend, nComps, ...(chunkRows ? { chunkRows } : {}) });
     console.log(`${mode}: ${(res[mode].totalMs / 1000).toFixed(1)} s, peak RSS ${(res[mode].maxRssBytes / 2 ** 30).toFixed(2)} GiB`);
   }
+  if (!res.memory || !res.stream) return;
   const k = res.stream.nComps;
   const angle = maxAngle(res.memory.loadings, res.stream.loadings, res.stream.g, k);
   const angle10 = maxAngle(
@@ -103,37 +105,44 @@ async function main() {
     10,
   );
   const evrRel = res.stream.evr.map((v, j) => Math.abs(v / res.memory.evr[j] - 1));
+  const diskSame = res.disk
+    ? res.disk.loadings.every((v, i) => v === res.stream.loadings[i]) && res.disk.evr.every((v, i) => v === res.stream.evr[i])
+    : undefined;
   const gib = (b) => (b / 2 ** 30).toFixed(2);
   const sec = (ms) => (ms / 1000).toFixed(1);
   const csrBytes = s.nnz * 8 + (s.n + 1) * 4;
+  const cols = [
+    ['memory', 'in memory (preprocess)'],
+    ['stream', 'streamed, counts in memory (csrSource)'],
+    ...(res.disk ? [['disk', 'streamed from disk (file CsrSource)']] : []),
+  ];
+  const row = (label, f) => `| ${label} | ${cols.map(([m]) => f(res[m])).join(' | ')} |`;
   const lines = [
-    `# preprocessStream vs preprocess, ${s.n.toLocaleString('en-US')} × ${s.d} synthetic counts (in memory)`,
+    `# preprocessStream vs preprocess, ${s.n.toLocaleString('en-US')} × ${s.d} synthetic counts`,
     '',
     `Machine: ${cpus()[0].model}, ${cpus().length} cores (shared with other jobs), ${gib(totalmem())} GiB; Node ${process.version}; backend '${res.stream.backend}'.`,
     `Code: ${rev ? `${rev.commit.slice(0, 7)}${rev.dirty ? ' (with local changes)' : ''}` : 'unknown'}. Command: \`node bench/stream-preprocess.mjs ${args.join(' ')}\`.`,
     '',
-    `Data: sampleNbMixture (data/pbmc3k/synthetic_nb.json.gz: 8 components, 2000 genes), seed 1: ${s.nnz.toLocaleString('en-US')} stored entries, ${gib(csrBytes)} GiB as float32 CSR with uint32 indices.`,
+    `Data: sampleNbMixture (data/pbmc3k/synthetic_nb.json.gz: 8 components, 2000 genes), seed 1: ${s.nnz.toLocaleString('en-US')} stored entries, ${gib(csrBytes)} GiB as float32 CSR with uint32 indices, written once as binary files.`,
     `Options: cells { minGenes: 50 }, minCells 3, seurat_v3 nTopGenes 2000, PCA nComps ${nComps} (l = ${nComps + 10}, nIter auto = 7), seed 0; streamed: chunks of 64 MiB (default${chunkRows ? `; chunkRows ${chunkRows}` : ''}), tiles of 4096 rows.`,
-    "Each pipeline ran in its own process after loading the same CSR file; RSS after loading is the matrix both start from; peak RSS is process.resourceUsage().maxRSS (Vite's SSR loader included in both).",
+    "Each pipeline ran in its own process; 'in memory' and 'streamed, counts in memory' first load the whole CSR (RSS after loading below); 'from disk' reads row ranges of the binary files (indptr in memory, positioned reads per chunk). Peak RSS is process.resourceUsage().maxRSS, Vite's SSR loader included in all three.",
     '',
-    '| | in memory (preprocess) | streamed (preprocessStream) |',
-    '|---|---:|---:|',
-    `| cells kept | ${res.memory.cells} | ${res.stream.cells} |`,
-    ...['qc', 'filter', 'normalize', 'hvg', 'scale', 'pca'].map(
-      (st) => `| ${st} (s) | ${sec(res.memory.timings[st])} | ${sec(res.stream.timings[st])} |`,
-    ),
-    `| **total (s)** | **${sec(res.memory.totalMs)}** | **${sec(res.stream.totalMs)}** |`,
-    `| RSS after loading the counts (GiB) | ${gib(res.memory.rssLoadedBytes)} | ${gib(res.stream.rssLoadedBytes)} |`,
-    `| **peak RSS (GiB)** | **${gib(res.memory.maxRssBytes)}** | **${gib(res.stream.maxRssBytes)}** |`,
-    `| peak − loaded (GiB): the pipeline's own memory | ${gib(res.memory.maxRssBytes - res.memory.rssLoadedBytes)} | ${gib(res.stream.maxRssBytes - res.stream.rssLoadedBytes)} |`,
+    `| | ${cols.map(([, t]) => t).join(' | ')} |`,
+    `|---|${cols.map(() => '---:').join('|')}|`,
+    row('cells kept', (r) => r.cells),
+    ...['qc', 'filter', 'normalize', 'hvg', 'scale', 'pca'].map((st) => row(`${st} (s)`, (r) => sec(r.timings[st]))),
+    row('**total (s)**', (r) => `**${sec(r.totalMs)}**`),
+    row('RSS before the pipeline (GiB)', (r) => gib(r.rssLoadedBytes)),
+    row('**peak RSS (GiB)**', (r) => `**${gib(r.maxRssBytes)}**`),
+    row("peak − before (GiB): the pipeline's own memory", (r) => gib(r.maxRssBytes - r.rssLoadedBytes)),
     '',
-    `Passes of the streamed run (${res.stream.passes.length}):`,
+    `Passes of the streamed runs (${res.stream.passes.length}):`,
     '',
-    '| pass | chunks | s |',
-    '|---|---:|---:|',
-    ...res.stream.passes.map((p) => `| ${p.pass} | ${p.chunks} | ${sec(p.ms)} |`),
+    `| pass | chunks | s (counts in memory) |${res.disk ? ' s (from disk) |' : ''}`,
+    `|---|---:|---:|${res.disk ? '---:|' : ''}`,
+    ...res.stream.passes.map((p, i) => `| ${p.pass} | ${p.chunks} | ${sec(p.ms)} |${res.disk ? ` ${sec(res.disk.passes[i].ms)} |` : ''}`),
     '',
-    `PCA agreement (streamed against in memory, same seed): explained variance ratio, max relative difference over the first 10 components ${Math.max(...evrRel.slice(0, 10)).toExponential(2)}, over all ${k} ${Math.max(...evrRel).toExponential(2)}; largest principal angle between the top-10 subspaces ${angle10.toExponential(2)} rad, top-${k} ${angle.toExponential(2)} rad.`,
+    `PCA agreement (streamed against in memory, same seed): explained variance ratio, max relative difference over the first 10 components ${Math.max(...evrRel.slice(0, 10)).toExponential(2)}, over all ${k} ${Math.max(...evrRel).toExponential(2)}; largest principal angle between the top-10 subspaces ${angle10.toExponential(2)} rad, top-${k} ${angle.toExponential(2)} rad.${diskSame === undefined ? '' : ` From disk against counts in memory: ${diskSame ? 'the same bits (loadings and explained variance)' : 'DIFFERENT bits'}.`}`,
     `First explained variance ratios: in memory ${res.memory.evr
       .slice(0, 5)
       .map((v) => v.toFixed(5))
