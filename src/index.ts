@@ -229,3 +229,10 @@ export type {
   OnlineNbResult,
   StepSchedule,
 } from './online/index.js';
+// streaming single-cell pipeline (issue 16)
+export { preprocessStream, DEFAULT_TILE_ROWS } from './sc/stream/preprocess.js';
+export type { PreprocessStreamOptions, PreprocessStreamResult } from './sc/stream/preprocess.js';
+export type { PassRecord } from './sc/stream/passes.js';
+export { subsetSource } from './stream/subset.js';
+export type { SubsetOptions } from './stream/subset.js';
+export { CsrTiler } from './stream/tiles.js';

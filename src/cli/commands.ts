@@ -110,6 +110,7 @@ export const SPECS: Record<Command, OptionSpec> = {
     '--min-cells': v('value', '3'),
     '--labels': v('value', 'labels.csv:cell_type'),
     '--markers': v('value', '5'),
+    '--stream': v('flag'),
   },
 };
 

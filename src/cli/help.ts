@@ -131,6 +131,8 @@ or genes.tsv(.gz), barcodes.tsv(.gz)), or those three files.
       --labels L          true labels to score against (ARI, NMI): an obs COLUMN of an .h5ad, or
                           FILE:COLUMN, a CSV(.gz) whose first column is the cell barcode
       --markers N         the top N marker genes per cluster (Wilcoxon rank-sum, as scanpy)
+      --stream            preprocess in passes over chunks of cells (QC, HVG, scale and PCA never
+                          hold the matrix or a dense copy; same results); not with --markers
   -o, --out DIR           write DIR/labels.csv (cell,label,max_posterior), DIR/summary.json and,
                           with --markers, DIR/markers.csv
 ${COMMON}

@@ -20,9 +20,10 @@ import { formatNumber, type ProgressBar } from './progress.js';
 import type { CliDeps } from './deps.js';
 import { buildSummary, formatSc, type ScFit, type ScSummary, writeScOutputs } from './sc-summary.js';
 import { readScInput, readTruth, type Truth } from './sc-input.js';
+import { hvgCountsOf, openScSource, preprocessStreamed, type ScHeader } from './sc-stream.js';
 
 /** The preprocess options `emgpu sc` passes for these arguments (exported so tests call the library the same way). */
-export function scPreprocessOptions(args: ScArgs, data: SingleCellData): PreprocessOptions {
+export function scPreprocessOptions(args: ScArgs, data: Pick<SingleCellData, 'n' | 'd' | 'genes'>): PreprocessOptions {
   const cells: NonNullable<PreprocessOptions['cells']> = { minGenes: args.minGenes };
   if (args.maxGenes !== undefined) cells.maxGenes = args.maxGenes;
   if (args.maxPctMito !== undefined) cells.maxPctMito = args.maxPctMito;
@@ -125,7 +126,9 @@ function scores(truth: Truth | undefined, cells: Uint32Array, labels: number[]):
 export async function runSc(args: ScArgs, deps: CliDeps): Promise<number> {
   const { stdout, stderr } = deps;
   const t0 = performance.now();
-  const data = await readScInput(args.files);
+  // --stream: the preprocessing reads a row source in passes (./sc-stream.ts); the models run on its PCs.
+  const streamed = args.stream ? await openScSource(args.files) : undefined;
+  const data: ScHeader = streamed ? streamed.header : await readScInput(args.files);
   const readMs = performance.now() - t0;
   const truth = args.labels ? readTruth(data, args.labels) : undefined;
   if (args.out) {
@@ -141,12 +144,16 @@ export async function runSc(args: ScArgs, deps: CliDeps): Promise<number> {
   const fits: ScFit[] = [];
   let pre: PreprocessResult;
   try {
-    pre = await preprocess(data, {
-      ...scPreprocessOptions(args, data),
-      engine,
-      onStage: (e) => bar?.status(`preprocess: ${e.stage} done (${e.done}/${e.total})`),
-    });
-    const inputs: Inputs = { pcs: pcMatrix(pre), ...(args.models.includes('nb') ? { counts: hvgCounts(data, pre) } : {}) };
+    const spre = streamed ? await preprocessStreamed(streamed.source, scPreprocessOptions(args, data), engine, bar) : undefined;
+    pre =
+      spre ??
+      (await preprocess(data as SingleCellData, {
+        ...scPreprocessOptions(args, data),
+        engine,
+        onStage: (e) => bar?.status(`preprocess: ${e.stage} done (${e.done}/${e.total})`),
+      }));
+    const counts = args.models.includes('nb') ? (spre ? await hvgCountsOf(spre) : hvgCounts(data as SingleCellData, pre)) : undefined;
+    const inputs: Inputs = { pcs: pcMatrix(pre), ...(counts ? { counts } : {}) };
     for (const model of args.models) {
       const ts = performance.now();
       const selection = args.ks ? await choose(model, args, inputs, engine, bar) : undefined;
@@ -184,6 +191,7 @@ export async function runSc(args: ScArgs, deps: CliDeps): Promise<number> {
   } finally {
     bar?.done();
     engine.destroy();
+    await streamed?.source.close();
   }
 
   const cellNames = Array.from(pre.cells, (c) => data.cells[c]);

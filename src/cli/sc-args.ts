@@ -26,6 +26,8 @@ export interface ScArgs extends CommonArgs {
   /** Truth: a column of the file's obs, or FILE:COLUMN of a CSV keyed by cell barcode. */
   labels?: { file?: string; column: string };
   markers?: number;
+  /** Preprocess in passes over the rows (preprocessStream) instead of in memory. */
+  stream?: boolean;
 }
 
 export function scArgs(t: Tokens, common: CommonArgs): ScArgs {
@@ -77,6 +79,11 @@ export function scArgs(t: Tokens, common: CommonArgs): ScArgs {
   if (val('--max-genes') !== undefined) out.maxGenes = positiveInt('--max-genes', val('--max-genes')!);
   if (val('--max-pct-mito') !== undefined) out.maxPctMito = number('--max-pct-mito', val('--max-pct-mito')!, 0, false, '5');
   if (val('--markers') !== undefined) out.markers = positiveInt('--markers', val('--markers')!);
+  if (t.flags.has('--stream')) {
+    if (out.markers !== undefined)
+      throw new UsageError('--markers needs the normalised matrix in memory, which --stream never holds: drop one of them.');
+    out.stream = true;
+  }
   const labels = val('--labels');
   if (labels !== undefined) {
     // The last colon splits FILE:COLUMN (a path may hold colons; a column name may not); no colon: an obs COLUMN.

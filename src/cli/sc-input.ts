@@ -44,7 +44,7 @@ export interface Truth {
  * True labels for the loaded cells: an obs column of the file, or COLUMN of a CSV(.gz) (comma or
  * tab separated, a header line) whose first column is the cell barcode.
  */
-export function readTruth(data: SingleCellData, spec: { file?: string; column: string }): Truth {
+export function readTruth(data: Pick<SingleCellData, 'cells' | 'obs'>, spec: { file?: string; column: string }): Truth {
   if (spec.file === undefined) {
     const col = data.obs?.[spec.column];
     if (!col) {

@@ -56,7 +56,7 @@ export interface ScSummary {
 
 export function buildSummary(
   args: ScArgs,
-  data: SingleCellData,
+  data: Pick<SingleCellData, 'n' | 'd' | 'source'>,
   pre: PreprocessResult,
   fits: ScFit[],
   engine: Engine,

@@ -49,7 +49,7 @@ export interface NormalizedCsr extends CsrResult {
   backend: Backend;
 }
 
-function resolveNormalize(o: NormalizeOptions | undefined): { targetSum: number; log1p: boolean } {
+export function resolveNormalize(o: NormalizeOptions | undefined): { targetSum: number; log1p: boolean } {
   const targetSum = o?.targetSum ?? 1e4;
   if (!(typeof targetSum === 'number' && targetSum > 0 && Number.isFinite(targetSum))) {
     throw invalid('BAD_OPTION', `targetSum=${String(targetSum)} must be a positive number (scanpy's target_sum; 1e4 is the usual choice).`);
@@ -68,7 +68,7 @@ function csrCopy(m: CsrMatrix): { indptr: Uint32Array; indices: Uint32Array } {
  * total / targetSum (cells with no counts stay zero), then log1p. Returns a new CSR matrix
  * (float64 values on the CPU backend, float32 from the GPU) with the same structure.
  */
-const NORMALIZE_OPTIONS = optionNames<NormalizeOptions>({ targetSum: true, log1p: true });
+export const NORMALIZE_OPTIONS = optionNames<NormalizeOptions>({ targetSum: true, log1p: true });
 const SCALE_OPTIONS = optionNames<ScaleOptions>({ maxValue: true, genes: true });
 const PREPROCESS_OPTIONS = optionNames<PreprocessOptions>({
   qc: true,
@@ -139,7 +139,7 @@ function resolveGenes(genes: ArrayLike<number> | undefined, d: number): Uint32Ar
 }
 
 /** Per-gene scaling parameters and the moments of the scaled matrix, from the 'norm' layer. */
-async function scaleStats(ops: ScOps, layer: Layer, genes: Uint32Array, maxValue: number): Promise<ScaleStats> {
+export async function scaleStats(ops: ScOps, layer: Layer, genes: Uint32Array, maxValue: number): Promise<ScaleStats> {
   if (ops.n < 2) throw invalid('BAD_OPTION', 'Scaling needs at least 2 cells.');
   const plain = await geneMeanVar(ops, layer, 'identity');
   const divisorAll = Float64Array.from(plain.variance, (v) => (v > 0 ? Math.sqrt(v) : 1));
@@ -155,7 +155,7 @@ async function scaleStats(ops: ScOps, layer: Layer, genes: Uint32Array, maxValue
   };
 }
 
-function resolveMaxValue(v: number | null | undefined): number {
+export function resolveMaxValue(v: number | null | undefined): number {
   if (v === null) return Infinity;
   const m = v ?? 10;
   if (!(typeof m === 'number' && m > 0)) throw invalid('BAD_OPTION', `maxValue=${String(v)} must be a positive number or null.`);
