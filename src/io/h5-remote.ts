@@ -51,6 +51,9 @@ import(url).then(async (m) => {
   h5 = m.default;
   M = await h5.ready;
   if (M.activate_throwing_error_handler) M.activate_throwing_error_handler();
+  // As in ./h5.ts (heapUtf8 in ./names.ts): invalid UTF-8 in strings reads as U+FFFD, not as bytes past the string's end.
+  const dec = new TextDecoder('utf-8');
+  M.UTF8ToString = (ptr, max) => { if (!ptr) return ''; const h = M.HEAPU8; const lim = max === undefined ? h.length : Math.min(h.length, ptr + max); let e = ptr; while (e < lim && h[e] !== 0) e++; return dec.decode(h.subarray(ptr, e)); };
   port.on('message', (req) => {
     let msg;
     try { msg = { ok: ops[req.op](req) }; } catch (e) { msg = { error: String((e && e.message) || e), trap: isTrap(e) }; }
