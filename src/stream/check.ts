@@ -75,20 +75,19 @@ export function checkCsrShape(m: unknown, name: string): CsrMatrix {
     if (!isArrayLike(c[k])) throw invalid('BAD_OPTION', `${name}: ${k} is ${what(c[k])}; pass an array (typed or plain).`);
   if (c.indptr.length !== n + 1)
     throw invalid('SHAPE_MISMATCH', `${name}: indptr has ${c.indptr.length} entries; a matrix of ${n} rows needs ${n + 1}.`);
-  const nnz = c.indptr[n];
-  if (
-    c.indptr[0] !== 0 ||
-    typeof nnz !== 'number' ||
-    !Number.isSafeInteger(nnz) ||
-    nnz < 0 ||
-    nnz > c.indices.length ||
-    nnz > c.values.length
-  )
+  // Offsets may be BigInt (int64 arrays from HDF5): compared as numbers.
+  const nnz = toNumber(c.indptr[n]);
+  if (toNumber(c.indptr[0]) !== 0 || !Number.isSafeInteger(nnz) || nnz < 0 || nnz > c.indices.length || nnz > c.values.length)
     throw invalid(
       'SHAPE_MISMATCH',
-      `${name}: indptr runs from ${String(c.indptr[0])} to ${String(nnz)}, but it must start at 0 and end at most at indices.length (${c.indices.length}) and values.length (${c.values.length}).`,
+      `${name}: indptr runs from ${String(c.indptr[0])} to ${String(c.indptr[n])}, but it must start at 0 and end at most at indices.length (${c.indices.length}) and values.length (${c.values.length}).`,
     );
   return c;
+}
+
+/** A number, or a BigInt as a number (int64 arrays); anything else is NaN. */
+export function toNumber(v: unknown): number {
+  return typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : Number.NaN;
 }
 
 /** A bad entry met while copying a CSR block: rows must not go back, columns lie in [0, d) and ascend, values are finite numbers. */

@@ -5,7 +5,7 @@
  */
 import { invalid } from '../errors.js';
 import type { CsrMatrix } from '../sparse.js';
-import { badCsrEntry, checkCsrShape, checkDenseArgs } from './check.js';
+import { badCsrEntry, checkCsrShape, checkDenseArgs, toNumber } from './check.js';
 import type { CsrBlock, CsrSource, DenseBlock, DenseSource } from './types.js';
 
 function checkRange(name: string, n: number, start: number, end: number, closed: boolean): void {
@@ -67,20 +67,22 @@ export function csrSource(m: CsrMatrix, meta: { name?: string; genes?: string[];
       const b = Number(indptr[end]);
       const rows = end - start;
       const ip = new Uint32Array(rows + 1);
-      const indices = new Uint32Array(Math.max(0, b - a));
-      const values = new Float32Array(Math.max(0, b - a));
+      // Checked before allocating: a bad middle offset must not size the block.
+      if (!(Number.isSafeInteger(a) && Number.isSafeInteger(b) && a >= 0 && b >= a && b <= Number(indptr[m.n])))
+        throw badCsrEntry(name, start, `indptr gives rows [${start}, ${end}) the entries [${a}, ${b})`);
+      const indices = new Uint32Array(b - a);
+      const values = new Float32Array(b - a);
       for (let i = 0; i < rows; i++) {
         const p = Number(indptr[start + i]);
         const q = Number(indptr[start + i + 1]);
         if (!(q >= p && q <= b)) throw badCsrEntry(name, start + i, `indptr goes from ${p} to ${q}`);
         ip[i] = p - a;
         for (let t = p; t < q; t++) {
-          const j = m.indices[t];
-          const v = m.values[t];
-          if (typeof j !== 'number' || !Number.isInteger(j) || j < 0 || j >= m.d || (t > p && j <= indices[t - a - 1]))
+          const j = toNumber(m.indices[t]);
+          const v = toNumber(m.values[t]);
+          if (!Number.isInteger(j) || j < 0 || j >= m.d || (t > p && j <= indices[t - a - 1]))
             throw badCsrEntry(name, start + i, `column ${String(j)} is not in [0, ${m.d}) or not above the previous one`);
-          if (typeof v !== 'number' || !Number.isFinite(v))
-            throw badCsrEntry(name, start + i, `value ${String(v)} is not a finite number`, 'NON_FINITE');
+          if (!Number.isFinite(v)) throw badCsrEntry(name, start + i, `value ${String(v)} is not a finite number`, 'NON_FINITE');
           indices[t - a] = j;
           values[t - a] = v;
         }

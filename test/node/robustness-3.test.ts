@@ -80,6 +80,9 @@ describe('stream helpers refuse bad arguments with typed errors', () => {
     await expect(csrSource({ ...csr(), indices: [0, 2, 9, 0, 3] }).readRows(0, 3)).rejects.toThrow(typed('SHAPE_MISMATCH'));
     await expect(csrSource({ ...csr(), values: [1, Number.NaN, 3, 4, 5] }).readRows(0, 3)).rejects.toThrow(typed('NON_FINITE'));
     await expect(csrSource(csr()).readRows(-1, 2)).rejects.toThrow(typed('BAD_OPTION'));
+    // int64 offsets and columns (as HDF5 gives them) are read as numbers.
+    const big = { ...csr(), indptr: BigInt64Array.from([0n, 2n, 3n, 5n]), indices: BigInt64Array.from([0n, 2n, 1n, 0n, 3n]) };
+    expect(Array.from((await csrSource(big as never).readRows(0, 3)).indices)).toEqual([0, 2, 1, 0, 3]);
     const b = await csrSource(csr()).readRows(1, 3);
     expect([Array.from(b.indptr), Array.from(b.indices), Array.from(b.values)]).toEqual([
       [0, 1, 3],
