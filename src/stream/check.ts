@@ -70,7 +70,9 @@ export function checkCsrShape(m: unknown, name: string): CsrMatrix {
     throw invalid('BAD_OPTION', `${name}: the matrix is ${what(m)}; pass a CSR matrix { n, d, indptr, indices, values }.`);
   const c = m as CsrMatrix;
   const n = count(c.n, name, 'n');
-  count(c.d, name, 'd');
+  // Blocks hold columns as uint32 (CsrBlock).
+  if (count(c.d, name, 'd') > 2 ** 32)
+    throw invalid('BAD_OPTION', `${name}: d = ${c.d} columns; a CSR block indexes columns as uint32, so d must be at most 2^32.`);
   for (const k of ['indptr', 'indices', 'values'] as const)
     if (!isArrayLike(c[k])) throw invalid('BAD_OPTION', `${name}: ${k} is ${what(c[k])}; pass an array (typed or plain).`);
   if (c.indptr.length !== n + 1)

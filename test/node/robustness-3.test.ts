@@ -75,6 +75,7 @@ describe('stream helpers refuse bad arguments with typed errors', () => {
   test('csrSource checks the shape when made and each row when read: short indptr, bad column, NaN value, wrong-length genes', async () => {
     expect(() => csrSource(null as never)).toThrow(typed('BAD_OPTION'));
     expect(() => csrSource({ ...csr(), indptr: [0, 2] })).toThrow(typed('SHAPE_MISMATCH'));
+    expect(() => csrSource({ ...csr(), d: 1e12 })).toThrow(typed('BAD_OPTION')); // columns are uint32 in a block
     expect(() => csrSource(csr(), { genes: ['a'] })).toThrow(typed('SHAPE_MISMATCH'));
     await expect(csrSource({ ...csr(), indptr: [0, 3, 2, 5] }).readRows(0, 3)).rejects.toThrow(typed('SHAPE_MISMATCH'));
     await expect(csrSource({ ...csr(), indices: [0, 2, 9, 0, 3] }).readRows(0, 3)).rejects.toThrow(typed('SHAPE_MISMATCH'));
