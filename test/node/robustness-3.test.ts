@@ -14,6 +14,7 @@ import {
   denseSource,
   describeAdapter,
   forEachChunk,
+  kmeans,
   makeBlobs,
   parseDelimited,
   read10x,
@@ -195,6 +196,20 @@ describe('abort lands within one iteration where the loop used to block', () => 
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 0);
     await expect(silhouetteOfRowsAsync(X.data, 6, labels, rows, ac.signal)).rejects.toThrow(typed('ABORTED'));
+  });
+
+  test('the reference k-means++ seeding yields between centres: an abort 20 ms in lands before the first iteration; a signal leaves the bits alone', async () => {
+    const X = makeBlobs(4000, 16, 8, 4);
+    const o = { k: 100, nInit: 1, maxIter: 3, seed: 3, backend: 'reference' as const };
+    const plain = await kmeans(X, o);
+    const withSignal = await kmeans(X, { ...o, signal: new AbortController().signal });
+    expect(Array.from(withSignal.labels)).toEqual(Array.from(plain.labels));
+    expect(withSignal.inertia).toBe(plain.inertia);
+    const ac = new AbortController();
+    let iterations = 0;
+    setTimeout(() => ac.abort(), 20);
+    await expect(kmeans(X, { ...o, signal: ac.signal, onIteration: () => iterations++ })).rejects.toThrow(typed('ABORTED'));
+    expect(iterations).toBe(0);
   });
 
   test('describeAdapter(null) is BAD_OPTION, not a TypeError', () => {
