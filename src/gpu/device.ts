@@ -3,7 +3,7 @@
  * package, Dawn). 'auto' wants a hardware adapter and reports why it fell back; 'webgpu'
  * takes any adapter, software ones (SwiftShader) included.
  */
-import { DeviceLostError, WebGPUUnavailableError } from '../errors.js';
+import { DeviceLostError, invalid, WebGPUUnavailableError } from '../errors.js';
 
 export interface GpuContext {
   device: GPUDevice;
@@ -52,6 +52,11 @@ export async function getGpu(): Promise<GPU | null> {
 }
 
 export function describeAdapter(adapter: GPUAdapter): { description: string; software: boolean } {
+  if (adapter === null || typeof adapter !== 'object')
+    throw invalid(
+      'BAD_OPTION',
+      `describeAdapter: the adapter is ${adapter === null ? 'null' : typeof adapter}; pass a GPUAdapter from navigator.gpu.requestAdapter().`,
+    );
   const info = adapter.info ?? ({} as GPUAdapterInfo);
   const parts = [info.vendor, info.architecture, info.device, info.description].filter((s) => !!s);
   const text = parts.join(' / ') || 'unknown adapter';

@@ -7,6 +7,7 @@
  * genes = ids, gene_names = symbols, barcodes); Cell Ranger ≥ 3 has one `matrix` group with
  * `features/{id,name,feature_type,genome}`.
  */
+import { replacementWarning } from './names.js';
 import { checkLoaderOptions, LOADER_OPTIONS } from './options.js';
 import type { Dataset, Group } from 'h5wasm';
 import { FileFormatError } from '../errors.js';
@@ -99,6 +100,13 @@ export async function read10xH5(input: ByteInput, options: Read10xH5Options = {}
     if (stats.beyondExact > 0) warnings.push(beyondExactWarning(stats.beyondExact));
     const notCounts = notCountsWarning('The matrix', stats, "Cell Ranger's .h5 files hold raw counts: check the file's origin");
     if (notCounts) warnings.push(notCounts);
+    const badText = replacementWarning({
+      'gene name(s)': genes,
+      'gene id(s)': geneIds,
+      'feature type(s)': featureTypes,
+      'cell name(s)': cells,
+    });
+    if (badText) warnings.push(badText);
     const out: SingleCellData = {
       ...matrix,
       genes,

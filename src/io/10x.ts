@@ -2,6 +2,7 @@
  * 10x Genomics MEX folders (matrix.mtx[.gz] + features.tsv[.gz] or genes.tsv[.gz] + barcodes.tsv[.gz])
  * streamed straight into a cell-major CSR matrix (the matrix by ./mtx/csr.ts).
  */
+import { replacementWarning } from './names.js';
 import { checkLoaderOptions, LOADER_OPTIONS } from './options.js';
 import { suggestOption } from '../core/known-options.js';
 import { FileFormatError, invalid } from '../errors.js';
@@ -273,6 +274,13 @@ export async function read10x(files: Read10xFiles, options: Read10xOptions = {})
   const stats = dropped > 0 ? valueStats(matrix.values, matrix.nnz) : m;
   const notCounts = notCountsWarning('The matrix', stats, 'load the raw (unnormalised) MatrixMarket file');
   if (notCounts) warnings.push(notCounts);
+  const badText = replacementWarning({
+    'gene name(s)': genes,
+    'gene id(s)': geneIds,
+    'feature type(s)': featureTypes,
+    'cell name(s)': barcodes,
+  });
+  if (badText) warnings.push(badText);
   const out: SingleCellData = {
     n: matrix.n,
     d: matrix.d,

@@ -2,6 +2,7 @@
  * Delimited text (CSV, TSV, whitespace) → dense row-major float64 matrix.
  * Pure: takes a string or bytes, so it works in browsers as well as in the CLI.
  */
+import { replacementWarning } from './names.js';
 import { checkLoaderOptions, LOADER_OPTIONS } from './options.js';
 import { BufferLimitError, FileFormatError, invalid } from '../errors.js';
 import { checkMaxBytes, formatBytes } from './memory.js';
@@ -46,6 +47,8 @@ export interface DelimitedResult {
   header: boolean;
   /** 'sklearn' when the first line was scikit-learn's `n_samples,n_features,<classes>`. */
   format: 'delimited' | 'sklearn';
+  /** Things the caller should know (names that were not valid UTF-8); present only when there is one. */
+  warnings?: string[];
 }
 
 interface Line {
@@ -270,6 +273,8 @@ export function parseDelimited(input: string | Uint8Array, opts: DelimitedOption
     const ln = labelNames ?? names;
     if (ln) result.labelNames = ln;
   }
+  const badText = replacementWarning({ 'column name(s)': columns, 'row name(s)': rowNames, 'label name(s)': result.labelNames });
+  if (badText) result.warnings = [badText];
   return result;
 }
 

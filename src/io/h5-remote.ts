@@ -58,6 +58,9 @@ import(url).then(async (m) => {
   if (M.activate_throwing_error_handler) M.activate_throwing_error_handler();
   // h5wasm/node (NODERAWFS) reads the real file through FS.read: count the bytes per path (since its latest open), so tests can see a file is not read whole.
   if (typeof M.FS.read === 'function') { const read = M.FS.read; M.FS.read = (...a) => { const k = read(...a); const p = a[0] && a[0].path; if (readBy.has(p)) readBy.set(p, readBy.get(p) + k); return k; }; }
+  // As in ./h5.ts (heapUtf8 in ./names.ts): invalid UTF-8 in strings reads as U+FFFD, not as bytes past the string's end.
+  const dec = new TextDecoder('utf-8');
+  M.UTF8ToString = (ptr, max) => { if (!ptr) return ''; const h = M.HEAPU8; const lim = max === undefined ? h.length : Math.min(h.length, ptr + max); let e = ptr; while (e < lim && h[e] !== 0) e++; return dec.decode(h.subarray(ptr, e)); };
   port.on('message', (req) => {
     let msg;
     try { msg = { ok: ops[req.op](req) }; } catch (e) { msg = { error: String((e && e.message) || e), trap: isTrap(e) }; }

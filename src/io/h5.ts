@@ -9,6 +9,7 @@
  * duration of the load, plus the arrays read out of it.
 
  */
+import { heapUtf8 } from './names.js';
 import type { File as H5File } from 'h5wasm';
 import { EmgpuError, FileFormatError, invalid } from '../errors.js';
 import { DEFAULT_H5_TIMEOUT_MS, h5Worker, openRemote, RemoteDataset, RemoteGroup, type RemoteFile } from './h5-remote.js';
@@ -43,6 +44,9 @@ export function loadH5wasm(): Promise<H5Runtime> {
     const h5 = mod.default;
     const Module = await h5.ready;
     (Module as unknown as { activate_throwing_error_handler?: () => number }).activate_throwing_error_handler?.();
+    // Strings come through Module.UTF8ToString: replaced so invalid UTF-8 reads as U+FFFD (./names.ts).
+    const M = Module as unknown as { UTF8ToString: unknown; HEAPU8: Uint8Array };
+    M.UTF8ToString = heapUtf8(() => M.HEAPU8);
     return { h5, FS: Module.FS as unknown as EmFS };
   })();
   runtime.catch(() => {

@@ -17,6 +17,7 @@
  * Memory: see openH5. readH5adFromFile(file) in a Web Worker mounts the File (WORKERFS), so only
  * the datasets read are in memory; elsewhere the whole file is read into memory first.
  */
+import { replacementWarning } from './names.js';
 import { checkLoaderOptions, LOADER_OPTIONS } from './options.js';
 import type { Dataset, Group } from 'h5wasm';
 import { FileFormatError } from '../errors.js';
@@ -233,6 +234,8 @@ export async function readH5ad(input: ByteInput, options: ReadH5adOptions = {}):
       others.length ? `the file also has ${others.join(', ')}` : 'this file has no other matrix',
     );
     if (notCounts) warnings.push(notCounts);
+    const badText = replacementWarning({ 'gene name(s)': genes, 'gene id(s)': geneIds, 'cell name(s)': cells });
+    if (badText) warnings.push(badText);
     const out: SingleCellData = {
       ...matrix,
       genes,

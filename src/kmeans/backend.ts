@@ -48,8 +48,11 @@ export interface KMeansSession {
   readonly origin: Float64Array | null;
   /** Row i of the data, in session coordinates. */
   row(i: number): ArrayLike<number>;
-  /** Greedy k-means++ seeds (session coordinates), probability ∝ w·D² as scikit-learn. */
-  plusPlus(rng: Rng): Promise<Float64Array>;
+  /**
+   * Greedy k-means++ seeds (session coordinates), probability ∝ w·D² as scikit-learn. With a signal,
+   * an abort may land between centres (rejects with AbortError); the seeds do not depend on it.
+   */
+  plusPlus(rng: Rng, signal?: AbortSignal): Promise<Float64Array>;
   /** Set the centroids the next E-step uses (k×d, session coordinates). */
   setCentres(c: Float64Array): void;
   /** E-step at the current centroids and its weighted statistics. */

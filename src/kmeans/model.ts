@@ -42,7 +42,7 @@ async function initialCentres(
     rows.forEach((r, j) => c.set(s.row(r), j * d));
     return c;
   }
-  return s.plusPlus(rng);
+  return s.plusPlus(rng, o.signal);
 }
 
 function toDataCoordinates(c: Float64Array, origin: Float64Array | null, k: number, d: number): Float64Array {

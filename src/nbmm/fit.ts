@@ -17,6 +17,7 @@ import { resolveSampleWeight } from '../core/weights.js';
 import type { Engine } from '../engine/engine.js';
 import { toRows } from '../data.js';
 import type { IterationRecord } from '../types.js';
+import { abortCheckpoint } from '../core/yield.js';
 import { checkGeneMemory, toCounts, sizeFactors, geneHistograms } from './counts.js';
 import { initialLabels } from './init.js';
 import { resolve } from './options.js';
@@ -45,12 +46,16 @@ export async function fitNegativeBinomialMixture(
   options: NegativeBinomialMixtureOptions,
 ): Promise<NegativeBinomialMixtureResult> {
   const t0 = now();
+  // The setup passes over the counts run whole; between them an abort can land (core/yield.ts).
+  const mark = { t: t0 };
   const c = toCounts(counts);
   const o = resolve(c, options);
   checkGeneMemory(c, o.k);
   const weights = resolveSampleWeight(options.sampleWeight, c.n);
+  await abortCheckpoint(options.signal, mark);
   const sf = sizeFactors(c, options.sizeFactors, undefined, weights);
   const grid = makeGrid(sf.s);
+  await abortCheckpoint(options.signal, mark);
   // Per-cell rules are per unit weight: Σ w (= n without weights).
   const total = weights ? weights.reduce((a, b) => a + b, 0) : c.n;
   const ctx: NbContext = {
@@ -62,12 +67,14 @@ export async function fitNegativeBinomialMixture(
     dispersion: o.dispersion,
     meanEstimator: o.meanEstimator,
   };
+  await abortCheckpoint(options.signal, mark);
   const inits: Int32Array[] = [];
   const initMs: number[] = [];
   for (let r = 0; r < o.nInit; r++) {
     const ti = now();
     inits.push(await initialLabels(engine, c, sf.s, o, r, options.signal, weights));
     initMs.push(now() - ti);
+    await abortCheckpoint(options.signal, mark);
   }
   const backend = implementationFor<NbBackend>('nbmm', engine.backend);
   return backend.open(engine, c, sf.s, grid, { k: o.k, weights }, async (session) => {

@@ -14,7 +14,7 @@ import { toCounts } from '../nbmm/counts.js';
 import type { CountsInput } from '../nbmm/types.js';
 import { fitWithFacts, type DenseInput, type FitContext, type FitOptions, type FitResult, type SelectModel } from './fits.js';
 import { gapChoice, gapReferences, gapValue, referenceLogW, silhouetteSpace, stabilityAt, stabilitySubsamples } from './resample.js';
-import { silhouetteOfRows, subsampleRows } from './silhouette.js';
+import { silhouetteOfRowsAsync, subsampleRows } from './silhouette.js';
 
 export { kmeansInformation } from './criteria.js';
 export type { SelectModel, FitResult } from './fits.js';
@@ -189,6 +189,43 @@ function checkCriterion(c: unknown, model: SelectModel, name: string): Criterion
   return c as Criterion;
 }
 
+function checkModel(model: unknown, fn: string): asserts model is SelectModel {
+  if (model !== 'kmeans' && model !== 'gmm' && model !== 'nb')
+    throw invalid('BAD_OPTION', `${fn}: model='${String(model)}' is not recognised. Use 'kmeans', 'gmm' or 'nb'.`);
+}
+
+/**
+ * A table chooseK can read: each k a distinct whole number, the criterion's column numbers with
+ * at least one not NaN (a NaN row, e.g. a silhouette that could not be computed, is skipped), none
+ * infinite; gap also needs its standard errors.
+ */
+function checkTable(rows: SelectKRow[], key: string, seKey?: string): void {
+  const seen = new Set<number>();
+  let usable = 0;
+  for (const r of rows) {
+    if (!Number.isSafeInteger(r.k) || r.k < 1 || seen.has(r.k))
+      throw invalid(
+        'BAD_OPTION',
+        `chooseK: the table has k=${r.k}; each row's k must be a distinct whole number ≥ 1. Pass the rows of a selectK result.`,
+      );
+    seen.add(r.k);
+    for (const c of seKey ? [key, seKey] : [key]) {
+      const v = (r as unknown as Record<string, unknown>)[c];
+      if (typeof v !== 'number' || v === Infinity || v === -Infinity)
+        throw invalid(
+          'NON_FINITE',
+          `chooseK: ${c} at k=${r.k} is ${String(v)}; the column must hold finite numbers (NaN where not computed).`,
+        );
+    }
+    if (!Number.isNaN((r as unknown as Record<string, number>)[key])) usable++;
+  }
+  if (usable === 0)
+    throw invalid(
+      'NON_FINITE',
+      `chooseK: every row's ${key} is NaN, so ${key} cannot choose k. Choose by another criterion, or rerun selectK.`,
+    );
+}
+
 /** Fit the model for each k, tabulate the criteria, choose k by one, and return the chosen fit. */
 export async function selectK(data: DataInput | CountsInput, options: SelectKOptions & EngineSelection = {}): Promise<SelectKResult> {
   checkOptionNames(options, SELECT_OPTIONS, 'selectK');
@@ -197,12 +234,16 @@ export async function selectK(data: DataInput | CountsInput, options: SelectKOpt
       'BAD_OPTION',
       `selectK: fit must be an object of options for every fit (everything but k); got ${options.fit === null ? 'null' : typeof options.fit}.`,
     );
-  const model = options.model ?? 'gmm';
-  if (model !== 'kmeans' && model !== 'gmm' && model !== 'nb')
-    throw invalid('BAD_OPTION', `model='${String(model)}' is not recognised. Use 'kmeans', 'gmm' or 'nb'.`);
-  const criterion = checkCriterion(options.criterion ?? DEFAULT_CRITERION[model], model, 'criterion');
+  const model = options.model === undefined ? 'gmm' : options.model;
+  checkModel(model, 'selectK');
+  const criterion = checkCriterion(options.criterion === undefined ? DEFAULT_CRITERION[model] : options.criterion, model, 'criterion');
   if (options.criteria !== undefined && !isArrayLike(options.criteria))
     throw invalid('BAD_OPTION', `selectK: criteria must be an array, e.g. ['silhouette', 'stability']; got ${typeof options.criteria}.`);
+  if (options.criteria !== undefined && options.criteria.length === 0)
+    throw invalid(
+      'BAD_OPTION',
+      "selectK: criteria is empty. Name the extra criteria to compute, e.g. criteria: ['silhouette'], or leave criteria out.",
+    );
   const wanted = new Set<Criterion>([criterion, ...Array.from(options.criteria ?? [], (c) => checkCriterion(c, model, 'criteria'))]);
   const sil = subOptions(options.silhouette, ['sampleSize', 'seed'], 'silhouette', ['sampleSize', 'seed']);
   const gapO = subOptions(options.gap, ['nRefs', 'seed'], 'gap', ['nRefs', 'seed']);
@@ -217,7 +258,7 @@ export async function selectK(data: DataInput | CountsInput, options: SelectKOpt
           return { data: ds.x, n: ds.n, d: ds.d };
         })();
   const { n, d } = shape;
-  const ks = options.ks ?? Array.from({ length: Math.max(0, Math.min(20, n) - 1) }, (_, i) => i + 2);
+  const ks = options.ks !== undefined ? options.ks : Array.from({ length: Math.max(0, Math.min(20, n) - 1) }, (_, i) => i + 2);
   if (!isArrayLike(ks)) throw invalid('BAD_OPTION', `ks=${String(ks)} is not an array. Pass candidate k values, e.g. ks: [2, 3, 4].`);
   if (ks.length === 0) throw invalid('BAD_OPTION', 'ks is empty. Pass at least one candidate k.');
   const seen = new Set<number>();
@@ -268,11 +309,12 @@ export async function selectK(data: DataInput | CountsInput, options: SelectKOpt
     if (silRows) {
       const sf = model === 'nb' ? (r as { sizeFactors: number[] }).sizeFactors : null;
       const sp = silhouetteSpace(ctx, silRows, sf);
-      row.silhouette = silhouetteOfRows(
+      row.silhouette = await silhouetteOfRowsAsync(
         sp.x,
         sp.d,
         silRows.map((i) => f.labels[i]),
         silRows.map((_, i) => i),
+        options.signal,
       );
     }
     if (subs) row.stability = await stabilityAt(ctx, k, f.labels, subs);
@@ -303,6 +345,7 @@ function elbowOf(model: SelectModel, rows: SelectKRow[]): number {
  * re-read by another criterion without refitting; the criterion's column must be in the rows.
  */
 export function chooseK(rows: SelectKRow[], criterion: Criterion, model: SelectModel): number {
+  checkModel(model, 'chooseK');
   checkCriterion(criterion, model, 'criterion');
   if (!Array.isArray(rows) || rows.some((r) => !r || typeof r !== 'object' || typeof r.k !== 'number'))
     throw invalid(
@@ -313,6 +356,7 @@ export function chooseK(rows: SelectKRow[], criterion: Criterion, model: SelectM
   const key = criterion === 'xmeans' ? 'xmeansBic' : criterion === 'inertia' ? 'objective' : criterion;
   if (rows.some((r) => r[key] === undefined))
     throw invalid('BAD_OPTION', `chooseK: the rows have no ${key} column. Run selectK with criteria: ['${criterion}'].`);
+  checkTable(rows, key, criterion === 'gap' ? 'gapSe' : undefined);
   if (criterion === 'inertia') return elbowOf(model, rows);
   if (criterion === 'gap')
     return gapChoice(

@@ -5,6 +5,7 @@
  * more than the arithmetic saves.
  */
 import { Rng } from '../core/rng.js';
+import { abortCheckpoint } from '../core/yield.js';
 import { invalid } from '../errors.js';
 import { intAtLeast, numbers } from './check.js';
 
@@ -36,6 +37,35 @@ export function subsampleRows(n: number, sampleSize: number, seed: number): numb
  * span fewer than 2 clusters.
  */
 export function silhouetteOfRows(x: ArrayLike<number>, d: number, labels: ArrayLike<number>, rows: number[]): number {
+  const steps = silhouetteSteps(x, d, labels, rows);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * silhouetteOfRows with abort: yields to the event loop (core/yield.ts abortCheckpoint) between
+ * rows of the O(m²) distance loop, so an abort lands within a few ms; same value, same bits.
+ */
+export async function silhouetteOfRowsAsync(
+  x: ArrayLike<number>,
+  d: number,
+  labels: ArrayLike<number>,
+  rows: number[],
+  signal: AbortSignal | undefined,
+): Promise<number> {
+  const steps = silhouetteSteps(x, d, labels, rows);
+  const last = { t: performance.now() };
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+    await abortCheckpoint(signal, last);
+  }
+}
+
+/** The silhouette computation, pausing (yield) after each row of the distance loop. */
+function* silhouetteSteps(x: ArrayLike<number>, d: number, labels: ArrayLike<number>, rows: number[]): Generator<void, number> {
   const fn = 'silhouetteOfRows';
   intAtLeast(d, 1, fn, 'd');
   const lab0 = numbers(labels, fn, 'labels');
@@ -69,6 +99,7 @@ export function silhouetteOfRows(x: ArrayLike<number>, d: number, labels: ArrayL
       sums[i * ids.length + c[l]] += dist;
       sums[l * ids.length + c[i]] += dist;
     }
+    yield;
   }
   let total = 0;
   for (let i = 0; i < m; i++) {

@@ -5,6 +5,7 @@
  */
 import { invalid, throwIfAborted } from '../errors.js';
 import { yieldToEventLoop } from '../core/yield.js';
+import { checkChunkCount, checkPassOptions, checkSource } from './check.js';
 import type { ChunkRange, PassOptions, RowSource } from './types.js';
 
 /** Default memory of one chunk once read. */
@@ -20,6 +21,8 @@ export function bytesPerRow(source: RowSource): number {
 
 /** The chunk plan of a pass: consecutive row ranges covering [0, n). */
 export function chunkRanges(source: RowSource, opts: PassOptions = {}): ChunkRange[] {
+  checkSource(source, 'chunkRanges');
+  checkPassOptions(opts, 'chunkRanges');
   let rows: number;
   if (opts.chunkRows !== undefined) {
     if (!Number.isInteger(opts.chunkRows) || opts.chunkRows < 1)
@@ -37,6 +40,7 @@ export function chunkRanges(source: RowSource, opts: PassOptions = {}): ChunkRan
       );
     rows = Math.max(1, Math.floor(budget / bytesPerRow(source)));
   }
+  checkChunkCount(source.n, rows, 'chunkRanges');
   const out: ChunkRange[] = [];
   for (let start = 0, index = 0; start < source.n; start += rows, index++)
     out.push({ index, start, end: Math.min(source.n, start + rows) });
@@ -53,6 +57,15 @@ export async function forEachChunk<B>(
   opts: PassOptions,
   fn: (block: B, range: ChunkRange) => void | Promise<void>,
 ): Promise<void> {
+  checkSource(source, 'forEachChunk');
+  if (typeof source.readRows !== 'function')
+    throw invalid(
+      'BAD_OPTION',
+      `forEachChunk: the source has no readRows function; pass a row source (csrSource, denseSource, a reader's source).`,
+    );
+  if (typeof fn !== 'function') throw invalid('BAD_OPTION', 'forEachChunk: the last argument must be a function (block, range) => void.');
+  if (opts === null) checkPassOptions(opts, 'forEachChunk');
+  opts ??= {};
   const ranges = chunkRanges(source, opts);
   const t0 = now();
   let rowsDone = 0;

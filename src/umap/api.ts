@@ -16,7 +16,7 @@ import type { KnnResult, WeightedGraph } from '../graph/types.js';
 import { pca } from '../sc/pca.js';
 import { findAbParams } from './ab.js';
 import type { UmapBackend } from './backend.js';
-import { scaleInit, spectralLayout } from './init.js';
+import { scaleInit, spectralLayoutAsync } from './init.js';
 import { layoutPlan } from './plan.js';
 import type { UmapOptions, UmapResult } from './types.js';
 
@@ -153,7 +153,7 @@ export async function umap(input: UmapInput, options: UmapOptions = {}): Promise
     const dense = toDense(input as DataInput);
     const p = await pca(dense, { nComps: dim, seed, engine });
     start = scaleInit(p.scores, n, dim, seed);
-  } else start = scaleInit(spectralLayout(graph, dim, seed), n, dim, seed);
+  } else start = scaleInit(await spectralLayoutAsync(graph, dim, seed, o.signal), n, dim, seed);
   const initMs = performance.now() - ti;
   progress({ stage: 'init', done: 1, total: 1 });
 

@@ -11,6 +11,7 @@
  * component centroids; without data we cannot), components too small for a spectral layout at a
  * random position within their cell.
  */
+import { abortCheckpoint } from '../core/yield.js';
 import { gaussianMatrix, jacobiEigen } from '../sc/linalg.js';
 import type { WeightedGraph } from '../graph/types.js';
 
@@ -41,7 +42,7 @@ export function components(g: WeightedGraph): { label: Int32Array; count: number
 }
 
 /** Spectral coordinates (m × dim) of the connected graph on `verts`, or null when it is too small. */
-function spectralComponent(g: WeightedGraph, verts: Int32Array, dim: number, seed: number): Float64Array | null {
+function* spectralComponent(g: WeightedGraph, verts: Int32Array, dim: number, seed: number): Generator<void, Float64Array | null> {
   const m = verts.length;
   const q = dim + 2; // block size: dim wanted vectors and two of oversampling
   if (m <= dim + 1) return null;
@@ -97,6 +98,7 @@ function spectralComponent(g: WeightedGraph, verts: Int32Array, dim: number, see
     apply(x, y);
     [x, y] = [y, x];
     orthonormalise(x);
+    yield;
   }
   // Rayleigh–Ritz: H = Xᵀ A X, its top dim eigenvectors rotate X.
   apply(x, y);
@@ -116,15 +118,38 @@ function spectralComponent(g: WeightedGraph, verts: Int32Array, dim: number, see
 
 /** The spectral layout of the whole graph (n × dim), components placed apart (see the file's note). */
 export function spectralLayout(g: WeightedGraph, dim: number, seed: number): Float64Array {
+  const steps = spectralSteps(g, dim, seed);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * spectralLayout with abort: between subspace iterations it yields to the event loop
+ * (core/yield.ts abortCheckpoint), so an abort lands within one iteration; same bits.
+ */
+export async function spectralLayoutAsync(g: WeightedGraph, dim: number, seed: number, signal?: AbortSignal): Promise<Float64Array> {
+  const steps = spectralSteps(g, dim, seed);
+  const last = { t: performance.now() };
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+    await abortCheckpoint(signal, last);
+  }
+}
+
+/** The spectral layout, pausing (yield) after each subspace iteration of each component. */
+function* spectralSteps(g: WeightedGraph, dim: number, seed: number): Generator<void, Float64Array> {
   const { label, count } = components(g);
   const out = new Float64Array(g.n * dim);
   const members: number[][] = Array.from({ length: count }, () => []);
   for (let i = 0; i < g.n; i++) members[label[i]].push(i);
   const side = Math.ceil(count ** (1 / dim));
   const noise = gaussianMatrix(g.n, dim, seed + 1);
-  members.forEach((vs, c) => {
-    const verts = Int32Array.from(vs);
-    const coords = spectralComponent(g, verts, dim, seed + 2 + c);
+  for (let c = 0; c < count; c++) {
+    const verts = Int32Array.from(members[c]);
+    const coords = yield* spectralComponent(g, verts, dim, seed + 2 + c);
     let maxAbs = 0;
     if (coords) for (const v of coords) maxAbs = Math.max(maxAbs, Math.abs(v));
     for (let t = 0; t < verts.length; t++) {
@@ -134,7 +159,8 @@ export function spectralLayout(g: WeightedGraph, dim: number, seed: number): Flo
         out[verts[t] * dim + k] = cell + local;
       }
     }
-  });
+    yield;
+  }
   return out;
 }
 

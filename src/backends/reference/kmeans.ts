@@ -6,6 +6,7 @@
  */
 import type { Dataset } from '../../data.js';
 import type { Rng } from '../../core/rng.js';
+import { abortCheckpoint } from '../../core/yield.js';
 import { searchSorted, weightedPick } from '../../core/weights.js';
 import type { KMeansBackend, KMeansSession, KMeansSetup } from '../../kmeans/backend.js';
 
@@ -32,6 +33,41 @@ export function kmeansPlusPlus(
   rng: Rng,
   weights: Float64Array | null = null,
 ): Float64Array {
+  const steps = plusPlusSteps(x, n, d, k, rng, weights);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/** kmeansPlusPlus with abort: an abortCheckpoint (core/yield.ts) after each centre; same draws, same seeds. */
+export async function kmeansPlusPlusAsync(
+  x: Float64Array,
+  n: number,
+  d: number,
+  k: number,
+  rng: Rng,
+  weights: Float64Array | null,
+  signal: AbortSignal | undefined,
+): Promise<Float64Array> {
+  const steps = plusPlusSteps(x, n, d, k, rng, weights);
+  const last = { t: performance.now() };
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+    await abortCheckpoint(signal, last);
+  }
+}
+
+/** The greedy k-means++ seeding, pausing (yield) after each centre is chosen. */
+function* plusPlusSteps(
+  x: Float64Array,
+  n: number,
+  d: number,
+  k: number,
+  rng: Rng,
+  weights: Float64Array | null,
+): Generator<void, Float64Array> {
   const centres = new Float64Array(k * d);
   const trials = 2 + Math.floor(Math.log(k));
   const cumsum = new Float64Array(n);
@@ -70,6 +106,7 @@ export function kmeansPlusPlus(
     }
     centres.set(x.subarray(bestIdx * d, bestIdx * d + d), c * d);
     closest.set(bestDist);
+    yield;
   }
   return centres;
 }
@@ -188,7 +225,8 @@ export function referenceSession(ds: Dataset, setup: KMeansSetup): KMeansSession
   return {
     origin: null,
     row: (i) => x.subarray(i * d, i * d + d),
-    plusPlus: async (rng) => kmeansPlusPlus(x, n, d, k, rng, weights),
+    plusPlus: async (rng, signal) =>
+      signal ? kmeansPlusPlusAsync(x, n, d, k, rng, weights, signal) : kmeansPlusPlus(x, n, d, k, rng, weights),
     setCentres(c) {
       centres = c;
     },

@@ -3,7 +3,7 @@
  * shaders/umap/layout.wgsl (see src/umap/plan.ts for the scheme), so the GPU is checked against it.
  */
 import { AbortError } from '../../errors.js';
-import { yieldToEventLoop } from '../../core/yield.js';
+import { abortCheckpoint, yieldToEventLoop } from '../../core/yield.js';
 import type { LayoutHooks, UmapBackend } from '../../umap/backend.js';
 import { edgeKey, epochKey, type LayoutPlan, negativeTarget, negativesAt, samplesThrough } from '../../umap/plan.js';
 
@@ -67,12 +67,15 @@ async function layout(_engine: unknown, plan: LayoutPlan, init: Float32Array, ho
   let next = new Float64Array(cur.length);
   const k = new Int32Array(plan.tail.length);
   let last = performance.now();
+  const mark = { t: last };
   for (let epoch = 0; epoch < plan.nEpochs; epoch++) {
     if (hooks.signal?.aborted) throw new AbortError(hooks.signal.reason);
     layoutEpoch(plan, cur, next, epoch, k);
     [cur, next] = [next, cur];
     hooks.onEpoch?.(epoch + 1);
-    // Let timers and abort events run about every 50 ms.
+    // With a signal: a turn of the event loop after every epoch that ran ≥ 4 ms, so an abort
+    // lands within one epoch. Without: let timers run about every 50 ms.
+    await abortCheckpoint(hooks.signal, mark);
     if (performance.now() - last > 50) {
       await yieldToEventLoop();
       last = performance.now();

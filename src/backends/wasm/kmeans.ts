@@ -53,7 +53,8 @@ function session(st: WasmEngineState, ds: Dataset, setup: KMeansSetup, rows: Was
   return {
     origin: null,
     row: (i) => x.subarray(i * d, i * d + d),
-    plusPlus: (rng) => st.exclusive(async () => copyRows(x, d, await kmeansPlusPlus(pool, rows, k, rng, {}, weights))),
+    plusPlus: (rng, signal) =>
+      st.exclusive(async () => copyRows(x, d, await kmeansPlusPlus(pool, rows, k, rng, signal ? { signal } : {}, weights))),
     setCentres(c) {
       centres = c;
     },
