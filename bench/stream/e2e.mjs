@@ -72,11 +72,9 @@ async function truthOf(path, column) {
 const passes = [];
 let passPeak = 0;
 let lastPass = null;
-let lastStart = performance.now();
 const onProgress = (p) => {
   if (p.pass !== lastPass) {
     lastPass = p.pass;
-    lastStart = performance.now() - p.elapsedMs;
     passPeak = 0;
   }
   passPeak = Math.max(passPeak, rssNow());
@@ -90,7 +88,9 @@ const t0 = performance.now();
 const engine = await lib.createEngine({ backend: a.backend });
 const source = await lib.openH5adSource(a.file);
 const openMs = performance.now() - t0;
-console.log(`${a.file}: ${source.n.toLocaleString('en-US')} cells × ${source.d} genes, ${source.nnz.toLocaleString('en-US')} stored (${gib(source.nnz * 8 + (source.n + 1) * 8)} GiB as CSR), opened in ${sec(openMs)} s`);
+console.log(
+  `${a.file}: ${source.n.toLocaleString('en-US')} cells × ${source.d} genes, ${source.nnz.toLocaleString('en-US')} stored (${gib(source.nnz * 8 + (source.n + 1) * 8)} GiB as CSR), opened in ${sec(openMs)} s`,
+);
 
 const tp = performance.now();
 const pre = await lib.preprocessStream(source, {
@@ -102,7 +102,9 @@ const pre = await lib.preprocessStream(source, {
   onProgress,
 });
 const preMs = performance.now() - tp;
-console.log(`preprocessStream: ${sec(preMs)} s, ${pre.cells.length} cells kept, ${pre.hvgGenes.length} HVGs, RSS peak so far ${gib(peakRss())} GiB`);
+console.log(
+  `preprocessStream: ${sec(preMs)} s, ${pre.cells.length} cells kept, ${pre.hvgGenes.length} HVGs, RSS peak so far ${gib(peakRss())} GiB`,
+);
 
 const tk = performance.now();
 const { scores, nComps, n } = pre.pca;
@@ -123,7 +125,9 @@ const nb = await lib.nbStream(pre.source, {
   onIteration: (it) => nbIters.push({ iter: it.iter, ms: it.ms ?? null, objective: it.objective }),
 });
 const nbMs = performance.now() - tn;
-console.log(`NB mixture (streamed): ${sec(nbMs)} s, ${nb.nIter} iterations (${nb.stopReason}), ${nb.passes} passes, per iteration ${sec(nb.timings.perIterMs)} s`);
+console.log(
+  `NB mixture (streamed): ${sec(nbMs)} s, ${nb.nIter} iterations (${nb.stopReason}), ${nb.passes} passes, per iteration ${sec(nb.timings.perIterMs)} s`,
+);
 await source.close();
 
 const truthAll = await truthOf(a.file, a.truth);
@@ -138,7 +142,15 @@ const out = {
   nnz: source.nnz,
   kept: pre.cells.length,
   hvg: pre.hvgGenes.length,
-  options: { k, hvg: Number(a.hvg), nComps: Number(a['n-comps']), pcaIter: Number(a['pca-iter']), nbMaxIter: Number(a['nb-max-iter']), chunkBytes, backend: engine.backend },
+  options: {
+    k,
+    hvg: Number(a.hvg),
+    nComps: Number(a['n-comps']),
+    pcaIter: Number(a['pca-iter']),
+    nbMaxIter: Number(a['nb-max-iter']),
+    chunkBytes,
+    backend: engine.backend,
+  },
   openMs,
   preprocessMs: preMs,
   kmeansMs: kmMs,
@@ -153,7 +165,13 @@ const out = {
   peakRssBytes: peakRss(),
   passes,
   nbIters,
-  machine: { cpu: cpus()[0].model, cores: cpus().length, memGiB: +gib(totalmem()), load: loadavg().map((x) => +x.toFixed(1)), node: process.version },
+  machine: {
+    cpu: cpus()[0].model,
+    cores: cpus().length,
+    memGiB: +gib(totalmem()),
+    load: loadavg().map((x) => +x.toFixed(1)),
+    node: process.version,
+  },
   commit: (() => {
     try {
       return execSync('git rev-parse --short HEAD', { cwd: root }).toString().trim();
