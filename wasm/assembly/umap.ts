@@ -3,7 +3,8 @@
 // Vertex i reads every position from `cur` (the epoch's start) and writes only its own row of
 // `next`, summing its forces in CSR order: for each stored edge p = (i, j) the attraction once per
 // firing of p and of its reverse edge, then, when p fires, its negative samples
-// hash(key, epoch, p, s) mod n. No row is written by two blocks, so any thread count gives the
+// hash(key, epoch, p, s) mod n (`rrate`: the reverse edge's rate, per edge, so rows are read in
+// order). No row is written by two blocks, so any thread count gives the
 // same bits. Arithmetic is float32 as on the GPU, except d^(2b), computed in float64 and rounded
 // once (a correctly rounded powf, as Mathf.pow gives, but two lanes at a time).
 //
@@ -113,7 +114,7 @@ export function umapEpoch(
   part: usize,
   indptr: usize,
   tail: usize,
-  reverse: usize,
+  rrate: usize,
   rate: usize,
   cur: usize,
   next: usize,
@@ -148,7 +149,7 @@ export function umapEpoch(
     const p1 = load<u32>(indptr + ((<usize>i + 1) << 2));
     for (let p = load<u32>(indptr + (<usize>i << 2)); p < p1; p++) {
       const k = fires(load<u32>(rate + (<usize>p << 2)), epoch, rateBits);
-      const kr = fires(load<u32>(rate + (<usize>load<u32>(reverse + (<usize>p << 2)) << 2)), epoch, rateBits);
+      const kr = fires(load<u32>(rrate + (<usize>p << 2)), epoch, rateBits);
       const times: f32 = <f32>(k > 0 ? 1 : 0) + <f32>(kr > 0 ? 1 : 0);
       let nNeg: u32 = 0;
       if (k > 0) nNeg = <u32>Mathf.floor(<f32>k * nu) - <u32>Mathf.floor(<f32>(k - 1) * nu);

@@ -38,7 +38,11 @@ async function layout(engine: EngineInstance, plan: LayoutPlan, init: Float32Arr
     try {
       const indptr = putU32(rt, plan.indptr);
       const tail = putU32(rt, plan.tail);
-      const reverse = putU32(rt, plan.reverse);
+      // The reverse edge's rate beside each edge: the kernel reads rows in order, never another row's edges.
+      const rrate = putU32(
+        rt,
+        Uint32Array.from(plan.reverse, (q) => plan.rate[q]),
+      );
       const rate = putU32(rt, plan.rate);
       const pos = [putF32(rt, init), rt.arena.f32(n * C)];
       const scale = BLOCK_ROWS / VERTS_PER_BLOCK;
@@ -47,7 +51,7 @@ async function layout(engine: EngineInstance, plan: LayoutPlan, init: Float32Arr
       const run = hooks.signal ? { signal: hooks.signal } : {};
       for (let e = 0; e < plan.nEpochs; e++) {
         if (hooks.signal?.aborted) throw new AbortError(hooks.signal.reason);
-        const args = [indptr, tail, reverse, rate, pos[e % 2], pos[1 - (e % 2)], n, C, e, plan.rateBits, plan.key];
+        const args = [indptr, tail, rrate, rate, pos[e % 2], pos[1 - (e % 2)], n, C, e, plan.rateBits, plan.key];
         args.push(plan.a, plan.b, plan.negativeRate, Math.fround(alphaOf(plan, e)), scale, BLOCK_ROWS, scratch);
         await pool.run(UMAP_EPOCH, n * scale, 0, 0, args, run);
         hooks.onEpoch?.(e + 1);
