@@ -23,6 +23,8 @@
 
 override C: u32 = 2u;
 override WG: u32 = 64u;
+// Position chunks in use (1 to 4): with one, cur() is a plain read (no division, no switch).
+override PC: u32 = 4u;
 
 struct Params {
   n: u32,
@@ -55,6 +57,9 @@ struct Chunk {
 
 // Coordinate c of vertex j, from its position chunk.
 fn cur(j: u32, c: u32) -> f32 {
+  if (PC == 1u) {
+    return cur0[j * C + c];
+  }
   let q = j / chunk.pr;
   let o = (j - q * chunk.pr) * C + c;
   switch q {

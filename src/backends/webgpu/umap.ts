@@ -28,7 +28,7 @@ async function layout(engine: EngineInstance, plan: LayoutPlan, init: Float32Arr
     const { n, nComponents: C } = plan;
     const lim = runner.device.limits;
     const cut = layoutChunks(plan.indptr, n, C, Math.min(lim.maxStorageBufferBindingSize, lim.maxBufferSize), cap);
-    const pipe = layoutKernel.pipeline(runner.device, { C, WG });
+    const pipe = layoutKernel.pipeline(runner.device, { C, WG, PC: cut.posChunks });
     // Two sets (A, B) of position chunks; epoch e reads set e % 2 and writes the other.
     const pos = [0, 1].map((s) =>
       Array.from({ length: cut.posChunks }, (_, q) => {
