@@ -133,6 +133,8 @@ or genes.tsv(.gz), barcodes.tsv(.gz)), or those three files.
       --markers N         the top N marker genes per cluster (Wilcoxon rank-sum, as scanpy)
       --stream            preprocess in passes over chunks of cells (QC, HVG, scale and PCA never
                           hold the matrix or a dense copy; same results); not with --markers
+      --max-bytes B       the most loading the matrix whole may take (default 2GiB); a single .h5ad or
+                          .h5 above it streams instead (as --stream), a 10x folder is refused
   -o, --out DIR           write DIR/labels.csv (cell,label,max_posterior), DIR/summary.json and,
                           with --markers, DIR/markers.csv
 ${COMMON}
