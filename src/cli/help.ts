@@ -115,7 +115,9 @@ scale -> PCA -> the model: k-means or a Gaussian mixture on the PCs, or the nega
 mixture on the raw counts of the highly variable genes.
 
 Input: an AnnData .h5ad, a 10x Cell Ranger .h5, a 10x folder (matrix.mtx(.gz), features.tsv(.gz)
-or genes.tsv(.gz), barcodes.tsv(.gz)), or those three files.
+or genes.tsv(.gz), barcodes.tsv(.gz)), those three files, or an AnnData Zarr store (always
+streamed). A single .h5ad, .h5 or Zarr store is streamed from disk by chunks of cells with --stream,
+or when loading it whole would pass --max-bytes (the NB mixture then is the streamed fit: one start).
 
   -k, --k K               number of clusters
       --select            choose k instead, from --ks (default 2..12) by --criterion

@@ -153,16 +153,23 @@ export async function runSc(args: ScArgs, deps: CliDeps): Promise<number> {
     : undefined;
   const data: ScHeader = streamed ? streamed.header : await readScInput(args.files, args.maxBytes);
   const readMs = performance.now() - t0;
-  const truth = args.labels ? readTruth(data, args.labels) : undefined;
-  if (args.out) {
-    try {
-      mkdirSync(args.out, { recursive: true });
-    } catch (e) {
-      if (isSystemError(e)) throw new EmgpuError('FILE_FORMAT', systemMessage(e, 'create the folder', args.out));
-      throw e;
+  // A streamed source holds the file open: close it if anything before the fits fails.
+  const setup = async () => {
+    const truth = args.labels ? readTruth(data, args.labels) : undefined;
+    if (args.out) {
+      try {
+        mkdirSync(args.out, { recursive: true });
+      } catch (e) {
+        if (isSystemError(e)) throw new EmgpuError('FILE_FORMAT', systemMessage(e, 'create the folder', args.out));
+        throw e;
+      }
     }
-  }
-  const engine = await deps.createEngine({ backend: args.backend });
+    return { truth, engine: await deps.createEngine({ backend: args.backend }) };
+  };
+  const { truth, engine } = await setup().catch(async (e: unknown) => {
+    await streamed?.source.close();
+    throw e;
+  });
   const bar = progressFor(args, stderr, 1, 1, 'objective');
   const fits: ScFit[] = [];
   let pre: PreprocessResult;

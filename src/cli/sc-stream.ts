@@ -62,6 +62,10 @@ async function openBacked(path: string): Promise<BackedCsrSource | ZarrCsrSource
 /** The header of a backed source: genes, cell names and the requested obs columns, read before it is closed. */
 async function backedHeader(s: BackedCsrSource | ZarrCsrSource, format: Streamable, path: string, obsColumns: string[]): Promise<ScHeader> {
   const zarr = 'cellNames' in s;
+  if (zarr && obsColumns.length > 0)
+    throw new FileFormatError(
+      `${path}: emgpu sc does not read obs columns of a Zarr store (only its matrix and names). Pass --labels FILE:COLUMN, a CSV keyed by cell barcode.`,
+    );
   const cells = zarr ? await s.cellNames() : s.cells;
   let obs: Record<string, ObsColumn> | undefined;
   if (obsColumns.length > 0 && !zarr && s.obs) {

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { createEngine } from '../../src/index.js';
-import { writeH5adCsr } from '../../src/node.js';
+import { writeH5adCsr, writeZarrCsr } from '../../src/node.js';
 import { runCli, type CliDeps, type ScSummary } from '../../src/cli/run.js';
 import { fitNbStreamed } from '../../src/cli/sc-nb-stream.js';
 import { nbStream } from '../../src/shard/stream.js';
@@ -35,10 +35,10 @@ function capture() {
   return { deps, out: () => out.join(''), err: () => err.join('') };
 }
 
-async function sc(extra: string[]): Promise<{ summary: ScSummary; err: string; labels: string[] }> {
+async function sc(extra: string[], input = file): Promise<{ summary: ScSummary; err: string; labels: string[] }> {
   const out = mkdtempSync(join(tmp, 'out-'));
   const c = capture();
-  const argv = ['sc', file, '--k', '3', '--n-top-genes', '100', '--n-pcs', '5', '--min-genes', '0', '--min-cells', '0'];
+  const argv = ['sc', input, '--k', '3', '--n-top-genes', '100', '--n-pcs', '5', '--min-genes', '0', '--min-cells', '0'];
   const nInit = extra.includes('--n-init') ? [] : ['--n-init', '1'];
   const code = await runCli(
     [...argv, '--max-iter', '20', '--seed', '1', ...nInit, '--backend', 'reference', '--json', '--out', out, ...extra],
@@ -105,6 +105,18 @@ describe('emgpu sc on an .h5ad streamed from disk', () => {
     expect(auto.summary.models[0].objective).toEqual(str.summary.models[0].objective);
     // Without it the same file loads whole, silently.
     expect((await sc([])).err).toBe('');
+  }, 60_000);
+
+  test('an AnnData Zarr store streams (it is only read by row ranges), with the .h5ad stream’s labels', async () => {
+    const store = join(tmp, 'cells.zarr');
+    await writeZarrCsr(store, { n: N, d: D, blocks: [whole], genes: whole.genes, cells: whole.cells });
+    const z = await sc([], store);
+    expect(z.err).toMatch(/cells\.zarr: a Zarr store, read in chunks of cells/);
+    expect(z.summary.input.format).toBe('zarr');
+    expect(z.labels).toEqual((await sc(['--stream'])).labels);
+    const c = capture();
+    expect(await runCli(['sc', store, '--k', '3', '--labels', 'truth'], c.deps)).not.toBe(0);
+    expect(c.err()).toMatch(/does not read obs columns of a Zarr store/);
   }, 60_000);
 
   test('the NB mixture under --stream is the streamed fit (one start: --n-init 3 is reported, not run)', async () => {
