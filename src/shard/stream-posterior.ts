@@ -5,14 +5,13 @@
  * cell), without holding n × k responsibilities. Each chunk is an NB session's `evaluate`, so the
  * labels equal the streamed fit's own last pass.
  */
-import { implementationFor } from '../core/registry.js';
 import { engineFor, type EngineSelection } from '../engine/engine.js';
-import type { NbBackend } from '../nbmm/backend.js';
 import { sizeFactors } from '../nbmm/counts.js';
 import { forEachChunk } from '../stream/pass.js';
 import type { PassOptions, RowSource } from '../stream/types.js';
 import { blockCounts, type ShardBlock } from './block.js';
 import { gridOf, nbParams } from './nbmm.js';
+import { nbSessionEvaluate } from './session.js';
 import type { NbShardParams } from './types.js';
 
 export interface PosteriorStreamResult {
@@ -44,14 +43,7 @@ export async function nbPosteriorStream(
       const c = blockCounts(b);
       const p = nbParams(params, c.d);
       const s = sizeFactors(c, g.sizeFactorMode, g.sizeFactorMode === 'library' ? g.libraryMean : undefined).s;
-      const ev = await implementationFor<NbBackend>('nbmm', engine.backend).open(
-        engine,
-        c,
-        s,
-        gridOf(g),
-        { k: p.k, weights: null },
-        (sess) => sess.evaluate(p, { resp: true }),
-      );
+      const ev = await nbSessionEvaluate(engine, c, s, gridOf(g), p, null, { resp: true });
       logLikelihood += ev.loglik;
       const resp = ev.resp!;
       for (let i = 0; i < c.n; i++) {
