@@ -38,7 +38,19 @@ function capture() {
 async function sc(extra: string[], input = file): Promise<{ summary: ScSummary; err: string; labels: string[] }> {
   const out = mkdtempSync(join(tmp, 'out-'));
   const c = capture();
-  const argv = ['sc', input, '--k', '3', '--n-top-genes', '100', '--n-pcs', '5', '--min-genes', '0', '--min-cells', '0'];
+  const argv = [
+    'sc',
+    input,
+    ...(extra.includes('--select') || extra.includes('--k') ? [] : ['--k', '3']),
+    '--n-top-genes',
+    '100',
+    '--n-pcs',
+    '5',
+    '--min-genes',
+    '0',
+    '--min-cells',
+    '0',
+  ];
   const nInit = extra.includes('--n-init') ? [] : ['--n-init', '1'];
   const code = await runCli(
     [...argv, '--max-iter', '20', '--seed', '1', ...nInit, '--backend', 'reference', '--json', '--out', out, ...extra],
@@ -90,6 +102,16 @@ describe('emgpu sc on an .h5ad streamed from disk', () => {
     expect(s.adjustedRandIndex).toBeGreaterThan(0.3);
   }, 60_000);
 
+  test("a 10x Cell Ranger .h5 streams too, with the in-memory run's labels", async () => {
+    const h5 = '/work/shared/data/scanpy_10x_format_fixtures/3.0.0/filtered_feature_bc_matrix.h5';
+    const opts = ['--k', '2'];
+    const [mem, str] = [await sc(opts, h5), await sc([...opts, '--stream'], h5)];
+    expect(str.summary.input).toEqual(mem.summary.input);
+    expect(str.summary.input.format).toBe('10x-h5');
+    expect(str.summary.preprocessed).toEqual(mem.summary.preprocessed);
+    expect(str.labels).toEqual(mem.labels);
+  }, 60_000);
+
   test('a missing obs column under --stream is refused naming the columns the file has', async () => {
     const c = capture();
     expect(await runCli(['sc', file, '--k', '3', '--stream', '--labels', 'nope'], c.deps)).not.toBe(0);
@@ -125,6 +147,11 @@ describe('emgpu sc on an .h5ad streamed from disk', () => {
     expect(nb.model).toBe('nb');
     expect(r.summary.warnings.join(' ')).toMatch(/streamed NB mixture runs one start/);
     expect(nb.clusterSizes.reduce((a, b) => a + b, 0)).toBe(N);
+    // --select sweeps k with the same streamed fit: the chosen k's fit is the one reported.
+    const sel = await sc(['--stream', '--model', 'nb', '--select', '--ks', '2,3']);
+    const m = sel.summary.models[0];
+    expect(m.selection!.rows.map((r) => r.k)).toEqual([2, 3]);
+    expect(m.k).toBe(m.selection!.bestK);
   }, 60_000);
 
   test('fitNbStreamed reads the counts one pass per iteration, with nbStream’s labels and log-likelihood', async () => {
