@@ -5,14 +5,18 @@
  * cell), without holding n × k responsibilities. Each chunk is an NB session's `evaluate`, so the
  * labels equal the streamed fit's own last pass.
  */
-import { engineFor, type EngineSelection } from '../engine/engine.js';
+import { checkOptionNames } from '../core/known-options.js';
+import { ENGINE_SELECTION, engineFor, type EngineSelection } from '../engine/engine.js';
 import { sizeFactors } from '../nbmm/counts.js';
+import { invalid } from '../errors.js';
 import { forEachChunk } from '../stream/pass.js';
 import type { PassOptions, RowSource } from '../stream/types.js';
 import { blockCounts, type ShardBlock } from './block.js';
 import { gridOf, nbParams } from './nbmm.js';
 import { nbSessionEvaluate } from './session.js';
 import type { NbShardParams } from './types.js';
+
+const PASS = ['chunkRows', 'chunkBytes', 'signal', 'onProgress'];
 
 export interface PosteriorStreamResult {
   labels: Int32Array;
@@ -28,6 +32,12 @@ export async function nbPosteriorStream(
   params: NbShardParams,
   options: PassOptions & EngineSelection = {},
 ): Promise<PosteriorStreamResult> {
+  checkOptionNames(options, [...PASS, ...ENGINE_SELECTION], 'nbPosteriorStream');
+  if (params == null || typeof params !== 'object' || params.globals == null)
+    throw invalid(
+      'BAD_OPTION',
+      "nbPosteriorStream: params are not NB mixture parameters. Pass a streamed fit's params (nbStream(...).params).",
+    );
   const engine = await engineFor(options);
   engine.check();
   const { engine: _e, backend: _b, ...pass } = options;

@@ -15,6 +15,7 @@ import { writeH5adCsr, writeZarrCsr } from '../../src/node.js';
 import { runCli, type CliDeps, type ScSummary } from '../../src/cli/run.js';
 import { fitNbStreamed } from '../../src/cli/sc-nb-stream.js';
 import { nbStream } from '../../src/shard/stream.js';
+import { nbPosteriorStream } from '../../src/shard/stream-posterior.js';
 import { sampleNbMixture, type NbMixtureParams } from '../../src/sc/synthetic.js';
 import { csrSource } from '../../src/stream/memory.js';
 import type { CsrSource } from '../../src/stream/types.js';
@@ -177,6 +178,12 @@ describe('emgpu sc on an .h5ad streamed from disk', () => {
     expect(f.nIter).toBeGreaterThan(2);
     expect(reads).toEqual(Array.from({ length: f.nIter + 4 }, () => [0, N]));
     for (const p of f.maxPosterior) expect(p >= 1 / 3 - 1e-12 && p <= 1).toBe(true);
+    // Rows are independent: chunks of 64 rows give the same bits.
+    const chunked = await nbPosteriorStream(inner, ref.params, { engine, chunkRows: 64 });
+    expect(chunked.maxPosterior).toEqual(f.maxPosterior);
+    expect(Array.from(chunked.labels)).toEqual(f.labels);
+    expect(chunked.logLikelihood).toBeCloseTo(f.objective.value, 6);
+    await expect(nbPosteriorStream(inner, ref.params, { engine, chunk: 10 } as never)).rejects.toThrow(/unknown option 'chunk'/);
     engine.destroy();
   }, 30_000);
 });
