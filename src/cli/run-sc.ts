@@ -196,7 +196,7 @@ export async function runSc(args: ScArgs, deps: CliDeps): Promise<number> {
       const fitBar = progressFor(
         args,
         stderr,
-        plannedRestarts(settings, model),
+        model === 'nb' && inputs.countsSource ? 1 : plannedRestarts(settings, model),
         args.maxIter ?? DEFAULT_MAX_ITER[model],
         model === 'kmeans' ? 'inertia' : 'log-likelihood',
       );
