@@ -236,3 +236,6 @@ export type { PassRecord } from './sc/stream/passes.js';
 export { subsetSource } from './stream/subset.js';
 export type { SubsetOptions } from './stream/subset.js';
 export { CsrTiler } from './stream/tiles.js';
+// emgpu sc from disk (issue 16): the streamed NB fit's per-row labels and largest posterior in one pass
+export { nbPosteriorStream } from './shard/stream-posterior.js';
+export type { PosteriorStreamResult } from './shard/stream-posterior.js';
