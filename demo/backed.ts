@@ -77,7 +77,9 @@ export function passProgress(task: string, stats: Backed['stats'], progress: Pro
  * file's matrix would fit under `limit` once loaded (CSR in memory), unless `force`.
  */
 export async function openBacked(file: File, limit: number, force: boolean): Promise<BackedCsrSource | null> {
-  const src = await openH5adSource(file);
+  // Below the threshold, a file the backed reader refuses (e.g. CSC) is still loaded whole.
+  const src = force ? await openH5adSource(file) : await openH5adSource(file).catch(() => null);
+  if (!src) return null;
   if (src.kind !== 'csr') {
     await src.close();
     if (force) throw new Error(`${file.name}: its matrix is dense; streaming reads a sparse (CSR) matrix. Save it as CSR.`);

@@ -562,6 +562,7 @@ function renderCluster(c: ClusterSummary): void {
   $<HTMLDivElement>('result').innerHTML = `
     <div><b>${c.model}</b>, k = ${c.k}${c.model === 'gmm' ? `, ${c.params.covariance}` : ''} on ${c.backend} (${c.adapter})</div>
     <div>${c.nIter} iterations, ${c.converged ? 'converged' : '<b>not converged</b>'}, ${c.objectiveName} ${fmt(c.objective)}</div>
+    ${c.streamedPasses !== undefined ? `<div id="streamed-fit">streamed from disk: ${c.streamedPasses} passes over the file (one per EM iteration)</div>` : ''}
     <div>${(c.ms / 1000).toFixed(2)} s (${c.perIterMs.toFixed(1)} ms/iteration); restarts: ${c.restarts.map((r) => fmt(r.objective)).join(', ')}</div>
     <table><tr><th>cluster</th><th>cells</th></tr>${c.sizes.map((s, i) => `<tr><td><i style="display:inline-block;width:9px;height:9px;border-radius:50%;background:${PALETTE[i % PALETTE.length]}"></i> ${i}</td><td>${s}</td></tr>`).join('')}</table>
     ${c.warnings.map((w) => `<div class="err">${w}</div>`).join('')}`;
