@@ -28,6 +28,7 @@ import {
   subsetCsr,
   subsetSource,
   nbStream,
+  readH5adObs,
   DEFAULT_MAX_BYTES,
   type Engine,
   type SingleCellData,
@@ -60,6 +61,10 @@ let pre: PreprocessResult | PreprocessStreamResult | null = null;
 let backed: Backed | null = null;
 /** Files above this many bytes (or whose matrix would take more once loaded) are streamed; ?streamAbove=BYTES. */
 let streamAbove = DEFAULT_MAX_BYTES;
+/** Label columns scored against, in order of preference. */
+const LABEL_COLUMNS = ['seurat_annotation', 'cell_type', 'bulk_labels', 'louvain', 'celltype', 'labels', 'component'];
+/** What backed mode reads of obs: the label columns and the usual batch columns (not every numeric one). */
+const BACKED_OBS = [...LABEL_COLUMNS, 'leiden', 'batch', 'sample', 'donor', 'phase'];
 const MARKERS_OFF = 'Marker genes need the normalised matrix in memory; off for a file streamed from disk.';
 /** Truth labels per kept cell (strings, null when absent). */
 let truth: (string | null)[] | null = null;
@@ -176,8 +181,7 @@ async function afterLoad(
       });
     }
   }
-  const preferred = ['seurat_annotation', 'cell_type', 'bulk_labels', 'louvain', 'celltype', 'labels', 'component'];
-  truthColumn = preferred.find((c) => obsKept[c]) ?? null;
+  truthColumn = LABEL_COLUMNS.find((c) => obsKept[c]) ?? null;
   truth = truthColumn ? obsKept[truthColumn] : null;
   hvgCounts = subsetCounts(loaded, kept, pre.hvgGenes);
   // Embedding: a given UMAP, else the first two PCs.
@@ -236,7 +240,7 @@ async function dropBacked(): Promise<void> {
 
 /**
  * Backed mode: preprocess in passes over the file, keep the PCs and cell names, and go on as
- * afterLoad does (PC1/PC2 shown, then the UMAP by the same rule). obs labels are not read.
+ * afterLoad does (PC1/PC2 shown, then the UMAP by the same rule). Of obs, only label and batch columns are read.
  */
 async function afterStream(file: File, source: Awaited<ReturnType<typeof openBacked>>, openMs: number): Promise<void> {
   await dropBacked();
@@ -250,10 +254,21 @@ async function afterStream(file: File, source: Awaited<ReturnType<typeof openBac
   backed = b;
   const p = b.pre;
   pre = p;
-  obsKept = {};
-  truthColumn = null;
-  truth = null;
   const kept = p.cells;
+  // Labels: only the label and batch columns are read (O(n) each), never the rest of obs.
+  obsKept = {};
+  const warnings: string[] = [];
+  try {
+    const obs = await readH5adObs(file, { n: src.n, columns: BACKED_OBS });
+    for (const [key, col] of Object.entries(obs))
+      obsKept[key] = Array.from(kept, (i) => (col[i] == null || col[i] === '' ? null : String(col[i])));
+    if (Object.keys(obs).length === 0)
+      warnings.push(`No label column (${BACKED_OBS.join(', ')}) in obs: no agreement scores or label colours.`);
+  } catch (e) {
+    warnings.push(`Labels (obs) could not be read from the file (${(e as Error).message}); going on without them.`);
+  }
+  truthColumn = LABEL_COLUMNS.find((c) => obsKept[c]) ?? null;
+  truth = truthColumn ? obsKept[truthColumn] : null;
   const q = p.pca.nComps;
   const xy = new Float32Array(kept.length * 2);
   for (let i = 0; i < kept.length; i++) {
@@ -280,21 +295,21 @@ async function afterStream(file: File, source: Awaited<ReturnType<typeof openBac
         d: src.d,
         nnz: src.nnz,
         kept: { cells: kept.length, genes: p.genes.length, hvg: p.hvgGenes.length },
-        obsColumns: [],
-        truthColumn: null,
+        obsColumns: Object.keys(obsKept),
+        truthColumn,
         embedding: 'PC1/PC2',
         autoUmap: autoUmap(kept.length),
         explainedVarianceRatio: Array.from(p.pca.explainedVarianceRatio.slice(0, 10)),
         preprocessMs: { ...p.timings },
         loadMs: openMs,
         memory: `CSR would take ${formatBytes(est.csrBytes)} in memory; held: ${q} PCs per cell`,
-        warnings: ['Labels (obs columns) are not read from a file streamed from disk: no agreement scores or label colours.'],
+        warnings,
         backed: info,
         markersOff: MARKERS_OFF,
       },
       cells,
       xy,
-      obs: {},
+      obs: obsKept,
     },
     [xy.buffer],
   );

@@ -236,3 +236,6 @@ export type { PassRecord } from './sc/stream/passes.js';
 export { subsetSource } from './stream/subset.js';
 export type { SubsetOptions } from './stream/subset.js';
 export { CsrTiler } from './stream/tiles.js';
+// demo backed mode: obs labels of a streamed .h5ad (issue 16, point 5)
+export { readH5adObs } from './io/backed/h5ad-obs.js';
+export type { ReadH5adObsOptions } from './io/backed/h5ad-obs.js';

@@ -8,13 +8,15 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { build, preview, type PreviewServer } from 'vite';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromiumArgs, chromiumExecutable } from '../../scripts/chromium.js';
 import { read10xDir, writeH5adCsr } from '../../src/node.js';
 import { PCA_EV_RTOL } from '../fixtures/sc-pre/reference.js';
 import { F32_PARAM_ATOL } from '../tolerance.js';
+import baseline from '../fixtures/pbmc3k/kmeans_baseline.json';
 
 const CONFIG = 'demo/vite.config.ts';
 const ARTIFACTS = 'test-artifacts/demo';
@@ -26,6 +28,8 @@ interface Summary {
   n: number;
   kept: { cells: number; hvg: number };
   explainedVarianceRatio: number[];
+  truthColumn: string | null;
+  obsColumns: string[];
   backed?: { fileBytes: number; passes: number; peakChunkBytes: number; peakChunkRows: number; access: string; matrix: string };
   warnings: string[];
 }
@@ -34,6 +38,7 @@ interface Cluster {
   k: number;
   backend: string;
   sizes: number[];
+  ari: number | null;
   markers: unknown[];
   markersOff?: string;
   streamedPasses?: number;
@@ -63,10 +68,10 @@ async function load(page: Page): Promise<Summary> {
   return page.evaluate(() => (window as unknown as Demo).emgpuDemo.summary!);
 }
 
-async function cluster(page: Page, model: string, k: number): Promise<Cluster> {
+async function cluster(page: Page, model: string, k: number, nInit = 1): Promise<Cluster> {
   await page.select('#model', model);
   await page.$eval('#k', (el, v) => ((el as HTMLInputElement).value = String(v)), k);
-  await page.$eval('#ninit', (el) => ((el as HTMLInputElement).value = '1'));
+  await page.$eval('#ninit', (el, v) => ((el as HTMLInputElement).value = String(v)), nInit);
   await page.evaluate(() => ((window as unknown as Demo).emgpuDemo.cluster = null));
   await page.click('#run');
   await page.waitForFunction(() => (window as unknown as Demo).emgpuDemo.cluster || document.getElementById('error'), {
@@ -102,8 +107,14 @@ beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   // pbmc3k (2700 cells × 32,738 genes) as a CSR .h5ad: the tutorial QC applies to it.
   const m = await read10xDir('data/pbmc3k');
+  // obs: the Seurat annotation ('' for the 62 cells the tutorial drops).
+  const rows = gunzipSync(readFileSync('data/pbmc3k/pbmc3k_labels.csv.gz')).toString().trim().split('\n');
+  const head = rows[0].split(',');
+  const [b, a] = [head.indexOf('barcode'), head.indexOf('seurat_annotation')];
+  const byBarcode = new Map(rows.slice(1).map((r) => [r.split(',')[b], r.split(',')[a]]));
+  const seurat_annotation = m.cells.map((c) => byBarcode.get(c) ?? '');
   file = join(mkdtempSync(join(tmpdir(), 'emgpu-backed-')), 'pbmc3k.h5ad');
-  await writeH5adCsr(file, { n: m.n, d: m.d, blocks: [m], genes: m.genes, cells: m.cells });
+  await writeH5adCsr(file, { n: m.n, d: m.d, blocks: [m], genes: m.genes, cells: m.cells, obs: { seurat_annotation } });
   await build({ configFile: CONFIG, logLevel: 'warn' });
   server = await preview({ configFile: CONFIG, preview: { port: 0, host: '127.0.0.1' }, logLevel: 'warn' });
   browser = await puppeteer.launch({
@@ -129,6 +140,7 @@ describe('the demo streams an .h5ad from disk above ?streamAbove', () => {
       const summary = await load(page);
       expect(summary.backed).toBeUndefined();
       expect(summary.kept.cells).toBe(2638);
+      expect(summary.truthColumn).toBe('seurat_annotation');
       whole = { summary, ms4a1: await gene(page, 'MS4A1') };
     } finally {
       await page.close();
@@ -147,6 +159,10 @@ describe('the demo streams an .h5ad from disk above ?streamAbove', () => {
         /^streamed from disk \(backed\): [\d.]+ MiB file \(X, mounted\), 18 passes over it, peak chunk [\d.]+ MiB/,
       );
       expect(s.kept).toEqual(whole.summary.kept);
+      // Of obs, the label column was read (and only the label and batch columns are asked for).
+      expect(s.obsColumns).toEqual(['seurat_annotation']);
+      expect(s.truthColumn).toBe('seurat_annotation');
+      expect(s.warnings).toEqual([]);
       expect(s.explainedVarianceRatio).toHaveLength(10);
       s.explainedVarianceRatio.forEach((r, j) =>
         expect(Math.abs(r / whole.summary.explainedVarianceRatio[j] - 1)).toBeLessThan(PCA_EV_RTOL),
@@ -157,8 +173,9 @@ describe('the demo streams an .h5ad from disk above ?streamAbove', () => {
       expect(Math.max(...ms4a1)).toBeGreaterThan(1);
       expect(Math.max(...ms4a1.map((v, i) => Math.abs(v - whole.ms4a1[i])))).toBeLessThan(F32_PARAM_ATOL);
 
-      const km = await cluster(page, 'kmeans', 8);
+      const km = await cluster(page, 'kmeans', 8, 3);
       expect(km.k).toBe(8);
+      expect(km.ari!).toBeGreaterThanOrEqual(baseline.ari_median);
       expect(km.sizes.reduce((a, b) => a + b, 0)).toBe(2638);
       expect(km.markers).toEqual([]);
       expect(await page.$eval('#markers-off', (el) => el.textContent)).toMatch(/need the normalised matrix in memory/);
@@ -172,7 +189,7 @@ describe('the demo streams an .h5ad from disk above ?streamAbove', () => {
         `streamed from disk: ${nb.streamedPasses} passes over the file (one per EM iteration)`,
       );
       console.log(
-        `demo backed: ${s.backed!.passes} passes to preprocess, peak chunk ${s.backed!.peakChunkBytes} B (${s.backed!.peakChunkRows} cells); NB mixture ${nb.streamedPasses} passes, sizes ${nb.sizes.join(', ')}`,
+        `demo backed: ${s.backed!.passes} passes to preprocess, peak chunk ${s.backed!.peakChunkBytes} B (${s.backed!.peakChunkRows} cells); k-means ARI ${km.ari!.toFixed(4)}; NB mixture ${nb.streamedPasses} passes, ARI ${nb.ari!.toFixed(4)}`,
       );
       await page.screenshot({ path: join(ARTIFACTS, '13-backed-h5ad-nbstream.png') });
     } finally {
