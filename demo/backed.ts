@@ -31,6 +31,8 @@ export interface Backed {
   /** Passes over the file so far; the largest block read (bytes once in memory: 8 per entry + 4 per row). */
   stats: { passes: number; peakChunkBytes: number; peakChunkRows: number };
   genes: Map<string, Float32Array>;
+  /** Chunk budget of every pass ({} for the default 64 MiB; ?chunkBytes=BYTES sets it, for tests). */
+  chunk: { chunkBytes?: number };
 }
 
 /** A source that records the largest block it handed out (the contract's memory per chunk). */
@@ -94,7 +96,13 @@ export async function openBacked(file: File, limit: number, force: boolean): Pro
 }
 
 /** preprocessStream with the options the in-memory path gives preprocess. */
-export async function preprocessBacked(file: BackedCsrSource, engine: Engine, progress: Progress): Promise<Backed> {
+export async function preprocessBacked(
+  file: BackedCsrSource,
+  engine: Engine,
+  progress: Progress,
+  chunkBytes: number | undefined,
+): Promise<Backed> {
+  const chunk = chunkBytes === undefined ? {} : { chunkBytes };
   const stats = { passes: 0, peakChunkBytes: 0, peakChunkRows: 0 };
   const source = measured(file, stats);
   const pre = await preprocessStream(source, {
@@ -105,8 +113,9 @@ export async function preprocessBacked(file: BackedCsrSource, engine: Engine, pr
     pca: { nComps: Math.min(50, file.n - 1, file.d), seed: 0 },
     onStage: (e) => progress('preprocess', e.stage, e.done, e.total, e.ms),
     onProgress: passProgress('streamed pass', stats, progress),
+    ...chunk,
   });
-  return { file, source, pre, stats, genes: new Map() };
+  return { file, source, pre, stats, genes: new Map(), chunk };
 }
 
 /** One gene's log-normalised expression per kept cell, read in one streamed pass (cached). */
@@ -124,7 +133,7 @@ export async function backedGene(b: Backed, gene: string, progress: Progress): P
   const column = subsetSource(b.source, { rows: b.pre.cells, cols: Uint32Array.of(g) });
   const sf = b.pre.sizeFactors;
   const out = new Float32Array(column.n);
-  await forEachChunk(column, `gene ${gene}`, { onProgress: passProgress(`gene ${gene}`, b.stats, progress) }, (blk, r) => {
+  await forEachChunk(column, `gene ${gene}`, { ...b.chunk, onProgress: passProgress(`gene ${gene}`, b.stats, progress) }, (blk, r) => {
     for (let i = 0; i < blk.n; i++)
       for (let t = blk.indptr[i]; t < blk.indptr[i + 1]; t++) out[r.start + i] = Math.log1p(blk.values[t] / sf[r.start + i]);
   });

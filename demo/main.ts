@@ -741,11 +741,14 @@ function onWorkerMessage(e: MessageEvent<FromWorker>): void {
 }
 
 const backend = (new URLSearchParams(location.search).get('backend') ?? 'auto') as 'auto' | 'webgpu' | 'wasm' | 'reference' | 'cpu';
-/** ?streamAbove=BYTES: stream .h5ad files above this size from disk (default: the loaders' 2 GiB cap). */
+/** ?streamAbove=BYTES: stream .h5ad files above this size from disk (default: the loaders' 2 GiB cap); ?chunkBytes=BYTES: chunk memory. */
 function initMessage(): ToWorker {
   const m: ToWorker = { type: 'init', backend, baseUrl: new URL('.', location.href).href };
-  const above = Number(new URLSearchParams(location.search).get('streamAbove') ?? Number.NaN);
+  const q = new URLSearchParams(location.search);
+  const above = Number(q.get('streamAbove') ?? Number.NaN);
   if (Number.isFinite(above) && above >= 0) m.streamAbove = above;
+  const chunk = Number(q.get('chunkBytes') ?? Number.NaN);
+  if (Number.isFinite(chunk) && chunk >= 1) m.chunkBytes = chunk;
   return m;
 }
 send(initMessage());

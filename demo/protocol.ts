@@ -22,8 +22,11 @@ export interface SweepParams extends Omit<ClusterParams, 'k' | 'subset'> {
 }
 
 export type ToWorker =
-  /** streamAbove: .h5ad files above this many bytes are streamed from disk (default 2 GiB; the page's ?streamAbove=BYTES). */
-  | { type: 'init'; backend: 'auto' | 'webgpu' | 'wasm' | 'reference' | 'cpu'; baseUrl: string; streamAbove?: number }
+  /**
+   * streamAbove: .h5ad files above this many bytes are streamed from disk (default 2 GiB; the page's ?streamAbove=BYTES);
+   * chunkBytes: memory of one chunk of a streamed pass (default 64 MiB; ?chunkBytes=BYTES).
+   */
+  | { type: 'init'; backend: 'auto' | 'webgpu' | 'wasm' | 'reference' | 'cpu'; baseUrl: string; streamAbove?: number; chunkBytes?: number }
   | { type: 'load-bundled' }
   | { type: 'load-files'; files: File[] }
   | { type: 'synthetic'; n: number; genes: number; seed: number }

@@ -61,6 +61,8 @@ let pre: PreprocessResult | PreprocessStreamResult | null = null;
 let backed: Backed | null = null;
 /** Files above this many bytes (or whose matrix would take more once loaded) are streamed; ?streamAbove=BYTES. */
 let streamAbove = DEFAULT_MAX_BYTES;
+/** Memory of one chunk of a streamed pass (undefined: the library's 64 MiB); ?chunkBytes=BYTES. */
+let chunkBytes: number | undefined;
 /** Label columns scored against, in order of preference. */
 const LABEL_COLUMNS = ['seurat_annotation', 'cell_type', 'bulk_labels', 'louvain', 'celltype', 'labels', 'component'];
 /** What backed mode reads of obs: the label columns and the usual batch columns (not every numeric one). */
@@ -250,7 +252,7 @@ async function afterStream(file: File, source: Awaited<ReturnType<typeof openBac
   hvgCounts = null;
   const src = source!;
   progress('preprocess', 'start', 0, 6, 0, `${src.n.toLocaleString()} cells × ${src.d.toLocaleString()} genes, streamed from disk`);
-  const b = await preprocessBacked(src, engine!, progress);
+  const b = await preprocessBacked(src, engine!, progress, chunkBytes);
   backed = b;
   const p = b.pre;
   pre = p;
@@ -327,6 +329,7 @@ async function clusterNbBacked(p: ClusterParams, onIteration: (h: { restart: num
     returnLabels: true,
     onIteration,
     onProgress: passProgress('NB mixture (streamed)', b.stats, progress),
+    ...b.chunk,
   });
   const warnings = [...r.warnings];
   if (p.nInit > 1)
@@ -625,7 +628,7 @@ async function sweep(p: SweepParams): Promise<void> {
     for (const k of p.ks) {
       const t0 = performance.now();
       const r = backed
-        ? await nbStream(backed.pre.source, { engine: engine!, k, seed: p.seed, returnLabels: false })
+        ? await nbStream(backed.pre.source, { engine: engine!, k, seed: p.seed, returnLabels: false, ...backed.chunk })
         : await negativeBinomialMixture(countsRows(), { engine: engine!, k, seed: p.seed, nInit: p.nInit });
       const ll = 'logLikelihood' in r ? r.logLikelihood : r.objective;
       const params = k * counts.d + (k - 1) + counts.d;
@@ -763,6 +766,7 @@ async function handle(m: ToWorker): Promise<void> {
       case 'init': {
         baseUrl = m.baseUrl;
         if (m.streamAbove !== undefined) streamAbove = m.streamAbove;
+        chunkBytes = m.chunkBytes;
         engine = await createEngine({ backend: m.backend });
         post({
           type: 'ready',
