@@ -252,7 +252,10 @@ async function afterStream(file: File, source: Awaited<ReturnType<typeof openBac
   hvgCounts = null;
   const src = source!;
   progress('preprocess', 'start', 0, 6, 0, `${src.n.toLocaleString()} cells × ${src.d.toLocaleString()} genes, streamed from disk`);
-  const b = await preprocessBacked(src, engine!, progress, chunkBytes);
+  const b = await preprocessBacked(src, engine!, progress, chunkBytes).catch(async (e: unknown) => {
+    await src.close();
+    throw e;
+  });
   backed = b;
   const p = b.pre;
   pre = p;
