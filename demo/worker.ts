@@ -28,7 +28,6 @@ import {
   subsetCsr,
   subsetSource,
   nbStream,
-  readH5adObs,
   DEFAULT_MAX_BYTES,
   type Engine,
   type SingleCellData,
@@ -264,7 +263,7 @@ async function afterStream(file: File, source: Awaited<ReturnType<typeof openBac
   obsKept = {};
   const warnings: string[] = [];
   try {
-    const obs = await readH5adObs(file, { n: src.n, columns: BACKED_OBS });
+    const obs = src.obs ? src.obs(BACKED_OBS) : {};
     for (const [key, col] of Object.entries(obs))
       obsKept[key] = Array.from(kept, (i) => (col[i] == null || col[i] === '' ? null : String(col[i])));
     if (Object.keys(obs).length === 0)

@@ -236,6 +236,6 @@ export type { PassRecord } from './sc/stream/passes.js';
 export { subsetSource } from './stream/subset.js';
 export type { SubsetOptions } from './stream/subset.js';
 export { CsrTiler } from './stream/tiles.js';
-// demo backed mode: obs labels of a streamed .h5ad (issue 16, point 5)
-export { readH5adObs } from './io/backed/h5ad-obs.js';
-export type { ReadH5adObsOptions } from './io/backed/h5ad-obs.js';
+// emgpu sc from disk (issue 16): the streamed NB fit's per-row labels and largest posterior in one pass
+export { nbPosteriorStream } from './shard/stream-posterior.js';
+export type { PosteriorStreamResult } from './shard/stream-posterior.js';

@@ -111,6 +111,7 @@ export const SPECS: Record<Command, OptionSpec> = {
     '--labels': v('value', 'labels.csv:cell_type'),
     '--markers': v('value', '5'),
     '--stream': v('flag'),
+    '--max-bytes': v('value', '2G'),
   },
 };
 

@@ -115,7 +115,9 @@ scale -> PCA -> the model: k-means or a Gaussian mixture on the PCs, or the nega
 mixture on the raw counts of the highly variable genes.
 
 Input: an AnnData .h5ad, a 10x Cell Ranger .h5, a 10x folder (matrix.mtx(.gz), features.tsv(.gz)
-or genes.tsv(.gz), barcodes.tsv(.gz)), or those three files.
+or genes.tsv(.gz), barcodes.tsv(.gz)), those three files, or an AnnData Zarr store (always
+streamed). A single .h5ad, .h5 or Zarr store is streamed from disk by chunks of cells with --stream,
+or when loading it whole would pass --max-bytes (the NB mixture then is the streamed fit: one start).
 
   -k, --k K               number of clusters
       --select            choose k instead, from --ks (default 2..12) by --criterion
@@ -133,6 +135,8 @@ or genes.tsv(.gz), barcodes.tsv(.gz)), or those three files.
       --markers N         the top N marker genes per cluster (Wilcoxon rank-sum, as scanpy)
       --stream            preprocess in passes over chunks of cells (QC, HVG, scale and PCA never
                           hold the matrix or a dense copy; same results); not with --markers
+      --max-bytes B       the most loading the matrix whole may take (default 2GiB); a single .h5ad or
+                          .h5 above it streams instead (as --stream), a 10x folder is refused
   -o, --out DIR           write DIR/labels.csv (cell,label,max_posterior), DIR/summary.json and,
                           with --markers, DIR/markers.csv
 ${COMMON}

@@ -20,7 +20,9 @@ import { formatNumber, type ProgressBar } from './progress.js';
 import type { CliDeps } from './deps.js';
 import { buildSummary, formatSc, type ScFit, type ScSummary, writeScOutputs } from './sc-summary.js';
 import { readScInput, readTruth, type Truth } from './sc-input.js';
-import { hvgCountsOf, openScSource, preprocessStreamed, type ScHeader } from './sc-stream.js';
+import { fitNbStreamed } from './sc-nb-stream.js';
+import { openScSource, preprocessStreamed, type ScHeader, scInputPlan } from './sc-stream.js';
+import type { CsrSource } from '../stream/types.js';
 
 /** The preprocess options `emgpu sc` passes for these arguments (exported so tests call the library the same way). */
 export function scPreprocessOptions(args: ScArgs, data: Pick<SingleCellData, 'n' | 'd' | 'genes'>): PreprocessOptions {
@@ -55,6 +57,14 @@ export function hvgCounts(data: SingleCellData, pre: PreprocessResult): CsrMatri
 interface Inputs {
   pcs: ReturnType<typeof pcMatrix>;
   counts?: CsrMatrix;
+  /** --stream: the kept cells × HVG counts as a row source, fitted by the streamed NB mixture. */
+  countsSource?: CsrSource;
+}
+
+/** The NB mixture on the counts in memory, or streamed over the counts source. */
+function fitNb(inputs: Inputs, settings: FitSettings, engine: Engine, hooks: Parameters<typeof fitModel>[4] = {}): Promise<FitOutcome> {
+  if (inputs.countsSource) return fitNbStreamed(inputs.countsSource, settings, engine, hooks);
+  return fitModel('nb', inputs.counts!, settings, engine, hooks);
 }
 
 /** Fit `model` for each candidate k and choose one (selectK for k-means and the mixture; a BIC sweep for NB). */
@@ -69,10 +79,10 @@ async function choose(model: ScModel, args: ScArgs, inputs: Inputs, engine: Engi
   // The NB sweep keeps its fits: the chosen k's is the result (no refit of the costliest model).
   const rows: SelectKRow[] = [];
   const fits = new Map<number, FitOutcome>();
-  const counts = inputs.counts!;
+  const counts = inputs.countsSource ?? inputs.counts!;
   for (const k of args.ks!) {
     const t0 = performance.now();
-    const f = await fitModel('nb', counts, { ...settings, k }, engine);
+    const f = await fitNb(inputs, { ...settings, k }, engine);
     const p = nbParameters(k, counts.d, String(f.extra.dispersion));
     const ll = f.objective.value;
     const row = {
@@ -126,20 +136,40 @@ function scores(truth: Truth | undefined, cells: Uint32Array, labels: number[]):
 export async function runSc(args: ScArgs, deps: CliDeps): Promise<number> {
   const { stdout, stderr } = deps;
   const t0 = performance.now();
-  // --stream: the preprocessing reads a row source in passes (./sc-stream.ts); the models run on its PCs.
-  const streamed = args.stream ? await openScSource(args.files) : undefined;
-  const data: ScHeader = streamed ? streamed.header : await readScInput(args.files);
-  const readMs = performance.now() - t0;
-  const truth = args.labels ? readTruth(data, args.labels) : undefined;
-  if (args.out) {
-    try {
-      mkdirSync(args.out, { recursive: true });
-    } catch (e) {
-      if (isSystemError(e)) throw new EmgpuError('FILE_FORMAT', systemMessage(e, 'create the folder', args.out));
-      throw e;
-    }
+  // --stream (or a single .h5ad / .h5 / Zarr too large to load whole): the preprocessing reads a row
+  // source in passes (./sc-stream.ts); k-means and the mixture run on its PCs, the NB mixture streams.
+  const plan = await scInputPlan(args.files, args);
+  if (plan.note && args.markers !== undefined) {
+    await plan.opened?.close();
+    throw new EmgpuError(
+      'BUFFER_LIMIT',
+      `${plan.note} But --markers needs the normalised matrix in memory: drop --markers, or raise --max-bytes.`,
+    );
   }
-  const engine = await deps.createEngine({ backend: args.backend });
+  if (plan.note && !args.quiet) stderr.write(`${plan.note}\n`);
+  const obsColumns = args.labels && args.labels.file === undefined ? [args.labels.column] : [];
+  const streamed = plan.stream
+    ? await openScSource(args.files, { obsColumns, ...(args.maxBytes !== undefined ? { maxBytes: args.maxBytes } : {}) }, plan.opened)
+    : undefined;
+  const data: ScHeader = streamed ? streamed.header : await readScInput(args.files, args.maxBytes);
+  const readMs = performance.now() - t0;
+  // A streamed source holds the file open: close it if anything before the fits fails.
+  const setup = async () => {
+    const truth = args.labels ? readTruth(data, args.labels) : undefined;
+    if (args.out) {
+      try {
+        mkdirSync(args.out, { recursive: true });
+      } catch (e) {
+        if (isSystemError(e)) throw new EmgpuError('FILE_FORMAT', systemMessage(e, 'create the folder', args.out));
+        throw e;
+      }
+    }
+    return { truth, engine: await deps.createEngine({ backend: args.backend }) };
+  };
+  const { truth, engine } = await setup().catch(async (e: unknown) => {
+    await streamed?.source.close();
+    throw e;
+  });
   const bar = progressFor(args, stderr, 1, 1, 'objective');
   const fits: ScFit[] = [];
   let pre: PreprocessResult;
@@ -152,8 +182,12 @@ export async function runSc(args: ScArgs, deps: CliDeps): Promise<number> {
         engine,
         onStage: (e) => bar?.status(`preprocess: ${e.stage} done (${e.done}/${e.total})`),
       }));
-    const counts = args.models.includes('nb') ? (spre ? await hvgCountsOf(spre) : hvgCounts(data as SingleCellData, pre)) : undefined;
-    const inputs: Inputs = { pcs: pcMatrix(pre), ...(counts ? { counts } : {}) };
+    const nb = args.models.includes('nb');
+    const inputs: Inputs = {
+      pcs: pcMatrix(pre),
+      ...(nb && spre ? { countsSource: spre.source } : {}),
+      ...(nb && !spre ? { counts: hvgCounts(data as SingleCellData, pre) } : {}),
+    };
     for (const model of args.models) {
       const ts = performance.now();
       const selection = args.ks ? await choose(model, args, inputs, engine, bar) : undefined;
@@ -162,7 +196,7 @@ export async function runSc(args: ScArgs, deps: CliDeps): Promise<number> {
       const fitBar = progressFor(
         args,
         stderr,
-        plannedRestarts(settings, model),
+        model === 'nb' && inputs.countsSource ? 1 : plannedRestarts(settings, model),
         args.maxIter ?? DEFAULT_MAX_ITER[model],
         model === 'kmeans' ? 'inertia' : 'log-likelihood',
       );
@@ -170,7 +204,10 @@ export async function runSc(args: ScArgs, deps: CliDeps): Promise<number> {
       let fit: FitOutcome;
       try {
         fit =
-          selection?.fit ?? (await fitModel(model, model === 'nb' ? inputs.counts! : inputs.pcs, settings, engine, onIterationOf(fitBar)));
+          selection?.fit ??
+          (model === 'nb'
+            ? await fitNb(inputs, settings, engine, onIterationOf(fitBar))
+            : await fitModel(model, inputs.pcs, settings, engine, onIterationOf(fitBar)));
       } finally {
         fitBar?.done();
       }

@@ -28,6 +28,18 @@ export interface ScArgs extends CommonArgs {
   markers?: number;
   /** Preprocess in passes over the rows (preprocessStream) instead of in memory. */
   stream?: boolean;
+  /** The most a whole load may take; a single .h5ad / .h5 above it streams instead (default 2 GiB). */
+  maxBytes?: number;
+}
+
+/** A byte count: a number, optionally with k, M, G or T (decimal; KiB, MiB, GiB, TiB binary). */
+export function byteCount(flag: string, v: string): number {
+  const m = /^(\d+(?:\.\d+)?(?:e\d+)?)\s*([kKmMgGtT]i?)?[bB]?$/.exec(v.trim());
+  const unit = m?.[2] ? m[2].toLowerCase() : '';
+  const base = unit.endsWith('i') ? 1024 : 1000;
+  const x = m ? Number(m[1]) * base ** ('kmgt'.indexOf(unit[0] ?? '') + 1) : Number.NaN;
+  if (!(x >= 1) || !Number.isFinite(x)) throw new UsageError(`${flag} expects a number of bytes >= 1 (e.g. 2G, 500M, 2GiB), got '${v}'.`);
+  return Math.floor(x);
 }
 
 export function scArgs(t: Tokens, common: CommonArgs): ScArgs {
@@ -84,6 +96,7 @@ export function scArgs(t: Tokens, common: CommonArgs): ScArgs {
       throw new UsageError('--markers needs the normalised matrix in memory, which --stream never holds: drop one of them.');
     out.stream = true;
   }
+  if (val('--max-bytes') !== undefined) out.maxBytes = byteCount('--max-bytes', val('--max-bytes')!);
   const labels = val('--labels');
   if (labels !== undefined) {
     // The last colon splits FILE:COLUMN (a path may hold colons; a column name may not); no colon: an obs COLUMN.

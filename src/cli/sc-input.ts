@@ -12,20 +12,21 @@ const SUPPORTED =
   'Pass an AnnData .h5ad, a 10x Cell Ranger .h5, a 10x folder (matrix.mtx(.gz), features.tsv(.gz) or genes.tsv(.gz), barcodes.tsv(.gz)), or those three files.';
 
 /** Load what the user named, by what it is: a folder, an .h5ad, an .h5, a matrix.mtx in a 10x folder, or three 10x files. */
-export async function readScInput(paths: readonly string[]): Promise<SingleCellData> {
+export async function readScInput(paths: readonly string[], maxBytes?: number): Promise<SingleCellData> {
+  const limit = maxBytes !== undefined ? { maxBytes } : {};
   for (const p of paths) if (!existsSync(p)) throw new FileFormatError(`${p}: no such file or directory. ${SUPPORTED}`);
   if (paths.length === 3) {
     const blobs = await Promise.all(paths.map((p) => fileBlob(resolve(p))));
-    const data = await read10x(find10xInputs(blobs as File[]));
+    const data = await read10x(find10xInputs(blobs as File[]), limit);
     data.source.name = paths.join(' ');
     return data;
   }
   const path = paths[0];
-  if (statSync(path).isDirectory()) return read10xDir(path);
+  if (statSync(path).isDirectory()) return read10xDir(path, limit);
   const name = basename(path).toLowerCase();
-  if (name.endsWith('.h5ad')) return readH5adFile(path);
-  if (name.endsWith('.h5') || name.endsWith('.hdf5')) return read10xH5File(path);
-  if (/matrix\.mtx(\.gz)?$/.test(name)) return read10xDir(dirname(path));
+  if (name.endsWith('.h5ad')) return readH5adFile(path, limit);
+  if (name.endsWith('.h5') || name.endsWith('.hdf5')) return read10xH5File(path, limit);
+  if (/matrix\.mtx(\.gz)?$/.test(name)) return read10xDir(dirname(path), limit);
   throw new FileFormatError(`${path}: not a single-cell file emgpu sc reads. ${SUPPORTED}`);
 }
 

@@ -56,7 +56,7 @@ export interface ScSummary {
 
 export function buildSummary(
   args: ScArgs,
-  data: Pick<SingleCellData, 'n' | 'd' | 'source'>,
+  data: Pick<SingleCellData, 'n' | 'd'> & { source: Pick<SingleCellData['source'], 'format' | 'warnings'> },
   pre: PreprocessResult,
   fits: ScFit[],
   engine: Engine,

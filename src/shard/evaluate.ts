@@ -2,16 +2,13 @@
  * The last pass of a streamed fit: labels and the objective at the final parameters, per block, on
  * the backend's session (what the in-memory fits read from `final` / `evaluate`).
  */
-import { implementationFor } from '../core/registry.js';
 import type { Engine } from '../engine/engine.js';
-import type { GmmBackend } from '../gmm/backend.js';
-import type { KMeansBackend } from '../kmeans/backend.js';
-import type { NbBackend } from '../nbmm/backend.js';
 import { sizeFactors } from '../nbmm/counts.js';
 import { blockCounts, blockDataset, type ShardBlock } from './block.js';
 import { gmmParams } from './gmm.js';
 import { gridOf, nbParams } from './nbmm.js';
 import { flatRows } from './params.js';
+import { gmmSessionEvaluate, kmeansSessionFinal, nbSessionEvaluate } from './session.js';
 import type { GmmShardParams, KMeansShardParams, NbShardParams, ShardModel, ShardParams } from './types.js';
 
 export interface BlockEvaluation {
@@ -31,13 +28,7 @@ export async function evaluateBlock(
 ): Promise<BlockEvaluation> {
   if (model === 'gmm') {
     const ds = blockDataset(block);
-    const p = gmmParams(params as GmmShardParams, o.regCovar ?? 1e-6, ds.d);
-    const ev = await implementationFor<GmmBackend>('gmm', engine.backend).session(
-      engine,
-      ds,
-      { k: p.k, type: p.type, weights: null },
-      (s) => s.evaluate(p, {}),
-    );
+    const ev = await gmmSessionEvaluate(engine, ds, gmmParams(params as GmmShardParams, o.regCovar ?? 1e-6, ds.d), null);
     let ll = 0;
     for (let i = 0; i < ds.n; i++) ll += ev.logProb[i];
     return { labels: ev.labels, objective: ll };
@@ -45,22 +36,14 @@ export async function evaluateBlock(
   if (model === 'nbmm') {
     const c = blockCounts(block);
     const np = params as NbShardParams;
-    const p = nbParams(np, c.d);
     const g = np.globals;
     const s = sizeFactors(c, g.sizeFactorMode, g.sizeFactorMode === 'library' ? g.libraryMean : undefined).s;
-    const ev = await implementationFor<NbBackend>('nbmm', engine.backend).open(engine, c, s, gridOf(g), { k: p.k, weights: null }, (sess) =>
-      sess.evaluate(p, {}),
-    );
+    const ev = await nbSessionEvaluate(engine, c, s, gridOf(g), nbParams(np, c.d), null);
     return { labels: ev.labels, objective: ev.loglik };
   }
   const ds = blockDataset(block);
   const c = flatRows((params as KMeansShardParams).centroids, 'params.centroids', undefined, ds.d);
-  const k = c.length / ds.d;
   const soft = model === 'softkmeans' ? { beta: o.beta! } : null;
-  return implementationFor<KMeansBackend>('kmeans', engine.backend).session(engine, ds, { k, soft, weights: null }, async (s) => {
-    const origin = s.origin;
-    s.setCentres(origin ? c.map((v, t) => v - origin[t % ds.d]) : c);
-    const f = await s.final(true, false);
-    return soft ? { labels: f.labels, objective: f.objective!, inertia: f.inertia } : { labels: f.labels, objective: f.inertia };
-  });
+  const f = await kmeansSessionFinal(engine, ds, c, c.length / ds.d, null, soft);
+  return soft ? { labels: f.labels, objective: f.objective!, inertia: f.inertia } : { labels: f.labels, objective: f.inertia };
 }

@@ -6,11 +6,9 @@
  *   Σ r (x − s′)(x − s′)ᵀ = Σ r (x − s)(x − s)ᵀ + δuᵀ + uδᵀ + N δδᵀ,  δ = s − s′, u = Σ r x − N s.
  * The M-step, objective and convergence rule are gmm/fit.ts's.
  */
-import { implementationFor } from '../core/registry.js';
 import type { Engine } from '../engine/engine.js';
 import { invalid } from '../errors.js';
 import { gmmParamsOf } from '../gmm/api.js';
-import type { GmmBackend } from '../gmm/backend.js';
 import { gmmConverged, gmmIteration } from '../gmm/fit.js';
 import type { GmmParams, GmmStats, ResolvedPrior } from '../gmm/model.js';
 import { momentPairs, momentWidth } from '../gmm/moments.js';
@@ -18,6 +16,7 @@ import { COLLAPSE_FIX } from '../gmm/result.js';
 import type { CovarianceType } from '../types.js';
 import { blockDataset, type ShardBlock } from './block.js';
 import { rowsOf } from './params.js';
+import { gmmSessionEstep } from './session.js';
 import type { GmmShardParams, GmmStatistics, MStepOutput, ShardModelOptions } from './types.js';
 
 /** Plain parameters → the model's (precisions recomputed by the M-step's own rule: the same bits). */
@@ -68,8 +67,7 @@ export async function gmmBlockStatistics(
 ): Promise<GmmStatistics> {
   const ds = blockDataset(block);
   const p = gmmParams(params, regCovar, ds.d);
-  const impl = implementationFor<GmmBackend>('gmm', engine.backend);
-  const st = await impl.session(engine, ds, { k: p.k, type: p.type, weights: null }, (s) => s.estep(p));
+  const st = await gmmSessionEstep(engine, ds, p, null);
   return {
     kind: 'gmm',
     covariance: p.type,

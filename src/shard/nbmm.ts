@@ -5,10 +5,8 @@
  * shard's statistics are one E-step of the backend's session (nbmm/model.ts NbStats: plain sums);
  * the M-step and convergence rule are nbmm/mstep.ts's and nbmm/fit.ts's.
  */
-import { implementationFor } from '../core/registry.js';
 import type { Engine } from '../engine/engine.js';
 import { invalid } from '../errors.js';
-import type { NbBackend } from '../nbmm/backend.js';
 import { sizeFactors, type GeneHistograms } from '../nbmm/counts.js';
 import { nbConverged } from '../nbmm/fit.js';
 import { makeGrid, type SizeGrid } from '../nbmm/grid.js';
@@ -17,6 +15,7 @@ import { mStep } from '../nbmm/mstep.js';
 import { resolveDispersion } from '../nbmm/options.js';
 import { blockCounts, type ShardBlock } from './block.js';
 import { flatRows, flatVector, rowsOf } from './params.js';
+import { nbSessionEstep } from './session.js';
 import type { MStepOutput, NbGlobals, NbShardParams, NbStatistics, ShardModelOptions } from './types.js';
 
 /** The grid of all cells' size factors: its ends are the extreme size factors (log and min commute). */
@@ -47,8 +46,7 @@ export async function nbBlockStatistics(engine: Engine, block: ShardBlock, param
   const g = params.globals;
   const s = sizeFactors(c, g.sizeFactorMode, g.sizeFactorMode === 'library' ? g.libraryMean : undefined).s;
   const grid = gridOf(g);
-  const impl = implementationFor<NbBackend>('nbmm', engine.backend);
-  const st = await impl.open(engine, c, s, grid, { k: p.k, weights: null }, (sess) => sess.estep(p));
+  const st = await nbSessionEstep(engine, c, s, grid, p, null);
   return {
     kind: 'nbmm',
     k: p.k,

@@ -2,7 +2,7 @@
  * The UMAP layout contract: a backend runs the epochs of a LayoutPlan (plan.ts) from an initial
  * embedding and returns the final coordinates. Everything before (kNN, fuzzy graph, a/b, the
  * initialisation) is host code in this folder, shared by every backend.
- * Implementations: src/backends/reference/umap.ts (float64, also registered as 'wasm') and
+ * Implementations: src/backends/reference/umap.ts (float64), src/backends/wasm/umap.ts (float32 SIMD kernel on the pool) and
  * src/backends/webgpu/umap.ts (float32, shaders/umap/layout.wgsl).
  */
 import type { EngineInstance } from '../core/registry.js';

@@ -8,6 +8,7 @@ export { sqDistances } from './distance';
 export { seedCandidate } from './seeding';
 export { nbEStep, nbGeneStats } from './nbmm';
 export { knnCandidates } from './knn';
+export { umapEpoch, umapScratchBytes } from './umap';
 export { scRowQc, scNormalize, scGeneSums, scDense, scGram, scProject } from './sc';
 
 /** First free byte after the module's static data: the host's arena starts here. */

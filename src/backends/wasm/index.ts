@@ -1,6 +1,6 @@
 /**
  * The 'wasm' backend: WebAssembly SIMD128 kernels on a worker pool over shared memory (issue 10).
- * Importing this module registers it for every model contract ('kmeans', 'gmm', 'nbmm', 'sc') and
+ * Importing this module registers it for every model contract ('kmeans', 'gmm', 'nbmm', 'sc', 'knn', 'umap') and
  * makes 'cpu' its alias, so 'auto' falls back to it where WebGPU has no hardware adapter.
  */
 import { registerAlias, registerBackend, registerImplementation, type BackendProvider } from '../../core/registry.js';
@@ -12,7 +12,7 @@ import { createPool } from './pool.js';
 import { loadWasmRuntime } from './runtime.js';
 import { wasmSc } from './sc.js';
 import { WasmEngineState } from './state.js';
-import { referenceUmap } from '../reference/umap.js';
+import { wasmUmap } from './umap.js';
 
 /** One runtime and one pool per engine; the description names the thread count and, on one thread, why. */
 export const wasmProvider: BackendProvider = {
@@ -46,5 +46,4 @@ registerImplementation('gmm', 'wasm', wasmGmm);
 registerImplementation('nbmm', 'wasm', wasmNbmm);
 registerImplementation('sc', 'wasm', wasmSc);
 registerImplementation('knn', 'wasm', wasmKnn);
-// UMAP's layout has no wasm kernels yet: the plain-TS float64 CPU layout serves 'wasm' (and so 'cpu' and 'auto').
-registerImplementation('umap', 'wasm', referenceUmap);
+registerImplementation('umap', 'wasm', wasmUmap);

@@ -14,13 +14,13 @@ import type { CsrSource, DenseSource } from '../../stream/types.js';
 import { checkNnz, toFloat32 } from '../csr.js';
 import { hdf5Error, checkTimeout, type OpenedH5 } from '../h5.js';
 import { getPath, isDataset, shapeOf } from '../h5-read.js';
-import { dataframeIndex, encodingOf } from '../h5ad-obs.js';
+import { dataframeIndex, encodingOf, readObs } from '../h5ad-obs.js';
 import { chooseH5adMatrix, shapeAttr } from '../h5ad.js';
 import { inputName } from '../input.js';
 import { checkDimensions, checkMaxBytes } from '../memory.js';
 import { checkLoaderOptions } from '../options.js';
 import { formatCount } from '../text.js';
-import type { ByteInput, H5adMatrixSource } from '../types.js';
+import type { ByteInput, H5adMatrixSource, ObsColumn } from '../types.js';
 import { openBackedH5, type BackedAccess } from './open.js';
 import { checkBlockBytes, checkRows, openCsrRows } from './csr-rows.js';
 
@@ -61,6 +61,8 @@ interface BackedExtras {
   readonly info: BackedSourceInfo;
   /** Bytes HDF5 has read from disk so far (path access in Node; undefined otherwise). */
   bytesRead(): number | undefined;
+  /** h5ad only: the named obs columns (true: all), categoricals decoded, read now (refused after close). */
+  obs?(columns: string[] | true): Record<string, ObsColumn>;
 }
 
 export type BackedCsrSource = CsrSource & BackedExtras;
@@ -163,7 +165,15 @@ export async function openH5adSource(
         label,
         () => closed,
       );
-      return { genes, cells, bytesRead: () => (closed ? undefined : bytesRead?.()) };
+      const obs = (columns: string[] | true): Record<string, ObsColumn> => {
+        if (closed) throw new FileFormatError(`${label}: the source is closed; read its obs columns before closing it. Open it again.`);
+        try {
+          return readObs(h, n, columns);
+        } catch (e) {
+          throw hdf5Error(label, e, 'read obs');
+        }
+      };
+      return { genes, cells, obs, bytesRead: () => (closed ? undefined : bytesRead?.()) };
     };
     if (isDataset(h, x)) {
       const shape = shapeOf(x);
@@ -184,6 +194,7 @@ export async function openH5adSource(
         },
         info: info('dense'),
         bytesRead: b.bytesRead,
+        obs: b.obs,
         async readRows(start, end, signal) {
           checkRows(label, n, start, end, closed);
           throwIfAborted(signal);
@@ -222,6 +233,7 @@ export async function openH5adSource(
       },
       info: info('csr'),
       bytesRead: b.bytesRead,
+      obs: b.obs,
       nnzIn(start, end) {
         checkRows(label, n, start, end, closed);
         return rows.indptr[end] - rows.indptr[start];
