@@ -15,3 +15,15 @@ export function shortLabels(labels: string[]): string[] {
   const cut = Math.max(labels[0]?.slice(0, p).search(/[\s_:/-][^\s_:/-]*$/) + 1, 0);
   return labels.map((l) => (l.slice(cut) || l).slice(0, 8));
 }
+
+/** Bytes for people: 1.5 GiB, 64.0 MiB, 900 B (binary units, as the library's formatBytes). */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = bytes;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return u === 0 ? `${v} B` : `${v.toFixed(1)} ${units[u]}`;
+}

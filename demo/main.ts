@@ -3,7 +3,7 @@
  * worker.ts; this file only renders and forwards what the user asks for.
  */
 import { ScatterPlot } from './scatter.js';
-import { shortLabels } from './format.js';
+import { formatBytes, shortLabels } from './format.js';
 import { entropyAt, mergeTreeSvg } from './merge-view.js';
 import type { ClusterParams, ClusterSummary, FromWorker, LoadedSummary, ToWorker } from './protocol.js';
 
@@ -421,7 +421,7 @@ const watchdog = {
     this.timer = undefined;
     worker.terminate();
     worker = startWorker();
-    send({ type: 'init', backend, baseUrl: new URL('.', location.href).href });
+    send(initMessage());
     state.summary = null;
     state.labels = state.maxPosterior = state.entropy = state.resp = null;
     state.cluster = null;
@@ -549,11 +549,20 @@ $<HTMLSelectElement>('merge-k').addEventListener('change', (e) => {
   send({ type: 'merge-cut', k });
 });
 
+/** Why a streamed file is slower: read from disk in passes, chunk by chunk. */
+function backedLine(b: NonNullable<LoadedSummary['backed']>): string {
+  return (
+    `<b>streamed from disk (backed)</b>: ${formatBytes(b.fileBytes)} file (${b.matrix}, ${b.access}), ` +
+    `${b.passes} passes over it, peak chunk ${formatBytes(b.peakChunkBytes)} (${b.peakChunkRows.toLocaleString()} cells)`
+  );
+}
+
 function renderCluster(c: ClusterSummary): void {
   const fmt = (x: number) => (Math.abs(x) >= 1e4 ? x.toExponential(4) : x.toFixed(3));
   $<HTMLDivElement>('result').innerHTML = `
     <div><b>${c.model}</b>, k = ${c.k}${c.model === 'gmm' ? `, ${c.params.covariance}` : ''} on ${c.backend} (${c.adapter})</div>
     <div>${c.nIter} iterations, ${c.converged ? 'converged' : '<b>not converged</b>'}, ${c.objectiveName} ${fmt(c.objective)}</div>
+    ${c.streamedPasses !== undefined ? `<div id="streamed-fit">streamed from disk: ${c.streamedPasses} passes over the file (one per EM iteration)</div>` : ''}
     <div>${(c.ms / 1000).toFixed(2)} s (${c.perIterMs.toFixed(1)} ms/iteration); restarts: ${c.restarts.map((r) => fmt(r.objective)).join(', ')}</div>
     <table><tr><th>cluster</th><th>cells</th></tr>${c.sizes.map((s, i) => `<tr><td><i style="display:inline-block;width:9px;height:9px;border-radius:50%;background:${PALETTE[i % PALETTE.length]}"></i> ${i}</td><td>${s}</td></tr>`).join('')}</table>
     ${c.warnings.map((w) => `<div class="err">${w}</div>`).join('')}`;
@@ -566,12 +575,14 @@ function renderCluster(c: ClusterSummary): void {
          .map((short, j) => `<th title="${c.confusion!.labels[j]}">${short}</th>`)
          .join('')}</tr>
        ${c.confusion!.counts.map((row, i) => `<tr><td>${c.confusion!.clusters[i]}</td>${row.map((v) => `<td>${v || ''}</td>`).join('')}</tr>`).join('')}</table>`;
-  $<HTMLDivElement>('markers').innerHTML = c.markers
-    .map(
-      (m) =>
-        `<div><b>cluster ${m.cluster}</b>: ${m.genes.map((g) => `<span title="z ${g.score.toFixed(1)}, in ${(100 * g.pctIn).toFixed(0)}% vs ${(100 * g.pctOut).toFixed(0)}%">${g.name} (${g.logFoldChange.toFixed(1)})</span>`).join(', ')}</div>`,
-    )
-    .join('');
+  $<HTMLDivElement>('markers').innerHTML = c.markersOff
+    ? `<div class="summary" id="markers-off">${c.markersOff}</div>`
+    : c.markers
+        .map(
+          (m) =>
+            `<div><b>cluster ${m.cluster}</b>: ${m.genes.map((g) => `<span title="z ${g.score.toFixed(1)}, in ${(100 * g.pctIn).toFixed(0)}% vs ${(100 * g.pctOut).toFixed(0)}%">${g.name} (${g.logFoldChange.toFixed(1)})</span>`).join(', ')}</div>`,
+        )
+        .join('');
 }
 
 function onWorkerMessage(e: MessageEvent<FromWorker>): void {
@@ -621,6 +632,7 @@ function onWorkerMessage(e: MessageEvent<FromWorker>): void {
           .slice(0, 5)
           .map((v) => v.toFixed(3))
           .join(', ')}…
+        ${s.backed ? `<div class="streamed" id="streamed">${backedLine(s.backed)}</div>` : ''}
         ${s.warnings.map((w) => `<div class="err warning">${w}</div>`).join('')}`;
       state.embeddings = { [s.embedding]: m.xy };
       $<HTMLButtonElement>('umap').hidden = s.autoUmap;
@@ -729,4 +741,14 @@ function onWorkerMessage(e: MessageEvent<FromWorker>): void {
 }
 
 const backend = (new URLSearchParams(location.search).get('backend') ?? 'auto') as 'auto' | 'webgpu' | 'wasm' | 'reference' | 'cpu';
-send({ type: 'init', backend, baseUrl: new URL('.', location.href).href });
+/** ?streamAbove=BYTES: stream .h5ad files above this size from disk (default: the loaders' 2 GiB cap); ?chunkBytes=BYTES: chunk memory. */
+function initMessage(): ToWorker {
+  const m: ToWorker = { type: 'init', backend, baseUrl: new URL('.', location.href).href };
+  const q = new URLSearchParams(location.search);
+  const above = Number(q.get('streamAbove') ?? Number.NaN);
+  if (Number.isFinite(above) && above >= 0) m.streamAbove = above;
+  const chunk = Number(q.get('chunkBytes') ?? Number.NaN);
+  if (Number.isFinite(chunk) && chunk >= 1) m.chunkBytes = chunk;
+  return m;
+}
+send(initMessage());

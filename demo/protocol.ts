@@ -22,7 +22,11 @@ export interface SweepParams extends Omit<ClusterParams, 'k' | 'subset'> {
 }
 
 export type ToWorker =
-  | { type: 'init'; backend: 'auto' | 'webgpu' | 'wasm' | 'reference' | 'cpu'; baseUrl: string }
+  /**
+   * streamAbove: .h5ad files above this many bytes are streamed from disk (default 2 GiB; the page's ?streamAbove=BYTES);
+   * chunkBytes: memory of one chunk of a streamed pass (default 64 MiB; ?chunkBytes=BYTES).
+   */
+  | { type: 'init'; backend: 'auto' | 'webgpu' | 'wasm' | 'reference' | 'cpu'; baseUrl: string; streamAbove?: number; chunkBytes?: number }
   | { type: 'load-bundled' }
   | { type: 'load-files'; files: File[] }
   | { type: 'synthetic'; n: number; genes: number; seed: number }
@@ -57,6 +61,23 @@ export interface LoadedSummary {
   memory: string;
   /** What the user should know about the data (the loader's warnings, input that is not counts). */
   warnings: string[];
+  /** Set when the file was streamed from disk (backed) instead of loaded whole. */
+  backed?: BackedSummary;
+  /** Why marker genes are off (backed mode). */
+  markersOff?: string;
+}
+
+export interface BackedSummary {
+  fileBytes: number;
+  /** Passes over the file so far (preprocessing: QC, genes, HVG, scale, PCA). */
+  passes: number;
+  /** The largest chunk read, once in memory (8 bytes per entry + 4 per row), and its rows. */
+  peakChunkBytes: number;
+  peakChunkRows: number;
+  /** How the File is read: 'mounted' (WORKERFS, never copied) or 'memory'. */
+  access: string;
+  /** The matrix read: 'X', 'raw/X' or 'layers/<name>'. */
+  matrix: string;
 }
 
 export interface ClusterSummary {
@@ -84,6 +105,10 @@ export interface ClusterSummary {
   /** The mixture's components merged by entropy (mergeComponents; null for k-means). */
   mergeTree: { n: number; k: number; entropy: number; merges: [number, number, number][] } | null;
   versions: { emgpu: string };
+  /** Why marker genes were not computed (backed mode). */
+  markersOff?: string;
+  /** Passes over the file the streamed NB fit made (backed mode, nbStream). */
+  streamedPasses?: number;
 }
 
 export type FromWorker =

@@ -26,13 +26,18 @@ import {
   preprocess,
   sampleNbMixture,
   subsetCsr,
+  subsetSource,
+  nbStream,
+  DEFAULT_MAX_BYTES,
   type Engine,
   type SingleCellData,
   type PreprocessResult,
+  type PreprocessStreamResult,
   type NbMixtureParams,
 } from '../src/index.js';
 import type { ClusterParams, ClusterSummary, FromWorker, SweepParams, ToWorker } from './protocol.js';
 import { CellGraph } from './graph.js';
+import { backedGene, openBacked, passProgress, preprocessBacked, type Backed } from './backed.js';
 
 /** Off a hardware GPU, the kNN graph and UMAP are computed unasked up to this many cells (exact kNN is O(n²)). */
 const AUTO_UMAP_CELLS = 50_000;
@@ -50,7 +55,18 @@ let engine: Engine | null = null;
 /** The last mixture fit's merge tree, its posteriors and the cells they belong to (for cuts). */
 let merged: { tree: MergeTree; resp: number[][]; rows: ArrayLike<number> } | null = null;
 let data: SingleCellData | null = null;
-let pre: PreprocessResult | null = null;
+let pre: PreprocessResult | PreprocessStreamResult | null = null;
+/** Backed mode: the file read in passes (null when the data are in memory). */
+let backed: Backed | null = null;
+/** Files above this many bytes (or whose matrix would take more once loaded) are streamed; ?streamAbove=BYTES. */
+let streamAbove = DEFAULT_MAX_BYTES;
+/** Memory of one chunk of a streamed pass (undefined: the library's 64 MiB); ?chunkBytes=BYTES. */
+let chunkBytes: number | undefined;
+/** Label columns scored against, in order of preference. */
+const LABEL_COLUMNS = ['seurat_annotation', 'cell_type', 'bulk_labels', 'louvain', 'celltype', 'labels', 'component'];
+/** What backed mode reads of obs: the label columns and the usual batch columns (not every numeric one). */
+const BACKED_OBS = [...LABEL_COLUMNS, 'leiden', 'batch', 'sample', 'donor', 'phase'];
+const MARKERS_OFF = 'Marker genes need the normalised matrix in memory; off for a file streamed from disk.';
 /** Truth labels per kept cell (strings, null when absent). */
 let truth: (string | null)[] | null = null;
 let truthColumn: string | null = null;
@@ -135,6 +151,7 @@ async function afterLoad(
   labels?: Record<string, string>[],
   synthetic = false,
 ): Promise<void> {
+  await dropBacked();
   data = loaded;
   cellGraph = null;
   integrated = null;
@@ -165,8 +182,7 @@ async function afterLoad(
       });
     }
   }
-  const preferred = ['seurat_annotation', 'cell_type', 'bulk_labels', 'louvain', 'celltype', 'labels', 'component'];
-  truthColumn = preferred.find((c) => obsKept[c]) ?? null;
+  truthColumn = LABEL_COLUMNS.find((c) => obsKept[c]) ?? null;
   truth = truthColumn ? obsKept[truthColumn] : null;
   hvgCounts = subsetCounts(loaded, kept, pre.hvgGenes);
   // Embedding: a given UMAP, else the first two PCs.
@@ -215,6 +231,126 @@ async function afterLoad(
     [xy.buffer],
   );
   if (autoUmap(kept.length)) await layoutUmap();
+}
+
+async function dropBacked(): Promise<void> {
+  const b = backed;
+  backed = null;
+  await b?.file.close();
+}
+
+/**
+ * Backed mode: preprocess in passes over the file, keep the PCs and cell names, and go on as
+ * afterLoad does (PC1/PC2 shown, then the UMAP by the same rule). Of obs, only label and batch columns are read.
+ */
+async function afterStream(file: File, source: Awaited<ReturnType<typeof openBacked>>, openMs: number): Promise<void> {
+  await dropBacked();
+  data = null;
+  cellGraph = null;
+  integrated = null;
+  hvgCounts = null;
+  const src = source!;
+  progress('preprocess', 'start', 0, 6, 0, `${src.n.toLocaleString()} cells × ${src.d.toLocaleString()} genes, streamed from disk`);
+  const b = await preprocessBacked(src, engine!, progress, chunkBytes).catch(async (e: unknown) => {
+    await src.close();
+    throw e;
+  });
+  backed = b;
+  const p = b.pre;
+  pre = p;
+  const kept = p.cells;
+  // Labels: only the label and batch columns are read (O(n) each), never the rest of obs.
+  obsKept = {};
+  const warnings: string[] = [];
+  try {
+    const obs = src.obs ? src.obs(BACKED_OBS) : {};
+    for (const [key, col] of Object.entries(obs))
+      obsKept[key] = Array.from(kept, (i) => (col[i] == null || col[i] === '' ? null : String(col[i])));
+    if (Object.keys(obs).length === 0)
+      warnings.push(`No label column (${BACKED_OBS.join(', ')}) in obs: no agreement scores or label colours.`);
+  } catch (e) {
+    warnings.push(`Labels (obs) could not be read from the file (${(e as Error).message}); going on without them.`);
+  }
+  truthColumn = LABEL_COLUMNS.find((c) => obsKept[c]) ?? null;
+  truth = truthColumn ? obsKept[truthColumn] : null;
+  const q = p.pca.nComps;
+  const xy = new Float32Array(kept.length * 2);
+  for (let i = 0; i < kept.length; i++) {
+    xy[2 * i] = p.pca.scores[i * q];
+    xy[2 * i + 1] = p.pca.scores[i * q + 1];
+  }
+  const names = src.cells;
+  const cells = Array.from(kept, (i) => names[i]);
+  const est = estimateMemory({ n: src.n, d: src.d, nnz: src.nnz });
+  const info = {
+    fileBytes: src.info.fileBytes,
+    passes: b.stats.passes,
+    peakChunkBytes: b.stats.peakChunkBytes,
+    peakChunkRows: b.stats.peakChunkRows,
+    access: src.info.access,
+    matrix: src.info.matrixSource,
+  };
+  post(
+    {
+      type: 'loaded',
+      summary: {
+        name: file.name,
+        n: src.n,
+        d: src.d,
+        nnz: src.nnz,
+        kept: { cells: kept.length, genes: p.genes.length, hvg: p.hvgGenes.length },
+        obsColumns: Object.keys(obsKept),
+        truthColumn,
+        embedding: 'PC1/PC2',
+        autoUmap: autoUmap(kept.length),
+        explainedVarianceRatio: Array.from(p.pca.explainedVarianceRatio.slice(0, 10)),
+        preprocessMs: { ...p.timings },
+        loadMs: openMs,
+        memory: `CSR would take ${formatBytes(est.csrBytes)} in memory; held: ${q} PCs per cell`,
+        warnings,
+        backed: info,
+        markersOff: MARKERS_OFF,
+      },
+      cells,
+      xy,
+      obs: obsKept,
+    },
+    [xy.buffer],
+  );
+  if (autoUmap(kept.length)) await layoutUmap();
+}
+
+/** The NB mixture in backed mode: nbStream over the kept cells × HVG counts, one pass per iteration. */
+async function clusterNbBacked(p: ClusterParams, onIteration: (h: { restart: number; iter: number; objective: number }) => void) {
+  const b = backed!;
+  const src = p.subset ? subsetSource(b.pre.source, { rows: p.subset }) : b.pre.source;
+  const r = await nbStream(src, {
+    engine: engine!,
+    k: p.k,
+    seed: p.seed,
+    returnLabels: true,
+    onIteration,
+    onProgress: passProgress('NB mixture (streamed)', b.stats, progress),
+    ...b.chunk,
+  });
+  const warnings = [...r.warnings];
+  if (p.nInit > 1)
+    warnings.push(`One streamed fit (seeded on a sample) instead of ${p.nInit} restarts: each restart would read the file again.`);
+  return {
+    labels: r.labels!,
+    meta: {
+      backend: `${r.backend} (nbStream)`,
+      adapter: engine!.adapter,
+      nIter: r.nIter,
+      converged: r.converged,
+      objective: r.objective,
+      objectiveName: 'log-likelihood',
+      restarts: [],
+      perIterMs: r.timings.perIterMs,
+      warnings,
+    },
+    passes: r.passes,
+  };
 }
 
 function autoUmap(n: number): boolean {
@@ -314,6 +450,7 @@ async function cluster(p: ClusterParams): Promise<void> {
     ClusterSummary,
     'backend' | 'adapter' | 'nIter' | 'converged' | 'objective' | 'objectiveName' | 'restarts' | 'perIterMs' | 'warnings'
   >;
+  let streamedPasses: number | undefined;
   const what = p.model === 'leiden' ? `resolution ${p.resolution}` : `k = ${p.k}`;
   progress('cluster', p.model, 0, 1, 0, `${what}${p.subset ? `, ${p.subset.length} lassoed cells` : ''}`);
   if (p.model === 'leiden') {
@@ -363,6 +500,11 @@ async function cluster(p: ClusterParams): Promise<void> {
       perIterMs: r.timings.perIterMs,
       warnings: r.warnings,
     };
+  } else if (backed) {
+    const r = await clusterNbBacked(p, onIteration);
+    labels = r.labels;
+    meta = r.meta;
+    streamedPasses = r.passes;
   } else {
     const r = await negativeBinomialMixture(countsRows(p.subset), {
       engine: engine!,
@@ -435,22 +577,25 @@ async function cluster(p: ClusterParams): Promise<void> {
       confusion = confusionMatrix(a, b);
     }
   }
-  // Markers on the log-normalised matrix of the clustered cells.
-  progress('cluster', 'markers', 0, 1, performance.now() - t0);
-  const norm = pre!.normalized!;
-  const markerLabels = new Int32Array(norm.n).fill(-1);
-  rows.forEach((r, i) => (markerLabels[r] = labels[i]));
-  const ranked = rankGenes(norm, markerLabels, { nTop: 5, geneNames: Array.from(pre!.genes, (g) => data!.genes[g]) });
-  const markers = ranked.map((genes, c) => ({
-    cluster: c,
-    genes: genes.map((m) => ({
-      name: m.name ?? String(m.gene),
-      score: m.score,
-      logFoldChange: m.logFoldChange,
-      pctIn: m.pctIn,
-      pctOut: m.pctOut,
-    })),
-  }));
+  // Markers on the log-normalised matrix of the clustered cells (in memory only).
+  let markers: ClusterSummary['markers'] = [];
+  if (!backed) {
+    progress('cluster', 'markers', 0, 1, performance.now() - t0);
+    const norm = (pre as PreprocessResult).normalized!;
+    const markerLabels = new Int32Array(norm.n).fill(-1);
+    rows.forEach((r, i) => (markerLabels[r] = labels[i]));
+    const ranked = rankGenes(norm, markerLabels, { nTop: 5, geneNames: Array.from(pre!.genes, (g) => data!.genes[g]) });
+    markers = ranked.map((genes, c) => ({
+      cluster: c,
+      genes: genes.map((m) => ({
+        name: m.name ?? String(m.gene),
+        score: m.score,
+        logFoldChange: m.logFoldChange,
+        pctIn: m.pctIn,
+        pctOut: m.pctOut,
+      })),
+    }));
+  }
   const ms = performance.now() - t0;
   progress('cluster', 'done', 1, 1, ms);
   const summary: ClusterSummary = {
@@ -468,6 +613,8 @@ async function cluster(p: ClusterParams): Promise<void> {
     mergeTree: merged ? { n: merged.tree.n, k: merged.tree.k, entropy: merged.tree.entropy, merges: merged.tree.merges } : null,
     versions: { emgpu: VERSION },
   };
+  if (backed) summary.markersOff = MARKERS_OFF;
+  if (streamedPasses !== undefined) summary.streamedPasses = streamedPasses;
   delete (summary.params as { subset?: unknown }).subset;
   const transfer: Transferable[] = [full.buffer, maxPosterior.buffer, entropy.buffer];
   if (respFull) transfer.push(respFull.buffer);
@@ -479,15 +626,18 @@ async function sweep(p: SweepParams): Promise<void> {
   if (p.model === 'nbmm') {
     // BIC of the NB mixture: k·d means + (k − 1) weights + d dispersions.
     const rows: { k: number; bic: number }[] = [];
-    const counts = countsRows();
+    const counts = backed ? backed.pre.source : countsRows();
     for (const k of p.ks) {
       const t0 = performance.now();
-      const r = await negativeBinomialMixture(counts, { engine: engine!, k, seed: p.seed, nInit: p.nInit });
+      const r = backed
+        ? await nbStream(backed.pre.source, { engine: engine!, k, seed: p.seed, returnLabels: false, ...backed.chunk })
+        : await negativeBinomialMixture(countsRows(), { engine: engine!, k, seed: p.seed, nInit: p.nInit });
+      const ll = 'logLikelihood' in r ? r.logLikelihood : r.objective;
       const params = k * counts.d + (k - 1) + counts.d;
-      const bic = -2 * r.logLikelihood + params * Math.log(counts.n);
-      const aic = -2 * r.logLikelihood + 2 * params;
+      const bic = -2 * ll + params * Math.log(counts.n);
+      const aic = -2 * ll + 2 * params;
       rows.push({ k, bic });
-      post({ type: 'sweep-row', row: { k, objective: r.logLikelihood, bic, aic, nIter: r.nIter, timeMs: performance.now() - t0 } });
+      post({ type: 'sweep-row', row: { k, objective: ll, bic, aic, nIter: r.nIter, timeMs: performance.now() - t0 } });
     }
     const best = rows.reduce((a, b) => (b.bic < a.bic ? b : a)).k;
     post({ type: 'sweep-done', bestK: best, elbowK: best, criterion: 'bic' });
@@ -508,9 +658,10 @@ async function sweep(p: SweepParams): Promise<void> {
   post({ type: 'sweep-done', bestK: r.bestK, elbowK: r.elbowK, criterion: r.criterion });
 }
 
-/** A gene's log-normalised expression per kept cell. */
-function geneValues(gene: string): Float32Array {
-  const norm = pre!.normalized!;
+/** A gene's log-normalised expression per kept cell (backed: read in one streamed pass). */
+async function geneValues(gene: string): Promise<Float32Array> {
+  if (backed) return backedGene(backed, gene, progress);
+  const norm = (pre as PreprocessResult).normalized!;
   const g = Array.from(pre!.genes).findIndex((x) => data!.genes[x] === gene);
   if (g < 0) throw new Error(`Gene '${gene}' is not among the ${pre!.genes.length} genes kept after filtering.`);
   const out = new Float32Array(norm.n);
@@ -589,6 +740,16 @@ async function loadFiles(files: File[]): Promise<void> {
   const h5ad = files.find((f) => /\.h5ad$/i.test(f.name));
   const h5 = files.find((f) => /\.h5$/i.test(f.name));
   let loaded: SingleCellData;
+  // Larger than the loaders' cap (or its matrix would be, once loaded): streamed from disk instead.
+  // Files under an eighth of the threshold are loaded whole without opening them twice.
+  if (h5ad && h5ad.size > streamAbove / 8) {
+    progress('load', 'opening backed', 1, 2, 0, `${formatBytes(h5ad.size)}`);
+    const src = await openBacked(h5ad, streamAbove, h5ad.size > streamAbove);
+    if (src) {
+      progress('load', 'done', 2, 2, performance.now() - t0);
+      return afterStream(h5ad, src, performance.now() - t0);
+    }
+  }
   if (h5ad) loaded = await readH5adFromFile(h5ad, { onProgress });
   else if (h5) loaded = await read10xH5(h5, { onProgress });
   else loaded = await read10x(find10xInputs(files), { onProgress });
@@ -606,6 +767,8 @@ async function handle(m: ToWorker): Promise<void> {
     switch (m.type) {
       case 'init': {
         baseUrl = m.baseUrl;
+        if (m.streamAbove !== undefined) streamAbove = m.streamAbove;
+        chunkBytes = m.chunkBytes;
         engine = await createEngine({ backend: m.backend });
         post({
           type: 'ready',
@@ -632,7 +795,7 @@ async function handle(m: ToWorker): Promise<void> {
         await sweep(m.params);
         break;
       case 'gene': {
-        const v = geneValues(m.name);
+        const v = await geneValues(m.name);
         post({ type: 'values', what: `gene:${m.name}`, values: v }, [v.buffer]);
         break;
       }
