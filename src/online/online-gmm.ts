@@ -23,7 +23,7 @@ import type { RowSource } from '../stream/types.js';
 import { chunkCount, chunkOrder, colsOf, initSample, passBatch, rowsOf, toOnlineData, type Batch, type OnlineData } from './batches.js';
 import { batchDataset, gmmBlockEvaluate, gmmBlockStats } from './block-stats.js';
 import { stepStats } from './gmm-stats.js';
-import { checkK, posInt, resolveSchedule, seedOf, stepSize, type StepSchedule } from './options.js';
+import { checkK, finiteResult, posInt, resolveSchedule, seedOf, stepSize, type StepSchedule } from './options.js';
 
 export interface OnlineGmmOptions {
   k: number;
@@ -173,7 +173,7 @@ export async function onlineGmm(data: DataInput | RowSource, options: OnlineGmmO
   if (computeLabels) Object.assign(res, await finalPass(engine, od, params, type, batchSize, w, options.signal));
   res.timings.totalMs = now() - t0;
   res.timings.perStepMs = (res.timings.totalMs - initMs) / Math.max(1, t);
-  return withNotice(res, engine);
+  return withNotice(finiteResult(res, 'onlineGmm', engine.backend), engine);
 }
 
 const allOf = (k: number): number[] => Array.from({ length: k }, (_, c) => c);

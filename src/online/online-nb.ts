@@ -26,7 +26,9 @@ import { chunkOrder, isRowSource } from './batches.js';
 import { nbBlockEvaluate, nbBlockStats } from './block-stats.js';
 import { concatCounts, pickCounts } from './nb-blocks.js';
 import { RunningHistograms, stepNbStats } from './nb-stats.js';
-import { checkK, numberIn, posInt, resolveSchedule, seedOf, stepSize, type StepSchedule } from './options.js';
+import { checkK, finiteResult, numberIn, posInt, resolveSchedule, seedOf, stepSize, type StepSchedule } from './options.js';
+import { readChecked } from '../stream/block.js';
+import { checkSource as checkRowSource } from '../stream/check.js';
 
 export interface OnlineNbOptions {
   k: number;
@@ -107,10 +109,13 @@ export async function onlineNb(counts: CountsInput | CsrSource, options: OnlineN
   const source = isRowSource(counts) ? (counts as CsrSource) : null;
   if (source && source.kind !== 'csr')
     throw invalid('BAD_OPTION', `onlineNb reads counts: ${source.name} is a dense source. Pass a CsrSource (cells × genes).`);
+  if (source) checkRowSource(source, 'onlineNb');
   const mem = source ? null : toCounts(counts as CountsInput);
   const n = source ? source.n : mem!.n;
   const d = source ? source.d : mem!.d;
   const k = checkK(options.k, n);
+  // A source's declared d, before any per-gene array (the in-memory counts are checked below).
+  if (source) checkGeneMemory({ d, indices: { length: source.nnz } } as unknown as Counts, k);
   const batchSize = Math.min(posInt(options.batchSize, 'batchSize', 1024), n);
   const passes = posInt(options.maxIter, 'maxIter', 1);
   const schedule = resolveSchedule(options.stepDecay, options.stepOffset);
@@ -150,7 +155,7 @@ export async function onlineNb(counts: CountsInput | CsrSource, options: OnlineN
     for (const ch of picked) {
       const a = ch * batchSize;
       const b = Math.min(n, a + batchSize);
-      parts.push(toCounts(await src.readRows(a, b, options.signal)));
+      parts.push(toCounts(await readChecked(src, a, b, options.signal)));
       for (let i = a; i < b; i++) rows.push(i);
     }
     const c = concatCounts(parts);
@@ -183,7 +188,7 @@ export async function onlineNb(counts: CountsInput | CsrSource, options: OnlineN
     }
     const a = order[b] * size;
     const e = Math.min(n, a + size);
-    return { c: toCounts(await source!.readRows(a, e, options.signal)), w: pickW(Array.from({ length: e - a }, (_, t) => a + t)) };
+    return { c: toCounts(await readChecked(source!, a, e, options.signal)), w: pickW(Array.from({ length: e - a }, (_, t) => a + t)) };
   };
   const ctx: NbContext = {
     n,
@@ -264,5 +269,5 @@ export async function onlineNb(counts: CountsInput | CsrSource, options: OnlineN
   }
   res.timings.totalMs = now() - t0;
   res.timings.perStepMs = (res.timings.totalMs - initMs) / Math.max(1, t);
-  return withNotice(res, engine);
+  return withNotice(finiteResult(res, 'onlineNb', engine.backend), engine);
 }

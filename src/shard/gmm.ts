@@ -36,7 +36,9 @@ export function gmmParams(p: GmmShardParams, regCovar: number, d?: number): GmmP
     );
   const params = gmmParamsOf(
     { model: 'gmm', covariance: p.covariance, k, d: dd, weights: p.weights, means: p.means, covariances: p.covariances, regCovar } as never,
-    false,
+    // Checked as a caller's model (weights a distribution, covariances positive definite): shard
+    // parameters come from JSON and drivers; fitted ones always pass, and the check changes no value.
+    true,
   );
   if (p.active) {
     if (p.active.length !== k) throw invalid('SHAPE_MISMATCH', `The GMM's active flags are ${p.active.length}, not k=${k}.`);
