@@ -12,7 +12,7 @@ import { Rng, restartRng } from '../core/rng.js';
 import { resolveSampleWeight } from '../core/weights.js';
 import { toRows } from '../data.js';
 import { ENGINE_SELECTION, engineFor, withNotice, type EngineSelection } from '../engine/engine.js';
-import { invalid, throwIfAborted } from '../errors.js';
+import { invalid } from '../errors.js';
 import { checkGeneMemory, sizeFactors, toCounts, type Counts } from '../nbmm/counts.js';
 import { makeGrid, type SizeGrid } from '../nbmm/grid.js';
 import { initialLabels } from '../nbmm/init.js';
@@ -29,6 +29,10 @@ import { RunningHistograms, stepNbStats } from './nb-stats.js';
 import { checkK, finiteResult, numberIn, posInt, resolveSchedule, seedOf, stepSize, type StepSchedule } from './options.js';
 import { readChecked } from '../stream/block.js';
 import { checkSource as checkRowSource } from '../stream/check.js';
+import { abortCheckpoint } from '../core/yield.js';
+
+/** When the loops below last yielded to the event loop (abortCheckpoint: a timer's abort runs within one batch). */
+const YIELD_CLOCK = { t: 0 };
 
 export interface OnlineNbOptions {
   k: number;
@@ -209,7 +213,7 @@ export async function onlineNb(counts: CountsInput | CsrSource, options: OnlineN
   for (let pass = 0; pass < passes; pass++) {
     const order = chunkOrder(main, mem ? n : batches);
     for (let b = 0; b < batches; b++, t++) {
-      throwIfAborted(options.signal);
+      await abortCheckpoint(options.signal, YIELD_CLOCK);
       const blk = await read(b, batchSize, order);
       const st = await nbBlockStats(engine, blk.c, sfOf(blk.c), grid, params, blk.w);
       const total = blk.w ? blk.w.reduce((x, y) => x + y, 0) : blk.c.n;
@@ -256,7 +260,7 @@ export async function onlineNb(counts: CountsInput | CsrSource, options: OnlineN
     let loglik = 0;
     let total = 0;
     for (let b = 0; b * size < n; b++) {
-      throwIfAborted(options.signal);
+      await abortCheckpoint(options.signal, YIELD_CLOCK);
       const blk = await read(b, size, ident);
       const ev = await nbBlockEvaluate(engine, blk.c, sfOf(blk.c), grid, params, blk.w);
       labels.set(Int32Array.from(ev.labels), b * size);

@@ -11,6 +11,8 @@ import { invalid } from '../errors.js';
 const NON_NEGATIVE = new Set(['counts', 'nk', 'm2', 'rows', 'n', 'k', 'd', 'J', 'emptyCount', 'totalSum', 'mult', 'total']);
 /** Fields that name the shape: equal in every statistics object of a pass. */
 const SAME = new Set(['kind', 'soft', 'covariance', 'k', 'd', 'J']);
+/** Arrays whose length depends on the shard's values (the NB globals' per-gene count histograms, CSR-like). */
+const VARIABLE = new Set(['value', 'mult', 'total', 'max']);
 /** Fields of lists of objects, checked by their producer (the rows an empty cluster may move to). */
 const OPAQUE = new Set(['farthest', 'emptyCells', 'warnings']);
 
@@ -30,7 +32,8 @@ function checkValue(fn: string, path: string, key: string, v: unknown, ref: unkn
   if (Array.isArray(ref)) {
     if (!Array.isArray(v)) fail(fn, path, 'is not an array');
     if (OPAQUE.has(key)) return;
-    if (v.length !== ref.length) fail(fn, path, `has ${v.length} entries where the first statistics have ${ref.length}`);
+    if (!VARIABLE.has(key) && v.length !== ref.length)
+      fail(fn, path, `has ${v.length} entries where the first statistics have ${ref.length}`);
     for (let i = 0; i < v.length; i++) {
       const x = v[i];
       if (typeof x !== 'number' || !Number.isFinite(x)) fail(fn, `${path}[${i}]`, `is ${String(x)}, not a finite number`);

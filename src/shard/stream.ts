@@ -15,6 +15,7 @@ import { checkOptionNames } from '../core/known-options.js';
 import { restartRng } from '../core/rng.js';
 import { engineFor, type Engine } from '../engine/engine.js';
 import { invalid } from '../errors.js';
+import { gmmParamsOf } from '../gmm/api.js';
 import { MAX_GENE_BYTES } from '../nbmm/counts.js';
 import { checkSource as checkRowSource } from '../stream/check.js';
 import { forEachChunk } from '../stream/pass.js';
@@ -177,6 +178,24 @@ async function streamFit<P extends ShardParams>(
         'SHAPE_MISMATCH',
         `k=${String(o.k)} but init has ${String(given)} components. Leave k out with a given init, or pass matching parameters.`,
       );
+    // A caller's starting mixture is checked as a model (weights a distribution, covariances
+    // positive definite), as the in-memory fit checks its init; fitted parameters always pass.
+    if (model === 'gmm') {
+      const g = params as GmmShardParams;
+      gmmParamsOf(
+        {
+          model: 'gmm',
+          covariance: g.covariance,
+          k: given,
+          d: source.d,
+          weights: g.weights,
+          means: g.means,
+          covariances: g.covariances,
+          regCovar,
+        } as never,
+        true,
+      );
+    }
   }
   const initMs = now() - ti;
 
