@@ -29,6 +29,7 @@ import {
   sumStatistics,
   toExactJson,
 } from '../../src/index.js';
+import { runCli, type CliDeps } from '../../src/cli/run.js';
 import { writeH5adCsr, writeZarrCsr } from '../../src/node.js';
 import type { KMeansStatistics, NbGlobals } from '../../src/shard/types.js';
 import type { CsrBlock, CsrSource } from '../../src/stream/types.js';
@@ -248,5 +249,57 @@ describe('arguments of the view, the writers and the one-pass fits', () => {
     );
     const big = Float32Array.from(B.data, (v, i) => (i < 3 ? 1e30 : v));
     expect(await code(miniBatchKMeans(denseSource(big, 60, 3), { k: 3, seed: 1, backend: 'cpu', batchSize: 16 }))).toBe('NON_FINITE');
+  });
+});
+
+describe('emgpu worker and aborts of the one-pass fits', () => {
+  function capture(): { deps: CliDeps; out: string[]; err: string[] } {
+    const out: string[] = [];
+    const err: string[] = [];
+    const deps: CliDeps = {
+      createEngine: () => Promise.reject(new Error('must not be called')),
+      stdout: { write: (s: string) => out.push(s) },
+      stderr: { write: (s: string) => err.push(s) },
+    };
+    return { deps, out, err };
+  }
+
+  test('a missing or folder --request and an unknown --backend are one error line (was a Node stack trace)', async () => {
+    for (const [args, want] of [
+      [['worker', '--request', '/nonexistent/request.json'], 1],
+      [['worker', '--request', tmpdir()], 1],
+      [['worker', '--backend', 'gpu9'], 2],
+    ] as const) {
+      const { deps, out, err } = capture();
+      expect(await runCli([...args], deps)).toBe(want);
+      expect(out).toEqual([]);
+      expect(err.join('').trim().split('\n')).toHaveLength(1);
+      expect(err.join('')).toMatch(/^error: emgpu worker: /);
+    }
+  });
+
+  test("an abort from a timer stops miniBatchKMeans on 'reference' over a source within a batch (the loop now yields)", async () => {
+    const x = new Float32Array(20000 * 8).map((_, i) => Math.sin(i));
+    const ac = new AbortController();
+    let fired = 0;
+    setTimeout(() => {
+      fired = performance.now();
+      ac.abort();
+    }, 50);
+    const t0 = performance.now();
+    const e = await miniBatchKMeans(denseSource(x, 20000, 8), {
+      k: 8,
+      seed: 1,
+      backend: 'reference',
+      batchSize: 256,
+      maxIter: 500,
+      tol: 0,
+      maxNoImprovement: null,
+      signal: ac.signal,
+    }).catch((err: unknown) => err);
+    expect((e as EmgpuError).code).toBe('ABORTED');
+    expect(fired).toBeGreaterThan(0);
+    expect(fired - t0).toBeLessThan(1000);
+    expect(performance.now() - fired).toBeLessThan(500);
   });
 });
