@@ -303,3 +303,33 @@ describe('emgpu worker and aborts of the one-pass fits', () => {
     expect(performance.now() - fired).toBeLessThan(500);
   });
 });
+
+describe('Zarr chunks that do not match their .zarray', () => {
+  test('a float32 data chunk declared <f8, or emptied, is a FILE_FORMAT error, not other numbers', async () => {
+    const { readFileSync, writeFileSync } = await import('node:fs');
+    const { openZarrSource } = await import('../../src/index.js');
+    const dir = mkdtempSync(join(tmpdir(), 'rob4z-'));
+    const genes = ['a', 'b', 'c', 'd'];
+    const ok = join(dir, 'ok.zarr');
+    await writeZarrCsr(ok, { n: 6, d: 4, blocks: [M], genes, chunkEntries: 4, level: 0 });
+    const src = await openZarrSource(ok);
+    const b = (await src.readRows(0, 6)) as CsrBlock;
+    await src.close();
+    expect(Array.from(b.values)).toEqual(Array.from(M.values));
+    for (const [name, damage] of [
+      [
+        'dtype',
+        (p: string) => writeFileSync(join(p, 'X/data/.zarray'), readFileSync(join(p, 'X/data/.zarray'), 'utf8').replace('<f4', '<f8')),
+      ],
+      ['empty', (p: string) => writeFileSync(join(p, 'X/data/0'), new Uint8Array(0))],
+    ] as const) {
+      const p = join(dir, `${name}.zarr`);
+      const { cpSync } = await import('node:fs');
+      cpSync(ok, p, { recursive: true });
+      damage(p);
+      const s = await openZarrSource(p);
+      expect(await code(s.readRows(0, 6))).toBe('FILE_FORMAT');
+      await s.close();
+    }
+  });
+});
