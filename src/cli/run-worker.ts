@@ -37,6 +37,9 @@ function errorOf(e: unknown): { code: string; message: string } {
   return { code: 'INTERNAL', message: e instanceof Error ? e.message : String(e) };
 }
 
+/** The names --backend takes (as createEngine's backend option). */
+const WORKER_BACKENDS = ['auto', 'reference', 'cpu', 'wasm', 'webgpu'];
+
 export async function runWorker(argv: readonly string[], deps: CliDeps): Promise<number> {
   let op: string | undefined;
   let requestFile: string | undefined;
@@ -50,8 +53,15 @@ export async function runWorker(argv: readonly string[], deps: CliDeps): Promise
     }
     if (a === '--serve') serve = true;
     else if (a === '--request') requestFile = argv[++i];
-    else if (a === '--backend') backend = argv[++i];
-    else if (!a.startsWith('-') && op === undefined && (WORKER_OPS as readonly string[]).includes(a)) op = a;
+    else if (a === '--backend') {
+      backend = argv[++i];
+      if (!WORKER_BACKENDS.includes(backend ?? '')) {
+        deps.stderr.write(
+          `error: emgpu worker: --backend '${String(backend)}' is not a backend. Use one of ${WORKER_BACKENDS.join(', ')}.\n`,
+        );
+        return 2;
+      }
+    } else if (!a.startsWith('-') && op === undefined && (WORKER_OPS as readonly string[]).includes(a)) op = a;
     else {
       deps.stderr.write(`error: emgpu worker: unexpected '${a}'.\n${WORKER_HELP}`);
       return 2;
@@ -73,7 +83,16 @@ export async function runWorker(argv: readonly string[], deps: CliDeps): Promise
   };
   try {
     if (!serve) {
-      const text = requestFile ? readFileSync(requestFile, 'utf8') : await readStdin(deps);
+      let text: string;
+      try {
+        text = requestFile ? readFileSync(requestFile, 'utf8') : await readStdin(deps);
+      } catch (e) {
+        // A missing or unreadable request file (ENOENT, EISDIR): one error line, not Node's stack.
+        deps.stderr.write(
+          `error: emgpu worker: cannot read the request ${requestFile ?? 'from stdin'} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}). Pass an existing JSON file to --request, or the request on stdin.\n`,
+        );
+        return 1;
+      }
       try {
         deps.stdout.write(`${toExactJson(await one(text))}\n`);
         return 0;

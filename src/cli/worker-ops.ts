@@ -21,6 +21,7 @@ import { gmmSampleStart, kmeansSampleStart, nbSampleStart, readSample, sampleRow
 import type { GlobalStatistics, NbGlobals, ShardParams, ShardStatistics } from '../shard/types.js';
 import type { RowSource } from '../stream/types.js';
 import type { CovarianceType } from '../types.js';
+import { readChecked } from '../stream/block.js';
 
 export interface ShardSpec {
   file: string;
@@ -78,7 +79,7 @@ async function readShard(cache: SourceCache, spec: ShardSpec) {
       'BAD_OPTION',
       `The shard's rows [${String(start)}, ${String(end)}) are not within ${spec.file}'s ${source.n} rows. Pass 0 ≤ start < end ≤ ${source.n}.`,
     );
-  return { source, block: await source.readRows(start, end) };
+  return { source, block: await readChecked(source, start, end) };
 }
 
 const objectOr = (v: unknown): Record<string, unknown> => (v != null && typeof v === 'object' ? (v as Record<string, unknown>) : {});

@@ -11,6 +11,8 @@ import { randomPermutation, type Rng } from '../core/rng.js';
 import { toDataset, type DataInput, type Dataset } from '../data.js';
 import { invalid, throwIfAborted } from '../errors.js';
 import type { CsrBlock, RowSource } from '../stream/types.js';
+import { readChecked } from '../stream/block.js';
+import { checkSource as checkRowSource } from '../stream/check.js';
 
 /** A dense batch: rows in float64, their sample weights (null: all ones) and, in memory, their row numbers. */
 export interface Batch {
@@ -38,11 +40,20 @@ export function densify(block: CsrBlock | { n: number; d: number; data: Float32A
   return x;
 }
 
+/** The most columns a source of a one-pass fit may declare (2^26: 512 MiB per float64 row). */
+export const MAX_SOURCE_COLUMNS = 2 ** 26;
+
 /** The data of a one-pass fit: validated rows in memory, or a source read in chunks. */
 export type OnlineData = { kind: 'memory'; ds: Dataset } | { kind: 'source'; src: RowSource };
 
 export function toOnlineData(data: DataInput | RowSource): OnlineData {
   if (isRowSource(data)) {
+    checkRowSource(data, 'The one-pass fit');
+    if (data.d > MAX_SOURCE_COLUMNS)
+      throw invalid(
+        'BUFFER_LIMIT',
+        `${data.name} declares d=${data.d.toLocaleString('en-US')} columns; the one-pass fits hold float64 rows of d values per centre and per batch row, which would not fit in memory. Keep the columns that matter (e.g. PCs or highly variable genes) and check that the source's d is right.`,
+      );
     if (!(data.n >= 1 && data.d >= 1))
       throw invalid(
         'EMPTY_DATA',
@@ -71,7 +82,7 @@ export function gather(ds: Dataset, rows: ArrayLike<number>, w: Float64Array | n
 /** Rows [start, end) of a source as a dense batch. */
 export async function readBatch(src: RowSource, start: number, end: number, w: Float64Array | null, signal?: AbortSignal): Promise<Batch> {
   throwIfAborted(signal);
-  const block = await src.readRows(start, end, signal);
+  const block = await readChecked(src, start, end, signal);
   const rows = Array.from({ length: end - start }, (_, t) => start + t);
   return { n: end - start, d: src.d, x: densify(block), w: pick(w, rows) };
 }

@@ -16,7 +16,7 @@ import type { RowSource } from '../stream/types.js';
 import { colsOf, readBatch, rowsOf, toOnlineData } from './batches.js';
 import { batchDataset, kmeansBlockLabels } from './block-stats.js';
 import { fitMiniBatch, initialCentres, miniBatchStep, stepRng, type MbkSettings } from './minibatch.js';
-import { checkK, numberIn, posInt, seedOf } from './options.js';
+import { checkK, finiteResult, numberIn, posInt, seedOf } from './options.js';
 
 export interface MiniBatchKMeansOptions {
   k: number;
@@ -174,7 +174,7 @@ export async function miniBatchKMeans(
     for (const l of run.labels) sizes[l]++;
     res.clusterSizes = sizes;
   }
-  return withNotice(res, engine);
+  return withNotice(finiteResult(res, 'miniBatchKMeans', engine.backend), engine);
 }
 
 /** The state partialFit carries between calls: plain numbers (JSON round-trips it). */
@@ -258,6 +258,15 @@ export async function partialFit(
       reassignmentRatio: options.reassignmentRatio === undefined ? state.reassignmentRatio : ratioOf(options.reassignmentRatio),
     };
   }
+  if (
+    !Array.isArray(st.counts) ||
+    st.counts.length !== st.k ||
+    !st.counts.every((c) => typeof c === 'number' && Number.isFinite(c) && c >= 0)
+  )
+    throw invalid(
+      'BAD_OPTION',
+      `partialFit: state.counts must be ${st.k} finite numbers ≥ 0 (the points each centre has absorbed). Pass the state the previous partialFit returned.`,
+    );
   const core = {
     centres: toParamMatrix(st.centroids, st.k, st.d, 'state.centroids'),
     counts: Float64Array.from(st.counts),
@@ -279,5 +288,5 @@ export async function partialFit(
     next.labels = Array.from(f.labels);
     next.inertia = f.inertia;
   }
-  return next;
+  return finiteResult(next, 'partialFit', engine.backend);
 }

@@ -7,11 +7,14 @@
  */
 import { Rng, restartRng } from '../core/rng.js';
 import type { Engine } from '../engine/engine.js';
-import { throwIfAborted } from '../errors.js';
 import type { IterationRecord } from '../types.js';
 import { chunkCount, chunkOrder, drawRows, gather, passBatch, sourceSample, rowsOf, type Batch, type OnlineData } from './batches.js';
 import { kmeansBlockLabels, kmeansBlockSeeds, kmeansBlockStats } from './block-stats.js';
 import { Convergence, reassign, reassignDue, updateCentres } from './minibatch-step.js';
+import { abortCheckpoint } from '../core/yield.js';
+
+/** When the loops below last yielded to the event loop (abortCheckpoint: a timer's abort runs within one batch). */
+const YIELD_CLOCK = { t: 0 };
 
 export interface MbkSettings {
   k: number;
@@ -119,7 +122,7 @@ export async function fitMiniBatch(engine: Engine, data: OnlineData, s: MbkSetti
   let reassignments = 0;
   let step = 0;
   for (; step < nSteps; step++) {
-    throwIfAborted(s.signal);
+    await abortCheckpoint(s.signal, YIELD_CLOCK);
     let b: Batch;
     if (data.kind === 'memory') b = gather(data.ds, drawRows(main, n, batchSize), w);
     else {
@@ -160,7 +163,7 @@ async function labelPass(engine: Engine, data: OnlineData, centres: Float64Array
   let inertia = 0;
   const ident = Int32Array.from({ length: n }, (_, i) => i);
   for (let t = 0; t * size < n; t++) {
-    throwIfAborted(s.signal);
+    await abortCheckpoint(s.signal, YIELD_CLOCK);
     const b = await passBatch(
       data,
       size,

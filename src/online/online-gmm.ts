@@ -11,7 +11,6 @@ import { Rng, restartRng } from '../core/rng.js';
 import { resolveSampleWeight } from '../core/weights.js';
 import { toRows, type DataInput } from '../data.js';
 import { ENGINE_SELECTION, engineFor, withNotice, type EngineSelection } from '../engine/engine.js';
-import { throwIfAborted } from '../errors.js';
 import { initialParams } from '../gmm/fit.js';
 import { mStep, type GmmParams, type GmmStats } from '../gmm/model.js';
 import { resolve } from '../gmm/options.js';
@@ -23,7 +22,11 @@ import type { RowSource } from '../stream/types.js';
 import { chunkCount, chunkOrder, colsOf, initSample, passBatch, rowsOf, toOnlineData, type Batch, type OnlineData } from './batches.js';
 import { batchDataset, gmmBlockEvaluate, gmmBlockStats } from './block-stats.js';
 import { stepStats } from './gmm-stats.js';
-import { checkK, posInt, resolveSchedule, seedOf, stepSize, type StepSchedule } from './options.js';
+import { checkK, finiteResult, posInt, resolveSchedule, seedOf, stepSize, type StepSchedule } from './options.js';
+import { abortCheckpoint } from '../core/yield.js';
+
+/** When the loops below last yielded to the event loop (abortCheckpoint: a timer's abort runs within one batch). */
+const YIELD_CLOCK = { t: 0 };
 
 export interface OnlineGmmOptions {
   k: number;
@@ -136,7 +139,7 @@ export async function onlineGmm(data: DataInput | RowSource, options: OnlineGmmO
   for (let pass = 0; pass < passes; pass++) {
     const order = od.kind === 'memory' ? chunkOrder(main, n) : chunkOrder(main, batches);
     for (let b = 0; b < batches; b++, t++) {
-      throwIfAborted(options.signal);
+      await abortCheckpoint(options.signal, YIELD_CLOCK);
       const batch = await passBatch(od, batchSize, b, order, w, options.signal);
       const st = await gmmBlockStats(engine, batch, params, type);
       s = stepStats(s, st, stepSize(schedule, t), anchor, type, k, d);
@@ -173,7 +176,7 @@ export async function onlineGmm(data: DataInput | RowSource, options: OnlineGmmO
   if (computeLabels) Object.assign(res, await finalPass(engine, od, params, type, batchSize, w, options.signal));
   res.timings.totalMs = now() - t0;
   res.timings.perStepMs = (res.timings.totalMs - initMs) / Math.max(1, t);
-  return withNotice(res, engine);
+  return withNotice(finiteResult(res, 'onlineGmm', engine.backend), engine);
 }
 
 const allOf = (k: number): number[] => Array.from({ length: k }, (_, c) => c);
@@ -195,7 +198,7 @@ async function finalPass(
   let loglik = 0;
   let total = 0;
   for (let b = 0; b * step < n; b++) {
-    throwIfAborted(signal);
+    await abortCheckpoint(signal, YIELD_CLOCK);
     const batch: Batch = await passBatch(od, step, b, ident, w, signal);
     const ev = await gmmBlockEvaluate(engine, batch, p, type);
     labels.set(Int32Array.from(ev.labels), b * step);

@@ -12,7 +12,7 @@ import { Rng, restartRng } from '../core/rng.js';
 import { resolveSampleWeight } from '../core/weights.js';
 import { toRows } from '../data.js';
 import { ENGINE_SELECTION, engineFor, withNotice, type EngineSelection } from '../engine/engine.js';
-import { invalid, throwIfAborted } from '../errors.js';
+import { invalid } from '../errors.js';
 import { checkGeneMemory, sizeFactors, toCounts, type Counts } from '../nbmm/counts.js';
 import { makeGrid, type SizeGrid } from '../nbmm/grid.js';
 import { initialLabels } from '../nbmm/init.js';
@@ -26,7 +26,13 @@ import { chunkOrder, isRowSource } from './batches.js';
 import { nbBlockEvaluate, nbBlockStats } from './block-stats.js';
 import { concatCounts, pickCounts } from './nb-blocks.js';
 import { RunningHistograms, stepNbStats } from './nb-stats.js';
-import { checkK, numberIn, posInt, resolveSchedule, seedOf, stepSize, type StepSchedule } from './options.js';
+import { checkK, finiteResult, numberIn, posInt, resolveSchedule, seedOf, stepSize, type StepSchedule } from './options.js';
+import { readChecked } from '../stream/block.js';
+import { checkSource as checkRowSource } from '../stream/check.js';
+import { abortCheckpoint } from '../core/yield.js';
+
+/** When the loops below last yielded to the event loop (abortCheckpoint: a timer's abort runs within one batch). */
+const YIELD_CLOCK = { t: 0 };
 
 export interface OnlineNbOptions {
   k: number;
@@ -107,10 +113,13 @@ export async function onlineNb(counts: CountsInput | CsrSource, options: OnlineN
   const source = isRowSource(counts) ? (counts as CsrSource) : null;
   if (source && source.kind !== 'csr')
     throw invalid('BAD_OPTION', `onlineNb reads counts: ${source.name} is a dense source. Pass a CsrSource (cells × genes).`);
+  if (source) checkRowSource(source, 'onlineNb');
   const mem = source ? null : toCounts(counts as CountsInput);
   const n = source ? source.n : mem!.n;
   const d = source ? source.d : mem!.d;
   const k = checkK(options.k, n);
+  // A source's declared d, before any per-gene array (the in-memory counts are checked below).
+  if (source) checkGeneMemory({ d, indices: { length: source.nnz } } as unknown as Counts, k);
   const batchSize = Math.min(posInt(options.batchSize, 'batchSize', 1024), n);
   const passes = posInt(options.maxIter, 'maxIter', 1);
   const schedule = resolveSchedule(options.stepDecay, options.stepOffset);
@@ -150,7 +159,7 @@ export async function onlineNb(counts: CountsInput | CsrSource, options: OnlineN
     for (const ch of picked) {
       const a = ch * batchSize;
       const b = Math.min(n, a + batchSize);
-      parts.push(toCounts(await src.readRows(a, b, options.signal)));
+      parts.push(toCounts(await readChecked(src, a, b, options.signal)));
       for (let i = a; i < b; i++) rows.push(i);
     }
     const c = concatCounts(parts);
@@ -183,7 +192,7 @@ export async function onlineNb(counts: CountsInput | CsrSource, options: OnlineN
     }
     const a = order[b] * size;
     const e = Math.min(n, a + size);
-    return { c: toCounts(await source!.readRows(a, e, options.signal)), w: pickW(Array.from({ length: e - a }, (_, t) => a + t)) };
+    return { c: toCounts(await readChecked(source!, a, e, options.signal)), w: pickW(Array.from({ length: e - a }, (_, t) => a + t)) };
   };
   const ctx: NbContext = {
     n,
@@ -204,7 +213,7 @@ export async function onlineNb(counts: CountsInput | CsrSource, options: OnlineN
   for (let pass = 0; pass < passes; pass++) {
     const order = chunkOrder(main, mem ? n : batches);
     for (let b = 0; b < batches; b++, t++) {
-      throwIfAborted(options.signal);
+      await abortCheckpoint(options.signal, YIELD_CLOCK);
       const blk = await read(b, batchSize, order);
       const st = await nbBlockStats(engine, blk.c, sfOf(blk.c), grid, params, blk.w);
       const total = blk.w ? blk.w.reduce((x, y) => x + y, 0) : blk.c.n;
@@ -251,7 +260,7 @@ export async function onlineNb(counts: CountsInput | CsrSource, options: OnlineN
     let loglik = 0;
     let total = 0;
     for (let b = 0; b * size < n; b++) {
-      throwIfAborted(options.signal);
+      await abortCheckpoint(options.signal, YIELD_CLOCK);
       const blk = await read(b, size, ident);
       const ev = await nbBlockEvaluate(engine, blk.c, sfOf(blk.c), grid, params, blk.w);
       labels.set(Int32Array.from(ev.labels), b * size);
@@ -264,5 +273,5 @@ export async function onlineNb(counts: CountsInput | CsrSource, options: OnlineN
   }
   res.timings.totalMs = now() - t0;
   res.timings.perStepMs = (res.timings.totalMs - initMs) / Math.max(1, t);
-  return withNotice(res, engine);
+  return withNotice(finiteResult(res, 'onlineNb', engine.backend), engine);
 }

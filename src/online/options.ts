@@ -57,3 +57,30 @@ export function resolveSchedule(decay: unknown, offset: unknown): StepSchedule {
 export function stepSize(s: StepSchedule, t: number): number {
   return t === 0 ? 1 : (t + s.offset) ** -s.decay;
 }
+
+const RESULT_FIELDS = ['centroids', 'means', 'weights', 'covariances', 'dispersion', 'inertia', 'logLikelihood', 'lowerBound'] as const;
+
+function allFinite(v: unknown): boolean {
+  if (typeof v === 'number') return Number.isFinite(v);
+  if (Array.isArray(v) || ArrayBuffer.isView(v)) {
+    const a = v as ArrayLike<unknown>;
+    for (let i = 0; i < a.length; i++) if (!allFinite(a[i])) return false;
+  }
+  return true;
+}
+
+/**
+ * A one-pass fit of finite rows ends with finite parameters, or says why not: these fits are not
+ * scale-aware (no core/scale.ts), so rows far from 1 in magnitude (squares beyond float64, or
+ * float32 on 'cpu' and 'webgpu') overflow. A typed error instead of NaN centres.
+ */
+export function finiteResult<T extends object>(res: T, fn: string, backend: string): T {
+  const rec = res as Record<string, unknown>;
+  for (const f of RESULT_FIELDS)
+    if (f in rec && !allFinite(rec[f]))
+      throw invalid(
+        'NON_FINITE',
+        `${fn}: the fit's ${f} overflowed to non-finite values on the '${backend}' backend: the rows are too large in magnitude for a one-pass fit. Rescale the data (e.g. divide by a constant or standardise) and fit again.`,
+      );
+  return res;
+}

@@ -11,6 +11,7 @@ import { checkOptionNames, optionNames } from '../core/known-options.js';
 import { ENGINE_SELECTION, engineFor, type Engine, type EngineSelection } from '../engine/engine.js';
 import { invalid } from '../errors.js';
 import type { ShardBlock } from './block.js';
+import { checkStatistics } from './check-stats.js';
 import { gmmBlockStatistics, gmmMStep, sumGmm } from './gmm.js';
 import { momentsOf, nbGlobals, nbGlobalsOf, sumGlobals, tolScaledOf } from './globals.js';
 import { kmeansBlockStatistics, kmeansMStep, type LabelTrack, sumKMeans } from './kmeans.js';
@@ -66,6 +67,7 @@ const STAT_OPTIONS = [
   }),
   ...ENGINE_SELECTION,
 ];
+const FINISH_OPTIONS = ['tol', 'sizeFactors'];
 const GLOBAL_OPTIONS = optionNames<ShardGlobalsOptions>({ model: true, rowOffset: true });
 const MSTEP_OPTIONS = optionNames<MStepOptions>({
   beta: true,
@@ -123,9 +125,34 @@ export function blockStatistics(
   params: ShardParams,
   o: { beta: number | null; regCovar?: number; rowOffset: number; track?: LabelTrack },
 ): Promise<ShardStatistics> {
-  if (model === 'gmm') return gmmBlockStatistics(engine, block, params as GmmShardParams, o.regCovar ?? 1e-6);
-  if (model === 'nbmm') return nbBlockStatistics(engine, block, params as NbShardParams);
-  return kmeansBlockStatistics(engine, block, params as KMeansShardParams, o.beta, o.rowOffset, o.track);
+  const stats =
+    model === 'gmm'
+      ? gmmBlockStatistics(engine, block, params as GmmShardParams, o.regCovar ?? 1e-6)
+      : model === 'nbmm'
+        ? nbBlockStatistics(engine, block, params as NbShardParams)
+        : kmeansBlockStatistics(engine, block, params as KMeansShardParams, o.beta, o.rowOffset, o.track);
+  return stats.then((st) => finiteStatistics(st, engine.backend));
+}
+
+const STAT_FIELDS = ['objective', 'loglik', 'sums', 'counts', 'nk', 'sx', 's2'] as const;
+
+/**
+ * Statistics of finite rows at finite parameters must be finite; when they are not, the values
+ * overflowed the backend's arithmetic (float32 distances on 'cpu' and 'webgpu' overflow near 1e19)
+ * and summing them would hand the M-step Infinity or NaN. A typed error instead of such a fit.
+ */
+function finiteStatistics<T extends ShardStatistics>(st: T, backend: string): T {
+  const rec = st as unknown as Record<string, unknown>;
+  for (const f of STAT_FIELDS) {
+    const v = rec[f];
+    const bad = typeof v === 'number' ? !Number.isFinite(v) : Array.isArray(v) && v.some((x) => !Number.isFinite(x));
+    if (bad)
+      throw invalid(
+        'NON_FINITE',
+        `The ${st.kind} statistics of this block overflowed on the '${backend}' backend (${f} is not finite): the rows or parameters are too large in magnitude for its arithmetic. Rescale the data (e.g. divide by a constant or standardise), or use backend 'reference' (float64).`,
+      );
+  }
+  return st;
 }
 
 /** First-pass statistics of a block: 'moments' (k-means, soft k-means, GMM) or 'nb-globals'. */
@@ -147,6 +174,7 @@ export function sumStatistics<T extends ShardStatistics | GlobalStatistics>(list
   for (const s of list)
     if (kindOf(s) !== kind)
       throw invalid('SHAPE_MISMATCH', `sumStatistics: '${kindOf(s)}' statistics among '${kind}' ones. Sum the statistics of one pass.`);
+  checkStatistics(list, 'sumStatistics');
   if (kind === 'kmeans') return sumKMeans(list as unknown as KMeansStatistics[]) as T;
   if (kind === 'gmm') return sumGmm(list as unknown as GmmStatistics[]) as T;
   if (kind === 'nbmm') return sumNb(list as unknown as NbStatistics[]) as T;
@@ -162,12 +190,29 @@ export function finishGlobals(
   summed: GlobalStatistics,
   options: { tol?: number; sizeFactors?: 'library' | 'none' } = {},
 ): { tolScaled: number } | NbGlobals {
-  if (summed?.kind === 'moments') return { tolScaled: tolScaledOf(summed, options.tol ?? 1e-4) };
+  checkOptionNames(options, FINISH_OPTIONS, 'finishGlobals');
+  if (summed?.kind === 'moments' || summed?.kind === 'nb-globals') {
+    checkStatistics([summed], 'finishGlobals');
+    if (summed.n < 1)
+      throw invalid('EMPTY_DATA', 'finishGlobals: the statistics cover no rows. Pass the sum of every shard’s first-pass statistics.');
+  }
+  if (summed?.kind === 'moments') {
+    const tol = options.tol ?? 1e-4;
+    if (typeof tol !== 'number' || !Number.isFinite(tol) || tol < 0)
+      throw invalid('BAD_OPTION', `finishGlobals: tol=${String(tol)} must be a finite number ≥ 0.`);
+    return { tolScaled: tolScaledOf(summed, tol) };
+  }
   if (summed?.kind === 'nb-globals') {
     const mode = options.sizeFactors ?? 'library';
     if (mode !== 'library' && mode !== 'none')
       throw invalid('BAD_OPTION', `sizeFactors='${String(mode)}' must be 'library' or 'none' in a sharded fit.`);
-    return nbGlobals(summed, mode);
+    const g = nbGlobals(summed, mode);
+    if (![g.libraryMean, g.sMin, g.sMax].every(Number.isFinite) || g.sMin > g.sMax)
+      throw invalid(
+        'EMPTY_DATA',
+        `finishGlobals: the NB globals give no usable size factors (library mean ${g.libraryMean}, range ${g.sMin} to ${g.sMax}): the statistics hold no counts or are inconsistent. Pass the sum of every shard’s shardGlobals over cells with counts.`,
+      );
+    return g;
   }
   throw invalid(
     'BAD_OPTION',
@@ -189,6 +234,20 @@ export async function mStep(
     throw invalid('SHAPE_MISMATCH', `mStep('${m}') got '${kindOf(summed)}' statistics. Pass the summed statistics of a ${m} E-step.`);
   if (params == null || typeof params !== 'object')
     throw invalid('BAD_OPTION', 'mStep: params are missing. Pass the parameters the statistics were computed at.');
+  checkStatistics([summed], 'mStep');
+  const me = (options as { meanEstimator?: unknown }).meanEstimator;
+  if (me !== undefined && me !== 'mle' && me !== 'weighted')
+    throw invalid('BAD_OPTION', `mStep: meanEstimator='${String(me)}' is not recognised. Use 'mle' or 'weighted'.`);
+  if (options.iter !== undefined && (typeof options.iter !== 'number' || !Number.isSafeInteger(options.iter) || options.iter < 1))
+    throw invalid('BAD_OPTION', `mStep: iter=${String(options.iter)} must be a whole number ≥ 1 (the iteration the statistics belong to).`);
+  if (
+    options.previousObjective !== undefined &&
+    (typeof options.previousObjective !== 'number' || !Number.isFinite(options.previousObjective))
+  )
+    throw invalid(
+      'BAD_OPTION',
+      `mStep: previousObjective=${String(options.previousObjective)} must be a finite number (the last M-step's objective), or left out on the first iteration.`,
+    );
   if (m === 'gmm') return gmmMStep(summed as GmmStatistics, params as GmmShardParams, options);
   if (m === 'nbmm') return nbMStep(summed as NbStatistics, params as NbShardParams, options);
   if ((summed as KMeansStatistics).soft !== (m === 'softkmeans'))

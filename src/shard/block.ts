@@ -7,6 +7,7 @@ import { toDataset, type Dataset } from '../data.js';
 import { invalid } from '../errors.js';
 import { toCounts, type Counts } from '../nbmm/counts.js';
 import type { CsrMatrix } from '../sparse.js';
+import { badCsrEntry, checkCsrShape } from '../stream/check.js';
 import type { DenseBlock } from '../stream/types.js';
 
 /** What a shard function accepts: a row source's block (CSR or dense). */
@@ -29,10 +30,34 @@ export function blockDataset(b: ShardBlock): Dataset {
   checkBlock(b);
   if (!isCsr(b)) return toDataset({ data: b.data, n: b.n, d: b.d }, 'The shard');
   const { n, d } = b;
+  checkCsrEntries(b);
+  if (n * d > MAX_DENSE_VALUES)
+    throw invalid(
+      'BUFFER_LIMIT',
+      `The shard is ${n} × ${d}; densified for this model it would take ${((n * d * 8) / 1e9).toFixed(1)} GB, above the ${(MAX_DENSE_VALUES * 8) / 2 ** 30} GiB allowed. Pass fewer rows per shard (chunkRows) or fewer columns.`,
+    );
   const x = new Float64Array(n * d);
   for (let i = 0; i < n; i++)
     for (let p = Number(b.indptr[i]); p < Number(b.indptr[i + 1]); p++) x[i * d + Number(b.indices[p])] += Number(b.values[p]);
   return toDataset({ data: x, n, d }, 'The shard');
+}
+
+/** The most values a densified CSR shard may hold: 2^28 float64, 2 GiB. */
+const MAX_DENSE_VALUES = 2 ** 28;
+
+/** A CSR shard's structure (offsets within the arrays, non-decreasing; columns in [0, d)) before it is densified. */
+function checkCsrEntries(b: CsrMatrix): void {
+  checkCsrShape(b, 'The shard');
+  for (let i = 0; i < b.n; i++) {
+    const p0 = Number(b.indptr[i]);
+    const p1 = Number(b.indptr[i + 1]);
+    if (!(p1 >= p0)) throw badCsrEntry('The shard', i, `indptr goes back (${p0} → ${p1})`);
+    for (let p = p0; p < p1; p++) {
+      const j = Number(b.indices[p]);
+      if (!(Number.isInteger(j) && j >= 0 && j < b.d))
+        throw badCsrEntry('The shard', i, `column ${String(b.indices[p])} is outside [0, ${b.d})`);
+    }
+  }
 }
 
 /** The block as validated counts (cells × genes). */

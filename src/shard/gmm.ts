@@ -37,6 +37,9 @@ export function gmmParams(p: GmmShardParams, regCovar: number, d?: number): GmmP
     { model: 'gmm', covariance: p.covariance, k, d: dd, weights: p.weights, means: p.means, covariances: p.covariances, regCovar } as never,
     false,
   );
+  // Negative weights would give NaN statistics (log of a negative mass); fitted ones are ≥ 0.
+  if (p.weights.some((w) => !(w >= 0)))
+    throw invalid('BAD_OPTION', `The GMM weights must be ≥ 0 (got ${p.weights.join(', ')}). Pass the weights a fit returned.`);
   if (p.active) {
     if (p.active.length !== k) throw invalid('SHAPE_MISMATCH', `The GMM's active flags are ${p.active.length}, not k=${k}.`);
     params.active = Uint8Array.from(p.active, (v) => (v ? 1 : 0));

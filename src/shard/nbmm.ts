@@ -37,7 +37,23 @@ export function nbParams(p: NbShardParams, d?: number): NbParams {
   const k = p.weights.length;
   const means = flatRows(p.means, 'params.means', k, d);
   const dd = means.length / k;
-  return { k, d: dd, weights: flatVector(p.weights, 'params.weights', k), means, phi: flatVector(p.dispersion, 'params.dispersion', dd) };
+  const weights = flatVector(p.weights, 'params.weights', k);
+  const phi = flatVector(p.dispersion, 'params.dispersion', dd);
+  let total = 0;
+  for (const w of weights) total += w;
+  if (weights.some((w) => w < 0) || !(total > 0))
+    throw invalid(
+      'BAD_OPTION',
+      `params.weights must be ≥ 0 with a positive sum (got ${Array.from(weights).join(', ')}). Pass the mixture weights a fit returned.`,
+    );
+  if (means.some((m) => m < 0))
+    throw invalid('BAD_OPTION', 'params.means must be ≥ 0: they are expected counts per gene. Pass the means a fit returned.');
+  if (phi.some((v) => !(v > 0)))
+    throw invalid(
+      'BAD_OPTION',
+      'params.dispersion must be > 0 for every gene (the NB variance is μ + μ²/dispersion). Pass the dispersion a fit returned.',
+    );
+  return { k, d: dd, weights, means, phi };
 }
 
 export async function nbBlockStatistics(engine: Engine, block: ShardBlock, params: NbShardParams): Promise<NbStatistics> {

@@ -15,6 +15,9 @@ import { checkOptionNames } from '../core/known-options.js';
 import { restartRng } from '../core/rng.js';
 import { engineFor, type Engine } from '../engine/engine.js';
 import { invalid } from '../errors.js';
+import { gmmParamsOf } from '../gmm/api.js';
+import { MAX_GENE_BYTES } from '../nbmm/counts.js';
+import { checkSource as checkRowSource } from '../stream/check.js';
 import { forEachChunk } from '../stream/pass.js';
 import type { PassOptions, RowSource } from '../stream/types.js';
 import { betaOf, blockStatistics, finishGlobals, mStep, shardGlobals, sumStatistics } from './api.js';
@@ -50,7 +53,7 @@ function positiveInt(v: unknown, name: string, fallback: number): number {
   return v;
 }
 
-function checkSource(source: RowSource): void {
+function checkSource(source: RowSource, fn: string): void {
   if (
     source == null ||
     typeof source !== 'object' ||
@@ -61,8 +64,25 @@ function checkSource(source: RowSource): void {
       'BAD_OPTION',
       'The data is not a row source. Pass a CsrSource or DenseSource (csrSource(matrix), denseSource(data, n, d), openRowSource(path)).',
     );
+  checkRowSource(source, fn);
   if (source.n < 1 || source.d < 1)
     throw invalid('EMPTY_DATA', `${source.name} has ${source.n} rows × ${source.d} columns; a fit needs at least one of each.`);
+}
+
+/**
+ * Refuse, before the first pass, a source whose declared d no fit could hold: the NB mixture's
+ * per-gene arrays (about d·(32k + 96) bytes, as the in-memory fit's checkGeneMemory), and for the
+ * dense models one row of float64 parameters per component. A source that says d = 1e9 would
+ * otherwise allocate per-gene arrays of that size (minutes of paging, then an out-of-memory abort).
+ */
+function checkStreamMemory(source: RowSource, model: ShardModel, kOption: unknown): void {
+  const k = typeof kOption === 'number' && Number.isSafeInteger(kOption) && kOption > 0 ? kOption : 1;
+  const bytes = model === 'nbmm' ? source.d * (32 * k + 96) : source.d * 8 * (k + 2);
+  if (bytes > MAX_GENE_BYTES)
+    throw invalid(
+      'BUFFER_LIMIT',
+      `${source.name} declares d=${source.d.toLocaleString('en-US')} columns; a ${model} fit with k=${k} would hold about ${(bytes / 1e9).toFixed(1)} GB of per-column arrays, above the ${(MAX_GENE_BYTES / 1e9).toFixed(2)} GB allowed. Keep the columns that matter (e.g. highly variable genes) and check that the source's d is right.`,
+    );
 }
 
 /** One pass: every chunk's statistics, summed in chunk order (the same fold as sumStatistics). */
@@ -92,7 +112,8 @@ async function streamFit<P extends ShardParams>(
 ): Promise<StreamFitResult<P>> {
   const t0 = now();
   checkOptionNames(options, NAMES[model], `${model}Stream`);
-  checkSource(source);
+  checkSource(source, `${model}Stream`);
+  checkStreamMemory(source, model, options.k);
   const o = options as unknown as StreamFitOptions<ShardParams> & SoftKMeansStreamOptions & GmmStreamOptions & NbStreamOptions;
   const engine: Engine = await engineFor(o);
   engine.check();
@@ -106,6 +127,12 @@ async function streamFit<P extends ShardParams>(
   if (o.onIteration !== undefined && typeof o.onIteration !== 'function') throw invalid('BAD_OPTION', 'onIteration must be a function.');
   const beta = model === 'softkmeans' ? betaOf(model, o.beta ?? 1) : null;
   const regCovar = o.regCovar ?? 1e-6;
+  if (typeof regCovar !== 'number' || !Number.isFinite(regCovar) || regCovar < 0)
+    throw invalid('BAD_OPTION', `regCovar=${String(regCovar)} must be a finite number >= 0.`);
+  if (o.returnLabels !== undefined && typeof o.returnLabels !== 'boolean')
+    throw invalid('BAD_OPTION', `returnLabels=${String(o.returnLabels)} must be true or false.`);
+  if (o.meanEstimator !== undefined && o.meanEstimator !== 'mle' && o.meanEstimator !== 'weighted')
+    throw invalid('BAD_OPTION', `meanEstimator='${String(o.meanEstimator)}' is not recognised. Use 'mle' or 'weighted'.`);
   let passes = 0;
 
   // First pass: what the model needs of all rows (k-means' tolerance, the NB mixture's globals).
@@ -151,6 +178,24 @@ async function streamFit<P extends ShardParams>(
         'SHAPE_MISMATCH',
         `k=${String(o.k)} but init has ${String(given)} components. Leave k out with a given init, or pass matching parameters.`,
       );
+    // A caller's starting mixture is checked as a model (weights a distribution, covariances
+    // positive definite), as the in-memory fit checks its init; fitted parameters always pass.
+    if (model === 'gmm') {
+      const g = params as GmmShardParams;
+      gmmParamsOf(
+        {
+          model: 'gmm',
+          covariance: g.covariance,
+          k: given,
+          d: source.d,
+          weights: g.weights,
+          means: g.means,
+          covariances: g.covariances,
+          regCovar,
+        } as never,
+        true,
+      );
+    }
   }
   const initMs = now() - ti;
 

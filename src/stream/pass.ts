@@ -7,6 +7,7 @@ import { invalid, throwIfAborted } from '../errors.js';
 import { yieldToEventLoop } from '../core/yield.js';
 import { checkChunkCount, checkPassOptions, checkSource } from './check.js';
 import type { ChunkRange, PassOptions, RowSource } from './types.js';
+import { checkBlock } from './block.js';
 
 /** Default memory of one chunk once read. */
 export const DEFAULT_CHUNK_BYTES = 64 * 2 ** 20;
@@ -71,7 +72,7 @@ export async function forEachChunk<B>(
   let rowsDone = 0;
   for (const range of ranges) {
     throwIfAborted(opts.signal);
-    const block = await source.readRows(range.start, range.end, opts.signal);
+    const block = checkBlock(source, await source.readRows(range.start, range.end, opts.signal), range.start, range.end);
     await fn(block, range);
     rowsDone += range.end - range.start;
     opts.onProgress?.({

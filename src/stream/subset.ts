@@ -11,6 +11,8 @@
  */
 import { invalid } from '../errors.js';
 import type { CsrBlock, CsrSource } from './types.js';
+import { readChecked } from './block.js';
+import { checkSource } from './check.js';
 
 export interface SubsetOptions {
   /** Source rows to keep, ascending (default all). */
@@ -29,7 +31,39 @@ function ascending(a: Uint32Array, limit: number, what: string): void {
 }
 
 /** The kept rows × kept columns of `source`, as a CsrSource (closing the view leaves the source open). */
+const SUBSET_OPTIONS = ['rows', 'cols', 'rowNnz', 'name'];
+
+function checkArgs(source: CsrSource, o: SubsetOptions): void {
+  checkSource(source, 'subsetSource');
+  if (source.kind !== 'csr' || typeof source.readRows !== 'function' || typeof source.nnzIn !== 'function')
+    throw invalid(
+      'BAD_OPTION',
+      `subsetSource: ${String(source.name)} is not a CSR source (kind 'csr' with readRows and nnzIn). Subset dense rows in memory instead.`,
+    );
+  if (o === null || typeof o !== 'object' || Array.isArray(o))
+    throw invalid(
+      'BAD_OPTION',
+      `subsetSource: options must be an object { rows?, cols?, rowNnz?, name? }; got ${o === null ? 'null' : typeof o}.`,
+    );
+  for (const key of Object.keys(o))
+    if (!SUBSET_OPTIONS.includes(key))
+      throw invalid('UNKNOWN_OPTION', `subsetSource: unknown option '${key}'. Known options: ${SUBSET_OPTIONS.join(', ')}.`);
+  for (const key of ['rows', 'cols'] as const)
+    if (o[key] !== undefined && !(o[key] instanceof Uint32Array))
+      throw invalid('BAD_OPTION', `subsetSource: ${key} must be a Uint32Array of ascending indices; pass Uint32Array.from(yourList).`);
+  if (o.name !== undefined && typeof o.name !== 'string') throw invalid('BAD_OPTION', 'subsetSource: name must be a string.');
+  if (o.rowNnz !== undefined) {
+    const r = o.rowNnz;
+    if (r === null || typeof r !== 'object' || typeof r.length !== 'number')
+      throw invalid('BAD_OPTION', 'subsetSource: rowNnz must be an array of entry counts, one per kept row.');
+    for (let i = 0; i < r.length; i++)
+      if (!Number.isSafeInteger(r[i]) || r[i] < 0)
+        throw invalid('BAD_OPTION', `subsetSource: rowNnz[${i}] is ${String(r[i])}; entry counts are whole numbers ≥ 0.`);
+  }
+}
+
 export function subsetSource(source: CsrSource, o: SubsetOptions = {}): CsrSource {
+  checkArgs(source, o);
   const rows = o.rows;
   const cols = o.cols;
   if (rows) ascending(rows, source.n, 'rows');
@@ -73,7 +107,7 @@ export function subsetSource(source: CsrSource, o: SubsetOptions = {}): CsrSourc
       if (start === end) return { n: 0, d, nnz: 0, indptr: new Uint32Array(1), indices: new Uint32Array(0), values: new Float32Array(0) };
       const a = rows ? rows[start] : start;
       const b = rows ? rows[end - 1] + 1 : end;
-      const blk = await source.readRows(a, b, signal);
+      const blk = await readChecked(source, a, b, signal);
       const m = end - start;
       const indptr = new Uint32Array(m + 1);
       // Count first so the output arrays are allocated once at their size.

@@ -12,7 +12,7 @@
 import type { Dataset, File as H5File, Group } from 'h5wasm';
 import { importAtRunTime, importNodeBuiltin } from '../../core/node-builtin.js';
 import { checkOptionNames } from '../../core/known-options.js';
-import { invalid, throwIfAborted } from '../../errors.js';
+import { invalid, NotAFileError, throwIfAborted } from '../../errors.js';
 import type { CsrMatrix } from '../../sparse.js';
 import { MAX_DIMENSION } from '../memory.js';
 
@@ -148,7 +148,9 @@ export async function writeH5adCsr(path: string, options: WriteH5adCsrOptions): 
   if (cells !== undefined && (!Array.isArray(cells) || cells.length !== n))
     throw bad(`cells has ${Array.isArray(cells) ? cells.length : 0} names for ${n} rows. Pass one name per cell, or leave it out.`);
   const chunk = options.chunkEntries ?? 2 ** 18;
-  if (!Number.isInteger(chunk) || chunk < 1) throw bad(`chunkEntries=${String(chunk)} must be a whole number ≥ 1.`);
+  // HDF5 chunks are at most 4 GiB; 2^26 entries (256 MiB of float32) is far above any useful chunk.
+  if (!Number.isInteger(chunk) || chunk < 1 || chunk > 2 ** 26)
+    throw bad(`chunkEntries=${String(chunk)} must be a whole number in [1, 2^26].`);
   if (
     !options.blocks ||
     (typeof (options.blocks as AsyncIterable<unknown>)[Symbol.asyncIterator] !== 'function' &&
@@ -157,10 +159,28 @@ export async function writeH5adCsr(path: string, options: WriteH5adCsrOptions): 
     throw bad('blocks must be an iterable or async iterable of CSR blocks (e.g. a generator).');
   const t0 = performance.now();
   const h5 = await loadH5Node();
-  const { resolve } = await importNodeBuiltin<typeof import('node:path')>('path');
+  const { resolve, dirname } = await importNodeBuiltin<typeof import('node:path')>('path');
   const fs = await importNodeBuiltin<typeof import('node:fs')>('fs');
   const full = resolve(path);
-  let f: H5File | undefined = new h5.File(full, 'w');
+  // Where HDF5 cannot create the file (a folder, a missing parent folder, no permission) it only
+  // prints a diagnostic stack; say why in a typed error instead.
+  const parent = dirname(full);
+  if (!fs.existsSync(parent) || !fs.statSync(parent).isDirectory())
+    throw new NotAFileError(
+      parent,
+      `writeH5adCsr: the folder ${parent} does not exist. Create it first, or pass a path in an existing folder.`,
+    );
+  if (fs.existsSync(full) && fs.statSync(full).isDirectory())
+    throw new NotAFileError(full, `writeH5adCsr: ${full} is a folder. Pass the path of a file to write.`);
+  let f: H5File | undefined;
+  try {
+    f = new h5.File(full, 'w');
+  } catch (e) {
+    throw new NotAFileError(
+      full,
+      `writeH5adCsr: HDF5 could not create ${full} (${String((e as Error)?.message ?? e).split('\n')[0]}). Check the path and that it can be written.`,
+    );
+  }
   try {
     setEncoding(f, 'anndata', '0.1.0');
     const X = f.create_group('X');

@@ -80,6 +80,13 @@ export function chunkReader(arr: ZArray, label: string): (a: number, b: number, 
         } catch (e) {
           throw zarrError(label, e, arr.path);
         }
+        // Zarr v2 stores every chunk at its full size (edge chunks padded), so a decoded chunk of
+        // another length is a dtype, compressor or truncation lie: refuse it rather than read
+        // reinterpreted or short values.
+        if (last.data.length !== size)
+          throw new FileFormatError(
+            `${label}: chunk ${c} of ${arr.path} decodes to ${last.data.length} values, not the ${size} its .zarray declares (dtype, compressor or a truncated chunk do not match). Rewrite the store (e.g. with anndata) or restore the chunk.`,
+          );
       }
       const chunk = last.data;
       out ??= new (chunk.constructor as new (len: number) => Typed)(b - a);

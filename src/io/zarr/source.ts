@@ -177,6 +177,11 @@ export async function sourceOf(m: OpenedMatrix, options: OpenZarrSourceOptions):
     const part = await getSlice(indptrArr, label, a, Math.min(n + 1, a + step), options.signal);
     for (let k = 0; k < part.length; k++) indptr[a + k] = Number(part[k]);
   }
+  for (let i = 0; i <= n; i++)
+    if (!Number.isSafeInteger(indptr[i]))
+      throw new FileFormatError(
+        `${label}: ${m.path}/indptr[${i}] = ${indptr[i]} is not a whole offset (a dtype that does not match the stored bytes?). The store is corrupt.`,
+      );
   if (indptr[0] !== 0) throw new FileFormatError(`${label}: ${m.path}/indptr[0] = ${indptr[0]}, not 0. The store is corrupt.`);
   for (let i = 0; i < n; i++)
     if (!(indptr[i + 1] >= indptr[i]))

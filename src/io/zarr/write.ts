@@ -152,6 +152,14 @@ export async function writeZarrCsr(path: string, options: WriteZarrCsrOptions): 
     );
   const prefix = options.cellPrefix ?? '';
   if (typeof prefix !== 'string') throw invalid('BAD_OPTION', 'writeZarrCsr: cellPrefix must be a string.');
+  const blocks = options.blocks as unknown;
+  if (
+    blocks === null ||
+    typeof blocks !== 'object' ||
+    (typeof (blocks as AsyncIterable<unknown>)[Symbol.asyncIterator] !== 'function' &&
+      typeof (blocks as Iterable<unknown>)[Symbol.iterator] !== 'function')
+  )
+    throw invalid('BAD_OPTION', 'writeZarrCsr: blocks must be an iterable or async iterable of CSR blocks (e.g. an array or a generator).');
   const chunkEntries = positiveInt('chunkEntries', options.chunkEntries, 2 ** 20);
   const chunkRows = positiveInt('chunkRows', options.chunkRows, 2 ** 16);
   const level = options.level ?? 1;
@@ -198,6 +206,8 @@ export async function writeZarrCsr(path: string, options: WriteZarrCsrOptions): 
   };
   await pushPtr(0);
   for await (const b of options.blocks) {
+    if (b === null || typeof b !== 'object' || !Number.isInteger(b.n) || b.n < 0 || b.indptr?.length !== b.n + 1)
+      throw invalid('BAD_OPTION', `writeZarrCsr: a block at row ${rows} is not a CSR matrix { n, d, indptr (n + 1), indices, values }.`);
     if (b.d !== d) throw invalid('DIMENSION_MISMATCH', `writeZarrCsr: a block has ${b.d} columns; the store has ${d}.`);
     if (rows + b.n > n) throw invalid('SHAPE_MISMATCH', `writeZarrCsr: the blocks hold more than n = ${n} rows.`);
     for (let i = 0; i < b.n; i++) {
