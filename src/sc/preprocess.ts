@@ -244,18 +244,17 @@ export interface PreprocessResult {
 }
 
 /**
- * QC → filter → normalize → log1p → HVG → scale → PCA on the backend of `options.engine` (or
- * `options.backend`), with per-stage outputs, timings and progress events.
+ * The stage options `preprocess` and `preprocessStream` share, checked and resolved once (O(1), before
+ * any data is read): the nested stages' option names, normalisation, the HVG flavour, the scale clip,
+ * and the gene filter's rule.
  */
-export async function preprocess(counts: CsrMatrix, options: PreprocessOptions & EngineSelection = {}): Promise<PreprocessResult> {
-  checkOptionNames(options, [...PREPROCESS_OPTIONS, ...ENGINE_SELECTION], 'preprocess');
+export function resolveStageOptions(options: PreprocessOptions, fn: string) {
   // The stages' own options, by the same names as the stage functions take (qc: mitoMaskFor, cells: filterCells).
   const nested = { normalize: NORMALIZE_OPTIONS, hvg: HVG_OPTIONS, pca: PCA_OPTIONS, scale: ['maxValue'] } as const;
   for (const [key, names] of Object.entries(nested)) {
     const v = (options as Record<string, unknown>)[key];
-    if (v !== undefined) checkOptionNames(v, names, `preprocess ${key}`);
+    if (v !== undefined) checkOptionNames(v, names, `${fn} ${key}`);
   }
-  // Options first (O(1)), then the matrix (O(nnz)): a misspelt flavor is refused at once, whatever the matrix's size.
   const norm = resolveNormalize(options.normalize);
   const hvgOpts = options.hvg ?? {};
   const flavor = checkHvgOptions(hvgOpts);
@@ -265,6 +264,17 @@ export async function preprocess(counts: CsrMatrix, options: PreprocessOptions &
   if (geneFilterCells !== 'lower-bounds' && geneFilterCells !== 'kept') {
     throw invalid('BAD_OPTION', `geneFilterCells='${String(geneFilterCells)}' is not one of 'lower-bounds', 'kept'. Pass one of those.`);
   }
+  return { norm, hvgOpts, flavor, maxValue, minCells, geneFilterCells };
+}
+
+/**
+ * QC → filter → normalize → log1p → HVG → scale → PCA on the backend of `options.engine` (or
+ * `options.backend`), with per-stage outputs, timings and progress events.
+ */
+export async function preprocess(counts: CsrMatrix, options: PreprocessOptions & EngineSelection = {}): Promise<PreprocessResult> {
+  checkOptionNames(options, [...PREPROCESS_OPTIONS, ...ENGINE_SELECTION], 'preprocess');
+  // Options first (O(1)), then the matrix (O(nnz)): a misspelt flavor is refused at once, whatever the matrix's size.
+  const { norm, hvgOpts, flavor, maxValue, minCells, geneFilterCells } = resolveStageOptions(options, 'preprocess');
   checkCsr(counts, 'counts', { nonNegative: true });
   const mask = mitoMaskFor(counts.d, options.qc);
   const cellOpts = options.cells ?? { minGenes: 200 };

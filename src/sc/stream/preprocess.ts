@@ -25,19 +25,10 @@ import { invalid } from '../../errors.js';
 import { subsetSource } from '../../stream/subset.js';
 import type { CsrSource, PassOptions } from '../../stream/types.js';
 import type { Backend } from '../../types.js';
-import { HVG_OPTIONS, checkHvgOptions, hvgSeurat, hvgSeuratV3, type HvgResult } from '../hvg.js';
+import { hvgSeurat, hvgSeuratV3, type HvgResult } from '../hvg.js';
 import { maskIndices } from '../matrix.js';
-import { PCA_OPTIONS, randomizedPca, resolvePca, type PcaResult } from '../pca.js';
-import {
-  NORMALIZE_OPTIONS,
-  resolveMaxValue,
-  resolveNormalize,
-  scaleStats,
-  STAGES,
-  type PreprocessOptions,
-  type ScaleStats,
-  type Stage,
-} from '../preprocess.js';
+import { randomizedPca, resolvePca, type PcaResult } from '../pca.js';
+import { resolveStageOptions, scaleStats, STAGES, type PreprocessOptions, type ScaleStats, type Stage } from '../preprocess.js';
 import { filterCells, mitoMaskFor, type CellFilterResult, type GeneFilterResult, type QcMetrics } from '../qc.js';
 import { onBackend } from '../session.js';
 import { StreamOps } from './ops.js';
@@ -117,19 +108,7 @@ function checkSource(source: CsrSource): void {
 /** QC → filter → normalise → log1p → HVG → scale → PCA in passes over `source` (see the file's head). */
 export async function preprocessStream(source: CsrSource, options: PreprocessStreamOptions = {}): Promise<PreprocessStreamResult> {
   checkOptionNames(options, PREPROCESS_STREAM_OPTIONS, 'preprocessStream');
-  const nested = { normalize: NORMALIZE_OPTIONS, hvg: HVG_OPTIONS, pca: PCA_OPTIONS, scale: ['maxValue'] } as const;
-  for (const [key, names] of Object.entries(nested)) {
-    const v = (options as Record<string, unknown>)[key];
-    if (v !== undefined) checkOptionNames(v, names, `preprocessStream ${key}`);
-  }
-  const norm = resolveNormalize(options.normalize);
-  const hvgOpts = options.hvg ?? {};
-  const flavor = checkHvgOptions(hvgOpts);
-  const maxValue = resolveMaxValue(options.scale?.maxValue);
-  const minCells = options.minCells ?? 3;
-  const geneFilterCells = options.geneFilterCells ?? 'lower-bounds';
-  if (geneFilterCells !== 'lower-bounds' && geneFilterCells !== 'kept')
-    throw invalid('BAD_OPTION', `geneFilterCells='${String(geneFilterCells)}' is not one of 'lower-bounds', 'kept'. Pass one of those.`);
+  const { norm, hvgOpts, flavor, maxValue, minCells, geneFilterCells } = resolveStageOptions(options, 'preprocessStream');
   const tileRows = options.tileRows ?? DEFAULT_TILE_ROWS;
   if (!(Number.isInteger(tileRows) && tileRows >= 1))
     throw invalid(
