@@ -35,12 +35,17 @@ if (phase === 'write') {
   if (src.kind !== 'csr') throw new Error('expected CSR');
   const sums = new Float64Array(src.d);
   let chunks = 0;
+  // sum: every value in row order, as bench/stream/backed-pass.mjs sums an .h5ad (same counts → same bits).
+  let sum = 0;
   await forEachChunk(src, 'gene-sums', { chunkBytes: Number(a) * 2 ** 20 }, (blk: CsrBlock) => {
     chunks++;
-    for (let k = 0; k < blk.nnz; k++) sums[blk.indices[k]] += blk.values[k];
+    for (let k = 0; k < blk.nnz; k++) {
+      sums[blk.indices[k]] += blk.values[k];
+      sum += blk.values[k];
+    }
   });
   console.log(
-    JSON.stringify({ phase, seconds: (performance.now() - t0) / 1000, peakMiB: peakMiB(), chunks, nnz: src.nnz, checksum: checksum(sums) }),
+    JSON.stringify({ phase, seconds: (performance.now() - t0) / 1000, peakMiB: peakMiB(), chunks, nnz: src.nnz, checksum: checksum(sums), sum }),
   );
 } else if (phase === 'whole') {
   const m = await readZarr(store, { maxBytes: Infinity });
