@@ -6,7 +6,8 @@
 //                      (truncation < 1e-9 relative), so it keeps its relative accuracy where the
 //                      difference of two nearly equal floats would not: the Poisson limit r → ∞,
 //                      where every r-dependent term of the NB likelihood is such a difference.
-//   log1pmf_f32(u)     log(1 + u) − u/(1 + u), u ≥ 0, likewise (series u²/2 − 2u³/3 + …).
+//   log1p_parts_f32(u) (log1p(u), log1pmx(u), log(1 + u) − u/(1 + u)), u ≥ 0, with one logarithm; the
+//                      last likewise by its series u²/2 − 2u³/3 + … below 0.1.
 //   digamma_f32(x), trigamma_f32(x)   ψ(x), ψ₁(x), x > 0: recurrence up to x ≥ 10, then the
 //                      asymptotic series of src/nbmm/special.ts (truncation ~2e-14 at 10).
 //   lrising3_f32(v, r) D(v, r) = log Γ(v + r) − log Γ(r) − v·log r and its first two r-derivatives,
@@ -24,14 +25,17 @@ fn log1pmx_f32(u: f32) -> f32 {
   return log1p_f32(u) - u;
 }
 
-fn log1pmf_f32(u: f32) -> f32 {
+// (log1p(u), log1pmx(u), log1pmf(u)) with one logarithm: the three share log1p(u) above 0.1.
+fn log1p_parts_f32(u: f32) -> vec3f {
   if (u < 0.1) {
+    let mx = log1pmx_f32(u);
     // Σ_{n≥2} (−1)^n (n − 1)/n · u^n
     let p = 0.5 + u * (-0.6666666667 + u * (0.75 + u * (-0.8 + u * (0.8333333333 + u * (-0.8571428571 + u * (0.875 +
       u * (-0.8888888889 + u * 0.9)))))));
-    return u * u * p;
+    return vec3f(mx + u, mx, u * u * p);
   }
-  return log1p_f32(u) - u / (1.0 + u);
+  let l = log1p_f32(u);
+  return vec3f(l, l - u, l - u / (1.0 + u));
 }
 
 // ψ(z) − log z and ψ₁(z) − 1/z for z ≥ 10.

@@ -89,7 +89,7 @@ fn mean_mle(c: u32, g: u32, r: f32, start: f32) -> f32 {
     let next = max(lo, th + clamp(-g1.x / g2, -2.0, 2.0));
     let step = next - th;
     th = next;
-    if (abs(step) < 1e-6) { break; }
+    if (abs(step) < 1e-5) { break; }
   }
   return exp(th);
 }
@@ -108,8 +108,9 @@ fn q_gene(g: u32, r: f32) -> vec3f {
       let W = rows[wOff + l];
       let V = genes[vOff + l];
       let f = u / (1.0 + u);
-      kahan_add(&q, -(W * r * log1pmx_f32(u) + V * log1p_f32(u)));
-      kahan_add(&q1, V * f / r - W * log1pmf_f32(u));
+      let lp = log1p_parts_f32(u);
+      kahan_add(&q, -(W * r * lp.y + V * lp.x));
+      kahan_add(&q1, V * f / r - W * lp.z);
       q2 += W * f * f / r - V * f * ((2.0 + u) / (1.0 + u)) / (r * r);
     }
   }
@@ -150,7 +151,9 @@ fn dispersion(g: u32, r0: f32) -> f32 {
     if (!(abs(step) <= 3.4e38)) { break; }
     step = clamp(step, -MAX_LOG_STEP, MAX_LOG_STEP);
     step = clamp(theta + step, lo, hi) - theta;
-    if (abs(step) < 1e-7) { break; }
+    // A step whose predicted gain (≤ |g1·step|) is below float32's resolution of Q (4 ulps) cannot
+    // be judged by comparing Q values: stop rather than halve on noise (up to HALVINGS evaluations).
+    if (abs(step) < 1e-7 || abs(g1 * step) < 2.4e-7 * abs(now.x)) { break; }
     var accepted = false;
     var trial = now;
     for (var h = 0u; h <= HALVINGS; h++) {
