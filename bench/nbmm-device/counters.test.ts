@@ -1,7 +1,11 @@
 /**
  * GPU counters of the NB mixture with the float64 host M-step and with deviceMStep, on the quick
  * preset's case nbmm-n5k-d2000-k10 (bench/cases.ts: same generator, seed, init labels rule).
- * Run: nice -n 15 npx vitest run --project gpu --dir bench/nbmm-device (not part of npm test).
+ * Not part of npm test (about 2 minutes on SwiftShader): the gpu project only collects test/gpu/, so
+ * run it from there, e.g.
+ *   sed "s#'\.\./cases#'../../bench/cases#; s#'\.\./data#'../../bench/data#" bench/nbmm-device/counters.test.ts > test/gpu/tmp-nb-counters.test.ts
+ *   npx vitest run --project gpu test/gpu/tmp-nb-counters.test.ts; rm test/gpu/tmp-nb-counters.test.ts
+ * Figures: bench/results/2026-12-07-swiftshader-nbmm-device-mstep.md.
  */
 import { test } from 'vitest';
 import { createEngine, negativeBinomialMixture } from '../../src/index.js';
