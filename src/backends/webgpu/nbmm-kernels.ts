@@ -29,7 +29,7 @@ export const sources = {
   reduce: reduceKernel,
   /** The device M-step (options.deviceMStep), set up by nbmm-mstep.ts. */
   mstep: defineKernel({ name: 'nbmm/mstep', source: mstepWgsl, modules: ['grid', 'kahan', 'lgamma', 'polygamma'] }),
-  specialEval: defineKernel({ name: 'nbmm/special_eval', source: specialEvalWgsl, modules: ['grid', 'lgamma'] }),
+  specialEval: defineKernel({ name: 'nbmm/special_eval', source: specialEvalWgsl, modules: ['grid', 'lgamma', 'polygamma'] }),
 } satisfies Record<string, Kernel>;
 
 export interface NbPipelines {
@@ -51,11 +51,11 @@ export function nbPipelines(device: GPUDevice, K: number, D: number, J: number):
   };
 }
 
-export type SpecialFunction = 'lgamma' | 'ln' | 'log1p' | 'lrising';
-const MODES: Record<SpecialFunction, number> = { lgamma: 0, ln: 1, log1p: 2, lrising: 3 };
+export type SpecialFunction = 'lgamma' | 'ln' | 'log1p' | 'lrising' | 'lrising3' | 'lrising3D1' | 'lrising3D2';
+const MODES: Record<SpecialFunction, number> = { lgamma: 0, ln: 1, log1p: 2, lrising: 3, lrising3: 4, lrising3D1: 5, lrising3D2: 6 };
 
 /**
- * Evaluate one of the float32 special functions of common/lgamma.wgsl on the GPU at the points `a`
+ * Evaluate one of the float32 special functions of common/lgamma.wgsl (or common/polygamma.wgsl) on the GPU at the points `a`
  * (and `b`, the second argument of lrising). For testing the WGSL against the float64 reference.
  */
 export async function evalSpecialGpu(runner: GpuRunner, fn: SpecialFunction, a: Float32Array, b?: Float32Array): Promise<Float32Array> {
