@@ -169,6 +169,8 @@ const fits: [n: number, d: number, k: number, opts: Partial<NegativeBinomialMixt
   [1000, 40, 3, {}, "library size factors, per-gene φ, 'mle'"],
   [800, 30, 3, { meanEstimator: 'weighted' }, "'weighted' means"],
   [600, 30, 3, { dispersion: 0.2 }, 'fixed φ'],
+  // Exact in float32; zero weights too: the histograms and statistics both carry them.
+  [700, 30, 3, { sampleWeight: Array.from({ length: 700 }, (_, i) => (i % 7 === 3 ? 0 : 0.5 * (1 + (i % 3)))) }, 'sample weights'],
 ];
 
 describe('whole fits with deviceMStep equal the CPU reference within the float32 policy', () => {
