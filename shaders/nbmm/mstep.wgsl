@@ -25,7 +25,8 @@
 // Tiling: none; a thread reads its gene's K·(J+1) statistics and histogram from storage and the
 // K·(J+2) row statistics (shared by all threads, cached). Bytes per gene: 4·K·(J+1) + 8·(distinct
 // counts) + 4·K·(J+2) read, 4·(K + 1) written; no data rows.
-// Composed with common/grid, common/lgamma, common/polygamma (src/backends/webgpu/nbmm-mstep.ts).
+// Composed with common/grid, common/kahan, common/lgamma, common/polygamma (defined in
+// src/backends/webgpu/nbmm-kernels.ts, set up by nbmm-mstep.ts).
 
 override K: u32;
 override D: u32;
