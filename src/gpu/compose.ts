@@ -26,6 +26,7 @@ export type WgslLibrary =
   | 'sqdist'
   | 'matmulTiles'
   | 'lgamma'
+  | 'polygamma'
   | 'gmmQuad'
   | 'gmmStats';
 
@@ -52,12 +53,13 @@ const LIBRARIES: Record<WgslLibrary, Library> = {
   sqdist: { file: 'common/sqdist.wgsl', code: sqdistWgsl, needs: [] },
   matmulTiles: { file: 'common/matmul_tiles.wgsl', code: matmulTilesWgsl, needs: [] },
   lgamma: { file: 'common/lgamma.wgsl', code: '', needs: [] },
+  polygamma: { file: 'common/polygamma.wgsl', code: '', needs: ['lgamma'] },
   gmmQuad: { file: 'common/gmm_quad.wgsl', code: '', needs: [] },
   gmmStats: { file: 'common/gmm_stats.wgsl', code: '', needs: ['sampleWeight', 'kahan'] },
 };
 
 /** The code of a library that only one model's kernels use (see LIBRARIES). */
-export function provideLibrary(name: 'lgamma' | 'gmmQuad' | 'gmmStats', code: string): void {
+export function provideLibrary(name: 'lgamma' | 'polygamma' | 'gmmQuad' | 'gmmStats', code: string): void {
   LIBRARIES[name].code = code;
 }
 

@@ -28,6 +28,7 @@ const NB_OPTIONS = [
     sizeFactors: true,
     dispersion: true,
     meanEstimator: true,
+    deviceMStep: true,
     init: true,
     nInit: true,
     maxIter: true,

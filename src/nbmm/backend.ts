@@ -7,7 +7,8 @@ import type { EngineInstance } from '../core/registry.js';
 import type { GpuCounters } from '../types.js';
 import type { Counts } from './counts.js';
 import type { SizeGrid } from './grid.js';
-import type { NbParams, NbStats } from './model.js';
+import type { GeneHistograms } from './counts.js';
+import type { MeanEstimator, NbParams, NbStats } from './model.js';
 
 export interface NbEvaluation {
   /** argmax_k responsibility per cell. */
@@ -20,11 +21,34 @@ export interface NbEvaluation {
   resp?: Float64Array | Float32Array;
 }
 
+/** One EM iteration with the M-step on the device (options.deviceMStep; nbmm/device-mstep.ts). */
+export interface NbDeviceStep {
+  /** Σ_i w_i log p(x_i) at the parameters the step started from. */
+  loglik: number;
+  /** Row statistics k×(J+2) at those parameters (the weights and empty components come from them). */
+  rows: Float64Array;
+  /** New means (k×d) and φ (d) from the device's float32 M-step. */
+  means: Float64Array;
+  phi: Float64Array;
+}
+
+export interface NbDeviceStepPlan {
+  meanEstimator: MeanEstimator;
+  /** Estimate φ per gene (else it stays: a fixed dispersion). */
+  perGene: boolean;
+  hist: GeneHistograms;
+}
+
 export interface NbSession {
   /** E-step at p: Σ_i w_i log p(x_i) and the weighted sufficient statistics of the responsibilities (model.ts). */
   estep(p: NbParams): Promise<NbStats>;
   /** Labels and log-likelihood at p, optionally per-cell log p(x_i) and responsibilities. */
   evaluate(p: NbParams, what: { resp?: boolean; logProb?: boolean }): Promise<NbEvaluation>;
+  /**
+   * E-step at p and the M-step on the device from its statistics, reading back O(k·d) (WebGPU
+   * only; absent where the backend has no device M-step).
+   */
+  estepMStep?(p: NbParams, plan: NbDeviceStepPlan): Promise<NbDeviceStep>;
   /** GPU counters of the work so far (WebGPU only); per-iteration figures cover the E-steps of the EM loops. */
   counters?(): GpuCounters;
 }

@@ -24,12 +24,14 @@ import { resolve } from './options.js';
 import { makeGrid } from './grid.js';
 import { paramsFromLabels, type NbContext, type NbParams } from './model.js';
 import { mStep } from './mstep.js';
+import { deviceStep, newGuard, resolveDeviceMStep, type DeviceGuard } from './device-mstep.js';
 import type { NbBackend, NbEvaluation } from './backend.js';
 import type { CountsInput, NegativeBinomialMixtureOptions, NegativeBinomialMixtureResult } from './types.js';
 
 interface RestartState {
   params: NbParams;
   final: NbEvaluation | null;
+  guard: DeviceGuard;
 }
 
 const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
@@ -51,6 +53,7 @@ export async function fitNegativeBinomialMixture(
   const c = toCounts(counts);
   const o = resolve(c, options);
   checkGeneMemory(c, o.k);
+  const onDevice = resolveDeviceMStep(options.deviceMStep, engine.backend, o.dispersion);
   const weights = resolveSampleWeight(options.sampleWeight, c.n);
   await abortCheckpoint(options.signal, mark);
   const sf = sizeFactors(c, options.sizeFactors, undefined, weights);
@@ -80,6 +83,14 @@ export async function fitNegativeBinomialMixture(
   return backend.open(engine, c, sf.s, grid, { k: o.k, weights }, async (session) => {
     const warnings = new Set<string>();
     if (engine.notice) warnings.add(engine.notice);
+    let redone = 0;
+    const warnEmpty = (empty: number[]): void => {
+      if (empty.length === 0) return;
+      warnings.add(
+        `Component(s) ${empty.join(', ')} lost (numerically) all their cells; their means were kept and their weights floored. ` +
+          'Reduce k, or try another seed or init.',
+      );
+    };
     const fit = await fitEM<RestartState>({
       nInit: o.nInit,
       seed: o.seed,
@@ -88,16 +99,21 @@ export async function fitNegativeBinomialMixture(
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.onIteration ? { onIteration: options.onIteration } : {}),
       // The labels of every restart were drawn before the session opened (k-means runs on the same engine).
-      init: async (restart) => ({ params: paramsFromLabels(c, sf.s, inits[restart], o.k, o.dispersion, weights), final: null }),
+      init: async (restart) => ({
+        params: paramsFromLabels(c, sf.s, inits[restart], o.k, o.dispersion, weights),
+        final: null,
+        guard: newGuard(),
+      }),
       async step(state) {
+        if (onDevice) {
+          const out = await deviceStep(session, ctx, state);
+          warnEmpty(out.empty);
+          if (out.redone) redone++;
+          return { objective: out.loglik, shift: out.shift };
+        }
         const st = await session.estep(state.params);
         const { params: next, report } = mStep(ctx, state.params, st);
-        if (report.empty.length > 0) {
-          warnings.add(
-            `Component(s) ${report.empty.join(', ')} lost (numerically) all their cells; their means were kept and their weights floored. ` +
-              'Reduce k, or try another seed or init.',
-          );
-        }
+        warnEmpty(report.empty);
         state.params = next;
         return { objective: st.loglik, shift: report.shift };
       },
@@ -116,6 +132,12 @@ export async function fitNegativeBinomialMixture(
     const sizes = new Array<number>(o.k).fill(0);
     for (const l of labels) sizes[l]++;
     for (const w of fit.warnings) warnings.add(w);
+    if (redone > 0) {
+      warnings.add(
+        `The device M-step's float32 result lowered the log-likelihood in ${redone} iteration(s); those steps were redone on the host in float64. ` +
+          'Nothing to do; leave deviceMStep out to run every M-step on the host.',
+      );
+    }
     const emptyFinal = sizes.filter((v) => v === 0).length;
     if (emptyFinal > 0) warnings.add(`${emptyFinal} component(s) have no cells in the final labels. Reduce k.`);
     let silent = 0;

@@ -56,6 +56,13 @@ export interface NegativeBinomialMixtureOptions {
   seed?: number;
   /** Also return the n×k responsibilities at the final parameters. */
   returnResponsibilities?: boolean;
+  /**
+   * Run the M-step on the GPU (backend 'webgpu'; per-gene or fixed dispersion), from the E-step's
+   * statistics where they lie: each iteration reads back O(k·d) floats instead of O(k·d·J). The
+   * Newton solves run in float32; an iteration whose log-likelihood falls is redone on the host
+   * in float64 (nbmm/device-mstep.ts). Default false: the float64 host M-step.
+   */
+  deviceMStep?: boolean;
   /** Called after every iteration of every restart; `objective` is the total log-likelihood at the start of the iteration. */
   onIteration?: (info: IterationRecord) => void;
   signal?: AbortSignal /** Weight of each sample (scikit-learn's sample_weight: weight w counts as w copies); default all 1. */;

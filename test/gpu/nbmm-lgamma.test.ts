@@ -10,6 +10,8 @@
  *   ln over [1e-30, 1e30] and near 1, log1p over ±[1e-17, 0.75]: relative ≤ 1e-6 (measured ≤ 2.8e-7).
  *   lrising(x, r) = log Γ(x + r) − log Γ(r) − x log r: error ≤ 2e-6 × (|value| + x·|log r| + x), the size of
  *     the terms it stands for (measured 8.6e-7, at x = 1e4 where float32 rounding of the ~1e5 terms dominates).
+ *   lrising3(x, r) (common/polygamma.wgsl: D and its r-derivatives, x > 64): error ≤ 2e-6 × the size of the
+ *     terms each stands for (measured 1.6e-7, 7.2e-8, 4.6e-8).
  * The bounds leave room for GPUs whose division and fma round differently from SwiftShader.
  */
 import { describe, test, expect, beforeAll } from 'vitest';
@@ -105,5 +107,39 @@ describe('WGSL special functions (float32) against the float64 reference', () =>
     });
     console.log(`lrising: max error / (|value| + x·|log r| + x) = ${worst.toExponential(2)}`);
     expect(worst).toBeLessThanOrEqual(2e-6);
+  });
+
+  test('lrising3 (the device M-step D, D′, D″ for counts above SMALL_COUNT) from r = 1e-4 to the Poisson limit', async () => {
+    const xs: number[] = [];
+    const rs: number[] = [];
+    for (const r of [1e-4, 0.01, 0.3, 1, 2.5, 9.9, 10, 20, 1e3, 1e5, 1e8])
+      for (const x of [65, 100, 1e3, 1e4, 1e5]) {
+        xs.push(x);
+        rs.push(r);
+      }
+    const a = Float32Array.from(xs);
+    const b = Float32Array.from(rs, Math.fround);
+    const t = new Float64Array(3);
+    const worst = [0, 0, 0];
+    const fns = ['lrising3', 'lrising3D1', 'lrising3D2'] as const;
+    for (let m = 0; m < 3; m++) {
+      const got = await onGpu(fns[m], a, b);
+      got.forEach((v, i) => {
+        logRising(a[i], b[i], t);
+        const x = a[i];
+        const r = b[i];
+        // The size of the terms each stands for: log Γ's and x·log r; ψ's and x/r; ψ₁'s and x/r².
+        const scale = [
+          Math.abs(t[0]) + x * Math.abs(Math.log(r)) + x,
+          Math.abs(t[1]) + 1 / r + x / r,
+          Math.abs(t[2]) + 1 / (r * r) + x / (r * r),
+        ][m];
+        worst[m] = Math.max(worst[m], Math.abs(v - t[m]) / scale);
+      });
+    }
+    console.log(
+      `lrising3: max error / scale: D ${worst[0].toExponential(2)}, D′ ${worst[1].toExponential(2)}, D″ ${worst[2].toExponential(2)}`,
+    );
+    expect(Math.max(...worst)).toBeLessThanOrEqual(2e-6);
   });
 });

@@ -4,7 +4,9 @@ import estepWgsl from '../../../shaders/nbmm/estep.wgsl?raw';
 import rowStatsWgsl from '../../../shaders/nbmm/rowstats.wgsl?raw';
 import geneStatsWgsl from '../../../shaders/nbmm/genestats.wgsl?raw';
 import specialEvalWgsl from '../../../shaders/nbmm/special_eval.wgsl?raw';
+import mstepWgsl from '../../../shaders/nbmm/mstep.wgsl?raw';
 import lgammaWgsl from '../../../shaders/common/lgamma.wgsl?raw';
+import polygammaWgsl from '../../../shaders/common/polygamma.wgsl?raw';
 import { provideLibrary } from '../../gpu/compose.js';
 import { defineKernel, type Kernel } from '../../gpu/kernel.js';
 import { bindBuffers } from '../../gpu/bind.js';
@@ -15,8 +17,9 @@ import type { GpuRunner } from '../../gpu/runner.js';
 export const WG = 64;
 export const REDUCE_WG = 256;
 
-// lgamma is the NB mixture's alone (compose.ts): provided here, so other models' bundles leave it out.
+// lgamma and polygamma are the NB mixture's alone (compose.ts): provided here, so other models' bundles leave it out.
 provideLibrary('lgamma', lgammaWgsl);
+provideLibrary('polygamma', polygammaWgsl);
 
 export const sources = {
   zeroTable: defineKernel({ name: 'nbmm/zero_table', source: zeroTableWgsl, modules: ['grid', 'workgroupSum', 'lgamma'] }),
@@ -24,7 +27,9 @@ export const sources = {
   rowStats: defineKernel({ name: 'nbmm/rowstats', source: rowStatsWgsl, modules: ['grid', 'chunk'] }),
   geneStats: defineKernel({ name: 'nbmm/genestats', source: geneStatsWgsl, modules: ['grid', 'chunk', 'kahan'] }),
   reduce: reduceKernel,
-  specialEval: defineKernel({ name: 'nbmm/special_eval', source: specialEvalWgsl, modules: ['grid', 'lgamma'] }),
+  /** The device M-step (options.deviceMStep), set up by nbmm-mstep.ts. */
+  mstep: defineKernel({ name: 'nbmm/mstep', source: mstepWgsl, modules: ['grid', 'kahan', 'lgamma', 'polygamma'] }),
+  specialEval: defineKernel({ name: 'nbmm/special_eval', source: specialEvalWgsl, modules: ['grid', 'lgamma', 'polygamma'] }),
 } satisfies Record<string, Kernel>;
 
 export interface NbPipelines {
@@ -46,11 +51,11 @@ export function nbPipelines(device: GPUDevice, K: number, D: number, J: number):
   };
 }
 
-export type SpecialFunction = 'lgamma' | 'ln' | 'log1p' | 'lrising';
-const MODES: Record<SpecialFunction, number> = { lgamma: 0, ln: 1, log1p: 2, lrising: 3 };
+export type SpecialFunction = 'lgamma' | 'ln' | 'log1p' | 'lrising' | 'lrising3' | 'lrising3D1' | 'lrising3D2';
+const MODES: Record<SpecialFunction, number> = { lgamma: 0, ln: 1, log1p: 2, lrising: 3, lrising3: 4, lrising3D1: 5, lrising3D2: 6 };
 
 /**
- * Evaluate one of the float32 special functions of common/lgamma.wgsl on the GPU at the points `a`
+ * Evaluate one of the float32 special functions of common/lgamma.wgsl (or common/polygamma.wgsl) on the GPU at the points `a`
  * (and `b`, the second argument of lrising). For testing the WGSL against the float64 reference.
  */
 export async function evalSpecialGpu(runner: GpuRunner, fn: SpecialFunction, a: Float32Array, b?: Float32Array): Promise<Float32Array> {

@@ -10,7 +10,8 @@
  * when the fit is unweighted)
  *   1 dispatch  reduction of the row partials (common/reduce.wgsl)
  * and one readback of K·(J+2)+1 + D·K·(J+1) floats: O(k·d·J), never O(n). The M-step runs on
- * the host in float64 (nbmm/mstep.ts), shared with the CPU reference. Labels and per-cell log p(x_i)
+ * the host in float64 (nbmm/mstep.ts), shared with the CPU reference; or, with deviceMStep, on the
+ * device from the statistics in place (nbmm-mstep.ts), reading back K·(J+2)+1 + K·D + D floats. Labels and per-cell log p(x_i)
  * (and responsibilities when asked) are read once per restart, after its EM loop.
  */
 import { BufferLimitError } from '../../errors.js';
@@ -21,7 +22,8 @@ import { withGpu } from '../../gpu/session.js';
 import type { Counts } from '../../nbmm/counts.js';
 import { cellWeights, makeGrid, type SizeGrid } from '../../nbmm/grid.js';
 import type { NbParams, NbStats } from '../../nbmm/model.js';
-import type { NbBackend, NbEvaluation, NbSession } from '../../nbmm/backend.js';
+import type { NbBackend, NbDeviceStep, NbDeviceStepPlan, NbEvaluation, NbSession } from '../../nbmm/backend.js';
+import { deviceMStep, type DeviceMStep } from './nbmm-mstep.js';
 import { nbPipelines, WG, REDUCE_WG, type NbPipelines } from './nbmm-kernels.js';
 import { bindBuffers } from '../../gpu/bind.js';
 
@@ -258,19 +260,35 @@ export function gpuBackend(
     runner.dispatch('nbmm E-step', pipes.estep, perChunk[ch.index].estep, Math.ceil(ch.rows / WG), csrBytes(ch));
   };
 
+  /** The E-step's statistics at p, left in `reduced` and `geneOut`. */
+  const encodeStats = (p: NbParams): void => {
+    writeParams(p);
+    runner.dispatch('nbmm zero table', pipes.zeroTable, gZero, k * J);
+    // The row and gene statistics and Σ log p count each cell w_i times (its chunk's weight buffer).
+    for (const ch of data.chunks) {
+      encodeEStep(ch);
+      runner.dispatch('nbmm row stats', pipes.rowStats, perChunk[ch.index].rows, ch.segments);
+      runner.dispatch('nbmm gene stats', pipes.geneStats, perChunk[ch.index].genes, Math.ceil(geneWidth / WG), cscBytes(ch));
+    }
+    runner.dispatch('nbmm reduce', pipes.reduce, gReduce, Math.ceil(rowWidth / REDUCE_WG));
+  };
+  let mstep: DeviceMStep | null = null;
+
   return {
+    async estepMStep(p: NbParams, plan: NbDeviceStepPlan): Promise<NbDeviceStep> {
+      runner.checkLost();
+      mstep ??= deviceMStep(runner, { rows: reduced, genes: geneOut }, k, d, grid, plan);
+      const before = markTraffic(runner);
+      encodeStats(p);
+      const out = await mstep.run(p);
+      addTraffic(iterCounters, runner, before);
+      return out;
+    },
+
     async estep(p: NbParams): Promise<NbStats> {
       runner.checkLost();
       const before = markTraffic(runner);
-      writeParams(p);
-      runner.dispatch('nbmm zero table', pipes.zeroTable, gZero, k * J);
-      // The row and gene statistics and Σ log p count each cell w_i times (its chunk's weight buffer).
-      for (const ch of data.chunks) {
-        encodeEStep(ch);
-        runner.dispatch('nbmm row stats', pipes.rowStats, perChunk[ch.index].rows, ch.segments);
-        runner.dispatch('nbmm gene stats', pipes.geneStats, perChunk[ch.index].genes, Math.ceil(geneWidth / WG), cscBytes(ch));
-      }
-      runner.dispatch('nbmm reduce', pipes.reduce, gReduce, Math.ceil(rowWidth / REDUCE_WG));
+      encodeStats(p);
       const [r, g] = await runner.read([
         { buffer: reduced, offset: 0, size: rowWidth * 4 },
         { buffer: geneOut, offset: 0, size: geneWidth * 4 },

@@ -1,0 +1,93 @@
+/**
+ * The negative-binomial M-step on the device (shaders/nbmm/mstep.wgsl): its kernel, the per-gene
+ * count histograms it needs (uploaded once per session) and one dispatch that turns the E-step's
+ * statistics, where they lie in GPU memory, into new means and dispersions. The host then reads
+ * back the row statistics (K·(J+2)+1 floats: weights, log-likelihood) and K·D + D floats, O(k·d),
+ * instead of the D·K·(J+1) per-gene statistics. nbmm/device-mstep.ts guards the log-likelihood.
+ */
+import { bindBuffers } from '../../gpu/bind.js';
+import type { GpuRunner } from '../../gpu/runner.js';
+import type { SizeGrid } from '../../nbmm/grid.js';
+import { EMPTY_MASS, HALVINGS, MU_FLOOR, NEWTON_STEPS, PHI_MAX, PHI_MIN, type NbParams } from '../../nbmm/model.js';
+import { SMALL_COUNT } from '../../nbmm/special.js';
+import type { NbDeviceStep, NbDeviceStepPlan } from '../../nbmm/backend.js';
+import { sources, WG } from './nbmm-kernels.js';
+
+/** Buffers of the E-step the M-step reads. */
+export interface NbStatBuffers {
+  /** Reduced row statistics, K·(J+2)+1 f32. */
+  rows: GPUBuffer;
+  /** Gene statistics, D·K·(J+1) f32. */
+  genes: GPUBuffer;
+}
+
+export interface DeviceMStep {
+  /** Record the M-step from the statistics at `p` (after the E-step's dispatches), then read back. */
+  run(p: NbParams): Promise<NbDeviceStep>;
+}
+
+/** Set up the M-step kernel for one session: histograms and parameter buffers, the bind group. */
+export function deviceMStep(
+  runner: GpuRunner,
+  stats: NbStatBuffers,
+  k: number,
+  d: number,
+  grid: SizeGrid,
+  plan: NbDeviceStepPlan,
+): DeviceMStep {
+  const J = grid.J;
+  const { hist } = plan;
+  const H = hist.value.length;
+  const pairs = new Float32Array(Math.max(2, 2 * H));
+  for (let t = 0; t < H; t++) {
+    pairs[2 * t] = hist.value[t];
+    pairs[2 * t + 1] = hist.mult[t];
+  }
+  const hptr = runner.storage(`gene count histogram offsets (${d + 1} u32)`, (d + 1) * 4);
+  runner.write(hptr, 0, hist.ptr);
+  const histBuf = runner.storage(`gene count histograms (${H}×2 f32)`, pairs.byteLength);
+  runner.write(histBuf, 0, pairs);
+  const curWords = k * d + d + J;
+  const cur = runner.storage(`M-step current means, φ, nodes (${curWords} f32)`, curWords * 4);
+  const outWords = k * d + d;
+  const out = runner.storage(`M-step new means and φ (${outWords} f32)`, outWords * 4);
+  const pipe = sources.mstep.pipeline(runner.device, {
+    K: k,
+    D: d,
+    J,
+    WG,
+    MLE: plan.meanEstimator === 'mle' ? 1 : 0,
+    PER_GENE: plan.perGene ? 1 : 0,
+    MU_FLOOR,
+    EMPTY_MASS,
+    PHI_MIN,
+    PHI_MAX,
+    HALVINGS,
+    NEWTON_STEPS,
+    SMALL_COUNT,
+  });
+  const group = bindBuffers(runner.device, 'nbmm M-step', pipe, [stats.rows, stats.genes, hptr, histBuf, cur, out]);
+  const rowWidth = k * (J + 2) + 1;
+  const words = new Float32Array(curWords);
+  return {
+    async run(p) {
+      words.set(new Float32Array(p.means));
+      words.set(new Float32Array(p.phi), k * d);
+      for (let l = 0; l < J; l++) words[k * d + d + l] = grid.nodes[l];
+      runner.write(cur, 0, words);
+      runner.dispatch('nbmm M-step', pipe, group, Math.ceil(d / WG));
+      const [r, o] = await runner.read([
+        { buffer: stats.rows, offset: 0, size: rowWidth * 4 },
+        { buffer: out, offset: 0, size: outWords * 4 },
+      ]);
+      const rowsF = new Float32Array(r);
+      const outF = new Float32Array(o);
+      return {
+        loglik: rowsF[rowWidth - 1],
+        rows: Float64Array.from(rowsF.subarray(0, rowWidth - 1)),
+        means: Float64Array.from(outF.subarray(0, k * d)),
+        phi: Float64Array.from(outF.subarray(k * d)),
+      };
+    },
+  };
+}

@@ -1,0 +1,227 @@
+/**
+ * The negative-binomial M-step on the device (shaders/nbmm/mstep.wgsl, options.deviceMStep)
+ * against the float64 host M-step (src/nbmm/mstep.ts): the kernel alone on statistics computed in
+ * float64 by the reference E-step from hand-made counts (an all-zero gene, a gene of huge counts,
+ * a component of tiny weight, an empty one), then whole fits against the CPU reference, the
+ * readback counters (O(k·d) per iteration) and determinism. Tolerances: test/tolerance.ts.
+ */
+import { describe, test, expect, beforeAll } from 'vitest';
+import { createEngine, type Engine, type NegativeBinomialMixtureOptions } from '../../src/index.js';
+import { negativeBinomialMixture } from '../../src/nbmm/api.js';
+import { geneHistograms, sizeFactors, toCounts } from '../../src/nbmm/counts.js';
+import { makeGrid } from '../../src/nbmm/grid.js';
+import { mStep, qGene, qMean } from '../../src/nbmm/mstep.js';
+import type { NbContext, NbParams } from '../../src/nbmm/model.js';
+import { referenceNbSession } from '../../src/backends/reference/nbmm.js';
+import { deviceMStep } from '../../src/backends/webgpu/nbmm-mstep.js';
+import { withGpu } from '../../src/gpu/session.js';
+import { Rng } from '../../src/core/rng.js';
+import { simulateNbMixture, toCsr } from '../nbmm-sim.js';
+import {
+  F32_OBJ_RTOL,
+  F32_PARAM_ATOL,
+  NB_DEVICE_MSTEP_RTOL,
+  NB_DEVICE_Q_RTOL,
+  dataScale,
+  expectParamsClose,
+  expectRelClose,
+  permutationBetween,
+} from '../tolerance.js';
+
+let gpu: Engine;
+let cpu: Engine;
+beforeAll(async () => {
+  gpu = await createEngine({ backend: 'webgpu' });
+  cpu = await createEngine({ backend: 'reference' });
+});
+
+/**
+ * Counts n×d: gene 0 all zero, gene 1 huge (≈ 2e4·s, > SMALL_COUNT, nearly Poisson), gene 2
+ * overdispersed into the thousands, the rest simulated NB with markers.
+ */
+function handMade(n: number, d: number, k: number, seed: number): Float64Array {
+  const sim = simulateNbMixture(n, d, k, seed, { foldChange: 3, sizeSpread: 0.4 });
+  const x = sim.counts;
+  const rng = new Rng(seed, 9);
+  for (let i = 0; i < n; i++) {
+    x[i * d] = 0;
+    x[i * d + 1] = Math.round(sim.s[i] * 2e4 * (1 + 0.3 * rng.uniform()));
+    // Log-normal: counts into the thousands and φ ≈ 1.5 (r < 10: lrising3_f32's lgamma branch).
+    const z = Math.sqrt(-2 * Math.log(1 - rng.uniform())) * Math.cos(2 * Math.PI * rng.uniform());
+    x[i * d + 2] = Math.round(sim.s[i] * Math.exp(3 + 1.2 * z));
+  }
+  return x;
+}
+
+/** The host and device M-steps from one set of float64 statistics at p. */
+async function bothMSteps(x: Float64Array, n: number, d: number, p: NbParams, meanEstimator: 'mle' | 'weighted', perGene: boolean) {
+  const c = toCounts({ data: x, n, d });
+  const s = sizeFactors(c, undefined).s;
+  const grid = makeGrid(s);
+  const hist = geneHistograms(c);
+  const ctx: NbContext = {
+    n,
+    d,
+    k: p.k,
+    grid,
+    hist,
+    dispersion: perGene ? { kind: 'per-gene' } : { kind: 'fixed', phi: p.phi[0] },
+    meanEstimator,
+  };
+  const st = await referenceNbSession(c, s, grid, null).estep(p);
+  const host = mStep(ctx, p, st).params;
+  const dev = await withGpu(gpu, async (runner) => {
+    const rows = runner.storage('test rows', (st.rows.length + 1) * 4);
+    runner.write(rows, 0, Float32Array.from([...st.rows, st.loglik]));
+    const genes = runner.storage('test genes', st.genes.length * 4);
+    runner.write(genes, 0, Float32Array.from(st.genes));
+    return deviceMStep(runner, { rows, genes }, p.k, d, grid, { meanEstimator, perGene, hist }).run(p);
+  });
+  return { ctx, st, host, dev };
+}
+
+describe('the device M-step kernel equals the float64 host M-step on the same statistics', () => {
+  const n = 300;
+  const d = 12;
+  const k = 4;
+  const x = handMade(n, d, k, 5);
+  // Parameters off the optimum (so every update has work to do); component 2 of weight 1e-9 gets
+  // a total responsibility below one cell, component 3 of weight 1e-18 falls under EMPTY_MASS.
+  const rng = new Rng(17, 1);
+  const means = new Float64Array(k * d);
+  for (let t = 0; t < k * d; t++) means[t] = (t % d === 1 ? 2e4 : 1 + 10 * rng.uniform()) * (0.7 + 0.6 * rng.uniform());
+  means[0] = 1e-3;
+  const phi = Float64Array.from({ length: d }, (_, g) => [1e-3, 0.05, 0.3, 2][g % 4]);
+  const p: NbParams = { k, d, weights: Float64Array.from([0.6, 0.4 - 1e-9, 1e-9, 1e-18]), means, phi };
+
+  for (const [estimator, perGene] of [
+    ['mle', true],
+    ['weighted', true],
+    ['mle', false],
+  ] as const) {
+    test(`meanEstimator '${estimator}', ${perGene ? 'per-gene' : 'fixed'} φ: means and φ within NB_DEVICE_MSTEP_RTOL, Q no lower than the host's beyond round-off`, async () => {
+      const { ctx, st, host, dev } = await bothMSteps(x, n, d, p, estimator, perGene);
+      const N = (c: number) => st.rows[c * (ctx.grid.J + 2) + ctx.grid.J];
+      expect(N(2)).toBeLessThan(1);
+      expect(N(2)).toBeGreaterThan(1e-6);
+      expect(N(3)).toBeLessThan(1e-6);
+      let worstMu = 0;
+      let worstPhi = 0;
+      for (let c = 0; c < k; c++) {
+        for (let g = 0; g < d; g++) {
+          const t = c * d + g;
+          worstMu = Math.max(worstMu, Math.abs(dev.means[t] - host.means[t]) / host.means[t]);
+          // The gain in Q of the device's μ is the host's, up to float32 round-off of Q's terms.
+          const r = 1 / p.phi[g];
+          const q0 = qMean(ctx, st, c, g, p.means[t], r);
+          const gainHost = qMean(ctx, st, c, g, host.means[t], r) - q0;
+          const gainDev = qMean(ctx, st, c, g, dev.means[t], r) - q0;
+          expect(gainDev, `ΔQ of μ[${c}][${g}]`).toBeGreaterThanOrEqual(gainHost - NB_DEVICE_Q_RTOL * (Math.abs(q0) + 1));
+        }
+      }
+      // An empty component keeps its means exactly (as float32); the all-zero gene sits at the floor.
+      for (let g = 0; g < d; g++) expect(dev.means[3 * d + g]).toBe(Math.fround(p.means[3 * d + g]));
+      for (let c = 0; c < 3; c++) expect(dev.means[c * d]).toBeCloseTo(1e-8, 12);
+      const q = new Float64Array(3);
+      for (let g = 0; g < d; g++) {
+        // Near the Poisson limit (φ ≲ 1e-4) Q_g is flat and φ is compared in absolute terms.
+        const dPhi = Math.abs(dev.phi[g] - host.phi[g]);
+        expect(dPhi, `φ[${g}]`).toBeLessThanOrEqual(F32_PARAM_ATOL + NB_DEVICE_MSTEP_RTOL * host.phi[g]);
+        if (host.phi[g] > 1e-4) worstPhi = Math.max(worstPhi, dPhi / host.phi[g]);
+        qGene(ctx, st, host.means, g, 1 / host.phi[g], q);
+        const qHost = q[0];
+        qGene(ctx, st, host.means, g, 1 / dev.phi[g], q);
+        expect(q[0], `Q_g of φ[${g}]`).toBeGreaterThanOrEqual(qHost - NB_DEVICE_Q_RTOL * (Math.abs(qHost) + 1));
+      }
+      if (!perGene) expect(Array.from(dev.phi)).toEqual(Array.from(p.phi, Math.fround));
+      else expect(host.phi[2]).toBeGreaterThan(0.1);
+      console.log(
+        `device M-step (${estimator}, ${perGene ? 'per-gene' : 'fixed'}): max relative |Δμ| ${worstMu.toExponential(2)}, |Δφ| (φ > 1e-4) ${worstPhi.toExponential(2)}`,
+      );
+      expect(worstMu).toBeLessThanOrEqual(NB_DEVICE_MSTEP_RTOL);
+    });
+  }
+});
+
+function randomLabels(n: number, k: number, seed: number): number[] {
+  const rng = new Rng(seed, 3);
+  return Array.from({ length: n }, () => rng.int(k));
+}
+
+type Fit = Awaited<ReturnType<typeof negativeBinomialMixture>>;
+
+/** The device-M-step fit equals the reference within the policy: labels, log-likelihood path, parameters. */
+function expectDeviceParity(g: Fit, c: Fit, counts: Float64Array): void {
+  const perm = permutationBetween(g.labels, c.labels, c.k);
+  expect(g.labels).toEqual(c.labels);
+  expectRelClose(g.logLikelihood, c.logLikelihood, F32_OBJ_RTOL, 'log-likelihood');
+  expect(g.history.length).toBe(c.history.length);
+  g.history.forEach((h, i) => expectRelClose(h.objective, c.history[i].objective, F32_OBJ_RTOL, `log-likelihood of iteration ${i + 1}`));
+  // Non-decreasing up to the float32 policy's slack.
+  for (let t = 1; t < g.history.length; t++) {
+    expect(g.history[t].objective).toBeGreaterThanOrEqual(g.history[t - 1].objective - F32_OBJ_RTOL * Math.abs(g.history[t - 1].objective));
+  }
+  expectParamsClose(g.means, c.means, dataScale(counts, c.n, c.d), perm, undefined, NB_DEVICE_MSTEP_RTOL);
+  expectParamsClose([g.dispersion], [c.dispersion], 1, undefined, undefined, NB_DEVICE_MSTEP_RTOL);
+}
+
+const fits: [n: number, d: number, k: number, opts: Partial<NegativeBinomialMixtureOptions>, note: string][] = [
+  [1000, 40, 3, {}, "library size factors, per-gene φ, 'mle'"],
+  [800, 30, 3, { meanEstimator: 'weighted' }, "'weighted' means"],
+  [600, 30, 3, { dispersion: 0.2 }, 'fixed φ'],
+  // Exact in float32; zero weights too: the histograms and statistics both carry them.
+  [700, 30, 3, { sampleWeight: Array.from({ length: 700 }, (_, i) => (i % 7 === 3 ? 0 : 0.5 * (1 + (i % 3)))) }, 'sample weights'],
+];
+
+describe('whole fits with deviceMStep equal the CPU reference within the float32 policy', () => {
+  for (const [n, d, k, opts, note] of fits) {
+    test(`n=${n}, d=${d}, k=${k} (${note}): same labels, log-likelihood path, means and φ`, async () => {
+      const sim = simulateNbMixture(n, d, k, n + d + k, { foldChange: 2.5, sizeSpread: 0.3 });
+      const X = { data: sim.counts, n, d };
+      const o = { k, init: randomLabels(n, k, n), tol: 0, maxIter: 10, nInit: 1, ...opts };
+      const g = await negativeBinomialMixture(X, { ...o, deviceMStep: true, engine: gpu });
+      const c = await negativeBinomialMixture(X, { ...o, engine: cpu });
+      expectDeviceParity(g, c, sim.counts);
+      expect(g.warnings.filter((w) => w.includes('device M-step'))).toEqual([]);
+    });
+  }
+});
+
+describe('readback and determinism with deviceMStep', () => {
+  const n = 1200;
+  const d = 30;
+  const k = 4;
+  const sim = simulateNbMixture(n, d, k, 3, { foldChange: 2.5 });
+  const X = { data: sim.counts, n, d };
+  const o = { k, init: randomLabels(n, k, 8), nInit: 1, maxIter: 5, tol: 0, deviceMStep: true };
+
+  test('each iteration reads back K·(J+2)+1 + K·D + D floats (O(k·d)) and issues 3 dispatches per chunk + 3, one or several chunks', async () => {
+    const chunked = await createEngine({ backend: 'webgpu', maxChunkRows: 300 });
+    for (const engine of [gpu, chunked]) {
+      const r = await negativeBinomialMixture(X, { ...o, engine });
+      const J = makeGrid(r.sizeFactors).J;
+      expect(r.gpu!.bytesReadPerIter).toBe((k * (J + 2) + 1 + k * d + d) * 4);
+      expect(r.gpu!.dispatchesPerIter).toBe(3 * r.gpu!.chunks + 3);
+    }
+    chunked.destroy();
+  });
+
+  test('repeated runs and split dispatches (at most 12 workgroups per dimension; up to 76 needed) give the same bits; 150-row chunks agree with one chunk within the policy', async () => {
+    const split = await createEngine({ backend: 'webgpu', maxWorkgroupsPerDimension: 12 });
+    const tiny = await createEngine({ backend: 'webgpu', maxChunkRows: 150 });
+    const a = await negativeBinomialMixture(X, { ...o, engine: gpu });
+    const b = await negativeBinomialMixture(X, { ...o, engine: gpu });
+    const sp = await negativeBinomialMixture(toCsr(sim.counts, n, d), { ...o, engine: split });
+    for (const r of [b, sp]) {
+      expect(r.labels).toEqual(a.labels);
+      expect(r.means).toEqual(a.means);
+      expect(r.dispersion).toEqual(a.dispersion);
+      expect(r.logLikelihood).toBe(a.logLikelihood);
+    }
+    const t = await negativeBinomialMixture(X, { ...o, engine: tiny });
+    expect(t.gpu!.chunks).toBe(Math.ceil(n / 150));
+    expectDeviceParity(t, a, sim.counts);
+    split.destroy();
+    tiny.destroy();
+  });
+});

@@ -1,0 +1,80 @@
+/**
+ * The host side of the NB device M-step (src/nbmm/device-mstep.ts), without a GPU: the option's
+ * refusals, and the guard that redoes in float64 a step whose result lowered the log-likelihood,
+ * driven by a session whose "device" M-step is the host one with one step spoiled on purpose.
+ */
+import { describe, test, expect } from 'vitest';
+import { createEngine, negativeBinomialMixture } from '../../src/index.js';
+import { geneHistograms, sizeFactors, toCounts } from '../../src/nbmm/counts.js';
+import { makeGrid } from '../../src/nbmm/grid.js';
+import { mStep } from '../../src/nbmm/mstep.js';
+import { paramsFromLabels, type NbContext, type NbParams } from '../../src/nbmm/model.js';
+import type { NbSession } from '../../src/nbmm/backend.js';
+import { deviceStep, newGuard, resolveDeviceMStep } from '../../src/nbmm/device-mstep.js';
+import { referenceNbSession } from '../../src/backends/reference/nbmm.js';
+import { simulateNbMixture } from '../nbmm-sim.js';
+
+describe('deviceMStep option', () => {
+  test('is refused off the webgpu backend, with a shared φ, and when not a boolean', async () => {
+    const sim = simulateNbMixture(60, 5, 2, 1);
+    await expect(
+      negativeBinomialMixture(
+        { data: sim.counts, n: 60, d: 5 },
+        { k: 2, nInit: 1, deviceMStep: true, engine: await createEngine({ backend: 'reference' }) },
+      ),
+    ).rejects.toMatchObject({ code: 'BAD_OPTION', message: expect.stringContaining('webgpu') });
+    expect(() => resolveDeviceMStep(true, 'webgpu', { kind: 'shared' })).toThrow(/shared φ/);
+    expect(() => resolveDeviceMStep('yes', 'webgpu', { kind: 'per-gene' })).toThrow(/not a boolean/);
+    expect(resolveDeviceMStep(undefined, 'reference', { kind: 'shared' })).toBe(false);
+    expect(resolveDeviceMStep(true, 'webgpu', { kind: 'fixed', phi: 0.1 })).toBe(true);
+  });
+});
+
+describe('the log-likelihood guard of the device M-step', () => {
+  test('a step that lowers the log-likelihood is redone on the host from the previous parameters; good steps pass untouched', async () => {
+    const n = 400;
+    const d = 12;
+    const k = 2;
+    const sim = simulateNbMixture(n, d, k, 7, { foldChange: 3 });
+    const c = toCounts({ data: sim.counts, n, d });
+    const s = sizeFactors(c, undefined).s;
+    const grid = makeGrid(s);
+    const ctx: NbContext = { n, d, k, grid, hist: geneHistograms(c), dispersion: { kind: 'per-gene' }, meanEstimator: 'mle' };
+    const ref = referenceNbSession(c, s, grid, null);
+    let deviceCalls = 0;
+    let hostCalls = 0;
+    const session: NbSession = {
+      estep: async (p) => {
+        hostCalls++;
+        return ref.estep(p);
+      },
+      evaluate: ref.evaluate,
+      // The host M-step, but the 2nd call's result is spoiled (means ×4): the 3rd call's log-likelihood falls.
+      async estepMStep(p) {
+        const st = await ref.estep(p);
+        const next = mStep(ctx, p, st).params;
+        if (++deviceCalls === 2) for (let t = 0; t < k * d; t++) next.means[t] *= 4;
+        return { loglik: st.loglik, rows: st.rows, means: next.means, phi: next.phi };
+      },
+    };
+    const labels = sim.truth.map((t, i) => (i % 5 === 0 ? 1 - t : t));
+    const state = { params: paramsFromLabels(c, s, labels, k, ctx.dispersion), guard: newGuard() };
+    const objectives: number[] = [];
+    const redone: boolean[] = [];
+    let p2: NbParams | null = null;
+    for (let it = 0; it < 4; it++) {
+      if (it === 2) p2 = state.params;
+      const out = await deviceStep(session, ctx, state);
+      objectives.push(out.loglik);
+      redone.push(out.redone);
+    }
+    expect(redone).toEqual([false, false, true, false]);
+    // One extra E-step (the redo) and one extra device call for it.
+    expect(hostCalls).toBe(1);
+    expect(deviceCalls).toBe(5);
+    for (let t = 1; t < objectives.length; t++) expect(objectives[t]).toBeGreaterThanOrEqual(objectives[t - 1]);
+    // Without the guard the third objective would be the spoiled parameters' log-likelihood.
+    const spoiled = (await ref.estep(p2!)).loglik;
+    expect(spoiled).toBeLessThan(objectives[1] - 1);
+  });
+});
