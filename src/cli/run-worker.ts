@@ -11,6 +11,7 @@ import type { Engine } from '../engine/engine.js';
 import { EmgpuError } from '../errors.js';
 import { fromExactJson, toExactJson } from '../shard/json.js';
 import type { BackendChoice } from '../types.js';
+import { didYouMean, type OptionSpec, tokenize, UsageError } from './args.js';
 import type { CliDeps } from './deps.js';
 import { answer, SourceCache, WORKER_OPS } from './worker-ops.js';
 
@@ -40,33 +41,45 @@ function errorOf(e: unknown): { code: string; message: string } {
 /** The names --backend takes (as createEngine's backend option). */
 const WORKER_BACKENDS = ['auto', 'reference', 'cpu', 'wasm', 'webgpu'];
 
-export async function runWorker(argv: readonly string[], deps: CliDeps): Promise<number> {
-  let op: string | undefined;
-  let requestFile: string | undefined;
-  let serve = false;
-  let backend: string | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--help' || a === '-h') {
-      deps.stdout.write(WORKER_HELP);
-      return 0;
-    }
-    if (a === '--serve') serve = true;
-    else if (a === '--request') requestFile = argv[++i];
-    else if (a === '--backend') {
-      backend = argv[++i];
-      if (!WORKER_BACKENDS.includes(backend ?? '')) {
-        deps.stderr.write(
-          `error: emgpu worker: --backend '${String(backend)}' is not a backend. Use one of ${WORKER_BACKENDS.join(', ')}.\n`,
-        );
-        return 2;
-      }
-    } else if (!a.startsWith('-') && op === undefined && (WORKER_OPS as readonly string[]).includes(a)) op = a;
-    else {
-      deps.stderr.write(`error: emgpu worker: unexpected '${a}'.\n${WORKER_HELP}`);
-      return 2;
-    }
+const WORKER_OPTIONS: OptionSpec = {
+  '--request': { kind: 'value', example: 'request.json' },
+  '--serve': { kind: 'flag' },
+  '--backend': { kind: 'value', example: 'cpu' },
+  '--help': { kind: 'flag' },
+};
+
+/** The worker's arguments by the other commands' tokenizer (args.ts): the same one-line errors, no usage after them. */
+function parseWorkerArgs(argv: readonly string[]): { help: boolean; op?: string; requestFile?: string; serve: boolean; backend?: string } {
+  const t = tokenize(argv, WORKER_OPTIONS, 'worker');
+  if (t.positionals.length > 1)
+    throw new UsageError(`expected at most one OP, got ${t.positionals.map((p) => `'${p}'`).join(' ')}. See emgpu worker --help.`);
+  const op = t.positionals[0];
+  if (op !== undefined && !(WORKER_OPS as readonly string[]).includes(op)) {
+    const near = didYouMean(op, WORKER_OPS);
+    throw new UsageError(
+      `'${op}' is not a worker op${near ? ` (did you mean ${near}?)` : ''}. Use one of ${WORKER_OPS.join(', ')}; see emgpu worker --help.`,
+    );
   }
+  const backend = t.values.get('--backend');
+  if (backend !== undefined && !WORKER_BACKENDS.includes(backend))
+    throw new UsageError(`--backend '${backend}' is not a backend. Use one of ${WORKER_BACKENDS.join(', ')}.`);
+  return { help: t.flags.has('--help'), op, requestFile: t.values.get('--request'), serve: t.flags.has('--serve'), backend };
+}
+
+export async function runWorker(argv: readonly string[], deps: CliDeps): Promise<number> {
+  let parsed: ReturnType<typeof parseWorkerArgs>;
+  try {
+    parsed = parseWorkerArgs(argv);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    deps.stderr.write(`error: emgpu worker: ${e.message}\n`);
+    return 2;
+  }
+  if (parsed.help) {
+    deps.stdout.write(WORKER_HELP);
+    return 0;
+  }
+  const { op, requestFile, serve, backend } = parsed;
   const engines = new Map<string, Promise<Engine>>();
   const engineOf = (name: string): Promise<Engine> => {
     const b = backend ?? name;

@@ -134,7 +134,7 @@ export type GmmModel = Pick<GaussianMixtureResult, 'model' | 'covariance' | 'd' 
  * M-step's own rule, which is how the fit derived them, so scoring a result read back from JSON
  * gives the bits the fit's methods give.
  */
-export function gmmParamsOf(model: GmmModel, fromCaller = true): GmmParams {
+export function gmmParamsOf(model: GmmModel, fromCaller = true, checkCov = fromCaller): GmmParams {
   const { k, d } = model;
   const type: CovarianceType = model.covariance;
   const bad = (): Error =>
@@ -176,10 +176,8 @@ export function gmmParamsOf(model: GmmModel, fromCaller = true): GmmParams {
   // A caller's model (hand-built or edited) is checked as a model: a fitted one always passes. Its fitted
   // covariances may be near-singular and are then regularised as the fit did; one that is plainly not positive
   // definite is refused rather than silently jittered into another model.
-  if (fromCaller) {
-    checkMixtureWeights(weights);
-    checkCovariances(type, k, d, cov);
-  }
+  if (fromCaller) checkMixtureWeights(weights);
+  if (checkCov) checkCovariances(type, k, d, cov);
   return precisionsFrom(type, k, d, weights, means, cov, new Uint8Array(k).fill(1), reg);
 }
 

@@ -128,17 +128,36 @@ function moments(ds: Dataset, weights: Float64Array | null, full: boolean): { me
  * with sample weights the means and cov(X) are weighted (n − 1 → Σ w − 1), as replication implies.
  */
 function resolvePrior(ds: Dataset, k: number, type: CovarianceType, p: GaussianMixturePrior, weights: Float64Array | null): ResolvedPrior {
+  return checkPrior(p, type, ds.d, k, (full) => moments(ds, weights, full));
+}
+
+/**
+ * A prior checked and resolved: every hyperparameter in range, the scale positive definite. The
+ * data-driven defaults come from `dataMoments`; without data (the shard M-step, whose prior is
+ * already resolved) the mean and scale must be given.
+ */
+export function checkPrior(
+  p: GaussianMixturePrior,
+  type: CovarianceType,
+  d: number,
+  k: number,
+  dataMoments: ((full: boolean) => { mean: Float64Array; scatter: Float64Array; n: number }) | null,
+): ResolvedPrior {
   checkOptionNames(p, PRIOR_OPTIONS, 'gaussianMixture prior', 'normal');
   const alpha = num(p.weightConcentration, 'prior.weightConcentration', 1, (x) => x > 0, 'a number > 0');
   if (p.normal !== undefined && typeof p.normal !== 'boolean')
     checkOptionNames(p.normal, NORMAL_OPTIONS, 'gaussianMixture prior.normal', 'shrinkage');
   if (!p.normal) return { alpha, normal: null };
   const given = typeof p.normal === 'object' ? p.normal : {};
-  const d = ds.d;
   const kappa = num(given.shrinkage, 'prior.normal.shrinkage', 0.01, (x) => x > 0, 'a number > 0');
   const dof = num(given.dof, 'prior.normal.dof', d + 2, (x) => x > d - 1, `a number > d − 1 = ${d - 1}`);
   const full = type === 'full' || type === 'tied';
-  const m = given.mean === undefined || given.scale === undefined ? moments(ds, weights, full) : null;
+  if ((given.mean === undefined || given.scale === undefined) && !dataMoments)
+    throw invalid(
+      'BAD_OPTION',
+      'prior.normal needs its mean and scale here (no data to default them from). Pass the resolved prior a fit reports.',
+    );
+  const m = given.mean === undefined || given.scale === undefined ? dataMoments!(full) : null;
   let mean: Float64Array;
   if (given.mean !== undefined) {
     if (!isArrayLike(given.mean) || given.mean.length !== d)

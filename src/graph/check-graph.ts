@@ -7,7 +7,16 @@
 import { invalid } from '../errors.js';
 import type { WeightedGraph } from './types.js';
 
+/** Rows between the steps of the check (a caller may yield to the event loop between steps: leiden). */
+export const ROWS_PER_STEP = 256;
+
 export function checkGraph(g: WeightedGraph, who: string): void {
+  const steps = checkGraphSteps(g, who);
+  while (!steps.next().done);
+}
+
+/** checkGraph as steps: a generator that yields every ROWS_PER_STEP rows (O(nnz) in all). */
+export function* checkGraphSteps(g: WeightedGraph, who: string): Generator<void, void, void> {
   if (g === null || typeof g !== 'object' || !g.indptr || !g.indices || !g.values) {
     throw invalid(
       'BAD_OPTION',
@@ -28,6 +37,7 @@ export function checkGraph(g: WeightedGraph, who: string): void {
     );
   }
   for (let i = 0; i < n; i++) {
+    if (i % ROWS_PER_STEP === ROWS_PER_STEP - 1) yield;
     const a = indptr[i];
     const b = indptr[i + 1];
     if (!(b >= a)) throw invalid('SHAPE_MISMATCH', `${who}: indptr decreases at row ${i}. Pass a well-formed CSR matrix.`);
@@ -49,11 +59,17 @@ export function checkGraph(g: WeightedGraph, who: string): void {
         );
     }
   }
-  checkSymmetric(n, indptr, indices, values, who);
+  yield* checkSymmetric(n, indptr, indices, values, who);
 }
 
 /** Every (i, j, w) must have its (j, i, w): walk the transpose built by a counting pass (O(nnz)). */
-function checkSymmetric(n: number, indptr: ArrayLike<number>, cols: ArrayLike<number>, ws: ArrayLike<number>, who: string): void {
+function* checkSymmetric(
+  n: number,
+  indptr: ArrayLike<number>,
+  cols: ArrayLike<number>,
+  ws: ArrayLike<number>,
+  who: string,
+): Generator<void, void, void> {
   const tptr = new Int32Array(n + 1);
   for (let p = 0; p < cols.length; p++) tptr[cols[p] + 1]++;
   for (let i = 0; i < n; i++) tptr[i + 1] += tptr[i];
@@ -61,6 +77,7 @@ function checkSymmetric(n: number, indptr: ArrayLike<number>, cols: ArrayLike<nu
   const trow = new Int32Array(cols.length);
   const tw = new Float64Array(cols.length);
   for (let i = 0; i < n; i++) {
+    if (i % ROWS_PER_STEP === ROWS_PER_STEP - 1) yield;
     for (let p = indptr[i]; p < indptr[i + 1]; p++) {
       const q = fill[cols[p]]++;
       trow[q] = i;
@@ -68,6 +85,7 @@ function checkSymmetric(n: number, indptr: ArrayLike<number>, cols: ArrayLike<nu
     }
   }
   for (let i = 0; i < n; i++) {
+    if (i % ROWS_PER_STEP === ROWS_PER_STEP - 1) yield;
     const ok = tptr[i] === indptr[i] && tptr[i + 1] === indptr[i + 1];
     for (let p = indptr[i]; ok && p < indptr[i + 1]; p++) {
       const a = ws[p];

@@ -2,9 +2,10 @@
  * The working graph of leiden(): the caller's symmetric CSR checked and copied into float64 rows
  * without the diagonal (self-loops kept apart, as aggregation makes them), plus each vertex's
  * weight in the objective's penalty term (degree for modularity, size for CPM); and the
- * aggregation of a graph by a partition into its community graph.
+ * aggregation of a graph by a partition into its community graph. Both are written as steps
+ * (generators yielding every few thousand rows) so leiden() can yield to the event loop between them.
  */
-import { checkGraph } from '../graph/check-graph.js';
+import { checkGraphSteps, ROWS_PER_STEP } from '../graph/check-graph.js';
 import type { WeightedGraph } from '../graph/types.js';
 
 export interface WorkGraph {
@@ -22,14 +23,18 @@ export interface WorkGraph {
   scale?: number;
 }
 
-/** Validate a WeightedGraph (graph/check-graph.ts) and copy it. */
-export function workGraph(g: WeightedGraph, cpm: boolean): WorkGraph {
-  checkGraph(g, 'leiden');
+/** Rows (or communities) between the steps of a phase, where leiden() may yield (./pause.ts). */
+const STEP = ROWS_PER_STEP;
+
+/** Validate a WeightedGraph (graph/check-graph.ts) and copy it, as steps (./pause.ts drain). */
+export function* workGraph(g: WeightedGraph, cpm: boolean): Generator<void, WorkGraph, void> {
+  yield* checkGraphSteps(g, 'leiden');
   const { n, indptr, indices, values } = g;
   let off = 0;
   let loops = false;
   const self = new Float64Array(n);
   for (let i = 0; i < n; i++) {
+    if (i % STEP === STEP - 1) yield;
     for (let p = indptr[i]; p < indptr[i + 1]; p++) {
       if (indices[p] === i) {
         self[i] = values[p];
@@ -41,6 +46,7 @@ export function workGraph(g: WeightedGraph, cpm: boolean): WorkGraph {
   const cols = new Int32Array(off);
   const ws = new Float64Array(off);
   for (let i = 0, q = 0; i < n; i++) {
+    if (i % STEP === STEP - 1) yield;
     for (let p = indptr[i]; p < indptr[i + 1]; p++) {
       if (indices[p] === i) continue;
       cols[q] = indices[p];
@@ -76,7 +82,7 @@ export function workGraph(g: WeightedGraph, cpm: boolean): WorkGraph {
  * communities summed, weight inside a community (edges once, plus self-loops) as its self-loop,
  * penalty weights summed.
  */
-export function aggregate(g: WorkGraph, labels: Int32Array, c: number): WorkGraph {
+export function* aggregate(g: WorkGraph, labels: Int32Array, c: number): Generator<void, WorkGraph, void> {
   const { n, indptr, indices, weights } = g;
   // Members of each community, by a counting sort.
   const start = new Int32Array(c + 1);
@@ -95,6 +101,7 @@ export function aggregate(g: WorkGraph, labels: Int32Array, c: number): WorkGrap
   const nodeW = new Float64Array(c);
   let q = 0;
   for (let k = 0; k < c; k++) {
+    if (k % STEP === STEP - 1) yield;
     let nt = 0;
     let inside = 0;
     for (let m = start[k]; m < start[k + 1]; m++) {

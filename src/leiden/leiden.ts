@@ -12,6 +12,7 @@ import { AbortError, invalid } from '../errors.js';
 import type { WeightedGraph } from '../graph/types.js';
 import { aggregate, type WorkGraph, workGraph } from './graph.js';
 import { moveNodesFast } from './move.js';
+import { drain, type Pause } from './pause.js';
 import { qualities } from './quality.js';
 import { refine } from './refine.js';
 import type { LeidenObjective, LeidenOptions, LeidenResult } from './types.js';
@@ -76,14 +77,7 @@ function checkAbort(signal: AbortSignal | undefined): void {
  * until the aggregate no longer shrinks; writes the new partition into `labels` and returns its
  * number of communities.
  */
-async function pass(
-  g0: WorkGraph,
-  labels: Int32Array,
-  gamma: number,
-  leidenRefine: boolean,
-  rng: Rng,
-  signal?: AbortSignal,
-): Promise<number> {
+async function pass(g0: WorkGraph, labels: Int32Array, gamma: number, leidenRefine: boolean, rng: Rng, pause: Pause): Promise<number> {
   let g = g0;
   let comm: Int32Array = labels.slice();
   const nodeOf = new Int32Array(g0.n);
@@ -91,24 +85,25 @@ async function pass(
   const scratch = new Int32Array(g0.n);
   let c: number;
   for (;;) {
-    // One event-loop turn per level (and every few ms inside local moving), so an abort can run.
+    // One event-loop turn per level (and every few ms inside every phase: ./pause.ts), so an abort can run.
     await yieldToEventLoop();
-    checkAbort(signal);
-    await moveNodesFast(g, comm, gamma, rng, { last: performance.now(), signal });
+    checkAbort(pause.signal);
+    pause.last = performance.now();
+    await moveNodesFast(g, comm, gamma, rng, pause);
     c = compact(comm, scratch.subarray(0, g.n));
     if (c === g.n) break;
     let ref = comm;
     let r = c;
     if (leidenRefine) {
-      checkAbort(signal);
-      ref = refine(g, comm, gamma, rng);
+      checkAbort(pause.signal);
+      ref = await drain(refine(g, comm, gamma, rng), pause);
       r = compact(ref, scratch.subarray(0, g.n));
       if (r === g.n) break;
     }
     const next = new Int32Array(r);
     for (let v = 0; v < g.n; v++) next[ref[v]] = comm[v];
     for (let i = 0; i < g0.n; i++) nodeOf[i] = ref[nodeOf[i]];
-    g = aggregate(g, ref, r);
+    g = await drain(aggregate(g, ref, r), pause);
     comm = next;
   }
   for (let i = 0; i < g0.n; i++) labels[i] = comm[nodeOf[i]];
@@ -120,7 +115,9 @@ async function pass(
 export async function leiden(graph: WeightedGraph, options?: LeidenOptions): Promise<LeidenResult> {
   const o = resolve(options);
   const cpm = o.objective === 'cpm';
-  const g0 = workGraph(graph, cpm);
+  const pause: Pause = { last: performance.now(), signal: o.signal };
+  // The check and copy of the caller's graph are O(nnz): in steps, yielding between them.
+  const g0 = await drain(workGraph(graph, cpm), pause);
   const n = g0.n;
   let twoM = 0;
   if (!cpm) for (let v = 0; v < n; v++) twoM += g0.nodeW[v];
@@ -134,7 +131,7 @@ export async function leiden(graph: WeightedGraph, options?: LeidenOptions): Pro
   const prev = new Int32Array(n);
   while (o.nIterations < 0 || iterations < o.nIterations) {
     prev.set(labels);
-    c = await pass(g0, labels, gamma, o.algorithm === 'leiden', rng, o.signal);
+    c = await pass(g0, labels, gamma, o.algorithm === 'leiden', rng, pause);
     iterations++;
     // A pass that changed nothing ends the loop for any count (N6: nIterations: 1e9 must not spin).
     if (sameLabels(prev, labels)) break;

@@ -12,15 +12,8 @@ import type { Rng } from '../core/rng.js';
 import { yieldToEventLoop } from '../core/yield.js';
 import { AbortError } from '../errors.js';
 import type { WorkGraph } from './graph.js';
+import { type Pause, YIELD_MS } from './pause.js';
 import { randomOrder } from './util.js';
-
-/** When leiden() last yielded, and its abort signal. */
-export interface Pause {
-  last: number;
-  signal?: AbortSignal | undefined;
-}
-
-const YIELD_MS = 8;
 
 /**
  * Improve `comm` (labels in 0..n−1) in place; true when some vertex moved. Every few ms it yields

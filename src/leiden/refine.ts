@@ -15,7 +15,10 @@ import { randomOrder } from './util.js';
 export const THETA = 0.01;
 
 /** Refined labels (ids in 0..n−1, not compact): each a connected subset of one community of `comm`. */
-export function refine(g: WorkGraph, comm: Int32Array, gamma: number, rng: Rng): Int32Array {
+/** Vertices between the steps of the refinement (leiden() may yield there: ./pause.ts; the random stream is untouched). */
+const STEP = 256;
+
+export function* refine(g: WorkGraph, comm: Int32Array, gamma: number, rng: Rng): Generator<void, Int32Array, void> {
   const { n, indptr, indices, weights, nodeW } = g;
   const total = new Float64Array(n);
   for (let v = 0; v < n; v++) total[comm[v]] += nodeW[v];
@@ -24,6 +27,7 @@ export function refine(g: WorkGraph, comm: Int32Array, gamma: number, rng: Rng):
   const ext = new Float64Array(n); // E(C, S − C) of each refined community C
   const count = new Int32Array(n).fill(1);
   for (let v = 0; v < n; v++) {
+    if (v % STEP === STEP - 1) yield;
     ref[v] = v;
     refW[v] = nodeW[v];
     let e = 0;
@@ -36,6 +40,7 @@ export function refine(g: WorkGraph, comm: Int32Array, gamma: number, rng: Rng):
   const prob = new Float64Array(n);
   const order = randomOrder(n, rng);
   for (let k = 0; k < n; k++) {
+    if (k % STEP === STEP - 1) yield;
     const v = order[k];
     const r0 = ref[v];
     if (count[r0] !== 1) continue;

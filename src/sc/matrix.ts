@@ -17,6 +17,26 @@ export interface CsrValueRule {
 export const F32_MAX = 3.4028234663852886e38;
 
 /**
+ * The dimensions the stages can hold, in O(1) and before anything is allocated: indices are 32-bit
+ * (MAX_DIMENSION) and one float64 per gene must fit the loaders' default budget (DEFAULT_MAX_BYTES).
+ * `perCell`: a streamed pipeline, whose n is only declared, also holds a few numbers per cell, so
+ * one float64 per cell must fit that budget too (an in-memory matrix already holds its indptr).
+ */
+export function checkScShape(n: number, d: number, what: string, perCell = false): void {
+  if (!Number.isInteger(n) || !Number.isInteger(d) || n < 0 || d < 1) {
+    throw invalid('SHAPE_MISMATCH', `${what} has n=${String(n)}, d=${String(d)}: pass integers n >= 0 (cells) and d >= 1 (genes).`);
+  }
+  if (n > MAX_DIMENSION || d > MAX_DIMENSION || 8 * d > DEFAULT_MAX_BYTES || (perCell && 8 * n > DEFAULT_MAX_BYTES)) {
+    const per = perCell ? 'cell and per gene' : 'gene';
+    throw new BufferLimitError(
+      `${what} declares n=${n.toLocaleString('en-US')} cells and d=${d.toLocaleString('en-US')} genes; the single-cell stages index with ` +
+        `32-bit integers (at most ${MAX_DIMENSION.toLocaleString('en-US')}) and hold numbers per ${per}, which would need ` +
+        `${formatBytes(8 * (perCell ? Math.max(n, d) : d))}, above the ${formatBytes(DEFAULT_MAX_BYTES)} allowed. Check n and d, and keep only the genes that hold counts.`,
+    );
+  }
+}
+
+/**
  * Validate a CSR matrix: shape, monotone indptr, column indices in range and unique within a row, finite values
  * within float32 (and non-negative when `rule.nonNegative`). The dimensions are bounded first, in O(1) and before
  * anything is allocated: indices are 32-bit (MAX_DIMENSION) and the stages hold a few numbers per gene, so one
@@ -30,16 +50,7 @@ export function checkCsr(m: CsrMatrix, what = 'counts', rule: CsrValueRule = {})
       `${what} must be a CSR matrix { n, d, indptr, indices, values } (cells as rows); got ${describeValue(m)}.`,
     );
   const { n, d, indptr, indices, values } = m;
-  if (!Number.isInteger(n) || !Number.isInteger(d) || n < 0 || d < 1) {
-    throw invalid('SHAPE_MISMATCH', `${what} has n=${String(n)}, d=${String(d)}: pass integers n >= 0 (cells) and d >= 1 (genes).`);
-  }
-  if (n > MAX_DIMENSION || d > MAX_DIMENSION || 8 * d > DEFAULT_MAX_BYTES) {
-    throw new BufferLimitError(
-      `${what} declares n=${n.toLocaleString('en-US')} cells and d=${d.toLocaleString('en-US')} genes; the single-cell stages index with ` +
-        `32-bit integers (at most ${MAX_DIMENSION.toLocaleString('en-US')}) and hold numbers per gene, which for d genes would need ` +
-        `${formatBytes(8 * d)}, above the ${formatBytes(DEFAULT_MAX_BYTES)} allowed. Check n and d, and keep only the genes that hold counts.`,
-    );
-  }
+  checkScShape(n, d, what);
   for (const [name, a] of [
     ['indptr', indptr],
     ['indices', indices],

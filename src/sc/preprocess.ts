@@ -19,6 +19,7 @@ import type { Backend } from '../types.js';
 import type { Layer, ScGpuCounters, ScOps } from './backend.js';
 import { checkCsr, type CsrResult, maskIndices, subsetTrusted } from './matrix.js';
 import {
+  checkCellFilterOptions,
   filterCells,
   geneFilterOf,
   mitoMaskFor,
@@ -259,7 +260,14 @@ export function resolveStageOptions(options: PreprocessOptions, fn: string) {
   const hvgOpts = options.hvg ?? {};
   const flavor = checkHvgOptions(hvgOpts);
   const maxValue = resolveMaxValue(options.scale?.maxValue);
+  // The cell and gene filters' thresholds too: a negative or NaN one would filter nothing or everything after a full pass.
+  if (options.cells != null) checkCellFilterOptions(options.cells, `${fn} cells`);
   const minCells = options.minCells ?? 3;
+  if (typeof minCells !== 'number' || !(minCells >= 0))
+    throw invalid(
+      'BAD_OPTION',
+      `${fn}: minCells=${String(minCells)} must be a number ≥ 0 (cells a gene must be detected in; 0 for no gene filter).`,
+    );
   const geneFilterCells = options.geneFilterCells ?? 'lower-bounds';
   if (geneFilterCells !== 'lower-bounds' && geneFilterCells !== 'kept') {
     throw invalid('BAD_OPTION', `geneFilterCells='${String(geneFilterCells)}' is not one of 'lower-bounds', 'kept'. Pass one of those.`);

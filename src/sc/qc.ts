@@ -230,13 +230,37 @@ function checkMetrics(metrics: Pick<QcMetrics, 'n' | 'totalCounts' | 'nGenes' | 
   }
 }
 
+/**
+ * The cell filter's options, checked without the data (preprocess and preprocessStream call it
+ * before the first pass): known names, and thresholds that are numbers ≥ 0 (counts, genes and a
+ * percentage are never negative, so a negative threshold is a mistake, not a filter).
+ */
+export function checkCellFilterOptions(o: CellFilterOptions, fn = 'filterCells') {
+  checkOptionNames(o, CELL_FILTER_OPTIONS, fn);
+  if (typeof o.mad === 'object' && o.mad !== null) checkOptionNames(o.mad, MAD_OPTIONS, `${fn} mad`);
+  const num = (v: unknown, name: string) => {
+    if (v !== undefined && (typeof v !== 'number' || Number.isNaN(v) || v < 0))
+      throw invalid(
+        'BAD_OPTION',
+        `${fn}: ${name}=${describeValue(v)} must be a number ≥ 0 (counts, genes and percentages are never negative). Leave it out for no limit.`,
+      );
+    return v as number | undefined;
+  };
+  return {
+    minCounts: num(o.minCounts, 'minCounts'),
+    maxCounts: num(o.maxCounts, 'maxCounts'),
+    minGenes: num(o.minGenes, 'minGenes'),
+    maxGenes: num(o.maxGenes, 'maxGenes'),
+    maxPctMito: num(o.maxPctMito, 'maxPctMito'),
+  };
+}
+
 /** Which cells pass the thresholds (all given rules; a cell must pass every one). */
 export function filterCells(
   metrics: Pick<QcMetrics, 'n' | 'totalCounts' | 'nGenes' | 'pctMito'>,
   o: CellFilterOptions = {},
 ): CellFilterResult {
-  checkOptionNames(o, CELL_FILTER_OPTIONS, 'filterCells');
-  if (typeof o.mad === 'object' && o.mad !== null) checkOptionNames(o.mad, MAD_OPTIONS, 'filterCells mad');
+  const t = checkCellFilterOptions(o);
   checkMetrics(metrics);
   const n = metrics.n;
   const keep = new Uint8Array(n).fill(1);
@@ -251,16 +275,7 @@ export function filterCells(
     }
     failed[name] = c;
   };
-  const num = (v: unknown, name: string) => {
-    if (v !== undefined && (typeof v !== 'number' || Number.isNaN(v)))
-      throw invalid('BAD_OPTION', `${name}=${String(v)} must be a number.`);
-    return v as number | undefined;
-  };
-  const minCounts = num(o.minCounts, 'minCounts');
-  const maxCounts = num(o.maxCounts, 'maxCounts');
-  const minGenes = num(o.minGenes, 'minGenes');
-  const maxGenes = num(o.maxGenes, 'maxGenes');
-  const maxPctMito = num(o.maxPctMito, 'maxPctMito');
+  const { minCounts, maxCounts, minGenes, maxGenes, maxPctMito } = t;
   if (minCounts !== undefined) rule('minCounts', (i) => metrics.totalCounts[i] < minCounts);
   if (maxCounts !== undefined) rule('maxCounts', (i) => metrics.totalCounts[i] > maxCounts);
   if (minGenes !== undefined) rule('minGenes', (i) => metrics.nGenes[i] < minGenes);
@@ -268,6 +283,12 @@ export function filterCells(
   if (maxPctMito !== undefined) rule('maxPctMito', (i) => metrics.pctMito[i] > maxPctMito);
   let mad: CellFilterResult['mad'];
   if (o.mad) {
+    // isOutlier refuses no values; say so here, where the zero cells came from.
+    if (n === 0)
+      throw invalid(
+        'EMPTY_DATA',
+        'filterCells: there are no cells (metrics.n = 0), so the MAD filter has no median to measure from. Pass the metrics of at least one cell, or leave mad out.',
+      );
     const m = o.mad === true ? {} : o.mad;
     const nmads = m.nmads ?? 5;
     const constant = m.constant ?? 1.4826;

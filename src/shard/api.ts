@@ -200,7 +200,13 @@ export function finishGlobals(
     const tol = options.tol ?? 1e-4;
     if (typeof tol !== 'number' || !Number.isFinite(tol) || tol < 0)
       throw invalid('BAD_OPTION', `finishGlobals: tol=${String(tol)} must be a finite number ≥ 0.`);
-    return { tolScaled: tolScaledOf(summed, tol) };
+    const tolScaled = tolScaledOf(summed, tol);
+    if (!Number.isFinite(tolScaled))
+      throw invalid(
+        'OUT_OF_RANGE',
+        `finishGlobals: tol × the mean column variance is beyond float64's range (${tolScaled}): the data are too large in magnitude. Divide the data by a constant (e.g. a power of ten near its largest value) and fit again; the clustering does not change.`,
+      );
+    return { tolScaled };
   }
   if (summed?.kind === 'nb-globals') {
     const mode = options.sizeFactors ?? 'library';

@@ -5,6 +5,7 @@
  * mixture: library sizes (size factors, the size-factor grid's ends) and per-gene count
  * histograms; counts are integers, so these sums are exact in any order.
  */
+import { dataScale, divided, mapBack, maxAbs } from '../core/scale.js';
 import { invalid } from '../errors.js';
 import { geneHistograms } from '../nbmm/counts.js';
 import { blockCounts, blockDataset, type ShardBlock } from './block.js';
@@ -13,8 +14,16 @@ import type { GlobalStatistics, NbGlobals } from './types.js';
 type Moments = Extract<GlobalStatistics, { kind: 'moments' }>;
 type NbG = Extract<GlobalStatistics, { kind: 'nb-globals' }>;
 
+/**
+ * Column means and squared deviations. Data far outside float64's comfortable band are summed in
+ * units of s, a power of two (core/scale.ts, as the in-memory fits): Σx and (x − mean)² would
+ * overflow long before the moments do. Mapped back, a moment beyond float64's range is an
+ * OUT_OF_RANGE error saying so, never Infinity. Inside the band s = 1: the same bits as before.
+ */
 export function momentsOf(block: ShardBlock): Moments {
-  const { n, d, x } = blockDataset(block);
+  const { n, d, x: raw } = blockDataset(block);
+  const s = dataScale(maxAbs(raw), d, n, false);
+  const x = divided(raw, s);
   const mean = new Float64Array(d);
   for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mean[j] += x[i * d + j];
   for (let j = 0; j < d; j++) mean[j] /= n;
@@ -23,6 +32,11 @@ export function momentsOf(block: ShardBlock): Moments {
     for (let j = 0; j < d; j++) {
       const t = x[i * d + j] - mean[j];
       m2[j] += t * t;
+    }
+  if (s !== 1)
+    for (let j = 0; j < d; j++) {
+      mean[j] = mapBack(mean[j], s, 1, `mean of column ${j}`, s);
+      m2[j] = mapBack(m2[j], s, 2, `sum of squared deviations of column ${j} (its variance × n)`, s);
     }
   return { kind: 'moments', n, d, mean: Array.from(mean), m2: Array.from(m2) };
 }
@@ -101,6 +115,12 @@ export function sumGlobals(list: GlobalStatistics[]): GlobalStatistics {
         const delta = b.mean[j] - acc.mean[j];
         acc.mean[j] += (delta * b.n) / n;
         acc.m2[j] += b.m2[j] + (delta * delta * acc.n * b.n) / n;
+        // Shards far apart near float64's limits: the merged moment is beyond its range.
+        if (!Number.isFinite(acc.mean[j]) || !Number.isFinite(acc.m2[j]))
+          throw invalid(
+            'OUT_OF_RANGE',
+            `The merged ${Number.isFinite(acc.mean[j]) ? 'sum of squared deviations' : 'mean'} of column ${j} is beyond float64's range (about 1.8e308): the shards' values are too large in magnitude. Divide the data by a constant (e.g. a power of ten near its largest value) and fit again; the clustering does not change.`,
+          );
       }
       acc.n = n;
     } else {

@@ -7,9 +7,12 @@
  * The M-step, objective and convergence rule are gmm/fit.ts's.
  */
 import type { Engine } from '../engine/engine.js';
-import { invalid } from '../errors.js';
+import { checkOptionNames } from '../core/known-options.js';
+import { isArrayLike } from '../data.js';
+import { EmgpuError, invalid } from '../errors.js';
 import { gmmParamsOf } from '../gmm/api.js';
 import { gmmConverged, gmmIteration } from '../gmm/fit.js';
+import { checkPrior } from '../gmm/options.js';
 import type { GmmParams, GmmStats, ResolvedPrior } from '../gmm/model.js';
 import { momentPairs, momentWidth } from '../gmm/moments.js';
 import { COLLAPSE_FIX } from '../gmm/result.js';
@@ -36,6 +39,9 @@ export function gmmParams(p: GmmShardParams, regCovar: number, d?: number): GmmP
   const params = gmmParamsOf(
     { model: 'gmm', covariance: p.covariance, k, d: dd, weights: p.weights, means: p.means, covariances: p.covariances, regCovar } as never,
     false,
+    // A caller's covariance must be positive definite (refused, not jittered into another model);
+    // the fit's own iterates always pass with their bits (gmm/check-cov.ts).
+    true,
   );
   // Negative weights would give NaN statistics (log of a negative mass); fitted ones are ≥ 0.
   if (p.weights.some((w) => !(w >= 0)))
@@ -131,13 +137,39 @@ export function sumGmm(list: GmmStatistics[]): GmmStatistics {
   return out;
 }
 
-function resolvedPrior(p: ShardModelOptions['prior']): ResolvedPrior | null {
-  if (!p) return null;
+const PLAIN_PRIOR = ['alpha', 'normal'];
+const PLAIN_NORMAL = ['kappa', 'mean', 'dof', 'scale'];
+
+/**
+ * The M-step's prior is the resolved one a fit reports (alpha, kappa, mean, dof, scale): checked by
+ * the model's own rule (gmm/options.ts checkPrior) under its option names, so a prior of 5 or a NaN
+ * scale is a typed error rather than NaN weights.
+ */
+function resolvedPrior(p: ShardModelOptions['prior'], type: CovarianceType, k: number, d: number): ResolvedPrior | null {
+  if (p === undefined || p === null) return null;
+  checkOptionNames(p, PLAIN_PRIOR, 'mStep prior', 'alpha');
   const np = p.normal;
-  return {
-    alpha: p.alpha,
-    normal: np ? { kappa: np.kappa, mean: Float64Array.from(np.mean), dof: np.dof, scale: Float64Array.from(np.scale) } : null,
-  };
+  if (np !== null && np !== undefined) checkOptionNames(np, PLAIN_NORMAL, 'mStep prior.normal', 'kappa');
+  // A full or tied scale travels flat (d·d numbers); the model's parser reads it as rows.
+  const scale =
+    np && (type === 'full' || type === 'tied') && isArrayLike(np.scale) && !isArrayLike(np.scale[0]) && np.scale.length === d * d
+      ? rowsOf(np.scale, d, d)
+      : np?.scale;
+  try {
+    return checkPrior(
+      {
+        weightConcentration: p.alpha,
+        normal: np ? { shrinkage: np.kappa, mean: np.mean, dof: np.dof, scale: scale as number[] } : false,
+      },
+      type,
+      d,
+      k,
+      null,
+    );
+  } catch (e) {
+    if (!(e instanceof EmgpuError)) throw e;
+    throw invalid(e.code, `mStep prior (weightConcentration is its alpha, shrinkage its kappa): ${e.message}`);
+  }
 }
 
 export function gmmMStep(
@@ -160,7 +192,12 @@ export function gmmMStep(
     shift: Float64Array.from(summed.shift),
     loglik: summed.loglik,
   };
-  const r = { type: summed.covariance as CovarianceType, k: summed.k, regCovar, prior: resolvedPrior(o.prior) };
+  const r = {
+    type: summed.covariance as CovarianceType,
+    k: summed.k,
+    regCovar,
+    prior: resolvedPrior(o.prior, summed.covariance as CovarianceType, summed.k, summed.d),
+  };
   const it = gmmIteration(stats, p, r, summed.d, summed.n);
   const warnings: string[] = [];
   if (it.report.illConditioned.length > 0)

@@ -6,7 +6,6 @@
 import { FileFormatError, invalid } from '../../errors.js';
 import type { CsrBlock } from '../../stream/types.js';
 import { zarrError, type ZArray } from './anndata.js';
-import { zarrita } from './zarrita.js';
 import type { ZarrStoreLike } from './store.js';
 
 /** A store whose missing keys under `prefix` are damage (a sparse array's chunk), not a fill value. */
@@ -24,25 +23,23 @@ export function strictUnder(store: ZarrStoreLike, label: string, prefix: string)
   };
 }
 
+/**
+ * A chunk grid the readers can walk: one whole chunk length ≥ 1 per dimension. zarrita opens
+ * `"chunks": [0]` and then reads every value as the fill value (zeros, or entries dropped), so the
+ * .zarray is refused when it is read.
+ */
+export function checkChunks(arr: ZArray, label: string): void {
+  const c = arr.chunks;
+  if (!Array.isArray(c) || c.length !== arr.shape.length || !c.every((x) => Number.isSafeInteger(x) && x >= 1))
+    throw new FileFormatError(
+      `${label}: ${arr.path.replace(/^\/+/, '')} declares chunks ${JSON.stringify(c)} for shape ${JSON.stringify(arr.shape)}; each dimension needs a whole chunk length ≥ 1. The .zarray is damaged; write the store again (e.g. with anndata).`,
+    );
+}
+
 export function checkRange(name: string, n: number, start: number, end: number, closed: boolean): void {
   if (closed) throw invalid('BAD_OPTION', `${name}: the source is closed. Open it again to read from it.`);
   if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end > n || start > end)
     throw invalid('BAD_OPTION', `${name}: rows [${start}, ${end}) are not within [0, ${n}). Ask for 0 ≤ start ≤ end ≤ ${n}.`);
-}
-
-export async function getSlice(
-  arr: ZArray,
-  label: string,
-  a: number,
-  b: number,
-  signal?: AbortSignal,
-): Promise<ArrayLike<number | bigint>> {
-  const zarr = await zarrita();
-  try {
-    return (await zarr.get(arr as never, [zarr.slice(a, b)], { signal })).data as unknown as ArrayLike<number | bigint>;
-  } catch (e) {
-    throw zarrError(label, e, arr.path);
-  }
 }
 
 /** Indices strictly ascending within every row (what anndata writes): the block needs no sorting or copying. */

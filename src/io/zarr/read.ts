@@ -23,6 +23,7 @@ import { formatCount } from '../text.js';
 import type { H5adMatrixSource, LoadedCsr, LoadOptions, SingleCellData } from '../types.js';
 import { dataframeIndexArray, isArray, openNode, readStrings, zarrError, type ZArray } from './anndata.js';
 import { zarrita } from './zarrita.js';
+import { checkChunks } from './chunks.js';
 import { openMatrix, type OpenedMatrix } from './open.js';
 import { sourceOf } from './source.js';
 import type { ZarrInput } from './store.js';
@@ -52,6 +53,7 @@ async function readCsc(m: OpenedMatrix, options: ReadZarrOptions, maxBytes: numb
   const part = async (p: string): Promise<ZArray> => {
     const a = await openNode(m.store, label, `${m.path}/${p}`);
     if (!isArray(a) || a.shape.length !== 1) throw zarrError(label, new Error(`${m.path}/${p} is not a 1-D array`), m.path);
+    checkChunks(a, label);
     return a;
   };
   const data = await part('data');

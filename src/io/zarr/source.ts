@@ -20,7 +20,7 @@ import { formatCount } from '../text.js';
 import type { H5adMatrixSource } from '../types.js';
 import { dataframeIndexArray, isArray, openNode, readStrings, zarrError, type ZArray } from './anndata.js';
 import { zarrita } from './zarrita.js';
-import { checkFinite, checkRange, chunkReader, getSlice, isCanonical, strictUnder } from './chunks.js';
+import { checkChunks, checkFinite, checkRange, chunkReader, isCanonical, strictUnder } from './chunks.js';
 import { openMatrix, type OpenedMatrix } from './open.js';
 import type { ZarrInput } from './store.js';
 
@@ -103,6 +103,7 @@ export async function sourceOf(m: OpenedMatrix, options: OpenZarrSourceOptions):
     const arr = m.node as ZArray;
     if (!/^(u?int(8|16|32|64)|float(32|64))$/.test(String(arr.dtype)))
       throw new FileFormatError(`${label}: ${m.path} has dtype ${String(arr.dtype)}; a matrix holds numbers.`);
+    checkChunks(arr, label);
     const f64 = arr.dtype === 'float64' || arr.dtype === 'int64' || arr.dtype === 'uint64';
     const src: ZarrDenseSource = {
       kind: 'dense',
@@ -156,6 +157,7 @@ export async function sourceOf(m: OpenedMatrix, options: OpenZarrSourceOptions):
       );
     if (!/^(u?int(8|16|32|64)|float(32|64))$/.test(String(a.dtype)))
       throw new FileFormatError(`${label}: ${m.path}/${p} has dtype ${String(a.dtype)}; expected numbers.`);
+    checkChunks(a, label);
     return a;
   };
   const [dataArr, indicesArr, indptrArr] = await Promise.all([part('data'), part('indices'), part('indptr')]);
@@ -169,12 +171,14 @@ export async function sourceOf(m: OpenedMatrix, options: OpenZarrSourceOptions):
     );
   budget(8 * (n + 1), 0, 'the row index (indptr, 8 bytes per cell)');
 
-  // indptr once, in slices (a 10M-cell int64 indptr is never held twice).
+  // indptr once, in slices (a 10M-cell int64 indptr is never held twice), chunk by chunk with the
+  // data's chunk-length check: an emptied or mis-declared chunk is refused, not read as zeros.
   const indptr = new Float64Array(n + 1);
+  const readIndptr = chunkReader(indptrArr, label);
   const step = Math.max(indptrArr.chunks[0], 2 ** 20 - (2 ** 20 % indptrArr.chunks[0]));
   for (let a = 0; a <= n; a += step) {
     throwIfAborted(options.signal);
-    const part = await getSlice(indptrArr, label, a, Math.min(n + 1, a + step), options.signal);
+    const part = await readIndptr(a, Math.min(n + 1, a + step), options.signal);
     for (let k = 0; k < part.length; k++) indptr[a + k] = Number(part[k]);
   }
   for (let i = 0; i <= n; i++)
@@ -188,10 +192,12 @@ export async function sourceOf(m: OpenedMatrix, options: OpenZarrSourceOptions):
       throw new FileFormatError(
         `${label}: ${m.path}/indptr decreases at row ${i} (${indptr[i]} → ${indptr[i + 1]}). The store is corrupt.`,
       );
+  // anndata writes data and indices with exactly indptr[n] entries: any other end is a damaged
+  // indptr (a chunk read as zeros ends early) or truncated arrays.
   const nnz = indptr[n];
-  if (nnz > dataArr.shape[0])
+  if (nnz !== dataArr.shape[0])
     throw new FileFormatError(
-      `${label}: ${m.path}/indptr ends at ${formatCount(nnz)} but there are ${formatCount(dataArr.shape[0])} values. The store is corrupt or truncated.`,
+      `${label}: ${m.path}/indptr ends at ${formatCount(nnz)} but data and indices hold ${formatCount(dataArr.shape[0])} entries. The store is corrupt or truncated; write it again.`,
     );
 
   const readData = chunkReader(dataArr, label);

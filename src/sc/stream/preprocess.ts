@@ -26,7 +26,7 @@ import { subsetSource } from '../../stream/subset.js';
 import type { CsrSource, PassOptions } from '../../stream/types.js';
 import type { Backend } from '../../types.js';
 import { hvgSeurat, hvgSeuratV3, type HvgResult } from '../hvg.js';
-import { maskIndices } from '../matrix.js';
+import { checkScShape, maskIndices } from '../matrix.js';
 import { randomizedPca, resolvePca, type PcaResult } from '../pca.js';
 import { resolveStageOptions, scaleStats, STAGES, type PreprocessOptions, type ScaleStats, type Stage } from '../preprocess.js';
 import { filterCells, mitoMaskFor, type CellFilterResult, type GeneFilterResult, type QcMetrics } from '../qc.js';
@@ -98,11 +98,8 @@ function checkSource(source: CsrSource): void {
   const s = source as Partial<CsrSource> | null;
   if (!s || typeof s !== 'object' || s.kind !== 'csr' || typeof s.readRows !== 'function')
     throw invalid('BAD_OPTION', 'preprocessStream: source must be a CsrSource (kind "csr"). Wrap a matrix in memory with csrSource(m).');
-  if (!(Number.isInteger(s.n) && s.n! >= 0 && Number.isInteger(s.d) && s.d! >= 1))
-    throw invalid(
-      'SHAPE_MISMATCH',
-      `preprocessStream: source has n=${String(s.n)}, d=${String(s.d)}; it needs n ≥ 0 cells and d ≥ 1 genes.`,
-    );
+  // Bounded before the per-cell and per-gene arrays are allocated (a source may declare n = 1e12).
+  checkScShape(s.n as number, s.d as number, `preprocessStream: source ${String(s.name ?? '')}`.trimEnd(), true);
 }
 
 /** QC → filter → normalise → log1p → HVG → scale → PCA in passes over `source` (see the file's head). */
