@@ -102,9 +102,7 @@ try {
   const input = await page.$('input#file');
   await input.uploadFile(file);
   const tick = setInterval(async () => {
-    const last = await page
-      .evaluate(() => [...document.querySelectorAll('#progress .stage')].at(-1)?.textContent ?? '')
-      .catch(() => '');
+    const last = await page.evaluate(() => [...document.querySelectorAll('#progress .stage')].at(-1)?.textContent ?? '').catch(() => '');
     console.log(`  [${secs()} s] ${last.replace(/\s+/g, ' ').trim()}`);
   }, 30_000);
   await page.waitForFunction(() => window.emgpuDemo.summary || document.getElementById('error'), { timeout, polling: 1000 });
@@ -134,13 +132,25 @@ try {
   const nnz = s.nnz;
   say(`# The demo on a backed .h5ad larger than a tab can load (${new Date().toISOString().slice(0, 10)})`);
   say('');
-  say(`Machine: ${cpus().length} × ${cpus()[0].model}, ${(totalmem() / GiB).toFixed(1)} GiB; load average at the end ${loadavg().map((x) => x.toFixed(2)).join(' ')}.`);
-  say(`Browser: ${execSync(`${chromiumExecutable()} --version`).toString().trim()}, headless, backend=${a.backend}. Commit ${execSync('git rev-parse --short HEAD', { cwd: root }).toString().trim()}.`);
+  say(
+    `Machine: ${cpus().length} × ${cpus()[0].model}, ${(totalmem() / GiB).toFixed(1)} GiB; load average at the end ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}.`,
+  );
+  say(
+    `Browser: ${execSync(`${chromiumExecutable()} --version`).toString().trim()}, headless, backend=${a.backend}. Commit ${execSync('git rev-parse --short HEAD', { cwd: root }).toString().trim()}.`,
+  );
   say(`Command: node bench/stream/demo-big.mjs --file ${a.file} --model ${a.model} --k ${a.k} --n-init ${a['n-init']}`);
   say('');
-  say(`File: ${(fileBytes / 1e9).toFixed(2)} GB; ${s.n.toLocaleString('en')} cells × ${s.d.toLocaleString('en')} genes, ${nnz.toLocaleString('en')} stored values.`);
-  say(`- Loaded whole it would need the file inside h5wasm's wasm32 heap (≤ 4 GiB): ${(fileBytes / GiB).toFixed(2)} GiB, ${(fileBytes / (4 * GiB)).toFixed(1)}× that limit.`);
-  say(`- and its CSR (values + indices) takes ${((8 * nnz) / GiB).toFixed(2)} GiB; the tab's JS heap limit is ${heapLimit ? `${(heapLimit / GiB).toFixed(2)} GiB` : 'not reported'}.`);
+  say(
+    `File: ${(fileBytes / 1e9).toFixed(2)} GB; ${s.n.toLocaleString('en')} cells × ${s.d.toLocaleString('en')} genes, ${nnz.toLocaleString('en')} stored values.`,
+  );
+  say(
+    `- Loaded whole it would need the file inside h5wasm's wasm32 heap (≤ 4 GiB): ${(fileBytes / GiB).toFixed(2)} GiB, ${(fileBytes / (4 * GiB)).toFixed(1)}× that limit.`,
+  );
+  say(
+    `- and its CSR (values + indices) takes ${((8 * nnz) / GiB).toFixed(2)} GiB; the tab's JS heap limit is ${heapLimit ? `${(heapLimit / GiB).toFixed(2)} GiB` : 'not reported'}.`,
+  );
   say('');
   say('| step | result |');
   say('|---|---|');

@@ -45,7 +45,15 @@ if (phase === 'write') {
     }
   });
   console.log(
-    JSON.stringify({ phase, seconds: (performance.now() - t0) / 1000, peakMiB: peakMiB(), chunks, nnz: src.nnz, checksum: checksum(sums), sum }),
+    JSON.stringify({
+      phase,
+      seconds: (performance.now() - t0) / 1000,
+      peakMiB: peakMiB(),
+      chunks,
+      nnz: src.nnz,
+      checksum: checksum(sums),
+      sum,
+    }),
   );
 } else if (phase === 'whole') {
   const m = await readZarr(store, { maxBytes: Infinity });
