@@ -20,15 +20,18 @@
 // memory): the segment's rows go through workgroup memory TR rows at a time, staged with
 // coalesced loads (thread t reads words t, t + WG, … of the tile's contiguous TR·D floats). Thread
 // t serves row t / CL of the tile and clusters lane, lane + CL, … (lane = t % CL: several clusters
-// per invocation, CL lanes per row), and the lanes' (min, argmin) are merged in lane order.
+// per invocation, CL lanes per row), and the lanes' (min, argmin) are merged by common/lane_min
+// (ties to the lower cluster: the same bits through workgroup memory or, on a device with
+// 'subgroups', through subgroup shuffles; src/backends/webgpu/kmeans-kernels.ts picks).
 // Centroids sit in workgroup memory KT clusters at a time (KT = K: loaded once per workgroup).
 // Workgroup memory: xs (TR·D floats, the row tile; STAGE_X), cs (KT·D, centroids; STAGE_C),
 // acc (K·J statistics; WG_ACC, else they accumulate in the segment's own slice of `partials`),
-// ws/lab/sc (TR each: weights, labels, scores), lv/li (the lanes' minima, when CL > 1), rt
+// ws/lab/sc (TR each: weights, labels, scores), lv/li (common/lane_min, when CL > 1), rt
 // (TR·K, soft only: the tile's log-weights, then responsibilities).
 // Bytes per row from global memory: 4·(D + 1) of x and weight, 8 (hard: label read + written)
 // or 4 (soft: mind), plus 4 for dist (hard); centroids and statistics are O(k·d) per workgroup.
-// Composed with common/grid, common/chunk, common/sample_weight (src/backends/webgpu/kmeans-kernels.ts).
+// Composed with common/grid, common/chunk, common/sample_weight, common/lane_min and
+// common/lane_min_workgroup or common/lane_min_subgroups (src/backends/webgpu/kmeans-kernels.ts).
 
 override D: u32;
 override K: u32;
@@ -64,8 +67,6 @@ var<workgroup> acc: array<f32, ACC>;
 var<workgroup> ws: array<f32, TR>;
 var<workgroup> lab: array<u32, TR>;
 var<workgroup> sc: array<f32, TR>;
-var<workgroup> lv: array<f32, LV>;
-var<workgroup> li: array<u32, LV>;
 var<workgroup> rt: array<f32, RT>;
 var<workgroup> wgChanged: atomic<u32>;
 
@@ -117,6 +118,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
     for (var f = lid; f < J; f += WG) { for (var c = 0u; c < K; c++) { acc_set(c * J + f, base, 0.0); } }
   }
   if (lid == 0u) { atomicStore(&wgChanged, 0u); }
+  let fast = lane_min_setup(lid);
   let allC = STAGE_C && KT >= K;
   if (allC) { load_centroids(0u, lid); }
   let row = lid / CL;
@@ -144,15 +146,11 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
         }
       }
     }
-    if (CL > 1u) { lv[lid] = best; li[lid] = arg; }
-    workgroupBarrier();
+    // The row's least distance over its lanes, ties to the lower cluster (holds a barrier).
+    let m = lane_min(lid, MinArg(best, arg), fast);
     if (row < tr && lane == 0u) {
-      // Merge the lanes in lane order: the least distance, ties to the lower cluster.
-      for (var l = 1u; l < CL; l++) {
-        let v = lv[lid + l];
-        let a = li[lid + l];
-        if (v < best || (v == best && a < arg)) { best = v; arg = a; }
-      }
+      best = m.v;
+      arg = m.i;
       let r = r0 + row;
       if (SOFT) {
         let rb = row * K;

@@ -27,7 +27,10 @@ export type WgslLibrary =
   | 'matmulTiles'
   | 'lgamma'
   | 'gmmQuad'
-  | 'gmmStats';
+  | 'gmmStats'
+  | 'laneMin'
+  | 'laneMinWorkgroup'
+  | 'laneMinSubgroups';
 
 interface Library {
   file: string;
@@ -54,10 +57,16 @@ const LIBRARIES: Record<WgslLibrary, Library> = {
   lgamma: { file: 'common/lgamma.wgsl', code: '', needs: [] },
   gmmQuad: { file: 'common/gmm_quad.wgsl', code: '', needs: [] },
   gmmStats: { file: 'common/gmm_stats.wgsl', code: '', needs: ['sampleWeight', 'kahan'] },
+  laneMin: { file: 'common/lane_min.wgsl', code: '', needs: [] },
+  laneMinWorkgroup: { file: 'common/lane_min_workgroup.wgsl', code: '', needs: ['laneMin'] },
+  laneMinSubgroups: { file: 'common/lane_min_subgroups.wgsl', code: '', needs: ['laneMin'] },
 };
 
+/** Libraries whose code a model's kernels module provides (see LIBRARIES). */
+export type ModelLibrary = 'lgamma' | 'gmmQuad' | 'gmmStats' | 'laneMin' | 'laneMinWorkgroup' | 'laneMinSubgroups';
+
 /** The code of a library that only one model's kernels use (see LIBRARIES). */
-export function provideLibrary(name: 'lgamma' | 'gmmQuad' | 'gmmStats', code: string): void {
+export function provideLibrary(name: ModelLibrary, code: string): void {
   LIBRARIES[name].code = code;
 }
 
@@ -75,12 +84,24 @@ export function resolveLibraries(wanted: readonly WgslLibrary[]): WgslLibrary[] 
   return ORDER.filter((name) => seen.has(name));
 }
 
-/** A kernel's full source: its libraries (each once, in a stable order), then its own code. */
+/** A library's `enable …;` lines (WGSL extensions such as subgroups), which must open the module. */
+const ENABLE = /^enable [a-z0-9_, ]+;\n/gm;
+
+/**
+ * A kernel's full source: its libraries (each once, in a stable order), then its own code. The
+ * `enable` directives of its libraries go first (WGSL allows them only before any declaration), so
+ * a library that needs a device feature brings its directive with it.
+ */
 export function composeWgsl(kernel: string, libraries: readonly WgslLibrary[] = []): string {
+  const enables: string[] = [];
   const parts = resolveLibraries(libraries).map((name) => {
     const lib = LIBRARIES[name];
     if (!lib.code) throw new Error(`emgpu: WGSL library ${lib.file} was not provided; import the kernels module that provides it first.`);
-    return `// ---- ${lib.file} ----\n${lib.code}`;
+    const code = lib.code.replace(ENABLE, (line) => {
+      enables.push(line);
+      return '';
+    });
+    return `// ---- ${lib.file} ----\n${code}`;
   });
-  return [...parts, kernel].join('\n');
+  return [...enables, ...parts, kernel].join('\n');
 }
