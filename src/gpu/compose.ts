@@ -14,10 +14,14 @@ import logsumexpWgsl from '../../shaders/common/logsumexp.wgsl?raw';
 import workgroupSumWgsl from '../../shaders/common/workgroup_sum.wgsl?raw';
 import sqdistWgsl from '../../shaders/common/sqdist.wgsl?raw';
 import matmulTilesWgsl from '../../shaders/common/matmul_tiles.wgsl?raw';
+import xF32Wgsl from '../../shaders/common/x_f32.wgsl?raw';
+import xF16Wgsl from '../../shaders/common/x_f16.wgsl?raw';
 
 export type WgslLibrary =
   | 'grid'
   | 'chunk'
+  | 'xF32'
+  | 'xF16'
   | 'csrChunk'
   | 'sampleWeight'
   | 'kahan'
@@ -47,6 +51,9 @@ interface Library {
 const LIBRARIES: Record<WgslLibrary, Library> = {
   grid: { file: 'common/grid.wgsl', code: gridWgsl, needs: [] },
   chunk: { file: 'common/chunk.wgsl', code: chunkWgsl, needs: [] },
+  // Binding 0 of a data-chunk kernel that also runs on half-precision rows: one or the other.
+  xF32: { file: 'common/x_f32.wgsl', code: xF32Wgsl, needs: ['chunk'] },
+  xF16: { file: 'common/x_f16.wgsl', code: xF16Wgsl, needs: ['chunk'] },
   csrChunk: { file: 'common/csr_chunk.wgsl', code: csrChunkWgsl, needs: [] },
   sampleWeight: { file: 'common/sample_weight.wgsl', code: sampleWeightWgsl, needs: ['chunk'] },
   kahan: { file: 'common/kahan.wgsl', code: kahanWgsl, needs: [] },

@@ -18,19 +18,42 @@ provideLibrary('laneMin', laneMinWgsl);
 provideLibrary('laneMinWorkgroup', laneMinWorkgroupWgsl);
 provideLibrary('laneMinSubgroups', laneMinSubgroupsWgsl);
 
-const kpp = { name: 'kmeans/kpp', source: kppWgsl, modules: ['grid', 'sampleWeight', 'sqdist', 'workgroupSum'] } as const;
+const kpp = (f16: boolean) =>
+  ({
+    name: `kmeans/kpp${f16 ? '+f16' : ''}`,
+    source: kppWgsl,
+    modules: ['grid', f16 ? 'xF16' : 'xF32', 'sqdist', 'workgroupSum'],
+  }) as const;
+const softEStep = (f16: boolean) =>
+  defineKernel({
+    name: `kmeans/soft_estep${f16 ? '+f16' : ''}`,
+    source: softEStepWgsl,
+    modules: ['grid', f16 ? 'xF16' : 'xF32', 'sqdist', 'logsumexp'],
+  });
+
+/** The fused kernel composed for float32 or packed-f16 rows, merging lanes through workgroup memory or subgroups. */
+function fusedKernel(f16: boolean, subgroups: boolean): Kernel {
+  return defineKernel({
+    name: `kmeans/fused${f16 ? '+f16' : ''}${subgroups ? '+subgroups' : ''}`,
+    source: fusedWgsl,
+    modules: ['grid', f16 ? 'xF16' : 'xF32', subgroups ? 'laneMinSubgroups' : 'laneMinWorkgroup'],
+  });
+}
 
 export const sources = {
-  fused: defineKernel({ name: 'kmeans/fused', source: fusedWgsl, modules: ['grid', 'sampleWeight', 'laneMinWorkgroup'] }),
+  fused: fusedKernel(false, false),
   /** The same kernel whose lanes merge through subgroup shuffles (a device with 'subgroups'; the same bits). */
-  fusedSubgroups: defineKernel({
-    name: 'kmeans/fused+subgroups',
-    source: fusedWgsl,
-    modules: ['grid', 'sampleWeight', 'laneMinSubgroups'],
-  }),
-  softEStep: defineKernel({ name: 'kmeans/soft_estep', source: softEStepWgsl, modules: ['grid', 'chunk', 'sqdist', 'logsumexp'] }),
-  kppCandidates: defineKernel({ ...kpp, entryPoint: 'candidates' }),
-  kppCommit: defineKernel({ ...kpp, entryPoint: 'commit' }),
+  fusedSubgroups: fusedKernel(false, true),
+  /** The fused kernel on rows stored in half precision (common/x_f16), without and with subgroups. */
+  fusedF16: fusedKernel(true, false),
+  fusedF16Subgroups: fusedKernel(true, true),
+  softEStep: softEStep(false),
+  kppCandidates: defineKernel({ ...kpp(false), entryPoint: 'candidates' }),
+  kppCommit: defineKernel({ ...kpp(false), entryPoint: 'commit' }),
+  /** The same kernels on half-precision rows. */
+  softEStepF16: softEStep(true),
+  kppCandidatesF16: defineKernel({ ...kpp(true), entryPoint: 'candidates' }),
+  kppCommitF16: defineKernel({ ...kpp(true), entryPoint: 'commit' }),
   reduce: reduceKernel,
   argmax: argmaxKernel,
 } satisfies Record<string, Kernel>;
@@ -91,15 +114,20 @@ export function fusedUsesSubgroups(device: GPUDevice, plan: FusedPlan, subgroups
 
 /**
  * Pipelines for one (d, k); created lazily and cached per device. `subgroups` false keeps the
- * fused pass off subgroups even where the device has them (tests compare the two paths' bits).
+ * fused pass off subgroups even where the device has them (tests compare the two paths' bits);
+ * `f16`: the data chunks hold half-precision rows (gpu/dataset.ts): every kernel that reads them is composed with common/x_f16.
  */
-export function kmeansPipelines(device: GPUDevice, d: number, k: number, stageRows = true, subgroups = true): KMeansPipelines {
+export function kmeansPipelines(device: GPUDevice, d: number, k: number, stageRows = true, subgroups = true, f16 = false): KMeansPipelines {
   const dk = { D: d, K: k, WG };
   const fused = (soft: boolean) => {
     const plan = fusedPlan(device, d, k, soft, stageRows);
-    const source = fusedUsesSubgroups(device, plan, subgroups) ? sources.fusedSubgroups : sources.fused;
+    const sg = fusedUsesSubgroups(device, plan, subgroups);
+    const source = f16 ? (sg ? sources.fusedF16Subgroups : sources.fusedF16) : sg ? sources.fusedSubgroups : sources.fused;
     return source.pipeline(device, fusedConstants(d, k, soft, plan));
   };
+  const soft = f16 ? sources.softEStepF16 : sources.softEStep;
+  const kppCandidates = f16 ? sources.kppCandidatesF16 : sources.kppCandidates;
+  const kppCommit = f16 ? sources.kppCommitF16 : sources.kppCommit;
   return {
     get fusedHard() {
       return fused(false);
@@ -108,16 +136,16 @@ export function kmeansPipelines(device: GPUDevice, d: number, k: number, stageRo
       return fused(true);
     },
     get softEStep() {
-      return sources.softEStep.pipeline(device, { ...dk, MODE: 0 });
+      return soft.pipeline(device, { ...dk, MODE: 0 });
     },
     get distances() {
-      return sources.softEStep.pipeline(device, { ...dk, MODE: 1 });
+      return soft.pipeline(device, { ...dk, MODE: 1 });
     },
     get kppCandidates() {
-      return sources.kppCandidates.pipeline(device, { D: d, WG });
+      return kppCandidates.pipeline(device, { D: d, WG });
     },
     get kppCommit() {
-      return sources.kppCommit.pipeline(device, { D: d, WG });
+      return kppCommit.pipeline(device, { D: d, WG });
     },
     get reduce() {
       return sources.reduce.pipeline(device, { WG });

@@ -53,7 +53,7 @@ export class KMeansGpuState {
     this.k = k;
     this.d = data.d;
     this.J = data.d + 2;
-    this.pipes = kmeansPipelines(runner.device, data.d, k, stageRows, subgroups);
+    this.pipes = kmeansPipelines(runner.device, data.d, k, stageRows, subgroups, data.f16);
     this.centroids = runner.storage(`centroids (${k}×${data.d})`, k * data.d * 4);
     this.changed = runner.storage('changed-label count', 4);
     this.partials = runner.storage(`M-step partials (${data.totalSegments}×${k}×${this.J})`, data.totalSegments * k * this.J * 4);
@@ -111,7 +111,7 @@ export class KMeansGpuState {
           this.params,
         ]),
       );
-      this.runner.dispatch(`k-means ${mode} pass`, pipeline, g, c.segments, chunkBytes(c, this.d));
+      this.runner.dispatch(`k-means ${mode} pass`, pipeline, g, c.segments, chunkBytes(c, this.d, this.data.f16));
     }
     this.encodeReduce();
   }
