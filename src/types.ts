@@ -51,9 +51,19 @@ export interface CommonFitOptions {
   sampleWeight?: ArrayLike<number>;
 }
 
-export interface KMeansOptions extends CommonFitOptions {}
+/** How the WebGPU backend stores the data (k-means and soft k-means). */
+export interface DataPrecisionOptions {
+  /**
+   * 'f16': the data rows on the GPU in half precision (half the bytes per pass; arithmetic and
+   * accumulation stay float32; each value within 2⁻¹¹ of itself, relative). WebGPU only, opt-in;
+   * default 'f32'. See README "Subgroups and half-precision storage".
+   */
+  precision?: 'f32' | 'f16';
+}
 
-export interface SoftKMeansOptions extends CommonFitOptions {
+export interface KMeansOptions extends CommonFitOptions, DataPrecisionOptions {}
+
+export interface SoftKMeansOptions extends CommonFitOptions, DataPrecisionOptions {
   /** Stiffness β > 0: r_ik ∝ exp(−β‖x_i − c_k‖²). β → ∞ is hard k-means. Default 1. */
   beta?: number;
   /** Also return the n×k responsibilities at the final centroids (row-major). */

@@ -47,6 +47,17 @@
  *    RASTER_BAD_FRACTION = 0.5 % of pixels differ by more than RASTER_PIXEL_ATOL = 4 levels in
  *    any channel (float32 against float64 at steep soft edges). An isolated opaque point's centre
  *    pixel is exact.
+ *
+ * 5. Half-precision storage of the data (k-means' opt-in `precision: 'f16'` on WebGPU). Each
+ *    stored value is the nearest f16 to the float32 one: relative error ≤ F16_STORAGE_RTOL = 2⁻¹¹
+ *    (the fit first scales the data by a power of two so that no value that matters is
+ *    subnormal; src/kmeans/precision.ts). Arithmetic and accumulation stay float32 and read the
+ *    rounded values exactly, so a pass on f16 storage has the bits of a pass on float32 storage
+ *    of the rounded values (tested bit for bit). Against float64 on the unrounded data, with the
+ *    same labels, a centroid coordinate (a mean of rounded values) is within
+ *    F16_STORAGE_RTOL·max|x − x̄| of the reference, plus the float32 policy; a squared distance
+ *    moves by at most 2‖x − c‖·E + E² with E = 2·F16_STORAGE_RTOL·max|x − x̄|·√d (row and
+ *    centroid both moved), which the tests sum into the inertia's bound.
  */
 import { expect } from 'vitest';
 
@@ -61,6 +72,7 @@ export const SAMPLING_Z = 5;
 export const RASTER_MEAN_ATOL = 0.5;
 export const RASTER_PIXEL_ATOL = 4;
 export const RASTER_BAD_FRACTION = 0.005;
+export const F16_STORAGE_RTOL = 2 ** -11;
 
 export function relDiff(a: number, b: number): number {
   return Math.abs(a - b) / Math.max(Math.abs(b), Number.MIN_VALUE);

@@ -10,7 +10,8 @@
 // in row order (hard: v = x·w then acc += v; soft: acc = fma(w, x, acc)): no float atomics, the
 // same bits whatever the chunking, and the same bits as the former two-pass kernels.
 //
-// Bindings: 0 x: rows×D f32, then rows sample weights (read) · 1 centroids: K×D f32 (read) ·
+// Bindings: 0 x: rows×D f32 (common/x_f32) or packed f16 (common/x_f16, opt-in), then rows
+// sample weights (read) · 1 centroids: K×D f32 (read) ·
 // 2 labels: rows u32 (read_write; hard: previous labels in, new out) · 3 dist: rows f32 (write;
 // hard: dist_i, soft: mind_i) · 4 partials: segments×K×J f32 (read_write; this chunk's segments
 // start at chunk.segOffset) · 5 chunk: uniform {rows, segOffset, segRows, rowOffset} ·
@@ -20,15 +21,18 @@
 // memory): the segment's rows go through workgroup memory TR rows at a time, staged with
 // coalesced loads (thread t reads words t, t + WG, … of the tile's contiguous TR·D floats). Thread
 // t serves row t / CL of the tile and clusters lane, lane + CL, … (lane = t % CL: several clusters
-// per invocation, CL lanes per row), and the lanes' (min, argmin) are merged in lane order.
+// per invocation, CL lanes per row), and the lanes' (min, argmin) are merged by common/lane_min
+// (ties to the lower cluster: the same bits through workgroup memory or, on a device with
+// 'subgroups', through subgroup shuffles; src/backends/webgpu/kmeans-kernels.ts picks).
 // Centroids sit in workgroup memory KT clusters at a time (KT = K: loaded once per workgroup).
 // Workgroup memory: xs (TR·D floats, the row tile; STAGE_X), cs (KT·D, centroids; STAGE_C),
 // acc (K·J statistics; WG_ACC, else they accumulate in the segment's own slice of `partials`),
-// ws/lab/sc (TR each: weights, labels, scores), lv/li (the lanes' minima, when CL > 1), rt
+// ws/lab/sc (TR each: weights, labels, scores), lv/li (common/lane_min, when CL > 1), rt
 // (TR·K, soft only: the tile's log-weights, then responsibilities).
-// Bytes per row from global memory: 4·(D + 1) of x and weight, 8 (hard: label read + written)
+// Bytes per row from global memory: 4·(D + 1) of x and weight (f16 storage: 2·D + 4), 8 (hard: label read + written)
 // or 4 (soft: mind), plus 4 for dist (hard); centroids and statistics are O(k·d) per workgroup.
-// Composed with common/grid, common/chunk, common/sample_weight (src/backends/webgpu/kmeans-kernels.ts).
+// Composed with common/grid, common/chunk, common/x_f32 or common/x_f16, common/lane_min and
+// common/lane_min_workgroup or common/lane_min_subgroups (src/backends/webgpu/kmeans-kernels.ts).
 
 override D: u32;
 override K: u32;
@@ -49,7 +53,6 @@ override RT: u32 = 1u;
 
 struct Params { beta: f32, a: f32, b: f32, c: f32 }
 
-@group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read> centroids: array<f32>;
 @group(0) @binding(2) var<storage, read_write> labels: array<u32>;
 @group(0) @binding(3) var<storage, read_write> dist: array<f32>;
@@ -64,8 +67,6 @@ var<workgroup> acc: array<f32, ACC>;
 var<workgroup> ws: array<f32, TR>;
 var<workgroup> lab: array<u32, TR>;
 var<workgroup> sc: array<f32, TR>;
-var<workgroup> lv: array<f32, LV>;
-var<workgroup> li: array<u32, LV>;
 var<workgroup> rt: array<f32, RT>;
 var<workgroup> wgChanged: atomic<u32>;
 
@@ -74,7 +75,7 @@ const BIG: f32 = 3.40282346638528859812e+38f;
 // Value f of tile row i (the tile starts at chunk row r0).
 fn xv(i: u32, f: u32, r0: u32) -> f32 {
   if (STAGE_X) { return xs[i * D + f]; }
-  return x[(r0 + i) * D + f];
+  return x_at((r0 + i) * D + f);
 }
 
 // ‖x_(r0+i) − c‖², c in the centroid tile starting at c0; the fma chain of common/sqdist.
@@ -117,6 +118,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
     for (var f = lid; f < J; f += WG) { for (var c = 0u; c < K; c++) { acc_set(c * J + f, base, 0.0); } }
   }
   if (lid == 0u) { atomicStore(&wgChanged, 0u); }
+  let fast = lane_min_setup(lid);
   let allC = STAGE_C && KT >= K;
   if (allC) { load_centroids(0u, lid); }
   let row = lid / CL;
@@ -125,8 +127,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   for (var r0 = span.x; r0 < span.y; r0 += TR) {
     let tr = min(TR, span.y - r0);
     workgroupBarrier(); // the previous tile's readers are done
-    if (STAGE_X) { for (var w = lid; w < tr * D; w += WG) { xs[w] = x[r0 * D + w]; } }
-    for (var i = lid; i < tr; i += WG) { ws[i] = sample_weight(r0 + i); }
+    if (STAGE_X) { for (var w = lid; w < tr * D; w += WG) { xs[w] = x_at(r0 * D + w); } }
+    for (var i = lid; i < tr; i += WG) { ws[i] = x_weight(r0 + i); }
     workgroupBarrier();
     var best = BIG;
     var arg = 0u;
@@ -144,15 +146,11 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
         }
       }
     }
-    if (CL > 1u) { lv[lid] = best; li[lid] = arg; }
-    workgroupBarrier();
+    // The row's least distance over its lanes, ties to the lower cluster (holds a barrier).
+    let m = lane_min(lid, MinArg(best, arg), fast);
     if (row < tr && lane == 0u) {
-      // Merge the lanes in lane order: the least distance, ties to the lower cluster.
-      for (var l = 1u; l < CL; l++) {
-        let v = lv[lid + l];
-        let a = li[lid + l];
-        if (v < best || (v == best && a < arg)) { best = v; arg = a; }
-      }
+      best = m.v;
+      arg = m.i;
       let r = r0 + row;
       if (SOFT) {
         let rb = row * K;

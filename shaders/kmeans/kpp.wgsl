@@ -8,7 +8,7 @@
 //   candidate, and reuses that candidate's segment sums to sample the next one.
 // `commit`: closest_i = min(closest_i, ‖x_i − cands[sel]‖²) (or the distance when step.first == 1).
 //
-// Bindings: 0 x: rows×D f32, then rows sample weights · 1 closest: rows f32 (read_write) · 2 centroids: MAXL×D f32, the candidates ·
+// Bindings: 0 x: rows×D f32 (common/x_f32) or packed f16 (common/x_f16), then rows sample weights · 1 closest: rows f32 (read_write) · 2 centroids: MAXL×D f32, the candidates ·
 // 3 partials: segments×L f32 (write) · 4 chunk: uniform {rows, segOffset, segRows, rowOffset} ·
 // 5 step: uniform {L, sel, first, _}.
 // Dispatch: `candidates`: one workgroup per segment; `commit`: one thread per row. Both over
@@ -17,7 +17,8 @@
 // thread keeps its MAXL running sums in registers. `commit`: none.
 // Tiling: none; rows strided over the workgroup's threads. Bytes per row: `candidates`
 // 4·(D + 1) + 4, `commit` 4·D + 8.
-// Composed with common/grid, common/chunk, common/sample_weight, common/sqdist, common/workgroup_sum (src/backends/webgpu/kmeans-kernels.ts).
+// Composed with common/grid, common/chunk, common/x_f32 or common/x_f16, common/sqdist, common/workgroup_sum
+// (src/backends/webgpu/kmeans-kernels.ts).
 
 override D: u32;
 override WG: u32 = 256u;
@@ -25,7 +26,6 @@ const MAXL: u32 = 16u;
 
 struct Step { L: u32, sel: u32, first: u32, b: u32 }
 
-@group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read_write> closest: array<f32>;
 @group(0) @binding(2) var<storage, read> centroids: array<f32>; // the candidate centres
 @group(0) @binding(3) var<storage, read_write> partials: array<f32>;
@@ -41,7 +41,7 @@ fn candidates(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: v
   for (var l = 0u; l < MAXL; l++) { acc[l] = 0.0; }
   for (var r = span.x + lid; r < span.y; r += WG) {
     let cur = closest[r];
-    let w = sample_weight(r);
+    let w = x_weight(r);
     for (var l = 0u; l < L; l++) {
       let s = sqdist(r, l);
       acc[l] += w * select(min(cur, s), s, step.first == 1u);

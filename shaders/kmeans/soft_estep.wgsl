@@ -5,14 +5,15 @@
 //   MODE 1: resp[i, c] = ‖x_i − c‖ (Euclidean, as scikit-learn's transform); score, mind unused.
 // Only one chunk's rows×K block exists at a time; the M-step consumes it before the next chunk.
 //
-// Bindings: 0 x: rows×D f32 (then the sample weights, unused here) · 1 centroids: K×D f32 · 2 resp: rows×K f32 (write) ·
+// Bindings: 0 x: rows×D f32 (common/x_f32) or packed f16 (common/x_f16) (then the sample weights, unused here) · 1 centroids: K×D f32 · 2 resp: rows×K f32 (write) ·
 // 3 score: rows f32 (write) · 4 mind: rows f32 (write) · 5 chunk: uniform {rows, segOffset, segRows, rowOffset} ·
 // 6 beta: uniform {β, _, _, _}.
 // Dispatch: one thread per row, WG rows per workgroup, over (x, y) past 65535 workgroups.
 // Workgroup memory: none (the row's log-weights are staged in its own resp row).
 // Tiling: none. Used for the final responsibilities and transform() (EM iterations use
 // fused.wgsl). Bytes per row: 4·D read, 4·K + 8 written.
-// Composed with common/grid, common/chunk, common/sqdist, common/logsumexp (src/backends/webgpu/kmeans-kernels.ts).
+// Composed with common/grid, common/chunk, common/x_f32 or common/x_f16, common/sqdist, common/logsumexp
+// (src/backends/webgpu/kmeans-kernels.ts).
 
 override D: u32;
 override K: u32;
@@ -21,7 +22,6 @@ override WG: u32 = 256u;
 
 struct Beta { beta: f32, a: f32, b: f32, c: f32 }
 
-@group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read> centroids: array<f32>;
 @group(0) @binding(2) var<storage, read_write> resp: array<f32>;
 @group(0) @binding(3) var<storage, read_write> score: array<f32>;

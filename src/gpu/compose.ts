@@ -14,10 +14,14 @@ import logsumexpWgsl from '../../shaders/common/logsumexp.wgsl?raw';
 import workgroupSumWgsl from '../../shaders/common/workgroup_sum.wgsl?raw';
 import sqdistWgsl from '../../shaders/common/sqdist.wgsl?raw';
 import matmulTilesWgsl from '../../shaders/common/matmul_tiles.wgsl?raw';
+import xF32Wgsl from '../../shaders/common/x_f32.wgsl?raw';
+import xF16Wgsl from '../../shaders/common/x_f16.wgsl?raw';
 
 export type WgslLibrary =
   | 'grid'
   | 'chunk'
+  | 'xF32'
+  | 'xF16'
   | 'csrChunk'
   | 'sampleWeight'
   | 'kahan'
@@ -28,7 +32,10 @@ export type WgslLibrary =
   | 'lgamma'
   | 'polygamma'
   | 'gmmQuad'
-  | 'gmmStats';
+  | 'gmmStats'
+  | 'laneMin'
+  | 'laneMinWorkgroup'
+  | 'laneMinSubgroups';
 
 interface Library {
   file: string;
@@ -45,6 +52,9 @@ interface Library {
 const LIBRARIES: Record<WgslLibrary, Library> = {
   grid: { file: 'common/grid.wgsl', code: gridWgsl, needs: [] },
   chunk: { file: 'common/chunk.wgsl', code: chunkWgsl, needs: [] },
+  // Binding 0 of a data-chunk kernel that also runs on half-precision rows: one or the other.
+  xF32: { file: 'common/x_f32.wgsl', code: xF32Wgsl, needs: ['chunk'] },
+  xF16: { file: 'common/x_f16.wgsl', code: xF16Wgsl, needs: ['chunk'] },
   csrChunk: { file: 'common/csr_chunk.wgsl', code: csrChunkWgsl, needs: [] },
   sampleWeight: { file: 'common/sample_weight.wgsl', code: sampleWeightWgsl, needs: ['chunk'] },
   kahan: { file: 'common/kahan.wgsl', code: kahanWgsl, needs: [] },
@@ -56,10 +66,16 @@ const LIBRARIES: Record<WgslLibrary, Library> = {
   polygamma: { file: 'common/polygamma.wgsl', code: '', needs: ['lgamma'] },
   gmmQuad: { file: 'common/gmm_quad.wgsl', code: '', needs: [] },
   gmmStats: { file: 'common/gmm_stats.wgsl', code: '', needs: ['sampleWeight', 'kahan'] },
+  laneMin: { file: 'common/lane_min.wgsl', code: '', needs: [] },
+  laneMinWorkgroup: { file: 'common/lane_min_workgroup.wgsl', code: '', needs: ['laneMin'] },
+  laneMinSubgroups: { file: 'common/lane_min_subgroups.wgsl', code: '', needs: ['laneMin'] },
 };
 
+/** Libraries whose code a model's kernels module provides (see LIBRARIES). */
+export type ModelLibrary = 'lgamma' | 'polygamma' | 'gmmQuad' | 'gmmStats' | 'laneMin' | 'laneMinWorkgroup' | 'laneMinSubgroups';
+
 /** The code of a library that only one model's kernels use (see LIBRARIES). */
-export function provideLibrary(name: 'lgamma' | 'polygamma' | 'gmmQuad' | 'gmmStats', code: string): void {
+export function provideLibrary(name: ModelLibrary, code: string): void {
   LIBRARIES[name].code = code;
 }
 
@@ -77,12 +93,24 @@ export function resolveLibraries(wanted: readonly WgslLibrary[]): WgslLibrary[] 
   return ORDER.filter((name) => seen.has(name));
 }
 
-/** A kernel's full source: its libraries (each once, in a stable order), then its own code. */
+/** A library's `enable …;` lines (WGSL extensions such as subgroups), which must open the module. */
+const ENABLE = /^enable [a-z0-9_, ]+;\n/gm;
+
+/**
+ * A kernel's full source: its libraries (each once, in a stable order), then its own code. The
+ * `enable` directives of its libraries go first (WGSL allows them only before any declaration), so
+ * a library that needs a device feature brings its directive with it.
+ */
 export function composeWgsl(kernel: string, libraries: readonly WgslLibrary[] = []): string {
+  const enables: string[] = [];
   const parts = resolveLibraries(libraries).map((name) => {
     const lib = LIBRARIES[name];
     if (!lib.code) throw new Error(`emgpu: WGSL library ${lib.file} was not provided; import the kernels module that provides it first.`);
-    return `// ---- ${lib.file} ----\n${lib.code}`;
+    const code = lib.code.replace(ENABLE, (line) => {
+      enables.push(line);
+      return '';
+    });
+    return `// ---- ${lib.file} ----\n${code}`;
   });
-  return [...parts, kernel].join('\n');
+  return [...enables, ...parts, kernel].join('\n');
 }

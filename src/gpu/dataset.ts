@@ -9,6 +9,7 @@
 import type { Dataset } from '../data.js';
 import type { GpuRunner } from './runner.js';
 import { BufferLimitError, invalid } from '../errors.js';
+import { packF16 } from './f16.js';
 
 export interface GpuChunk {
   index: number;
@@ -16,7 +17,7 @@ export interface GpuChunk {
   rowOffset: number;
   segOffset: number;
   segments: number;
-  /** rows×d centred float32 values, then rows float32 sample weights. */
+  /** rows×d centred float32 values (or, f16 storage, ⌈rows·d/2⌉ words of packed halves), then rows float32 sample weights. */
   x: GPUBuffer;
   /** {rows, segOffset, segRows, rowOffset} for the kernels. */
   uniform: GPUBuffer;
@@ -29,6 +30,11 @@ export interface ChunkingOptions {
   rowWidth?: number;
   /** Floats of partial statistics per segment: bounds the number of segments so partials fit one binding. */
   statsPerSegment?: number;
+  /**
+   * Store the rows in half precision (packed two per word, shaders/common/x_f16.wgsl): half the
+   * bytes per pass; only kernels composed with common/x_f16 read such chunks. Opt-in.
+   */
+  f16?: boolean;
 }
 
 /** Most segments per reduction: bounds the partials buffer and the second reduction pass. */
@@ -45,8 +51,10 @@ export interface GpuData {
   totalSegments: number;
   /** Column means subtracted before upload. */
   mean: Float64Array;
-  /** The centred float32 copy (host side), for rows the host needs (seeding, relocation). */
+  /** The centred float32 copy (host side), for rows the host needs (seeding, relocation); f16-rounded with f16 storage. */
   host: Float32Array;
+  /** Whether the chunks hold half-precision rows (ChunkingOptions.f16). */
+  f16: boolean;
   /** The float32 sample weights on the GPU (host copy), or null when none were given (all ones). */
   weights: Float32Array | null;
 }
@@ -98,23 +106,28 @@ export function uploadData(
   for (let rowOffset = 0, index = 0; rowOffset < n; rowOffset += chunkRows, index++) {
     const rows = Math.min(chunkRows, n - rowOffset);
     const segments = Math.ceil(rows / segRows);
-    const x = runner.storage(`${label} chunk ${index} (${rows}×${d} f32 + ${rows} weights)`, rows * (d + 1) * 4);
-    runner.write(x, 0, host.subarray(rowOffset * d, (rowOffset + rows) * d));
-    runner.write(x, rows * d * 4, w ? w.subarray(rowOffset, rowOffset + rows) : new Float32Array(rows).fill(1));
+    const values = host.subarray(rowOffset * d, (rowOffset + rows) * d);
+    const f16 = !!opts.f16;
+    const valueBytes = f16 ? Math.ceil((rows * d) / 2) * 4 : rows * d * 4;
+    const x = runner.storage(`${label} chunk ${index} (${rows}×${d} ${f16 ? 'f16' : 'f32'} + ${rows} weights)`, valueBytes + rows * 4);
+    // packF16 also rounds `values` (the host copy) to what the GPU holds.
+    runner.write(x, 0, f16 ? packF16(values) : values);
+    runner.write(x, valueBytes, w ? w.subarray(rowOffset, rowOffset + rows) : new Float32Array(rows).fill(1));
     const uniform = runner.uniform(`${label} chunk ${index} params`, new Uint32Array([rows, segOffset, segRows, rowOffset]));
     chunks.push({ index, rows, rowOffset, segOffset, segments, x, uniform });
     segOffset += segments;
   }
-  return { n, d, chunks, chunkRows, segRows, totalSegments: segOffset, mean, host, weights: w };
+  return { n, d, chunks, chunkRows, segRows, totalSegments: segOffset, mean, host, weights: w, f16: !!opts.f16 };
 }
 
-/** Bytes of one chunk's rows and weights: what one pass over that chunk reads. */
-export function chunkBytes(chunk: Pick<GpuChunk, 'rows'>, d: number): number {
-  return chunk.rows * (d + 1) * 4;
+/** Bytes of one chunk's rows and weights: what one pass over that chunk reads (f16 storage: half the values' bytes). */
+export function chunkBytes(chunk: Pick<GpuChunk, 'rows'>, d: number, f16 = false): number {
+  return f16 ? (Math.ceil((chunk.rows * d) / 2) + chunk.rows) * 4 : chunk.rows * (d + 1) * 4;
 }
 
 /** Bytes of one whole pass over the data (every chunk's rows and weights). */
-export function passBytes(data: Pick<GpuData, 'n' | 'd'>): number {
+export function passBytes(data: Pick<GpuData, 'n' | 'd'> & { f16?: boolean; chunks?: Pick<GpuChunk, 'rows'>[] }): number {
+  if (data.f16 && data.chunks) return data.chunks.reduce((a, c) => a + chunkBytes(c, data.d, true), 0);
   return data.n * (data.d + 1) * 4;
 }
 

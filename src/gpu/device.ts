@@ -102,6 +102,8 @@ export async function acquireDevice(opts: AcquireOptions): Promise<GpuContext | 
   }
   const requiredFeatures: GPUFeatureName[] = [];
   if (adapter.features.has('timestamp-query')) requiredFeatures.push('timestamp-query');
+  // Kernels with a subgroup variant choose it at pipeline creation (e.g. kmeans-kernels.ts).
+  if (adapter.features.has('subgroups')) requiredFeatures.push('subgroups');
   let device: GPUDevice;
   try {
     device = await adapter.requestDevice({ label: 'emgpu device', requiredLimits, requiredFeatures });

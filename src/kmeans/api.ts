@@ -23,6 +23,7 @@ import type { CentroidModel, KMeansOptions, KMeansResult, SoftKMeansOptions, Sof
 import type { KMeansBackend } from './backend.js';
 import { fitCentroids } from './model.js';
 import { kmeansResult, softKMeansResult } from './results.js';
+import { f16Scale, wantsF16 } from './precision.js';
 
 const KMEANS_OPTIONS = [
   ...optionNames<KMeansOptions>({
@@ -36,6 +37,7 @@ const KMEANS_OPTIONS = [
     onIteration: true,
     signal: true,
     sampleWeight: true,
+    precision: true,
   }),
   ...ENGINE_SELECTION,
 ];
@@ -60,8 +62,9 @@ async function fitScaled(engine: Engine, data: DataInput, options: SoftKMeansOpt
   const m = Math.max(maxAbs(ds0.x), o.init instanceof Float64Array ? maxAbs(o.init) : 0);
   // Soft k-means is not scaled up for tiny data: β·s² would underflow and its objective −(1/β)·Σ log Σ e^(−β‖x − c‖²)
   // overflow in scaled units, while in the data's own units tiny distances only make the responsibilities uniform.
-  const s0 = dataScale(m, ds0.d, total, isFloat32Backend(engine.backend), KMEANS_MIN_SCALE_EXP);
-  const s = beta !== null && s0 < 1 ? 1 : s0;
+  const f16 = wantsF16(options.precision, engine.backend);
+  const s0 = f16 ? f16Scale(m) : dataScale(m, ds0.d, total, isFloat32Backend(engine.backend), KMEANS_MIN_SCALE_EXP);
+  const s = beta !== null && s0 < 1 && !f16 ? 1 : s0;
   const ds = scaleDataset(ds0, s);
   let b = beta;
   if (s !== 1) {
@@ -86,9 +89,14 @@ async function fitScaled(engine: Engine, data: DataInput, options: SoftKMeansOpt
     );
   }
   const soft = b === null ? null : { beta: b, returnResponsibilities: !!options.returnResponsibilities };
-  const fit = await backendOf(engine).session(engine, ds, { k: o.k, soft: b === null ? null : { beta: b }, weights }, (sess) =>
-    fitCentroids(sess, ds, o, soft, weights),
-  );
+  if (f16 && b !== null && !(b >= 2 ** -100)) {
+    throw invalid(
+      'OUT_OF_RANGE',
+      `beta=${beta} on data reaching ${m} gives float32 a stiffness of ${b} in half-precision units, too small to hold. Leave precision out (float32 storage).`,
+    );
+  }
+  const setup = { k: o.k, soft: b === null ? null : { beta: b }, weights, ...(f16 ? { f16 } : {}) };
+  const fit = await backendOf(engine).session(engine, ds, setup, (sess) => fitCentroids(sess, ds, o, soft, weights));
   const raw = { ...fit.raw, backend: engine.backend, adapter: engine.adapter, totalMs: performance.now() - t0 };
   let objective = fit.objective;
   if (s !== 1) {

@@ -18,6 +18,8 @@ export interface KMeansSetup {
   soft: { beta: number } | null;
   /** Sample weights (validated), or null for all ones. */
   weights: Float64Array | null;
+  /** WebGPU: store the rows in half precision (the api allows it on 'webgpu' only). */
+  f16?: boolean;
 }
 
 /** Weighted statistics of one E-step at the session's centroids. */

@@ -84,7 +84,7 @@ export const webgpuKMeans: KMeansBackend = {
   session: (engine, ds, setup, fn) =>
     withGpu(engine, async (runner, chunking) => {
       const rowWidth = setup.soft ? setup.k : 1;
-      const data = uploadData(runner, ds, ds.mean, { ...chunking, rowWidth }, 'data', setup.weights ?? undefined);
+      const data = uploadData(runner, ds, ds.mean, { ...chunking, rowWidth, f16: !!setup.f16 }, 'data', setup.weights ?? undefined);
       const st = new KMeansGpuState(runner, data, setup.k);
       if (setup.soft) st.ensureSoft(setup.soft.beta);
       return fn(gpuSession(st, setup));

@@ -40,18 +40,20 @@ export class KMeansGpuState {
 
   /**
    * `stageRows`: whether the fused pass stages rows in workgroup memory (default: on hardware
-   * adapters; see kmeans-plan.ts). Tests set it to compare both paths' bits.
+   * adapters; see kmeans-plan.ts). `subgroups`: whether it may merge lanes through subgroups
+   * where the device has them (kmeans-kernels.ts). Tests set both to compare the paths' bits.
    */
   constructor(
     readonly runner: GpuRunner,
     readonly data: GpuData,
     k: number,
     readonly stageRows = !runner.ctx.software,
+    readonly subgroups = true,
   ) {
     this.k = k;
     this.d = data.d;
     this.J = data.d + 2;
-    this.pipes = kmeansPipelines(runner.device, data.d, k, stageRows);
+    this.pipes = kmeansPipelines(runner.device, data.d, k, stageRows, subgroups, data.f16);
     this.centroids = runner.storage(`centroids (${k}×${data.d})`, k * data.d * 4);
     this.changed = runner.storage('changed-label count', 4);
     this.partials = runner.storage(`M-step partials (${data.totalSegments}×${k}×${this.J})`, data.totalSegments * k * this.J * 4);
@@ -109,7 +111,7 @@ export class KMeansGpuState {
           this.params,
         ]),
       );
-      this.runner.dispatch(`k-means ${mode} pass`, pipeline, g, c.segments, chunkBytes(c, this.d));
+      this.runner.dispatch(`k-means ${mode} pass`, pipeline, g, c.segments, chunkBytes(c, this.d, this.data.f16));
     }
     this.encodeReduce();
   }
