@@ -63,7 +63,10 @@ async function main() {
   const md = render(sets, config, machine, rev, seconds);
   console.log(`\n${md}`);
   mkdirSync(outDir, { recursive: true });
-  const stem = join(outDir, `${new Date().toISOString().slice(0, 10)}-cpu-${config.backend}-${cpus().length}-cores-${opt('suffix', 'select')}`);
+  const stem = join(
+    outDir,
+    `${new Date().toISOString().slice(0, 10)}-cpu-${config.backend}-${cpus().length}-cores-${opt('suffix', 'select')}`,
+  );
   writeFileSync(`${stem}.json`, `${JSON.stringify({ config, machine, revision: rev, seconds, sets }, null, 1)}\n`);
   writeFileSync(`${stem}.md`, md);
   console.log(`written ${stem}.md and .json`);

@@ -75,7 +75,7 @@ export interface SelectKRow {
   nParameters: number;
   /** X-means BIC, a variance per cluster (k-means). */
   xmeansBic?: number;
-  /** Classification BIC, a full covariance per cluster on the leading axes (k-means, when computed; NaN where a cluster has too few rows). */
+  /** Classification BIC, a full covariance per cluster on the leading axes (k-means, when computed; NaN on data without spread). */
   clbic?: number;
   /** Gap(k) and its standard error (k-means, when computed). */
   gap?: number;
@@ -337,8 +337,8 @@ export async function selectK(data: DataInput | CountsInput, options: SelectKOpt
     options.onK?.(row, r);
   }
   const elbowK = elbowOf(model, rows);
-  // The default 'clbic' is NaN where a cluster has too few rows for a full covariance; on data so
-  // small that it is NaN at every k the default falls back to the elbow (and says so in criterion).
+  // The default 'clbic' is NaN on data with no spread along some leading axis (or a single row);
+  // when it is NaN at every k the default falls back to the elbow (and says so in criterion).
   const used = options.criterion === undefined && criterion === 'clbic' && rows.every((r) => Number.isNaN(r.clbic)) ? 'inertia' : criterion;
   const bestK = chooseK(rows, used, model);
   return { model, criterion: used, rows, bestK, elbowK, best: fits.get(bestK)! };
