@@ -42,6 +42,8 @@ export interface SelectBenchOptions {
   nbKs: number[];
   seed: number;
   backend: 'wasm' | 'reference' | 'webgpu';
+  /** The k-means criteria computed (default: all of CRITERIA.kmeans; gap and stability are the costly ones). */
+  kmeansCriteria?: Criterion[];
   /** Restarts of the GMM and NB fits (default: the library's, 'auto'). */
   mixtureNInit?: number;
   log?: (line: string) => void;
@@ -104,6 +106,9 @@ function firstColumns(x: Float64Array | Float32Array, n: number, d: number, m: n
 export function choices(rows: SelectKRow[], model: SelectModel, ariByK: Record<number, number>): ModelOutcome['chosen'] {
   const out: ModelOutcome['chosen'] = {};
   for (const c of CRITERIA[model]) {
+    // A criterion left out of the run (--kmeans-criteria) has no column: skipped.
+    const col = c === 'xmeans' ? 'xmeansBic' : c === 'inertia' ? 'objective' : c;
+    if (rows.some((r) => (r as unknown as Record<string, unknown>)[col] === undefined)) continue;
     const k = chooseK(rows, c, model);
     out[c] = { k, ari: ariByK[k] };
   }
@@ -160,7 +165,7 @@ export async function runSelectBench(o: SelectBenchOptions): Promise<SetOutcome[
       const t0 = performance.now();
       const input = model === 'nb' ? hvg : model === 'gmm' ? firstColumns(pcs.data, pcs.n, pcs.d, 20) : pcs;
       const fit = { ...FIT[model], ...(model !== 'kmeans' && o.mixtureNInit ? { nInit: o.mixtureNInit } : {}), seed: o.seed };
-      const criteria = CRITERIA[model];
+      const criteria = model === 'kmeans' && o.kmeansCriteria ? o.kmeansCriteria : CRITERIA[model];
       const opts = { engine, model, criteria, fit, stability: { nBoot: 2 } } as const;
       const ariByK: Record<number, number> = {};
       const r = await selectK(input, {
