@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * npm run bench:select [-- --sets pbmc3k,zeisel2015_subset_1464 --models kmeans,gmm,nb --ks 2-20 --nb-ks 2,5,8,11,14,17,20 --seed 0 --mixture-n-init 1 --backend wasm --out bench/results] [-- --from saved.json: re-render a saved run]
+ * npm run bench:select [-- --sets pbmc3k,zeisel2015_subset_1464 --models kmeans,gmm,nb --ks 2-20 --nb-ks 2,5,8,11,14,17,20 --seed 0 [--mixture-n-init 1] --backend wasm --suffix select-2 --kmeans-criteria clbic,bic,inertia --out bench/results] [-- --from saved.json: re-render a saved run]
  *
  * Choosing k on the public labelled single-cell sets (bench/select-run.ts): ARI against the
  * labels at the true k and at the k each criterion chooses, per model. Prints the table and
@@ -35,7 +35,8 @@ async function main() {
     nbKs: range(opt('nb-ks', '2,5,8,11,14,17,20')),
     seed: Number(opt('seed', '0')),
     backend: opt('backend', 'wasm'),
-    mixtureNInit: Number(opt('mixture-n-init', '1')),
+    mixtureNInit: opt('mixture-n-init') ? Number(opt('mixture-n-init')) : undefined,
+    kmeansCriteria: opt('kmeans-criteria') ? opt('kmeans-criteria').split(',') : undefined,
   };
   const outDir = opt('out', join(here, 'results'));
   let rev = revision();
@@ -63,7 +64,10 @@ async function main() {
   const md = render(sets, config, machine, rev, seconds);
   console.log(`\n${md}`);
   mkdirSync(outDir, { recursive: true });
-  const stem = join(outDir, `${new Date().toISOString().slice(0, 10)}-cpu-${config.backend}-${cpus().length}-cores-select`);
+  const stem = join(
+    outDir,
+    `${new Date().toISOString().slice(0, 10)}-cpu-${config.backend}-${cpus().length}-cores-${opt('suffix', 'select')}`,
+  );
   writeFileSync(`${stem}.json`, `${JSON.stringify({ config, machine, revision: rev, seconds, sets }, null, 1)}\n`);
   writeFileSync(`${stem}.md`, md);
   console.log(`written ${stem}.md and .json`);

@@ -239,3 +239,5 @@ export { CsrTiler } from './stream/tiles.js';
 // emgpu sc from disk (issue 16): the streamed NB fit's per-row labels and largest posterior in one pass
 export { nbPosteriorStream } from './shard/stream-posterior.js';
 export type { PosteriorStreamResult } from './shard/stream-posterior.js';
+// model selection targets (issue 14, select6): the k-means classification BIC
+export { classificationInformation, CLBIC_DIMS } from './select/partition.js';

@@ -48,7 +48,7 @@ export interface MatrixArgs extends CommonArgs {
   ks?: number[];
   /** --ks was left out: the default 2..12 is capped at the number of rows (a 6-row file tries 2..6). */
   ksDefault?: boolean;
-  criterion?: 'bic' | 'aic' | 'inertia';
+  criterion?: 'bic' | 'aic' | 'inertia' | 'clbic';
   // Reader options.
   delimiter?: ',' | '\t' | 'whitespace';
   header?: boolean;
@@ -176,7 +176,11 @@ function selectArgs(t: Tokens, out: MatrixArgs): void {
   if (t.values.get('--ks') === undefined) out.ksDefault = true;
   const crit = t.values.get('--criterion');
   if (crit !== undefined) {
-    out.criterion = oneOf('--criterion', crit, model === 'kmeans' ? (['inertia', 'bic', 'aic'] as const) : (['bic', 'aic'] as const));
+    out.criterion = oneOf(
+      '--criterion',
+      crit,
+      model === 'kmeans' ? (['clbic', 'inertia', 'bic', 'aic'] as const) : (['bic', 'aic'] as const),
+    );
   }
   if (out.covariance !== undefined && model !== 'gmm') throw new UsageError('--covariance applies to --model gmm only.');
 }

@@ -184,7 +184,7 @@ export function nbBic(logLikelihood: number, k: number, d: number, n: number, di
 export function plannedRestarts(s: FitSettings, model?: ModelName): number {
   if (typeof s.nInit === 'number') return s.nInit;
   if (model === 'gmm') return GMM_N_INIT;
-  if (model === 'nb') return NB_N_INIT;
+  if (model === 'nb') return s.init === 'random' ? 10 : NB_N_INIT;
   return s.init === 'random' ? 10 : 1;
 }
 

@@ -102,7 +102,7 @@ Fit the model for each candidate k and choose k: lowest BIC or AIC, or the elbow
 
       --model M           gmm (default) or kmeans
       --ks LIST           candidate ks: 2..12 (default), or 2,4,8
-      --criterion C       bic (default for gmm), aic, or inertia (default for kmeans: the elbow)
+      --criterion C       bic (default for gmm), aic, clbic (default for kmeans: classification BIC), or inertia (the elbow)
       --covariance C      for gmm: full (default), diag, tied or spherical
   -o, --out FILE          write the table as CSV: k,objective,log_likelihood,bic,aic,n_parameters,n_iter,converged,time_ms
 ${COMMON}

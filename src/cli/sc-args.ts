@@ -15,7 +15,7 @@ export interface ScArgs extends CommonArgs {
   k?: number;
   /** Candidate ks when --select (default 2..12). */
   ks?: number[];
-  criterion?: 'bic' | 'aic' | 'inertia';
+  criterion?: 'bic' | 'aic' | 'inertia' | 'clbic';
   covariance?: CovarianceType;
   nPcs: number;
   nTopGenes: number;
@@ -81,7 +81,7 @@ export function scArgs(t: Tokens, common: CommonArgs): ScArgs {
       out.criterion = oneOf(
         '--criterion',
         crit,
-        models.every((m) => m === 'kmeans') ? (['inertia', 'bic', 'aic'] as const) : (['bic', 'aic'] as const),
+        models.every((m) => m === 'kmeans') ? (['clbic', 'inertia', 'bic', 'aic'] as const) : (['bic', 'aic'] as const),
       );
   }
   if (val('--covariance') !== undefined) {

@@ -7,7 +7,8 @@
  * Conventions: history[].objective and restarts[].objective are total log-likelihoods (higher is
  * better; runRestarts keeps the highest). A restart converges when the per-cell log-likelihood
  * changes by less than tol (scikit-learn's rule for mixtures). Initial parameters come from hard
- * labels (k-means on log1p(x/s), random, or given): weights and weighted means per label, and a
+ * labels (by default k-means on the PCs of the scaled log1p(x/s); k-means on log1p(x/s) per restart of
+ * an explicit nInit; random; or given): weights and weighted means per label, and a
  * method-of-moments dispersion (model.ts, paramsFromLabels).
  */
 import { fitEM, type StepOutcome } from '../core/em.js';
@@ -19,7 +20,7 @@ import { toRows } from '../data.js';
 import type { IterationRecord } from '../types.js';
 import { abortCheckpoint } from '../core/yield.js';
 import { checkGeneMemory, toCounts, sizeFactors, geneHistograms } from './counts.js';
-import { initialLabels } from './init.js';
+import { initialLabels, pcaStartLabels } from './init.js';
 import { resolve } from './options.js';
 import { makeGrid } from './grid.js';
 import { paramsFromLabels, type NbContext, type NbParams } from './model.js';
@@ -75,7 +76,11 @@ export async function fitNegativeBinomialMixture(
   const initMs: number[] = [];
   for (let r = 0; r < o.nInit; r++) {
     const ti = now();
-    inits.push(await initialLabels(engine, c, sf.s, o, r, options.signal, weights));
+    inits.push(
+      o.pcaStart
+        ? await pcaStartLabels(engine, c, sf.s, o, options.signal, weights)
+        : await initialLabels(engine, c, sf.s, o, r, options.signal, weights),
+    );
     initMs.push(now() - ti);
     await abortCheckpoint(options.signal, mark);
   }

@@ -9,6 +9,8 @@ export interface Resolved {
   k: number;
   init: 'kmeans' | 'random' | Int32Array;
   nInit: number;
+  /** 'auto' with init 'kmeans': one run from pcaStartLabels instead of restarts from k-means on log1p(x/s). */
+  pcaStart: boolean;
   maxIter: number;
   tol: number;
   seed: number;
@@ -18,11 +20,13 @@ export interface Resolved {
 }
 
 /**
- * Restarts from k-means starts when the caller does not say ('auto'); the highest log-likelihood is
- * kept. On pbmc3k ten made the kept likelihood consistent across seeds 0–4 (per-cell spread 1.85 →
- * 0.72), though not the ARI (spread 0.065 → 0.064): bench/results/2026-12-07-restarts-pbmc3k.md.
+ * EM runs when the caller does not say ('auto', init 'kmeans'): one, from the best of many k-means
+ * runs on the principal components of the scaled log1p(x/s) (init.ts, pcaStartLabels). Ten
+ * restarts from k-means on log1p(x/s) kept by likelihood left the ARI spread over seeds at 0.064 on
+ * pbmc3k in 10× the time; this start gives 0.039 (bench/results/2026-12-07-nb-starts-pbmc3k.md).
+ * An explicit nInit: N runs N restarts from k-means on log1p(x/s) and keeps the highest likelihood.
  */
-export const NB_N_INIT = 10;
+export const NB_N_INIT = 1;
 
 function posInt(v: unknown, name: string, fallback: number): number {
   if (v === undefined) return fallback;
@@ -70,7 +74,8 @@ export function resolve(c: Counts, o: NegativeBinomialMixtureOptions): Resolved 
     }
   }
   let nInit: number;
-  if (o.nInit === undefined || o.nInit === 'auto') nInit = init === 'random' ? 10 : NB_N_INIT;
+  const auto = o.nInit === undefined || o.nInit === 'auto';
+  if (auto) nInit = init === 'random' ? 10 : NB_N_INIT;
   else nInit = checkNInit(posInt(o.nInit, 'nInit', 1));
   if (init instanceof Int32Array) nInit = 1;
   const tol = o.tol ?? 1e-3;
@@ -91,6 +96,7 @@ export function resolve(c: Counts, o: NegativeBinomialMixtureOptions): Resolved 
     k,
     init,
     nInit,
+    pcaStart: auto && init === 'kmeans',
     maxIter: posInt(o.maxIter, 'maxIter', 100),
     tol,
     seed,

@@ -254,7 +254,9 @@ describe('emgpu COMMAND output on a terminal and off it', () => {
     const c = capture();
     expect(await runCli(['select', '--dataset', 'iris', '--model', 'kmeans', '--ks', '2..5', '--backend', 'reference'], c.deps)).toBe(0);
     const r = await selectK(iris.X, { model: 'kmeans', ks: [2, 3, 4, 5], fit: {}, backend: 'reference' });
-    expect(c.out()).toContain(`chosen   k = ${r.bestK} (by the inertia elbow; elbow at k = ${r.elbowK})`);
+    // The k-means default became the classification BIC (issue 14's second table).
+    expect(r.criterion).toBe('clbic');
+    expect(c.out()).toContain(`chosen   k = ${r.bestK} (by lowest CLBIC; elbow at k = ${r.elbowK})`);
     expect(c.out()).toMatch(/\n +k +objective +BIC +AIC +iterations +time\n +2 /);
   });
 });

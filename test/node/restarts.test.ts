@@ -1,13 +1,16 @@
 /**
- * The mixtures' robust default (several k-means starts, the best likelihood kept) and the spread
+ * The mixtures' robust default (GMM: several k-means starts, the best likelihood kept; NB: one run
+ * from k-means on the PCs of the scaled log1p(x/s)) and the spread
  * of the restarts' objectives that every result reports (`restartSpread`), on the float64
  * reference backend.
  */
 import { describe, expect, test } from 'vitest';
-import { gaussianMixture, kmeans, makeBlobs, negativeBinomialMixture } from '../../src/index.js';
+import { adjustedRandIndex, createEngine, gaussianMixture, kmeans, makeBlobs, negativeBinomialMixture } from '../../src/index.js';
+import { sizeFactors, toCounts } from '../../src/nbmm/counts.js';
+import { pcaStartLabels } from '../../src/nbmm/init.js';
 import { plannedRestarts } from '../../src/cli/fit.js';
 import { GMM_N_INIT } from '../../src/gmm/options.js';
-import { NB_N_INIT } from '../../src/nbmm/options.js';
+import { NB_N_INIT, resolve } from '../../src/nbmm/options.js';
 import type { RestartSpread, RestartSummary } from '../../src/index.js';
 import { simulateNbMixture } from '../nbmm-sim.js';
 
@@ -41,13 +44,25 @@ describe('the default number of restarts', () => {
     expect(one.restarts).toEqual(r.restarts.slice(0, 1));
     expect(r.lowerBound).toBeGreaterThanOrEqual(one.lowerBound);
   });
-  test("the NB mixture's 'auto' runs NB_N_INIT k-means starts; given labels run once; 'random' keeps 10", async () => {
+  test("the NB mixture's 'auto' runs one EM from the PCA start; an explicit nInit runs that many k-means starts; given labels run once; 'random' keeps 10", async () => {
+    expect(NB_N_INIT).toBe(1);
     const r = await negativeBinomialMixture(counts, { k: 3, seed: 1, maxIter: 10, backend });
-    expect(r.restarts).toHaveLength(NB_N_INIT);
+    expect(r.restarts).toHaveLength(1);
     expectSpread(r.restartSpread, r.restarts, true);
     expect(r.restartSpread.best).toBe(r.logLikelihood);
     const auto = await negativeBinomialMixture(counts, { k: 3, seed: 1, maxIter: 10, nInit: 'auto', backend });
     expect(auto.logLikelihood).toBe(r.logLikelihood);
+    // 'auto' is EM from the PCA start's labels (here d = 10 ≤ 50: k-means on the scaled log1p(x/s) itself).
+    const c = toCounts(counts);
+    const o = resolve(c, { k: 3, seed: 1 });
+    expect(o.pcaStart).toBe(true);
+    const start = await pcaStartLabels(await createEngine({ backend }), c, sizeFactors(c, undefined).s, o, undefined, null);
+    const fromStart = await negativeBinomialMixture(counts, { k: 3, init: start, maxIter: 10, backend });
+    expect(r.labels).toEqual(fromStart.labels);
+    expect(r.logLikelihood).toBe(fromStart.logLikelihood);
+    expect(adjustedRandIndex(sim.truth, r.labels)).toBeGreaterThan(0.9);
+    const three = await negativeBinomialMixture(counts, { k: 3, seed: 1, maxIter: 10, nInit: 3, backend });
+    expect(three.restarts).toHaveLength(3);
     const given = await negativeBinomialMixture(counts, { k: 3, init: sim.truth, maxIter: 5, backend });
     expect(given.restarts).toHaveLength(1);
     const random = await negativeBinomialMixture(counts, { k: 3, init: 'random', seed: 1, maxIter: 3, backend });
