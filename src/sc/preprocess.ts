@@ -128,11 +128,17 @@ export interface ScaledMatrix extends ScaleStats {
 
 function resolveGenes(genes: ArrayLike<number> | undefined, d: number): Uint32Array {
   if (!genes) return Uint32Array.from({ length: d }, (_, g) => g);
-  const out = Uint32Array.from(genes);
+  // Checked before the Uint32Array conversion, which would read NaN, 'a' or 1.5 as column 0 or 1.
+  const len = typeof genes === 'object' && typeof genes.length === 'number' ? genes.length : -1;
+  if (len < 0) throw invalid('BAD_OPTION', `genes must be an array of column indices; got ${typeof genes}.`);
+  const out = new Uint32Array(len);
   const seen = new Uint8Array(d);
-  for (const g of out) {
-    if (!(g < d) || seen[g]) throw invalid('BAD_OPTION', `genes must be distinct column indices in [0, ${d}); got ${g}.`);
+  for (let i = 0; i < len; i++) {
+    const g = genes[i];
+    if (!(Number.isInteger(g) && g >= 0 && g < d) || seen[g])
+      throw invalid('BAD_OPTION', `genes must be distinct column indices in [0, ${d}); got ${String(g)} at position ${i}.`);
     seen[g] = 1;
+    out[i] = g;
   }
   if (out.length === 0) throw invalid('BAD_OPTION', 'genes is empty: select at least one gene to scale.');
   return out;

@@ -69,8 +69,8 @@ export function mitoMaskFor(d: number, o: QcOptions = {}): Uint8Array {
     if (v !== undefined && !isArrayLike(v)) throw invalid('BAD_OPTION', `${key} must be an array; got ${describeValue(v)}.`);
   }
   if (o.mitoMask) {
-    if (o.mitoMask.length !== d)
-      throw invalid('SHAPE_MISMATCH', `mitoMask has ${o.mitoMask.length} entries for ${d} genes. Pass one per gene.`);
+    // 0/1 or booleans only: a mask of strings, 2s or NaN read by truthiness would flag the wrong genes.
+    checkMask(o.mitoMask, d, 'mitoMask');
     for (let g = 0; g < d; g++) mask[g] = o.mitoMask[g] ? 1 : 0;
     return mask;
   }
@@ -236,7 +236,9 @@ export function filterCells(
   o: CellFilterOptions = {},
 ): CellFilterResult {
   checkOptionNames(o, CELL_FILTER_OPTIONS, 'filterCells');
-  if (typeof o.mad === 'object' && o.mad !== null) checkOptionNames(o.mad, MAD_OPTIONS, 'filterCells mad');
+  if (o.mad !== undefined && typeof o.mad !== 'boolean' && (typeof o.mad !== 'object' || o.mad === null || Array.isArray(o.mad)))
+    throw invalid('BAD_OPTION', `filterCells: mad=${describeValue(o.mad)} must be true, false or { nmads, pctMitoNmads, constant }.`);
+  if (typeof o.mad === 'object') checkOptionNames(o.mad, MAD_OPTIONS, 'filterCells mad');
   checkMetrics(metrics);
   const n = metrics.n;
   const keep = new Uint8Array(n).fill(1);
