@@ -69,6 +69,8 @@ export function mitoMaskFor(d: number, o: QcOptions = {}): Uint8Array {
     if (v !== undefined && !isArrayLike(v)) throw invalid('BAD_OPTION', `${key} must be an array; got ${describeValue(v)}.`);
   }
   if (o.mitoMask) {
+    if (o.mitoMask.length !== d)
+      throw invalid('SHAPE_MISMATCH', `mitoMask has ${o.mitoMask.length} entries for ${d} genes. Pass one per gene.`);
     // 0/1 or booleans only: a mask of strings, 2s or NaN read by truthiness would flag the wrong genes.
     checkMask(o.mitoMask, d, 'mitoMask');
     for (let g = 0; g < d; g++) mask[g] = o.mitoMask[g] ? 1 : 0;
