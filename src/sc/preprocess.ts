@@ -13,6 +13,7 @@
  */
 import { checkOptionNames, optionNames } from '../core/known-options.js';
 import { ENGINE_SELECTION, type EngineSelection } from '../engine/engine.js';
+import { describeValue } from '../data.js';
 import { invalid } from '../errors.js';
 import type { CsrMatrix } from '../sparse.js';
 import type { Backend } from '../types.js';
@@ -266,6 +267,16 @@ export function resolveStageOptions(options: PreprocessOptions, fn: string) {
   const flavor = checkHvgOptions(hvgOpts);
   const maxValue = resolveMaxValue(options.scale?.maxValue);
   const minCells = options.minCells ?? 3;
+  // filterGenes checks these; the pipeline calls the filter underneath it, so it checks them here.
+  if (!(typeof minCells === 'number' && Number.isFinite(minCells)))
+    throw invalid(
+      'BAD_OPTION',
+      `${fn}: minCells=${describeValue(minCells)} must be a finite number (genes detected in fewer cells are dropped).`,
+    );
+  for (const key of ['returnNormalized', 'returnScaled'] as const) {
+    const v = (options as Record<string, unknown>)[key];
+    if (v !== undefined && typeof v !== 'boolean') throw invalid('BAD_OPTION', `${fn}: ${key}=${describeValue(v)} must be true or false.`);
+  }
   const geneFilterCells = options.geneFilterCells ?? 'lower-bounds';
   if (geneFilterCells !== 'lower-bounds' && geneFilterCells !== 'kept') {
     throw invalid('BAD_OPTION', `geneFilterCells='${String(geneFilterCells)}' is not one of 'lower-bounds', 'kept'. Pass one of those.`);

@@ -28,6 +28,7 @@ import {
   normalizedMutualInfo,
   pca,
   posteriorTerms,
+  preprocess,
   qcMetrics,
   Rng,
   sampleGamma,
@@ -238,5 +239,15 @@ describe('abort during the candidate starts', () => {
     );
     expect((err as EmgpuError).code).toBe('ABORTED');
     expect(performance.now() - fired).toBeLessThan(1000);
+  });
+});
+
+describe('preprocess checks the gene filter and return flags it passes down', () => {
+  test('minCells "3", true or -Infinity and returnScaled "yes" are refused (the gene filter underneath never saw them)', async () => {
+    const o = { ...ref, hvg: { nTopGenes: 5, span: 1 }, pca: { nComps: 2 }, cells: { minGenes: 1 } };
+    for (const minCells of ['3', true, Number.NEGATIVE_INFINITY])
+      expect(await code(preprocess(counts(), { ...o, minCells: minCells as never }))).toBe('BAD_OPTION');
+    expect(await code(preprocess(counts(), { ...o, returnScaled: 'yes' as never }))).toBe('BAD_OPTION');
+    expect((await preprocess(counts(), { ...o, minCells: 2, returnScaled: true })).scaled?.n).toBeGreaterThan(0);
   });
 });
