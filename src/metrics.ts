@@ -150,7 +150,10 @@ export function normalizedMutualInfo(a: Labels, b: Labels, average: NmiAverage =
       norm = Math.max(ha, hb);
       break;
     default:
-      throw invalid('BAD_OPTION', `average=${String(average)} is not one of 'arithmetic', 'geometric', 'min', 'max'.`);
+      throw invalid(
+        'BAD_OPTION',
+        `average=${typeof average === 'string' ? `'${average}'` : `(${typeof average})`} is not one of 'arithmetic', 'geometric', 'min', 'max'.`,
+      );
   }
   return mi / norm;
 }

@@ -37,6 +37,8 @@ function scalar(v: unknown, name: string): unknown {
 }
 
 const int = (x: number) => Number.isInteger(x);
+/** Smallest σ for which dist/σ stays finite (dist ≤ 4 between unit vectors). */
+const MIN_SIGMA = 1e-300;
 /** Smallest ridge penalty accepted. */
 export const LAMBDA_MIN = 1e-6;
 /** Smallest block fraction accepted (1000 blocks per R update). */
@@ -56,7 +58,8 @@ export function resolveHarmony(o: HarmonyOptions, n: number): ResolvedHarmony {
       `a number in [0, ${thetaMax}] for n = ${n} cells (larger overflows the diversity penalty)`,
       2,
     ),
-    sigma: num(o.sigma, 'sigma', (x) => x > 0, 'a number > 0', 0.1),
+    // exp(−dist/σ) is taken in the log domain, but dist/σ itself must stay finite (dist ≤ 4 on the sphere).
+    sigma: num(o.sigma, 'sigma', (x) => x >= MIN_SIGMA, `a number >= ${MIN_SIGMA}`, 0.1),
     // Below ~1e-6 the ridge system of a cluster that one batch dominates is singular in float64.
     lambda: num(scalar(o.lambda, 'lambda'), 'lambda', (x) => x >= LAMBDA_MIN, `a number ≥ ${LAMBDA_MIN}`, 1),
     maxIter: num(o.maxIter, 'maxIter', (x) => int(x) && x >= 1, 'an integer ≥ 1', 10),

@@ -4,6 +4,7 @@
  * does the same, see ./h5.ts), and the result carries a warning saying which names were affected,
  * so a file with one damaged name still loads, and the damage is never silent.
  */
+import { invalid } from '../errors.js';
 
 /** U+FFFD marks a byte sequence the decoder could not read. */
 const REPLACEMENT = '\uFFFD';
@@ -46,4 +47,11 @@ export function heapUtf8(heap: () => Uint8Array): (ptr: number, maxBytes?: numbe
     while (end < limit && h[end] !== 0) end++;
     return decoder.decode(h.subarray(ptr, end));
   };
+}
+
+/** Names a writer stores are strings: a number or null would be written as its text, unlike what was passed. */
+export function checkNames(names: readonly unknown[], what: string, fn: string): void {
+  for (let i = 0; i < names.length; i++)
+    if (typeof names[i] !== 'string')
+      throw invalid('BAD_OPTION', `${fn}: ${what}[${i}] is ${names[i] === null ? 'null' : typeof names[i]}; names are strings.`);
 }

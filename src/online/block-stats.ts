@@ -78,6 +78,6 @@ export function nbBlockEvaluate(engine: Engine, c: Counts, sf: Float64Array, gri
 }
 
 /** k-means++ seeds (data coordinates) drawn from a batch by the backend's greedy k-means++ (probability ∝ w·D²). */
-export function kmeansBlockSeeds(engine: Engine, b: Batch, k: number, rng: Rng): Promise<Float64Array> {
-  return kmeansSessionSeeds(engine, batchDataset(b), k, rng, b.w);
+export function kmeansBlockSeeds(engine: Engine, b: Batch, k: number, rng: Rng, signal?: AbortSignal): Promise<Float64Array> {
+  return kmeansSessionSeeds(engine, batchDataset(b), k, rng, b.w, signal);
 }

@@ -72,7 +72,7 @@ async function sampleRows(data: OnlineData, s: MbkSettings, rows: number, rng: R
 /** Initial centres of one candidate from a sample. */
 export async function initialCentres(engine: Engine, sample: Batch, s: MbkSettings, rng: Rng): Promise<Float64Array> {
   if (s.init instanceof Float64Array) return s.init.slice();
-  if (s.init === 'k-means++') return kmeansBlockSeeds(engine, sample, s.k, rng);
+  if (s.init === 'k-means++') return kmeansBlockSeeds(engine, sample, s.k, rng, s.signal);
   const c = new Float64Array(s.k * sample.d);
   rng.sample(sample.n, s.k).forEach((r, j) => c.set(sample.x.subarray(r * sample.d, (r + 1) * sample.d), j * sample.d));
   return c;
@@ -101,6 +101,8 @@ export async function fitMiniBatch(engine: Engine, data: OnlineData, s: MbkSetti
   let best: Float64Array | null = null;
   let bestInertia = Infinity;
   for (let r = 0; r < s.nInit; r++) {
+    // The candidate starts run before the first step: without a check here an abort waited for all of them.
+    await abortCheckpoint(s.signal, YIELD_CLOCK);
     const rng = restartRng(s.seed, r);
     const sample = s.init instanceof Float64Array ? valid : await sampleRows(data, s, s.initSize, rng, w);
     const c = await initialCentres(engine, sample, s, rng);

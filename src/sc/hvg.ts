@@ -180,6 +180,13 @@ export async function hvgSeurat(ops: ScOps, layer: Layer, o: HvgOptions): Promis
   const { n, d } = ops;
   if (n < 2) throw invalid('BAD_OPTION', 'The seurat flavour needs at least 2 cells.');
   const { mean, variance } = await geneMeanVar(ops, layer, 'expm1');
+  // expm1 overflows past ~709: such values are not log1p-normalised data (raw counts of 1e30, say).
+  for (let g = 0; g < d; g++)
+    if (!(Number.isFinite(mean[g]) && Number.isFinite(variance[g])))
+      throw invalid(
+        'NON_FINITE',
+        `The seurat flavour read gene ${g}'s mean of expm1(values) as ${mean[g]}: the data are not log1p-normalised (values above ~700 overflow). Pass normalizeTotal()'s log1p output, or use flavor 'seurat_v3' on raw counts.`,
+      );
   const dispersions = new Float64Array(d);
   const logMean = new Float64Array(d);
   for (let g = 0; g < d; g++) {
@@ -241,6 +248,8 @@ export async function hvgSeurat(ops: ScOps, layer: Layer, o: HvgOptions): Promis
   };
 }
 
+const MAX_BINS = 1_000_000;
+
 export function checkHvgOptions(o: HvgOptions): HvgFlavor {
   const flavor = o.flavor ?? 'seurat_v3';
   if (flavor !== 'seurat_v3' && flavor !== 'seurat')
@@ -250,6 +259,19 @@ export function checkHvgOptions(o: HvgOptions): HvgFlavor {
     );
   if (o.nTopGenes !== undefined && !(Number.isInteger(o.nTopGenes) && o.nTopGenes >= 1)) {
     throw invalid('BAD_OPTION', `nTopGenes=${String(o.nTopGenes)} must be a positive integer.`);
+  }
+  // Every given option is checked whatever the flavour: a bad value is a mistake even where unused.
+  if (o.span !== undefined && !(typeof o.span === 'number' && o.span > 0 && o.span <= 1))
+    throw invalid('BAD_OPTION', `span=${String(o.span)} must be a number in (0, 1] (the loess fraction; default 0.3).`);
+  if (o.loessSurface !== undefined && o.loessSurface !== 'interpolate' && o.loessSurface !== 'direct')
+    throw invalid('BAD_OPTION', `loessSurface='${String(o.loessSurface)}' must be 'interpolate' or 'direct'.`);
+  // Bins are arrays: a huge count would allocate (and loop over) that many.
+  if (o.nBins !== undefined && !(Number.isInteger(o.nBins) && o.nBins >= 1 && o.nBins <= MAX_BINS))
+    throw invalid('BAD_OPTION', `nBins=${String(o.nBins)} must be a whole number from 1 to ${MAX_BINS} (default 20).`);
+  for (const key of ['minMean', 'maxMean', 'minDisp', 'maxDisp'] as const) {
+    const v = o[key];
+    if (v !== undefined && !(typeof v === 'number' && !Number.isNaN(v)))
+      throw invalid('BAD_OPTION', `${key}=${String(v)} must be a number (±Infinity for no bound).`);
   }
   return flavor;
 }
@@ -272,7 +294,8 @@ export const HVG_OPTIONS = optionNames<HvgOptions>({
 
 export async function highlyVariableGenes(data: CsrMatrix, options: HvgOptions & EngineSelection = {}): Promise<HvgResult> {
   checkOptionNames(options, [...HVG_OPTIONS, ...ENGINE_SELECTION], 'highlyVariableGenes');
-  checkCsr(data);
+  // Both flavours read counts: raw (seurat_v3) or log1p-normalised (seurat), never negative.
+  checkCsr(data, 'data', { nonNegative: true });
   const flavor = checkHvgOptions(options);
   return onBackend(options, (s) => {
     const ops = s.csr(data);

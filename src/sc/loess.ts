@@ -206,7 +206,12 @@ export function loess(x: ArrayLike<number>, y: ArrayLike<number>, options: Loess
   const degree = options.degree ?? 2;
   const surface = options.surface ?? 'interpolate';
   const cell = options.cell ?? 0.2;
-  if (!(span > 0 && span <= 1)) throw invalid('BAD_OPTION', `loess span=${span} must be in (0, 1].`);
+  if (!(typeof span === 'number' && span > 0 && span <= 1)) throw invalid('BAD_OPTION', `loess span=${String(span)} must be in (0, 1].`);
+  if (!(typeof cell === 'number' && cell > 0 && cell <= 1))
+    throw invalid(
+      'BAD_OPTION',
+      `loess cell=${String(cell)} must be in (0, 1] (the k-d tree cell size as a fraction of the span; default 0.2).`,
+    );
   if (degree !== 0 && degree !== 1 && degree !== 2) throw invalid('BAD_OPTION', `loess degree=${String(degree)} must be 0, 1 or 2.`);
   const nf = Math.min(n, Math.floor(n * span));
   if (nf < degree + 2) {

@@ -324,6 +324,9 @@ export function confusionMatrix(
   for (let i = 0; i < predicted.length; i++) {
     const t = truth[i];
     if (t === null || t === '') continue;
+    // String(object) would name every object '[object Object]', one label for all.
+    if (typeof t === 'object' || typeof t === 'function' || typeof t === 'symbol')
+      throw invalid('BAD_OPTION', `confusionMatrix: truth[${i}] is ${describeValue(t)}; true labels are strings, numbers or null.`);
     const key = String(t);
     let j = labelIndex.get(key);
     if (j === undefined) {

@@ -78,6 +78,8 @@ export interface PcaResult {
   gpu?: ScGpuCounters;
 }
 
+const MAX_PCA_ITER = 1000;
+
 export function resolvePca(o: PcaOptions | undefined, n: number, g: number): ResolvedPca {
   const opts = o ?? {};
   const rank = Math.min(n, g);
@@ -91,7 +93,10 @@ export function resolvePca(o: PcaOptions | undefined, n: number, g: number): Res
     throw invalid('BAD_OPTION', `oversampling=${String(oversampling)} must be an integer >= 0.`);
   const auto = nComps < 0.1 * rank ? 7 : 4;
   const nIter = opts.nIter === undefined || opts.nIter === 'auto' ? auto : opts.nIter;
-  if (!Number.isInteger(nIter) || nIter < 0) throw invalid('BAD_OPTION', `nIter=${String(opts.nIter)} must be an integer >= 0 or 'auto'.`);
+  // Each iteration is a full pass over the data; past a few dozen the subspace no longer moves, and an
+  // unbounded count (1e300) would run for ever with no way to stop it.
+  if (!Number.isInteger(nIter) || nIter < 0 || nIter > MAX_PCA_ITER)
+    throw invalid('BAD_OPTION', `nIter=${String(opts.nIter)} must be an integer from 0 to ${MAX_PCA_ITER} or 'auto'.`);
   const seed = opts.seed ?? 0;
   if (!Number.isSafeInteger(seed) || seed < 0) throw invalid('BAD_OPTION', `seed=${String(seed)} must be a non-negative integer.`);
   return { nComps, l: Math.min(nComps + oversampling, rank), nIter, seed, oversampling };

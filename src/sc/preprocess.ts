@@ -13,6 +13,7 @@
  */
 import { checkOptionNames, optionNames } from '../core/known-options.js';
 import { ENGINE_SELECTION, type EngineSelection } from '../engine/engine.js';
+import { describeValue } from '../data.js';
 import { invalid } from '../errors.js';
 import type { CsrMatrix } from '../sparse.js';
 import type { Backend } from '../types.js';
@@ -129,11 +130,17 @@ export interface ScaledMatrix extends ScaleStats {
 
 function resolveGenes(genes: ArrayLike<number> | undefined, d: number): Uint32Array {
   if (!genes) return Uint32Array.from({ length: d }, (_, g) => g);
-  const out = Uint32Array.from(genes);
+  // Checked before the Uint32Array conversion, which would read NaN, 'a' or 1.5 as column 0 or 1.
+  const len = typeof genes === 'object' && typeof genes.length === 'number' ? genes.length : -1;
+  if (len < 0) throw invalid('BAD_OPTION', `genes must be an array of column indices; got ${typeof genes}.`);
+  const out = new Uint32Array(len);
   const seen = new Uint8Array(d);
-  for (const g of out) {
-    if (!(g < d) || seen[g]) throw invalid('BAD_OPTION', `genes must be distinct column indices in [0, ${d}); got ${g}.`);
+  for (let i = 0; i < len; i++) {
+    const g = genes[i];
+    if (!(Number.isInteger(g) && g >= 0 && g < d) || seen[g])
+      throw invalid('BAD_OPTION', `genes must be distinct column indices in [0, ${d}); got ${String(g)} at position ${i}.`);
     seen[g] = 1;
+    out[i] = g;
   }
   if (out.length === 0) throw invalid('BAD_OPTION', 'genes is empty: select at least one gene to scale.');
   return out;
@@ -263,11 +270,15 @@ export function resolveStageOptions(options: PreprocessOptions, fn: string) {
   // The cell and gene filters' thresholds too: a negative or NaN one would filter nothing or everything after a full pass.
   if (options.cells != null) checkCellFilterOptions(options.cells, `${fn} cells`);
   const minCells = options.minCells ?? 3;
-  if (typeof minCells !== 'number' || !(minCells >= 0))
+  if (typeof minCells !== 'number' || !(minCells >= 0) || !Number.isFinite(minCells))
     throw invalid(
       'BAD_OPTION',
-      `${fn}: minCells=${String(minCells)} must be a number ≥ 0 (cells a gene must be detected in; 0 for no gene filter).`,
+      `${fn}: minCells=${describeValue(minCells)} must be a finite number ≥ 0 (cells a gene must be detected in; 0 for no gene filter).`,
     );
+  for (const key of ['returnNormalized', 'returnScaled'] as const) {
+    const v = (options as Record<string, unknown>)[key];
+    if (v !== undefined && typeof v !== 'boolean') throw invalid('BAD_OPTION', `${fn}: ${key}=${describeValue(v)} must be true or false.`);
+  }
   const geneFilterCells = options.geneFilterCells ?? 'lower-bounds';
   if (geneFilterCells !== 'lower-bounds' && geneFilterCells !== 'kept') {
     throw invalid('BAD_OPTION', `geneFilterCells='${String(geneFilterCells)}' is not one of 'lower-bounds', 'kept'. Pass one of those.`);

@@ -71,6 +71,8 @@ export function mitoMaskFor(d: number, o: QcOptions = {}): Uint8Array {
   if (o.mitoMask) {
     if (o.mitoMask.length !== d)
       throw invalid('SHAPE_MISMATCH', `mitoMask has ${o.mitoMask.length} entries for ${d} genes. Pass one per gene.`);
+    // 0/1 or booleans only: a mask of strings, 2s or NaN read by truthiness would flag the wrong genes.
+    checkMask(o.mitoMask, d, 'mitoMask');
     for (let g = 0; g < d; g++) mask[g] = o.mitoMask[g] ? 1 : 0;
     return mask;
   }
@@ -237,7 +239,9 @@ function checkMetrics(metrics: Pick<QcMetrics, 'n' | 'totalCounts' | 'nGenes' | 
  */
 export function checkCellFilterOptions(o: CellFilterOptions, fn = 'filterCells') {
   checkOptionNames(o, CELL_FILTER_OPTIONS, fn);
-  if (typeof o.mad === 'object' && o.mad !== null) checkOptionNames(o.mad, MAD_OPTIONS, `${fn} mad`);
+  if (o.mad !== undefined && typeof o.mad !== 'boolean' && (typeof o.mad !== 'object' || o.mad === null || Array.isArray(o.mad)))
+    throw invalid('BAD_OPTION', `${fn}: mad=${describeValue(o.mad)} must be true, false or { nmads, pctMitoNmads, constant }.`);
+  if (typeof o.mad === 'object') checkOptionNames(o.mad, MAD_OPTIONS, `${fn} mad`);
   const num = (v: unknown, name: string) => {
     if (v !== undefined && (typeof v !== 'number' || Number.isNaN(v) || v < 0))
       throw invalid(

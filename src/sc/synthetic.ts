@@ -65,11 +65,17 @@ function standardNormal(rng: Rng): number {
   return Math.sqrt(-2 * Math.log(u01(rng))) * Math.cos(6.283185307179586 * u01(rng));
 }
 
+/** Every sampler draws from a caller's Rng: anything else fails on its first draw. */
+function checkRng(rng: Rng, fn: string): void {
+  if (typeof (rng as { uniform?: unknown } | null)?.uniform !== 'function' || typeof (rng as { nextU32?: unknown }).nextU32 !== 'function')
+    throw invalid('BAD_OPTION', `${fn}: rng is ${rng === null ? 'null' : typeof rng}, not an Rng. Pass new Rng(seed).`);
+}
+
 /** Gamma(shape, 1) by Marsaglia–Tsang, with the U^(1/a) boost for shape < 1. */
 export function sampleGamma(rng: Rng, shape: number): number {
-  if (typeof (rng as { uniform?: unknown } | null)?.uniform !== 'function')
-    throw invalid('BAD_OPTION', `sampleGamma: rng is ${rng === null ? 'null' : typeof rng}, not an Rng. Pass new Rng(seed).`);
-  if (!(shape > 0 && shape < Infinity)) throw invalid('BAD_OPTION', `sampleGamma: shape=${shape} must be a finite number > 0.`);
+  checkRng(rng, 'sampleGamma');
+  if (!(typeof shape === 'number' && shape > 0 && shape < Infinity))
+    throw invalid('BAD_OPTION', `sampleGamma: shape=${shape} must be a finite number > 0.`);
   if (shape < 1) return sampleGamma(rng, shape + 1) * u01(rng) ** (1 / shape);
   const d = shape - 1 / 3;
   const c = 1 / Math.sqrt(9 * d);
@@ -87,7 +93,9 @@ export function sampleGamma(rng: Rng, shape: number): number {
 
 /** Poisson(λ): inversion below 10, Hörmann's PTRS (transformed rejection with squeeze) above. */
 export function samplePoisson(rng: Rng, lambda: number): number {
-  if (!(lambda >= 0 && lambda < Infinity)) throw invalid('BAD_OPTION', `samplePoisson: lambda=${lambda} must be a finite number >= 0.`);
+  checkRng(rng, 'samplePoisson');
+  if (!(typeof lambda === 'number' && lambda >= 0 && lambda < Infinity))
+    throw invalid('BAD_OPTION', `samplePoisson: lambda=${lambda} must be a finite number >= 0.`);
   if (lambda === 0) return 0;
   if (lambda < 10) {
     let x = 0;
@@ -123,7 +131,8 @@ export function samplePoisson(rng: Rng, lambda: number): number {
  * P(x+1) = P(x)·(1 + xφ)·m / ((1 + mφ)(x + 1)), a form that stays exact as φ → 0 (Poisson).
  */
 export function sampleNegativeBinomial(rng: Rng, m: number, phi: number): number {
-  if (!(m >= 0 && m < Infinity && phi >= 0 && phi < Infinity))
+  checkRng(rng, 'sampleNegativeBinomial');
+  if (!(typeof m === 'number' && typeof phi === 'number' && m >= 0 && m < Infinity && phi >= 0 && phi < Infinity))
     throw invalid('BAD_OPTION', `sampleNegativeBinomial: mean ${m} and dispersion ${phi} must be finite numbers >= 0.`);
   if (m === 0) return 0;
   if (m <= INVERSION_MAX_MEAN) {
@@ -176,6 +185,11 @@ function checkParams(p: NbMixtureParams, genes: number | undefined): { k: number
       `genes=${genes} should be an integer in [1, ${dAll}]. Pass at most as many genes as the parameters have.`,
     );
   }
+  if (p.genes !== undefined && !(Array.isArray(p.genes) && p.genes.length === dAll && p.genes.every((g) => typeof g === 'string')))
+    throw invalid(
+      'DIMENSION_MISMATCH',
+      `sampleNbMixture: params.genes must be ${dAll} names (one per dispersion); got ${Array.isArray(p.genes) ? `${p.genes.length} entries` : typeof p.genes}.`,
+    );
   const bad = (x: number) => !Number.isFinite(x) || x < 0;
   if (p.weights.some(bad) || p.dispersion.some(bad) || p.means.some((row) => row.some(bad))) {
     throw new InvalidInputError(
@@ -213,6 +227,8 @@ const SAMPLE_OPTIONS = optionNames<SampleNbOptions>({
   first: true,
 });
 
+const FLOAT32_MAX = 3.4028234663852886e38;
+
 export function sampleNbMixture(params: NbMixtureParams, options: SampleNbOptions): SyntheticCounts {
   checkOptionNames(options, SAMPLE_OPTIONS, 'sampleNbMixture', 'n');
   const { n } = options;
@@ -229,6 +245,11 @@ export function sampleNbMixture(params: NbMixtureParams, options: SampleNbOption
     throw invalid('BAD_OPTION', `sampleNbMixture: first=${String(first)} must be a non-negative integer (the index of the first cell).`);
   const { k, d, cum } = checkParams(params, options.genes);
   const every = options.progressEvery ?? 50_000;
+  if (!(Number.isSafeInteger(every) && every >= 1))
+    throw invalid(
+      'BAD_OPTION',
+      `sampleNbMixture: progressEvery=${String(every)} must be a whole number >= 1 (cells between onProgress calls).`,
+    );
   // Means as one flat table; dispersions as a typed array (hot loop).
   const mu = new Float64Array(k * d);
   for (let c = 0; c < k; c++) for (let g = 0; g < d; g++) mu[c * d + g] = params.means[c][g];
@@ -272,6 +293,12 @@ export function sampleNbMixture(params: NbMixtureParams, options: SampleNbOption
     indptr[i + 1] = nnz;
     if (options.onProgress && (i + 1) % every === 0) options.onProgress(i + 1, n);
   }
+  // Counts are stored as float32: a draw past its range (means of 1e300, say) would be stored as Infinity.
+  if (maxValue > FLOAT32_MAX)
+    throw invalid(
+      'NON_FINITE',
+      `sampleNbMixture: a draw of ${maxValue} is beyond float32 (the counts' storage, at most ~3.4e38). Pass means (times size factors) within that range.`,
+    );
   options.onProgress?.(n, n);
   const genes = params.genes ? params.genes.slice(0, d) : Array.from({ length: d }, (_, g) => `gene-${g}`);
   const cells = new Array<string>(n);

@@ -97,11 +97,20 @@ export function posteriorTerms(
     const w = weights ? weights[i] : 1;
     let e = 0;
     let best = 0;
+    let sum = 0;
     for (let j = 0; j < row.length; j++) {
       const z = row[j];
       if (z > 0) e -= z * Math.log(z);
       if (z > best) best = z;
+      sum += z;
     }
+    // Rows of another length or that are not distributions give an entropy of nothing in particular
+    // (float32 posteriors sum to 1 within ~1e-6·k; 1e-3 leaves room).
+    if (row.length !== (resp[0] as ArrayLike<number>).length || !(Math.abs(sum - 1) <= 1e-3))
+      throw invalid(
+        'BAD_OPTION',
+        `posteriorTerms: posteriors[${i}] has ${row.length} entries summing to ${sum}; each row holds one probability per component (${(resp[0] as ArrayLike<number>).length}), summing to 1.`,
+      );
     entropy += w * e;
     mapLog += w * Math.log(best > 0 ? best : Number.MIN_VALUE);
   }

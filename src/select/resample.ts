@@ -60,6 +60,9 @@ export function gapChoice(ks: number[], gap: number[], se: number[]): number {
       `gapChoice: ks, gap and se have ${ks.length}, ${gap.length} and ${se.length} values. Pass one of each per k.`,
     );
   const order = ks.map((_, i) => i).sort((a, b) => ks[a] - ks[b]);
+  for (let j = 0; j + 1 < order.length; j++)
+    if (ks[order[j]] === ks[order[j + 1]])
+      throw invalid('BAD_OPTION', `gapChoice: k=${ks[order[j]]} appears twice in ks; pass each candidate k once, with its gap and se.`);
   for (let j = 0; j + 1 < order.length; j++) {
     const i = order[j];
     const next = order[j + 1];

@@ -118,6 +118,8 @@ export function elbow(ks: number[], values: number[]): number {
     if (typeof values[i] !== 'number' || !Number.isFinite(values[i]))
       throw invalid('NON_FINITE', `elbow: values[${i}]=${String(values[i])} is not a finite number. Pass the objective at each k.`);
   }
+  if (new Set(Array.from(ks)).size !== ks.length)
+    throw invalid('BAD_OPTION', 'elbow: a k appears twice in ks; pass each candidate k once, with its objective.');
   if (ks.length < 3) return ks[0];
   const scale = Math.max(...values.map(Math.abs)) || 1;
   let best = -Infinity;

@@ -14,6 +14,7 @@ import type { NbContext, NbParams, NbStats } from '../nbmm/model.js';
 import { mStep } from '../nbmm/mstep.js';
 import { resolveDispersion } from '../nbmm/options.js';
 import { blockCounts, type ShardBlock } from './block.js';
+import { checkNbParamsShape, checkWeightSum } from './check-nb.js';
 import { flatRows, flatVector, rowsOf } from './params.js';
 import { nbSessionEstep } from './session.js';
 import type { MStepOutput, NbGlobals, NbShardParams, NbStatistics, ShardModelOptions } from './types.js';
@@ -46,6 +47,8 @@ export function nbParams(p: NbShardParams, d?: number): NbParams {
       'BAD_OPTION',
       `params.weights must be ≥ 0 with a positive sum (got ${Array.from(weights).join(', ')}). Pass the mixture weights a fit returned.`,
     );
+  checkWeightSum(weights);
+  checkNbParamsShape(p, p.globals);
   if (means.some((m) => m < 0))
     throw invalid('BAD_OPTION', 'params.means must be ≥ 0: they are expected counts per gene. Pass the means a fit returned.');
   if (phi.some((v) => !(v > 0)))

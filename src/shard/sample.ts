@@ -56,17 +56,24 @@ export function sampleRowIndices(n: number, size: number, rng: Rng): number[] {
   return rng.sample(n, Math.min(n, size)).sort((a, b) => a - b);
 }
 
-async function plusPlusOn(engine: Engine, sample: ShardBlock, k: number, rng: Rng): Promise<Float64Array> {
+async function plusPlusOn(engine: Engine, sample: ShardBlock, k: number, rng: Rng, signal?: AbortSignal): Promise<Float64Array> {
   const ds = blockDataset(sample);
   return implementationFor<KMeansBackend>('kmeans', engine.backend).session(engine, ds, { k, soft: null, weights: null }, async (s) => {
-    const c = await s.plusPlus(rng);
+    // The signal reaches the seeding steps: an abort during the start lands within one centre.
+    const c = await s.plusPlus(rng, signal);
     const o = s.origin;
     return o ? c.map((v, t) => v + o[t % ds.d]) : c;
   });
 }
 
-export async function kmeansSampleStart(engine: Engine, sample: ShardBlock, k: number, seed: number): Promise<KMeansShardParams> {
-  const c = await plusPlusOn(engine, sample, k, restartRng(seed, 1));
+export async function kmeansSampleStart(
+  engine: Engine,
+  sample: ShardBlock,
+  k: number,
+  seed: number,
+  signal?: AbortSignal,
+): Promise<KMeansShardParams> {
+  const c = await plusPlusOn(engine, sample, k, restartRng(seed, 1), signal);
   return { centroids: rowsOf(c, k, sample.d) };
 }
 
@@ -78,9 +85,10 @@ export async function gmmSampleStart(
   type: CovarianceType,
   regCovar: number,
   seed: number,
+  signal?: AbortSignal,
 ): Promise<GmmShardParams> {
   const d = sample.d;
-  const centres = await plusPlusOn(engine, sample, k, restartRng(seed, 1));
+  const centres = await plusPlusOn(engine, sample, k, restartRng(seed, 1), signal);
   const opts = { regCovar, prior: null, normaliseWeights: false };
   return gmmPlain(gmmMStepOf(seedStats(n, k, d, type, centres), type, k, d, opts).params);
 }

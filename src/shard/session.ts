@@ -67,9 +67,16 @@ export async function kmeansSessionFinal(
 }
 
 /** k-means++ seeds (data coordinates) by the backend's greedy k-means++ (probability ∝ w·D²). */
-export async function kmeansSessionSeeds(engine: Engine, ds: Dataset, k: number, rng: Rng, weights: Weights): Promise<Float64Array> {
+export async function kmeansSessionSeeds(
+  engine: Engine,
+  ds: Dataset,
+  k: number,
+  rng: Rng,
+  weights: Weights,
+  signal?: AbortSignal,
+): Promise<Float64Array> {
   return implementationFor<KMeansBackend>('kmeans', engine.backend).session(engine, ds, { k, soft: null, weights }, async (s) => {
-    const c = await s.plusPlus(rng);
+    const c = await s.plusPlus(rng, signal);
     if (s.origin) for (let j = 0; j < k; j++) for (let f = 0; f < ds.d; f++) c[j * ds.d + f] += s.origin[f];
     return c;
   });

@@ -9,6 +9,7 @@ import { checkOptionNames } from '../core/known-options.js';
 import { ENGINE_SELECTION, engineFor, type EngineSelection } from '../engine/engine.js';
 import { sizeFactors } from '../nbmm/counts.js';
 import { invalid } from '../errors.js';
+import { checkSource } from '../stream/check.js';
 import { forEachChunk } from '../stream/pass.js';
 import type { PassOptions, RowSource } from '../stream/types.js';
 import { blockCounts, type ShardBlock } from './block.js';
@@ -33,6 +34,7 @@ export async function nbPosteriorStream(
   options: PassOptions & EngineSelection = {},
 ): Promise<PosteriorStreamResult> {
   checkOptionNames(options, [...PASS, ...ENGINE_SELECTION], 'nbPosteriorStream');
+  checkSource(source, 'nbPosteriorStream');
   if (params == null || typeof params !== 'object' || params.globals == null)
     throw invalid(
       'BAD_OPTION',

@@ -163,9 +163,9 @@ async function streamFit<P extends ShardParams>(
     const sample = await readSample(source, rows, pass);
     passes++;
     sampleRows = rows.length;
-    if (model === 'gmm') params = await gmmSampleStart(engine, sample, source.n, k, o.covariance ?? 'full', regCovar, seed);
+    if (model === 'gmm') params = await gmmSampleStart(engine, sample, source.n, k, o.covariance ?? 'full', regCovar, seed, o.signal);
     else if (model === 'nbmm') params = await nbSampleStart(engine, sample, k, globals!, o.dispersion, seed, o.signal);
-    else params = await kmeansSampleStart(engine, sample, k, seed);
+    else params = await kmeansSampleStart(engine, sample, k, seed, o.signal);
   } else {
     if (o.init == null || typeof o.init !== 'object')
       throw invalid('BAD_OPTION', `init=${String(o.init)}: pass 'sample' or the model's parameters.`);

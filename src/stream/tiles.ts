@@ -4,6 +4,8 @@
  * gives the same bits whatever the chunking: chunks decide how rows are read, tiles decide how
  * they are summed.
  */
+import { invalid } from '../errors.js';
+import { checkBlock } from './block.js';
 import type { CsrBlock } from './types.js';
 
 /** Rows [a, b) of a block, renumbered from 0 (copies). */
@@ -48,10 +50,24 @@ export class CsrTiler {
   constructor(
     readonly tileRows: number,
     readonly d: number,
-  ) {}
+  ) {
+    // A tile of 0, negative, fractional or non-numeric rows never fills: push would loop forever.
+    if (!(Number.isSafeInteger(tileRows) && tileRows >= 1))
+      throw invalid('BAD_OPTION', `CsrTiler: tileRows=${String(tileRows)} is not a whole number >= 1. Pass the rows per tile, e.g. 4096.`);
+    if (!(Number.isSafeInteger(d) && d >= 1))
+      throw invalid('BAD_OPTION', `CsrTiler: d=${String(d)} is not a whole number >= 1. Pass the blocks' number of columns.`);
+  }
 
   /** Append a chunk; returns the tiles it completed, each with its first row. */
   push(blk: CsrBlock): { start: number; tile: CsrBlock }[] {
+    const n = (blk as Partial<CsrBlock> | null)?.n;
+    if (!(Number.isSafeInteger(n) && (n as number) >= 0))
+      throw invalid(
+        'SHAPE_MISMATCH',
+        `CsrTiler.push: got ${blk === null ? 'null' : typeof blk === 'object' ? `a block of n=${String(n)}` : typeof blk}. Pass a CSR block { n, d, nnz, indptr, indices, values }.`,
+      );
+    // Same check as every streamed read: shape n × d, offsets within the arrays, columns in [0, d), finite values.
+    checkBlock({ kind: 'csr', d: this.d, name: 'CsrTiler.push' } as never, blk, 0, n as number);
     const out: { start: number; tile: CsrBlock }[] = [];
     let off = 0;
     while (off < blk.n) {

@@ -15,6 +15,7 @@ import { checkOptionNames } from '../../core/known-options.js';
 import { invalid, NotAFileError, throwIfAborted } from '../../errors.js';
 import type { CsrMatrix } from '../../sparse.js';
 import { MAX_DIMENSION } from '../memory.js';
+import { checkNames } from '../names.js';
 
 /**
  * An obs column: numbers (an 'array' column, its typed-array type kept for integers), or strings
@@ -147,6 +148,8 @@ export async function writeH5adCsr(path: string, options: WriteH5adCsrOptions): 
     throw bad(`genes has ${Array.isArray(genes) ? genes.length : 0} names for ${d} columns. Pass one name per gene.`);
   if (cells !== undefined && (!Array.isArray(cells) || cells.length !== n))
     throw bad(`cells has ${Array.isArray(cells) ? cells.length : 0} names for ${n} rows. Pass one name per cell, or leave it out.`);
+  checkNames(genes, 'genes', 'writeH5adCsr');
+  if (cells !== undefined) checkNames(cells, 'cells', 'writeH5adCsr');
   const chunk = options.chunkEntries ?? 2 ** 18;
   // HDF5 chunks are at most 4 GiB; 2^26 entries (256 MiB of float32) is far above any useful chunk.
   if (!Number.isInteger(chunk) || chunk < 1 || chunk > 2 ** 26)

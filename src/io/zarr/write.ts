@@ -12,6 +12,7 @@ import { deflateSync } from 'node:zlib';
 import { checkOptionNames } from '../../core/known-options.js';
 import { FileFormatError, invalid } from '../../errors.js';
 import type { CsrMatrix } from '../../sparse.js';
+import { checkNames } from '../names.js';
 
 export interface WriteZarrCsrOptions {
   /** Rows (cells) the blocks hold in all. */
@@ -134,6 +135,12 @@ function positiveInt(name: string, v: unknown, fallback: number, max = 2 ** 31 -
 /** Stream CSR blocks into an AnnData Zarr store at `path` (Node). */
 export async function writeZarrCsr(path: string, options: WriteZarrCsrOptions): Promise<WriteZarrCsrResult> {
   checkOptionNames(options, WRITE_OPTIONS, 'writeZarrCsr');
+  // '' would resolve to the working directory and write the store's files straight into it.
+  if (typeof path !== 'string' || path === '')
+    throw invalid(
+      'BAD_OPTION',
+      `writeZarrCsr: the path is ${path === '' ? "''" : typeof path}; pass the folder of the .zarr store to write.`,
+    );
   const { n, d, genes, cells } = options;
   if (!Number.isInteger(n) || n < 0 || n > 2 ** 32 - 2 || !Number.isInteger(d) || d < 1 || d > 2 ** 31 - 1)
     throw invalid(
@@ -150,6 +157,8 @@ export async function writeZarrCsr(path: string, options: WriteZarrCsrOptions): 
       'SHAPE_MISMATCH',
       `writeZarrCsr: cells has ${Array.isArray(cells) ? cells.length : 'no'} names for ${n} rows. Pass one name per cell, or leave cells out (names from cellPrefix).`,
     );
+  checkNames(genes, 'genes', 'writeZarrCsr');
+  if (cells !== undefined) checkNames(cells, 'cells', 'writeZarrCsr');
   const prefix = options.cellPrefix ?? '';
   if (typeof prefix !== 'string') throw invalid('BAD_OPTION', 'writeZarrCsr: cellPrefix must be a string.');
   const blocks = options.blocks as unknown;
