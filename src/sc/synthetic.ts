@@ -14,7 +14,7 @@
 import { Rng } from '../core/rng.js';
 import { lgamma } from '../nbmm/special.js';
 import { InvalidInputError, invalid } from '../errors.js';
-import { MAX_DIMENSION } from '../io/memory.js';
+import { DEFAULT_MAX_BYTES, formatBytes, MAX_DIMENSION } from '../io/memory.js';
 import type { SingleCellData } from '../io/types.js';
 import { checkOptionNames, optionNames } from '../core/known-options.js';
 
@@ -45,6 +45,12 @@ export interface SampleNbOptions {
   progressEvery?: number;
   /** Index of the first cell: cells first … first + n − 1 of the sample (a block of a larger one: the same draws and names). Default 0. */
   first?: number;
+  /**
+   * Largest sample in bytes (stored counts at 8 bytes each, plus 9–10 bytes per cell), default 2 GiB as the
+   * loaders' cap: a larger sample is refused before it is drawn (its per-cell arrays) or as soon as its counts
+   * pass the cap (BUFFER_LIMIT). Sample a larger matrix in blocks (`first`, as bench/stream/make-synthetic.mjs does).
+   */
+  maxBytes?: number;
 }
 
 export interface SyntheticCounts extends SingleCellData {
@@ -225,6 +231,7 @@ const SAMPLE_OPTIONS = optionNames<SampleNbOptions>({
   onProgress: true,
   progressEvery: true,
   first: true,
+  maxBytes: true,
 });
 
 const FLOAT32_MAX = 3.4028234663852886e38;
@@ -244,6 +251,24 @@ export function sampleNbMixture(params: NbMixtureParams, options: SampleNbOption
   if (!Number.isSafeInteger(first) || first < 0)
     throw invalid('BAD_OPTION', `sampleNbMixture: first=${String(first)} must be a non-negative integer (the index of the first cell).`);
   const { k, d, cum } = checkParams(params, options.genes);
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  if (typeof maxBytes !== 'number' || !(maxBytes > 0))
+    throw invalid('BAD_OPTION', `sampleNbMixture: maxBytes=${String(maxBytes)} must be a positive number of bytes.`);
+  // Per cell: indptr (4), size factor (4), component (1 or 2). Checked before anything is drawn, so a huge n
+  // is refused at once rather than sampled for minutes.
+  const cellBytes = n * (k <= 255 ? 9 : 10) + 4;
+  const limit = (done: number, nnz: number) =>
+    invalid(
+      'BUFFER_LIMIT',
+      `sampleNbMixture: ${n.toLocaleString('en')} cells × ${d} genes need more than maxBytes=${formatBytes(maxBytes)} ` +
+        (done === 0
+          ? `for their per-cell arrays alone (${formatBytes(cellBytes)}). `
+          : `(${nnz.toLocaleString('en')} stored counts after ${done.toLocaleString('en')} cells). `) +
+        'Sample in blocks of cells (options.first and n; the same draws) or raise maxBytes.',
+    );
+  if (cellBytes > maxBytes) throw limit(0, 0);
+  // The most stored counts the cap leaves room for (8 bytes each: a float32 value and a uint32 column).
+  const maxEntries = Math.min(2 ** 32 - 1, Math.floor((maxBytes - cellBytes) / 8));
   const every = options.progressEvery ?? 50_000;
   if (!(Number.isSafeInteger(every) && every >= 1))
     throw invalid(
@@ -256,7 +281,7 @@ export function sampleNbMixture(params: NbMixtureParams, options: SampleNbOption
   const phi = Float64Array.from(params.dispersion.slice(0, d));
   const lib = params.library;
   const indptr = new Uint32Array(n + 1);
-  let cap = Math.max(1024, Math.min(2 ** 31, Math.ceil(n * d * 0.25)));
+  let cap = Math.min(maxEntries, Math.max(1024, Math.min(2 ** 31, Math.ceil(n * d * 0.25))));
   let indices = new Uint32Array(cap);
   let values = new Float32Array(cap);
   const component = k <= 255 ? new Uint8Array(n) : new Uint16Array(n);
@@ -272,7 +297,9 @@ export function sampleNbMixture(params: NbMixtureParams, options: SampleNbOption
     const s = lib ? Math.exp(lib.logMean + lib.logSd * standardNormal(rng)) / lib.libraryMean : 1;
     sizeFactors[i] = s;
     if (nnz + d > cap) {
-      cap = Math.max(nnz + d, Math.ceil(cap * 1.5));
+      // Room for the worst case of this cell (every gene non-zero) within the cap, or refuse.
+      if (nnz + d > maxEntries) throw limit(i, nnz);
+      cap = Math.min(maxEntries, Math.max(nnz + d, Math.ceil(cap * 1.5)));
       const ni = new Uint32Array(cap);
       ni.set(indices.subarray(0, nnz));
       indices = ni;

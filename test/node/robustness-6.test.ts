@@ -161,6 +161,20 @@ describe('samplers, harmony and the selection helpers', () => {
     expect(await code(() => sampleNbMixture(p, { n: 5, progressEvery: Number.NaN }))).toBe('BAD_OPTION');
     expect(await code(() => sampleNbMixture({ ...p, means: [[1e300, 1, 1]] }, { n: 5 }))).toBe('NON_FINITE');
   });
+  test('sampleNbMixture refuses a sample past maxBytes at once or as its counts pass the cap (n 1e9 ran for minutes), and the cap does not change the draws', async () => {
+    const p = { weights: [1], means: [[1, 2, 3]], dispersion: [0.3, 0.3, 0.3] };
+    const t0 = performance.now();
+    expect(await code(() => sampleNbMixture(p, { n: 1e9 }))).toBe('BUFFER_LIMIT');
+    expect(performance.now() - t0).toBeLessThan(1000);
+    // 1000 cells: 9,004 bytes of per-cell arrays, then ≈ 2 counts per cell at 8 bytes each pass 12 kB.
+    const err = await code(() => sampleNbMixture(p, { n: 1000, maxBytes: 12_000 }));
+    expect(err).toBe('BUFFER_LIMIT');
+    expect(await code(() => sampleNbMixture(p, { n: 5, maxBytes: 0 }))).toBe('BAD_OPTION');
+    const capped = sampleNbMixture(p, { n: 50, seed: 3, maxBytes: 4096 });
+    const free = sampleNbMixture(p, { n: 50, seed: 3 });
+    expect(Array.from(capped.values)).toEqual(Array.from(free.values));
+    expect(Array.from(capped.indptr)).toEqual(Array.from(free.indptr));
+  });
   test('normalizedMutualInfo names a bad average without a TypeError', async () => {
     expect(await code(() => normalizedMutualInfo([0, 1], [0, 1], { toString: 1 } as never))).toBe('BAD_OPTION');
   });
