@@ -26,6 +26,7 @@ import {
   nbPosteriorStream,
   nbStream,
   normalizedMutualInfo,
+  openZarrSource,
   pca,
   posteriorTerms,
   preprocess,
@@ -37,9 +38,25 @@ import {
   scaleData,
 } from '../../src/index.js';
 import { writeH5adCsr, writeZarrCsr } from '../../src/node.js';
+import type { CsrMatrix } from '../../src/sparse.js';
+
 import { createEngine } from '../../src/engine/engine.js';
 import { gmmSampleStart, kmeansSampleStart } from '../../src/shard/sample.js';
 import type { NbShardParams } from '../../src/shard/types.js';
+
+/** Rows [a, b) of a CSR matrix, with its own indptr from 0. */
+function rowsOf(m: CsrMatrix, a: number, b: number): CsrMatrix {
+  const s = m.indptr[a];
+  const e = m.indptr[b];
+  return {
+    n: b - a,
+    d: m.d,
+    indptr: Uint32Array.from(Array.from(m.indptr).slice(a, b + 1), (v) => v - s),
+    indices: Uint32Array.from(Array.from(m.indices).slice(s, e)),
+    values: Float32Array.from(Array.from(m.values).slice(s, e)),
+  } as CsrMatrix;
+}
+const blocks2 = (m: CsrMatrix, half: number) => [rowsOf(m, 0, half), rowsOf(m, half, m.n)];
 
 async function code(p: Promise<unknown> | (() => unknown)): Promise<string> {
   try {
@@ -227,6 +244,32 @@ describe('writers', () => {
     expect(await code(writeZarrCsr(join(dir, 'a.zarr'), { n: C.n, d: C.d, blocks: [counts()], genes: nums }))).toBe('BAD_OPTION');
     expect(await code(writeH5adCsr(join(dir, 'a.h5ad'), { n: C.n, d: C.d, blocks: [counts()], genes: nums }))).toBe('BAD_OPTION');
     expect(existsSync(join(dir, 'a.zarr'))).toBe(false);
+  });
+  test('writeZarrCsr takes a signal: an abort between blocks stops the write (AbortError) and leaves a store the readers refuse', async () => {
+    const ac = new AbortController();
+    const half = Math.floor(C.n / 2);
+    const whole = counts();
+    const blocks = function* () {
+      yield rowsOf(whole, 0, half);
+      ac.abort();
+      yield rowsOf(whole, half, C.n);
+    };
+    const path = join(dir, 'aborted.zarr');
+    expect(await code(writeZarrCsr(path, { n: C.n, d: C.d, blocks: blocks(), genes, signal: ac.signal }))).toBe('ABORTED');
+    expect(await code(openZarrSource(path))).not.toBe('accepted');
+    expect(await code(writeZarrCsr(join(dir, 'b.zarr'), { n: C.n, d: C.d, blocks: [whole], genes, signal: 'x' as never }))).toBe(
+      'BAD_OPTION',
+    );
+    // Unaborted, the same write completes and reads back.
+    const ok = await writeZarrCsr(path, {
+      n: C.n,
+      d: C.d,
+      blocks: blocks2(whole, half),
+      genes,
+      overwrite: true,
+      signal: new AbortController().signal,
+    });
+    expect(ok.nnz).toBe(whole.indptr[C.n]);
   });
 });
 

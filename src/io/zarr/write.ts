@@ -10,7 +10,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { checkOptionNames } from '../../core/known-options.js';
-import { FileFormatError, invalid } from '../../errors.js';
+import { FileFormatError, invalid, throwIfAborted } from '../../errors.js';
 import type { CsrMatrix } from '../../sparse.js';
 import { checkNames } from '../names.js';
 
@@ -35,6 +35,11 @@ export interface WriteZarrCsrOptions {
   level?: number;
   /** Replace an existing store at the path (only a directory that is a Zarr store). Default false. */
   overwrite?: boolean;
+  /**
+   * Stops the write before the next block or chunk (AbortError). The store is left incomplete (no .zarray for
+   * X's arrays, so readers refuse it); write again with overwrite: true.
+   */
+  signal?: AbortSignal;
 }
 
 export interface WriteZarrCsrResult {
@@ -46,7 +51,7 @@ export interface WriteZarrCsrResult {
   bytesWritten: number;
 }
 
-const WRITE_OPTIONS = ['n', 'd', 'blocks', 'genes', 'cells', 'cellPrefix', 'chunkEntries', 'chunkRows', 'level', 'overwrite'];
+const WRITE_OPTIONS = ['n', 'd', 'blocks', 'genes', 'cells', 'cellPrefix', 'chunkEntries', 'chunkRows', 'level', 'overwrite', 'signal'];
 
 const json = (x: unknown): string => `${JSON.stringify(x, null, 4)}\n`;
 const DICT = { 'encoding-type': 'dict', 'encoding-version': '0.1.0' };
@@ -174,6 +179,7 @@ export async function writeZarrCsr(path: string, options: WriteZarrCsrOptions): 
   const level = options.level ?? 1;
   if (!Number.isInteger(level) || level < 0 || level > 9)
     throw invalid('BAD_OPTION', `writeZarrCsr: level is ${String(level)}; pass 0 (none) to 9.`);
+  throwIfAborted(options.signal);
   if (existsSync(path)) {
     if (!options.overwrite)
       throw invalid('BAD_OPTION', `writeZarrCsr: ${path} exists. Pass overwrite: true to replace it, or another path.`);
@@ -209,12 +215,14 @@ export async function writeZarrCsr(path: string, options: WriteZarrCsrOptions): 
       data.fill(0, fill);
       indices.fill(0, fill);
     }
+    throwIfAborted(options.signal);
     await w.chunk('X/data', dataChunk, new Uint8Array(data.buffer));
     await w.chunk('X/indices', dataChunk++, new Uint8Array(indices.buffer));
     fill = 0;
   };
   await pushPtr(0);
   for await (const b of options.blocks) {
+    throwIfAborted(options.signal);
     if (b === null || typeof b !== 'object' || !Number.isInteger(b.n) || b.n < 0 || b.indptr?.length !== b.n + 1)
       throw invalid('BAD_OPTION', `writeZarrCsr: a block at row ${rows} is not a CSR matrix { n, d, indptr (n + 1), indices, values }.`);
     if (b.d !== d) throw invalid('DIMENSION_MISMATCH', `writeZarrCsr: a block has ${b.d} columns; the store has ${d}.`);
