@@ -4,6 +4,7 @@
  * runs on the principal components of the scaled log1p(x/s) (pcaStartLabels).
  */
 import { restartRng } from '../core/rng.js';
+import { abortCheckpoint } from '../core/yield.js';
 import type { Engine } from '../engine/engine.js';
 import { kmeansOn } from '../kmeans/api.js';
 import { pca } from '../sc/pca.js';
@@ -117,7 +118,9 @@ export async function pcaStartLabels(
   const rng = restartRng(o.seed, 0);
   const { n } = c;
   const { data, w } = logMatrix(c, s);
+  const last = { t: 0 };
   for (let g = 0; g < w; g++) {
+    await abortCheckpoint(signal, last);
     let m = 0;
     for (let i = 0; i < n; i++) m += data[i * w + g];
     m /= n;
@@ -129,7 +132,7 @@ export async function pcaStartLabels(
   const pcSeed = rng.nextU32();
   let x: { data: ArrayLike<number>; n: number; d: number } = { data, n, d: w };
   if (w > NB_AUTO_PCS && n > NB_AUTO_PCS) {
-    const p = await pca(x, { nComps: NB_AUTO_PCS, seed: pcSeed, engine });
+    const p = await pca(x, { nComps: NB_AUTO_PCS, seed: pcSeed, engine, ...(signal ? { signal } : {}) });
     x = { data: Float64Array.from(p.scores), n, d: p.nComps };
   }
   const km = await kmeansOn(engine, x, {

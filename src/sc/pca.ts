@@ -22,6 +22,7 @@ import type { EngineSelection } from '../engine/engine.js';
 import { finiteError } from '../data.js';
 import { dataScale, mapBack, maxAbs } from '../core/scale.js';
 import { invalid } from '../errors.js';
+import { abortCheckpoint } from '../core/yield.js';
 import type { Backend } from '../types.js';
 import type { DenseInput, DenseOps, ScGpuCounters } from './backend.js';
 import { gaussianMatrix, householderQ, jacobiEigen } from './linalg.js';
@@ -43,6 +44,8 @@ export interface PcaOptions {
   nIter?: number | 'auto';
   /** Seed of the Gaussian test matrix (default 0). */
   seed?: number;
+  /** Checked before each pass over X (a power iteration's product, the projection); the event loop gets a turn there. */
+  signal?: AbortSignal;
 }
 
 export interface ResolvedPca {
@@ -103,14 +106,22 @@ export function resolvePca(o: PcaOptions | undefined, n: number, g: number): Res
 }
 
 /** Randomized PCA on any backend's dense operator. `totalVariance` is Σ_j var(X_j) (ddof 1). */
-export async function randomizedPca(op: DenseOps, r: ResolvedPca, totalVariance: number, backend: Backend): Promise<PcaResult> {
+export async function randomizedPca(
+  op: DenseOps,
+  r: ResolvedPca,
+  totalVariance: number,
+  backend: Backend,
+  signal?: AbortSignal,
+): Promise<PcaResult> {
   const t0 = performance.now();
+  const last = { t: 0 };
   const { n, g } = op;
   const { l, nComps: k } = r;
   let gramMs = 0;
   let q = householderQ(gaussianMatrix(g, l, r.seed), g, l);
   let z: Float64Array = new Float64Array(0);
   for (let it = 0; it <= r.nIter; it++) {
+    await abortCheckpoint(signal, last);
     const tg = performance.now();
     z = await op.gram(q, l);
     gramMs += performance.now() - tg;
@@ -146,6 +157,7 @@ export async function randomizedPca(op: DenseOps, r: ResolvedPca, totalVariance:
     const sgn = (best < 0 ? -1 : 1) / Math.sqrt(norm || 1);
     for (let f = 0; f < g; f++) loadings[f * k + j] *= sgn;
   }
+  await abortCheckpoint(signal, last);
   const tp = performance.now();
   const scores = await op.project(loadings, k);
   const projectMs = performance.now() - tp;
@@ -219,7 +231,7 @@ export function denseMoments(x: ArrayLike<number>, n: number, d: number): { mean
  * On WebGPU the matrix is centred in float64, rounded to float32 and kept on the device in
  * row chunks under the binding limit.
  */
-export const PCA_OPTIONS = optionNames<PcaOptions>({ nComps: true, oversampling: true, nIter: true, seed: true });
+export const PCA_OPTIONS = optionNames<PcaOptions>({ nComps: true, oversampling: true, nIter: true, seed: true, signal: true });
 
 export async function pca(X: DenseInput, options: PcaOptions & EngineSelection = {}): Promise<PcaResult> {
   checkOptionNames(options, [...PCA_OPTIONS, ...ENGINE_SELECTION], 'pca');
@@ -231,7 +243,7 @@ export async function pca(X: DenseInput, options: PcaOptions & EngineSelection =
   const { mean, totalVariance } = denseMoments(Xs.data, Xs.n, Xs.d);
   const out = await onBackend(options, async (s) => {
     const op = s.dense(Xs, mean, r.l);
-    const res = await randomizedPca(op, r, totalVariance, s.backend);
+    const res = await randomizedPca(op, r, totalVariance, s.backend, options.signal);
     const gpu = op.counters();
     if (gpu) res.gpu = gpu;
     return res;

@@ -20,6 +20,7 @@
  * and its ML covariance is singular; the prior keeps it proper, as mclust's BIC with a prior does.
  * Why the leading axes: in all 50 PCs the charge (1 275 parameters per cluster) outweighs any split.
  */
+import { abortCheckpoint } from '../core/yield.js';
 import type { Engine } from '../engine/engine.js';
 import { invalid } from '../errors.js';
 import { pca } from '../sc/pca.js';
@@ -166,24 +167,27 @@ export async function clbicSpace(
   dims: number,
   seed: number,
   engine: Engine,
+  signal?: AbortSignal,
 ): Promise<{ x: ArrayLike<number>; m: number }> {
   if (d <= dims) return { x, m: d };
   const m = Math.min(dims, n);
-  if (d <= EXACT_AXES_MAX_D) return { x: exactScores(x, n, d, m), m };
-  const p = await pca({ data: x, n, d }, { nComps: m, seed, engine });
+  if (d <= EXACT_AXES_MAX_D) return { x: await exactScores(x, n, d, m, signal), m };
+  const p = await pca({ data: x, n, d }, { nComps: m, seed, engine, ...(signal ? { signal } : {}) });
   return { x: p.scores, m: p.nComps };
 }
 
 /** Up to this many columns the axes come from the exact d × d covariance eigenproblem (Jacobi), not randomized PCA, whose trailing axes are approximate when their variances are close (as PCs 15–25 of single-cell data are). */
 export const EXACT_AXES_MAX_D = 256;
 
-/** Scores of x on the leading m eigenvectors of its covariance (float64, host). */
-function exactScores(x: ArrayLike<number>, n: number, d: number, m: number): Float64Array {
+/** Scores of x on the leading m eigenvectors of its covariance (float64, host). With a signal, the row loops yield every few ms (seconds at 100k rows). */
+async function exactScores(x: ArrayLike<number>, n: number, d: number, m: number, signal?: AbortSignal): Promise<Float64Array> {
+  const last = { t: 0 };
   const mean = new Float64Array(d);
   for (let i = 0; i < n; i++) for (let t = 0; t < d; t++) mean[t] += x[i * d + t] / n;
   const c = new Float64Array(d * d);
   const row = new Float64Array(d);
   for (let i = 0; i < n; i++) {
+    if ((i & 255) === 0) await abortCheckpoint(signal, last);
     for (let t = 0; t < d; t++) row[t] = x[i * d + t] - mean[t];
     for (let a = 0; a < d; a++) {
       const ra = row[a];
@@ -196,13 +200,16 @@ function exactScores(x: ArrayLike<number>, n: number, d: number, m: number): Flo
   const order = Array.from(values.keys())
     .sort((a, b) => values[b] - values[a] || a - b)
     .slice(0, m);
+  await abortCheckpoint(signal, last);
   const out = new Float64Array(n * m);
-  for (let i = 0; i < n; i++)
+  for (let i = 0; i < n; i++) {
+    if ((i & 1023) === 0) await abortCheckpoint(signal, last);
     for (let r = 0; r < m; r++) {
       const col = order[r];
       let s = 0;
       for (let t = 0; t < d; t++) s += (x[i * d + t] - mean[t]) * vectors[t * d + col];
       out[i * m + r] = s;
     }
+  }
   return out;
 }

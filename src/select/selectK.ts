@@ -294,7 +294,9 @@ export async function selectK(data: DataInput | CountsInput, options: SelectKOpt
   const silRows = wanted.has('silhouette') ? subsampleRows(n, sil.sampleSize ?? 1000, sil.seed ?? seed) : null;
   const refs = wanted.has('gap') ? gapReferences((input as DenseInput).data, n, d, gapO.nRefs ?? 5, gapO.seed ?? seed) : null;
   const subs = wanted.has('stability') ? stabilitySubsamples(n, stab.nBoot ?? 3, stab.fraction ?? 0.8, stab.seed ?? seed) : null;
-  const clSpace = wanted.has('clbic') ? await clbicSpace((input as DenseInput).data, n, d, clO.dims ?? CLBIC_DIMS, seed, engine) : null;
+  const clSpace = wanted.has('clbic')
+    ? await clbicSpace((input as DenseInput).data, n, d, clO.dims ?? CLBIC_DIMS, seed, engine, options.signal)
+    : null;
   const rows: SelectKRow[] = [];
   const fits = new Map<number, FitResult>();
   for (const k of ks) {

@@ -151,7 +151,7 @@ export async function umap(input: UmapInput, options: UmapOptions = {}): Promise
     if (isGraph(input) || isKnn(input))
       throw invalid('BAD_OPTION', "umap: init 'pca' needs the data; the input is a graph or kNN. Pass init: 'spectral'.");
     const dense = toDense(input as DataInput);
-    const p = await pca(dense, { nComps: dim, seed, engine });
+    const p = await pca(dense, { nComps: dim, seed, engine, ...(o.signal ? { signal: o.signal } : {}) });
     start = scaleInit(p.scores, n, dim, seed);
   } else start = scaleInit(await spectralLayoutAsync(graph, dim, seed, o.signal), n, dim, seed);
   const initMs = performance.now() - ti;

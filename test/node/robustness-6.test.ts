@@ -41,6 +41,7 @@ import { writeH5adCsr, writeZarrCsr } from '../../src/node.js';
 import type { CsrMatrix } from '../../src/sparse.js';
 
 import { createEngine } from '../../src/engine/engine.js';
+import { clbicSpace } from '../../src/select/partition.js';
 import { gmmSampleStart, kmeansSampleStart } from '../../src/shard/sample.js';
 import type { NbShardParams } from '../../src/shard/types.js';
 
@@ -274,6 +275,20 @@ describe('writers', () => {
 });
 
 describe('abort during the candidate starts', () => {
+  test('the PCA steps inside selectK (clbic axes), the NB default start and umap take the signal: pca and clbicSpace stop on an aborted one (they held the event loop for seconds)', async () => {
+    const X = makeBlobs(600, 40, 3, 5);
+    const engine = await createEngine({ backend: 'reference' });
+    try {
+      expect(await code(pca({ data: X.data, n: 600, d: 40 }, { nComps: 5, engine, signal: AbortSignal.abort() }))).toBe('ABORTED');
+      // d 40 ≤ 256: exact axes on the host; d > 256 would take the randomized PCA above.
+      expect(await code(clbicSpace(X.data, 600, 40, 20, 1, engine, AbortSignal.abort()))).toBe('ABORTED');
+      const free = await clbicSpace(X.data, 600, 40, 20, 1, engine, new AbortController().signal);
+      const plain = await clbicSpace(X.data, 600, 40, 20, 1, engine);
+      expect(Array.from(free.x)).toEqual(Array.from(plain.x));
+    } finally {
+      engine.destroy();
+    }
+  });
   test('the k-means++ start of a streamed fit takes the signal (reference seeding checks it per centre)', async () => {
     const engine = await createEngine({ backend: 'reference' });
     const sample = { ...counts(), values: Float32Array.from(C.values) };
