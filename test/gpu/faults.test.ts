@@ -5,7 +5,15 @@
  * releases the device the engine created, and the engine refuses further work.
  */
 import { expect, test } from 'vitest';
-import { createEngine, DeviceLostError, gaussianMixture, kmeans, softKMeans, type Engine } from '../../src/index.js';
+import {
+  createEngine,
+  DeviceLostError,
+  gaussianMixture,
+  kmeans,
+  negativeBinomialMixture,
+  softKMeans,
+  type Engine,
+} from '../../src/index.js';
 import { makeBlobs } from '../../src/datasets/blobs.js';
 import type { GpuEngineState } from '../../src/gpu/session.js';
 import { F32_OBJ_RTOL, expectRelClose } from '../tolerance.js';
@@ -71,4 +79,36 @@ test('a thousand fits on one engine leave no GPU buffer behind; destroy() releas
   const lost = await ctx.device.lost;
   expect(lost.reason).toBe('destroyed');
   await expect(kmeans(X, { k: 3, engine })).rejects.toMatchObject({ code: 'ENGINE_DESTROYED' });
+}, 240_000);
+
+test('an abort during a WebGPU fit lands within one iteration (k-means, GMM, NB mixture), frees its buffers, and the engine fits afterwards', async () => {
+  const engine = await createEngine({ backend: 'webgpu' });
+  const { ctx } = state(engine);
+  const n = 2000;
+  const X = { data: makeBlobs(n, 6, 4, 5).data, n, d: 6 };
+  // Counts for the NB mixture: rounded |x| · 3, CSR-free dense input as the model accepts it.
+  const counts = { data: Float32Array.from(X.data, (v) => Math.round(Math.abs(v) * 3)), n, d: 6 };
+  const fits: [string, (o: { signal: AbortSignal; onIteration: () => void }) => Promise<unknown>][] = [
+    ['kmeans', (o) => kmeans(X, { k: 4, seed: 1, tol: 0, maxIter: 500, engine, ...o })],
+    ['gmm', (o) => gaussianMixture(X, { k: 4, nInit: 1, seed: 1, tol: 0, maxIter: 500, covariance: 'full', engine, ...o })],
+    ['nb', (o) => negativeBinomialMixture(counts, { k: 3, nInit: 1, seed: 1, tol: 0, maxIter: 500, engine, ...o })],
+  ];
+  for (const [name, fit] of fits) {
+    const ac = new AbortController();
+    let iterations = 0;
+    const err = await fit({
+      signal: ac.signal,
+      onIteration: () => {
+        if (++iterations === 1) ac.abort();
+      },
+    }).catch((e: unknown) => e);
+    expect((err as { code?: string }).code, name).toBe('ABORTED');
+    // The driver checks the signal before each iteration: the abort after the first stops the second
+    // (k-means on blobs converges by its third, so the abort must come early).
+    expect(iterations, name).toBe(1);
+    expect(ctx.liveBytes, `${name}: live GPU bytes after the abort`).toBe(0);
+  }
+  const r = await kmeans(X, { k: 4, seed: 1, maxIter: 5, engine });
+  expect(r.labels).toHaveLength(n);
+  engine.destroy();
 }, 240_000);
