@@ -12,7 +12,7 @@ import { describe, expect, test } from 'vitest';
 import {
   csrSource,
   denseSource,
-  EmgpuError,
+  type EmgpuError,
   finishGlobals,
   fromExactJson,
   kmeansStream,
@@ -33,6 +33,7 @@ import { runCli, type CliDeps } from '../../src/cli/run.js';
 import { writeH5adCsr, writeZarrCsr } from '../../src/node.js';
 import type { KMeansStatistics, NbGlobals } from '../../src/shard/types.js';
 import type { CsrBlock, CsrSource } from '../../src/stream/types.js';
+import { errorCode as code } from '../helpers/error-code.js';
 
 const M = {
   n: 6,
@@ -47,16 +48,6 @@ const B = makeBlobs(60, 3, 3, 5);
 function lying(bend: (b: CsrBlock) => unknown, over: Partial<CsrSource> = {}): CsrSource {
   const inner = csrSource(M);
   return { ...inner, name: 'lying', ...over, readRows: async (a: number, b: number) => bend(await inner.readRows(a, b)) as CsrBlock };
-}
-
-async function code(p: Promise<unknown> | (() => unknown)): Promise<string> {
-  try {
-    await (typeof p === 'function' ? p() : p);
-  } catch (e) {
-    expect(e).toBeInstanceOf(EmgpuError);
-    return (e as EmgpuError).code;
-  }
-  return 'accepted';
 }
 
 describe('streaming consumers check the blocks a row source returns', () => {

@@ -32,16 +32,7 @@ import { writeZarrCsr } from '../../src/node.js';
 import type { GmmShardParams, GmmStatistics } from '../../src/shard/types.js';
 import type { CsrSource } from '../../src/stream/types.js';
 import { F64_RTOL } from '../tolerance.js';
-
-async function code(p: Promise<unknown> | (() => unknown)): Promise<string> {
-  try {
-    await (typeof p === 'function' ? p() : p);
-  } catch (e) {
-    expect(e).toBeInstanceOf(EmgpuError);
-    return (e as EmgpuError).code;
-  }
-  return 'accepted';
-}
+import { errorCode as code } from '../helpers/error-code.js';
 
 const B = makeBlobs(60, 3, 3, 5);
 const block = { data: B.data, n: 60, d: 3 };

@@ -44,6 +44,7 @@ import { createEngine } from '../../src/engine/engine.js';
 import { clbicSpace } from '../../src/select/partition.js';
 import { gmmSampleStart, kmeansSampleStart } from '../../src/shard/sample.js';
 import type { NbShardParams } from '../../src/shard/types.js';
+import { errorCode as code } from '../helpers/error-code.js';
 
 /** Rows [a, b) of a CSR matrix, with its own indptr from 0. */
 function rowsOf(m: CsrMatrix, a: number, b: number): CsrMatrix {
@@ -58,16 +59,6 @@ function rowsOf(m: CsrMatrix, a: number, b: number): CsrMatrix {
   } as CsrMatrix;
 }
 const blocks2 = (m: CsrMatrix, half: number) => [rowsOf(m, 0, half), rowsOf(m, half, m.n)];
-
-async function code(p: Promise<unknown> | (() => unknown)): Promise<string> {
-  try {
-    await (typeof p === 'function' ? p() : p);
-  } catch (e) {
-    expect(e).toBeInstanceOf(EmgpuError);
-    return (e as EmgpuError).code;
-  }
-  return 'accepted';
-}
 
 /** Counts: 40 cells × 12 genes, two groups. */
 const C = sampleNbMixture(
