@@ -231,10 +231,11 @@ export function denseMoments(x: ArrayLike<number>, n: number, d: number): { mean
  * On WebGPU the matrix is centred in float64, rounded to float32 and kept on the device in
  * row chunks under the binding limit.
  */
-export const PCA_OPTIONS = optionNames<PcaOptions>({ nComps: true, oversampling: true, nIter: true, seed: true, signal: true });
+// The PCA's own settings (preprocess takes these nested under `pca`); pca() also takes a signal.
+export const PCA_OPTIONS = optionNames<Omit<PcaOptions, 'signal'>>({ nComps: true, oversampling: true, nIter: true, seed: true });
 
 export async function pca(X: DenseInput, options: PcaOptions & EngineSelection = {}): Promise<PcaResult> {
-  checkOptionNames(options, [...PCA_OPTIONS, ...ENGINE_SELECTION], 'pca');
+  checkOptionNames(options, [...PCA_OPTIONS, 'signal', ...ENGINE_SELECTION], 'pca');
   checkDense(X);
   const r = resolvePca(options, X.n, X.d);
   // Extreme scales (core/scale.ts; the float32 band, whatever the backend): PCA of X / s, mapped back.
