@@ -312,7 +312,7 @@ describe('preprocess checks the gene filter and return flags it passes down', ()
       expect(await code(preprocess(counts(), { ...o, minCells: minCells as never }))).toBe('BAD_OPTION');
     expect(await code(preprocess(counts(), { ...o, returnScaled: 'yes' as never }))).toBe('BAD_OPTION');
     // pca() takes a signal; preprocess's nested pca settings do not (its own signal is top-level).
-    expect(await code(preprocess(counts(), { ...o, pca: { signal: new AbortController().signal } as never }))).toBe('BAD_OPTION');
+    expect(await code(preprocess(counts(), { ...o, pca: { signal: new AbortController().signal } as never }))).toBe('UNKNOWN_OPTION');
     expect((await preprocess(counts(), { ...o, minCells: 2, returnScaled: true })).scaled?.n).toBeGreaterThan(0);
   });
 });
