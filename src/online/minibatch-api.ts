@@ -11,17 +11,14 @@ import { resolveSampleWeight } from '../core/weights.js';
 import { checkNInit } from '../core/options.js';
 import { ENGINE_SELECTION, engineFor, withNotice, type EngineSelection } from '../engine/engine.js';
 import { invalid } from '../errors.js';
-import type { Backend, IterationRecord } from '../types.js';
 import type { RowSource } from '../stream/types.js';
 import { colsOf, readBatch, rowsOf, toOnlineData } from './batches.js';
 import { batchDataset, kmeansBlockLabels } from './block-stats.js';
 import { fitMiniBatch, initialCentres, miniBatchStep, stepRng, type MbkSettings } from './minibatch.js';
 import { checkK, finiteResult, numberIn, posInt, seedOf } from './options.js';
+import { ONLINE_COMMON_OPTIONS, type OnlineCommonOptions, type OnlineRunInfo } from './common.js';
 
-export interface MiniBatchKMeansOptions {
-  k: number;
-  /** Rows per step (default 1024; at most n). From a source: rows per chunk. */
-  batchSize?: number;
+export interface MiniBatchKMeansOptions extends OnlineCommonOptions {
   /** Passes over the data (epochs), default 100: in memory maxIter·n / batchSize steps, from a source maxIter·⌈n / batchSize⌉. */
   maxIter?: number;
   /** 'k-means++' (default) on an initSize sample, 'random' rows of it, or k×d centres. */
@@ -38,56 +35,29 @@ export interface MiniBatchKMeansOptions {
   reassignmentRatio?: number;
   /** A last pass for labels and inertia over all rows (default true); else inertia = EWA inertia · n. */
   computeLabels?: boolean;
-  sampleWeight?: ArrayLike<number>;
-  seed?: number;
-  signal?: AbortSignal;
-  /** Called after every step (objective: the batch's inertia before the update). */
-  onStep?: (info: IterationRecord) => void;
 }
 
-export interface MiniBatchKMeansResult {
+export interface MiniBatchKMeansResult extends OnlineRunInfo {
   model: 'minibatch-kmeans';
-  n: number;
-  d: number;
-  k: number;
   centroids: number[][];
   /** Per-centre summed weight (scikit-learn's _counts): the learning rates' denominators. */
   counts: number[];
-  /** With computeLabels: labels at the final centroids. */
-  labels?: number[];
-  clusterSizes?: number[];
   /** Σ w‖x − c‖² over all rows (computeLabels), else the EWA batch inertia per row · n (as scikit-learn). */
   inertia: number;
   /** Passes made: ⌈steps · batchSize / n⌉. */
   nIter: number;
-  nSteps: number;
   stopReason: 'tol' | 'noImprovement' | 'maxIter';
   reassignments: number;
-  /** One record per step: the batch inertia and the squared centre shift. */
-  history: IterationRecord[];
-  backend: Backend;
-  adapter: string;
-  seed: number;
-  timings: { totalMs: number; initMs: number; perStepMs: number };
-  warnings: string[];
 }
 
 const MBK_OPTIONS = [
-  ...optionNames<MiniBatchKMeansOptions>({
-    k: true,
-    batchSize: true,
-    maxIter: true,
+  ...ONLINE_COMMON_OPTIONS,
+  ...optionNames<Omit<MiniBatchKMeansOptions, keyof OnlineCommonOptions>>({
     init: true,
-    initSize: true,
     nInit: true,
     tol: true,
     maxNoImprovement: true,
     reassignmentRatio: true,
-    computeLabels: true,
-    sampleWeight: true,
-    seed: true,
-    signal: true,
-    onStep: true,
   }),
   ...ENGINE_SELECTION,
 ];

@@ -17,27 +17,25 @@ import { resolve } from '../gmm/options.js';
 import { shapeCov } from '../gmm/result.js';
 import { implementationFor } from '../core/registry.js';
 import type { GmmBackend } from '../gmm/backend.js';
-import type { Backend, CovarianceType, GaussianMixtureParams, IterationRecord } from '../types.js';
+import type { CovarianceType, GaussianMixtureParams, IterationRecord } from '../types.js';
 import type { RowSource } from '../stream/types.js';
 import { chunkCount, chunkOrder, colsOf, initSample, passBatch, rowsOf, toOnlineData, type Batch, type OnlineData } from './batches.js';
 import { batchDataset, gmmBlockEvaluate, gmmBlockStats } from './block-stats.js';
 import { stepStats } from './gmm-stats.js';
 import { checkK, finiteResult, posInt, resolveSchedule, seedOf, stepSize, type StepSchedule } from './options.js';
+import { ONLINE_COMMON_OPTIONS, type OnlineCommonOptions, type OnlineRunInfo } from './common.js';
 import { abortCheckpoint } from '../core/yield.js';
 
 /** When the loops below last yielded to the event loop (abortCheckpoint: a timer's abort runs within one batch). */
 const YIELD_CLOCK = { t: 0 };
 
-export interface OnlineGmmOptions {
-  k: number;
+export interface OnlineGmmOptions extends OnlineCommonOptions {
   /** 'full' (default), 'diag', 'spherical' or 'tied'. */
   covariance?: CovarianceType;
   /** As gaussianMixture's, on an initSize sample: 'kmeans' (default), 'k-means++', 'random', 'random-from-data', or given parameters. */
   init?: 'kmeans' | 'k-means++' | 'random' | 'random-from-data' | GaussianMixtureParams;
   /** Rows of the initialisation sample (default max(3·batchSize, 10·k), at most n). */
   initSize?: number;
-  /** Rows per batch (default 1024). */
-  batchSize?: number;
   /** Passes over the data (default 1). */
   maxIter?: number;
   /** α of η_t = (t + t0)^(−α), in (0.5, 1] (default 0.6). */
@@ -45,21 +43,13 @@ export interface OnlineGmmOptions {
   /** t0 ≥ 1 (default 2). */
   stepOffset?: number;
   regCovar?: number;
-  /** A last pass for labels and the log-likelihood at the final parameters (default true). */
-  computeLabels?: boolean;
-  sampleWeight?: ArrayLike<number>;
-  seed?: number;
-  signal?: AbortSignal;
   /** After every batch: objective = the batch's mean log-likelihood at the parameters before the step. */
   onStep?: (info: IterationRecord) => void;
 }
 
-export interface OnlineGmmResult {
+export interface OnlineGmmResult extends OnlineRunInfo {
   model: 'gmm';
   covariance: CovarianceType;
-  n: number;
-  d: number;
-  k: number;
   weights: number[];
   means: number[][];
   covariances: number[] | number[][] | number[][][];
@@ -68,35 +58,17 @@ export interface OnlineGmmResult {
   /** With computeLabels: Σ w log p(x) over all rows, its mean per unit weight, labels and sizes. */
   logLikelihood?: number;
   lowerBound?: number;
-  labels?: number[];
-  clusterSizes?: number[];
-  nIter: number;
-  nSteps: number;
   schedule: StepSchedule;
-  history: IterationRecord[];
-  backend: Backend;
-  adapter: string;
-  seed: number;
-  timings: { totalMs: number; initMs: number; perStepMs: number };
-  warnings: string[];
 }
 
 const OPTIONS = [
-  ...optionNames<OnlineGmmOptions>({
-    k: true,
+  ...ONLINE_COMMON_OPTIONS,
+  ...optionNames<Omit<OnlineGmmOptions, keyof OnlineCommonOptions>>({
     covariance: true,
     init: true,
-    initSize: true,
-    batchSize: true,
-    maxIter: true,
     stepDecay: true,
     stepOffset: true,
     regCovar: true,
-    computeLabels: true,
-    sampleWeight: true,
-    seed: true,
-    signal: true,
-    onStep: true,
   }),
   ...ENGINE_SELECTION,
 ];

@@ -21,12 +21,13 @@ import { mStep } from '../nbmm/mstep.js';
 import { resolve } from '../nbmm/options.js';
 import type { CountsInput, DispersionOption } from '../nbmm/types.js';
 import type { CsrSource } from '../stream/types.js';
-import type { Backend, IterationRecord } from '../types.js';
+import type { IterationRecord } from '../types.js';
 import { chunkOrder, isRowSource } from './batches.js';
 import { nbBlockEvaluate, nbBlockStats } from './block-stats.js';
 import { concatCounts, pickCounts } from './nb-blocks.js';
 import { RunningHistograms, stepNbStats } from './nb-stats.js';
 import { checkK, finiteResult, numberIn, posInt, resolveSchedule, seedOf, stepSize, type StepSchedule } from './options.js';
+import { ONLINE_COMMON_OPTIONS, type OnlineCommonOptions, type OnlineRunInfo } from './common.js';
 import { readChecked } from '../stream/block.js';
 import { checkSource as checkRowSource } from '../stream/check.js';
 import { abortCheckpoint } from '../core/yield.js';
@@ -34,12 +35,11 @@ import { abortCheckpoint } from '../core/yield.js';
 /** When the loops below last yielded to the event loop (abortCheckpoint: a timer's abort runs within one batch). */
 const YIELD_CLOCK = { t: 0 };
 
-export interface OnlineNbOptions {
-  k: number;
+export interface OnlineNbOptions extends OnlineCommonOptions {
   /** 'kmeans' (default: nbmm's k-means on log1p(x/s) of an initSize sample), 'random', or n labels (in memory only). */
   init?: 'kmeans' | 'random' | ArrayLike<number>;
+  /** Rows of the initialisation sample (default max(3·batchSize, 10·k), at most n). */
   initSize?: number;
-  batchSize?: number;
   /** Passes (default 1). */
   maxIter?: number;
   stepDecay?: number;
@@ -50,18 +50,10 @@ export interface OnlineNbOptions {
   sizeFactors?: 'library' | 'none';
   /** The mean library size that size factors divide by (default: over all cells in memory; the sample's from a source). */
   libraryMean?: number;
-  computeLabels?: boolean;
-  sampleWeight?: ArrayLike<number>;
-  seed?: number;
-  signal?: AbortSignal;
-  onStep?: (info: IterationRecord) => void;
 }
 
-export interface OnlineNbResult {
+export interface OnlineNbResult extends OnlineRunInfo {
   model: 'nbmm';
-  n: number;
-  d: number;
-  k: number;
   weights: number[];
   means: number[][];
   dispersion: number[];
@@ -69,37 +61,19 @@ export interface OnlineNbResult {
   sizeFactorMode: 'library' | 'none';
   logLikelihood?: number;
   lowerBound?: number;
-  labels?: number[];
-  clusterSizes?: number[];
-  nIter: number;
-  nSteps: number;
   schedule: StepSchedule;
-  history: IterationRecord[];
-  backend: Backend;
-  adapter: string;
-  seed: number;
-  timings: { totalMs: number; initMs: number; perStepMs: number };
-  warnings: string[];
 }
 
 const OPTIONS = [
-  ...optionNames<OnlineNbOptions>({
-    k: true,
+  ...ONLINE_COMMON_OPTIONS,
+  ...optionNames<Omit<OnlineNbOptions, keyof OnlineCommonOptions>>({
     init: true,
-    initSize: true,
-    batchSize: true,
-    maxIter: true,
     stepDecay: true,
     stepOffset: true,
     dispersion: true,
     meanEstimator: true,
     sizeFactors: true,
     libraryMean: true,
-    computeLabels: true,
-    sampleWeight: true,
-    seed: true,
-    signal: true,
-    onStep: true,
   }),
   ...ENGINE_SELECTION,
 ];
