@@ -224,7 +224,9 @@ export interface GaussianMixtureOptions {
   /** MAP estimation with conjugate priors; the log-posterior becomes the objective. */
   prior?: GaussianMixturePrior;
   onIteration?: (info: IterationRecord) => void;
-  signal?: AbortSignal /** Weight of each sample (scikit-learn's sample_weight: weight w counts as w copies); default all 1. */;
+  /** Stops the fit between iterations with an AbortError. */
+  signal?: AbortSignal;
+  /** Weight of each sample (scikit-learn's sample_weight: weight w counts as w copies); default all 1. */
   sampleWeight?: ArrayLike<number>;
 }
 

@@ -69,7 +69,9 @@ export interface NegativeBinomialMixtureOptions {
   deviceMStep?: boolean;
   /** Called after every iteration of every restart; `objective` is the total log-likelihood at the start of the iteration. */
   onIteration?: (info: IterationRecord) => void;
-  signal?: AbortSignal /** Weight of each sample (scikit-learn's sample_weight: weight w counts as w copies); default all 1. */;
+  /** Stops the fit between iterations with an AbortError. */
+  signal?: AbortSignal;
+  /** Weight of each sample (scikit-learn's sample_weight: weight w counts as w copies); default all 1. */
   sampleWeight?: ArrayLike<number>;
 }
 
