@@ -13,7 +13,7 @@ import { createEngine, type Engine } from '../../src/index.js';
 import { read10xDir } from '../../src/node.js';
 import { preprocess, normalizeTotal } from '../../src/sc/preprocess.js';
 import { preprocessStream } from '../../src/sc/stream/preprocess.js';
-import { normalizeBlock } from '../../src/sc/stream/ops.js';
+import { normalizeRowsInto } from '../../src/sc/row-ops.js';
 import { subsetCsr } from '../../src/sc/matrix.js';
 import { sampleNbMixture, type NbMixtureParams } from '../../src/sc/synthetic.js';
 import { csrSource } from '../../src/stream/memory.js';
@@ -97,7 +97,7 @@ describe('streamed normalisation', () => {
     const want = await normalizeTotal(synth, { engine: cpu, targetSum: 1e4 });
     const blk = await readAll(csrSource(synth));
     const out = new Float64Array(blk.nnz);
-    const totals = normalizeBlock(blk, 1e4, true, out);
+    const totals = normalizeRowsInto(blk, 1e4, true, out);
     expect(arr(totals)).toEqual(arr(want.totals));
     expect(arr(out)).toEqual(arr(want.values));
   });

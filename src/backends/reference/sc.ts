@@ -5,6 +5,7 @@
  */
 import type { CsrMatrix, DenseOps, GeneSums, GeneSumsRequest, Layer, RowQc, ScBackend, ScOps } from '../../sc/backend.js';
 import { entriesPerGene } from '../../sc/moments.js';
+import { normalizeRowsInto, rowQcInto } from '../../sc/row-ops.js';
 
 export class CpuCsrOps implements ScOps {
   readonly backend = 'reference' as const;
@@ -20,41 +21,15 @@ export class CpuCsrOps implements ScOps {
   }
 
   async rowQc(mask: Uint8Array): Promise<RowQc> {
-    const { n, indptr, indices, values } = this.csr;
-    const total = new Float64Array(n);
-    const detected = new Float64Array(n);
-    const masked = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      let t = 0;
-      let m = 0;
-      let det = 0;
-      for (let p = indptr[i]; p < indptr[i + 1]; p++) {
-        const x = values[p];
-        t += x;
-        if (x > 0) det++;
-        if (mask[indices[p]]) m += x;
-      }
-      total[i] = t;
-      detected[i] = det;
-      masked[i] = m;
-    }
-    return { total, detected, masked };
+    const n = this.csr.n;
+    const out = { total: new Float64Array(n), detected: new Float64Array(n), masked: new Float64Array(n) };
+    rowQcInto(this.csr, mask, out);
+    return out;
   }
 
   async normalize(targetSum: number, log1p: boolean): Promise<Float64Array> {
-    const { n, indptr, values } = this.csr;
-    const out = new Float64Array(indptr[n]);
-    const totals = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      let t = 0;
-      for (let p = indptr[i]; p < indptr[i + 1]; p++) t += values[p];
-      totals[i] = t;
-      const div = t === 0 ? 1 : t / targetSum;
-      for (let p = indptr[i]; p < indptr[i + 1]; p++) {
-        const y = values[p] / div;
-        out[p] = log1p ? Math.log1p(y) : y;
-      }
-    }
+    const out = new Float64Array(this.csr.indptr[this.csr.n]);
+    const totals = normalizeRowsInto(this.csr, targetSum, log1p, out);
     this.norm = out;
     return totals;
   }

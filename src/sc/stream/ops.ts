@@ -9,27 +9,11 @@
  * chunking (O(nnz) per pass, far below the cost of reading the data).
  */
 import { invalid } from '../../errors.js';
-import type { CsrBlock, CsrSource } from '../../stream/types.js';
+import type { CsrSource } from '../../stream/types.js';
 import type { Backend } from '../../types.js';
 import type { DenseOps, GeneSums, GeneSumsRequest, RowQc, ScGpuCounters, ScOps } from '../backend.js';
 import type { PassLog } from './passes.js';
-
-/** Normalised (and log1p) values of one block's rows into `out` (CSR order); returns the row totals. */
-export function normalizeBlock(blk: CsrBlock, targetSum: number, log1p: boolean, out: Float64Array): Float64Array {
-  const totals = new Float64Array(blk.n);
-  const { indptr, values } = blk;
-  for (let i = 0; i < blk.n; i++) {
-    let t = 0;
-    for (let p = indptr[i]; p < indptr[i + 1]; p++) t += values[p];
-    totals[i] = t;
-    const div = t === 0 ? 1 : t / targetSum;
-    for (let p = indptr[i]; p < indptr[i + 1]; p++) {
-      const y = values[p] / div;
-      out[p] = log1p ? Math.log1p(y) : y;
-    }
-  }
-  return totals;
-}
+import { normalizeRowsInto } from '../row-ops.js';
 
 /** Row bookkeeping a pass may fill as a by-product (kept cells' totals, entries per row in some columns). */
 export interface RowTaps {
@@ -78,7 +62,7 @@ export class StreamOps implements ScOps {
       let totals: Float64Array | null = null;
       if (req.layer === 'norm' || taps.totals) {
         if (buf.length < blk.nnz) buf = new Float64Array(blk.nnz);
-        totals = normalizeBlock(blk, this.norm.targetSum, this.norm.log1p, buf);
+        totals = normalizeRowsInto(blk, this.norm.targetSum, this.norm.log1p, buf);
         if (req.layer === 'norm') vals = buf;
       }
       if (taps.totals && totals) taps.totals.set(totals, range.start);

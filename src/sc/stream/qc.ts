@@ -9,6 +9,7 @@ import type { CsrSource } from '../../stream/types.js';
 import { checkCsr } from '../matrix.js';
 import type { GeneFilterResult, QcMetrics } from '../qc.js';
 import type { PassLog } from './passes.js';
+import { rowQcInto } from '../row-ops.js';
 
 /** Pass 'qc': totals, genes detected, mitochondrial counts per cell (each block validated as counts). */
 export async function qcPass(source: CsrSource, mask: Uint8Array, log: PassLog): Promise<QcMetrics> {
@@ -23,21 +24,7 @@ export async function qcPass(source: CsrSource, mask: Uint8Array, log: PassLog):
         `${source.name}: rows [${range.start}, ${range.end}) came back as ${blk.n} × ${blk.d}, not ${range.end - range.start} × ${source.d}. The source breaks the CsrSource contract; check its reader.`,
       );
     checkCsr(blk, `${source.name} rows [${range.start}, ${range.end})`, { nonNegative: true });
-    const { indptr, indices, values } = blk;
-    for (let i = 0; i < blk.n; i++) {
-      let t = 0;
-      let m = 0;
-      let det = 0;
-      for (let p = indptr[i]; p < indptr[i + 1]; p++) {
-        const x = values[p];
-        t += x;
-        if (x > 0) det++;
-        if (mask[indices[p]]) m += x;
-      }
-      totalCounts[range.start + i] = t;
-      nGenes[range.start + i] = det;
-      mitoCounts[range.start + i] = m;
-    }
+    rowQcInto(blk, mask, { total: totalCounts, detected: nGenes, masked: mitoCounts }, range.start);
   });
   const pctMito = new Float64Array(n);
   for (let i = 0; i < n; i++) pctMito[i] = totalCounts[i] > 0 ? (100 * mitoCounts[i]) / totalCounts[i] : 0;
