@@ -56,7 +56,7 @@ export interface DataPrecisionOptions {
   /**
    * 'f16': the data rows on the GPU in half precision (half the bytes per pass; arithmetic and
    * accumulation stay float32; each value within 2⁻¹¹ of itself, relative). WebGPU only, opt-in;
-   * default 'f32'. See README "Subgroups and half-precision storage".
+   * default 'f32'. Scoring new data stays float32. See README "Subgroups and half-precision storage".
    */
   precision?: 'f32' | 'f16';
 }
