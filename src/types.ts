@@ -51,12 +51,12 @@ export interface CommonFitOptions {
   sampleWeight?: ArrayLike<number>;
 }
 
-/** How the WebGPU backend stores the data (k-means and soft k-means). */
+/** How the WebGPU backend stores the data (k-means, soft k-means and the Gaussian mixture). */
 export interface DataPrecisionOptions {
   /**
    * 'f16': the data rows on the GPU in half precision (half the bytes per pass; arithmetic and
    * accumulation stay float32; each value within 2⁻¹¹ of itself, relative). WebGPU only, opt-in;
-   * default 'f32'. See README "Subgroups and half-precision storage".
+   * default 'f32'. Scoring new data stays float32. See README "Subgroups and half-precision storage".
    */
   precision?: 'f32' | 'f16';
 }
@@ -202,7 +202,7 @@ export interface GaussianMixturePrior {
       };
 }
 
-export interface GaussianMixtureOptions {
+export interface GaussianMixtureOptions extends DataPrecisionOptions {
   k: number;
   /** Covariance structure (default 'full'). */
   covariance?: CovarianceType;

@@ -51,7 +51,7 @@
  * 5. Half-precision storage of the data (k-means' opt-in `precision: 'f16'` on WebGPU). Each
  *    stored value is the nearest f16 to the float32 one: relative error ≤ F16_STORAGE_RTOL = 2⁻¹¹
  *    (the fit first scales the data by a power of two so that no value that matters is
- *    subnormal; src/kmeans/precision.ts). Arithmetic and accumulation stay float32 and read the
+ *    subnormal; src/core/precision.ts). Arithmetic and accumulation stay float32 and read the
  *    rounded values exactly, so a pass on f16 storage has the bits of a pass on float32 storage
  *    of the rounded values (tested bit for bit). Against float64 on the unrounded data, with the
  *    same labels, a centroid coordinate (a mean of rounded values) is within
@@ -185,3 +185,88 @@ export const NB_ORDER_PARAM_RTOL = 1e-6;
  */
 export const NB_DEVICE_Q_RTOL = 1e-7;
 export const NB_DEVICE_MSTEP_RTOL = 2e-3;
+
+/**
+ * 6. Half-precision storage for the Gaussian mixture (`gaussianMixture(…, { precision: 'f16' })`).
+ *    (a) Against float64 on the f16-rounded data (what the GPU holds, mapped back to the data's
+ *    units) only float32 arithmetic differs, so section 2's float32 policy applies unchanged.
+ *    (b) Against float64 on the data themselves. A stored value is f16(fl32(x/s − x̄/s)), s a power
+ *    of two below 2⁻¹³·max|x| (src/core/precision.ts): the centring's float32 rounding (≤ 2⁻²⁴
+ *    relative), then f16's (≤ 2⁻¹¹ relative while normal, ≤ 2⁻²⁵ absolute below 2⁻¹⁴). So in the
+ *    data's units each value moves by |δ_ia| ≤ Δ_a = (2⁻¹¹ + 2⁻²³)·max_i|x_ia − x̄_a| + 2⁻³⁸·max|x|
+ *    (f16FeatureBound). The tests' components are so far apart that every responsibility is 0 or 1
+ *    within 1e-12 (checked on the reference), so both fits end on the same partition, and with
+ *    regCovar 0 their parameters are that partition's sample moments. Per component, with
+ *    y_i = x_i − μ, e_i = δ_i − δ̄ (Σ_i y_i = 0 removes δ̄ from the cross terms) and Cauchy–Schwarz:
+ *      - means are means of perturbations: |Δμ_a| ≤ Δ_a;
+ *      - covariances (tied: pooled over components): ΔΣ_ab = mean(y_a·δ_b + δ_a·y_b + e_a·e_b), so
+ *        |ΔΣ_ab| ≤ Δ_b·√Σ_aa + Δ_a·√Σ_bb + Δ_a·Δ_b (diag: a = b); spherical, σ² = mean_a Σ_aa:
+ *        |Δσ²| ≤ (2‖Δ‖·√(d·σ²) + ‖Δ‖²)/d (f16CovBound);
+ *      - weights do not move (the same partition);
+ *      - the log-likelihood: at fixed parameters a row's log p moves as its own component's −½‖y‖²,
+ *        y = Uᵀ(x − μ) (the others hold e⁻¹⁰⁰ of the weight), by at most ‖y‖·t + t²/2, where
+ *        t = ‖Uᵀδ‖ ≤ √(Σ_j (Σ_a |U_aj|·Δ_a)²); each fit maximises its own data's likelihood over the
+ *        parameters (for that partition), so ℓ*(x + δ) − ℓ*(x) lies between the changes at the two
+ *        fits' parameters: |Δℓ| ≤ max over both fits of Σ_i (‖y_i‖·t + t²/2) (f16LoglikBound).
+ *    Each bound adds the float32 policy for the GPU's own arithmetic. The bounds are worst cases
+ *    (every rounding error aligned), so far from tight: they catch a wrong scale or a misread value.
+ */
+export function f16FeatureBound(x: ArrayLike<number>, n: number, d: number): Float64Array {
+  let big = 0;
+  for (let t = 0; t < n * d; t++) big = Math.max(big, Math.abs(x[t]));
+  return Float64Array.from({ length: d }, (_, a) => {
+    let mean = 0;
+    for (let i = 0; i < n; i++) mean += x[i * d + a] / n;
+    let dev = 0;
+    for (let i = 0; i < n; i++) dev = Math.max(dev, Math.abs(x[i * d + a] - mean));
+    return (2 ** -11 + 2 ** -23) * dev + 2 ** -38 * big;
+  });
+}
+
+/** Section 6's bound on |ΔΣ_ab| for a component (or the tied) covariance `cov` (d×d) of the reference. */
+export function f16CovBound(spherical: boolean, delta: ArrayLike<number>, cov: number[][], a: number, b: number): number {
+  if (spherical) {
+    const d = delta.length;
+    let norm2 = 0;
+    for (let f = 0; f < d; f++) norm2 += delta[f] ** 2;
+    return (2 * Math.sqrt(norm2 * d * cov[0][0]) + norm2) / d;
+  }
+  return delta[b] * Math.sqrt(cov[a][a]) + delta[a] * Math.sqrt(cov[b][b]) + delta[a] * delta[b];
+}
+
+/**
+ * Section 6's log-likelihood bound Σ_i (‖y_i‖·t_c + t_c²/2) at one fit's parameters: `labels`
+ * (the partition), `means` and `U` (per component the d×d upper-triangular precision factor,
+ * y_j = Σ_a (x_a − μ_a)·U_aj).
+ */
+export function f16LoglikBound(
+  x: ArrayLike<number>,
+  n: number,
+  d: number,
+  labels: ArrayLike<number>,
+  means: number[][],
+  U: number[][][],
+  delta: ArrayLike<number>,
+): number {
+  const t = U.map((u) => {
+    let s = 0;
+    for (let j = 0; j < d; j++) {
+      let col = 0;
+      for (let a = 0; a < d; a++) col += Math.abs(u[a][j]) * delta[a];
+      s += col * col;
+    }
+    return Math.sqrt(s);
+  });
+  let bound = 0;
+  for (let i = 0; i < n; i++) {
+    const c = labels[i];
+    let y2 = 0;
+    for (let j = 0; j < d; j++) {
+      let y = 0;
+      for (let a = 0; a < d; a++) y += (x[i * d + a] - means[c][a]) * U[c][a][j];
+      y2 += y * y;
+    }
+    bound += Math.sqrt(y2) * t[c] + (t[c] * t[c]) / 2;
+  }
+  return bound;
+}

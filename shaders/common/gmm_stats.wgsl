@@ -4,7 +4,8 @@
 // Σ w_ic·score_i and the shifted moments Σ w_ic (x_ia − m_ca)(x_ib − m_cb) over the M `pairs`,
 // with w_ic = r_ic·s_i (s_i the sample weight). Thread `lid` owns outputs lid, lid + WG, … and adds
 // the rows in order, Kahan-compensated (segment sums of a few hundred float32 terms keep ~1 ulp).
-// Uses the kernel's x, resp, score, means, pairs, partials and chunk, and its D, K, M, WG.
+// Reads the rows and weights through x_at and x_weight (common/x_f32 or common/x_f16); uses the
+// kernel's resp, score, means, pairs, partials and chunk, and its D, K, M, WG.
 fn segment_stats(seg: u32, span: vec2u, lid: u32) {
   let J = D + 2u + M;
   let outBase = (chunk.segOffset + seg) * K * J;
@@ -24,11 +25,11 @@ fn segment_stats(seg: u32, span: vec2u, lid: u32) {
       sb = means[c * D + b];
     }
     for (var r = span.x; r < span.y; r++) {
-      let w = resp[r * K + c] * sample_weight(r);
+      let w = resp[r * K + c] * x_weight(r);
       var v = 1.0;
-      if (f < D) { v = x[r * D + f]; }
+      if (f < D) { v = x_at(r * D + f); }
       else if (f == D + 1u) { v = score[r]; }
-      else if (f > D + 1u) { v = (x[r * D + a] - sa) * (x[r * D + b] - sb); }
+      else if (f > D + 1u) { v = (x_at(r * D + a) - sa) * (x_at(r * D + b) - sb); }
       kahan_add(&acc, w * v);
     }
     partials[outBase + o] = acc.x;

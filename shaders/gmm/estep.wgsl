@@ -7,21 +7,22 @@
 // score_i), label_i = argmax_c a_ic (ties to the lower index). Dropped components have
 // const_c = −f32max and get zero responsibility.
 //
-// Bindings: 0 x: rows×D f32 (then the sample weights, unused here) · 1 means: K×D f32 · 2 prec: precision factors (K·D·D | D·D | K·D | K) ·
+// Bindings: 0 x: rows×D f32 (common/x_f32) or packed f16 (common/x_f16, opt-in), then the
+// sample weights (unused here) · 1 means: K×D f32 · 2 prec: precision factors (K·D·D | D·D | K·D | K) ·
 // 3 consts: K f32 · 4 resp: rows×K f32 (write) · 5 score: rows f32 (write) · 6 labels: rows u32
 // (write) · 7 chunk: uniform {rows, segOffset, segRows, rowOffset}.
 // Dispatch: one thread per row, WG rows per workgroup, over (x, y) past 65535 workgroups.
 // Workgroup memory: none (the row's log-densities are staged in its own resp row).
 // Tiling: none; parameters are read from storage (the same address in every thread). Used by
-// evaluate() (EM iterations use fused.wgsl). Bytes per row: 4·D read, 4·K + 8 written.
-// Composed with common/grid, common/chunk, common/logsumexp, common/gmm_quad (src/backends/webgpu/gmm-kernels.ts).
+// evaluate() (EM iterations use fused.wgsl). Bytes per row: 4·D read (f16 storage: 2·D), 4·K + 8 written.
+// Composed with common/grid, common/chunk, common/x_f32 or common/x_f16, common/logsumexp,
+// common/gmm_quad (src/backends/webgpu/gmm-kernels.ts).
 
 override D: u32;
 override K: u32;
 override COV: u32 = 0u;
 override WG: u32 = 256u;
 
-@group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read> means: array<f32>;
 @group(0) @binding(2) var<storage, read> prec: array<f32>;
 @group(0) @binding(3) var<storage, read> consts: array<f32>;

@@ -11,7 +11,8 @@
 // The segment's rows and responsibilities, written in phase 1 by this workgroup, are read again in
 // phase 2 right after: on a GPU they come from cache, so the data leave memory once per iteration.
 //
-// Bindings: 0 x: rows×D f32, then rows sample weights · 1 means: K×D f32 · 2 prec: precision
+// Bindings: 0 x: rows×D f32 (common/x_f32) or packed f16 (common/x_f16, opt-in), then rows
+// sample weights · 1 means: K×D f32 · 2 prec: precision
 // factors (K·D·D | D·D | K·D | K) · 3 consts: K f32 · 4 resp: rows×K f32 (read_write scratch) ·
 // 5 score: rows f32 (read_write) · 6 pairs: M×2 u32 · 7 partials: segments×K×J f32 (write; this
 // chunk's segments start at chunk.segOffset) · 8 chunk: uniform {rows, segOffset, segRows, rowOffset}.
@@ -29,11 +30,11 @@
 // Workgroup memory: ps (PS floats): the tile's KT·D means, KT constants, then its precision
 // factors (full: KT blocks of D×JW, row a, column j − j0 at a·JW + j − j0; tied: one D×JW block;
 // diag: KT·D; spherical: KT).
-// Bytes per row from memory: 4·(D + 1) of x and weight, 4·K of responsibilities and 4 of score
+// Bytes per row from memory: 4·(D + 1) of x and weight (f16 storage: 2·D + 4), 4·K of responsibilities and 4 of score
 // written then re-read (cache; with column blocks the partial sums too); parameters once per
 // workgroup (O(k·d²)), statistics O(k·d²) per workgroup.
-// Composed with common/grid, common/chunk, common/sample_weight, common/kahan, common/logsumexp,
-// common/gmm_quad, common/gmm_stats (src/backends/webgpu/gmm-kernels.ts).
+// Composed with common/grid, common/chunk, common/x_f32 or common/x_f16, common/kahan,
+// common/logsumexp, common/gmm_quad, common/gmm_stats (src/backends/webgpu/gmm-kernels.ts).
 
 override D: u32;
 override K: u32;
@@ -45,7 +46,6 @@ override KT: u32 = 1u;
 override JW: u32 = 1u;
 override PS: u32 = 1u;
 
-@group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read> means: array<f32>;
 @group(0) @binding(2) var<storage, read> prec: array<f32>;
 @group(0) @binding(3) var<storage, read> consts: array<f32>;
@@ -83,7 +83,7 @@ fn load_tile(c0: u32, kt: u32, j0: u32, jw: u32, lid: u32) {
   }
 }
 
-// common/gmm_quad's chain for the row at x[base …] and tile component cc over columns
+// common/gmm_quad's chain for the row at x_at(base …) and tile component cc over columns
 // j0 … j0 + jw, continuing the partial sum q (diag and spherical: one tile of all D columns).
 fn quad_tile(base: u32, cc: u32, j0: u32, jw: u32, q0: f32) -> f32 {
   let mb = cc * D;
@@ -95,18 +95,18 @@ fn quad_tile(base: u32, cc: u32, j0: u32, jw: u32, q0: f32) -> f32 {
       let j = j0 + jj;
       var y = 0.0;
       for (var a = 0u; a <= j; a++) {
-        y = fma(x[base + a] - ps[mb + a], ps[fb + a * JW + jj], y);
+        y = fma(x_at(base + a) - ps[mb + a], ps[fb + a * JW + jj], y);
       }
       q = fma(y, y, q);
     }
   } else if (COV == 2u) {
     for (var j = 0u; j < D; j++) {
-      let y = (x[base + j] - ps[mb + j]) * ps[pb + mb + j];
+      let y = (x_at(base + j) - ps[mb + j]) * ps[pb + mb + j];
       q = fma(y, y, q);
     }
   } else {
     for (var j = 0u; j < D; j++) {
-      let t = x[base + j] - ps[mb + j];
+      let t = x_at(base + j) - ps[mb + j];
       q = fma(t, t, q);
     }
     q = q * ps[pb + cc] * ps[pb + cc];

@@ -19,6 +19,7 @@ import { nParameters, precisionsFrom, type GmmParams } from './model.js';
 import { resolve } from './options.js';
 import { buildResult, compact } from './result.js';
 import { evaluationScale, gmmScale } from './scale.js';
+import { wantsF16 } from '../core/precision.js';
 
 const backendOf = (engine: Engine): GmmBackend => implementationFor<GmmBackend>('gmm', engine.backend);
 
@@ -36,6 +37,7 @@ const GMM_OPTIONS = [
     onIteration: true,
     signal: true,
     sampleWeight: true,
+    precision: true,
   }),
   ...ENGINE_SELECTION,
 ];
@@ -52,13 +54,21 @@ export async function gaussianMixture(data: DataInput, options: GaussianMixtureO
   const onIteration = options.onIteration;
   if (onIteration !== undefined && typeof onIteration !== 'function') throw invalid('BAD_OPTION', 'onIteration must be a function.');
   const total = weights ? weights.reduce((a, b) => a + b, 0) : ds0.n;
-  // Extreme scales are fitted on x / s and mapped back (gmm/scale.ts); s = 1 for ordinary data.
-  const sc = gmmScale(ds0, r, total, isFloat32Backend(engine.backend));
+  const f16 = wantsF16(options.precision, engine.backend);
+  if (f16 && r.prior) {
+    throw invalid(
+      'BAD_OPTION',
+      "precision 'f16' fits the data rescaled by a power of two into half precision's range, where a MAP prior's log-density cannot be reported in the data's units. Leave precision out, or drop the prior.",
+    );
+  }
+  r.f16 = f16;
+  // Extreme scales, or half-precision storage, are fitted on x / s and mapped back (gmm/scale.ts); s = 1 for ordinary data.
+  const sc = gmmScale(ds0, r, total, isFloat32Backend(engine.backend), f16);
   const ds = scaleDataset(ds0, sc.s);
   const fitData = sc.s === 1 ? data : { data: ds.x, n: ds.n, d: ds.d };
   const seen = sc.s === 1 ? onIteration : sc.wrap(onIteration);
   const run = { ...(seen ? { onIteration: seen } : {}), ...(options.signal ? { signal: options.signal } : {}) };
-  return backendOf(engine).session(engine, ds, { k: r.k, type: r.type, weights }, async (s) => {
+  return backendOf(engine).session(engine, ds, { k: r.k, type: r.type, weights, ...(f16 ? { f16 } : {}) }, async (s) => {
     const warnings = new Set<string>();
     if (engine.notice) warnings.add(engine.notice);
     const best = await fitGmm(engine, s, ds, fitData, r, weights, warnings, run);

@@ -21,6 +21,8 @@ export interface GmmSetup {
   type: CovarianceType;
   /** Sample weights (validated), or null for all ones. */
   weights: Float64Array | null;
+  /** WebGPU: store the rows in half precision (the api allows it on 'webgpu' only). */
+  f16?: boolean;
 }
 
 /** One data set held by a backend for the duration of a fit (or of one scoring call). */

@@ -50,6 +50,8 @@ export async function initialParams(
       k,
       nInit: 1,
       seed: rng.nextU32(),
+      // Half-precision storage starts from k-means on the same rounded rows.
+      ...(r.f16 ? { precision: 'f16' as const } : {}),
       ...(sampleWeight ? { sampleWeight } : {}),
       ...(signal ? { signal } : {}),
     });

@@ -23,6 +23,8 @@ export interface Resolved {
   prior: ResolvedPrior | null;
   /** The power of two the data are divided by for fitting (gmm/scale.ts); 1 for ordinary data. */
   scale: number;
+  /** WebGPU: the data are stored in half precision (precision: 'f16'; set by api.ts, which knows the backend). */
+  f16?: boolean;
 }
 
 const PRIOR_OPTIONS = optionNames<GaussianMixturePrior>({ weightConcentration: true, normal: true });

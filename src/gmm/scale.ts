@@ -7,6 +7,7 @@
  */
 import type { Dataset } from '../data.js';
 import { dataScale, mapBack, maxAbs } from '../core/scale.js';
+import { f16Scale } from '../core/precision.js';
 import { invalid } from '../errors.js';
 import type { GaussianMixtureResult, IterationRecord } from '../types.js';
 import { precisionsFrom, type GmmParams } from './model.js';
@@ -26,9 +27,14 @@ export interface GmmScale {
   unscale(res: GaussianMixtureResult): void;
 }
 
-/** The scale of a fit; adjusts `r` (regCovar, given init) to the scaled units when s ≠ 1. */
-export function gmmScale(ds: Dataset, r: Resolved, total: number, float32: boolean): GmmScale {
-  const s = dataScale(maxAbs(ds.x), ds.d, total, float32);
+/**
+ * The scale of a fit; adjusts `r` (regCovar, given init) to the scaled units when s ≠ 1. `f16`: the
+ * data are stored in half precision, and s is the power of two that brings them into its range
+ * (core/precision.ts f16Scale) instead of the safe band's.
+ */
+export function gmmScale(ds: Dataset, r: Resolved, total: number, float32: boolean, f16 = false): GmmScale {
+  const m = maxAbs(ds.x);
+  const s = f16 ? f16Scale(m) : dataScale(m, ds.d, total, float32);
   const perSample = ds.d * Math.log(s);
   const userReg = r.regCovar;
   if (s !== 1) {

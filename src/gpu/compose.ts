@@ -65,7 +65,8 @@ const LIBRARIES: Record<WgslLibrary, Library> = {
   lgamma: { file: 'common/lgamma.wgsl', code: '', needs: [] },
   polygamma: { file: 'common/polygamma.wgsl', code: '', needs: ['lgamma'] },
   gmmQuad: { file: 'common/gmm_quad.wgsl', code: '', needs: [] },
-  gmmStats: { file: 'common/gmm_stats.wgsl', code: '', needs: ['sampleWeight', 'kahan'] },
+  // Reads rows through x_at/x_weight: the kernel names common/x_f32 or common/x_f16.
+  gmmStats: { file: 'common/gmm_stats.wgsl', code: '', needs: ['kahan'] },
   laneMin: { file: 'common/lane_min.wgsl', code: '', needs: [] },
   laneMinWorkgroup: { file: 'common/lane_min_workgroup.wgsl', code: '', needs: ['laneMin'] },
   laneMinSubgroups: { file: 'common/lane_min_subgroups.wgsl', code: '', needs: ['laneMin'] },

@@ -23,7 +23,7 @@ import type { CentroidModel, KMeansOptions, KMeansResult, SoftKMeansOptions, Sof
 import type { KMeansBackend } from './backend.js';
 import { fitCentroids } from './model.js';
 import { kmeansResult, softKMeansResult } from './results.js';
-import { f16Scale, wantsF16 } from './precision.js';
+import { f16Scale, wantsF16 } from '../core/precision.js';
 
 const KMEANS_OPTIONS = [
   ...optionNames<KMeansOptions>({

@@ -1,12 +1,12 @@
 /**
- * Half-precision storage (src/gpu/f16.ts, src/kmeans/precision.ts): every f16 value round-trips,
+ * Half-precision storage (src/gpu/f16.ts, src/core/precision.ts): every f16 value round-trips,
  * float32 values round to the nearest f16 with ties to even, packing puts value 2j in the low half
  * of word j, values beyond ±65504 are refused, and the `precision` option is refused off WebGPU and
  * for unknown values. The GPU side (test/gpu/f16-storage.test.ts) checks the kernels and the fits.
  */
 import { describe, expect, test } from 'vitest';
 import { f16Bits, f16Value, packF16 } from '../../src/gpu/f16.js';
-import { f16Scale } from '../../src/kmeans/precision.js';
+import { f16Scale } from '../../src/core/precision.js';
 import { kmeans, softKMeans } from '../../src/index.js';
 import { F16_STORAGE_RTOL } from '../tolerance.js';
 

@@ -3,7 +3,7 @@ import { describe, test, expect } from 'vitest';
 import { composeWgsl, resolveLibraries } from '../../src/gpu/compose.js';
 import { defineKernel, type Kernel } from '../../src/gpu/kernel.js';
 import { sources as kmeansKernels } from '../../src/backends/webgpu/kmeans-kernels.js';
-import { sources as gmmKernels } from '../../src/backends/webgpu/gmm-kernels.js';
+import { sources as gmmKernels, f16Sources as gmmF16Kernels } from '../../src/backends/webgpu/gmm-kernels.js';
 import { sources as nbmmKernels } from '../../src/backends/webgpu/nbmm-kernels.js';
 import { scSources } from '../../src/backends/webgpu/sc/kernels.js';
 
@@ -23,7 +23,7 @@ describe('WGSL composition', () => {
   });
 
   test("every model's and the single-cell kernels declare each struct, function and override once", () => {
-    const all: Kernel[] = [kmeansKernels, gmmKernels, nbmmKernels, scSources].flatMap((s) => Object.values(s));
+    const all: Kernel[] = [kmeansKernels, gmmKernels, gmmF16Kernels, nbmmKernels, scSources].flatMap((s) => Object.values(s));
     expect(all.length).toBeGreaterThan(15);
     for (const k of all) {
       const names = [...k.code.matchAll(/^\s*(?:fn|struct|override|const)\s+(\w+)/gm)].map((m) => m[1]);

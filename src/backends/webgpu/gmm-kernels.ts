@@ -18,12 +18,24 @@ const COV_CODE: Record<CovarianceType, number> = { full: 0, tied: 1, diag: 2, sp
 provideLibrary('gmmQuad', gmmQuadWgsl);
 provideLibrary('gmmStats', gmmStatsWgsl);
 
+/** The GMM kernels composed for float32 rows (common/x_f32) or half-precision rows (common/x_f16, opt-in storage). */
+function gmmKernels(f16: boolean) {
+  const x = f16 ? 'xF16' : 'xF32';
+  const tag = f16 ? '+f16' : '';
+  return {
+    estep: defineKernel({ name: `gmm/estep${tag}`, source: estepWgsl, modules: ['grid', x, 'logsumexp', 'gmmQuad'] }),
+    fused: defineKernel({ name: `gmm/fused${tag}`, source: fusedWgsl, modules: ['grid', x, 'logsumexp', 'gmmQuad', 'gmmStats'] }),
+    accumulate: defineKernel({ name: `gmm/accumulate${tag}`, source: accumulateWgsl, modules: ['grid', x, 'gmmStats'] }),
+  };
+}
+
 export const sources = {
-  estep: defineKernel({ name: 'gmm/estep', source: estepWgsl, modules: ['grid', 'chunk', 'logsumexp', 'gmmQuad'] }),
-  fused: defineKernel({ name: 'gmm/fused', source: fusedWgsl, modules: ['grid', 'logsumexp', 'gmmQuad', 'gmmStats'] }),
-  accumulate: defineKernel({ name: 'gmm/accumulate', source: accumulateWgsl, modules: ['grid', 'gmmStats'] }),
+  ...gmmKernels(false),
   reduce: reduceKernel,
 } satisfies Record<string, Kernel>;
+
+/** The same kernels on rows stored in half precision (gpu/dataset.ts ChunkingOptions.f16). */
+export const f16Sources = gmmKernels(true) satisfies Record<string, Kernel>;
 
 export interface GmmPipelines {
   /** Labels, log p and responsibilities for evaluate(). */
@@ -42,15 +54,25 @@ export function gmmPlan(device: GPUDevice, d: number, k: number, type: Covarianc
 
 /**
  * Pipelines for d features, k components, m moment pairs and one covariance type (cached per
- * device); `budgetBytes` caps the fused kernel's workgroup memory below the device's limit (tests).
+ * device); `budgetBytes` caps the fused kernel's workgroup memory below the device's limit (tests);
+ * `f16`: the data chunks hold half-precision rows, so every kernel that reads them is composed with common/x_f16.
  */
-export function gmmPipelines(device: GPUDevice, d: number, k: number, m: number, type: CovarianceType, budgetBytes?: number): GmmPipelines {
+export function gmmPipelines(
+  device: GPUDevice,
+  d: number,
+  k: number,
+  m: number,
+  type: CovarianceType,
+  budgetBytes?: number,
+  f16 = false,
+): GmmPipelines {
   const plan = gmmPlan(device, d, k, type, budgetBytes);
   const tiles = { STAGE: plan.STAGE ? 1 : 0, KT: plan.KT, JW: plan.JW, PS: plan.PS };
+  const src = f16 ? f16Sources : sources;
   return {
-    estep: sources.estep.pipeline(device, { D: d, K: k, COV: COV_CODE[type], WG }),
-    accumulate: sources.accumulate.pipeline(device, { D: d, K: k, M: m, WG }),
-    fused: sources.fused.pipeline(device, { D: d, K: k, M: m, COV: COV_CODE[type], WG, ...tiles }),
+    estep: src.estep.pipeline(device, { D: d, K: k, COV: COV_CODE[type], WG }),
+    accumulate: src.accumulate.pipeline(device, { D: d, K: k, M: m, WG }),
+    fused: src.fused.pipeline(device, { D: d, K: k, M: m, COV: COV_CODE[type], WG, ...tiles }),
     reduce: sources.reduce.pipeline(device, { WG }),
   };
 }

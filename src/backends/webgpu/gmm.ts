@@ -4,7 +4,8 @@
  * precision Cholesky, logsumexp, responsibilities into the chunk's scratch, then Σr, Σr·x,
  * shifted Σr·xxᵀ as per-segment partials; the parameters staged in workgroup memory tile by
  * tile, planned in gmm-plan.ts); then one reduction and one readback of k×(d+2+m) floats. Means and statistics are
- * centred on the column means on the GPU and converted back here.
+ * centred on the column means on the GPU and converted back here. With `chunking.f16` the rows are stored in half
+ * precision (opt-in) and every kernel is composed with common/x_f16; arithmetic stays float32.
  */
 import type { Dataset } from '../../data.js';
 import type { CovarianceType, GpuCounters } from '../../types.js';
@@ -53,7 +54,7 @@ export function gpuGmmBackend(
   const reduced = runner.storage(`gmm statistics (${k}×${J})`, k * J * 4);
   const shape = runner.uniform('gmm reduce shape', new Uint32Array([data.totalSegments, k * J, 0, 0]));
 
-  const { estep, accumulate, fused, reduce } = gmmPipelines(device, d, k, m, type, budgetBytes);
+  const { estep, accumulate, fused, reduce } = gmmPipelines(device, d, k, m, type, budgetBytes, data.f16);
   const gE = data.chunks.map((c) =>
     bindBuffers(device, `gmm E-step chunk ${c.index}`, estep, [
       c.x,
@@ -139,7 +140,7 @@ export function gpuGmmBackend(
       writeParams(p);
       // One pass: E-step and statistics per chunk (the scratch holds one chunk; each dispatch
       // consumes its own responsibilities before the next overwrites them).
-      for (const c of data.chunks) runner.dispatch('gmm pass', fused, gF[c.index], c.segments, chunkBytes(c, d));
+      for (const c of data.chunks) runner.dispatch('gmm pass', fused, gF[c.index], c.segments, chunkBytes(c, d, data.f16));
       const centred = new Float64Array(k * d);
       for (let c = 0; c < k; c++) for (let j = 0; j < d; j++) centred[c * d + j] = Math.fround(p.means[c * d + j] - ds.mean[j]);
       const stats = await readStats(centred);
@@ -179,5 +180,7 @@ export function gpuGmmBackend(
 export const webgpuGmm: GmmBackend = {
   // The runner frees every buffer when the call ends.
   session: (engine, ds, setup, fn) =>
-    withGpu(engine, (runner, chunking) => fn(gpuGmmBackend(runner, ds, setup.k, setup.type, chunking, setup.weights))),
+    withGpu(engine, (runner, chunking) =>
+      fn(gpuGmmBackend(runner, ds, setup.k, setup.type, { ...chunking, f16: !!setup.f16 }, setup.weights)),
+    ),
 };

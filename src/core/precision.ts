@@ -1,6 +1,6 @@
 /**
- * The `precision` option of k-means and soft k-means: 'f16' stores the data rows on the GPU in
- * half precision (gpu/f16.ts, shaders/common/x_f16.wgsl). Half precision holds ±65504 with 11
+ * The `precision` option of k-means, soft k-means and the Gaussian mixture: 'f16' stores the data
+ * rows on the GPU in half precision (gpu/f16.ts, shaders/common/x_f16.wgsl). Half precision holds ±65504 with 11
  * significant bits and goes subnormal below 2⁻¹⁴, so the fit runs on the data divided by a power
  * of two s (exact; the api maps results back as for any scale) that brings its largest value to
  * [2¹³, 2¹⁴]: centred values stay below 2¹⁵, and every value keeps a relative error ≤ 2⁻¹¹ except
