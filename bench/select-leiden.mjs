@@ -4,7 +4,8 @@
  *
  * Leiden with the resolution chosen by selectResolution (chooseR) on the public labelled sets
  * (bench/select-leiden.ts). Writes <date>-select-leiden.json and the "## Results" section of
- * <date>-select-leiden.md (everything above that heading, the pre-registered rule, is kept).
+ * <date>-select-leiden.md (everything above that heading, the pre-registered rule, and the
+ * "## Verdict" section after it are kept).
  * Peers (scikit-learn / mclust with BIC-chosen k) and the mixture rows are quoted from issue 14 and
  * 2026-12-07-cpu-wasm-2-cores-select-2.md, not rerun.
  */
@@ -107,10 +108,11 @@ for (const s of result.sets) {
   lines.push('');
 }
 const md = join(outDir, `${date}-select-leiden.md`);
-const head = existsSync(md)
-  ? readFileSync(md, 'utf8').split('\n## Results')[0].trimEnd()
-  : '# Choosing the Leiden resolution automatically';
-writeFileSync(md, `${head}\n\n${lines.join('\n')}\n`);
+const old = existsSync(md) ? readFileSync(md, 'utf8') : '# Choosing the Leiden resolution automatically';
+const head = old.split('\n## Results')[0].trimEnd();
+// The hand-written verdict after the results is kept (a rerun may make it stale: reread it).
+const verdict = old.includes('\n## Verdict') ? `\n${old.slice(old.indexOf('\n## Verdict')).trim()}\n` : '';
+writeFileSync(md, `${head}\n\n${lines.join('\n')}\n${verdict}`);
 writeFileSync(
   join(outDir, `${date}-select-leiden.json`),
   `${JSON.stringify({ machine, revision: rev, seconds, seeds, ...result }, null, 1)}\n`,
