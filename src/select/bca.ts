@@ -1,7 +1,9 @@
 /**
  * The median of a few numbers with its BCa bootstrap interval (Efron 1987; Efron & Tibshirani
  * 1993, ch. 14), as chooseR's `boot_median` asks R's boot for it: resample with replacement,
- * bias correction z0 from the share of replicates below the estimate, acceleration from the
+ * bias correction z0 from the share of replicates strictly below the estimate (boot's rule; scipy's
+ * bootstrap counts ties as half, which raises the interval when many replicates equal the median,
+ * as they do for a median of few values), acceleration from the
  * jackknife (boot uses regression influence values: the same up to Monte Carlo error for the
  * median), and the adjusted quantiles read off the sorted replicates by boot's `norm.inter`
  * (interpolation on the normal quantile scale). Seeded: one Philox stream per call.

@@ -162,6 +162,16 @@ describe('selectResolution', () => {
     expect(strip({ ...s, criterion: 'cocluster', bestResolution: r.bestResolution, best: r.best, threshold: r.threshold })).toBe(strip(r));
   }, 60_000);
 
+  test('the float64 reference and the CPU backend give the same bits (the kNN graphs are exact on every backend)', async () => {
+    const b = makeBlobs(300, 5, 3, 4, { spread: 8 });
+    const opts = { nBoot: 3, resolutions: [0.5, 1, 3], seed: 2 };
+    const strip = (x: Awaited<ReturnType<typeof selectResolution>>) =>
+      JSON.stringify({ ...x, rows: x.rows.map((y) => ({ ...y, timeMs: 0 })), best: Array.from(x.best.labels) });
+    const ref = await selectResolution(b, { ...opts, backend: 'reference' });
+    expect(strip(await selectResolution(b, { ...opts, backend: 'cpu' }))).toBe(strip(ref));
+    expect(ref.rows.every((r) => Number.isFinite(r.cocluster) && Number.isFinite(r.silhouette))).toBe(true);
+  }, 60_000);
+
   test('unknown or bad options are refused with typed errors', async () => {
     const b = makeBlobs(60, 3, 2, 1);
     const call = (o: object) => errorCode(selectResolution(b, { backend: 'cpu', nBoot: 2, ...o } as never));
