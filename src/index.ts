@@ -241,3 +241,6 @@ export { nbPosteriorStream } from './shard/stream-posterior.js';
 export type { PosteriorStreamResult } from './shard/stream-posterior.js';
 // model selection targets (issue 14, select6): the k-means classification BIC
 export { classificationInformation, CLBIC_DIMS } from './select/partition.js';
+// graph clustering: Leiden's resolution chosen by chooseR's co-clustering stability (issue 14, leidenk)
+export { selectResolution, chooseResolution, DEFAULT_RESOLUTIONS, RESOLUTION_CRITERIA } from './select/resolution.js';
+export type { SelectResolutionOptions, SelectResolutionResult, ResolutionCriterion, ResolutionRow } from './select/resolution.js';
