@@ -112,6 +112,12 @@ export const SPECS: Record<Command, OptionSpec> = {
     '--markers': v('value', '5'),
     '--stream': v('flag'),
     '--max-bytes': v('value', '2G'),
+    '--resolution': v('value', '0.8'),
+    '--resolutions': v('value', '0.2,0.5,1'),
+    '--neighbors': v('value', '19'),
+    '--graph-pcs': v('value', '20'),
+    '--integrate': v('value', 'batch'),
+    '--harmony-theta': v('value', '2'),
   },
 };
 

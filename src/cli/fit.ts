@@ -41,14 +41,15 @@ export interface FitSettings {
 }
 
 export interface FitOutcome {
-  model: ModelName;
+  /** 'leiden': `emgpu sc`'s graph clustering (./sc-graph.ts), a hard partition like k-means'. */
+  model: ModelName | 'leiden';
   k: number;
   labels: number[];
   /** Per sample: the largest posterior probability (1 for k-means' hard assignment). */
   maxPosterior: Float64Array;
   clusterSizes: number[];
   /** What the model optimises: inertia (lower is better) or the log-likelihood (higher is better). */
-  objective: { name: 'inertia' | 'soft objective' | 'log-likelihood'; value: number };
+  objective: { name: 'inertia' | 'soft objective' | 'log-likelihood' | 'quality'; value: number };
   nIter: number;
   converged: boolean;
   stopReason: string;

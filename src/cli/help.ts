@@ -5,6 +5,7 @@ export const HELP = `emgpu: clustering on the GPU through WebGPU, with CPU backe
 
 Usage:
   emgpu sc FILE|DIR --k K [options]       single-cell counts: QC, normalise, HVG, scale, PCA, then a model
+                                          (k-means, Gaussian or NB mixture, or Leiden: --model leiden)
   emgpu kmeans [FILE] --k K [options]     k-means (Lloyd, k-means++)
   emgpu softkmeans [FILE] --k K [options] soft k-means with stiffness --beta
   emgpu gmm [FILE] --k K [options]        Gaussian mixture (--covariance full|diag|tied|spherical)
@@ -109,20 +110,34 @@ ${COMMON}
 ${READER}`,
   sc: `Usage: emgpu sc FILE|DIR --k K [options]
        emgpu sc FILE|DIR --select [--ks 2..12] [options]
+       emgpu sc FILE|DIR --model leiden [--resolution 1 | --select] [options]
 
 Cluster single-cell counts: QC -> normalise (1e4, log1p) -> highly variable genes (Seurat v3) ->
-scale -> PCA -> the model: k-means or a Gaussian mixture on the PCs, or the negative-binomial
-mixture on the raw counts of the highly variable genes.
+scale -> PCA -> [Harmony, --integrate] -> the model: k-means or a Gaussian mixture on the PCs,
+Leiden on Seurat's shared-nearest-neighbour graph of the PCs (as Seurat's FindNeighbors +
+FindClusters, scanpy's neighbors + leiden), or the negative-binomial mixture on the raw counts
+of the highly variable genes.
 
 Input: an AnnData .h5ad, a 10x Cell Ranger .h5, a 10x folder (matrix.mtx(.gz), features.tsv(.gz)
 or genes.tsv(.gz), barcodes.tsv(.gz)), those three files, or an AnnData Zarr store (always
 streamed). A single .h5ad, .h5 or Zarr store is streamed from disk by chunks of cells with --stream,
 or when loading it whole would pass --max-bytes (the NB mixture then is the streamed fit: one start).
 
-  -k, --k K               number of clusters
+  -k, --k K               number of clusters (of kmeans, gmm and nb; refused with leiden alone)
       --select            choose k instead, from --ks (default 2..12) by --criterion
-                          (kmeans: the inertia elbow; gmm and nb: bic), then fit that k
-      --model M           kmeans (default), gmm or nb
+                          (kmeans: the inertia elbow; gmm and nb: bic), then fit that k; for
+                          leiden, choose the resolution from --resolutions by co-clustering
+                          stability over subsamples (chooseR; --criterion cocluster, the default,
+                          or silhouette when leiden is the only model)
+      --model M           kmeans (default), gmm, nb or leiden, or several: kmeans,leiden
+      --resolution R      leiden: the resolution, > 0 (default 1; higher, more clusters)
+      --resolutions LIST  leiden --select: the candidates (default 0.05,0.1,0.2,...,1,1.2,1.5,2,3)
+      --neighbors N       leiden: other cells per cell in the kNN graph (default 19: Seurat's k.param 20)
+      --graph-pcs N       leiden: the graph is built on the first N PCs (default 20)
+      --integrate C       Harmony on the PCs by the batch column C before every model: an obs
+                          COLUMN or FILE:COLUMN as --labels (not with nb, which fits raw counts);
+                          the summary gives the median iLISI before and after
+      --harmony-theta X   Harmony's diversity penalty, >= 0 (default 2)
       --covariance C      for gmm: full (default), diag, tied or spherical
       --n-pcs N           principal components (default 50)
       --n-top-genes N     highly variable genes (default 2000)
@@ -137,12 +152,16 @@ or when loading it whole would pass --max-bytes (the NB mixture then is the stre
                           hold the matrix or a dense copy; same results); not with --markers
       --max-bytes B       the most loading the matrix whole may take (default 2GiB); a single .h5ad or
                           .h5 above it streams instead (as --stream), a 10x folder is refused
-  -o, --out DIR           write DIR/labels.csv (cell,label,max_posterior), DIR/summary.json and,
-                          with --markers, DIR/markers.csv
+  -o, --out DIR           write DIR/labels-MODEL.csv (cell,label,max_posterior; 1 for the hard
+                          kmeans and leiden labels), DIR/summary.json and, with --markers,
+                          DIR/markers-MODEL.csv
 ${COMMON}
 Example (the bundled PBMC 3k, the Seurat tutorial's QC, scored against its annotation):
   emgpu sc data/pbmc3k --k 8 --max-genes 2500 --max-pct-mito 5 \\
     --labels data/pbmc3k/pbmc3k_labels.csv.gz:seurat_annotation --markers 5 --out pbmc3k-out
+Leiden as Seurat clusters by default, and with the resolution chosen:
+  emgpu sc data/pbmc3k --model leiden --max-genes 2500 --max-pct-mito 5
+  emgpu sc data/pbmc3k --model leiden --select --max-genes 2500 --max-pct-mito 5
 `,
 };
 

@@ -1,6 +1,7 @@
 /**
  * `emgpu sc`: a single-cell dataset through the library's pipeline (QC → normalise → HVG → scale →
- * PCA, `preprocess`), then each chosen model: k-means or a Gaussian mixture on the PCs, the
+ * PCA, `preprocess`), optionally Harmony on the PCs by a batch column, then each chosen model:
+ * k-means or a Gaussian mixture on the PCs, Leiden on their SNN graph (./sc-graph.ts), the
  * negative-binomial mixture on the raw counts of the highly variable genes (as the demo does).
  */
 import { mkdirSync } from 'node:fs';
@@ -20,6 +21,7 @@ import { formatNumber, type ProgressBar } from './progress.js';
 import type { CliDeps } from './deps.js';
 import { buildSummary, formatSc, type ScFit, type ScSummary, writeScOutputs } from './sc-summary.js';
 import { readScInput, readTruth, type Truth } from './sc-input.js';
+import { fitLeiden, integratePcs, type IntegrationSummary } from './sc-graph.js';
 import { fitNbStreamed } from './sc-nb-stream.js';
 import { openScSource, preprocessStreamed, type ScHeader, scInputPlan } from './sc-stream.js';
 import type { CsrSource } from '../stream/types.js';
@@ -68,7 +70,7 @@ function fitNb(inputs: Inputs, settings: FitSettings, engine: Engine, hooks: Par
 }
 
 /** Fit `model` for each candidate k and choose one (selectK for k-means and the mixture; a BIC sweep for NB). */
-async function choose(model: ScModel, args: ScArgs, inputs: Inputs, engine: Engine, bar: ProgressBar | undefined) {
+async function choose(model: Exclude<ScModel, 'leiden'>, args: ScArgs, inputs: Inputs, engine: Engine, bar: ProgressBar | undefined) {
   const settings = scSettings(args, 0);
   const onK = (row: SelectKRow) => bar?.status(`${model}: k = ${row.k}, BIC ${formatNumber(row.bic)}`);
   if (model !== 'nb') {
@@ -147,7 +149,7 @@ export async function runSc(args: ScArgs, deps: CliDeps): Promise<number> {
     );
   }
   if (plan.note && !args.quiet) stderr.write(`${plan.note}\n`);
-  const obsColumns = args.labels && args.labels.file === undefined ? [args.labels.column] : [];
+  const obsColumns = [args.labels, args.integrate].flatMap((c) => (c && c.file === undefined ? [c.column] : []));
   const streamed = plan.stream
     ? await openScSource(args.files, { obsColumns, ...(args.maxBytes !== undefined ? { maxBytes: args.maxBytes } : {}) }, plan.opened)
     : undefined;
@@ -156,6 +158,7 @@ export async function runSc(args: ScArgs, deps: CliDeps): Promise<number> {
   // A streamed source holds the file open: close it if anything before the fits fails.
   const setup = async () => {
     const truth = args.labels ? readTruth(data, args.labels) : undefined;
+    const batch = args.integrate ? readTruth(data, args.integrate, '--integrate') : undefined;
     if (args.out) {
       try {
         mkdirSync(args.out, { recursive: true });
@@ -164,14 +167,16 @@ export async function runSc(args: ScArgs, deps: CliDeps): Promise<number> {
         throw e;
       }
     }
-    return { truth, engine: await deps.createEngine({ backend: args.backend }) };
+    return { truth, batch, engine: await deps.createEngine({ backend: args.backend }) };
   };
-  const { truth, engine } = await setup().catch(async (e: unknown) => {
+  const { truth, batch, engine } = await setup().catch(async (e: unknown) => {
     await streamed?.source.close();
     throw e;
   });
   const bar = progressFor(args, stderr, 1, 1, 'objective');
   const fits: ScFit[] = [];
+  const warnings: string[] = [];
+  let integration: IntegrationSummary | undefined;
   let pre: PreprocessResult;
   try {
     const spre = streamed ? await preprocessStreamed(streamed.source, scPreprocessOptions(args, data), engine, bar) : undefined;
@@ -188,7 +193,44 @@ export async function runSc(args: ScArgs, deps: CliDeps): Promise<number> {
       ...(nb && spre ? { countsSource: spre.source } : {}),
       ...(nb && !spre ? { counts: hvgCounts(data as SingleCellData, pre) } : {}),
     };
+    if (args.integrate && batch) {
+      const r = await integratePcs(
+        inputs.pcs,
+        Array.from(pre.cells, (c) => batch.values[c]),
+        args.integrate,
+        batch.source,
+        args.seed ?? 0,
+        engine,
+        (m) => bar?.status(m),
+      );
+      inputs.pcs = r.pcs;
+      integration = r.summary;
+      warnings.push(...r.warnings);
+    }
+    // Scores and markers of a model's labels, then its entry in the summary.
+    const record = (fit: FitOutcome, selection: Pick<ScFit, 'selection' | 'resolutionSelection'>, timings: ScFit['timings']) => {
+      const tm = performance.now();
+      const markers =
+        args.markers !== undefined
+          ? rankGenes(pre.normalized!, fit.labels, { nTop: args.markers, geneNames: Array.from(pre.genes, (g) => data.genes[g]) })
+          : undefined;
+      fits.push({
+        fit,
+        ...selection,
+        scores: scores(truth, pre.cells, fit.labels),
+        markers,
+        timings: { ...timings, ...(markers ? { markersMs: performance.now() - tm } : {}) },
+      });
+    };
     for (const model of args.models) {
+      if (model === 'leiden') {
+        const r = await fitLeiden(inputs.pcs, args.leiden!, args.seed ?? 0, engine, (m) => bar?.status(m));
+        record(r.fit, r.selection ? { resolutionSelection: r.selection } : {}, {
+          fitMs: r.fit.timings.totalMs,
+          ...(r.selectMs !== undefined ? { selectMs: r.selectMs } : {}),
+        });
+        continue;
+      }
       const ts = performance.now();
       const selection = args.ks ? await choose(model, args, inputs, engine, bar) : undefined;
       const selectMs = performance.now() - ts;
@@ -212,18 +254,11 @@ export async function runSc(args: ScArgs, deps: CliDeps): Promise<number> {
         fitBar?.done();
       }
       const fitMs = selection?.fit ? selection.rows.find((r) => r.k === selection.bestK)!.timeMs : performance.now() - tf;
-      const tm = performance.now();
-      const markers =
-        args.markers !== undefined
-          ? rankGenes(pre.normalized!, fit.labels, { nTop: args.markers, geneNames: Array.from(pre.genes, (g) => data.genes[g]) })
-          : undefined;
-      fits.push({
+      record(
         fit,
-        ...(selection ? { selection: { criterion: selection.criterion, bestK: selection.bestK, ks: args.ks!, rows: selection.rows } } : {}),
-        scores: scores(truth, pre.cells, fit.labels),
-        markers,
-        timings: { fitMs, ...(selection ? { selectMs } : {}), ...(markers ? { markersMs: performance.now() - tm } : {}) },
-      });
+        selection ? { selection: { criterion: selection.criterion, bestK: selection.bestK, ks: args.ks!, rows: selection.rows } } : {},
+        { fitMs, ...(selection ? { selectMs } : {}) },
+      );
     }
   } finally {
     bar?.done();
@@ -232,7 +267,7 @@ export async function runSc(args: ScArgs, deps: CliDeps): Promise<number> {
   }
 
   const cellNames = Array.from(pre.cells, (c) => data.cells[c]);
-  const summary: ScSummary = buildSummary(args, data, pre, fits, engine, readMs, performance.now() - t0);
+  const summary: ScSummary = buildSummary(args, data, pre, fits, engine, readMs, performance.now() - t0, { integration, warnings });
   if (args.out) writeScOutputs(args.out, summary, fits, cellNames);
   if (args.json) stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
   else if (!args.quiet) stdout.write(formatSc(summary));

@@ -1,8 +1,9 @@
 /** `emgpu sc`'s arguments. */
 import { type CommonArgs, COVARIANCES, kList, nonNegativeInt, number, oneOf, positiveInt, type Tokens, UsageError } from './args.js';
 import type { CovarianceType } from '../types.js';
+import { columnSpec, integrateArgs, leidenArgs, type ScIntegrateArgs, type ScLeidenArgs } from './sc-graph-args.js';
 
-export type ScModel = 'kmeans' | 'gmm' | 'nb';
+export type ScModel = 'kmeans' | 'gmm' | 'nb' | 'leiden';
 
 /** `emgpu sc`: a single-cell file through QC → normalise → HVG → scale → PCA → a model. */
 export interface ScArgs extends CommonArgs {
@@ -11,9 +12,9 @@ export interface ScArgs extends CommonArgs {
   files: string[];
   /** One or more models, each fitted on the same preprocessed data. */
   models: ScModel[];
-  /** Set unless --select. */
+  /** Set unless --select, or when leiden is the only model. */
   k?: number;
-  /** Candidate ks when --select (default 2..12). */
+  /** Candidate ks when --select (default 2..12); unset when leiden is the only model. */
   ks?: number[];
   criterion?: 'bic' | 'aic' | 'inertia' | 'clbic';
   covariance?: CovarianceType;
@@ -30,6 +31,10 @@ export interface ScArgs extends CommonArgs {
   stream?: boolean;
   /** The most a whole load may take; a single .h5ad / .h5 above it streams instead (default 2 GiB). */
   maxBytes?: number;
+  /** --model leiden: the graph and the resolution (./sc-graph-args.ts). */
+  leiden?: ScLeidenArgs;
+  /** --integrate: Harmony on the PCs by a batch column before every model. */
+  integrate?: ScIntegrateArgs;
 }
 
 /** A byte count: a number, optionally with k, M, G or T (decimal; KiB, MiB, GiB, TiB binary). */
@@ -54,7 +59,7 @@ export function scArgs(t: Tokens, common: CommonArgs): ScArgs {
       `expected one input (a file or a 10x folder) or the three files of a 10x folder, got ${t.positionals.length}: ${t.positionals.map((p) => `'${p}'`).join(' ')}.`,
     );
   }
-  const models = (val('--model') ?? 'kmeans').split(',').map((m) => oneOf('--model', m.trim(), ['kmeans', 'gmm', 'nb'] as const));
+  const models = (val('--model') ?? 'kmeans').split(',').map((m) => oneOf('--model', m.trim(), ['kmeans', 'gmm', 'nb', 'leiden'] as const));
   if (new Set(models).size !== models.length) throw new UsageError(`--model lists a model twice in '${val('--model')}'; list each once.`);
   const select = t.flags.has('--select');
   const out: ScArgs = {
@@ -67,21 +72,27 @@ export function scArgs(t: Tokens, common: CommonArgs): ScArgs {
     minGenes: val('--min-genes') === undefined ? 200 : nonNegativeInt('--min-genes', val('--min-genes')!),
     minCells: val('--min-cells') === undefined ? 3 : nonNegativeInt('--min-cells', val('--min-cells')!),
   };
+  // The models with a k: --k, --ks and --criterion are theirs (leiden has its resolution: ./sc-graph-args.ts).
+  const withK = models.filter((m) => m !== 'leiden');
+  const leiden = leidenArgs(t, models, select);
+  if (leiden) out.leiden = leiden;
   if (select && val('--k') !== undefined)
     throw new UsageError('--k and --select contradict each other: pass --k K, or --select [--ks 2..12].');
-  if (!select && val('--k') === undefined)
-    throw new UsageError('emgpu sc needs --k K (the number of clusters), or --select to choose k from --ks (default 2..12).');
+  if (!select && withK.length > 0 && val('--k') === undefined)
+    throw new UsageError(
+      `emgpu sc needs --k K (the number of clusters), or --select to choose k from --ks (default 2..12).${models.includes('leiden') ? ` (${withK.join(', ')} need it; leiden has --resolution instead.)` : ''}`,
+    );
   if (!select && (val('--ks') !== undefined || val('--criterion') !== undefined))
     throw new UsageError('--ks and --criterion apply with --select only.');
-  if (val('--k') !== undefined) out.k = positiveInt('--k', val('--k')!);
-  if (select) {
+  if (val('--k') !== undefined && withK.length > 0) out.k = positiveInt('--k', val('--k')!);
+  if (select && withK.length > 0) {
     out.ks = kList('--ks', val('--ks') ?? '2..12');
     const crit = val('--criterion');
     if (crit !== undefined)
       out.criterion = oneOf(
         '--criterion',
         crit,
-        models.every((m) => m === 'kmeans') ? (['clbic', 'inertia', 'bic', 'aic'] as const) : (['bic', 'aic'] as const),
+        withK.every((m) => m === 'kmeans') ? (['clbic', 'inertia', 'bic', 'aic'] as const) : (['bic', 'aic'] as const),
       );
   }
   if (val('--covariance') !== undefined) {
@@ -98,14 +109,8 @@ export function scArgs(t: Tokens, common: CommonArgs): ScArgs {
   }
   if (val('--max-bytes') !== undefined) out.maxBytes = byteCount('--max-bytes', val('--max-bytes')!);
   const labels = val('--labels');
-  if (labels !== undefined) {
-    // The last colon splits FILE:COLUMN (a path may hold colons; a column name may not); no colon: an obs COLUMN.
-    const colon = labels.lastIndexOf(':');
-    if (colon > 0 && colon < labels.length - 1) {
-      out.labels = { file: labels.slice(0, colon), column: labels.slice(colon + 1) };
-    } else if (colon >= 0) {
-      throw new UsageError(`--labels expects FILE:COLUMN (a CSV keyed by cell barcode) or an obs COLUMN of the input, got '${labels}'.`);
-    } else out.labels = { column: labels };
-  }
+  if (labels !== undefined) out.labels = columnSpec('--labels', labels);
+  const integrate = integrateArgs(t, models);
+  if (integrate) out.integrate = integrate;
   return out;
 }

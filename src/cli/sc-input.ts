@@ -42,16 +42,16 @@ export interface Truth {
 }
 
 /**
- * True labels for the loaded cells: an obs column of the file, or COLUMN of a CSV(.gz) (comma or
- * tab separated, a header line) whose first column is the cell barcode.
+ * True labels (or, for --integrate, batches) for the loaded cells: an obs column of the file, or
+ * COLUMN of a CSV(.gz) (comma or tab separated, a header line) whose first column is the cell barcode.
  */
-export function readTruth(data: Pick<SingleCellData, 'cells' | 'obs'>, spec: { file?: string; column: string }): Truth {
+export function readTruth(data: Pick<SingleCellData, 'cells' | 'obs'>, spec: { file?: string; column: string }, flag = '--labels'): Truth {
   if (spec.file === undefined) {
     const col = data.obs?.[spec.column];
     if (!col) {
       const have = Object.keys(data.obs ?? {});
       throw new FileFormatError(
-        `--labels ${spec.column}: the input has no obs column '${spec.column}' (${have.length ? `it has: ${have.slice(0, 20).join(', ')}` : 'it has no obs columns'}). Pass an obs column, or FILE:COLUMN for a CSV keyed by cell barcode.`,
+        `${flag} ${spec.column}: the input has no obs column '${spec.column}' (${have.length ? `it has: ${have.slice(0, 20).join(', ')}` : 'it has no obs columns'}). Pass an obs column, or FILE:COLUMN for a CSV keyed by cell barcode.`,
       );
     }
     return { values: col.map((v) => (present(v) ? String(v) : null)), source: spec.column };

@@ -8,12 +8,17 @@ import type { SelectKRow } from '../select/selectK.js';
 import type { ScArgs } from './commands.js';
 import type { FitOutcome } from './fit.js';
 import { csv, ms, table, writeOut } from './output.js';
+import { formatNumber } from './progress.js';
 import { backendLine, fitRows, scoreRows } from './run-matrix.js';
+import type { IntegrationSummary, LeidenSelection } from './sc-graph.js';
 
 /** One model's fit inside `emgpu sc`. */
 export interface ScFit {
   fit: FitOutcome;
+  /** --select: how k was chosen (kmeans, gmm: selectK; nb: a BIC sweep). */
   selection?: { criterion: string; bestK: number; ks: number[]; rows: SelectKRow[] };
+  /** --select with leiden: how selectResolution chose the resolution. */
+  resolutionSelection?: LeidenSelection;
   scores?: { adjustedRandIndex: number; normalizedMutualInfo: number; labelSource: string; nLabelled: number };
   markers?: MarkerGene[][];
   timings: { fitMs: number; selectMs?: number; markersMs?: number };
@@ -33,6 +38,7 @@ export interface ScModelSummary {
   clusterSizes: number[];
   details: FitOutcome['extra'];
   selection?: ScFit['selection'];
+  resolutionSelection?: LeidenSelection;
   scores?: ScFit['scores'];
   /** Per cluster: its top marker genes. */
   markers?: { cluster: number; genes: { name: string; score: number; logFoldChange: number; pValueAdjusted: number }[] }[];
@@ -48,6 +54,8 @@ export interface ScSummary {
   backend: string;
   adapter: string;
   fallbackReason?: string;
+  /** --integrate: Harmony on the PCs by a batch column, before every model. */
+  integration?: IntegrationSummary;
   models: ScModelSummary[];
   timings: { readMs: number; preprocess: PreprocessResult['timings']; totalMs: number };
   warnings: string[];
@@ -62,6 +70,7 @@ export function buildSummary(
   engine: Engine,
   readMs: number,
   totalMs: number,
+  more: { integration?: IntegrationSummary; warnings?: string[] } = {},
 ): ScSummary {
   const evr = Array.from(pre.pca.explainedVarianceRatio).reduce((a, b) => a + b, 0);
   const s: ScSummary = {
@@ -76,20 +85,28 @@ export function buildSummary(
     },
     backend: engine.backend,
     adapter: engine.adapter,
-    models: fits.map((f) => modelSummary(f, pre, args)),
+    ...(more.integration ? { integration: more.integration } : {}),
+    models: fits.map((f) => modelSummary(f, pre, args, more.integration)),
     timings: { readMs, preprocess: pre.timings, totalMs },
-    warnings: [...(data.source.warnings ?? []), ...fits.flatMap((f) => f.fit.warnings)],
+    warnings: [...(data.source.warnings ?? []), ...(more.warnings ?? []), ...fits.flatMap((f) => f.fit.warnings)],
   };
   if (engine.fallbackReason) s.fallbackReason = engine.fallbackReason;
   if (args.out) s.out = args.out;
   return s;
 }
 
-function modelSummary(f: ScFit, pre: PreprocessResult, args: ScArgs): ScModelSummary {
+/** What a model was fitted on: the HVG counts (nb), the PCs, or their SNN graph (leiden); Harmony-corrected with --integrate. */
+function features(r: ScFit['fit'], pre: PreprocessResult, integration: IntegrationSummary | undefined): string {
+  if (r.model === 'nb') return `counts of ${pre.hvgGenes.length} HVGs`;
+  const pcs = `${r.model === 'leiden' ? r.extra.graphPcs : pre.pca.nComps} ${integration ? 'Harmony-corrected ' : ''}PCs`;
+  return r.model === 'leiden' ? `the SNN graph of ${pcs}` : pcs;
+}
+
+function modelSummary(f: ScFit, pre: PreprocessResult, args: ScArgs, integration: IntegrationSummary | undefined): ScModelSummary {
   const r = f.fit;
   const m: ScModelSummary = {
     model: r.model,
-    features: r.model === 'nb' ? `counts of ${pre.hvgGenes.length} HVGs` : `${pre.pca.nComps} PCs`,
+    features: features(r, pre, integration),
     k: r.k,
     objective: r.objective,
     nIter: r.nIter,
@@ -102,6 +119,7 @@ function modelSummary(f: ScFit, pre: PreprocessResult, args: ScArgs): ScModelSum
     timings: { ...f.timings, perIterMs: r.timings.perIterMs },
   };
   if (f.selection) m.selection = f.selection;
+  if (f.resolutionSelection) m.resolutionSelection = f.resolutionSelection;
   if (f.scores) m.scores = f.scores;
   if (f.markers) {
     m.markers = f.markers.map((genes, cluster) => ({
@@ -152,7 +170,37 @@ export function writeScOutputs(dir: string, s: ScSummary, fits: ScFit[], cells: 
   writeOut(join(dir, 'summary.json'), `${JSON.stringify(s, null, 2)}\n`);
 }
 
-const NAMES: Record<string, string> = { kmeans: 'k-means', gmm: 'Gaussian mixture', nb: 'negative-binomial mixture' };
+const NAMES: Record<string, string> = { kmeans: 'k-means', gmm: 'Gaussian mixture', nb: 'negative-binomial mixture', leiden: 'Leiden' };
+
+/** The chosen line: k by selectK or BIC, or Leiden's resolution by selectResolution. */
+function chosenRow(sel: NonNullable<ScModelSummary['selection'] | LeidenSelection>, selectMs: number): [string, string] {
+  if ('bestResolution' in sel) {
+    const by = sel.criterion === 'cocluster' ? `co-clustering stability (chooseR, ${sel.nBoot} subsamples)` : 'the highest silhouette';
+    return ['chosen', `resolution ${sel.bestResolution} of ${sel.resolutions.join(',')} by ${by}: ${sel.bestK} clusters (${ms(selectMs)})`];
+  }
+  const by = sel.criterion === 'inertia' ? 'the inertia elbow' : `lowest ${sel.criterion.toUpperCase()}`;
+  return ['chosen', `k = ${sel.bestK} of ${sel.ks.join(',')} by ${by} (${ms(selectMs)})`];
+}
+
+/** Leiden's facts in place of the mixtures' restarts and iterations. */
+function leidenRows(m: ScModelSummary): [string, string][] {
+  const x = m.details;
+  const shown = m.clusterSizes.slice(0, 30).join(' ');
+  return [
+    ['graph', `SNN of ${x.graphPcs} PCs, ${x.neighbors} neighbours, ${x.edges} edges (pruned below 1/15); kNN on ${x.knnBackend}`],
+    ['resolution', `${x.resolution} (seed ${m.seed}), ${m.nIter} Leiden passes`],
+    ['quality', `${formatNumber(m.objective.value)} (modularity ${formatNumber(Number(x.modularity))})`],
+    ['cluster sizes', m.clusterSizes.length > 30 ? `${shown} ... (${m.clusterSizes.length} clusters)` : shown],
+  ];
+}
+
+function integrationRow(g: IntegrationSummary): [string, string] {
+  const runs = `${g.iterations} iterations${g.converged ? '' : ' (not converged)'}`;
+  const lisi = g.ilisi
+    ? `; median iLISI ${g.ilisi.before.toFixed(2)} -> ${g.ilisi.after.toFixed(2)} of ${g.batches.length} (${g.ilisi.cells} cells)`
+    : '';
+  return ['integrated', `Harmony by ${g.batchSource}: ${g.batches.length} batches, theta ${g.theta}, ${runs}${lisi}, ${ms(g.timeMs)}`];
+}
 
 export function formatSc(s: ScSummary): string {
   const p = s.preprocessed;
@@ -164,24 +212,24 @@ export function formatSc(s: ScSummary): string {
     `${p.cells} cells x ${p.genes} genes; ${p.hvg} HVGs; ${p.pcs} PCs (${(100 * p.explainedVariance).toFixed(1)} % of the variance)`,
   ]);
   const pt = s.timings.preprocess;
+  if (s.integration) head.push(integrationRow(s.integration));
   head.push(['time', `read ${ms(s.timings.readMs)}, preprocess ${ms(pt.totalMs)} (PCA ${ms(pt.pca)}), total ${ms(s.timings.totalMs)}`]);
   let text = table(`emgpu sc on ${s.input.files.join(' ')}`, head);
   for (const m of s.models) {
     const rows: [string, string][] = [];
-    if (m.selection) {
-      const by = m.selection.criterion === 'inertia' ? 'the inertia elbow' : `lowest ${m.selection.criterion.toUpperCase()}`;
-      rows.push(['chosen', `k = ${m.selection.bestK} of ${m.selection.ks.join(',')} by ${by} (${ms(m.timings.selectMs ?? 0)})`]);
-    }
-    rows.push(...fitRows(m));
+    const sel = m.selection ?? m.resolutionSelection;
+    if (sel) rows.push(chosenRow(sel, m.timings.selectMs ?? 0));
+    rows.push(...(m.model === 'leiden' ? leidenRows(m) : fitRows(m)));
     if (m.scores) {
       const n = m.scores.nLabelled;
       rows.push(...scoreRows(m.scores).map(([a, b]): [string, string] => [a, a === 'ARI' ? `${b.slice(0, -1)}, ${n} labelled cells)` : b]));
     }
     for (const c of m.markers ?? []) rows.push([c.cluster === 0 ? 'markers' : '', `${c.cluster}: ${c.genes.map((g) => g.name).join(' ')}`]);
-    rows.push([
-      'time',
-      `fit ${ms(m.timings.fitMs)} (${ms(m.timings.perIterMs)}/iteration)${m.timings.markersMs ? `, markers ${ms(m.timings.markersMs)}` : ''}`,
-    ]);
+    const perIter =
+      m.model === 'leiden'
+        ? `graph ${ms(Number(m.timings.fitMs) - m.timings.perIterMs * m.nIter)}`
+        : `${ms(m.timings.perIterMs)}/iteration`;
+    rows.push(['time', `fit ${ms(m.timings.fitMs)} (${perIter})${m.timings.markersMs ? `, markers ${ms(m.timings.markersMs)}` : ''}`]);
     if (m.files) rows.push(['written', [m.files.labels, m.files.markers].filter(Boolean).join(', ')]);
     text += table(`${NAMES[m.model]} on ${m.features}, k = ${m.k}`, rows);
   }

@@ -245,7 +245,9 @@ describe('parseArgs for the other commands', () => {
     expect(usageError(['sc', 'a.h5ad', '--k', '3', '--select'])).toMatch(/--k and --select contradict/);
     expect(usageError(['sc', 'a.h5ad', '--k', '3', '--ks', '2..4'])).toBe('--ks and --criterion apply with --select only.');
     expect(usageError(['sc', 'a.h5ad', '--k', '3', '--model', 'kmeans,kmeans'])).toMatch(/lists a model twice/);
-    expect(usageError(['sc', 'a.h5ad', '--k', '3', '--model', 'louvain'])).toBe("--model expects one of kmeans, gmm, nb; got 'louvain'.");
+    expect(usageError(['sc', 'a.h5ad', '--k', '3', '--model', 'louvain'])).toBe(
+      "--model expects one of kmeans, gmm, nb, leiden; got 'louvain'.",
+    );
     expect(usageError(['sc', 'a.h5ad', '--k', '3', '--covariance', 'diag'])).toBe('--covariance applies to --model gmm only.');
     expect(usageError(['sc', 'a.h5ad', '--k', '3', '--labels', 'x.csv:'])).toMatch(/^--labels expects FILE:COLUMN/);
     expect(usageError(['sc', 'a.h5ad', '--k', '3', '--delimiter', 'tab'])).toMatch(/unknown option '--delimiter'/);
