@@ -199,7 +199,10 @@ function integrationRow(g: IntegrationSummary): [string, string] {
   const lisi = g.ilisi
     ? `; median iLISI ${g.ilisi.before.toFixed(2)} -> ${g.ilisi.after.toFixed(2)} of ${g.batches.length} (${g.ilisi.cells} cells)`
     : '';
-  return ['integrated', `Harmony by ${g.batchSource}: ${g.batches.length} batches, theta ${g.theta}, ${runs}${lisi}, ${ms(g.timeMs)}`];
+  return [
+    'integrated',
+    `Harmony by ${g.batchSource}: ${g.batches.length} batches, theta ${g.theta}, ${runs} on ${g.backend}${lisi}, ${ms(g.timeMs)}`,
+  ];
 }
 
 export function formatSc(s: ScSummary): string {
@@ -225,11 +228,14 @@ export function formatSc(s: ScSummary): string {
       rows.push(...scoreRows(m.scores).map(([a, b]): [string, string] => [a, a === 'ARI' ? `${b.slice(0, -1)}, ${n} labelled cells)` : b]));
     }
     for (const c of m.markers ?? []) rows.push([c.cluster === 0 ? 'markers' : '', `${c.cluster}: ${c.genes.map((g) => g.name).join(' ')}`]);
-    const perIter =
-      m.model === 'leiden'
-        ? `graph ${ms(Number(m.timings.fitMs) - m.timings.perIterMs * m.nIter)}`
-        : `${ms(m.timings.perIterMs)}/iteration`;
-    rows.push(['time', `fit ${ms(m.timings.fitMs)} (${perIter})${m.timings.markersMs ? `, markers ${ms(m.timings.markersMs)}` : ''}`]);
+    // Leiden: the graph's share of the fit (with --select, the fit is Leiden's runs at the chosen resolution).
+    const detail =
+      m.model !== 'leiden'
+        ? ` (${ms(m.timings.perIterMs)}/iteration)`
+        : m.resolutionSelection
+          ? ''
+          : ` (graph ${ms(m.timings.fitMs - m.timings.perIterMs * m.nIter)})`;
+    rows.push(['time', `fit ${ms(m.timings.fitMs)}${detail}${m.timings.markersMs ? `, markers ${ms(m.timings.markersMs)}` : ''}`]);
     if (m.files) rows.push(['written', [m.files.labels, m.files.markers].filter(Boolean).join(', ')]);
     text += table(`${NAMES[m.model]} on ${m.features}, k = ${m.k}`, rows);
   }

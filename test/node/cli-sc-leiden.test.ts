@@ -267,16 +267,22 @@ describe('emgpu sc --integrate (Harmony before every model)', () => {
     expect(ml).toMatchObject({ features: 'the SNN graph of 10 Harmony-corrected PCs', k: ld.nCommunities });
     expect(ml.objective.value).toBe(ld.quality);
 
-    const c = capture();
-    expect(
-      await runCli(
-        ['sc', dir, '--model', 'leiden', '--integrate', `${csv}:run`, '--n-top-genes', '300', '--n-pcs', '10', '--backend', 'reference'],
-        c.deps,
-      ),
-    ).toBe(0);
-    expect(c.out()).toMatch(
-      /\n {2}integrated +Harmony by run of batches\.csv: 2 batches, theta 2, \d+ iterations(?: \(not converged\))?; median iLISI \d\.\d\d -> \d\.\d\d of 2 \(\d+ cells\)/,
+    // The text summary; cells the CSV leaves out form a batch of their own, with a warning.
+    const partial = join(dir, '..', 'batches-partial.csv');
+    writeFileSync(
+      partial,
+      `barcode,run\n${data.cells
+        .slice(0, N_CELLS - 10)
+        .map((c, i) => `${c},${batchOf(i)}`)
+        .join('\n')}\n`,
     );
+    const c = capture();
+    const argv = ['sc', shiftedDir, '--model', 'leiden', '--integrate', `${partial}:run`, '--n-top-genes', '300', '--n-pcs', '10'];
+    expect(await runCli([...argv, '--backend', 'reference'], c.deps)).toBe(0);
+    expect(c.out()).toMatch(
+      /\n {2}integrated +Harmony by run of batches-partial\.csv: 3 batches, theta 2, \d+ iterations(?: \(not converged\))? on reference; median iLISI \d\.\d\d -> \d\.\d\d of 3 \(300 cells\)/,
+    );
+    expect(c.err()).toBe("warning: --integrate run: 10 kept cells have no batch; Harmony treats them as one batch '(none)'.\n");
     expect(c.out()).toMatch(
       /\nLeiden on the SNN graph of 10 Harmony-corrected PCs, k = \d+\n {2}graph +SNN of 10 PCs, 19 neighbours, \d+ edges/,
     );
@@ -288,7 +294,8 @@ describe('emgpu sc --integrate (Harmony before every model)', () => {
     const runs: ScSummary[] = [];
     for (const extra of [[], ['--stream']]) {
       const c = capture();
-      expect(await runCli([...argv, ...extra, '--backend', 'reference', '--json'], c.deps)).toBe(0);
+      const code = await runCli([...argv, ...extra, '--backend', 'reference', '--json'], c.deps);
+      expect(code, c.err()).toBe(0);
       runs.push(JSON.parse(c.out()) as ScSummary);
     }
     for (const s of runs)
