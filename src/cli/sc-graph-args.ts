@@ -61,6 +61,12 @@ export function leidenArgs(t: Tokens, models: readonly string[], select: boolean
     throw new UsageError(
       '--k sets the number of clusters of kmeans, gmm and nb; Leiden finds its own from the resolution. Drop --k, and pass --resolution R (higher: more clusters; default 1) or --select.',
     );
+  // Leiden has no restarts nor EM iterations: these would be silently ignored.
+  const em = only ? ['--n-init', '--max-iter', '--tol'].find((f) => val(f) !== undefined) : undefined;
+  if (em)
+    throw new UsageError(
+      `${em} applies to kmeans, gmm and nb; Leiden runs once (2 passes, as leidenalg) from --seed. Drop ${em}, or add a model it applies to.`,
+    );
   if (only && val('--ks') !== undefined)
     throw new UsageError(
       '--ks lists candidate ks for kmeans, gmm and nb; for leiden pass --resolutions LIST (e.g. 0.2,0.5,1) with --select.',

@@ -18,6 +18,7 @@ import {
   lisi,
   normalizedMutualInfo,
   preprocess,
+  rankGenes,
   selectResolution,
   snnGraph,
   type PreprocessResult,
@@ -56,9 +57,10 @@ async function sc(argv: string[], input = dir): Promise<ScSummary> {
 }
 
 /** The CLI's preprocessing, called directly (QC minGenes 200, minCells 3, Seurat v3 HVGs, PCA seeded). */
-function pipeline(nTopGenes: number, nComps: number, seed = 0, input = data): Promise<PreprocessResult> {
+function pipeline(nTopGenes: number, nComps: number, seed = 0, input = data, returnNormalized = false): Promise<PreprocessResult> {
   return preprocess(input, {
     backend: 'reference',
+    returnNormalized,
     qc: { geneNames: input.genes },
     cells: { minGenes: 200 },
     minCells: 3,
@@ -125,11 +127,13 @@ beforeAll(async () => {
 }, 60_000);
 
 describe('emgpu sc --model leiden (reference backend, 300 pbmc3k cells)', () => {
-  test('defaults: Leiden at resolution 1 on the SNN graph of 20 PCs with 19 neighbours, as knn + snnGraph + leiden give; labels CSV and ARI', async () => {
+  test('defaults: Leiden at resolution 1 on the SNN graph of 20 PCs with 19 neighbours, as knn + snnGraph + leiden give; labels CSV, markers and ARI', async () => {
     const out = join(dir, '..', 'out-leiden');
     const s = await sc([
       '--model',
       'leiden',
+      '--markers',
+      '2',
       '--n-top-genes',
       '300',
       '--n-pcs',
@@ -139,7 +143,7 @@ describe('emgpu sc --model leiden (reference backend, 300 pbmc3k cells)', () => 
       '--out',
       out,
     ]);
-    const pre = await pipeline(300, 25);
+    const pre = await pipeline(300, 25, 0, data, true);
     const n = pre.pca.n;
     const nn = await knn({ data: leading(pre.pca.scores, n, 25, 20), n, d: 20 }, { k: 19, backend: 'reference' });
     const g = snnGraph(nn);
@@ -155,6 +159,11 @@ describe('emgpu sc --model leiden (reference backend, 300 pbmc3k cells)', () => 
     expect(lines[0]).toBe('cell,label,max_posterior');
     expect(lines.slice(1)).toEqual(barcodes.map((b, i) => `${b},${ref.labels[i]},1`));
     expect(m.clusterSizes).toEqual(Array.from({ length: ref.nCommunities }, (_, c) => ref.labels.filter((l) => l === c).length));
+    const markers = rankGenes(pre.normalized!, Array.from(ref.labels), { nTop: 2, geneNames: Array.from(pre.genes, (g) => data.genes[g]) });
+    expect(m.markers!.map((c) => c.genes.map((x) => x.name))).toEqual(markers.map((c) => c.map((x) => x.name)));
+    const mk = readFileSync(join(out, 'markers-leiden.csv'), 'utf8').trim().split('\n');
+    expect(mk).toHaveLength(1 + 2 * ref.nCommunities);
+    expect(mk[1].split(',').slice(0, 4)).toEqual(['0', '1', markers[0][0].name, String(markers[0][0].score)]);
 
     // The Seurat annotation by barcode, read independently of the CLI (QC-failed cells have none).
     const rows = gunzipSync(readFileSync(LABELS)).toString('utf8').trim().split('\n').slice(1);
@@ -320,6 +329,8 @@ describe('emgpu sc: leiden and --integrate refusals', () => {
     expect(usageError([...base, '--resolutions', '0.5,1'])).toMatch(/^--resolutions lists the candidates of --select/);
     expect(usageError([...base, '--select', '--resolutions', '0.5,0.5'])).toMatch(/lists a resolution twice/);
     expect(usageError([...base, '--select', '--criterion', 'bic'])).toBe("--criterion expects one of cocluster, silhouette; got 'bic'.");
+    expect(usageError([...base, '--n-init', '5'])).toMatch(/^--n-init applies to kmeans, gmm and nb; Leiden runs once .* Drop --n-init/);
+    expect(usageError([...base, '--max-iter', '5'])).toMatch(/^--max-iter applies to kmeans, gmm and nb/);
     expect(usageError([...base, '--graph-pcs', '0'])).toBe("--graph-pcs expects a positive integer, got '0'.");
     expect(usageError(['sc', 'a.h5ad', '--k', '3', '--resolution', '1'])).toMatch(/^--resolution applies to --model leiden only/);
     expect(usageError(['sc', 'a.h5ad', '--model', 'kmeans,leiden'])).toMatch(
