@@ -130,7 +130,7 @@ or when loading it whole would pass --max-bytes (the NB mixture then is the stre
                           stability over subsamples (chooseR; --criterion cocluster, the default,
                           or silhouette when leiden is the only model)
       --model M           kmeans (default), gmm, nb or leiden, or several: kmeans,leiden
-      --resolution R      leiden: the resolution, > 0 (default 1; higher, more clusters)
+      --resolution R      leiden: the resolution, > 0 (default 1, as scanpy; higher, more clusters)
       --resolutions LIST  leiden --select: the candidates (default 0.05,0.1,0.2,...,1,1.2,1.5,2,3)
       --neighbors N       leiden: other cells per cell in the kNN graph (default 19: Seurat's k.param 20)
       --graph-pcs N       leiden: the graph is built on the first N PCs (default 20)
