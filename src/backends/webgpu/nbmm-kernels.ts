@@ -1,8 +1,8 @@
 /** The negative-binomial mixture's WGSL kernels (composed with shaders/common) and their pipelines. */
 import zeroTableWgsl from '../../../shaders/nbmm/zero_table.wgsl?raw';
-import estepWgsl from '../../../shaders/nbmm/estep.wgsl?raw';
+import fusedWgsl from '../../../shaders/nbmm/fused.wgsl?raw';
 import rowStatsWgsl from '../../../shaders/nbmm/rowstats.wgsl?raw';
-import geneStatsWgsl from '../../../shaders/nbmm/genestats.wgsl?raw';
+import geneStatsOutWgsl from '../../../shaders/nbmm/genestats_out.wgsl?raw';
 import specialEvalWgsl from '../../../shaders/nbmm/special_eval.wgsl?raw';
 import mstepWgsl from '../../../shaders/nbmm/mstep.wgsl?raw';
 import lgammaWgsl from '../../../shaders/common/lgamma.wgsl?raw';
@@ -23,9 +23,10 @@ provideLibrary('polygamma', polygammaWgsl);
 
 export const sources = {
   zeroTable: defineKernel({ name: 'nbmm/zero_table', source: zeroTableWgsl, modules: ['grid', 'workgroupSum', 'lgamma'] }),
-  estep: defineKernel({ name: 'nbmm/estep', source: estepWgsl, modules: ['grid', 'chunk', 'logsumexp', 'lgamma'] }),
+  /** The one pass over the counts: E-step and, in the EM loop, the per-gene statistics (SCATTER). */
+  fused: defineKernel({ name: 'nbmm/fused', source: fusedWgsl, modules: ['grid', 'chunk', 'logsumexp', 'lgamma', 'fixed64'] }),
   rowStats: defineKernel({ name: 'nbmm/rowstats', source: rowStatsWgsl, modules: ['grid', 'chunk'] }),
-  geneStats: defineKernel({ name: 'nbmm/genestats', source: geneStatsWgsl, modules: ['grid', 'chunk', 'kahan'] }),
+  geneStatsOut: defineKernel({ name: 'nbmm/genestats_out', source: geneStatsOutWgsl, modules: ['grid', 'fixed64'] }),
   reduce: reduceKernel,
   /** The device M-step (options.deviceMStep), set up by nbmm-mstep.ts. */
   mstep: defineKernel({ name: 'nbmm/mstep', source: mstepWgsl, modules: ['grid', 'kahan', 'lgamma', 'polygamma'] }),
@@ -34,9 +35,12 @@ export const sources = {
 
 export interface NbPipelines {
   zeroTable: GPUComputePipeline;
+  /** E-step and gene statistics in one pass (the EM loop). */
+  fused: GPUComputePipeline;
+  /** The E-step alone (scoring: labels, log p, responsibilities). */
   estep: GPUComputePipeline;
   rowStats: GPUComputePipeline;
-  geneStats: GPUComputePipeline;
+  geneStatsOut: GPUComputePipeline;
   reduce: GPUComputePipeline;
 }
 
@@ -44,9 +48,10 @@ export interface NbPipelines {
 export function nbPipelines(device: GPUDevice, K: number, D: number, J: number): NbPipelines {
   return {
     zeroTable: sources.zeroTable.pipeline(device, { K, D, J, WG }),
-    estep: sources.estep.pipeline(device, { K, D, J, WG }),
+    fused: sources.fused.pipeline(device, { K, D, J, WG, SCATTER: 1 }),
+    estep: sources.fused.pipeline(device, { K, D, J, WG, SCATTER: 0 }),
     rowStats: sources.rowStats.pipeline(device, { K, J, WG }),
-    geneStats: sources.geneStats.pipeline(device, { K, D, J, WG }),
+    geneStatsOut: sources.geneStatsOut.pipeline(device, { K, D, J, WG }),
     reduce: sources.reduce.pipeline(device, { WG: REDUCE_WG }),
   };
 }
