@@ -2,7 +2,7 @@
 import zeroTableWgsl from '../../../shaders/nbmm/zero_table.wgsl?raw';
 import fusedWgsl from '../../../shaders/nbmm/fused.wgsl?raw';
 import rowStatsWgsl from '../../../shaders/nbmm/rowstats.wgsl?raw';
-import geneStatsOutWgsl from '../../../shaders/nbmm/genestats_out.wgsl?raw';
+import statsOutWgsl from '../../../shaders/nbmm/stats_out.wgsl?raw';
 import specialEvalWgsl from '../../../shaders/nbmm/special_eval.wgsl?raw';
 import mstepWgsl from '../../../shaders/nbmm/mstep.wgsl?raw';
 import lgammaWgsl from '../../../shaders/common/lgamma.wgsl?raw';
@@ -10,12 +10,10 @@ import polygammaWgsl from '../../../shaders/common/polygamma.wgsl?raw';
 import { provideLibrary } from '../../gpu/compose.js';
 import { defineKernel, type Kernel } from '../../gpu/kernel.js';
 import { bindBuffers } from '../../gpu/bind.js';
-import { reduceKernel } from '../../gpu/shared-kernels.js';
 import type { GpuRunner } from '../../gpu/runner.js';
 
-/** Threads per workgroup of the nbmm kernels (reduce uses REDUCE_WG). */
+/** Threads per workgroup of the nbmm kernels. */
 export const WG = 64;
-export const REDUCE_WG = 256;
 
 // lgamma and polygamma are the NB mixture's alone (compose.ts): provided here, so other models' bundles leave it out.
 provideLibrary('lgamma', lgammaWgsl);
@@ -25,9 +23,9 @@ export const sources = {
   zeroTable: defineKernel({ name: 'nbmm/zero_table', source: zeroTableWgsl, modules: ['grid', 'workgroupSum', 'lgamma'] }),
   /** The one pass over the counts: E-step and, in the EM loop, the per-gene statistics (SCATTER). */
   fused: defineKernel({ name: 'nbmm/fused', source: fusedWgsl, modules: ['grid', 'chunk', 'logsumexp', 'lgamma', 'fixed64'] }),
-  rowStats: defineKernel({ name: 'nbmm/rowstats', source: rowStatsWgsl, modules: ['grid', 'chunk'] }),
-  geneStatsOut: defineKernel({ name: 'nbmm/genestats_out', source: geneStatsOutWgsl, modules: ['grid', 'fixed64'] }),
-  reduce: reduceKernel,
+  rowStats: defineKernel({ name: 'nbmm/rowstats', source: rowStatsWgsl, modules: ['grid', 'chunk', 'fixed64'] }),
+  /** The exact totals of the row and gene statistics to float32. */
+  statsOut: defineKernel({ name: 'nbmm/stats_out', source: statsOutWgsl, modules: ['grid', 'kahan', 'fixed64'] }),
   /** The device M-step (options.deviceMStep), set up by nbmm-mstep.ts. */
   mstep: defineKernel({ name: 'nbmm/mstep', source: mstepWgsl, modules: ['grid', 'kahan', 'lgamma', 'polygamma'] }),
   specialEval: defineKernel({ name: 'nbmm/special_eval', source: specialEvalWgsl, modules: ['grid', 'lgamma', 'polygamma'] }),
@@ -40,8 +38,7 @@ export interface NbPipelines {
   /** The E-step alone (scoring: labels, log p, responsibilities). */
   estep: GPUComputePipeline;
   rowStats: GPUComputePipeline;
-  geneStatsOut: GPUComputePipeline;
-  reduce: GPUComputePipeline;
+  statsOut: GPUComputePipeline;
 }
 
 /** Pipelines for one (K, D, J), cached per device. */
@@ -50,9 +47,8 @@ export function nbPipelines(device: GPUDevice, K: number, D: number, J: number):
     zeroTable: sources.zeroTable.pipeline(device, { K, D, J, WG }),
     fused: sources.fused.pipeline(device, { K, D, J, WG, SCATTER: 1 }),
     estep: sources.fused.pipeline(device, { K, D, J, WG, SCATTER: 0 }),
-    rowStats: sources.rowStats.pipeline(device, { K, J, WG }),
-    geneStatsOut: sources.geneStatsOut.pipeline(device, { K, D, J, WG }),
-    reduce: sources.reduce.pipeline(device, { WG: REDUCE_WG }),
+    rowStats: sources.rowStats.pipeline(device, { K, D, J, WG }),
+    statsOut: sources.statsOut.pipeline(device, { K, D, J, WG }),
   };
 }
 

@@ -36,8 +36,10 @@ export interface GpuCsr {
   segRows: number;
   totalSegments: number;
   maxRows: number;
-  /** Per gene, e_g of its fixed-point scale 2^e_g (geneExponents). */
+  /** Per gene, e_g of its fixed-point scale 2^e_g (fixedExponents). */
   geneExp: Float32Array;
+  /** Per row-statistics column l < J (W), J (N), J + 1 (S), its fixed-point exponent. */
+  rowExp: Float32Array;
 }
 
 /** Row ranges of the chunks: whole segments, each array within one binding, at most maxChunkRows rows. */
@@ -87,13 +89,14 @@ function largestWeight(cells: Float32Array, at: number, J: number): number {
 }
 
 /**
- * e_g per gene: 2^e_g·B_g ≤ 2^60, B_g = Σ_i w_i·x_ig·max(1, max_l |ℓ_l(s_i)|) ≥ |V_cgl|, |X_cg| for
- * every c and l (responsibilities ≤ 1), from the float32 values the kernel reads; the slack of 2
- * (2^63 is the range) covers float32 round-off of the shares and half a unit of rounding each. So no
- * total overflows, and each share is rounded to 2^−e_g ≤ B_g·2^−59 absolute. Clamped to ldexp's
- * float32 range; 0 for a gene without counts.
+ * The exponent e of each fixed-point total from a bound B on the sum of its shares' magnitudes:
+ * 2^e·B ≤ 2^59. Per gene B_g = Σ_i w_i·x_ig·max(1, max_l |ℓ_l(s_i)|) ≥ Σ |shares| of V_cgl, X_cg
+ * for every c and l (responsibilities ≤ 1); per row column Σ_i w_i·|ℓ_l(s_i)|, Σ_i w_i, Σ_i w_i·s_i;
+ * all from the float32 values the kernels read. The slack of 16 under 2^63 covers float32
+ * round-off of the shares and half a unit of rounding each, so no partial sum overflows, and each
+ * share is rounded to 2^−e ≤ B·2^−58 absolute. Clamped to ldexp's float32 range; 0 where B = 0.
  */
-export function geneExponents(bound: Float64Array): Float32Array {
+export function fixedExponents(bound: Float64Array): Float32Array {
   const e = new Float32Array(bound.length);
   for (let g = 0; g < bound.length; g++) {
     const b = bound[g];
@@ -117,6 +120,7 @@ export function uploadCsr(
   const { ranges, segRows } = planCsrChunks(c.indptr, n, Math.max(k, J + 2, 2), runner.device.limits, opts);
   const chunks: CsrChunk[] = [];
   const bound = new Float64Array(d);
+  const rowBound = new Float64Array(J + 2);
   let segOffset = 0;
   const ell = new Float64Array(J);
   ranges.forEach(([a, b], index) => {
@@ -135,7 +139,11 @@ export function uploadCsr(
       cellWeights(grid, s[a + i], ell, 0);
       for (let l = 0; l < J; l++) cells[at + 1 + l] = ell[l];
       cells[at + J + 1] = weights ? weights[a + i] : 1;
-      const m = Math.fround(cells[at + J + 1]) * largestWeight(cells, at, J);
+      const w = cells[at + J + 1];
+      for (let l = 0; l < J; l++) rowBound[l] += w * Math.abs(cells[at + 1 + l]);
+      rowBound[J] += w;
+      rowBound[J + 1] += w * cells[at];
+      const m = w * largestWeight(cells, at, J);
       for (let p = c.indptr[a + i]; p < c.indptr[a + i + 1]; p++) {
         const t = p - p0;
         nz[2 * t] = c.indices[p];
@@ -171,6 +179,7 @@ export function uploadCsr(
     segRows,
     totalSegments: segOffset,
     maxRows: Math.max(...chunks.map((ch) => ch.rows)),
-    geneExp: geneExponents(bound),
+    geneExp: fixedExponents(bound),
+    rowExp: fixedExponents(rowBound),
   };
 }

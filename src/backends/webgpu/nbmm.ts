@@ -6,10 +6,9 @@
  *   per chunk   one pass     E-step per cell and its shares of the per-gene V, X (fused.wgsl)
  *               row stats    per-segment W, N, S, Σ log p (rowstats.wgsl; reads no counts)
  * (the statistics weighted by each cell's sample weight, held in the cells' table)
- *   1 dispatch  reduction of the row partials (common/reduce.wgsl)
- *   1 dispatch  the gene totals to float32 (genestats_out.wgsl)
- * and one readback of K·(J+2)+1 + D·K·(J+1) floats: O(k·d·J), never O(n). The per-gene
- * statistics are exact integer sums, so they have the same bits whatever the chunking. The M-step
+ *   1 dispatch  the exact totals to float32 (stats_out.wgsl)
+ * and one readback of K·(J+2)+1 + D·K·(J+1) floats: O(k·d·J), never O(n). Every statistic is an
+ * exact integer sum (common/fixed64.wgsl), so the fit has the same bits whatever the chunking. The M-step
  * runs on the host in float64 (nbmm/mstep.ts), shared with the CPU reference; or, with
  * deviceMStep, on the device from the statistics in place (nbmm-mstep.ts), reading back
  * K·(J+2)+1 + K·D + D floats. Labels and per-cell log p(x_i) (and responsibilities when asked) are
@@ -24,13 +23,13 @@ import { makeGrid, type SizeGrid } from '../../nbmm/grid.js';
 import type { NbParams, NbStats } from '../../nbmm/model.js';
 import type { NbBackend, NbDeviceStep, NbDeviceStepPlan, NbEvaluation, NbSession } from '../../nbmm/backend.js';
 import { deviceMStep, type DeviceMStep } from './nbmm-mstep.js';
-import { nbPipelines, WG, REDUCE_WG, type NbPipelines } from './nbmm-kernels.js';
+import { nbPipelines, WG, type NbPipelines } from './nbmm-kernels.js';
 import { bindBuffers } from '../../gpu/bind.js';
 import { uploadCsr, type CsrChunk } from './nbmm-upload.js';
 
 export { planCsrChunks, uploadCsr, type CsrChunk, type GpuCsr } from './nbmm-upload.js';
 
-/** Offsets into the params buffer (see zero_table.wgsl; gexp: the per-gene fixed-point exponents of fused.wgsl). */
+/** Offsets into the params buffer (see zero_table.wgsl; gexp, rexp: the fixed-point exponents of fused.wgsl, rowstats.wgsl). */
 function paramLayout(k: number, d: number, J: number) {
   const muphi = k * d;
   const r = 2 * k * d;
@@ -38,7 +37,8 @@ function paramLayout(k: number, d: number, J: number) {
   const z = logpi + k;
   const nodes = z + k * J;
   const gexp = nodes + J;
-  return { muphi, r, logpi, z, nodes, gexp, total: gexp + d };
+  const rexp = gexp + d;
+  return { muphi, r, logpi, z, nodes, gexp, rexp, total: rexp + J + 2 };
 }
 
 export function gpuBackend(
@@ -60,21 +60,21 @@ export function gpuBackend(
   const geneWidth = d * k * (J + 1);
   const params = runner.storage(`nbmm parameters (${layout.total} f32)`, layout.total * 4);
   const resp = runner.storage(`responsibilities scratch (${data.maxRows}×${k})`, data.maxRows * k * 4);
-  const partials = runner.storage(`row statistics partials (${data.totalSegments}×${rowWidth})`, data.totalSegments * rowWidth * 4);
   const reduced = runner.storage(`row statistics (${rowWidth})`, rowWidth * 4);
   const geneOut = runner.storage(`gene statistics (${d}×${k}×${J + 1})`, geneWidth * 4);
+  // Exact fixed-point totals (common/fixed64.wgsl): the gene statistics; the row columns, 256 log-likelihood buckets, 1 slot of counts.
   const geneAcc = runner.storage(`gene statistics, fixed point (${d}×${k}×${J + 1}×2 u32)`, geneWidth * 8);
-  const reduceShape = runner.uniform('row statistics reduce shape', new Uint32Array([data.totalSegments, rowWidth, 0, 0]));
+  const rowAccWords = 2 * (k * (J + 2) + 257);
+  const rowAcc = runner.storage(`row statistics, fixed point (${rowAccWords} u32)`, rowAccWords * 4);
   const gZero = bindBuffers(device, 'nbmm zero table', pipes.zeroTable, [params]);
-  const gReduce = bindBuffers(device, 'nbmm reduce', pipes.reduce, [partials, reduced, reduceShape]);
-  const gOut = bindBuffers(device, 'nbmm gene statistics out', pipes.geneStatsOut, [geneAcc, params, geneOut]);
+  const gOut = bindBuffers(device, 'nbmm statistics out', pipes.statsOut, [geneAcc, rowAcc, params, geneOut, reduced]);
   const perChunk = data.chunks.map((ch) => {
     const csr = [ch.indptr, ch.nz, ch.cells, params, resp, ch.rowout];
     return {
       fused: bindBuffers(device, `nbmm one pass chunk ${ch.index}`, pipes.fused, [...csr, geneAcc, ch.uniform]),
       // Scoring: the same kernel without the scatter (its totals binding is still declared, never written).
       estep: bindBuffers(device, `nbmm E-step chunk ${ch.index}`, pipes.estep, [...csr, geneAcc, ch.uniform]),
-      rows: bindBuffers(device, `nbmm row stats chunk ${ch.index}`, pipes.rowStats, [resp, ch.cells, ch.rowout, partials, ch.uniform]),
+      rows: bindBuffers(device, `nbmm row stats chunk ${ch.index}`, pipes.rowStats, [resp, ch.cells, ch.rowout, params, rowAcc, ch.uniform]),
     };
   });
   const iterCounters: IterationTraffic = { iters: 0, dispatches: 0, bytesRead: 0, gpuNs: 0, dataBytes: 0 };
@@ -93,6 +93,7 @@ export function gpuBackend(
     for (let j = 0; j < k; j++) f[layout.logpi + j] = Math.log(p.weights[j]);
     for (let l = 0; l < J; l++) f[layout.nodes + l] = grid.nodes[l];
     f.set(data.geneExp, layout.gexp);
+    f.set(data.rowExp, layout.rexp);
     runner.write(params, 0, f);
   };
 
@@ -104,14 +105,14 @@ export function gpuBackend(
   const encodeStats = (p: NbParams): void => {
     writeParams(p);
     runner.clear(geneAcc);
+    runner.clear(rowAcc);
     runner.dispatch('nbmm zero table', pipes.zeroTable, gZero, k * J);
     // The row and gene statistics and Σ log p count each cell w_i times (the weight in its cells' table).
     for (const ch of data.chunks) {
       runner.dispatch('nbmm one pass', pipes.fused, perChunk[ch.index].fused, Math.ceil(ch.rows / WG), csrBytes(ch));
       runner.dispatch('nbmm row stats', pipes.rowStats, perChunk[ch.index].rows, ch.segments);
     }
-    runner.dispatch('nbmm reduce', pipes.reduce, gReduce, Math.ceil(rowWidth / REDUCE_WG));
-    runner.dispatch('nbmm gene statistics out', pipes.geneStatsOut, gOut, Math.ceil(geneWidth / WG));
+    runner.dispatch('nbmm statistics out', pipes.statsOut, gOut, Math.ceil((geneWidth + rowWidth) / WG));
   };
   let mstep: DeviceMStep | null = null;
 
