@@ -148,3 +148,25 @@ describe('whole fits with one pass over the counts per iteration', () => {
     }
   });
 });
+
+describe('the pinned NB cases (test/shared/pinned-suite.ts), whose WebGPU bits the exact sums changed', () => {
+  const nb = simulateNbMixture(120, 24, 3, 7);
+  const dense = { data: Float64Array.from(nb.counts), n: nb.n, d: nb.d };
+  const csr = toCsr(nb.counts, nb.n, nb.d);
+  const cases: [string, () => [typeof dense | typeof csr, Parameters<typeof negativeBinomialMixture>[1]]][] = [
+    ['nb mixture dense', () => [dense, { k: 3, seed: 1, maxIter: 15, nInit: 1 }]],
+    ['nb mixture csr', () => [csr, { k: 3, seed: 1, maxIter: 15, init: 'random', nInit: 2 }]],
+  ];
+  for (const [name, make] of cases) {
+    test(`'${name}' still equals the CPU reference within the float32 policy (same partition, log-likelihood, means, φ)`, async () => {
+      const [X, o] = make();
+      const g = await negativeBinomialMixture(X, { ...o, engine: gpu });
+      const c = await negativeBinomialMixture(X, { ...o, engine: cpu });
+      const perm = permutationBetween(g.labels, c.labels, 3);
+      expectRelClose(g.logLikelihood, c.logLikelihood, F32_OBJ_RTOL, 'log-likelihood');
+      expect(g.nIter).toBe(c.nIter);
+      expectParamsClose(g.means, c.means, dataScale(nb.counts, nb.n, nb.d), perm);
+      expectParamsClose([g.dispersion], [c.dispersion], 1);
+    });
+  }
+});

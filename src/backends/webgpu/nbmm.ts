@@ -74,7 +74,14 @@ export function gpuBackend(
       fused: bindBuffers(device, `nbmm one pass chunk ${ch.index}`, pipes.fused, [...csr, geneAcc, ch.uniform]),
       // Scoring: the same kernel without the scatter (its totals binding is still declared, never written).
       estep: bindBuffers(device, `nbmm E-step chunk ${ch.index}`, pipes.estep, [...csr, geneAcc, ch.uniform]),
-      rows: bindBuffers(device, `nbmm row stats chunk ${ch.index}`, pipes.rowStats, [resp, ch.cells, ch.rowout, params, rowAcc, ch.uniform]),
+      rows: bindBuffers(device, `nbmm row stats chunk ${ch.index}`, pipes.rowStats, [
+        resp,
+        ch.cells,
+        ch.rowout,
+        params,
+        rowAcc,
+        ch.uniform,
+      ]),
     };
   });
   const iterCounters: IterationTraffic = { iters: 0, dispatches: 0, bytesRead: 0, gpuNs: 0, dataBytes: 0 };
