@@ -20,10 +20,12 @@
 // log p(x_i), label] · 6 acc: D×K×(J+1)×2 atomic u32 (SCATTER) · 7 chunk: uniform
 // {rows, segOffset, segRows, rowOffset}.
 // Dispatch: one workgroup per WG consecutive cells, over (x, y) past 65535 workgroups.
-// Tiling: phase 1 one thread per cell; phase 2 the workgroup walks its cells in order and, per
-// cell, spreads the nz·K·(J+1) (nonzero, component, node) items over its WG threads, so that
-// neighbouring threads add to neighbouring outputs of one gene (contiguous atomics) and read the
-// same nonzero (a broadcast); a share that rounds to 0 is skipped (no atomic).
+// Tiling: phase 1 one thread per cell; phase 2 the workgroup walks its cells in order; per cell,
+// thread t owns slots (c, l) = t, t + WG, … of the K·(J+1) (when K·(J+1) < WG, groups of K·(J+1)
+// threads split the cell's nonzeros), forms f = w_i·r_ic·ℓ_l(s_i) once, skips the slot when f = 0
+// (a component without weight in this cell), and adds f·x_ig for each nonzero: neighbouring
+// threads add to neighbouring outputs of one gene (contiguous atomics) and read the same nonzero
+// (a broadcast); a share that rounds to 0 is skipped (no atomic).
 // Workgroup memory: none (phase 2 reads the responsibilities phase 1 wrote, after a storage barrier).
 // Bytes per cell: 8 per nonzero (gene, count) and 4 of indptr from the data, read once (phase 2
 // re-reads them from cache); 4·(J + 2) of cell table; 4·K + 8 written; 2 to 3 atomics per
@@ -94,24 +96,30 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   storageBarrier();
   let offExp = 2u * K * D + D + K + K * J + J;
   let S = K * (J + 1u);
+  // Threads own slots (c, l); when S < WG, G groups of S threads split a cell's nonzeros.
+  let G = max(1u, WG / S);
+  let grp = lid / S;
+  if (grp >= G) { return; }
   let last = min(first + WG, chunk.rows);
   for (var row = first; row < last; row++) {
     let cb = row * (J + 2u);
-    let w = cells[cb + J + 1u];
     let p0 = indptr[row];
-    let items = (indptr[row + 1u] - p0) * S;
-    for (var q = lid; q < items; q += WG) {
-      let e = nz[p0 + q / S];
-      let slot = q % S;
+    let p1 = indptr[row + 1u];
+    for (var slot = lid % S; slot < S; slot += WG) {
       let c = slot / (J + 1u);
       let l = slot % (J + 1u);
-      var v = (w * resp[row * K + c]) * bitcast<f32>(e.y);
-      if (l < J) { v = v * cells[cb + 1u + l]; }
-      let t = fixed_words(ldexp(v, i32(params[offExp + e.x])));
-      if (t.x == 0u && t.y == 0u) { continue; }
-      let o = 2u * ((e.x * K + c) * (J + 1u) + l);
-      let h = t.y + fixed_carry(atomicAdd(&acc[o], t.x), t.x);
-      if (h != 0u) { atomicAdd(&acc[o + 1u], h); }
+      var f = cells[cb + J + 1u] * resp[row * K + c];
+      if (l < J) { f = f * cells[cb + 1u + l]; }
+      // A component without weight in this cell (or a cell of weight 0) adds nothing.
+      if (f == 0.0) { continue; }
+      for (var p = p0 + grp; p < p1; p += G) {
+        let e = nz[p];
+        let t = fixed_words(ldexp(f * bitcast<f32>(e.y), i32(params[offExp + e.x])));
+        if (t.x == 0u && t.y == 0u) { continue; }
+        let o = 2u * ((e.x * K + c) * (J + 1u) + l);
+        let h = t.y + fixed_carry(atomicAdd(&acc[o], t.x), t.x);
+        if (h != 0u) { atomicAdd(&acc[o + 1u], h); }
+      }
     }
   }
 }
