@@ -10,7 +10,7 @@
 //   V_cgl = Σ_{i: x_ig>0} w_i·r_ic·x_ig·ℓ_l(s_i)  (l < J)   and   X_cg = Σ_i w_i·r_ic·x_ig  (l = J),
 // w_i the cell's sample weight, as 64-bit fixed point with integer atomics (common/fixed64.wgsl):
 // output o = (g·K + c)·(J+1) + l at acc[2o], acc[2o + 1], gene g's scale 2^gexp_g chosen on the
-// host from a bound on its total (nbmm-onepass.ts). Integer sums are exact in any order, so the
+// host from a bound on its total (src/backends/webgpu/nbmm-upload.ts). Integer sums are exact in any order, so the
 // statistics have the same bits whatever the chunking, the workgroup size or the thread timing;
 // genestats_out.wgsl turns them into float32 after the last chunk. No CSC copy of the counts.
 //
