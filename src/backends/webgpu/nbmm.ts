@@ -1,7 +1,7 @@
 /**
  * The negative-binomial mixture on WebGPU. Counts are uploaded once as CSR chunks of whole
  * segments (nbmm-upload.ts). Per E-step, one read of the counts:
- *   clear       the per-gene fixed-point totals
+ *   clear       the fixed-point totals (gene and row statistics)
  *   1 dispatch  zero table   K×J node values of the zero part (zero_table.wgsl)
  *   per chunk   one pass     E-step per cell and its shares of the per-gene V, X (fused.wgsl)
  *               row stats    per-segment W, N, S, Σ log p (rowstats.wgsl; reads no counts)
