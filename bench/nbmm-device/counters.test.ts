@@ -5,7 +5,8 @@
  * run it from there, e.g.
  *   sed "s#'\.\./cases#'../../bench/cases#; s#'\.\./data#'../../bench/data#" bench/nbmm-device/counters.test.ts > test/gpu/tmp-nb-counters.test.ts
  *   npx vitest run --project gpu test/gpu/tmp-nb-counters.test.ts; rm test/gpu/tmp-nb-counters.test.ts
- * Figures: bench/results/2026-12-07-swiftshader-nbmm-device-mstep.md.
+ * Figures: bench/results/2026-12-07-swiftshader-nbmm-device-mstep.md; after the one-pass kernel
+ * (before vs after): bench/results/2026-12-07-swiftshader-nbmm-onepass.md.
  */
 import { test } from 'vitest';
 import { createEngine, negativeBinomialMixture } from '../../src/index.js';

@@ -10,6 +10,7 @@ import chunkWgsl from '../../shaders/common/chunk.wgsl?raw';
 import csrChunkWgsl from '../../shaders/common/csr_chunk.wgsl?raw';
 import sampleWeightWgsl from '../../shaders/common/sample_weight.wgsl?raw';
 import kahanWgsl from '../../shaders/common/kahan.wgsl?raw';
+import fixed64Wgsl from '../../shaders/common/fixed64.wgsl?raw';
 import logsumexpWgsl from '../../shaders/common/logsumexp.wgsl?raw';
 import workgroupSumWgsl from '../../shaders/common/workgroup_sum.wgsl?raw';
 import sqdistWgsl from '../../shaders/common/sqdist.wgsl?raw';
@@ -25,6 +26,7 @@ export type WgslLibrary =
   | 'csrChunk'
   | 'sampleWeight'
   | 'kahan'
+  | 'fixed64'
   | 'logsumexp'
   | 'workgroupSum'
   | 'sqdist'
@@ -58,6 +60,7 @@ const LIBRARIES: Record<WgslLibrary, Library> = {
   csrChunk: { file: 'common/csr_chunk.wgsl', code: csrChunkWgsl, needs: [] },
   sampleWeight: { file: 'common/sample_weight.wgsl', code: sampleWeightWgsl, needs: ['chunk'] },
   kahan: { file: 'common/kahan.wgsl', code: kahanWgsl, needs: [] },
+  fixed64: { file: 'common/fixed64.wgsl', code: fixed64Wgsl, needs: [] },
   logsumexp: { file: 'common/logsumexp.wgsl', code: logsumexpWgsl, needs: [] },
   workgroupSum: { file: 'common/workgroup_sum.wgsl', code: workgroupSumWgsl, needs: [] },
   sqdist: { file: 'common/sqdist.wgsl', code: sqdistWgsl, needs: [] },

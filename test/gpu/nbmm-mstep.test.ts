@@ -195,18 +195,19 @@ describe('readback and determinism with deviceMStep', () => {
   const X = { data: sim.counts, n, d };
   const o = { k, init: randomLabels(n, k, 8), nInit: 1, maxIter: 5, tol: 0, deviceMStep: true };
 
-  test('each iteration reads back K·(J+2)+1 + K·D + D floats (O(k·d)) and issues 3 dispatches per chunk + 3, one or several chunks', async () => {
+  test('each iteration reads the counts once, reads back K·(J+2)+1 + K·D + D floats (O(k·d)) and issues 2 dispatches per chunk + 3, one or several chunks', async () => {
     const chunked = await createEngine({ backend: 'webgpu', maxChunkRows: 300 });
     for (const engine of [gpu, chunked]) {
       const r = await negativeBinomialMixture(X, { ...o, engine });
       const J = makeGrid(r.sizeFactors).J;
       expect(r.gpu!.bytesReadPerIter).toBe((k * (J + 2) + 1 + k * d + d) * 4);
-      expect(r.gpu!.dispatchesPerIter).toBe(3 * r.gpu!.chunks + 3);
+      expect(r.gpu!.dispatchesPerIter).toBe(2 * r.gpu!.chunks + 3);
+      expect(r.gpu!.dataPassesPerIter).toBe(1);
     }
     chunked.destroy();
   });
 
-  test('repeated runs and split dispatches (at most 12 workgroups per dimension; up to 76 needed) give the same bits; 150-row chunks agree with one chunk within the policy', async () => {
+  test('repeated runs, split dispatches (at most 12 workgroups per dimension; up to 76 needed) and 150-row chunks give the same bits', async () => {
     const split = await createEngine({ backend: 'webgpu', maxWorkgroupsPerDimension: 12 });
     const tiny = await createEngine({ backend: 'webgpu', maxChunkRows: 150 });
     const a = await negativeBinomialMixture(X, { ...o, engine: gpu });
@@ -220,7 +221,10 @@ describe('readback and determinism with deviceMStep', () => {
     }
     const t = await negativeBinomialMixture(X, { ...o, engine: tiny });
     expect(t.gpu!.chunks).toBe(Math.ceil(n / 150));
-    expectDeviceParity(t, a, sim.counts);
+    expect(t.labels).toEqual(a.labels);
+    expect(t.means).toEqual(a.means);
+    expect(t.dispersion).toEqual(a.dispersion);
+    expect(t.logLikelihood).toBe(a.logLikelihood);
     split.destroy();
     tiny.destroy();
   });

@@ -1,8 +1,8 @@
 /** The negative-binomial mixture's WGSL kernels (composed with shaders/common) and their pipelines. */
 import zeroTableWgsl from '../../../shaders/nbmm/zero_table.wgsl?raw';
-import estepWgsl from '../../../shaders/nbmm/estep.wgsl?raw';
+import fusedWgsl from '../../../shaders/nbmm/fused.wgsl?raw';
 import rowStatsWgsl from '../../../shaders/nbmm/rowstats.wgsl?raw';
-import geneStatsWgsl from '../../../shaders/nbmm/genestats.wgsl?raw';
+import statsOutWgsl from '../../../shaders/nbmm/stats_out.wgsl?raw';
 import specialEvalWgsl from '../../../shaders/nbmm/special_eval.wgsl?raw';
 import mstepWgsl from '../../../shaders/nbmm/mstep.wgsl?raw';
 import lgammaWgsl from '../../../shaders/common/lgamma.wgsl?raw';
@@ -10,12 +10,10 @@ import polygammaWgsl from '../../../shaders/common/polygamma.wgsl?raw';
 import { provideLibrary } from '../../gpu/compose.js';
 import { defineKernel, type Kernel } from '../../gpu/kernel.js';
 import { bindBuffers } from '../../gpu/bind.js';
-import { reduceKernel } from '../../gpu/shared-kernels.js';
 import type { GpuRunner } from '../../gpu/runner.js';
 
-/** Threads per workgroup of the nbmm kernels (reduce uses REDUCE_WG). */
+/** Threads per workgroup of the nbmm kernels. */
 export const WG = 64;
-export const REDUCE_WG = 256;
 
 // lgamma and polygamma are the NB mixture's alone (compose.ts): provided here, so other models' bundles leave it out.
 provideLibrary('lgamma', lgammaWgsl);
@@ -23,10 +21,11 @@ provideLibrary('polygamma', polygammaWgsl);
 
 export const sources = {
   zeroTable: defineKernel({ name: 'nbmm/zero_table', source: zeroTableWgsl, modules: ['grid', 'workgroupSum', 'lgamma'] }),
-  estep: defineKernel({ name: 'nbmm/estep', source: estepWgsl, modules: ['grid', 'chunk', 'logsumexp', 'lgamma'] }),
-  rowStats: defineKernel({ name: 'nbmm/rowstats', source: rowStatsWgsl, modules: ['grid', 'chunk'] }),
-  geneStats: defineKernel({ name: 'nbmm/genestats', source: geneStatsWgsl, modules: ['grid', 'chunk', 'kahan'] }),
-  reduce: reduceKernel,
+  /** The one pass over the counts: E-step and, in the EM loop, the per-gene statistics (SCATTER). */
+  fused: defineKernel({ name: 'nbmm/fused', source: fusedWgsl, modules: ['grid', 'chunk', 'logsumexp', 'lgamma', 'fixed64'] }),
+  rowStats: defineKernel({ name: 'nbmm/rowstats', source: rowStatsWgsl, modules: ['grid', 'chunk', 'fixed64'] }),
+  /** The exact totals of the row and gene statistics to float32. */
+  statsOut: defineKernel({ name: 'nbmm/stats_out', source: statsOutWgsl, modules: ['grid', 'kahan', 'fixed64'] }),
   /** The device M-step (options.deviceMStep), set up by nbmm-mstep.ts. */
   mstep: defineKernel({ name: 'nbmm/mstep', source: mstepWgsl, modules: ['grid', 'kahan', 'lgamma', 'polygamma'] }),
   specialEval: defineKernel({ name: 'nbmm/special_eval', source: specialEvalWgsl, modules: ['grid', 'lgamma', 'polygamma'] }),
@@ -34,20 +33,22 @@ export const sources = {
 
 export interface NbPipelines {
   zeroTable: GPUComputePipeline;
+  /** E-step and gene statistics in one pass (the EM loop). */
+  fused: GPUComputePipeline;
+  /** The E-step alone (scoring: labels, log p, responsibilities). */
   estep: GPUComputePipeline;
   rowStats: GPUComputePipeline;
-  geneStats: GPUComputePipeline;
-  reduce: GPUComputePipeline;
+  statsOut: GPUComputePipeline;
 }
 
 /** Pipelines for one (K, D, J), cached per device. */
 export function nbPipelines(device: GPUDevice, K: number, D: number, J: number): NbPipelines {
   return {
     zeroTable: sources.zeroTable.pipeline(device, { K, D, J, WG }),
-    estep: sources.estep.pipeline(device, { K, D, J, WG }),
-    rowStats: sources.rowStats.pipeline(device, { K, J, WG }),
-    geneStats: sources.geneStats.pipeline(device, { K, D, J, WG }),
-    reduce: sources.reduce.pipeline(device, { WG: REDUCE_WG }),
+    fused: sources.fused.pipeline(device, { K, D, J, WG, SCATTER: 1 }),
+    estep: sources.fused.pipeline(device, { K, D, J, WG, SCATTER: 0 }),
+    rowStats: sources.rowStats.pipeline(device, { K, D, J, WG }),
+    statsOut: sources.statsOut.pipeline(device, { K, D, J, WG }),
   };
 }
 
