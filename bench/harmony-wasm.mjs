@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// node bench/harmony-wasm.mjs [--per 274] [--types 10] [--d 50] [--seed 0] [--threads 2] [--backends reference,wasm] [--out bench/results]
+// node bench/harmony-wasm.mjs [--per 274] [--types 10] [--d 50] [--seed 0] [--threads 1,2] [--backends reference,wasm] [--out bench/results]
 //
 // Harmony's iterations on the float64 reference and on the 'wasm' (= 'cpu') backend, same data and
 // seed in the same run: synthetic two-batch data (`types` Gaussian cell types × 2 batches of `per`
@@ -19,7 +19,7 @@ const per = Number(arg('per', 274));
 const types = Number(arg('types', 10));
 const d = Number(arg('d', 50));
 const seed = Number(arg('seed', 0));
-const threads = Number(arg('threads', 2));
+const threadCounts = arg('threads', '1,2').split(',').map(Number);
 const backends = arg('backends', 'reference,wasm').split(',');
 const outDir = arg('out', join(root, 'bench', 'results'));
 const PASSES = ['centroidSums', 'distances', 'softAssign', 'updateR', 'objective', 'moeSums', 'correct', 'read'];
@@ -84,7 +84,10 @@ async function main() {
     init.centroids.forEach((row, k) => centroids.set(row, k * d));
     const rows = [];
     let base = null;
-    for (const backend of backends) {
+    const plan = backends.flatMap((backend) =>
+      backend === 'reference' ? [{ backend }] : threadCounts.map((threads) => ({ backend, threads })),
+    );
+    for (const { backend, threads } of plan) {
       const engine = backend === 'reference' ? ref : await api.createEngine({ backend, threads });
       const times = {};
       const t0 = performance.now();
@@ -93,7 +96,13 @@ async function main() {
       let diff = 0;
       if (base) for (let t = 0; t < n * d; t++) diff = Math.max(diff, Math.abs(run.corrected[t] - base.corrected[t]));
       base ??= run;
-      rows.push({ backend: backend === 'reference' ? 'reference' : `${backend} (${threads} threads)`, seconds, run, times, diff });
+      rows.push({
+        backend: backend === 'reference' ? 'reference' : `${backend} (${threads} thread${threads === 1 ? '' : 's'})`,
+        seconds,
+        run,
+        times,
+        diff,
+      });
       console.log(backend, seconds.toFixed(2), 's', JSON.stringify(times));
       if (engine !== ref) engine.destroy?.();
     }
@@ -117,8 +126,9 @@ async function main() {
       ),
       '',
     ];
-    if (rows.length > 1)
-      lines.push(`Speed-up of ${rows[1].backend} over the reference: ${(rows[0].seconds / rows[1].seconds).toFixed(1)}×.`, '');
+    for (const x of rows.slice(1))
+      lines.push(`Speed-up of ${x.backend} over ${rows[0].backend}: ${(rows[0].seconds / x.seconds).toFixed(1)}×.`);
+    lines.push('');
     const out = join(outDir, `${date}-harmony-wasm.md`);
     if (arg('out', '') !== 'none') writeFileSync(out, lines.join('\n'));
     console.log(lines.join('\n'));
