@@ -36,6 +36,9 @@ export function cellsPerBlock(n: number, width: number): number {
   return Math.max(MIN_CELLS, Math.ceil(n / maxBlocks / MIN_CELLS) * MIN_CELLS);
 }
 
+/** f64 scratch per block after hmSums's partials: four cells' rows promoted to f64. */
+const sumsScratch = (d: number): number => 4 * d;
+
 interface Buffers {
   z: number;
   zcorr: number;
@@ -105,13 +108,13 @@ class WasmHarmony implements HarmonySession {
     this.nBlocks = Math.ceil(s.n / cpb);
   }
 
-  /** Run a block kernel over every cell block; `width` f64 partials per block, reduced in block order. */
-  private async pass(kernel: BlockKernel, args: number[], width: number): Promise<Float64Array> {
+  /** Run a block kernel over every cell block; `width` f64 partials at the start of each block's `stride`, reduced in block order. */
+  private async pass(kernel: BlockKernel, args: number[], width: number, stride = width): Promise<Float64Array> {
     const { part } = this.buf;
-    await this.pool.run(kernel, this.nBlocks * BLOCK_ROWS, width ? part : 0, width * 8, args);
+    await this.pool.run(kernel, this.nBlocks * BLOCK_ROWS, stride ? part : 0, stride * 8, args);
     const out = new Float64Array(width);
-    const all = f64View(this.rt, part, this.nBlocks * width);
-    for (let j = 0; j < this.nBlocks; j++) for (let t = 0; t < width; t++) out[t] += all[j * width + t];
+    const all = f64View(this.rt, part, this.nBlocks * stride);
+    for (let j = 0; j < this.nBlocks; j++) for (let t = 0; t < width; t++) out[t] += all[j * stride + t];
     return out;
   }
 
@@ -129,7 +132,9 @@ class WasmHarmony implements HarmonySession {
     const G = moe ? B : 1;
     const b = this.buf;
     const width = K * G * (d + 1);
-    return this.exclusive(() => this.pass(K_SUMS, [moe ? b.z : b.zcos, b.R, b.batch, n, d, K, G, this.cpb, BLOCK_ROWS], width));
+    return this.exclusive(() =>
+      this.pass(K_SUMS, [moe ? b.z : b.zcos, b.R, b.batch, n, d, K, G, this.cpb, BLOCK_ROWS], width, width + sumsScratch(d)),
+    );
   }
 
   async distances(Y: Float64Array): Promise<void> {
@@ -207,7 +212,7 @@ export const wasmHarmony: HarmonyBackend = {
   async open(engine, z, setup, fn) {
     const st = wasmState(engine);
     const { n, d, K, B } = setup;
-    const partWidth = Math.max(2, K * B * (d + 1));
+    const partWidth = Math.max(2, K * B * (d + 1) + sumsScratch(d));
     const cpb = cellsPerBlock(n, partWidth);
     const held = await st.region(() => allocate(st.rt, z, setup, Math.ceil(n / cpb), partWidth));
     try {
