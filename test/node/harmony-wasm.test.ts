@@ -4,11 +4,12 @@
  * test/tolerance.ts §2 (float32 vs float64, as the WebGPU Harmony test does); the same bits on 1, 2
  * and 3 threads and on a repeated run.
  */
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createEngine, harmony, type Engine } from '../../src/index.js';
 import { implementationFor } from '../../src/core/registry.js';
 import type { HarmonyBackend, HarmonySetup } from '../../src/harmony/backend.js';
-import { runHarmony } from '../../src/harmony/fit.js';
+import { normaliseRows, runHarmony } from '../../src/harmony/fit.js';
 import { resolveHarmony } from '../../src/harmony/options.js';
 import { cellsPerBlock } from '../../src/backends/wasm/harmony.js';
 import { F32_OBJ_RTOL, F32_PROB_ATOL, dataScale, expectParamsClose, expectRelClose } from '../tolerance.js';
@@ -117,5 +118,39 @@ describe('wasm Harmony equals the float64 reference', () => {
     expect(cpb % 256).toBe(0);
     expect(cpb).toBeGreaterThan(256);
     expect(Math.ceil(1_000_000 / cpb) * width * 8).toBeLessThanOrEqual(64 * 1024 * 1024);
+  });
+});
+
+describe('wasm Harmony against harmonypy', () => {
+  test('from the same initial centroids and block order as harmonypy (fixture): the same clustering rounds; objectives, corrected PCs and R within the float32 tolerances', async () => {
+    const fx = JSON.parse(readFileSync(new URL('../fixtures/harmony/harmonypy.json', import.meta.url), 'utf8'));
+    const { n, d, K } = fx as { n: number; d: number; K: number };
+    const x = Float64Array.from(fx.x as number[]);
+    const setup: HarmonySetup = {
+      n,
+      d,
+      K,
+      B: 2,
+      batch: Uint32Array.from(fx.batch as string[], (b) => (b === 'a' ? 0 : 1)),
+      sigma: new Float64Array(K).fill(0.1),
+      theta: new Float64Array(2).fill(2),
+      prB: Float64Array.from([0.5, 0.5]),
+    };
+    const zc = normaliseRows(x, n, d);
+    const centroids = new Float64Array(K * d);
+    (fx.init as number[]).forEach((i, k) => centroids.set(zc.subarray(i * d, i * d + d), k * d));
+    const r = resolveHarmony({ nClusters: K, returnR: true }, n);
+    const run = await runHarmony(implementationFor<HarmonyBackend>('harmony', 'wasm'), engines[1], x, setup, centroids, r, {
+      blockOrder: (c, m) => Uint32Array.from({ length: m }, (_, i) => (i * fx.A + c * fx.C) % m),
+    });
+    expect(run.clusteringIterations).toEqual(fx.kmeansRounds);
+    expect(run.objectives.length).toBe(fx.objectives.length);
+    run.objectives.forEach((o, i) => expectRelClose(o, fx.objectives[i], F32_OBJ_RTOL, `objective ${i}`));
+    expectParamsClose(rows(run.corrected, n, d), rows(fx.corrected as number[], n, d), dataScale(x, n, d));
+    let worst = 0;
+    (fx.R as number[]).forEach((v, t) => {
+      worst = Math.max(worst, Math.abs(run.R![t] - v));
+    });
+    expect(worst).toBeLessThanOrEqual(F32_PROB_ATOL);
   });
 });
