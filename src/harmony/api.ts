@@ -1,8 +1,8 @@
 /**
  * `harmony(pcs, batch, { ...options, engine?, backend? })`: batch integration of PCs by Harmony
  * (fit.ts). The k-means initialisation runs on the engine (as every k-means); the Harmony
- * iterations on the engine's 'harmony' implementation, or, where its backend has none (the
- * 'wasm' backend has no Harmony kernels), on the float64 reference, and the result says so.
+ * iterations on the engine's 'harmony' implementation ('reference', 'wasm', 'webgpu'), or, where
+ * a backend has none, on the float64 reference, and the result says so.
  */
 import { checkOptionNames, optionNames } from '../core/known-options.js';
 import { implementationFor, registeredBackends } from '../core/registry.js';

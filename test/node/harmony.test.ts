@@ -207,10 +207,11 @@ describe('harmony on a known shift', () => {
     await expect(run).rejects.toMatchObject({ code: 'ABORTED' });
   });
 
-  test("the 'cpu' backend runs the k-means initialisation on wasm and the Harmony iterations on the reference, and says so", async () => {
+  test("the 'cpu' backend runs the Harmony iterations on wasm's own kernels, with no fallback warning (test/node/harmony-wasm.test.ts compares them)", async () => {
     const r = await harmony(X, s.batch, { backend: 'cpu', seed: 0, maxIter: 1 });
-    expect(r.backend).toBe('reference');
-    expect(r.warnings.some((w) => w.includes("'wasm' backend has no Harmony kernels"))).toBe(true);
+    expect(r.backend).toBe('wasm');
+    expect(r.corrected).toBeInstanceOf(Float32Array);
+    expect(r.warnings.some((w) => w.includes('no Harmony kernels'))).toBe(false);
   });
 });
 

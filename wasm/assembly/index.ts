@@ -10,6 +10,7 @@ export { nbEStep, nbGeneStats } from './nbmm';
 export { knnCandidates } from './knn';
 export { umapEpoch, umapScratchBytes } from './umap';
 export { scRowQc, scNormalize, scGeneSums, scDense, scGram, scProject } from './sc';
+export { hmDistances, hmSoftAssign, hmSums, hmObjective, hmCorrect, hmUpdateR } from './harmony';
 
 /** First free byte after the module's static data: the host's arena starts here. */
 export function heapBase(): usize {

@@ -1,10 +1,11 @@
 /**
  * The 'wasm' backend: WebAssembly SIMD128 kernels on a worker pool over shared memory (issue 10).
- * Importing this module registers it for every model contract ('kmeans', 'gmm', 'nbmm', 'sc', 'knn', 'umap') and
+ * Importing this module registers it for every model contract ('kmeans', 'gmm', 'nbmm', 'sc', 'knn', 'umap', 'harmony') and
  * makes 'cpu' its alias, so 'auto' falls back to it where WebGPU has no hardware adapter.
  */
 import { registerAlias, registerBackend, registerImplementation, type BackendProvider } from '../../core/registry.js';
 import { wasmGmm } from './gmm.js';
+import { wasmHarmony } from './harmony.js';
 import { wasmKMeans } from './kmeans.js';
 import { wasmKnn } from './knn.js';
 import { wasmNbmm } from './nbmm.js';
@@ -47,3 +48,4 @@ registerImplementation('nbmm', 'wasm', wasmNbmm);
 registerImplementation('sc', 'wasm', wasmSc);
 registerImplementation('knn', 'wasm', wasmKnn);
 registerImplementation('umap', 'wasm', wasmUmap);
+registerImplementation('harmony', 'wasm', wasmHarmony);

@@ -1,0 +1,156 @@
+/**
+ * Harmony on the 'wasm' backend (wasm/assembly/harmony.ts, src/backends/wasm/harmony.ts) against the
+ * float64 reference on seeded data with a known batch shift: f32 cells with f64 sums, compared under
+ * test/tolerance.ts §2 (float32 vs float64, as the WebGPU Harmony test does); the same bits on 1, 2
+ * and 3 threads and on a repeated run.
+ */
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createEngine, harmony, type Engine } from '../../src/index.js';
+import { implementationFor } from '../../src/core/registry.js';
+import type { HarmonyBackend, HarmonySetup } from '../../src/harmony/backend.js';
+import { normaliseRows, runHarmony } from '../../src/harmony/fit.js';
+import { resolveHarmony } from '../../src/harmony/options.js';
+import { cellsPerBlock } from '../../src/backends/wasm/harmony.js';
+import { F32_OBJ_RTOL, F32_PROB_ATOL, dataScale, expectParamsClose, expectRelClose } from '../tolerance.js';
+import { groupMean, norm, shiftedBatches } from '../shared/harmony-data.js';
+
+let engines: Engine[] = [];
+beforeAll(async () => {
+  engines = await Promise.all([1, 2, 3].map((threads) => createEngine({ backend: 'wasm', threads })));
+});
+afterAll(() => engines.forEach((e) => e.destroy()));
+
+const rows = (x: ArrayLike<number>, n: number, d: number): number[][] =>
+  Array.from({ length: n }, (_, i) => Array.from({ length: d }, (_, f) => x[i * d + f]));
+const bits = (x: Float32Array | Float64Array): Uint8Array => new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
+
+describe('wasm Harmony equals the float64 reference', () => {
+  // 600 cells (3 pool blocks of 256), d = 6 (one SIMD quad and a scalar tail of 2).
+  const per = 100;
+  const s = shiftedBatches(per, 6, 2);
+  const { n, d } = s;
+  const K = 6;
+  const setup: HarmonySetup = {
+    n,
+    d,
+    K,
+    B: 2,
+    batch: Uint32Array.from(s.batch, (b) => (b === 'a' ? 0 : 1)),
+    sigma: new Float64Array(K).fill(0.1),
+    theta: new Float64Array(2).fill(2),
+    prB: Float64Array.from([0.5, 0.5]),
+  };
+  // Fixed starting centroids: one row of each type per batch, so both backends start alike.
+  const centroids = new Float64Array(K * d);
+  for (let k = 0; k < K; k++) centroids.set(s.data.subarray(k * per * d, k * per * d + d), k * d);
+  const ref = implementationFor<HarmonyBackend>('harmony', 'reference');
+  const cpu = implementationFor<HarmonyBackend>('harmony', 'wasm');
+
+  test(`n=${n}, d=${d}, K=${K}, 2 outer iterations from the same centroids: objectives, corrected PCs and R`, async () => {
+    const r = resolveHarmony({ nClusters: K, maxIter: 2, maxIterClustering: 6, seed: 4, returnR: true }, n);
+    const c = await runHarmony(ref, { backend: 'reference', instance: null }, s.data, setup, centroids, r, {});
+    const w = await runHarmony(cpu, engines[1], s.data, setup, centroids, r, {});
+    expect(w.corrected).toBeInstanceOf(Float32Array);
+    expect(w.clusteringIterations).toEqual(c.clusteringIterations);
+    w.objectives.forEach((o, i) => expectRelClose(o, c.objectives[i], F32_OBJ_RTOL, `objective ${i}`));
+    expectParamsClose(rows(w.corrected, n, d), rows(c.corrected, n, d), dataScale(s.data, n, d));
+    let worst = 0;
+    for (let t = 0; t < n * K; t++) worst = Math.max(worst, Math.abs(w.R![t] - c.R![t]));
+    expect(worst).toBeLessThanOrEqual(F32_PROB_ATOL);
+  });
+
+  test('three batches tied to the cell types (so the diversity penalty matters), K=5, σ 0.5, θ 1, 2, 3, blocks of 10%: objectives, corrected PCs and R', async () => {
+    const B = 3;
+    const K3 = 5;
+    // Mostly batch = type, a quarter of the cells in the next batch: clusters are far from the batch mix.
+    const batch3 = Uint32Array.from({ length: n }, (_, i) => (s.type[i] + (i % 4 === 0 ? 1 : 0)) % B);
+    const counts = [0, 0, 0];
+    for (const b of batch3) counts[b]++;
+    const setup3: HarmonySetup = {
+      ...setup,
+      K: K3,
+      B,
+      batch: batch3,
+      sigma: new Float64Array(K3).fill(0.5),
+      theta: Float64Array.from([1, 2, 3]),
+      prB: Float64Array.from(counts, (c) => c / n),
+    };
+    const r = resolveHarmony({ nClusters: K3, maxIter: 2, maxIterClustering: 5, blockSize: 0.1, lambda: 0.5, seed: 9, returnR: true }, n);
+    const start = centroids.subarray(0, K3 * d);
+    const c = await runHarmony(ref, { backend: 'reference', instance: null }, s.data, setup3, start, r, {});
+    const w = await runHarmony(cpu, engines[2], s.data, setup3, start, r, {});
+    w.objectives.forEach((o, i) => expectRelClose(o, c.objectives[i], F32_OBJ_RTOL, `objective ${i}`));
+    expectParamsClose(rows(w.corrected, n, d), rows(c.corrected, n, d), dataScale(s.data, n, d));
+    let worst = 0;
+    for (let t = 0; t < n * K3; t++) worst = Math.max(worst, Math.abs(w.R![t] - c.R![t]));
+    expect(worst).toBeLessThanOrEqual(F32_PROB_ATOL);
+  });
+
+  test('harmony() on wasm: no fallback warning; the same bits on 1, 2 and 3 threads and on a repeat; the known shift removed', async () => {
+    const X = { data: s.data, n, d };
+    const opts = { seed: 1, maxIter: 3, returnR: true };
+    const runs = [];
+    for (const engine of engines) runs.push(await harmony(X, s.batch, { ...opts, engine }));
+    runs.push(await harmony(X, s.batch, { ...opts, engine: engines[1] }));
+    const a = runs[0];
+    expect(a.backend).toBe('wasm');
+    expect(a.warnings).toEqual([]);
+    for (const b of runs.slice(1)) {
+      expect(bits(b.corrected)).toEqual(bits(a.corrected));
+      expect(bits(b.R!)).toEqual(bits(a.R!));
+      expect(b.objectives).toEqual(a.objectives);
+    }
+    const other = await harmony(X, s.batch, { ...opts, seed: 2, engine: engines[0] });
+    expect(bits(other.corrected)).not.toEqual(bits(a.corrected));
+    for (let t = 0; t < 3; t++) {
+      const inType = (x: string) => (i: number) => s.type[i] === t && s.batch[i] === x;
+      const ma = groupMean(a.corrected, n, d, inType('a'));
+      const gap = groupMean(a.corrected, n, d, inType('b')).map((v, f) => v - ma[f]);
+      expect(norm(gap)).toBeLessThan(0.15 * norm(s.shift));
+    }
+  });
+
+  test('cells per pool block: 256 for small sums; for 1M cells × 10 batches × K 100 × 50 PCs, a multiple of 256 that keeps the partials within 64 MiB', () => {
+    expect(cellsPerBlock(600, 6 * 2 * 7)).toBe(256);
+    const width = 100 * 10 * 51;
+    const cpb = cellsPerBlock(1_000_000, width);
+    expect(cpb % 256).toBe(0);
+    expect(cpb).toBeGreaterThan(256);
+    expect(Math.ceil(1_000_000 / cpb) * width * 8).toBeLessThanOrEqual(64 * 1024 * 1024);
+  });
+});
+
+describe('wasm Harmony against harmonypy', () => {
+  test('from the same initial centroids and block order as harmonypy (fixture): the same clustering rounds; objectives, corrected PCs and R within the float32 tolerances', async () => {
+    const fx = JSON.parse(readFileSync(new URL('../fixtures/harmony/harmonypy.json', import.meta.url), 'utf8'));
+    const { n, d, K } = fx as { n: number; d: number; K: number };
+    const x = Float64Array.from(fx.x as number[]);
+    const setup: HarmonySetup = {
+      n,
+      d,
+      K,
+      B: 2,
+      batch: Uint32Array.from(fx.batch as string[], (b) => (b === 'a' ? 0 : 1)),
+      sigma: new Float64Array(K).fill(0.1),
+      theta: new Float64Array(2).fill(2),
+      prB: Float64Array.from([0.5, 0.5]),
+    };
+    const zc = normaliseRows(x, n, d);
+    const centroids = new Float64Array(K * d);
+    (fx.init as number[]).forEach((i, k) => centroids.set(zc.subarray(i * d, i * d + d), k * d));
+    const r = resolveHarmony({ nClusters: K, returnR: true }, n);
+    const run = await runHarmony(implementationFor<HarmonyBackend>('harmony', 'wasm'), engines[1], x, setup, centroids, r, {
+      blockOrder: (c, m) => Uint32Array.from({ length: m }, (_, i) => (i * fx.A + c * fx.C) % m),
+    });
+    expect(run.clusteringIterations).toEqual(fx.kmeansRounds);
+    expect(run.objectives.length).toBe(fx.objectives.length);
+    run.objectives.forEach((o, i) => expectRelClose(o, fx.objectives[i], F32_OBJ_RTOL, `objective ${i}`));
+    expectParamsClose(rows(run.corrected, n, d), rows(fx.corrected as number[], n, d), dataScale(x, n, d));
+    let worst = 0;
+    (fx.R as number[]).forEach((v, t) => {
+      worst = Math.max(worst, Math.abs(run.R![t] - v));
+    });
+    expect(worst).toBeLessThanOrEqual(F32_PROB_ATOL);
+  });
+});
