@@ -121,6 +121,39 @@ describe('wasm Harmony equals the float64 reference', () => {
   });
 });
 
+describe('wasm Harmony on many cells', () => {
+  // 150,000 cells: blocks of 5% (7,500 cells) run in several hmUpdateR calls of at most 65,536
+  // cells each (the event loop gets a turn between them); a skipped or repeated block would leave
+  // R and the corrected PCs away from the reference's.
+  test('n=150000, d=4, K=4, R updated over several kernel calls: corrected PCs and R equal the reference within the float32 tolerances', async () => {
+    const s = shiftedBatches(25_000, 4, 3);
+    const { n, d } = s;
+    const K = 4;
+    const setup: HarmonySetup = {
+      n,
+      d,
+      K,
+      B: 2,
+      batch: Uint32Array.from(s.batch, (b) => (b === 'a' ? 0 : 1)),
+      sigma: new Float64Array(K).fill(0.1),
+      theta: new Float64Array(2).fill(2),
+      prB: Float64Array.from([0.5, 0.5]),
+    };
+    const centroids = new Float64Array(K * d);
+    for (let k = 0; k < K; k++) centroids.set(s.data.subarray(k * 25_000 * d, k * 25_000 * d + d), k * d);
+    const r = resolveHarmony({ nClusters: K, maxIter: 1, maxIterClustering: 2, seed: 2, returnR: true }, n);
+    const ref = implementationFor<HarmonyBackend>('harmony', 'reference');
+    const cpu = implementationFor<HarmonyBackend>('harmony', 'wasm');
+    const c = await runHarmony(ref, { backend: 'reference', instance: null }, s.data, setup, centroids, r, {});
+    const w = await runHarmony(cpu, engines[1], s.data, setup, centroids, r, {});
+    expect(w.clusteringIterations).toEqual(c.clusteringIterations);
+    expectParamsClose(rows(w.corrected, n, d), rows(c.corrected, n, d), dataScale(s.data, n, d));
+    let worst = 0;
+    for (let t = 0; t < n * K; t++) worst = Math.max(worst, Math.abs(w.R![t] - c.R![t]));
+    expect(worst).toBeLessThanOrEqual(F32_PROB_ATOL);
+  }, 60_000);
+});
+
 describe('wasm Harmony against harmonypy', () => {
   test('from the same initial centroids and block order as harmonypy (fixture): the same clustering rounds; objectives, corrected PCs and R within the float32 tolerances', async () => {
     const fx = JSON.parse(readFileSync(new URL('../fixtures/harmony/harmonypy.json', import.meta.url), 'utf8'));

@@ -29,6 +29,8 @@ interface UpdateRExport {
 const MIN_CELLS = 256;
 /** Most bytes of per-block partial sums (bounds memory, not accuracy). */
 const PARTIALS_BUDGET = 64 * 1024 * 1024;
+/** Cells per hmUpdateR call (about 50 ms at K 100): the event loop gets a turn between calls on large n. */
+const UPDATE_R_CELLS = 65_536;
 
 /** Cells per block for n cells whose widest per-block sums hold `width` f64: 256, or a multiple of it that keeps the partials in budget. */
 export function cellsPerBlock(n: number, width: number): number {
@@ -155,25 +157,38 @@ class WasmHarmony implements HarmonySession {
   async updateR(order: Uint32Array, bounds: Uint32Array, O: Float64Array): Promise<void> {
     const { K, B } = this.s;
     const b = this.buf;
+    // The blocks are sequential (each sees O after the last), so the kernel runs over groups of
+    // blocks of about UPDATE_R_CELLS cells, one exclusive call each, with O left in wasm memory
+    // between them: the same bits as one call, and the event loop gets a turn on large n.
     await this.exclusive(() => {
       new Uint32Array(this.rt.memory.buffer, b.order, order.length).set(order);
       new Uint32Array(this.rt.memory.buffer, b.bounds, bounds.length).set(bounds);
-      const o = f64View(this.rt, b.O, K * B);
-      o.set(O);
-      (this.rt.exports as unknown as UpdateRExport).hmUpdateR(
-        b.order,
-        b.bounds,
-        bounds.length,
-        b.O,
-        b.scratch,
-        b.scale,
-        b.R,
-        b.batch,
-        b.theta,
-        b.prB,
-        K,
-        B,
-      );
+      f64View(this.rt, b.O, K * B).set(O);
+    });
+    for (let j0 = 0; j0 + 1 < bounds.length; ) {
+      let j1 = j0 + 1;
+      while (j1 + 1 < bounds.length && bounds[j1 + 1] - bounds[j0] <= UPDATE_R_CELLS) j1++;
+      const first = j0;
+      const last = j1;
+      await this.exclusive(() => {
+        (this.rt.exports as unknown as UpdateRExport).hmUpdateR(
+          b.order,
+          b.bounds + 4 * first,
+          last - first + 1,
+          b.O,
+          b.scratch,
+          b.scale,
+          b.R,
+          b.batch,
+          b.theta,
+          b.prB,
+          K,
+          B,
+        );
+      });
+      j0 = j1;
+    }
+    await this.exclusive(() => {
       O.set(f64View(this.rt, b.O, K * B));
     });
   }
