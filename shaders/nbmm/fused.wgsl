@@ -12,7 +12,7 @@
 // output o = (g·K + c)·(J+1) + l at acc[2o], acc[2o + 1], gene g's scale 2^gexp_g chosen on the
 // host from a bound on its total (src/backends/webgpu/nbmm-upload.ts). Integer sums are exact in any order, so the
 // statistics have the same bits whatever the chunking, the workgroup size or the thread timing;
-// genestats_out.wgsl turns them into float32 after the last chunk. No CSC copy of the counts.
+// stats_out.wgsl turns them into float32 after the last chunk. No CSC copy of the counts.
 //
 // Bindings: 0 indptr: rows+1 u32 (chunk-local) · 1 nz: nnz × vec2u (gene, bitcast count) ·
 // 2 cells: rows×(J+2) f32, [s, ℓ_0(s) … ℓ_{J−1}(s), w] · 3 params: f32 (layout in zero_table.wgsl;
