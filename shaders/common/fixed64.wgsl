@@ -1,9 +1,11 @@
 // Exact, order-independent sums of float32 values in 64-bit two's-complement fixed point, held as
 // two u32 words (lo, hi), for kernels that scatter into shared outputs with integer atomics (WGSL
 // has no float atomics). A value v of an output whose total is bounded on the host by B is added
-// as the integer t = round(v·2^e), 2^e ≤ 2^61 / B, so no partial sum overflows; integer addition
-// is exact and associative, hence the total has the same bits whatever the order of the adds, the
-// workgroup size or the chunking. Each add errs by at most half a unit (2^−e ≤ B·2^−60 absolute).
+// as the integer t = round(v·2^e), 2^e·B ≤ 2^59 (nbmm-upload.ts fixedExponents; 16× headroom under
+// 2^63 for float32 round-off in the shares and log2's rounding), so no partial sum overflows; integer
+// addition is exact and associative, hence the total has the same bits whatever the order of the
+// adds, the workgroup size or the chunking. Each add errs by at most half a unit (B·2^−59 absolute;
+// 2^−127 when B < 2^−67, where e is clamped to float32's exponent range).
 //
 // A kernel adds t by: let w = fixed_words(t); if any word is nonzero,
 //   let old = atomicAdd(&acc[2o], w.x); atomicAdd(&acc[2o + 1], w.y + fixed_carry(old, w.x))
