@@ -10,6 +10,7 @@ import { DEFAULT_MAX_BYTES as MAX_GENE_BYTES, formatBytes } from '../io/memory.j
 import { checkCsr } from './matrix.js';
 import type { CsrMatrix } from '../sparse.js';
 import { checkOptionNames, optionNames } from '../core/known-options.js';
+import { erfc } from '../core/normal.js';
 
 export interface MarkerGene {
   gene: number;
@@ -38,22 +39,7 @@ export interface MarkerOptions {
 
 /** Standard normal upper tail, via erfc with an absolute error below 1.2e-7 (Numerical Recipes erfcc). */
 function normalSf(z: number): number {
-  const x = Math.abs(z) / Math.SQRT2;
-  const t = 1 / (1 + 0.5 * x);
-  const y =
-    t *
-    Math.exp(
-      -x * x -
-        1.26551223 +
-        t *
-          (1.00002368 +
-            t *
-              (0.37409196 +
-                t *
-                  (0.09678418 +
-                    t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
-    );
-  const sf = y / 2;
+  const sf = erfc(Math.abs(z) / Math.SQRT2) / 2;
   return z >= 0 ? sf : 1 - sf;
 }
 
