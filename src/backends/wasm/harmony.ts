@@ -157,40 +157,27 @@ class WasmHarmony implements HarmonySession {
   async updateR(order: Uint32Array, bounds: Uint32Array, O: Float64Array): Promise<void> {
     const { K, B } = this.s;
     const b = this.buf;
+    const kernel = (this.rt.exports as unknown as UpdateRExport).hmUpdateR;
     // The blocks are sequential (each sees O after the last), so the kernel runs over groups of
     // blocks of about UPDATE_R_CELLS cells, one exclusive call each, with O left in wasm memory
-    // between them: the same bits as one call, and the event loop gets a turn on large n.
-    await this.exclusive(() => {
-      new Uint32Array(this.rt.memory.buffer, b.order, order.length).set(order);
-      new Uint32Array(this.rt.memory.buffer, b.bounds, bounds.length).set(bounds);
-      f64View(this.rt, b.O, K * B).set(O);
-    });
+    // between them: the same bits as one call, and the event loop gets a turn on large n. The
+    // inputs go in with the first group and O comes out with the last (one call at small n).
     for (let j0 = 0; j0 + 1 < bounds.length; ) {
       let j1 = j0 + 1;
       while (j1 + 1 < bounds.length && bounds[j1 + 1] - bounds[j0] <= UPDATE_R_CELLS) j1++;
       const first = j0;
       const last = j1;
       await this.exclusive(() => {
-        (this.rt.exports as unknown as UpdateRExport).hmUpdateR(
-          b.order,
-          b.bounds + 4 * first,
-          last - first + 1,
-          b.O,
-          b.scratch,
-          b.scale,
-          b.R,
-          b.batch,
-          b.theta,
-          b.prB,
-          K,
-          B,
-        );
+        if (first === 0) {
+          new Uint32Array(this.rt.memory.buffer, b.order, order.length).set(order);
+          new Uint32Array(this.rt.memory.buffer, b.bounds, bounds.length).set(bounds);
+          f64View(this.rt, b.O, K * B).set(O);
+        }
+        kernel(b.order, b.bounds + 4 * first, last - first + 1, b.O, b.scratch, b.scale, b.R, b.batch, b.theta, b.prB, K, B);
+        if (last === bounds.length - 1) O.set(f64View(this.rt, b.O, K * B));
       });
       j0 = j1;
     }
-    await this.exclusive(() => {
-      O.set(f64View(this.rt, b.O, K * B));
-    });
   }
 
   async objective(): Promise<{ kmeans: number; entropy: number }> {
