@@ -8,6 +8,7 @@
 // count gives the same bits. `hmUpdateR` is not a block kernel: the blocks of Harmony's R update
 // are sequential (O changes between them), so it runs whole on the calling thread.
 import { addScaledRow, zeroF64 } from './common';
+import { exp2Int, lnReduced } from './simd-math';
 
 // @ts-ignore: decorator
 @inline function firstCell(r0: i32, blockRows: i32, cpb: i32): i32 {
@@ -56,8 +57,7 @@ const LN2: f64 = 0.6931471805599453;
   p = f64x2.add(f64x2.splat(0.5), f64x2.mul(r, p));
   p = f64x2.add(f64x2.splat(1), f64x2.mul(r, p));
   p = f64x2.add(f64x2.splat(1), f64x2.mul(r, p));
-  const ki = i64x2.shl(i64x2.add(i64x2.extend_low_i32x4_s(i32x4.trunc_sat_f64x2_s_zero(k)), i64x2.splat(1023)), 52);
-  return f64x2.mul(p, ki);
+  return f64x2.mul(p, exp2Int(k));
 }
 
 /** Fold four f32 lanes (l0 + l1) + (l2 + l3), then add the scalar tail x[f]·y[f] for f in [d4, d): dot()'s order. */
@@ -259,18 +259,7 @@ const SQRT2: f64 = 1.4142135623730951;
   const big = f64x2.gt(m, f64x2.splat(SQRT2));
   m = v128.bitselect(f64x2.mul(m, f64x2.splat(0.5)), m, big);
   e = v128.bitselect(f64x2.add(e, f64x2.splat(1)), e, big);
-  const one = f64x2.splat(1);
-  const t = f64x2.div(f64x2.sub(m, one), f64x2.add(m, one));
-  const t2 = f64x2.mul(t, t);
-  let p = f64x2.splat(2.0 / 15);
-  p = f64x2.add(f64x2.splat(2.0 / 13), f64x2.mul(t2, p));
-  p = f64x2.add(f64x2.splat(2.0 / 11), f64x2.mul(t2, p));
-  p = f64x2.add(f64x2.splat(2.0 / 9), f64x2.mul(t2, p));
-  p = f64x2.add(f64x2.splat(2.0 / 7), f64x2.mul(t2, p));
-  p = f64x2.add(f64x2.splat(2.0 / 5), f64x2.mul(t2, p));
-  p = f64x2.add(f64x2.splat(2.0 / 3), f64x2.mul(t2, p));
-  p = f64x2.add(f64x2.splat(2.0), f64x2.mul(t2, p));
-  return f64x2.add(f64x2.mul(e, f64x2.splat(LN2)), f64x2.mul(t, p));
+  return f64x2.add(f64x2.mul(e, f64x2.splat(LN2)), lnReduced(m));
 }
 
 /**

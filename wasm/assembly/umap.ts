@@ -14,6 +14,8 @@
 // the clipped forces are added to the row one interaction after another, in queue order, so the
 // sum's order is the scalar one.
 
+import { exp2Int, lnReduced } from './simd-math';
+
 const BUF: i32 = 64;
 /** Bytes of scratch one block needs (src/backends/wasm/umap.ts allocates nBlocks × this). */
 const UMAP_SCRATCH_BYTES: i32 = BUF * 4 * 3 + BUF * 8 * 4;
@@ -53,17 +55,7 @@ const SQRT2: f64 = 1.4142135623730951;
   m = v128.bitselect(f64x2.mul(m, f64x2.splat(0.5)), m, big);
   e = v128.bitselect(f64x2.add(e, f64x2.splat(1)), e, big);
   const one = f64x2.splat(1);
-  const t = f64x2.div(f64x2.sub(m, one), f64x2.add(m, one));
-  const t2 = f64x2.mul(t, t);
-  let s = f64x2.splat(2.0 / 15);
-  s = f64x2.add(f64x2.splat(2.0 / 13), f64x2.mul(t2, s));
-  s = f64x2.add(f64x2.splat(2.0 / 11), f64x2.mul(t2, s));
-  s = f64x2.add(f64x2.splat(2.0 / 9), f64x2.mul(t2, s));
-  s = f64x2.add(f64x2.splat(2.0 / 7), f64x2.mul(t2, s));
-  s = f64x2.add(f64x2.splat(2.0 / 5), f64x2.mul(t2, s));
-  s = f64x2.add(f64x2.splat(2.0 / 3), f64x2.mul(t2, s));
-  s = f64x2.add(f64x2.splat(2.0), f64x2.mul(t2, s));
-  const lnm = f64x2.mul(t, s);
+  const lnm = lnReduced(m);
   // b·log2 x = b·e + b·ln m / ln 2; split into an integer and a remainder in [−½, ½].
   const y = f64x2.add(f64x2.mul(f64x2.splat(b), e), f64x2.mul(lnm, f64x2.splat(b / LN2)));
   const k = f64x2.nearest(y);
@@ -81,8 +73,7 @@ const SQRT2: f64 = 1.4142135623730951;
   p = f64x2.add(one, f64x2.mul(r, p));
   p = f64x2.add(one, f64x2.mul(r, p));
   // 2^k by the exponent field; |k| stays far inside f64's range (x is an f32 value, |b| ≤ ~2).
-  const ki = i64x2.shl(i64x2.add(i64x2.extend_low_i32x4_s(i32x4.trunc_sat_f64x2_s_zero(k)), i64x2.splat(1023)), 52);
-  return f64x2.mul(p, ki);
+  return f64x2.mul(p, exp2Int(k));
 }
 
 /** d2^b for queue entries [0, cnt) (d2 = 0 → 1, unused), as float32; coefficients by kind, as the GPU computes them. */
