@@ -10,7 +10,6 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import {
   adjustedRandIndex,
-  createEngine,
   harmony,
   kmeans,
   knn,
@@ -27,7 +26,8 @@ import {
 import { read10xDir } from '../../src/node.js';
 import { UsageError } from '../../src/cli/args.js';
 import { parseArgs } from '../../src/cli/commands.js';
-import { runCli, type CliDeps, type ScSummary } from '../../src/cli/run.js';
+import { runCli, type ScSummary } from '../../src/cli/run.js';
+import { captureCli as capture } from '../helpers/cli-capture.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const LABELS = join(ROOT, 'data/pbmc3k/pbmc3k_labels.csv.gz');
@@ -37,17 +37,6 @@ let data: SingleCellData;
 /** The same cells with a batch effect in run2 (writeSubset). */
 let shiftedDir: string;
 let shifted: SingleCellData;
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  const deps: CliDeps = {
-    createEngine: (o) => createEngine(o),
-    stdout: { write: (s: string) => out.push(s) },
-    stderr: { write: (s: string) => err.push(s), isTTY: false, columns: 120 },
-  };
-  return { deps, out: () => out.join(''), err: () => err.join('') };
-}
 
 async function sc(argv: string[], input = dir): Promise<ScSummary> {
   const c = capture();

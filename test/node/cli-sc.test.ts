@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import {
   adjustedRandIndex,
-  createEngine,
   gaussianMixture,
   kmeans,
   negativeBinomialMixture,
@@ -18,7 +17,8 @@ import {
   type SingleCellData,
 } from '../../src/index.js';
 import { read10xDir, read10xH5File, readH5adFile } from '../../src/node.js';
-import { runCli, type CliDeps, type ScSummary } from '../../src/cli/run.js';
+import { runCli, type ScSummary } from '../../src/cli/run.js';
+import { captureCli as capture } from '../helpers/cli-capture.js';
 
 // `emgpu sc` in-process on the reference backend, on the first 400 cells of the bundled pbmc3k
 // (a 10x folder written here), against the library's pipeline called directly with the same options.
@@ -27,17 +27,6 @@ const ROOT = new URL('../../', import.meta.url).pathname;
 const LABELS = join(ROOT, 'data/pbmc3k/pbmc3k_labels.csv.gz');
 const N_CELLS = 400;
 let dir: string;
-
-function capture(tty = false) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const deps: CliDeps = {
-    createEngine: (o) => createEngine(o),
-    stdout: { write: (s: string) => out.push(s) },
-    stderr: { write: (s: string) => err.push(s), isTTY: tty, columns: 120 },
-  };
-  return { deps, out: () => out.join(''), err: () => err.join('') };
-}
 
 /** A 10x MEX folder (genes × cells, as Cell Ranger writes it) of the first N_CELLS cells. */
 async function writeSubset(to: string): Promise<void> {

@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { createEngine } from '../../src/index.js';
 import { writeH5adCsr, writeZarrCsr } from '../../src/node.js';
-import { runCli, type CliDeps, type ScSummary } from '../../src/cli/run.js';
+import { runCli, type ScSummary } from '../../src/cli/run.js';
+import { captureCli as capture } from '../helpers/cli-capture.js';
 import { fitNbStreamed } from '../../src/cli/sc-nb-stream.js';
 import { nbStream } from '../../src/shard/stream.js';
 import { nbPosteriorStream } from '../../src/shard/stream-posterior.js';
@@ -24,17 +25,6 @@ const N = 400;
 const D = 200;
 let tmp: string;
 let file: string;
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  const deps: CliDeps = {
-    createEngine: (o) => createEngine(o),
-    stdout: { write: (s: string) => out.push(s) },
-    stderr: { write: (s: string) => err.push(s), isTTY: false, columns: 120 },
-  };
-  return { deps, out: () => out.join(''), err: () => err.join('') };
-}
 
 async function sc(extra: string[], input = file): Promise<{ summary: ScSummary; err: string; labels: string[] }> {
   const out = mkdtempSync(join(tmp, 'out-'));

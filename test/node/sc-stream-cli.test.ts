@@ -7,25 +7,14 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createEngine } from '../../src/index.js';
 import { read10xDir } from '../../src/node.js';
-import { runCli, type CliDeps, type ScSummary } from '../../src/cli/run.js';
+import { runCli, type ScSummary } from '../../src/cli/run.js';
+import { captureCli as capture } from '../helpers/cli-capture.js';
 import { F32_OBJ_RTOL } from '../tolerance.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const N_CELLS = 300;
 let dir: string;
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  const deps: CliDeps = {
-    createEngine: (o) => createEngine(o),
-    stdout: { write: (s: string) => out.push(s) },
-    stderr: { write: (s: string) => err.push(s), isTTY: false, columns: 120 },
-  };
-  return { deps, out: () => out.join(''), err: () => err.join('') };
-}
 
 beforeAll(async () => {
   dir = join(mkdtempSync(join(tmpdir(), 'emgpu-sc-stream-')), 'pbmc300');
