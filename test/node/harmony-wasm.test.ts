@@ -25,15 +25,14 @@ const rows = (x: ArrayLike<number>, n: number, d: number): number[][] =>
   Array.from({ length: n }, (_, i) => Array.from({ length: d }, (_, f) => x[i * d + f]));
 const bits = (x: Float32Array | Float64Array): Uint8Array => new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
 
-describe('wasm Harmony equals the float64 reference', () => {
-  // 600 cells (3 pool blocks of 256), d = 6 (one SIMD quad and a scalar tail of 2).
-  const per = 100;
-  const s = shiftedBatches(per, 6, 2);
-  const { n, d } = s;
-  const K = 6;
-  const setup: HarmonySetup = {
-    n,
-    d,
+const ref = implementationFor<HarmonyBackend>('harmony', 'reference');
+const cpu = implementationFor<HarmonyBackend>('harmony', 'wasm');
+
+/** Two batches 'a'/'b', equal shares, σ 0.1 and θ 2 for every cluster. */
+function twoBatchSetup(s: ReturnType<typeof shiftedBatches>, K: number): HarmonySetup {
+  return {
+    n: s.n,
+    d: s.d,
     K,
     B: 2,
     batch: Uint32Array.from(s.batch, (b) => (b === 'a' ? 0 : 1)),
@@ -41,23 +40,48 @@ describe('wasm Harmony equals the float64 reference', () => {
     theta: new Float64Array(2).fill(2),
     prB: Float64Array.from([0.5, 0.5]),
   };
-  // Fixed starting centroids: one row of each type per batch, so both backends start alike.
+}
+
+/** Fixed starting centroids: the first row of each of the first K groups of `per` cells, so both backends start alike. */
+function groupStarts(s: ReturnType<typeof shiftedBatches>, K: number, per: number): Float64Array {
+  const d = s.d;
   const centroids = new Float64Array(K * d);
   for (let k = 0; k < K; k++) centroids.set(s.data.subarray(k * per * d, k * per * d + d), k * d);
-  const ref = implementationFor<HarmonyBackend>('harmony', 'reference');
-  const cpu = implementationFor<HarmonyBackend>('harmony', 'wasm');
+  return centroids;
+}
+
+/** wasm and the reference from the same start: the same rounds; objectives, corrected PCs and R within the float32 policy. */
+async function expectMatchesReference(
+  data: Float64Array,
+  setup: HarmonySetup,
+  centroids: Float64Array,
+  r: ReturnType<typeof resolveHarmony>,
+  engine: Engine,
+): Promise<void> {
+  const { n, d, K } = setup;
+  const c = await runHarmony(ref, { backend: 'reference', instance: null }, data, setup, centroids, r, {});
+  const w = await runHarmony(cpu, engine, data, setup, centroids, r, {});
+  expect(w.corrected).toBeInstanceOf(Float32Array);
+  expect(w.clusteringIterations).toEqual(c.clusteringIterations);
+  w.objectives.forEach((o, i) => expectRelClose(o, c.objectives[i], F32_OBJ_RTOL, `objective ${i}`));
+  expectParamsClose(rows(w.corrected, n, d), rows(c.corrected, n, d), dataScale(data, n, d));
+  let worst = 0;
+  for (let t = 0; t < n * K; t++) worst = Math.max(worst, Math.abs(w.R![t] - c.R![t]));
+  expect(worst).toBeLessThanOrEqual(F32_PROB_ATOL);
+}
+
+describe('wasm Harmony equals the float64 reference', () => {
+  // 600 cells (3 pool blocks of 256), d = 6 (one SIMD quad and a scalar tail of 2).
+  const per = 100;
+  const s = shiftedBatches(per, 6, 2);
+  const { n, d } = s;
+  const K = 6;
+  const setup = twoBatchSetup(s, K);
+  const centroids = groupStarts(s, K, per);
 
   test(`n=${n}, d=${d}, K=${K}, 2 outer iterations from the same centroids: objectives, corrected PCs and R`, async () => {
     const r = resolveHarmony({ nClusters: K, maxIter: 2, maxIterClustering: 6, seed: 4, returnR: true }, n);
-    const c = await runHarmony(ref, { backend: 'reference', instance: null }, s.data, setup, centroids, r, {});
-    const w = await runHarmony(cpu, engines[1], s.data, setup, centroids, r, {});
-    expect(w.corrected).toBeInstanceOf(Float32Array);
-    expect(w.clusteringIterations).toEqual(c.clusteringIterations);
-    w.objectives.forEach((o, i) => expectRelClose(o, c.objectives[i], F32_OBJ_RTOL, `objective ${i}`));
-    expectParamsClose(rows(w.corrected, n, d), rows(c.corrected, n, d), dataScale(s.data, n, d));
-    let worst = 0;
-    for (let t = 0; t < n * K; t++) worst = Math.max(worst, Math.abs(w.R![t] - c.R![t]));
-    expect(worst).toBeLessThanOrEqual(F32_PROB_ATOL);
+    await expectMatchesReference(s.data, setup, centroids, r, engines[1]);
   });
 
   test('three batches tied to the cell types (so the diversity penalty matters), K=5, σ 0.5, θ 1, 2, 3, blocks of 10%: objectives, corrected PCs and R', async () => {
@@ -127,30 +151,9 @@ describe('wasm Harmony on many cells', () => {
   // R and the corrected PCs away from the reference's.
   test('n=150000, d=4, K=4, R updated over several kernel calls: corrected PCs and R equal the reference within the float32 tolerances', async () => {
     const s = shiftedBatches(25_000, 4, 3);
-    const { n, d } = s;
     const K = 4;
-    const setup: HarmonySetup = {
-      n,
-      d,
-      K,
-      B: 2,
-      batch: Uint32Array.from(s.batch, (b) => (b === 'a' ? 0 : 1)),
-      sigma: new Float64Array(K).fill(0.1),
-      theta: new Float64Array(2).fill(2),
-      prB: Float64Array.from([0.5, 0.5]),
-    };
-    const centroids = new Float64Array(K * d);
-    for (let k = 0; k < K; k++) centroids.set(s.data.subarray(k * 25_000 * d, k * 25_000 * d + d), k * d);
-    const r = resolveHarmony({ nClusters: K, maxIter: 1, maxIterClustering: 2, seed: 2, returnR: true }, n);
-    const ref = implementationFor<HarmonyBackend>('harmony', 'reference');
-    const cpu = implementationFor<HarmonyBackend>('harmony', 'wasm');
-    const c = await runHarmony(ref, { backend: 'reference', instance: null }, s.data, setup, centroids, r, {});
-    const w = await runHarmony(cpu, engines[1], s.data, setup, centroids, r, {});
-    expect(w.clusteringIterations).toEqual(c.clusteringIterations);
-    expectParamsClose(rows(w.corrected, n, d), rows(c.corrected, n, d), dataScale(s.data, n, d));
-    let worst = 0;
-    for (let t = 0; t < n * K; t++) worst = Math.max(worst, Math.abs(w.R![t] - c.R![t]));
-    expect(worst).toBeLessThanOrEqual(F32_PROB_ATOL);
+    const r = resolveHarmony({ nClusters: K, maxIter: 1, maxIterClustering: 2, seed: 2, returnR: true }, s.n);
+    await expectMatchesReference(s.data, twoBatchSetup(s, K), groupStarts(s, K, 25_000), r, engines[1]);
   }, 60_000);
 });
 
