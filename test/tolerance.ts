@@ -175,16 +175,20 @@ export const UMAP_F32_ATOL = 1e-3;
 export const NB_ORDER_PARAM_RTOL = 1e-6;
 
 /**
- * The float32 device M-step of the NB mixture (options.deviceMStep, shaders/nbmm/mstep.wgsl)
- * against the float64 host M-step from the same statistics. What it maximises, Q_kg in μ and Q_g
- * in φ, it reaches within NB_DEVICE_Q_RTOL relative of the host's value (float32 round-off of Q's
- * terms; measured 2e-8). Where Q is flat the maximiser itself is ill-determined: φ_g moves by up
- * to ~1e-3 relative for a change of Q_g of 1e-8 relative (measured 9e-4 on a gene whose Newton
- * starts 3 decades away), and the Poisson limit (φ → PHI_MIN) is flat altogether, hence
- * parameters agree to NB_DEVICE_MSTEP_RTOL relative (above F32_PARAM_ATOL absolute for φ).
+ * The float32 device M-step of the NB mixture (the WebGPU default, shaders/nbmm/mstep.wgsl)
+ * against the float64 host M-step from the same statistics, the kernel alone (whole fits are held
+ * to the float32 policy above, like every GPU fit). What it maximises, Q_kg in μ and Q_g in φ, it
+ * reaches within NB_DEVICE_Q_RTOL relative of the host's value (float32 round-off of Q's terms;
+ * measured 2e-8). Its Newton steps whose gain float32 cannot resolve are taken on the gradient,
+ * so φ converges to ~5e-6 relative (per gene) and ~1e-4 (a shared φ: one gradient summed over
+ * genes whose own gradients are large and cancel). The means of a near-Poisson gene are
+ * ill-conditioned in the statistics: rounding X_cg to float32 (the kernel's input; the host's is
+ * float64 here) moves the root of the score by ε·X/|∂score/∂log μ|, measured 5e-5 on a
+ * component holding 0.17 cells of a gene counting 2e4. Hence NB_DEVICE_MSTEP_RTOL relative on
+ * means and φ (above F32_PARAM_ATOL absolute for φ, flat in the Poisson limit φ → PHI_MIN).
  */
 export const NB_DEVICE_Q_RTOL = 1e-7;
-export const NB_DEVICE_MSTEP_RTOL = 2e-3;
+export const NB_DEVICE_MSTEP_RTOL = 2e-4;
 
 /**
  * 6. Half-precision storage for the Gaussian mixture (`gaussianMixture(…, { precision: 'f16' })`).

@@ -88,16 +88,21 @@ fn mean_mle(c: u32, g: u32, r: f32, start: f32) -> f32 {
     }
     if (!(g2 < 0.0)) { break; }
     let next = max(lo, th + clamp(-g1.x / g2, -2.0, 2.0));
+    // The host stops below 1e-12; float32 θ resolves ~1e-7·|θ|, and a step it cannot take ends it.
+    if (next == th) { break; }
     let step = next - th;
     th = next;
-    if (abs(step) < 1e-5) { break; }
+    if (abs(step) < 1e-7) { break; }
   }
   return exp(th);
 }
 
-// (Q̃_g, dQ/dr, d²Q/dr²) at r with the new means (mstep.ts qGene, up to the r-free Σ W·s·μ).
-fn q_gene(g: u32, r: f32) -> vec3f {
+// (Q̃_g, dQ/dr, d²Q/dr², Σ|terms of Q̃_g|) at r with the new means (mstep.ts qGene, up to the
+// r-free Σ W·s·μ). The last is what Q̃_g's float32 round-off scales with: its terms cancel, so
+// Q̃_g can be far smaller than they are.
+fn q_gene(g: u32, r: f32) -> vec4f {
   var q = vec2f(0.0);
+  var mag = 0.0;
   var q1 = vec2f(0.0);
   var q2 = 0.0;
   for (var c = 0u; c < K; c++) {
@@ -110,7 +115,9 @@ fn q_gene(g: u32, r: f32) -> vec3f {
       let V = genes[vOff + l];
       let f = u / (1.0 + u);
       let lp = log1p_parts_f32(u);
-      kahan_add(&q, -(W * r * lp.y + V * lp.x));
+      let term = W * r * lp.y + V * lp.x;
+      kahan_add(&q, -term);
+      mag += abs(term);
       kahan_add(&q1, V * f / r - W * lp.z);
       q2 += W * f * f / r - V * f * ((2.0 + u) / (1.0 + u)) / (r * r);
     }
@@ -132,46 +139,99 @@ fn q_gene(g: u32, r: f32) -> vec3f {
       dv = lrising3_f32(v, r);
     }
     kahan_add(&q, m * dv.x);
+    mag += abs(m * dv.x);
     kahan_add(&q1, m * dv.y);
     q2 += m * dv.z;
   }
-  return vec3f(q.x, q1.x, q2);
+  return vec4f(q.x, q1.x, q2, mag);
 }
 
-// φ_g: safeguarded Newton in θ = log r from r0 (mstep.ts newtonLogR).
-fn dispersion(g: u32, r0: f32) -> f32 {
-  let lo = ln_f32(1.0 / PHI_MAX);
-  let hi = ln_f32(1.0 / PHI_MIN);
-  var theta = clamp(ln_f32(r0), lo, hi);
-  var r = exp(theta);
-  var now = q_gene(g, r);
-  for (var it = 0u; it < NEWTON_STEPS; it++) {
-    let g1 = r * now.y;
-    let g2 = r * r * now.z + g1;
-    var step = select(sign(g1) * MAX_LOG_STEP, -g1 / g2, g2 < 0.0);
-    if (!(abs(step) <= 3.4e38)) { break; }
-    step = clamp(step, -MAX_LOG_STEP, MAX_LOG_STEP);
-    step = clamp(theta + step, lo, hi) - theta;
-    // A step whose predicted gain (≤ |g1·step|) is below float32's resolution of Q (4 ulps) cannot
-    // be judged by comparing Q values: stop rather than halve on noise (up to HALVINGS evaluations).
-    if (abs(step) < 1e-7 || abs(g1 * step) < 2.4e-7 * abs(now.x)) { break; }
-    var accepted = false;
-    var trial = now;
-    for (var h = 0u; h <= HALVINGS; h++) {
-      trial = q_gene(g, exp(theta + step));
-      if (trial.x >= now.x) {
-        accepted = true;
-        break;
-      }
-      step = step * 0.5;
-    }
-    if (!accepted) { break; }
-    theta += step;
-    r = exp(theta);
-    now = trial;
-    if (abs(step) < 1e-7) { break; }
+// The safeguarded Newton in θ = log r of mstep.ts newtonLogR, as a state machine fed one Q
+// evaluation at a time, so that the per-gene entry (Q_g, one thread) and the shared one (Σ_g Q_g
+// over a workgroup) run the same steps: newton_point says where to evaluate next, newton_feed
+// takes (Q, dQ/dr, d²Q/dr², Σ|terms of Q|) there and says whether to go on. Phases: 0 evaluate at
+// θ, 1 evaluate the trial θ + step, 2 done. Each step is halved until Q does not decrease (HALVINGS times).
+struct Newton {
+  theta: f32,
+  step: f32,
+  now: vec4f,
+  it: u32,
+  h: u32,
+  phase: u32,
+}
+
+fn newton_lo() -> f32 { return ln_f32(1.0 / PHI_MAX); }
+fn newton_hi() -> f32 { return ln_f32(1.0 / PHI_MIN); }
+
+fn newton_start(r0: f32) -> Newton {
+  return Newton(clamp(ln_f32(r0), newton_lo(), newton_hi()), 0.0, vec4f(0.0), 0u, 0u, 0u);
+}
+
+fn newton_point(st: Newton) -> f32 {
+  return exp(st.theta + select(0.0, st.step, st.phase == 1u));
+}
+
+fn newton_phi(st: Newton) -> f32 {
+  return clamp(1.0 / exp(st.theta), PHI_MIN, PHI_MAX);
+}
+
+// The next step from st.now at st.theta.
+fn newton_plan(st: ptr<function, Newton>) {
+  (*st).phase = 2u;
+  if ((*st).it >= NEWTON_STEPS) { return; }
+  let theta = (*st).theta;
+  let now = (*st).now;
+  let r = exp(theta);
+  let g1 = r * now.y;
+  let g2 = r * r * now.z + g1;
+  var step = select(sign(g1) * MAX_LOG_STEP, -g1 / g2, g2 < 0.0);
+  if (!(abs(step) <= 3.4e38)) { return; }
+  step = clamp(step, -MAX_LOG_STEP, MAX_LOG_STEP);
+  step = clamp(theta + step, newton_lo(), newton_hi()) - theta;
+  if (theta + step == theta) { return; }
+  // A Newton step whose predicted gain (|g1·step|/2) is below float32's resolution of Q (4 ulps
+  // of the sum of its terms' magnitudes) cannot be judged by comparing Q values. There Q is locally quadratic and concave (g2 < 0), and
+  // the float64 host, whose comparison resolves it, takes the full step; so it is taken unjudged.
+  // The gradient keeps its relative accuracy where Q's differences do not, so φ converges to
+  // float32 precision instead of stopping √ε short (measured: 7.7e-4 relative from 3 decades away).
+  if (g2 < 0.0 && abs(g1 * step) < 2.4e-7 * now.w) {
+    (*st).theta = theta + step;
+    (*st).it += 1u;
+    if (abs(step) >= 1e-7) { (*st).phase = 0u; }
+    return;
   }
-  return clamp(1.0 / r, PHI_MIN, PHI_MAX);
+  (*st).step = step;
+  (*st).h = 0u;
+  (*st).phase = 1u;
+}
+
+// Feed Q at newton_point(st); false once done.
+fn newton_feed(st: ptr<function, Newton>, v: vec4f) -> bool {
+  if ((*st).phase == 0u) {
+    (*st).now = v;
+    newton_plan(st);
+  } else if (v.x >= (*st).now.x) {
+    let step = (*st).step;
+    (*st).theta += step;
+    (*st).now = v;
+    (*st).it += 1u;
+    (*st).phase = 2u;
+    if (abs(step) >= 1e-7) { newton_plan(st); }
+  } else {
+    (*st).step *= 0.5;
+    (*st).h += 1u;
+    if ((*st).h > HALVINGS) { (*st).phase = 2u; }
+  }
+  return (*st).phase != 2u;
+}
+
+// φ_g: the Newton from r0 on Q_g.
+fn dispersion(g: u32, r0: f32) -> f32 {
+  var st = newton_start(r0);
+  loop {
+    if (!newton_feed(&st, q_gene(g, newton_point(st)))) { break; }
+  }
+  return newton_phi(st);
 }
 
 @compute @workgroup_size(WG)
@@ -208,4 +268,35 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   var phi = phi0;
   if (PER_GENE == 1u) { phi = dispersion(g, r); }
   out[K * D + g] = phi;
+}
+
+// A shared φ (dispersion 'shared'; dispatched after main, which wrote the new means and left φ):
+// one workgroup of SWG threads runs the same Newton on Σ_g Q_g at those means. Each thread sums
+// the genes lid, lid + SWG, …; a fixed-order tree in workgroup memory (`red`, SWG vec4f) adds the
+// threads' sums, so the total, and every decision taken on it, is the same on each thread and in
+// every run. Dispatch: exactly one workgroup. Per evaluation: D·K·J terms, D/SWG genes per thread.
+const SWG: u32 = 256u;
+var<workgroup> red: array<vec4f, SWG>;
+
+fn q_total(r: f32, lid: u32) -> vec4f {
+  var acc = vec4f(0.0);
+  for (var g = lid; g < D; g += SWG) { acc += q_gene(g, r); }
+  // Every thread has loaded the previous total before red[0] is written again.
+  workgroupBarrier();
+  red[lid] = acc;
+  for (var w = SWG / 2u; w > 0u; w >>= 1u) {
+    workgroupBarrier();
+    if (lid < w) { red[lid] += red[lid + w]; }
+  }
+  return workgroupUniformLoad(&red[0]);
+}
+
+@compute @workgroup_size(SWG)
+fn shared_phi(@builtin(local_invocation_index) lid: u32) {
+  var st = newton_start(1.0 / cur[K * D]);
+  loop {
+    if (!newton_feed(&st, q_total(newton_point(st), lid))) { break; }
+  }
+  let phi = newton_phi(st);
+  for (var g = lid; g < D; g += SWG) { out[K * D + g] = phi; }
 }

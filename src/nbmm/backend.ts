@@ -8,7 +8,7 @@ import type { GpuCounters } from '../types.js';
 import type { Counts } from './counts.js';
 import type { SizeGrid } from './grid.js';
 import type { GeneHistograms } from './counts.js';
-import type { MeanEstimator, NbParams, NbStats } from './model.js';
+import type { DispersionMode, MeanEstimator, NbParams, NbStats } from './model.js';
 
 export interface NbEvaluation {
   /** argmax_k responsibility per cell. */
@@ -27,15 +27,15 @@ export interface NbDeviceStep {
   loglik: number;
   /** Row statistics k×(J+2) at those parameters (the weights and empty components come from them). */
   rows: Float64Array;
-  /** New means (k×d) and φ (d) from the device's float32 M-step. */
+  /** New means (k×d) and φ (d) from the device's float32 M-step (a fixed φ: the one it started from). */
   means: Float64Array;
   phi: Float64Array;
 }
 
 export interface NbDeviceStepPlan {
   meanEstimator: MeanEstimator;
-  /** Estimate φ per gene (else it stays: a fixed dispersion). */
-  perGene: boolean;
+  /** φ per gene, one φ shared by all genes, or fixed (the host keeps its float64 value). */
+  dispersion: DispersionMode['kind'];
   hist: GeneHistograms;
 }
 

@@ -1,5 +1,5 @@
 /**
- * EM iterations with the M-step on the device (options.deviceMStep, WebGPU only): the backend runs
+ * EM iterations with the M-step on the device (the WebGPU default; options.deviceMStep): the backend runs
  * the E-step and a float32 M-step (shaders/nbmm/mstep.wgsl) from the statistics where they lie and
  * reads back O(k·d): the row statistics, the new means and φ. The host forms the weights as
  * mstep.ts does.
@@ -14,7 +14,7 @@
  */
 import { invalid } from '../errors.js';
 import type { NbDeviceStepPlan, NbSession } from './backend.js';
-import { EMPTY_MASS, type DispersionMode, type NbContext, type NbParams } from './model.js';
+import { EMPTY_MASS, type NbContext, type NbParams } from './model.js';
 import { mStep } from './mstep.js';
 
 /**
@@ -23,20 +23,19 @@ import { mStep } from './mstep.js';
  */
 export const DEVICE_MSTEP_SLACK = 1e-6;
 
-/** Whether to run the M-step on the device; refuses it where it cannot run. */
-export function resolveDeviceMStep(v: unknown, backend: string, mode: DispersionMode): boolean {
-  if (v === undefined || v === false) return false;
+/**
+ * Whether to run the M-step on the device: by default wherever the backend is 'webgpu' (the
+ * readback is then O(k·d) per iteration); false runs it on the host in float64 from the full
+ * statistics; true off WebGPU is refused.
+ */
+export function resolveDeviceMStep(v: unknown, backend: string): boolean {
+  if (v === undefined) return backend === 'webgpu';
+  if (v === false) return false;
   if (v !== true) throw invalid('BAD_OPTION', `deviceMStep=${String(v)} is not a boolean. Pass true or false.`);
   if (backend !== 'webgpu') {
     throw invalid(
       'BAD_OPTION',
       `deviceMStep needs the webgpu backend, and this engine's is '${backend}'. Pass backend: 'webgpu', or leave deviceMStep out.`,
-    );
-  }
-  if (mode.kind === 'shared') {
-    throw invalid(
-      'BAD_OPTION',
-      "deviceMStep estimates φ per gene (or keeps a fixed φ); a shared φ couples every gene in one Newton solve. Use dispersion: 'per-gene' or a number, or leave deviceMStep out.",
     );
   }
   return true;
@@ -68,7 +67,7 @@ export async function deviceStep(
   ctx: NbContext,
   state: { params: NbParams; guard: DeviceGuard },
 ): Promise<DeviceStepOutcome> {
-  const plan: NbDeviceStepPlan = { meanEstimator: ctx.meanEstimator, perGene: ctx.dispersion.kind === 'per-gene', hist: ctx.hist };
+  const plan: NbDeviceStepPlan = { meanEstimator: ctx.meanEstimator, dispersion: ctx.dispersion.kind, hist: ctx.hist };
   const g = state.guard;
   let start = state.params;
   let out = await session.estepMStep!(start, plan);

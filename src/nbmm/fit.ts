@@ -54,7 +54,7 @@ export async function fitNegativeBinomialMixture(
   const c = toCounts(counts);
   const o = resolve(c, options);
   checkGeneMemory(c, o.k);
-  const onDevice = resolveDeviceMStep(options.deviceMStep, engine.backend, o.dispersion);
+  const onDevice = resolveDeviceMStep(options.deviceMStep, engine.backend);
   const weights = resolveSampleWeight(options.sampleWeight, c.n);
   await abortCheckpoint(options.signal, mark);
   const sf = sizeFactors(c, options.sizeFactors, undefined, weights);
@@ -140,7 +140,7 @@ export async function fitNegativeBinomialMixture(
     if (redone > 0) {
       warnings.add(
         `The device M-step's float32 result lowered the log-likelihood in ${redone} iteration(s); those steps were redone on the host in float64. ` +
-          'Nothing to do; leave deviceMStep out to run every M-step on the host.',
+          'Nothing to do; pass deviceMStep: false to run every M-step on the host.',
       );
     }
     const emptyFinal = sizes.filter((v) => v === 0).length;

@@ -61,10 +61,12 @@ export interface NegativeBinomialMixtureOptions {
   /** Also return the n×k responsibilities at the final parameters. */
   returnResponsibilities?: boolean;
   /**
-   * Run the M-step on the GPU (backend 'webgpu'; per-gene or fixed dispersion), from the E-step's
-   * statistics where they lie: each iteration reads back O(k·d) floats instead of O(k·d·J). The
-   * Newton solves run in float32; an iteration whose log-likelihood falls is redone on the host
-   * in float64 (nbmm/device-mstep.ts). Default false: the float64 host M-step.
+   * Where the M-step runs on backend 'webgpu'. Default true: on the GPU, from the E-step's
+   * statistics where they lie, so each iteration reads back O(k·d) floats instead of the
+   * O(k·d·J) statistics. Its Newton solves run in float32 (every dispersion mode; a fixed φ keeps
+   * its float64 value); an iteration whose log-likelihood falls is redone on the host in float64
+   * (nbmm/device-mstep.ts). false: the float64 host M-step, as on the CPU backends; true on
+   * another backend is refused.
    */
   deviceMStep?: boolean;
   /** Called after every iteration of every restart; `objective` is the total log-likelihood at the start of the iteration. */

@@ -11,7 +11,7 @@ import { negativeBinomialMixture } from '../../src/nbmm/api.js';
 import { geneHistograms, sizeFactors, toCounts } from '../../src/nbmm/counts.js';
 import { makeGrid } from '../../src/nbmm/grid.js';
 import { mStep, qGene, qMean } from '../../src/nbmm/mstep.js';
-import type { NbContext, NbParams } from '../../src/nbmm/model.js';
+import type { DispersionMode, NbContext, NbParams } from '../../src/nbmm/model.js';
 import { referenceNbSession } from '../../src/backends/reference/nbmm.js';
 import { deviceMStep } from '../../src/backends/webgpu/nbmm-mstep.js';
 import { withGpu } from '../../src/gpu/session.js';
@@ -20,6 +20,7 @@ import { simulateNbMixture, toCsr } from '../nbmm-sim.js';
 import {
   F32_OBJ_RTOL,
   F32_PARAM_ATOL,
+  F32_PARAM_RTOL,
   NB_DEVICE_MSTEP_RTOL,
   NB_DEVICE_Q_RTOL,
   dataScale,
@@ -54,7 +55,14 @@ function handMade(n: number, d: number, k: number, seed: number): Float64Array {
 }
 
 /** The host and device M-steps from one set of float64 statistics at p. */
-async function bothMSteps(x: Float64Array, n: number, d: number, p: NbParams, meanEstimator: 'mle' | 'weighted', perGene: boolean) {
+async function bothMSteps(
+  x: Float64Array,
+  n: number,
+  d: number,
+  p: NbParams,
+  meanEstimator: 'mle' | 'weighted',
+  mode: DispersionMode['kind'],
+) {
   const c = toCounts({ data: x, n, d });
   const s = sizeFactors(c, undefined).s;
   const grid = makeGrid(s);
@@ -65,7 +73,7 @@ async function bothMSteps(x: Float64Array, n: number, d: number, p: NbParams, me
     k: p.k,
     grid,
     hist,
-    dispersion: perGene ? { kind: 'per-gene' } : { kind: 'fixed', phi: p.phi[0] },
+    dispersion: mode === 'fixed' ? { kind: 'fixed', phi: p.phi[0] } : { kind: mode },
     meanEstimator,
   };
   const st = await referenceNbSession(c, s, grid, null).estep(p);
@@ -75,7 +83,7 @@ async function bothMSteps(x: Float64Array, n: number, d: number, p: NbParams, me
     runner.write(rows, 0, Float32Array.from([...st.rows, st.loglik]));
     const genes = runner.storage('test genes', st.genes.length * 4);
     runner.write(genes, 0, Float32Array.from(st.genes));
-    return deviceMStep(runner, { rows, genes }, p.k, d, grid, { meanEstimator, perGene, hist }).run(p);
+    return deviceMStep(runner, { rows, genes }, p.k, d, grid, { meanEstimator, dispersion: mode, hist }).run(p);
   });
   return { ctx, st, host, dev };
 }
@@ -94,17 +102,23 @@ describe('the device M-step kernel equals the float64 host M-step on the same st
   const phi = Float64Array.from({ length: d }, (_, g) => [1e-3, 0.05, 0.3, 2][g % 4]);
   const p: NbParams = { k, d, weights: Float64Array.from([0.6, 0.4 - 1e-9, 1e-9, 1e-18]), means, phi };
 
-  for (const [estimator, perGene] of [
-    ['mle', true],
-    ['weighted', true],
-    ['mle', false],
+  for (const [estimator, mode] of [
+    ['mle', 'per-gene'],
+    ['weighted', 'per-gene'],
+    ['mle', 'fixed'],
+    ['mle', 'shared'],
   ] as const) {
-    test(`meanEstimator '${estimator}', ${perGene ? 'per-gene' : 'fixed'} φ: means and φ within NB_DEVICE_MSTEP_RTOL, Q no lower than the host's beyond round-off`, async () => {
-      const { ctx, st, host, dev } = await bothMSteps(x, n, d, p, estimator, perGene);
+    test(`meanEstimator '${estimator}', ${mode} φ: means within NB_DEVICE_MSTEP_RTOL, φ within the float32 policy, Q no lower than the host's beyond round-off`, async () => {
+      // A shared φ starts from one value, three decades from its optimum.
+      const start = mode === 'shared' ? { ...p, phi: new Float64Array(d).fill(1e-3) } : p;
+      const { ctx, st, host, dev } = await bothMSteps(x, n, d, start, estimator, mode);
       const N = (c: number) => st.rows[c * (ctx.grid.J + 2) + ctx.grid.J];
-      expect(N(2)).toBeLessThan(1);
-      expect(N(2)).toBeGreaterThan(1e-6);
-      expect(N(3)).toBeLessThan(1e-6);
+      // The per-gene starting φ give components 2 and 3 their tiny and empty masses.
+      if (mode !== 'shared') {
+        expect(N(2)).toBeLessThan(1);
+        expect(N(2)).toBeGreaterThan(1e-6);
+        expect(N(3)).toBeLessThan(1e-6);
+      }
       let worstMu = 0;
       let worstPhi = 0;
       for (let c = 0; c < k; c++) {
@@ -112,7 +126,7 @@ describe('the device M-step kernel equals the float64 host M-step on the same st
           const t = c * d + g;
           worstMu = Math.max(worstMu, Math.abs(dev.means[t] - host.means[t]) / host.means[t]);
           // The gain in Q of the device's μ is the host's, up to float32 round-off of Q's terms.
-          const r = 1 / p.phi[g];
+          const r = 1 / start.phi[g];
           const q0 = qMean(ctx, st, c, g, p.means[t], r);
           const gainHost = qMean(ctx, st, c, g, host.means[t], r) - q0;
           const gainDev = qMean(ctx, st, c, g, dev.means[t], r) - q0;
@@ -120,23 +134,29 @@ describe('the device M-step kernel equals the float64 host M-step on the same st
         }
       }
       // An empty component keeps its means exactly (as float32); the all-zero gene sits at the floor.
-      for (let g = 0; g < d; g++) expect(dev.means[3 * d + g]).toBe(Math.fround(p.means[3 * d + g]));
+      if (mode !== 'shared') for (let g = 0; g < d; g++) expect(dev.means[3 * d + g]).toBe(Math.fround(p.means[3 * d + g]));
       for (let c = 0; c < 3; c++) expect(dev.means[c * d]).toBeCloseTo(1e-8, 12);
       const q = new Float64Array(3);
-      for (let g = 0; g < d; g++) {
+      if (mode === 'shared') {
+        expect(new Set(dev.phi).size).toBe(1);
+        expect(Math.abs(dev.phi[0] - host.phi[0])).toBeLessThanOrEqual(F32_PARAM_ATOL + F32_PARAM_RTOL * host.phi[0]);
+        worstPhi = Math.abs(dev.phi[0] - host.phi[0]) / host.phi[0];
+      }
+      for (let g = 0; g < d && mode === 'per-gene'; g++) {
         // Near the Poisson limit (φ ≲ 1e-4) Q_g is flat and φ is compared in absolute terms.
         const dPhi = Math.abs(dev.phi[g] - host.phi[g]);
-        expect(dPhi, `φ[${g}]`).toBeLessThanOrEqual(F32_PARAM_ATOL + NB_DEVICE_MSTEP_RTOL * host.phi[g]);
+        expect(dPhi, `φ[${g}]`).toBeLessThanOrEqual(F32_PARAM_ATOL + F32_PARAM_RTOL * host.phi[g]);
         if (host.phi[g] > 1e-4) worstPhi = Math.max(worstPhi, dPhi / host.phi[g]);
         qGene(ctx, st, host.means, g, 1 / host.phi[g], q);
         const qHost = q[0];
         qGene(ctx, st, host.means, g, 1 / dev.phi[g], q);
         expect(q[0], `Q_g of φ[${g}]`).toBeGreaterThanOrEqual(qHost - NB_DEVICE_Q_RTOL * (Math.abs(qHost) + 1));
       }
-      if (!perGene) expect(Array.from(dev.phi)).toEqual(Array.from(p.phi, Math.fround));
-      else expect(host.phi[2]).toBeGreaterThan(0.1);
+      // A fixed φ is the caller's float64 value, not its float32 rounding.
+      if (mode === 'fixed') expect(Array.from(dev.phi)).toEqual(Array.from(p.phi));
+      if (mode === 'per-gene') expect(host.phi[2]).toBeGreaterThan(0.1);
       console.log(
-        `device M-step (${estimator}, ${perGene ? 'per-gene' : 'fixed'}): max relative |Δμ| ${worstMu.toExponential(2)}, |Δφ| (φ > 1e-4) ${worstPhi.toExponential(2)}`,
+        `device M-step (${estimator}, ${mode}): max relative |Δμ| ${worstMu.toExponential(2)}, |Δφ| (φ > 1e-4) ${worstPhi.toExponential(2)}`,
       );
       expect(worstMu).toBeLessThanOrEqual(NB_DEVICE_MSTEP_RTOL);
     });
@@ -195,14 +215,21 @@ describe('readback and determinism with deviceMStep', () => {
   const X = { data: sim.counts, n, d };
   const o = { k, init: randomLabels(n, k, 8), nInit: 1, maxIter: 5, tol: 0, deviceMStep: true };
 
-  test('each iteration reads the counts once, reads back K·(J+2)+1 + K·D + D floats (O(k·d)) and issues 2 dispatches per chunk + 3, one or several chunks', async () => {
+  test('by default each iteration reads the counts once, reads back K·(J+2)+1 + K·D floats and φ (D per gene, 1 shared, none fixed): O(k·d); 2 dispatches per chunk + 3 (+1 for a shared φ)', async () => {
     const chunked = await createEngine({ backend: 'webgpu', maxChunkRows: 300 });
+    const { deviceMStep: _, ...byDefault } = o;
     for (const engine of [gpu, chunked]) {
-      const r = await negativeBinomialMixture(X, { ...o, engine });
-      const J = makeGrid(r.sizeFactors).J;
-      expect(r.gpu!.bytesReadPerIter).toBe((k * (J + 2) + 1 + k * d + d) * 4);
-      expect(r.gpu!.dispatchesPerIter).toBe(2 * r.gpu!.chunks + 3);
-      expect(r.gpu!.dataPassesPerIter).toBe(1);
+      for (const [dispersion, phiWords, extra] of [
+        ['per-gene', d, 0],
+        ['shared', 1, 1],
+        [0.2, 0, 0],
+      ] as const) {
+        const r = await negativeBinomialMixture(X, { ...byDefault, dispersion, engine });
+        const J = makeGrid(r.sizeFactors).J;
+        expect(r.gpu!.bytesReadPerIter, `${dispersion}`).toBe((k * (J + 2) + 1 + k * d + phiWords) * 4);
+        expect(r.gpu!.dispatchesPerIter).toBe(2 * r.gpu!.chunks + 3 + extra);
+        expect(r.gpu!.dataPassesPerIter).toBe(1);
+      }
     }
     chunked.destroy();
   });
@@ -225,6 +252,13 @@ describe('readback and determinism with deviceMStep', () => {
     expect(t.means).toEqual(a.means);
     expect(t.dispersion).toEqual(a.dispersion);
     expect(t.logLikelihood).toBe(a.logLikelihood);
+    // A shared φ: one workgroup's fixed-order tree, so the same bits too.
+    const sh = { ...o, dispersion: 'shared' as const };
+    const s1 = await negativeBinomialMixture(X, { ...sh, engine: gpu });
+    const s2 = await negativeBinomialMixture(X, { ...sh, engine: tiny });
+    expect(s2.dispersion).toEqual(s1.dispersion);
+    expect(s2.means).toEqual(s1.means);
+    expect(s2.logLikelihood).toBe(s1.logLikelihood);
     split.destroy();
     tiny.destroy();
   });

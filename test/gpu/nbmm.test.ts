@@ -190,13 +190,13 @@ describe('the chunked GPU path', () => {
 });
 
 describe('GPU traffic per iteration', () => {
-  test('each iteration reads the counts once, reads back K·(J+2)+1 + D·K·(J+1) floats (O(k·d·J), independent of n) and issues 2 dispatches per chunk + 2', async () => {
+  test('with deviceMStep: false (the float64 host M-step) each iteration reads the counts once, reads back K·(J+2)+1 + D·K·(J+1) floats (O(k·d·J), independent of n) and issues 2 dispatches per chunk + 2', async () => {
     const sim = simulateNbMixture(1200, 30, 4, 3);
     const chunked = await createEngine({ backend: 'webgpu', maxChunkRows: 300 });
     for (const engine of [gpu, chunked]) {
       const r = await negativeBinomialMixture(
         { data: sim.counts, n: sim.n, d: sim.d },
-        { k: 4, init: 'random', nInit: 1, seed: 1, maxIter: 4, tol: 0, engine },
+        { k: 4, init: 'random', nInit: 1, seed: 1, maxIter: 4, tol: 0, deviceMStep: false, engine },
       );
       const J = makeGrid(r.sizeFactors).J;
       expect(r.gpu!.bytesReadPerIter).toBe((4 * (J + 2) + 1 + 30 * 4 * (J + 1)) * 4);

@@ -15,7 +15,7 @@ import { referenceNbSession } from '../../src/backends/reference/nbmm.js';
 import { simulateNbMixture } from '../nbmm-sim.js';
 
 describe('deviceMStep option', () => {
-  test('is refused off the webgpu backend, with a shared φ, and when not a boolean', async () => {
+  test('defaults to the device on webgpu only, and is refused off it and when not a boolean', async () => {
     const sim = simulateNbMixture(60, 5, 2, 1);
     await expect(
       negativeBinomialMixture(
@@ -23,10 +23,13 @@ describe('deviceMStep option', () => {
         { k: 2, nInit: 1, deviceMStep: true, engine: await createEngine({ backend: 'reference' }) },
       ),
     ).rejects.toMatchObject({ code: 'BAD_OPTION', message: expect.stringContaining('webgpu') });
-    expect(() => resolveDeviceMStep(true, 'webgpu', { kind: 'shared' })).toThrow(/shared φ/);
-    expect(() => resolveDeviceMStep('yes', 'webgpu', { kind: 'per-gene' })).toThrow(/not a boolean/);
-    expect(resolveDeviceMStep(undefined, 'reference', { kind: 'shared' })).toBe(false);
-    expect(resolveDeviceMStep(true, 'webgpu', { kind: 'fixed', phi: 0.1 })).toBe(true);
+    expect(() => resolveDeviceMStep('yes', 'webgpu')).toThrow(/not a boolean/);
+    // The default: on the device wherever the backend is WebGPU, on the host elsewhere.
+    expect(resolveDeviceMStep(undefined, 'webgpu')).toBe(true);
+    expect(resolveDeviceMStep(undefined, 'reference')).toBe(false);
+    expect(resolveDeviceMStep(undefined, 'wasm')).toBe(false);
+    expect(resolveDeviceMStep(false, 'webgpu')).toBe(false);
+    expect(resolveDeviceMStep(true, 'webgpu')).toBe(true);
   });
 });
 

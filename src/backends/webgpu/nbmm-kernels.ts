@@ -26,8 +26,15 @@ export const sources = {
   rowStats: defineKernel({ name: 'nbmm/rowstats', source: rowStatsWgsl, modules: ['grid', 'chunk', 'fixed64'] }),
   /** The exact totals of the row and gene statistics to float32. */
   statsOut: defineKernel({ name: 'nbmm/stats_out', source: statsOutWgsl, modules: ['grid', 'kahan', 'fixed64'] }),
-  /** The device M-step (options.deviceMStep), set up by nbmm-mstep.ts. */
+  /** The device M-step (the WebGPU default; deviceMStep: false opts out), set up by nbmm-mstep.ts. */
   mstep: defineKernel({ name: 'nbmm/mstep', source: mstepWgsl, modules: ['grid', 'kahan', 'lgamma', 'polygamma'] }),
+  /** Its shared-φ Newton, one workgroup, after `mstep` wrote the means. */
+  mstepShared: defineKernel({
+    name: 'nbmm/mstep',
+    source: mstepWgsl,
+    modules: ['grid', 'kahan', 'lgamma', 'polygamma'],
+    entryPoint: 'shared_phi',
+  }),
   specialEval: defineKernel({ name: 'nbmm/special_eval', source: specialEvalWgsl, modules: ['grid', 'lgamma', 'polygamma'] }),
 } satisfies Record<string, Kernel>;
 

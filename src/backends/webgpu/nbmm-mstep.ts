@@ -51,13 +51,13 @@ export function deviceMStep(
   const cur = runner.storage(`M-step current means, φ, nodes (${curWords} f32)`, curWords * 4);
   const outWords = k * d + d;
   const out = runner.storage(`M-step new means and φ (${outWords} f32)`, outWords * 4);
-  const pipe = sources.mstep.pipeline(runner.device, {
+  const constants = {
     K: k,
     D: d,
     J,
     WG,
     MLE: plan.meanEstimator === 'mle' ? 1 : 0,
-    PER_GENE: plan.perGene ? 1 : 0,
+    PER_GENE: plan.dispersion === 'per-gene' ? 1 : 0,
     MU_FLOOR,
     EMPTY_MASS,
     PHI_MIN,
@@ -65,9 +65,16 @@ export function deviceMStep(
     HALVINGS,
     NEWTON_STEPS,
     SMALL_COUNT,
-  });
-  const group = bindBuffers(runner.device, 'nbmm M-step', pipe, [stats.rows, stats.genes, hptr, histBuf, cur, out]);
+  };
+  const pipe = sources.mstep.pipeline(runner.device, constants);
+  const buffers = [stats.rows, stats.genes, hptr, histBuf, cur, out];
+  const group = bindBuffers(runner.device, 'nbmm M-step', pipe, buffers);
+  // A shared φ: one workgroup after the means (mstep.wgsl shared_phi), same constants.
+  const shared = plan.dispersion === 'shared' ? sources.mstepShared.pipeline(runner.device, constants) : null;
+  const sharedGroup = shared ? bindBuffers(runner.device, 'nbmm M-step shared φ', shared, buffers) : null;
   const rowWidth = k * (J + 2) + 1;
+  // Read back: the means, then φ per gene (D), shared (1, the same in every slot) or none (fixed).
+  const phiWords = plan.dispersion === 'per-gene' ? d : plan.dispersion === 'shared' ? 1 : 0;
   const words = new Float32Array(curWords);
   return {
     async run(p) {
@@ -76,17 +83,21 @@ export function deviceMStep(
       for (let l = 0; l < J; l++) words[k * d + d + l] = grid.nodes[l];
       runner.write(cur, 0, words);
       runner.dispatch('nbmm M-step', pipe, group, Math.ceil(d / WG));
+      if (shared && sharedGroup) runner.dispatch('nbmm M-step shared φ', shared, sharedGroup, 1);
       const [r, o] = await runner.read([
         { buffer: stats.rows, offset: 0, size: rowWidth * 4 },
-        { buffer: out, offset: 0, size: outWords * 4 },
+        { buffer: out, offset: 0, size: (k * d + phiWords) * 4 },
       ]);
       const rowsF = new Float32Array(r);
       const outF = new Float32Array(o);
+      // A fixed φ stays the caller's float64 value (the kernel only carries it as float32).
+      const phi = phiWords === d ? Float64Array.from(outF.subarray(k * d)) : new Float64Array(d).fill(phiWords ? outF[k * d] : 0);
+      if (phiWords === 0) phi.set(p.phi);
       return {
         loglik: rowsF[rowWidth - 1],
         rows: Float64Array.from(rowsF.subarray(0, rowWidth - 1)),
         means: Float64Array.from(outF.subarray(0, k * d)),
-        phi: Float64Array.from(outF.subarray(k * d)),
+        phi,
       };
     },
   };
