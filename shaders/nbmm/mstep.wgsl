@@ -1,18 +1,21 @@
-// The negative-binomial M-step on the device (the float32 twin of src/nbmm/mstep.ts, per-gene or
-// fixed dispersion): from the E-step's statistics where they already lie in GPU memory, the new
+// The negative-binomial M-step on the device (the float32 twin of src/nbmm/mstep.ts, every
+// dispersion mode; the WebGPU default): from the E-step's statistics where they already lie in GPU memory, the new
 // means μ_cg (K×D) and dispersions φ_g (D), so the host reads back O(K·D), not the D×K×(J+1)
-// per-gene statistics. One thread owns one gene g and does, in mstep.ts's order:
+// per-gene statistics. Entry `main`: one thread owns one gene g and does, in mstep.ts's order:
 //   μ_cg for every component not empty (N_c ≥ EMPTY_MASS): the weighted mean X/S (floored), with
 //     MLE the maximiser of Q_cg by Newton in log μ from it; taken only where the gain
 //     ΔQ_cg = X·log1p(Δ/μ0) − Σ_l c_l·log1p(s_l·Δ/(r + s_l·μ0)), c_l = r·W_cl + V_cgl, is ≥ 0,
 //     the step Δ halved otherwise (HALVINGS times, else μ stays). The gain is written as a
 //     difference so that float32 resolves it: Q_cg itself is as large as X·|log μ|;
 //   φ_g (PER_GENE) at the new means: safeguarded Newton in θ = log r on Q_g, each step halved
-//     until Q_g does not decrease, θ bounded to [log(1/PHI_MAX), log(1/PHI_MIN)]. Q_g is taken
+//     until Q_g does not decrease, θ bounded to [log(1/PHI_MAX), log(1/PHI_MIN)]; a step whose
+//     gain float32 cannot resolve is taken on the gradient (newton_plan). Q_g is taken
 //     up to the r-free Σ W·s_l·μ, i.e. Q̃_g(r) = H_g(r) − Σ_cl [W·r·log1pmx(u) + V·log1p(u)],
 //     u = s_l·μ/r, so in the Poisson limit (r → ∞, where Q_g is flat) its terms stay small and
 //     their float32 comparison meaningful; H_g from the gene's count histogram (running sums up to
 //     SMALL_COUNT, common/polygamma lrising3_f32 above).
+// Entry `shared_phi` (a shared φ, dispatched after `main`): the same Newton on Σ_g Q_g, one
+// workgroup (see there). A fixed φ is left as it is, and the host keeps its float64 value.
 // The host keeps the guarantee that the log-likelihood does not fall: it checks each iteration's
 // log-likelihood and redoes in float64 an M-step whose float32 result lowered it (nbmm/device-mstep.ts).
 //
@@ -20,8 +23,9 @@
 // 1 genes: D×K×(J+1) f32 [V_cg0..V_cg,J−1, X_cg] · 2 hptr: D+1 u32 · 3 hist: 2·H f32 (value,
 // multiplicity) of the genes' distinct positive counts, ascending per gene · 4 cur: K·D + D + J f32,
 // the current means, φ and the grid nodes s_l · 5 out: K·D + D f32 (write), the new means and φ.
-// Dispatch: one thread per gene, ceil(D / WG) workgroups over (x, y).
-// Workgroup memory: none.
+// Dispatch: `main` one thread per gene, ceil(D / WG) workgroups over (x, y); `shared_phi` one
+// workgroup of SWG (256) threads.
+// Workgroup memory: none in `main`; `shared_phi` SWG vec4f for its reduction tree.
 // Tiling: none; a thread reads its gene's K·(J+1) statistics and histogram from storage and the
 // K·(J+2) row statistics (shared by all threads, cached). Bytes per gene: 4·K·(J+1) + 8·(distinct
 // counts) + 4·K·(J+2) read, 4·(K + 1) written; no data rows.

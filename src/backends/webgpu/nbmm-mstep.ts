@@ -1,8 +1,9 @@
 /**
  * The negative-binomial M-step on the device (shaders/nbmm/mstep.wgsl): its kernel, the per-gene
  * count histograms it needs (uploaded once per session) and one dispatch that turns the E-step's
- * statistics, where they lie in GPU memory, into new means and dispersions. The host then reads
- * back the row statistics (K·(J+2)+1 floats: weights, log-likelihood) and K·D + D floats, O(k·d),
+ * statistics, where they lie in GPU memory, into new means and dispersions (a second dispatch of
+ * one workgroup for a shared φ). The host then reads back the row statistics (K·(J+2)+1 floats:
+ * weights, log-likelihood), the K·D means and φ (D per gene, 1 shared, none fixed): O(k·d),
  * instead of the D·K·(J+1) per-gene statistics. nbmm/device-mstep.ts guards the log-likelihood.
  */
 import { bindBuffers } from '../../gpu/bind.js';

@@ -7,12 +7,13 @@
  *               row stats    per-segment W, N, S, Σ log p (rowstats.wgsl; reads no counts)
  * (the statistics weighted by each cell's sample weight, held in the cells' table)
  *   1 dispatch  the exact totals to float32 (stats_out.wgsl)
- * and one readback of K·(J+2)+1 + D·K·(J+1) floats: O(k·d·J), never O(n). Every statistic is an
- * exact integer sum (common/fixed64.wgsl), so the fit has the same bits whatever the chunking. The M-step
- * runs on the host in float64 (nbmm/mstep.ts), shared with the CPU reference; or, with
- * deviceMStep, on the device from the statistics in place (nbmm-mstep.ts), reading back
- * K·(J+2)+1 + K·D + D floats. Labels and per-cell log p(x_i) (and responsibilities when asked) are
- * read once per restart, after its EM loop.
+ * Every statistic is an exact integer sum (common/fixed64.wgsl), so the fit has the same bits
+ * whatever the chunking. By default the M-step then runs on the device from the statistics in
+ * place (nbmm-mstep.ts, one dispatch, two for a shared φ), and an iteration reads back
+ * K·(J+2)+1 + K·D floats and φ: O(k·d). With deviceMStep: false it reads back the statistics,
+ * K·(J+2)+1 + D·K·(J+1) floats (O(k·d·J), never O(n)), for the float64 host M-step
+ * (nbmm/mstep.ts, shared with the CPU reference). Labels and per-cell log p(x_i) (and
+ * responsibilities when asked) are read once per restart, after its EM loop.
  */
 import { addTraffic, type IterationTraffic, markTraffic, summariseCounters, type GpuRunner } from '../../gpu/runner.js';
 import type { ChunkingOptions } from '../../gpu/dataset.js';
