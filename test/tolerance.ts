@@ -177,15 +177,17 @@ export const NB_ORDER_PARAM_RTOL = 1e-6;
 /**
  * The float32 device M-step of the NB mixture (the WebGPU default, shaders/nbmm/mstep.wgsl)
  * against the float64 host M-step from the same statistics, the kernel alone (whole fits are held
- * to the float32 policy above, like every GPU fit). What it maximises, Q_kg in μ and Q_g in φ, it
- * reaches within NB_DEVICE_Q_RTOL relative of the host's value (float32 round-off of Q's terms;
- * measured 2e-8). Its Newton steps whose gain float32 cannot resolve are taken on the gradient,
- * so φ converges to ~5e-6 relative (per gene) and ~1e-4 (a shared φ: one gradient summed over
- * genes whose own gradients are large and cancel). The means of a near-Poisson gene are
- * ill-conditioned in the statistics: rounding X_cg to float32 (the kernel's input; the host's is
- * float64 here) moves the root of the score by ε·X/|∂score/∂log μ|, measured 5e-5 on a
- * component holding 0.17 cells of a gene counting 2e4. Hence NB_DEVICE_MSTEP_RTOL relative on
- * means and φ (above F32_PARAM_ATOL absolute for φ, flat in the Poisson limit φ → PHI_MIN).
+ * to the float32 policy above, like every GPU fit). What it maximises, Q_kg in μ and Q_g (or
+ * Σ_g Q_g for a shared φ) in φ, it reaches within NB_DEVICE_Q_RTOL relative of the host's value
+ * (float32 round-off of Q's terms; measured 2e-8). Its Newton steps whose gain float32 cannot
+ * resolve are taken on the gradient, so a per-gene φ converges to ~5e-6 relative and is held to
+ * the float32 parameter policy (F32_PARAM_ATOL absolute, for the Poisson limit φ → PHI_MIN where
+ * Q_g is flat, + F32_PARAM_RTOL relative). A shared φ sums one gradient over genes whose own
+ * gradients are large and cancel: measured 1.1e-4 relative, held to NB_DEVICE_MSTEP_RTOL. The
+ * means of a near-Poisson gene are ill-conditioned in the statistics: rounding X_cg to float32
+ * (the kernel's input; the host's is float64 here) moves the root of the score by
+ * ε·X/|∂score/∂log μ|, measured 5e-5 on a component holding 0.17 cells of a gene counting 2e4;
+ * means are held to NB_DEVICE_MSTEP_RTOL too.
  */
 export const NB_DEVICE_Q_RTOL = 1e-7;
 export const NB_DEVICE_MSTEP_RTOL = 2e-4;

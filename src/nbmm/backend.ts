@@ -40,15 +40,19 @@ export interface NbDeviceStepPlan {
 }
 
 export interface NbSession {
-  /** E-step at p: Σ_i w_i log p(x_i) and the weighted sufficient statistics of the responsibilities (model.ts). */
-  estep(p: NbParams): Promise<NbStats>;
+  /**
+   * E-step at p: Σ_i w_i log p(x_i) and the weighted sufficient statistics of the responsibilities
+   * (model.ts). `extra`: more work within the same EM iteration (the device M-step's redo), whose
+   * traffic counts towards the iteration's figures but not as another iteration.
+   */
+  estep(p: NbParams, extra?: boolean): Promise<NbStats>;
   /** Labels and log-likelihood at p, optionally per-cell log p(x_i) and responsibilities. */
   evaluate(p: NbParams, what: { resp?: boolean; logProb?: boolean }): Promise<NbEvaluation>;
   /**
    * E-step at p and the M-step on the device from its statistics, reading back O(k·d) (WebGPU
    * only; absent where the backend has no device M-step).
    */
-  estepMStep?(p: NbParams, plan: NbDeviceStepPlan): Promise<NbDeviceStep>;
+  estepMStep?(p: NbParams, plan: NbDeviceStepPlan, extra?: boolean): Promise<NbDeviceStep>;
   /** GPU counters of the work so far (WebGPU only); per-iteration figures cover the E-steps of the EM loops. */
   counters?(): GpuCounters;
 }

@@ -74,8 +74,8 @@ export async function deviceStep(
   let redone = false;
   if (g.prev && out.loglik < g.prevLoglik - DEVICE_MSTEP_SLACK * Math.abs(g.prevLoglik)) {
     // The float32 step from g.prev lowered the log-likelihood: redo it in float64 on the host.
-    start = mStep(ctx, g.prev, await session.estep(g.prev)).params;
-    out = await session.estepMStep!(start, plan);
+    start = mStep(ctx, g.prev, await session.estep(g.prev, true)).params;
+    out = await session.estepMStep!(start, plan, true);
     redone = true;
   }
   const { k, d, grid } = ctx;

@@ -125,17 +125,17 @@ export function gpuBackend(
   let mstep: DeviceMStep | null = null;
 
   return {
-    async estepMStep(p: NbParams, plan: NbDeviceStepPlan): Promise<NbDeviceStep> {
+    async estepMStep(p: NbParams, plan: NbDeviceStepPlan, extra = false): Promise<NbDeviceStep> {
       runner.checkLost();
       mstep ??= deviceMStep(runner, { rows: reduced, genes: geneOut }, k, d, grid, plan);
       const before = markTraffic(runner);
       encodeStats(p);
       const out = await mstep.run(p);
-      addTraffic(iterCounters, runner, before);
+      addTraffic(iterCounters, runner, before, !extra);
       return out;
     },
 
-    async estep(p: NbParams): Promise<NbStats> {
+    async estep(p: NbParams, extra = false): Promise<NbStats> {
       runner.checkLost();
       const before = markTraffic(runner);
       encodeStats(p);
@@ -144,7 +144,7 @@ export function gpuBackend(
         { buffer: geneOut, offset: 0, size: geneWidth * 4 },
       ]);
       const rowsF = new Float32Array(r);
-      addTraffic(iterCounters, runner, before);
+      addTraffic(iterCounters, runner, before, !extra);
       return {
         loglik: rowsF[rowWidth - 1],
         rows: Float64Array.from(rowsF.subarray(0, rowWidth - 1)),
