@@ -174,6 +174,56 @@ describe('the device M-step kernel equals the float64 host M-step on the same st
   }
 });
 
+describe('the device M-step kernel at d and k below, at and above its workgroup sizes (64 genes per workgroup; 256 for a shared φ)', () => {
+  const shapes: [n: number, d: number, k: number, mode: DispersionMode['kind']][] = [
+    [200, 1, 1, 'per-gene'],
+    [300, 3, 7, 'per-gene'],
+    [400, 64, 7, 'per-gene'],
+    [400, 65, 3, 'shared'],
+    [600, 130, 64, 'per-gene'],
+    [400, 17, 200, 'per-gene'],
+    [500, 300, 3, 'shared'],
+  ];
+  for (const [n, d, k, mode] of shapes) {
+    test(`n=${n}, d=${d}, k=${k}, ${mode} φ: means within NB_DEVICE_MSTEP_RTOL, φ within its policy, no Q below the host's beyond round-off`, async () => {
+      const sim = simulateNbMixture(n, d, Math.min(k, d), n + d + k, { sizeSpread: 0.4 });
+      // Parameters off the optimum: means scattered around the simulated ones, uneven weights
+      // (with k = 200 most components hold a few cells or less), φ spread over two decades.
+      const rng = new Rng(d + k, 2);
+      const means = new Float64Array(k * d);
+      const kSim = Math.min(k, d);
+      for (let c = 0; c < k; c++) for (let g = 0; g < d; g++) means[c * d + g] = sim.means[(c % kSim) * d + g] * (0.5 + rng.uniform());
+      const weights = Float64Array.from({ length: k }, () => 0.1 + rng.uniform());
+      const wsum = weights.reduce((a, b) => a + b, 0);
+      for (let c = 0; c < k; c++) weights[c] /= wsum;
+      const phi = mode === 'shared' ? new Float64Array(d).fill(0.02) : Float64Array.from({ length: d }, () => 0.01 * 100 ** rng.uniform());
+      const p: NbParams = { k, d, weights, means, phi };
+      const { ctx, st, host, dev } = await bothMSteps(sim.counts, n, d, p, 'mle', mode);
+      const q = new Float64Array(3);
+      for (let c = 0; c < k; c++) {
+        for (let g = 0; g < d; g++) {
+          const t = c * d + g;
+          const r = 1 / p.phi[g];
+          const q0 = qMean(ctx, st, c, g, p.means[t], r);
+          const gainHost = qMean(ctx, st, c, g, host.means[t], r) - q0;
+          const gainDev = qMean(ctx, st, c, g, dev.means[t], r) - q0;
+          expect(gainDev, `ΔQ of μ[${c}][${g}]`).toBeGreaterThanOrEqual(gainHost - NB_DEVICE_Q_RTOL * (Math.abs(q0) + 1));
+          expect(Math.abs(dev.means[t] - host.means[t]), `μ[${c}][${g}]`).toBeLessThanOrEqual(NB_DEVICE_MSTEP_RTOL * host.means[t]);
+        }
+      }
+      for (let g = 0; g < d; g++) {
+        const bound = mode === 'shared' ? NB_DEVICE_MSTEP_RTOL * host.phi[g] : F32_PARAM_ATOL + F32_PARAM_RTOL * host.phi[g];
+        expect(Math.abs(dev.phi[g] - host.phi[g]), `φ[${g}]`).toBeLessThanOrEqual(bound);
+        qGene(ctx, st, host.means, g, 1 / host.phi[g], q);
+        const qHost = q[0];
+        qGene(ctx, st, host.means, g, 1 / dev.phi[g], q);
+        if (mode === 'per-gene') expect(q[0], `Q_g of φ[${g}]`).toBeGreaterThanOrEqual(qHost - NB_DEVICE_Q_RTOL * (Math.abs(qHost) + 1));
+      }
+      if (mode === 'shared') expect(new Set(dev.phi).size).toBe(1);
+    });
+  }
+});
+
 function randomLabels(n: number, k: number, seed: number): number[] {
   const rng = new Rng(seed, 3);
   return Array.from({ length: n }, () => rng.int(k));
