@@ -10,7 +10,9 @@
  * one; if it fell by more than DEVICE_MSTEP_SLACK relative, the step that produced it is redone on
  * the host in float64 from the previous parameters (one more E-step reading the full O(k·d·J)
  * statistics, that iteration only), and the fit goes on from there. Hence the log-likelihood path
- * is non-decreasing up to that slack, as measured by the E-step's own float32 sum.
+ * is non-decreasing up to that slack, as measured by the E-step's own float32 sum. A NaN
+ * log-likelihood counts as a fall; a device result that is not positive and finite (float32 out of
+ * range) is replaced by the host's float64 M-step of the same iteration.
  */
 import { invalid } from '../errors.js';
 import type { NbDeviceStepPlan, NbSession } from './backend.js';
@@ -57,8 +59,13 @@ export interface DeviceStepOutcome {
   shift: number;
   /** Components treated as empty. */
   empty: number[];
-  /** Whether the previous step was redone on the host. */
+  /** Whether the previous step (or this one, if its float32 result left the finite range) was redone on the host. */
   redone: boolean;
+}
+
+function positiveFinite(a: Float64Array): boolean {
+  for (let i = 0; i < a.length; i++) if (!(a[i] > 0 && a[i] < Number.POSITIVE_INFINITY)) return false;
+  return true;
 }
 
 /** One EM iteration from `state.params` with the device M-step; updates state.params and the guard. */
@@ -72,7 +79,8 @@ export async function deviceStep(
   let start = state.params;
   let out = await session.estepMStep!(start, plan);
   let redone = false;
-  if (g.prev && out.loglik < g.prevLoglik - DEVICE_MSTEP_SLACK * Math.abs(g.prevLoglik)) {
+  // Written so that a NaN log-likelihood counts as a fall.
+  if (g.prev && !(out.loglik >= g.prevLoglik - DEVICE_MSTEP_SLACK * Math.abs(g.prevLoglik))) {
     // The float32 step from g.prev lowered the log-likelihood: redo it in float64 on the host.
     start = mStep(ctx, g.prev, await session.estep(g.prev, true)).params;
     out = await session.estepMStep!(start, plan, true);
@@ -90,7 +98,13 @@ export async function deviceStep(
     wsum += weights[c];
   }
   for (let c = 0; c < k; c++) weights[c] /= wsum;
-  const next: NbParams = { k, d, weights, means: out.means, phi: out.phi };
+  let { means, phi } = out;
+  if (!positiveFinite(means) || !positiveFinite(phi)) {
+    // float32 ran out of range (a mean past ~3e38): this iteration's M-step in float64 on the host.
+    ({ means, phi } = mStep(ctx, start, await session.estep(start, true)).params);
+    redone = true;
+  }
+  const next: NbParams = { k, d, weights, means, phi };
   let shift = 0;
   for (let t = 0; t < k * d; t++) shift += Math.log(next.means[t] / start.means[t]) ** 2;
   for (let j = 0; j < d; j++) shift += Math.log(next.phi[j] / start.phi[j]) ** 2;

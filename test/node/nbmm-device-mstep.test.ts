@@ -80,4 +80,70 @@ describe('the log-likelihood guard of the device M-step', () => {
     const spoiled = (await ref.estep(p2!)).loglik;
     expect(spoiled).toBeLessThan(objectives[1] - 1);
   });
+
+  test('a device result out of float32 range (an infinite mean, a NaN φ) is replaced by the float64 host M-step of the same iteration', async () => {
+    const n = 300;
+    const d = 8;
+    const k = 2;
+    const sim = simulateNbMixture(n, d, k, 3, { foldChange: 3 });
+    const c = toCounts({ data: sim.counts, n, d });
+    const s = sizeFactors(c, undefined).s;
+    const grid = makeGrid(s);
+    const ctx: NbContext = { n, d, k, grid, hist: geneHistograms(c), dispersion: { kind: 'per-gene' }, meanEstimator: 'mle' };
+    const ref = referenceNbSession(c, s, grid, null);
+    let call = 0;
+    const session: NbSession = {
+      estep: (p) => ref.estep(p),
+      evaluate: ref.evaluate,
+      async estepMStep(p) {
+        const st = await ref.estep(p);
+        const next = mStep(ctx, p, st).params;
+        call++;
+        if (call === 1) next.means[3] = Number.POSITIVE_INFINITY;
+        if (call === 2) next.phi[5] = Number.NaN;
+        return { loglik: st.loglik, rows: st.rows, means: next.means, phi: next.phi };
+      },
+    };
+    const labels = sim.truth.map((t, i) => (i % 4 === 0 ? 1 - t : t));
+    const start = paramsFromLabels(c, s, labels, k, ctx.dispersion);
+    const state = { params: start, guard: newGuard() };
+    const a = await deviceStep(session, ctx, state);
+    expect(a.redone).toBe(true);
+    // Exactly the host's M-step from the same parameters.
+    const host = mStep(ctx, start, await ref.estep(start)).params;
+    expect(Array.from(state.params.means)).toEqual(Array.from(host.means));
+    expect(Array.from(state.params.phi)).toEqual(Array.from(host.phi));
+    const b = await deviceStep(session, ctx, state);
+    expect(b.redone).toBe(true);
+    for (const v of [...state.params.means, ...state.params.phi]) expect(Number.isFinite(v) && v > 0).toBe(true);
+    expect(b.loglik).toBeGreaterThanOrEqual(a.loglik);
+  });
+
+  test('a NaN log-likelihood counts as a fall: the step that led to it is redone', async () => {
+    const n = 200;
+    const d = 6;
+    const k = 2;
+    const sim = simulateNbMixture(n, d, k, 5, { foldChange: 3 });
+    const c = toCounts({ data: sim.counts, n, d });
+    const s = sizeFactors(c, undefined).s;
+    const grid = makeGrid(s);
+    const ctx: NbContext = { n, d, k, grid, hist: geneHistograms(c), dispersion: { kind: 'per-gene' }, meanEstimator: 'mle' };
+    const ref = referenceNbSession(c, s, grid, null);
+    let call = 0;
+    const session: NbSession = {
+      estep: (p) => ref.estep(p),
+      evaluate: ref.evaluate,
+      async estepMStep(p) {
+        const st = await ref.estep(p);
+        const next = mStep(ctx, p, st).params;
+        // The 2nd call reports a NaN log-likelihood, as a broken E-step would.
+        return { loglik: ++call === 2 ? Number.NaN : st.loglik, rows: st.rows, means: next.means, phi: next.phi };
+      },
+    };
+    const state = { params: paramsFromLabels(c, s, sim.truth, k, ctx.dispersion), guard: newGuard() };
+    await deviceStep(session, ctx, state);
+    const b = await deviceStep(session, ctx, state);
+    expect(b.redone).toBe(true);
+    expect(Number.isFinite(b.loglik)).toBe(true);
+  });
 });
