@@ -139,7 +139,7 @@ export async function fitNegativeBinomialMixture(
     for (const w of fit.warnings) warnings.add(w);
     if (redone > 0) {
       warnings.add(
-        `The device M-step's float32 result lowered the log-likelihood in ${redone} iteration(s); those steps were redone on the host in float64. ` +
+        `The device M-step's float32 result lowered the log-likelihood or left float32's range in ${redone} iteration(s); those steps were redone on the host in float64. ` +
           'Nothing to do; pass deviceMStep: false to run every M-step on the host.',
       );
     }
