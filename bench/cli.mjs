@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
 export const here = dirname(fileURLToPath(import.meta.url));
@@ -14,11 +14,14 @@ export class BenchError extends Error {}
 /** The commit the code was measured at, and whether `paths` (default src/, shaders/) had uncommitted changes. */
 export function revision(paths = ['src', 'shaders']) {
   try {
-    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', ...paths], { cwd: root, encoding: 'utf8' }).trim().length > 0;
+    const quiet = { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] };
+    const commit = execFileSync('git', ['rev-parse', 'HEAD'], quiet).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', ...paths], quiet).trim().length > 0;
     return { commit, dirty };
   } catch {
-    return null;
+    // No git (a lent machine gets the working tree without .git): the device kit's record of it.
+    const kit = process.env.EMGPU_BENCH_REVISION?.split(' ');
+    return kit?.length === 2 ? { commit: kit[0], dirty: kit[1] === 'dirty' } : null;
   }
 }
 
@@ -100,8 +103,18 @@ export function parseCli(argv, frontEnd) {
   };
 }
 
-/** A Vite dev server on the repository (no config file, no watching: others edit src/ meanwhile). */
+/**
+ * A Vite dev server on the repository (no config file, no watching: others edit src/ meanwhile).
+ * On a machine without node_modules (a lent GPU machine, scripts/device-kit.mjs), EMGPU_BENCH_BUNDLE
+ * names the bundle of bench/gpu-kit-entry.ts, and this returns a stand-in whose ssrLoadModule gives
+ * that bundle for every path (it exports what bench:gpu loads).
+ */
 export async function createVite({ listen = false, port } = {}) {
+  const bundle = process.env.EMGPU_BENCH_BUNDLE;
+  if (bundle && !listen) {
+    const mod = await import(pathToFileURL(resolve(bundle)).href);
+    return { ssrLoadModule: async () => mod, close: async () => {} };
+  }
   const { createServer } = await import('vite');
   const server = await createServer({
     configFile: false,
