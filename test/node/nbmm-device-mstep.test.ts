@@ -9,7 +9,7 @@ import { geneHistograms, sizeFactors, toCounts } from '../../src/nbmm/counts.js'
 import { makeGrid } from '../../src/nbmm/grid.js';
 import { mStep } from '../../src/nbmm/mstep.js';
 import { paramsFromLabels, type NbContext, type NbParams } from '../../src/nbmm/model.js';
-import type { NbSession } from '../../src/nbmm/backend.js';
+import type { NbDeviceStep, NbSession } from '../../src/nbmm/backend.js';
 import { deviceStep, newGuard, resolveDeviceMStep } from '../../src/nbmm/device-mstep.js';
 import { referenceNbSession } from '../../src/backends/reference/nbmm.js';
 import { simulateNbMixture } from '../nbmm-sim.js';
@@ -33,17 +33,36 @@ describe('deviceMStep option', () => {
   });
 });
 
+/** Simulated counts (fold change 3) and what a step needs: the context and a float64 reference session. */
+function guardSetup(n: number, d: number, k: number, seed: number) {
+  const sim = simulateNbMixture(n, d, k, seed, { foldChange: 3 });
+  const c = toCounts({ data: sim.counts, n, d });
+  const s = sizeFactors(c, undefined).s;
+  const grid = makeGrid(s);
+  const ctx: NbContext = { n, d, k, grid, hist: geneHistograms(c), dispersion: { kind: 'per-gene' }, meanEstimator: 'mle' };
+  return { sim, c, s, ctx, ref: referenceNbSession(c, s, grid, null) };
+}
+
+/** A session whose "device" M-step is the host's, with `spoil(call, out)` free to damage the n-th result. */
+function hostAsDevice(ctx: NbContext, ref: NbSession, spoil: (call: number, out: NbDeviceStep) => void): NbSession {
+  let call = 0;
+  return {
+    estep: (p) => ref.estep(p),
+    evaluate: ref.evaluate,
+    async estepMStep(p) {
+      const st = await ref.estep(p);
+      const next = mStep(ctx, p, st).params;
+      const out = { loglik: st.loglik, rows: st.rows, means: next.means, phi: next.phi };
+      spoil(++call, out);
+      return out;
+    },
+  };
+}
+
 describe('the log-likelihood guard of the device M-step', () => {
   test('a step that lowers the log-likelihood is redone on the host from the previous parameters; good steps pass untouched', async () => {
-    const n = 400;
-    const d = 12;
-    const k = 2;
-    const sim = simulateNbMixture(n, d, k, 7, { foldChange: 3 });
-    const c = toCounts({ data: sim.counts, n, d });
-    const s = sizeFactors(c, undefined).s;
-    const grid = makeGrid(s);
-    const ctx: NbContext = { n, d, k, grid, hist: geneHistograms(c), dispersion: { kind: 'per-gene' }, meanEstimator: 'mle' };
-    const ref = referenceNbSession(c, s, grid, null);
+    const { sim, c, s, ctx, ref } = guardSetup(400, 12, 2, 7);
+    const { k, d } = ctx;
     let deviceCalls = 0;
     let hostCalls = 0;
     const session: NbSession = {
@@ -82,28 +101,12 @@ describe('the log-likelihood guard of the device M-step', () => {
   });
 
   test('a device result out of float32 range (an infinite mean, a NaN φ) is replaced by the float64 host M-step of the same iteration', async () => {
-    const n = 300;
-    const d = 8;
-    const k = 2;
-    const sim = simulateNbMixture(n, d, k, 3, { foldChange: 3 });
-    const c = toCounts({ data: sim.counts, n, d });
-    const s = sizeFactors(c, undefined).s;
-    const grid = makeGrid(s);
-    const ctx: NbContext = { n, d, k, grid, hist: geneHistograms(c), dispersion: { kind: 'per-gene' }, meanEstimator: 'mle' };
-    const ref = referenceNbSession(c, s, grid, null);
-    let call = 0;
-    const session: NbSession = {
-      estep: (p) => ref.estep(p),
-      evaluate: ref.evaluate,
-      async estepMStep(p) {
-        const st = await ref.estep(p);
-        const next = mStep(ctx, p, st).params;
-        call++;
-        if (call === 1) next.means[3] = Number.POSITIVE_INFINITY;
-        if (call === 2) next.phi[5] = Number.NaN;
-        return { loglik: st.loglik, rows: st.rows, means: next.means, phi: next.phi };
-      },
-    };
+    const { sim, c, s, ctx, ref } = guardSetup(300, 8, 2, 3);
+    const { k } = ctx;
+    const session = hostAsDevice(ctx, ref, (call, out) => {
+      if (call === 1) out.means[3] = Number.POSITIVE_INFINITY;
+      if (call === 2) out.phi[5] = Number.NaN;
+    });
     const labels = sim.truth.map((t, i) => (i % 4 === 0 ? 1 - t : t));
     const start = paramsFromLabels(c, s, labels, k, ctx.dispersion);
     const state = { params: start, guard: newGuard() };
@@ -120,26 +123,12 @@ describe('the log-likelihood guard of the device M-step', () => {
   });
 
   test('a NaN log-likelihood counts as a fall: the step that led to it is redone', async () => {
-    const n = 200;
-    const d = 6;
-    const k = 2;
-    const sim = simulateNbMixture(n, d, k, 5, { foldChange: 3 });
-    const c = toCounts({ data: sim.counts, n, d });
-    const s = sizeFactors(c, undefined).s;
-    const grid = makeGrid(s);
-    const ctx: NbContext = { n, d, k, grid, hist: geneHistograms(c), dispersion: { kind: 'per-gene' }, meanEstimator: 'mle' };
-    const ref = referenceNbSession(c, s, grid, null);
-    let call = 0;
-    const session: NbSession = {
-      estep: (p) => ref.estep(p),
-      evaluate: ref.evaluate,
-      async estepMStep(p) {
-        const st = await ref.estep(p);
-        const next = mStep(ctx, p, st).params;
-        // The 2nd call reports a NaN log-likelihood, as a broken E-step would.
-        return { loglik: ++call === 2 ? Number.NaN : st.loglik, rows: st.rows, means: next.means, phi: next.phi };
-      },
-    };
+    const { sim, c, s, ctx, ref } = guardSetup(200, 6, 2, 5);
+    const { k } = ctx;
+    // The 2nd call reports a NaN log-likelihood, as a broken E-step would.
+    const session = hostAsDevice(ctx, ref, (call, out) => {
+      if (call === 2) out.loglik = Number.NaN;
+    });
     const state = { params: paramsFromLabels(c, s, sim.truth, k, ctx.dispersion), guard: newGuard() };
     await deviceStep(session, ctx, state);
     const b = await deviceStep(session, ctx, state);
