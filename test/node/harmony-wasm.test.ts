@@ -14,6 +14,7 @@ import { resolveHarmony } from '../../src/harmony/options.js';
 import { cellsPerBlock } from '../../src/backends/wasm/harmony.js';
 import { F32_OBJ_RTOL, F32_PROB_ATOL, dataScale, expectParamsClose, expectRelClose } from '../tolerance.js';
 import { groupMean, norm, shiftedBatches } from '../shared/harmony-data.js';
+import { expectHarmonyParity, groupStarts, threeBatchCase, twoBatchSetup } from '../shared/harmony-parity.js';
 
 let engines: Engine[] = [];
 beforeAll(async () => {
@@ -25,31 +26,6 @@ const rows = (x: ArrayLike<number>, n: number, d: number): number[][] =>
   Array.from({ length: n }, (_, i) => Array.from({ length: d }, (_, f) => x[i * d + f]));
 const bits = (x: Float32Array | Float64Array): Uint8Array => new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
 
-const ref = implementationFor<HarmonyBackend>('harmony', 'reference');
-const cpu = implementationFor<HarmonyBackend>('harmony', 'wasm');
-
-/** Two batches 'a'/'b', equal shares, σ 0.1 and θ 2 for every cluster. */
-function twoBatchSetup(s: ReturnType<typeof shiftedBatches>, K: number): HarmonySetup {
-  return {
-    n: s.n,
-    d: s.d,
-    K,
-    B: 2,
-    batch: Uint32Array.from(s.batch, (b) => (b === 'a' ? 0 : 1)),
-    sigma: new Float64Array(K).fill(0.1),
-    theta: new Float64Array(2).fill(2),
-    prB: Float64Array.from([0.5, 0.5]),
-  };
-}
-
-/** Fixed starting centroids: the first row of each of the first K groups of `per` cells, so both backends start alike. */
-function groupStarts(s: ReturnType<typeof shiftedBatches>, K: number, per: number): Float64Array {
-  const d = s.d;
-  const centroids = new Float64Array(K * d);
-  for (let k = 0; k < K; k++) centroids.set(s.data.subarray(k * per * d, k * per * d + d), k * d);
-  return centroids;
-}
-
 /** wasm and the reference from the same start: the same rounds; objectives, corrected PCs and R within the float32 policy. */
 async function expectMatchesReference(
   data: Float64Array,
@@ -58,16 +34,9 @@ async function expectMatchesReference(
   r: ReturnType<typeof resolveHarmony>,
   engine: Engine,
 ): Promise<void> {
-  const { n, d, K } = setup;
-  const c = await runHarmony(ref, { backend: 'reference', instance: null }, data, setup, centroids, r, {});
-  const w = await runHarmony(cpu, engine, data, setup, centroids, r, {});
-  expect(w.corrected).toBeInstanceOf(Float32Array);
-  expect(w.clusteringIterations).toEqual(c.clusteringIterations);
-  w.objectives.forEach((o, i) => expectRelClose(o, c.objectives[i], F32_OBJ_RTOL, `objective ${i}`));
-  expectParamsClose(rows(w.corrected, n, d), rows(c.corrected, n, d), dataScale(data, n, d));
-  let worst = 0;
-  for (let t = 0; t < n * K; t++) worst = Math.max(worst, Math.abs(w.R![t] - c.R![t]));
-  expect(worst).toBeLessThanOrEqual(F32_PROB_ATOL);
+  const { ref, run } = await expectHarmonyParity('wasm', engine, data, setup, centroids, r);
+  expect(run.corrected).toBeInstanceOf(Float32Array);
+  expect(run.clusteringIterations).toEqual(ref.clusteringIterations);
 }
 
 describe('wasm Harmony equals the float64 reference', () => {
@@ -85,30 +54,8 @@ describe('wasm Harmony equals the float64 reference', () => {
   });
 
   test('three batches tied to the cell types (so the diversity penalty matters), K=5, σ 0.5, θ 1, 2, 3, blocks of 10%: objectives, corrected PCs and R', async () => {
-    const B = 3;
-    const K3 = 5;
-    // Mostly batch = type, a quarter of the cells in the next batch: clusters are far from the batch mix.
-    const batch3 = Uint32Array.from({ length: n }, (_, i) => (s.type[i] + (i % 4 === 0 ? 1 : 0)) % B);
-    const counts = [0, 0, 0];
-    for (const b of batch3) counts[b]++;
-    const setup3: HarmonySetup = {
-      ...setup,
-      K: K3,
-      B,
-      batch: batch3,
-      sigma: new Float64Array(K3).fill(0.5),
-      theta: Float64Array.from([1, 2, 3]),
-      prB: Float64Array.from(counts, (c) => c / n),
-    };
-    const r = resolveHarmony({ nClusters: K3, maxIter: 2, maxIterClustering: 5, blockSize: 0.1, lambda: 0.5, seed: 9, returnR: true }, n);
-    const start = centroids.subarray(0, K3 * d);
-    const c = await runHarmony(ref, { backend: 'reference', instance: null }, s.data, setup3, start, r, {});
-    const w = await runHarmony(cpu, engines[2], s.data, setup3, start, r, {});
-    w.objectives.forEach((o, i) => expectRelClose(o, c.objectives[i], F32_OBJ_RTOL, `objective ${i}`));
-    expectParamsClose(rows(w.corrected, n, d), rows(c.corrected, n, d), dataScale(s.data, n, d));
-    let worst = 0;
-    for (let t = 0; t < n * K3; t++) worst = Math.max(worst, Math.abs(w.R![t] - c.R![t]));
-    expect(worst).toBeLessThanOrEqual(F32_PROB_ATOL);
+    const t = threeBatchCase(s, centroids);
+    await expectHarmonyParity('wasm', engines[2], s.data, t.setup, t.start, t.r);
   });
 
   test('harmony() on wasm: no fallback warning; the same bits on 1, 2 and 3 threads and on a repeat; the known shift removed', async () => {
