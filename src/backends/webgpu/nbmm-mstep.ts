@@ -92,8 +92,12 @@ export function deviceMStep(
       const rowsF = new Float32Array(r);
       const outF = new Float32Array(o);
       // A fixed φ stays the caller's float64 value (the kernel only carries it as float32).
-      const phi = phiWords === d ? Float64Array.from(outF.subarray(k * d)) : new Float64Array(d).fill(phiWords ? outF[k * d] : 0);
-      if (phiWords === 0) phi.set(p.phi);
+      const phi =
+        plan.dispersion === 'per-gene'
+          ? Float64Array.from(outF.subarray(k * d))
+          : plan.dispersion === 'shared'
+            ? new Float64Array(d).fill(outF[k * d])
+            : Float64Array.from(p.phi);
       return {
         loglik: rowsF[rowWidth - 1],
         rows: Float64Array.from(rowsF.subarray(0, rowWidth - 1)),
