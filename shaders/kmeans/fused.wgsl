@@ -16,7 +16,9 @@
 // hard: dist_i, soft: mind_i) · 4 partials: segments×K×J f32 (read_write; this chunk's segments
 // start at chunk.segOffset) · 5 chunk: uniform {rows, segOffset, segRows, rowOffset} ·
 // 6 changed: atomic u32 (hard) · 7 params: uniform {β, _, _, _} (soft).
-// Dispatch: one workgroup of WG threads per segment, over (x, y) past 65535 workgroups.
+// Dispatch: one workgroup of WG threads per segment, over (x, y) past 65535 workgroups (WG 256 on
+// hardware, 32 on a software adapter, where each barrier switches between the workgroup's groups
+// of SIMD lanes on one CPU thread; kmeans-plan.ts fusedLayout).
 // Tiling (planned on the host, src/backends/webgpu/kmeans-plan.ts, from the device's workgroup
 // memory): the segment's rows go through workgroup memory TR rows at a time, staged with
 // coalesced loads (thread t reads words t, t + WG, … of the tile's contiguous TR·D floats). Thread
@@ -28,7 +30,10 @@
 // Workgroup memory: xs (TR·D floats, the row tile; STAGE_X), cs (KT·D, centroids; STAGE_C),
 // acc (K·J statistics; WG_ACC, else they accumulate in the segment's own slice of `partials`),
 // ws/lab/sc (TR each: weights, labels, scores), lv/li (common/lane_min, when CL > 1), rt
-// (TR·K, soft only: the tile's log-weights, then responsibilities).
+// (TR·K, soft only: the tile's log-weights, then the weights w_ic = r_ic·s_i, each product
+// rounded once and read by the J owners of its cluster).
+// Each owner's loop over the tile's rows is one of three, chosen once (feature, count, score):
+// a branch inside the loop runs all three sides on a software adapter's masked SIMD lanes.
 // Bytes per row from global memory: 4·(D + 1) of x and weight (f16 storage: 2·D + 4), 8 (hard: label read + written)
 // or 4 (soft: mind), plus 4 for dist (hard); centroids and statistics are O(k·d) per workgroup.
 // Composed with common/grid, common/chunk, common/x_f32 or common/x_f16, common/lane_min and
@@ -159,7 +164,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
         var z = 0.0;
         for (var c = 0u; c < K; c++) { z += exp(rt[rb + c] - amax); }
         let lse = amax + log(z);
-        for (var c = 0u; c < K; c++) { rt[rb + c] = exp(rt[rb + c] - lse); }
+        let wr = ws[row];
+        for (var c = 0u; c < K; c++) { rt[rb + c] = exp(rt[rb + c] - lse) * wr; }
         sc[row] = -lse / beta;
       } else {
         if (labels[r] != arg) { atomicAdd(&wgChanged, 1u); }
@@ -176,21 +182,33 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
         let c = o / J;
         let f = o % J;
         var a = acc_get(o, base);
-        for (var i = 0u; i < tr; i++) {
-          let w = rt[i * K + c] * ws[i];
-          if (f < D) { a = fma(w, xv(i, f, r0), a); } else if (f == D) { a += w; } else { a = fma(w, sc[i], a); }
+        if (f < D) {
+          for (var i = 0u; i < tr; i++) { a = fma(rt[i * K + c], xv(i, f, r0), a); }
+        } else if (f == D) {
+          for (var i = 0u; i < tr; i++) { a += rt[i * K + c]; }
+        } else {
+          for (var i = 0u; i < tr; i++) { a = fma(rt[i * K + c], sc[i], a); }
         }
         acc_set(o, base, a);
       }
     } else {
       // Column f of every cluster has one owner; each row goes into its cluster's slot, in order.
       for (var f = lid; f < J; f += WG) {
-        for (var i = 0u; i < tr; i++) {
-          let slot = lab[i] * J + f;
-          let w = ws[i];
-          var v = w;
-          if (f < D) { v = xv(i, f, r0) * w; } else if (f > D) { v = sc[i] * w; }
-          acc_set(slot, base, acc_get(slot, base) + v);
+        if (f < D) {
+          for (var i = 0u; i < tr; i++) {
+            let slot = lab[i] * J + f;
+            acc_set(slot, base, acc_get(slot, base) + xv(i, f, r0) * ws[i]);
+          }
+        } else if (f == D) {
+          for (var i = 0u; i < tr; i++) {
+            let slot = lab[i] * J + f;
+            acc_set(slot, base, acc_get(slot, base) + ws[i]);
+          }
+        } else {
+          for (var i = 0u; i < tr; i++) {
+            let slot = lab[i] * J + f;
+            acc_set(slot, base, acc_get(slot, base) + sc[i] * ws[i]);
+          }
         }
       }
     }

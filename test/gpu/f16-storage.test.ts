@@ -13,6 +13,7 @@ import { createEngine, type Engine, kmeans, softKMeans } from '../../src/index.j
 import { withGpu } from '../../src/gpu/session.js';
 import { passBytes, uploadData } from '../../src/gpu/dataset.js';
 import { KMeansGpuState } from '../../src/backends/webgpu/kmeans.js';
+import { HARDWARE_WG } from '../../src/backends/webgpu/kmeans-plan.js';
 import { kmeansPlusPlusGpu } from '../../src/backends/webgpu/kmeans-seed.js';
 import { makeBlobs } from '../../src/datasets/blobs.js';
 import { restartRng } from '../../src/core/rng.js';
@@ -51,10 +52,10 @@ describe('f16 storage', () => {
         // Bytes per pass: packed values and float32 weights.
         expect(passBytes(half)).toBe((Math.ceil((256 * d) / 2) + 256 + Math.ceil((45 * d) / 2) + 45) * 4);
         expect(passBytes(full)).toBe(N * (d + 1) * 4);
-        for (const stageRows of [false]) {
+        for (const layout of [{ stageRows: false, wg: HARDWARE_WG }]) {
           const runs = [];
           for (const data of [half, full]) {
-            const st = new KMeansGpuState(runner, data, k, stageRows);
+            const st = new KMeansGpuState(runner, data, k, layout);
             // k-means++ on the GPU (kpp.wgsl), then one hard and one soft pass, and the soft E-step.
             const seeded = await kmeansPlusPlusGpu(st, restartRng(7, 0), null);
             st.writeCentres(seeded);
@@ -68,7 +69,7 @@ describe('f16 storage', () => {
             runs.push({ seeded, hard, ld, soft, resp });
           }
           const [h, f] = runs;
-          const what = `d ${d}, k ${k}, ${stageRows ? 'staged' : 'storage'}`;
+          const what = `d ${d}, k ${k}, ${layout.stageRows ? 'staged' : 'storage'}`;
           expect(h.seeded, `${what}: k-means++ centres`).toEqual(f.seeded);
           expect(h.hard, `${what}: hard statistics`).toEqual(f.hard);
           expect(h.ld.labels, `${what}: labels`).toEqual(f.ld.labels);

@@ -6,7 +6,8 @@
  * the float64 sums of what the kernel assigned (labels, distances; the soft responsibilities of
  * the separate soft E-step kernel, whose chain is the same). The statistics are bit-identical
  * between one chunk and chunks of one segment (256 rows), with rows staged in workgroup memory or
- * read from storage, and across repeated runs. End-to-end fits at those sizes, and the counters
+ * read from storage, with the hardware and the software adapters' workgroup sizes (256, 32), and
+ * across repeated runs. End-to-end fits at those sizes, and the counters
  * (≤ 2 dispatches, one pass over the data per iteration), close the file.
  */
 import { describe, test, expect, beforeAll, afterAll } from 'vitest';
@@ -16,6 +17,7 @@ import { uploadData, type ChunkingOptions } from '../../src/gpu/dataset.js';
 import type { GpuRunner } from '../../src/gpu/runner.js';
 import { KMeansGpuState } from '../../src/backends/webgpu/kmeans.js';
 import { fusedPlan } from '../../src/backends/webgpu/kmeans-kernels.js';
+import { type FusedLayout, HARDWARE_WG, SOFTWARE_WG } from '../../src/backends/webgpu/kmeans-plan.js';
 import { makeBlobs } from '../../src/datasets/blobs.js';
 import { F32_OBJ_RTOL, F32_PROB_ATOL, dataScale, expectParamsClose, expectRelClose } from '../tolerance.js';
 
@@ -67,11 +69,11 @@ async function fusedPass(
   k: number,
   x: Float64Array,
   chunking: ChunkingOptions,
-  stageRows: boolean,
+  layout: FusedLayout,
 ): Promise<Pass> {
   const mean = new Float64Array(d);
   const data = uploadData(runner, { n: N, d, x }, mean, chunking, 'data');
-  const st = new KMeansGpuState(runner, data, k, stageRows);
+  const st = new KMeansGpuState(runner, data, k, layout);
   // Centres: k distinct rows spread over the data.
   const centres = new Float64Array(k * d);
   for (let j = 0; j < k; j++) {
@@ -86,7 +88,7 @@ async function fusedPass(
   st.encodeSoftStep();
   const soft = (await st.readStats()).stats;
   const resp = await st.readRowMatrix(st.pipes.softEStep, 'soft E-step');
-  const staged = fusedPlan(runner.device, d, k, false, stageRows).STAGE_X;
+  const staged = fusedPlan(runner.device, d, k, false, layout).STAGE_X;
   return { hard, soft, labels, dist, resp, host: data.host, centres, chunks: data.chunks.length, staged };
 }
 
@@ -119,16 +121,18 @@ function expectStatsClose(got: Float64Array, ref: { sum: Float64Array; abs: Floa
 
 describe('the fused k-means pass equals float64 on the host, for d and k around its tiles', () => {
   for (const [d, k] of PAIRS) {
-    test(`d = ${d}, k = ${k}: labels, distances, statistics; bit-identical across chunkings, staging and runs`, async () => {
+    test(`d = ${d}, k = ${k}: labels, distances, statistics; bit-identical across chunkings, staging, workgroup sizes and runs`, async () => {
       const b = makeBlobs(N, d, 7, 100 + d, { std: 1, spread: 6 });
       await withGpu(engine, async (runner) => {
-        const whole = await fusedPass(runner, d, k, b.data, {}, true);
-        const chunked = await fusedPass(runner, d, k, b.data, { maxChunkRows: 256 }, true);
-        const storage = await fusedPass(runner, d, k, b.data, {}, false);
-        const again = await fusedPass(runner, d, k, b.data, {}, true);
+        const staged = { stageRows: true, wg: HARDWARE_WG };
+        const whole = await fusedPass(runner, d, k, b.data, {}, staged);
+        const chunked = await fusedPass(runner, d, k, b.data, { maxChunkRows: 256 }, staged);
+        const storage = await fusedPass(runner, d, k, b.data, {}, { stageRows: false, wg: HARDWARE_WG });
+        const narrow = await fusedPass(runner, d, k, b.data, {}, { stageRows: false, wg: SOFTWARE_WG });
+        const again = await fusedPass(runner, d, k, b.data, {}, staged);
         expect(chunked.chunks, `k=${k}`).toBe(2);
         expect(storage.staged).toBe(false);
-        for (const other of [chunked, storage, again]) {
+        for (const other of [chunked, storage, narrow, again]) {
           expect(other.hard, `k=${k} hard`).toEqual(whole.hard);
           expect(other.soft, `k=${k} soft`).toEqual(whole.soft);
           expect(other.labels, `k=${k} labels`).toEqual(whole.labels);

@@ -17,6 +17,7 @@ import { defineKernel } from '../../src/gpu/kernel.js';
 import { bindBuffers } from '../../src/gpu/bind.js';
 import type { GpuRunner } from '../../src/gpu/runner.js';
 import { KMeansGpuState } from '../../src/backends/webgpu/kmeans.js';
+import { HARDWARE_WG } from '../../src/backends/webgpu/kmeans-plan.js';
 import { fusedPlan, fusedUsesSubgroups } from '../../src/backends/webgpu/kmeans-kernels.js';
 import { makeBlobs } from '../../src/datasets/blobs.js';
 
@@ -132,14 +133,14 @@ describe('subgroups where the adapter offers them', () => {
     if (!hasSubgroups) ctx.skip(true, "the adapter does not offer 'subgroups'");
     await withGpu(engine, async (runner) => {
       const chosen = CASES.filter(([d, k, soft, stageRows]) => {
-        const plan = fusedPlan(runner.device, d, k, soft, stageRows);
+        const plan = fusedPlan(runner.device, d, k, soft, { stageRows, wg: HARDWARE_WG });
         expect(fusedUsesSubgroups(runner.device, plan, false)).toBe(false);
         return fusedUsesSubgroups(runner.device, plan, true);
       }).slice(0, 3);
       // Hard and soft passes both among them.
       expect(new Set(chosen.map((c) => c[2])).size, 'cases using subgroups').toBe(2);
       for (const [d, k, soft, stageRows] of chosen) {
-        const plan = fusedPlan(runner.device, d, k, soft, stageRows);
+        const plan = fusedPlan(runner.device, d, k, soft, { stageRows, wg: HARDWARE_WG });
         const what = `d ${d}, k ${k}, ${soft ? 'soft' : 'hard'}, ${stageRows ? 'staged' : 'storage'}, ${plan.CL} lanes`;
         const b = makeBlobs(N, d, 7, 300 + d, { std: 1, spread: 6 });
         const data = uploadData(runner, { n: N, d, x: b.data }, new Float64Array(d), { maxChunkRows: 256 }, 'data');
@@ -147,7 +148,7 @@ describe('subgroups where the adapter offers them', () => {
         for (let j = 0; j < k; j++) for (let f = 0; f < d; f++) centres[j * d + f] = data.host[Math.floor((j * N) / k) * d + f];
         const runs = [];
         for (const subgroups of [false, true]) {
-          const st = new KMeansGpuState(runner, data, k, stageRows, subgroups);
+          const st = new KMeansGpuState(runner, data, k, { stageRows, wg: HARDWARE_WG }, subgroups);
           st.writeCentres(centres);
           if (soft) {
             st.ensureSoft(1 / (4 * d));

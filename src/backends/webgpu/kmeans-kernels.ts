@@ -8,7 +8,7 @@ import laneMinSubgroupsWgsl from '../../../shaders/common/lane_min_subgroups.wgs
 import { provideLibrary } from '../../gpu/compose.js';
 import { defineKernel, type Kernel } from '../../gpu/kernel.js';
 import { argmaxKernel, reduceKernel } from '../../gpu/shared-kernels.js';
-import { type FusedPlan, planFused } from './kmeans-plan.js';
+import { type FusedLayout, type FusedPlan, planFused } from './kmeans-plan.js';
 
 export const WG = 256;
 /** Most k-means++ candidates per round (the kernel's MAXL). */
@@ -78,7 +78,7 @@ export function fusedConstants(d: number, k: number, soft: boolean, p: FusedPlan
   return {
     D: d,
     K: k,
-    WG,
+    WG: p.WG,
     SOFT: flag(soft),
     TR: p.TR,
     CL: p.CL,
@@ -94,9 +94,9 @@ export function fusedConstants(d: number, k: number, soft: boolean, p: FusedPlan
   };
 }
 
-/** The fused kernel's plan on this device (`stageRows`: whether rows go through workgroup memory). */
-export function fusedPlan(device: GPUDevice, d: number, k: number, soft: boolean, stageRows: boolean): FusedPlan {
-  return planFused(d, k, soft, device.limits.maxComputeWorkgroupStorageSize, WG, stageRows);
+/** The fused kernel's plan on this device for a layout (rows staged or not, threads per workgroup). */
+export function fusedPlan(device: GPUDevice, d: number, k: number, soft: boolean, layout: FusedLayout): FusedPlan {
+  return planFused(d, k, soft, device.limits.maxComputeWorkgroupStorageSize, layout.wg, layout.stageRows);
 }
 
 /**
@@ -113,14 +113,15 @@ export function fusedUsesSubgroups(device: GPUDevice, plan: FusedPlan, subgroups
 }
 
 /**
- * Pipelines for one (d, k); created lazily and cached per device. `subgroups` false keeps the
+ * Pipelines for one (d, k); created lazily and cached per device. `layout`: the fused pass's
+ * layout (kmeans-plan.ts, fusedLayout). `subgroups` false keeps the
  * fused pass off subgroups even where the device has them (tests compare the two paths' bits);
  * `f16`: the data chunks hold half-precision rows (gpu/dataset.ts): every kernel that reads them is composed with common/x_f16.
  */
-export function kmeansPipelines(device: GPUDevice, d: number, k: number, stageRows = true, subgroups = true, f16 = false): KMeansPipelines {
+export function kmeansPipelines(device: GPUDevice, d: number, k: number, layout: FusedLayout, subgroups = true, f16 = false): KMeansPipelines {
   const dk = { D: d, K: k, WG };
   const fused = (soft: boolean) => {
-    const plan = fusedPlan(device, d, k, soft, stageRows);
+    const plan = fusedPlan(device, d, k, soft, layout);
     const sg = fusedUsesSubgroups(device, plan, subgroups);
     const source = f16 ? (sg ? sources.fusedF16Subgroups : sources.fusedF16) : sg ? sources.fusedSubgroups : sources.fused;
     return source.pipeline(device, fusedConstants(d, k, soft, plan));

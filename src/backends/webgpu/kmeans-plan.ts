@@ -9,6 +9,8 @@
 import { BufferLimitError } from '../../errors.js';
 
 export interface FusedPlan {
+  /** Threads per workgroup. */
+  WG: number;
   /** Rows per tile and cluster lanes per row (TR·CL ≤ WG threads busy). */
   TR: number;
   CL: number;
@@ -25,6 +27,36 @@ export interface FusedPlan {
   RT: number;
 }
 
+/**
+ * How the fused pass is laid out on an adapter: whether rows go through workgroup memory, and
+ * the threads per workgroup. Neither changes the arithmetic (every statistic keeps one owner that
+ * adds rows in order), so every layout gives the same bits; tests compare them.
+ */
+export interface FusedLayout {
+  stageRows: boolean;
+  wg: number;
+}
+
+/** Threads per workgroup of the fused pass on a hardware adapter. */
+export const HARDWARE_WG = 256;
+/**
+ * Threads per workgroup of the fused pass on a software adapter (SwiftShader). It runs a
+ * workgroup's invocations on one CPU thread, a few SIMD lanes at a time, and switches between
+ * those groups of lanes at every barrier; 32 invocations switch 8× less than 256 and keep the
+ * lanes full. Measured on the quick-preset cases: about half the time per pass
+ * (bench/results/2026-12-07-swiftshader-fused-wg.md).
+ */
+export const SOFTWARE_WG = 32;
+
+/**
+ * The layout for an adapter: on hardware, rows staged and 256 threads; on a software adapter,
+ * rows read from storage (its workgroup memory is ordinary memory reached through slower per-lane
+ * gathers, and staging made the pass ~3× slower there) and SOFTWARE_WG threads.
+ */
+export function fusedLayout(software: boolean): FusedLayout {
+  return software ? { stageRows: false, wg: SOFTWARE_WG } : { stageRows: true, wg: HARDWARE_WG };
+}
+
 /** Words kept free of the budget for the alignment padding of the kernel's 11 workgroup variables. */
 export const SLACK = 48;
 
@@ -39,9 +71,8 @@ export function planWords(p: FusedPlan): number {
 /**
  * The plan for d features, k clusters, hard or soft, with `budgetBytes` of workgroup memory
  * (the device's maxComputeWorkgroupStorageSize) and `wg` threads per workgroup. `stageRows`
- * false reads rows straight from storage: on a software adapter (SwiftShader) workgroup memory
- * is ordinary memory reached through slower per-lane gathers, and staging made the pass ~3×
- * slower there. Staging changes where values are read from, never the arithmetic: the bits agree.
+ * false reads rows straight from storage (see fusedLayout). Staging changes where values are
+ * read from, never the arithmetic: the bits agree.
  */
 export function planFused(d: number, k: number, soft: boolean, budgetBytes: number, wg = 256, stageRows = true): FusedPlan {
   // Less SLACK words (the compiler pads each workgroup variable to its alignment), the atomic,
@@ -64,6 +95,7 @@ export function planFused(d: number, k: number, soft: boolean, budgetBytes: numb
       let CL = Math.min(pow2floor(wg / TR), pow2ceil(Math.min(k, KT)));
       if (CL < 1) CL = 1;
       return {
+        WG: wg,
         TR,
         CL,
         KT,

@@ -14,6 +14,7 @@ import type { GpuRunner } from '../../gpu/runner.js';
 import { chunkBytes, uploadData, locateRow, rowGroups, type GpuChunk, type GpuData, type ChunkingOptions } from '../../gpu/dataset.js';
 import { kmeansPipelines, WG, type KMeansPipelines } from './kmeans-kernels.js';
 import { bindBuffers } from '../../gpu/bind.js';
+import { type FusedLayout, fusedLayout } from './kmeans-plan.js';
 
 interface RowBuffers {
   labels: GPUBuffer;
@@ -39,21 +40,22 @@ export class KMeansGpuState {
   private readonly groups = new Map<string, GPUBindGroup>();
 
   /**
-   * `stageRows`: whether the fused pass stages rows in workgroup memory (default: on hardware
-   * adapters; see kmeans-plan.ts). `subgroups`: whether it may merge lanes through subgroups
-   * where the device has them (kmeans-kernels.ts). Tests set both to compare the paths' bits.
+   * `layout`: whether the fused pass stages rows in workgroup memory, and its threads per
+   * workgroup (default: the adapter's, kmeans-plan.ts fusedLayout). `subgroups`: whether it may
+   * merge lanes through subgroups where the device has them (kmeans-kernels.ts). Tests set both
+   * to compare the paths' bits.
    */
   constructor(
     readonly runner: GpuRunner,
     readonly data: GpuData,
     k: number,
-    readonly stageRows = !runner.ctx.software,
+    readonly layout: FusedLayout = fusedLayout(runner.ctx.software),
     readonly subgroups = true,
   ) {
     this.k = k;
     this.d = data.d;
     this.J = data.d + 2;
-    this.pipes = kmeansPipelines(runner.device, data.d, k, stageRows, subgroups, data.f16);
+    this.pipes = kmeansPipelines(runner.device, data.d, k, layout, subgroups, data.f16);
     this.centroids = runner.storage(`centroids (${k}×${data.d})`, k * data.d * 4);
     this.changed = runner.storage('changed-label count', 4);
     this.partials = runner.storage(`M-step partials (${data.totalSegments}×${k}×${this.J})`, data.totalSegments * k * this.J * 4);
