@@ -118,7 +118,14 @@ export function fusedUsesSubgroups(device: GPUDevice, plan: FusedPlan, subgroups
  * fused pass off subgroups even where the device has them (tests compare the two paths' bits);
  * `f16`: the data chunks hold half-precision rows (gpu/dataset.ts): every kernel that reads them is composed with common/x_f16.
  */
-export function kmeansPipelines(device: GPUDevice, d: number, k: number, layout: FusedLayout, subgroups = true, f16 = false): KMeansPipelines {
+export function kmeansPipelines(
+  device: GPUDevice,
+  d: number,
+  k: number,
+  layout: FusedLayout,
+  subgroups = true,
+  f16 = false,
+): KMeansPipelines {
   const dk = { D: d, K: k, WG };
   const fused = (soft: boolean) => {
     const plan = fusedPlan(device, d, k, soft, layout);
