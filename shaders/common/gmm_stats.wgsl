@@ -4,6 +4,9 @@
 // Σ w_ic·score_i and the shifted moments Σ w_ic (x_ia − m_ca)(x_ib − m_cb) over the M `pairs`,
 // with w_ic = r_ic·s_i (s_i the sample weight). Thread `lid` owns outputs lid, lid + WG, … and adds
 // the rows in order, Kahan-compensated (segment sums of a few hundred float32 terms keep ~1 ulp).
+// Each output's loop over the rows is one of four, chosen once by the output's kind (feature,
+// count, score, moment): a branch inside the loop would run every side on a software adapter's
+// masked SIMD lanes. The terms are those of one shared loop (w·1 = w), so the bits are too.
 // Reads the rows and weights through x_at and x_weight (common/x_f32 or common/x_f16); uses the
 // kernel's resp, score, means, pairs, partials and chunk, and its D, K, M, WG.
 fn segment_stats(seg: u32, span: vec2u, lid: u32) {
@@ -13,24 +16,21 @@ fn segment_stats(seg: u32, span: vec2u, lid: u32) {
     let c = o / J;
     let f = o % J;
     var acc = vec2f(0.0);
-    var a = 0u;
-    var b = 0u;
-    var sa = 0.0;
-    var sb = 0.0;
-    if (f >= D + 2u) {
+    if (f < D) {
+      for (var r = span.x; r < span.y; r++) { kahan_add(&acc, resp[r * K + c] * x_weight(r) * x_at(r * D + f)); }
+    } else if (f == D) {
+      for (var r = span.x; r < span.y; r++) { kahan_add(&acc, resp[r * K + c] * x_weight(r)); }
+    } else if (f == D + 1u) {
+      for (var r = span.x; r < span.y; r++) { kahan_add(&acc, resp[r * K + c] * x_weight(r) * score[r]); }
+    } else {
       let t = f - D - 2u;
-      a = pairs[2u * t];
-      b = pairs[2u * t + 1u];
-      sa = means[c * D + a];
-      sb = means[c * D + b];
-    }
-    for (var r = span.x; r < span.y; r++) {
-      let w = resp[r * K + c] * x_weight(r);
-      var v = 1.0;
-      if (f < D) { v = x_at(r * D + f); }
-      else if (f == D + 1u) { v = score[r]; }
-      else if (f > D + 1u) { v = (x_at(r * D + a) - sa) * (x_at(r * D + b) - sb); }
-      kahan_add(&acc, w * v);
+      let a = pairs[2u * t];
+      let b = pairs[2u * t + 1u];
+      let sa = means[c * D + a];
+      let sb = means[c * D + b];
+      for (var r = span.x; r < span.y; r++) {
+        kahan_add(&acc, resp[r * K + c] * x_weight(r) * ((x_at(r * D + a) - sa) * (x_at(r * D + b) - sb)));
+      }
     }
     partials[outBase + o] = acc.x;
   }

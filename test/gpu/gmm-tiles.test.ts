@@ -3,14 +3,17 @@
  * src/backends/webgpu/gmm-plan.ts): with the workgroup-memory budget forced small, so that the
  * parameters go through several component tiles (and, for full and tied covariances, several
  * column blocks of the precision factor), and forced below one column, so that they are read
- * from storage, one E-step's statistics equal those of the device's own budget bit for bit.
- * Staging moves where parameters are read from, never the arithmetic.
+ * from storage, one E-step's statistics equal those of the device's own budget bit for bit; so do
+ * they with 256 and with 32 threads per workgroup (hardware and software adapters' sizes).
+ * Staging and workgroup size move where parameters are read from and who adds which rows, never
+ * the arithmetic.
  */
 import { describe, test, expect, beforeAll, afterAll } from 'vitest';
 import { createEngine, type CovarianceType, type Engine } from '../../src/index.js';
 import { withGpu } from '../../src/gpu/session.js';
 import { gpuGmmBackend } from '../../src/backends/webgpu/gmm.js';
-import { gmmPlan } from '../../src/backends/webgpu/gmm-kernels.js';
+import { gmmPlan, WG } from '../../src/backends/webgpu/gmm-kernels.js';
+import { SOFTWARE_WG } from '../../src/gpu/software.js';
 import { GMM_SLACK } from '../../src/backends/webgpu/gmm-plan.js';
 import type { GmmParams, GmmStats } from '../../src/gmm/model.js';
 import { makeBlobs } from '../../src/datasets/blobs.js';
@@ -61,11 +64,11 @@ function params(type: CovarianceType, x: Float64Array, d: number, k: number): Gm
   };
 }
 
-async function estep(type: CovarianceType, d: number, k: number, x: Float64Array, budgetBytes?: number): Promise<GmmStats> {
+async function estep(type: CovarianceType, d: number, k: number, x: Float64Array, budgetBytes?: number, wg?: number): Promise<GmmStats> {
   const mean = new Float64Array(d);
   for (let i = 0; i < N; i++) for (let j = 0; j < d; j++) mean[j] += x[i * d + j] / N;
   return withGpu(engine, async (runner) => {
-    const s = gpuGmmBackend(runner, { n: N, d, x, mean }, k, type, {}, null, budgetBytes);
+    const s = gpuGmmBackend(runner, { n: N, d, x, mean }, k, type, {}, null, budgetBytes, wg);
     return s.estep(params(type, x, d, k));
   });
 }
@@ -79,7 +82,7 @@ const cases: [CovarianceType, number, number, number, { KT: number; JW: number }
   ['spherical', 3, 7, 12, { KT: 2, JW: 3 }],
 ];
 
-describe('the fused GMM kernel gives the same bits with its parameters in small tiles or in storage', () => {
+describe('the fused GMM kernel gives the same bits with its parameters in small tiles or in storage, and at either workgroup size', () => {
   for (const [type, d, k, words, want] of cases) {
     test(`${type}, d = ${d}, k = ${k}: ${want.KT} component(s) × ${want.JW} column(s) per tile`, async () => {
       const b = makeBlobs(N, d, k, 31 + d + k, { std: 1, spread: 4 });
@@ -94,8 +97,15 @@ describe('the fused GMM kernel gives the same bits with its parameters in small 
       // Not a vacuous comparison: every row's responsibilities sum to one.
       expect(Math.abs(ref.nk.reduce((a, v) => a + v, 0) - N)).toBeLessThan(1e-3 * N);
       expect(Number.isFinite(ref.loglik)).toBe(true);
-      for (const budget of [small, none]) {
-        const got = await estep(type, d, k, b.data, budget);
+      const runs: [number | undefined, number | undefined][] = [
+        [small, undefined],
+        [none, undefined],
+        [undefined, WG],
+        [small, SOFTWARE_WG],
+        [undefined, SOFTWARE_WG],
+      ];
+      for (const [budget, wg] of runs) {
+        const got = await estep(type, d, k, b.data, budget, wg);
         expect(got.nk).toEqual(ref.nk);
         expect(got.sx).toEqual(ref.sx);
         expect(got.s2).toEqual(ref.s2);

@@ -17,7 +17,8 @@ import { uploadData, type ChunkingOptions } from '../../src/gpu/dataset.js';
 import type { GpuRunner } from '../../src/gpu/runner.js';
 import { KMeansGpuState } from '../../src/backends/webgpu/kmeans.js';
 import { fusedPlan } from '../../src/backends/webgpu/kmeans-kernels.js';
-import { type FusedLayout, HARDWARE_WG, SOFTWARE_WG } from '../../src/backends/webgpu/kmeans-plan.js';
+import { type FusedLayout, HARDWARE_WG } from '../../src/backends/webgpu/kmeans-plan.js';
+import { SOFTWARE_WG } from '../../src/gpu/software.js';
 import { makeBlobs } from '../../src/datasets/blobs.js';
 import { F32_OBJ_RTOL, F32_PROB_ATOL, dataScale, expectParamsClose, expectRelClose } from '../tolerance.js';
 

@@ -1,6 +1,7 @@
 /** The tiling plan of the fused k-means kernel (src/backends/webgpu/kmeans-plan.ts). */
 import { describe, test, expect } from 'vitest';
-import { fusedLayout, planFused, planWords, SLACK, SOFTWARE_WG } from '../../src/backends/webgpu/kmeans-plan.js';
+import { fusedLayout, planFused, planWords, SLACK } from '../../src/backends/webgpu/kmeans-plan.js';
+import { SOFTWARE_WG } from '../../src/gpu/software.js';
 import { BufferLimitError } from '../../src/errors.js';
 
 const WG = 256;

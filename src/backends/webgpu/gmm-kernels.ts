@@ -10,7 +10,7 @@ import { defineKernel, type Kernel } from '../../gpu/kernel.js';
 import { reduceKernel } from '../../gpu/shared-kernels.js';
 import { planGmm, type GmmPlan } from './gmm-plan.js';
 
-/** Threads per workgroup of every GMM kernel. */
+/** Threads per workgroup of every GMM kernel (the fused pass: on hardware adapters; gpu/software.ts). */
 export const WG = 256;
 const COV_CODE: Record<CovarianceType, number> = { full: 0, tied: 1, diag: 2, spherical: 3 };
 
@@ -55,7 +55,8 @@ export function gmmPlan(device: GPUDevice, d: number, k: number, type: Covarianc
 /**
  * Pipelines for d features, k components, m moment pairs and one covariance type (cached per
  * device); `budgetBytes` caps the fused kernel's workgroup memory below the device's limit (tests);
- * `f16`: the data chunks hold half-precision rows, so every kernel that reads them is composed with common/x_f16.
+ * `f16`: the data chunks hold half-precision rows, so every kernel that reads them is composed with common/x_f16;
+ * `fusedWg`: the fused pass's threads per workgroup (gpu/software.ts; the same bits at any size).
  */
 export function gmmPipelines(
   device: GPUDevice,
@@ -65,6 +66,7 @@ export function gmmPipelines(
   type: CovarianceType,
   budgetBytes?: number,
   f16 = false,
+  fusedWg = WG,
 ): GmmPipelines {
   const plan = gmmPlan(device, d, k, type, budgetBytes);
   const tiles = { STAGE: plan.STAGE ? 1 : 0, KT: plan.KT, JW: plan.JW, PS: plan.PS };
@@ -72,7 +74,7 @@ export function gmmPipelines(
   return {
     estep: src.estep.pipeline(device, { D: d, K: k, COV: COV_CODE[type], WG }),
     accumulate: src.accumulate.pipeline(device, { D: d, K: k, M: m, WG }),
-    fused: src.fused.pipeline(device, { D: d, K: k, M: m, COV: COV_CODE[type], WG, ...tiles }),
+    fused: src.fused.pipeline(device, { D: d, K: k, M: m, COV: COV_CODE[type], WG: fusedWg, ...tiles }),
     reduce: sources.reduce.pipeline(device, { WG }),
   };
 }

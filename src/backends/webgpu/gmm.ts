@@ -10,6 +10,7 @@
 import type { Dataset } from '../../data.js';
 import type { CovarianceType, GpuCounters } from '../../types.js';
 import { gmmPipelines, WG } from './gmm-kernels.js';
+import { fusedWorkgroupSize } from '../../gpu/software.js';
 import { bindBuffers } from '../../gpu/bind.js';
 import { addTraffic, type IterationTraffic, markTraffic, summariseCounters, type GpuRunner } from '../../gpu/runner.js';
 import { chunkBytes, passBytes, uploadData, rowGroups, type ChunkingOptions } from '../../gpu/dataset.js';
@@ -30,6 +31,7 @@ export function gpuGmmBackend(
   chunking: ChunkingOptions,
   weights: Float64Array | null = null,
   budgetBytes?: number,
+  fusedWg = fusedWorkgroupSize(runner.ctx.software, WG),
 ): GmmSession {
   const { d, n } = ds;
   const device = runner.device;
@@ -54,7 +56,7 @@ export function gpuGmmBackend(
   const reduced = runner.storage(`gmm statistics (${k}×${J})`, k * J * 4);
   const shape = runner.uniform('gmm reduce shape', new Uint32Array([data.totalSegments, k * J, 0, 0]));
 
-  const { estep, accumulate, fused, reduce } = gmmPipelines(device, d, k, m, type, budgetBytes, data.f16);
+  const { estep, accumulate, fused, reduce } = gmmPipelines(device, d, k, m, type, budgetBytes, data.f16, fusedWg);
   const gE = data.chunks.map((c) =>
     bindBuffers(device, `gmm E-step chunk ${c.index}`, estep, [
       c.x,

@@ -7,6 +7,7 @@
  * from (or accumulated in) storage memory instead, so any d and k run, only more slowly.
  */
 import { BufferLimitError } from '../../errors.js';
+import { fusedWorkgroupSize } from '../../gpu/software.js';
 
 export interface FusedPlan {
   /** Threads per workgroup. */
@@ -39,22 +40,14 @@ export interface FusedLayout {
 
 /** Threads per workgroup of the fused pass on a hardware adapter. */
 export const HARDWARE_WG = 256;
-/**
- * Threads per workgroup of the fused pass on a software adapter (SwiftShader). It runs a
- * workgroup's invocations on one CPU thread, a few SIMD lanes at a time, and switches between
- * those groups of lanes at every barrier; 32 invocations switch 8× less than 256 and keep the
- * lanes full. Measured on the quick-preset cases: about half the time per pass
- * (bench/results/2026-12-07-swiftshader-fused-wg.md).
- */
-export const SOFTWARE_WG = 32;
 
 /**
  * The layout for an adapter: on hardware, rows staged and 256 threads; on a software adapter,
  * rows read from storage (its workgroup memory is ordinary memory reached through slower per-lane
- * gathers, and staging made the pass ~3× slower there) and SOFTWARE_WG threads.
+ * gathers, and staging made the pass ~3× slower there) and gpu/software.ts's workgroup size.
  */
 export function fusedLayout(software: boolean): FusedLayout {
-  return software ? { stageRows: false, wg: SOFTWARE_WG } : { stageRows: true, wg: HARDWARE_WG };
+  return { stageRows: !software, wg: fusedWorkgroupSize(software, HARDWARE_WG) };
 }
 
 /** Words kept free of the budget for the alignment padding of the kernel's 11 workgroup variables. */
