@@ -28,7 +28,11 @@ const SAMPLES = 15;
 
 test('fused k-means pass: 256 against 32 threads per workgroup', async () => {
   const engine = await createEngine({ backend: 'webgpu' });
-  const lines = [`adapter: ${engine.adapter}`, '| pass | 256 threads: median (min) ms | 32 threads: median (min) ms | 32 ÷ 256 |', '|---|---|---|---|'];
+  const lines = [
+    `adapter: ${engine.adapter}`,
+    '| pass | 256 threads: median (min) ms | 32 threads: median (min) ms | 32 ÷ 256 |',
+    '|---|---|---|---|',
+  ];
   for (const [n, d, k, soft] of CASES) {
     const b = makeBlobs(n, d, k, 5, { std: 1, spread: 6 });
     await withGpu(engine, async (runner) => {
