@@ -23,13 +23,13 @@
 // 1 genes: D×K×(J+1) f32 [V_cg0..V_cg,J−1, X_cg] · 2 hptr: D+1 u32 · 3 hist: 2·H f32 (value,
 // multiplicity) of the genes' distinct positive counts, ascending per gene · 4 cur: K·D + D + J f32,
 // the current means, φ and the grid nodes s_l · 5 out: K·D + D f32 (write), the new means and φ.
-// Dispatch: `main` one thread per gene, ceil(D / WG) workgroups over (x, y); `shared_phi` one
-// workgroup of SWG (256) threads.
-// Workgroup memory: none in `main`; `shared_phi` SWG vec4f for its reduction tree.
+// Dispatch: `main` one thread per gene, ceil(D / WG) workgroups over (x, y) (WG 64); `shared_phi`
+// one workgroup of WG threads (its pipeline sets WG 256).
+// Workgroup memory: none in `main`; `shared_phi` common/workgroup_sum4's WG vec4f.
 // Tiling: none; a thread reads its gene's K·(J+1) statistics and histogram from storage and the
 // K·(J+2) row statistics (shared by all threads, cached). Bytes per gene: 4·K·(J+1) + 8·(distinct
 // counts) + 4·K·(J+2) read, 4·(K + 1) written; no data rows.
-// Composed with common/grid, common/kahan, common/lgamma, common/polygamma (defined in
+// Composed with common/grid, common/kahan, common/workgroup_sum, common/lgamma, common/polygamma (defined in
 // src/backends/webgpu/nbmm-kernels.ts, set up by nbmm-mstep.ts).
 
 override K: u32;
@@ -280,41 +280,30 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
 }
 
 // A shared φ (dispersion 'shared'; dispatched after main, which wrote the new means and left φ):
-// one workgroup of SWG threads runs the same Newton on Σ_g Q_g at those means. Each thread sums
-// the genes lid, lid + SWG, …; a fixed-order tree in workgroup memory (`red`, SWG vec4f) adds the
+// one workgroup (WG = 256 in this entry's pipeline) runs the same Newton on Σ_g Q_g at those
+// means. Each thread sums the genes lid, lid + WG, …; common/workgroup_sum4's fixed tree adds the
 // threads' sums, so the total, and every decision taken on it, is the same on each thread and in
-// every run. Dispatch: exactly one workgroup. Per evaluation: D·K·J terms, D/SWG genes per thread.
-const SWG: u32 = 256u;
-var<workgroup> red: array<vec4f, SWG>;
-
+// every run. Dispatch: exactly one workgroup. Per evaluation: D·K·J terms, D/WG genes per thread.
 fn q_total(r: f32, lid: u32) -> vec4f {
   // Compensated over a thread's genes (Q and its gradient; the curvature and magnitude need no more).
   var q = vec2f(0.0);
   var q1 = vec2f(0.0);
   var rest = vec2f(0.0);
-  for (var g = lid; g < D; g += SWG) {
+  for (var g = lid; g < D; g += WG) {
     let v = q_gene(g, r);
     kahan_add(&q, v.x);
     kahan_add(&q1, v.y);
     rest += v.zw;
   }
-  let acc = vec4f(q.x, q1.x, rest);
-  // Every thread has loaded the previous total before red[0] is written again.
-  workgroupBarrier();
-  red[lid] = acc;
-  for (var w = SWG / 2u; w > 0u; w >>= 1u) {
-    workgroupBarrier();
-    if (lid < w) { red[lid] += red[lid + w]; }
-  }
-  return workgroupUniformLoad(&red[0]);
+  return workgroup_sum4(lid, vec4f(q.x, q1.x, rest));
 }
 
-@compute @workgroup_size(SWG)
+@compute @workgroup_size(WG)
 fn shared_phi(@builtin(local_invocation_index) lid: u32) {
   var st = newton_start(1.0 / cur[K * D]);
   loop {
     if (!newton_feed(&st, q_total(newton_point(st), lid))) { break; }
   }
   let phi = newton_phi(st);
-  for (var g = lid; g < D; g += SWG) { out[K * D + g] = phi; }
+  for (var g = lid; g < D; g += WG) { out[K * D + g] = phi; }
 }

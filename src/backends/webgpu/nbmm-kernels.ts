@@ -14,6 +14,8 @@ import type { GpuRunner } from '../../gpu/runner.js';
 
 /** Threads per workgroup of the nbmm kernels. */
 export const WG = 64;
+/** Threads of the one workgroup that solves a shared φ (mstep.wgsl shared_phi). */
+export const SHARED_PHI_WG = 256;
 
 // lgamma and polygamma are the NB mixture's alone (compose.ts): provided here, so other models' bundles leave it out.
 provideLibrary('lgamma', lgammaWgsl);
@@ -27,12 +29,12 @@ export const sources = {
   /** The exact totals of the row and gene statistics to float32. */
   statsOut: defineKernel({ name: 'nbmm/stats_out', source: statsOutWgsl, modules: ['grid', 'kahan', 'fixed64'] }),
   /** The device M-step (the WebGPU default; deviceMStep: false opts out), set up by nbmm-mstep.ts. */
-  mstep: defineKernel({ name: 'nbmm/mstep', source: mstepWgsl, modules: ['grid', 'kahan', 'lgamma', 'polygamma'] }),
-  /** Its shared-φ Newton, one workgroup, after `mstep` wrote the means. */
+  mstep: defineKernel({ name: 'nbmm/mstep', source: mstepWgsl, modules: ['grid', 'kahan', 'workgroupSum', 'lgamma', 'polygamma'] }),
+  /** Its shared-φ Newton, one workgroup of SHARED_PHI_WG, after `mstep` wrote the means. */
   mstepShared: defineKernel({
     name: 'nbmm/mstep',
     source: mstepWgsl,
-    modules: ['grid', 'kahan', 'lgamma', 'polygamma'],
+    modules: ['grid', 'kahan', 'workgroupSum', 'lgamma', 'polygamma'],
     entryPoint: 'shared_phi',
   }),
   specialEval: defineKernel({ name: 'nbmm/special_eval', source: specialEvalWgsl, modules: ['grid', 'lgamma', 'polygamma'] }),

@@ -12,7 +12,7 @@ import type { SizeGrid } from '../../nbmm/grid.js';
 import { EMPTY_MASS, HALVINGS, MU_FLOOR, NEWTON_STEPS, PHI_MAX, PHI_MIN, type NbParams } from '../../nbmm/model.js';
 import { SMALL_COUNT } from '../../nbmm/special.js';
 import type { NbDeviceStep, NbDeviceStepPlan } from '../../nbmm/backend.js';
-import { sources, WG } from './nbmm-kernels.js';
+import { SHARED_PHI_WG, sources, WG } from './nbmm-kernels.js';
 
 /** Buffers of the E-step the M-step reads. */
 export interface NbStatBuffers {
@@ -70,8 +70,8 @@ export function deviceMStep(
   const pipe = sources.mstep.pipeline(runner.device, constants);
   const buffers = [stats.rows, stats.genes, hptr, histBuf, cur, out];
   const group = bindBuffers(runner.device, 'nbmm M-step', pipe, buffers);
-  // A shared φ: one workgroup after the means (mstep.wgsl shared_phi), same constants.
-  const shared = plan.dispersion === 'shared' ? sources.mstepShared.pipeline(runner.device, constants) : null;
+  // A shared φ: one workgroup after the means (mstep.wgsl shared_phi), same constants but its workgroup size.
+  const shared = plan.dispersion === 'shared' ? sources.mstepShared.pipeline(runner.device, { ...constants, WG: SHARED_PHI_WG }) : null;
   const sharedGroup = shared ? bindBuffers(runner.device, 'nbmm M-step shared φ', shared, buffers) : null;
   const rowWidth = k * (J + 2) + 1;
   // Read back: the means, then φ per gene (D), shared (1, the same in every slot) or none (fixed).
