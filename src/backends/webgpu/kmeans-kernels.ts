@@ -8,9 +8,10 @@ import laneMinSubgroupsWgsl from '../../../shaders/common/lane_min_subgroups.wgs
 import { provideLibrary } from '../../gpu/compose.js';
 import { defineKernel, type Kernel } from '../../gpu/kernel.js';
 import { argmaxKernel, reduceKernel } from '../../gpu/shared-kernels.js';
-import { type FusedLayout, type FusedPlan, planFused } from './kmeans-plan.js';
+import { type FusedLayout, type FusedPlan, HARDWARE_WG, planFused } from './kmeans-plan.js';
 
-export const WG = 256;
+/** Threads per workgroup of the k-means kernels; the fused pass's can differ (kmeans-plan.ts fusedLayout). */
+export const WG = HARDWARE_WG;
 /** Most k-means++ candidates per round (the kernel's MAXL). */
 export const KPP_MAX_CANDIDATES = 16;
 

@@ -67,7 +67,7 @@ export function planWords(p: FusedPlan): number {
  * false reads rows straight from storage (see fusedLayout). Staging changes where values are
  * read from, never the arithmetic: the bits agree.
  */
-export function planFused(d: number, k: number, soft: boolean, budgetBytes: number, wg = 256, stageRows = true): FusedPlan {
+export function planFused(d: number, k: number, soft: boolean, budgetBytes: number, wg = HARDWARE_WG, stageRows = true): FusedPlan {
   // Less SLACK words (the compiler pads each workgroup variable to its alignment), the atomic,
   // and up to five one-word placeholders of unused arrays.
   const words = Math.floor(budgetBytes / 4) - SLACK - 6;
